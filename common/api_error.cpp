@@ -1,0 +1,59 @@
+#include "common/api_error.hpp"
+
+#include "common/json.hpp"
+
+namespace amq {
+
+std::string_view anthropic_error_type(int status) {
+    switch (status) {
+    case 401: return "authentication_error";
+    case 403: return "permission_error";
+    case 404: return "not_found_error";
+    case 413: return "request_too_large";
+    case 429: return "rate_limit_error";
+    case 503:
+    case 529: return "overloaded_error";
+    default: return status >= 500 ? "api_error" : "invalid_request_error";
+    }
+}
+
+std::string_view openai_error_type(int status) {
+    switch (status) {
+    case 401: return "authentication_error";
+    case 403: return "permission_error";
+    case 404: return "not_found_error";
+    case 429: return "rate_limit_error";
+    default: return status >= 500 ? "server_error" : "invalid_request_error";
+    }
+}
+
+std::string error_body(Dialect dialect, int status, std::string_view message) {
+    if (dialect == Dialect::anthropic) {
+        return json_object([&](JsonWriter& w) {
+            w.Key("type");
+            w.String("error");
+            w.Key("error");
+            w.StartObject();
+            w.Key("type");
+            write_string(w, anthropic_error_type(status));
+            w.Key("message");
+            write_string(w, message);
+            w.EndObject();
+        });
+    }
+    return json_object([&](JsonWriter& w) {
+        w.Key("error");
+        w.StartObject();
+        w.Key("message");
+        write_string(w, message);
+        w.Key("type");
+        write_string(w, openai_error_type(status));
+        w.Key("param");
+        w.Null();
+        w.Key("code");
+        w.Null();
+        w.EndObject();
+    });
+}
+
+}  // namespace amq

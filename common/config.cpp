@@ -1,0 +1,170 @@
+#include "common/config.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include "common/log.hpp"
+#include "common/strings.hpp"
+#include "common/version.hpp"
+
+namespace amq {
+namespace {
+
+// The v1/v2 Python servers were configured by environment; those variables become defaults
+// that the configuration file and flags can still override.
+Status apply_environment(Config& config, const EnvLookup& env) {
+    if (auto port = env("PORT"); port && !port->empty()) {
+        auto n = parse_uint(*port);
+        if (!n || *n == 0 || *n > 65535)
+            return make_error(Errc::invalid_argument, str_cat("PORT='", *port, "' is not a TCP port"));
+        auto current = parse_host_port(config.listen);
+        config.listen = str_cat(current ? current->host : "127.0.0.1", ":", *n);
+    }
+    if (auto path = env("DATABASE_PATH"); path && !path->empty()) {
+        size_t slash = path->rfind('/');
+        config.state_dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path->substr(0, slash);
+    }
+    auto value = [&](const char* name) { return env(name).value_or(""); };
+    BootstrapAccount account{value("AMAZONQ_REFRESH_TOKEN"), value("AMAZONQ_CLIENT_ID"),
+                             value("AMAZONQ_CLIENT_SECRET"), value("AMAZONQ_PROFILE_ARN")};
+    if (!account.refresh_token.empty() && !account.client_id.empty() && !account.client_secret.empty())
+        config.bootstrap_account = std::move(account);
+    return {};
+}
+
+struct Flags {
+    bool worker = false;
+    bool check_config = false;
+    bool print_config = false;
+    unsigned worker_index = 0;
+    std::uint64_t generation = 0;
+};
+
+void add_config_options(CLI::App& app, Config& c) {
+    app.set_config("--config", "", "Read this INI configuration file");
+    app.allow_config_extras(CLI::config_extras_mode::error);
+    app.add_option("--listen", c.listen, "Address and port to serve HTTP on (host:port)")
+        ->capture_default_str();
+    app.add_option("--workers", c.workers, "Worker processes; 0 = one per CPU")
+        ->capture_default_str()
+        ->check(CLI::Range(0u, 256u));
+    app.add_option("--state-dir", c.state_dir, "Directory of the LMDB store")->capture_default_str();
+    app.add_option("--control-socket", c.control_socket, "Path of the control socket")
+        ->capture_default_str();
+    app.add_option("--drain-timeout", c.drain_timeout,
+                   "Seconds in-flight requests may take to finish on stop or reload")
+        ->capture_default_str()
+        ->check(CLI::Range(0.0, 3600.0));
+    app.add_option("--log-level", c.log_level, "debug, info, notice, warning or error")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"debug", "info", "notice", "warning", "error"}));
+    app.add_option("--max-map-size", c.max_map_size, "Largest size the LMDB map may grow to (bytes)")
+        ->capture_default_str()
+        ->check(CLI::Range(std::uint64_t{1} << 24, std::uint64_t{1} << 40));
+    app.add_option("--max-body-size", c.max_body_size, "Largest request body accepted (bytes)")
+        ->capture_default_str()
+        ->check(CLI::Range(std::uint64_t{1} << 10, std::uint64_t{1} << 30));
+    app.add_option("--client-timeout", c.client_timeout,
+                   "Seconds a client connection may stay silent before it is closed")
+        ->capture_default_str()
+        ->check(CLI::Range(1.0, 3600.0));
+}
+
+void add_mode_flags(CLI::App& app, Flags& f) {
+    app.add_flag("--check-config", f.check_config, "Validate the configuration and exit")
+        ->configurable(false);
+    app.add_flag("--print-config", f.print_config, "Print the effective configuration and exit")
+        ->configurable(false);
+    app.add_flag("--worker", f.worker, "Internal: run as a worker of a master")
+        ->configurable(false)
+        ->group("");
+    app.add_option("--worker-index", f.worker_index)->configurable(false)->group("");
+    app.add_option("--generation", f.generation)->configurable(false)->group("");
+}
+
+// CLI11 wants argv; argv[0] is the program name.
+Status run_parser(CLI::App& app, const std::vector<std::string>& args) {
+    std::vector<const char*> argv;
+    argv.push_back("amq2apid");
+    for (const auto& a : args) argv.push_back(a.c_str());
+    try {
+        app.parse(static_cast<int>(argv.size()), argv.data());
+    } catch (const CLI::CallForHelp&) {
+        return make_error(Errc::not_found, "help");
+    } catch (const CLI::ParseError& e) {
+        return make_error(Errc::invalid_argument, e.what());
+    }
+    return {};
+}
+
+std::vector<std::string> config_shaping_args(const std::vector<std::string>& args) {
+    static const std::vector<std::string> internal = {"--worker", "--check-config", "--print-config"};
+    static const std::vector<std::string> internal_with_value = {"--worker-index", "--generation"};
+    std::vector<std::string> kept;
+    for (size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        auto name = a.substr(0, a.find('='));
+        if (std::find(internal.begin(), internal.end(), name) != internal.end()) continue;
+        if (std::find(internal_with_value.begin(), internal_with_value.end(), name) !=
+            internal_with_value.end()) {
+            if (a.find('=') == std::string::npos) ++i;
+            continue;
+        }
+        kept.push_back(a);
+    }
+    return kept;
+}
+
+}  // namespace
+
+Status validate_config(const Config& c) {
+    if (!parse_host_port(c.listen))
+        return make_error(Errc::invalid_argument,
+                          str_cat("listen='", c.listen, "' is not host:port (for example 127.0.0.1:8080)"));
+    if (c.state_dir.empty()) return make_error(Errc::invalid_argument, "state-dir must not be empty");
+    if (c.control_socket.empty())
+        return make_error(Errc::invalid_argument, "control-socket must not be empty");
+    if (c.control_socket.size() >= 108)
+        return make_error(Errc::invalid_argument,
+                          str_cat("control-socket path is longer than a Unix socket allows: ", c.control_socket));
+    return {};
+}
+
+unsigned effective_workers(const Config& config, unsigned cpus) {
+    return config.workers > 0 ? config.workers : std::max(1u, cpus);
+}
+
+Result<Invocation> parse_invocation(const std::vector<std::string>& args, const EnvLookup& env) {
+    Invocation inv;
+    if (auto st = apply_environment(inv.config, env); !st) return st.error();
+    Flags flags;
+    CLI::App app{str_cat("amq2apid ", kVersion, " - Amazon Q account pool behind the Anthropic and OpenAI APIs"),
+                 "amq2apid"};
+    add_config_options(app, inv.config);
+    add_mode_flags(app, flags);
+    if (auto st = run_parser(app, args); !st) {
+        if (st.error().code != Errc::not_found) return st.error();
+        inv.mode = Mode::help;
+        inv.output = app.help();
+        return inv;
+    }
+    inv.config.config_file = app.get_config_ptr()->as<std::string>();
+    if (auto st = validate_config(inv.config); !st) return st.error();
+    inv.config_args = config_shaping_args(args);
+    inv.worker_index = flags.worker_index;
+    inv.generation = flags.generation;
+    if (flags.worker) inv.mode = Mode::worker;
+    else if (flags.check_config) inv.mode = Mode::check_config;
+    else if (flags.print_config) {
+        inv.mode = Mode::print_config;
+        inv.output = app.config_to_str(true, true);
+    }
+    return inv;
+}
+
+Result<Config> reload_config(const std::vector<std::string>& config_args, const EnvLookup& env) {
+    auto inv = parse_invocation(config_args, env);
+    if (!inv) return inv.error();
+    return std::move(inv->config);
+}
+
+}  // namespace amq

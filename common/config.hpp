@@ -1,0 +1,63 @@
+// amq2apid's configuration: built-in defaults, then the compatibility environment variables
+// (PORT, DATABASE_PATH, AMAZONQ_*), then the INI file named by --config, then command-line
+// flags — each later source overrides the earlier ones. Pure: the environment is a lookup
+// function, nothing here touches the process.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.hpp"
+
+namespace amq {
+
+// The v1 single-account credentials; added as the first account when the store has none.
+struct BootstrapAccount {
+    std::string refresh_token;
+    std::string client_id;
+    std::string client_secret;
+    std::string profile_arn;
+};
+
+struct Config {
+    std::string config_file;
+    std::string listen = "127.0.0.1:8080";
+    unsigned workers = 0;  // 0: one per CPU
+    std::string state_dir = "./data";
+    std::string control_socket = "./run/control.sock";
+    double drain_timeout = 30.0;  // seconds
+    std::string log_level = "info";
+    std::uint64_t max_map_size = 4ull << 30;  // LMDB map ceiling (sparse: address space only)
+    std::uint64_t max_body_size = 32ull << 20;  // request bodies (images arrive base64-encoded)
+    double client_timeout = 60.0;  // seconds a client may stay silent before its connection closes
+
+    std::optional<BootstrapAccount> bootstrap_account;
+};
+
+enum class Mode { master, worker, check_config, print_config, help };
+
+struct Invocation {
+    Mode mode = Mode::master;
+    Config config;
+    unsigned worker_index = 0;
+    std::uint64_t generation = 0;
+    // The arguments that shape the configuration, replayed on reload and to every worker.
+    std::vector<std::string> config_args;
+    std::string output;  // --help / --print-config text
+};
+
+using EnvLookup = std::function<std::optional<std::string>(std::string_view name)>;
+
+Result<Invocation> parse_invocation(const std::vector<std::string>& args, const EnvLookup& env);
+
+// Re-reads the configuration for SIGHUP from the arguments kept by parse_invocation.
+Result<Config> reload_config(const std::vector<std::string>& config_args, const EnvLookup& env);
+
+Status validate_config(const Config& config);
+unsigned effective_workers(const Config& config, unsigned cpus);
+
+}  // namespace amq

@@ -1,0 +1,125 @@
+#include "common/json.hpp"
+
+#include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
+
+#include "common/strings.hpp"
+
+namespace amq {
+
+Result<rapidjson::Document> parse_json(std::string_view text) {
+    // RapidJSON treats a NUL byte as the end of input: parse up to where the document ends,
+    // then require that only whitespace follows, up to the real end.
+    rapidjson::MemoryStream stream(text.data(), text.size());
+    rapidjson::Document doc;
+    doc.ParseStream<rapidjson::kParseStopWhenDoneFlag>(stream);
+    if (doc.HasParseError()) {
+        return make_error(Errc::invalid_argument,
+                          str_cat("malformed JSON at offset ", doc.GetErrorOffset(), ": ",
+                                  rapidjson::GetParseError_En(doc.GetParseError())));
+    }
+    std::string_view rest = text.substr(stream.Tell());
+    if (!trim(rest).empty() || rest.find('\0') != std::string_view::npos)
+        return make_error(Errc::invalid_argument,
+                          str_cat("malformed JSON at offset ", stream.Tell(),
+                                  ": unexpected data after the document"));
+    return doc;
+}
+
+std::string to_json(const rapidjson::Value& value) {
+    rapidjson::StringBuffer buffer;
+    JsonWriter writer(buffer);
+    value.Accept(writer);
+    return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+FieldReader::FieldReader(const rapidjson::Value& object, std::string prefix)
+    : object_(&object), prefix_(std::move(prefix)) {
+    if (!object.IsObject()) {
+        failed_ = true;
+        error_ = prefix_.empty() ? "expected a JSON object" : str_cat("'", prefix_, "' must be an object");
+    }
+}
+
+void FieldReader::fail(const char* name, std::string_view what) {
+    if (failed_) return;
+    failed_ = true;
+    error_ = str_cat("field '", prefix_, prefix_.empty() ? "" : ".", name, "' ", what);
+}
+
+const rapidjson::Value* FieldReader::find(const char* name, bool required) {
+    if (failed_) return nullptr;
+    auto it = object_->FindMember(name);
+    if (it == object_->MemberEnd() || it->value.IsNull()) {
+        if (required) fail(name, "is required");
+        return nullptr;
+    }
+    return &it->value;
+}
+
+bool FieldReader::has(const char* name) const {
+    if (!object_->IsObject()) return false;
+    auto it = object_->FindMember(name);
+    return it != object_->MemberEnd() && !it->value.IsNull();
+}
+
+std::optional<std::string> FieldReader::string(const char* name, bool required) {
+    const rapidjson::Value* v = find(name, required);
+    if (!v) return std::nullopt;
+    if (!v->IsString()) {
+        fail(name, "must be a string");
+        return std::nullopt;
+    }
+    return std::string(v->GetString(), v->GetStringLength());
+}
+
+std::optional<std::int64_t> FieldReader::integer(const char* name, bool required, std::int64_t min,
+                                                 std::int64_t max) {
+    const rapidjson::Value* v = find(name, required);
+    if (!v) return std::nullopt;
+    if (!v->IsInt64()) {
+        fail(name, "must be an integer");
+        return std::nullopt;
+    }
+    std::int64_t n = v->GetInt64();
+    if (n < min || n > max) {
+        fail(name, str_cat("must be between ", min, " and ", max));
+        return std::nullopt;
+    }
+    return n;
+}
+
+std::optional<bool> FieldReader::boolean(const char* name, bool required) {
+    const rapidjson::Value* v = find(name, required);
+    if (!v) return std::nullopt;
+    if (!v->IsBool()) {
+        fail(name, "must be true or false");
+        return std::nullopt;
+    }
+    return v->GetBool();
+}
+
+const rapidjson::Value* FieldReader::object(const char* name, bool required) {
+    const rapidjson::Value* v = find(name, required);
+    if (v && !v->IsObject()) {
+        fail(name, "must be an object");
+        return nullptr;
+    }
+    return v;
+}
+
+const rapidjson::Value* FieldReader::array(const char* name, bool required) {
+    const rapidjson::Value* v = find(name, required);
+    if (v && !v->IsArray()) {
+        fail(name, "must be an array");
+        return nullptr;
+    }
+    return v;
+}
+
+Status FieldReader::status() const {
+    if (failed_) return make_error(Errc::invalid_argument, error_);
+    return {};
+}
+
+}  // namespace amq

@@ -1,0 +1,76 @@
+// RapidJSON glue: parsing into a value, writing, and reading typed fields with errors that name
+// the field (the admin API answers "400 naming the field" from these messages).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "common/result.hpp"
+
+namespace amq {
+
+using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+
+Result<rapidjson::Document> parse_json(std::string_view text);
+std::string to_json(const rapidjson::Value& value);
+
+inline void write_string(JsonWriter& w, std::string_view s) {
+    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+inline void write_key(JsonWriter& w, std::string_view s) {
+    w.Key(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+
+// Writes one JSON value through `body(writer)` and returns the text.
+template <class Body>
+std::string json_value(Body&& body) {
+    rapidjson::StringBuffer buffer;
+    JsonWriter writer(buffer);
+    body(writer);
+    return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+// Writes one JSON object through `body(writer)` and returns the text.
+template <class Body>
+std::string json_object(Body&& body) {
+    return json_value([&](JsonWriter& writer) {
+        writer.StartObject();
+        body(writer);
+        writer.EndObject();
+    });
+}
+
+// Reads fields of one JSON object. The first problem is kept and reported by status();
+// later reads after a failure return nullopt.
+class FieldReader {
+public:
+    explicit FieldReader(const rapidjson::Value& object, std::string prefix = {});
+
+    std::optional<std::string> string(const char* name, bool required = false);
+    std::optional<std::int64_t> integer(const char* name, bool required = false,
+                                        std::int64_t min = INT64_MIN, std::int64_t max = INT64_MAX);
+    std::optional<bool> boolean(const char* name, bool required = false);
+    const rapidjson::Value* object(const char* name, bool required = false);
+    const rapidjson::Value* array(const char* name, bool required = false);
+    bool has(const char* name) const;
+
+    Status status() const;
+    bool ok() const { return !failed_; }
+
+private:
+    const rapidjson::Value* find(const char* name, bool required);
+    void fail(const char* name, std::string_view what);
+
+    const rapidjson::Value* object_;
+    std::string prefix_;
+    std::string error_;
+    bool failed_ = false;
+};
+
+}  // namespace amq

@@ -1,0 +1,69 @@
+#include "common/strings.hpp"
+
+#include <cctype>
+
+namespace amq {
+
+std::vector<std::string_view> split(std::string_view s, char sep) {
+    std::vector<std::string_view> parts;
+    size_t start = 0;
+    for (;;) {
+        size_t pos = s.find(sep, start);
+        if (pos == std::string_view::npos) {
+            parts.push_back(s.substr(start));
+            return parts;
+        }
+        parts.push_back(s.substr(start, pos - start));
+        start = pos + 1;
+    }
+}
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+    return s;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i) {
+        if (std::tolower(static_cast<unsigned char>(a[i])) !=
+            std::tolower(static_cast<unsigned char>(b[i])))
+            return false;
+    }
+    return true;
+}
+
+template <class T>
+static std::optional<T> parse_whole(std::string_view s) {
+    T value{};
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+    if (s.empty() || ec != std::errc{} || end != s.data() + s.size()) return std::nullopt;
+    return value;
+}
+
+std::optional<std::int64_t> parse_int(std::string_view s) { return parse_whole<std::int64_t>(s); }
+std::optional<std::uint64_t> parse_uint(std::string_view s) { return parse_whole<std::uint64_t>(s); }
+
+std::optional<HostPort> parse_host_port(std::string_view s) {
+    std::string_view host;
+    std::string_view port;
+    if (s.starts_with('[')) {
+        size_t close = s.find(']');
+        if (close == std::string_view::npos || close + 1 >= s.size() || s[close + 1] != ':')
+            return std::nullopt;
+        host = s.substr(1, close - 1);
+        port = s.substr(close + 2);
+    } else {
+        size_t colon = s.rfind(':');
+        if (colon == std::string_view::npos) return std::nullopt;
+        host = s.substr(0, colon);
+        port = s.substr(colon + 1);
+        if (host.find(':') != std::string_view::npos) return std::nullopt;
+    }
+    auto number = parse_uint(port);
+    if (host.empty() || !number || *number > 65535) return std::nullopt;
+    return HostPort{std::string(host), static_cast<std::uint16_t>(*number)};
+}
+
+}  // namespace amq

@@ -1,0 +1,27 @@
+// The control socket client: one blocking request/reply exchange with the master.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include <rapidjson/document.h>
+
+#include "common/result.hpp"
+
+namespace amq::ctl {
+
+// A daemon busy committing can be slow, but a CLI must not hang forever on a stuck one.
+inline constexpr int kTimeoutSeconds = 30;
+
+// $AMQ2API_SOCKET if set, else the systemd location if it exists, else the checkout default.
+std::string default_socket_path();
+
+// Sends {"id", "cmd", "args"} (args_json is a JSON object) and returns the reply, checked for
+// shape: an object whose "ok" is a bool, with "data" an object when ok, and "error" an object
+// with string "code" and "message" when not. An Error means the daemon could not be reached
+// or broke the protocol (its message names the socket and suggests --socket); a reply with
+// ok=false is a successful exchange.
+Result<rapidjson::Document> call(const std::string& socket_path, std::string_view cmd,
+                                 std::string_view args_json);
+
+}  // namespace amq::ctl

@@ -1,0 +1,236 @@
+// amq2apictl: sends one command to the master over its control socket and prints the answer.
+// This file only wires the command table (commands.cpp) into CLI11 and maps outcomes to exit
+// codes; talking (client.cpp) and printing (render.cpp) live elsewhere.
+#include <termios.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <deque>
+#include <exception>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "common/json.hpp"
+#include "common/strings.hpp"
+#include "common/version.hpp"
+#include "ctl/client.hpp"
+#include "ctl/commands.hpp"
+
+namespace amq::ctl {
+namespace {
+
+enum Exit { kSuccess = 0, kDaemonError = 1, kUsage = 2, kUnreachable = 3 };
+
+// A CLI11 subcommand made from one table entry, with a value slot per option.
+struct Bound {
+    const CommandDef* def;
+    CLI::App* app;
+    std::vector<std::string> slots;
+    std::vector<CLI::Option*> options;
+};
+
+struct Cli {
+    CLI::App app{str_cat("amq2apictl ", kVersion, " - control the amq2api daemon (amq2apid)"),
+                 "amq2apictl"};
+    std::string socket;
+    bool json = false;
+    std::deque<Bound> commands;  // a deque: the options point into the slots of each entry
+};
+
+std::string example_footer(std::string_view example) {
+    return str_cat("Example:\n  ", example);
+}
+
+const CLI::Validator& integer_validator() {
+    static const CLI::Validator validator(
+        [](std::string& text) { return parse_int(text) ? std::string() : "must be an integer"; },
+        "", "INTEGER");
+    return validator;
+}
+
+CLI::Option* add_arg(Bound& b, std::size_t i) {
+    const ArgSpec& spec = b.def->args[i];
+    std::string name(spec.name);
+    const std::string help(spec.help);
+    switch (spec.kind) {
+    case ArgKind::set_true:
+    case ArgKind::set_false:
+        // help must stay const: add_flag binds a non-const std::string as the flag's result.
+        return b.app->add_flag(name, help);
+    case ArgKind::target:
+        return b.app->add_option(name, b.slots[i], help)->type_name("ID|NAME");
+    case ArgKind::integer:
+        return b.app->add_option(name, b.slots[i], help)->type_name("N")->check(
+            integer_validator());
+    case ArgKind::secret:
+        return b.app->add_option(name, b.slots[i], help)->type_name("TEXT|-");
+    case ArgKind::text:
+        break;
+    }
+    return b.app->add_option(name, b.slots[i], help)->type_name("TEXT");
+}
+
+void bind_command(Cli& cli, CLI::App& parent, const CommandDef& def) {
+    Bound& b = cli.commands.emplace_back();
+    b.def = &def;
+    b.app = parent.add_subcommand(std::string(def.word), std::string(def.summary));
+    b.app->footer(example_footer(def.example));
+    b.slots.resize(def.args.size());
+    for (std::size_t i = 0; i < def.args.size(); ++i) {
+        b.options.push_back(add_arg(b, i));
+        if (def.args[i].required) b.options.back()->required();
+    }
+    for (std::size_t i = 0; i < def.args.size(); ++i)
+        if (!def.args[i].excludes.empty())
+            b.options[i]->excludes(b.app->get_option(std::string(def.args[i].excludes)));
+}
+
+// Groups are created where their first command appears, so help lists them in table order.
+CLI::App* add_group(CLI::App& app, std::string_view word) {
+    for (const auto& g : all_groups()) {
+        if (g.word != word) continue;
+        CLI::App* sub = app.add_subcommand(std::string(g.word), std::string(g.summary));
+        sub->require_subcommand(1);
+        sub->footer(example_footer(g.example));
+        return sub;
+    }
+    throw std::logic_error(str_cat("command group '", word, "' is missing from all_groups()"));
+}
+
+void build_cli(Cli& cli) {
+    CLI::App& app = cli.app;
+    app.require_subcommand(1);
+    app.fallthrough();  // --json and --socket work after the subcommand too
+    app.add_option("--socket", cli.socket,
+                   "Control socket (default: $AMQ2API_SOCKET, else /run/amq2api/control.sock "
+                   "if it exists, else ./run/control.sock)")
+        ->type_name("PATH");
+    app.add_flag("--json", cli.json, "Print the reply's data as one line of JSON");
+    app.set_version_flag("--version", str_cat("amq2apictl ", kVersion));
+    std::map<std::string_view, CLI::App*> groups{{"", &app}};
+    for (const auto& def : all_commands()) {
+        CLI::App*& group = groups[def.group];
+        if (!group) group = add_group(app, def.group);
+        bind_command(cli, *group, def);
+    }
+    app.footer(str_cat("Exit status: 0 success, 1 the daemon refused the command, 2 usage "
+                       "error, 3 the daemon could not be reached.\n\n",
+                       example_footer("amq2apictl --socket /run/amq2api/control.sock status")));
+}
+
+const CLI::App& deepest_subcommand(const CLI::App& app) {
+    const CLI::App* deepest = &app;
+    while (!deepest->get_subcommands().empty()) deepest = deepest->get_subcommands().front();
+    return *deepest;
+}
+
+// CLI11 checks for a missing subcommand before it complains about extra words, so a bare
+// "amq2apictl key" and a mistyped "amq2apictl key lst" both arrive as a RequiredError. The
+// first is a question and gets the help; the second gets a pointed message.
+int usage_error(const CLI::App& app, const CLI::ParseError& error) {
+    const CLI::App& deepest = deepest_subcommand(app);
+    bool missing = dynamic_cast<const CLI::RequiredError*>(&error) &&
+                   deepest.get_require_subcommand_min() > 0;
+    if (!missing) return app.exit(error) == 0 ? kSuccess : kUsage;
+    // Fallthrough hands words a subcommand does not know to its parents: look at all.
+    auto extra = app.remaining(true);
+    if (extra.empty()) {
+        std::cerr << app.help();
+        return kUsage;
+    }
+    std::string words = &deepest == &app ? extra.front()
+                                         : str_cat(deepest.get_name(), " ", extra.front());
+    std::cerr << "amq2apictl: unknown command '" << words
+              << "'\nRun with --help for more information.\n";
+    return kUsage;
+}
+
+// At a terminal a "-" prompts and turns echo off: the secret shows neither in ps nor on the
+// screen. From a pipe it is just the next line.
+std::optional<std::string> read_stdin_line(std::string_view option) {
+    termios saved{};
+    bool tty = isatty(STDIN_FILENO) == 1;
+    bool quiet = tty && tcgetattr(STDIN_FILENO, &saved) == 0;
+    if (tty) std::cerr << option << ": " << std::flush;
+    if (quiet) {
+        termios silent = saved;
+        silent.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &silent);
+    }
+    std::string line;
+    bool got = static_cast<bool>(std::getline(std::cin, line));
+    if (quiet) {
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+        std::cerr << '\n';
+    }
+    if (!got) return std::nullopt;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    return line;
+}
+
+ArgValues given_values(const Bound& b) {
+    ArgValues values(b.slots.size());
+    for (std::size_t i = 0; i < b.slots.size(); ++i)
+        if (b.options[i]->count() > 0) values[i] = b.slots[i];
+    return values;
+}
+
+int fail(std::string_view message, int code) {
+    std::fprintf(stderr, "amq2apictl: %.*s\n", static_cast<int>(message.size()), message.data());
+    return code;
+}
+
+int print(const std::string& text) {
+    if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() || std::fflush(stdout))
+        return fail(str_cat("cannot write the output: ", std::strerror(errno),
+                            " (the command itself succeeded)"),
+                    kDaemonError);
+    return kSuccess;
+}
+
+int run(const Cli& cli, const Bound& b) {
+    auto args = build_args(*b.def, given_values(b), read_stdin_line);
+    if (!args) return fail(args.error().message, kUsage);
+    std::string socket = cli.socket.empty() ? default_socket_path() : cli.socket;
+    auto reply = call(socket, b.def->cmd, *args);
+    if (!reply) return fail(reply.error().message, kUnreachable);
+    const rapidjson::Document& doc = *reply;
+    if (!doc["ok"].GetBool())
+        return fail(name_options(*b.def, doc["error"]["message"].GetString()), kDaemonError);
+    const rapidjson::Value& data = doc["data"];
+    return print(cli.json ? to_json(data) + "\n" : b.def->render(data));
+}
+
+int run_main(int argc, char** argv) {
+    Cli cli;
+    build_cli(cli);
+    try {
+        cli.app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return usage_error(cli.app, e);
+    }
+    for (const Bound& b : cli.commands)
+        if (b.app->parsed()) return run(cli, b);
+    return fail("no command given", kUsage);  // unreachable: require_subcommand saw one
+}
+
+}  // namespace
+}  // namespace amq::ctl
+
+int main(int argc, char** argv) {
+    try {
+        return amq::ctl::run_main(argc, argv);
+    } catch (const std::exception& e) {
+        return amq::ctl::fail(amq::str_cat("internal error: ", e.what()),
+                              amq::ctl::kUnreachable);
+    }
+}

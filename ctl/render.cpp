@@ -1,0 +1,301 @@
+#include "ctl/render.hpp"
+
+#include <algorithm>
+#include <optional>
+#include <span>
+
+#include "common/json.hpp"
+#include "common/strings.hpp"
+#include "common/time_format.hpp"
+
+namespace amq::ctl {
+namespace {
+
+enum class Format { plain, duration };
+
+// A table column: which member of each row object it shows, and how. A non-zero max_width
+// truncates free text (notes) so one long value does not push every row off the screen.
+struct Column {
+    const char* title;
+    const char* field;
+    Format format = Format::plain;
+    std::size_t max_width = 0;
+};
+
+// A line of a single-record view.
+struct Field {
+    const char* label;
+    const char* field;
+};
+
+constexpr Column kAccountColumns[] = {
+    {"ID", "id"},
+    {"NAME", "name"},
+    {"ENABLED", "enabled"},
+    {"RPM", "requests_per_minute"},
+    {"CREATED", "created_at"},
+    {"NOTES", "notes", Format::plain, 40},
+};
+
+constexpr Field kAccountFields[] = {
+    {"id", "id"},
+    {"name", "name"},
+    {"enabled", "enabled"},
+    {"client id", "client_id"},
+    {"profile ARN", "profile_arn"},
+    {"requests/minute", "requests_per_minute"},
+    {"notes", "notes"},
+    {"created", "created_at"},
+    {"updated", "updated_at"},
+};
+
+constexpr Column kKeyColumns[] = {
+    {"ID", "id"},
+    {"NAME", "name"},
+    {"PREFIX", "key_prefix"},
+    {"ADMIN", "is_admin"},
+    {"ENABLED", "enabled"},
+    {"RPM", "requests_per_minute"},
+    {"RPD", "requests_per_day"},
+    {"EXPIRES", "expires_at"},
+    {"LAST_USED", "last_used_at"},
+};
+
+constexpr Field kKeyFields[] = {
+    {"id", "id"},
+    {"name", "name"},
+    {"description", "description"},
+    {"prefix", "key_prefix"},
+    {"admin", "is_admin"},
+    {"enabled", "enabled"},
+    {"requests/minute", "requests_per_minute"},
+    {"requests/day", "requests_per_day"},
+    {"expires", "expires_at"},
+    {"created", "created_at"},
+    {"last used", "last_used_at"},
+};
+
+constexpr Column kWorkerColumns[] = {
+    {"INDEX", "index"},
+    {"PID", "pid"},
+    {"GENERATION", "generation"},
+    {"STATE", "state"},
+    {"REQUESTS", "requests"},
+    {"INFLIGHT", "inflight"},
+    {"UPTIME", "uptime_s", Format::duration},
+};
+
+bool is_continuation(unsigned char c) { return (c & 0xC0) == 0x80; }
+
+// Control characters (C0, DEL and the UTF-8 encoded C1 range) become visible escapes.
+std::string printable(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    static constexpr char kHex[] = "0123456789abcdef";
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        auto c = static_cast<unsigned char>(text[i]);
+        bool c1 = c == 0xC2 && i + 1 < text.size() &&
+                  static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+                  static_cast<unsigned char>(text[i + 1]) <= 0x9F;
+        if (c == '\n') out += "\\n";
+        else if (c == '\t') out += "\\t";
+        else if (c < 0x20 || c == 0x7F) out += str_cat("\\x", kHex[c >> 4], kHex[c & 15]);
+        else if (c1) {
+            auto code = static_cast<unsigned char>(text[++i]);
+            out += str_cat("\\u00", kHex[code >> 4], kHex[code & 15]);
+        } else out.push_back(text[i]);
+    }
+    return out;
+}
+
+// Cuts at a character boundary and marks the cut with "…".
+std::string truncate(std::string text, std::size_t max_width) {
+    if (max_width == 0 || display_width(text) <= max_width) return text;
+    std::size_t chars = 0;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (is_continuation(static_cast<unsigned char>(text[i]))) continue;
+        if (chars++ == max_width - 1) {
+            text.resize(i);
+            return text + "…";
+        }
+    }
+    return text;
+}
+
+const rapidjson::Value* member(const rapidjson::Value& object, const char* name) {
+    if (!object.IsObject()) return nullptr;
+    auto it = object.FindMember(name);
+    return it == object.MemberEnd() ? nullptr : &it->value;
+}
+
+std::optional<std::int64_t> integer_member(const rapidjson::Value& object, const char* name) {
+    const rapidjson::Value* v = member(object, name);
+    if (!v || !v->IsInt64()) return std::nullopt;
+    return v->GetInt64();
+}
+
+std::string column_cell(const rapidjson::Value& row, const Column& column) {
+    if (column.format == Format::duration) {
+        auto seconds = integer_member(row, column.field);
+        return seconds ? format_duration(*seconds) : "-";
+    }
+    return truncate(cell(row, column.field), column.max_width);
+}
+
+std::string render_rows(const rapidjson::Value& data, const char* array_name,
+                        std::span<const Column> columns, std::string_view empty_text) {
+    const rapidjson::Value* array = member(data, array_name);
+    if (!array || !array->IsArray() || array->Empty()) return str_cat(empty_text, "\n");
+    std::vector<std::string> headers;
+    for (const auto& column : columns) headers.emplace_back(column.title);
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& item : array->GetArray()) {
+        auto& row = rows.emplace_back();
+        for (const auto& column : columns) row.push_back(column_cell(item, column));
+    }
+    return render_table(headers, rows);
+}
+
+std::string render_fields(const rapidjson::Value& record, std::span<const Field> fields) {
+    std::vector<LabelledValue> lines;
+    for (const auto& field : fields) lines.push_back({field.label, cell(record, field.field)});
+    return render_lines(lines);
+}
+
+std::string pad(std::string text, std::size_t width) {
+    std::size_t w = display_width(text);
+    if (w < width) text.append(width - w, ' ');
+    return text;
+}
+
+// "3 (2 enabled)" from {"total": 3, "enabled": 2}.
+std::string count_summary(const rapidjson::Value& data, const char* name) {
+    const rapidjson::Value* counts = member(data, name);
+    if (!counts) return "-";
+    return str_cat(cell(*counts, "total"), " (", cell(*counts, "enabled"), " enabled)");
+}
+
+// started_at is an ISO string like every time in the data; Unix seconds are accepted too.
+std::string uptime_summary(const rapidjson::Value& data) {
+    auto uptime = integer_member(data, "uptime_s");
+    if (!uptime) return "-";
+    std::string text = format_duration(*uptime);
+    auto seconds = integer_member(data, "started_at");
+    std::string started = seconds ? iso8601(*seconds) : cell(data, "started_at");
+    if (!started.empty() && started != "-") text += str_cat(" (since ", started, ")");
+    return text;
+}
+
+std::string removed_line(const rapidjson::Value& data, std::string_view what) {
+    return str_cat("removed ", what, " ", cell(data, "removed"), " (", cell(data, "name"), ")\n");
+}
+
+}  // namespace
+
+std::size_t display_width(std::string_view text) {
+    return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+        return !is_continuation(static_cast<unsigned char>(c));
+    }));
+}
+
+std::string render_table(const std::vector<std::string>& headers,
+                         const std::vector<std::vector<std::string>>& rows) {
+    std::vector<std::size_t> widths;
+    for (const auto& h : headers) widths.push_back(display_width(h));
+    for (const auto& row : rows)
+        for (std::size_t i = 0; i < row.size() && i < widths.size(); ++i)
+            widths[i] = std::max(widths[i], display_width(row[i]));
+    auto line = [&](const std::vector<std::string>& cells) {
+        std::string out;
+        for (std::size_t i = 0; i < cells.size() && i < widths.size(); ++i) {
+            bool last = i + 1 == cells.size() || i + 1 == widths.size();
+            out += last ? cells[i] : pad(cells[i], widths[i] + 2);
+        }
+        return out + "\n";
+    };
+    std::string out = line(headers);
+    for (const auto& row : rows) out += line(row);
+    return out;
+}
+
+std::string render_lines(const std::vector<LabelledValue>& lines) {
+    std::size_t width = 0;
+    for (const auto& l : lines) width = std::max(width, display_width(l.label) + 1);
+    std::string out;
+    for (const auto& l : lines) out += str_cat(pad(l.label + ":", width + 1), l.value, "\n");
+    return out;
+}
+
+std::string cell(const rapidjson::Value& object, const char* name) {
+    const rapidjson::Value* v = member(object, name);
+    if (!v || v->IsNull()) return "-";
+    if (v->IsBool()) return v->GetBool() ? "yes" : "no";
+    if (v->IsInt64()) return str_cat(v->GetInt64());
+    if (v->IsUint64()) return str_cat(v->GetUint64());
+    if (v->IsNumber()) return str_cat(v->GetDouble());
+    if (v->IsString()) {
+        std::string_view s(v->GetString(), v->GetStringLength());
+        return s.empty() ? "-" : printable(s);
+    }
+    return printable(to_json(*v));
+}
+
+std::string format_duration(std::int64_t seconds) {
+    if (seconds < 0) return "-";
+    auto two = [](std::int64_t n) { return str_cat(n < 10 ? "0" : "", n); };
+    if (seconds < 60) return str_cat(seconds, "s");
+    if (seconds < 3600) return str_cat(seconds / 60, "m ", two(seconds % 60), "s");
+    if (seconds < 86400) return str_cat(seconds / 3600, "h ", two(seconds % 3600 / 60), "m");
+    return str_cat(seconds / 86400, "d ", two(seconds % 86400 / 3600), "h");
+}
+
+std::string render_status(const rapidjson::Value& data) {
+    std::string out = render_lines({
+        {"version", cell(data, "version")},
+        {"pid", cell(data, "pid")},
+        {"uptime", uptime_summary(data)},
+        {"listen", cell(data, "listen")},
+        {"generation", cell(data, "generation")},
+        {"accounts", count_summary(data, "accounts")},
+        {"keys", count_summary(data, "keys")},
+    });
+    return out + "\n" + render_rows(data, "workers", kWorkerColumns, "no workers running");
+}
+
+std::string render_account_list(const rapidjson::Value& data) {
+    return render_rows(data, "accounts", kAccountColumns, "no accounts");
+}
+
+std::string render_account(const rapidjson::Value& data) {
+    return render_fields(data, kAccountFields);
+}
+
+std::string render_account_removed(const rapidjson::Value& data) {
+    return removed_line(data, "account");
+}
+
+std::string render_key_list(const rapidjson::Value& data) {
+    return render_rows(data, "keys", kKeyColumns, "no API keys");
+}
+
+std::string render_key(const rapidjson::Value& data) { return render_fields(data, kKeyFields); }
+
+std::string render_key_created(const rapidjson::Value& data) {
+    static const rapidjson::Value empty(rapidjson::kObjectType);
+    const rapidjson::Value* key = member(data, "api_key");
+    std::string out = render_fields(key ? *key : empty, kKeyFields);
+    out += str_cat("\nAPI key secret: ", cell(data, "key"), "\n");
+    out += "Warning: the secret will not be shown again; store it now.\n";
+    return out;
+}
+
+std::string render_key_revoked(const rapidjson::Value& data) {
+    return str_cat("revoked key ", cell(data, "id"), " (", cell(data, "name"), ")\n",
+                   render_key(data));
+}
+
+std::string render_key_removed(const rapidjson::Value& data) {
+    return removed_line(data, "key");
+}
+
+}  // namespace amq::ctl

@@ -1,0 +1,70 @@
+#include "daemon/master/bootstrap.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "common/crypto.hpp"
+#include "common/strings.hpp"
+
+namespace amq {
+namespace {
+
+Status write_private_file(const std::string& path, const std::string& content) {
+    std::string tmp = path + ".tmp";
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) return make_error(Errc::io, str_cat("cannot create ", tmp, ": ", std::strerror(errno)));
+    bool ok = fchmod(fd, 0600) == 0 && write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size()) &&
+              fsync(fd) == 0;
+    int saved = errno;
+    close(fd);
+    if (!ok || rename(tmp.c_str(), path.c_str()) != 0) {
+        unlink(tmp.c_str());
+        return make_error(Errc::io, str_cat("cannot write ", path, ": ", std::strerror(ok ? errno : saved)));
+    }
+    return {};
+}
+
+}  // namespace
+
+Result<std::string> ensure_admin_key(Store& store, const std::string& state_dir, std::int64_t now) {
+    auto keys = store.list_keys();
+    if (!keys) return keys.error();
+    for (const auto& k : *keys)
+        if (k.is_admin) return std::string();
+    NewApiKey secret = generate_api_key();
+    ApiKey key;
+    key.name = "initial-admin";
+    if (store.find_key_by_name(key.name)) key.name = str_cat("initial-admin-", now);
+    key.description = "created at first start; replace it and remove this one";
+    key.is_admin = true;
+    key.secret_hash = secret.hash;
+    key.display = secret.display;
+    std::string path = state_dir + "/initial-admin-key";
+    // The file first: a key nobody can read would lock the operator out.
+    if (auto st = write_private_file(path, secret.secret + "\n"); !st) return st.error();
+    if (auto added = store.add_key(std::move(key), now); !added) return added.error();
+    return path;
+}
+
+Result<bool> import_environment_account(Store& store, const BootstrapAccount& env, std::int64_t now) {
+    auto accounts = store.list_accounts();
+    if (!accounts) return accounts.error();
+    if (!accounts->empty()) return false;
+    Account account;
+    account.name = "env-account";
+    account.client_id = env.client_id;
+    account.profile_arn = env.profile_arn;
+    account.notes = "imported from AMAZONQ_* environment variables";
+    AccountCredentials credentials;
+    credentials.refresh_token = env.refresh_token;
+    credentials.client_secret = env.client_secret;
+    auto added = store.add_account(std::move(account), credentials, now);
+    if (!added) return added.error();
+    return true;
+}
+
+}  // namespace amq

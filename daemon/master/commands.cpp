@@ -1,0 +1,171 @@
+#include "daemon/master/commands.hpp"
+
+#include "common/strings.hpp"
+#include "common/time_format.hpp"
+
+namespace amq {
+namespace {
+
+constexpr CommandSpec kCommands[] = {
+    {"status", false, cmd_status, "version, uptime, workers and pool summary"},
+    {"account.add", true, cmd_account_add, "add an Amazon Q account"},
+    {"account.list", false, cmd_account_list, "list accounts"},
+    {"account.show", false, cmd_account_show, "show one account"},
+    {"account.remove", true, cmd_account_remove, "remove an account and its tokens"},
+    {"key.create", true, cmd_key_create, "create an API key (the secret is shown once)"},
+    {"key.list", false, cmd_key_list, "list API keys"},
+    {"key.show", false, cmd_key_show, "show one API key"},
+    {"key.revoke", true, cmd_key_revoke, "disable an API key"},
+    {"key.remove", true, cmd_key_remove, "delete an API key"},
+};
+
+std::string error_reply(const rapidjson::Value* id, const Error& error) {
+    return json_object([&](JsonWriter& w) {
+        write_key(w, "id");
+        if (id) id->Accept(w);
+        else w.Null();
+        w.Key("ok");
+        w.Bool(false);
+        w.Key("error");
+        w.StartObject();
+        w.Key("code");
+        write_string(w, errc_name(error.code));
+        w.Key("message");
+        write_string(w, error.message);
+        w.EndObject();
+    });
+}
+
+}  // namespace
+
+std::span<const CommandSpec> all_commands() { return kCommands; }
+
+const CommandSpec* find_command(std::string_view name) {
+    for (const auto& spec : kCommands)
+        if (spec.name == name) return &spec;
+    return nullptr;
+}
+
+std::string dispatch_control_frame(std::string_view payload, CommandContext& ctx, bool& changed) {
+    changed = false;
+    auto doc = parse_json(payload);
+    if (!doc) return error_reply(nullptr, doc.error());
+    FieldReader fields(*doc);
+    auto cmd = fields.string("cmd", true);
+    const rapidjson::Value* args = fields.object("args");
+    const rapidjson::Value* id = doc->IsObject() && doc->HasMember("id") ? &(*doc)["id"] : nullptr;
+    if (!fields.ok()) return error_reply(id, fields.status().error());
+    const CommandSpec* spec = find_command(*cmd);
+    if (!spec) return error_reply(id, make_error(Errc::not_found, str_cat("unknown command '", *cmd, "'")));
+    static const rapidjson::Value empty_object(rapidjson::kObjectType);
+    CommandResult result = spec->run(ctx, args ? *args : empty_object);
+    if (!result) return error_reply(id, result.error());
+    changed = spec->mutates;
+    return json_object([&](JsonWriter& w) {
+        w.Key("id");
+        if (id) id->Accept(w);
+        else w.Null();
+        w.Key("ok");
+        w.Bool(true);
+        w.Key("data");
+        w.RawValue(result->data(), result->size(), rapidjson::kObjectType);
+    });
+}
+
+namespace {
+void write_time(JsonWriter& w, const char* key, std::int64_t t) {
+    w.Key(key);
+    if (t == 0) w.Null();
+    else write_string(w, iso8601(t));
+}
+}  // namespace
+
+void write_account(JsonWriter& w, const Account& a) {
+    w.StartObject();
+    w.Key("id");
+    w.Uint64(a.id);
+    w.Key("name");
+    write_string(w, a.name);
+    w.Key("client_id");
+    write_string(w, a.client_id);
+    w.Key("profile_arn");
+    write_string(w, a.profile_arn);
+    w.Key("enabled");
+    w.Bool(a.enabled);
+    w.Key("requests_per_minute");
+    w.Int64(a.requests_per_minute);
+    w.Key("notes");
+    write_string(w, a.notes);
+    write_time(w, "created_at", a.created_at);
+    write_time(w, "updated_at", a.updated_at);
+    w.EndObject();
+}
+
+void write_key(JsonWriter& w, const ApiKey& k) {
+    w.StartObject();
+    w.Key("id");
+    w.Uint64(k.id);
+    w.Key("name");
+    write_string(w, k.name);
+    w.Key("description");
+    write_string(w, k.description);
+    w.Key("key_prefix");
+    write_string(w, k.display);
+    w.Key("is_admin");
+    w.Bool(k.is_admin);
+    w.Key("enabled");
+    w.Bool(k.enabled);
+    w.Key("requests_per_minute");
+    w.Int64(k.requests_per_minute);
+    w.Key("requests_per_day");
+    w.Int64(k.requests_per_day);
+    write_time(w, "expires_at", k.expires_at);
+    write_time(w, "created_at", k.created_at);
+    write_time(w, "last_used_at", k.last_used_at);
+    w.EndObject();
+}
+
+std::string account_json(const Account& account) {
+    return json_value([&](JsonWriter& w) { write_account(w, account); });
+}
+
+std::string key_json(const ApiKey& key) {
+    return json_value([&](JsonWriter& w) { write_key(w, key); });
+}
+
+Status check_record_name(const std::string& name, const char* what) {
+    if (trim(name).empty()) return make_error(Errc::invalid_argument, "field 'name' must not be empty");
+    if (name.size() > 128)
+        return make_error(Errc::invalid_argument, "field 'name' is longer than 128 characters");
+    for (unsigned char c : name)
+        if (c < 0x20 || c == 0x7f)
+            return make_error(Errc::invalid_argument, str_cat("the ", what, " name contains a control character"));
+    return {};
+}
+
+namespace {
+template <class Record, class ById, class ByName>
+Result<Record> resolve(const rapidjson::Value& args, const char* what, ById by_id, ByName by_name) {
+    FieldReader fields(args);
+    auto id = fields.integer("id", false, 1);
+    auto name = fields.string("name");
+    if (!fields.ok()) return fields.status().error();
+    if (id) return by_id(static_cast<std::uint64_t>(*id));
+    if (name) return by_name(*name);
+    return make_error(Errc::invalid_argument, str_cat("name the ", what, " by 'id' or 'name'"));
+}
+}  // namespace
+
+Result<Account> resolve_account(const Store& store, const rapidjson::Value& args) {
+    return resolve<Account>(
+        args, "account", [&](std::uint64_t id) { return store.get_account(id); },
+        [&](const std::string& name) { return store.find_account_by_name(name); });
+}
+
+Result<ApiKey> resolve_key(const Store& store, const rapidjson::Value& args) {
+    return resolve<ApiKey>(
+        args, "key", [&](std::uint64_t id) { return store.get_key(id); },
+        [&](const std::string& name) { return store.find_key_by_name(name); });
+}
+
+}  // namespace amq

@@ -1,0 +1,218 @@
+#include "daemon/master/lmdb.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <initializer_list>
+#include <utility>
+
+#include "common/strings.hpp"
+
+namespace amq {
+namespace {
+
+constexpr const char* kDbNames[kDbCount] = {"meta",  "accounts",   "tokens",
+                                            "keys", "key_hashes", "usage"};
+
+const char* db_name(Db db) { return kDbNames[static_cast<std::size_t>(db)]; }
+
+Errc errc_of(int rc) {
+    switch (rc) {
+    case MDB_MAP_FULL: return Errc::storage_full;
+    case MDB_NOTFOUND: return Errc::not_found;
+    case MDB_BAD_VALSIZE: return Errc::invalid_argument;
+    default: return Errc::io;
+    }
+}
+
+Error lmdb_error(int rc, std::string_view what) {
+    return make_error(errc_of(rc), str_cat("LMDB: ", what, ": ", mdb_strerror(rc)));
+}
+
+Error errno_error(std::string_view what, const std::string& path) {
+    return make_error(Errc::io, str_cat(what, " ", path, ": ", std::strerror(errno)));
+}
+
+// LMDB never writes through a key or value it is given; MDB_val just lacks const.
+MDB_val to_val(std::string_view s) { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
+
+std::string_view to_view(const MDB_val& v) {
+    return {static_cast<const char*>(v.mv_data), v.mv_size};
+}
+
+// Aborts on every path that does not commit, exceptions included.
+using TxnGuard = std::unique_ptr<MDB_txn, decltype(&mdb_txn_abort)>;
+
+Status ensure_directory(const std::string& dir) {
+    if (::mkdir(dir.c_str(), 0700) == 0) {
+        // An odd umask may have taken owner bits that LMDB needs.
+        if (::chmod(dir.c_str(), 0700) != 0) return errno_error("cannot chmod", dir);
+        return {};
+    }
+    if (errno != EEXIST) return errno_error("cannot create the state directory", dir);
+    struct stat st {};
+    if (::stat(dir.c_str(), &st) != 0) return errno_error("cannot stat", dir);
+    if (!S_ISDIR(st.st_mode)) return make_error(Errc::io, str_cat(dir, " is not a directory"));
+    return {};
+}
+
+// mdb_env_open's mode passes through the umask and does not apply to files that exist.
+Status restrict_file_modes(const std::string& dir) {
+    for (const char* name : {"data.mdb", "lock.mdb"}) {
+        std::string path = str_cat(dir, "/", name);
+        if (::chmod(path.c_str(), 0600) != 0) return errno_error("cannot chmod", path);
+    }
+    return {};
+}
+
+}  // namespace
+
+Result<std::optional<std::string_view>> ReadTxn::get(Db db, std::string_view key) const {
+    MDB_val k = to_val(key);
+    MDB_val v{};
+    int rc = mdb_get(txn_, dbi(db), &k, &v);
+    if (rc == MDB_NOTFOUND) return std::optional<std::string_view>();
+    if (rc != 0) return lmdb_error(rc, str_cat("cannot read from ", db_name(db)));
+    return std::optional<std::string_view>(to_view(v));
+}
+
+Status ReadTxn::for_each(Db db, const EntryFn& fn) const {
+    MDB_cursor* raw = nullptr;
+    if (int rc = mdb_cursor_open(txn_, dbi(db), &raw); rc != 0)
+        return lmdb_error(rc, str_cat("cannot open a cursor on ", db_name(db)));
+    std::unique_ptr<MDB_cursor, decltype(&mdb_cursor_close)> cursor(raw, &mdb_cursor_close);
+    MDB_val key{};
+    MDB_val value{};
+    int rc = mdb_cursor_get(raw, &key, &value, MDB_FIRST);
+    for (; rc == 0; rc = mdb_cursor_get(raw, &key, &value, MDB_NEXT)) {
+        if (Status status = fn(to_view(key), to_view(value)); !status) return status;
+    }
+    if (rc != MDB_NOTFOUND) return lmdb_error(rc, str_cat("cannot walk ", db_name(db)));
+    return {};
+}
+
+Status WriteTxn::put(Db db, std::string_view key, std::string_view value) {
+    MDB_val k = to_val(key);
+    MDB_val v = to_val(value);
+    if (int rc = mdb_put(txn_, dbi(db), &k, &v, 0); rc != 0)
+        return fail(rc, str_cat("cannot write to ", db_name(db)));
+    return {};
+}
+
+Status WriteTxn::del(Db db, std::string_view key) {
+    MDB_val k = to_val(key);
+    int rc = mdb_del(txn_, dbi(db), &k, nullptr);
+    if (rc != 0 && rc != MDB_NOTFOUND) return fail(rc, str_cat("cannot delete from ", db_name(db)));
+    return {};
+}
+
+Error WriteTxn::fail(int rc, std::string_view what) {
+    if (rc == MDB_MAP_FULL) map_full_ = true;
+    return lmdb_error(rc, what);
+}
+
+LmdbEnv::LmdbEnv(MDB_env* env, LmdbOptions options) : env_(env), options_(std::move(options)) {}
+
+LmdbEnv::~LmdbEnv() { mdb_env_close(env_); }
+
+Result<std::unique_ptr<LmdbEnv>> LmdbEnv::open(const LmdbOptions& options) {
+    if (options.dir.empty()) return make_error(Errc::invalid_argument, "no state directory given");
+    if (options.initial_map_size == 0 || options.max_map_size == 0)
+        return make_error(Errc::invalid_argument, "the LMDB map sizes must be positive");
+    if (Status status = ensure_directory(options.dir); !status) return status.error();
+    MDB_env* raw = nullptr;
+    if (int rc = mdb_env_create(&raw); rc != 0)
+        return lmdb_error(rc, "cannot create an environment");
+    std::unique_ptr<LmdbEnv> env(new LmdbEnv(raw, options));
+    if (Status status = env->start(); !status) return status.error();
+    return env;
+}
+
+Status LmdbEnv::start() {
+    const std::string& dir = options_.dir;
+    std::uint64_t initial = std::min(options_.initial_map_size, options_.max_map_size);
+    if (int rc = mdb_env_set_maxdbs(env_, kDbCount); rc != 0)
+        return lmdb_error(rc, "cannot set the number of databases");
+    if (int rc = mdb_env_set_mapsize(env_, initial); rc != 0)
+        return lmdb_error(rc, "cannot set the map size");
+    // MDB_NOTLS: a read slot belongs to its transaction, not to the thread that opened it.
+    if (int rc = mdb_env_open(env_, dir.c_str(), MDB_NOTLS, 0600); rc != 0)
+        return lmdb_error(rc, str_cat("cannot open ", dir));
+    if (Status status = restrict_file_modes(dir); !status) return status;
+    // A process that died inside a read transaction leaves its slot behind.
+    if (int rc = mdb_reader_check(env_, nullptr); rc != 0)
+        return lmdb_error(rc, "cannot clear stale readers");
+    MDB_envinfo info{};
+    if (int rc = mdb_env_info(env_, &info); rc != 0)
+        return lmdb_error(rc, "cannot read the environment's size");
+    map_size_ = info.me_mapsize;  // an existing environment may be larger than `initial`
+    return open_databases();
+}
+
+Status LmdbEnv::open_databases() {
+    MDB_txn* txn = nullptr;
+    if (int rc = mdb_txn_begin(env_, nullptr, 0, &txn); rc != 0)
+        return lmdb_error(rc, "cannot begin a write transaction");
+    TxnGuard guard(txn, &mdb_txn_abort);
+    for (std::size_t i = 0; i < kDbCount; ++i) {
+        if (int rc = mdb_dbi_open(txn, kDbNames[i], MDB_CREATE, &dbis_[i]); rc != 0)
+            return lmdb_error(rc, str_cat("cannot open database ", kDbNames[i]));
+    }
+    if (int rc = mdb_txn_commit(guard.release()); rc != 0)
+        return lmdb_error(rc, "cannot create the databases");
+    return {};
+}
+
+Status LmdbEnv::read(const std::function<Status(ReadTxn&)>& fn) const {
+    MDB_txn* raw = nullptr;
+    if (int rc = mdb_txn_begin(env_, nullptr, MDB_RDONLY, &raw); rc != 0)
+        return lmdb_error(rc, "cannot begin a read transaction");
+    TxnGuard guard(raw, &mdb_txn_abort);  // a read-only transaction has nothing to commit
+    ReadTxn txn(raw, dbis_);
+    return fn(txn);
+}
+
+Status LmdbEnv::write(const std::function<Status(WriteTxn&)>& fn) {
+    for (;;) {
+        bool map_full = false;
+        Status status = write_once(fn, map_full);
+        if (!map_full) return status;
+        if (Status grown = grow(); !grown) return grown;
+    }
+}
+
+Status LmdbEnv::write_once(const std::function<Status(WriteTxn&)>& fn, bool& map_full) {
+    MDB_txn* raw = nullptr;
+    if (int rc = mdb_txn_begin(env_, nullptr, 0, &raw); rc != 0)
+        return lmdb_error(rc, "cannot begin a write transaction");
+    TxnGuard guard(raw, &mdb_txn_abort);
+    WriteTxn txn(raw, dbis_);
+    Status status = fn(txn);
+    map_full = txn.map_full_;
+    if (!status || map_full) return status;
+    int rc = mdb_txn_commit(guard.release());  // frees the transaction even when it fails
+    map_full = rc == MDB_MAP_FULL;
+    if (rc != 0) return lmdb_error(rc, "cannot commit a write transaction");
+    return {};
+}
+
+// Only called between transactions: mdb_env_set_mapsize requires that none is open.
+Status LmdbEnv::grow() {
+    std::uint64_t max = options_.max_map_size;
+    if (map_size_ >= max) {
+        return make_error(Errc::storage_full,
+                          str_cat("storage full: the database in ", options_.dir,
+                                  " reached its maximum size of ", max,
+                                  " bytes; raise the maximum map size or remove data"));
+    }
+    std::uint64_t next = map_size_ > max / 2 ? max : map_size_ * 2;
+    if (int rc = mdb_env_set_mapsize(env_, next); rc != 0)
+        return lmdb_error(rc, "cannot grow the map");
+    map_size_ = next;
+    return {};
+}
+
+}  // namespace amq

@@ -1,0 +1,102 @@
+// A thin RAII layer over liblmdb: one environment holding the master's named databases, and
+// transactions whose every MDB_* code becomes an amq::Error where it enters. Only the master
+// opens it, once, and uses it from its loop thread (one write transaction at a time).
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <lmdb.h>
+
+#include "common/result.hpp"
+
+namespace amq {
+
+// The named databases, all opened (and created when missing) when the environment opens.
+enum class Db { meta, accounts, tokens, keys, key_hashes, usage };
+inline constexpr std::size_t kDbCount = 6;
+static_assert(static_cast<std::size_t>(Db::usage) + 1 == kDbCount);
+
+using DbHandles = std::array<MDB_dbi, kDbCount>;
+using EntryFn = std::function<Status(std::string_view key, std::string_view value)>;
+
+class ReadTxn {
+public:
+    ReadTxn(const ReadTxn&) = delete;
+    ReadTxn& operator=(const ReadTxn&) = delete;
+
+    // The view points into the map: valid only until the transaction ends.
+    Result<std::optional<std::string_view>> get(Db db, std::string_view key) const;
+    // Visits every entry in key order; the first failure stops the walk and is returned.
+    Status for_each(Db db, const EntryFn& fn) const;
+
+protected:
+    ReadTxn(MDB_txn* txn, const DbHandles& dbis) : txn_(txn), dbis_(dbis) {}
+    MDB_dbi dbi(Db db) const { return dbis_[static_cast<std::size_t>(db)]; }
+
+    MDB_txn* txn_;
+    const DbHandles& dbis_;
+
+    friend class LmdbEnv;
+};
+
+class WriteTxn : public ReadTxn {
+public:
+    Status put(Db db, std::string_view key, std::string_view value);
+    Status del(Db db, std::string_view key);  // a missing key is not an error
+
+private:
+    WriteTxn(MDB_txn* txn, const DbHandles& dbis) : ReadTxn(txn, dbis) {}
+    Error fail(int rc, std::string_view what);
+
+    // Set by any MDB_MAP_FULL, so that the environment grows and retries even when the
+    // caller's function turned the error into something else.
+    bool map_full_ = false;
+
+    friend class LmdbEnv;
+};
+
+struct LmdbOptions {
+    std::string dir;
+    std::uint64_t initial_map_size = 0;
+    std::uint64_t max_map_size = 0;
+};
+
+class LmdbEnv {
+public:
+    // Creates the directory (0700) when missing; the files are 0600 whatever the umask.
+    static Result<std::unique_ptr<LmdbEnv>> open(const LmdbOptions& options);
+    ~LmdbEnv();
+    LmdbEnv(const LmdbEnv&) = delete;
+    LmdbEnv& operator=(const LmdbEnv&) = delete;
+
+    // Runs fn in one short read-only transaction.
+    Status read(const std::function<Status(ReadTxn&)>& fn) const;
+    // Runs fn in one write transaction and commits it when fn succeeds. When the map is full
+    // the transaction is aborted, the map doubled (up to the maximum) and fn run again, so fn
+    // must not keep effects outside the transaction that a rerun would repeat.
+    Status write(const std::function<Status(WriteTxn&)>& fn);
+
+    const std::string& dir() const { return options_.dir; }
+
+private:
+    LmdbEnv(MDB_env* env, LmdbOptions options);
+    Status start();
+    Status open_databases();
+    Status write_once(const std::function<Status(WriteTxn&)>& fn, bool& map_full);
+    Status grow();
+
+    MDB_env* env_;
+    LmdbOptions options_;
+    std::uint64_t map_size_ = 0;
+    DbHandles dbis_{};
+};
+
+}  // namespace amq

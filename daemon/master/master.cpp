@@ -1,0 +1,229 @@
+#include "daemon/master/master.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cstring>
+#include <optional>
+#include <thread>
+
+#include "common/log.hpp"
+#include "common/time_format.hpp"
+#include "common/version.hpp"
+#include "daemon/event.hpp"
+#include "daemon/listen_socket.hpp"
+#include "daemon/master/bootstrap.hpp"
+#include "daemon/master/commands.hpp"
+#include "daemon/master/control_server.hpp"
+#include "daemon/master/state_lock.hpp"
+#include "daemon/master/store.hpp"
+#include "daemon/master/supervisor.hpp"
+#include "daemon/worker_protocol.hpp"
+
+namespace amq {
+namespace {
+
+std::string own_executable() {
+    char buf[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+    return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
+}
+
+class Master final : public RuntimeView {
+public:
+    Master(const Invocation& inv, const EnvLookup& env)
+        : env_(env), config_(inv.config), config_args_(inv.config_args) {}
+
+    int run();
+    void write_runtime(JsonWriter& w) const override;
+
+private:
+    Status start();
+    void install_signals();
+    std::string state_object() const;
+    void publish_state();
+    std::string handle_control(std::string payload, const PeerCredentials& peer);
+    void stop(const std::string& why);
+    void reload();
+    void fatal(const std::string& why);
+
+    EnvLookup env_;
+    Config config_;
+    std::vector<std::string> config_args_;
+    EventBasePtr base_ = make_event_base();
+    std::optional<StateLock> lock_;
+    std::unique_ptr<Store> store_;
+    ListenSocket listen_;
+    std::unique_ptr<ControlServer> control_;
+    std::unique_ptr<Supervisor> supervisor_;
+    std::vector<Event> signals_;
+    std::int64_t started_at_ = unix_seconds();
+    bool stopping_ = false;
+    int exit_code_ = 0;
+};
+
+Status Master::start() {
+    auto lock = StateLock::acquire(config_.state_dir);
+    if (!lock) return lock.error();
+    lock_.emplace(std::move(*lock));
+    auto store = Store::open(StoreOptions{config_.state_dir, config_.max_map_size});
+    if (!store) return store.error();
+    store_ = std::move(*store);
+    auto admin = ensure_admin_key(*store_, config_.state_dir, unix_seconds());
+    if (!admin) return admin.error();
+    if (!admin->empty()) log_notice("created the first admin key; its secret is in ", *admin);
+    if (config_.bootstrap_account) {
+        auto added = import_environment_account(*store_, *config_.bootstrap_account, unix_seconds());
+        if (!added) return added.error();
+        if (*added) log_notice("added account 'env-account' from the AMAZONQ_* environment");
+    }
+    auto listen = open_listen_socket(config_.listen);
+    if (!listen) return listen.error();
+    listen_ = *listen;
+    auto control = ControlServer::open(base_.get(), config_.control_socket,
+                                       [this](std::string p, const PeerCredentials& peer) {
+                                           return handle_control(std::move(p), peer);
+                                       });
+    if (!control) return control.error();
+    control_ = std::move(*control);
+    return {};
+}
+
+void Master::install_signals() {
+    signal(SIGPIPE, SIG_IGN);
+    auto on = [this](int signo, std::function<void()> fn) {
+        signals_.push_back(Event::signal(base_.get(), signo, [fn](short) { fn(); }));
+        signals_.back().arm();
+    };
+    on(SIGTERM, [this] { stop("SIGTERM"); });
+    on(SIGINT, [this] { stop("SIGINT"); });
+    on(SIGHUP, [this] { reload(); });
+    on(SIGCHLD, [this] { supervisor_->reap(); });
+}
+
+int Master::run() {
+    log_init("master", parse_log_level(config_.log_level).value_or(LogLevel::info));
+    if (auto st = start(); !st) {
+        log_error(st.error().message);
+        return 1;
+    }
+    install_signals();
+    unsigned workers = effective_workers(config_, std::thread::hardware_concurrency());
+    SupervisorOptions options{own_executable(), config_args_, listen_.fd, workers, config_.drain_timeout};
+    supervisor_ = std::make_unique<Supervisor>(
+        base_.get(), options,
+        Supervisor::Callbacks{
+            [this] { return state_object(); },
+            [](WorkerProcess& w, const rapidjson::Document&) {
+                log_warning("worker[", w.index, "] sent an unknown frame type");
+            },
+            [this] { log_info("serving HTTP on ", listen_.description); },
+            [this](const std::string& why) { fatal(why); },
+            [](const std::string& why) { log_error("reload failed: ", why, "; keeping the running workers"); },
+            [this] { event_base_loopexit(base_.get(), nullptr); }});
+    log_notice("amq2apid ", kVersion, " starting ", workers, " workers (state in ", config_.state_dir,
+               ", control socket ", config_.control_socket, ")");
+    supervisor_->start();
+    event_base_dispatch(base_.get());
+    supervisor_.reset();
+    control_.reset();
+    if (listen_.fd >= 0) close(listen_.fd);
+    log_notice("stopped");
+    return exit_code_;
+}
+
+void Master::stop(const std::string& why) {
+    if (stopping_) return;
+    stopping_ = true;
+    log_notice(why, ": draining workers (up to ", config_.drain_timeout, " s)");
+    control_.reset();
+    close(listen_.fd);
+    listen_.fd = -1;
+    supervisor_->stop();
+}
+
+void Master::fatal(const std::string& why) {
+    log_error(why, "; giving up");
+    exit_code_ = 1;
+    stop("fatal error");
+}
+
+void Master::reload() {
+    if (stopping_) return;
+    log_notice("SIGHUP: reloading ", config_.config_file.empty() ? "the configuration" : config_.config_file);
+    auto next = reload_config(config_args_, env_);
+    if (!next) {
+        log_error("reload failed: ", next.error().message, "; keeping the running configuration");
+        return;
+    }
+    for (auto [name, before, after] : {std::tuple{"listen", config_.listen, next->listen},
+                                       std::tuple{"state-dir", config_.state_dir, next->state_dir},
+                                       std::tuple{"control-socket", config_.control_socket, next->control_socket}}) {
+        if (before != after) log_warning(name, " changed to ", after, "; this takes effect only after a restart");
+    }
+    next->listen = config_.listen;
+    next->state_dir = config_.state_dir;
+    next->control_socket = config_.control_socket;
+    config_ = std::move(*next);
+    log_set_level(parse_log_level(config_.log_level).value_or(LogLevel::info));
+    supervisor_->reload(config_args_, effective_workers(config_, std::thread::hardware_concurrency()),
+                        config_.drain_timeout);
+}
+
+std::string Master::state_object() const {
+    std::size_t accounts = 0, keys = 0;
+    std::int64_t now = unix_seconds();
+    if (auto list = store_->list_accounts())
+        for (const auto& a : *list) accounts += a.enabled;
+    if (auto list = store_->list_keys())
+        for (const auto& k : *list) keys += k.enabled && (k.expires_at == 0 || k.expires_at > now);
+    return json_object([&](JsonWriter& w) {
+        w.Key("accounts_usable");
+        w.Uint64(accounts);
+        w.Key("keys_usable");
+        w.Uint64(keys);
+    });
+}
+
+void Master::publish_state() {
+    std::string state = state_object();
+    supervisor_->broadcast(json_object([&](JsonWriter& w) {
+        w.Key("t");
+        write_string(w, wire::kState);
+        w.Key("state");
+        w.RawValue(state.data(), state.size(), rapidjson::kObjectType);
+    }));
+}
+
+std::string Master::handle_control(std::string payload, const PeerCredentials& peer) {
+    CommandContext ctx{*store_, *this, unix_seconds(), Caller{Caller::Kind::control, peer.uid}};
+    bool changed = false;
+    std::string reply = dispatch_control_frame(payload, ctx, changed);
+    if (changed) publish_state();
+    return reply;
+}
+
+void Master::write_runtime(JsonWriter& w) const {
+    w.Key("pid");
+    w.Int(getpid());
+    w.Key("started_at");
+    write_string(w, iso8601(started_at_));
+    w.Key("uptime_s");
+    w.Int64(unix_seconds() - started_at_);
+    w.Key("listen");
+    write_string(w, listen_.description);
+    w.Key("generation");
+    w.Uint64(supervisor_->generation());
+    w.Key("workers");
+    supervisor_->write_workers(w);
+}
+
+}  // namespace
+
+int run_master(const Invocation& invocation, const EnvLookup& env) {
+    Master master(invocation, env);
+    return master.run();
+}
+
+}  // namespace amq

@@ -1,0 +1,165 @@
+#include "daemon/master/record_codec.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <utility>
+
+#include "common/json.hpp"
+#include "common/strings.hpp"
+
+namespace amq {
+namespace {
+
+void put_string(JsonWriter& w, std::string_view name, std::string_view value) {
+    write_key(w, name);
+    write_string(w, value);
+}
+
+void put_int(JsonWriter& w, std::string_view name, std::int64_t value) {
+    write_key(w, name);
+    w.Int64(value);
+}
+
+void put_bool(JsonWriter& w, std::string_view name, bool value) {
+    write_key(w, name);
+    w.Bool(value);
+}
+
+void put_header(JsonWriter& w, std::uint64_t id) {
+    write_key(w, "v");
+    w.Int(kRecordVersion);
+    write_key(w, "id");
+    w.Uint64(id);
+}
+
+void get_string(FieldReader& f, const char* name, std::string& out, bool required = false) {
+    if (auto v = f.string(name, required)) out = std::move(*v);
+}
+
+void get_int(FieldReader& f, const char* name, std::int64_t& out) {
+    if (auto v = f.integer(name)) out = *v;
+}
+
+void get_bool(FieldReader& f, const char* name, bool& out) {
+    if (auto v = f.boolean(name)) out = *v;
+}
+
+// Ids start at 1: a record without one was never written by the store.
+void get_id(FieldReader& f, std::uint64_t& out) {
+    if (auto v = f.integer("id", true, 1)) out = static_cast<std::uint64_t>(*v);
+}
+
+Error corrupt(std::string_view noun, std::string_view why) {
+    return make_error(Errc::internal, str_cat("corrupt ", noun, " record: ", why));
+}
+
+// Parses one document, checks its version and lets `body` read the fields.
+template <class Body>
+Status decode_document(std::string_view text, std::string_view noun, Body&& body) {
+    auto doc = parse_json(text);
+    if (!doc) return corrupt(noun, doc.error().message);
+    FieldReader fields(*doc);
+    std::optional<std::int64_t> version = fields.integer("v", true);
+    if (version && *version != kRecordVersion)
+        return corrupt(noun, str_cat("unsupported format version ", *version));
+    body(fields);
+    if (Status status = fields.status(); !status) return corrupt(noun, status.error().message);
+    return {};
+}
+
+}  // namespace
+
+std::string encode_account(const Account& a) {
+    return json_object([&](JsonWriter& w) {
+        put_header(w, a.id);
+        put_string(w, "name", a.name);
+        put_string(w, "client_id", a.client_id);
+        put_string(w, "profile_arn", a.profile_arn);
+        put_bool(w, "enabled", a.enabled);
+        put_int(w, "requests_per_minute", a.requests_per_minute);
+        put_string(w, "notes", a.notes);
+        put_int(w, "created_at", a.created_at);
+        put_int(w, "updated_at", a.updated_at);
+    });
+}
+
+Result<Account> decode_account(std::string_view text) {
+    Account a;
+    Status status = decode_document(text, "account", [&](FieldReader& f) {
+        get_id(f, a.id);
+        get_string(f, "name", a.name, true);
+        get_string(f, "client_id", a.client_id);
+        get_string(f, "profile_arn", a.profile_arn);
+        get_bool(f, "enabled", a.enabled);
+        get_int(f, "requests_per_minute", a.requests_per_minute);
+        get_string(f, "notes", a.notes);
+        get_int(f, "created_at", a.created_at);
+        get_int(f, "updated_at", a.updated_at);
+    });
+    if (!status) return status.error();
+    return a;
+}
+
+std::string encode_credentials(const AccountCredentials& c) {
+    return json_object([&](JsonWriter& w) {
+        write_key(w, "v");
+        w.Int(kRecordVersion);
+        put_string(w, "refresh_token", c.refresh_token);
+        put_string(w, "client_secret", c.client_secret);
+        put_string(w, "access_token", c.access_token);
+        put_int(w, "access_expires_at", c.access_expires_at);
+    });
+}
+
+Result<AccountCredentials> decode_credentials(std::string_view text) {
+    AccountCredentials c;
+    Status status = decode_document(text, "credentials", [&](FieldReader& f) {
+        get_string(f, "refresh_token", c.refresh_token);
+        get_string(f, "client_secret", c.client_secret);
+        get_string(f, "access_token", c.access_token);
+        get_int(f, "access_expires_at", c.access_expires_at);
+    });
+    if (!status) return status.error();
+    return c;
+}
+
+std::string encode_api_key(const ApiKey& k) {
+    return json_object([&](JsonWriter& w) {
+        put_header(w, k.id);
+        put_string(w, "name", k.name);
+        put_string(w, "description", k.description);
+        put_string(w, "secret_hash", k.secret_hash);
+        put_string(w, "display", k.display);
+        put_bool(w, "is_admin", k.is_admin);
+        put_bool(w, "enabled", k.enabled);
+        put_int(w, "requests_per_minute", k.requests_per_minute);
+        put_int(w, "requests_per_day", k.requests_per_day);
+        put_int(w, "expires_at", k.expires_at);
+        put_int(w, "created_at", k.created_at);
+        put_int(w, "updated_at", k.updated_at);
+        put_int(w, "last_used_at", k.last_used_at);
+    });
+}
+
+Result<ApiKey> decode_api_key(std::string_view text) {
+    ApiKey k;
+    Status status = decode_document(text, "API key", [&](FieldReader& f) {
+        get_id(f, k.id);
+        get_string(f, "name", k.name, true);
+        get_string(f, "description", k.description);
+        get_string(f, "secret_hash", k.secret_hash, true);
+        get_string(f, "display", k.display);
+        get_bool(f, "is_admin", k.is_admin);
+        get_bool(f, "enabled", k.enabled);
+        get_int(f, "requests_per_minute", k.requests_per_minute);
+        get_int(f, "requests_per_day", k.requests_per_day);
+        get_int(f, "expires_at", k.expires_at);
+        get_int(f, "created_at", k.created_at);
+        get_int(f, "updated_at", k.updated_at);
+        get_int(f, "last_used_at", k.last_used_at);
+    });
+    if (!status) return status.error();
+    return k;
+}
+
+}  // namespace amq

@@ -1,0 +1,25 @@
+// The JSON documents the store keeps for each record. Every document carries "v" (its
+// format version); decoding fills fields a document lacks with the defaults of records.hpp
+// and reports a field of the wrong type as a corrupt record (Errc::internal).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "common/result.hpp"
+#include "daemon/master/records.hpp"
+
+namespace amq {
+
+inline constexpr int kRecordVersion = 1;
+
+std::string encode_account(const Account& account);
+Result<Account> decode_account(std::string_view text);
+
+std::string encode_credentials(const AccountCredentials& credentials);
+Result<AccountCredentials> decode_credentials(std::string_view text);
+
+std::string encode_api_key(const ApiKey& key);
+Result<ApiKey> decode_api_key(std::string_view text);
+
+}  // namespace amq

@@ -1,0 +1,46 @@
+// What the store keeps, as plain values. Times are Unix seconds (0 = never / not set).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace amq {
+
+struct Account {
+    std::uint64_t id = 0;
+    std::string name;
+    std::string client_id;
+    std::string profile_arn;
+    bool enabled = true;
+    std::int64_t requests_per_minute = 10;
+    std::string notes;
+    std::int64_t created_at = 0;
+    std::int64_t updated_at = 0;
+};
+
+// The secrets of one account live apart from the account (tokens database) so that listing
+// accounts never reads them.
+struct AccountCredentials {
+    std::string refresh_token;
+    std::string client_secret;
+    std::string access_token;
+    std::int64_t access_expires_at = 0;
+};
+
+struct ApiKey {
+    std::uint64_t id = 0;
+    std::string name;
+    std::string description;
+    std::string secret_hash;  // hex SHA-256 of the secret; the secret itself is never stored
+    std::string display;      // amq-abcd…wxyz
+    bool is_admin = false;
+    bool enabled = true;
+    std::int64_t requests_per_minute = 60;
+    std::int64_t requests_per_day = 10000;
+    std::int64_t expires_at = 0;
+    std::int64_t created_at = 0;
+    std::int64_t updated_at = 0;
+    std::int64_t last_used_at = 0;
+};
+
+}  // namespace amq

@@ -1,0 +1,378 @@
+#include "daemon/master/store.hpp"
+
+#include <algorithm>
+#include <optional>
+#include <utility>
+
+#include "common/strings.hpp"
+#include "daemon/master/lmdb.hpp"
+#include "daemon/master/record_codec.hpp"
+
+namespace amq {
+namespace {
+
+constexpr std::uint64_t kSchemaVersion = 1;
+constexpr std::string_view kSchemaKey = "schema_version";
+
+// Ids, counters and the schema version: 8-byte big-endian, so cursors walk ids in order.
+std::string encode_u64(std::uint64_t n) {
+    std::string out(8, '\0');
+    for (auto it = out.rbegin(); it != out.rend(); ++it, n >>= 8)
+        *it = static_cast<char>(n & 0xff);
+    return out;
+}
+
+std::optional<std::uint64_t> decode_u64(std::string_view s) {
+    if (s.size() != 8) return std::nullopt;
+    std::uint64_t n = 0;
+    for (char c : s) n = n << 8 | static_cast<unsigned char>(c);
+    return n;
+}
+
+bool is_sha256_hex(std::string_view s) {
+    return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) {
+               return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+           });
+}
+
+struct AccountTable {
+    using Record = Account;
+    static constexpr Db db = Db::accounts;
+    static constexpr std::string_view noun = "account";
+    static constexpr std::string_view counter = "next_account_id";
+    static std::string encode(const Account& a) { return encode_account(a); }
+    static Result<Account> decode(std::string_view s) { return decode_account(s); }
+};
+
+struct KeyTable {
+    using Record = ApiKey;
+    static constexpr Db db = Db::keys;
+    static constexpr std::string_view noun = "API key";
+    static constexpr std::string_view counter = "next_key_id";
+    static std::string encode(const ApiKey& k) { return encode_api_key(k); }
+    static Result<ApiKey> decode(std::string_view s) { return decode_api_key(s); }
+};
+
+// Runs fn(txn) -> Result<T> in a read transaction and hands its value out of it.
+template <class T, class Fn>
+Result<T> read_value(const LmdbEnv& env, Fn&& fn) {
+    std::optional<T> out;
+    Status status = env.read([&](ReadTxn& txn) -> Status {
+        Result<T> r = fn(txn);
+        if (!r) return r.error();
+        out = std::move(r).value();
+        return {};
+    });
+    if (!status) return status.error();
+    return std::move(*out);
+}
+
+// The write twin of read_value; fn may run more than once (see LmdbEnv::write).
+template <class T, class Fn>
+Result<T> write_value(LmdbEnv& env, Fn&& fn) {
+    std::optional<T> out;
+    Status status = env.write([&](WriteTxn& txn) -> Status {
+        Result<T> r = fn(txn);
+        if (!r) return r.error();
+        out = std::move(r).value();
+        return {};
+    });
+    if (!status) return status.error();
+    return std::move(*out);
+}
+
+Status check_schema(WriteTxn& txn, const std::string& dir) {
+    auto stored = txn.get(Db::meta, kSchemaKey);
+    if (!stored) return stored.error();
+    if (!*stored) return txn.put(Db::meta, kSchemaKey, encode_u64(kSchemaVersion));
+    std::optional<std::uint64_t> version = decode_u64(**stored);
+    if (!version || *version < 1) {
+        return make_error(Errc::internal,
+                          str_cat("corrupt store in ", dir, ": bad schema version"));
+    }
+    if (*version > kSchemaVersion) {
+        return make_error(Errc::internal,
+                          str_cat("the store in ", dir, " has schema version ", *version,
+                                  ", newer than the version ", kSchemaVersion,
+                                  " this amq2api knows; run a newer amq2api"));
+    }
+    return {};
+}
+
+template <class Table>
+Result<typename Table::Record> get_record(const ReadTxn& txn, std::uint64_t id) {
+    auto found = txn.get(Table::db, encode_u64(id));
+    if (!found) return found.error();
+    if (!*found) return make_error(Errc::not_found, str_cat("no ", Table::noun, " with id ", id));
+    return Table::decode(**found);
+}
+
+template <class Table>
+Result<std::vector<typename Table::Record>> list_records(const ReadTxn& txn) {
+    std::vector<typename Table::Record> out;
+    Status status = txn.for_each(Table::db, [&](std::string_view, std::string_view value) {
+        auto record = Table::decode(value);
+        if (!record) return Status(record.error());
+        out.push_back(std::move(record).value());
+        return Status();
+    });
+    if (!status) return status.error();
+    return out;
+}
+
+// Names are not indexed: there are few records, and a scan keeps the databases simple.
+template <class Table>
+Result<std::optional<typename Table::Record>> find_named(const ReadTxn& txn,
+                                                         std::string_view name) {
+    using Record = typename Table::Record;
+    auto records = list_records<Table>(txn);
+    if (!records) return records.error();
+    for (Record& record : *records) {
+        if (record.name == name) return std::optional<Record>(std::move(record));
+    }
+    return std::optional<Record>();
+}
+
+template <class Table>
+Result<typename Table::Record> get_named(const ReadTxn& txn, std::string_view name) {
+    auto found = find_named<Table>(txn, name);
+    if (!found) return found.error();
+    if (!*found) {
+        return make_error(Errc::not_found,
+                          str_cat("no ", Table::noun, " named \"", name, "\""));
+    }
+    return std::move(**found);
+}
+
+// `self` is the id of the record being renamed (0 for a new one).
+template <class Table>
+Status check_name_free(const ReadTxn& txn, std::string_view name, std::uint64_t self) {
+    auto found = find_named<Table>(txn, name);
+    if (!found) return found.error();
+    if (*found && (*found)->id != self) {
+        return make_error(Errc::conflict,
+                          str_cat("an ", Table::noun, " named \"", name, "\" already exists"));
+    }
+    return {};
+}
+
+// Counters only grow, so an id is never handed out twice, even after its record is removed.
+template <class Table>
+Result<std::uint64_t> next_id(WriteTxn& txn) {
+    auto stored = txn.get(Db::meta, Table::counter);
+    if (!stored) return stored.error();
+    std::uint64_t id = 1;
+    if (*stored) {
+        std::optional<std::uint64_t> n = decode_u64(**stored);
+        if (!n) return make_error(Errc::internal, str_cat("corrupt store: bad ", Table::counter));
+        id = *n;
+    }
+    if (Status status = txn.put(Db::meta, Table::counter, encode_u64(id + 1)); !status)
+        return status.error();
+    return id;
+}
+
+template <class Table>
+Status put_record(WriteTxn& txn, const typename Table::Record& record) {
+    return txn.put(Table::db, encode_u64(record.id), Table::encode(record));
+}
+
+template <class Table>
+Result<typename Table::Record> insert(WriteTxn& txn, typename Table::Record record,
+                                      std::int64_t now) {
+    if (Status status = check_name_free<Table>(txn, record.name, 0); !status)
+        return status.error();
+    auto id = next_id<Table>(txn);
+    if (!id) return id.error();
+    record.id = *id;
+    record.created_at = record.updated_at = now;
+    if (Status status = put_record<Table>(txn, record); !status) return status.error();
+    return record;
+}
+
+template <class Table>
+Result<typename Table::Record> replace(WriteTxn& txn, const typename Table::Record& old,
+                                       typename Table::Record record, std::int64_t now) {
+    if (Status status = check_name_free<Table>(txn, record.name, record.id); !status)
+        return status.error();
+    record.created_at = old.created_at;
+    record.updated_at = now;
+    if (Status status = put_record<Table>(txn, record); !status) return status.error();
+    return record;
+}
+
+// Returns the removed record, for the caller to clean up what hangs off it.
+template <class Table>
+Result<typename Table::Record> erase(WriteTxn& txn, std::uint64_t id) {
+    auto record = get_record<Table>(txn, id);
+    if (!record) return record.error();
+    if (Status status = txn.del(Table::db, encode_u64(id)); !status) return status.error();
+    return record;
+}
+
+// `self` is the id of the key being updated (0 for a new one).
+Status check_hash_free(const ReadTxn& txn, std::string_view hash, std::uint64_t self) {
+    if (!is_sha256_hex(hash)) {
+        return make_error(Errc::invalid_argument,
+                          "an API key's secret_hash must be 64 lowercase hex digits");
+    }
+    auto found = txn.get(Db::key_hashes, hash);
+    if (!found) return found.error();
+    if (*found && decode_u64(**found) != self)
+        return make_error(Errc::conflict, "an API key with the same secret already exists");
+    return {};
+}
+
+// Points the hash index at a key's new secret, if it has one.
+Status move_hash(WriteTxn& txn, const ApiKey& old, const ApiKey& key) {
+    if (key.secret_hash == old.secret_hash) return {};
+    if (Status status = check_hash_free(txn, key.secret_hash, key.id); !status) return status;
+    if (Status status = txn.del(Db::key_hashes, old.secret_hash); !status) return status;
+    return txn.put(Db::key_hashes, key.secret_hash, encode_u64(key.id));
+}
+
+}  // namespace
+
+Store::Store(std::unique_ptr<LmdbEnv> env) : env_(std::move(env)) {}
+
+Store::~Store() = default;
+
+Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
+    auto env = LmdbEnv::open({options.dir, options.initial_map_size, options.max_map_size});
+    if (!env) return env.error();
+    LmdbEnv& opened = **env;
+    Status schema = opened.write([&](WriteTxn& txn) { return check_schema(txn, opened.dir()); });
+    if (!schema) return schema.error();
+    return std::unique_ptr<Store>(new Store(std::move(env).value()));
+}
+
+Result<Account> Store::add_account(Account account, const AccountCredentials& credentials,
+                                   std::int64_t now) {
+    return write_value<Account>(*env_, [&](WriteTxn& txn) -> Result<Account> {
+        auto added = insert<AccountTable>(txn, account, now);
+        if (!added) return added;
+        if (Status status = txn.put(Db::tokens, encode_u64(added->id),
+                                           encode_credentials(credentials));
+            !status)
+            return status.error();
+        return added;
+    });
+}
+
+Result<std::vector<Account>> Store::list_accounts() const {
+    return read_value<std::vector<Account>>(
+        *env_, [](const ReadTxn& txn) { return list_records<AccountTable>(txn); });
+}
+
+Result<Account> Store::get_account(std::uint64_t id) const {
+    return read_value<Account>(
+        *env_, [&](const ReadTxn& txn) { return get_record<AccountTable>(txn, id); });
+}
+
+Result<Account> Store::find_account_by_name(std::string_view name) const {
+    return read_value<Account>(
+        *env_, [&](const ReadTxn& txn) { return get_named<AccountTable>(txn, name); });
+}
+
+Result<Account> Store::update_account(const Account& account, std::int64_t now) {
+    return write_value<Account>(*env_, [&](WriteTxn& txn) -> Result<Account> {
+        auto old = get_record<AccountTable>(txn, account.id);
+        if (!old) return old;
+        return replace<AccountTable>(txn, *old, account, now);
+    });
+}
+
+Status Store::remove_account(std::uint64_t id) {
+    return env_->write([&](WriteTxn& txn) -> Status {
+        auto removed = erase<AccountTable>(txn, id);
+        if (!removed) return removed.error();
+        return txn.del(Db::tokens, encode_u64(id));
+    });
+}
+
+Result<AccountCredentials> Store::get_credentials(std::uint64_t account_id) const {
+    return read_value<AccountCredentials>(
+        *env_, [&](const ReadTxn& txn) -> Result<AccountCredentials> {
+            auto found = txn.get(Db::tokens, encode_u64(account_id));
+            if (!found) return found.error();
+            // add_account writes both records at once: no credentials means no account.
+            if (!*found)
+                return make_error(Errc::not_found, str_cat("no account with id ", account_id));
+            return decode_credentials(**found);
+        });
+}
+
+Status Store::put_credentials(std::uint64_t account_id, const AccountCredentials& credentials) {
+    return env_->write([&](WriteTxn& txn) -> Status {
+        if (auto account = get_record<AccountTable>(txn, account_id); !account)
+            return account.error();
+        return txn.put(Db::tokens, encode_u64(account_id),
+                              encode_credentials(credentials));
+    });
+}
+
+Result<ApiKey> Store::add_key(ApiKey key, std::int64_t now) {
+    return write_value<ApiKey>(*env_, [&](WriteTxn& txn) -> Result<ApiKey> {
+        if (Status status = check_hash_free(txn, key.secret_hash, 0); !status)
+            return status.error();
+        auto added = insert<KeyTable>(txn, key, now);
+        if (!added) return added;
+        if (Status status = txn.put(Db::key_hashes, added->secret_hash, encode_u64(added->id));
+            !status)
+            return status.error();
+        return added;
+    });
+}
+
+Result<std::vector<ApiKey>> Store::list_keys() const {
+    return read_value<std::vector<ApiKey>>(
+        *env_, [](const ReadTxn& txn) { return list_records<KeyTable>(txn); });
+}
+
+Result<ApiKey> Store::get_key(std::uint64_t id) const {
+    return read_value<ApiKey>(*env_,
+                              [&](const ReadTxn& txn) { return get_record<KeyTable>(txn, id); });
+}
+
+Result<ApiKey> Store::find_key_by_name(std::string_view name) const {
+    return read_value<ApiKey>(
+        *env_, [&](const ReadTxn& txn) { return get_named<KeyTable>(txn, name); });
+}
+
+Result<ApiKey> Store::find_key_by_hash(std::string_view secret_hash) const {
+    return read_value<ApiKey>(*env_, [&](const ReadTxn& txn) -> Result<ApiKey> {
+        Error unknown = make_error(Errc::not_found, "no API key with that secret hash");
+        // Not a hash at all cannot be indexed (and LMDB refuses an empty key).
+        if (!is_sha256_hex(secret_hash)) return unknown;
+        auto found = txn.get(Db::key_hashes, secret_hash);
+        if (!found) return found.error();
+        if (!*found) return unknown;
+        std::optional<std::uint64_t> id = decode_u64(**found);
+        if (!id) return make_error(Errc::internal, "corrupt store: bad key_hashes entry");
+        return get_record<KeyTable>(txn, *id);
+    });
+}
+
+Result<ApiKey> Store::update_key(const ApiKey& key, std::int64_t now) {
+    return write_value<ApiKey>(*env_, [&](WriteTxn& txn) -> Result<ApiKey> {
+        auto old = get_record<KeyTable>(txn, key.id);
+        if (!old) return old;
+        if (Status status = move_hash(txn, *old, key); !status) return status.error();
+        return replace<KeyTable>(txn, *old, key, now);
+    });
+}
+
+Status Store::remove_key(std::uint64_t id) {
+    return env_->write([&](WriteTxn& txn) -> Status {
+        auto removed = erase<KeyTable>(txn, id);
+        if (!removed) return removed.error();
+        return txn.del(Db::key_hashes, removed->secret_hash);
+    });
+}
+
+// open() refuses any other version, so an open store is always at this one.
+int Store::schema_version() const { return static_cast<int>(kSchemaVersion); }
+
+std::string Store::path() const { return env_->dir(); }
+
+}  // namespace amq

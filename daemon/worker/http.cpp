@@ -1,0 +1,35 @@
+#include "daemon/worker/http.hpp"
+
+#include <string>
+
+namespace amq {
+
+std::optional<std::string_view> HttpRequest::header(const char* name) const {
+    const char* v = evhtp_header_find(req->headers_in, name);
+    if (!v) return std::nullopt;
+    return std::string_view(v);
+}
+
+std::string_view HttpRequest::body() {
+    size_t n = evbuffer_get_length(req->buffer_in);
+    if (n == 0) return {};
+    auto* bytes = reinterpret_cast<const char*>(evbuffer_pullup(req->buffer_in, static_cast<ssize_t>(n)));
+    return std::string_view(bytes, n);
+}
+
+void HttpRequest::add_header(std::string_view name, std::string_view value) {
+    std::string k(name), v(value);
+    evhtp_headers_add_header(req->headers_out, evhtp_header_new(k.c_str(), v.c_str(), 1, 1));
+}
+
+void HttpRequest::send(int status, std::string_view content_type, std::string_view body) {
+    add_header("Content-Type", content_type);
+    evbuffer_add(req->buffer_out, body.data(), body.size());
+    evhtp_send_reply(req, static_cast<evhtp_res>(status));
+}
+
+void HttpRequest::send_error(Dialect dialect, int status, std::string_view message) {
+    send_json(status, error_body(dialect, status, message));
+}
+
+}  // namespace amq

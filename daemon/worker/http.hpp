@@ -1,0 +1,27 @@
+// One HTTP exchange on libevhtp, seen by route handlers: headers in, a complete reply out.
+#pragma once
+
+#include <evhtp.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/api_error.hpp"
+
+namespace amq {
+
+struct HttpRequest {
+    evhtp_request_t* req;
+    std::string_view path;
+
+    std::optional<std::string_view> header(const char* name) const;
+    std::string_view body();  // linearises the body buffer (bounded by max-body-size)
+
+    void add_header(std::string_view name, std::string_view value);
+    void send(int status, std::string_view content_type, std::string_view body);
+    void send_json(int status, std::string_view body) { send(status, "application/json", body); }
+    void send_error(Dialect dialect, int status, std::string_view message);
+};
+
+}  // namespace amq

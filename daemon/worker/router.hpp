@@ -1,0 +1,32 @@
+// The worker's route table: exact paths, each with its methods. A known path with another
+// method is 405 (with Allow), an unknown path 404.
+#pragma once
+
+#include <evhtp/parser.h>
+
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace amq {
+
+class Worker;
+struct HttpRequest;
+
+using RouteHandler = void (*)(Worker& worker, HttpRequest& request);
+
+struct Route {
+    std::string_view path;
+    htp_method method;
+    RouteHandler handler;
+};
+
+struct RouteMatch {
+    const Route* route = nullptr;  // null: see allow
+    std::string allow;             // methods of a known path ("" when the path is unknown)
+};
+
+RouteMatch match_route(std::span<const Route> routes, std::string_view path, htp_method method);
+std::string_view method_name(htp_method method);
+
+}  // namespace amq

@@ -1,0 +1,63 @@
+// A worker process: one libevent loop, libevhtp on the inherited listening socket (fd 3) and a
+// framed channel to the master (fd 4). It exits when that channel closes, or once drained.
+#pragma once
+
+#include <evhtp.h>
+
+#include <cstdint>
+#include <memory>
+#include <unordered_set>
+
+#include "common/config.hpp"
+#include "daemon/channel.hpp"
+#include "daemon/event.hpp"
+
+namespace amq {
+
+// What the master last told this worker about the pool (for /health).
+struct PoolSummary {
+    std::uint64_t accounts_usable = 0;
+    std::uint64_t keys_usable = 0;
+};
+
+class Worker {
+public:
+    explicit Worker(const Invocation& invocation);
+    ~Worker();
+    int run();
+
+    unsigned index() const { return index_; }
+    std::uint64_t generation() const { return generation_; }
+    const PoolSummary& pool() const { return pool_; }
+
+private:
+    void on_master_frame(const std::string& payload);
+    void on_master_gone(const std::string& why);
+    void start_serving();
+    void begin_drain();
+    void exit_when_idle();
+    void send_heartbeat();
+    std::uint64_t inflight() const;
+
+    static void on_request(evhtp_request_t* req, void* arg);
+    static evhtp_res on_accept(evhtp_connection_t* conn, void* arg);
+    static evhtp_res on_connection_fini(evhtp_connection_t* conn, void* arg);
+
+    Config config_;
+    unsigned index_;
+    std::uint64_t generation_;
+    EventBasePtr base_ = make_event_base();
+    std::unique_ptr<FramedChannel> master_;
+    evhtp_t* htp_ = nullptr;
+    Event heartbeat_;
+    PoolSummary pool_;
+    std::unordered_set<evhtp_connection_t*> connections_;
+    std::uint64_t requests_ = 0;
+    bool serving_ = false;
+    bool draining_ = false;
+    int exit_code_ = 0;
+};
+
+int run_worker(const Invocation& invocation);
+
+}  // namespace amq

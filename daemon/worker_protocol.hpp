@@ -1,0 +1,24 @@
+// Frames between the master and its workers (JSON objects with a "t" type field):
+//   worker → master  hello {proto, pid, index, generation}, ready, heartbeat {requests, inflight}
+//   master → worker  welcome {proto, state}, refuse {reason}, state {...}, drain
+// Later issues add call/reply pairs (admit, report) on the same channel.
+#pragma once
+
+#include <string_view>
+
+namespace amq::wire {
+
+inline constexpr int kWorkerChannelFd = 4;
+inline constexpr int kListenFd = 3;
+
+inline constexpr std::string_view kHello = "hello";
+inline constexpr std::string_view kReady = "ready";
+inline constexpr std::string_view kHeartbeat = "heartbeat";
+inline constexpr std::string_view kWelcome = "welcome";
+inline constexpr std::string_view kRefuse = "refuse";
+inline constexpr std::string_view kState = "state";
+inline constexpr std::string_view kDrain = "drain";
+
+inline constexpr double kHeartbeatSeconds = 1.0;
+
+}  // namespace amq::wire

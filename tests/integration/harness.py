@@ -1,0 +1,141 @@
+"""Starts the real amq2apid on loopback with a private state directory and drives it over
+HTTP and through amq2apictl. Binaries come from $AMQ2APID and $AMQ2APICTL (set by CTest)."""
+
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+AMQ2APID = os.environ.get("AMQ2APID", "build/daemon/amq2apid")
+AMQ2APICTL = os.environ.get("AMQ2APICTL", "build/ctl/amq2apictl")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(predicate, timeout=10.0, interval=0.05, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+    def json(self):
+        return json.loads(self.body)
+
+
+class Daemon:
+    """One amq2apid master with its workers, in a temporary directory."""
+
+    def __init__(self, workers=2, extra_args=(), env=None, root=None, exe=None):
+        self.root = root or tempfile.mkdtemp(prefix="amq2api-it-")
+        self.state_dir = os.path.join(self.root, "state")
+        self.socket = os.path.join(self.root, "run", "control.sock")
+        self.port = free_port()
+        self.workers = workers
+        self.workers_flag = True  # False: a configuration file decides the worker count
+        self.extra_args = list(extra_args)
+        self.env = dict(os.environ)
+        self.env.update(env or {})
+        self.exe = exe or AMQ2APID
+        self.log_path = os.path.join(self.root, "daemon.log")
+        self.proc = None
+
+    def args(self):
+        args = [self.exe, "--listen", f"127.0.0.1:{self.port}", "--state-dir", self.state_dir,
+                "--control-socket", self.socket, "--drain-timeout", "5"]
+        if self.workers_flag:
+            args += ["--workers", str(self.workers)]
+        return args + self.extra_args
+
+    def start(self, wait=True):
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(self.args(), stdout=self.log, stderr=subprocess.STDOUT,
+                                     env=self.env, start_new_session=True)
+        if wait:
+            self.wait_ready()
+        return self
+
+    def wait_ready(self, timeout=20.0):
+        def ready():
+            if self.proc.poll() is not None:
+                raise AssertionError(f"amq2apid exited with {self.proc.returncode}:\n{self.logs()}")
+            try:
+                status = self.ctl_json("status")
+            except AssertionError:
+                return False
+            ready_workers = [w for w in status["workers"] if w["state"] == "ready"]
+            return len(ready_workers) >= self.workers and self.get("/health").status == 200
+        wait_until(ready, timeout, what="amq2apid to become ready")
+
+    def logs(self):
+        with open(self.log_path, "rb") as f:
+            return f.read().decode(errors="replace")
+
+    def request(self, method, path, body=None, headers=None, timeout=10.0):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            payload = json.dumps(body).encode() if isinstance(body, (dict, list)) else body
+            conn.request(method, path, body=payload, headers=headers or {})
+            r = conn.getresponse()
+            return Response(r.status, {k.lower(): v for k, v in r.getheaders()}, r.read())
+        finally:
+            conn.close()
+
+    def get(self, path, **kw):
+        try:
+            return self.request("GET", path, **kw)
+        except OSError as e:
+            return Response(0, {}, str(e).encode())
+
+    def ctl(self, *args, stdin=None):
+        r = subprocess.run([AMQ2APICTL, "--socket", self.socket, *args], input=stdin,
+                           capture_output=True, text=True, timeout=30)
+        return r.returncode, r.stdout, r.stderr
+
+    def ctl_json(self, *args):
+        rc, out, err = self.ctl("--json", *args)
+        if rc != 0:
+            raise AssertionError(f"amq2apictl {' '.join(args)} failed ({rc}): {err}")
+        return json.loads(out)
+
+    def signal(self, signo):
+        self.proc.send_signal(signo)
+
+    def stop(self, timeout=15.0):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        if self.proc:
+            self.log.close()
+        return self.proc.returncode if self.proc else None
+
+    def cleanup(self):
+        self.stop()
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def worker_pids(self):
+        return {w["pid"] for w in self.ctl_json("status")["workers"]}

@@ -1,0 +1,433 @@
+#define BOOST_TEST_MODULE common_config
+#include <boost/test/unit_test.hpp>
+
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/config.hpp"
+
+using amq::Config;
+using amq::Errc;
+using amq::Invocation;
+using amq::Mode;
+using amq::parse_invocation;
+
+namespace {
+
+using Env = std::map<std::string, std::string, std::less<>>;
+using Args = std::vector<std::string>;
+
+amq::EnvLookup lookup(const Env& env) {
+    return [&env](std::string_view name) -> std::optional<std::string> {
+        auto it = env.find(name);
+        if (it == env.end()) return std::nullopt;
+        return it->second;
+    };
+}
+
+const Env kNoEnv;
+
+// A fresh directory for configuration files, removed with everything in it.
+class TempDir {
+public:
+    TempDir() {
+        std::string pattern =
+            (std::filesystem::temp_directory_path() / "amq-config-test-XXXXXX").string();
+        if (!mkdtemp(pattern.data())) BOOST_FAIL("mkdtemp failed");
+        path_ = pattern;
+    }
+    ~TempDir() {
+        std::error_code ignored;
+        std::filesystem::remove_all(path_, ignored);
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+
+    std::string write(const std::string& name, const std::string& text) const {
+        std::filesystem::path file = path_ / name;
+        std::ofstream out(file);
+        out << text;
+        out.close();
+        BOOST_REQUIRE(out);
+        return file.string();
+    }
+    std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+private:
+    std::filesystem::path path_;
+};
+
+Invocation parse_ok(const Args& args, const Env& env = kNoEnv) {
+    auto inv = parse_invocation(args, lookup(env));
+    if (!inv.ok()) BOOST_FAIL("parse_invocation failed: " << inv.error().message);
+    return std::move(inv).value();
+}
+
+amq::Error parse_error(const Args& args, const Env& env = kNoEnv) {
+    auto inv = parse_invocation(args, lookup(env));
+    if (inv.ok()) BOOST_FAIL("parse_invocation accepted what it should refuse");
+    return inv.error();
+}
+
+bool contains(const std::string& haystack, std::string_view needle) {
+    return haystack.find(needle) != std::string::npos;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(defaults_and_environment)
+
+BOOST_AUTO_TEST_CASE(no_arguments_and_no_environment_give_the_defaults) {
+    Invocation inv = parse_ok({});
+    const Config& c = inv.config;
+    BOOST_TEST((inv.mode == Mode::master));
+    BOOST_TEST(c.listen == "127.0.0.1:8080");
+    BOOST_TEST(c.workers == 0u);
+    BOOST_TEST(c.state_dir == "./data");
+    BOOST_TEST(c.control_socket == "./run/control.sock");
+    BOOST_TEST(c.drain_timeout == 30.0);
+    BOOST_TEST(c.log_level == "info");
+    BOOST_TEST(c.max_map_size == (4ull << 30));
+    BOOST_TEST(c.max_body_size == (32ull << 20));
+    BOOST_TEST(c.client_timeout == 60.0);
+    BOOST_TEST(c.config_file.empty());
+    BOOST_TEST(!c.bootstrap_account.has_value());
+    BOOST_TEST(inv.config_args.empty());
+    BOOST_TEST(inv.output.empty());
+}
+
+BOOST_AUTO_TEST_CASE(port_sets_the_port_and_keeps_the_host) {
+    Invocation inv = parse_ok({}, {{"PORT", "9000"}});
+    BOOST_TEST(inv.config.listen == "127.0.0.1:9000");
+}
+
+BOOST_AUTO_TEST_CASE(empty_port_is_ignored) {
+    Invocation inv = parse_ok({}, {{"PORT", ""}});
+    BOOST_TEST(inv.config.listen == "127.0.0.1:8080");
+}
+
+BOOST_AUTO_TEST_CASE(bad_port_is_an_error_naming_port) {
+    for (std::string bad : {"abc", "0", "70000", "65536", "80x", "-1", " 80"}) {
+        BOOST_TEST_CONTEXT("PORT='" << bad << "'") {
+            amq::Error error = parse_error({}, {{"PORT", bad}});
+            BOOST_TEST((error.code == Errc::invalid_argument));
+            BOOST_TEST(contains(error.message, "PORT"));
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(database_path_directory_becomes_the_state_dir) {
+    BOOST_TEST(parse_ok({}, {{"DATABASE_PATH", "/x/y/amq2api.db"}}).config.state_dir == "/x/y");
+    BOOST_TEST(parse_ok({}, {{"DATABASE_PATH", "amq2api.db"}}).config.state_dir == ".");
+    BOOST_TEST(parse_ok({}, {{"DATABASE_PATH", "/amq2api.db"}}).config.state_dir == "/");
+    BOOST_TEST(parse_ok({}, {{"DATABASE_PATH", "rel/dir/db"}}).config.state_dir == "rel/dir");
+    BOOST_TEST(parse_ok({}, {{"DATABASE_PATH", ""}}).config.state_dir == "./data");
+}
+
+BOOST_AUTO_TEST_CASE(three_amazonq_credentials_make_a_bootstrap_account) {
+    Env env = {{"AMAZONQ_REFRESH_TOKEN", "rt"},
+               {"AMAZONQ_CLIENT_ID", "cid"},
+               {"AMAZONQ_CLIENT_SECRET", "cs"},
+               {"AMAZONQ_PROFILE_ARN", "arn:aws:codewhisperer:us-east-1:1:profile/X"}};
+    Invocation inv = parse_ok({}, env);
+    BOOST_REQUIRE(inv.config.bootstrap_account.has_value());
+    const amq::BootstrapAccount& account = *inv.config.bootstrap_account;
+    BOOST_TEST(account.refresh_token == "rt");
+    BOOST_TEST(account.client_id == "cid");
+    BOOST_TEST(account.client_secret == "cs");
+    BOOST_TEST(account.profile_arn == "arn:aws:codewhisperer:us-east-1:1:profile/X");
+}
+
+BOOST_AUTO_TEST_CASE(profile_arn_is_optional_for_the_bootstrap_account) {
+    Env env = {{"AMAZONQ_REFRESH_TOKEN", "rt"},
+               {"AMAZONQ_CLIENT_ID", "cid"},
+               {"AMAZONQ_CLIENT_SECRET", "cs"}};
+    Invocation inv = parse_ok({}, env);
+    BOOST_REQUIRE(inv.config.bootstrap_account.has_value());
+    BOOST_TEST(inv.config.bootstrap_account->profile_arn.empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_missing_amazonq_credential_gives_no_bootstrap_account) {
+    const Env full = {{"AMAZONQ_REFRESH_TOKEN", "rt"},
+                      {"AMAZONQ_CLIENT_ID", "cid"},
+                      {"AMAZONQ_CLIENT_SECRET", "cs"},
+                      {"AMAZONQ_PROFILE_ARN", "arn"}};
+    for (std::string missing :
+         {"AMAZONQ_REFRESH_TOKEN", "AMAZONQ_CLIENT_ID", "AMAZONQ_CLIENT_SECRET"}) {
+        BOOST_TEST_CONTEXT("without " << missing) {
+            Env absent = full;
+            absent.erase(missing);
+            BOOST_TEST(!parse_ok({}, absent).config.bootstrap_account.has_value());
+            Env empty = full;
+            empty[missing] = "";
+            BOOST_TEST(!parse_ok({}, empty).config.bootstrap_account.has_value());
+        }
+    }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(file_and_flags)
+
+BOOST_AUTO_TEST_CASE(config_file_overrides_the_environment) {
+    TempDir dir;
+    std::string file = dir.write("amq2api.conf",
+                                 "# comment\n"
+                                 "listen = 0.0.0.0:7000\n"
+                                 "state-dir = /var/lib/amq2api\n"
+                                 "workers = 3\n"
+                                 "log-level = \"debug\"\n");
+    Env env = {{"PORT", "9000"}, {"DATABASE_PATH", "/x/y/amq2api.db"}};
+    Invocation inv = parse_ok({"--config", file}, env);
+    BOOST_TEST(inv.config.listen == "0.0.0.0:7000");
+    BOOST_TEST(inv.config.state_dir == "/var/lib/amq2api");
+    BOOST_TEST(inv.config.workers == 3u);
+    BOOST_TEST(inv.config.log_level == "debug");
+    BOOST_TEST(inv.config.config_file == file);
+}
+
+BOOST_AUTO_TEST_CASE(environment_still_applies_to_keys_the_file_leaves_out) {
+    TempDir dir;
+    std::string file = dir.write("amq2api.conf", "workers = 2\n");
+    Invocation inv = parse_ok({"--config", file}, {{"PORT", "9000"}});
+    BOOST_TEST(inv.config.listen == "127.0.0.1:9000");
+    BOOST_TEST(inv.config.workers == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(flag_overrides_the_file_whatever_the_order) {
+    TempDir dir;
+    std::string file = dir.write("amq2api.conf", "listen = 0.0.0.0:7000\nworkers = 3\n");
+    Invocation after = parse_ok({"--config", file, "--listen", "127.0.0.1:1234"});
+    BOOST_TEST(after.config.listen == "127.0.0.1:1234");
+    BOOST_TEST(after.config.workers == 3u);
+    Invocation before = parse_ok({"--listen=127.0.0.1:1234", "--config", file});
+    BOOST_TEST(before.config.listen == "127.0.0.1:1234");
+    BOOST_TEST(before.config.workers == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(flags_override_the_environment) {
+    Invocation inv = parse_ok({"--listen", "[::1]:8443", "--state-dir", "/srv/amq"},
+                              {{"PORT", "9000"}, {"DATABASE_PATH", "/x/y/amq2api.db"}});
+    BOOST_TEST(inv.config.listen == "[::1]:8443");
+    BOOST_TEST(inv.config.state_dir == "/srv/amq");
+}
+
+BOOST_AUTO_TEST_CASE(every_option_is_a_flag) {
+    Invocation inv = parse_ok({"--listen", "10.0.0.1:81", "--workers", "4", "--state-dir", "/s",
+                               "--control-socket", "/run/c.sock", "--drain-timeout", "5",
+                               "--log-level", "warning", "--max-map-size", "33554432",
+                               "--max-body-size", "2048", "--client-timeout", "9"});
+    const Config& c = inv.config;
+    BOOST_TEST(c.listen == "10.0.0.1:81");
+    BOOST_TEST(c.workers == 4u);
+    BOOST_TEST(c.state_dir == "/s");
+    BOOST_TEST(c.control_socket == "/run/c.sock");
+    BOOST_TEST(c.drain_timeout == 5.0);
+    BOOST_TEST(c.log_level == "warning");
+    BOOST_TEST(c.max_map_size == 33554432u);
+    BOOST_TEST(c.max_body_size == 2048u);
+    BOOST_TEST(c.client_timeout == 9.0);
+}
+
+BOOST_AUTO_TEST_CASE(unknown_key_in_the_file_is_an_error_naming_it) {
+    TempDir dir;
+    std::string file = dir.write("amq2api.conf", "listen = 0.0.0.0:7000\nfrobnicate = yes\n");
+    amq::Error error = parse_error({"--config", file});
+    BOOST_TEST((error.code == Errc::invalid_argument));
+    BOOST_TEST(contains(error.message, "frobnicate"), error.message);
+}
+
+BOOST_AUTO_TEST_CASE(missing_config_file_is_an_error) {
+    TempDir dir;
+    std::string missing = dir.file("does-not-exist.conf");
+    amq::Error error = parse_error({"--config", missing});
+    BOOST_TEST((error.code == Errc::invalid_argument));
+    BOOST_TEST(contains(error.message, missing), error.message);
+}
+
+BOOST_AUTO_TEST_CASE(bad_value_in_the_file_is_an_error) {
+    TempDir dir;
+    std::string file = dir.write("amq2api.conf", "workers = 999\n");
+    amq::Error error = parse_error({"--config", file});
+    BOOST_TEST((error.code == Errc::invalid_argument));
+}
+
+BOOST_AUTO_TEST_CASE(out_of_range_workers_is_an_error) {
+    BOOST_TEST((parse_error({"--workers", "999"}).code == Errc::invalid_argument));
+    BOOST_TEST((parse_error({"--workers", "-1"}).code == Errc::invalid_argument));
+    BOOST_TEST(parse_ok({"--workers", "256"}).config.workers == 256u);
+}
+
+BOOST_AUTO_TEST_CASE(unknown_log_level_is_an_error) {
+    amq::Error error = parse_error({"--log-level", "loud"});
+    BOOST_TEST((error.code == Errc::invalid_argument));
+    BOOST_TEST(contains(error.message, "loud"), error.message);
+}
+
+BOOST_AUTO_TEST_CASE(listen_without_port_is_an_error_naming_listen) {
+    amq::Error error = parse_error({"--listen", "127.0.0.1"});
+    BOOST_TEST((error.code == Errc::invalid_argument));
+    BOOST_TEST(contains(error.message, "listen"), error.message);
+}
+
+BOOST_AUTO_TEST_CASE(out_of_range_numbers_are_errors) {
+    BOOST_TEST((parse_error({"--drain-timeout", "-1"}).code == Errc::invalid_argument));
+    BOOST_TEST((parse_error({"--client-timeout", "0"}).code == Errc::invalid_argument));
+    BOOST_TEST((parse_error({"--max-body-size", "10"}).code == Errc::invalid_argument));
+    BOOST_TEST((parse_error({"--max-map-size", "1024"}).code == Errc::invalid_argument));
+    BOOST_TEST((parse_error({"--workers", "many"}).code == Errc::invalid_argument));
+}
+
+BOOST_AUTO_TEST_CASE(unknown_flag_is_an_error) {
+    amq::Error error = parse_error({"--no-such-flag"});
+    BOOST_TEST((error.code == Errc::invalid_argument));
+}
+
+BOOST_AUTO_TEST_CASE(too_long_control_socket_path_is_an_error) {
+    std::string path = "/" + std::string(120, 's');
+    amq::Error error = parse_error({"--control-socket", path});
+    BOOST_TEST((error.code == Errc::invalid_argument));
+    BOOST_TEST(contains(error.message, "control-socket"), error.message);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(modes_and_replay)
+
+BOOST_AUTO_TEST_CASE(worker_mode_carries_index_and_generation) {
+    Invocation inv = parse_ok({"--worker", "--worker-index", "3", "--generation=7"});
+    BOOST_TEST((inv.mode == Mode::worker));
+    BOOST_TEST(inv.worker_index == 3u);
+    BOOST_TEST(inv.generation == 7u);
+}
+
+BOOST_AUTO_TEST_CASE(check_config_mode) {
+    BOOST_TEST((parse_ok({"--check-config"}).mode == Mode::check_config));
+}
+
+BOOST_AUTO_TEST_CASE(check_config_with_a_bad_value_is_an_error) {
+    BOOST_TEST((parse_error({"--check-config", "--workers", "999"}).code ==
+                Errc::invalid_argument));
+}
+
+BOOST_AUTO_TEST_CASE(print_config_output_mentions_listen) {
+    Invocation inv = parse_ok({"--print-config", "--listen", "127.0.0.1:4321"});
+    BOOST_TEST((inv.mode == Mode::print_config));
+    BOOST_TEST(contains(inv.output, "listen"), inv.output);
+    BOOST_TEST(contains(inv.output, "127.0.0.1:4321"), inv.output);
+}
+
+BOOST_AUTO_TEST_CASE(help_mode_describes_the_flags) {
+    Invocation inv = parse_ok({"--help"});
+    BOOST_TEST((inv.mode == Mode::help));
+    BOOST_TEST(contains(inv.output, "--listen"), inv.output);
+    BOOST_TEST(contains(inv.output, "--config"), inv.output);
+}
+
+BOOST_AUTO_TEST_CASE(config_args_drop_the_mode_flags_and_keep_the_rest) {
+    TempDir dir;
+    std::string file = dir.write("amq2api.conf", "workers = 2\n");
+    Invocation inv = parse_ok({"--worker", "--worker-index", "3", "--generation=7",
+                               "--check-config", "--print-config", "--config", file,
+                               "--listen=127.0.0.1:5555", "--log-level", "debug"});
+    Args expected = {"--config", file, "--listen=127.0.0.1:5555", "--log-level", "debug"};
+    BOOST_TEST(inv.config_args == expected, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(config_args_drop_internal_values_in_either_spelling) {
+    Invocation inv = parse_ok({"--worker-index=4", "--generation", "8", "--workers", "2"});
+    Args expected = {"--workers", "2"};
+    BOOST_TEST(inv.config_args == expected, boost::test_tools::per_element());
+    BOOST_TEST(inv.worker_index == 4u);
+    BOOST_TEST(inv.generation == 8u);
+}
+
+BOOST_AUTO_TEST_CASE(config_args_keep_workers_which_is_not_worker) {
+    Invocation inv = parse_ok({"--worker", "--workers=3"});
+    Args expected = {"--workers=3"};
+    BOOST_TEST(inv.config_args == expected, boost::test_tools::per_element());
+    BOOST_TEST(inv.config.workers == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(reload_config_replays_the_kept_arguments) {
+    TempDir dir;
+    std::string file = dir.write("amq2api.conf", "workers = 2\nstate-dir = /a\n");
+    Env env = {{"PORT", "9100"}};
+    Invocation inv = parse_ok({"--worker", "--config", file, "--log-level", "error"}, env);
+    auto reloaded = amq::reload_config(inv.config_args, lookup(env));
+    BOOST_REQUIRE(reloaded.ok());
+    BOOST_TEST(reloaded->listen == "127.0.0.1:9100");
+    BOOST_TEST(reloaded->workers == 2u);
+    BOOST_TEST(reloaded->state_dir == "/a");
+    BOOST_TEST(reloaded->log_level == "error");
+    BOOST_TEST(reloaded->config_file == file);
+}
+
+BOOST_AUTO_TEST_CASE(reload_config_reads_the_changed_file) {
+    TempDir dir;
+    std::string file = dir.write("amq2api.conf", "workers = 2\n");
+    Invocation inv = parse_ok({"--config", file});
+    dir.write("amq2api.conf", "workers = 5\n");
+    auto reloaded = amq::reload_config(inv.config_args, lookup(kNoEnv));
+    BOOST_REQUIRE(reloaded.ok());
+    BOOST_TEST(reloaded->workers == 5u);
+}
+
+BOOST_AUTO_TEST_CASE(reload_config_with_a_broken_file_is_an_error) {
+    TempDir dir;
+    std::string file = dir.write("amq2api.conf", "workers = 2\n");
+    Invocation inv = parse_ok({"--config", file});
+    dir.write("amq2api.conf", "log-level = loud\n");
+    auto reloaded = amq::reload_config(inv.config_args, lookup(kNoEnv));
+    BOOST_REQUIRE(!reloaded.ok());
+    BOOST_TEST((reloaded.error().code == Errc::invalid_argument));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(validation)
+
+BOOST_AUTO_TEST_CASE(default_config_is_valid) {
+    BOOST_TEST(amq::validate_config(Config{}).ok());
+}
+
+BOOST_AUTO_TEST_CASE(validate_config_rejects_empty_paths_and_bad_listen) {
+    Config no_port;
+    no_port.listen = "localhost";
+    BOOST_TEST(!amq::validate_config(no_port).ok());
+
+    Config no_state;
+    no_state.state_dir = "";
+    BOOST_TEST(!amq::validate_config(no_state).ok());
+
+    Config no_socket;
+    no_socket.control_socket = "";
+    BOOST_TEST(!amq::validate_config(no_socket).ok());
+
+    Config long_socket;
+    long_socket.control_socket = std::string(108, 's');
+    BOOST_TEST(!amq::validate_config(long_socket).ok());
+    long_socket.control_socket = std::string(107, 's');
+    BOOST_TEST(amq::validate_config(long_socket).ok());
+}
+
+BOOST_AUTO_TEST_CASE(effective_workers_uses_the_cpus_when_zero_and_at_least_one) {
+    Config automatic;
+    BOOST_TEST(amq::effective_workers(automatic, 8) == 8u);
+    BOOST_TEST(amq::effective_workers(automatic, 1) == 1u);
+    BOOST_TEST(amq::effective_workers(automatic, 0) == 1u);
+
+    Config fixed;
+    fixed.workers = 3;
+    BOOST_TEST(amq::effective_workers(fixed, 8) == 3u);
+    BOOST_TEST(amq::effective_workers(fixed, 0) == 3u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,217 @@
+#define BOOST_TEST_MODULE ctl_render
+#include <boost/test/unit_test.hpp>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/json.hpp"
+#include "ctl/render.hpp"
+
+namespace ctl = amq::ctl;
+
+namespace {
+
+rapidjson::Document parsed(const std::string& text) {
+    auto doc = amq::parse_json(text);
+    if (!doc.ok()) BOOST_FAIL("sample is not JSON: " << text);
+    return std::move(doc).value();
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> lines;
+    std::size_t start = 0;
+    while (start < text.size()) {
+        std::size_t end = text.find('\n', start);
+        if (end == std::string::npos) end = text.size();
+        lines.push_back(text.substr(start, end - start));
+        start = end + 1;
+    }
+    return lines;
+}
+
+std::size_t occurrences(const std::string& text, std::string_view needle) {
+    std::size_t count = 0;
+    for (auto pos = text.find(needle); pos != std::string::npos; pos = text.find(needle, pos + 1))
+        ++count;
+    return count;
+}
+
+void check_no_trailing_blanks(const std::string& text) {
+    for (const auto& line : lines_of(text))
+        BOOST_TEST((line.empty() || line.back() != ' '), "trailing blank in '" << line << "'");
+}
+
+const char* const kAccounts = R"({"accounts": [
+    {"id": 1, "name": "team-a", "client_id": "cid", "profile_arn": "", "enabled": true,
+     "requests_per_minute": 10, "notes": "", "created_at": "2026-11-28T18:50:29Z",
+     "updated_at": null},
+    {"id": 12, "name": "b", "client_id": "cid2", "profile_arn": "arn:x", "enabled": false,
+     "requests_per_minute": 250, "notes": "spare", "created_at": null, "updated_at": null}
+]})";
+
+const char* const kKeys = R"({"keys": [
+    {"id": 1, "name": "admin", "description": "", "key_prefix": "amq-abcd…wxyz",
+     "is_admin": true, "enabled": true, "requests_per_minute": 60, "requests_per_day": 10000,
+     "expires_at": null, "created_at": "2026-11-28T18:50:29Z", "last_used_at": null},
+    {"id": 2, "name": "continuous-integration", "description": "CI",
+     "key_prefix": "amq-1234…7890", "is_admin": false, "enabled": false,
+     "requests_per_minute": 5, "requests_per_day": 100,
+     "expires_at": "2027-01-31T00:00:00Z", "created_at": "2026-11-28T18:50:29Z",
+     "last_used_at": "2026-11-29T08:00:00Z"}
+]})";
+
+const char* const kCreated = R"({"key": "amq-0123456789abcdef0123456789abcdef",
+    "api_key": {"id": 3, "name": "ci", "description": "", "key_prefix": "amq-0123…cdef",
+     "is_admin": false, "enabled": true, "requests_per_minute": 60, "requests_per_day": 10000,
+     "expires_at": null, "created_at": "2026-11-28T18:50:29Z", "last_used_at": null}})";
+
+const char* const kStatus = R"({"version": "0.1.0", "pid": 4242,
+    "started_at": "2025-11-28T18:50:29Z",
+    "uptime_s": 7380, "listen": "127.0.0.1:8080", "generation": 2,
+    "workers": [
+        {"index": 0, "pid": 4250, "generation": 2, "state": "ready", "requests": 12345,
+         "inflight": 3, "uptime_s": 45},
+        {"index": 1, "pid": 4251, "generation": 2, "state": "draining", "requests": 7,
+         "inflight": 0, "uptime_s": 90000}],
+    "accounts": {"total": 3, "enabled": 2}, "keys": {"total": 5, "enabled": 4}})";
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(table_pads_columns_to_the_widest_cell) {
+    std::string out = ctl::render_table({"ID", "NAME", "RPM"},
+                                        {{"1", "team-a", "10"}, {"12", "b", "250"}});
+    BOOST_TEST(out ==
+               "ID  NAME    RPM\n"
+               "1   team-a  10\n"
+               "12  b       250\n");
+}
+
+BOOST_AUTO_TEST_CASE(table_counts_characters_not_bytes) {
+    BOOST_TEST(ctl::display_width("amq-abcd…wxyz") == 13u);
+    std::string out = ctl::render_table({"PREFIX", "X"}, {{"amq-abcd…wxyz", "1"}, {"a", "2"}});
+    auto lines = lines_of(out);
+    BOOST_REQUIRE_EQUAL(lines.size(), 3u);
+    // The second column starts at the same character in every line.
+    for (const auto& line : lines)
+        BOOST_TEST(ctl::display_width(line.substr(0, line.rfind(' ') + 1)) == 15u);
+}
+
+BOOST_AUTO_TEST_CASE(account_list_is_an_aligned_table_with_nulls_as_dashes) {
+    auto doc = parsed(kAccounts);
+    std::string out = ctl::render_account_list(doc);
+    BOOST_TEST(out ==
+               "ID  NAME    ENABLED  RPM  CREATED               NOTES\n"
+               "1   team-a  yes      10   2026-11-28T18:50:29Z  -\n"
+               "12  b       no       250  -                     spare\n");
+    check_no_trailing_blanks(out);
+}
+
+BOOST_AUTO_TEST_CASE(key_list_shows_null_times_and_empty_text_as_dashes) {
+    auto doc = parsed(kKeys);
+    std::string out = ctl::render_key_list(doc);
+    auto lines = lines_of(out);
+    BOOST_REQUIRE_EQUAL(lines.size(), 3u);
+    BOOST_TEST(lines[0] ==
+               "ID  NAME                    PREFIX         ADMIN  ENABLED  RPM  RPD    "
+               "EXPIRES               LAST_USED");
+    BOOST_TEST(lines[1] ==
+               "1   admin                   amq-abcd…wxyz  yes    yes      60   10000  "
+               "-                     -");
+    BOOST_TEST(lines[2] ==
+               "2   continuous-integration  amq-1234…7890  no     no       5    100    "
+               "2027-01-31T00:00:00Z  2026-11-29T08:00:00Z");
+    check_no_trailing_blanks(out);
+}
+
+BOOST_AUTO_TEST_CASE(empty_lists_say_so) {
+    BOOST_TEST(ctl::render_account_list(parsed(R"({"accounts": []})")) == "no accounts\n");
+    BOOST_TEST(ctl::render_key_list(parsed(R"({"keys": []})")) == "no API keys\n");
+}
+
+BOOST_AUTO_TEST_CASE(single_record_is_aligned_key_value_lines) {
+    auto doc = parsed(kAccounts);
+    std::string out = ctl::render_account(doc["accounts"][0]);
+    BOOST_TEST(out ==
+               "id:              1\n"
+               "name:            team-a\n"
+               "enabled:         yes\n"
+               "client id:       cid\n"
+               "profile ARN:     -\n"
+               "requests/minute: 10\n"
+               "notes:           -\n"
+               "created:         2026-11-28T18:50:29Z\n"
+               "updated:         -\n");
+}
+
+BOOST_AUTO_TEST_CASE(key_create_prints_the_secret_once_on_a_labelled_line) {
+    auto doc = parsed(kCreated);
+    std::string out = ctl::render_key_created(doc);
+    const std::string secret = "amq-0123456789abcdef0123456789abcdef";
+    BOOST_TEST(occurrences(out, secret) == 1u);
+    BOOST_TEST(occurrences(out, "API key secret: " + secret + "\n") == 1u);
+    BOOST_TEST(out.find("will not be shown again") != std::string::npos);
+    BOOST_TEST(out.find("name:") != std::string::npos);
+    BOOST_TEST(out.find("amq-0123…cdef") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(status_lists_runtime_counts_and_workers) {
+    auto doc = parsed(kStatus);
+    std::string out = ctl::render_status(doc);
+    BOOST_TEST(out.find("version:    0.1.0\n") != std::string::npos);
+    BOOST_TEST(out.find("pid:        4242\n") != std::string::npos);
+    BOOST_TEST(out.find("uptime:     2h 03m (since 2025-11-28T18:50:29Z)\n") != std::string::npos);
+    BOOST_TEST(out.find("listen:     127.0.0.1:8080\n") != std::string::npos);
+    BOOST_TEST(out.find("accounts:   3 (2 enabled)\n") != std::string::npos);
+    BOOST_TEST(out.find("keys:       5 (4 enabled)\n") != std::string::npos);
+    BOOST_TEST(out.find("INDEX  PID   GENERATION  STATE     REQUESTS  INFLIGHT  UPTIME\n"
+                        "0      4250  2           ready     12345     3         45s\n"
+                        "1      4251  2           draining  7         0         1d 01h\n") !=
+               std::string::npos);
+    check_no_trailing_blanks(out);
+}
+
+BOOST_AUTO_TEST_CASE(status_without_workers_or_fields_still_renders) {
+    std::string out = ctl::render_status(parsed(R"({"version": "0.1.0", "workers": []})"));
+    BOOST_TEST(out.find("pid:        -\n") != std::string::npos);
+    BOOST_TEST(out.find("no workers running\n") != std::string::npos);
+    out = ctl::render_status(parsed(R"({"uptime_s": 5, "started_at": 1764355829})"));
+    BOOST_TEST(out.find("uptime:     5s (since 2025-11-28T18:50:29Z)\n") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(removal_and_revocation_name_the_record) {
+    BOOST_TEST(ctl::render_key_removed(parsed(R"({"removed": 7, "name": "ci"})")) ==
+               "removed key 7 (ci)\n");
+    BOOST_TEST(ctl::render_account_removed(parsed(R"({"removed": 2, "name": "b"})")) ==
+               "removed account 2 (b)\n");
+    auto keys = parsed(kKeys);
+    std::string revoked = ctl::render_key_revoked(keys["keys"][1]);
+    BOOST_TEST(revoked.rfind("revoked key 2 (continuous-integration)\n", 0) == 0u);
+    BOOST_TEST(revoked.find("enabled:         no\n") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(cells_escape_control_characters) {
+    auto doc = parsed(R"({"notes": "a\nb\u001b[31m\u009b", "n": null, "e": "", "t": true})");
+    BOOST_TEST(ctl::cell(doc, "notes") == "a\\nb\\x1b[31m\\u009b");
+    BOOST_TEST(ctl::cell(doc, "n") == "-");
+    BOOST_TEST(ctl::cell(doc, "e") == "-");
+    BOOST_TEST(ctl::cell(doc, "missing") == "-");
+    BOOST_TEST(ctl::cell(doc, "t") == "yes");
+}
+
+BOOST_AUTO_TEST_CASE(long_notes_are_cut_in_tables) {
+    std::string notes(60, 'x');
+    auto doc = parsed(R"({"accounts": [{"id": 1, "name": "a", "notes": ")" + notes + R"("}]})");
+    std::string out = ctl::render_account_list(doc);
+    BOOST_TEST(out.find(std::string(39, 'x') + "…\n") != std::string::npos);
+    BOOST_TEST(out.find(std::string(40, 'x')) == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(durations_are_short_and_readable) {
+    BOOST_TEST(ctl::format_duration(0) == "0s");
+    BOOST_TEST(ctl::format_duration(45) == "45s");
+    BOOST_TEST(ctl::format_duration(185) == "3m 05s");
+    BOOST_TEST(ctl::format_duration(7380) == "2h 03m");
+    BOOST_TEST(ctl::format_duration(180000) == "2d 02h");
+    BOOST_TEST(ctl::format_duration(-1) == "-");
+}
