@@ -23,6 +23,8 @@ Status apply_environment(Config& config, const EnvLookup& env) {
         size_t slash = path->rfind('/');
         config.state_dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path->substr(0, slash);
     }
+    if (auto v = env("AMAZONQ_API_ENDPOINT"); v && !v->empty()) config.api_endpoint = *v;
+    if (auto v = env("AMAZONQ_TOKEN_ENDPOINT"); v && !v->empty()) config.token_endpoint = *v;
     auto value = [&](const char* name) { return env(name).value_or(""); };
     BootstrapAccount account{value("AMAZONQ_REFRESH_TOKEN"), value("AMAZONQ_CLIENT_ID"),
                              value("AMAZONQ_CLIENT_SECRET"), value("AMAZONQ_PROFILE_ARN")};
@@ -38,6 +40,44 @@ struct Flags {
     unsigned worker_index = 0;
     std::uint64_t generation = 0;
 };
+
+void add_upstream_options(CLI::App& app, Config& c) {
+    app.add_option("--api-endpoint", c.api_endpoint, "Amazon Q endpoint URL (env AMAZONQ_API_ENDPOINT)")
+        ->capture_default_str();
+    app.add_option("--api-flavour", c.api_flavour,
+                   "rpc (AWS JSON 1.0, X-Amz-Target) or rest (POST …/generateAssistantResponse)")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"rpc", "rest"}));
+    app.add_option("--token-endpoint", c.token_endpoint,
+                   "AWS SSO OIDC token URL (env AMAZONQ_TOKEN_ENDPOINT)")
+        ->capture_default_str();
+    app.add_option("--proxy", c.proxy, "Outbound proxy URL for upstream calls; empty = direct")
+        ->capture_default_str();
+    app.add_option("--connect-timeout", c.connect_timeout, "Seconds to connect upstream")
+        ->capture_default_str()
+        ->check(CLI::Range(0.1, 600.0));
+    app.add_option("--first-byte-timeout", c.first_byte_timeout,
+                   "Seconds to wait for the upstream's first byte")
+        ->capture_default_str()
+        ->check(CLI::Range(1.0, 3600.0));
+    app.add_option("--idle-timeout", c.idle_timeout, "Seconds the upstream may stay silent mid-stream")
+        ->capture_default_str()
+        ->check(CLI::Range(1.0, 3600.0));
+    app.add_option("--refresh-lead", c.refresh_lead,
+                   "Seconds before expiry at which an access token is refreshed")
+        ->capture_default_str()
+        ->check(CLI::Range(0.0, 3000.0));
+    app.add_option("--ping-interval", c.ping_interval, "Seconds of silence before an SSE ping")
+        ->capture_default_str()
+        ->check(CLI::Range(1.0, 300.0));
+    app.add_option("--model-map", c.model_map,
+                   "Model names: client=upstream pairs and default=, opus=, sonnet=, haiku= fallbacks")
+        ->capture_default_str();
+    app.add_option("--stream-buffer", c.stream_buffer,
+                   "Unsent bytes per stream before the upstream is paused")
+        ->capture_default_str()
+        ->check(CLI::Range(std::uint64_t{4096}, std::uint64_t{64} << 20));
+}
 
 void add_config_options(CLI::App& app, Config& c) {
     app.set_config("--config", "", "Read this INI configuration file");
@@ -67,6 +107,7 @@ void add_config_options(CLI::App& app, Config& c) {
                    "Seconds a client connection may stay silent before it is closed")
         ->capture_default_str()
         ->check(CLI::Range(1.0, 3600.0));
+    add_upstream_options(app, c);
 }
 
 void add_mode_flags(CLI::App& app, Flags& f) {
@@ -123,6 +164,9 @@ Status validate_config(const Config& c) {
     if (c.state_dir.empty()) return make_error(Errc::invalid_argument, "state-dir must not be empty");
     if (c.control_socket.empty())
         return make_error(Errc::invalid_argument, "control-socket must not be empty");
+    for (const auto* url : {&c.api_endpoint, &c.token_endpoint})
+        if (!url->starts_with("https://") && !url->starts_with("http://"))
+            return make_error(Errc::invalid_argument, str_cat("'", *url, "' is not an http(s) URL"));
     if (c.control_socket.size() >= 108)
         return make_error(Errc::invalid_argument,
                           str_cat("control-socket path is longer than a Unix socket allows: ", c.control_socket));
@@ -149,6 +193,9 @@ Result<Invocation> parse_invocation(const std::vector<std::string>& args, const 
     }
     inv.config.config_file = app.get_config_ptr()->as<std::string>();
     if (auto st = validate_config(inv.config); !st) return st.error();
+    auto models = parse_model_table(inv.config.model_map);
+    if (!models) return make_error(Errc::invalid_argument, str_cat("model-map: ", models.error().message));
+    inv.config.models = std::move(*models);
     inv.config_args = config_shaping_args(args);
     inv.worker_index = flags.worker_index;
     inv.generation = flags.generation;

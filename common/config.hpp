@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/model_map.hpp"
 #include "common/result.hpp"
 
 namespace amq {
@@ -34,6 +35,20 @@ struct Config {
     std::uint64_t max_map_size = 4ull << 30;  // LMDB map ceiling (sparse: address space only)
     std::uint64_t max_body_size = 32ull << 20;  // request bodies (images arrive base64-encoded)
     double client_timeout = 60.0;  // seconds a client may stay silent before its connection closes
+
+    // Upstream (protocol.md §1).
+    std::string api_endpoint = "https://q.us-east-1.amazonaws.com/";
+    std::string api_flavour = "rpc";  // rpc: AWS JSON 1.0 with X-Amz-Target; rest: /generateAssistantResponse
+    std::string token_endpoint = "https://oidc.us-east-1.amazonaws.com/token";
+    std::string proxy;                // "" = direct, whatever https_proxy says
+    double connect_timeout = 10.0;
+    double first_byte_timeout = 120.0;
+    double idle_timeout = 120.0;
+    double refresh_lead = 300.0;      // refresh an access token this long before it expires
+    double ping_interval = 15.0;      // SSE keep-alive while the upstream is silent
+    std::uint64_t stream_buffer = 256u << 10;  // unsent bytes per stream before the upstream pauses
+    std::string model_map;  // "client=upstream,…" plus default=/opus=/sonnet=/haiku= fallbacks
+    ModelMapConfig models = default_model_map();  // derived from model_map
 
     std::optional<BootstrapAccount> bootstrap_account;
 };

@@ -48,5 +48,6 @@ void defer(event_base* base, std::function<void()> cb);
 timeval to_timeval(double seconds);
 double monotonic_seconds();
 std::int64_t unix_seconds();
+std::int64_t unix_millis();
 
 }  // namespace amq

@@ -22,3 +22,18 @@ inline constexpr std::string_view kDrain = "drain";
 inline constexpr double kHeartbeatSeconds = 1.0;
 
 }  // namespace amq::wire
+
+namespace amq::wire {
+
+// Request/response between a worker and the master:
+//   worker → master  call {id, cmd, args}     master → worker  reply {id, ok, data | error}
+//   worker → master  report {args}            (no reply)
+// error = {status, message}: the HTTP status the client gets and why.
+inline constexpr std::string_view kCall = "call";
+inline constexpr std::string_view kReply = "reply";
+inline constexpr std::string_view kReport = "report";
+
+inline constexpr std::string_view kAdmit = "admit";      // {key_hash, model, endpoint, exclude[]}
+inline constexpr std::string_view kRefresh = "refresh";  // {account_id, serial}
+
+}  // namespace amq::wire

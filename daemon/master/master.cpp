@@ -13,16 +13,25 @@
 #include "common/version.hpp"
 #include "daemon/event.hpp"
 #include "daemon/listen_socket.hpp"
+#include "daemon/http_client.hpp"
+#include "daemon/master/account_pool.hpp"
 #include "daemon/master/bootstrap.hpp"
 #include "daemon/master/commands.hpp"
 #include "daemon/master/control_server.hpp"
 #include "daemon/master/state_lock.hpp"
 #include "daemon/master/store.hpp"
 #include "daemon/master/supervisor.hpp"
+#include "daemon/master/token_refresher.hpp"
+#include "daemon/master/usage_recorder.hpp"
+#include "daemon/master/worker_calls.hpp"
 #include "daemon/worker_protocol.hpp"
 
 namespace amq {
 namespace {
+
+RefresherOptions refresher_options(const Config& c) {
+    return RefresherOptions{c.token_endpoint, c.proxy, c.refresh_lead, c.connect_timeout, 30.0};
+}
 
 std::string own_executable() {
     char buf[PATH_MAX];
@@ -56,6 +65,11 @@ private:
     std::unique_ptr<Store> store_;
     ListenSocket listen_;
     std::unique_ptr<ControlServer> control_;
+    std::unique_ptr<HttpClient> http_;
+    std::unique_ptr<TokenRefresher> refresher_;
+    AccountPool pool_;
+    std::unique_ptr<UsageRecorder> usage_;
+    std::unique_ptr<WorkerCalls> worker_calls_;
     std::unique_ptr<Supervisor> supervisor_;
     std::vector<Event> signals_;
     std::int64_t started_at_ = unix_seconds();
@@ -87,6 +101,10 @@ Status Master::start() {
                                        });
     if (!control) return control.error();
     control_ = std::move(*control);
+    http_ = std::make_unique<HttpClient>(base_.get());
+    refresher_ = std::make_unique<TokenRefresher>(*store_, *http_, refresher_options(config_));
+    usage_ = std::make_unique<UsageRecorder>(base_.get(), *store_);
+    worker_calls_ = std::make_unique<WorkerCalls>(*store_, *refresher_, pool_, *usage_);
     return {};
 }
 
@@ -115,8 +133,11 @@ int Master::run() {
         base_.get(), options,
         Supervisor::Callbacks{
             [this] { return state_object(); },
-            [](WorkerProcess& w, const rapidjson::Document&) {
-                log_warning("worker[", w.index, "] sent an unknown frame type");
+            [this](WorkerProcess& w, const rapidjson::Document& frame) {
+                pid_t pid = w.pid;
+                worker_calls_->on_frame(frame, [this, pid](const std::string& payload) {
+                    if (supervisor_) supervisor_->send_to(pid, payload);
+                });
             },
             [this] { log_info("serving HTTP on ", listen_.description); },
             [this](const std::string& why) { fatal(why); },
@@ -128,6 +149,7 @@ int Master::run() {
     event_base_dispatch(base_.get());
     supervisor_.reset();
     control_.reset();
+    usage_.reset();  // the last batch reaches the store
     if (listen_.fd >= 0) close(listen_.fd);
     log_notice("stopped");
     return exit_code_;
@@ -167,6 +189,7 @@ void Master::reload() {
     next->control_socket = config_.control_socket;
     config_ = std::move(*next);
     log_set_level(parse_log_level(config_.log_level).value_or(LogLevel::info));
+    refresher_->set_options(refresher_options(config_));
     supervisor_->reload(config_args_, effective_workers(config_, std::thread::hardware_concurrency()),
                         config_.drain_timeout);
 }

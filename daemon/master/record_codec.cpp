@@ -162,4 +162,57 @@ Result<ApiKey> decode_api_key(std::string_view text) {
     return k;
 }
 
+// Usage records are keyed by time, not id: the header carries only the version.
+std::string encode_usage(const UsageRecord& u) {
+    return json_object([&](JsonWriter& w) {
+        write_key(w, "v");
+        w.Int(kRecordVersion);
+        put_int(w, "time_ms", u.time_ms);
+        put_int(w, "key_id", static_cast<std::int64_t>(u.key_id));
+        put_int(w, "account_id", static_cast<std::int64_t>(u.account_id));
+        put_string(w, "endpoint", u.endpoint);
+        put_string(w, "client_model", u.client_model);
+        put_string(w, "upstream_model", u.upstream_model);
+        put_bool(w, "stream", u.stream);
+        put_int(w, "status", u.status);
+        put_string(w, "error_class", u.error_class);
+        put_int(w, "input_tokens", u.input_tokens);
+        put_int(w, "output_tokens", u.output_tokens);
+        put_int(w, "ttfb_ms", u.ttfb_ms);
+        put_int(w, "duration_ms", u.duration_ms);
+        put_int(w, "attempts", u.attempts);
+        put_string(w, "client_address", u.client_address);
+        put_string(w, "user_agent", u.user_agent);
+    });
+}
+
+Result<UsageRecord> decode_usage(std::string_view text) {
+    UsageRecord u;
+    std::int64_t key_id = 0, account_id = 0, status_code = 0, attempts = 0;
+    Status status = decode_document(text, "usage", [&](FieldReader& f) {
+        get_int(f, "time_ms", u.time_ms);
+        get_int(f, "key_id", key_id);
+        get_int(f, "account_id", account_id);
+        get_string(f, "endpoint", u.endpoint);
+        get_string(f, "client_model", u.client_model);
+        get_string(f, "upstream_model", u.upstream_model);
+        get_bool(f, "stream", u.stream);
+        get_int(f, "status", status_code);
+        get_string(f, "error_class", u.error_class);
+        get_int(f, "input_tokens", u.input_tokens);
+        get_int(f, "output_tokens", u.output_tokens);
+        get_int(f, "ttfb_ms", u.ttfb_ms);
+        get_int(f, "duration_ms", u.duration_ms);
+        get_int(f, "attempts", attempts);
+        get_string(f, "client_address", u.client_address);
+        get_string(f, "user_agent", u.user_agent);
+    });
+    if (!status) return status.error();
+    u.key_id = static_cast<std::uint64_t>(key_id);
+    u.account_id = static_cast<std::uint64_t>(account_id);
+    u.status = static_cast<int>(status_code);
+    u.attempts = static_cast<int>(attempts);
+    return u;
+}
+
 }  // namespace amq

@@ -22,4 +22,7 @@ Result<AccountCredentials> decode_credentials(std::string_view text);
 std::string encode_api_key(const ApiKey& key);
 Result<ApiKey> decode_api_key(std::string_view text);
 
+std::string encode_usage(const UsageRecord& usage);
+Result<UsageRecord> decode_usage(std::string_view text);
+
 }  // namespace amq

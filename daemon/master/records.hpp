@@ -43,4 +43,24 @@ struct ApiKey {
     std::int64_t last_used_at = 0;
 };
 
+// One finished request, as the worker reported it.
+struct UsageRecord {
+    std::int64_t time_ms = 0;  // when it ended
+    std::uint64_t key_id = 0;
+    std::uint64_t account_id = 0;  // 0 = never reached an account
+    std::string endpoint;
+    std::string client_model;
+    std::string upstream_model;
+    bool stream = false;
+    int status = 0;
+    std::string error_class;  // "" on success
+    std::int64_t input_tokens = 0;
+    std::int64_t output_tokens = 0;
+    std::int64_t ttfb_ms = 0;
+    std::int64_t duration_ms = 0;
+    int attempts = 0;
+    std::string client_address;
+    std::string user_agent;
+};
+
 }  // namespace amq

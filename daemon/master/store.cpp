@@ -1,6 +1,7 @@
 #include "daemon/master/store.hpp"
 
 #include <algorithm>
+#include <map>
 #include <optional>
 #include <utility>
 
@@ -367,6 +368,58 @@ Status Store::remove_key(std::uint64_t id) {
         auto removed = erase<KeyTable>(txn, id);
         if (!removed) return removed.error();
         return txn.del(Db::key_hashes, removed->secret_hash);
+    });
+}
+
+namespace {
+
+constexpr std::int64_t kMsPerDay = 86400000;
+
+// day (4 bytes) | time_ms (8) | sequence (4), all big-endian: a cursor walks time order and
+// one day is one contiguous key range.
+std::string usage_key(std::int64_t time_ms, std::uint32_t sequence) {
+    auto day = static_cast<std::uint32_t>(time_ms / kMsPerDay);
+    std::string key = encode_u64(day).substr(4) + encode_u64(static_cast<std::uint64_t>(time_ms));
+    key += encode_u64(sequence).substr(4);
+    return key;
+}
+
+}  // namespace
+
+Status Store::record_usage(const std::vector<UsageRecord>& batch) {
+    if (batch.empty()) return {};
+    std::uint32_t first_sequence = usage_sequence_;
+    usage_sequence_ += static_cast<std::uint32_t>(batch.size());
+    return env_->write([&](WriteTxn& txn) -> Status {
+        std::map<std::uint64_t, std::int64_t> last_used;  // key id → seconds
+        std::uint32_t sequence = first_sequence;
+        for (const UsageRecord& u : batch) {
+            if (Status st = txn.put(Db::usage, usage_key(u.time_ms, sequence++), encode_usage(u)); !st)
+                return st;
+            if (u.key_id) last_used[u.key_id] = std::max(last_used[u.key_id], u.time_ms / 1000);
+        }
+        for (auto [id, when] : last_used) {
+            auto key = get_record<KeyTable>(txn, id);
+            if (!key) continue;  // removed since the request started
+            if (key->last_used_at >= when) continue;
+            key->last_used_at = when;
+            if (Status st = txn.put(Db::keys, encode_u64(id), encode_api_key(*key)); !st) return st;
+        }
+        return {};
+    });
+}
+
+Result<std::vector<UsageRecord>> Store::list_usage(std::int64_t from_ms, std::int64_t to_ms) const {
+    return read_value<std::vector<UsageRecord>>(*env_, [&](const ReadTxn& txn) -> Result<std::vector<UsageRecord>> {
+        std::vector<UsageRecord> out;
+        Status status = txn.for_each(Db::usage, [&](std::string_view, std::string_view value) -> Status {
+            auto record = decode_usage(value);
+            if (!record) return record.error();
+            if (record->time_ms >= from_ms && record->time_ms < to_ms) out.push_back(std::move(*record));
+            return {};
+        });
+        if (!status) return status.error();
+        return out;
     });
 }
 

@@ -51,12 +51,19 @@ public:
     Result<ApiKey> update_key(const ApiKey& key, std::int64_t now);
     Status remove_key(std::uint64_t id);
 
+    // One transaction for a batch of finished requests: their usage records (keyed by day,
+    // then time, so retention can drop whole days) and the last-used times of their keys.
+    Status record_usage(const std::vector<UsageRecord>& batch);
+    // Records with from_ms <= time_ms < to_ms, oldest first.
+    Result<std::vector<UsageRecord>> list_usage(std::int64_t from_ms, std::int64_t to_ms) const;
+
     int schema_version() const;
     std::string path() const;
 
 private:
     explicit Store(std::unique_ptr<LmdbEnv> env);
     std::unique_ptr<LmdbEnv> env_;
+    std::uint32_t usage_sequence_ = 0;  // tells apart records that end in the same millisecond
 };
 
 }  // namespace amq

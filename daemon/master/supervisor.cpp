@@ -285,6 +285,10 @@ void Supervisor::broadcast(std::string_view payload) {
         if (w.channel->is_open()) w.channel->send(payload);
 }
 
+void Supervisor::send_to(pid_t pid, std::string_view payload) {
+    if (WorkerProcess* w = find(pid); w && w->channel->is_open()) w->channel->send(payload);
+}
+
 void Supervisor::write_workers(JsonWriter& j) const {
     double now = monotonic_seconds();
     j.StartArray();

@@ -61,6 +61,7 @@ public:
     void stop();
     void reap();  // on SIGCHLD
     void broadcast(std::string_view payload);
+    void send_to(pid_t pid, std::string_view payload);  // dropped when that worker is gone
 
     void write_workers(JsonWriter& w) const;
     std::uint64_t generation() const { return generation_; }

@@ -1,6 +1,11 @@
 #include "daemon/worker/http.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <string>
+
+#include "common/strings.hpp"
 
 namespace amq {
 
@@ -15,6 +20,28 @@ std::string_view HttpRequest::body() {
     if (n == 0) return {};
     auto* bytes = reinterpret_cast<const char*>(evbuffer_pullup(req->buffer_in, static_cast<ssize_t>(n)));
     return std::string_view(bytes, n);
+}
+
+std::optional<std::string_view> HttpRequest::api_key() const {
+    if (auto key = header("x-api-key"); key && !trim(*key).empty()) return trim(*key);
+    auto auth = header("authorization");
+    if (!auth) return std::nullopt;
+    std::string_view v = trim(*auth);
+    if (v.size() > 7 && iequals(v.substr(0, 7), "bearer ")) {
+        std::string_view token = trim(v.substr(7));
+        if (!token.empty()) return token;
+    }
+    return std::nullopt;
+}
+
+std::string HttpRequest::client_address() const {
+    const sockaddr* sa = req->conn ? req->conn->saddr : nullptr;
+    char buf[INET6_ADDRSTRLEN] = "";
+    if (sa && sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(sa)->sin_addr, buf, sizeof buf);
+    else if (sa && sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr, buf, sizeof buf);
+    return buf;
 }
 
 void HttpRequest::add_header(std::string_view name, std::string_view value) {

@@ -17,6 +17,9 @@ struct HttpRequest {
 
     std::optional<std::string_view> header(const char* name) const;
     std::string_view body();  // linearises the body buffer (bounded by max-body-size)
+    // x-api-key, else Authorization: Bearer (never the query string).
+    std::optional<std::string_view> api_key() const;
+    std::string client_address() const;
 
     void add_header(std::string_view name, std::string_view value);
     void send(int status, std::string_view content_type, std::string_view body);

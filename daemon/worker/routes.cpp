@@ -5,6 +5,7 @@ namespace {
 
 constexpr Route kRoutes[] = {
     {"/health", htp_method_GET, handle_health},
+    {"/v1/messages", htp_method_POST, handle_messages},
 };
 
 }  // namespace

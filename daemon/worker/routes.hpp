@@ -10,5 +10,6 @@ namespace amq {
 std::span<const Route> worker_routes();
 
 void handle_health(Worker& worker, HttpRequest& request);
+void handle_messages(Worker& worker, HttpRequest& request);
 
 }  // namespace amq

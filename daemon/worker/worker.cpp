@@ -8,6 +8,7 @@
 #include "common/json.hpp"
 #include "common/log.hpp"
 #include "common/version.hpp"
+#include "daemon/worker/exchange.hpp"
 #include "daemon/worker/http.hpp"
 #include "daemon/worker/routes.hpp"
 #include "daemon/worker_protocol.hpp"
@@ -37,8 +38,18 @@ Worker::Worker(const Invocation& inv)
 
 Worker::~Worker() {
     heartbeat_ = Event();
+    exchanges_.clear();
     if (htp_) evhtp_free(htp_);
+    http_.reset();
     master_.reset();
+}
+
+Exchange& Worker::adopt(std::unique_ptr<Exchange> exchange, std::uint64_t id) {
+    return *(exchanges_[id] = std::move(exchange));
+}
+
+void Worker::forget(std::uint64_t exchange_id) {
+    defer(base_.get(), [this, exchange_id] { exchanges_.erase(exchange_id); });
 }
 
 int Worker::run() {
@@ -49,10 +60,11 @@ int Worker::run() {
     signal(SIGINT, SIG_IGN);
     signal(SIGTERM, SIG_IGN);
     signal(SIGHUP, SIG_IGN);
-    master_ = std::make_unique<FramedChannel>(
-        base_.get(), wire::kWorkerChannelFd, kChannelFrameMax,
-        FramedChannel::Handlers{[this](std::string p) { on_master_frame(p); },
-                                [this](const std::string& why) { on_master_gone(why); }});
+    http_ = std::make_unique<HttpClient>(base_.get());
+    master_ = std::make_unique<MasterLink>(
+        base_.get(), wire::kWorkerChannelFd,
+        [this](const rapidjson::Document& frame) { on_master_frame(frame); },
+        [this](const std::string& why) { on_master_gone(why); });
     master_->send(json_object([&](JsonWriter& w) {
         w.Key("t");
         write_string(w, wire::kHello);
@@ -74,15 +86,8 @@ void Worker::on_master_gone(const std::string& why) {
     event_base_loopbreak(base_.get());
 }
 
-void Worker::on_master_frame(const std::string& payload) {
-    auto doc = parse_json(payload);
-    if (!doc || !doc->IsObject()) {
-        log_error("malformed frame from the master; exiting");
-        exit_code_ = 1;
-        event_base_loopbreak(base_.get());
-        return;
-    }
-    FieldReader f(*doc);
+void Worker::on_master_frame(const rapidjson::Document& frame) {
+    FieldReader f(frame);
     std::string type = f.string("t").value_or("");
     if (type == wire::kWelcome || type == wire::kState) {
         FieldReader state(*f.object("state", true), "state");

@@ -5,16 +5,20 @@
 #include <evhtp.h>
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <unordered_set>
 
 #include "common/config.hpp"
-#include "daemon/channel.hpp"
 #include "daemon/event.hpp"
+#include "daemon/http_client.hpp"
+#include "daemon/worker/master_link.hpp"
 
 namespace amq {
 
 // What the master last told this worker about the pool (for /health).
+class Exchange;
+
 struct PoolSummary {
     std::uint64_t accounts_usable = 0;
     std::uint64_t keys_usable = 0;
@@ -29,9 +33,18 @@ public:
     unsigned index() const { return index_; }
     std::uint64_t generation() const { return generation_; }
     const PoolSummary& pool() const { return pool_; }
+    const Config& config() const { return config_; }
+    event_base* base() const { return base_.get(); }
+    MasterLink& master() { return *master_; }
+    HttpClient& http() { return *http_; }
+
+    // Takes an exchange in flight; it is destroyed on a later loop turn after forget().
+    Exchange& adopt(std::unique_ptr<Exchange> exchange, std::uint64_t id);
+    std::uint64_t next_exchange_id() { return next_exchange_id_++; }
+    void forget(std::uint64_t exchange_id);
 
 private:
-    void on_master_frame(const std::string& payload);
+    void on_master_frame(const rapidjson::Document& frame);
     void on_master_gone(const std::string& why);
     void start_serving();
     void begin_drain();
@@ -47,7 +60,10 @@ private:
     unsigned index_;
     std::uint64_t generation_;
     EventBasePtr base_ = make_event_base();
-    std::unique_ptr<FramedChannel> master_;
+    std::unique_ptr<MasterLink> master_;
+    std::unique_ptr<HttpClient> http_;
+    std::map<std::uint64_t, std::unique_ptr<Exchange>> exchanges_;
+    std::uint64_t next_exchange_id_ = 1;
     evhtp_t* htp_ = nullptr;
     Event heartbeat_;
     PoolSummary pool_;

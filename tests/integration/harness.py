@@ -139,3 +139,66 @@ class Daemon:
 
     def worker_pids(self):
         return {w["pid"] for w in self.ctl_json("status")["workers"]}
+
+
+FAKE_UPSTREAM = os.environ.get("FAKE_UPSTREAM", "build/tests/fake_upstream/fake_upstream")
+
+
+class FakeUpstream:
+    """tests/fake_upstream: Amazon Q's generate call and the OIDC token endpoint, scripted."""
+
+    def __init__(self):
+        self.proc = subprocess.Popen([FAKE_UPSTREAM, "--port", "0"], stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL, text=True)
+        line = self.proc.stdout.readline().strip()
+        if not line.startswith("listening on "):
+            raise AssertionError(f"fake_upstream did not start: {line!r}")
+        self.port = int(line.rsplit(":", 1)[1])
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def call(self, method, path, body=None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            conn.request(method, path, body=json.dumps(body) if body is not None else None,
+                         headers={"Content-Type": "application/json"})
+            r = conn.getresponse()
+            data = r.read()
+            if r.status != 200:
+                raise AssertionError(f"fake_upstream {path}: {r.status} {data!r}")
+            return json.loads(data) if data else None
+        finally:
+            conn.close()
+
+    def script(self, **steps):
+        return self.call("POST", "/_script", steps)
+
+    def requests(self):
+        return self.call("GET", "/_requests")
+
+    def stats(self):
+        return self.call("GET", "/_stats")
+
+    def reset(self):
+        self.call("POST", "/_reset", {})
+
+    def daemon_args(self):
+        return ["--api-endpoint", self.url + "/", "--token-endpoint", self.url + "/token"]
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+def sse_events(raw):
+    """[(event, data-json)] of a text/event-stream body."""
+    events = []
+    for block in raw.decode().split("\n\n"):
+        name, data = None, None
+        for line in block.split("\n"):
+            if line.startswith("event: "):
+                name = line[7:]
+            elif line.startswith("data: "):
+                data = line[6:]
+        if name is not None or data is not None:
+            events.append((name, json.loads(data) if data and data != "[DONE]" else data))
+    return events

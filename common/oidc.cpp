@@ -1,0 +1,55 @@
+#include "common/oidc.hpp"
+
+#include "common/json.hpp"
+#include "common/strings.hpp"
+
+namespace amq {
+
+std::string oidc_refresh_body(std::string_view client_id, std::string_view client_secret,
+                              std::string_view refresh_token) {
+    return json_object([&](JsonWriter& w) {
+        w.Key("clientId");
+        write_string(w, client_id);
+        w.Key("clientSecret");
+        write_string(w, client_secret);
+        w.Key("refreshToken");
+        write_string(w, refresh_token);
+        w.Key("grantType");
+        w.String("refresh_token");
+    });
+}
+
+namespace {
+
+Error refusal(int status, std::string_view body) {
+    std::string error, description;
+    if (auto doc = parse_json(body); doc && doc->IsObject()) {
+        FieldReader f(*doc);
+        error = f.string("error").value_or("");
+        description = f.string("error_description").value_or(f.string("message").value_or(""));
+    }
+    std::string what = error.empty() ? str_cat("HTTP ", status) : error;
+    if (!description.empty()) what = str_cat(what, ": ", description);
+    bool dead = error == "invalid_grant" || error == "invalid_client" || error == "unauthorized_client" ||
+                status == 401 || status == 403;
+    if (dead) return make_error(Errc::permission_denied, str_cat("token refresh refused (", what, ")"));
+    return make_error(Errc::unavailable, str_cat("token refresh failed (", what, ")"));
+}
+
+}  // namespace
+
+Result<TokenGrant> parse_oidc_response(int status, std::string_view body) {
+    if (status != 200) return refusal(status, body);
+    auto doc = parse_json(body);
+    if (!doc) return make_error(Errc::unavailable, str_cat("token endpoint answered malformed JSON: ", doc.error().message));
+    FieldReader f(*doc);
+    TokenGrant grant;
+    grant.access_token = f.string("accessToken", true).value_or("");
+    grant.expires_in = f.integer("expiresIn", true, 1, 366 * 86400).value_or(0);
+    grant.refresh_token = f.string("refreshToken").value_or("");
+    if (!f.ok()) return make_error(Errc::unavailable, str_cat("token endpoint answer: ", f.status().error().message));
+    if (grant.access_token.empty()) return make_error(Errc::unavailable, "token endpoint answered an empty accessToken");
+    return grant;
+}
+
+}  // namespace amq

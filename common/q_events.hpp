@@ -1,0 +1,56 @@
+// Amazon Q's streamed events (protocol.md §3) as plain values, interpreted from decoded
+// event-stream messages. Pure.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "common/eventstream.hpp"
+#include "common/result.hpp"
+
+namespace amq {
+
+struct QEvent {
+    enum class Kind {
+        text,           // assistantResponseEvent {content}
+        tool_use,       // toolUseEvent {toolUseId, name, input fragment, stop}
+        reasoning,      // reasoningContentEvent {text, signature?, redactedContent?}
+        metadata,       // metadataEvent {tokenUsage{...}, stopReason}
+        context_usage,  // contextUsageEvent {contextUsagePercentage}
+        metering,       // meteringEvent {unit, usage}
+        invalid_state,  // invalidStateEvent {reason, message}
+        exception,      // :message-type exception / error
+        ignored,        // initial-response, followupPromptEvent, citations, ...
+    };
+    Kind kind = Kind::ignored;
+    std::string event_type;  // the :event-type or :exception-type as received
+
+    std::string text;       // text, reasoning
+    std::string signature;  // reasoning
+    std::string redacted;   // reasoning redactedContent
+
+    std::string tool_use_id;
+    std::string tool_name;
+    // The JSON fragment as received ("" when absent). A call's first "{}" is a placeholder
+    // only the stream, which sees the whole call, can tell from real input.
+    std::string tool_input;
+    bool tool_stop = false;
+
+    std::optional<std::int64_t> input_tokens;   // metadata: uncached + cache read + cache write
+    std::optional<std::int64_t> output_tokens;
+    std::optional<std::int64_t> cache_read_tokens;
+    std::optional<std::int64_t> cache_write_tokens;
+    std::string stop_reason;                   // metadata: END_TURN, TOOL_USE, MAX_TOKENS, ...
+    std::optional<double> context_percentage;  // metadata or context_usage
+    std::optional<double> metering_usage;      // credits
+
+    std::string message;  // exception / invalid_state: the human text
+    std::string reason;   // invalid_state reason, or a ValidationException's reason field
+};
+
+// An error only when the message is unusable (event payload that is not JSON, an event
+// without :event-type); unknown event types are Kind::ignored.
+Result<QEvent> interpret_event(const eventstream::Message& message);
+
+}  // namespace amq

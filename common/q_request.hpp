@@ -1,0 +1,88 @@
+// The API-neutral form of one chat request, and the one function that turns it into an Amazon Q
+// generateAssistantResponse body (protocol.md §2). The Anthropic and OpenAI front ends only
+// parse their own format into a QConversation; every upstream rule of §2.1 that does not depend
+// on the client's format (alternation, tool pairing, tool specs, placeholders, thinking, the
+// system prompt's placement, the payload cap) is applied here, once. Pure.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.hpp"
+#include "common/tool_names.hpp"
+
+namespace amq {
+
+struct QImage {
+    std::string format;  // jpeg, png, gif or webp
+    std::string bytes;   // base64, without any data: prefix
+};
+
+struct QToolResult {
+    std::string tool_use_id;
+    std::string text;  // already flattened to text; "" becomes a placeholder
+    bool is_error = false;
+};
+
+struct QToolUse {
+    std::string id;
+    std::string name;        // the client's name; shortened here when it is too long
+    std::string input_json;  // JSON text; anything but an object is wrapped (rule 8)
+};
+
+struct QTurn {
+    enum class Role { user, assistant };
+    Role role = Role::user;
+    std::string text;
+    std::string thinking;                   // assistant: earlier reasoning, sent back as text
+    std::vector<QImage> images;             // user
+    std::vector<QToolResult> tool_results;  // user
+    std::vector<QToolUse> tool_uses;        // assistant
+};
+
+struct QTool {
+    std::string name;         // the client's name
+    std::string description;  // "" gets a placeholder; long ones move into the system prompt
+    std::string schema_json;  // the client's JSON Schema as text; sanitised here
+};
+
+struct QConversation {
+    std::string system;  // every system / developer instruction, in order
+    std::vector<QTurn> turns;
+    std::vector<QTool> tools;
+    std::optional<std::int64_t> thinking_budget;  // set = thinking on, with this budget
+};
+
+struct QBodyOptions {
+    std::string model_id;
+    std::string origin = "CLI";
+    std::string profile_arn;  // "" = omit profileArn
+    std::string conversation_id;
+    std::size_t max_payload = 600 * 1024;
+};
+
+struct QBody {
+    std::string body;
+    ToolNameMap tool_names;  // shortened → original, for mapping tool uses back
+    std::int64_t estimated_input_tokens = 1;
+};
+
+// Errc::too_large ("prompt is too long: …") when the body would exceed options.max_payload.
+Result<QBody> build_q_body(QConversation conversation, const QBodyOptions& options);
+
+// Appends `text` to `to`, a blank line between non-empty pieces.
+void append_text(std::string& to, std::string_view text);
+
+// An image for the upstream from a media type ("image/png") and base64 data that may carry a
+// data: URL prefix (whose media type wins when `media_type` is empty). Errors are
+// Errc::invalid_argument without a field path: the caller prefixes its own.
+Result<QImage> make_q_image(std::string_view media_type, std::string_view data);
+
+// A stable UUID-formatted conversation id for a client session: the same session always gets
+// the same id, so the upstream sees one conversation.
+std::string conversation_id_for_session(std::string_view session_id);
+
+}  // namespace amq

@@ -1,0 +1,41 @@
+// The master's side of the worker channel's calls: admit (key → account + access token),
+// refresh (a token the upstream refused) and report (a finished request).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <set>
+#include <string>
+
+#include <rapidjson/document.h>
+
+#include "daemon/master/account_pool.hpp"
+#include "daemon/master/store.hpp"
+#include "daemon/master/token_refresher.hpp"
+#include "daemon/master/usage_recorder.hpp"
+
+namespace amq {
+
+class WorkerCalls {
+public:
+    using Send = std::function<void(const std::string& payload)>;
+
+    WorkerCalls(Store& store, TokenRefresher& refresher, AccountPool& pool, UsageRecorder& usage);
+
+    // A frame of type call or report from a worker; `send` answers that worker.
+    void on_frame(const rapidjson::Document& frame, Send send);
+
+private:
+    struct Admission;
+    void admit(std::uint64_t call_id, const rapidjson::Value& args, Send send);
+    void refresh(std::uint64_t call_id, const rapidjson::Value& args, Send send);
+    void report(const rapidjson::Value& args);
+    void try_next_account(std::shared_ptr<Admission> admission);
+
+    Store& store_;
+    TokenRefresher& refresher_;
+    AccountPool& pool_;
+    UsageRecorder& usage_;
+};
+
+}  // namespace amq

@@ -1,0 +1,378 @@
+#include "daemon/worker/exchange.hpp"
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+
+#include "common/crypto.hpp"
+#include "common/json.hpp"
+#include "common/log.hpp"
+#include "common/q_http.hpp"
+#include "daemon/worker/http.hpp"
+#include "daemon/worker/worker.hpp"
+#include "daemon/worker_protocol.hpp"
+
+namespace amq {
+namespace {
+
+constexpr int kMaxAttempts = 3;
+constexpr std::size_t kMaxErrorBody = 64u << 10;
+constexpr int kClientClosed = 499;  // nginx's code for a client that left first
+
+template <class Fn>
+evhtp_hook as_hook(Fn* fn) {
+    return reinterpret_cast<evhtp_hook>(reinterpret_cast<void (*)()>(fn));
+}
+
+bool is_content(const QEvent& e) {
+    return e.kind == QEvent::Kind::text || e.kind == QEvent::Kind::tool_use ||
+           e.kind == QEvent::Kind::reasoning;
+}
+
+bool is_failure(const QEvent& e) {
+    if (e.kind == QEvent::Kind::invalid_state) return true;
+    // The upstream's way of saying max_tokens: the answer so far is kept (protocol.md §4).
+    return e.kind == QEvent::Kind::exception && e.event_type != "ContentLengthExceededException";
+}
+
+}  // namespace
+
+Exchange::Exchange(Worker& worker, std::uint64_t id, evhtp_request_t* req, ExchangeSpec spec)
+    : worker_(worker), id_(id), req_(req), spec_(std::move(spec)), out_(evbuffer_new()) {
+    evhtp_request_set_hook(req_, evhtp_hook_on_request_fini, as_hook(on_fini), this);
+    evhtp_request_set_hook(req_, evhtp_hook_on_error, as_hook(on_request_error), this);
+}
+
+Exchange::~Exchange() {
+    if (call_) worker_.http().cancel(call_);
+    if (req_) {
+        evhtp_request_unset_hook(req_, evhtp_hook_on_request_fini);
+        evhtp_request_unset_hook(req_, evhtp_hook_on_error);
+    }
+    evbuffer_free(out_);
+}
+
+void Exchange::start() {
+    writer_ = spec_.make_writer();
+    if (spec_.stream) arm_ping();  // a client that waits this long gets its stream started
+    admit();
+}
+
+void Exchange::admit() {
+    std::string args = json_object([&](JsonWriter& w) {
+        w.Key("key_hash");
+        write_string(w, spec_.key_hash);
+        w.Key("model");
+        write_string(w, spec_.client_model);
+        w.Key("endpoint");
+        write_string(w, spec_.endpoint);
+        w.Key("exclude");
+        w.StartArray();
+        for (auto id : exclude_) w.Uint64(id);
+        w.EndArray();
+    });
+    worker_.master().call(wire::kAdmit, args, [this](const rapidjson::Value* data, const CallError& error) {
+        if (finished_) return;
+        if (!data) return reply_error(error.status, error.message, error.status == 401 ? "auth" : "no_account");
+        take_grant(*data);
+        attempt();
+    });
+}
+
+void Exchange::refresh_token() {
+    std::string args = json_object([&](JsonWriter& w) {
+        w.Key("account_id");
+        w.Uint64(grant_.account_id);
+        w.Key("serial");
+        w.Uint64(grant_.serial);
+        w.Key("key_id");
+        w.Uint64(grant_.key_id);
+    });
+    worker_.master().call(wire::kRefresh, args, [this](const rapidjson::Value* data, const CallError&) {
+        if (finished_) return;
+        if (!data) {
+            exclude_.insert(grant_.account_id);
+            return admit();
+        }
+        take_grant(*data);
+        attempt();
+    });
+}
+
+void Exchange::take_grant(const rapidjson::Value& data) {
+    FieldReader f(data);
+    grant_.key_id = static_cast<std::uint64_t>(f.integer("key_id").value_or(0));
+    grant_.account_id = static_cast<std::uint64_t>(f.integer("account_id").value_or(0));
+    grant_.profile_arn = f.string("profile_arn").value_or("");
+    grant_.access_token = f.string("access_token").value_or("");
+    grant_.serial = static_cast<std::uint64_t>(f.integer("serial").value_or(0));
+}
+
+void Exchange::attempt() {
+    ++attempts_;
+    upstream_status_ = 0;
+    error_body_.clear();
+    decoder_ = std::make_unique<eventstream::Decoder>();
+    if (!committed_) {
+        writer_ = spec_.make_writer();
+        held_.clear();
+    }
+    const Config& c = worker_.config();
+    GenerateCall call = generate_call(c.api_endpoint, c.api_flavour, grant_.access_token, uuid4());
+    HttpRequestSpec spec;
+    spec.url = std::move(call.url);
+    spec.headers = std::move(call.headers);
+    spec.body = spec_.upstream_body;
+    spec.proxy = c.proxy;
+    spec.connect_timeout = c.connect_timeout;
+    spec.first_byte_timeout = c.first_byte_timeout;
+    spec.idle_timeout = c.idle_timeout;
+    call_ = worker_.http().start(
+        std::move(spec), HttpCallbacks{[this](int status, const HttpHeaders& h) { on_response(status, h); },
+                                       [this](std::string_view bytes) { on_data(bytes); },
+                                       [this](const Status& outcome) { on_done(outcome); }});
+}
+
+void Exchange::on_response(int status, const HttpHeaders& headers) {
+    upstream_status_ = status;
+    auto type = headers.find("content-type");
+    bool event_stream = type != headers.end() && type->second.find("eventstream") != std::string::npos;
+    if (status == 200 && !event_stream) upstream_status_ = 502;  // a 200 that is not a stream
+    if (auto ra = headers.find("retry-after"); ra != headers.end()) upstream_retry_after_ = ra->second;
+}
+
+void Exchange::on_data(std::string_view bytes) {
+    if (upstream_status_ != 200) {
+        if (error_body_.size() < kMaxErrorBody) error_body_.append(bytes.substr(0, kMaxErrorBody - error_body_.size()));
+        return;
+    }
+    decoder_->feed(bytes);
+    for (;;) {
+        if (finished_ || !call_) return;
+        auto message = decoder_->next();
+        if (!message) {
+            log_warning("upstream stream corrupt: ", message.error().message);
+            worker_.http().cancel(call_);
+            call_ = 0;
+            return fail_attempt(classify_upstream_error(0, message.error().message, ""));
+        }
+        if (!message->has_value()) return;
+        auto event = interpret_event(**message);
+        if (!event) {
+            log_warning("upstream event unusable: ", event.error().message);
+            continue;
+        }
+        handle_event(*event);
+    }
+}
+
+void Exchange::handle_event(const QEvent& event) {
+    if (is_failure(event) && !committed_) {
+        worker_.http().cancel(call_);
+        call_ = 0;
+        return fail_attempt(classify_exception(event));
+    }
+    if (is_content(event) && !committed_) commit();
+    std::string bytes = writer_->on_event(event);
+    if (!spec_.stream) return;
+    if (committed_) write(bytes);
+    else held_ += bytes;
+    if (is_failure(event)) {  // after the first byte: the client gets an error event
+        worker_.http().cancel(call_);
+        call_ = 0;
+        end_stream("");
+        finish(200, str_cat("upstream_", upstream_error_class_name(classify_exception(event).error_class)));
+    }
+}
+
+void Exchange::on_done(const Status& outcome) {
+    call_ = 0;
+    if (finished_) return;
+    if (!outcome) return fail_attempt(classify_upstream_error(0, outcome.error().message, ""));
+    if (upstream_status_ != 200)
+        return fail_attempt(classify_upstream_error(upstream_status_, error_body_, upstream_retry_after_));
+    if (decoder_->buffered() > 0) {
+        if (!committed_) return fail_attempt(classify_upstream_error(0, "the upstream stream ended mid-frame", ""));
+        log_warning("upstream stream ended mid-frame");
+    }
+    complete_upstream();
+}
+
+// Nothing reached the client yet: another account (or a fresh token) may still serve it.
+void Exchange::fail_attempt(const UpstreamError& error) {
+    log_info("attempt ", attempts_, " on account ", grant_.account_id, " failed: ",
+             upstream_error_class_name(error.error_class), " ", error.upstream_message);
+    if (committed_) {
+        end_stream(writer_->error_event(error.client_status, error.message));
+        return finish(200, str_cat("upstream_", upstream_error_class_name(error.error_class)));
+    }
+    double elapsed = monotonic_seconds() - started_;
+    bool time_left = elapsed < worker_.config().first_byte_timeout;
+    if (error.error_class == UpstreamError::Class::token && !token_refreshed_ && time_left) {
+        token_refreshed_ = true;
+        return refresh_token();
+    }
+    if (error.retry_elsewhere && attempts_ < kMaxAttempts && time_left) {
+        exclude_.insert(grant_.account_id);
+        token_refreshed_ = false;
+        return admit();
+    }
+    reply_error(error.client_status, error.message, str_cat("upstream_", upstream_error_class_name(error.error_class)));
+}
+
+void Exchange::complete_upstream() {
+    std::string tail = writer_->finish();
+    std::optional<Error> failure = writer_->failure();
+    if (spec_.stream) {
+        if (!committed_) commit();
+        end_stream(tail);
+        return finish(200, failure ? "truncated" : "");
+    }
+    if (failure) return reply_error(502, failure->message, "truncated");
+    if (!req_) return finish(kClientClosed, "client_closed");
+    first_byte_ = monotonic_seconds();
+    replied_ = true;
+    HttpRequest request{req_, spec_.endpoint};
+    request.send_json(200, writer_->body());
+    finish(200, "");
+}
+
+// The first byte goes out: from here on failures travel inside the stream.
+void Exchange::commit() {
+    if (committed_ || !req_ || !spec_.stream) return;
+    committed_ = true;
+    first_byte_ = monotonic_seconds();
+    HttpRequest request{req_, spec_.endpoint};
+    request.add_header("Content-Type", "text/event-stream; charset=utf-8");
+    request.add_header("Cache-Control", "no-cache");
+    request.add_header("X-Accel-Buffering", "no");
+    evhtp_send_reply_chunk_start(req_, 200);
+    // evhtp's read timeout would kill a stream whose client sends nothing while it listens.
+    timeval write_timeout = to_timeval(worker_.config().client_timeout);
+    evhtp_connection_set_timeouts(evhtp_request_get_connection(req_), nullptr, &write_timeout);
+    std::string first = writer_->start() + held_;
+    held_.clear();
+    write(first);
+}
+
+void Exchange::write(std::string_view bytes) {
+    if (!req_ || bytes.empty()) return;
+    evbuffer_add(out_, bytes.data(), bytes.size());
+    evhtp_send_reply_chunk(req_, out_);
+    evbuffer_drain(out_, evbuffer_get_length(out_));
+    if (req_) {
+        apply_backpressure();
+        arm_ping();
+    }
+}
+
+// evhtp buffers without limit: past the high-water mark the upstream waits for the client.
+void Exchange::apply_backpressure() {
+    bufferevent* bev = evhtp_request_get_bev(req_);
+    std::size_t queued = evbuffer_get_length(bufferevent_get_output(bev));
+    if (paused_ || queued <= worker_.config().stream_buffer || !call_) return;
+    paused_ = true;
+    worker_.http().pause(call_);
+    evhtp_connection_t* conn = evhtp_request_get_connection(req_);
+    bufferevent_setwatermark(bev, EV_WRITE, worker_.config().stream_buffer / 2, 0);
+    evhtp_connection_set_hook(conn, evhtp_hook_on_write, as_hook(on_write), this);
+}
+
+evhtp_res Exchange::on_write(evhtp_connection_t* conn, void* arg) {
+    auto* self = static_cast<Exchange*>(arg);
+    if (!self->paused_) return EVHTP_RES_OK;
+    self->paused_ = false;
+    bufferevent_setwatermark(evhtp_connection_get_bev(conn), EV_WRITE, 0, 0);
+    evhtp_connection_unset_hook(conn, evhtp_hook_on_write);
+    if (self->call_) self->worker_.http().resume(self->call_);
+    return EVHTP_RES_OK;
+}
+
+void Exchange::arm_ping() {
+    ping_timer_ = Event::timer(worker_.base(), [this](short) {
+        if (finished_ || !req_) return;
+        if (!committed_) commit();  // a slow first token: clients drop silent connections
+        else write(writer_->ping());
+    });
+    ping_timer_.arm_after(worker_.config().ping_interval);
+}
+
+void Exchange::end_stream(std::string_view last_bytes) {
+    ping_timer_.disarm();
+    if (!req_) return;
+    write(last_bytes);
+    replied_ = true;
+    if (req_) evhtp_send_reply_chunk_end(req_);
+}
+
+void Exchange::reply_error(int status, std::string_view message, std::string_view error_class) {
+    if (committed_ && spec_.stream) {
+        end_stream(writer_->error_event(status, message));
+        return finish(200, error_class);
+    }
+    if (!req_) return finish(kClientClosed, "client_closed");
+    replied_ = true;
+    HttpRequest request{req_, spec_.endpoint};
+    request.send_error(writer_->dialect(), status, message);
+    finish(status, error_class);
+}
+
+void Exchange::finish(int status, std::string_view error_class) {
+    if (finished_) return;
+    finished_ = true;
+    ping_timer_.disarm();
+    if (call_) worker_.http().cancel(call_);
+    call_ = 0;
+    double now = monotonic_seconds();
+    worker_.master().report(json_object([&](JsonWriter& w) {
+        w.Key("key_id");
+        w.Uint64(grant_.key_id);
+        w.Key("account_id");
+        w.Uint64(grant_.account_id);
+        w.Key("endpoint");
+        write_string(w, spec_.endpoint);
+        w.Key("client_model");
+        write_string(w, spec_.client_model);
+        w.Key("upstream_model");
+        write_string(w, spec_.upstream_model);
+        w.Key("stream");
+        w.Bool(spec_.stream);
+        w.Key("status");
+        w.Int(status);
+        w.Key("error_class");
+        write_string(w, error_class);
+        w.Key("input_tokens");
+        w.Int64(writer_->input_tokens());
+        w.Key("output_tokens");
+        w.Int64(writer_->output_tokens());
+        w.Key("ttfb_ms");
+        w.Int64(first_byte_ > 0 ? static_cast<std::int64_t>((first_byte_ - started_) * 1000) : 0);
+        w.Key("duration_ms");
+        w.Int64(static_cast<std::int64_t>((now - started_) * 1000));
+        w.Key("attempts");
+        w.Int(attempts_);
+        w.Key("client_address");
+        write_string(w, spec_.client_address);
+        w.Key("user_agent");
+        write_string(w, spec_.user_agent);
+    }));
+    worker_.forget(id_);
+}
+
+void Exchange::client_gone() {
+    req_ = nullptr;
+    if (!finished_) finish(kClientClosed, "client_closed");
+}
+
+evhtp_res Exchange::on_fini(evhtp_request_t*, void* arg) {
+    auto* self = static_cast<Exchange*>(arg);
+    if (self->replied_) self->req_ = nullptr;
+    else self->client_gone();
+    return EVHTP_RES_OK;
+}
+
+void Exchange::on_request_error(evhtp_request_t*, evhtp_error_flags, void* arg) {
+    auto* self = static_cast<Exchange*>(arg);
+    if (!self->replied_) self->client_gone();
+}
+
+}  // namespace amq

@@ -1,0 +1,110 @@
+// One API request from admission to report: asks the master for an account, calls the
+// upstream, fails over before the first byte reaches the client, relays the decoded event
+// stream through a ClientStream (flushing each event), and reports the outcome.
+//
+// Lifetime: owned by the Worker; destroys itself through Worker::forget on a later loop turn.
+// The evhtp request pointer is dropped the moment evhtp finishes it (client gone or reply
+// sent) and never touched after.
+#pragma once
+
+#include <evhtp.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <set>
+#include <string>
+
+#include <rapidjson/document.h>
+
+#include "common/eventstream.hpp"
+#include "common/upstream_error.hpp"
+#include "daemon/event.hpp"
+#include "daemon/http_client.hpp"
+#include "daemon/worker/client_stream.hpp"
+
+namespace amq {
+
+class Worker;
+
+struct ExchangeSpec {
+    std::string endpoint;  // for reports: "/v1/messages"
+    std::string key_hash;
+    std::string client_model;
+    std::string upstream_model;
+    std::string upstream_body;
+    bool stream = false;
+    // A fresh writer per attempt: a failed attempt's partial answer must not leak into the
+    // next one while nothing has reached the client.
+    std::function<std::unique_ptr<ClientStream>()> make_writer;
+    std::string client_address;
+    std::string user_agent;
+};
+
+class Exchange {
+public:
+    Exchange(Worker& worker, std::uint64_t id, evhtp_request_t* req, ExchangeSpec spec);
+    ~Exchange();
+    Exchange(const Exchange&) = delete;
+    Exchange& operator=(const Exchange&) = delete;
+
+    void start();
+
+private:
+    struct Grant {
+        std::uint64_t key_id = 0;
+        std::uint64_t account_id = 0;
+        std::string profile_arn;
+        std::string access_token;
+        std::uint64_t serial = 0;
+    };
+
+    void admit();
+    void refresh_token();
+    void take_grant(const rapidjson::Value& data);
+    void attempt();
+    void on_response(int status, const HttpHeaders& headers);
+    void on_data(std::string_view bytes);
+    void on_done(const Status& outcome);
+    void handle_event(const QEvent& event);
+    void fail_attempt(const UpstreamError& error);
+    void commit();
+    void write(std::string_view bytes);
+    void apply_backpressure();
+    void end_stream(std::string_view last_bytes);
+    void reply_error(int status, std::string_view message, std::string_view error_class);
+    void complete_upstream();
+    void finish(int status, std::string_view error_class);
+    void client_gone();
+    void arm_ping();
+
+    static evhtp_res on_fini(evhtp_request_t* req, void* arg);
+    static void on_request_error(evhtp_request_t* req, evhtp_error_flags flags, void* arg);
+    static evhtp_res on_write(evhtp_connection_t* conn, void* arg);
+
+    Worker& worker_;
+    std::uint64_t id_;
+    evhtp_request_t* req_;
+    ExchangeSpec spec_;
+    std::unique_ptr<ClientStream> writer_;
+    Grant grant_;
+    std::set<std::uint64_t> exclude_;
+    int attempts_ = 0;
+    bool token_refreshed_ = false;
+    HttpClient::CallId call_ = 0;
+    int upstream_status_ = 0;
+    std::string upstream_retry_after_;
+    std::string error_body_;
+    std::unique_ptr<eventstream::Decoder> decoder_;
+    std::string held_;  // stream bytes produced before commit
+    bool committed_ = false;
+    bool replied_ = false;  // the reply is handed to evhtp: its fini is no longer a client leaving
+    bool finished_ = false;
+    bool paused_ = false;
+    double started_ = monotonic_seconds();
+    double first_byte_ = 0;
+    Event ping_timer_;
+    evbuffer* out_ = nullptr;
+};
+
+}  // namespace amq

@@ -1,0 +1,78 @@
+#include "daemon/worker/master_link.hpp"
+
+#include "common/json.hpp"
+#include "common/log.hpp"
+#include "daemon/worker_protocol.hpp"
+
+namespace amq {
+
+MasterLink::MasterLink(event_base* base, int fd, FrameFn on_frame, GoneFn on_gone)
+    : channel_(base, fd, kChannelFrameMax,
+               FramedChannel::Handlers{[this](std::string p) { this->on_frame(p); },
+                                       [this](const std::string& why) { this->on_gone(why); }}),
+      frame_fn_(std::move(on_frame)),
+      gone_fn_(std::move(on_gone)) {}
+
+void MasterLink::call(std::string_view cmd, const std::string& args_json, ReplyFn reply) {
+    std::uint64_t id = next_id_++;
+    pending_[id] = std::move(reply);
+    channel_.send(json_object([&](JsonWriter& w) {
+        w.Key("t");
+        write_string(w, wire::kCall);
+        w.Key("id");
+        w.Uint64(id);
+        w.Key("cmd");
+        write_string(w, cmd);
+        w.Key("args");
+        w.RawValue(args_json.data(), args_json.size(), rapidjson::kObjectType);
+    }));
+}
+
+void MasterLink::report(const std::string& args_json) {
+    channel_.send(json_object([&](JsonWriter& w) {
+        w.Key("t");
+        write_string(w, wire::kReport);
+        w.Key("args");
+        w.RawValue(args_json.data(), args_json.size(), rapidjson::kObjectType);
+    }));
+}
+
+void MasterLink::on_frame(const std::string& payload) {
+    auto doc = parse_json(payload);
+    if (!doc || !doc->IsObject()) {
+        on_gone("malformed frame from the master");
+        return;
+    }
+    FieldReader f(*doc);
+    if (f.string("t").value_or("") != wire::kReply) {
+        frame_fn_(*doc);
+        return;
+    }
+    auto id = f.integer("id", true, 0);
+    auto it = id ? pending_.find(static_cast<std::uint64_t>(*id)) : pending_.end();
+    if (it == pending_.end()) return;
+    ReplyFn reply = std::move(it->second);
+    pending_.erase(it);
+    if (f.boolean("ok").value_or(false)) {
+        const rapidjson::Value* data = f.object("data", true);
+        reply(data, CallError{});
+        return;
+    }
+    CallError error{500, "the master refused the call"};
+    if (const rapidjson::Value* e = f.object("error")) {
+        FieldReader ef(*e);
+        error.status = static_cast<int>(ef.integer("status").value_or(500));
+        error.message = ef.string("message").value_or(error.message);
+    }
+    reply(nullptr, error);
+}
+
+// Calls still waiting get an answer, so no request hangs on a master that is gone.
+void MasterLink::on_gone(const std::string& why) {
+    auto pending = std::move(pending_);
+    pending_.clear();
+    for (auto& [id, reply] : pending) reply(nullptr, CallError{503, "the daemon is restarting; retry"});
+    gone_fn_(why);
+}
+
+}  // namespace amq

@@ -1,0 +1,48 @@
+// The worker's end of the channel to the master: calls with replies (admit, refresh),
+// one-way reports, and the master's own frames (welcome, state, drain) handed to the worker.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include <rapidjson/document.h>
+
+#include "common/result.hpp"
+#include "daemon/channel.hpp"
+
+namespace amq {
+
+// A refusal the client sees as this HTTP status.
+struct CallError {
+    int status = 500;
+    std::string message;
+};
+
+class MasterLink {
+public:
+    // ok: the reply's data object; else why the master refused.
+    using ReplyFn = std::function<void(const rapidjson::Value* data, const CallError& error)>;
+    using FrameFn = std::function<void(const rapidjson::Document& frame)>;
+    using GoneFn = std::function<void(const std::string& why)>;
+
+    MasterLink(event_base* base, int fd, FrameFn on_frame, GoneFn on_gone);
+
+    void send(std::string_view payload) { channel_.send(payload); }
+    void call(std::string_view cmd, const std::string& args_json, ReplyFn reply);
+    void report(const std::string& args_json);
+
+private:
+    void on_frame(const std::string& payload);
+    void on_gone(const std::string& why);
+
+    FramedChannel channel_;
+    FrameFn frame_fn_;
+    GoneFn gone_fn_;
+    std::uint64_t next_id_ = 1;
+    std::map<std::uint64_t, ReplyFn> pending_;
+};
+
+}  // namespace amq

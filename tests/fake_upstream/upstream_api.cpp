@@ -1,0 +1,305 @@
+// The calls the daemon makes upstream (protocol.md §1): generate, OIDC and Kiro token
+// refresh, usage limits, profile discovery.
+#include <cinttypes>
+#include <cstdio>
+#include <ctime>
+
+#include <event2/buffer.h>
+#include <rapidjson/document.h>
+
+#include "common/json.hpp"
+#include "common/strings.hpp"
+#include "tests/fake_upstream/http_util.hpp"
+#include "tests/fake_upstream/server.hpp"
+#include "tests/fake_upstream/stream.hpp"
+
+namespace fake {
+
+namespace {
+
+using amq::JsonWriter;
+using amq::str_cat;
+using amq::write_key;
+using amq::write_string;
+
+constexpr std::string_view kGenerateTarget =
+    "AmazonCodeWhispererStreamingService.GenerateAssistantResponse";
+constexpr std::string_view kProfilesTarget = "AmazonCodeWhispererService.ListAvailableProfiles";
+constexpr const char* kProfileArn =
+    "arn:aws:codewhisperer:us-east-1:123456789012:profile/FAKEPROFILE";
+constexpr std::string_view kBadToken =
+    R"({"message":"The bearer token included in the request is invalid."})";
+constexpr const char* kJson = "application/json";
+constexpr int kExpiresIn = 3600;
+
+// AWS JSON 1.0 errors carry the type in the body and in x-amzn-ErrorType.
+struct ErrorShape {
+    const char* type;
+    const char* message;
+};
+
+ErrorShape error_for_status(int status) {
+    if (status == 400) return {"ValidationException", "Improperly formed request."};
+    if (status == 401 || status == 403)
+        return {"AccessDeniedException", "The bearer token included in the request is invalid."};
+    if (status == 402 || status == 429)
+        return {"ThrottlingException", "Too many requests, please wait and try again."};
+    if (status >= 500)
+        return {"InternalServerException",
+                "Encountered an unexpected error when processing the request, please try again."};
+    return {"ServiceException", "The fake upstream was told to fail."};
+}
+
+std::string aws_error_body(const ErrorShape& e) {
+    return amq::json_object([&](JsonWriter& w) {
+        write_key(w, "__type");
+        write_string(w, str_cat("com.amazon.aws.codewhisperer#", e.type));
+        write_key(w, "message");
+        write_string(w, e.message);
+    });
+}
+
+// The RPC flavour answers errors as AWS JSON 1.0, the REST flavour as plain JSON.
+const char* error_content_type(evhttp_request* req) {
+    return request_path(req) == "/" ? "application/x-amz-json-1.0" : kJson;
+}
+
+void send_aws_error(evhttp_request* req, int status) {
+    const ErrorShape e = error_for_status(status);
+    add_header(req, "x-amzn-ErrorType", e.type);
+    send_body(req, status, error_content_type(req), aws_error_body(e));
+}
+
+std::string oauth_error(std::string_view error, std::string_view description) {
+    return amq::json_object([&](JsonWriter& w) {
+        write_key(w, "error");
+        write_string(w, error);
+        write_key(w, "error_description");
+        write_string(w, description);
+    });
+}
+
+// Epoch seconds of the first day of next month, 00:00 UTC: when monthly quotas reset.
+std::int64_t next_month_start() {
+    std::time_t now = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    tm.tm_mday = 1;
+    tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+    if (++tm.tm_mon == 12) {
+        tm.tm_mon = 0;
+        ++tm.tm_year;
+    }
+    return static_cast<std::int64_t>(timegm(&tm));
+}
+
+// What the OIDC service insists on before it looks at the refresh token; "" when fine.
+std::string oidc_problem(const rapidjson::Value& body) {
+    amq::FieldReader r(body);
+    auto grant = r.string("grantType");
+    auto client_id = r.string("clientId");
+    auto client_secret = r.string("clientSecret");
+    if (!r.ok()) return r.status().error().message;
+    if (grant.value_or("") != "refresh_token") return "grantType must be refresh_token";
+    if (client_id.value_or("").empty() || client_secret.value_or("").empty())
+        return "clientId and clientSecret are required";
+    return {};
+}
+
+}  // namespace
+
+void Server::on_target(evhttp_request* req) {
+    const std::string_view target = request_header(req, "X-Amz-Target");
+    if (target == kGenerateTarget) return on_generate(req);
+    if (target == kProfilesTarget) {
+        log(req, 200);
+        return send_body(req, 200, "application/x-amz-json-1.0",
+                         str_cat(R"({"profiles":[{"arn":")", kProfileArn,
+                                 R"(","profileName":"fake-profile"}]})"));
+    }
+    log(req, 400);
+    add_header(req, "x-amzn-ErrorType", "UnknownOperationException");
+    send_body(req, 400, "application/x-amz-json-1.0",
+              R"({"__type":"com.amazon.coral.service#UnknownOperationException"})");
+}
+
+// Order of checks: a scripted step wins over token validation (tests script answers for
+// tokens the fake never issued), but a malformed body always earns its 400 and leaves the
+// step queued.
+void Server::on_generate(evhttp_request* req) {
+    ++counters_.generate;
+    const std::string_view token = bearer_token(req);
+    const bool body_ok = is_json_object(request_body(req));
+    const auto step_index = generate_steps_.find(token);
+    if (!step_index && !token_valid(token)) {
+        record(Kind::generate, req, token, 403);
+        log(req, 403);
+        add_request_id(req);
+        add_header(req, "x-amzn-ErrorType", "AccessDeniedException");
+        return send_body(req, 403, error_content_type(req), kBadToken);
+    }
+    if (!body_ok) {
+        record(Kind::generate, req, token, 400);
+        log(req, 400);
+        add_request_id(req);
+        return send_aws_error(req, 400);
+    }
+    if (auto it = generate_by_token_.find(token); it != generate_by_token_.end())
+        ++it->second;
+    else
+        generate_by_token_.emplace(token, 1);
+    if (!step_index) {
+        record(Kind::generate, req, token, 200);
+        log(req, 200);
+        return send_default_stream(req);
+    }
+    GenerateStep step = generate_steps_.take(*step_index);
+    record(Kind::generate, req, token, step.status);
+    log(req, step.status);
+    answer_generate_step(req, std::move(step));
+}
+
+// The benchmark's hot path: one pre-encoded chunk, referenced rather than copied.
+void Server::send_default_stream(evhttp_request* req) {
+    add_request_id(req);
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+                      "application/vnd.amazon.eventstream");
+    evhttp_send_reply_start(req, 200, "OK");
+    ++counters_.open_streams;
+    evbuffer_add_reference(scratch_, default_wire_.data(), default_wire_.size(), nullptr,
+                           nullptr);
+    evhttp_send_reply_chunk(req, scratch_);
+    evhttp_send_reply_end(req);
+    --counters_.open_streams;
+}
+
+void Server::answer_generate_step(evhttp_request* req, GenerateStep step) {
+    const int delay = step.delay_ms;
+    after(delay, [this, req, plan = std::move(step)]() mutable {
+        add_request_id(req);
+        if (plan.body || plan.status != 200) {
+            for (const auto& [name, value] : plan.headers) add_header(req, name, value);
+            if (plan.body) return send_body(req, plan.status, kJson, *plan.body);
+            return send_aws_error(req, plan.status);
+        }
+        auto frames = plan.frames ? plan.frames : default_frames_;
+        auto owned = std::make_unique<Stream>(*this, req, std::move(plan), std::move(frames));
+        Stream* stream = owned.get();
+        streams_.emplace(stream, std::move(owned));
+        stream->start();  // may already end (and destroy) the stream
+    });
+}
+
+void Server::on_token(evhttp_request* req, Kind kind) {
+    ++(kind == Kind::token ? counters_.token : counters_.kiro);
+    auto doc = amq::parse_json(request_body(req));
+    if (!doc || !doc->IsObject()) {
+        record(kind, req, {}, 400);
+        log(req, 400);
+        return send_body(req, 400, kJson, oauth_error("invalid_request", "malformed JSON body"));
+    }
+    amq::FieldReader r(*doc);
+    std::string refresh = r.string("refreshToken").value_or("");
+    auto& steps = kind == Kind::token ? token_steps_ : kiro_steps_;
+    std::optional<TokenStep> step = steps.take_match(refresh);
+    if (!step) {
+        std::string problem = r.ok() ? std::string() : r.status().error().message;
+        if (problem.empty() && refresh.empty()) problem = "refreshToken is required";
+        if (problem.empty() && kind == Kind::token) problem = oidc_problem(*doc);
+        if (!problem.empty()) {
+            record(kind, req, {}, 400);
+            log(req, 400);
+            return send_body(req, 400, kJson, oauth_error("invalid_request", problem));
+        }
+        step.emplace();  // the default answer
+    }
+    record(kind, req, {}, step->status);
+    log(req, step->status);
+    after(step->delay_ms, [this, req, kind, answer = std::move(*step), refresh] {
+        send_token_answer(req, kind, answer, refresh);
+    });
+}
+
+void Server::send_token_answer(evhttp_request* req, Kind kind, const TokenStep& step,
+                               std::string_view refresh_token) {
+    if (step.body) return send_body(req, step.status, kJson, *step.body);
+    if (step.status != 200)
+        return send_body(req, step.status, kJson,
+                         oauth_error("invalid_grant", "Invalid refresh token provided"));
+    const std::string access = step.access_token ? *step.access_token : issue_token();
+    issued_tokens_.insert(access);
+    send_body(req, 200, kJson, amq::json_object([&](JsonWriter& w) {
+                  write_key(w, "accessToken");
+                  write_string(w, access);
+                  write_key(w, "expiresIn");
+                  w.Int64(step.expires_in.value_or(kExpiresIn));
+                  if (kind == Kind::token) {
+                      write_key(w, "tokenType");
+                      write_string(w, "Bearer");
+                      if (step.refresh_token) {
+                          write_key(w, "refreshToken");
+                          write_string(w, *step.refresh_token);
+                      }
+                      return;
+                  }
+                  // Kiro always answers a refresh token; the same one unless it rotates.
+                  write_key(w, "refreshToken");
+                  write_string(w, step.refresh_token ? *step.refresh_token
+                                                     : std::string(refresh_token));
+                  write_key(w, "profileArn");
+                  write_string(w, step.profile_arn.value_or(kProfileArn));
+              }));
+}
+
+void Server::on_usage(evhttp_request* req) {
+    ++counters_.usage;
+    const std::string_view token = bearer_token(req);
+    if (!token_valid(token)) {
+        record(Kind::usage, req, token, 403);
+        log(req, 403);
+        add_header(req, "x-amzn-ErrorType", "AccessDeniedException");
+        return send_body(req, 403, kJson, kBadToken);
+    }
+    record(Kind::usage, req, token, 200);
+    log(req, 200);
+    auto it = generate_by_token_.find(token);
+    const std::uint64_t used = it == generate_by_token_.end() ? 0 : it->second;
+    send_body(req, 200, kJson, amq::json_object([&](JsonWriter& w) {
+                  write_key(w, "usageBreakdownList");
+                  w.StartArray();
+                  w.StartObject();
+                  write_key(w, "usageLimit");
+                  w.Int(1000);
+                  write_key(w, "currentUsage");
+                  w.Uint64(used);
+                  write_key(w, "nextDateReset");
+                  w.Int64(next_month_start());
+                  w.EndObject();
+                  w.EndArray();
+                  write_key(w, "subscriptionInfo");
+                  w.StartObject();
+                  write_key(w, "type");
+                  write_string(w, "Q_DEVELOPER_STANDALONE_FREE");
+                  w.EndObject();
+                  write_key(w, "userInfo");
+                  w.StartObject();
+                  write_key(w, "email");
+                  write_string(w, "fake@example.com");
+                  w.EndObject();
+              }));
+}
+
+std::string Server::issue_token() { return str_cat("at-", ++token_serial_); }
+
+bool Server::token_valid(std::string_view token) const {
+    if (token.empty()) return false;
+    return options_.accept_any_token || issued_tokens_.contains(token);
+}
+
+void Server::add_request_id(evhttp_request* req) {
+    char id[40];
+    std::snprintf(id, sizeof id, "fa4e0000-0000-4000-8000-%012" PRIx64, ++request_serial_);
+    evhttp_add_header(evhttp_request_get_output_headers(req), "x-amzn-RequestId", id);
+}
+
+}  // namespace fake
