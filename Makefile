@@ -3,6 +3,7 @@
 
 BUILD      ?= build
 TEST_BUILD ?= build-test
+BENCH_BUILD ?= build-bench
 JOBS       ?= $(shell nproc)
 PREFIX     ?= /usr/local
 
@@ -11,7 +12,7 @@ DEB_PACKAGES := build-essential cmake pkg-config libevent-dev libevhtp-dev libon
   libcurl4-openssl-dev rapidjson-dev liblmdb-dev libssl-dev zlib1g-dev libcli11-dev \
   libsystemd-dev libboost-test-dev python3 mandoc lmdb-utils curl ca-certificates
 
-.PHONY: all deps build run test clean
+.PHONY: all deps build run test bench clean
 
 all: build
 
@@ -46,6 +47,17 @@ test: deps
 	cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DAMQ_SANITIZE=ON -DAMQ_WERROR=ON
 	cmake --build $(TEST_BUILD) -j $(JOBS)
 	cd $(TEST_BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# Throughput, added latency and RSS against tests/fake_upstream (tests/bench/README.md).
+# An optimised build of its own without sanitizers; never part of `make test`.
+bench: deps
+	cmake -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=Release -DAMQ_TESTS=ON
+	cmake --build $(BENCH_BUILD) -j $(JOBS) --target amq2apid amq2apictl fake_upstream
+	@command -v wrk >/dev/null || { \
+	  if [ "$$(id -u)" -ne 0 ]; then SUDO=sudo; fi; \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends wrk; }
+	python3 tests/bench/bench.py --build $(BENCH_BUILD) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD) $(TEST_BUILD)

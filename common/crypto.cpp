@@ -4,7 +4,10 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <cstring>
+#include <random>
 
 #include "common/strings.hpp"
 
@@ -64,9 +67,22 @@ void random_bytes(std::uint8_t* out, std::size_t n) {
     if (RAND_bytes(out, static_cast<int>(n)) != 1) std::abort();
 }
 
+void id_bytes(std::uint8_t* out, std::size_t n) {
+    static std::mt19937_64 generator = [] {
+        std::uint8_t seed_bytes[32];
+        random_bytes(seed_bytes, sizeof seed_bytes);
+        std::seed_seq seed(seed_bytes, seed_bytes + sizeof seed_bytes);
+        return std::mt19937_64(seed);
+    }();
+    for (std::size_t i = 0; i < n; i += 8) {
+        std::uint64_t word = generator();
+        std::memcpy(out + i, &word, std::min<std::size_t>(8, n - i));
+    }
+}
+
 std::string uuid4() {
     std::uint8_t b[16];
-    random_bytes(b, sizeof b);
+    id_bytes(b, sizeof b);
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     std::string h = hex(b, sizeof b);

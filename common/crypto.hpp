@@ -19,6 +19,11 @@ bool constant_time_equal(std::string_view a, std::string_view b);
 
 // Aborts when the kernel's RNG fails: a predictable key is worse than no daemon.
 void random_bytes(std::uint8_t* out, std::size_t n);
+
+// Ids that must be unique, not secret (message ids, invocation ids): a per-process generator
+// seeded once from random_bytes. OpenSSL's RAND checks getpid() on every call, a syscall per
+// id on the request path.
+void id_bytes(std::uint8_t* out, std::size_t n);
 std::string uuid4();
 
 inline constexpr std::string_view kApiKeyPrefix = "amq-";

@@ -196,6 +196,7 @@ Status LmdbEnv::write_once(const std::function<Status(WriteTxn&)>& fn, bool& map
     int rc = mdb_txn_commit(guard.release());  // frees the transaction even when it fails
     map_full = rc == MDB_MAP_FULL;
     if (rc != 0) return lmdb_error(rc, "cannot commit a write transaction");
+    ++commits_;
     return {};
 }
 

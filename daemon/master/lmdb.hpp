@@ -85,6 +85,8 @@ public:
     Status write(const std::function<Status(WriteTxn&)>& fn);
 
     const std::string& dir() const { return options_.dir; }
+    // Counts successful commits: readers cache what they decoded until it changes.
+    std::uint64_t commits() const { return commits_; }
 
 private:
     LmdbEnv(MDB_env* env, LmdbOptions options);
@@ -96,6 +98,7 @@ private:
     MDB_env* env_;
     LmdbOptions options_;
     std::uint64_t map_size_ = 0;
+    std::uint64_t commits_ = 0;
     DbHandles dbis_{};
 };
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <unordered_map>
 #include <optional>
 #include <utility>
 
@@ -260,9 +261,40 @@ Result<Account> Store::add_account(Account account, const AccountCredentials& cr
     });
 }
 
+struct Store::Cache {
+    std::uint64_t commits = 0;
+    std::vector<Account> accounts;
+    std::unordered_map<std::string, ApiKey> keys_by_hash;
+    std::map<std::uint64_t, AccountCredentials> credentials;
+};
+
+Result<const Store::Cache*> Store::cache() const {
+    if (cache_ && cache_->commits == env_->commits()) return cache_.get();
+    auto fresh = std::make_unique<Cache>();
+    fresh->commits = env_->commits();
+    Status status = env_->read([&](ReadTxn& txn) -> Status {
+        auto accounts = list_records<AccountTable>(txn);
+        if (!accounts) return accounts.error();
+        fresh->accounts = std::move(*accounts);
+        auto keys = list_records<KeyTable>(txn);
+        if (!keys) return keys.error();
+        for (ApiKey& key : *keys) fresh->keys_by_hash.emplace(key.secret_hash, std::move(key));
+        return txn.for_each(Db::tokens, [&](std::string_view id, std::string_view value) -> Status {
+            auto credentials = decode_credentials(value);
+            if (!credentials) return credentials.error();
+            fresh->credentials.emplace(decode_u64(id).value_or(0), std::move(*credentials));
+            return {};
+        });
+    });
+    if (!status) return status.error();
+    cache_ = std::move(fresh);
+    return cache_.get();
+}
+
 Result<std::vector<Account>> Store::list_accounts() const {
-    return read_value<std::vector<Account>>(
-        *env_, [](const ReadTxn& txn) { return list_records<AccountTable>(txn); });
+    auto cached = cache();
+    if (!cached) return cached.error();
+    return (*cached)->accounts;
 }
 
 Result<Account> Store::get_account(std::uint64_t id) const {
@@ -292,15 +324,13 @@ Status Store::remove_account(std::uint64_t id) {
 }
 
 Result<AccountCredentials> Store::get_credentials(std::uint64_t account_id) const {
-    return read_value<AccountCredentials>(
-        *env_, [&](const ReadTxn& txn) -> Result<AccountCredentials> {
-            auto found = txn.get(Db::tokens, encode_u64(account_id));
-            if (!found) return found.error();
-            // add_account writes both records at once: no credentials means no account.
-            if (!*found)
-                return make_error(Errc::not_found, str_cat("no account with id ", account_id));
-            return decode_credentials(**found);
-        });
+    auto cached = cache();
+    if (!cached) return cached.error();
+    auto it = (*cached)->credentials.find(account_id);
+    // add_account writes both records at once: no credentials means no account.
+    if (it == (*cached)->credentials.end())
+        return make_error(Errc::not_found, str_cat("no account with id ", account_id));
+    return it->second;
 }
 
 Status Store::put_credentials(std::uint64_t account_id, const AccountCredentials& credentials) {
@@ -341,17 +371,12 @@ Result<ApiKey> Store::find_key_by_name(std::string_view name) const {
 }
 
 Result<ApiKey> Store::find_key_by_hash(std::string_view secret_hash) const {
-    return read_value<ApiKey>(*env_, [&](const ReadTxn& txn) -> Result<ApiKey> {
-        Error unknown = make_error(Errc::not_found, "no API key with that secret hash");
-        // Not a hash at all cannot be indexed (and LMDB refuses an empty key).
-        if (!is_sha256_hex(secret_hash)) return unknown;
-        auto found = txn.get(Db::key_hashes, secret_hash);
-        if (!found) return found.error();
-        if (!*found) return unknown;
-        std::optional<std::uint64_t> id = decode_u64(**found);
-        if (!id) return make_error(Errc::internal, "corrupt store: bad key_hashes entry");
-        return get_record<KeyTable>(txn, *id);
-    });
+    auto cached = cache();
+    if (!cached) return cached.error();
+    auto it = (*cached)->keys_by_hash.find(std::string(secret_hash));
+    if (it == (*cached)->keys_by_hash.end())
+        return make_error(Errc::not_found, "no API key with that secret hash");
+    return it->second;
 }
 
 Result<ApiKey> Store::update_key(const ApiKey& key, std::int64_t now) {

@@ -61,9 +61,13 @@ public:
     std::string path() const;
 
 private:
+    struct Cache;
     explicit Store(std::unique_ptr<LmdbEnv> env);
+    // The decoded records every admission reads, rebuilt after any commit.
+    Result<const Cache*> cache() const;
     std::unique_ptr<LmdbEnv> env_;
-    std::uint32_t usage_sequence_ = 0;  // tells apart records that end in the same millisecond
+    std::uint32_t usage_sequence_ = 0;
+    mutable std::unique_ptr<Cache> cache_;  // tells apart records that end in the same millisecond
 };
 
 }  // namespace amq

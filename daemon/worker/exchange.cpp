@@ -245,7 +245,14 @@ void Exchange::commit() {
     request.add_header("Content-Type", "text/event-stream; charset=utf-8");
     request.add_header("Cache-Control", "no-cache");
     request.add_header("X-Accel-Buffering", "no");
-    evhtp_send_reply_chunk_start(req_, 200);
+    // Chunked encoding is HTTP/1.1: a 1.0 client gets a body that ends when the connection does.
+    close_delimited_ = evhtp_request_get_proto(req_) == EVHTP_PROTO_10;
+    if (close_delimited_) {
+        evhtp_request_set_keepalive(req_, 0);
+        evhtp_send_reply_start(req_, 200);
+    } else {
+        evhtp_send_reply_chunk_start(req_, 200);
+    }
     // evhtp's read timeout would kill a stream whose client sends nothing while it listens.
     timeval write_timeout = to_timeval(worker_.config().client_timeout);
     evhtp_connection_set_timeouts(evhtp_request_get_connection(req_), nullptr, &write_timeout);
@@ -257,7 +264,8 @@ void Exchange::commit() {
 void Exchange::write(std::string_view bytes) {
     if (!req_ || bytes.empty()) return;
     evbuffer_add(out_, bytes.data(), bytes.size());
-    evhtp_send_reply_chunk(req_, out_);
+    if (close_delimited_) evhtp_send_reply_body(req_, out_);
+    else evhtp_send_reply_chunk(req_, out_);
     evbuffer_drain(out_, evbuffer_get_length(out_));
     if (req_) {
         apply_backpressure();
@@ -288,12 +296,14 @@ evhtp_res Exchange::on_write(evhtp_connection_t* conn, void* arg) {
 }
 
 void Exchange::arm_ping() {
-    ping_timer_ = Event::timer(worker_.base(), [this](short) {
-        if (finished_ || !req_) return;
-        if (!committed_) commit();  // a slow first token: clients drop silent connections
-        else write(writer_->ping());
-    });
-    ping_timer_.arm_after(worker_.config().ping_interval);
+    if (!ping_timer_) {
+        ping_timer_ = Event::timer(worker_.base(), [this](short) {
+            if (finished_ || !req_) return;
+            if (!committed_) commit();  // a slow first token: clients drop silent connections
+            else write(writer_->ping());
+        });
+    }
+    ping_timer_.arm_after(worker_.config().ping_interval);  // re-arming moves the deadline
 }
 
 void Exchange::end_stream(std::string_view last_bytes) {
@@ -301,7 +311,8 @@ void Exchange::end_stream(std::string_view last_bytes) {
     if (!req_) return;
     write(last_bytes);
     replied_ = true;
-    if (req_) evhtp_send_reply_chunk_end(req_);
+    if (req_ && close_delimited_) evhtp_send_reply_end(req_);
+    else if (req_) evhtp_send_reply_chunk_end(req_);
 }
 
 void Exchange::reply_error(int status, std::string_view message, std::string_view error_class) {

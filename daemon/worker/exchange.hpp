@@ -98,6 +98,7 @@ private:
     std::unique_ptr<eventstream::Decoder> decoder_;
     std::string held_;  // stream bytes produced before commit
     bool committed_ = false;
+    bool close_delimited_ = false;  // an HTTP/1.0 stream
     bool replied_ = false;  // the reply is handed to evhtp: its fini is no longer a client leaving
     bool finished_ = false;
     bool paused_ = false;

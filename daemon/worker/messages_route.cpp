@@ -14,7 +14,7 @@ namespace {
 
 std::string message_id() {
     std::uint8_t raw[18];
-    random_bytes(raw, sizeof raw);
+    id_bytes(raw, sizeof raw);
     return str_cat("msg_", base64url(raw, sizeof raw));
 }
 

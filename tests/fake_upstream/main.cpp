@@ -1,8 +1,8 @@
 // fake_upstream: the Amazon Q upstream's wire protocol on loopback, scriptable over HTTP, for
 // amq2api's integration tests and benchmarks. See README.md next to this file.
-#include <sys/resource.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <csignal>

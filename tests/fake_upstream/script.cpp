@@ -97,6 +97,16 @@ amq::Result<std::string> encode_error_frame(FieldReader& r) {
                           {});
 }
 
+amq::Result<std::string> encode_exception_frame(FieldReader& r, const Value* payload) {
+    auto type = r.string("exception", true);
+    if (!r.ok()) return r.status().error();
+    if (payload) return encode_exception(*type, payload_bytes(*payload));
+    return encode_exception(*type, amq::json_object([&](amq::JsonWriter& w) {
+                                amq::write_key(w, "message");
+                                amq::write_string(w, *type);
+                            }));
+}
+
 amq::Result<std::string> encode_frame(const Value& spec, std::string_view prefix) {
     if (auto keys = check_keys(spec, {"event", "exception", "error", "message", "payload",
                                       "raw_hex", "corrupt_crc", "delay_ms"},
@@ -115,16 +125,7 @@ amq::Result<std::string> encode_frame(const Value& spec, std::string_view prefix
         return encode_corrupt(spec["corrupt_crc"], field_path(prefix, "corrupt_crc"));
     if (r.has("error")) return encode_error_frame(r);
     const Value* payload = r.has("payload") ? &spec["payload"] : nullptr;
-    if (r.has("exception")) {
-        auto type = r.string("exception", true);
-        if (!r.ok()) return r.status().error();
-        std::string body = payload ? payload_bytes(*payload)
-                                   : amq::json_object([&](amq::JsonWriter& w) {
-                                         amq::write_key(w, "message");
-                                         amq::write_string(w, *type);
-                                     });
-        return encode_exception(*type, body);
-    }
+    if (r.has("exception")) return encode_exception_frame(r, payload);
     auto type = r.string("event");
     if (!r.ok()) return r.status().error();
     if (!type)

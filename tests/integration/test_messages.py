@@ -329,6 +329,21 @@ class Streaming(MessagesTestCase):
         first_content = names.index("content_block_start")
         self.assertGreaterEqual(names[:first_content].count("ping"), 2)
 
+    def test_http10_client_gets_a_close_delimited_stream(self):
+        sock = socket.create_connection(("127.0.0.1", self.daemon.port))
+        body = json.dumps(dict(TEXT, stream=True)).encode()
+        sock.sendall(b"POST /v1/messages HTTP/1.0\r\nx-api-key: " + self.key.encode() +
+                     b"\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+        sock.settimeout(10)
+        raw = b""
+        while chunk := sock.recv(65536):
+            raw += chunk
+        sock.close()
+        head, _, payload = raw.partition(b"\r\n\r\n")
+        self.assertTrue(head.startswith(b"HTTP/1.0 200"))
+        self.assertNotIn(b"chunked", head.lower())
+        self.assertEqual(sse_events(payload)[-1][0], "message_stop")
+
     def test_client_that_leaves_closes_the_upstream(self):
         self.fake.script(generate=[{"events": [text_event("one")], "hang_after": 1}])
         sock = socket.create_connection(("127.0.0.1", self.daemon.port))

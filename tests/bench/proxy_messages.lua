@@ -1,0 +1,9 @@
+-- wrk: a small non-streamed Anthropic Messages request through amq2apid.
+-- bench.py passes the API key in BENCH_API_KEY.
+wrk.method = "POST"
+wrk.path = "/v1/messages"
+wrk.headers["x-api-key"] = os.getenv("BENCH_API_KEY")
+wrk.headers["anthropic-version"] = "2023-06-01"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"model":"claude-sonnet-4-5","max_tokens":64,'
+    .. '"messages":[{"role":"user","content":"hi"}]}'
