@@ -12,6 +12,11 @@ DEB_PACKAGES := build-essential cmake pkg-config libevent-dev libevhtp-dev libon
   libcurl4-openssl-dev rapidjson-dev liblmdb-dev libssl-dev zlib1g-dev libcli11-dev \
   libsystemd-dev libboost-test-dev python3 mandoc lmdb-utils curl ca-certificates
 
+# The Claude BPE vocabulary for local token counts, from npm (Debian's npm pulls in nodejs).
+TOKENIZER_PREFIX ?= .deps/tokenizer
+TOKENIZER_PACKAGE := @anthropic-ai/tokenizer@0.0.4
+TOKENIZER_FILE := $(TOKENIZER_PREFIX)/node_modules/@anthropic-ai/tokenizer/claude.json
+
 .PHONY: all deps build run test bench clean
 
 all: build
@@ -21,12 +26,15 @@ deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do \
 	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; \
 	  done); \
+	if [ ! -f $(TOKENIZER_FILE) ] && ! command -v npm >/dev/null; then missing="$$missing npm"; fi; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:" $$missing; \
 	  if [ "$$(id -u)" -ne 0 ]; then SUDO=sudo; fi; \
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
 	fi
+	@[ -f $(TOKENIZER_FILE) ] || { echo "installing: $(TOKENIZER_PACKAGE)"; \
+	  npm install --no-audit --no-fund --prefix $(TOKENIZER_PREFIX) $(TOKENIZER_PACKAGE); }
 
 $(BUILD)/CMakeCache.txt:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAMQ_TESTS=OFF
@@ -35,12 +43,12 @@ build: $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
 # Foreground daemon on 127.0.0.1:8080, state in ./data, control socket in ./run.
-run: build
+run: deps build
 	@echo "amq2apid: http://127.0.0.1:8080 — state in ./data, control socket ./run/control.sock"
 	@echo "  first admin key (created on first start): ./data/initial-admin-key"
 	@echo "  try: $(BUILD)/ctl/amq2apictl --socket ./run/control.sock status"
 	$(BUILD)/daemon/amq2apid --listen 127.0.0.1:8080 --state-dir ./data \
-	  --control-socket ./run/control.sock
+	  --control-socket ./run/control.sock --tokenizer-file $(TOKENIZER_FILE)
 
 # Tests build separately with AddressSanitizer + UndefinedBehaviorSanitizer and -Werror.
 test: deps

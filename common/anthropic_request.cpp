@@ -18,33 +18,15 @@ namespace {
 
 using rapidjson::Value;
 
-Error bad(std::string_view path, std::string_view what) {
-    return make_error(Errc::invalid_argument, str_cat(path, ": ", what));
-}
-
-std::string at(std::string_view path, std::size_t index) { return str_cat(path, ".", index); }
-
-const Value* member(const Value& object, const char* name) {
-    if (!object.IsObject()) return nullptr;
-    auto it = object.FindMember(name);
-    return it == object.MemberEnd() || it->value.IsNull() ? nullptr : &it->value;
-}
-
-std::optional<std::string_view> string_member(const Value& object, const char* name) {
-    const Value* v = member(object, name);
-    if (!v || !v->IsString()) return std::nullopt;
-    return std::string_view(v->GetString(), v->GetStringLength());
-}
-
 std::string_view block_type(const Value& block) {
-    return string_member(block, "type").value_or("");
+    return find_string(block, "type").value_or("");
 }
 
 // ---- text, system ---------------------------------------------------------------------------
 
 Status read_text_block(const Value& block, std::string_view path, std::string& out) {
-    auto text = string_member(block, "text");
-    if (!text) return bad(path, "a text block needs a string 'text'");
+    auto text = find_string(block, "text");
+    if (!text) return field_error(path, "a text block needs a string 'text'");
     append_text(out, *text);
     return {};
 }
@@ -55,12 +37,12 @@ Status read_text_content(const Value& content, std::string_view path, std::strin
         append_text(out, std::string_view(content.GetString(), content.GetStringLength()));
         return {};
     }
-    if (!content.IsArray()) return bad(path, "must be a string or an array of text blocks");
+    if (!content.IsArray()) return field_error(path, "must be a string or an array of text blocks");
     for (rapidjson::SizeType i = 0; i < content.Size(); ++i) {
-        std::string p = at(path, i);
+        std::string p = path_index(path, i);
         std::string_view type = block_type(content[i]);
         if (type != "text")
-            return bad(p, str_cat("block type '", type, "' is not allowed here; only text"));
+            return field_error(p, str_cat("block type '", type, "' is not allowed here; only text"));
         if (Status s = read_text_block(content[i], p, out); !s) return s;
     }
     return {};
@@ -69,16 +51,16 @@ Status read_text_content(const Value& content, std::string_view path, std::strin
 // ---- user blocks ---------------------------------------------------------------------------
 
 Result<QImage> read_image(const Value& block, std::string_view path) {
-    const Value* source = member(block, "source");
-    if (!source || !source->IsObject()) return bad(path, "an image block needs a 'source' object");
-    std::string_view type = string_member(*source, "type").value_or("");
+    const Value* source = find_member(block, "source");
+    if (!source || !source->IsObject()) return field_error(path, "an image block needs a 'source' object");
+    std::string_view type = find_string(*source, "type").value_or("");
     if (type != "base64")
-        return bad(path, str_cat("image source type '", type,
+        return field_error(path, str_cat("image source type '", type,
                                  "' is not supported; send base64 data"));
-    auto data = string_member(*source, "data");
-    if (!data) return bad(path, "an image source needs a string 'data'");
-    auto image = make_q_image(string_member(*source, "media_type").value_or(""), *data);
-    if (!image) return bad(path, image.error().message);
+    auto data = find_string(*source, "data");
+    if (!data) return field_error(path, "an image source needs a string 'data'");
+    auto image = make_q_image(find_string(*source, "media_type").value_or(""), *data);
+    if (!image) return field_error(path, image.error().message);
     return image;
 }
 
@@ -92,7 +74,7 @@ Status read_tool_result_part(const Value& part, std::string_view path, QTurn& tu
         if (!image) return image.error();
         turn.images.push_back(std::move(image).value());
         append_text(text, "[image attached to this message]");
-    } else if (auto t = string_member(part, "text")) {
+    } else if (auto t = find_string(part, "text")) {
         append_text(text, *t);
     } else {
         append_text(text, to_json(part));
@@ -101,17 +83,17 @@ Status read_tool_result_part(const Value& part, std::string_view path, QTurn& tu
 }
 
 Status read_tool_result(const Value& block, std::string_view path, QTurn& turn) {
-    auto id = string_member(block, "tool_use_id");
-    if (!id) return bad(path, "a tool_result block needs a string 'tool_use_id'");
+    auto id = find_string(block, "tool_use_id");
+    if (!id) return field_error(path, "a tool_result block needs a string 'tool_use_id'");
     QToolResult result{std::string(*id), {}, false};
-    const Value* is_error = member(block, "is_error");
+    const Value* is_error = find_member(block, "is_error");
     result.is_error = is_error && is_error->IsBool() && is_error->GetBool();
-    const Value* content = member(block, "content");
+    const Value* content = find_member(block, "content");
     if (content && content->IsString()) {
         result.text.assign(content->GetString(), content->GetStringLength());
     } else if (content && content->IsArray()) {
         for (rapidjson::SizeType i = 0; i < content->Size(); ++i) {
-            Status s = read_tool_result_part((*content)[i], at(str_cat(path, ".content"), i),
+            Status s = read_tool_result_part((*content)[i], path_index(str_cat(path, ".content"), i),
                                              turn, result.text);
             if (!s) return s;
         }
@@ -124,18 +106,18 @@ Status read_tool_result(const Value& block, std::string_view path, QTurn& turn) 
 
 // Text documents are plain text to the model; PDFs cannot be sent upstream.
 Status read_document(const Value& block, std::string_view path, std::string& text) {
-    const Value* source = member(block, "source");
-    std::string_view type = source ? string_member(*source, "type").value_or("") : "";
+    const Value* source = find_member(block, "source");
+    std::string_view type = source ? find_string(*source, "type").value_or("") : "";
     std::string doc;
-    if (auto title = string_member(block, "title")) append_text(doc, *title);
-    if (type == "text" && string_member(*source, "data")) {
-        append_text(doc, *string_member(*source, "data"));
-    } else if (type == "content" && member(*source, "content")) {
-        Status s = read_text_content(*member(*source, "content"), str_cat(path, ".source.content"),
+    if (auto title = find_string(block, "title")) append_text(doc, *title);
+    if (type == "text" && find_string(*source, "data")) {
+        append_text(doc, *find_string(*source, "data"));
+    } else if (type == "content" && find_member(*source, "content")) {
+        Status s = read_text_content(*find_member(*source, "content"), str_cat(path, ".source.content"),
                                      doc);
         if (!s) return s;
     } else {
-        return bad(path, str_cat("document source type '", type,
+        return field_error(path, str_cat("document source type '", type,
                                  "' is not supported upstream; send the document as text"));
     }
     append_text(text, doc);
@@ -153,21 +135,21 @@ Status read_user_block(const Value& block, std::string_view path, QTurn& turn) {
         turn.images.push_back(std::move(image).value());
         return {};
     }
-    if (type.empty()) return bad(path, "a content block needs a string 'type'");
-    return bad(path, str_cat("content block type '", type, "' is not supported in a user message"));
+    if (type.empty()) return field_error(path, "a content block needs a string 'type'");
+    return field_error(path, str_cat("content block type '", type, "' is not supported in a user message"));
 }
 
 // ---- assistant blocks ----------------------------------------------------------------------
 
 Status read_tool_use(const Value& block, std::string_view path, QTurn& turn) {
-    auto id = string_member(block, "id");
-    auto name = string_member(block, "name");
+    auto id = find_string(block, "id");
+    auto name = find_string(block, "name");
     if (!id || !name || name->empty())
-        return bad(path, "a tool_use block needs a string 'id' and a non-empty 'name'");
+        return field_error(path, "a tool_use block needs a string 'id' and a non-empty 'name'");
     QToolUse use{std::string(*id), std::string(*name), "{}"};
     // A string input is taken as JSON text (some clients double-encode); q_request makes
     // sure the upstream gets an object either way.
-    if (const Value* input = member(block, "input"))
+    if (const Value* input = find_member(block, "input"))
         use.input_json = input->IsString()
                              ? std::string(input->GetString(), input->GetStringLength())
                              : to_json(*input);
@@ -180,13 +162,13 @@ Status read_assistant_block(const Value& block, std::string_view path, QTurn& tu
     if (type == "text") return read_text_block(block, path, turn.text);
     if (type == "tool_use") return read_tool_use(block, path, turn);
     if (type == "thinking") {
-        append_text(turn.thinking, string_member(block, "thinking").value_or(""));
+        append_text(turn.thinking, find_string(block, "thinking").value_or(""));
         return {};
     }
     // Encrypted reasoning means nothing to another model: dropped.
     if (type == "redacted_thinking") return {};
-    if (type.empty()) return bad(path, "a content block needs a string 'type'");
-    return bad(path,
+    if (type.empty()) return field_error(path, "a content block needs a string 'type'");
+    return field_error(path,
                str_cat("content block type '", type, "' is not supported in an assistant message"));
 }
 
@@ -197,11 +179,11 @@ Status read_turn_content(const Value& content, std::string_view path, QTurn& tur
         turn.text.assign(content.GetString(), content.GetStringLength());
         return {};
     }
-    if (!content.IsArray()) return bad(path, "must be a string or an array of content blocks");
+    if (!content.IsArray()) return field_error(path, "must be a string or an array of content blocks");
     for (rapidjson::SizeType i = 0; i < content.Size(); ++i) {
         const Value& block = content[i];
-        std::string p = at(path, i);
-        if (!block.IsObject()) return bad(p, "a content block must be an object");
+        std::string p = path_index(path, i);
+        if (!block.IsObject()) return field_error(p, "a content block must be an object");
         Status s = turn.role == QTurn::Role::user ? read_user_block(block, p, turn)
                                                   : read_assistant_block(block, p, turn);
         if (!s) return s;
@@ -213,28 +195,28 @@ Status read_turn_content(const Value& content, std::string_view path, QTurn& tur
 // joins the system prompt wherever it stands, so it never becomes the current message nor
 // splits two turns.
 Status read_message(const Value& message, std::string_view path, QConversation& c) {
-    if (!message.IsObject()) return bad(path, "a message must be an object");
-    std::string_view role = string_member(message, "role").value_or("");
-    const Value* content = member(message, "content");
-    if (!content) return bad(path, "a message needs 'content'");
+    if (!message.IsObject()) return field_error(path, "a message must be an object");
+    std::string_view role = find_string(message, "role").value_or("");
+    const Value* content = find_member(message, "content");
+    if (!content) return field_error(path, "a message needs 'content'");
     std::string content_path = str_cat(path, ".content");
     if (role == "system") return read_text_content(*content, content_path, c.system);
     QTurn turn;
     if (role == "assistant")
         turn.role = QTurn::Role::assistant;
     else if (role != "user")
-        return bad(path, str_cat("role '", role, "' is not one of user, assistant, system"));
+        return field_error(path, str_cat("role '", role, "' is not one of user, assistant, system"));
     if (Status s = read_turn_content(*content, content_path, turn); !s) return s;
     c.turns.push_back(std::move(turn));
     return {};
 }
 
 Status read_messages(const Value& request, QConversation& c) {
-    const Value* messages = member(request, "messages");
+    const Value* messages = find_member(request, "messages");
     if (!messages || !messages->IsArray() || messages->Empty())
-        return bad("messages", "a non-empty array of messages is required");
+        return field_error("messages", "a non-empty array of messages is required");
     for (rapidjson::SizeType i = 0; i < messages->Size(); ++i)
-        if (Status s = read_message((*messages)[i], at("messages", i), c); !s) return s;
+        if (Status s = read_message((*messages)[i], path_index("messages", i), c); !s) return s;
     return {};
 }
 
@@ -243,20 +225,20 @@ Status read_messages(const Value& request, QConversation& c) {
 // Server tools (web_search, code_execution, tool search, …) run on Anthropic's side and have
 // no upstream equivalent: they are dropped without an error so the rest of the request works.
 Status read_tools(const Value& request, QConversation& c) {
-    const Value* tools = member(request, "tools");
+    const Value* tools = find_member(request, "tools");
     if (!tools) return {};
-    if (!tools->IsArray()) return bad("tools", "must be an array");
+    if (!tools->IsArray()) return field_error("tools", "must be an array");
     for (rapidjson::SizeType i = 0; i < tools->Size(); ++i) {
         const Value& tool = (*tools)[i];
-        std::string p = at("tools", i);
-        if (!tool.IsObject()) return bad(p, "a tool must be an object");
+        std::string p = path_index("tools", i);
+        if (!tool.IsObject()) return field_error(p, "a tool must be an object");
         std::string_view type = block_type(tool);
         if (!type.empty() && type != "custom") continue;
-        auto name = string_member(tool, "name");
-        if (!name || name->empty()) return bad(p, "a tool needs a non-empty string 'name'");
-        const Value* schema = member(tool, "input_schema");
+        auto name = find_string(tool, "name");
+        if (!name || name->empty()) return field_error(p, "a tool needs a non-empty string 'name'");
+        const Value* schema = find_member(tool, "input_schema");
         c.tools.push_back(QTool{std::string(*name),
-                                std::string(string_member(tool, "description").value_or("")),
+                                std::string(find_string(tool, "description").value_or("")),
                                 schema ? to_json(*schema) : std::string()});
     }
     return {};
@@ -267,23 +249,23 @@ Status read_tools(const Value& request, QConversation& c) {
 Status read_thinking(const Value& request, const ResolvedModel& model,
                      const TranslateOptions& options, QConversation& c) {
     if (model.thinking) c.thinking_budget = options.default_thinking_budget;
-    const Value* thinking = member(request, "thinking");
+    const Value* thinking = find_member(request, "thinking");
     if (!thinking || !thinking->IsObject()) return {};
     std::string_view type = block_type(*thinking);
     if (type != "enabled" && type != "adaptive") return {};
     c.thinking_budget = options.default_thinking_budget;
-    if (const Value* budget = member(*thinking, "budget_tokens")) {
+    if (const Value* budget = find_member(*thinking, "budget_tokens")) {
         if (!budget->IsInt64() || budget->GetInt64() < 1)
-            return bad("thinking.budget_tokens", "must be a positive integer");
+            return field_error("thinking.budget_tokens", "must be a positive integer");
         c.thinking_budget = budget->GetInt64();
     }
     return {};
 }
 
 std::string session_of(const Value& request) {
-    const Value* metadata = member(request, "metadata");
+    const Value* metadata = find_member(request, "metadata");
     if (!metadata) return {};
-    auto user_id = string_member(*metadata, "user_id");
+    auto user_id = find_string(*metadata, "user_id");
     return user_id ? session_id_from_user_id(*user_id) : std::string();
 }
 
@@ -293,7 +275,7 @@ std::string session_id_from_user_id(std::string_view user_id) {
     if (trim(user_id).starts_with("{")) {
         auto doc = parse_json(user_id);
         if (!doc.ok()) return {};
-        return std::string(string_member(*doc, "session_id").value_or(""));
+        return std::string(find_string(*doc, "session_id").value_or(""));
     }
     constexpr std::string_view kMarker = "_session_";
     std::size_t pos = user_id.rfind(kMarker);
@@ -303,18 +285,18 @@ std::string session_id_from_user_id(std::string_view user_id) {
 
 Result<UpstreamRequest> translate_anthropic_request(const rapidjson::Value& request,
                                                     const TranslateOptions& options) {
-    if (!request.IsObject()) return bad("request", "the body must be a JSON object");
+    if (!request.IsObject()) return field_error("request", "the body must be a JSON object");
     FieldReader fields(request);
     auto model_name = fields.string("model", true);
     auto stream = fields.boolean("stream");
     if (Status s = fields.status(); !s) return s.error();
-    if (model_name->empty()) return bad("model", "must not be empty");
+    if (model_name->empty()) return field_error("model", "must not be empty");
 
     UpstreamRequest out;
     out.model = resolve_model(options.models, *model_name);
     out.stream = stream.value_or(false);
     QConversation c;
-    if (const Value* system = member(request, "system"))
+    if (const Value* system = find_member(request, "system"))
         if (Status s = read_text_content(*system, "system", c.system); !s) return s.error();
     if (Status s = read_messages(request, c); !s) return s.error();
     if (Status s = read_tools(request, c); !s) return s.error();

@@ -1,7 +1,6 @@
 #include "common/anthropic_stream.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <utility>
 
 #include "common/json.hpp"
@@ -26,25 +25,15 @@ std::size_t partial_tag_suffix(std::string_view text, std::string_view tag) {
     return 0;
 }
 
-std::string_view map_stop_reason(std::string_view upstream) {
-    if (upstream == "END_TURN") return "end_turn";
-    if (upstream == "TOOL_USE") return "tool_use";
-    if (upstream == "MAX_TOKENS") return "max_tokens";
-    if (upstream == "MODEL_CONTEXT_WINDOW_EXCEEDED") return "model_context_window_exceeded";
-    if (upstream == "CONTENT_FILTERED") return "refusal";
-    return {};
-}
-
-Errc errc_for_status(int status) {
-    switch (status) {
-    case 400: return Errc::invalid_argument;
-    case 401: return Errc::unauthenticated;
-    case 403: return Errc::permission_denied;
-    case 404: return Errc::not_found;
-    case 413: return Errc::too_large;
-    case 429: return Errc::rate_limited;
-    default: return status >= 500 ? Errc::unavailable : Errc::internal;
+std::string_view stop_reason_name(StopCause cause) {
+    switch (cause) {
+    case StopCause::end_turn: return "end_turn";
+    case StopCause::tool_use: return "tool_use";
+    case StopCause::max_tokens: return "max_tokens";
+    case StopCause::context_window_exceeded: return "model_context_window_exceeded";
+    case StopCause::content_filtered: return "refusal";
     }
+    return "end_turn";
 }
 
 int status_for_type(std::string_view type) {
@@ -56,11 +45,6 @@ int status_for_type(std::string_view type) {
     if (type == "rate_limit_error") return 429;
     if (type == "overloaded_error") return 529;
     return 500;
-}
-
-bool is_json_object(std::string_view text) {
-    auto doc = parse_json(text);
-    return doc.ok() && doc->IsObject();
 }
 
 // Every Anthropic stream event carries its own name as "type".
@@ -227,17 +211,15 @@ std::string AnthropicStream::start() {
 }
 
 std::string AnthropicStream::on_event(const QEvent& event) {
-    if (ended_) return {};
+    if (ended_ || meter_.absorb(event)) return {};
     switch (event.kind) {
     case QEvent::Kind::text: on_text(event.text); break;
     case QEvent::Kind::tool_use: on_tool(event); break;
     case QEvent::Kind::reasoning: on_reasoning(event); break;
-    case QEvent::Kind::metadata: on_metadata(event); break;
-    case QEvent::Kind::context_usage:
-        if (event.context_percentage) context_percentage_ = event.context_percentage;
-        break;
     case QEvent::Kind::invalid_state:
     case QEvent::Kind::exception: on_exception(event); break;
+    case QEvent::Kind::metadata:
+    case QEvent::Kind::context_usage:
     case QEvent::Kind::metering:
     case QEvent::Kind::ignored: break;
     }
@@ -272,12 +254,11 @@ void AnthropicStream::on_tool(const QEvent& event) {
             // A late stop for a call already closed is harmless; more input for it cannot be
             // placed, as its block index has passed.
             if (!event.tool_input.empty())
-                fail(502, "api_error", Errc::protocol,
-                     str_cat("the upstream interleaved the input of tool calls (", id, ")"));
+                fail(kBrokenToolCallStatus, "api_error", tool_calls_interleaved_error(id));
             return;
         }
         if (event.tool_name.empty()) {
-            fail(502, "api_error", Errc::protocol, "the upstream sent a tool call without a name");
+            fail(kBrokenToolCallStatus, "api_error", tool_call_without_name_error());
             return;
         }
         close_block();
@@ -296,16 +277,11 @@ void AnthropicStream::open_tool(std::string id, std::string_view upstream_name) 
     open_block(std::move(block));
 }
 
-// A call's first fragment may be a "{}" placeholder that real fragments then follow; dropped
-// here, it comes back at close_block() when nothing else arrives. Any later "{}" is data.
+// The "{}" placeholder rule lives in ToolCallInput.
 void AnthropicStream::append_tool_input(std::string_view fragment) {
-    Block& block = blocks_.back();
-    if (fragment.empty()) return;
-    bool placeholder = !block.saw_fragment && fragment == "{}";
-    block.saw_fragment = true;
-    if (placeholder) return;
-    block.content.append(fragment);
-    out_ += delta_frame(blocks_.size() - 1, "input_json_delta", "partial_json", fragment);
+    std::string_view forward = blocks_.back().input.append(fragment);
+    if (!forward.empty())
+        out_ += delta_frame(blocks_.size() - 1, "input_json_delta", "partial_json", forward);
 }
 
 void AnthropicStream::on_reasoning(const QEvent& event) {
@@ -315,24 +291,12 @@ void AnthropicStream::on_reasoning(const QEvent& event) {
     if (!event.redacted.empty()) add_redacted(event.redacted);
 }
 
-void AnthropicStream::on_metadata(const QEvent& event) {
-    if (event.input_tokens && *event.input_tokens > 0) meta_input_ = event.input_tokens;
-    if (event.output_tokens) meta_output_ = event.output_tokens;
-    if (event.context_percentage) context_percentage_ = event.context_percentage;
-    if (std::string_view mapped = map_stop_reason(event.stop_reason); !mapped.empty())
-        meta_stop_ = mapped;
-}
-
+// The upstream's output limit (ContentLengthExceededException) never gets here: the meter
+// takes it, as it ends the answer without failing it.
 void AnthropicStream::on_exception(const QEvent& event) {
-    // The upstream's output limit: what came so far is the answer, cut at max_tokens.
-    if (event.kind == QEvent::Kind::exception &&
-        event.event_type == "ContentLengthExceededException") {
-        content_length_exceeded_ = true;
-        return;
-    }
     UpstreamError error = classify_exception(event);
-    fail(error.client_status, error.client_error_type, errc_for_status(error.client_status),
-         error.message);
+    fail(error.client_status, error.client_error_type,
+         make_error(errc_for_status(error.client_status), error.message));
 }
 
 void AnthropicStream::append(BlockType type, std::string_view text) {
@@ -371,7 +335,7 @@ void AnthropicStream::add_redacted(std::string_view data) {
 // A content block as content_block_start announces it (complete = false: empty, input {}) or
 // as the non-streaming message holds it.
 void AnthropicStream::write_block(JsonWriter& w, const Block& block, bool complete) {
-    std::string_view content = complete ? std::string_view(block.content) : std::string_view();
+    std::string_view content = complete ? std::string_view(block.body()) : std::string_view();
     w.StartObject();
     switch (block.type) {
     case BlockType::text:
@@ -419,14 +383,12 @@ void AnthropicStream::close_block() {
     Block& block = blocks_.back();
     std::size_t index = blocks_.size() - 1;
     if (block.type == BlockType::tool_use) {
-        if (trim(block.content).empty()) {  // a call without arguments
-            block.content.append("{}");
-            out_ += delta_frame(index, "input_json_delta", "partial_json", "{}");
-        }
-        if (!is_json_object(block.content)) {
-            fail(502, "api_error", Errc::protocol,
-                 str_cat("the upstream sent tool call '", block.tool_name, "' (", block.tool_id,
-                         ") with input that is not a JSON object; it was probably cut off"));
+        std::string_view forward = block.input.complete();  // "{}" for a call without input
+        if (!forward.empty())
+            out_ += delta_frame(index, "input_json_delta", "partial_json", forward);
+        if (!block.input.is_object()) {
+            fail(kBrokenToolCallStatus, "api_error",
+                 tool_input_not_object_error(block.tool_name, block.tool_id));
             return;
         }
     }
@@ -434,10 +396,10 @@ void AnthropicStream::close_block() {
     out_ += stop_frame(index);
 }
 
-void AnthropicStream::fail(int status, std::string_view type, Errc code, std::string message) {
+void AnthropicStream::fail(int status, std::string_view type, Error error) {
     if (ended_) return;
-    out_ += error_frame(type, message);
-    failure_ = make_error(code, std::move(message));
+    out_ += error_frame(type, error.message);
+    failure_ = std::move(error);
     failure_status_ = status;
     failure_type_ = std::string(type);
     ended_ = true;
@@ -446,7 +408,7 @@ void AnthropicStream::fail(int status, std::string_view type, Errc code, std::st
 std::string AnthropicStream::error_event(std::string_view type, std::string_view message) {
     if (ended_) return {};
     int status = status_for_type(type);
-    fail(status, type, errc_for_status(status), std::string(message));
+    fail(status, type, make_error(errc_for_status(status), std::string(message)));
     return std::exchange(out_, {});
 }
 
@@ -455,11 +417,8 @@ std::string AnthropicStream::finish() {
     flush_splitter();
     if (!ended_ && tool_open()) {
         const Block& block = blocks_.back();
-        fail(502, "api_error", Errc::protocol,
-             str_cat("the upstream cut off tool call '", block.tool_name, "' (", block.tool_id,
-                     ") after ", block.content.size(),
-                     " bytes of input, before it was complete; retrying may help, or asking "
-                     "for smaller tool inputs"));
+        fail(kBrokenToolCallStatus, "api_error",
+             tool_call_cut_off_error(block.tool_name, block.tool_id, block.input.text().size()));
     }
     close_block();
     if (ended_) return std::exchange(out_, {});
@@ -478,28 +437,20 @@ std::string AnthropicStream::finish() {
 }
 
 std::string_view AnthropicStream::stop_reason() const {
-    if (!meta_stop_.empty()) return meta_stop_;
     bool any_tool = std::any_of(blocks_.begin(), blocks_.end(),
                                 [](const Block& b) { return b.type == BlockType::tool_use; });
-    if (any_tool) return "tool_use";
-    if (content_length_exceeded_) return "max_tokens";
-    return "end_turn";
+    return stop_reason_name(meter_.stop_cause(any_tool));
 }
 
 std::int64_t AnthropicStream::input_tokens() const {
-    if (meta_input_) return std::max<std::int64_t>(1, *meta_input_);
-    if (context_percentage_ && *context_percentage_ > 0) {
-        double tokens = *context_percentage_ * static_cast<double>(options_.context_window) / 100;
-        return std::max<std::int64_t>(1, std::llround(tokens));
-    }
-    return std::max<std::int64_t>(1, options_.estimated_input_tokens);
+    return meter_.input_tokens(options_.estimated_input_tokens, options_.context_window);
 }
 
 std::int64_t AnthropicStream::output_tokens() const {
-    if (meta_output_) return *meta_output_;
+    if (auto reported = meter_.reported_output_tokens()) return *reported;
     std::string emitted;
     for (const Block& block : blocks_) {
-        if (block.type != BlockType::redacted_thinking) emitted.append(block.content);
+        if (block.type != BlockType::redacted_thinking) emitted.append(block.body());
     }
     return estimate_tokens(emitted);
 }

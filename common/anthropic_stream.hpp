@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/answer_state.hpp"
 #include "common/json.hpp"
 #include "common/q_events.hpp"
 #include "common/result.hpp"
@@ -82,18 +83,20 @@ private:
     enum class BlockType { text, thinking, redacted_thinking, tool_use };
     struct Block {
         BlockType type;
-        std::string content;  // text, thinking, redacted data, or the tool input JSON
+        std::string content;  // text, thinking or redacted data; a tool's input is in `input`
         std::string signature;
         std::string tool_id;
         std::string tool_name;  // the client's name
-        bool saw_fragment = false;  // a tool input fragment arrived (the "{}" placeholder aside)
+        ToolCallInput input;
+        const std::string& body() const {
+            return type == BlockType::tool_use ? input.text() : content;
+        }
     };
 
     static void write_block(JsonWriter& w, const Block& block, bool complete);
     void on_text(std::string_view text);
     void on_tool(const QEvent& event);
     void on_reasoning(const QEvent& event);
-    void on_metadata(const QEvent& event);
     void on_exception(const QEvent& event);
 
     void append(BlockType type, std::string_view text);
@@ -107,7 +110,7 @@ private:
     // is {}), else the call is reported as broken.
     void close_block();
     void flush_splitter();
-    void fail(int status, std::string_view type, Errc code, std::string message);
+    void fail(int status, std::string_view type, Error error);
 
     AnthropicStreamOptions options_;
     ThinkingSplitter splitter_;
@@ -116,11 +119,7 @@ private:
     bool ended_ = false;
     std::string out_;
 
-    std::optional<std::int64_t> meta_input_;
-    std::optional<std::int64_t> meta_output_;
-    std::optional<double> context_percentage_;
-    std::string_view meta_stop_;  // mapped; empty when absent or unknown
-    bool content_length_exceeded_ = false;
+    AnswerMeter meter_;
 
     std::optional<Error> failure_;
     int failure_status_ = 0;

@@ -70,6 +70,9 @@ void add_upstream_options(CLI::App& app, Config& c) {
     app.add_option("--ping-interval", c.ping_interval, "Seconds of silence before an SSE ping")
         ->capture_default_str()
         ->check(CLI::Range(1.0, 300.0));
+    app.add_option("--tokenizer-file", c.tokenizer_file,
+                   "Claude BPE vocabulary for local token counts; without it, bytes / 4")
+        ->capture_default_str();
     app.add_option("--model-map", c.model_map,
                    "Model names: client=upstream pairs and default=, opus=, sonnet=, haiku= fallbacks")
         ->capture_default_str();
@@ -80,6 +83,8 @@ void add_upstream_options(CLI::App& app, Config& c) {
 }
 
 void add_config_options(CLI::App& app, Config& c) {
+    // A flag given twice takes its last value, as wrapper scripts that append flags expect.
+    app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
     app.set_config("--config", "", "Read this INI configuration file");
     app.allow_config_extras(CLI::config_extras_mode::error);
     app.add_option("--listen", c.listen, "Address and port to serve HTTP on (host:port)")

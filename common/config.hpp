@@ -47,6 +47,8 @@ struct Config {
     double refresh_lead = 300.0;      // refresh an access token this long before it expires
     double ping_interval = 15.0;      // SSE keep-alive while the upstream is silent
     std::uint64_t stream_buffer = 256u << 10;  // unsent bytes per stream before the upstream pauses
+    // The Claude BPE vocabulary (claude.json of the npm package @anthropic-ai/tokenizer).
+    std::string tokenizer_file = "/usr/share/amq2api/claude-tokenizer.json";
     std::string model_map;  // "client=upstream,…" plus default=/opus=/sonnet=/haiku= fallbacks
     ModelMapConfig models = default_model_map();  // derived from model_map
 

@@ -80,6 +80,12 @@ void id_bytes(std::uint8_t* out, std::size_t n) {
     }
 }
 
+std::string prefixed_id(std::string_view prefix) {
+    std::uint8_t raw[18];
+    id_bytes(raw, sizeof raw);
+    return str_cat(prefix, base64url(raw, sizeof raw));
+}
+
 std::string uuid4() {
     std::uint8_t b[16];
     id_bytes(b, sizeof b);

@@ -25,6 +25,7 @@ void random_bytes(std::uint8_t* out, std::size_t n);
 // id on the request path.
 void id_bytes(std::uint8_t* out, std::size_t n);
 std::string uuid4();
+std::string prefixed_id(std::string_view prefix);  // "msg_" + 24 URL-safe characters
 
 inline constexpr std::string_view kApiKeyPrefix = "amq-";
 

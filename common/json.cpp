@@ -33,6 +33,24 @@ std::string to_json(const rapidjson::Value& value) {
     return std::string(buffer.GetString(), buffer.GetSize());
 }
 
+Error field_error(std::string_view path, std::string_view what) {
+    return make_error(Errc::invalid_argument, str_cat(path, ": ", what));
+}
+
+std::string path_index(std::string_view path, std::size_t index) { return str_cat(path, ".", index); }
+
+const rapidjson::Value* find_member(const rapidjson::Value& object, const char* name) {
+    if (!object.IsObject()) return nullptr;
+    auto it = object.FindMember(name);
+    return it == object.MemberEnd() || it->value.IsNull() ? nullptr : &it->value;
+}
+
+std::optional<std::string_view> find_string(const rapidjson::Value& object, const char* name) {
+    const rapidjson::Value* v = find_member(object, name);
+    if (!v || !v->IsString()) return std::nullopt;
+    return std::string_view(v->GetString(), v->GetStringLength());
+}
+
 FieldReader::FieldReader(const rapidjson::Value& object, std::string prefix)
     : object_(&object), prefix_(std::move(prefix)) {
     if (!object.IsObject()) {

@@ -46,6 +46,14 @@ std::string json_object(Body&& body) {
     });
 }
 
+// Reading client requests: errors carry the path of the field ("messages.3.content.1: …").
+Error field_error(std::string_view path, std::string_view what);
+std::string path_index(std::string_view path, std::size_t index);  // "messages" + 3 → "messages.3"
+// The member, or null when the object lacks it, holds JSON null, or is not an object.
+const rapidjson::Value* find_member(const rapidjson::Value& object, const char* name);
+// The member's text when it is a string.
+std::optional<std::string_view> find_string(const rapidjson::Value& object, const char* name);
+
 // Reads fields of one JSON object. The first problem is kept and reported by status();
 // later reads after a failure return nullopt.
 class FieldReader {

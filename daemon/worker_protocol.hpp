@@ -35,5 +35,6 @@ inline constexpr std::string_view kReport = "report";
 
 inline constexpr std::string_view kAdmit = "admit";      // {key_hash, model, endpoint, exclude[]}
 inline constexpr std::string_view kRefresh = "refresh";  // {account_id, serial}
+inline constexpr std::string_view kAuth = "auth";        // {key_hash} → {key_id}: no account needed
 
 }  // namespace amq::wire

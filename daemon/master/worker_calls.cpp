@@ -88,20 +88,36 @@ void WorkerCalls::on_frame(const rapidjson::Document& frame, Send send) {
     auto call_id = static_cast<std::uint64_t>(*id);
     if (cmd == wire::kAdmit) admit(call_id, *args, std::move(send));
     else if (cmd == wire::kRefresh) refresh(call_id, *args, std::move(send));
+    else if (cmd == wire::kAuth) auth(call_id, *args, std::move(send));
     else send(reply_error(call_id, 500, str_cat("unknown worker call '", cmd, "'")));
 }
 
-void WorkerCalls::admit(std::uint64_t call_id, const rapidjson::Value& args, Send send) {
+Result<ApiKey> WorkerCalls::usable_key(const rapidjson::Value& args) {
     FieldReader f(args);
     std::string hash = f.string("key_hash", true).value_or("");
-    const rapidjson::Value* exclude = f.array("exclude");
-    if (!f.ok()) return send(reply_error(call_id, 500, f.status().error().message));
+    if (!f.ok()) return f.status().error();
     auto key = store_.find_key_by_hash(hash);
     if (!key || !constant_time_equal(key->secret_hash, hash))
-        return send(reply_error(call_id, 401, "invalid API key"));
-    if (!key->enabled) return send(reply_error(call_id, 401, "this API key is disabled"));
+        return make_error(Errc::unauthenticated, "invalid API key");
+    if (!key->enabled) return make_error(Errc::unauthenticated, "this API key is disabled");
     if (key->expires_at != 0 && key->expires_at <= unix_seconds())
-        return send(reply_error(call_id, 401, "this API key has expired"));
+        return make_error(Errc::unauthenticated, "this API key has expired");
+    return key;
+}
+
+void WorkerCalls::auth(std::uint64_t call_id, const rapidjson::Value& args, Send send) {
+    auto key = usable_key(args);
+    if (!key) return send(reply_error(call_id, 401, key.error().message));
+    send(reply_ok(call_id, json_object([&](JsonWriter& w) {
+        w.Key("key_id");
+        w.Uint64(key->id);
+    })));
+}
+
+void WorkerCalls::admit(std::uint64_t call_id, const rapidjson::Value& args, Send send) {
+    auto key = usable_key(args);
+    if (!key) return send(reply_error(call_id, 401, key.error().message));
+    const rapidjson::Value* exclude = FieldReader(args).array("exclude");
     auto admission = std::make_shared<Admission>();
     admission->call_id = call_id;
     admission->key_id = key->id;

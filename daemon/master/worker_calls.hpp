@@ -29,6 +29,9 @@ private:
     struct Admission;
     void admit(std::uint64_t call_id, const rapidjson::Value& args, Send send);
     void refresh(std::uint64_t call_id, const rapidjson::Value& args, Send send);
+    void auth(std::uint64_t call_id, const rapidjson::Value& args, Send send);
+    // The key behind a presented secret's hash, or why the client gets a 401.
+    Result<ApiKey> usable_key(const rapidjson::Value& args);
     void report(const rapidjson::Value& args);
     void try_next_account(std::shared_ptr<Admission> admission);
 

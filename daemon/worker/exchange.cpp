@@ -3,6 +3,7 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 
+#include "common/anthropic_request.hpp"
 #include "common/crypto.hpp"
 #include "common/json.hpp"
 #include "common/log.hpp"
@@ -384,6 +385,23 @@ evhtp_res Exchange::on_fini(evhtp_request_t*, void* arg) {
 void Exchange::on_request_error(evhtp_request_t*, evhtp_error_flags, void* arg) {
     auto* self = static_cast<Exchange*>(arg);
     if (!self->replied_) self->client_gone();
+}
+
+void start_exchange(Worker& worker, HttpRequest& request, std::string_view endpoint,
+                    std::string_view api_key, UpstreamRequest&& upstream,
+                    std::function<std::unique_ptr<ClientStream>()> make_writer) {
+    ExchangeSpec spec;
+    spec.endpoint = std::string(endpoint);
+    spec.key_hash = api_key_hash(api_key);
+    spec.client_model = upstream.model.client;
+    spec.upstream_model = upstream.model.upstream;
+    spec.upstream_body = std::move(upstream.body);
+    spec.stream = upstream.stream;
+    spec.make_writer = std::move(make_writer);
+    spec.client_address = request.client_address();
+    spec.user_agent = std::string(request.header("user-agent").value_or(""));
+    std::uint64_t id = worker.next_exchange_id();
+    worker.adopt(std::make_unique<Exchange>(worker, id, request.req, std::move(spec)), id).start();
 }
 
 }  // namespace amq

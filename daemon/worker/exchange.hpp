@@ -26,6 +26,8 @@
 namespace amq {
 
 class Worker;
+struct HttpRequest;
+struct UpstreamRequest;
 
 struct ExchangeSpec {
     std::string endpoint;  // for reports: "/v1/messages"
@@ -107,5 +109,10 @@ private:
     Event ping_timer_;
     evbuffer* out_ = nullptr;
 };
+
+// Starts the exchange of one translated API request; it answers the client itself.
+void start_exchange(Worker& worker, HttpRequest& request, std::string_view endpoint,
+                    std::string_view api_key, UpstreamRequest&& upstream,
+                    std::function<std::unique_ptr<ClientStream>()> make_writer);
 
 }  // namespace amq

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/api_error.hpp"
 
@@ -14,6 +15,7 @@ namespace amq {
 struct HttpRequest {
     evhtp_request_t* req;
     std::string_view path;
+    std::vector<std::string_view> params;  // the route's "{}" segments
 
     std::optional<std::string_view> header(const char* name) const;
     std::string_view body();  // linearises the body buffer (bounded by max-body-size)

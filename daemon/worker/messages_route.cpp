@@ -10,16 +10,6 @@
 #include "daemon/worker/worker.hpp"
 
 namespace amq {
-namespace {
-
-std::string message_id() {
-    std::uint8_t raw[18];
-    id_bytes(raw, sizeof raw);
-    return str_cat("msg_", base64url(raw, sizeof raw));
-}
-
-}  // namespace
-
 void handle_messages(Worker& worker, HttpRequest& request) {
     auto key = request.api_key();
     if (!key)
@@ -33,21 +23,11 @@ void handle_messages(Worker& worker, HttpRequest& request) {
     auto upstream = translate_anthropic_request(*doc, options);
     if (!upstream) return request.send_error(Dialect::anthropic, 400, upstream.error().message);
 
-    AnthropicStreamOptions stream_options{message_id(), upstream->model.client, upstream->estimated_input_tokens,
+    AnthropicStreamOptions stream_options{prefixed_id("msg_"), upstream->model.client, upstream->estimated_input_tokens,
                                           upstream->model.context_window, upstream->thinking,
                                           upstream->tool_names};
-    ExchangeSpec spec;
-    spec.endpoint = "/v1/messages";
-    spec.key_hash = api_key_hash(*key);
-    spec.client_model = upstream->model.client;
-    spec.upstream_model = upstream->model.upstream;
-    spec.upstream_body = std::move(upstream->body);
-    spec.stream = upstream->stream;
-    spec.make_writer = [stream_options] { return make_anthropic_writer(stream_options); };
-    spec.client_address = request.client_address();
-    spec.user_agent = std::string(request.header("user-agent").value_or(""));
-    std::uint64_t id = worker.next_exchange_id();
-    worker.adopt(std::make_unique<Exchange>(worker, id, request.req, std::move(spec)), id).start();
+    start_exchange(worker, request, "/v1/messages", *key, std::move(*upstream),
+                   [stream_options] { return make_anthropic_writer(stream_options); });
 }
 
 }  // namespace amq

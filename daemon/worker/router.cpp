@@ -15,12 +15,38 @@ std::string_view method_name(htp_method method) {
     }
 }
 
+namespace {
+
+// Matches `path` against `pattern` segment by segment; "{}" takes one non-empty segment.
+bool match_path(std::string_view pattern, std::string_view path, std::vector<std::string_view>& params) {
+    params.clear();
+    while (!pattern.empty() || !path.empty()) {
+        size_t p_end = pattern.find('/', 1);
+        size_t s_end = path.find('/', 1);
+        std::string_view p_seg = pattern.substr(0, p_end);
+        std::string_view s_seg = path.substr(0, s_end);
+        if (p_seg == "/{}") {
+            if (s_seg.size() < 2) return false;
+            params.push_back(s_seg.substr(1));
+        } else if (p_seg != s_seg) {
+            return false;
+        }
+        pattern = p_end == std::string_view::npos ? std::string_view() : pattern.substr(p_end);
+        path = s_end == std::string_view::npos ? std::string_view() : path.substr(s_end);
+    }
+    return true;
+}
+
+}  // namespace
+
 RouteMatch match_route(std::span<const Route> routes, std::string_view path, htp_method method) {
     RouteMatch match;
+    std::vector<std::string_view> params;
     for (const Route& r : routes) {
-        if (r.path != path) continue;
+        if (!match_path(r.path, path, params)) continue;
         if (r.method == method) {
             match.route = &r;
+            match.params = std::move(params);
             return match;
         }
         if (!match.allow.empty()) match.allow += ", ";

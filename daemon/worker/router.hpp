@@ -1,5 +1,6 @@
-// The worker's route table: exact paths, each with its methods. A known path with another
-// method is 405 (with Allow), an unknown path 404.
+// The worker's route table: paths made of fixed segments and "{}" segments (one non-empty
+// segment, handed to the handler as a parameter), each with its methods. A known path with
+// another method is 405 (with Allow), an unknown path 404.
 #pragma once
 
 #include <evhtp/parser.h>
@@ -7,6 +8,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace amq {
 
@@ -24,6 +26,7 @@ struct Route {
 struct RouteMatch {
     const Route* route = nullptr;  // null: see allow
     std::string allow;             // methods of a known path ("" when the path is unknown)
+    std::vector<std::string_view> params;  // the "{}" segments, in order (views into the path)
 };
 
 RouteMatch match_route(std::span<const Route> routes, std::string_view path, htp_method method);

@@ -11,5 +11,9 @@ std::span<const Route> worker_routes();
 
 void handle_health(Worker& worker, HttpRequest& request);
 void handle_messages(Worker& worker, HttpRequest& request);
+void handle_count_tokens(Worker& worker, HttpRequest& request);
+void handle_chat_completions(Worker& worker, HttpRequest& request);
+void handle_models(Worker& worker, HttpRequest& request);
+void handle_model(Worker& worker, HttpRequest& request);
 
 }  // namespace amq

@@ -7,6 +7,7 @@
 
 #include "common/json.hpp"
 #include "common/log.hpp"
+#include "common/token_estimate.hpp"
 #include "common/version.hpp"
 #include "daemon/worker/exchange.hpp"
 #include "daemon/worker/http.hpp"
@@ -60,6 +61,7 @@ int Worker::run() {
     signal(SIGINT, SIG_IGN);
     signal(SIGTERM, SIG_IGN);
     signal(SIGHUP, SIG_IGN);
+    load_vocabulary();
     http_ = std::make_unique<HttpClient>(base_.get());
     master_ = std::make_unique<MasterLink>(
         base_.get(), wire::kWorkerChannelFd,
@@ -79,6 +81,16 @@ int Worker::run() {
     }));
     event_base_dispatch(base_.get());
     return exit_code_;
+}
+
+// Loaded once per process. The first worker says so when counts fall back to bytes / 4;
+// the others would only repeat it.
+void Worker::load_vocabulary() {
+    if (auto st = load_tokenizer(config_.tokenizer_file); !st) {
+        std::string message = str_cat("token counts fall back to bytes / 4: ", st.error().message);
+        if (index_ == 0) log_warning(message);
+        else log_debug(message);
+    }
 }
 
 void Worker::on_master_gone(const std::string& why) {
@@ -191,6 +203,7 @@ void Worker::on_request(evhtp_request_t* req, void* arg) {
     }
     RouteMatch match = match_route(worker_routes(), request.path, req->method);
     if (match.route) {
+        request.params = std::move(match.params);
         match.route->handler(*self, request);
     } else if (!match.allow.empty()) {
         request.add_header("Allow", match.allow);

@@ -34,6 +34,7 @@ public:
     std::uint64_t generation() const { return generation_; }
     const PoolSummary& pool() const { return pool_; }
     const Config& config() const { return config_; }
+    std::int64_t started_at() const { return started_at_; }
     event_base* base() const { return base_.get(); }
     MasterLink& master() { return *master_; }
     HttpClient& http() { return *http_; }
@@ -46,6 +47,7 @@ public:
 private:
     void on_master_frame(const rapidjson::Document& frame);
     void on_master_gone(const std::string& why);
+    void load_vocabulary();
     void start_serving();
     void begin_drain();
     void exit_when_idle();
@@ -69,6 +71,7 @@ private:
     PoolSummary pool_;
     std::unordered_set<evhtp_connection_t*> connections_;
     std::uint64_t requests_ = 0;
+    std::int64_t started_at_ = unix_seconds();
     bool serving_ = false;
     bool draining_ = false;
     int exit_code_ = 0;

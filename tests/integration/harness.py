@@ -13,6 +13,8 @@ import time
 
 AMQ2APID = os.environ.get("AMQ2APID", "build/daemon/amq2apid")
 AMQ2APICTL = os.environ.get("AMQ2APICTL", "build/ctl/amq2apictl")
+TOKENIZER_FILE = os.environ.get(
+    "AMQ_TOKENIZER_FILE", ".deps/tokenizer/node_modules/@anthropic-ai/tokenizer/claude.json")
 
 
 def free_port():
@@ -60,7 +62,8 @@ class Daemon:
 
     def args(self):
         args = [self.exe, "--listen", f"127.0.0.1:{self.port}", "--state-dir", self.state_dir,
-                "--control-socket", self.socket, "--drain-timeout", "5"]
+                "--control-socket", self.socket, "--drain-timeout", "5",
+                "--tokenizer-file", TOKENIZER_FILE]
         if self.workers_flag:
             args += ["--workers", str(self.workers)]
         return args + self.extra_args

@@ -5,32 +5,19 @@
 #include <string>
 #include <string_view>
 
-#include <rapidjson/pointer.h>
-
 #include "common/anthropic_request.hpp"
 #include "common/json.hpp"
 #include "common/q_request.hpp"
 #include "common/tool_names.hpp"
+#include "tests/unit/support/json_check.hpp"
+#include "tests/unit/support/translate_fixtures.hpp"
 
 using amq::Errc;
 using amq::TranslateOptions;
 using amq::UpstreamRequest;
+using namespace amq::test;
 
 namespace {
-
-constexpr std::string_view kFallbackId = "11111111-2222-4333-8444-555555555555";
-
-rapidjson::Document parsed(std::string_view text) {
-    auto doc = amq::parse_json(text);
-    if (!doc.ok()) BOOST_FAIL("test JSON does not parse: " << doc.error().message << "\n" << text);
-    return std::move(doc).value();
-}
-
-TranslateOptions options() {
-    TranslateOptions o;
-    o.fallback_conversation_id = std::string(kFallbackId);
-    return o;
-}
 
 UpstreamRequest translate(std::string_view request, const TranslateOptions& o = options()) {
     rapidjson::Document doc = parsed(request);
@@ -46,37 +33,6 @@ amq::Error translate_error(std::string_view request, const TranslateOptions& o =
     return out.error();
 }
 
-// The value at a JSON Pointer ("/conversationState/history/0"); fails the test when absent.
-const rapidjson::Value& at(const rapidjson::Value& doc, const char* pointer) {
-    const rapidjson::Value* v = rapidjson::Pointer(pointer).Get(doc);
-    if (!v) BOOST_FAIL("no " << pointer << " in " << amq::to_json(doc));
-    return *v;
-}
-
-bool has(const rapidjson::Value& doc, const char* pointer) {
-    return rapidjson::Pointer(pointer).Get(doc) != nullptr;
-}
-
-// Compares parsed JSON (member order does not matter) and prints both sides when they differ.
-void check_json(const rapidjson::Value& actual, std::string_view expected) {
-    rapidjson::Document want = parsed(expected);
-    BOOST_TEST((actual == want), "JSON differs\n  actual:   " << amq::to_json(actual)
-                                                             << "\n  expected: "
-                                                             << amq::to_json(want));
-}
-
-const rapidjson::Value& current(const rapidjson::Document& body) {
-    return at(body, "/conversationState/currentMessage/userInputMessage");
-}
-
-const rapidjson::Value& history(const rapidjson::Document& body) {
-    return at(body, "/conversationState/history");
-}
-
-std::string str(const rapidjson::Value& v) {
-    return std::string(v.GetString(), v.GetStringLength());
-}
-
 bool contains(std::string_view haystack, std::string_view needle) {
     return haystack.find(needle) != std::string_view::npos;
 }
@@ -85,26 +41,6 @@ bool contains(std::string_view haystack, std::string_view needle) {
 constexpr std::string_view kSonnet = R"("modelId":"claude-sonnet-4.5","origin":"CLI")";
 constexpr std::string_view kEnv =
     R"("envState":{"operatingSystem":"linux","currentWorkingDirectory":"/"})";
-
-std::string quoted(std::string_view text) {
-    return amq::json_value([&](amq::JsonWriter& w) { amq::write_string(w, text); });
-}
-
-std::string user_json_for(std::string_view model, std::string_view content,
-                          std::string_view extra = "") {
-    return std::string(R"({"userInputMessage":{"content":)") + quoted(content) +
-           R"(,"modelId":")" + std::string(model) + R"(","origin":"CLI")" + std::string(extra) +
-           "}}";
-}
-
-std::string user_json(std::string_view content, std::string_view extra = "") {
-    return user_json_for("claude-sonnet-4.5", content, extra);
-}
-
-std::string assistant_json(std::string_view content, std::string_view extra = "") {
-    return std::string(R"({"assistantResponseMessage":{"content":)") + quoted(content) +
-           std::string(extra) + "}}";
-}
 
 }  // namespace
 

@@ -8,65 +8,17 @@
 #include "common/anthropic_stream.hpp"
 #include "common/json.hpp"
 #include "common/token_estimate.hpp"
+#include "tests/unit/support/json_check.hpp"
+#include "tests/unit/support/q_event_builders.hpp"
+#include "tests/unit/support/stream_replay.hpp"
 
 using amq::AnthropicStream;
 using amq::AnthropicStreamOptions;
 using amq::QEvent;
 using Kind = amq::QEvent::Kind;
+using namespace amq::test;
 
 namespace {
-
-// ---- events in ----
-
-QEvent text(std::string s) {
-    QEvent e;
-    e.kind = Kind::text;
-    e.text = std::move(s);
-    return e;
-}
-
-QEvent tool(std::string id, std::string name, std::string input, bool stop = false) {
-    QEvent e;
-    e.kind = Kind::tool_use;
-    e.tool_use_id = std::move(id);
-    e.tool_name = std::move(name);
-    e.tool_input = std::move(input);
-    e.tool_stop = stop;
-    return e;
-}
-
-QEvent reasoning(std::string s, std::string signature = {}) {
-    QEvent e;
-    e.kind = Kind::reasoning;
-    e.text = std::move(s);
-    e.signature = std::move(signature);
-    return e;
-}
-
-QEvent metadata(std::optional<std::int64_t> in, std::optional<std::int64_t> out,
-                std::string stop = {}) {
-    QEvent e;
-    e.kind = Kind::metadata;
-    e.input_tokens = in;
-    e.output_tokens = out;
-    e.stop_reason = std::move(stop);
-    return e;
-}
-
-QEvent context_usage(double pct) {
-    QEvent e;
-    e.kind = Kind::context_usage;
-    e.context_percentage = pct;
-    return e;
-}
-
-QEvent exception(std::string type, std::string message) {
-    QEvent e;
-    e.kind = Kind::exception;
-    e.event_type = std::move(type);
-    e.message = std::move(message);
-    return e;
-}
 
 AnthropicStreamOptions options(bool thinking = false) {
     AnthropicStreamOptions o;
@@ -87,11 +39,7 @@ struct Frame {
 
 std::vector<Frame> parse_frames(std::string_view sse) {
     std::vector<Frame> frames;
-    while (!sse.empty()) {
-        std::size_t end = sse.find("\n\n");
-        BOOST_REQUIRE(end != std::string_view::npos);
-        std::string_view one = sse.substr(0, end);
-        sse.remove_prefix(end + 2);
+    for (std::string_view one : sse_events(sse)) {
         BOOST_REQUIRE(one.starts_with("event: "));
         std::size_t nl = one.find('\n');
         BOOST_REQUIRE(nl != std::string_view::npos);
@@ -106,10 +54,6 @@ std::vector<Frame> parse_frames(std::string_view sse) {
         frames.push_back(std::move(frame));
     }
     return frames;
-}
-
-std::string str(const rapidjson::Value& v) {
-    return std::string(v.GetString(), v.GetStringLength());
 }
 
 // "content_block_delta:1:text_delta" and the like: the shape of a stream at a glance.
@@ -185,10 +129,7 @@ std::vector<Block> assemble(const std::vector<Frame>& frames) {
 
 // Runs a whole stream: start, the events, finish.
 std::vector<Frame> run(AnthropicStream& s, const std::vector<QEvent>& events) {
-    std::string sse = s.start();
-    for (const QEvent& e : events) sse += s.on_event(e);
-    sse += s.finish();
-    return parse_frames(sse);
+    return parse_frames(replay(s, events));
 }
 
 std::vector<Frame> run(const std::vector<QEvent>& events, AnthropicStreamOptions o = options()) {

@@ -431,3 +431,25 @@ BOOST_AUTO_TEST_CASE(effective_workers_uses_the_cpus_when_zero_and_at_least_one)
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_CASE(a_flag_given_twice_takes_its_last_value) {
+    BOOST_CHECK_EQUAL(parse_ok({"--workers", "2", "--workers", "3"}).config.workers, 3u);
+}
+
+BOOST_AUTO_TEST_CASE(upstream_and_model_map_options) {
+    Invocation inv = parse_ok({"--api-flavour", "rest", "--model-map", "team=claude-opus-4.5,default=auto",
+                               "--tokenizer-file", "/x.json"});
+    BOOST_CHECK_EQUAL(inv.config.api_flavour, "rest");
+    BOOST_CHECK_EQUAL(inv.config.tokenizer_file, "/x.json");
+    BOOST_CHECK_EQUAL(inv.config.models.default_model, "auto");
+    BOOST_CHECK_EQUAL(inv.config.models.table.front().first, "team");
+    BOOST_CHECK(contains(parse_error({"--model-map", "broken"}).message, "model-map"));
+    parse_error({"--api-flavour", "soap"});
+}
+
+BOOST_AUTO_TEST_CASE(amazonq_endpoints_come_from_the_environment) {
+    Invocation inv = parse_ok({}, {{"AMAZONQ_API_ENDPOINT", "http://127.0.0.1:9/"},
+                                   {"AMAZONQ_TOKEN_ENDPOINT", "http://127.0.0.1:9/token"}});
+    BOOST_CHECK_EQUAL(inv.config.api_endpoint, "http://127.0.0.1:9/");
+    BOOST_CHECK_EQUAL(inv.config.token_endpoint, "http://127.0.0.1:9/token");
+}

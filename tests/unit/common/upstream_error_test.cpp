@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "common/upstream_error.hpp"
+#include "tests/unit/support/q_event_builders.hpp"
 
 using amq::classify_exception;
 using amq::classify_upstream_error;
@@ -27,13 +28,9 @@ void check_class(const UpstreamError& e, Class expected) {
     BOOST_TEST(e.retry_elsewhere == (account && expected != Class::config));
 }
 
+// This file's name for the shared builder.
 QEvent exception_event(std::string type, std::string message, std::string reason = {}) {
-    QEvent e;
-    e.kind = QEvent::Kind::exception;
-    e.event_type = std::move(type);
-    e.message = std::move(message);
-    e.reason = std::move(reason);
-    return e;
+    return amq::test::exception(std::move(type), std::move(message), std::move(reason));
 }
 
 }  // namespace

@@ -93,3 +93,23 @@ BOOST_AUTO_TEST_CASE(method_names_are_the_http_tokens) {
     BOOST_TEST(method_name(htp_method_PATCH) == "PATCH");
     BOOST_TEST(method_name(htp_method_TRACE) == "OTHER");
 }
+
+BOOST_AUTO_TEST_CASE(parameter_segments_match_one_segment_each) {
+    static constexpr Route routes[] = {
+        {"/v1/models/{}", htp_method_GET, nullptr},
+        {"/admin/accounts/{}/refresh-token", htp_method_POST, nullptr},
+    };
+    auto m = match_route(routes, "/v1/models/claude-sonnet-4-5", htp_method_GET);
+    BOOST_REQUIRE(m.route == &routes[0]);
+    BOOST_REQUIRE_EQUAL(m.params.size(), 1u);
+    BOOST_CHECK_EQUAL(m.params[0], "claude-sonnet-4-5");
+    m = match_route(routes, "/admin/accounts/7/refresh-token", htp_method_POST);
+    BOOST_REQUIRE(m.route == &routes[1]);
+    BOOST_CHECK_EQUAL(m.params[0], "7");
+    BOOST_CHECK(!match_route(routes, "/v1/models/", htp_method_GET).route);
+    BOOST_CHECK(!match_route(routes, "/v1/models", htp_method_GET).route);
+    BOOST_CHECK(!match_route(routes, "/v1/models/a/b", htp_method_GET).route);
+    m = match_route(routes, "/admin/accounts/7/refresh-token", htp_method_GET);
+    BOOST_CHECK(!m.route);
+    BOOST_CHECK_EQUAL(m.allow, "POST");
+}

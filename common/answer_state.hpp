@@ -1,0 +1,74 @@
+// What the Anthropic and the OpenAI streams (anthropic_stream, openai_stream) both infer from
+// the upstream's events besides the content itself: the usage numbers, why the answer
+// stopped, whether a streamed tool call's input is complete, and how a broken call is
+// reported. Kept in one place so that the two APIs never disagree on them. Pure.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/q_events.hpp"
+#include "common/result.hpp"
+
+namespace amq {
+
+// Why the answer ended, in neither client's vocabulary.
+enum class StopCause { end_turn, tool_use, max_tokens, context_window_exceeded, content_filtered };
+
+// Usage and stop reason (protocol.md §4, §7).
+class AnswerMeter {
+public:
+    // Takes what it tracks: metadataEvent, contextUsageEvent, and the upstream's output limit
+    // (ContentLengthExceededException: what came so far is the answer, cut at max tokens; no
+    // failure). False for every other event, which the caller handles.
+    bool absorb(const QEvent& event);
+
+    // metadata (a 0 is no number), else contextUsagePercentage × window, else the estimate;
+    // never below 1, as clients decide when to compact from it.
+    std::int64_t input_tokens(std::int64_t estimate, std::int64_t context_window) const;
+    // The upstream's own output count, when it sent one; else the caller estimates.
+    std::optional<std::int64_t> reported_output_tokens() const { return output_; }
+    // metadata's stopReason when known; else tool_use when the answer called a tool; else
+    // max_tokens when the output limit was hit; else end_turn.
+    StopCause stop_cause(bool any_tool_call) const;
+
+private:
+    std::optional<std::int64_t> input_;
+    std::optional<std::int64_t> output_;
+    std::optional<double> context_percentage_;
+    std::optional<StopCause> reported_stop_;
+    bool output_limit_ = false;
+};
+
+// The input of one streamed tool call (protocol.md §3 toolUseEvent). The upstream's first
+// fragment may be a "{}" placeholder that real fragments then follow: it is held back, and
+// comes back at complete() when nothing else arrives. Any later "{}" is data.
+class ToolCallInput {
+public:
+    // Records a fragment; returns what to forward to the client now ("" for nothing).
+    std::string_view append(std::string_view fragment);
+    // The call ended (stop, or another call began): returns "{}" to forward when the call had
+    // no input at all (which makes it its input), else "".
+    std::string_view complete();
+    // The input is a JSON object: only such a call may reach the client as complete.
+    bool is_object() const;
+    const std::string& text() const { return text_; }
+
+private:
+    std::string text_;
+    bool saw_fragment_ = false;
+};
+
+// Broken tool calls end the stream with a 502; these are their errors (Errc::protocol).
+inline constexpr int kBrokenToolCallStatus = 502;
+Error tool_call_cut_off_error(std::string_view name, std::string_view id, std::size_t bytes);
+Error tool_input_not_object_error(std::string_view name, std::string_view id);
+Error tool_calls_interleaved_error(std::string_view id);
+Error tool_call_without_name_error();
+
+// The Errc that stands for a client-facing HTTP status.
+Errc errc_for_status(int status);
+
+}  // namespace amq

@@ -1,0 +1,35 @@
+// POST /v1/chat/completions: the OpenAI Chat Completions API.
+#include "common/crypto.hpp"
+#include "common/json.hpp"
+#include "common/openai_request.hpp"
+#include "common/strings.hpp"
+#include "daemon/worker/exchange.hpp"
+#include "daemon/worker/http.hpp"
+#include "daemon/worker/openai_writer.hpp"
+#include "daemon/worker/routes.hpp"
+#include "daemon/worker/worker.hpp"
+
+namespace amq {
+void handle_chat_completions(Worker& worker, HttpRequest& request) {
+    auto key = request.api_key();
+    if (!key)
+        return request.send_error(Dialect::openai, 401,
+                                  "missing API key: send it in Authorization: Bearer or x-api-key");
+    auto doc = parse_json(request.body());
+    if (!doc) return request.send_error(Dialect::openai, 400, str_cat("request body: ", doc.error().message));
+    TranslateOptions options;
+    options.models = worker.config().models;
+    options.fallback_conversation_id = uuid4();
+    auto translated = translate_openai_request(*doc, options);
+    if (!translated) return request.send_error(Dialect::openai, 400, translated.error().message);
+    UpstreamRequest& upstream = translated->upstream;
+
+    OpenAiStreamOptions stream_options{prefixed_id("chatcmpl-"),          unix_seconds(),
+                                       upstream.model.client,    upstream.estimated_input_tokens,
+                                       upstream.model.context_window, upstream.thinking,
+                                       upstream.tool_names,      translated->openai.include_usage};
+    start_exchange(worker, request, "/v1/chat/completions", *key, std::move(upstream),
+                   [stream_options] { return make_openai_writer(stream_options); });
+}
+
+}  // namespace amq

@@ -1,0 +1,50 @@
+#include "daemon/worker/key_check.hpp"
+
+#include "common/crypto.hpp"
+#include "common/json.hpp"
+#include "daemon/worker/worker.hpp"
+#include "daemon/worker_protocol.hpp"
+
+namespace amq {
+namespace {
+
+template <class Fn>
+evhtp_hook as_hook(Fn* fn) {
+    return reinterpret_cast<evhtp_hook>(reinterpret_cast<void (*)()>(fn));
+}
+
+// Lives until the master answers; the fini hook tells it when evhtp freed the request first.
+struct Waiter {
+    HttpRequest request;
+    bool client_gone = false;
+
+    static evhtp_res on_fini(evhtp_request_t*, void* arg) {
+        static_cast<Waiter*>(arg)->client_gone = true;
+        return EVHTP_RES_OK;
+    }
+};
+
+}  // namespace
+
+void with_valid_key(Worker& worker, HttpRequest& request, Dialect dialect,
+                    std::function<void(HttpRequest& request)> then) {
+    auto key = request.api_key();
+    if (!key)
+        return request.send_error(dialect, 401, "missing API key: send it in x-api-key or Authorization: Bearer");
+    auto* waiter = new Waiter{request};
+    evhtp_request_set_hook(request.req, evhtp_hook_on_request_fini, as_hook(Waiter::on_fini), waiter);
+    std::string args = json_object([&](JsonWriter& w) {
+        w.Key("key_hash");
+        write_string(w, api_key_hash(*key));
+    });
+    worker.master().call(wire::kAuth, args, [waiter, dialect, then = std::move(then)](
+                                                const rapidjson::Value* data, const CallError& error) {
+        std::unique_ptr<Waiter> owned(waiter);
+        if (owned->client_gone) return;
+        evhtp_request_unset_hook(owned->request.req, evhtp_hook_on_request_fini);
+        if (!data) return owned->request.send_error(dialect, error.status, error.message);
+        then(owned->request);
+    });
+}
+
+}  // namespace amq
