@@ -51,6 +51,9 @@ void add_upstream_options(CLI::App& app, Config& c) {
     app.add_option("--token-endpoint", c.token_endpoint,
                    "AWS SSO OIDC token URL (env AMAZONQ_TOKEN_ENDPOINT)")
         ->capture_default_str();
+    app.add_option("--kiro-token-endpoint", c.kiro_token_endpoint,
+                   "Kiro refreshToken URL for social accounts")
+        ->capture_default_str();
     app.add_option("--proxy", c.proxy, "Outbound proxy URL for upstream calls; empty = direct")
         ->capture_default_str();
     app.add_option("--connect-timeout", c.connect_timeout, "Seconds to connect upstream")
@@ -80,6 +83,38 @@ void add_upstream_options(CLI::App& app, Config& c) {
                    "Unsent bytes per stream before the upstream is paused")
         ->capture_default_str()
         ->check(CLI::Range(std::uint64_t{4096}, std::uint64_t{64} << 20));
+}
+
+void add_pool_options(CLI::App& app, Config& c) {
+    app.add_option("--account-selection", c.account_selection,
+                   "round-robin or least-recently-used among the accounts that can serve")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"round-robin", "least-recently-used"}));
+    app.add_option("--sticky-sessions", c.sticky_sessions,
+                   "Keep a client session (metadata.user_id, X-Claude-Code-Session-Id) on its account")
+        ->capture_default_str();
+    app.add_option("--throttle-cooldown", c.throttle_cooldown,
+                   "Seconds a throttled account rests when the upstream gives no Retry-After")
+        ->capture_default_str()
+        ->check(CLI::Range(1.0, 86400.0));
+    app.add_option("--throttle-cooldown-max", c.throttle_cooldown_max, "Cap on Retry-After (seconds)")
+        ->capture_default_str()
+        ->check(CLI::Range(1.0, 86400.0));
+    app.add_option("--failure-threshold", c.failure_threshold,
+                   "Consecutive transient failures that make an account cool down")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 1000));
+    app.add_option("--failure-cooldown", c.failure_cooldown,
+                   "Seconds of the first cool-down after transient failures (doubles each time)")
+        ->capture_default_str()
+        ->check(CLI::Range(1.0, 86400.0));
+    app.add_option("--failure-cooldown-max", c.failure_cooldown_max, "Cap on that cool-down (seconds)")
+        ->capture_default_str()
+        ->check(CLI::Range(1.0, 86400.0));
+    app.add_option("--quota-refresh-interval", c.quota_refresh_interval,
+                   "Seconds between checks of every account's monthly quota; 0 = on demand only")
+        ->capture_default_str()
+        ->check(CLI::Range(0.0, 86400.0 * 31));
 }
 
 void add_config_options(CLI::App& app, Config& c) {
@@ -113,6 +148,7 @@ void add_config_options(CLI::App& app, Config& c) {
         ->capture_default_str()
         ->check(CLI::Range(1.0, 3600.0));
     add_upstream_options(app, c);
+    add_pool_options(app, c);
 }
 
 void add_mode_flags(CLI::App& app, Flags& f) {
@@ -169,7 +205,7 @@ Status validate_config(const Config& c) {
     if (c.state_dir.empty()) return make_error(Errc::invalid_argument, "state-dir must not be empty");
     if (c.control_socket.empty())
         return make_error(Errc::invalid_argument, "control-socket must not be empty");
-    for (const auto* url : {&c.api_endpoint, &c.token_endpoint})
+    for (const auto* url : {&c.api_endpoint, &c.token_endpoint, &c.kiro_token_endpoint})
         if (!url->starts_with("https://") && !url->starts_with("http://"))
             return make_error(Errc::invalid_argument, str_cat("'", *url, "' is not an http(s) URL"));
     if (c.control_socket.size() >= 108)

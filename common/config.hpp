@@ -37,14 +37,25 @@ struct Config {
     double client_timeout = 60.0;  // seconds a client may stay silent before its connection closes
 
     // Upstream (protocol.md §1).
-    std::string api_endpoint = "https://q.us-east-1.amazonaws.com/";
+    // "{region}" expands per account (q_endpoints.hpp).
+    std::string api_endpoint = "https://q.{region}.amazonaws.com/";
     std::string api_flavour = "rpc";  // rpc: AWS JSON 1.0 with X-Amz-Target; rest: /generateAssistantResponse
-    std::string token_endpoint = "https://oidc.us-east-1.amazonaws.com/token";
+    std::string token_endpoint = "https://oidc.{region}.amazonaws.com/token";
+    std::string kiro_token_endpoint = "https://prod.{region}.auth.desktop.kiro.dev/refreshToken";
     std::string proxy;                // "" = direct, whatever https_proxy says
     double connect_timeout = 10.0;
     double first_byte_timeout = 120.0;
     double idle_timeout = 120.0;
     double refresh_lead = 300.0;      // refresh an access token this long before it expires
+    // The account pool (account_health.hpp, account_pool.hpp).
+    std::string account_selection = "round-robin";  // or least-recently-used
+    bool sticky_sessions = false;
+    double throttle_cooldown = 30.0;       // a throttle without Retry-After
+    double throttle_cooldown_max = 300.0;  // cap on Retry-After
+    int failure_threshold = 3;             // consecutive transient failures before a cool-down
+    double failure_cooldown = 10.0;        // first such cool-down; doubles
+    double failure_cooldown_max = 600.0;
+    double quota_refresh_interval = 0.0;   // seconds between quota checks; 0 = only on demand
     double ping_interval = 15.0;      // SSE keep-alive while the upstream is silent
     std::uint64_t stream_buffer = 256u << 10;  // unsent bytes per stream before the upstream pauses
     // The Claude BPE vocabulary (claude.json of the npm package @anthropic-ai/tokenizer).

@@ -38,6 +38,21 @@ Error refusal(int status, std::string_view body) {
 
 }  // namespace
 
+std::string kiro_refresh_body(std::string_view refresh_token) {
+    return json_object([&](JsonWriter& w) {
+        w.Key("refreshToken");
+        write_string(w, refresh_token);
+    });
+}
+
+Result<TokenGrant> parse_kiro_response(int status, std::string_view body) {
+    auto grant = parse_oidc_response(status, body);
+    if (!grant) return grant;
+    if (auto doc = parse_json(body); doc && doc->IsObject())
+        grant->profile_arn = std::string(find_string(*doc, "profileArn").value_or(""));
+    return grant;
+}
+
 Result<TokenGrant> parse_oidc_response(int status, std::string_view body) {
     if (status != 200) return refusal(status, body);
     auto doc = parse_json(body);

@@ -13,6 +13,7 @@ struct TokenGrant {
     std::string access_token;
     std::int64_t expires_in = 0;  // seconds
     std::string refresh_token;    // non-empty when the endpoint rotated it
+    std::string profile_arn;      // Kiro social answers carry it
 };
 
 std::string oidc_refresh_body(std::string_view client_id, std::string_view client_secret,
@@ -22,5 +23,10 @@ std::string oidc_refresh_body(std::string_view client_id, std::string_view clien
 // name the client or grant) — the account needs an admin; Errc::unavailable for everything
 // that may pass (5xx, 429, garbage).
 Result<TokenGrant> parse_oidc_response(int status, std::string_view body);
+
+// Kiro "social" accounts: POST {"refreshToken"} → {accessToken, refreshToken?, profileArn?,
+// expiresIn}.
+std::string kiro_refresh_body(std::string_view refresh_token);
+Result<TokenGrant> parse_kiro_response(int status, std::string_view body);
 
 }  // namespace amq

@@ -1,28 +1,248 @@
 #include "daemon/master/account_pool.hpp"
 
+#include <algorithm>
+#include <climits>
+#include <utility>
+
 #include "common/strings.hpp"
 
 namespace amq {
+namespace {
 
-Result<Account> AccountPool::pick(const std::vector<Account>& accounts,
-                                  const std::set<std::uint64_t>& exclude) {
-    const Account* first = nullptr;  // the wrap-around candidate
-    const Account* next = nullptr;
-    std::size_t enabled = 0;
-    for (const Account& a : accounts) {
-        if (!a.enabled) continue;
-        ++enabled;
-        if (exclude.count(a.id)) continue;
-        if (!first || a.id < first->id) first = &a;
-        if (a.id > last_id_ && (!next || a.id < next->id)) next = &a;
+constexpr std::int64_t kWindowMs = 60 * 1000;  // the per-account requests-per-minute window
+constexpr std::size_t kMaxListed = 5;           // accounts named in a 503 message
+constexpr std::size_t kMaxReason = 120;         // characters of one account's reason in it
+
+std::string display_name(const Account& a) {
+    return a.name.empty() ? str_cat("account #", a.id) : a.name;
+}
+
+// One line and bounded: reasons may quote upstream messages.
+std::string one_line(std::string_view text, std::size_t limit) {
+    std::string out;
+    for (char c : text.substr(0, limit)) out.push_back(c == '\n' || c == '\r' ? ' ' : c);
+    if (text.size() > limit) out.append("...");
+    return out;
+}
+
+std::string plural(std::size_t n, std::string_view one, std::string_view many) {
+    return str_cat(n, " ", n == 1 ? one : many);
+}
+
+// Why each enabled account cannot serve, counted for the 429 message.
+struct Tally {
+    std::size_t failed = 0;     // excluded: this request already failed on it
+    std::size_t cooling = 0;    // cooling, or half-open with its trial out
+    std::size_t exhausted = 0;
+    std::size_t limited = 0;    // at its own requests per minute
+    std::size_t stuck = 0;      // quarantined or disabled
+    std::optional<std::int64_t> earliest;
+    std::vector<std::string> stuck_reasons;  // "name: reason", at most kMaxListed
+};
+
+std::string busy_message(const Tally& t, std::size_t enabled, std::int64_t wait_ms) {
+    std::vector<std::string> parts;
+    if (t.cooling) parts.push_back(str_cat(t.cooling, " cooling down"));
+    if (t.exhausted) parts.push_back(str_cat(t.exhausted, " out of monthly quota"));
+    if (t.limited) parts.push_back(str_cat(t.limited, " at their requests-per-minute limit"));
+    if (t.failed) parts.push_back(str_cat(t.failed, " already failed for this request"));
+    if (t.stuck) parts.push_back(str_cat(t.stuck, " quarantined or disabled"));
+    std::string out = str_cat("no Amazon Q account can serve now (",
+                              plural(enabled, "enabled account", "enabled accounts"), ": ");
+    for (std::size_t i = 0; i < parts.size(); ++i) out += str_cat(i ? ", " : "", parts[i]);
+    return str_cat(out, "); retry in ", (wait_ms + 999) / 1000, " s");
+}
+
+std::string stuck_message(const Tally& t, std::size_t enabled) {
+    std::string out = str_cat("all ", plural(enabled, "enabled account is", "enabled accounts are"),
+                              " quarantined or failed for this request: ");
+    for (std::size_t i = 0; i < t.stuck_reasons.size(); ++i)
+        out += str_cat(i ? "; " : "", t.stuck_reasons[i]);
+    if (enabled > t.stuck_reasons.size())
+        out += str_cat("; and ", enabled - t.stuck_reasons.size(), " more");
+    return out;
+}
+
+}  // namespace
+
+AccountPool::AccountPool(PoolPolicy policy) : policy_(policy) {}
+
+void AccountPool::set_policy(PoolPolicy policy) {
+    policy_ = policy;
+    if (!policy_.sticky_sessions) {
+        pins_.clear();
+        pin_order_.clear();
     }
-    const Account* chosen = next ? next : first;
-    if (!chosen) {
-        if (enabled == 0) return make_error(Errc::unavailable, "no enabled Amazon Q account; add one with amq2apictl account add");
-        return make_error(Errc::unavailable, str_cat("all ", enabled, " enabled accounts failed for this request"));
+    while (pins_.size() > policy_.max_sessions) {
+        pins_.erase(pin_order_.back());
+        pin_order_.pop_back();
     }
+}
+
+void AccountPool::forget(std::uint64_t account_id) {
+    recent_.erase(account_id);
+    last_used_.erase(account_id);
+    for (auto it = pins_.begin(); it != pins_.end();) {
+        if (it->second.account_id != account_id) {
+            ++it;
+            continue;
+        }
+        pin_order_.erase(it->second.order);
+        it = pins_.erase(it);
+    }
+}
+
+// A pick at t counts while now - t < 60 s: at exactly 60 s it has left the window.
+bool AccountPool::under_rpm(const Account& account, std::int64_t now_ms) {
+    auto it = recent_.find(account.id);
+    if (it == recent_.end()) return true;
+    std::deque<std::int64_t>& picks = it->second;
+    while (!picks.empty() && now_ms - picks.front() >= kWindowMs) picks.pop_front();
+    if (account.requests_per_minute <= 0) return true;
+    return static_cast<std::int64_t>(picks.size()) < account.requests_per_minute;
+}
+
+// When the account is under its limit again; nullopt when it is under it now.
+std::optional<std::int64_t> AccountPool::rpm_free_at(const Account& account,
+                                                     std::int64_t now_ms) const {
+    if (account.requests_per_minute <= 0) return std::nullopt;
+    auto it = recent_.find(account.id);
+    if (it == recent_.end()) return std::nullopt;
+    const std::deque<std::int64_t>& picks = it->second;
+    auto live = std::find_if(picks.begin(), picks.end(),
+                             [&](std::int64_t t) { return now_ms - t < kWindowMs; });
+    auto count = static_cast<std::int64_t>(picks.end() - live);
+    if (count < account.requests_per_minute) return std::nullopt;
+    // Free once all but requests_per_minute - 1 of the live picks have left the window.
+    return *(live + (count - account.requests_per_minute)) + kWindowMs;
+}
+
+void AccountPool::record_use(std::uint64_t account_id, std::int64_t now_ms) {
+    recent_[account_id].push_back(now_ms);
+    last_used_[account_id] = now_ms;
+}
+
+std::optional<std::uint64_t> AccountPool::pinned(const std::string& session,
+                                                 std::int64_t now_ms) {
+    auto it = pins_.find(session);
+    if (it == pins_.end()) return std::nullopt;
+    if (now_ms - it->second.used_ms >= policy_.session_ttl_ms) {
+        pin_order_.erase(it->second.order);
+        pins_.erase(it);
+        return std::nullopt;
+    }
+    return it->second.account_id;
+}
+
+void AccountPool::pin(const std::string& session, std::uint64_t account_id, std::int64_t now_ms) {
+    auto it = pins_.find(session);
+    if (it != pins_.end()) {
+        it->second.account_id = account_id;
+        it->second.used_ms = now_ms;
+        pin_order_.splice(pin_order_.begin(), pin_order_, it->second.order);
+    } else {
+        pin_order_.push_front(session);
+        pins_.emplace(session, Pin{account_id, now_ms, pin_order_.begin()});
+    }
+    // The least recently used pins sit at the back: drop the expired ones and any over the
+    // bound, so the map never outgrows max_sessions however many sessions come and go.
+    while (!pin_order_.empty()) {
+        auto last = pins_.find(pin_order_.back());
+        bool expired = now_ms - last->second.used_ms >= policy_.session_ttl_ms;
+        if (!expired && pins_.size() <= policy_.max_sessions) break;
+        pins_.erase(last);
+        pin_order_.pop_back();
+    }
+}
+
+const Account* AccountPool::choose(const std::vector<const Account*>& candidates) const {
+    if (policy_.strategy == PoolPolicy::Strategy::least_recently_used) {
+        auto last_used = [&](const Account* a) {
+            auto it = last_used_.find(a->id);
+            return it == last_used_.end() ? INT64_MIN : it->second;  // never used comes first
+        };
+        // Candidates are in ascending id order, so min_element breaks ties by id.
+        return *std::min_element(candidates.begin(), candidates.end(),
+                                 [&](const Account* a, const Account* b) {
+                                     return last_used(a) < last_used(b);
+                                 });
+    }
+    for (const Account* a : candidates)
+        if (a->id > last_id_) return a;
+    return candidates.front();  // wrap around
+}
+
+std::variant<Account, NoAccount> AccountPool::pick(const std::vector<Account>& accounts,
+                                                   HealthBook& health,
+                                                   const PickRequest& request) {
+    std::vector<const Account*> enabled;
+    for (const Account& a : accounts)
+        if (a.enabled) enabled.push_back(&a);
+    if (enabled.empty())
+        return NoAccount{503, std::nullopt,
+                         "no enabled Amazon Q account; add one with amq2apictl account add"};
+    std::sort(enabled.begin(), enabled.end(),
+              [](const Account* a, const Account* b) { return a->id < b->id; });
+
+    std::vector<const Account*> candidates;
+    for (const Account* a : enabled) {
+        if (request.exclude.count(a->id)) continue;
+        if (!health.may_serve(a->id, request.now_ms)) continue;
+        if (under_rpm(*a, request.now_ms)) candidates.push_back(a);
+    }
+    if (candidates.empty()) return no_account(enabled, health, request);
+
+    const Account* chosen = nullptr;
+    bool sticky = policy_.sticky_sessions && !request.session.empty();
+    if (sticky) {
+        if (std::optional<std::uint64_t> id = pinned(request.session, request.now_ms)) {
+            for (const Account* a : candidates)
+                if (a->id == *id) chosen = a;
+        }
+    }
+    if (!chosen) chosen = choose(candidates);
+    if (sticky) pin(request.session, chosen->id, request.now_ms);  // (re-)pin, refresh its use
+
     last_id_ = chosen->id;
+    record_use(chosen->id, request.now_ms);
+    health.take(chosen->id);
     return *chosen;
+}
+
+// Excluded accounts are never picked, but they do count for the 429: when this request has
+// failed over through every account and the others are cooling, the client should hear when
+// to come back rather than a 503. An excluded account's own health decides: a throttled one
+// is cooling (its cool-down counts), one still healthy after a transient error counts as
+// available now, which the floor below turns into "retry in 1 s". Only accounts that
+// never recover by themselves (quarantined, disabled) lead to a 503.
+NoAccount AccountPool::no_account(const std::vector<const Account*>& enabled,
+                                  const HealthBook& health, const PickRequest& request) const {
+    const std::int64_t now = request.now_ms;
+    Tally t;
+    for (const Account* a : enabled) {
+        const AccountHealth& h = health.get(a->id);
+        std::optional<std::int64_t> at = health.available_at(a->id, now);
+        if (!at) {
+            ++t.stuck;
+            if (t.stuck_reasons.size() < kMaxListed)
+                t.stuck_reasons.push_back(
+                    str_cat(one_line(display_name(*a), 60), ": ", one_line(h.reason, kMaxReason)));
+            continue;
+        }
+        std::optional<std::int64_t> rpm_at = rpm_free_at(*a, now);
+        std::int64_t when = std::max(*at, rpm_at.value_or(now));
+        if (!t.earliest || when < *t.earliest) t.earliest = when;
+        if (request.exclude.count(a->id)) ++t.failed;
+        else if (h.state == HealthState::exhausted) ++t.exhausted;
+        else if (*at > now) ++t.cooling;
+        else if (rpm_at) ++t.limited;
+        else ++t.cooling;  // not expected: may_serve would have let it serve
+    }
+    if (!t.earliest) return NoAccount{503, std::nullopt, stuck_message(t, enabled.size())};
+    // Never "retry at once": an excluded account that is available now (it failed this request
+    // transiently but is still healthy) still deserves a moment.
+    std::int64_t retry_at = *t.earliest > now ? *t.earliest : now + 1000;
+    return NoAccount{429, retry_at, busy_message(t, enabled.size(), retry_at - now)};
 }
 
 }  // namespace amq

@@ -1,23 +1,36 @@
 #include "daemon/master/commands.hpp"
 
 #include "common/strings.hpp"
+#include "common/usage_limits.hpp"
+#include "daemon/master/account_health.hpp"
+#include "daemon/master/token_refresher.hpp"
 #include "common/time_format.hpp"
 
 namespace amq {
 namespace {
 
 constexpr CommandSpec kCommands[] = {
-    {"status", false, cmd_status, "version, uptime, workers and pool summary"},
-    {"account.add", true, cmd_account_add, "add an Amazon Q account"},
-    {"account.list", false, cmd_account_list, "list accounts"},
-    {"account.show", false, cmd_account_show, "show one account"},
-    {"account.remove", true, cmd_account_remove, "remove an account and its tokens"},
-    {"key.create", true, cmd_key_create, "create an API key (the secret is shown once)"},
-    {"key.list", false, cmd_key_list, "list API keys"},
-    {"key.show", false, cmd_key_show, "show one API key"},
-    {"key.revoke", true, cmd_key_revoke, "disable an API key"},
-    {"key.remove", true, cmd_key_remove, "delete an API key"},
+    {"status", false, cmd_status, nullptr, "version, uptime, workers and pool summary"},
+    {"account.add", true, cmd_account_add, nullptr, "add an Amazon Q account"},
+    {"account.list", false, cmd_account_list, nullptr, "list accounts with their health"},
+    {"account.show", false, cmd_account_show, nullptr, "show one account"},
+    {"account.remove", true, cmd_account_remove, nullptr, "remove an account and its tokens"},
+    {"account.enable", true, cmd_account_enable, nullptr, "let an account serve again"},
+    {"account.disable", true, cmd_account_disable, nullptr, "keep an account from serving"},
+    {"account.events", false, cmd_account_events, nullptr, "an account's last health changes"},
+    {"account.refresh", true, nullptr, cmd_account_refresh, "refresh an account's access token now"},
+    {"account.quota", false, nullptr, cmd_account_quota, "an account's remaining monthly quota"},
+    {"account.import", true, nullptr, cmd_account_import, "add accounts from token JSON documents"},
+    {"key.create", true, cmd_key_create, nullptr, "create an API key (the secret is shown once)"},
+    {"key.list", false, cmd_key_list, nullptr, "list API keys"},
+    {"key.show", false, cmd_key_show, nullptr, "show one API key"},
+    {"key.revoke", true, cmd_key_revoke, nullptr, "disable an API key"},
+    {"key.remove", true, cmd_key_remove, nullptr, "delete an API key"},
 };
+
+std::string ok_reply(const std::string& id_json, const std::string& data) {
+    return str_cat("{\"id\":", id_json, ",\"ok\":true,\"data\":", data, "}");
+}
 
 std::string error_reply(const rapidjson::Value* id, const Error& error) {
     return json_object([&](JsonWriter& w) {
@@ -46,30 +59,30 @@ const CommandSpec* find_command(std::string_view name) {
     return nullptr;
 }
 
-std::string dispatch_control_frame(std::string_view payload, CommandContext& ctx, bool& changed) {
-    changed = false;
+void dispatch_control_frame(std::string_view payload, CommandContext ctx,
+                            std::function<void(std::string reply, bool changed)> done) {
     auto doc = parse_json(payload);
-    if (!doc) return error_reply(nullptr, doc.error());
+    if (!doc) return done(error_reply(nullptr, doc.error()), false);
     FieldReader fields(*doc);
     auto cmd = fields.string("cmd", true);
     const rapidjson::Value* args = fields.object("args");
     const rapidjson::Value* id = doc->IsObject() && doc->HasMember("id") ? &(*doc)["id"] : nullptr;
-    if (!fields.ok()) return error_reply(id, fields.status().error());
+    if (!fields.ok()) return done(error_reply(id, fields.status().error()), false);
     const CommandSpec* spec = find_command(*cmd);
-    if (!spec) return error_reply(id, make_error(Errc::not_found, str_cat("unknown command '", *cmd, "'")));
+    if (!spec)
+        return done(error_reply(id, make_error(Errc::not_found, str_cat("unknown command '", *cmd, "'"))), false);
     static const rapidjson::Value empty_object(rapidjson::kObjectType);
-    CommandResult result = spec->run(ctx, args ? *args : empty_object);
-    if (!result) return error_reply(id, result.error());
-    changed = spec->mutates;
-    return json_object([&](JsonWriter& w) {
-        w.Key("id");
-        if (id) id->Accept(w);
-        else w.Null();
-        w.Key("ok");
-        w.Bool(true);
-        w.Key("data");
-        w.RawValue(result->data(), result->size(), rapidjson::kObjectType);
-    });
+    // The request document dies with this call: an asynchronous answer carries its own id copy.
+    std::string id_json = id ? to_json(*id) : "null";
+    auto finish = [id_json, done, mutates = spec->mutates](CommandResult result) {
+        if (!result) {
+            auto id_doc = parse_json(id_json);
+            return done(error_reply(id_doc ? &*id_doc : nullptr, result.error()), false);
+        }
+        done(ok_reply(id_json, *result), mutates);
+    };
+    if (spec->run) return finish(spec->run(ctx, args ? *args : empty_object));
+    spec->run_async(ctx, args ? *args : empty_object, std::move(finish));
 }
 
 namespace {
@@ -80,16 +93,34 @@ void write_time(JsonWriter& w, const char* key, std::int64_t t) {
 }
 }  // namespace
 
-void write_account(JsonWriter& w, const Account& a) {
+const AccountHealth* RuntimeView::account_health(std::uint64_t) { return nullptr; }
+void RuntimeView::set_account_disabled(std::uint64_t, bool) {}
+void RuntimeView::forget_account(std::uint64_t) {}
+void RuntimeView::refresh_account(std::uint64_t, std::function<void(Result<AccessToken>)> done) {
+    done(make_error(Errc::unavailable, "token refreshes are not available here"));
+}
+void RuntimeView::fetch_quota(std::uint64_t, std::function<void(Result<UsageLimits>)> done) {
+    done(make_error(Errc::unavailable, "quota checks are not available here"));
+}
+
+void write_account(JsonWriter& w, const Account& a, const AccountHealth* health) {
     w.StartObject();
     w.Key("id");
     w.Uint64(a.id);
     w.Key("name");
     write_string(w, a.name);
+    w.Key("kind");
+    write_string(w, a.kind);
     w.Key("client_id");
     write_string(w, a.client_id);
     w.Key("profile_arn");
     write_string(w, a.profile_arn);
+    for (auto [key, value] : {std::pair{"region", &a.region}, std::pair{"api_endpoint", &a.api_endpoint},
+                              std::pair{"api_flavour", &a.api_flavour}, std::pair{"origin", &a.origin},
+                              std::pair{"proxy", &a.proxy}}) {
+        w.Key(key);
+        write_string(w, *value);
+    }
     w.Key("enabled");
     w.Bool(a.enabled);
     w.Key("requests_per_minute");
@@ -98,7 +129,18 @@ void write_account(JsonWriter& w, const Account& a) {
     write_string(w, a.notes);
     write_time(w, "created_at", a.created_at);
     write_time(w, "updated_at", a.updated_at);
+    if (health) write_health(w, *health);
     w.EndObject();
+}
+
+// The state the pool sees, with its reason and times (milliseconds shown as ISO times).
+void write_health(JsonWriter& w, const AccountHealth& h) {
+    w.Key("state");
+    write_string(w, health_state_name(h.state));
+    w.Key("state_reason");
+    write_string(w, h.reason);
+    write_time(w, "state_since", h.since_ms / 1000);
+    write_time(w, "state_until", h.until_ms / 1000);
 }
 
 void write_key(JsonWriter& w, const ApiKey& k) {
@@ -125,8 +167,8 @@ void write_key(JsonWriter& w, const ApiKey& k) {
     w.EndObject();
 }
 
-std::string account_json(const Account& account) {
-    return json_value([&](JsonWriter& w) { write_account(w, account); });
+std::string account_json(const Account& account, const AccountHealth* health) {
+    return json_value([&](JsonWriter& w) { write_account(w, account, health); });
 }
 
 std::string key_json(const ApiKey& key) {

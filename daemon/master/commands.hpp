@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -22,43 +23,65 @@ struct Caller {
     std::int64_t id = 0;  // peer uid for control, key id for admin_key
 };
 
-// What the running master knows beyond the store (processes, uptime).
+struct AccountHealth;
+struct UsageLimits;
+struct AccessToken;
+
+// What the running master offers commands beyond the store: processes and uptime, the
+// pool's health, token refreshes and quota checks. The defaults are what a master without
+// those parts answers (unit tests override what they need).
 class RuntimeView {
 public:
     virtual ~RuntimeView() = default;
     virtual void write_runtime(JsonWriter& w) const = 0;
+    virtual const AccountHealth* account_health(std::uint64_t account_id);
+    virtual void set_account_disabled(std::uint64_t account_id, bool disabled);
+    virtual void forget_account(std::uint64_t account_id);
+    virtual void refresh_account(std::uint64_t account_id,
+                                 std::function<void(Result<AccessToken>)> done);
+    virtual void fetch_quota(std::uint64_t account_id, std::function<void(Result<UsageLimits>)> done);
 };
 
+// Copyable (it holds references): an asynchronous command keeps its own copy.
 struct CommandContext {
     Store& store;
-    const RuntimeView& runtime;
+    RuntimeView& runtime;
     std::int64_t now;
     Caller caller;
 };
 
 // `data` of a successful answer, as JSON text.
 using CommandResult = Result<std::string>;
+using CommandReply = std::function<void(CommandResult)>;
 
+// A command answers at once (run) or later (run_async: refreshes, quota, imports — anything
+// that waits on the network). The other pointer is null.
 struct CommandSpec {
     std::string_view name;
     bool mutates;  // a success changes what workers must know (keys, accounts)
     CommandResult (*run)(CommandContext& ctx, const rapidjson::Value& args);
+    void (*run_async)(CommandContext ctx, const rapidjson::Value& args, CommandReply reply);
     std::string_view summary;
 };
 
 std::span<const CommandSpec> all_commands();
 const CommandSpec* find_command(std::string_view name);
 
-// Control frame {id, cmd, args} → reply {id, ok, data | error{code, message}}. `changed` is
-// set when a mutating command succeeded.
-std::string dispatch_control_frame(std::string_view payload, CommandContext& ctx, bool& changed);
+// Control frame {id, cmd, args} → reply {id, ok, data | error{code, message}}, handed to
+// `done` (at once, or when an asynchronous command finishes) with `changed` set when a
+// mutating command succeeded.
+void dispatch_control_frame(std::string_view payload, CommandContext ctx,
+                            std::function<void(std::string reply, bool changed)> done);
 
 // Shared by the command files: one record as the API shows it (no secrets).
-void write_account(JsonWriter& w, const Account& account);
+// An account with its health when the runtime knows it.
+void write_account(JsonWriter& w, const Account& account, const AccountHealth* health = nullptr);
 void write_key(JsonWriter& w, const ApiKey& key);
-std::string account_json(const Account& account);
+std::string account_json(const Account& account, const AccountHealth* health = nullptr);
+void write_health(JsonWriter& w, const AccountHealth& health);
 std::string key_json(const ApiKey& key);
 Status check_record_name(const std::string& name, const char* what);
+Status check_not_duplicate(const Store& store, std::string_view client_id, std::string_view refresh_token);
 
 // Commands name a record by {"id": N} or {"name": "..."}.
 Result<Account> resolve_account(const Store& store, const rapidjson::Value& args);
@@ -69,6 +92,12 @@ CommandResult cmd_account_add(CommandContext& ctx, const rapidjson::Value& args)
 CommandResult cmd_account_list(CommandContext& ctx, const rapidjson::Value& args);
 CommandResult cmd_account_show(CommandContext& ctx, const rapidjson::Value& args);
 CommandResult cmd_account_remove(CommandContext& ctx, const rapidjson::Value& args);
+CommandResult cmd_account_enable(CommandContext& ctx, const rapidjson::Value& args);
+CommandResult cmd_account_disable(CommandContext& ctx, const rapidjson::Value& args);
+CommandResult cmd_account_events(CommandContext& ctx, const rapidjson::Value& args);
+void cmd_account_refresh(CommandContext ctx, const rapidjson::Value& args, CommandReply reply);
+void cmd_account_quota(CommandContext ctx, const rapidjson::Value& args, CommandReply reply);
+void cmd_account_import(CommandContext ctx, const rapidjson::Value& args, CommandReply reply);
 CommandResult cmd_key_create(CommandContext& ctx, const rapidjson::Value& args);
 CommandResult cmd_key_list(CommandContext& ctx, const rapidjson::Value& args);
 CommandResult cmd_key_show(CommandContext& ctx, const rapidjson::Value& args);

@@ -1,35 +1,76 @@
+#include "common/time_format.hpp"
 #include "common/strings.hpp"
+#include "daemon/master/account_health.hpp"
 #include "daemon/master/commands.hpp"
 
 namespace amq {
+namespace {
+
+Status check_connection_fields(const Account& a) {
+    if (a.kind != "idc" && a.kind != "social")
+        return make_error(Errc::invalid_argument, "field 'kind' must be idc or social");
+    if (!a.api_flavour.empty() && a.api_flavour != "rpc" && a.api_flavour != "rest")
+        return make_error(Errc::invalid_argument, "field 'api_flavour' must be rpc or rest");
+    if (!a.api_endpoint.empty() && !a.api_endpoint.starts_with("https://") &&
+        !a.api_endpoint.starts_with("http://"))
+        return make_error(Errc::invalid_argument, "field 'api_endpoint' must be an http(s) URL");
+    return {};
+}
+
+// Reads the fields an account can be created with; idc accounts need their OIDC client.
+Result<std::pair<Account, AccountCredentials>> read_new_account(const rapidjson::Value& args) {
+    FieldReader f(args);
+    Account a;
+    AccountCredentials c;
+    a.name = f.string("name", true).value_or("");
+    a.kind = f.string("kind").value_or("idc");
+    c.refresh_token = f.string("refresh_token", true).value_or("");
+    a.client_id = f.string("client_id").value_or("");
+    c.client_secret = f.string("client_secret").value_or("");
+    a.profile_arn = f.string("profile_arn").value_or("");
+    for (auto [key, field] : {std::pair{"region", &a.region}, std::pair{"api_endpoint", &a.api_endpoint},
+                              std::pair{"api_flavour", &a.api_flavour}, std::pair{"origin", &a.origin},
+                              std::pair{"proxy", &a.proxy}, std::pair{"notes", &a.notes}})
+        *field = f.string(key).value_or("");
+    a.requests_per_minute = f.integer("requests_per_minute", false, 1, 100000).value_or(a.requests_per_minute);
+    a.enabled = f.boolean("enabled").value_or(true);
+    if (!f.ok()) return f.status().error();
+    if (auto st = check_record_name(a.name, "account"); !st) return st.error();
+    if (auto st = check_connection_fields(a); !st) return st.error();
+    if (trim(c.refresh_token).empty()) return make_error(Errc::invalid_argument, "field 'refresh_token' must not be empty");
+    if (a.kind == "idc" && (trim(a.client_id).empty() || trim(c.client_secret).empty()))
+        return make_error(Errc::invalid_argument,
+                          "an idc account needs 'client_id' and 'client_secret' (a Kiro social account: kind social)");
+    return std::pair{std::move(a), std::move(c)};
+}
+
+}  // namespace
+
+// The same OIDC client or the same refresh token is the same account: adding it twice would
+// make two pool members refresh one credential and invalidate each other.
+Status check_not_duplicate(const Store& store, std::string_view client_id, std::string_view refresh_token) {
+    auto accounts = store.list_accounts();
+    if (!accounts) return accounts.error();
+    for (const Account& a : *accounts) {
+        if (!client_id.empty() && a.client_id == client_id)
+            return make_error(Errc::conflict, str_cat("account '", a.name, "' already uses this client id"));
+        auto c = store.get_credentials(a.id);
+        if (c && c->refresh_token == refresh_token)
+            return make_error(Errc::conflict, str_cat("account '", a.name, "' already uses this refresh token"));
+    }
+    return {};
+}
 
 CommandResult cmd_account_add(CommandContext& ctx, const rapidjson::Value& args) {
-    FieldReader f(args);
-    Account account;
-    AccountCredentials credentials;
-    auto name = f.string("name", true);
-    auto refresh_token = f.string("refresh_token", true);
-    auto client_id = f.string("client_id", true);
-    auto client_secret = f.string("client_secret", true);
-    auto profile_arn = f.string("profile_arn");
-    auto rpm = f.integer("requests_per_minute", false, 1, 100000);
-    auto notes = f.string("notes");
-    auto enabled = f.boolean("enabled");
-    if (!f.ok()) return f.status().error();
-    if (auto st = check_record_name(*name, "account"); !st) return st.error();
-    for (auto* field : {&*refresh_token, &*client_id, &*client_secret})
-        if (trim(*field).empty()) return make_error(Errc::invalid_argument, "credentials must not be empty");
-    account.name = *name;
-    account.client_id = *client_id;
-    account.profile_arn = profile_arn.value_or("");
-    account.requests_per_minute = rpm.value_or(account.requests_per_minute);
-    account.notes = notes.value_or("");
-    account.enabled = enabled.value_or(true);
-    credentials.refresh_token = *refresh_token;
-    credentials.client_secret = *client_secret;
+    auto read = read_new_account(args);
+    if (!read) return read.error();
+    auto& [account, credentials] = *read;
+    if (auto st = check_not_duplicate(ctx.store, account.client_id, credentials.refresh_token); !st)
+        return st.error();
     auto added = ctx.store.add_account(std::move(account), credentials, ctx.now);
     if (!added) return added.error();
-    return account_json(*added);
+    if (!added->enabled) ctx.runtime.set_account_disabled(added->id, true);
+    return account_json(*added, ctx.runtime.account_health(added->id));
 }
 
 CommandResult cmd_account_list(CommandContext& ctx, const rapidjson::Value&) {
@@ -38,7 +79,7 @@ CommandResult cmd_account_list(CommandContext& ctx, const rapidjson::Value&) {
     return json_object([&](JsonWriter& w) {
         w.Key("accounts");
         w.StartArray();
-        for (const auto& a : *accounts) write_account(w, a);
+        for (const auto& a : *accounts) write_account(w, a, ctx.runtime.account_health(a.id));
         w.EndArray();
     });
 }
@@ -46,18 +87,69 @@ CommandResult cmd_account_list(CommandContext& ctx, const rapidjson::Value&) {
 CommandResult cmd_account_show(CommandContext& ctx, const rapidjson::Value& args) {
     auto account = resolve_account(ctx.store, args);
     if (!account) return account.error();
-    return account_json(*account);
+    return account_json(*account, ctx.runtime.account_health(account->id));
 }
 
 CommandResult cmd_account_remove(CommandContext& ctx, const rapidjson::Value& args) {
     auto account = resolve_account(ctx.store, args);
     if (!account) return account.error();
     if (auto st = ctx.store.remove_account(account->id); !st) return st.error();
+    ctx.runtime.forget_account(account->id);
     return json_object([&](JsonWriter& w) {
         w.Key("removed");
         w.Uint64(account->id);
         w.Key("name");
         write_string(w, account->name);
+    });
+}
+
+namespace {
+
+// Only an admin switches an account on or off; nothing in the pool ever does.
+CommandResult set_enabled(CommandContext& ctx, const rapidjson::Value& args, bool enabled) {
+    auto account = resolve_account(ctx.store, args);
+    if (!account) return account.error();
+    account->enabled = enabled;
+    auto updated = ctx.store.update_account(*account, ctx.now);
+    if (!updated) return updated.error();
+    ctx.runtime.set_account_disabled(updated->id, !enabled);
+    return account_json(*updated, ctx.runtime.account_health(updated->id));
+}
+
+}  // namespace
+
+CommandResult cmd_account_enable(CommandContext& ctx, const rapidjson::Value& args) {
+    return set_enabled(ctx, args, true);
+}
+
+CommandResult cmd_account_disable(CommandContext& ctx, const rapidjson::Value& args) {
+    return set_enabled(ctx, args, false);
+}
+
+CommandResult cmd_account_events(CommandContext& ctx, const rapidjson::Value& args) {
+    auto account = resolve_account(ctx.store, args);
+    if (!account) return account.error();
+    const AccountHealth* health = ctx.runtime.account_health(account->id);
+    return json_object([&](JsonWriter& w) {
+        w.Key("account");
+        write_account(w, *account, health);
+        w.Key("events");
+        w.StartArray();
+        if (health) {
+            for (const HealthEvent& e : health->events) {
+                w.StartObject();
+                w.Key("at");
+                write_string(w, iso8601(e.at_ms / 1000));
+                w.Key("from");
+                write_string(w, health_state_name(e.from));
+                w.Key("to");
+                write_string(w, health_state_name(e.to));
+                w.Key("reason");
+                write_string(w, e.reason);
+                w.EndObject();
+            }
+        }
+        w.EndArray();
     });
 }
 

@@ -140,9 +140,10 @@ void ControlServer::accept_connection(int fd) {
     auto channel = std::make_unique<FramedChannel>(
         base_, fd, kControlFrameMax,
         FramedChannel::Handlers{[this, id, peer](std::string payload) {
-                                    auto it = connections_.find(id);
-                                    if (it == connections_.end()) return;
-                                    it->second->send(handler_(std::move(payload), peer));
+                                    handler_(std::move(payload), peer, [this, id](std::string reply) {
+                                        auto it = connections_.find(id);
+                                        if (it != connections_.end()) it->second->send(reply);
+                                    });
                                 },
                                 forget});
     connections_[id] = std::move(channel);

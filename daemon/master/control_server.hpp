@@ -29,7 +29,10 @@ bool peer_allowed(const PeerCredentials& peer, uid_t self_uid, gid_t self_gid,
 
 class ControlServer {
 public:
-    using Handler = std::function<std::string(std::string payload, const PeerCredentials& peer)>;
+    // Answers one request through `reply`, at once or later; a reply for a connection that
+    // closed meanwhile is dropped.
+    using Reply = std::function<void(std::string reply)>;
+    using Handler = std::function<void(std::string payload, const PeerCredentials& peer, Reply reply)>;
 
     static Result<std::unique_ptr<ControlServer>> open(event_base* base, const std::string& path,
                                                        Handler handler);

@@ -14,8 +14,8 @@
 namespace amq {
 namespace {
 
-constexpr const char* kDbNames[kDbCount] = {"meta",  "accounts",   "tokens",
-                                            "keys", "key_hashes", "usage"};
+constexpr const char* kDbNames[kDbCount] = {"meta", "accounts", "tokens", "keys",
+                                            "key_hashes", "usage", "health"};
 
 const char* db_name(Db db) { return kDbNames[static_cast<std::size_t>(db)]; }
 

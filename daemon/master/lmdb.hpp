@@ -20,9 +20,9 @@
 namespace amq {
 
 // The named databases, all opened (and created when missing) when the environment opens.
-enum class Db { meta, accounts, tokens, keys, key_hashes, usage };
-inline constexpr std::size_t kDbCount = 6;
-static_assert(static_cast<std::size_t>(Db::usage) + 1 == kDbCount);
+enum class Db { meta, accounts, tokens, keys, key_hashes, usage, health };
+inline constexpr std::size_t kDbCount = 7;
+static_assert(static_cast<std::size_t>(Db::health) + 1 == kDbCount);
 
 using DbHandles = std::array<MDB_dbi, kDbCount>;
 using EntryFn = std::function<Status(std::string_view key, std::string_view value)>;

@@ -14,10 +14,11 @@
 #include "daemon/event.hpp"
 #include "daemon/listen_socket.hpp"
 #include "daemon/http_client.hpp"
-#include "daemon/master/account_pool.hpp"
 #include "daemon/master/bootstrap.hpp"
 #include "daemon/master/commands.hpp"
 #include "daemon/master/control_server.hpp"
+#include "daemon/master/pool_state.hpp"
+#include "daemon/master/quota_checker.hpp"
 #include "daemon/master/state_lock.hpp"
 #include "daemon/master/store.hpp"
 #include "daemon/master/supervisor.hpp"
@@ -30,7 +31,30 @@ namespace amq {
 namespace {
 
 RefresherOptions refresher_options(const Config& c) {
-    return RefresherOptions{c.token_endpoint, c.proxy, c.refresh_lead, c.connect_timeout, 30.0};
+    return RefresherOptions{c.token_endpoint, c.kiro_token_endpoint, c.proxy, c.refresh_lead,
+                            c.connect_timeout, 30.0};
+}
+
+QuotaOptions quota_options(const Config& c) {
+    return QuotaOptions{c.api_endpoint, c.proxy, c.quota_refresh_interval, 30.0};
+}
+
+HealthPolicy health_policy(const Config& c) {
+    HealthPolicy p;
+    p.throttle_default_s = c.throttle_cooldown;
+    p.throttle_max_s = c.throttle_cooldown_max;
+    p.transient_threshold = c.failure_threshold;
+    p.transient_base_s = c.failure_cooldown;
+    p.transient_max_s = c.failure_cooldown_max;
+    return p;
+}
+
+PoolPolicy pool_policy(const Config& c) {
+    PoolPolicy p;
+    p.strategy = c.account_selection == "least-recently-used" ? PoolPolicy::Strategy::least_recently_used
+                                                              : PoolPolicy::Strategy::round_robin;
+    p.sticky_sessions = c.sticky_sessions;
+    return p;
 }
 
 std::string own_executable() {
@@ -46,13 +70,25 @@ public:
 
     int run();
     void write_runtime(JsonWriter& w) const override;
+    const AccountHealth* account_health(std::uint64_t id) override { return &pool_->health(id); }
+    void set_account_disabled(std::uint64_t id, bool disabled) override { pool_->set_disabled(id, disabled); }
+    void forget_account(std::uint64_t id) override {
+        pool_->forget(id);
+        refresher_->forget(id);
+    }
+    void refresh_account(std::uint64_t id, std::function<void(Result<AccessToken>)> done) override {
+        refresher_->refresh(id, std::move(done));
+    }
+    void fetch_quota(std::uint64_t id, std::function<void(Result<UsageLimits>)> done) override {
+        quota_->fetch(id, std::move(done));
+    }
 
 private:
     Status start();
     void install_signals();
     std::string state_object() const;
     void publish_state();
-    std::string handle_control(std::string payload, const PeerCredentials& peer);
+    void handle_control(std::string payload, const PeerCredentials& peer, ControlServer::Reply reply);
     void stop(const std::string& why);
     void reload();
     void fatal(const std::string& why);
@@ -67,8 +103,9 @@ private:
     std::unique_ptr<ControlServer> control_;
     std::unique_ptr<HttpClient> http_;
     std::unique_ptr<TokenRefresher> refresher_;
-    AccountPool pool_;
+    std::unique_ptr<PoolState> pool_;
     std::unique_ptr<UsageRecorder> usage_;
+    std::unique_ptr<QuotaChecker> quota_;
     std::unique_ptr<WorkerCalls> worker_calls_;
     std::unique_ptr<Supervisor> supervisor_;
     std::vector<Event> signals_;
@@ -95,16 +132,23 @@ Status Master::start() {
     auto listen = open_listen_socket(config_.listen);
     if (!listen) return listen.error();
     listen_ = *listen;
-    auto control = ControlServer::open(base_.get(), config_.control_socket,
-                                       [this](std::string p, const PeerCredentials& peer) {
-                                           return handle_control(std::move(p), peer);
-                                       });
+    auto control = ControlServer::open(
+        base_.get(), config_.control_socket,
+        [this](std::string p, const PeerCredentials& peer, ControlServer::Reply reply) {
+            handle_control(std::move(p), peer, std::move(reply));
+        });
     if (!control) return control.error();
     control_ = std::move(*control);
     http_ = std::make_unique<HttpClient>(base_.get());
-    refresher_ = std::make_unique<TokenRefresher>(*store_, *http_, refresher_options(config_));
+    pool_ = std::make_unique<PoolState>(*store_, health_policy(config_), pool_policy(config_));
+    if (auto st = pool_->load(); !st) return st.error();
+    refresher_ = std::make_unique<TokenRefresher>(
+        base_.get(), *store_, *http_, refresher_options(config_),
+        [this](std::uint64_t id, const Outcome& outcome) { pool_->report(id, outcome); });
     usage_ = std::make_unique<UsageRecorder>(base_.get(), *store_);
-    worker_calls_ = std::make_unique<WorkerCalls>(*store_, *refresher_, pool_, *usage_);
+    quota_ = std::make_unique<QuotaChecker>(base_.get(), *store_, *http_, *refresher_, *pool_,
+                                            quota_options(config_));
+    worker_calls_ = std::make_unique<WorkerCalls>(*store_, *refresher_, *pool_, *usage_);
     return {};
 }
 
@@ -190,6 +234,8 @@ void Master::reload() {
     config_ = std::move(*next);
     log_set_level(parse_log_level(config_.log_level).value_or(LogLevel::info));
     refresher_->set_options(refresher_options(config_));
+    pool_->set_policies(health_policy(config_), pool_policy(config_));
+    quota_->set_options(quota_options(config_));
     supervisor_->reload(config_args_, effective_workers(config_, std::thread::hardware_concurrency()),
                         config_.drain_timeout);
 }
@@ -198,7 +244,10 @@ std::string Master::state_object() const {
     std::size_t accounts = 0, keys = 0;
     std::int64_t now = unix_seconds();
     if (auto list = store_->list_accounts())
-        for (const auto& a : *list) accounts += a.enabled;
+        for (const auto& a : *list) {
+            HealthState st = pool_->health(a.id).state;
+            accounts += a.enabled && st != HealthState::quarantined && st != HealthState::disabled;
+        }
     if (auto list = store_->list_keys())
         for (const auto& k : *list) keys += k.enabled && (k.expires_at == 0 || k.expires_at > now);
     return json_object([&](JsonWriter& w) {
@@ -219,12 +268,12 @@ void Master::publish_state() {
     }));
 }
 
-std::string Master::handle_control(std::string payload, const PeerCredentials& peer) {
+void Master::handle_control(std::string payload, const PeerCredentials& peer, ControlServer::Reply reply) {
     CommandContext ctx{*store_, *this, unix_seconds(), Caller{Caller::Kind::control, peer.uid}};
-    bool changed = false;
-    std::string reply = dispatch_control_frame(payload, ctx, changed);
-    if (changed) publish_state();
-    return reply;
+    dispatch_control_frame(payload, ctx, [this, reply](std::string answer, bool changed) {
+        if (changed && supervisor_) publish_state();
+        reply(std::move(answer));
+    });
 }
 
 void Master::write_runtime(JsonWriter& w) const {

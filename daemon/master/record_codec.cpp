@@ -73,8 +73,14 @@ std::string encode_account(const Account& a) {
     return json_object([&](JsonWriter& w) {
         put_header(w, a.id);
         put_string(w, "name", a.name);
+        put_string(w, "kind", a.kind);
         put_string(w, "client_id", a.client_id);
         put_string(w, "profile_arn", a.profile_arn);
+        put_string(w, "region", a.region);
+        put_string(w, "api_endpoint", a.api_endpoint);
+        put_string(w, "api_flavour", a.api_flavour);
+        put_string(w, "origin", a.origin);
+        put_string(w, "proxy", a.proxy);
         put_bool(w, "enabled", a.enabled);
         put_int(w, "requests_per_minute", a.requests_per_minute);
         put_string(w, "notes", a.notes);
@@ -88,8 +94,14 @@ Result<Account> decode_account(std::string_view text) {
     Status status = decode_document(text, "account", [&](FieldReader& f) {
         get_id(f, a.id);
         get_string(f, "name", a.name, true);
+        get_string(f, "kind", a.kind);
         get_string(f, "client_id", a.client_id);
         get_string(f, "profile_arn", a.profile_arn);
+        get_string(f, "region", a.region);
+        get_string(f, "api_endpoint", a.api_endpoint);
+        get_string(f, "api_flavour", a.api_flavour);
+        get_string(f, "origin", a.origin);
+        get_string(f, "proxy", a.proxy);
         get_bool(f, "enabled", a.enabled);
         get_int(f, "requests_per_minute", a.requests_per_minute);
         get_string(f, "notes", a.notes);

@@ -9,8 +9,15 @@ namespace amq {
 struct Account {
     std::uint64_t id = 0;
     std::string name;
-    std::string client_id;
+    std::string kind = "idc";  // idc: AWS SSO OIDC refresh; social: Kiro's refreshToken endpoint
+    std::string client_id;     // idc
     std::string profile_arn;
+    // Where and how to call; "" = derived from the region, else the configuration's.
+    std::string region;
+    std::string api_endpoint;
+    std::string api_flavour;
+    std::string origin;
+    std::string proxy;
     bool enabled = true;
     std::int64_t requests_per_minute = 10;
     std::string notes;

@@ -8,6 +8,7 @@
 
 #include "common/strings.hpp"
 #include "daemon/master/lmdb.hpp"
+#include "daemon/master/health_codec.hpp"
 #include "daemon/master/record_codec.hpp"
 
 namespace amq {
@@ -319,6 +320,7 @@ Status Store::remove_account(std::uint64_t id) {
     return env_->write([&](WriteTxn& txn) -> Status {
         auto removed = erase<AccountTable>(txn, id);
         if (!removed) return removed.error();
+        if (Status st = txn.del(Db::health, encode_u64(id)); !st) return st;
         return txn.del(Db::tokens, encode_u64(id));
     });
 }
@@ -441,6 +443,29 @@ Result<std::vector<UsageRecord>> Store::list_usage(std::int64_t from_ms, std::in
             auto record = decode_usage(value);
             if (!record) return record.error();
             if (record->time_ms >= from_ms && record->time_ms < to_ms) out.push_back(std::move(*record));
+            return {};
+        });
+        if (!status) return status.error();
+        return out;
+    });
+}
+
+Status Store::put_health(std::uint64_t account_id, const AccountHealth& health) {
+    return env_->write([&](WriteTxn& txn) -> Status {
+        auto account = get_record<AccountTable>(txn, account_id);
+        if (!account) return account.error();  // removed meanwhile: nothing to keep
+        return txn.put(Db::health, encode_u64(account_id), encode_health(health));
+    });
+}
+
+Result<std::map<std::uint64_t, AccountHealth>> Store::list_health() const {
+    using Book = std::map<std::uint64_t, AccountHealth>;
+    return read_value<Book>(*env_, [](const ReadTxn& txn) -> Result<Book> {
+        Book out;
+        Status status = txn.for_each(Db::health, [&](std::string_view id, std::string_view value) -> Status {
+            auto health = decode_health(value);
+            if (!health) return health.error();
+            out.emplace(decode_u64(id).value_or(0), std::move(*health));
             return {};
         });
         if (!status) return status.error();

@@ -5,12 +5,14 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "common/result.hpp"
+#include "daemon/master/account_health.hpp"
 #include "daemon/master/records.hpp"
 
 namespace amq {
@@ -41,6 +43,10 @@ public:
     Status remove_account(std::uint64_t id);  // with its credentials
     Result<AccountCredentials> get_credentials(std::uint64_t account_id) const;
     Status put_credentials(std::uint64_t account_id, const AccountCredentials& credentials);
+
+    // Health of the accounts (account_health.hpp), written on transitions only.
+    Status put_health(std::uint64_t account_id, const AccountHealth& health);
+    Result<std::map<std::uint64_t, AccountHealth>> list_health() const;
 
     // API keys. Names are unique; secret hashes are unique and indexed.
     Result<ApiKey> add_key(ApiKey key, std::int64_t now);

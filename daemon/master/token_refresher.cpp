@@ -2,79 +2,126 @@
 
 #include "common/log.hpp"
 #include "common/oidc.hpp"
-#include "daemon/event.hpp"
+#include "common/q_endpoints.hpp"
 
 namespace amq {
+namespace {
 
-TokenRefresher::TokenRefresher(Store& store, HttpClient& http, RefresherOptions options)
-    : store_(store), http_(http), options_(std::move(options)) {}
+constexpr double kSweepSeconds = 10;
+
+struct Answer {
+    int status = 0;
+    std::string body;
+};
+
+}  // namespace
+
+TokenRefresher::TokenRefresher(event_base* base, Store& store, HttpClient& http, RefresherOptions options,
+                               OutcomeFn on_outcome)
+    : store_(store), http_(http), options_(std::move(options)), on_outcome_(std::move(on_outcome)) {
+    sweep_ = Event::persistent_timer(base, [this](short) { refresh_ahead(); });
+    sweep_.arm_after(kSweepSeconds);
+}
 
 void TokenRefresher::get(std::uint64_t account_id, std::int64_t now,
                          std::optional<std::uint64_t> stale_serial, Callback callback) {
+    used_since_refresh_.insert(account_id);
     if (auto it = waiting_.find(account_id); it != waiting_.end()) {
         it->second.push_back(std::move(callback));
         return;
     }
     auto credentials = store_.get_credentials(account_id);
-    if (!credentials) {
-        callback(credentials.error());
-        return;
-    }
+    if (!credentials) return callback(credentials.error());
     std::uint64_t serial = serials_[account_id];
     bool refused = stale_serial && *stale_serial == serial;
     bool fresh = !credentials->access_token.empty() &&
                  static_cast<double>(credentials->access_expires_at - now) > options_.lead_seconds;
-    if (fresh && !refused) {
-        callback(AccessToken{credentials->access_token, credentials->access_expires_at, serial});
-        return;
-    }
+    if (fresh && !refused)
+        return callback(AccessToken{credentials->access_token, credentials->access_expires_at, serial});
+    refresh(account_id, std::move(callback));
+}
+
+void TokenRefresher::refresh(std::uint64_t account_id, Callback callback) {
+    bool in_flight = waiting_.count(account_id) > 0;
     waiting_[account_id].push_back(std::move(callback));
-    start_refresh(account_id);
+    if (!in_flight) start_refresh(account_id);
+}
+
+void TokenRefresher::forget(std::uint64_t account_id) {
+    serials_.erase(account_id);
+    used_since_refresh_.erase(account_id);
+}
+
+// Spreads the ahead-of-time refreshes of a pool over up to a fifth of the lead time.
+double TokenRefresher::jitter(std::uint64_t account_id) const {
+    std::uint64_t h = account_id * 0x9E3779B97F4A7C15ull;
+    return static_cast<double>(h >> 40) / static_cast<double>(1ull << 24) * options_.lead_seconds / 5;
+}
+
+void TokenRefresher::refresh_ahead() {
+    std::int64_t now = unix_seconds();
+    for (std::uint64_t id : std::set<std::uint64_t>(used_since_refresh_)) {
+        if (waiting_.count(id)) continue;
+        auto credentials = store_.get_credentials(id);
+        if (!credentials || credentials->access_token.empty()) continue;
+        double left = static_cast<double>(credentials->access_expires_at - now);
+        if (left > options_.lead_seconds + jitter(id)) continue;
+        refresh(id, [](const Result<AccessToken>&) {});
+    }
 }
 
 void TokenRefresher::start_refresh(std::uint64_t account_id) {
     auto account = store_.get_account(account_id);
     auto credentials = store_.get_credentials(account_id);
-    if (!account || !credentials) {
-        complete(account_id, account ? credentials.error() : account.error());
-        return;
-    }
+    if (!account || !credentials) return complete(account_id, account ? credentials.error() : account.error());
     ++refreshes_started_;
+    used_since_refresh_.erase(account_id);
+    bool social = account->kind == "social";
     log_info("refreshing the access token of account ", account_id, " (", account->name, ")");
     HttpRequestSpec spec;
-    spec.url = options_.token_endpoint;
+    spec.url = expand_region(social ? options_.kiro_token_endpoint : options_.token_endpoint, account->region);
     spec.headers = {"Content-Type: application/json", "Accept: application/json"};
-    spec.body = oidc_refresh_body(account->client_id, credentials->client_secret, credentials->refresh_token);
-    spec.proxy = options_.proxy;
+    spec.body = social ? kiro_refresh_body(credentials->refresh_token)
+                       : oidc_refresh_body(account->client_id, credentials->client_secret,
+                                           credentials->refresh_token);
+    spec.proxy = account->proxy.empty() ? options_.proxy : account->proxy;
     spec.connect_timeout = options_.connect_timeout;
     spec.first_byte_timeout = options_.timeout;
     spec.idle_timeout = options_.timeout;
-    auto state = std::make_shared<std::pair<int, std::string>>();
+    auto answer = std::make_shared<Answer>();
     http_.start(std::move(spec),
-                HttpCallbacks{[state](int status, const HttpHeaders&) { state->first = status; },
-                              [state](std::string_view bytes) {
-                                  if (state->second.size() < (1u << 20)) state->second.append(bytes);
+                HttpCallbacks{[answer](int status, const HttpHeaders&) { answer->status = status; },
+                              [answer](std::string_view bytes) {
+                                  if (answer->body.size() < (1u << 20)) answer->body.append(bytes);
                               },
-                              [this, account_id, state](const Status& outcome) {
-                                  if (!outcome) complete(account_id, outcome.error());
-                                  else complete(account_id, commit(account_id, state->first, state->second));
+                              [this, account_id, answer](const Status& outcome) {
+                                  auto current = store_.get_account(account_id);
+                                  if (!current) return complete(account_id, current.error());
+                                  if (!outcome) return complete(account_id, outcome.error());
+                                  complete(account_id, commit(*current, answer->status, answer->body));
                               }});
 }
 
 // The rotated refresh token must be durable before anything uses the new access token: a
 // crash after using it but before storing it would lose the account.
-Result<AccessToken> TokenRefresher::commit(std::uint64_t account_id, int status, const std::string& body) {
-    auto grant = parse_oidc_response(status, body);
+Result<AccessToken> TokenRefresher::commit(const Account& account, int status, const std::string& body) {
+    auto grant = account.kind == "social" ? parse_kiro_response(status, body) : parse_oidc_response(status, body);
     if (!grant) return grant.error();
-    auto credentials = store_.get_credentials(account_id);
+    auto credentials = store_.get_credentials(account.id);
     if (!credentials) return credentials.error();
     credentials->access_token = grant->access_token;
     credentials->access_expires_at = unix_seconds() + grant->expires_in;
     bool rotated = !grant->refresh_token.empty() && grant->refresh_token != credentials->refresh_token;
     if (rotated) credentials->refresh_token = grant->refresh_token;
-    if (auto st = store_.put_credentials(account_id, *credentials); !st) return st.error();
-    if (rotated) log_notice("account ", account_id, ": the token endpoint rotated the refresh token (stored)");
-    std::uint64_t serial = ++serials_[account_id];
+    if (auto st = store_.put_credentials(account.id, *credentials); !st) return st.error();
+    if (rotated) log_notice("account ", account.id, ": the token endpoint rotated the refresh token (stored)");
+    if (!grant->profile_arn.empty() && grant->profile_arn != account.profile_arn) {
+        Account updated = account;
+        updated.profile_arn = grant->profile_arn;
+        if (auto st = store_.update_account(updated, unix_seconds()); !st)
+            log_warning("account ", account.id, ": cannot store its profile ARN: ", st.error().message);
+    }
+    std::uint64_t serial = ++serials_[account.id];
     return AccessToken{credentials->access_token, credentials->access_expires_at, serial};
 }
 
@@ -83,7 +130,16 @@ void TokenRefresher::complete(std::uint64_t account_id, Result<AccessToken> resu
     if (it == waiting_.end()) return;
     std::vector<Callback> callbacks = std::move(it->second);
     waiting_.erase(it);
-    if (!result) log_warning("account ", account_id, ": ", result.error().message);
+    Outcome outcome;
+    if (result) {
+        outcome.kind = Outcome::Kind::refresh_succeeded;
+    } else {
+        log_warning("account ", account_id, ": ", result.error().message);
+        outcome.kind = result.error().code == Errc::permission_denied ? Outcome::Kind::invalid_credential
+                                                                      : Outcome::Kind::transient;
+        outcome.message = result.error().message;
+    }
+    if (result || result.error().code != Errc::not_found) on_outcome_(account_id, outcome);
     for (auto& cb : callbacks) cb(result);
 }
 

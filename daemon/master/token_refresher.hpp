@@ -1,18 +1,24 @@
-// Access tokens of the accounts. A token is refreshed only when it is missing or within the
-// lead time of its expiry (or a worker saw the upstream reject it): one refresh in flight per
-// account, every caller waiting on it. The answer — access token, expiry and any rotated
-// refresh token — is committed in one transaction before anyone uses it.
+// Access tokens of the accounts. A token is refreshed when it is missing or within the lead
+// time of its expiry — ahead of time for accounts in use (with a per-account jitter, so a
+// large pool does not refresh at once), else when next needed — or when a worker saw the
+// upstream reject it. One refresh in flight per account, every caller waiting on it. The
+// answer — access token, expiry and any rotated refresh token — is committed in one
+// transaction before anyone uses it. IdC accounts refresh at the AWS SSO OIDC endpoint,
+// Kiro social accounts at Kiro's.
 #pragma once
 
 #include <cstdint>
 #include <functional>
-#include <optional>
 #include <map>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "common/result.hpp"
+#include "daemon/event.hpp"
 #include "daemon/http_client.hpp"
+#include "daemon/master/account_health.hpp"
 #include "daemon/master/store.hpp"
 
 namespace amq {
@@ -24,8 +30,9 @@ struct AccessToken {
 };
 
 struct RefresherOptions {
-    std::string token_endpoint;
-    std::string proxy;
+    std::string token_endpoint;       // idc; may hold {region}
+    std::string kiro_token_endpoint;  // social; may hold {region}
+    std::string proxy;                // unless the account has its own
     double lead_seconds = 300;
     double connect_timeout = 10;
     double timeout = 30;
@@ -34,27 +41,37 @@ struct RefresherOptions {
 class TokenRefresher {
 public:
     using Callback = std::function<void(Result<AccessToken>)>;
+    using OutcomeFn = std::function<void(std::uint64_t account_id, const Outcome& outcome)>;
 
-    TokenRefresher(Store& store, HttpClient& http, RefresherOptions options);
+    TokenRefresher(event_base* base, Store& store, HttpClient& http, RefresherOptions options,
+                   OutcomeFn on_outcome);
     void set_options(RefresherOptions options) { options_ = std::move(options); }
 
     // A usable token for the account. `stale_serial`, when set, names a token the upstream
     // refused: if it is still the current one, it is refreshed first.
     void get(std::uint64_t account_id, std::int64_t now, std::optional<std::uint64_t> stale_serial,
              Callback callback);
+    // Refreshes now whatever the expiry (amq2apictl account refresh, imports).
+    void refresh(std::uint64_t account_id, Callback callback);
+    void forget(std::uint64_t account_id);
     std::size_t refreshes_started() const { return refreshes_started_; }
 
 private:
     void start_refresh(std::uint64_t account_id);
     void complete(std::uint64_t account_id, Result<AccessToken> result);
-    Result<AccessToken> commit(std::uint64_t account_id, int status, const std::string& body);
+    Result<AccessToken> commit(const Account& account, int status, const std::string& body);
+    void refresh_ahead();
+    double jitter(std::uint64_t account_id) const;
 
     Store& store_;
     HttpClient& http_;
     RefresherOptions options_;
+    OutcomeFn on_outcome_;
     std::map<std::uint64_t, std::vector<Callback>> waiting_;  // account → callers of the refresh in flight
     std::map<std::uint64_t, std::uint64_t> serials_;
+    std::set<std::uint64_t> used_since_refresh_;  // refreshed ahead of time only when in use
     std::size_t refreshes_started_ = 0;
+    Event sweep_;
 };
 
 }  // namespace amq

@@ -40,6 +40,30 @@ std::string reply_error(std::uint64_t id, int status, std::string_view message) 
     });
 }
 
+std::string reply_refusal(std::uint64_t id, const NoAccount& refusal) {
+    return json_object([&](JsonWriter& w) {
+        w.Key("t");
+        write_string(w, wire::kReply);
+        w.Key("id");
+        w.Uint64(id);
+        w.Key("ok");
+        w.Bool(false);
+        w.Key("error");
+        w.StartObject();
+        w.Key("status");
+        w.Int(refusal.status);
+        w.Key("message");
+        write_string(w, refusal.message);
+        if (refusal.retry_at_ms) {
+            std::int64_t wait_ms = std::max<std::int64_t>(*refusal.retry_at_ms - unix_millis(), 0);
+            w.Key("retry_after");
+            w.Int64((wait_ms + 999) / 1000);
+        }
+        w.EndObject();
+    });
+}
+
+// Accounts may carry their own endpoint, flavour, origin and proxy ("" = the worker's).
 std::string grant_json(std::uint64_t key_id, const Account& account, const AccessToken& token) {
     return json_object([&](JsonWriter& w) {
         w.Key("key_id");
@@ -50,6 +74,14 @@ std::string grant_json(std::uint64_t key_id, const Account& account, const Acces
         write_string(w, account.name);
         w.Key("profile_arn");
         write_string(w, account.profile_arn);
+        w.Key("api_endpoint");
+        write_string(w, account.api_endpoint);
+        w.Key("api_flavour");
+        write_string(w, account.api_flavour);
+        w.Key("origin");
+        write_string(w, account.origin);
+        w.Key("proxy");
+        write_string(w, account.proxy);
         w.Key("access_token");
         write_string(w, token.token);
         w.Key("serial");
@@ -62,12 +94,29 @@ std::string grant_json(std::uint64_t key_id, const Account& account, const Acces
 struct WorkerCalls::Admission {
     std::uint64_t call_id = 0;
     std::uint64_t key_id = 0;
-    std::set<std::uint64_t> exclude;
-    std::string last_failure;
+    PickRequest pick;
     Send send;
 };
 
-WorkerCalls::WorkerCalls(Store& store, TokenRefresher& refresher, AccountPool& pool, UsageRecorder& usage)
+namespace {
+
+// What a worker says about the account its previous attempt failed on.
+void read_failure(const rapidjson::Value* failed, PoolState& pool) {
+    if (!failed || !failed->IsObject()) return;
+    FieldReader f(*failed);
+    auto account_id = f.integer("account_id", true, 1);
+    std::string error_class = f.string("class").value_or("");
+    std::optional<double> retry_after;
+    if (auto ra = f.integer("retry_after", false, 0)) retry_after = static_cast<double>(*ra);
+    std::string message = f.string("message").value_or("");
+    if (!f.ok()) return;
+    if (auto outcome = outcome_for_class(error_class, retry_after, message))
+        pool.report(static_cast<std::uint64_t>(*account_id), *outcome);
+}
+
+}  // namespace
+
+WorkerCalls::WorkerCalls(Store& store, TokenRefresher& refresher, PoolState& pool, UsageRecorder& usage)
     : store_(store), refresher_(refresher), pool_(pool), usage_(usage) {}
 
 void WorkerCalls::on_frame(const rapidjson::Document& frame, Send send) {
@@ -115,36 +164,33 @@ void WorkerCalls::auth(std::uint64_t call_id, const rapidjson::Value& args, Send
 }
 
 void WorkerCalls::admit(std::uint64_t call_id, const rapidjson::Value& args, Send send) {
+    FieldReader f(args);
+    read_failure(f.object("failed"), pool_);
     auto key = usable_key(args);
     if (!key) return send(reply_error(call_id, 401, key.error().message));
-    const rapidjson::Value* exclude = FieldReader(args).array("exclude");
     auto admission = std::make_shared<Admission>();
     admission->call_id = call_id;
     admission->key_id = key->id;
     admission->send = std::move(send);
-    if (exclude)
+    admission->pick.session = f.string("session").value_or("");
+    if (const rapidjson::Value* exclude = f.array("exclude"))
         for (const auto& v : exclude->GetArray())
-            if (v.IsUint64()) admission->exclude.insert(v.GetUint64());
+            if (v.IsUint64()) admission->pick.exclude.insert(v.GetUint64());
     try_next_account(std::move(admission));
 }
 
 // An account whose token cannot be had is skipped for this request; the next one is tried.
 void WorkerCalls::try_next_account(std::shared_ptr<Admission> a) {
-    auto accounts = store_.list_accounts();
-    if (!accounts) return a->send(reply_error(a->call_id, 500, accounts.error().message));
-    auto account = pool_.pick(*accounts, a->exclude);
-    if (!account) {
-        std::string why = account.error().message;
-        if (!a->last_failure.empty()) why = str_cat(why, " (last: ", a->last_failure, ")");
-        return a->send(reply_error(a->call_id, 503, why));
-    }
-    refresher_.get(account->id, unix_seconds(), std::nullopt,
-                   [this, a, chosen = *account](Result<AccessToken> token) {
-                       if (token) return a->send(reply_ok(a->call_id, grant_json(a->key_id, chosen, *token)));
-                       a->exclude.insert(chosen.id);
-                       a->last_failure = str_cat("account ", chosen.name, ": ", token.error().message);
-                       try_next_account(a);
-                   });
+    a->pick.now_ms = unix_millis();
+    auto picked = pool_.pick(a->pick);
+    if (auto* refusal = std::get_if<NoAccount>(&picked)) return a->send(reply_refusal(a->call_id, *refusal));
+    Account chosen = std::get<Account>(std::move(picked));
+    refresher_.get(chosen.id, unix_seconds(), std::nullopt, [this, a, chosen](Result<AccessToken> token) {
+        if (token) return a->send(reply_ok(a->call_id, grant_json(a->key_id, chosen, *token)));
+        pool_.release(chosen.id);
+        a->pick.exclude.insert(chosen.id);
+        try_next_account(a);
+    });
 }
 
 void WorkerCalls::refresh(std::uint64_t call_id, const rapidjson::Value& args, Send send) {
@@ -181,7 +227,17 @@ void WorkerCalls::report(const rapidjson::Value& args) {
     u.attempts = static_cast<int>(f.integer("attempts").value_or(0));
     u.client_address = f.string("client_address").value_or("");
     u.user_agent = f.string("user_agent").value_or("");
+    std::optional<double> retry_after;
+    if (auto ra = f.integer("retry_after", false, 0)) retry_after = static_cast<double>(*ra);
+    bool reached_upstream = f.boolean("reached_upstream").value_or(false);
     if (!f.ok()) log_warning("malformed report from a worker: ", f.status().error().message);
+    if (u.account_id != 0) {
+        auto outcome = reached_upstream ? outcome_for_class(f.string("account_class").value_or(""), retry_after,
+                                                            u.error_class)
+                                        : std::nullopt;
+        if (outcome) pool_.report(u.account_id, *outcome);
+        else pool_.release(u.account_id);
+    }
     usage_.record(std::move(u));
 }
 

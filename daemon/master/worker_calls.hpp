@@ -9,7 +9,7 @@
 
 #include <rapidjson/document.h>
 
-#include "daemon/master/account_pool.hpp"
+#include "daemon/master/pool_state.hpp"
 #include "daemon/master/store.hpp"
 #include "daemon/master/token_refresher.hpp"
 #include "daemon/master/usage_recorder.hpp"
@@ -20,7 +20,7 @@ class WorkerCalls {
 public:
     using Send = std::function<void(const std::string& payload)>;
 
-    WorkerCalls(Store& store, TokenRefresher& refresher, AccountPool& pool, UsageRecorder& usage);
+    WorkerCalls(Store& store, TokenRefresher& refresher, PoolState& pool, UsageRecorder& usage);
 
     // A frame of type call or report from a worker; `send` answers that worker.
     void on_frame(const rapidjson::Document& frame, Send send);
@@ -37,7 +37,7 @@ private:
 
     Store& store_;
     TokenRefresher& refresher_;
-    AccountPool& pool_;
+    PoolState& pool_;
     UsageRecorder& usage_;
 };
 

@@ -7,7 +7,9 @@
 #include "common/crypto.hpp"
 #include "common/json.hpp"
 #include "common/log.hpp"
+#include "common/q_endpoints.hpp"
 #include "common/q_http.hpp"
+#include "common/strings.hpp"
 #include "daemon/worker/http.hpp"
 #include "daemon/worker/worker.hpp"
 #include "daemon/worker_protocol.hpp"
@@ -66,17 +68,49 @@ void Exchange::admit() {
         write_string(w, spec_.client_model);
         w.Key("endpoint");
         write_string(w, spec_.endpoint);
+        w.Key("session");
+        write_string(w, spec_.session);
         w.Key("exclude");
         w.StartArray();
         for (auto id : exclude_) w.Uint64(id);
         w.EndArray();
+        write_failure(w);
     });
+    failure_told_ = true;
     worker_.master().call(wire::kAdmit, args, [this](const rapidjson::Value* data, const CallError& error) {
         if (finished_) return;
-        if (!data) return reply_error(error.status, error.message, error.status == 401 ? "auth" : "no_account");
+        if (!data) {
+            if (error.retry_after && req_)
+                HttpRequest{req_, spec_.endpoint}.add_header("Retry-After", str_cat(*error.retry_after));
+            // After failed attempts, what the upstream said tells the client more than "no
+            // account left for this request".
+            if (account_error_ && error.status != 401)
+                return reply_error(account_error_->client_status, account_error_->message,
+                                   str_cat("upstream_", upstream_error_class_name(account_error_->error_class)));
+            return reply_error(error.status, error.message, error.status == 401 ? "auth" : "no_account");
+        }
         take_grant(*data);
         attempt();
     });
+}
+
+// Tells the master what the previous attempt's account did, so that its health changes
+// before the next account is picked.
+void Exchange::write_failure(JsonWriter& w) const {
+    if (!account_error_ || failure_told_ || grant_.account_id == 0) return;
+    w.Key("failed");
+    w.StartObject();
+    w.Key("account_id");
+    w.Uint64(grant_.account_id);
+    w.Key("class");
+    write_string(w, upstream_error_class_name(account_error_->error_class));
+    if (account_error_->retry_after_seconds) {
+        w.Key("retry_after");
+        w.Int64(static_cast<std::int64_t>(*account_error_->retry_after_seconds));
+    }
+    w.Key("message");
+    write_string(w, account_error_->upstream_message);
+    w.EndObject();
 }
 
 void Exchange::refresh_token() {
@@ -90,8 +124,9 @@ void Exchange::refresh_token() {
     });
     worker_.master().call(wire::kRefresh, args, [this](const rapidjson::Value* data, const CallError&) {
         if (finished_) return;
-        if (!data) {
+        if (!data) {  // the master has recorded why the refresh failed
             exclude_.insert(grant_.account_id);
+            account_error_.reset();
             return admit();
         }
         take_grant(*data);
@@ -104,6 +139,10 @@ void Exchange::take_grant(const rapidjson::Value& data) {
     grant_.key_id = static_cast<std::uint64_t>(f.integer("key_id").value_or(0));
     grant_.account_id = static_cast<std::uint64_t>(f.integer("account_id").value_or(0));
     grant_.profile_arn = f.string("profile_arn").value_or("");
+    grant_.api_endpoint = f.string("api_endpoint").value_or("");
+    grant_.api_flavour = f.string("api_flavour").value_or("");
+    grant_.origin = f.string("origin").value_or("");
+    grant_.proxy = f.string("proxy").value_or("");
     grant_.access_token = f.string("access_token").value_or("");
     grant_.serial = static_cast<std::uint64_t>(f.integer("serial").value_or(0));
 }
@@ -117,13 +156,18 @@ void Exchange::attempt() {
         writer_ = spec_.make_writer();
         held_.clear();
     }
+    reached_upstream_ = false;
     const Config& c = worker_.config();
-    GenerateCall call = generate_call(c.api_endpoint, c.api_flavour, grant_.access_token, uuid4());
+    std::string endpoint = grant_.api_endpoint.empty()
+                               ? expand_region(c.api_endpoint, profile_region(grant_.profile_arn))
+                               : grant_.api_endpoint;
+    GenerateCall call = generate_call(endpoint, grant_.api_flavour.empty() ? c.api_flavour : grant_.api_flavour,
+                                      grant_.access_token, uuid4());
     HttpRequestSpec spec;
     spec.url = std::move(call.url);
     spec.headers = std::move(call.headers);
-    spec.body = spec_.upstream_body;
-    spec.proxy = c.proxy;
+    spec.body = body_for_grant();
+    spec.proxy = grant_.proxy.empty() ? c.proxy : grant_.proxy;
     spec.connect_timeout = c.connect_timeout;
     spec.first_byte_timeout = c.first_byte_timeout;
     spec.idle_timeout = c.idle_timeout;
@@ -133,7 +177,20 @@ void Exchange::attempt() {
                                        [this](const Status& outcome) { on_done(outcome); }});
 }
 
+// The translation put no profile ARN and the default origin in upstream_body; an account that
+// needs others gets the request translated again for it.
+std::string Exchange::body_for_grant() {
+    std::string key = grant_.profile_arn + '\n' + grant_.origin;
+    if (key != body_key_ && spec_.body_for) {
+        std::string body = spec_.body_for(grant_.profile_arn, grant_.origin);
+        if (!body.empty()) spec_.upstream_body = std::move(body);
+        body_key_ = key;
+    }
+    return spec_.upstream_body;
+}
+
 void Exchange::on_response(int status, const HttpHeaders& headers) {
+    reached_upstream_ = true;
     upstream_status_ = status;
     auto type = headers.find("content-type");
     bool event_stream = type != headers.end() && type->second.find("eventstream") != std::string::npos;
@@ -188,6 +245,7 @@ void Exchange::handle_event(const QEvent& event) {
 void Exchange::on_done(const Status& outcome) {
     call_ = 0;
     if (finished_) return;
+    reached_upstream_ = true;
     if (!outcome) return fail_attempt(classify_upstream_error(0, outcome.error().message, ""));
     if (upstream_status_ != 200)
         return fail_attempt(classify_upstream_error(upstream_status_, error_body_, upstream_retry_after_));
@@ -202,6 +260,12 @@ void Exchange::on_done(const Status& outcome) {
 void Exchange::fail_attempt(const UpstreamError& error) {
     log_info("attempt ", attempts_, " on account ", grant_.account_id, " failed: ",
              upstream_error_class_name(error.error_class), " ", error.upstream_message);
+    bool about_account = error.error_class != UpstreamError::Class::request &&
+                         error.error_class != UpstreamError::Class::too_long;
+    if (about_account) {
+        account_error_ = error;
+        failure_told_ = false;
+    }
     if (committed_) {
         end_stream(writer_->error_event(error.client_status, error.message));
         return finish(200, str_cat("upstream_", upstream_error_class_name(error.error_class)));
@@ -210,6 +274,7 @@ void Exchange::fail_attempt(const UpstreamError& error) {
     bool time_left = elapsed < worker_.config().first_byte_timeout;
     if (error.error_class == UpstreamError::Class::token && !token_refreshed_ && time_left) {
         token_refreshed_ = true;
+        failure_told_ = true;  // a refresh may cure it: not the account's fault yet
         return refresh_token();
     }
     if (error.retry_elsewhere && attempts_ < kMaxAttempts && time_left) {
@@ -366,6 +431,16 @@ void Exchange::finish(int status, std::string_view error_class) {
         write_string(w, spec_.client_address);
         w.Key("user_agent");
         write_string(w, spec_.user_agent);
+        // The health of the account that served (or last failed) this request.
+        w.Key("reached_upstream");
+        w.Bool(reached_upstream_);
+        w.Key("account_class");
+        bool blame = account_error_ && !failure_told_;
+        write_string(w, blame ? upstream_error_class_name(account_error_->error_class) : "");
+        if (blame && account_error_->retry_after_seconds) {
+            w.Key("retry_after");
+            w.Int64(static_cast<std::int64_t>(*account_error_->retry_after_seconds));
+        }
     }));
     worker_.forget(id_);
 }
@@ -389,7 +464,8 @@ void Exchange::on_request_error(evhtp_request_t*, evhtp_error_flags, void* arg) 
 
 void start_exchange(Worker& worker, HttpRequest& request, std::string_view endpoint,
                     std::string_view api_key, UpstreamRequest&& upstream,
-                    std::function<std::unique_ptr<ClientStream>()> make_writer) {
+                    std::function<std::unique_ptr<ClientStream>()> make_writer,
+                    std::function<std::string(const std::string&, const std::string&)> body_for) {
     ExchangeSpec spec;
     spec.endpoint = std::string(endpoint);
     spec.key_hash = api_key_hash(api_key);
@@ -398,6 +474,10 @@ void start_exchange(Worker& worker, HttpRequest& request, std::string_view endpo
     spec.upstream_body = std::move(upstream.body);
     spec.stream = upstream.stream;
     spec.make_writer = std::move(make_writer);
+    spec.body_for = std::move(body_for);
+    spec.session = upstream.session_id.empty()
+                       ? std::string(request.header("x-claude-code-session-id").value_or(""))
+                       : upstream.session_id;
     spec.client_address = request.client_address();
     spec.user_agent = std::string(request.header("user-agent").value_or(""));
     std::uint64_t id = worker.next_exchange_id();

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <memory>
 #include <set>
 #include <string>
@@ -18,6 +19,7 @@
 #include <rapidjson/document.h>
 
 #include "common/eventstream.hpp"
+#include "common/json.hpp"
 #include "common/upstream_error.hpp"
 #include "daemon/event.hpp"
 #include "daemon/http_client.hpp"
@@ -34,7 +36,10 @@ struct ExchangeSpec {
     std::string key_hash;
     std::string client_model;
     std::string upstream_model;
-    std::string upstream_body;
+    std::string upstream_body;  // for the default profile ARN ("") and origin
+    // The body for an account with its own profile ARN or origin (the translation again).
+    std::function<std::string(const std::string& profile_arn, const std::string& origin)> body_for;
+    std::string session;  // pins the client's session to its account when stickiness is on
     bool stream = false;
     // A fresh writer per attempt: a failed attempt's partial answer must not leak into the
     // next one while nothing has reached the client.
@@ -57,11 +62,17 @@ private:
         std::uint64_t key_id = 0;
         std::uint64_t account_id = 0;
         std::string profile_arn;
+        std::string api_endpoint;  // "" = the configuration's
+        std::string api_flavour;
+        std::string origin;
+        std::string proxy;
         std::string access_token;
         std::uint64_t serial = 0;
     };
 
     void admit();
+    void write_failure(JsonWriter& w) const;
+    std::string body_for_grant();
     void refresh_token();
     void take_grant(const rapidjson::Value& data);
     void attempt();
@@ -95,6 +106,10 @@ private:
     bool token_refreshed_ = false;
     HttpClient::CallId call_ = 0;
     int upstream_status_ = 0;
+    bool reached_upstream_ = false;  // this attempt got an answer (or a network error)
+    std::optional<UpstreamError> account_error_;  // the last attempt's, when about the account
+    bool failure_told_ = true;  // account_error_ already went to the master with an admit
+    std::string body_key_;      // the profile ARN and origin upstream_body was built for
     std::string upstream_retry_after_;
     std::string error_body_;
     std::unique_ptr<eventstream::Decoder> decoder_;
@@ -111,8 +126,10 @@ private:
 };
 
 // Starts the exchange of one translated API request; it answers the client itself.
+// `body_for` translates the request again for an account with its own profile ARN or origin.
 void start_exchange(Worker& worker, HttpRequest& request, std::string_view endpoint,
                     std::string_view api_key, UpstreamRequest&& upstream,
-                    std::function<std::unique_ptr<ClientStream>()> make_writer);
+                    std::function<std::unique_ptr<ClientStream>()> make_writer,
+                    std::function<std::string(const std::string&, const std::string&)> body_for);
 
 }  // namespace amq

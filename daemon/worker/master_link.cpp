@@ -63,6 +63,7 @@ void MasterLink::on_frame(const std::string& payload) {
         FieldReader ef(*e);
         error.status = static_cast<int>(ef.integer("status").value_or(500));
         error.message = ef.string("message").value_or(error.message);
+        error.retry_after = ef.integer("retry_after", false, 0);
     }
     reply(nullptr, error);
 }

@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <rapidjson/document.h>
@@ -19,6 +20,7 @@ namespace amq {
 struct CallError {
     int status = 500;
     std::string message;
+    std::optional<std::int64_t> retry_after;  // seconds, with a 429
 };
 
 class MasterLink {

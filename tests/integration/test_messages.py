@@ -52,7 +52,8 @@ class MessagesTestCase(unittest.TestCase):
     def add_account(self, name, refresh_token=None):
         return self.daemon.ctl_json("account", "add", "--name", name,
                                     "--refresh-token", refresh_token or f"rt-{name}",
-                                    "--client-id", f"cid-{name}", "--client-secret", "cs")
+                                    "--client-id", f"cid-{name}", "--client-secret", "cs",
+                                    "--rpm", "1000")
 
     def post(self, body, key=None, headers=None, timeout=30):
         h = {"x-api-key": key or self.key, "content-type": "application/json",

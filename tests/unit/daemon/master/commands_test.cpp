@@ -94,8 +94,13 @@ public:
 
     Reply send(std::string_view payload) {
         Reply reply;
-        reply.changed = true;  // dispatch must reset it
-        reply.text = dispatch_control_frame(payload, *ctx_, reply.changed);
+        bool answered = false;
+        dispatch_control_frame(payload, *ctx_, [&](std::string text, bool changed) {
+            reply.text = std::move(text);
+            reply.changed = changed;
+            answered = true;
+        });
+        BOOST_REQUIRE(answered);  // every command here answers at once
         auto doc = amq::parse_json(reply.text);
         if (!doc.ok()) BOOST_FAIL("reply is not JSON: " << reply.text);
         reply.doc = std::move(doc).value();
@@ -114,8 +119,8 @@ public:
     // Adds an account named `name` and returns its id.
     std::uint64_t add_account(std::string_view name, std::string_view extra = "") {
         Reply r = call("account.add",
-                       amq::str_cat(R"({"name":")", name,
-                                    R"(","refresh_token":"rt","client_id":"cid",)",
+                       amq::str_cat(R"({"name":")", name, R"(","refresh_token":"rt-)", name,
+                                    R"(","client_id":"cid-)", name, R"(",)",
                                     R"("client_secret":"cs")", extra, "}"));
         return r.data()["id"].GetUint64();
     }
@@ -331,6 +336,45 @@ BOOST_AUTO_TEST_CASE(account_add_with_a_duplicate_name_is_a_conflict) {
     BOOST_TEST(r.code() == "conflict");
     BOOST_TEST(!r.changed);
     BOOST_TEST(store().list_accounts()->size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(account_add_with_a_used_client_id_or_refresh_token_is_a_conflict) {
+    add_account("first");
+    Reply same_client = call("account.add", R"({"name":"second","refresh_token":"other",
+                                                "client_id":"cid-first","client_secret":"s"})");
+    BOOST_TEST(same_client.code() == "conflict");
+    BOOST_TEST(amq::str_cat(same_client.message()).find("client id") != std::string::npos);
+    Reply same_token = call("account.add", R"({"name":"third","refresh_token":"rt-first",
+                                               "client_id":"other","client_secret":"s"})");
+    BOOST_TEST(same_token.code() == "conflict");
+    BOOST_TEST(store().list_accounts()->size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(social_accounts_need_no_client_but_idc_ones_do) {
+    Reply social = call("account.add", R"({"name":"k","kind":"social","refresh_token":"r1"})");
+    BOOST_TEST(social.ok());
+    BOOST_TEST(social.data()["kind"].GetString() == std::string("social"));
+    Reply idc = call("account.add", R"({"name":"i","refresh_token":"r2"})");
+    BOOST_TEST(idc.code() == "invalid_argument");
+    Reply odd = call("account.add", R"({"name":"o","kind":"weird","refresh_token":"r3"})");
+    BOOST_TEST(odd.code() == "invalid_argument");
+}
+
+BOOST_AUTO_TEST_CASE(enable_and_disable_switch_the_account_and_are_mutations) {
+    add_account("sw");
+    Reply off = call("account.disable", R"({"name":"sw"})");
+    BOOST_TEST(off.ok());
+    BOOST_TEST(off.changed);
+    BOOST_TEST(!off.data()["enabled"].GetBool());
+    Reply on = call("account.enable", R"({"name":"sw"})");
+    BOOST_TEST(on.data()["enabled"].GetBool());
+    BOOST_TEST(call("account.events", R"({"name":"sw"})").data()["events"].IsArray());
+}
+
+BOOST_AUTO_TEST_CASE(network_commands_answer_with_an_error_without_the_runtime) {
+    add_account("net");
+    BOOST_TEST(call("account.refresh", R"({"name":"net"})").code() == "unavailable");
+    BOOST_TEST(call("account.quota", R"({"name":"net"})").code() == "unavailable");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

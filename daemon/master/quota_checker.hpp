@@ -1,0 +1,46 @@
+// An account's remaining monthly quota, from Amazon Q's getUsageLimits (protocol.md §1.3): on
+// demand (amq2apictl account quota) and, when configured, for every enabled account
+// periodically. An account found with nothing left is marked exhausted until the reset date.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "common/usage_limits.hpp"
+#include "daemon/event.hpp"
+#include "daemon/http_client.hpp"
+#include "daemon/master/pool_state.hpp"
+#include "daemon/master/token_refresher.hpp"
+
+namespace amq {
+
+struct QuotaOptions {
+    std::string api_endpoint;  // may hold {region}
+    std::string proxy;
+    double interval = 0;  // 0 = on demand only
+    double timeout = 30;
+};
+
+class QuotaChecker {
+public:
+    using Callback = std::function<void(Result<UsageLimits>)>;
+
+    QuotaChecker(event_base* base, Store& store, HttpClient& http, TokenRefresher& refresher,
+                 PoolState& pool, QuotaOptions options);
+    void set_options(QuotaOptions options);
+    void fetch(std::uint64_t account_id, Callback callback);
+
+private:
+    void call(const Account& account, const std::string& token, Callback callback);
+    void check_all();
+
+    Store& store_;
+    HttpClient& http_;
+    TokenRefresher& refresher_;
+    PoolState& pool_;
+    QuotaOptions options_;
+    Event timer_;
+};
+
+}  // namespace amq
