@@ -27,6 +27,24 @@ std::string_view openai_error_type(int status) {
     }
 }
 
+int http_status(Errc code) {
+    switch (code) {
+    case Errc::invalid_argument: return 400;
+    case Errc::unauthenticated: return 401;
+    case Errc::permission_denied: return 403;
+    case Errc::not_found: return 404;
+    case Errc::conflict: return 409;
+    case Errc::too_large: return 413;
+    case Errc::rate_limited: return 429;
+    case Errc::unavailable: return 503;
+    case Errc::storage_full: return 507;
+    case Errc::io:
+    case Errc::protocol:
+    case Errc::internal: return 500;
+    }
+    return 500;
+}
+
 std::string error_body(Dialect dialect, int status, std::string_view message) {
     if (dialect == Dialect::anthropic) {
         return json_object([&](JsonWriter& w) {

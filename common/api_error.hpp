@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/result.hpp"
+
 namespace amq {
 
 enum class Dialect { anthropic, openai };
@@ -15,5 +17,8 @@ std::string_view anthropic_error_type(int status);
 std::string_view openai_error_type(int status);
 
 std::string error_body(Dialect dialect, int status, std::string_view message);
+
+// The HTTP status an error value means at the API boundary (not_found → 404, conflict → 409…).
+int http_status(Errc code);
 
 }  // namespace amq

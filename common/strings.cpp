@@ -45,6 +45,17 @@ static std::optional<T> parse_whole(std::string_view s) {
 std::optional<std::int64_t> parse_int(std::string_view s) { return parse_whole<std::int64_t>(s); }
 std::optional<std::uint64_t> parse_uint(std::string_view s) { return parse_whole<std::uint64_t>(s); }
 
+std::string redact_url_password(std::string_view url) {
+    size_t scheme = url.find("://");
+    size_t start = scheme == std::string_view::npos ? 0 : scheme + 3;
+    size_t at = url.find('@', start);
+    size_t slash = url.find('/', start);
+    if (at == std::string_view::npos || (slash != std::string_view::npos && slash < at)) return std::string(url);
+    size_t colon = url.find(':', start);
+    if (colon == std::string_view::npos || colon > at) return std::string(url);
+    return str_cat(url.substr(0, colon + 1), "***", url.substr(at));
+}
+
 std::optional<HostPort> parse_host_port(std::string_view s) {
     std::string_view host;
     std::string_view port;

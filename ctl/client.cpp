@@ -53,7 +53,7 @@ Error broken(const std::string& path, std::string_view what) {
 
 std::string errno_text(int err) { return std::strerror(err); }
 
-Result<Socket> connect_to(const std::string& path) {
+Result<Socket> connect_to(const std::string& path, int reply_timeout_seconds) {
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
     if (path.empty() || path.size() >= sizeof addr.sun_path)
@@ -61,10 +61,11 @@ Result<Socket> connect_to(const std::string& path) {
     std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
     Socket sock(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (sock.fd() < 0) return unreachable(str_cat("socket: ", errno_text(errno)));
-    timeval timeout{kTimeoutSeconds, 0};
+    timeval send_timeout{kTimeoutSeconds, 0};
+    timeval reply_timeout{reply_timeout_seconds, 0};
     // SO_SNDTIMEO also bounds connect() on a Unix socket whose backlog is full.
-    if (setsockopt(sock.fd(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout) != 0 ||
-        setsockopt(sock.fd(), SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout) != 0)
+    if (setsockopt(sock.fd(), SOL_SOCKET, SO_RCVTIMEO, &reply_timeout, sizeof reply_timeout) != 0 ||
+        setsockopt(sock.fd(), SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof send_timeout) != 0)
         return unreachable(str_cat("setsockopt: ", errno_text(errno)));
     int rc;
     do {
@@ -90,7 +91,8 @@ Status send_all(const Socket& sock, const std::string& path, std::string_view by
     return {};
 }
 
-Result<std::string> receive_frame(const Socket& sock, const std::string& path) {
+Result<std::string> receive_frame(const Socket& sock, const std::string& path,
+                                  int timeout_seconds) {
     FrameDecoder decoder(kControlFrameMax);
     char buffer[64 * 1024];
     for (;;) {
@@ -100,7 +102,8 @@ Result<std::string> receive_frame(const Socket& sock, const std::string& path) {
         ssize_t n = recv(sock.fd(), buffer, sizeof buffer, 0);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-            return unreachable(str_cat("no reply from ", path, " within ", kTimeoutSeconds, " s"));
+            return unreachable(str_cat("no reply from ", path, " within ", timeout_seconds,
+                                       " s; the daemon may still complete the command"));
         if (n < 0)
             return unreachable(str_cat("cannot receive from ", path, ": ", errno_text(errno)));
         if (n == 0) return unreachable(str_cat(path, " closed the connection without a reply"));
@@ -158,13 +161,13 @@ std::string default_socket_path() {
 }
 
 Result<rapidjson::Document> call(const std::string& socket_path, std::string_view cmd,
-                                 std::string_view args_json) {
-    auto sock = connect_to(socket_path);
+                                 std::string_view args_json, int reply_timeout_seconds) {
+    auto sock = connect_to(socket_path, reply_timeout_seconds);
     if (!sock) return sock.error();
     // A refused peer may find its error frame waiting and the connection closed before the
     // request is written: a failed send still reads, and reports itself only if nothing came.
     Status sent = send_all(*sock, socket_path, encode_frame(request_json(cmd, args_json)));
-    auto payload = receive_frame(*sock, socket_path);
+    auto payload = receive_frame(*sock, socket_path, reply_timeout_seconds);
     if (!payload) return sent ? payload.error() : sent.error();
     auto doc = parse_json(*payload);
     if (!doc) return broken(socket_path, doc.error().message);

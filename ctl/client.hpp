@@ -10,7 +10,8 @@
 
 namespace amq::ctl {
 
-// A daemon busy committing can be slow, but a CLI must not hang forever on a stuck one.
+// A daemon busy committing can be slow, but a CLI must not hang forever on a stuck one. This
+// bounds connecting and sending always, and waiting for the reply unless a command says more.
 inline constexpr int kTimeoutSeconds = 30;
 
 // $AMQ2API_SOCKET if set, else the systemd location if it exists, else the checkout default.
@@ -20,8 +21,9 @@ std::string default_socket_path();
 // shape: an object whose "ok" is a bool, with "data" an object when ok, and "error" an object
 // with string "code" and "message" when not. An Error means the daemon could not be reached
 // or broke the protocol (its message names the socket and suggests --socket); a reply with
-// ok=false is a successful exchange.
+// ok=false is a successful exchange. The reply is awaited for at most reply_timeout_seconds.
 Result<rapidjson::Document> call(const std::string& socket_path, std::string_view cmd,
-                                 std::string_view args_json);
+                                 std::string_view args_json,
+                                 int reply_timeout_seconds = kTimeoutSeconds);
 
 }  // namespace amq::ctl

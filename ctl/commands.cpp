@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/frame.hpp"
 #include "common/json.hpp"
 #include "common/strings.hpp"
 #include "ctl/render.hpp"
@@ -21,18 +22,40 @@ constexpr ArgSpec kKeyTarget[] = {
 
 constexpr ArgSpec kAccountAdd[] = {
     {"--name", "name", K::text, true, "A unique name for the account"},
+    {"--kind", "kind", K::text, false,
+     "idc: AWS SSO OIDC (IAM Identity Center, Builder ID), needs --client-id and "
+     "--client-secret; social: a Kiro Google or GitHub login (default idc)",
+     {}, "idc|social"},
     {"--refresh-token", "refresh_token", K::secret, true,
-     "AWS SSO OIDC refresh token; \"-\" reads it from the first line of stdin, which keeps "
-     "it out of ps"},
-    {"--client-id", "client_id", K::text, true, "AWS SSO OIDC client id"},
-    {"--client-secret", "client_secret", K::secret, true,
-     "AWS SSO OIDC client secret; \"-\" reads it from stdin (the first line, or the second "
-     "when --refresh-token is \"-\" too), which keeps it out of ps"},
+     "The refresh token; \"-\" reads it from the first line of stdin, which keeps it out of "
+     "ps"},
+    {"--client-id", "client_id", K::text, false, "AWS SSO OIDC client id (idc accounts)"},
+    {"--client-secret", "client_secret", K::secret, false,
+     "AWS SSO OIDC client secret (idc accounts); \"-\" reads it from stdin (the first line, "
+     "or the second when --refresh-token is \"-\" too), which keeps it out of ps"},
     {"--profile-arn", "profile_arn", K::text, false, "Amazon Q profile ARN"},
+    {"--region", "region", K::text, false,
+     "AWS region of this account's token endpoint (default us-east-1; the Amazon Q region "
+     "follows the profile ARN)"},
+    {"--api-endpoint", "api_endpoint", K::text, false,
+     "Amazon Q endpoint URL for this account instead of the configured api-endpoint"},
+    {"--api-flavour", "api_flavour", K::text, false,
+     "How this account's endpoint is called instead of the configured api-flavour",
+     {}, "rpc|rest"},
+    {"--origin", "origin", K::text, false,
+     "The origin sent upstream for this account (default CLI; Kiro sends AI_EDITOR)"},
+    {"--proxy", "proxy", K::text, false,
+     "Outbound proxy URL for this account's upstream, token and quota calls"},
     {"--rpm", "requests_per_minute", K::integer, false,
      "Most requests per minute this account may serve"},
     {"--notes", "notes", K::text, false, "Free text shown by 'account show'"},
     {"--disabled", "enabled", K::set_false, false, "Add the account disabled"},
+};
+
+constexpr ArgSpec kAccountImport[] = {
+    {"files", "documents", K::files, true,
+     "Token files: AWS SSO cache or Kiro token JSON, client registrations, or arrays of "
+     "accounts; at most 4 MiB each; \"-\" reads stdin"},
 };
 
 constexpr ArgSpec kKeyCreate[] = {
@@ -61,6 +84,25 @@ constexpr CommandDef kCommands[] = {
      kAccountTarget, render_account},
     {"account", "remove", "account.remove", "Remove an account and its tokens",
      "amq2apictl account remove 3", kAccountTarget, render_account_removed},
+    {"account", "enable", "account.enable",
+     "Let an account serve again (a quarantined one stays quarantined: disable, then enable)",
+     "amq2apictl account enable team-a", kAccountTarget, render_account_enabled},
+    {"account", "disable", "account.disable",
+     "Keep an account from serving until it is enabled again",
+     "amq2apictl account disable team-a", kAccountTarget, render_account_disabled},
+    {"account", "events", "account.events", "Show an account's last health state changes",
+     "amq2apictl account events team-a", kAccountTarget, render_account_events},
+    {"account", "refresh", "account.refresh", "Refresh an account's access token now",
+     "amq2apictl account refresh team-a", kAccountTarget, render_account_refreshed,
+     kNetworkTimeoutSeconds},
+    {"account", "quota", "account.quota", "Ask the upstream how much monthly quota is left",
+     "amq2apictl account quota team-a", kAccountTarget, render_account_quota,
+     kNetworkTimeoutSeconds},
+    {"account", "import", "account.import",
+     "Add accounts from token files and refresh each once (exit 1 if any is refused)",
+     "amq2apictl account import ~/.aws/sso/cache/kiro-auth-token.json "
+     "~/.aws/sso/cache/\"$CLIENT_ID_HASH\".json",
+     kAccountImport, render_account_import, kNetworkTimeoutSeconds, import_refused_any},
     {"key", "create", "key.create", "Create an API key (its secret is shown once)",
      "amq2apictl key create --name ci --rpm 30 --expires-days 90", kKeyCreate,
      render_key_created},
@@ -91,16 +133,45 @@ void write_target(JsonWriter& w, const std::string& value) {
     else write_string(w, value);
 }
 
-// Each case checks its value before writing the key: a key without a value would leave the
-// writer in a state RapidJSON asserts on.
-Status write_arg(JsonWriter& w, const ArgSpec& spec, const std::string& value,
-                 const LineReader& read_line) {
+// Every file is read before anything is written: a failure must not leave a key without its
+// value, which RapidJSON's writer asserts on.
+Status write_documents(JsonWriter& w, const ArgSpec& spec, const std::vector<std::string>& paths,
+                       const FileReader& read_file) {
+    if (std::count(paths.begin(), paths.end(), "-") > 1)
+        return make_error(Errc::invalid_argument, "\"-\" (stdin) can be given only once");
+    std::vector<std::string> contents;
+    for (const auto& path : paths) {
+        auto content = read_file(path);
+        if (!content) return content.error();
+        contents.push_back(std::move(*content));
+    }
+    write_key(w, spec.field);
+    w.StartArray();
+    for (std::size_t i = 0; i < paths.size(); ++i) {
+        w.StartObject();
+        write_key(w, "source");
+        // The daemon names the document in its messages; "-" would read oddly there.
+        write_string(w, paths[i] == "-" ? "stdin" : paths[i]);
+        write_key(w, "content");
+        write_string(w, contents[i]);
+        w.EndObject();
+    }
+    w.EndArray();
+    return {};
+}
+
+// Each case checks its value before writing the key, for the same reason.
+Status write_arg(JsonWriter& w, const ArgSpec& spec, const std::vector<std::string>& values,
+                 const Inputs& inputs) {
+    if (spec.kind == K::files) return write_documents(w, spec, values, inputs.read_file);
+    const std::string& value = values.front();
     switch (spec.kind) {
     case K::target:
         write_target(w, value);
         return {};
     case K::secret: {
-        auto secret = value == "-" ? read_line(spec.name) : std::optional<std::string>(value);
+        auto secret =
+            value == "-" ? inputs.read_line(spec.name) : std::optional<std::string>(value);
         if (!secret)
             return make_error(Errc::invalid_argument,
                               str_cat(spec.name, " -: no line left to read on stdin"));
@@ -126,9 +197,16 @@ Status write_arg(JsonWriter& w, const ArgSpec& spec, const std::string& value,
         write_key(w, spec.field);
         w.Bool(spec.kind == K::set_true);
         return {};
+    case K::files:
+        break;
     }
     return {};
 }
+
+// The daemon closes the connection, without a reply, on a control frame over its cap; saying
+// so here is clearer.
+// The margin leaves room for the request's id and command name around "args".
+constexpr std::size_t kMaxArgsBytes = kControlFrameMax - 1024;
 
 }  // namespace
 
@@ -136,24 +214,41 @@ std::span<const CommandDef> all_commands() { return kCommands; }
 std::span<const GroupDef> all_groups() { return kGroups; }
 
 Result<std::string> build_args(const CommandDef& def, const ArgValues& values,
-                               const LineReader& read_line) {
+                               const Inputs& inputs) {
     Status status;
     std::string json = json_object([&](JsonWriter& w) {
         for (std::size_t i = 0; i < def.args.size() && i < values.size() && status; ++i)
-            if (values[i]) status = write_arg(w, def.args[i], *values[i], read_line);
+            if (!values[i].empty()) status = write_arg(w, def.args[i], values[i], inputs);
     });
     if (!status) return status.error();
+    if (json.size() > kMaxArgsBytes)
+        return make_error(Errc::too_large,
+                          str_cat("the request would be ", (json.size() + (1u << 20) - 1) >> 20,
+                                  " MiB and the control socket takes at most ",
+                                  kControlFrameMax >> 20, " MiB: give fewer files at a time"));
     return json;
 }
+
+namespace {
+
+void replace_all(std::string& text, std::string_view from, std::string_view to) {
+    for (auto pos = text.find(from); pos != std::string::npos;
+         pos = text.find(from, pos + to.size()))
+        text.replace(pos, from.size(), to);
+}
+
+}  // namespace
 
 std::string name_options(const CommandDef& def, std::string message) {
     for (const auto& spec : def.args) {
         bool target = spec.kind == ArgKind::target;
-        std::string quoted = str_cat("field '", target ? "id" : spec.field, "'");
         std::string option = target ? str_cat("the ", spec.name, " id") : std::string(spec.name);
-        for (auto pos = message.find(quoted); pos != std::string::npos;
-             pos = message.find(quoted, pos + option.size()))
-            message.replace(pos, quoted.size(), option);
+        replace_all(message, str_cat("field '", target ? "id" : spec.field, "'"), option);
+        // Some messages quote fields without the word ("needs 'client_id' and
+        // 'client_secret'"). Only snake_case names are taken that way: a record name quoted in
+        // a message ("account 'notes' ...") must stay as it is.
+        if (!target && spec.field.find('_') != std::string_view::npos)
+            replace_all(message, str_cat("'", spec.field, "'"), option);
     }
     return message;
 }

@@ -13,8 +13,18 @@
 #include <rapidjson/document.h>
 
 #include "common/result.hpp"
+#include "ctl/client.hpp"
 
 namespace amq::ctl {
+
+// Commands that wait on the network (token refreshes, quota calls): the daemon gives each
+// upstream call 30 s, and an import refreshes every account it adds, so the reply may take
+// several of those.
+inline constexpr int kNetworkTimeoutSeconds = 120;
+
+// One import document is a token file of a few KiB; the cap keeps a mistaken argument (a log,
+// a disk image) from being read into memory and sent.
+inline constexpr std::size_t kMaxDocumentBytes = 4u << 20;
 
 enum class ArgKind {
     text,       // --flag VALUE → "field": "VALUE"
@@ -23,6 +33,7 @@ enum class ArgKind {
     set_true,   // --flag → "field": true
     set_false,  // --flag → "field": false
     target,     // positional ID|NAME → "id": N when all digits, else "name": "..."
+    files,      // positional FILE... → "field": [{"source": FILE, "content": TEXT}, ...]
 };
 
 struct ArgSpec {
@@ -32,9 +43,12 @@ struct ArgSpec {
     bool required;
     std::string_view help;
     std::string_view excludes = {};  // the name of an option this one may not be combined with
+    std::string_view choices = {};   // "idc|social": the only values a text option accepts
 };
 
 using RenderFn = std::string (*)(const rapidjson::Value& data);
+// True when a successful reply reports that part of the work was refused: exit status 1.
+using PartialFn = bool (*)(const rapidjson::Value& data);
 
 struct CommandDef {
     std::string_view group;  // "account", "key", or empty for a top-level command
@@ -44,6 +58,8 @@ struct CommandDef {
     std::string_view example;
     std::span<const ArgSpec> args;
     RenderFn render;
+    int timeout_seconds = kTimeoutSeconds;  // how long to wait for the reply
+    PartialFn partial = nullptr;
 };
 
 // The words that only group subcommands ("account", "key").
@@ -56,16 +72,27 @@ struct GroupDef {
 std::span<const CommandDef> all_commands();
 std::span<const GroupDef> all_groups();
 
-// One entry per ArgSpec of the command: nullopt when not given, any text for a given flag.
-using ArgValues = std::vector<std::optional<std::string>>;
+// One entry per ArgSpec of the command: empty when not given; one value for a given option
+// (any text for a flag), one per word for files.
+using ArgValues = std::vector<std::vector<std::string>>;
 // The next line of stdin without its line ending, or nullopt at end of input; `option` names
 // what is read (a prompt at a terminal).
 using LineReader = std::function<std::optional<std::string>(std::string_view option)>;
+// A whole file ("-": stdin) of at most kMaxDocumentBytes, or an error naming it.
+using FileReader = std::function<Result<std::string>(const std::string& path)>;
+
+// Where build_args gets what the command line only points at; injected so that it stays
+// testable without a terminal or files.
+struct Inputs {
+    LineReader read_line;
+    FileReader read_file;
+};
 
 // The request's "args" object as JSON text. Fails (a usage error) when a secret given as "-"
-// finds no line to read, or an integer option does not parse.
+// finds no line to read, an integer option does not parse, a file cannot be read, or the
+// request would not fit in one control frame.
 Result<std::string> build_args(const CommandDef& def, const ArgValues& values,
-                               const LineReader& read_line);
+                               const Inputs& inputs);
 
 // The daemon names the JSON field it rejects ("field 'requests_per_minute' must be ..."); the
 // person typed an option, so the message names that option instead ("--rpm must be ...").

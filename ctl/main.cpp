@@ -1,6 +1,7 @@
 // amq2apictl: sends one command to the master over its control socket and prints the answer.
 // This file only wires the command table (commands.cpp) into CLI11 and maps outcomes to exit
 // codes; talking (client.cpp) and printing (render.cpp) live elsewhere.
+#include <fcntl.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -35,6 +36,7 @@ struct Bound {
     const CommandDef* def;
     CLI::App* app;
     std::vector<std::string> slots;
+    std::vector<std::vector<std::string>> lists;  // the words of a files positional
     std::vector<CLI::Option*> options;
 };
 
@@ -73,10 +75,19 @@ CLI::Option* add_arg(Bound& b, std::size_t i) {
             integer_validator());
     case ArgKind::secret:
         return b.app->add_option(name, b.slots[i], help)->type_name("TEXT|-");
+    case ArgKind::files:
+        return b.app->add_option(name, b.lists[i], help)->type_name("FILE|-");
     case ArgKind::text:
         break;
     }
-    return b.app->add_option(name, b.slots[i], help)->type_name("TEXT");
+    if (spec.choices.empty())
+        return b.app->add_option(name, b.slots[i], help)->type_name("TEXT");
+    std::vector<std::string> choices;
+    for (auto choice : split(spec.choices, '|')) choices.emplace_back(choice);
+    // An empty description: the type name already lists the choices.
+    return b.app->add_option(name, b.slots[i], help)
+        ->type_name(std::string(spec.choices))
+        ->check(CLI::IsMember(choices).description(""));
 }
 
 void bind_command(Cli& cli, CLI::App& parent, const CommandDef& def) {
@@ -85,6 +96,7 @@ void bind_command(Cli& cli, CLI::App& parent, const CommandDef& def) {
     b.app = parent.add_subcommand(std::string(def.word), std::string(def.summary));
     b.app->footer(example_footer(def.example));
     b.slots.resize(def.args.size());
+    b.lists.resize(def.args.size());
     for (std::size_t i = 0; i < def.args.size(); ++i) {
         b.options.push_back(add_arg(b, i));
         if (def.args[i].required) b.options.back()->required();
@@ -122,8 +134,9 @@ void build_cli(Cli& cli) {
         if (!group) group = add_group(app, def.group);
         bind_command(cli, *group, def);
     }
-    app.footer(str_cat("Exit status: 0 success, 1 the daemon refused the command, 2 usage "
-                       "error, 3 the daemon could not be reached.\n\n",
+    app.footer(str_cat("Exit status: 0 success, 1 the daemon refused the command or part of "
+                       "it, 2 usage error or unreadable file, 3 the daemon could not be "
+                       "reached.\n\n",
                        example_footer("amq2apictl --socket /run/amq2api/control.sock status")));
 }
 
@@ -177,10 +190,41 @@ std::optional<std::string> read_stdin_line(std::string_view option) {
     return line;
 }
 
+// Stops reading one buffer past the cap, so that a huge file or an endless pipe is refused
+// without being read in full.
+Result<std::string> read_document(const std::string& path) {
+    bool is_stdin = path == "-";
+    std::string name = is_stdin ? "stdin" : path;
+    int fd = is_stdin ? STDIN_FILENO : open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return make_error(Errc::io, str_cat("cannot read ", name, ": ", std::strerror(errno)));
+    std::string content;
+    char buffer[64 * 1024];
+    int err = 0;
+    while (content.size() <= kMaxDocumentBytes) {
+        ssize_t n = read(fd, buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) err = errno;
+        if (n <= 0) break;
+        content.append(buffer, static_cast<std::size_t>(n));
+    }
+    if (!is_stdin) close(fd);
+    if (err != 0)  // EISDIR for a directory
+        return make_error(Errc::io, str_cat("cannot read ", name, ": ", std::strerror(err)));
+    if (content.size() > kMaxDocumentBytes)
+        return make_error(Errc::too_large,
+                          str_cat(name, " is larger than ", kMaxDocumentBytes >> 20,
+                                  " MiB, too large for a token file"));
+    return content;
+}
+
 ArgValues given_values(const Bound& b) {
     ArgValues values(b.slots.size());
-    for (std::size_t i = 0; i < b.slots.size(); ++i)
-        if (b.options[i]->count() > 0) values[i] = b.slots[i];
+    for (std::size_t i = 0; i < b.slots.size(); ++i) {
+        if (b.options[i]->count() == 0) continue;
+        if (b.def->args[i].kind == ArgKind::files) values[i] = b.lists[i];
+        else values[i] = {b.slots[i]};
+    }
     return values;
 }
 
@@ -198,16 +242,19 @@ int print(const std::string& text) {
 }
 
 int run(const Cli& cli, const Bound& b) {
-    auto args = build_args(*b.def, given_values(b), read_stdin_line);
+    auto args = build_args(*b.def, given_values(b), Inputs{read_stdin_line, read_document});
     if (!args) return fail(args.error().message, kUsage);
     std::string socket = cli.socket.empty() ? default_socket_path() : cli.socket;
-    auto reply = call(socket, b.def->cmd, *args);
+    auto reply = call(socket, b.def->cmd, *args, b.def->timeout_seconds);
     if (!reply) return fail(reply.error().message, kUnreachable);
     const rapidjson::Document& doc = *reply;
     if (!doc["ok"].GetBool())
         return fail(name_options(*b.def, doc["error"]["message"].GetString()), kDaemonError);
     const rapidjson::Value& data = doc["data"];
-    return print(cli.json ? to_json(data) + "\n" : b.def->render(data));
+    if (int printed = print(cli.json ? to_json(data) + "\n" : b.def->render(data)); printed)
+        return printed;
+    // An import that added some accounts and refused others: a script must notice.
+    return b.def->partial && b.def->partial(data) ? kDaemonError : kSuccess;
 }
 
 int run_main(int argc, char** argv) {

@@ -11,7 +11,8 @@
 namespace amq::ctl {
 namespace {
 
-enum class Format { plain, duration };
+// duration: seconds as "3m 05s"; url: a URL whose password is hidden.
+enum class Format { plain, duration, url };
 
 // A table column: which member of each row object it shows, and how. A non-zero max_width
 // truncates free text (notes) so one long value does not push every row off the screen.
@@ -26,27 +27,57 @@ struct Column {
 struct Field {
     const char* label;
     const char* field;
+    Format format = Format::plain;
 };
 
 constexpr Column kAccountColumns[] = {
     {"ID", "id"},
     {"NAME", "name"},
+    {"KIND", "kind"},
+    {"STATE", "state"},
     {"ENABLED", "enabled"},
     {"RPM", "requests_per_minute"},
     {"CREATED", "created_at"},
     {"NOTES", "notes", Format::plain, 40},
 };
 
+// The connection overrides show "-" when the account uses the configuration's value.
 constexpr Field kAccountFields[] = {
     {"id", "id"},
     {"name", "name"},
+    {"kind", "kind"},
     {"enabled", "enabled"},
+    {"state", "state"},
+    {"state reason", "state_reason"},
+    {"state since", "state_since"},
+    {"state until", "state_until"},
     {"client id", "client_id"},
     {"profile ARN", "profile_arn"},
+    {"region", "region"},
+    {"API endpoint", "api_endpoint"},
+    {"API flavour", "api_flavour"},
+    {"origin", "origin"},
+    {"proxy", "proxy", Format::url},
     {"requests/minute", "requests_per_minute"},
     {"notes", "notes"},
     {"created", "created_at"},
     {"updated", "updated_at"},
+};
+
+constexpr Column kEventColumns[] = {
+    {"AT", "at"},
+    {"FROM", "from"},
+    {"TO", "to"},
+    {"REASON", "reason"},
+};
+
+// The reason is the last column and not cut: after an import it says why a refresh failed.
+constexpr Column kImportedColumns[] = {
+    {"ID", "id"},
+    {"NAME", "name"},
+    {"KIND", "kind"},
+    {"STATE", "state"},
+    {"REASON", "state_reason"},
 };
 
 constexpr Column kKeyColumns[] = {
@@ -134,12 +165,22 @@ std::optional<std::int64_t> integer_member(const rapidjson::Value& object, const
     return v->GetInt64();
 }
 
-std::string column_cell(const rapidjson::Value& row, const Column& column) {
-    if (column.format == Format::duration) {
-        auto seconds = integer_member(row, column.field);
+std::string formatted_cell(const rapidjson::Value& row, const char* field, Format format) {
+    switch (format) {
+    case Format::duration: {
+        auto seconds = integer_member(row, field);
         return seconds ? format_duration(*seconds) : "-";
     }
-    return truncate(cell(row, column.field), column.max_width);
+    case Format::url:
+        return hide_url_password(cell(row, field));
+    case Format::plain:
+        break;
+    }
+    return cell(row, field);
+}
+
+std::string column_cell(const rapidjson::Value& row, const Column& column) {
+    return truncate(formatted_cell(row, column.field, column.format), column.max_width);
 }
 
 std::string render_rows(const rapidjson::Value& data, const char* array_name,
@@ -158,7 +199,8 @@ std::string render_rows(const rapidjson::Value& data, const char* array_name,
 
 std::string render_fields(const rapidjson::Value& record, std::span<const Field> fields) {
     std::vector<LabelledValue> lines;
-    for (const auto& field : fields) lines.push_back({field.label, cell(record, field.field)});
+    for (const auto& field : fields)
+        lines.push_back({field.label, formatted_cell(record, field.field, field.format)});
     return render_lines(lines);
 }
 
@@ -188,6 +230,31 @@ std::string uptime_summary(const rapidjson::Value& data) {
 
 std::string removed_line(const rapidjson::Value& data, std::string_view what) {
     return str_cat("removed ", what, " ", cell(data, "removed"), " (", cell(data, "name"), ")\n");
+}
+
+const rapidjson::Value& object_member(const rapidjson::Value& data, const char* name) {
+    static const rapidjson::Value empty(rapidjson::kObjectType);
+    const rapidjson::Value* v = member(data, name);
+    return v && v->IsObject() ? *v : empty;
+}
+
+// Enabling lifts only an admin's disable (account_health.cpp, set_disabled): an account that
+// is still held back says so, with what frees it.
+std::string state_note(const rapidjson::Value& account) {
+    std::string state = cell(account, "state");
+    std::string name = cell(account, "name");
+    if (state == "quarantined")
+        return str_cat("note: ", name, " stays quarantined: enabling lifts only a disable.\n"
+                       "note: a successful 'account refresh' lifts an invalid-credential "
+                       "quarantine; 'account disable' then 'account enable' lifts any.\n");
+    if (state == "cooling" || state == "exhausted")
+        return str_cat("note: ", name, " is ", state, " until ", cell(account, "state_until"),
+                       " and serves again by itself then\n");
+    return "";
+}
+
+std::string plural(std::size_t n, std::string_view word) {
+    return str_cat(n, " ", word, n == 1 ? "" : "s");
 }
 
 }  // namespace
@@ -272,6 +339,71 @@ std::string render_account(const rapidjson::Value& data) {
 
 std::string render_account_removed(const rapidjson::Value& data) {
     return removed_line(data, "account");
+}
+
+std::string render_account_enabled(const rapidjson::Value& data) {
+    return str_cat("enabled account ", cell(data, "id"), " (", cell(data, "name"), ")\n",
+                   render_account(data), state_note(data));
+}
+
+std::string render_account_disabled(const rapidjson::Value& data) {
+    return str_cat("disabled account ", cell(data, "id"), " (", cell(data, "name"), ")\n",
+                   render_account(data));
+}
+
+std::string render_account_events(const rapidjson::Value& data) {
+    std::string empty =
+        str_cat("no health changes recorded for ", cell(object_member(data, "account"), "name"));
+    return render_rows(data, "events", kEventColumns, empty);
+}
+
+std::string render_account_refreshed(const rapidjson::Value& data) {
+    return str_cat("refreshed ", cell(object_member(data, "account"), "name"),
+                   "; access token valid until ", cell(data, "access_expires_at"), "\n");
+}
+
+std::string render_account_quota(const rapidjson::Value& data) {
+    const rapidjson::Value* reset = member(data, "next_reset");
+    std::string resets = reset && reset->IsString() && reset->GetStringLength() > 0
+                             ? str_cat("resets ", cell(data, "next_reset"))
+                             : std::string("reset date unknown");
+    std::string out = str_cat(cell(data, "name"), ": ", cell(data, "remaining"), " of ",
+                              cell(data, "limit"), " requests left this month (", resets, ")\n");
+    return out + render_lines({
+                     {"subscription", cell(data, "subscription")},
+                     {"email", cell(data, "email")},
+                 });
+}
+
+std::string render_account_import(const rapidjson::Value& data) {
+    const rapidjson::Value* imported = member(data, "imported");
+    std::size_t count = imported && imported->IsArray() ? imported->Size() : 0;
+    std::string out = count == 0 ? "imported no accounts\n"
+                                 : str_cat("imported ", plural(count, "account"), ":\n",
+                                           render_rows(data, "imported", kImportedColumns, ""));
+    const rapidjson::Value* refused = member(data, "refused");
+    if (!refused || !refused->IsArray() || refused->Empty()) return out;
+    out += str_cat("refused ", plural(refused->Size(), "account"), ":\n");
+    for (const auto& entry : refused->GetArray())
+        out += str_cat("  ", cell(entry, "source"), " (", cell(entry, "name"),
+                       "): ", cell(entry, "reason"), "\n");
+    return out;
+}
+
+bool import_refused_any(const rapidjson::Value& data) {
+    const rapidjson::Value* refused = member(data, "refused");
+    return refused && refused->IsArray() && !refused->Empty();
+}
+
+std::string hide_url_password(std::string_view url) {
+    auto scheme = url.find("://");
+    std::size_t start = scheme == std::string_view::npos ? 0 : scheme + 3;
+    std::string_view authority = url.substr(start, url.find_first_of("/?#", start) - start);
+    auto at = authority.rfind('@');
+    auto colon = authority.find(':');
+    if (at == std::string_view::npos || colon == std::string_view::npos || colon > at)
+        return std::string(url);
+    return str_cat(url.substr(0, start + colon + 1), "***", url.substr(start + at));
 }
 
 std::string render_key_list(const rapidjson::Value& data) {

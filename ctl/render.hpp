@@ -39,10 +39,23 @@ std::string render_status(const rapidjson::Value& data);
 std::string render_account_list(const rapidjson::Value& data);
 std::string render_account(const rapidjson::Value& data);
 std::string render_account_removed(const rapidjson::Value& data);
+std::string render_account_enabled(const rapidjson::Value& data);
+std::string render_account_disabled(const rapidjson::Value& data);
+std::string render_account_events(const rapidjson::Value& data);
+std::string render_account_refreshed(const rapidjson::Value& data);
+std::string render_account_quota(const rapidjson::Value& data);
+std::string render_account_import(const rapidjson::Value& data);
 std::string render_key_list(const rapidjson::Value& data);
 std::string render_key(const rapidjson::Value& data);
 std::string render_key_created(const rapidjson::Value& data);
 std::string render_key_revoked(const rapidjson::Value& data);
 std::string render_key_removed(const rapidjson::Value& data);
+
+// An account.import reply that lists refused entries (the command then exits 1).
+bool import_refused_any(const rapidjson::Value& data);
+
+// "http://user:secret@proxy:3128" → "http://user:***@proxy:3128": a proxy password stays off
+// the screen (--json still carries the URL as the daemon stores it).
+std::string hide_url_password(std::string_view url);
 
 }  // namespace amq::ctl

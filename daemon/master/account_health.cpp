@@ -247,7 +247,9 @@ bool HealthBook::set_disabled(std::uint64_t account_id, bool disabled, std::int6
     if (h.state != HealthState::disabled) return false;
     h.transient_failures = 0;
     h.cooldowns = 0;
-    return move(h, HealthState::healthy, "", now_ms);
+    bool moved = move(h, HealthState::healthy, "", now_ms);
+    if (moved) h.events.back().reason = "enabled by an admin";  // healthy itself needs no reason
+    return moved;
 }
 
 bool HealthBook::advance(std::uint64_t account_id, std::int64_t now_ms) {

@@ -178,9 +178,12 @@ std::variant<Account, NoAccount> AccountPool::pick(const std::vector<Account>& a
     std::vector<const Account*> enabled;
     for (const Account& a : accounts)
         if (a.enabled) enabled.push_back(&a);
+    if (enabled.empty() && accounts.empty())
+        return NoAccount{503, std::nullopt, "no Amazon Q account; add one with amq2apictl account add"};
     if (enabled.empty())
         return NoAccount{503, std::nullopt,
-                         "no enabled Amazon Q account; add one with amq2apictl account add"};
+                         str_cat("all ", accounts.size(),
+                                 " Amazon Q accounts are disabled; enable one with amq2apictl account enable")};
     std::sort(enabled.begin(), enabled.end(),
               [](const Account* a, const Account* b) { return a->id < b->id; });
 

@@ -59,6 +59,18 @@ const CommandSpec* find_command(std::string_view name) {
     return nullptr;
 }
 
+void run_command(std::string_view name, const rapidjson::Value& args, CommandContext ctx,
+                 std::function<void(CommandResult result, bool changed)> done) {
+    const CommandSpec* spec = find_command(name);
+    if (!spec) return done(make_error(Errc::not_found, str_cat("unknown command '", name, "'")), false);
+    auto finish = [done, mutates = spec->mutates](CommandResult result) {
+        bool changed = result.ok() && mutates;
+        done(std::move(result), changed);
+    };
+    if (spec->run) return finish(spec->run(ctx, args));
+    spec->run_async(ctx, args, std::move(finish));
+}
+
 void dispatch_control_frame(std::string_view payload, CommandContext ctx,
                             std::function<void(std::string reply, bool changed)> done) {
     auto doc = parse_json(payload);
@@ -68,21 +80,16 @@ void dispatch_control_frame(std::string_view payload, CommandContext ctx,
     const rapidjson::Value* args = fields.object("args");
     const rapidjson::Value* id = doc->IsObject() && doc->HasMember("id") ? &(*doc)["id"] : nullptr;
     if (!fields.ok()) return done(error_reply(id, fields.status().error()), false);
-    const CommandSpec* spec = find_command(*cmd);
-    if (!spec)
-        return done(error_reply(id, make_error(Errc::not_found, str_cat("unknown command '", *cmd, "'"))), false);
     static const rapidjson::Value empty_object(rapidjson::kObjectType);
     // The request document dies with this call: an asynchronous answer carries its own id copy.
     std::string id_json = id ? to_json(*id) : "null";
-    auto finish = [id_json, done, mutates = spec->mutates](CommandResult result) {
+    run_command(*cmd, args ? *args : empty_object, ctx, [id_json, done](CommandResult result, bool changed) {
         if (!result) {
             auto id_doc = parse_json(id_json);
             return done(error_reply(id_doc ? &*id_doc : nullptr, result.error()), false);
         }
-        done(ok_reply(id_json, *result), mutates);
-    };
-    if (spec->run) return finish(spec->run(ctx, args ? *args : empty_object));
-    spec->run_async(ctx, args ? *args : empty_object, std::move(finish));
+        done(ok_reply(id_json, *result), changed);
+    });
 }
 
 namespace {
@@ -103,7 +110,8 @@ void RuntimeView::fetch_quota(std::uint64_t, std::function<void(Result<UsageLimi
     done(make_error(Errc::unavailable, "quota checks are not available here"));
 }
 
-void write_account(JsonWriter& w, const Account& a, const AccountHealth* health) {
+void write_account(JsonWriter& w, const Account& a, const AccountHealth* health,
+                   const std::function<void(JsonWriter&)>& extra_fields) {
     w.StartObject();
     w.Key("id");
     w.Uint64(a.id);
@@ -116,11 +124,12 @@ void write_account(JsonWriter& w, const Account& a, const AccountHealth* health)
     w.Key("profile_arn");
     write_string(w, a.profile_arn);
     for (auto [key, value] : {std::pair{"region", &a.region}, std::pair{"api_endpoint", &a.api_endpoint},
-                              std::pair{"api_flavour", &a.api_flavour}, std::pair{"origin", &a.origin},
-                              std::pair{"proxy", &a.proxy}}) {
+                              std::pair{"api_flavour", &a.api_flavour}, std::pair{"origin", &a.origin}}) {
         w.Key(key);
         write_string(w, *value);
     }
+    w.Key("proxy");  // a proxy password is a secret like the others: never shown
+    write_string(w, redact_url_password(a.proxy));
     w.Key("enabled");
     w.Bool(a.enabled);
     w.Key("requests_per_minute");
@@ -130,6 +139,7 @@ void write_account(JsonWriter& w, const Account& a, const AccountHealth* health)
     write_time(w, "created_at", a.created_at);
     write_time(w, "updated_at", a.updated_at);
     if (health) write_health(w, *health);
+    if (extra_fields) extra_fields(w);
     w.EndObject();
 }
 

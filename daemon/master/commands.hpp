@@ -67,6 +67,10 @@ struct CommandSpec {
 std::span<const CommandSpec> all_commands();
 const CommandSpec* find_command(std::string_view name);
 
+// Runs one command of the table; `done` gets its result and whether a mutation succeeded.
+void run_command(std::string_view name, const rapidjson::Value& args, CommandContext ctx,
+                 std::function<void(CommandResult result, bool changed)> done);
+
 // Control frame {id, cmd, args} → reply {id, ok, data | error{code, message}}, handed to
 // `done` (at once, or when an asynchronous command finishes) with `changed` set when a
 // mutating command succeeded.
@@ -75,7 +79,8 @@ void dispatch_control_frame(std::string_view payload, CommandContext ctx,
 
 // Shared by the command files: one record as the API shows it (no secrets).
 // An account with its health when the runtime knows it.
-void write_account(JsonWriter& w, const Account& account, const AccountHealth* health = nullptr);
+void write_account(JsonWriter& w, const Account& account, const AccountHealth* health = nullptr,
+                   const std::function<void(JsonWriter&)>& extra_fields = {});
 void write_key(JsonWriter& w, const ApiKey& key);
 std::string account_json(const Account& account, const AccountHealth* health = nullptr);
 void write_health(JsonWriter& w, const AccountHealth& health);

@@ -1,4 +1,5 @@
 // Account commands that wait on the network: token refresh, quota, import.
+#include <map>
 #include <memory>
 
 #include "common/account_import.hpp"
@@ -58,6 +59,7 @@ struct ImportRun {
     CommandContext ctx;
     CommandReply reply;
     std::vector<std::uint64_t> added;
+    std::map<std::uint64_t, std::string> refresh_errors;  // why an imported account's refresh failed
     std::vector<std::pair<ImportedAccount, std::string>> refused;  // why
     std::size_t pending = 0;
 };
@@ -101,7 +103,12 @@ void write_import_result(JsonWriter& w, ImportRun& run) {
     w.StartArray();
     for (std::uint64_t id : run.added) {
         auto account = run.ctx.store.get_account(id);
-        if (account) write_account(w, *account, run.ctx.runtime.account_health(id));
+        if (!account) continue;
+        auto error = run.refresh_errors.find(id);
+        write_account(w, *account, run.ctx.runtime.account_health(id), [&](JsonWriter& extra) {
+            extra.Key("refresh");  // "ok", or why the first refresh failed (a transient failure too)
+            write_string(extra, error == run.refresh_errors.end() ? "ok" : error->second);
+        });
     }
     w.EndArray();
     w.Key("refused");
@@ -128,7 +135,7 @@ void cmd_account_import(CommandContext ctx, const rapidjson::Value& args, Comman
     if (!documents) return reply(documents.error());
     auto parsed = parse_account_import(*documents, ctx.now);
     if (!parsed) return reply(parsed.error());
-    auto run = std::make_shared<ImportRun>(ImportRun{ctx, std::move(reply), {}, {}, 0});
+    auto run = std::make_shared<ImportRun>(ImportRun{ctx, std::move(reply), {}, {}, {}, 0});
     for (const ImportedAccount& in : *parsed) {
         auto added = add_imported(ctx.store, in, ctx.now);
         if (added) run->added.push_back(added->id);
@@ -142,7 +149,8 @@ void cmd_account_import(CommandContext ctx, const rapidjson::Value& args, Comman
     run->pending = run->added.size();
     if (run->pending == 0) return finish();
     for (std::uint64_t id : run->added) {
-        run->ctx.runtime.refresh_account(id, [run, finish](const Result<AccessToken>&) {
+        run->ctx.runtime.refresh_account(id, [run, finish, id](const Result<AccessToken>& token) {
+            if (!token) run->refresh_errors[id] = token.error().message;
             if (--run->pending == 0) finish();
         });
     }

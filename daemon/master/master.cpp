@@ -148,7 +148,17 @@ Status Master::start() {
     usage_ = std::make_unique<UsageRecorder>(base_.get(), *store_);
     quota_ = std::make_unique<QuotaChecker>(base_.get(), *store_, *http_, *refresher_, *pool_,
                                             quota_options(config_));
-    worker_calls_ = std::make_unique<WorkerCalls>(*store_, *refresher_, *pool_, *usage_);
+    worker_calls_ = std::make_unique<WorkerCalls>(
+        *store_, *refresher_, *pool_, *usage_,
+        [this](std::uint64_t key_id, const std::string& command, const rapidjson::Value& args,
+               std::function<void(Result<std::string>)> done) {
+            CommandContext ctx{*store_, *this, unix_seconds(), Caller{Caller::Kind::admin_key,
+                                                                     static_cast<std::int64_t>(key_id)}};
+            run_command(command, args, ctx, [this, done](CommandResult result, bool changed) {
+                if (changed && supervisor_) publish_state();
+                done(std::move(result));
+            });
+        });
     return {};
 }
 

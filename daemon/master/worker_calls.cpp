@@ -1,5 +1,6 @@
 #include "daemon/master/worker_calls.hpp"
 
+#include "common/api_error.hpp"
 #include "common/crypto.hpp"
 #include "common/json.hpp"
 #include "common/log.hpp"
@@ -116,8 +117,9 @@ void read_failure(const rapidjson::Value* failed, PoolState& pool) {
 
 }  // namespace
 
-WorkerCalls::WorkerCalls(Store& store, TokenRefresher& refresher, PoolState& pool, UsageRecorder& usage)
-    : store_(store), refresher_(refresher), pool_(pool), usage_(usage) {}
+WorkerCalls::WorkerCalls(Store& store, TokenRefresher& refresher, PoolState& pool, UsageRecorder& usage,
+                         AdminFn admin)
+    : store_(store), refresher_(refresher), pool_(pool), usage_(usage), admin_(std::move(admin)) {}
 
 void WorkerCalls::on_frame(const rapidjson::Document& frame, Send send) {
     FieldReader f(frame);
@@ -138,6 +140,7 @@ void WorkerCalls::on_frame(const rapidjson::Document& frame, Send send) {
     if (cmd == wire::kAdmit) admit(call_id, *args, std::move(send));
     else if (cmd == wire::kRefresh) refresh(call_id, *args, std::move(send));
     else if (cmd == wire::kAuth) auth(call_id, *args, std::move(send));
+    else if (cmd == wire::kAdmin) admin(call_id, *args, std::move(send));
     else send(reply_error(call_id, 500, str_cat("unknown worker call '", cmd, "'")));
 }
 
@@ -161,6 +164,21 @@ void WorkerCalls::auth(std::uint64_t call_id, const rapidjson::Value& args, Send
         w.Key("key_id");
         w.Uint64(key->id);
     })));
+}
+
+// Only admin keys reach the command layer over HTTP.
+void WorkerCalls::admin(std::uint64_t call_id, const rapidjson::Value& args, Send send) {
+    auto key = usable_key(args);
+    if (!key) return send(reply_error(call_id, 401, key.error().message));
+    if (!key->is_admin) return send(reply_error(call_id, 403, "this API key is not an admin key"));
+    FieldReader f(args);
+    std::string command = f.string("command", true).value_or("");
+    const rapidjson::Value* command_args = f.object("args", true);
+    if (!f.ok()) return send(reply_error(call_id, 400, f.status().error().message));
+    admin_(key->id, command, *command_args, [call_id, send](Result<std::string> result) {
+        if (!result) return send(reply_error(call_id, http_status(result.error().code), result.error().message));
+        send(reply_ok(call_id, *result));
+    });
 }
 
 void WorkerCalls::admit(std::uint64_t call_id, const rapidjson::Value& args, Send send) {

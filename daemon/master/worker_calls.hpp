@@ -19,8 +19,13 @@ namespace amq {
 class WorkerCalls {
 public:
     using Send = std::function<void(const std::string& payload)>;
+    // Runs an admin command for the admin key `key_id` (the HTTP admin API's transport).
+    using AdminFn = std::function<void(std::uint64_t key_id, const std::string& command,
+                                       const rapidjson::Value& args,
+                                       std::function<void(Result<std::string>)> done)>;
 
-    WorkerCalls(Store& store, TokenRefresher& refresher, PoolState& pool, UsageRecorder& usage);
+    WorkerCalls(Store& store, TokenRefresher& refresher, PoolState& pool, UsageRecorder& usage,
+                AdminFn admin);
 
     // A frame of type call or report from a worker; `send` answers that worker.
     void on_frame(const rapidjson::Document& frame, Send send);
@@ -30,6 +35,7 @@ private:
     void admit(std::uint64_t call_id, const rapidjson::Value& args, Send send);
     void refresh(std::uint64_t call_id, const rapidjson::Value& args, Send send);
     void auth(std::uint64_t call_id, const rapidjson::Value& args, Send send);
+    void admin(std::uint64_t call_id, const rapidjson::Value& args, Send send);
     // The key behind a presented secret's hash, or why the client gets a 401.
     Result<ApiKey> usable_key(const rapidjson::Value& args);
     void report(const rapidjson::Value& args);
@@ -39,6 +45,7 @@ private:
     TokenRefresher& refresher_;
     PoolState& pool_;
     UsageRecorder& usage_;
+    AdminFn admin_;
 };
 
 }  // namespace amq

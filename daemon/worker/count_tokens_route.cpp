@@ -5,7 +5,7 @@
 #include "common/anthropic_request.hpp"
 #include "common/json.hpp"
 #include "common/strings.hpp"
-#include "daemon/worker/key_check.hpp"
+#include "daemon/worker/master_call.hpp"
 #include "daemon/worker/routes.hpp"
 #include "daemon/worker/worker.hpp"
 

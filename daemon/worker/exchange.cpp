@@ -3,6 +3,8 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 
+#include <cmath>
+
 #include "common/anthropic_request.hpp"
 #include "common/crypto.hpp"
 #include "common/json.hpp"
@@ -106,7 +108,7 @@ void Exchange::write_failure(JsonWriter& w) const {
     write_string(w, upstream_error_class_name(account_error_->error_class));
     if (account_error_->retry_after_seconds) {
         w.Key("retry_after");
-        w.Int64(static_cast<std::int64_t>(*account_error_->retry_after_seconds));
+        w.Int64(static_cast<std::int64_t>(std::ceil(*account_error_->retry_after_seconds)));
     }
     w.Key("message");
     write_string(w, account_error_->upstream_message);
@@ -439,7 +441,7 @@ void Exchange::finish(int status, std::string_view error_class) {
         write_string(w, blame ? upstream_error_class_name(account_error_->error_class) : "");
         if (blame && account_error_->retry_after_seconds) {
             w.Key("retry_after");
-            w.Int64(static_cast<std::int64_t>(*account_error_->retry_after_seconds));
+            w.Int64(static_cast<std::int64_t>(std::ceil(*account_error_->retry_after_seconds)));
         }
     }));
     worker_.forget(id_);

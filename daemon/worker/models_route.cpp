@@ -2,7 +2,7 @@
 // Anthropic's shape when the request carries anthropic-version, else OpenAI's.
 #include "common/model_list.hpp"
 #include "common/model_map.hpp"
-#include "daemon/worker/key_check.hpp"
+#include "daemon/worker/master_call.hpp"
 #include "daemon/worker/routes.hpp"
 #include "daemon/worker/worker.hpp"
 

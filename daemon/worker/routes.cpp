@@ -1,5 +1,7 @@
 #include "daemon/worker/routes.hpp"
 
+#include "daemon/worker/admin_routes.hpp"
+
 namespace amq {
 namespace {
 
@@ -10,6 +12,7 @@ constexpr Route kRoutes[] = {
     {"/v1/chat/completions", htp_method_POST, handle_chat_completions},
     {"/v1/models", htp_method_GET, handle_models},
     {"/v1/models/{}", htp_method_GET, handle_model},
+    {"/admin/accounts/upload-json", htp_method_POST, handle_admin_upload_json},
 };
 
 }  // namespace

@@ -205,3 +205,84 @@ def sse_events(raw):
         if name is not None or data is not None:
             events.append((name, json.loads(data) if data and data != "[DONE]" else data))
     return events
+
+
+# --- Helpers for the account-pool tests (test_pool.py) --------------------------------------
+
+import struct
+
+
+def _recv_exact(sock, n):
+    data = b""
+    while len(data) < n:
+        chunk = sock.recv(n - len(data))
+        if not chunk:
+            raise AssertionError(f"control socket closed after {len(data)} of {n} bytes")
+        data += chunk
+    return data
+
+
+def control_request(socket_path, cmd, args=None, timeout=30.0):
+    """One raw control request: 4-byte big-endian length + JSON {id, cmd, args}; the reply
+    ({id, ok, data | error {code, message}}) comes back in the same framing."""
+    payload = json.dumps({"id": 1, "cmd": cmd, "args": args or {}}).encode()
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(timeout)
+        s.connect(socket_path)
+        s.sendall(struct.pack(">I", len(payload)) + payload)
+        (n,) = struct.unpack(">I", _recv_exact(s, 4))
+        return json.loads(_recv_exact(s, n))
+
+
+def _daemon_control(self, cmd, args=None, timeout=30.0):
+    return control_request(self.socket, cmd, args, timeout)
+
+
+def _daemon_ctl_or_control(self, ctl_args, cmd, args):
+    """`amq2apictl --json *ctl_args`; while amq2apictl does not know the subcommand yet, the
+    same control command sent directly. Returns (exit code, the JSON printed or None, error
+    text), the raw path mapping a refusal to exit code 1 like amq2apictl does."""
+    rc, out, err = self.ctl("--json", *ctl_args)
+    if rc == 2 and "unknown command" in err:
+        reply = self.control(cmd, args)
+        if reply.get("ok"):
+            return 0, reply["data"], ""
+        return 1, None, reply.get("error", {}).get("message", "")
+    try:
+        data = json.loads(out) if out.strip() else None
+    except ValueError:
+        data = None
+    return rc, data, err
+
+
+def _pid_alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return False
+
+
+def _daemon_kill_master(self, timeout=10.0):
+    """SIGKILL of the master alone (not its process group); its workers must leave by
+    themselves when their channel to it closes. Those still there after `timeout` are
+    killed and reported."""
+    workers = self.worker_pids()
+    os.kill(self.proc.pid, signal.SIGKILL)
+    self.proc.wait(timeout)
+    try:
+        wait_until(lambda: not any(_pid_alive(p) for p in workers), timeout,
+                   what="the workers to exit after their master was killed")
+    except AssertionError:
+        left = [p for p in workers if _pid_alive(p)]
+        for p in left:
+            try:
+                os.kill(p, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        raise AssertionError(f"workers {left} outlived their master by {timeout}s")
+
+
+Daemon.control = _daemon_control
+Daemon.ctl_or_control = _daemon_ctl_or_control
+Daemon.kill_master = _daemon_kill_master

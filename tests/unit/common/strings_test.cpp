@@ -152,3 +152,12 @@ BOOST_AUTO_TEST_CASE(str_cat_concatenates_strings_numbers_chars_and_bools) {
     const char* null_text = nullptr;
     BOOST_TEST(amq::str_cat("[", null_text, "]") == "[]");
 }
+
+BOOST_AUTO_TEST_CASE(url_passwords_are_redacted) {
+    BOOST_CHECK_EQUAL(amq::redact_url_password("http://u:secret@proxy:3128"), "http://u:***@proxy:3128");
+    BOOST_CHECK_EQUAL(amq::redact_url_password("socks5://u:p@h"), "socks5://u:***@h");
+    BOOST_CHECK_EQUAL(amq::redact_url_password("http://proxy:3128"), "http://proxy:3128");
+    BOOST_CHECK_EQUAL(amq::redact_url_password("http://user@proxy"), "http://user@proxy");
+    BOOST_CHECK_EQUAL(amq::redact_url_password("http://h/p:x@y"), "http://h/p:x@y");
+    BOOST_CHECK_EQUAL(amq::redact_url_password(""), "");
+}

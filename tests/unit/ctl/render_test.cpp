@@ -43,12 +43,46 @@ void check_no_trailing_blanks(const std::string& text) {
 }
 
 const char* const kAccounts = R"({"accounts": [
-    {"id": 1, "name": "team-a", "client_id": "cid", "profile_arn": "", "enabled": true,
-     "requests_per_minute": 10, "notes": "", "created_at": "2026-11-28T18:50:29Z",
-     "updated_at": null},
-    {"id": 12, "name": "b", "client_id": "cid2", "profile_arn": "arn:x", "enabled": false,
-     "requests_per_minute": 250, "notes": "spare", "created_at": null, "updated_at": null}
+    {"id": 1, "name": "team-a", "kind": "idc", "client_id": "cid", "profile_arn": "",
+     "region": "", "api_endpoint": "", "api_flavour": "", "origin": "", "proxy": "",
+     "enabled": true, "requests_per_minute": 10, "notes": "",
+     "created_at": "2026-11-28T18:50:29Z", "updated_at": null, "state": "healthy",
+     "state_reason": "", "state_since": null, "state_until": null},
+    {"id": 12, "name": "b", "kind": "social", "client_id": "", "profile_arn": "arn:x",
+     "region": "eu-central-1", "api_endpoint": "https://q.eu-central-1.amazonaws.com/",
+     "api_flavour": "rest", "origin": "AI_EDITOR",
+     "proxy": "http://squid:hunter2@proxy.example:3128", "enabled": false,
+     "requests_per_minute": 250, "notes": "spare", "created_at": null, "updated_at": null,
+     "state": "disabled", "state_reason": "disabled by an admin",
+     "state_since": "2026-11-29T08:00:00Z", "state_until": null}
 ]})";
+
+const char* const kQuarantined = R"json({"id": 4, "name": "kiro-1", "kind": "social",
+    "enabled": true, "state": "quarantined",
+    "state_reason": "invalid credential (invalid_grant)",
+    "state_since": "2026-11-29T08:00:00Z", "state_until": null})json";
+
+const char* const kEvents = R"({"account": {"id": 1, "name": "team-a", "state": "healthy"},
+    "events": [
+        {"at": "2026-11-29T08:00:00Z", "from": "healthy", "to": "cooling",
+         "reason": "throttled by the upstream; cooling 30 s"},
+        {"at": "2026-11-29T08:00:30Z", "from": "cooling", "to": "half_open",
+         "reason": "cool-down over; one trial request allowed"},
+        {"at": "2026-11-29T08:00:31Z", "from": "half_open", "to": "healthy",
+         "reason": "trial request succeeded"}]})";
+
+const char* const kQuota = R"({"account_id": 1, "name": "team-a", "limit": 1000, "used": 877,
+    "remaining": 123, "next_reset": "2026-12-01T00:00:00Z", "subscription": "Q_DEVELOPER_PRO",
+    "email": "ops@example.com"})";
+
+const char* const kImport = R"json({"imported": [
+    {"id": 3, "name": "sso-1a2b3c4d", "kind": "idc", "enabled": true, "state": "healthy",
+     "state_reason": ""},
+    {"id": 4, "name": "kiro-1", "kind": "social", "enabled": true, "state": "quarantined",
+     "state_reason": "invalid credential (invalid_grant)"}],
+    "refused": [
+    {"source": "accounts.json[1]", "name": "team-a",
+     "reason": "account 'team-a' already uses this refresh token"}]})json";
 
 const char* const kKeys = R"({"keys": [
     {"id": 1, "name": "admin", "description": "", "key_prefix": "amq-abcd…wxyz",
@@ -101,10 +135,16 @@ BOOST_AUTO_TEST_CASE(account_list_is_an_aligned_table_with_nulls_as_dashes) {
     auto doc = parsed(kAccounts);
     std::string out = ctl::render_account_list(doc);
     BOOST_TEST(out ==
-               "ID  NAME    ENABLED  RPM  CREATED               NOTES\n"
-               "1   team-a  yes      10   2026-11-28T18:50:29Z  -\n"
-               "12  b       no       250  -                     spare\n");
+               "ID  NAME    KIND    STATE     ENABLED  RPM  CREATED               NOTES\n"
+               "1   team-a  idc     healthy   yes      10   2026-11-28T18:50:29Z  -\n"
+               "12  b       social  disabled  no       250  -                     spare\n");
     check_no_trailing_blanks(out);
+}
+
+BOOST_AUTO_TEST_CASE(account_list_without_health_shows_a_dash_for_the_state) {
+    std::string out = ctl::render_account_list(
+        parsed(R"({"accounts": [{"id": 1, "name": "a", "kind": "idc", "enabled": true}]})"));
+    BOOST_TEST(lines_of(out).at(1).starts_with("1   a     idc   -      yes"));
 }
 
 BOOST_AUTO_TEST_CASE(key_list_shows_null_times_and_empty_text_as_dashes) {
@@ -135,13 +175,135 @@ BOOST_AUTO_TEST_CASE(single_record_is_aligned_key_value_lines) {
     BOOST_TEST(out ==
                "id:              1\n"
                "name:            team-a\n"
+               "kind:            idc\n"
                "enabled:         yes\n"
+               "state:           healthy\n"
+               "state reason:    -\n"
+               "state since:     -\n"
+               "state until:     -\n"
                "client id:       cid\n"
                "profile ARN:     -\n"
+               "region:          -\n"
+               "API endpoint:    -\n"
+               "API flavour:     -\n"
+               "origin:          -\n"
+               "proxy:           -\n"
                "requests/minute: 10\n"
                "notes:           -\n"
                "created:         2026-11-28T18:50:29Z\n"
                "updated:         -\n");
+}
+
+BOOST_AUTO_TEST_CASE(account_show_has_overrides_and_state_but_no_proxy_password) {
+    auto doc = parsed(kAccounts);
+    std::string out = ctl::render_account(doc["accounts"][1]);
+    BOOST_TEST(out.find("kind:            social\n") != std::string::npos);
+    BOOST_TEST(out.find("state:           disabled\n") != std::string::npos);
+    BOOST_TEST(out.find("state reason:    disabled by an admin\n") != std::string::npos);
+    BOOST_TEST(out.find("state since:     2026-11-29T08:00:00Z\n") != std::string::npos);
+    BOOST_TEST(out.find("region:          eu-central-1\n") != std::string::npos);
+    BOOST_TEST(out.find("API endpoint:    https://q.eu-central-1.amazonaws.com/\n") !=
+               std::string::npos);
+    BOOST_TEST(out.find("API flavour:     rest\n") != std::string::npos);
+    BOOST_TEST(out.find("origin:          AI_EDITOR\n") != std::string::npos);
+    BOOST_TEST(out.find("proxy:           http://squid:***@proxy.example:3128\n") !=
+               std::string::npos);
+    BOOST_TEST(out.find("hunter2") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(proxy_passwords_are_hidden_and_other_urls_kept) {
+    BOOST_TEST(ctl::hide_url_password("http://u:p@h:3128") == "http://u:***@h:3128");
+    BOOST_TEST(ctl::hide_url_password("socks5h://u:p:q@h/x@y") == "socks5h://u:***@h/x@y");
+    BOOST_TEST(ctl::hide_url_password("u:p@h:3128") == "u:***@h:3128");
+    BOOST_TEST(ctl::hide_url_password("http://u@h:3128") == "http://u@h:3128");
+    BOOST_TEST(ctl::hide_url_password("http://h:3128/a@b") == "http://h:3128/a@b");
+    BOOST_TEST(ctl::hide_url_password("-") == "-");
+}
+
+BOOST_AUTO_TEST_CASE(enable_and_disable_print_the_record) {
+    auto doc = parsed(kAccounts);
+    std::string enabled = ctl::render_account_enabled(doc["accounts"][0]);
+    BOOST_TEST(enabled.starts_with("enabled account 1 (team-a)\nid:"));
+    BOOST_TEST(enabled.find("note:") == std::string::npos);
+    std::string disabled = ctl::render_account_disabled(doc["accounts"][1]);
+    BOOST_TEST(disabled.starts_with("disabled account 12 (b)\nid:"));
+    BOOST_TEST(disabled.find("state:           disabled\n") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(enabling_a_quarantined_account_says_how_to_lift_it) {
+    std::string out = ctl::render_account_enabled(parsed(kQuarantined));
+    BOOST_TEST(out.find("state:           quarantined\n") != std::string::npos);
+    BOOST_TEST(out.ends_with("note: kiro-1 stays quarantined: enabling lifts only a disable.\n"
+                             "note: a successful 'account refresh' lifts an invalid-credential "
+                             "quarantine; 'account disable' then 'account enable' lifts "
+                             "any.\n"));
+}
+
+BOOST_AUTO_TEST_CASE(enabling_a_cooling_account_says_when_it_serves_again) {
+    std::string out = ctl::render_account_enabled(parsed(
+        R"({"id": 5, "name": "c", "state": "cooling", "state_until": "2026-11-29T08:05:00Z"})"));
+    BOOST_TEST(out.ends_with(
+        "note: c is cooling until 2026-11-29T08:05:00Z and serves again by itself then\n"));
+}
+
+BOOST_AUTO_TEST_CASE(events_are_a_table_oldest_first) {
+    std::string out = ctl::render_account_events(parsed(kEvents));
+    BOOST_TEST(out ==
+               "AT                    FROM       TO         REASON\n"
+               "2026-11-29T08:00:00Z  healthy    cooling    "
+               "throttled by the upstream; cooling 30 s\n"
+               "2026-11-29T08:00:30Z  cooling    half_open  "
+               "cool-down over; one trial request allowed\n"
+               "2026-11-29T08:00:31Z  half_open  healthy    trial request succeeded\n");
+    check_no_trailing_blanks(out);
+    BOOST_TEST(ctl::render_account_events(parsed(
+                   R"({"account": {"name": "team-a"}, "events": []})")) ==
+               "no health changes recorded for team-a\n");
+}
+
+BOOST_AUTO_TEST_CASE(refresh_names_the_account_and_the_expiry) {
+    BOOST_TEST(ctl::render_account_refreshed(parsed(
+                   R"({"account": {"id": 1, "name": "team-a"},
+                       "access_expires_at": "2026-11-29T09:00:00Z"})")) ==
+               "refreshed team-a; access token valid until 2026-11-29T09:00:00Z\n");
+}
+
+BOOST_AUTO_TEST_CASE(quota_is_one_sentence_then_the_plan) {
+    BOOST_TEST(ctl::render_account_quota(parsed(kQuota)) ==
+               "team-a: 123 of 1000 requests left this month (resets 2026-12-01T00:00:00Z)\n"
+               "subscription: Q_DEVELOPER_PRO\n"
+               "email:        ops@example.com\n");
+    std::string unknown = ctl::render_account_quota(parsed(
+        R"({"name": "b", "limit": 50, "used": 60, "remaining": 0, "next_reset": null,
+            "subscription": "", "email": ""})"));
+    BOOST_TEST(unknown.starts_with("b: 0 of 50 requests left this month (reset date unknown)\n"));
+    BOOST_TEST(unknown.find("subscription: -\n") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(import_lists_states_and_refused_entries) {
+    auto doc = parsed(kImport);
+    std::string out = ctl::render_account_import(doc);
+    BOOST_TEST(out ==
+               "imported 2 accounts:\n"
+               "ID  NAME          KIND    STATE        REASON\n"
+               "3   sso-1a2b3c4d  idc     healthy      -\n"
+               "4   kiro-1        social  quarantined  invalid credential (invalid_grant)\n"
+               "refused 1 account:\n"
+               "  accounts.json[1] (team-a): account 'team-a' already uses this refresh "
+               "token\n");
+    check_no_trailing_blanks(out);
+    BOOST_TEST(ctl::import_refused_any(doc));
+}
+
+BOOST_AUTO_TEST_CASE(import_without_refusals_exits_cleanly) {
+    auto doc = parsed(R"({"imported": [{"id": 3, "name": "a", "kind": "idc",
+                          "state": "healthy", "state_reason": ""}], "refused": []})");
+    BOOST_TEST(ctl::render_account_import(doc) ==
+               "imported 1 account:\n"
+               "ID  NAME  KIND  STATE    REASON\n"
+               "3   a     idc   healthy  -\n");
+    BOOST_TEST(!ctl::import_refused_any(doc));
+    BOOST_TEST(!ctl::import_refused_any(parsed(R"({"imported": []})")));
 }
 
 BOOST_AUTO_TEST_CASE(key_create_prints_the_secret_once_on_a_labelled_line) {

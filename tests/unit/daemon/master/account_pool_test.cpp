@@ -314,10 +314,9 @@ BOOST_FIXTURE_TEST_CASE(no_enabled_account_is_a_503, Fixture) {
     NoAccount n = none();
     BOOST_CHECK_EQUAL(n.status, 503);
     BOOST_CHECK(!n.retry_at_ms);
-    const std::string expected = "no enabled Amazon Q account; add one with amq2apictl account add";
-    BOOST_CHECK_EQUAL(n.message, expected);
+    BOOST_CHECK(contains(n.message, "are disabled; enable one with amq2apictl account enable"));
     accounts.clear();
-    BOOST_CHECK_EQUAL(none().message, expected);
+    BOOST_CHECK_EQUAL(none().message, "no Amazon Q account; add one with amq2apictl account add");
 }
 
 BOOST_FIXTURE_TEST_CASE(a_cooling_account_is_never_used_anyway, Fixture) {

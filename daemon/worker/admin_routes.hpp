@@ -1,0 +1,20 @@
+// The HTTP admin API (/admin/...): each route turns its request into one command of the
+// master's command table and its answer into JSON, for admin keys only. Errors look like the
+// seed's FastAPI ones: {"detail": "..."} with the status of the error.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace amq {
+
+class Worker;
+struct HttpRequest;
+
+void forward_admin(Worker& worker, HttpRequest& request, std::string_view command,
+                   const std::string& args_json, int success_status = 200);
+void send_admin_error(HttpRequest& request, int status, std::string_view message);
+
+void handle_admin_upload_json(Worker& worker, HttpRequest& request);
+
+}  // namespace amq

@@ -1,0 +1,59 @@
+#include "daemon/worker/master_call.hpp"
+
+#include "common/crypto.hpp"
+#include "common/json.hpp"
+#include "daemon/worker/worker.hpp"
+#include "daemon/worker_protocol.hpp"
+
+namespace amq {
+namespace {
+
+template <class Fn>
+evhtp_hook as_hook(Fn* fn) {
+    return reinterpret_cast<evhtp_hook>(reinterpret_cast<void (*)()>(fn));
+}
+
+// Lives until the master answers; the fini hook tells it when evhtp freed the request first.
+struct Waiter {
+    HttpRequest request;
+    bool client_gone = false;
+
+    static evhtp_res on_fini(evhtp_request_t*, void* arg) {
+        static_cast<Waiter*>(arg)->client_gone = true;
+        return EVHTP_RES_OK;
+    }
+};
+
+}  // namespace
+
+void call_for_request(Worker& worker, HttpRequest& request, std::string_view cmd,
+                      const std::string& args_json, RequestReplyFn then) {
+    auto* waiter = new Waiter{request};
+    evhtp_request_set_hook(request.req, evhtp_hook_on_request_fini, as_hook(Waiter::on_fini), waiter);
+    worker.master().call(cmd, args_json, [waiter, then = std::move(then)](const rapidjson::Value* data,
+                                                                         const CallError& error) {
+        std::unique_ptr<Waiter> owned(waiter);
+        if (owned->client_gone) return;
+        evhtp_request_unset_hook(owned->request.req, evhtp_hook_on_request_fini);
+        then(owned->request, data, error);
+    });
+}
+
+void with_valid_key(Worker& worker, HttpRequest& request, Dialect dialect,
+                    std::function<void(HttpRequest& request)> then) {
+    auto key = request.api_key();
+    if (!key)
+        return request.send_error(dialect, 401, "missing API key: send it in x-api-key or Authorization: Bearer");
+    std::string args = json_object([&](JsonWriter& w) {
+        w.Key("key_hash");
+        write_string(w, api_key_hash(*key));
+    });
+    call_for_request(worker, request, wire::kAuth, args,
+                     [dialect, then = std::move(then)](HttpRequest& r, const rapidjson::Value* data,
+                                                       const CallError& error) {
+                         if (!data) return r.send_error(dialect, error.status, error.message);
+                         then(r);
+                     });
+}
+
+}  // namespace amq

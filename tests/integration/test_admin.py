@@ -1,0 +1,81 @@
+"""The HTTP admin API (/admin/...) on the real daemon: admin keys only, the seed's routes."""
+
+import json
+import os
+import unittest
+import uuid
+
+from harness import Daemon, FakeUpstream
+
+
+def multipart(files):
+    boundary = uuid.uuid4().hex
+    body = b""
+    for name, content in files:
+        body += (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n"
+                 f"Content-Type: application/json\r\n\r\n").encode() + content.encode() + b"\r\n"
+    body += f"--{boundary}--\r\n".encode()
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+class AdminApi(unittest.TestCase):
+    def setUp(self):
+        self.fake = FakeUpstream()
+        self.addCleanup(self.fake.stop)
+        self.daemon = Daemon(workers=1, extra_args=[
+            *self.fake.daemon_args(), "--kiro-token-endpoint", self.fake.url + "/refreshToken"]).start()
+        self.addCleanup(self.daemon.cleanup)
+        with open(os.path.join(self.daemon.state_dir, "initial-admin-key")) as f:
+            self.admin = f.read().strip()
+        self.user = self.daemon.ctl_json("key", "create", "--name", "user")["key"]
+
+    def admin_call(self, method, path, body=None, key=None, content_type="application/json"):
+        headers = {"Content-Type": content_type}
+        if key is not False:
+            headers["Authorization"] = f"Bearer {key or self.admin}"
+        return self.daemon.request(method, path, body=body, headers=headers)
+
+    def test_upload_json_imports_multipart_files(self):
+        sso = json.dumps({"clientId": "cid-up", "clientSecret": "cs-up", "refreshToken": "rt-up",
+                          "region": "us-east-1"})
+        kiro = json.dumps({"refreshToken": "rt-kiro", "authMethod": "social", "provider": "Github",
+                           "profileArn": "arn:aws:codewhisperer:us-east-1:1:profile/P"})
+        body, ctype = multipart([("sso.json", sso), ("kiro.json", kiro)])
+        r = self.admin_call("POST", "/admin/accounts/upload-json", body=body, content_type=ctype)
+        self.assertEqual(r.status, 200, r.body)
+        imported = r.json()["imported"]
+        self.assertEqual(sorted(a["kind"] for a in imported), ["idc", "social"])
+        self.assertTrue(all(a["state"] == "healthy" for a in imported), imported)
+        self.assertEqual(self.fake.stats()["token"], 1)
+        self.assertEqual(self.fake.stats()["kiro"], 1)
+        self.assertNotIn("rt-up", r.body.decode())
+
+        again = self.admin_call("POST", "/admin/accounts/upload-json", body=body, content_type=ctype)
+        self.assertEqual(again.status, 409)
+        self.assertIn("already uses", again.json()["detail"])
+
+    def test_upload_json_accepts_a_plain_json_body(self):
+        accounts = [{"name": "seed-a", "refresh_token": "r1", "client_id": "c1", "client_secret": "s1"}]
+        r = self.admin_call("POST", "/admin/accounts/upload-json", body=accounts)
+        self.assertEqual(r.status, 200, r.body)
+        self.assertEqual(r.json()["imported"][0]["name"], "seed-a")
+
+    def test_admin_routes_need_an_admin_key(self):
+        r = self.admin_call("POST", "/admin/accounts/upload-json", body=[], key=False)
+        self.assertEqual(r.status, 401)
+        self.assertIn("detail", r.json())
+        r = self.admin_call("POST", "/admin/accounts/upload-json", body=[], key=self.user)
+        self.assertEqual(r.status, 403)
+        self.assertIn("not an admin key", r.json()["detail"])
+
+    def test_bad_uploads_are_400s(self):
+        r = self.admin_call("POST", "/admin/accounts/upload-json", body=b"{nope")
+        self.assertEqual(r.status, 400)
+        self.assertIn("upload.json", r.json()["detail"])
+        body, ctype = multipart([])
+        r = self.admin_call("POST", "/admin/accounts/upload-json", body=body, content_type=ctype)
+        self.assertEqual(r.status, 400)
+
+
+if __name__ == "__main__":
+    unittest.main()
