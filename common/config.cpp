@@ -111,6 +111,12 @@ void add_pool_options(CLI::App& app, Config& c) {
     app.add_option("--failure-cooldown-max", c.failure_cooldown_max, "Cap on that cool-down (seconds)")
         ->capture_default_str()
         ->check(CLI::Range(1.0, 86400.0));
+    app.add_option("--usage-retention-days", c.usage_retention_days,
+                   "Days raw usage records are kept (the daily rollups stay)")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 36500));
+    app.add_option("--metrics-admin-only", c.metrics_admin_only, "Serve GET /metrics to admin keys only")
+        ->capture_default_str();
     app.add_option("--quota-refresh-interval", c.quota_refresh_interval,
                    "Seconds between checks of every account's monthly quota; 0 = on demand only")
         ->capture_default_str()

@@ -56,6 +56,8 @@ struct Config {
     double failure_cooldown = 10.0;        // first such cool-down; doubles
     double failure_cooldown_max = 600.0;
     double quota_refresh_interval = 0.0;   // seconds between quota checks; 0 = only on demand
+    int usage_retention_days = 30;         // raw usage records; the daily rollups stay
+    bool metrics_admin_only = false;       // GET /metrics for admin keys only
     double ping_interval = 15.0;      // SSE keep-alive while the upstream is silent
     std::uint64_t stream_buffer = 256u << 10;  // unsent bytes per stream before the upstream pauses
     // The Claude BPE vocabulary (claude.json of the npm package @anthropic-ai/tokenizer).

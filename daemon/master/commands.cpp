@@ -1,5 +1,6 @@
 #include "daemon/master/commands.hpp"
 
+#include "common/log.hpp"
 #include "common/strings.hpp"
 #include "common/usage_limits.hpp"
 #include "daemon/master/account_health.hpp"
@@ -25,6 +26,16 @@ constexpr CommandSpec kCommands[] = {
     {"key.list", false, cmd_key_list, nullptr, "list API keys"},
     {"key.show", false, cmd_key_show, nullptr, "show one API key"},
     {"key.revoke", true, cmd_key_revoke, nullptr, "disable an API key"},
+    {"key.disable", true, cmd_key_revoke, nullptr, "disable an API key (as revoke)"},
+    {"key.enable", true, cmd_key_enable, nullptr, "enable an API key again"},
+    {"key.update", true, cmd_key_update, nullptr, "change a key's name, limits, models or expiry"},
+    {"stats", false, cmd_stats, nullptr, "usage totals for a period, by day, key, account or model"},
+    {"stats.accounts", false, cmd_stats_accounts, nullptr, "account totals (the seed's shape)"},
+    {"stats.api_keys", false, cmd_stats_api_keys, nullptr, "key totals (the seed's shape)"},
+    {"stats.tokens", false, cmd_stats_tokens, nullptr, "tokens by day and account (the seed's shape)"},
+    {"stats.account_usage", false, cmd_stats_account_usage, nullptr, "usage per account (the seed's shape)"},
+    {"usage.export", false, cmd_usage_export, nullptr, "raw usage records, one page at a time"},
+    {"audit", false, cmd_audit, nullptr, "the last admin changes"},
     {"key.remove", true, cmd_key_remove, nullptr, "delete an API key"},
 };
 
@@ -59,12 +70,90 @@ const CommandSpec* find_command(std::string_view name) {
     return nullptr;
 }
 
+namespace {
+
+bool secret_field(std::string_view name) {
+    for (std::string_view s : {"refresh_token", "client_secret", "key", "access_token", "content",
+                               "refreshToken", "clientSecret", "accessToken"})
+        if (name == s) return true;
+    return false;
+}
+
+void write_redacted(JsonWriter& w, const rapidjson::Value& v) {
+    if (v.IsObject()) {
+        w.StartObject();
+        for (const auto& m : v.GetObject()) {
+            std::string_view name(m.name.GetString(), m.name.GetStringLength());
+            write_key(w, name);
+            if (m.value.IsString() && secret_field(name)) w.String("***");
+            else if (m.value.IsString() && name == "proxy")
+                write_string(w, redact_url_password(std::string_view(m.value.GetString(), m.value.GetStringLength())));
+            else write_redacted(w, m.value);
+        }
+        w.EndObject();
+    } else if (v.IsArray()) {
+        w.StartArray();
+        for (const auto& e : v.GetArray()) write_redacted(w, e);
+        w.EndArray();
+    } else {
+        v.Accept(w);
+    }
+}
+
+std::string actor_name(const Store& store, const Caller& caller) {
+    switch (caller.kind) {
+    case Caller::Kind::control: return str_cat("control socket uid ", caller.id);
+    case Caller::Kind::admin_key: {
+        auto key = store.get_key(static_cast<std::uint64_t>(caller.id));
+        return str_cat("admin key ", caller.id, key ? str_cat(" (", key->name, ")") : std::string());
+    }
+    case Caller::Kind::internal: return "amq2apid";
+    }
+    return "unknown";
+}
+
+// The record a command is about, as it was before the command ran ("" when none).
+std::string subject_before(const Store& store, std::string_view command, const rapidjson::Value& args) {
+    const rapidjson::Value* target = command == "key.update" ? find_member(args, "key") : &args;
+    if (!target || !(find_member(*target, "id") || find_member(*target, "name"))) return {};
+    if (command.starts_with("account.")) {
+        auto account = resolve_account(store, *target);
+        return account ? account_json(*account) : std::string();
+    }
+    if (command.starts_with("key.")) {
+        auto key = resolve_key(store, *target);
+        return key ? key_json(*key) : std::string();
+    }
+    return {};
+}
+
+std::string redacted(const rapidjson::Value& v) {
+    return json_value([&](JsonWriter& w) { write_redacted(w, v); });
+}
+
+std::string redacted(std::string_view json) {
+    auto doc = parse_json(json);
+    return doc ? redacted(*doc) : std::string();
+}
+
+}  // namespace
+
 void run_command(std::string_view name, const rapidjson::Value& args, CommandContext ctx,
                  std::function<void(CommandResult result, bool changed)> done) {
     const CommandSpec* spec = find_command(name);
     if (!spec) return done(make_error(Errc::not_found, str_cat("unknown command '", name, "'")), false);
-    auto finish = [done, mutates = spec->mutates](CommandResult result) {
+    // Every admin change is written to the audit log with who, when, what, before and after.
+    std::string before = spec->mutates ? subject_before(ctx.store, name, args) : std::string();
+    std::string args_text = spec->mutates ? redacted(args) : std::string();
+    auto finish = [done, ctx, before, args_text, command = std::string(name),
+                   mutates = spec->mutates](CommandResult result) {
         bool changed = result.ok() && mutates;
+        if (changed) {
+            AuditEntry entry{ctx.now * 1000, actor_name(ctx.store, ctx.caller), command, args_text, before,
+                             redacted(*result)};
+            if (auto st = ctx.store.append_audit(entry); !st)
+                log_error("cannot write the audit log: ", st.error().message);
+        }
         done(std::move(result), changed);
     };
     if (spec->run) return finish(spec->run(ctx, args));
@@ -171,6 +260,12 @@ void write_key(JsonWriter& w, const ApiKey& k) {
     w.Int64(k.requests_per_minute);
     w.Key("requests_per_day");
     w.Int64(k.requests_per_day);
+    w.Key("max_concurrent");
+    w.Int64(k.max_concurrent);
+    w.Key("allowed_models");
+    w.StartArray();
+    for (const auto& m : k.allowed_models) write_string(w, m);
+    w.EndArray();
     write_time(w, "expires_at", k.expires_at);
     write_time(w, "created_at", k.created_at);
     write_time(w, "last_used_at", k.last_used_at);

@@ -107,6 +107,15 @@ CommandResult cmd_key_create(CommandContext& ctx, const rapidjson::Value& args);
 CommandResult cmd_key_list(CommandContext& ctx, const rapidjson::Value& args);
 CommandResult cmd_key_show(CommandContext& ctx, const rapidjson::Value& args);
 CommandResult cmd_key_revoke(CommandContext& ctx, const rapidjson::Value& args);
+CommandResult cmd_key_update(CommandContext& ctx, const rapidjson::Value& args);
+CommandResult cmd_key_enable(CommandContext& ctx, const rapidjson::Value& args);
+CommandResult cmd_stats(CommandContext& ctx, const rapidjson::Value& args);
+CommandResult cmd_stats_accounts(CommandContext& ctx, const rapidjson::Value& args);
+CommandResult cmd_stats_api_keys(CommandContext& ctx, const rapidjson::Value& args);
+CommandResult cmd_stats_tokens(CommandContext& ctx, const rapidjson::Value& args);
+CommandResult cmd_stats_account_usage(CommandContext& ctx, const rapidjson::Value& args);
+CommandResult cmd_usage_export(CommandContext& ctx, const rapidjson::Value& args);
+CommandResult cmd_audit(CommandContext& ctx, const rapidjson::Value& args);
 CommandResult cmd_key_remove(CommandContext& ctx, const rapidjson::Value& args);
 
 }  // namespace amq

@@ -14,8 +14,8 @@
 namespace amq {
 namespace {
 
-constexpr const char* kDbNames[kDbCount] = {"meta", "accounts", "tokens", "keys",
-                                            "key_hashes", "usage", "health"};
+constexpr const char* kDbNames[kDbCount] = {"meta",  "accounts", "tokens",  "keys", "key_hashes",
+                                            "usage", "health",   "rollups", "audit"};
 
 const char* db_name(Db db) { return kDbNames[static_cast<std::size_t>(db)]; }
 
@@ -45,6 +45,7 @@ std::string_view to_view(const MDB_val& v) {
 
 // Aborts on every path that does not commit, exceptions included.
 using TxnGuard = std::unique_ptr<MDB_txn, decltype(&mdb_txn_abort)>;
+using CursorGuard = std::unique_ptr<MDB_cursor, decltype(&mdb_cursor_close)>;
 
 Status ensure_directory(const std::string& dir) {
     if (::mkdir(dir.c_str(), 0700) == 0) {
@@ -80,15 +81,34 @@ Result<std::optional<std::string_view>> ReadTxn::get(Db db, std::string_view key
 }
 
 Status ReadTxn::for_each(Db db, const EntryFn& fn) const {
+    return walk(db, MDB_FIRST, MDB_NEXT, {}, [&](std::string_view key, std::string_view value) {
+        if (Status status = fn(key, value); !status) return Result<Walk>(status.error());
+        return Result<Walk>(Walk::next);
+    });
+}
+
+Status ReadTxn::for_each_from(Db db, std::string_view start, const WalkFn& fn) const {
+    // MDB_SET_RANGE refuses an empty key (MDB_BAD_VALSIZE); every key is >= "" anyway.
+    if (start.empty()) return walk(db, MDB_FIRST, MDB_NEXT, {}, fn);
+    return walk(db, MDB_SET_RANGE, MDB_NEXT, to_val(start), fn);
+}
+
+Status ReadTxn::for_each_back(Db db, const WalkFn& fn) const {
+    return walk(db, MDB_LAST, MDB_PREV, {}, fn);
+}
+
+Status ReadTxn::walk(Db db, MDB_cursor_op first, MDB_cursor_op next, MDB_val key,
+                     const WalkFn& fn) const {
     MDB_cursor* raw = nullptr;
     if (int rc = mdb_cursor_open(txn_, dbi(db), &raw); rc != 0)
         return lmdb_error(rc, str_cat("cannot open a cursor on ", db_name(db)));
-    std::unique_ptr<MDB_cursor, decltype(&mdb_cursor_close)> cursor(raw, &mdb_cursor_close);
-    MDB_val key{};
+    CursorGuard cursor(raw, &mdb_cursor_close);
     MDB_val value{};
-    int rc = mdb_cursor_get(raw, &key, &value, MDB_FIRST);
-    for (; rc == 0; rc = mdb_cursor_get(raw, &key, &value, MDB_NEXT)) {
-        if (Status status = fn(to_view(key), to_view(value)); !status) return status;
+    int rc = mdb_cursor_get(raw, &key, &value, first);
+    for (; rc == 0; rc = mdb_cursor_get(raw, &key, &value, next)) {
+        Result<Walk> step = fn(to_view(key), to_view(value));
+        if (!step) return step.error();
+        if (*step == Walk::stop) return {};
     }
     if (rc != MDB_NOTFOUND) return lmdb_error(rc, str_cat("cannot walk ", db_name(db)));
     return {};

@@ -20,12 +20,17 @@
 namespace amq {
 
 // The named databases, all opened (and created when missing) when the environment opens.
-enum class Db { meta, accounts, tokens, keys, key_hashes, usage, health };
-inline constexpr std::size_t kDbCount = 7;
-static_assert(static_cast<std::size_t>(Db::health) + 1 == kDbCount);
+// A store made before a database existed gets it, empty, on its next open.
+enum class Db { meta, accounts, tokens, keys, key_hashes, usage, health, rollups, audit };
+inline constexpr std::size_t kDbCount = 9;
+static_assert(static_cast<std::size_t>(Db::audit) + 1 == kDbCount);
 
 using DbHandles = std::array<MDB_dbi, kDbCount>;
 using EntryFn = std::function<Status(std::string_view key, std::string_view value)>;
+
+// What a walk's visitor answers after each entry: go on, or stop there (not an error).
+enum class Walk { next, stop };
+using WalkFn = std::function<Result<Walk>(std::string_view key, std::string_view value)>;
 
 class ReadTxn {
 public:
@@ -36,10 +41,18 @@ public:
     Result<std::optional<std::string_view>> get(Db db, std::string_view key) const;
     // Visits every entry in key order; the first failure stops the walk and is returned.
     Status for_each(Db db, const EntryFn& fn) const;
+    // Visits the entries from the first key >= start (from the first key when start is
+    // empty) in key order until fn says stop; the first failure stops the walk and is returned.
+    Status for_each_from(Db db, std::string_view start, const WalkFn& fn) const;
+    // Visits the entries from the last key backwards, likewise.
+    Status for_each_back(Db db, const WalkFn& fn) const;
 
 protected:
     ReadTxn(MDB_txn* txn, const DbHandles& dbis) : txn_(txn), dbis_(dbis) {}
     MDB_dbi dbi(Db db) const { return dbis_[static_cast<std::size_t>(db)]; }
+    // One cursor walk: `first` positions it (MDB_SET_RANGE reads `key`), `next` moves it.
+    Status walk(Db db, MDB_cursor_op first, MDB_cursor_op next, MDB_val key,
+                const WalkFn& fn) const;
 
     MDB_txn* txn_;
     const DbHandles& dbis_;

@@ -14,6 +14,7 @@
 #include "daemon/event.hpp"
 #include "daemon/listen_socket.hpp"
 #include "daemon/http_client.hpp"
+#include "daemon/master/admissions.hpp"
 #include "daemon/master/bootstrap.hpp"
 #include "daemon/master/commands.hpp"
 #include "daemon/master/control_server.hpp"
@@ -34,6 +35,8 @@ RefresherOptions refresher_options(const Config& c) {
     return RefresherOptions{c.token_endpoint, c.kiro_token_endpoint, c.proxy, c.refresh_lead,
                             c.connect_timeout, 30.0};
 }
+
+WorkerCalls::Policy worker_policy(const Config& c) { return WorkerCalls::Policy{c.models, c.metrics_admin_only}; }
 
 QuotaOptions quota_options(const Config& c) {
     return QuotaOptions{c.api_endpoint, c.proxy, c.quota_refresh_interval, 30.0};
@@ -92,6 +95,8 @@ private:
     void stop(const std::string& why);
     void reload();
     void fatal(const std::string& why);
+    std::string metrics_text() const;
+    void drop_old_usage();
 
     EnvLookup env_;
     Config config_;
@@ -106,7 +111,10 @@ private:
     std::unique_ptr<PoolState> pool_;
     std::unique_ptr<UsageRecorder> usage_;
     std::unique_ptr<QuotaChecker> quota_;
+    Metrics metrics_;
+    std::unique_ptr<Admissions> admissions_;
     std::unique_ptr<WorkerCalls> worker_calls_;
+    Event retention_;
     std::unique_ptr<Supervisor> supervisor_;
     std::vector<Event> signals_;
     std::int64_t started_at_ = unix_seconds();
@@ -148,8 +156,10 @@ Status Master::start() {
     usage_ = std::make_unique<UsageRecorder>(base_.get(), *store_);
     quota_ = std::make_unique<QuotaChecker>(base_.get(), *store_, *http_, *refresher_, *pool_,
                                             quota_options(config_));
+    admissions_ = std::make_unique<Admissions>(*store_, metrics_, *usage_);
+    if (auto st = admissions_->restore(unix_millis()); !st) return st.error();
     worker_calls_ = std::make_unique<WorkerCalls>(
-        *store_, *refresher_, *pool_, *usage_,
+        WorkerCalls::Parts{*store_, *refresher_, *pool_, *usage_, *admissions_, metrics_},
         [this](std::uint64_t key_id, const std::string& command, const rapidjson::Value& args,
                std::function<void(Result<std::string>)> done) {
             CommandContext ctx{*store_, *this, unix_seconds(), Caller{Caller::Kind::admin_key,
@@ -158,7 +168,12 @@ Status Master::start() {
                 if (changed && supervisor_) publish_state();
                 done(std::move(result));
             });
-        });
+        },
+        [this] { return metrics_text(); });
+    worker_calls_->set_policy(worker_policy(config_));
+    retention_ = Event::persistent_timer(base_.get(), [this](short) { drop_old_usage(); });
+    retention_.arm_after(3600);
+    drop_old_usage();
     return {};
 }
 
@@ -189,14 +204,15 @@ int Master::run() {
             [this] { return state_object(); },
             [this](WorkerProcess& w, const rapidjson::Document& frame) {
                 pid_t pid = w.pid;
-                worker_calls_->on_frame(frame, [this, pid](const std::string& payload) {
+                worker_calls_->on_frame(frame, pid, [this, pid](const std::string& payload) {
                     if (supervisor_) supervisor_->send_to(pid, payload);
                 });
             },
             [this] { log_info("serving HTTP on ", listen_.description); },
             [this](const std::string& why) { fatal(why); },
             [](const std::string& why) { log_error("reload failed: ", why, "; keeping the running workers"); },
-            [this] { event_base_loopexit(base_.get(), nullptr); }});
+            [this] { event_base_loopexit(base_.get(), nullptr); },
+            [this](pid_t pid, bool) { admissions_->worker_died(pid, unix_millis()); }});
     log_notice("amq2apid ", kVersion, " starting ", workers, " workers (state in ", config_.state_dir,
                ", control socket ", config_.control_socket, ")");
     supervisor_->start();
@@ -246,6 +262,7 @@ void Master::reload() {
     refresher_->set_options(refresher_options(config_));
     pool_->set_policies(health_policy(config_), pool_policy(config_));
     quota_->set_options(quota_options(config_));
+    worker_calls_->set_policy(worker_policy(config_));
     supervisor_->reload(config_args_, effective_workers(config_, std::thread::hardware_concurrency()),
                         config_.drain_timeout);
 }
@@ -284,6 +301,30 @@ void Master::handle_control(std::string payload, const PeerCredentials& peer, Co
         if (changed && supervisor_) publish_state();
         reply(std::move(answer));
     });
+}
+
+// Raw usage records older than the retention go a day at a time; the rollups stay.
+void Master::drop_old_usage() {
+    auto today = static_cast<std::int32_t>(unix_seconds() / 86400);
+    auto dropped = store_->drop_usage_before(today - config_.usage_retention_days + 1);
+    if (!dropped) log_error("usage retention: ", dropped.error().message);
+    else if (*dropped) log_info("usage retention: dropped ", *dropped, " records older than ",
+                                config_.usage_retention_days, " days");
+}
+
+std::string Master::metrics_text() const {
+    std::map<HealthState, double> states;
+    for (HealthState s : {HealthState::healthy, HealthState::cooling, HealthState::half_open, HealthState::exhausted,
+                          HealthState::quarantined, HealthState::disabled})
+        states[s] = 0;
+    if (auto accounts = store_->list_accounts())
+        for (const Account& a : *accounts) states[pool_->health(a.id).state] += 1;
+    Metrics::Gauge accounts{"amq2api_accounts", "Accounts by health state", {}};
+    for (auto [state, n] : states)
+        accounts.samples.emplace_back(str_cat("{state=\"", health_state_name(state), "\"}"), n);
+    Metrics::Gauge in_flight{"amq2api_requests_in_flight", "Admitted requests not yet reported", {}};
+    in_flight.samples.emplace_back("", static_cast<double>(admissions_->in_flight()));
+    return metrics_.render({accounts, in_flight});
 }
 
 void Master::write_runtime(JsonWriter& w) const {

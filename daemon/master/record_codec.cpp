@@ -146,6 +146,11 @@ std::string encode_api_key(const ApiKey& k) {
         put_bool(w, "enabled", k.enabled);
         put_int(w, "requests_per_minute", k.requests_per_minute);
         put_int(w, "requests_per_day", k.requests_per_day);
+        put_int(w, "max_concurrent", k.max_concurrent);
+        write_key(w, "allowed_models");
+        w.StartArray();
+        for (const auto& m : k.allowed_models) write_string(w, m);
+        w.EndArray();
         put_int(w, "expires_at", k.expires_at);
         put_int(w, "created_at", k.created_at);
         put_int(w, "updated_at", k.updated_at);
@@ -165,6 +170,10 @@ Result<ApiKey> decode_api_key(std::string_view text) {
         get_bool(f, "enabled", k.enabled);
         get_int(f, "requests_per_minute", k.requests_per_minute);
         get_int(f, "requests_per_day", k.requests_per_day);
+        get_int(f, "max_concurrent", k.max_concurrent);
+        if (const rapidjson::Value* models = f.array("allowed_models"))
+            for (const auto& m : models->GetArray())
+                if (m.IsString()) k.allowed_models.emplace_back(m.GetString(), m.GetStringLength());
         get_int(f, "expires_at", k.expires_at);
         get_int(f, "created_at", k.created_at);
         get_int(f, "updated_at", k.updated_at);
@@ -225,6 +234,60 @@ Result<UsageRecord> decode_usage(std::string_view text) {
     u.status = static_cast<int>(status_code);
     u.attempts = static_cast<int>(attempts);
     return u;
+}
+
+std::string encode_rollup(const Rollup& r) {
+    return json_object([&](JsonWriter& w) {
+        write_key(w, "v");
+        w.Int(kRecordVersion);
+        put_int(w, "requests", r.requests);
+        put_int(w, "errors", r.errors);
+        put_int(w, "input_tokens", r.input_tokens);
+        put_int(w, "output_tokens", r.output_tokens);
+        put_int(w, "ttfb_ms_sum", r.ttfb_ms_sum);
+        put_int(w, "duration_ms_sum", r.duration_ms_sum);
+    });
+}
+
+Result<Rollup> decode_rollup(std::string_view text) {
+    Rollup r;
+    Status status = decode_document(text, "rollup", [&](FieldReader& f) {
+        get_int(f, "requests", r.requests);
+        get_int(f, "errors", r.errors);
+        get_int(f, "input_tokens", r.input_tokens);
+        get_int(f, "output_tokens", r.output_tokens);
+        get_int(f, "ttfb_ms_sum", r.ttfb_ms_sum);
+        get_int(f, "duration_ms_sum", r.duration_ms_sum);
+    });
+    if (!status) return status.error();
+    return r;
+}
+
+std::string encode_audit(const AuditEntry& a) {
+    return json_object([&](JsonWriter& w) {
+        write_key(w, "v");
+        w.Int(kRecordVersion);
+        put_int(w, "at_ms", a.at_ms);
+        put_string(w, "actor", a.actor);
+        put_string(w, "command", a.command);
+        put_string(w, "args_json", a.args_json);
+        put_string(w, "before_json", a.before_json);
+        put_string(w, "after_json", a.after_json);
+    });
+}
+
+Result<AuditEntry> decode_audit(std::string_view text) {
+    AuditEntry a;
+    Status status = decode_document(text, "audit", [&](FieldReader& f) {
+        get_int(f, "at_ms", a.at_ms);
+        get_string(f, "actor", a.actor);
+        get_string(f, "command", a.command, true);
+        get_string(f, "args_json", a.args_json);
+        get_string(f, "before_json", a.before_json);
+        get_string(f, "after_json", a.after_json);
+    });
+    if (!status) return status.error();
+    return a;
 }
 
 }  // namespace amq

@@ -25,4 +25,12 @@ Result<ApiKey> decode_api_key(std::string_view text);
 std::string encode_usage(const UsageRecord& usage);
 Result<UsageRecord> decode_usage(std::string_view text);
 
+// Only the counters: a rollup's day, key, account and model are its key in the store, and
+// decode_rollup leaves them at their defaults.
+std::string encode_rollup(const Rollup& rollup);
+Result<Rollup> decode_rollup(std::string_view text);
+
+std::string encode_audit(const AuditEntry& entry);
+Result<AuditEntry> decode_audit(std::string_view text);
+
 }  // namespace amq

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace amq {
 
@@ -44,6 +45,8 @@ struct ApiKey {
     bool enabled = true;
     std::int64_t requests_per_minute = 60;
     std::int64_t requests_per_day = 10000;
+    std::int64_t max_concurrent = 0;          // 0 = no cap on requests in flight
+    std::vector<std::string> allowed_models;  // empty = every model
     std::int64_t expires_at = 0;
     std::int64_t created_at = 0;
     std::int64_t updated_at = 0;
@@ -68,6 +71,32 @@ struct UsageRecord {
     int attempts = 0;
     std::string client_address;
     std::string user_agent;
+};
+
+// The usage of one day × key × account × model, summed as records arrive, so that reports
+// and quotas never rescan raw records (which retention drops after a while).
+struct Rollup {
+    std::int32_t day = 0;  // days since the epoch (UTC) of the records' time_ms
+    std::uint64_t key_id = 0;
+    std::uint64_t account_id = 0;
+    std::string model;  // the records' client_model
+    std::int64_t requests = 0;
+    std::int64_t errors = 0;  // status >= 400, status 0 (no answer) or an error_class
+    std::int64_t input_tokens = 0;
+    std::int64_t output_tokens = 0;
+    std::int64_t ttfb_ms_sum = 0;
+    std::int64_t duration_ms_sum = 0;
+};
+
+// One administrative change: who ran which command, and the state around it. The JSON
+// fields are kept as text, exactly as the command handler wrote them.
+struct AuditEntry {
+    std::int64_t at_ms = 0;
+    std::string actor;
+    std::string command;
+    std::string args_json;
+    std::string before_json;
+    std::string after_json;
 };
 
 }  // namespace amq

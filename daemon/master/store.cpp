@@ -17,19 +17,26 @@ namespace {
 constexpr std::uint64_t kSchemaVersion = 1;
 constexpr std::string_view kSchemaKey = "schema_version";
 
-// Ids, counters and the schema version: 8-byte big-endian, so cursors walk ids in order.
-std::string encode_u64(std::uint64_t n) {
-    std::string out(8, '\0');
+// Big-endian, so that cursors walk numbers in order: the low `width` bytes of n.
+std::string encode_be(std::uint64_t n, std::size_t width) {
+    std::string out(width, '\0');
     for (auto it = out.rbegin(); it != out.rend(); ++it, n >>= 8)
         *it = static_cast<char>(n & 0xff);
     return out;
 }
 
-std::optional<std::uint64_t> decode_u64(std::string_view s) {
-    if (s.size() != 8) return std::nullopt;
+std::uint64_t decode_be(std::string_view s) {
     std::uint64_t n = 0;
     for (char c : s) n = n << 8 | static_cast<unsigned char>(c);
     return n;
+}
+
+// Ids, counters and the schema version: 8 bytes.
+std::string encode_u64(std::uint64_t n) { return encode_be(n, 8); }
+
+std::optional<std::uint64_t> decode_u64(std::string_view s) {
+    if (s.size() != 8) return std::nullopt;
+    return decode_be(s);
 }
 
 bool is_sha256_hex(std::string_view s) {
@@ -401,14 +408,188 @@ Status Store::remove_key(std::uint64_t id) {
 namespace {
 
 constexpr std::int64_t kMsPerDay = 86400000;
+constexpr std::size_t kUsageKeySize = 16;
+constexpr std::size_t kRollupKeyPrefix = 20;  // day, key id, account id
+// LMDB refuses keys over 511 bytes, and a client may name any model.
+constexpr std::size_t kMaxRollupModel = 256;
+// Keeps one retention transaction (its dirty pages, its fsync) small.
+constexpr std::size_t kDropsPerTxn = 10000;
 
-// day (4 bytes) | time_ms (8) | sequence (4), all big-endian: a cursor walks time order and
-// one day is one contiguous key range.
+// Keys hold unsigned numbers: a time before 1970 (a broken clock) is keyed as 0 rather than
+// sorting after every other.
+std::int64_t key_time(std::int64_t time_ms) { return std::max<std::int64_t>(time_ms, 0); }
+
+std::int32_t day_of(std::int64_t time_ms) {
+    return static_cast<std::int32_t>(key_time(time_ms) / kMsPerDay);
+}
+
+std::string day_key(std::int32_t day) { return encode_be(static_cast<std::uint32_t>(day), 4); }
+
+// Usage keys are day (4 bytes) | time_ms (8) | sequence (4), all big-endian: a cursor walks
+// time order and one day is one contiguous key range. This is their first 12 bytes.
+std::string usage_key_at(std::int64_t time_ms) {
+    return str_cat(day_key(day_of(time_ms)), encode_be(key_time(time_ms), 8));
+}
+
 std::string usage_key(std::int64_t time_ms, std::uint32_t sequence) {
-    auto day = static_cast<std::uint32_t>(time_ms / kMsPerDay);
-    std::string key = encode_u64(day).substr(4) + encode_u64(static_cast<std::uint64_t>(time_ms));
-    key += encode_u64(sequence).substr(4);
-    return key;
+    return str_cat(usage_key_at(time_ms), encode_be(sequence, 4));
+}
+
+Error corrupt_key(std::string_view db) {
+    return make_error(Errc::internal, str_cat("corrupt store: a malformed key in ", db));
+}
+
+Result<std::int64_t> usage_key_time(std::string_view key) {
+    if (key.size() != kUsageKeySize) return corrupt_key("usage");
+    return static_cast<std::int64_t>(decode_be(key.substr(4, 8)));
+}
+
+// Rollup keys are day (4 bytes) | key id (8) | account id (8) | model, numbers big-endian.
+// The model is the unterminated tail: it needs no escaping, and as the fixed-size fields
+// come first one day is still one contiguous key range.
+std::string rollup_key(const Rollup& r) {
+    return str_cat(day_key(r.day), encode_u64(r.key_id), encode_u64(r.account_id), r.model);
+}
+
+Result<Rollup> decode_rollup_entry(std::string_view key, std::string_view value) {
+    if (key.size() < kRollupKeyPrefix) return corrupt_key("rollups");
+    auto rollup = decode_rollup(value);
+    if (!rollup) return rollup;
+    rollup->day = static_cast<std::int32_t>(decode_be(key.substr(0, 4)));
+    rollup->key_id = decode_be(key.substr(4, 8));
+    rollup->account_id = decode_be(key.substr(12, 8));
+    rollup->model = std::string(key.substr(kRollupKeyPrefix));
+    return rollup;
+}
+
+// Cut at a character boundary, so that the name stays valid UTF-8.
+std::string rollup_model(std::string_view model) {
+    if (model.size() <= kMaxRollupModel) return std::string(model);
+    std::size_t n = kMaxRollupModel;
+    while (n > 0 && (static_cast<unsigned char>(model[n]) & 0xc0) == 0x80) --n;
+    return std::string(model.substr(0, n));
+}
+
+bool is_error(const UsageRecord& u) {
+    return u.status >= 400 || u.status == 0 || !u.error_class.empty();
+}
+
+void add_counts(Rollup& into, const Rollup& from) {
+    into.requests += from.requests;
+    into.errors += from.errors;
+    into.input_tokens += from.input_tokens;
+    into.output_tokens += from.output_tokens;
+    into.ttfb_ms_sum += from.ttfb_ms_sum;
+    into.duration_ms_sum += from.duration_ms_sum;
+}
+
+// Summed before the transaction: one read-modify-write per rollup rather than per record.
+std::map<std::string, Rollup> sum_rollups(const std::vector<UsageRecord>& batch) {
+    std::map<std::string, Rollup> sums;
+    for (const UsageRecord& u : batch) {
+        Rollup one{.day = day_of(u.time_ms),
+                   .key_id = u.key_id,
+                   .account_id = u.account_id,
+                   .model = rollup_model(u.client_model),
+                   .requests = 1,
+                   .errors = is_error(u) ? 1 : 0,
+                   .input_tokens = u.input_tokens,
+                   .output_tokens = u.output_tokens,
+                   .ttfb_ms_sum = u.ttfb_ms,
+                   .duration_ms_sum = u.duration_ms};
+        auto [it, added] = sums.try_emplace(rollup_key(one), one);
+        if (!added) add_counts(it->second, one);
+    }
+    return sums;
+}
+
+Status add_rollups(WriteTxn& txn, const std::map<std::string, Rollup>& sums) {
+    for (const auto& [key, sum] : sums) {
+        auto stored = txn.get(Db::rollups, key);
+        if (!stored) return stored.error();
+        Rollup total = sum;
+        if (*stored) {
+            auto old = decode_rollup(**stored);
+            if (!old) return old.error();
+            add_counts(total, *old);
+        }
+        if (Status st = txn.put(Db::rollups, key, encode_rollup(total)); !st) return st;
+    }
+    return {};
+}
+
+// Keys remember when they were last used, to the second.
+Status touch_keys(WriteTxn& txn, const std::vector<UsageRecord>& batch) {
+    std::map<std::uint64_t, std::int64_t> last_used;  // key id → seconds
+    for (const UsageRecord& u : batch) {
+        if (u.key_id) last_used[u.key_id] = std::max(last_used[u.key_id], u.time_ms / 1000);
+    }
+    for (auto [id, when] : last_used) {
+        auto key = get_record<KeyTable>(txn, id);
+        if (!key) continue;  // removed since the request started
+        if (key->last_used_at >= when) continue;
+        key->last_used_at = when;
+        if (Status st = txn.put(Db::keys, encode_u64(id), encode_api_key(*key)); !st) return st;
+    }
+    return {};
+}
+
+// One batch of for_each_usage.
+struct UsagePage {
+    std::vector<UsageRecord> records;
+    std::string next;  // where the next page starts
+    bool last = true;  // nothing follows in the range
+};
+
+Result<UsagePage> read_usage_page(const ReadTxn& txn, std::string_view start,
+                                  std::int64_t to_ms, std::size_t size) {
+    UsagePage page;
+    auto visit = [&](std::string_view key, std::string_view value) -> Result<Walk> {
+        auto time = usage_key_time(key);
+        if (!time) return time.error();
+        if (*time >= to_ms) return Walk::stop;
+        auto record = decode_usage(value);
+        if (!record) return record.error();
+        page.records.push_back(std::move(*record));
+        if (page.records.size() < size) return Walk::next;
+        page.next = str_cat(key, '\0');  // the smallest key after this one
+        page.last = false;
+        return Walk::stop;
+    };
+    Status status = txn.for_each_from(Db::usage, start, visit);
+    if (!status) return status.error();
+    return page;
+}
+
+// The keys of up to `limit` records keyed before `end`, oldest first. They are collected
+// and deleted after the walk, so that no cursor lives across the deletes.
+Result<std::vector<std::string>> usage_keys_before(const ReadTxn& txn, std::string_view end,
+                                                   std::size_t limit) {
+    std::vector<std::string> keys;
+    Status status = txn.for_each_from(Db::usage, {}, [&](std::string_view key,
+                                                         std::string_view) -> Result<Walk> {
+        if (key >= end) return Walk::stop;
+        keys.emplace_back(key);
+        return keys.size() < limit ? Walk::next : Walk::stop;
+    });
+    if (!status) return status.error();
+    return keys;
+}
+
+// at_ms (8 bytes) | sequence (4), big-endian: a cursor walks the log in time order.
+std::string audit_key(std::int64_t at_ms, std::uint32_t sequence) {
+    return str_cat(encode_be(key_time(at_ms), 8), encode_be(sequence, 4));
+}
+
+// The first sequence free at at_ms. Probing (rather than a counter that restarts with the
+// process) never overwrites an entry; appends are rare, and rarely share a millisecond.
+Result<std::string> free_audit_key(const ReadTxn& txn, std::int64_t at_ms) {
+    for (std::uint32_t sequence = 0;; ++sequence) {
+        std::string key = audit_key(at_ms, sequence);
+        auto taken = txn.get(Db::audit, key);
+        if (!taken) return taken.error();
+        if (!*taken) return key;
+    }
 }
 
 }  // namespace
@@ -417,35 +598,97 @@ Status Store::record_usage(const std::vector<UsageRecord>& batch) {
     if (batch.empty()) return {};
     std::uint32_t first_sequence = usage_sequence_;
     usage_sequence_ += static_cast<std::uint32_t>(batch.size());
+    const std::map<std::string, Rollup> sums = sum_rollups(batch);
     return env_->write([&](WriteTxn& txn) -> Status {
-        std::map<std::uint64_t, std::int64_t> last_used;  // key id → seconds
         std::uint32_t sequence = first_sequence;
         for (const UsageRecord& u : batch) {
-            if (Status st = txn.put(Db::usage, usage_key(u.time_ms, sequence++), encode_usage(u)); !st)
-                return st;
-            if (u.key_id) last_used[u.key_id] = std::max(last_used[u.key_id], u.time_ms / 1000);
+            std::string key = usage_key(u.time_ms, sequence++);
+            if (Status st = txn.put(Db::usage, key, encode_usage(u)); !st) return st;
         }
-        for (auto [id, when] : last_used) {
-            auto key = get_record<KeyTable>(txn, id);
-            if (!key) continue;  // removed since the request started
-            if (key->last_used_at >= when) continue;
-            key->last_used_at = when;
-            if (Status st = txn.put(Db::keys, encode_u64(id), encode_api_key(*key)); !st) return st;
-        }
-        return {};
+        if (Status st = add_rollups(txn, sums); !st) return st;
+        return touch_keys(txn, batch);
     });
 }
 
-Result<std::vector<UsageRecord>> Store::list_usage(std::int64_t from_ms, std::int64_t to_ms) const {
-    return read_value<std::vector<UsageRecord>>(*env_, [&](const ReadTxn& txn) -> Result<std::vector<UsageRecord>> {
-        std::vector<UsageRecord> out;
-        Status status = txn.for_each(Db::usage, [&](std::string_view, std::string_view value) -> Status {
-            auto record = decode_usage(value);
-            if (!record) return record.error();
-            if (record->time_ms >= from_ms && record->time_ms < to_ms) out.push_back(std::move(*record));
+Status Store::for_each_usage(std::int64_t from_ms, std::int64_t to_ms, std::size_t batch_size,
+                             const std::function<bool(std::vector<UsageRecord>&)>& sink) const {
+    if (batch_size == 0) return make_error(Errc::invalid_argument, "usage batches cannot be empty");
+    std::string start = usage_key_at(from_ms);
+    for (;;) {
+        auto page = read_value<UsagePage>(*env_, [&](const ReadTxn& txn) {
+            return read_usage_page(txn, start, to_ms, batch_size);
+        });
+        if (!page) return page.error();
+        // The sink runs outside the transaction: it may take its time.
+        if (page->records.empty() || !sink(page->records) || page->last) return {};
+        start = std::move(page->next);
+    }
+}
+
+Result<std::size_t> Store::drop_usage_before(std::int32_t day) {
+    if (day <= 0) return std::size_t{0};  // no key holds an earlier day
+    const std::string end = day_key(day);
+    std::size_t total = 0;
+    for (;;) {
+        std::size_t dropped = 0;  // set again if a full map makes the function rerun
+        Status status = env_->write([&](WriteTxn& txn) -> Status {
+            auto keys = usage_keys_before(txn, end, kDropsPerTxn);
+            if (!keys) return keys.error();
+            for (const std::string& key : *keys) {
+                if (Status st = txn.del(Db::usage, key); !st) return st;
+            }
+            dropped = keys->size();
             return {};
         });
         if (!status) return status.error();
+        total += dropped;
+        if (dropped < kDropsPerTxn) return total;
+    }
+}
+
+Result<std::vector<Rollup>> Store::list_rollups(std::int32_t from_day,
+                                                std::int32_t to_day) const {
+    using Rollups = std::vector<Rollup>;
+    from_day = std::max(from_day, 0);  // no key holds an earlier day
+    if (to_day < from_day) return Rollups();
+    return read_value<Rollups>(*env_, [&](const ReadTxn& txn) -> Result<Rollups> {
+        Rollups out;
+        Status status = txn.for_each_from(
+            Db::rollups, day_key(from_day),
+            [&](std::string_view key, std::string_view value) -> Result<Walk> {
+                auto rollup = decode_rollup_entry(key, value);
+                if (!rollup) return rollup.error();
+                if (rollup->day > to_day) return Walk::stop;
+                out.push_back(std::move(*rollup));
+                return Walk::next;
+            });
+        if (!status) return status.error();
+        return out;
+    });
+}
+
+Status Store::append_audit(const AuditEntry& entry) {
+    return env_->write([&](WriteTxn& txn) -> Status {
+        auto key = free_audit_key(txn, entry.at_ms);
+        if (!key) return key.error();
+        return txn.put(Db::audit, *key, encode_audit(entry));
+    });
+}
+
+Result<std::vector<AuditEntry>> Store::list_audit(std::size_t limit) const {
+    using Entries = std::vector<AuditEntry>;
+    if (limit == 0) return Entries();
+    return read_value<Entries>(*env_, [&](const ReadTxn& txn) -> Result<Entries> {
+        Entries out;
+        Status status = txn.for_each_back(
+            Db::audit, [&](std::string_view, std::string_view value) -> Result<Walk> {
+                auto entry = decode_audit(value);
+                if (!entry) return entry.error();
+                out.push_back(std::move(*entry));
+                return out.size() < limit ? Walk::next : Walk::stop;
+            });
+        if (!status) return status.error();
+        std::reverse(out.begin(), out.end());  // walked newest first
         return out;
     });
 }
@@ -462,7 +705,8 @@ Result<std::map<std::uint64_t, AccountHealth>> Store::list_health() const {
     using Book = std::map<std::uint64_t, AccountHealth>;
     return read_value<Book>(*env_, [](const ReadTxn& txn) -> Result<Book> {
         Book out;
-        Status status = txn.for_each(Db::health, [&](std::string_view id, std::string_view value) -> Status {
+        Status status = txn.for_each(Db::health, [&](std::string_view id,
+                                                     std::string_view value) -> Status {
             auto health = decode_health(value);
             if (!health) return health.error();
             out.emplace(decode_u64(id).value_or(0), std::move(*health));

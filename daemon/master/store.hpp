@@ -1,10 +1,13 @@
 // The master's LMDB store: one environment in the state directory (0700 dir, 0600 files),
-// named databases meta, accounts, tokens, keys, key_hashes and usage. Values are JSON
+// named databases meta, accounts, tokens, keys, key_hashes, usage, health, rollups and
+// audit. Values are JSON
 // documents carrying a schema version ("v"); ids are 8-byte big-endian integers so that
 // cursors walk them in order. Every write commits (and fsyncs) before it returns.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -58,10 +61,27 @@ public:
     Status remove_key(std::uint64_t id);
 
     // One transaction for a batch of finished requests: their usage records (keyed by day,
-    // then time, so retention can drop whole days) and the last-used times of their keys.
+    // then time, so retention can drop whole days), their rollups and the last-used times of
+    // their keys.
     Status record_usage(const std::vector<UsageRecord>& batch);
-    // Records with from_ms <= time_ms < to_ms, oldest first.
-    Result<std::vector<UsageRecord>> list_usage(std::int64_t from_ms, std::int64_t to_ms) const;
+    // Streams the records with from_ms <= time_ms < to_ms in time order, in batches of up to
+    // batch_size, each read in its own short read transaction (so a slow sink never pins old
+    // pages). sink may consume its batch; returning false stops the stream. Records written
+    // meanwhile after the last one seen are delivered too.
+    Status for_each_usage(std::int64_t from_ms, std::int64_t to_ms, std::size_t batch_size,
+                          const std::function<bool(std::vector<UsageRecord>&)>& sink) const;
+    // Retention: deletes the raw records of the days before `day` (rollups stay), at most
+    // 10 000 per write transaction. Returns how many went; on a failure the transactions
+    // before it stay committed.
+    Result<std::size_t> drop_usage_before(std::int32_t day);
+
+    // The rollups of days from_day..to_day (inclusive), ordered by day, key, account, model.
+    Result<std::vector<Rollup>> list_rollups(std::int32_t from_day, std::int32_t to_day) const;
+
+    // Audit log of administrative changes; each append commits at once.
+    Status append_audit(const AuditEntry& entry);
+    // The newest `limit` entries, oldest first.
+    Result<std::vector<AuditEntry>> list_audit(std::size_t limit) const;
 
     int schema_version() const;
     std::string path() const;
@@ -72,8 +92,8 @@ private:
     // The decoded records every admission reads, rebuilt after any commit.
     Result<const Cache*> cache() const;
     std::unique_ptr<LmdbEnv> env_;
-    std::uint32_t usage_sequence_ = 0;
-    mutable std::unique_ptr<Cache> cache_;  // tells apart records that end in the same millisecond
+    std::uint32_t usage_sequence_ = 0;  // tells apart records that end in the same millisecond
+    mutable std::unique_ptr<Cache> cache_;
 };
 
 }  // namespace amq

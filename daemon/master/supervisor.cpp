@@ -246,6 +246,7 @@ void Supervisor::on_exit(pid_t pid, int status) {
     workers_.erase(it);
     std::string how = describe_exit(status);
     bool expected = stopping_ || w.state == WorkerProcess::State::draining;
+    if (callbacks_.on_worker_exit) callbacks_.on_worker_exit(pid, expected);
     if (expected) log_info("worker[", w.index, "] pid ", pid, " generation ", w.generation, " exited: ", how);
     else log_warning("worker[", w.index, "] pid ", pid, " generation ", w.generation, " died: ", how);
     if (stopping_) {

@@ -50,6 +50,7 @@ public:
         std::function<void(const std::string& why)> on_fatal;
         std::function<void(const std::string& why)> on_reload_failed;
         std::function<void()> on_all_exited;
+        std::function<void(pid_t pid, bool expected)> on_worker_exit;
     };
 
     Supervisor(event_base* base, SupervisorOptions options, Callbacks callbacks);

@@ -4,6 +4,7 @@
 #include "common/crypto.hpp"
 #include "common/json.hpp"
 #include "common/log.hpp"
+#include "common/strings.hpp"
 #include "daemon/event.hpp"
 #include "daemon/worker_protocol.hpp"
 
@@ -65,8 +66,54 @@ std::string reply_refusal(std::uint64_t id, const NoAccount& refusal) {
 }
 
 // Accounts may carry their own endpoint, flavour, origin and proxy ("" = the worker's).
-std::string grant_json(std::uint64_t key_id, const Account& account, const AccessToken& token) {
+void write_rate(JsonWriter& w, const RateInfo& rate) {
+    if (rate.limit <= 0) return;  // unlimited: no headers
+    w.Key("rate");
+    w.StartObject();
+    w.Key("limit");
+    w.Int64(rate.limit);
+    w.Key("remaining");
+    w.Int64(rate.remaining);
+    w.Key("reset_ms");
+    w.Int64(rate.reset_ms);
+    w.EndObject();
+}
+
+std::string limit_text(std::string_view limit) {
+    if (limit == "requests_per_minute") return "requests per minute";
+    if (limit == "requests_per_day") return "requests per day";
+    return "concurrent requests";
+}
+
+// 429 rate_limit_error naming the limit, with Retry-After and the rate headers.
+std::string reply_limited(std::uint64_t id, const LimitDecision& d) {
     return json_object([&](JsonWriter& w) {
+        w.Key("t");
+        write_string(w, wire::kReply);
+        w.Key("id");
+        w.Uint64(id);
+        w.Key("ok");
+        w.Bool(false);
+        w.Key("error");
+        w.StartObject();
+        w.Key("status");
+        w.Int(429);
+        w.Key("message");
+        write_string(w, str_cat("this API key reached its limit of ", d.limit_value, " ", limit_text(d.limit),
+                                "; retry in ", (d.retry_after_ms + 999) / 1000, " s"));
+        w.Key("limit");
+        write_string(w, d.limit);
+        w.Key("retry_after");
+        w.Int64((d.retry_after_ms + 999) / 1000);
+        write_rate(w, d.rate);
+        w.EndObject();
+    });
+}
+
+std::string grant_json(std::uint64_t key_id, const Account& account, const AccessToken& token,
+                       const RateInfo& rate) {
+    return json_object([&](JsonWriter& w) {
+        write_rate(w, rate);
         w.Key("key_id");
         w.Uint64(key_id);
         w.Key("account_id");
@@ -95,14 +142,29 @@ std::string grant_json(std::uint64_t key_id, const Account& account, const Acces
 struct WorkerCalls::Admission {
     std::uint64_t call_id = 0;
     std::uint64_t key_id = 0;
+    pid_t pid = 0;
+    std::uint64_t request_id = 0;
+    RateInfo rate;
     PickRequest pick;
     Send send;
 };
 
 namespace {
 
+}  // namespace
+
+WorkerCalls::WorkerCalls(Parts parts, AdminFn admin, MetricsTextFn metrics_text)
+    : store_(parts.store),
+      refresher_(parts.refresher),
+      pool_(parts.pool),
+      usage_(parts.usage),
+      admissions_(parts.admissions),
+      metrics_(parts.metrics),
+      admin_(std::move(admin)),
+      metrics_text_(std::move(metrics_text)) {}
+
 // What a worker says about the account its previous attempt failed on.
-void read_failure(const rapidjson::Value* failed, PoolState& pool) {
+void WorkerCalls::note_failure(const rapidjson::Value* failed) {
     if (!failed || !failed->IsObject()) return;
     FieldReader f(*failed);
     auto account_id = f.integer("account_id", true, 1);
@@ -111,17 +173,12 @@ void read_failure(const rapidjson::Value* failed, PoolState& pool) {
     if (auto ra = f.integer("retry_after", false, 0)) retry_after = static_cast<double>(*ra);
     std::string message = f.string("message").value_or("");
     if (!f.ok()) return;
-    if (auto outcome = outcome_for_class(error_class, retry_after, message))
-        pool.report(static_cast<std::uint64_t>(*account_id), *outcome);
+    auto id = static_cast<std::uint64_t>(*account_id);
+    metrics_.attempt(id, error_class);
+    if (auto outcome = outcome_for_class(error_class, retry_after, message)) pool_.report(id, *outcome);
 }
 
-}  // namespace
-
-WorkerCalls::WorkerCalls(Store& store, TokenRefresher& refresher, PoolState& pool, UsageRecorder& usage,
-                         AdminFn admin)
-    : store_(store), refresher_(refresher), pool_(pool), usage_(usage), admin_(std::move(admin)) {}
-
-void WorkerCalls::on_frame(const rapidjson::Document& frame, Send send) {
+void WorkerCalls::on_frame(const rapidjson::Document& frame, pid_t pid, Send send) {
     FieldReader f(frame);
     std::string type = f.string("t").value_or("");
     const rapidjson::Value* args = f.object("args", true);
@@ -129,7 +186,7 @@ void WorkerCalls::on_frame(const rapidjson::Document& frame, Send send) {
         log_warning("worker frame without args: ", f.status().ok() ? "" : f.status().error().message);
         return;
     }
-    if (type == wire::kReport) return report(*args);
+    if (type == wire::kReport) return report(*args, pid);
     auto id = f.integer("id", true, 0);
     std::string cmd = f.string("cmd", true).value_or("");
     if (!f.ok()) {
@@ -137,10 +194,11 @@ void WorkerCalls::on_frame(const rapidjson::Document& frame, Send send) {
         return;
     }
     auto call_id = static_cast<std::uint64_t>(*id);
-    if (cmd == wire::kAdmit) admit(call_id, *args, std::move(send));
+    if (cmd == wire::kAdmit) admit(call_id, *args, pid, std::move(send));
     else if (cmd == wire::kRefresh) refresh(call_id, *args, std::move(send));
     else if (cmd == wire::kAuth) auth(call_id, *args, std::move(send));
     else if (cmd == wire::kAdmin) admin(call_id, *args, std::move(send));
+    else if (cmd == wire::kMetrics) metrics(call_id, *args, std::move(send));
     else send(reply_error(call_id, 500, str_cat("unknown worker call '", cmd, "'")));
 }
 
@@ -181,15 +239,43 @@ void WorkerCalls::admin(std::uint64_t call_id, const rapidjson::Value& args, Sen
     });
 }
 
-void WorkerCalls::admit(std::uint64_t call_id, const rapidjson::Value& args, Send send) {
+namespace {
+
+// A key limited to some models also takes other names of the same upstream model
+// (claude-sonnet-4-5-20250929 for claude-sonnet-4-5).
+bool model_allowed(const ApiKey& key, const std::string& model, const ModelMapConfig& models) {
+    if (key.allowed_models.empty()) return true;
+    std::string upstream = resolve_model(models, model).upstream;
+    for (const std::string& allowed : key.allowed_models)
+        if (iequals(allowed, model) || resolve_model(models, allowed).upstream == upstream) return true;
+    return false;
+}
+
+}  // namespace
+
+void WorkerCalls::admit(std::uint64_t call_id, const rapidjson::Value& args, pid_t pid, Send send) {
     FieldReader f(args);
-    read_failure(f.object("failed"), pool_);
+    note_failure(f.object("failed"));
     auto key = usable_key(args);
     if (!key) return send(reply_error(call_id, 401, key.error().message));
+    std::string model = f.string("model").value_or("");
+    auto request_id = static_cast<std::uint64_t>(f.integer("request", false, 0).value_or(0));
     auto admission = std::make_shared<Admission>();
     admission->call_id = call_id;
     admission->key_id = key->id;
+    admission->pid = pid;
+    admission->request_id = request_id;
     admission->send = std::move(send);
+    std::int64_t now = unix_millis();
+    if (!admissions_.holds(pid, request_id)) {  // failovers of an admitted request pass
+        if (!model_allowed(*key, model, policy_.models)) {
+            metrics_.refusal("model");
+            return admission->send(reply_error(call_id, 403, str_cat("this API key may not use model '", model, "'")));
+        }
+        LimitDecision d = admissions_.admit(*key, pid, request_id, model, f.string("endpoint").value_or(""), now);
+        if (!d.admitted) return admission->send(reply_limited(call_id, d));
+    }
+    admission->rate = admissions_.rate(*key, now);
     admission->pick.session = f.string("session").value_or("");
     if (const rapidjson::Value* exclude = f.array("exclude"))
         for (const auto& v : exclude->GetArray())
@@ -203,8 +289,9 @@ void WorkerCalls::try_next_account(std::shared_ptr<Admission> a) {
     auto picked = pool_.pick(a->pick);
     if (auto* refusal = std::get_if<NoAccount>(&picked)) return a->send(reply_refusal(a->call_id, *refusal));
     Account chosen = std::get<Account>(std::move(picked));
+    admissions_.set_account(a->pid, a->request_id, chosen.id);
     refresher_.get(chosen.id, unix_seconds(), std::nullopt, [this, a, chosen](Result<AccessToken> token) {
-        if (token) return a->send(reply_ok(a->call_id, grant_json(a->key_id, chosen, *token)));
+        if (token) return a->send(reply_ok(a->call_id, grant_json(a->key_id, chosen, *token, a->rate)));
         pool_.release(chosen.id);
         a->pick.exclude.insert(chosen.id);
         try_next_account(a);
@@ -222,11 +309,25 @@ void WorkerCalls::refresh(std::uint64_t call_id, const rapidjson::Value& args, S
     refresher_.get(account->id, unix_seconds(), static_cast<std::uint64_t>(*serial),
                    [call_id, send, chosen = *account, key_id](Result<AccessToken> token) {
                        if (!token) return send(reply_error(call_id, 503, token.error().message));
-                       send(reply_ok(call_id, grant_json(static_cast<std::uint64_t>(key_id), chosen, *token)));
+                       send(reply_ok(call_id, grant_json(static_cast<std::uint64_t>(key_id), chosen, *token, {})));
                    });
 }
 
-void WorkerCalls::report(const rapidjson::Value& args) {
+// Metrics are open to every caller unless restricted to admin keys.
+void WorkerCalls::metrics(std::uint64_t call_id, const rapidjson::Value& args, Send send) {
+    if (policy_.metrics_admin_only) {
+        auto key = usable_key(args);
+        if (!key) return send(reply_error(call_id, 401, "metrics need an admin key"));
+        if (!key->is_admin) return send(reply_error(call_id, 403, "this API key is not an admin key"));
+    }
+    std::string text = metrics_text_();
+    send(reply_ok(call_id, json_object([&](JsonWriter& w) {
+        w.Key("text");
+        write_string(w, text);
+    })));
+}
+
+void WorkerCalls::report(const rapidjson::Value& args, pid_t pid) {
     FieldReader f(args);
     UsageRecord u;
     u.time_ms = unix_millis();
@@ -249,13 +350,19 @@ void WorkerCalls::report(const rapidjson::Value& args) {
     if (auto ra = f.integer("retry_after", false, 0)) retry_after = static_cast<double>(*ra);
     bool reached_upstream = f.boolean("reached_upstream").value_or(false);
     if (!f.ok()) log_warning("malformed report from a worker: ", f.status().error().message);
+    std::string account_class = f.string("account_class").value_or("");
     if (u.account_id != 0) {
-        auto outcome = reached_upstream ? outcome_for_class(f.string("account_class").value_or(""), retry_after,
-                                                            u.error_class)
+        auto outcome = reached_upstream ? outcome_for_class(account_class, retry_after, u.error_class)
                                         : std::nullopt;
         if (outcome) pool_.report(u.account_id, *outcome);
         else pool_.release(u.account_id);
+        if (reached_upstream) metrics_.attempt(u.account_id, account_class.empty() ? "ok" : account_class);
     }
+    admissions_.finish(pid, static_cast<std::uint64_t>(f.integer("request", false, 0).value_or(0)));
+    metrics_.request(u.endpoint, u.status, u.key_id);
+    metrics_.tokens(u.key_id, u.input_tokens, u.output_tokens);
+    metrics_.latency(u.endpoint, static_cast<double>(u.duration_ms) / 1000.0);
+    if (u.ttfb_ms > 0) metrics_.time_to_first_byte(u.endpoint, static_cast<double>(u.ttfb_ms) / 1000.0);
     usage_.record(std::move(u));
 }
 

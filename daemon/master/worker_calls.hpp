@@ -2,6 +2,8 @@
 // refresh (a token the upstream refused) and report (a finished request).
 #pragma once
 
+#include <sys/types.h>
+
 #include <functional>
 #include <memory>
 #include <set>
@@ -9,6 +11,9 @@
 
 #include <rapidjson/document.h>
 
+#include "common/model_map.hpp"
+#include "daemon/master/admissions.hpp"
+#include "daemon/master/metrics.hpp"
 #include "daemon/master/pool_state.hpp"
 #include "daemon/master/store.hpp"
 #include "daemon/master/token_refresher.hpp"
@@ -24,28 +29,48 @@ public:
                                        const rapidjson::Value& args,
                                        std::function<void(Result<std::string>)> done)>;
 
-    WorkerCalls(Store& store, TokenRefresher& refresher, PoolState& pool, UsageRecorder& usage,
-                AdminFn admin);
+    struct Parts {
+        Store& store;
+        TokenRefresher& refresher;
+        PoolState& pool;
+        UsageRecorder& usage;
+        Admissions& admissions;
+        Metrics& metrics;
+    };
+    struct Policy {
+        ModelMapConfig models;           // to match keys' allowed models
+        bool metrics_admin_only = false;
+    };
+    using MetricsTextFn = std::function<std::string()>;
 
-    // A frame of type call or report from a worker; `send` answers that worker.
-    void on_frame(const rapidjson::Document& frame, Send send);
+    WorkerCalls(Parts parts, AdminFn admin, MetricsTextFn metrics_text);
+    void set_policy(Policy policy) { policy_ = std::move(policy); }
+
+    // A frame of type call or report from worker `pid`; `send` answers that worker.
+    void on_frame(const rapidjson::Document& frame, pid_t pid, Send send);
 
 private:
     struct Admission;
-    void admit(std::uint64_t call_id, const rapidjson::Value& args, Send send);
+    void admit(std::uint64_t call_id, const rapidjson::Value& args, pid_t pid, Send send);
     void refresh(std::uint64_t call_id, const rapidjson::Value& args, Send send);
     void auth(std::uint64_t call_id, const rapidjson::Value& args, Send send);
     void admin(std::uint64_t call_id, const rapidjson::Value& args, Send send);
+    void metrics(std::uint64_t call_id, const rapidjson::Value& args, Send send);
+    void report(const rapidjson::Value& args, pid_t pid);
+    void note_failure(const rapidjson::Value* failed);
     // The key behind a presented secret's hash, or why the client gets a 401.
     Result<ApiKey> usable_key(const rapidjson::Value& args);
-    void report(const rapidjson::Value& args);
     void try_next_account(std::shared_ptr<Admission> admission);
 
     Store& store_;
     TokenRefresher& refresher_;
     PoolState& pool_;
     UsageRecorder& usage_;
+    Admissions& admissions_;
+    Metrics& metrics_;
     AdminFn admin_;
+    MetricsTextFn metrics_text_;
+    Policy policy_;
 };
 
 }  // namespace amq

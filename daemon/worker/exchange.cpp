@@ -72,6 +72,8 @@ void Exchange::admit() {
         write_string(w, spec_.endpoint);
         w.Key("session");
         write_string(w, spec_.session);
+        w.Key("request");
+        w.Uint64(spec_.request_id);
         w.Key("exclude");
         w.StartArray();
         for (auto id : exclude_) w.Uint64(id);
@@ -81,6 +83,7 @@ void Exchange::admit() {
     failure_told_ = true;
     worker_.master().call(wire::kAdmit, args, [this](const rapidjson::Value* data, const CallError& error) {
         if (finished_) return;
+        if (!data && error.rate) rate_ = error.rate;
         if (!data) {
             if (error.retry_after && req_)
                 HttpRequest{req_, spec_.endpoint}.add_header("Retry-After", str_cat(*error.retry_after));
@@ -147,6 +150,11 @@ void Exchange::take_grant(const rapidjson::Value& data) {
     grant_.proxy = f.string("proxy").value_or("");
     grant_.access_token = f.string("access_token").value_or("");
     grant_.serial = static_cast<std::uint64_t>(f.integer("serial").value_or(0));
+    if (auto rate = read_rate(&data)) rate_ = rate;
+}
+
+void Exchange::add_rate_headers() {
+    if (rate_ && req_) HttpRequest{req_, spec_.endpoint}.add_rate_headers(rate_->limit, rate_->remaining, rate_->reset_ms);
 }
 
 void Exchange::attempt() {
@@ -299,6 +307,7 @@ void Exchange::complete_upstream() {
     if (!req_) return finish(kClientClosed, "client_closed");
     first_byte_ = monotonic_seconds();
     replied_ = true;
+    add_rate_headers();
     HttpRequest request{req_, spec_.endpoint};
     request.send_json(200, writer_->body());
     finish(200, "");
@@ -313,6 +322,7 @@ void Exchange::commit() {
     request.add_header("Content-Type", "text/event-stream; charset=utf-8");
     request.add_header("Cache-Control", "no-cache");
     request.add_header("X-Accel-Buffering", "no");
+    add_rate_headers();
     // Chunked encoding is HTTP/1.1: a 1.0 client gets a body that ends when the connection does.
     close_delimited_ = evhtp_request_get_proto(req_) == EVHTP_PROTO_10;
     if (close_delimited_) {
@@ -390,6 +400,7 @@ void Exchange::reply_error(int status, std::string_view message, std::string_vie
     }
     if (!req_) return finish(kClientClosed, "client_closed");
     replied_ = true;
+    add_rate_headers();
     HttpRequest request{req_, spec_.endpoint};
     request.send_error(writer_->dialect(), status, message);
     finish(status, error_class);
@@ -403,6 +414,8 @@ void Exchange::finish(int status, std::string_view error_class) {
     call_ = 0;
     double now = monotonic_seconds();
     worker_.master().report(json_object([&](JsonWriter& w) {
+        w.Key("request");
+        w.Uint64(spec_.request_id);
         w.Key("key_id");
         w.Uint64(grant_.key_id);
         w.Key("account_id");
@@ -477,12 +490,13 @@ void start_exchange(Worker& worker, HttpRequest& request, std::string_view endpo
     spec.stream = upstream.stream;
     spec.make_writer = std::move(make_writer);
     spec.body_for = std::move(body_for);
+    spec.request_id = worker.next_exchange_id();
     spec.session = upstream.session_id.empty()
                        ? std::string(request.header("x-claude-code-session-id").value_or(""))
                        : upstream.session_id;
     spec.client_address = request.client_address();
     spec.user_agent = std::string(request.header("user-agent").value_or(""));
-    std::uint64_t id = worker.next_exchange_id();
+    std::uint64_t id = spec.request_id;
     worker.adopt(std::make_unique<Exchange>(worker, id, request.req, std::move(spec)), id).start();
 }
 

@@ -24,6 +24,7 @@
 #include "daemon/event.hpp"
 #include "daemon/http_client.hpp"
 #include "daemon/worker/client_stream.hpp"
+#include "daemon/worker/master_link.hpp"
 
 namespace amq {
 
@@ -40,6 +41,7 @@ struct ExchangeSpec {
     // The body for an account with its own profile ARN or origin (the translation again).
     std::function<std::string(const std::string& profile_arn, const std::string& origin)> body_for;
     std::string session;  // pins the client's session to its account when stickiness is on
+    std::uint64_t request_id = 0;  // names this request's concurrency slot at the master
     bool stream = false;
     // A fresh writer per attempt: a failed attempt's partial answer must not leak into the
     // next one while nothing has reached the client.
@@ -71,6 +73,7 @@ private:
     };
 
     void admit();
+    void add_rate_headers();
     void write_failure(JsonWriter& w) const;
     std::string body_for_grant();
     void refresh_token();
@@ -101,6 +104,7 @@ private:
     ExchangeSpec spec_;
     std::unique_ptr<ClientStream> writer_;
     Grant grant_;
+    std::optional<RateHeaders> rate_;
     std::set<std::uint64_t> exclude_;
     int attempts_ = 0;
     bool token_refreshed_ = false;

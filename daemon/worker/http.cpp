@@ -55,6 +55,12 @@ void HttpRequest::send(int status, std::string_view content_type, std::string_vi
     evhtp_send_reply(req, static_cast<evhtp_res>(status));
 }
 
+void HttpRequest::add_rate_headers(std::int64_t limit, std::int64_t remaining, std::int64_t reset_ms) {
+    add_header("x-ratelimit-limit-requests", str_cat(limit));
+    add_header("x-ratelimit-remaining-requests", str_cat(remaining));
+    add_header("x-ratelimit-reset-requests", str_cat((reset_ms + 999) / 1000, "s"));
+}
+
 void HttpRequest::send_error(Dialect dialect, int status, std::string_view message) {
     send_json(status, error_body(dialect, status, message));
 }

@@ -27,6 +27,8 @@ struct HttpRequest {
     void send(int status, std::string_view content_type, std::string_view body);
     void send_json(int status, std::string_view body) { send(status, "application/json", body); }
     void send_error(Dialect dialect, int status, std::string_view message);
+    // x-ratelimit-limit-requests, -remaining-requests, -reset-requests ("12s").
+    void add_rate_headers(std::int64_t limit, std::int64_t remaining, std::int64_t reset_ms);
 };
 
 }  // namespace amq

@@ -6,6 +6,17 @@
 
 namespace amq {
 
+// {"rate": {limit, remaining, reset_ms}} inside a grant or a refusal; absent when unlimited.
+std::optional<RateHeaders> read_rate(const rapidjson::Value* object) {
+    const rapidjson::Value* rate = object ? find_member(*object, "rate") : nullptr;
+    if (!rate || !rate->IsObject()) return std::nullopt;
+    FieldReader f(*rate);
+    RateHeaders h{f.integer("limit").value_or(0), f.integer("remaining").value_or(0),
+                  f.integer("reset_ms").value_or(0)};
+    if (!f.ok() || h.limit <= 0) return std::nullopt;
+    return h;
+}
+
 MasterLink::MasterLink(event_base* base, int fd, FrameFn on_frame, GoneFn on_gone)
     : channel_(base, fd, kChannelFrameMax,
                FramedChannel::Handlers{[this](std::string p) { this->on_frame(p); },
@@ -64,6 +75,7 @@ void MasterLink::on_frame(const std::string& payload) {
         error.status = static_cast<int>(ef.integer("status").value_or(500));
         error.message = ef.string("message").value_or(error.message);
         error.retry_after = ef.integer("retry_after", false, 0);
+        error.rate = read_rate(e);
     }
     reply(nullptr, error);
 }

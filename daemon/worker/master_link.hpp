@@ -16,11 +16,20 @@
 
 namespace amq {
 
+// The key's request budget for the x-ratelimit-*-requests headers.
+struct RateHeaders {
+    std::int64_t limit = 0;
+    std::int64_t remaining = 0;
+    std::int64_t reset_ms = 0;
+};
+std::optional<RateHeaders> read_rate(const rapidjson::Value* object);
+
 // A refusal the client sees as this HTTP status.
 struct CallError {
     int status = 500;
     std::string message;
     std::optional<std::int64_t> retry_after;  // seconds, with a 429
+    std::optional<RateHeaders> rate;
 };
 
 class MasterLink {

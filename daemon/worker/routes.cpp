@@ -7,6 +7,7 @@ namespace {
 
 constexpr Route kRoutes[] = {
     {"/health", htp_method_GET, handle_health},
+    {"/metrics", htp_method_GET, handle_metrics},
     {"/v1/messages", htp_method_POST, handle_messages},
     {"/v1/messages/count_tokens", htp_method_POST, handle_count_tokens},
     {"/v1/chat/completions", htp_method_POST, handle_chat_completions},

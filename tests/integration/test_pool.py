@@ -37,7 +37,8 @@ class PoolTestCase(unittest.TestCase):
                                *(self.daemon_flags if flags is None else flags)])
         d.start()
         self.addCleanup(d.cleanup)
-        self.key = d.ctl_json("key", "create", "--name", f"client-{d.port}")["key"]
+        self.key = d.ctl_json("key", "create", "--name", f"client-{d.port}", "--rpm", "1000000",
+                              "--rpd", "1000000000")["key"]
         return d
 
     # --- accounts -----------------------------------------------------------------------

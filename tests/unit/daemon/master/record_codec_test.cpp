@@ -162,3 +162,68 @@ BOOST_AUTO_TEST_CASE(broken_documents_are_corrupt_records) {
     BOOST_CHECK_EQUAL(errc_name(truncated.error().code), errc_name(Errc::internal));
     BOOST_CHECK_EQUAL(truncated.error().message.rfind("corrupt account record: ", 0), 0u);
 }
+
+BOOST_AUTO_TEST_CASE(rollup_round_trip) {
+    Rollup r{.day = 19700,
+             .key_id = 3,
+             .account_id = 4,
+             .model = "claude-sonnet-4",
+             .requests = 10,
+             .errors = 2,
+             .input_tokens = 1234567890123,
+             .output_tokens = 5,
+             .ttfb_ms_sum = 6,
+             .duration_ms_sum = 7};
+    std::string text = encode_rollup(r);
+    BOOST_CHECK_EQUAL(version_of(text), 1);
+    // The identity is the store's key, not part of the value.
+    BOOST_CHECK_EQUAL(text.find("claude"), std::string::npos);
+    auto back = decode_rollup(text);
+    BOOST_REQUIRE_MESSAGE(back.ok(), why(back));
+    BOOST_CHECK_EQUAL(back->day, 0);
+    BOOST_CHECK_EQUAL(back->key_id, 0u);
+    BOOST_CHECK(back->model.empty());
+    BOOST_CHECK_EQUAL(back->requests, 10);
+    BOOST_CHECK_EQUAL(back->errors, 2);
+    BOOST_CHECK_EQUAL(back->input_tokens, 1234567890123);
+    BOOST_CHECK_EQUAL(back->output_tokens, 5);
+    BOOST_CHECK_EQUAL(back->ttfb_ms_sum, 6);
+    BOOST_CHECK_EQUAL(back->duration_ms_sum, 7);
+
+    auto sparse = decode_rollup(R"({"v":1,"requests":1})");
+    BOOST_REQUIRE_MESSAGE(sparse.ok(), why(sparse));
+    BOOST_CHECK_EQUAL(sparse->requests, 1);
+    BOOST_CHECK_EQUAL(sparse->errors, 0);
+    check_corrupt(decode_rollup(R"({"v":1,"errors":"2"})"),
+                  "corrupt rollup record: field 'errors' must be an integer");
+    check_corrupt(decode_rollup(R"({"v":2})"),
+                  "corrupt rollup record: unsupported format version 2");
+}
+
+BOOST_AUTO_TEST_CASE(audit_round_trip) {
+    AuditEntry a{.at_ms = 1700000000123,
+                 .actor = "key:1 (admin)",
+                 .command = "key.update",
+                 .args_json = R"({"name":"ci","note":"a \"quoted\"\nline"})",
+                 .before_json = R"({"enabled":true})",
+                 .after_json = "{}"};
+    std::string text = encode_audit(a);
+    BOOST_CHECK_EQUAL(version_of(text), 1);
+    auto back = decode_audit(text);
+    BOOST_REQUIRE_MESSAGE(back.ok(), why(back));
+    BOOST_CHECK_EQUAL(back->at_ms, a.at_ms);
+    BOOST_CHECK_EQUAL(back->actor, a.actor);
+    BOOST_CHECK_EQUAL(back->command, a.command);
+    BOOST_CHECK_EQUAL(back->args_json, a.args_json);
+    BOOST_CHECK_EQUAL(back->before_json, a.before_json);
+    BOOST_CHECK_EQUAL(back->after_json, a.after_json);
+
+    auto sparse = decode_audit(R"({"v":1,"command":"reload"})");
+    BOOST_REQUIRE_MESSAGE(sparse.ok(), why(sparse));
+    BOOST_CHECK_EQUAL(sparse->command, "reload");
+    BOOST_CHECK(sparse->args_json.empty());
+    check_corrupt(decode_audit(R"({"v":1,"at_ms":1})"),
+                  "corrupt audit record: field 'command' is required");
+    check_corrupt(decode_audit(R"({"v":1,"command":"x","args_json":{}})"),
+                  "corrupt audit record: field 'args_json' must be a string");
+}

@@ -3,15 +3,21 @@
 
 #include <sys/stat.h>
 
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <memory>
 #include <string>
+#include <vector>
+
+#include <lmdb.h>
 
 #include "common/crypto.hpp"
 #include "daemon/master/lmdb.hpp"
+#include "daemon/master/record_codec.hpp"
 #include "daemon/master/store.hpp"
 
 using namespace amq;
@@ -138,6 +144,61 @@ unsigned mode_of(const std::string& path) {
     struct stat st {};
     BOOST_REQUIRE_EQUAL(::stat(path.c_str(), &st), 0);
     return st.st_mode & 07777;
+}
+
+constexpr std::int64_t kDay = 86400000;
+constexpr std::int32_t kDay0 = 19700;  // 2023-12-09
+constexpr std::int64_t kT0 = kDay0 * kDay;
+
+UsageRecord usage_at(std::int64_t time_ms, std::uint64_t key_id = 1, std::uint64_t account_id = 2,
+                     const std::string& model = "claude-sonnet-4") {
+    UsageRecord u;
+    u.time_ms = time_ms;
+    u.key_id = key_id;
+    u.account_id = account_id;
+    u.endpoint = "/v1/messages";
+    u.client_model = model;
+    u.upstream_model = "CLAUDE_SONNET_4";
+    u.status = 200;
+    u.input_tokens = 10;
+    u.output_tokens = 20;
+    u.ttfb_ms = 100;
+    u.duration_ms = 1000;
+    u.attempts = 1;
+    return u;
+}
+
+// Every record of [from_ms, to_ms) in one vector, and the sizes of the batches it came in.
+std::vector<UsageRecord> all_usage(const Store& store, std::int64_t from_ms, std::int64_t to_ms,
+                                   std::size_t batch_size,
+                                   std::vector<std::size_t>* sizes = nullptr) {
+    std::vector<UsageRecord> out;
+    auto sink = [&](std::vector<UsageRecord>& batch) {
+        if (sizes) sizes->push_back(batch.size());
+        for (UsageRecord& u : batch) out.push_back(std::move(u));
+        return true;
+    };
+    Status status = store.for_each_usage(from_ms, to_ms, batch_size, sink);
+    BOOST_REQUIRE_MESSAGE(status.ok(), why(status));
+    return out;
+}
+
+void check_rollup(const Rollup& r, std::int32_t day, std::uint64_t key_id,
+                  std::uint64_t account_id, const std::string& model, std::int64_t requests,
+                  std::int64_t errors) {
+    BOOST_CHECK_EQUAL(r.day, day);
+    BOOST_CHECK_EQUAL(r.key_id, key_id);
+    BOOST_CHECK_EQUAL(r.account_id, account_id);
+    BOOST_CHECK_EQUAL(r.model, model);
+    BOOST_CHECK_EQUAL(r.requests, requests);
+    BOOST_CHECK_EQUAL(r.errors, errors);
+}
+
+std::string big_endian(std::uint64_t n, std::size_t width) {
+    std::string out(width, '\0');
+    for (auto it = out.rbegin(); it != out.rend(); ++it, n >>= 8)
+        *it = static_cast<char>(n & 0xff);
+    return out;
 }
 
 }  // namespace
@@ -437,6 +498,266 @@ BOOST_AUTO_TEST_CASE(a_newer_schema_is_refused) {
     auto store = Store::open(StoreOptions{.dir = dir});
     check_error(store, Errc::internal);
     BOOST_CHECK_NE(store.error().message.find("newer"), std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(rollups_add_up) {
+    auto store = open_store(dir);
+    UsageRecord ok = usage_at(kT0 + 1000);
+    UsageRecord limited = usage_at(kT0 + 2000);
+    limited.status = 429;
+    limited.input_tokens = 1;
+    limited.output_tokens = 0;
+    limited.ttfb_ms = 5;
+    limited.duration_ms = 7;
+    UsageRecord no_answer = usage_at(kT0 + 3000);
+    no_answer.status = 0;
+    UsageRecord cut = usage_at(kT0 + 4000);
+    cut.error_class = "upstream_stream_cut";  // a 200 that broke off
+    UsageRecord redirect = usage_at(kT0 + 4500);
+    redirect.status = 399;
+    require_ok(store->record_usage({ok, limited, no_answer, cut, redirect,
+                                    usage_at(kT0 + 5000, 1, 3),
+                                    usage_at(kT0 + 6000, 2, 2, "gpt-4o"),
+                                    usage_at(kT0 + kDay - 1, 5, 5, "x"),
+                                    usage_at(kT0 + kDay, 5, 5, "x")}));
+    // A later batch adds into the stored sums.
+    require_ok(store->record_usage({usage_at(kT0 + 7000), usage_at(kT0 + kDay + 1, 5, 5, "x")}));
+
+    auto rollups = store->list_rollups(kDay0, kDay0 + 1);
+    require_ok(rollups);
+    BOOST_REQUIRE_EQUAL(rollups->size(), 5u);
+    const Rollup& main = (*rollups)[0];
+    check_rollup(main, kDay0, 1, 2, "claude-sonnet-4", 6, 3);
+    BOOST_CHECK_EQUAL(main.input_tokens, 10 + 1 + 10 + 10 + 10 + 10);
+    BOOST_CHECK_EQUAL(main.output_tokens, 20 * 5);
+    BOOST_CHECK_EQUAL(main.ttfb_ms_sum, 100 * 5 + 5);
+    BOOST_CHECK_EQUAL(main.duration_ms_sum, 1000 * 5 + 7);
+    check_rollup((*rollups)[1], kDay0, 1, 3, "claude-sonnet-4", 1, 0);
+    check_rollup((*rollups)[2], kDay0, 2, 2, "gpt-4o", 1, 0);
+    BOOST_CHECK_EQUAL((*rollups)[2].input_tokens, 10);
+    // The last millisecond of a day and the first of the next land in two rollups.
+    check_rollup((*rollups)[3], kDay0, 5, 5, "x", 1, 0);
+    check_rollup((*rollups)[4], kDay0 + 1, 5, 5, "x", 2, 0);
+    BOOST_CHECK_EQUAL((*rollups)[4].duration_ms_sum, 2000);
+}
+
+BOOST_AUTO_TEST_CASE(list_rollups_walks_only_its_days) {
+    auto store = open_store(dir);
+    constexpr std::uint64_t kMaxId = std::numeric_limits<std::uint64_t>::max();
+    require_ok(store->record_usage({
+        usage_at(kT0 - 1, 9, 9, "before"),
+        usage_at(kT0, 0, 0, ""),
+        usage_at(kT0 + kDay - 1, kMaxId, kMaxId, "\xff\xff"),  // the highest key of its day
+        usage_at(kT0 + kDay, 0, 0, ""),                         // the lowest of the next
+        usage_at(kT0 + 2 * kDay, 1, 1, "after"),
+    }));
+    auto days = [&](std::int32_t from, std::int32_t to) {
+        auto rollups = store->list_rollups(from, to);
+        require_ok(rollups);
+        std::vector<std::int32_t> out;
+        for (const Rollup& r : *rollups) out.push_back(r.day);
+        return out;
+    };
+    using Days = std::vector<std::int32_t>;
+    BOOST_CHECK(days(kDay0, kDay0) == (Days{kDay0, kDay0}));
+    BOOST_CHECK(days(kDay0, kDay0 + 1) == (Days{kDay0, kDay0, kDay0 + 1}));
+    BOOST_CHECK(days(kDay0 + 1, kDay0 + 1) == Days{kDay0 + 1});
+    BOOST_CHECK(days(kDay0 - 1, kDay0 - 1) == Days{kDay0 - 1});
+    BOOST_CHECK(days(kDay0 + 1, kDay0) == Days{});  // an empty range
+    BOOST_CHECK(days(kDay0 + 3, kDay0 + 9) == Days{});
+    BOOST_CHECK_EQUAL(days(-5, std::numeric_limits<std::int32_t>::max()).size(), 5u);
+    BOOST_CHECK(days(-5, -1) == Days{});
+
+    auto day0 = store->list_rollups(kDay0, kDay0);
+    require_ok(day0);
+    check_rollup((*day0)[0], kDay0, 0, 0, "", 1, 0);
+    check_rollup((*day0)[1], kDay0, kMaxId, kMaxId, "\xff\xff", 1, 0);
+}
+
+BOOST_AUTO_TEST_CASE(long_model_names_are_cut_in_rollups_only) {
+    auto store = open_store(dir);
+    std::string model = "a";
+    for (int i = 0; i < 500; ++i) model += "\xc3\xa9";  // é: the cut falls inside one
+    require_ok(store->record_usage({usage_at(kT0, 1, 1, model)}));
+    auto rollups = store->list_rollups(kDay0, kDay0);
+    require_ok(rollups);
+    BOOST_REQUIRE_EQUAL(rollups->size(), 1u);
+    BOOST_CHECK_EQUAL((*rollups)[0].model.size(), 255u);
+    BOOST_CHECK_EQUAL((*rollups)[0].model, model.substr(0, 255));
+    auto raw = all_usage(*store, kT0, kT0 + kDay, 10);
+    BOOST_REQUIRE_EQUAL(raw.size(), 1u);
+    BOOST_CHECK_EQUAL(raw[0].client_model, model);
+}
+
+BOOST_AUTO_TEST_CASE(for_each_usage_streams_in_time_order) {
+    auto store = open_store(dir);
+    // Written out of order, three in one millisecond, and across a midnight.
+    std::vector<UsageRecord> batch;
+    for (int i : {5, 1, 8, 0, 9, 3, 2, 7, 6, 4}) batch.push_back(usage_at(kT0 + i * 1000, i));
+    batch.push_back(usage_at(kT0 + 3000, 30));
+    batch.push_back(usage_at(kT0 + 3000, 31));
+    batch.push_back(usage_at(kT0 + kDay + 5, 99));
+    require_ok(store->record_usage(batch));
+
+    std::vector<std::size_t> sizes;
+    auto all = all_usage(*store, 0, std::numeric_limits<std::int64_t>::max(), 4, &sizes);
+    BOOST_REQUIRE_EQUAL(all.size(), 13u);
+    BOOST_CHECK(sizes == (std::vector<std::size_t>{4, 4, 4, 1}));
+    std::vector<std::uint64_t> keys;
+    for (const UsageRecord& u : all) keys.push_back(u.key_id);
+    BOOST_CHECK(keys == (std::vector<std::uint64_t>{0, 1, 2, 3, 30, 31, 4, 5, 6, 7, 8, 9, 99}));
+    BOOST_CHECK_EQUAL(all[0].endpoint, "/v1/messages");
+
+    // from_ms is inclusive, to_ms exclusive; a full last batch ends without an empty one.
+    sizes.clear();
+    auto part = all_usage(*store, kT0 + 2000, kT0 + 4000, 2, &sizes);
+    BOOST_REQUIRE_EQUAL(part.size(), 4u);
+    BOOST_CHECK_EQUAL(part.front().key_id, 2u);
+    BOOST_CHECK_EQUAL(part.back().key_id, 31u);
+    BOOST_CHECK(sizes == (std::vector<std::size_t>{2, 2}));
+    BOOST_CHECK(all_usage(*store, kT0 + 9001, kT0 + kDay, 5).empty());
+    BOOST_CHECK(all_usage(*store, kT0 + 5000, kT0 + 5000, 5).empty());
+    BOOST_CHECK_EQUAL(all_usage(*store, kT0 + kDay, kT0 + 2 * kDay, 5).size(), 1u);
+
+    int calls = 0;
+    require_ok(store->for_each_usage(0, kT0 + 2 * kDay, 3, [&](std::vector<UsageRecord>& b) {
+        ++calls;
+        BOOST_CHECK_EQUAL(b.size(), 3u);
+        return false;
+    }));
+    BOOST_CHECK_EQUAL(calls, 1);
+    check_error(store->for_each_usage(0, 1, 0, [](std::vector<UsageRecord>&) { return true; }),
+                Errc::invalid_argument);
+}
+
+BOOST_AUTO_TEST_CASE(for_each_usage_holds_no_transaction_across_the_sink) {
+    auto store = open_store(dir);
+    require_ok(store->record_usage({usage_at(kT0), usage_at(kT0 + 1)}));
+    std::vector<std::int64_t> times;
+    require_ok(store->for_each_usage(kT0, kT0 + kDay, 1, [&](std::vector<UsageRecord>& b) {
+        times.push_back(b[0].time_ms);
+        // A write from the sink: the next batch, in a new transaction, sees it.
+        if (times.size() == 1) BOOST_CHECK(store->record_usage({usage_at(kT0 + 2)}).ok());
+        return true;
+    }));
+    BOOST_CHECK(times == (std::vector<std::int64_t>{kT0, kT0 + 1, kT0 + 2}));
+}
+
+BOOST_AUTO_TEST_CASE(drop_usage_before_spans_several_transactions) {
+    auto store = open_store(dir, 64 * kMiB, 256 * kMiB);
+    // 25 000 records before the cut: three retention transactions of at most 10 000.
+    std::vector<UsageRecord> batch;
+    for (int i = 0; i < 12000; ++i) batch.push_back(usage_at(kT0 + i, 1));
+    for (int i = 0; i < 13000; ++i) batch.push_back(usage_at(kT0 + kDay + i, 2));
+    for (int i = 0; i < 5; ++i) batch.push_back(usage_at(kT0 + 2 * kDay + i, 3));
+    require_ok(store->record_usage(batch));
+
+    auto none = store->drop_usage_before(kDay0);
+    require_ok(none);
+    BOOST_CHECK_EQUAL(*none, 0u);
+    auto dropped = store->drop_usage_before(kDay0 + 2);
+    require_ok(dropped);
+    BOOST_CHECK_EQUAL(*dropped, 25000u);
+    auto left = all_usage(*store, 0, std::numeric_limits<std::int64_t>::max(), 100);
+    BOOST_REQUIRE_EQUAL(left.size(), 5u);
+    BOOST_CHECK_EQUAL(left.front().time_ms, kT0 + 2 * kDay);  // the cut day itself stays
+
+    auto again = store->drop_usage_before(kDay0 + 2);
+    require_ok(again);
+    BOOST_CHECK_EQUAL(*again, 0u);
+    auto rollups = store->list_rollups(kDay0, kDay0 + 2);
+    require_ok(rollups);
+    BOOST_REQUIRE_EQUAL(rollups->size(), 3u);
+    BOOST_CHECK_EQUAL((*rollups)[0].requests, 12000);
+    BOOST_CHECK_EQUAL((*rollups)[1].requests, 13000);
+    BOOST_CHECK_EQUAL((*rollups)[2].requests, 5);
+}
+
+BOOST_AUTO_TEST_CASE(audit_lists_the_newest_entries_oldest_first) {
+    auto entry = [](std::int64_t at_ms, const std::string& command) {
+        return AuditEntry{.at_ms = at_ms,
+                          .actor = "key:1",
+                          .command = command,
+                          .args_json = R"({"name":"x"})",
+                          .before_json = "null",
+                          .after_json = R"({"enabled":false})"};
+    };
+    auto commands = [](const std::vector<AuditEntry>& entries) {
+        std::vector<std::string> out;
+        for (const AuditEntry& e : entries) out.push_back(e.command);
+        return out;
+    };
+    using Commands = std::vector<std::string>;
+    {
+        auto store = open_store(dir);
+        auto empty = store->list_audit(10);
+        require_ok(empty);
+        BOOST_CHECK(empty->empty());
+        require_ok(store->append_audit(entry(3000, "c")));
+        require_ok(store->append_audit(entry(1000, "a")));  // a clock that stepped back
+        require_ok(store->append_audit(entry(3000, "d")));  // the same millisecond
+    }
+    auto store = open_store(dir);
+    // A new process starts its sequence again: the probe keeps "c" and "d".
+    require_ok(store->append_audit(entry(3000, "e")));
+    require_ok(store->append_audit(entry(4000, "f")));
+
+    auto all = store->list_audit(100);
+    require_ok(all);
+    BOOST_CHECK(commands(*all) == (Commands{"a", "c", "d", "e", "f"}));
+    BOOST_CHECK_EQUAL((*all)[0].at_ms, 1000);
+    BOOST_CHECK_EQUAL((*all)[0].actor, "key:1");
+    BOOST_CHECK_EQUAL((*all)[0].args_json, R"({"name":"x"})");
+    BOOST_CHECK_EQUAL((*all)[0].after_json, R"({"enabled":false})");
+    auto newest = store->list_audit(3);
+    require_ok(newest);
+    BOOST_CHECK(commands(*newest) == (Commands{"d", "e", "f"}));
+    auto none = store->list_audit(0);
+    require_ok(none);
+    BOOST_CHECK(none->empty());
+}
+
+// A store from before rollups and audit: LMDB creates the missing databases on open.
+BOOST_AUTO_TEST_CASE(a_store_without_the_new_databases_opens) {
+    const char* old_names[] = {"meta", "accounts", "tokens", "keys", "key_hashes", "usage",
+                               "health"};
+    std::filesystem::create_directory(dir);
+    MDB_env* env = nullptr;
+    BOOST_REQUIRE_EQUAL(mdb_env_create(&env), 0);
+    BOOST_REQUIRE_EQUAL(mdb_env_set_maxdbs(env, 7), 0);
+    BOOST_REQUIRE_EQUAL(mdb_env_open(env, dir.c_str(), 0, 0600), 0);
+    MDB_txn* txn = nullptr;
+    BOOST_REQUIRE_EQUAL(mdb_txn_begin(env, nullptr, 0, &txn), 0);
+    MDB_dbi dbis[7] = {};
+    for (int i = 0; i < 7; ++i)
+        BOOST_REQUIRE_EQUAL(mdb_dbi_open(txn, old_names[i], MDB_CREATE, &dbis[i]), 0);
+    auto put = [&](MDB_dbi dbi, std::string key, std::string value) {
+        MDB_val k{key.size(), key.data()};
+        MDB_val v{value.size(), value.data()};
+        BOOST_REQUIRE_EQUAL(mdb_put(txn, dbi, &k, &v, 0), 0);
+    };
+    put(dbis[0], "schema_version", big_endian(1, 8));
+    UsageRecord old = usage_at(kT0 + 10, 7);
+    put(dbis[5], big_endian(kDay0, 4) + big_endian(kT0 + 10, 8) + big_endian(0, 4),
+        encode_usage(old));
+    BOOST_REQUIRE_EQUAL(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+
+    auto store = open_store(dir);
+    require_ok(store->record_usage({usage_at(kT0 + 20, 8)}));
+    auto usage = all_usage(*store, kT0, kT0 + kDay, 10);
+    BOOST_REQUIRE_EQUAL(usage.size(), 2u);
+    BOOST_CHECK_EQUAL(usage[0].key_id, 7u);
+    BOOST_CHECK_EQUAL(usage[1].key_id, 8u);
+    // Rollups start with the records written after the upgrade.
+    auto rollups = store->list_rollups(kDay0, kDay0);
+    require_ok(rollups);
+    BOOST_REQUIRE_EQUAL(rollups->size(), 1u);
+    BOOST_CHECK_EQUAL((*rollups)[0].key_id, 8u);
+    require_ok(store->append_audit(AuditEntry{.at_ms = 1, .command = "upgrade"}));
+    auto audit = store->list_audit(5);
+    require_ok(audit);
+    BOOST_CHECK_EQUAL(audit->size(), 1u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,179 @@
+#include "daemon/master/key_limits.hpp"
+
+#include <algorithm>
+#include <optional>
+#include <string_view>
+
+namespace amq {
+namespace {
+
+constexpr std::int64_t kMinuteMs = 60'000;
+constexpr std::int64_t kDayMs = 86'400'000;
+// A busy slot frees when some request of the key finishes, which we cannot predict: clients
+// are told to retry after a short pause rather than hammer us.
+constexpr std::int64_t kConcurrencyRetryMs = 1000;
+
+using Times = std::deque<std::int64_t>;
+
+std::int64_t count(const Times& times) { return static_cast<std::int64_t>(times.size()); }
+
+// An admission at t counts while now - t < window.
+void expire(Times& times, std::int64_t now_ms, std::int64_t window_ms) {
+    while (!times.empty() && now_ms - times.front() >= window_ms) times.pop_front();
+}
+
+// Only the newest `limit` admissions can decide anything: while the window is full, the
+// next request passes when the limit-th newest leaves it. Dropping older ones (left over by
+// restore() or a lowered limit) is therefore lossless, and bounds memory by the limit.
+// An unlimited window enforces nothing, so it keeps nothing.
+void cap(Times& times, std::int64_t limit) {
+    if (limit <= 0) {
+        times.clear();
+        return;
+    }
+    while (count(times) > limit) times.pop_front();
+}
+
+// Until the oldest admission leaves the window. Never 0 for a non-empty window, and never
+// more than the window even if the clock went backwards.
+std::int64_t until_oldest_leaves(const Times& times, std::int64_t now_ms,
+                                 std::int64_t window_ms) {
+    return std::clamp<std::int64_t>(times.front() + window_ms - now_ms, 1, window_ms);
+}
+
+RateInfo figures(const Times& times, std::int64_t limit, std::int64_t now_ms,
+                 std::int64_t window_ms) {
+    RateInfo r;
+    r.limit = limit;
+    r.remaining = std::max<std::int64_t>(0, limit - count(times));
+    r.reset_ms = times.empty() ? 0 : until_oldest_leaves(times, now_ms, window_ms);
+    return r;
+}
+
+// The minute figures unless the day is tighter; windows already pruned and capped.
+RateInfo rate_of(const Times& minute, const Times& day, const KeyLimits& limits,
+                 std::int64_t now_ms) {
+    bool by_minute = limits.requests_per_minute > 0;
+    bool by_day = limits.requests_per_day > 0;
+    if (!by_minute && !by_day) return {};
+    RateInfo m = by_minute ? figures(minute, limits.requests_per_minute, now_ms, kMinuteMs)
+                           : RateInfo{};
+    if (!by_day) return m;
+    RateInfo d = figures(day, limits.requests_per_day, now_ms, kDayMs);
+    return !by_minute || d.remaining < m.remaining ? d : m;
+}
+
+std::optional<LimitDecision> window_refusal(std::string_view name, const Times& times,
+                                            std::int64_t limit, std::int64_t now_ms,
+                                            std::int64_t window_ms) {
+    if (limit <= 0 || count(times) < limit) return std::nullopt;
+    LimitDecision d;
+    d.limit = std::string(name);
+    d.limit_value = limit;
+    d.retry_after_ms = until_oldest_leaves(times, now_ms, window_ms);
+    return d;
+}
+
+// The first limit that refuses: the day before the minute before concurrency, so that the
+// client is told the longest wait rather than retrying into the next refusal.
+std::optional<LimitDecision> refusal(const Times& minute, const Times& day,
+                                     std::size_t in_flight, const KeyLimits& limits,
+                                     std::int64_t now_ms) {
+    if (auto d = window_refusal("requests_per_day", day, limits.requests_per_day, now_ms,
+                                kDayMs)) {
+        return d;
+    }
+    if (auto d = window_refusal("requests_per_minute", minute, limits.requests_per_minute,
+                                now_ms, kMinuteMs)) {
+        return d;
+    }
+    if (limits.max_concurrent <= 0 ||
+        static_cast<std::int64_t>(in_flight) < limits.max_concurrent) {
+        return std::nullopt;
+    }
+    LimitDecision d;
+    d.limit = "concurrency";
+    d.limit_value = limits.max_concurrent;
+    d.retry_after_ms = kConcurrencyRetryMs;
+    return d;
+}
+
+}  // namespace
+
+void KeyLimiter::prune(KeyState& s, std::int64_t now_ms) {
+    expire(s.minute, now_ms, kMinuteMs);
+    expire(s.day, now_ms, kDayMs);
+}
+
+LimitDecision KeyLimiter::admit(std::uint64_t key_id, const KeyLimits& limits,
+                                std::int64_t now_ms, Slot slot) {
+    KeyState& s = keys_[key_id];
+    prune(s, now_ms);
+    cap(s.minute, limits.requests_per_minute);
+    cap(s.day, limits.requests_per_day);
+
+    LimitDecision d;
+    if (s.slots.contains(slot)) {
+        // A failover of a request already counted: it keeps its slot and its one count.
+        d.admitted = true;
+    } else if (auto refused = refusal(s.minute, s.day, s.slots.size(), limits, now_ms)) {
+        d = std::move(*refused);
+    } else {
+        d.admitted = true;
+        if (limits.requests_per_minute > 0) s.minute.push_back(now_ms);
+        if (limits.requests_per_day > 0) s.day.push_back(now_ms);
+        s.slots.emplace(slot, true);
+    }
+    d.rate = rate_of(s.minute, s.day, limits, now_ms);
+    return d;
+}
+
+void KeyLimiter::release(std::uint64_t key_id, Slot slot) {
+    auto it = keys_.find(key_id);
+    if (it != keys_.end()) it->second.slots.erase(slot);
+}
+
+std::size_t KeyLimiter::release_owner(std::uint64_t owner) {
+    std::size_t released = 0;
+    for (auto& [key_id, s] : keys_) {
+        // Slots sort by owner first: the owner's slots are one contiguous run.
+        auto first = s.slots.lower_bound(Slot{owner, 0});
+        auto last = first;
+        while (last != s.slots.end() && last->first.first == owner) {
+            ++last;
+            ++released;
+        }
+        s.slots.erase(first, last);
+    }
+    return released;
+}
+
+void KeyLimiter::restore(std::uint64_t key_id, std::int64_t at_ms) {
+    KeyState& s = keys_[key_id];
+    // Callers pass ascending times, so this inserts at the end; a stray older one still
+    // lands in order, which expire() relies on.
+    s.minute.insert(std::upper_bound(s.minute.begin(), s.minute.end(), at_ms), at_ms);
+    s.day.insert(std::upper_bound(s.day.begin(), s.day.end(), at_ms), at_ms);
+    // Stored times are in the past, so whatever is a window older than the newest one has
+    // already left it: a long history costs no more than one window until the first admit.
+    prune(s, s.day.back());
+}
+
+void KeyLimiter::forget(std::uint64_t key_id) { keys_.erase(key_id); }
+
+RateInfo KeyLimiter::rate(std::uint64_t key_id, const KeyLimits& limits, std::int64_t now_ms) {
+    auto it = keys_.find(key_id);
+    if (it == keys_.end()) return rate_of({}, {}, limits, now_ms);  // nothing counted yet
+    KeyState& s = it->second;
+    prune(s, now_ms);
+    cap(s.minute, limits.requests_per_minute);
+    cap(s.day, limits.requests_per_day);
+    return rate_of(s.minute, s.day, limits, now_ms);
+}
+
+std::int64_t KeyLimiter::in_flight(std::uint64_t key_id) const {
+    auto it = keys_.find(key_id);
+    return it == keys_.end() ? 0 : static_cast<std::int64_t>(it->second.slots.size());
+}
+
+}  // namespace amq
