@@ -76,4 +76,39 @@ void handle_admin_upload_json(Worker& worker, HttpRequest& request) {
     forward_admin(worker, request, "account.import", *args);
 }
 
+namespace {
+
+// ?days=N of the seed's statistics routes (7 when absent).
+Result<std::string> days_args(const HttpRequest& request) {
+    auto days = request.query("days");
+    if (!days) return std::string("{}");
+    auto n = parse_int(*days);
+    if (!n || *n < 1 || *n > 3650) return make_error(Errc::invalid_argument, "query parameter 'days' must be 1 to 3650");
+    return str_cat("{\"days\":", *n, "}");
+}
+
+void forward_with_days(Worker& worker, HttpRequest& request, std::string_view command) {
+    auto args = days_args(request);
+    if (!args) return send_admin_error(request, 400, args.error().message);
+    forward_admin(worker, request, command, *args);
+}
+
+}  // namespace
+
+void handle_admin_stats_accounts(Worker& worker, HttpRequest& request) {
+    forward_admin(worker, request, "stats.accounts", "{}");
+}
+
+void handle_admin_stats_api_keys(Worker& worker, HttpRequest& request) {
+    forward_admin(worker, request, "stats.api_keys", "{}");
+}
+
+void handle_admin_stats_tokens(Worker& worker, HttpRequest& request) {
+    forward_with_days(worker, request, "stats.tokens");
+}
+
+void handle_admin_stats_account_usage(Worker& worker, HttpRequest& request) {
+    forward_with_days(worker, request, "stats.account_usage");
+}
+
 }  // namespace amq

@@ -16,5 +16,9 @@ void forward_admin(Worker& worker, HttpRequest& request, std::string_view comman
 void send_admin_error(HttpRequest& request, int status, std::string_view message);
 
 void handle_admin_upload_json(Worker& worker, HttpRequest& request);
+void handle_admin_stats_accounts(Worker& worker, HttpRequest& request);
+void handle_admin_stats_api_keys(Worker& worker, HttpRequest& request);
+void handle_admin_stats_tokens(Worker& worker, HttpRequest& request);
+void handle_admin_stats_account_usage(Worker& worker, HttpRequest& request);
 
 }  // namespace amq

@@ -15,6 +15,13 @@ std::optional<std::string_view> HttpRequest::header(const char* name) const {
     return std::string_view(v);
 }
 
+std::optional<std::string_view> HttpRequest::query(const char* name) const {
+    if (!req->uri || !req->uri->query) return std::nullopt;
+    const char* v = evhtp_kv_find(req->uri->query, name);
+    if (!v) return std::nullopt;
+    return std::string_view(v);
+}
+
 std::string_view HttpRequest::body() {
     size_t n = evbuffer_get_length(req->buffer_in);
     if (n == 0) return {};

@@ -18,6 +18,7 @@ struct HttpRequest {
     std::vector<std::string_view> params;  // the route's "{}" segments
 
     std::optional<std::string_view> header(const char* name) const;
+    std::optional<std::string_view> query(const char* name) const;  // a query string parameter
     std::string_view body();  // linearises the body buffer (bounded by max-body-size)
     // x-api-key, else Authorization: Bearer (never the query string).
     std::optional<std::string_view> api_key() const;

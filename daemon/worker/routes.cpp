@@ -14,6 +14,10 @@ constexpr Route kRoutes[] = {
     {"/v1/models", htp_method_GET, handle_models},
     {"/v1/models/{}", htp_method_GET, handle_model},
     {"/admin/accounts/upload-json", htp_method_POST, handle_admin_upload_json},
+    {"/admin/stats/accounts", htp_method_GET, handle_admin_stats_accounts},
+    {"/admin/stats/api-keys", htp_method_GET, handle_admin_stats_api_keys},
+    {"/admin/stats/tokens", htp_method_GET, handle_admin_stats_tokens},
+    {"/admin/stats/account-usage", htp_method_GET, handle_admin_stats_account_usage},
 };
 
 }  // namespace

@@ -5,7 +5,7 @@ import os
 import unittest
 import uuid
 
-from harness import Daemon, FakeUpstream
+from harness import Daemon, FakeUpstream, wait_until
 
 
 def multipart(files):
@@ -18,7 +18,7 @@ def multipart(files):
     return body, f"multipart/form-data; boundary={boundary}"
 
 
-class AdminApi(unittest.TestCase):
+class AdminBase(unittest.TestCase):
     def setUp(self):
         self.fake = FakeUpstream()
         self.addCleanup(self.fake.stop)
@@ -35,6 +35,8 @@ class AdminApi(unittest.TestCase):
             headers["Authorization"] = f"Bearer {key or self.admin}"
         return self.daemon.request(method, path, body=body, headers=headers)
 
+
+class AdminApi(AdminBase):
     def test_upload_json_imports_multipart_files(self):
         sso = json.dumps({"clientId": "cid-up", "clientSecret": "cs-up", "refreshToken": "rt-up",
                           "region": "us-east-1"})
@@ -75,6 +77,38 @@ class AdminApi(unittest.TestCase):
         body, ctype = multipart([])
         r = self.admin_call("POST", "/admin/accounts/upload-json", body=body, content_type=ctype)
         self.assertEqual(r.status, 400)
+
+
+class AdminStats(AdminBase):
+    def test_seed_statistics_routes_read_the_rollups(self):
+        self.daemon.ctl_json("account", "add", "--name", "acct", "--refresh-token", "rt",
+                             "--client-id", "c", "--client-secret", "s")
+        body = {"model": "claude-sonnet-4-5", "max_tokens": 5, "messages": [{"role": "user", "content": "hi"}]}
+        for _ in range(3):
+            r = self.daemon.request("POST", "/v1/messages", body=body, headers={"x-api-key": self.user})
+            self.assertEqual(r.status, 200, r.body)
+
+        def tokens():
+            r = self.admin_call("GET", "/admin/stats/tokens?days=1")
+            return r.json() if r.status == 200 and r.json()["total"]["requests"] == 3 else None
+        stats = wait_until(tokens, timeout=5, what="usage to reach the rollups")
+        self.assertEqual(stats["period"]["days"], 1)
+        self.assertEqual(stats["total"], {"input_tokens": 36, "output_tokens": 21, "total_tokens": 57,
+                                          "requests": 3})
+        self.assertEqual(len(stats["daily"]), 1)
+        self.assertEqual(stats["by_account"][0]["account_name"], "acct")
+
+        accounts = self.admin_call("GET", "/admin/stats/accounts").json()
+        self.assertEqual(accounts, {"total_accounts": 1, "active_accounts": 1, "healthy_accounts": 1,
+                                    "total_requests": 3, "total_tokens": 57})
+        keys = self.admin_call("GET", "/admin/stats/api-keys").json()
+        self.assertEqual(keys, {"total_keys": 2, "active_keys": 2, "total_requests": 3})
+        usage = self.admin_call("GET", "/admin/stats/account-usage?days=7").json()
+        self.assertEqual(usage["accounts"][0]["requests"], 3)
+        self.assertEqual(usage["accounts"][0]["total_requests_all_time"], 3)
+        self.assertTrue(usage["accounts"][0]["is_healthy"])
+        self.assertEqual(self.admin_call("GET", "/admin/stats/tokens?days=0").status, 400)
+        self.assertEqual(self.admin_call("GET", "/admin/stats/accounts", key=self.user).status, 403)
 
 
 if __name__ == "__main__":
