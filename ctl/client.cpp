@@ -46,9 +46,9 @@ Error unreachable(std::string_view what) {
                               "$AMQ2API_SOCKET to name its control socket)"));
 }
 
-Error broken(const std::string& path, std::string_view what) {
-    return make_error(Errc::protocol, str_cat("bad reply from ", path, ": ", what,
-                                              " (is --socket pointing at amq2apid?)"));
+Error broken(const std::string& path, std::string_view what, Errc code = Errc::protocol) {
+    return make_error(code, str_cat("bad reply from ", path, ": ", what,
+                                    " (is --socket pointing at amq2apid?)"));
 }
 
 std::string errno_text(int err) { return std::strerror(err); }
@@ -97,7 +97,8 @@ Result<std::string> receive_frame(const Socket& sock, const std::string& path,
     char buffer[64 * 1024];
     for (;;) {
         auto frame = decoder.next();
-        if (!frame) return broken(path, frame.error().message);
+        // too_large is kept: usage export then asks for a smaller page.
+        if (!frame) return broken(path, frame.error().message, frame.error().code);
         if (*frame) return std::move(**frame);
         ssize_t n = recv(sock.fd(), buffer, sizeof buffer, 0);
         if (n < 0 && errno == EINTR) continue;

@@ -21,7 +21,8 @@ std::string default_socket_path();
 // shape: an object whose "ok" is a bool, with "data" an object when ok, and "error" an object
 // with string "code" and "message" when not. An Error means the daemon could not be reached
 // or broke the protocol (its message names the socket and suggests --socket); a reply with
-// ok=false is a successful exchange. The reply is awaited for at most reply_timeout_seconds.
+// ok=false is a successful exchange; a reply over the control frame cap is Errc::too_large.
+// The reply is awaited for at most reply_timeout_seconds.
 Result<rapidjson::Document> call(const std::string& socket_path, std::string_view cmd,
                                  std::string_view args_json,
                                  int reply_timeout_seconds = kTimeoutSeconds);

@@ -6,6 +6,7 @@
 #include "common/json.hpp"
 #include "common/strings.hpp"
 #include "ctl/render.hpp"
+#include "ctl/usage_export.hpp"
 
 namespace amq::ctl {
 namespace {
@@ -62,13 +63,63 @@ constexpr ArgSpec kKeyCreate[] = {
     {"--name", "name", K::text, true, "A unique name for the key"},
     {"--description", "description", K::text, false, "Free text shown by 'key show'"},
     {"--admin", "is_admin", K::set_true, false, "Allow the key to use the /admin API"},
-    {"--rpm", "requests_per_minute", K::integer, false, "Most requests per minute"},
-    {"--rpd", "requests_per_day", K::integer, false, "Most requests per day"},
+    {"--rpm", "requests_per_minute", K::integer, false, "Most requests per minute (default 60)"},
+    {"--rpd", "requests_per_day", K::integer, false, "Most requests per day (default 10000)"},
+    {"--max-concurrent", "max_concurrent", K::integer, false,
+     "Most requests in flight at once; 0 (the default) sets no cap"},
+    {"--models", "allowed_models", K::list, false,
+     "The only models the key may use, comma-separated or repeated (default: all)"},
     {"--expires-days", "expires_days", K::integer, false, "Expire the key N days from now",
      "--expires-at"},
     {"--expires-at", "expires_at", K::text, false,
      "Expire the key at this UTC date or time (2027-01-31 or 2027-01-31T12:00:00Z)",
-     "--expires-days"},
+     "--expires-days", {}, "DATE"},
+};
+
+// Options not given leave the key as it is.
+constexpr ArgSpec kKeyUpdate[] = {
+    {"key", "", K::target, true, "The key's id or name"},
+    {"--name", "name", K::text, false, "A new unique name"},
+    {"--description", "description", K::text, false, "New free text; \"\" clears it"},
+    {"--admin", "is_admin", K::set_true, false, "Allow the key to use the /admin API",
+     "--no-admin"},
+    {"--no-admin", "is_admin", K::set_false, false, "Take the /admin API from the key",
+     "--admin"},
+    {"--rpm", "requests_per_minute", K::integer, false, "Most requests per minute"},
+    {"--rpd", "requests_per_day", K::integer, false, "Most requests per day"},
+    {"--max-concurrent", "max_concurrent", K::integer, false,
+     "Most requests in flight at once; 0 removes the cap"},
+    {"--models", "allowed_models", K::list, false,
+     "The only models the key may use, comma-separated or repeated; \"\" allows all"},
+    {"--expires-days", "expires_days", K::integer, false, "Expire the key N days from now",
+     "--expires-at"},
+    {"--expires-at", "expires_at", K::text, false,
+     "Expire the key at this UTC date or time (2027-01-31 or 2027-01-31T12:00:00Z); \"\" "
+     "removes the expiry",
+     "--expires-days", {}, "DATE"},
+};
+
+constexpr ArgSpec kStats[] = {
+    {"--days", "days", K::integer, false, "The last N days, today included (default 7)"},
+    {"--by", "by", K::text, false, "One row per day, key, account or model (default day)", {},
+     "day|key|account|model|none"},
+};
+
+constexpr ArgSpec kUsageExport[] = {
+    {"--since", "since", K::text, true,
+     "First UTC date or time to export (2026-11-01 or 2026-11-01T12:00:00Z)", {}, {}, "DATE"},
+    {"--until", "until", K::text, false,
+     "Export the records before this UTC date or time (default: all up to now)", {}, {},
+     "DATE"},
+    {"--format", "", K::local, true,
+     "csv: a header line, then one row per record; ndjson: one JSON object per line", {},
+     "csv|ndjson"},
+    {"--output", "", K::local, false,
+     "Write to FILE, created or emptied, instead of standard output", {}, {}, "FILE"},
+};
+
+constexpr ArgSpec kAudit[] = {
+    {"--limit", "limit", K::integer, false, "Show the last N changes (default 50)"},
 };
 
 constexpr CommandDef kCommands[] = {
@@ -104,20 +155,40 @@ constexpr CommandDef kCommands[] = {
      "~/.aws/sso/cache/\"$CLIENT_ID_HASH\".json",
      kAccountImport, render_account_import, kNetworkTimeoutSeconds, import_refused_any},
     {"key", "create", "key.create", "Create an API key (its secret is shown once)",
-     "amq2apictl key create --name ci --rpm 30 --expires-days 90", kKeyCreate,
-     render_key_created},
+     "amq2apictl key create --name ci --rpm 30 --max-concurrent 4 "
+     "--models claude-sonnet-4-5,claude-haiku-4-5 --expires-days 90",
+     kKeyCreate, render_key_created},
     {"key", "list", "key.list", "List the API keys", "amq2apictl key list", {}, render_key_list},
     {"key", "show", "key.show", "Show one API key", "amq2apictl key show ci", kKeyTarget,
      render_key},
+    {"key", "update", "key.update",
+     "Change a key's name, description, admin right, limits, models or expiry",
+     "amq2apictl key update ci --rpm 120 --models \"\" --expires-at \"\"", kKeyUpdate,
+     render_key_updated, kTimeoutSeconds, nullptr, "key", "set"},
+    {"key", "enable", "key.enable", "Let a disabled or revoked API key be used again",
+     "amq2apictl key enable ci", kKeyTarget, render_key_enabled},
+    {"key", "disable", "key.disable", "Disable an API key (as revoke; it stays listed)",
+     "amq2apictl key disable ci", kKeyTarget, render_key_disabled},
     {"key", "revoke", "key.revoke", "Disable an API key (it stays listed)",
      "amq2apictl key revoke ci", kKeyTarget, render_key_revoked},
     {"key", "remove", "key.remove", "Delete an API key", "amq2apictl key remove 7", kKeyTarget,
      render_key_removed},
+    {"", "stats", "stats", "Show request and token totals from the daily rollups",
+     "amq2apictl stats --days 30 --by model", kStats, render_stats},
+    {"usage", "export", "usage.export",
+     "Stream the raw usage records of a period as CSV or NDJSON",
+     "amq2apictl usage export --since 2026-11-01 --until 2026-12-01 --format csv "
+     "--output november.csv",
+     kUsageExport, nullptr, kTimeoutSeconds, nullptr, {}, {}, run_usage_export},
+    {"", "audit", "audit", "Show the last admin changes: who, when, what and what changed",
+     "amq2apictl audit --limit 20", kAudit, render_audit},
 };
 
 constexpr GroupDef kGroups[] = {
     {"account", "Manage the Amazon Q accounts of the pool", "amq2apictl account list"},
     {"key", "Manage the API keys clients use", "amq2apictl key list"},
+    {"usage", "Export the raw usage records", "amq2apictl usage export --since 2026-11-01 "
+     "--format ndjson"},
 };
 
 bool all_digits(std::string_view s) {
@@ -160,10 +231,24 @@ Status write_documents(JsonWriter& w, const ArgSpec& spec, const std::vector<std
     return {};
 }
 
+// Commas split, blanks around a name go, and empty pieces vanish: --models "" sends [].
+void write_list(JsonWriter& w, const ArgSpec& spec, const std::vector<std::string>& values) {
+    write_key(w, spec.field);
+    w.StartArray();
+    for (const auto& value : values)
+        for (auto piece : split(value, ','))
+            if (auto name = trim(piece); !name.empty()) write_string(w, name);
+    w.EndArray();
+}
+
 // Each case checks its value before writing the key, for the same reason.
 Status write_arg(JsonWriter& w, const ArgSpec& spec, const std::vector<std::string>& values,
                  const Inputs& inputs) {
     if (spec.kind == K::files) return write_documents(w, spec, values, inputs.read_file);
+    if (spec.kind == K::list) {
+        write_list(w, spec, values);
+        return {};
+    }
     const std::string& value = values.front();
     switch (spec.kind) {
     case K::target:
@@ -198,6 +283,8 @@ Status write_arg(JsonWriter& w, const ArgSpec& spec, const std::vector<std::stri
         w.Bool(spec.kind == K::set_true);
         return {};
     case K::files:
+    case K::list:
+    case K::local:
         break;
     }
     return {};
@@ -215,10 +302,32 @@ std::span<const GroupDef> all_groups() { return kGroups; }
 
 Result<std::string> build_args(const CommandDef& def, const ArgValues& values,
                                const Inputs& inputs) {
+    auto given = [&](std::size_t i) {
+        return i < values.size() && !values[i].empty() && def.args[i].kind != K::local;
+    };
+    bool fields_given = false;
+    for (std::size_t i = 0; i < def.args.size(); ++i)
+        fields_given = fields_given || (given(i) && def.args[i].kind != K::target);
+    // An update without changes would still be written to the audit log as one.
+    if (!def.fields_object.empty() && !fields_given)
+        return make_error(Errc::invalid_argument,
+                          str_cat("nothing to change: give at least one option (see amq2apictl ",
+                                  def.group, " ", def.word, " --help)"));
     Status status;
+    // The target first, then the other options, each in its object when the command nests.
+    auto write_part = [&](JsonWriter& w, bool targets, std::string_view object) {
+        if (!object.empty()) {
+            write_key(w, object);
+            w.StartObject();
+        }
+        for (std::size_t i = 0; i < def.args.size() && status; ++i)
+            if (given(i) && (def.args[i].kind == K::target) == targets)
+                status = write_arg(w, def.args[i], values[i], inputs);
+        if (!object.empty()) w.EndObject();
+    };
     std::string json = json_object([&](JsonWriter& w) {
-        for (std::size_t i = 0; i < def.args.size() && i < values.size() && status; ++i)
-            if (!values[i].empty()) status = write_arg(w, def.args[i], values[i], inputs);
+        write_part(w, true, def.target_object);
+        write_part(w, false, def.fields_object);
     });
     if (!status) return status.error();
     if (json.size() > kMaxArgsBytes)
@@ -227,6 +336,14 @@ Result<std::string> build_args(const CommandDef& def, const ArgValues& values,
                                   " MiB and the control socket takes at most ",
                                   kControlFrameMax >> 20, " MiB: give fewer files at a time"));
     return json;
+}
+
+std::optional<std::string> option_value(const Invocation& invocation, std::string_view name) {
+    const auto& args = invocation.def.args;
+    for (std::size_t i = 0; i < args.size() && i < invocation.values.size(); ++i)
+        if (args[i].name == name && !invocation.values[i].empty())
+            return invocation.values[i].front();
+    return std::nullopt;
 }
 
 namespace {
@@ -241,6 +358,7 @@ void replace_all(std::string& text, std::string_view from, std::string_view to) 
 
 std::string name_options(const CommandDef& def, std::string message) {
     for (const auto& spec : def.args) {
+        if (spec.kind == ArgKind::local) continue;  // never sent, so never named by the daemon
         bool target = spec.kind == ArgKind::target;
         std::string option = target ? str_cat("the ", spec.name, " id") : std::string(spec.name);
         replace_all(message, str_cat("field '", target ? "id" : spec.field, "'"), option);

@@ -17,6 +17,9 @@
 
 namespace amq::ctl {
 
+// How amq2apictl ends; documented in --help and the manual page.
+enum Exit { kSuccess = 0, kDaemonError = 1, kUsage = 2, kUnreachable = 3 };
+
 // Commands that wait on the network (token refreshes, quota calls): the daemon gives each
 // upstream call 30 s, and an import refreshes every account it adds, so the reply may take
 // several of those.
@@ -34,6 +37,8 @@ enum class ArgKind {
     set_false,  // --flag → "field": false
     target,     // positional ID|NAME → "id": N when all digits, else "name": "..."
     files,      // positional FILE... → "field": [{"source": FILE, "content": TEXT}, ...]
+    list,       // --flag A,B --flag C → "field": ["A", "B", "C"]; --flag "" → "field": []
+    local,      // --flag VALUE, not sent: the command's runner reads it (usage export)
 };
 
 struct ArgSpec {
@@ -43,7 +48,24 @@ struct ArgSpec {
     bool required;
     std::string_view help;
     std::string_view excludes = {};  // the name of an option this one may not be combined with
-    std::string_view choices = {};   // "idc|social": the only values a text option accepts
+    std::string_view choices = {};   // "idc|social": the only values a text or local option
+                                     // accepts
+    std::string_view value_name = {};  // what help calls a text or local value (DATE, FILE)
+};
+
+struct CommandDef;
+
+// One entry per ArgSpec of the command: empty when not given; one value for a given option
+// (any text for a flag), one per word for files, one per occurrence for a list.
+using ArgValues = std::vector<std::vector<std::string>>;
+
+// What a command with its own runner gets: the table entry, the socket, the "args" object
+// build_args made (local options left out) and every value, for its local options.
+struct Invocation {
+    const CommandDef& def;
+    const std::string& socket;
+    const std::string& args_json;
+    const ArgValues& values;
 };
 
 using RenderFn = std::string (*)(const rapidjson::Value& data);
@@ -60,6 +82,13 @@ struct CommandDef {
     RenderFn render;
     int timeout_seconds = kTimeoutSeconds;  // how long to wait for the reply
     PartialFn partial = nullptr;
+    // key.update takes {"key": {"id"|"name"}, "set": {...}}: the object the target is written
+    // in and the object every other option is written in ("" = at the top of "args").
+    std::string_view target_object = {};
+    std::string_view fields_object = {};
+    // A command that is more than one request and one rendered reply (usage export pages
+    // through the records); returns the exit status. render is then unused.
+    int (*run)(const Invocation& invocation) = nullptr;
 };
 
 // The words that only group subcommands ("account", "key").
@@ -72,9 +101,6 @@ struct GroupDef {
 std::span<const CommandDef> all_commands();
 std::span<const GroupDef> all_groups();
 
-// One entry per ArgSpec of the command: empty when not given; one value for a given option
-// (any text for a flag), one per word for files.
-using ArgValues = std::vector<std::vector<std::string>>;
 // The next line of stdin without its line ending, or nullopt at end of input; `option` names
 // what is read (a prompt at a terminal).
 using LineReader = std::function<std::optional<std::string>(std::string_view option)>;
@@ -89,13 +115,17 @@ struct Inputs {
 };
 
 // The request's "args" object as JSON text. Fails (a usage error) when a secret given as "-"
-// finds no line to read, an integer option does not parse, a file cannot be read, or the
-// request would not fit in one control frame.
+// finds no line to read, an integer option does not parse, a file cannot be read, a command
+// with a fields_object is given nothing to change, or the request would not fit in one
+// control frame.
 Result<std::string> build_args(const CommandDef& def, const ArgValues& values,
                                const Inputs& inputs);
 
 // The daemon names the JSON field it rejects ("field 'requests_per_minute' must be ..."); the
 // person typed an option, so the message names that option instead ("--rpm must be ...").
 std::string name_options(const CommandDef& def, std::string message);
+
+// The value of a given option of the command by its name ("--output"), else nullopt.
+std::optional<std::string> option_value(const Invocation& invocation, std::string_view name);
 
 }  // namespace amq::ctl

@@ -29,14 +29,12 @@
 namespace amq::ctl {
 namespace {
 
-enum Exit { kSuccess = 0, kDaemonError = 1, kUsage = 2, kUnreachable = 3 };
-
 // A CLI11 subcommand made from one table entry, with a value slot per option.
 struct Bound {
     const CommandDef* def;
     CLI::App* app;
     std::vector<std::string> slots;
-    std::vector<std::vector<std::string>> lists;  // the words of a files positional
+    std::vector<std::vector<std::string>> lists;  // the words of files, the uses of a list
     std::vector<CLI::Option*> options;
 };
 
@@ -77,11 +75,19 @@ CLI::Option* add_arg(Bound& b, std::size_t i) {
         return b.app->add_option(name, b.slots[i], help)->type_name("TEXT|-");
     case ArgKind::files:
         return b.app->add_option(name, b.lists[i], help)->type_name("FILE|-");
+    case ArgKind::list:
+        // One value per use: "--models a ci" must leave "ci" to the positional. Commas are
+        // split by build_args, so that "" can mean an empty list.
+        return b.app->add_option(name, b.lists[i], help)
+            ->type_name("NAME,...")
+            ->allow_extra_args(false);
     case ArgKind::text:
+    case ArgKind::local:
         break;
     }
     if (spec.choices.empty())
-        return b.app->add_option(name, b.slots[i], help)->type_name("TEXT");
+        return b.app->add_option(name, b.slots[i], help)
+            ->type_name(spec.value_name.empty() ? "TEXT" : std::string(spec.value_name));
     std::vector<std::string> choices;
     for (auto choice : split(spec.choices, '|')) choices.emplace_back(choice);
     // An empty description: the type name already lists the choices.
@@ -135,8 +141,8 @@ void build_cli(Cli& cli) {
         bind_command(cli, *group, def);
     }
     app.footer(str_cat("Exit status: 0 success, 1 the daemon refused the command or part of "
-                       "it, 2 usage error or unreadable file, 3 the daemon could not be "
-                       "reached.\n\n",
+                       "it (or the output could not be written), 2 usage error or a file that "
+                       "cannot be read or created, 3 the daemon could not be reached.\n\n",
                        example_footer("amq2apictl --socket /run/amq2api/control.sock status")));
 }
 
@@ -222,7 +228,8 @@ ArgValues given_values(const Bound& b) {
     ArgValues values(b.slots.size());
     for (std::size_t i = 0; i < b.slots.size(); ++i) {
         if (b.options[i]->count() == 0) continue;
-        if (b.def->args[i].kind == ArgKind::files) values[i] = b.lists[i];
+        ArgKind kind = b.def->args[i].kind;
+        if (kind == ArgKind::files || kind == ArgKind::list) values[i] = b.lists[i];
         else values[i] = {b.slots[i]};
     }
     return values;
@@ -242,9 +249,11 @@ int print(const std::string& text) {
 }
 
 int run(const Cli& cli, const Bound& b) {
-    auto args = build_args(*b.def, given_values(b), Inputs{read_stdin_line, read_document});
+    ArgValues values = given_values(b);
+    auto args = build_args(*b.def, values, Inputs{read_stdin_line, read_document});
     if (!args) return fail(args.error().message, kUsage);
     std::string socket = cli.socket.empty() ? default_socket_path() : cli.socket;
+    if (b.def->run) return b.def->run(Invocation{*b.def, socket, *args, values});
     auto reply = call(socket, b.def->cmd, *args, b.def->timeout_seconds);
     if (!reply) return fail(reply.error().message, kUnreachable);
     const rapidjson::Document& doc = *reply;

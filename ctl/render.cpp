@@ -11,8 +11,10 @@
 namespace amq::ctl {
 namespace {
 
-// duration: seconds as "3m 05s"; url: a URL whose password is hidden.
-enum class Format { plain, duration, url };
+// duration: seconds as "3m 05s"; millis: milliseconds as "850ms"; url: a URL whose password
+// is hidden; cap: a limit where 0 (or less) means none; models: a key's allowed models, where
+// none means every model.
+enum class Format { plain, duration, millis, url, cap, models };
 
 // A table column: which member of each row object it shows, and how. A non-zero max_width
 // truncates free text (notes) so one long value does not push every row off the screen.
@@ -86,8 +88,10 @@ constexpr Column kKeyColumns[] = {
     {"PREFIX", "key_prefix"},
     {"ADMIN", "is_admin"},
     {"ENABLED", "enabled"},
-    {"RPM", "requests_per_minute"},
-    {"RPD", "requests_per_day"},
+    {"RPM", "requests_per_minute", Format::cap},
+    {"RPD", "requests_per_day", Format::cap},
+    {"MAX_CONC", "max_concurrent", Format::cap},
+    {"MODELS", "allowed_models", Format::models, 30},
     {"EXPIRES", "expires_at"},
     {"LAST_USED", "last_used_at"},
 };
@@ -99,8 +103,10 @@ constexpr Field kKeyFields[] = {
     {"prefix", "key_prefix"},
     {"admin", "is_admin"},
     {"enabled", "enabled"},
-    {"requests/minute", "requests_per_minute"},
-    {"requests/day", "requests_per_day"},
+    {"requests/minute", "requests_per_minute", Format::cap},
+    {"requests/day", "requests_per_day", Format::cap},
+    {"max concurrent", "max_concurrent", Format::cap},
+    {"models", "allowed_models", Format::models},
     {"expires", "expires_at"},
     {"created", "created_at"},
     {"last used", "last_used_at"},
@@ -115,6 +121,33 @@ constexpr Column kWorkerColumns[] = {
     {"INFLIGHT", "inflight"},
     {"UPTIME", "uptime_s", Format::duration},
 };
+
+// The label columns of each stats grouping; the counts follow them.
+constexpr Column kStatsByDay[] = {{"DATE", "date"}};
+constexpr Column kStatsByKey[] = {{"KEY_ID", "key_id"}, {"KEY", "key_name"}};
+constexpr Column kStatsByAccount[] = {{"ACCOUNT_ID", "account_id"}, {"ACCOUNT", "account_name"}};
+constexpr Column kStatsByModel[] = {{"MODEL", "model"}};
+
+constexpr Column kStatsCounts[] = {
+    {"REQUESTS", "requests"},
+    {"ERRORS", "errors"},
+    {"INPUT_TOKENS", "input_tokens"},
+    {"OUTPUT_TOKENS", "output_tokens"},
+    {"TOTAL_TOKENS", "total_tokens"},
+    {"AVG_DURATION", "avg_duration_ms", Format::millis},
+    {"AVG_TTFB", "avg_ttfb_ms", Format::millis},
+};
+
+// The CSV columns of usage export: every field of a usage.export record, in its order.
+constexpr const char* kUsageColumns[] = {
+    "time",         "time_ms",        "key_id",       "account_id",     "endpoint",
+    "client_model", "upstream_model", "stream",       "status",         "error_class",
+    "input_tokens", "output_tokens",  "ttfb_ms",      "duration_ms",    "attempts",
+    "client_address", "user_agent",
+};
+
+// The audit summary is the last column; past this it would wrap every row on a terminal.
+constexpr std::size_t kAuditChangeWidth = 100;
 
 bool is_continuation(unsigned char c) { return (c & 0xC0) == 0x80; }
 
@@ -165,14 +198,38 @@ std::optional<std::int64_t> integer_member(const rapidjson::Value& object, const
     return v->GetInt64();
 }
 
+// Null and missing are "-", an empty list is "all", the names are joined as --models takes them.
+std::string models_text(const rapidjson::Value* models) {
+    if (!models || !models->IsArray()) return "-";
+    if (models->Empty()) return "all";
+    std::string out;
+    for (const auto& m : models->GetArray()) {
+        if (!out.empty()) out += ",";
+        out += m.IsString() ? printable(std::string_view(m.GetString(), m.GetStringLength()))
+                            : printable(to_json(m));
+    }
+    return out;
+}
+
 std::string formatted_cell(const rapidjson::Value& row, const char* field, Format format) {
     switch (format) {
     case Format::duration: {
         auto seconds = integer_member(row, field);
         return seconds ? format_duration(*seconds) : "-";
     }
+    case Format::millis: {
+        auto ms = integer_member(row, field);
+        return ms ? format_millis(*ms) : "-";
+    }
     case Format::url:
         return hide_url_password(cell(row, field));
+    case Format::cap: {
+        auto limit = integer_member(row, field);
+        if (limit && *limit <= 0) return "unlimited";
+        break;
+    }
+    case Format::models:
+        return models_text(member(row, field));
     case Format::plain:
         break;
     }
@@ -181,6 +238,20 @@ std::string formatted_cell(const rapidjson::Value& row, const char* field, Forma
 
 std::string column_cell(const rapidjson::Value& row, const Column& column) {
     return truncate(formatted_cell(row, column.field, column.format), column.max_width);
+}
+
+// A JSON value as a cell: null "-", "" "-", booleans "yes"/"no", other values as JSON.
+std::string value_text(const rapidjson::Value& v) {
+    if (v.IsNull()) return "-";
+    if (v.IsBool()) return v.GetBool() ? "yes" : "no";
+    if (v.IsInt64()) return str_cat(v.GetInt64());
+    if (v.IsUint64()) return str_cat(v.GetUint64());
+    if (v.IsNumber()) return str_cat(v.GetDouble());
+    if (v.IsString()) {
+        std::string_view s(v.GetString(), v.GetStringLength());
+        return s.empty() ? "-" : printable(s);
+    }
+    return printable(to_json(v));
 }
 
 std::string render_rows(const rapidjson::Value& data, const char* array_name,
@@ -295,16 +366,7 @@ std::string render_lines(const std::vector<LabelledValue>& lines) {
 
 std::string cell(const rapidjson::Value& object, const char* name) {
     const rapidjson::Value* v = member(object, name);
-    if (!v || v->IsNull()) return "-";
-    if (v->IsBool()) return v->GetBool() ? "yes" : "no";
-    if (v->IsInt64()) return str_cat(v->GetInt64());
-    if (v->IsUint64()) return str_cat(v->GetUint64());
-    if (v->IsNumber()) return str_cat(v->GetDouble());
-    if (v->IsString()) {
-        std::string_view s(v->GetString(), v->GetStringLength());
-        return s.empty() ? "-" : printable(s);
-    }
-    return printable(to_json(*v));
+    return v ? value_text(*v) : "-";
 }
 
 std::string format_duration(std::int64_t seconds) {
@@ -314,6 +376,14 @@ std::string format_duration(std::int64_t seconds) {
     if (seconds < 3600) return str_cat(seconds / 60, "m ", two(seconds % 60), "s");
     if (seconds < 86400) return str_cat(seconds / 3600, "h ", two(seconds % 3600 / 60), "m");
     return str_cat(seconds / 86400, "d ", two(seconds % 86400 / 3600), "h");
+}
+
+std::string format_millis(std::int64_t milliseconds) {
+    if (milliseconds < 0) return "-";
+    if (milliseconds < 1000) return str_cat(milliseconds, "ms");
+    std::int64_t tenths = (milliseconds + 50) / 100;
+    if (tenths < 600) return str_cat(tenths / 10, ".", tenths % 10, "s");
+    return format_duration((milliseconds + 500) / 1000);
 }
 
 std::string render_status(const rapidjson::Value& data) {
@@ -428,6 +498,267 @@ std::string render_key_revoked(const rapidjson::Value& data) {
 
 std::string render_key_removed(const rapidjson::Value& data) {
     return removed_line(data, "key");
+}
+
+std::string render_key_updated(const rapidjson::Value& data) {
+    return str_cat("updated key ", cell(data, "id"), " (", cell(data, "name"), ")\n",
+                   render_key(data));
+}
+
+std::string render_key_enabled(const rapidjson::Value& data) {
+    return str_cat("enabled key ", cell(data, "id"), " (", cell(data, "name"), ")\n",
+                   render_key(data));
+}
+
+std::string render_key_disabled(const rapidjson::Value& data) {
+    return str_cat("disabled key ", cell(data, "id"), " (", cell(data, "name"), ")\n",
+                   render_key(data));
+}
+
+namespace {
+
+std::span<const Column> stats_labels(std::string_view by) {
+    if (by == "day") return kStatsByDay;
+    if (by == "key") return kStatsByKey;
+    if (by == "account") return kStatsByAccount;
+    if (by == "model") return kStatsByModel;
+    return {};
+}
+
+// "2026-11-23 to 2026-11-29 (7 days)": the dates of the period's first and last instants.
+std::string period_text(const rapidjson::Value& period) {
+    std::string from = cell(period, "from").substr(0, 10);
+    std::string to = cell(period, "to").substr(0, 10);
+    auto days = integer_member(period, "days");
+    return str_cat(from, " to ", to,
+                   days ? str_cat(" (", plural(static_cast<std::size_t>(*days), "day"), ")") : "");
+}
+
+// "12 (1.0%)": the share says at a glance whether errors matter.
+std::string errors_text(const rapidjson::Value& total) {
+    auto errors = integer_member(total, "errors");
+    auto requests = integer_member(total, "requests");
+    if (!errors || !requests || *requests <= 0) return cell(total, "errors");
+    std::int64_t permille = (*errors * 1000 + *requests / 2) / *requests;
+    return str_cat(*errors, " (", permille / 10, ".", permille % 10, "%)");
+}
+
+}  // namespace
+
+std::string render_stats(const rapidjson::Value& data) {
+    const rapidjson::Value& total = object_member(data, "total");
+    std::string out = render_lines({
+        {"period", period_text(object_member(data, "period"))},
+        {"requests", cell(total, "requests")},
+        {"errors", errors_text(total)},
+        {"input tokens", cell(total, "input_tokens")},
+        {"output tokens", cell(total, "output_tokens")},
+        {"total tokens", cell(total, "total_tokens")},
+        {"avg duration", formatted_cell(total, "avg_duration_ms", Format::millis)},
+        {"avg TTFB", formatted_cell(total, "avg_ttfb_ms", Format::millis)},
+    });
+    auto labels = stats_labels(cell(data, "by"));
+    if (labels.empty()) return out;
+    std::vector<Column> columns(labels.begin(), labels.end());
+    columns.insert(columns.end(), std::begin(kStatsCounts), std::end(kStatsCounts));
+    return out + "\n" + render_rows(data, "rows", columns, "no requests in this period");
+}
+
+namespace {
+
+// Left out of the audit summary: updated_at moves with every change and the AT column already
+// says when; is_active and is_healthy (the seed's names) only repeat enabled and state.
+bool derived_field(std::string_view name) {
+    return name == "updated_at" || name == "is_active" || name == "is_healthy";
+}
+
+// "field: old → new" for each field of both records that differs.
+std::vector<std::string> changed_fields(const rapidjson::Value& before,
+                                        const rapidjson::Value& after) {
+    std::vector<std::string> changes;
+    for (const auto& m : after.GetObject()) {
+        std::string_view name(m.name.GetString(), m.name.GetStringLength());
+        if (derived_field(name)) continue;
+        auto old = before.FindMember(m.name);
+        if (old == before.MemberEnd() || old->value == m.value) continue;
+        changes.push_back(str_cat(printable(name), ": ", value_text(old->value), " → ",
+                                  value_text(m.value)));
+    }
+    return changes;
+}
+
+// A command that reports more than the record (account refresh: the token's expiry): the
+// plain values it adds.
+std::vector<std::string> added_fields(const rapidjson::Value& before,
+                                      const rapidjson::Value& after) {
+    std::vector<std::string> added;
+    for (const auto& m : after.GetObject())
+        if (!before.HasMember(m.name) && !m.value.IsObject() && !m.value.IsArray())
+            added.push_back(
+                str_cat(printable(std::string_view(m.name.GetString(), m.name.GetStringLength())),
+                        ": ", value_text(m.value)));
+    return added;
+}
+
+std::string joined(const std::vector<std::string>& parts) {
+    std::string out;
+    for (const auto& part : parts) out += (out.empty() ? "" : ", ") + part;
+    return out;
+}
+
+const rapidjson::Value* object_or_null(const rapidjson::Value& data, const char* name) {
+    const rapidjson::Value* v = member(data, name);
+    return v && v->IsObject() ? v : nullptr;
+}
+
+}  // namespace
+
+std::string audit_change(const rapidjson::Value& entry) {
+    const rapidjson::Value* before = object_or_null(entry, "before");
+    const rapidjson::Value* after = object_or_null(entry, "after");
+    if (after && member(*after, "removed"))
+        return str_cat("removed ", cell(*after, "name"), " (id ", cell(*after, "removed"), ")");
+    if (before && after) {
+        auto changes = changed_fields(*before, *after);
+        if (changes.empty()) changes = added_fields(*before, *after);
+        return changes.empty() ? "no change" : joined(changes);
+    }
+    if (after) {
+        if (const rapidjson::Value* imported = member(*after, "imported");
+            imported && imported->IsArray()) {
+            const rapidjson::Value* refused = member(*after, "refused");
+            std::size_t n = refused && refused->IsArray() ? refused->Size() : 0;
+            return str_cat("imported ", plural(imported->Size(), "account"),
+                           n ? str_cat(", refused ", n) : "");
+        }
+        // key.create answers {"key": secret, "api_key": record}; account.add the record.
+        const rapidjson::Value* record = object_or_null(*after, "api_key");
+        if (!record) record = after;
+        if (member(*record, "name"))
+            return str_cat("created ", cell(*record, "name"), " (id ", cell(*record, "id"), ")");
+    }
+    const rapidjson::Value* args = member(entry, "args");
+    return args && !args->IsNull() ? printable(to_json(*args)) : "-";
+}
+
+std::string render_audit(const rapidjson::Value& data) {
+    const rapidjson::Value* entries = member(data, "entries");
+    if (!entries || !entries->IsArray() || entries->Empty()) return "no admin changes recorded\n";
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& entry : entries->GetArray())
+        rows.push_back({cell(entry, "at"), cell(entry, "actor"), cell(entry, "command"),
+                        truncate(audit_change(entry), kAuditChangeWidth)});
+    return render_table({"AT", "ACTOR", "COMMAND", "CHANGE"}, rows);
+}
+
+std::string csv_field(std::string_view text) {
+    if (text.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(text);
+    std::string out = "\"";
+    for (char c : text) {
+        if (c == '"') out += '"';
+        out += c;
+    }
+    return out + "\"";
+}
+
+std::string usage_csv_header() {
+    std::string out;
+    for (const char* column : kUsageColumns) out += str_cat(out.empty() ? "" : ",", column);
+    return out + "\n";
+}
+
+std::string valid_utf8(std::string_view text) {
+    if (std::all_of(text.begin(), text.end(), [](char c) { return (c & 0x80) == 0; }))
+        return std::string(text);
+    std::string out;
+    out.reserve(text.size());
+    std::size_t i = 0;
+    while (i < text.size()) {
+        auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[i + k]); };
+        unsigned char c = byte(0);
+        std::size_t len = c < 0x80                ? 1
+                          : c >= 0xC2 && c <= 0xDF ? 2
+                          : c >= 0xE0 && c <= 0xEF ? 3
+                          : c >= 0xF0 && c <= 0xF4 ? 4
+                                                   : 0;
+        bool ok = len > 0 && i + len <= text.size();
+        for (std::size_t k = 1; ok && k < len; ++k) ok = is_continuation(byte(k));
+        // The second byte rules out overlong forms, surrogates and code points past U+10FFFF.
+        if (ok && len > 2) {
+            unsigned char next = byte(1);
+            ok = !(c == 0xE0 && next < 0xA0) && !(c == 0xED && next > 0x9F) &&
+                 !(c == 0xF0 && next < 0x90) && !(c == 0xF4 && next > 0x8F);
+        }
+        if (!ok) {
+            out += "\xEF\xBF\xBD";  // U+FFFD for each byte that starts no valid character
+            ++i;
+            continue;
+        }
+        out.append(text.substr(i, len));
+        i += len;
+    }
+    return out;
+}
+
+namespace {
+
+std::string_view text_of(const rapidjson::Value& v) {
+    return {v.GetString(), v.GetStringLength()};
+}
+
+// The record as JSON, each string made valid UTF-8 on the way.
+void write_clean(JsonWriter& w, const rapidjson::Value& v) {
+    if (v.IsString()) {
+        write_string(w, valid_utf8(text_of(v)));
+    } else if (v.IsObject()) {
+        w.StartObject();
+        for (const auto& m : v.GetObject()) {
+            write_key(w, valid_utf8(text_of(m.name)));
+            write_clean(w, m.value);
+        }
+        w.EndObject();
+    } else if (v.IsArray()) {
+        w.StartArray();
+        for (const auto& item : v.GetArray()) write_clean(w, item);
+        w.EndArray();
+    } else {
+        v.Accept(w);
+    }
+}
+
+std::string csv_value(const rapidjson::Value* v) {
+    if (!v || v->IsNull()) return "";
+    if (v->IsString()) return valid_utf8(text_of(*v));
+    if (v->IsBool()) return v->GetBool() ? "true" : "false";
+    if (v->IsInt64()) return str_cat(v->GetInt64());
+    if (v->IsUint64()) return str_cat(v->GetUint64());
+    return json_value([&](JsonWriter& w) { write_clean(w, *v); });
+}
+
+}  // namespace
+
+std::string usage_csv_row(const rapidjson::Value& record) {
+    std::string out;
+    bool first = true;
+    for (const char* column : kUsageColumns) {
+        if (!first) out += ',';
+        first = false;
+        out += csv_field(csv_value(member(record, column)));
+    }
+    return out + "\n";
+}
+
+std::string usage_ndjson_line(const rapidjson::Value& record) {
+    return json_value([&](JsonWriter& w) { write_clean(w, record); }) + "\n";
+}
+
+std::string render_usage_page(const rapidjson::Value& data, UsageFormat format) {
+    const rapidjson::Value* records = member(data, "records");
+    if (!records || !records->IsArray()) return {};
+    std::string out;
+    for (const auto& record : records->GetArray())
+        out += format == UsageFormat::csv ? usage_csv_row(record) : usage_ndjson_line(record);
+    return out;
 }
 
 }  // namespace amq::ctl

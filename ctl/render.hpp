@@ -31,6 +31,9 @@ std::string cell(const rapidjson::Value& object, const char* name);
 // 45 → "45s", 185 → "3m 05s", 7380 → "2h 03m", 180000 → "2d 02h".
 std::string format_duration(std::int64_t seconds);
 
+// Milliseconds: 850 → "850ms", 12345 → "12.3s", from a minute on as format_duration.
+std::string format_millis(std::int64_t milliseconds);
+
 // Characters of UTF-8 text as a terminal column count (no wide-character handling).
 std::size_t display_width(std::string_view text);
 
@@ -50,6 +53,41 @@ std::string render_key(const rapidjson::Value& data);
 std::string render_key_created(const rapidjson::Value& data);
 std::string render_key_revoked(const rapidjson::Value& data);
 std::string render_key_removed(const rapidjson::Value& data);
+std::string render_key_updated(const rapidjson::Value& data);
+std::string render_key_enabled(const rapidjson::Value& data);
+std::string render_key_disabled(const rapidjson::Value& data);
+// The period's totals, then one row per day, key, account or model (none with by "none").
+std::string render_stats(const rapidjson::Value& data);
+// AT, ACTOR, COMMAND and CHANGE (audit_change, cut to 100 characters) per entry.
+std::string render_audit(const rapidjson::Value& data);
+
+// What one audit entry changed, on one line: for a record in both before and after, the fields
+// that differ ("requests_per_minute: 60 → 30, enabled: yes → no", "no change" when none);
+// "created NAME (id N)", "removed NAME (id N)", "imported 2 accounts, refused 1"; else the
+// command's arguments as compact JSON.
+std::string audit_change(const rapidjson::Value& entry);
+
+// usage export. Records are written as the daemon gives them, not made printable: the output is
+// data for other programs, and its formats carry any text safely. Only invalid UTF-8 (a user
+// agent sent in Latin-1) is replaced, since JSON and CSV readers would refuse the whole file.
+enum class UsageFormat { csv, ndjson };
+
+// Each byte that starts no valid UTF-8 character (overlong forms and surrogates included)
+// becomes U+FFFD; valid text is returned as it is.
+std::string valid_utf8(std::string_view text);
+
+// RFC 4180: a field holding a comma, a double quote, CR or LF is put in double quotes, and its
+// double quotes are doubled; other fields are written as they are.
+std::string csv_field(std::string_view text);
+// The column names, in the order of every row, and a line feed.
+std::string usage_csv_header();
+// One record as a CSV line: strings as they are (valid_utf8), booleans true/false, null or
+// missing empty.
+std::string usage_csv_row(const rapidjson::Value& record);
+// One record as one line of JSON (strings through valid_utf8).
+std::string usage_ndjson_line(const rapidjson::Value& record);
+// Every record of a usage.export page ({"records": [...]}), one line each.
+std::string render_usage_page(const rapidjson::Value& data, UsageFormat format);
 
 // An account.import reply that lists refused entries (the command then exits 1).
 bool import_refused_any(const rapidjson::Value& data);

@@ -3,6 +3,8 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 
+#include <sys/socket.h>
+
 #include <cstring>
 
 #include <cstdlib>
@@ -28,6 +30,17 @@ void FramedChannel::send(std::string_view payload) {
     if (!bev_ || closing_) return;
     std::string frame = encode_frame(payload);
     bufferevent_write(bev_, frame.data(), frame.size());
+}
+
+void FramedChannel::send_now(std::string_view payload) {
+    if (!bev_ || closing_) return;
+    std::string frame = encode_frame(payload);
+    std::size_t sent = 0;
+    if (evbuffer_get_length(bufferevent_get_output(bev_)) == 0) {
+        ssize_t n = ::send(bufferevent_getfd(bev_), frame.data(), frame.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n > 0) sent = static_cast<std::size_t>(n);
+    }
+    if (sent < frame.size()) bufferevent_write(bev_, frame.data() + sent, frame.size() - sent);
 }
 
 void FramedChannel::close_after_flush() {

@@ -30,6 +30,9 @@ public:
     FramedChannel& operator=(const FramedChannel&) = delete;
 
     void send(std::string_view payload);
+    // Written to the socket before this call returns when nothing is queued ahead of it, so
+    // that it overtakes writes on other sockets that happen later in this loop turn.
+    void send_now(std::string_view payload);
     // Sends what is queued, then closes (an error reply to a refused control client).
     void close_after_flush();
     bool is_open() const { return bev_ != nullptr; }

@@ -18,6 +18,7 @@ inline constexpr std::string_view kWelcome = "welcome";
 inline constexpr std::string_view kRefuse = "refuse";
 inline constexpr std::string_view kState = "state";
 inline constexpr std::string_view kDrain = "drain";
+inline constexpr std::string_view kLogLevel = "log_level";  // {level}
 
 inline constexpr double kHeartbeatSeconds = 1.0;
 

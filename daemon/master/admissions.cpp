@@ -8,6 +8,15 @@ namespace {
 constexpr std::int64_t kDayMs = 86400000;
 }  // namespace
 
+namespace {
+
+// Requests refused before admission never counted against their key's limits.
+bool counted(const UsageRecord& u) {
+    return u.error_class != "auth" && u.error_class != "limit" && u.error_class != "model";
+}
+
+}  // namespace
+
 KeyLimits limits_of(const ApiKey& key) {
     return KeyLimits{key.requests_per_minute, key.requests_per_day, key.max_concurrent};
 }
@@ -18,20 +27,20 @@ Admissions::Admissions(Store& store, Metrics& metrics, UsageRecorder& usage)
 Status Admissions::restore(std::int64_t now_ms) {
     return store_.for_each_usage(now_ms - kDayMs, now_ms + 1, 10000, [this](std::vector<UsageRecord>& batch) {
         for (const UsageRecord& u : batch)
-            if (u.key_id) limiter_.restore(u.key_id, u.time_ms - u.duration_ms);
+            if (u.key_id && counted(u)) limiter_.restore(u.key_id, u.time_ms - u.duration_ms);
         return true;
     });
 }
 
-LimitDecision Admissions::admit(const ApiKey& key, pid_t worker, std::uint64_t request_id,
-                                const std::string& model, const std::string& endpoint, std::int64_t now_ms) {
+LimitDecision Admissions::admit(const ApiKey& key, pid_t worker, std::uint64_t request_id, RequestInfo info,
+                                std::int64_t now_ms) {
     Slot slot{static_cast<std::uint64_t>(worker), request_id};
     LimitDecision decision = limiter_.admit(key.id, limits_of(key), now_ms, slot);
     if (!decision.admitted) {
         metrics_.refusal(decision.limit);
         return decision;
     }
-    in_flight_.try_emplace(slot, InFlight{key.id, 0, model, endpoint, now_ms});
+    in_flight_.try_emplace(slot, InFlight{key.id, 0, std::move(info), now_ms});
     return decision;
 }
 
@@ -65,8 +74,10 @@ void Admissions::worker_died(pid_t worker, std::int64_t now_ms) {
         u.time_ms = now_ms;
         u.key_id = it->second.key_id;
         u.account_id = it->second.account_id;
-        u.endpoint = it->second.endpoint;
-        u.client_model = it->second.model;
+        u.endpoint = it->second.info.endpoint;
+        u.client_model = it->second.info.model;
+        u.upstream_model = it->second.info.upstream_model;
+        u.stream = it->second.info.stream;
         u.status = 502;
         u.error_class = "worker_died";
         u.duration_ms = now_ms - it->second.started_ms;

@@ -28,8 +28,14 @@ public:
     Status restore(std::int64_t now_ms);
 
     // The first admission of a request: counts it against its key and holds its slot.
-    LimitDecision admit(const ApiKey& key, pid_t worker, std::uint64_t request_id,
-                        const std::string& model, const std::string& endpoint, std::int64_t now_ms);
+    struct RequestInfo {
+        std::string model;
+        std::string upstream_model;
+        std::string endpoint;
+        bool stream = false;
+    };
+    LimitDecision admit(const ApiKey& key, pid_t worker, std::uint64_t request_id, RequestInfo info,
+                        std::int64_t now_ms);
     bool holds(pid_t worker, std::uint64_t request_id) const;
     void set_account(pid_t worker, std::uint64_t request_id, std::uint64_t account_id);
     void finish(pid_t worker, std::uint64_t request_id);
@@ -42,8 +48,7 @@ private:
     struct InFlight {
         std::uint64_t key_id = 0;
         std::uint64_t account_id = 0;
-        std::string model;
-        std::string endpoint;
+        RequestInfo info;
         std::int64_t started_ms = 0;
     };
     using Slot = KeyLimiter::Slot;

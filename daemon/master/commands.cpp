@@ -1,5 +1,7 @@
 #include "daemon/master/commands.hpp"
 
+#include <unistd.h>
+
 #include "common/log.hpp"
 #include "common/strings.hpp"
 #include "common/usage_limits.hpp"
@@ -16,9 +18,11 @@ constexpr CommandSpec kCommands[] = {
     {"account.list", false, cmd_account_list, nullptr, "list accounts with their health"},
     {"account.show", false, cmd_account_show, nullptr, "show one account"},
     {"account.remove", true, cmd_account_remove, nullptr, "remove an account and its tokens"},
+    {"account.update", true, cmd_account_update, nullptr, "change an account's fields or credentials"},
     {"account.enable", true, cmd_account_enable, nullptr, "let an account serve again"},
     {"account.disable", true, cmd_account_disable, nullptr, "keep an account from serving"},
     {"account.events", false, cmd_account_events, nullptr, "an account's last health changes"},
+    {"account.stats", false, cmd_account_stats, nullptr, "one account's usage, all time and by day"},
     {"account.refresh", true, nullptr, cmd_account_refresh, "refresh an account's access token now"},
     {"account.quota", false, nullptr, cmd_account_quota, "an account's remaining monthly quota"},
     {"account.import", true, nullptr, cmd_account_import, "add accounts from token JSON documents"},
@@ -36,6 +40,10 @@ constexpr CommandSpec kCommands[] = {
     {"stats.account_usage", false, cmd_stats_account_usage, nullptr, "usage per account (the seed's shape)"},
     {"usage.export", false, cmd_usage_export, nullptr, "raw usage records, one page at a time"},
     {"audit", false, cmd_audit, nullptr, "the last admin changes"},
+    {"workers", false, cmd_workers, nullptr, "the worker processes"},
+    {"reload", false, cmd_reload, nullptr, "re-read the configuration and replace the workers"},
+    {"log-level", false, cmd_log_level, nullptr, "change the log level until the next reload"},
+    {"backup", false, nullptr, cmd_backup, "a compact copy of the store into the passed file"},
     {"key.remove", true, cmd_key_remove, nullptr, "delete an API key"},
 };
 
@@ -198,6 +206,14 @@ void RuntimeView::refresh_account(std::uint64_t, std::function<void(Result<Acces
 void RuntimeView::fetch_quota(std::uint64_t, std::function<void(Result<UsageLimits>)> done) {
     done(make_error(Errc::unavailable, "quota checks are not available here"));
 }
+Status RuntimeView::reload() { return make_error(Errc::unavailable, "nothing to reload here"); }
+Status RuntimeView::set_log_level(std::string_view) {
+    return make_error(Errc::unavailable, "no log level to set here");
+}
+void RuntimeView::backup(int fd, std::function<void(Result<std::uint64_t>)> done) {
+    if (fd >= 0) close(fd);
+    done(make_error(Errc::unavailable, "backups are not available here"));
+}
 
 void write_account(JsonWriter& w, const Account& a, const AccountHealth* health,
                    const std::function<void(JsonWriter&)>& extra_fields) {
@@ -221,6 +237,10 @@ void write_account(JsonWriter& w, const Account& a, const AccountHealth* health,
     write_string(w, redact_url_password(a.proxy));
     w.Key("enabled");
     w.Bool(a.enabled);
+    w.Key("is_active");  // the seed's names for enabled and healthy
+    w.Bool(a.enabled);
+    w.Key("is_healthy");
+    w.Bool(a.enabled && (!health || health->state == HealthState::healthy));
     w.Key("requests_per_minute");
     w.Int64(a.requests_per_minute);
     w.Key("notes");
@@ -255,6 +275,8 @@ void write_key(JsonWriter& w, const ApiKey& k) {
     w.Key("is_admin");
     w.Bool(k.is_admin);
     w.Key("enabled");
+    w.Bool(k.enabled);
+    w.Key("is_active");  // the seed's name
     w.Bool(k.enabled);
     w.Key("requests_per_minute");
     w.Int64(k.requests_per_minute);

@@ -40,6 +40,10 @@ public:
     virtual void refresh_account(std::uint64_t account_id,
                                  std::function<void(Result<AccessToken>)> done);
     virtual void fetch_quota(std::uint64_t account_id, std::function<void(Result<UsageLimits>)> done);
+    virtual Status reload();                        // as SIGHUP
+    virtual Status set_log_level(std::string_view level);  // master and workers, until the next reload
+    // A compact copy of the store written to `fd` (which the callee closes); `done` gets its size.
+    virtual void backup(int fd, std::function<void(Result<std::uint64_t>)> done);
 };
 
 // Copyable (it holds references): an asynchronous command keeps its own copy.
@@ -48,6 +52,7 @@ struct CommandContext {
     RuntimeView& runtime;
     std::int64_t now;
     Caller caller;
+    int passed_fd = -1;  // a descriptor sent with the request (control socket only)
 };
 
 // `data` of a successful answer, as JSON text.
@@ -110,11 +115,17 @@ CommandResult cmd_key_revoke(CommandContext& ctx, const rapidjson::Value& args);
 CommandResult cmd_key_update(CommandContext& ctx, const rapidjson::Value& args);
 CommandResult cmd_key_enable(CommandContext& ctx, const rapidjson::Value& args);
 CommandResult cmd_stats(CommandContext& ctx, const rapidjson::Value& args);
+CommandResult cmd_account_stats(CommandContext& ctx, const rapidjson::Value& args);
 CommandResult cmd_stats_accounts(CommandContext& ctx, const rapidjson::Value& args);
 CommandResult cmd_stats_api_keys(CommandContext& ctx, const rapidjson::Value& args);
 CommandResult cmd_stats_tokens(CommandContext& ctx, const rapidjson::Value& args);
 CommandResult cmd_stats_account_usage(CommandContext& ctx, const rapidjson::Value& args);
 CommandResult cmd_usage_export(CommandContext& ctx, const rapidjson::Value& args);
+CommandResult cmd_workers(CommandContext& ctx, const rapidjson::Value& args);
+CommandResult cmd_reload(CommandContext& ctx, const rapidjson::Value& args);
+CommandResult cmd_log_level(CommandContext& ctx, const rapidjson::Value& args);
+void cmd_backup(CommandContext ctx, const rapidjson::Value& args, CommandReply reply);
+CommandResult cmd_account_update(CommandContext& ctx, const rapidjson::Value& args);
 CommandResult cmd_audit(CommandContext& ctx, const rapidjson::Value& args);
 CommandResult cmd_key_remove(CommandContext& ctx, const rapidjson::Value& args);
 

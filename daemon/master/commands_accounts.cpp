@@ -118,6 +118,75 @@ CommandResult set_enabled(CommandContext& ctx, const rapidjson::Value& args, boo
 
 }  // namespace
 
+namespace {
+
+// New credentials for an account: the old access token belonged to the old ones.
+Status update_credentials(Store& store, const Account& account, const std::optional<std::string>& refresh_token,
+                          const std::optional<std::string>& client_secret) {
+    if (!refresh_token && !client_secret) return {};
+    auto c = store.get_credentials(account.id);
+    if (!c) return c.error();
+    if (refresh_token) c->refresh_token = *refresh_token;
+    if (client_secret) c->client_secret = *client_secret;
+    c->access_token.clear();
+    c->access_expires_at = 0;
+    return store.put_credentials(account.id, *c);
+}
+
+Status check_duplicate_except(const Store& store, std::uint64_t self, std::string_view client_id,
+                              std::string_view refresh_token) {
+    auto accounts = store.list_accounts();
+    if (!accounts) return accounts.error();
+    for (const Account& a : *accounts) {
+        if (a.id == self) continue;
+        if (!client_id.empty() && a.client_id == client_id)
+            return make_error(Errc::conflict, str_cat("account '", a.name, "' already uses this client id"));
+        auto c = store.get_credentials(a.id);
+        if (!refresh_token.empty() && c && c->refresh_token == refresh_token)
+            return make_error(Errc::conflict, str_cat("account '", a.name, "' already uses this refresh token"));
+    }
+    return {};
+}
+
+}  // namespace
+
+// {"account": {id|name}, "set": {fields}}: absent fields stay. is_active is the seed's enabled.
+CommandResult cmd_account_update(CommandContext& ctx, const rapidjson::Value& args) {
+    FieldReader f(args);
+    const rapidjson::Value* target = f.object("account", true);
+    const rapidjson::Value* changes = f.object("set", true);
+    if (!f.ok()) return f.status().error();
+    auto account = resolve_account(ctx.store, *target);
+    if (!account) return account.error();
+    Account a = *account;
+    FieldReader set(*changes, "set");
+    for (auto [key, field] : {std::pair{"name", &a.name}, std::pair{"kind", &a.kind}, std::pair{"client_id", &a.client_id},
+                              std::pair{"profile_arn", &a.profile_arn}, std::pair{"region", &a.region},
+                              std::pair{"api_endpoint", &a.api_endpoint}, std::pair{"api_flavour", &a.api_flavour},
+                              std::pair{"origin", &a.origin}, std::pair{"proxy", &a.proxy}, std::pair{"notes", &a.notes}})
+        if (auto v = set.string(key)) *field = *v;
+    if (auto v = set.integer("requests_per_minute", false, 1, 100000)) a.requests_per_minute = *v;
+    auto enabled = set.boolean("enabled");
+    if (auto v = set.boolean("is_active")) enabled = v;
+    if (enabled) a.enabled = *enabled;
+    auto refresh_token = set.string("refresh_token");
+    auto client_secret = set.string("client_secret");
+    if (!set.ok()) return set.status().error();
+    if (auto st = check_record_name(a.name, "account"); !st) return st.error();
+    if (auto st = check_connection_fields(a); !st) return st.error();
+    if (refresh_token && trim(*refresh_token).empty())
+        return make_error(Errc::invalid_argument, "field 'set.refresh_token' must not be empty");
+    if (auto st = check_duplicate_except(ctx.store, a.id, a.client_id != account->client_id ? a.client_id : "",
+                                         refresh_token.value_or(""));
+        !st)
+        return st.error();
+    auto updated = ctx.store.update_account(a, ctx.now);
+    if (!updated) return updated.error();
+    if (auto st = update_credentials(ctx.store, *updated, refresh_token, client_secret); !st) return st.error();
+    if (enabled && *enabled != account->enabled) ctx.runtime.set_account_disabled(updated->id, !*enabled);
+    return account_json(*updated, ctx.runtime.account_health(updated->id));
+}
+
 CommandResult cmd_account_enable(CommandContext& ctx, const rapidjson::Value& args) {
     return set_enabled(ctx, args, true);
 }

@@ -93,9 +93,14 @@ CommandResult cmd_key_update(CommandContext& ctx, const rapidjson::Value& args) 
     if (!key) return key.error();
     ApiKey updated = *key;
     if (auto st = read_key_fields(*changes, updated, ctx.now); !st) return st.error();
-    bool demoted = key->is_admin && !updated.is_admin;
+    FieldReader set(*changes, "set");
+    auto enabled = set.boolean("enabled");
+    if (auto v = set.boolean("is_active")) enabled = v;  // the seed's name
+    if (!set.ok()) return set.status().error();
+    if (enabled) updated.enabled = *enabled;
+    bool demoted = (key->is_admin && !updated.is_admin) || (key->enabled && !updated.enabled);
     if (demoted && is_last_enabled_admin(ctx.store, *key, ctx.now))
-        return make_error(Errc::conflict, "refusing to take admin rights from the last enabled admin key");
+        return make_error(Errc::conflict, "refusing to disable or demote the last enabled admin key");
     auto stored = ctx.store.update_key(updated, ctx.now);
     if (!stored) return stored.error();
     return key_json(*stored);
@@ -131,7 +136,8 @@ CommandResult cmd_key_revoke(CommandContext& ctx, const rapidjson::Value& args) 
     auto key = resolve_key(ctx.store, args);
     if (!key) return key.error();
     if (is_last_enabled_admin(ctx.store, *key, ctx.now))
-        return make_error(Errc::conflict, "refusing to revoke the last enabled admin key; create another first");
+        return make_error(Errc::conflict,
+                          "refusing to disable (revoke) the last enabled admin key; create another first");
     key->enabled = false;
     auto updated = ctx.store.update_key(*key, ctx.now);
     if (!updated) return updated.error();

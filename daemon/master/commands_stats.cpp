@@ -148,6 +148,51 @@ Result<std::map<std::uint64_t, Totals>> all_time(const Store& store, bool by_key
 
 }  // namespace
 
+// One account's usage: all time, and per day over the period.
+CommandResult cmd_account_stats(CommandContext& ctx, const rapidjson::Value& args) {
+    auto account = resolve_account(ctx.store, args);
+    if (!account) return account.error();
+    auto period = read_period(args, ctx.now);
+    if (!period) return period.error();
+    auto rollups = ctx.store.list_rollups(0, INT32_MAX);
+    if (!rollups) return rollups.error();
+    Totals all, in_period;
+    std::map<std::int32_t, Totals> daily;
+    for (const Rollup& r : *rollups) {
+        if (r.account_id != account->id) continue;
+        all.add(r);
+        if (r.day >= period->from_day && r.day <= period->to_day) {
+            in_period.add(r);
+            daily[r.day].add(r);
+        }
+    }
+    return json_object([&](JsonWriter& w) {
+        w.Key("account_id");
+        w.Uint64(account->id);
+        w.Key("account_name");
+        write_string(w, account->name);
+        write_period(w, *period, true);
+        w.Key("total");
+        w.StartObject();
+        write_totals(w, in_period);
+        w.EndObject();
+        w.Key("all_time");
+        w.StartObject();
+        write_totals(w, all);
+        w.EndObject();
+        w.Key("daily");
+        w.StartArray();
+        for (const auto& [day, t] : daily) {
+            w.StartObject();
+            w.Key("date");
+            write_string(w, day_label(day));
+            write_totals(w, t);
+            w.EndObject();
+        }
+        w.EndArray();
+    });
+}
+
 CommandResult cmd_stats_accounts(CommandContext& ctx, const rapidjson::Value&) {
     auto accounts = ctx.store.list_accounts();
     if (!accounts) return accounts.error();

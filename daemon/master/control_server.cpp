@@ -111,14 +111,17 @@ void ControlServer::accept_connection(int fd) {
     }
     PeerCredentials peer{cred.pid, cred.uid, cred.gid};
     std::uint64_t id = next_id_++;
-    auto forget = [this, id](const std::string&) {
+    auto forget = [this, id]() {
         // Destroying the channel inside its own callback is allowed; defer to stay simple.
         defer(base_, [this, id] { connections_.erase(id); });
     };
     if (!peer_allowed(peer, geteuid(), getegid(), user_in_group)) {
         log_warning("control: refused uid ", peer.uid, " (pid ", peer.pid, ")");
-        auto channel = std::make_unique<FramedChannel>(base_, fd, kControlFrameMax,
-                                                       FramedChannel::Handlers{[](std::string) {}, forget});
+        auto channel = std::make_unique<ControlConnection>(
+            base_, fd, ControlConnection::Handlers{[](std::string, int passed) {
+                                                       if (passed >= 0) close(passed);
+                                                   },
+                                                   forget});
         channel->send(json_object([&](JsonWriter& w) {
             w.Key("id");
             w.Null();
@@ -137,15 +140,15 @@ void ControlServer::accept_connection(int fd) {
         connections_[id] = std::move(channel);
         return;
     }
-    auto channel = std::make_unique<FramedChannel>(
-        base_, fd, kControlFrameMax,
-        FramedChannel::Handlers{[this, id, peer](std::string payload) {
-                                    handler_(std::move(payload), peer, [this, id](std::string reply) {
-                                        auto it = connections_.find(id);
-                                        if (it != connections_.end()) it->second->send(reply);
-                                    });
-                                },
-                                forget});
+    auto channel = std::make_unique<ControlConnection>(
+        base_, fd,
+        ControlConnection::Handlers{[this, id, peer](std::string payload, int passed) {
+                                        handler_(std::move(payload), peer, passed, [this, id](std::string reply) {
+                                            auto it = connections_.find(id);
+                                            if (it != connections_.end()) it->second->send(reply);
+                                        });
+                                    },
+                                    forget});
     connections_[id] = std::move(channel);
 }
 

@@ -13,7 +13,7 @@
 #include <string>
 
 #include "common/result.hpp"
-#include "daemon/channel.hpp"
+#include "daemon/master/control_connection.hpp"
 
 namespace amq {
 
@@ -32,7 +32,9 @@ public:
     // Answers one request through `reply`, at once or later; a reply for a connection that
     // closed meanwhile is dropped.
     using Reply = std::function<void(std::string reply)>;
-    using Handler = std::function<void(std::string payload, const PeerCredentials& peer, Reply reply)>;
+    // passed_fd: a descriptor the client sent with the request (-1: none); the handler owns it.
+    using Handler = std::function<void(std::string payload, const PeerCredentials& peer, int passed_fd,
+                                       Reply reply)>;
 
     static Result<std::unique_ptr<ControlServer>> open(event_base* base, const std::string& path,
                                                        Handler handler);
@@ -50,7 +52,7 @@ private:
     Handler handler_;
     evconnlistener* listener_ = nullptr;
     std::uint64_t next_id_ = 1;
-    std::map<std::uint64_t, std::unique_ptr<FramedChannel>> connections_;
+    std::map<std::uint64_t, std::unique_ptr<ControlConnection>> connections_;
 };
 
 }  // namespace amq

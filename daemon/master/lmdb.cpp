@@ -220,6 +220,17 @@ Status LmdbEnv::write_once(const std::function<Status(WriteTxn&)>& fn, bool& map
     return {};
 }
 
+Status LmdbEnv::copy_to(int fd) const {
+    int rc = mdb_env_copyfd2(env_, fd, MDB_CP_COMPACT);
+    if (rc != 0) {
+        if (::lseek(fd, 0, SEEK_SET) != 0 || ::ftruncate(fd, 0) != 0)
+            return lmdb_error(rc, "compacting copy failed and the file cannot be rewound");
+        rc = mdb_env_copyfd2(env_, fd, 0);
+    }
+    if (rc != 0) return lmdb_error(rc, "cannot copy the store");
+    return {};
+}
+
 // Only called between transactions: mdb_env_set_mapsize requires that none is open.
 Status LmdbEnv::grow() {
     std::uint64_t max = options_.max_map_size;

@@ -98,6 +98,8 @@ public:
     Status write(const std::function<Status(WriteTxn&)>& fn);
 
     const std::string& dir() const { return options_.dir; }
+    // Compacting copy into fd, falling back to a plain copy when compaction fails.
+    Status copy_to(int fd) const;
     // Counts successful commits: readers cache what they decoded until it changes.
     std::uint64_t commits() const { return commits_; }
 

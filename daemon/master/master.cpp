@@ -3,6 +3,9 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+
+#include <cerrno>
 #include <climits>
 #include <cstring>
 #include <optional>
@@ -91,9 +94,16 @@ private:
     void install_signals();
     std::string state_object() const;
     void publish_state();
-    void handle_control(std::string payload, const PeerCredentials& peer, ControlServer::Reply reply);
+    void handle_control(std::string payload, const PeerCredentials& peer, int passed_fd,
+                        ControlServer::Reply reply);
     void stop(const std::string& why);
-    void reload();
+    void reload_configuration();
+    Status reload() override {
+        reload_configuration();
+        return {};
+    }
+    Status set_log_level(std::string_view level) override;
+    void backup(int fd, std::function<void(Result<std::uint64_t>)> done) override;
     void fatal(const std::string& why);
     std::string metrics_text() const;
     void drop_old_usage();
@@ -142,8 +152,8 @@ Status Master::start() {
     listen_ = *listen;
     auto control = ControlServer::open(
         base_.get(), config_.control_socket,
-        [this](std::string p, const PeerCredentials& peer, ControlServer::Reply reply) {
-            handle_control(std::move(p), peer, std::move(reply));
+        [this](std::string p, const PeerCredentials& peer, int passed_fd, ControlServer::Reply reply) {
+            handle_control(std::move(p), peer, passed_fd, std::move(reply));
         });
     if (!control) return control.error();
     control_ = std::move(*control);
@@ -185,7 +195,7 @@ void Master::install_signals() {
     };
     on(SIGTERM, [this] { stop("SIGTERM"); });
     on(SIGINT, [this] { stop("SIGINT"); });
-    on(SIGHUP, [this] { reload(); });
+    on(SIGHUP, [this] { reload_configuration(); });
     on(SIGCHLD, [this] { supervisor_->reap(); });
 }
 
@@ -241,7 +251,7 @@ void Master::fatal(const std::string& why) {
     stop("fatal error");
 }
 
-void Master::reload() {
+void Master::reload_configuration() {
     if (stopping_) return;
     log_notice("SIGHUP: reloading ", config_.config_file.empty() ? "the configuration" : config_.config_file);
     auto next = reload_config(config_args_, env_);
@@ -295,12 +305,53 @@ void Master::publish_state() {
     }));
 }
 
-void Master::handle_control(std::string payload, const PeerCredentials& peer, ControlServer::Reply reply) {
-    CommandContext ctx{*store_, *this, unix_seconds(), Caller{Caller::Kind::control, peer.uid}};
+void Master::handle_control(std::string payload, const PeerCredentials& peer, int passed_fd,
+                            ControlServer::Reply reply) {
+    CommandContext ctx{*store_, *this, unix_seconds(), Caller{Caller::Kind::control, peer.uid}, passed_fd};
     dispatch_control_frame(payload, ctx, [this, reply](std::string answer, bool changed) {
         if (changed && supervisor_) publish_state();
         reply(std::move(answer));
     });
+}
+
+Status Master::set_log_level(std::string_view level) {
+    auto parsed = parse_log_level(level);
+    if (!parsed) return make_error(Errc::invalid_argument, str_cat("unknown log level '", level, "'"));
+    log_set_level(*parsed);
+    supervisor_->broadcast(json_object([&](JsonWriter& w) {
+        w.Key("t");
+        write_string(w, wire::kLogLevel);
+        w.Key("level");
+        write_string(w, level);
+    }));
+    log_notice("log level set to ", level);
+    return {};
+}
+
+// mdb_env_copyfd2 holds one read transaction while it writes the whole store: it runs on a
+// thread of its own so the loop keeps serving, and says it is done through a pipe.
+void Master::backup(int fd, std::function<void(Result<std::uint64_t>)> done) {
+    int pipe_fds[2];
+    if (pipe2(pipe_fds, O_CLOEXEC | O_NONBLOCK) != 0) {
+        close(fd);
+        return done(make_error(Errc::io, str_cat("pipe: ", std::strerror(errno))));
+    }
+    auto result = std::make_shared<Result<std::uint64_t>>(make_error(Errc::internal, "backup did not finish"));
+    std::thread([store = store_.get(), fd, result, notify = pipe_fds[1]] {
+        *result = store->copy_to(fd);
+        close(fd);
+        char byte = 1;
+        ssize_t ignored = write(notify, &byte, 1);
+        (void)ignored;
+        close(notify);
+    }).detach();
+    auto watcher = std::make_shared<Event>();
+    *watcher = Event::watch_fd(base_.get(), pipe_fds[0], EV_READ, [watcher, result, done, reader = pipe_fds[0]](short) {
+        close(reader);
+        done(std::move(*result));
+        *watcher = Event();  // the callback's own event: freed last
+    });
+    watcher->arm();
 }
 
 // Raw usage records older than the retention go a day at a time; the rollups stay.

@@ -1,6 +1,11 @@
 #include "daemon/master/store.hpp"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <map>
 #include <unordered_map>
 #include <optional>
@@ -715,6 +720,14 @@ Result<std::map<std::uint64_t, AccountHealth>> Store::list_health() const {
         if (!status) return status.error();
         return out;
     });
+}
+
+Result<std::uint64_t> Store::copy_to(int fd) const {
+    if (auto st = env_->copy_to(fd); !st) return st.error();
+    if (::fsync(fd) != 0) return make_error(Errc::io, str_cat("fsync of the backup: ", std::strerror(errno)));
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) return make_error(Errc::io, str_cat("fstat of the backup: ", std::strerror(errno)));
+    return static_cast<std::uint64_t>(st.st_size);
 }
 
 // open() refuses any other version, so an open store is always at this one.

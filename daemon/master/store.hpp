@@ -83,6 +83,10 @@ public:
     // The newest `limit` entries, oldest first.
     Result<std::vector<AuditEntry>> list_audit(std::size_t limit) const;
 
+    // A compact copy of the environment written to fd (any thread; one long read transaction).
+    // Returns the bytes written.
+    Result<std::uint64_t> copy_to(int fd) const;
+
     int schema_version() const;
     std::string path() const;
 

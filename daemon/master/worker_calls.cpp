@@ -24,48 +24,6 @@ std::string reply_ok(std::uint64_t id, const std::string& data) {
     });
 }
 
-std::string reply_error(std::uint64_t id, int status, std::string_view message) {
-    return json_object([&](JsonWriter& w) {
-        w.Key("t");
-        write_string(w, wire::kReply);
-        w.Key("id");
-        w.Uint64(id);
-        w.Key("ok");
-        w.Bool(false);
-        w.Key("error");
-        w.StartObject();
-        w.Key("status");
-        w.Int(status);
-        w.Key("message");
-        write_string(w, message);
-        w.EndObject();
-    });
-}
-
-std::string reply_refusal(std::uint64_t id, const NoAccount& refusal) {
-    return json_object([&](JsonWriter& w) {
-        w.Key("t");
-        write_string(w, wire::kReply);
-        w.Key("id");
-        w.Uint64(id);
-        w.Key("ok");
-        w.Bool(false);
-        w.Key("error");
-        w.StartObject();
-        w.Key("status");
-        w.Int(refusal.status);
-        w.Key("message");
-        write_string(w, refusal.message);
-        if (refusal.retry_at_ms) {
-            std::int64_t wait_ms = std::max<std::int64_t>(*refusal.retry_at_ms - unix_millis(), 0);
-            w.Key("retry_after");
-            w.Int64((wait_ms + 999) / 1000);
-        }
-        w.EndObject();
-    });
-}
-
-// Accounts may carry their own endpoint, flavour, origin and proxy ("" = the worker's).
 void write_rate(JsonWriter& w, const RateInfo& rate) {
     if (rate.limit <= 0) return;  // unlimited: no headers
     w.Key("rate");
@@ -85,8 +43,18 @@ std::string limit_text(std::string_view limit) {
     return "concurrent requests";
 }
 
-// 429 rate_limit_error naming the limit, with Retry-After and the rate headers.
-std::string reply_limited(std::uint64_t id, const LimitDecision& d) {
+// Why the master refuses a call; the worker turns it into the client's HTTP error and its usage
+// record (error class, and the key when one was recognised).
+struct Refusal {
+    int status = 500;
+    std::string message;
+    std::string error_class;  // auth, limit, model, no_account
+    std::uint64_t key_id = 0;
+    std::optional<std::int64_t> retry_after_s;
+    RateInfo rate;
+};
+
+std::string reply_refused(std::uint64_t id, const Refusal& r) {
     return json_object([&](JsonWriter& w) {
         w.Key("t");
         write_string(w, wire::kReply);
@@ -97,19 +65,43 @@ std::string reply_limited(std::uint64_t id, const LimitDecision& d) {
         w.Key("error");
         w.StartObject();
         w.Key("status");
-        w.Int(429);
+        w.Int(r.status);
         w.Key("message");
-        write_string(w, str_cat("this API key reached its limit of ", d.limit_value, " ", limit_text(d.limit),
-                                "; retry in ", (d.retry_after_ms + 999) / 1000, " s"));
-        w.Key("limit");
-        write_string(w, d.limit);
-        w.Key("retry_after");
-        w.Int64((d.retry_after_ms + 999) / 1000);
-        write_rate(w, d.rate);
+        write_string(w, r.message);
+        w.Key("class");
+        write_string(w, r.error_class);
+        w.Key("key_id");
+        w.Uint64(r.key_id);
+        if (r.retry_after_s) {
+            w.Key("retry_after");
+            w.Int64(*r.retry_after_s);
+        }
+        write_rate(w, r.rate);
         w.EndObject();
     });
 }
 
+std::string reply_error(std::uint64_t id, int status, std::string_view message) {
+    return reply_refused(id, Refusal{status, std::string(message)});
+}
+
+std::string reply_refusal(std::uint64_t id, const NoAccount& refusal, std::uint64_t key_id) {
+    Refusal r{refusal.status, refusal.message, "no_account", key_id};
+    if (refusal.retry_at_ms)
+        r.retry_after_s = (std::max<std::int64_t>(*refusal.retry_at_ms - unix_millis(), 0) + 999) / 1000;
+    return reply_refused(id, r);
+}
+
+// 429 rate_limit_error naming the limit, with Retry-After and the rate headers.
+std::string reply_limited(std::uint64_t id, const LimitDecision& d, std::uint64_t key_id) {
+    std::int64_t wait = (d.retry_after_ms + 999) / 1000;
+    return reply_refused(id, Refusal{429,
+                                     str_cat("this API key reached its limit of ", d.limit_value, " ",
+                                             limit_text(d.limit), "; retry in ", wait, " s"),
+                                     "limit", key_id, wait, d.rate});
+}
+
+// Accounts may carry their own endpoint, flavour, origin and proxy ("" = the worker's).
 std::string grant_json(std::uint64_t key_id, const Account& account, const AccessToken& token,
                        const RateInfo& rate) {
     return json_object([&](JsonWriter& w) {
@@ -257,7 +249,7 @@ void WorkerCalls::admit(std::uint64_t call_id, const rapidjson::Value& args, pid
     FieldReader f(args);
     note_failure(f.object("failed"));
     auto key = usable_key(args);
-    if (!key) return send(reply_error(call_id, 401, key.error().message));
+    if (!key) return send(reply_refused(call_id, Refusal{401, key.error().message, "auth"}));
     std::string model = f.string("model").value_or("");
     auto request_id = static_cast<std::uint64_t>(f.integer("request", false, 0).value_or(0));
     auto admission = std::make_shared<Admission>();
@@ -270,10 +262,13 @@ void WorkerCalls::admit(std::uint64_t call_id, const rapidjson::Value& args, pid
     if (!admissions_.holds(pid, request_id)) {  // failovers of an admitted request pass
         if (!model_allowed(*key, model, policy_.models)) {
             metrics_.refusal("model");
-            return admission->send(reply_error(call_id, 403, str_cat("this API key may not use model '", model, "'")));
+            return admission->send(reply_refused(
+                call_id, Refusal{403, str_cat("this API key may not use model '", model, "'"), "model", key->id}));
         }
-        LimitDecision d = admissions_.admit(*key, pid, request_id, model, f.string("endpoint").value_or(""), now);
-        if (!d.admitted) return admission->send(reply_limited(call_id, d));
+        Admissions::RequestInfo info{model, f.string("upstream_model").value_or(""),
+                                     f.string("endpoint").value_or(""), f.boolean("stream").value_or(false)};
+        LimitDecision d = admissions_.admit(*key, pid, request_id, std::move(info), now);
+        if (!d.admitted) return admission->send(reply_limited(call_id, d, key->id));
     }
     admission->rate = admissions_.rate(*key, now);
     admission->pick.session = f.string("session").value_or("");
@@ -287,7 +282,8 @@ void WorkerCalls::admit(std::uint64_t call_id, const rapidjson::Value& args, pid
 void WorkerCalls::try_next_account(std::shared_ptr<Admission> a) {
     a->pick.now_ms = unix_millis();
     auto picked = pool_.pick(a->pick);
-    if (auto* refusal = std::get_if<NoAccount>(&picked)) return a->send(reply_refusal(a->call_id, *refusal));
+    if (auto* refusal = std::get_if<NoAccount>(&picked))
+        return a->send(reply_refusal(a->call_id, *refusal, a->key_id));
     Account chosen = std::get<Account>(std::move(picked));
     admissions_.set_account(a->pid, a->request_id, chosen.id);
     refresher_.get(chosen.id, unix_seconds(), std::nullopt, [this, a, chosen](Result<AccessToken> token) {

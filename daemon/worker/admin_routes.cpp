@@ -18,7 +18,7 @@ void send_admin_error(HttpRequest& request, int status, std::string_view message
 }
 
 void forward_admin(Worker& worker, HttpRequest& request, std::string_view command,
-                   const std::string& args_json, int success_status) {
+                   const std::string& args_json, int success_status, AdminShape shape) {
     auto key = request.api_key();
     if (!key) return send_admin_error(request, 401, "missing API key: send an admin key as Authorization: Bearer");
     std::string args = json_object([&](JsonWriter& w) {
@@ -30,9 +30,9 @@ void forward_admin(Worker& worker, HttpRequest& request, std::string_view comman
         w.RawValue(args_json.data(), args_json.size(), rapidjson::kObjectType);
     });
     call_for_request(worker, request, wire::kAdmin, args,
-                     [success_status](HttpRequest& r, const rapidjson::Value* data, const CallError& error) {
+                     [success_status, shape](HttpRequest& r, const rapidjson::Value* data, const CallError& error) {
                          if (!data) return send_admin_error(r, error.status, error.message);
-                         r.send_json(success_status, to_json(*data));
+                         r.send_json(success_status, shape ? shape(*data) : to_json(*data));
                      });
 }
 
@@ -109,6 +109,137 @@ void handle_admin_stats_tokens(Worker& worker, HttpRequest& request) {
 
 void handle_admin_stats_account_usage(Worker& worker, HttpRequest& request) {
     forward_with_days(worker, request, "stats.account_usage");
+}
+
+namespace {
+
+// The seed's ids are integers in the path.
+std::optional<std::string> id_args(HttpRequest& request) {
+    auto id = request.params.empty() ? std::nullopt : parse_uint(request.params[0]);
+    if (!id || *id == 0) {
+        send_admin_error(request, 404, str_cat("no such id: ", request.params.empty() ? "" : request.params[0]));
+        return std::nullopt;
+    }
+    return str_cat("{\"id\":", *id, "}");
+}
+
+// The JSON body of a create or update; a malformed one is a 400 that says where.
+std::optional<std::string> object_body(HttpRequest& request) {
+    auto doc = parse_json(request.body());
+    if (!doc) {
+        send_admin_error(request, 400, str_cat("request body: ", doc.error().message));
+        return std::nullopt;
+    }
+    if (!doc->IsObject()) {
+        send_admin_error(request, 400, "request body: expected a JSON object");
+        return std::nullopt;
+    }
+    return to_json(*doc);
+}
+
+std::string member_array(const rapidjson::Value& data, const char* name) {
+    const rapidjson::Value* list = find_member(data, name);
+    return list ? to_json(*list) : "[]";
+}
+
+std::string accounts_array(const rapidjson::Value& data) { return member_array(data, "accounts"); }
+std::string keys_array(const rapidjson::Value& data) { return member_array(data, "keys"); }
+
+std::string message(const char* text) {
+    return json_object([&](JsonWriter& w) {
+        w.Key("message");
+        w.String(text);
+    });
+}
+
+std::string account_deleted(const rapidjson::Value&) { return message("Account deleted successfully"); }
+std::string key_deleted(const rapidjson::Value&) { return message("API key deleted successfully"); }
+std::string key_revoked(const rapidjson::Value&) { return message("API key revoked successfully"); }
+
+// The seed answered a new key with the key's fields and its secret ("key") side by side; the
+// secret appears in this answer only.
+std::string created_key(const rapidjson::Value& data) {
+    return json_object([&](JsonWriter& w) {
+        if (const rapidjson::Value* key = find_member(data, "api_key"))
+            for (const auto& m : key->GetObject()) {
+                w.Key(m.name.GetString(), m.name.GetStringLength());
+                m.value.Accept(w);
+            }
+        w.Key("key");
+        write_string(w, find_string(data, "key").value_or(""));
+    });
+}
+
+std::string with_target(const char* target_field, const std::string& id_json, const std::string& body) {
+    return str_cat("{\"", target_field, "\":", id_json, ",\"set\":", body, "}");
+}
+
+}  // namespace
+
+void handle_admin_accounts_create(Worker& worker, HttpRequest& request) {
+    if (auto body = object_body(request)) forward_admin(worker, request, "account.add", *body);
+}
+
+void handle_admin_accounts_list(Worker& worker, HttpRequest& request) {
+    forward_admin(worker, request, "account.list", "{}", 200, accounts_array);
+}
+
+void handle_admin_account_get(Worker& worker, HttpRequest& request) {
+    if (auto id = id_args(request)) forward_admin(worker, request, "account.show", *id);
+}
+
+void handle_admin_account_update(Worker& worker, HttpRequest& request) {
+    auto id = id_args(request);
+    if (!id) return;
+    if (auto body = object_body(request))
+        forward_admin(worker, request, "account.update", with_target("account", *id, *body));
+}
+
+void handle_admin_account_delete(Worker& worker, HttpRequest& request) {
+    if (auto id = id_args(request)) forward_admin(worker, request, "account.remove", *id, 200, account_deleted);
+}
+
+void handle_admin_account_refresh(Worker& worker, HttpRequest& request) {
+    if (auto id = id_args(request)) forward_admin(worker, request, "account.refresh", *id);
+}
+
+void handle_admin_account_stats(Worker& worker, HttpRequest& request) {
+    auto id = id_args(request);
+    if (!id) return;
+    auto days = days_args(request);
+    if (!days) return send_admin_error(request, 400, days.error().message);
+    std::string args = days->size() > 2 ? str_cat(id->substr(0, id->size() - 1), ",", days->substr(1)) : *id;
+    forward_admin(worker, request, "account.stats", args);
+}
+
+void handle_admin_account_quota(Worker& worker, HttpRequest& request) {
+    if (auto id = id_args(request)) forward_admin(worker, request, "account.quota", *id);
+}
+
+void handle_admin_keys_create(Worker& worker, HttpRequest& request) {
+    if (auto body = object_body(request)) forward_admin(worker, request, "key.create", *body, 200, created_key);
+}
+
+void handle_admin_keys_list(Worker& worker, HttpRequest& request) {
+    forward_admin(worker, request, "key.list", "{}", 200, keys_array);
+}
+
+void handle_admin_key_get(Worker& worker, HttpRequest& request) {
+    if (auto id = id_args(request)) forward_admin(worker, request, "key.show", *id);
+}
+
+void handle_admin_key_update(Worker& worker, HttpRequest& request) {
+    auto id = id_args(request);
+    if (!id) return;
+    if (auto body = object_body(request)) forward_admin(worker, request, "key.update", with_target("key", *id, *body));
+}
+
+void handle_admin_key_delete(Worker& worker, HttpRequest& request) {
+    if (auto id = id_args(request)) forward_admin(worker, request, "key.remove", *id, 200, key_deleted);
+}
+
+void handle_admin_key_revoke(Worker& worker, HttpRequest& request) {
+    if (auto id = id_args(request)) forward_admin(worker, request, "key.revoke", *id, 200, key_revoked);
 }
 
 }  // namespace amq

@@ -74,6 +74,10 @@ void Exchange::admit() {
         write_string(w, spec_.session);
         w.Key("request");
         w.Uint64(spec_.request_id);
+        w.Key("stream");
+        w.Bool(spec_.stream);
+        w.Key("upstream_model");
+        write_string(w, spec_.upstream_model);
         w.Key("exclude");
         w.StartArray();
         for (auto id : exclude_) w.Uint64(id);
@@ -84,6 +88,7 @@ void Exchange::admit() {
     worker_.master().call(wire::kAdmit, args, [this](const rapidjson::Value* data, const CallError& error) {
         if (finished_) return;
         if (!data && error.rate) rate_ = error.rate;
+        if (!data && error.key_id) grant_.key_id = error.key_id;
         if (!data) {
             if (error.retry_after && req_)
                 HttpRequest{req_, spec_.endpoint}.add_header("Retry-After", str_cat(*error.retry_after));
@@ -92,7 +97,10 @@ void Exchange::admit() {
             if (account_error_ && error.status != 401)
                 return reply_error(account_error_->client_status, account_error_->message,
                                    str_cat("upstream_", upstream_error_class_name(account_error_->error_class)));
-            return reply_error(error.status, error.message, error.status == 401 ? "auth" : "no_account");
+            return reply_error(error.status, error.message,
+                               !error.error_class.empty() ? error.error_class
+                               : error.status == 401      ? "auth"
+                                                          : "no_account");
         }
         take_grant(*data);
         attempt();
@@ -247,8 +255,8 @@ void Exchange::handle_event(const QEvent& event) {
     if (is_failure(event)) {  // after the first byte: the client gets an error event
         worker_.http().cancel(call_);
         call_ = 0;
-        end_stream("");
         finish(200, str_cat("upstream_", upstream_error_class_name(classify_exception(event).error_class)));
+        end_stream("");
     }
 }
 
@@ -277,8 +285,8 @@ void Exchange::fail_attempt(const UpstreamError& error) {
         failure_told_ = false;
     }
     if (committed_) {
-        end_stream(writer_->error_event(error.client_status, error.message));
-        return finish(200, str_cat("upstream_", upstream_error_class_name(error.error_class)));
+        finish(200, str_cat("upstream_", upstream_error_class_name(error.error_class)));
+        return end_stream(writer_->error_event(error.client_status, error.message));
     }
     double elapsed = monotonic_seconds() - started_;
     bool time_left = elapsed < worker_.config().first_byte_timeout;
@@ -300,17 +308,17 @@ void Exchange::complete_upstream() {
     std::optional<Error> failure = writer_->failure();
     if (spec_.stream) {
         if (!committed_) commit();
-        end_stream(tail);
-        return finish(200, failure ? "truncated" : "");
+        finish(200, failure ? "truncated" : "");
+        return end_stream(tail);
     }
     if (failure) return reply_error(502, failure->message, "truncated");
     if (!req_) return finish(kClientClosed, "client_closed");
     first_byte_ = monotonic_seconds();
+    finish(200, "");
     replied_ = true;
     add_rate_headers();
     HttpRequest request{req_, spec_.endpoint};
     request.send_json(200, writer_->body());
-    finish(200, "");
 }
 
 // The first byte goes out: from here on failures travel inside the stream.
@@ -395,17 +403,19 @@ void Exchange::end_stream(std::string_view last_bytes) {
 
 void Exchange::reply_error(int status, std::string_view message, std::string_view error_class) {
     if (committed_ && spec_.stream) {
-        end_stream(writer_->error_event(status, message));
-        return finish(200, error_class);
+        finish(200, error_class);
+        return end_stream(writer_->error_event(status, message));
     }
     if (!req_) return finish(kClientClosed, "client_closed");
+    finish(status, error_class);
     replied_ = true;
     add_rate_headers();
     HttpRequest request{req_, spec_.endpoint};
     request.send_error(writer_->dialect(), status, message);
-    finish(status, error_class);
 }
 
+// Reported before the last bytes go to the client: a client that sends its next request at
+// once must find this request's concurrency slot already free at the master.
 void Exchange::finish(int status, std::string_view error_class) {
     if (finished_) return;
     finished_ = true;
@@ -495,7 +505,7 @@ void start_exchange(Worker& worker, HttpRequest& request, std::string_view endpo
                        ? std::string(request.header("x-claude-code-session-id").value_or(""))
                        : upstream.session_id;
     spec.client_address = request.client_address();
-    spec.user_agent = std::string(request.header("user-agent").value_or(""));
+    spec.user_agent = valid_utf8(request.header("user-agent").value_or("").substr(0, 512));
     std::uint64_t id = spec.request_id;
     worker.adopt(std::make_unique<Exchange>(worker, id, request.req, std::move(spec)), id).start();
 }

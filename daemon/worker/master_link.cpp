@@ -40,7 +40,7 @@ void MasterLink::call(std::string_view cmd, const std::string& args_json, ReplyF
 }
 
 void MasterLink::report(const std::string& args_json) {
-    channel_.send(json_object([&](JsonWriter& w) {
+    channel_.send_now(json_object([&](JsonWriter& w) {
         w.Key("t");
         write_string(w, wire::kReport);
         w.Key("args");
@@ -76,6 +76,8 @@ void MasterLink::on_frame(const std::string& payload) {
         error.message = ef.string("message").value_or(error.message);
         error.retry_after = ef.integer("retry_after", false, 0);
         error.rate = read_rate(e);
+        error.key_id = static_cast<std::uint64_t>(ef.integer("key_id", false, 0).value_or(0));
+        error.error_class = ef.string("class").value_or("");
     }
     reply(nullptr, error);
 }

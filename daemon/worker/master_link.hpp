@@ -30,6 +30,8 @@ struct CallError {
     std::string message;
     std::optional<std::int64_t> retry_after;  // seconds, with a 429
     std::optional<RateHeaders> rate;
+    std::uint64_t key_id = 0;  // the key a refusal was about, when the master knows it
+    std::string error_class;   // auth, limit, model, no_account (for the usage record)
 };
 
 class MasterLink {

@@ -112,6 +112,8 @@ void Worker::on_master_frame(const rapidjson::Document& frame) {
         event_base_loopbreak(base_.get());
     } else if (type == wire::kDrain) {
         begin_drain();
+    } else if (type == wire::kLogLevel) {
+        if (auto level = parse_log_level(f.string("level").value_or(""))) log_set_level(*level);
     }
 }
 

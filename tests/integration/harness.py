@@ -286,3 +286,72 @@ def _daemon_kill_master(self, timeout=10.0):
 Daemon.control = _daemon_control
 Daemon.ctl_or_control = _daemon_ctl_or_control
 Daemon.kill_master = _daemon_kill_master
+
+
+# --- Helpers for the key, limit and usage tests (test_keys.py) -----------------------------
+
+
+def _daemon_control_ok(self, cmd, args=None, timeout=30.0):
+    """A raw control request that must succeed: its `data`."""
+    reply = self.control(cmd, args, timeout)
+    if not reply.get("ok"):
+        raise AssertionError(f"control {cmd} {args} failed: {reply.get('error')}")
+    return reply["data"]
+
+
+def _daemon_usage_records(self, limit=1000, **args):
+    """Every raw usage record (usage.export), page after page by following `next`."""
+    records, pages = [], 0
+    request = dict(args, limit=limit)
+    while True:
+        data = self.control_ok("usage.export", request)
+        records += data["records"]
+        pages += 1
+        if data.get("next") is None:
+            return records
+        if pages > 100000:
+            raise AssertionError("usage.export never stopped handing out pages")
+        request = dict(args, limit=limit, next=data["next"])
+
+
+def _socket_inodes(port_local, port_remote):
+    """Socket inodes of the loopback TCP connections from port_local to port_remote."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table) as f:
+                rows = f.read().splitlines()[1:]
+        except FileNotFoundError:
+            continue
+        for row in rows:
+            cols = row.split()
+            local, remote, inode = cols[1], cols[2], cols[9]
+            if (int(local.rsplit(":", 1)[1], 16) == port_local
+                    and int(remote.rsplit(":", 1)[1], 16) == port_remote and inode != "0"):
+                inodes.add(inode)
+    return inodes
+
+
+def _daemon_worker_serving(self, client_port):
+    """The pid of the worker holding the daemon's side of the client connection that
+    uses local port `client_port`, or None."""
+    inodes = {f"socket:[{i}]" for i in _socket_inodes(self.port, client_port)}
+    if not inodes:
+        return None
+    for pid in self.worker_pids():
+        try:
+            fds = os.listdir(f"/proc/{pid}/fd")
+        except FileNotFoundError:
+            continue
+        for fd in fds:
+            try:
+                if os.readlink(f"/proc/{pid}/fd/{fd}") in inodes:
+                    return pid
+            except OSError:
+                continue
+    return None
+
+
+Daemon.control_ok = _daemon_control_ok
+Daemon.usage_records = _daemon_usage_records
+Daemon.worker_serving = _daemon_worker_serving

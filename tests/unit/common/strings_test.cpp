@@ -161,3 +161,10 @@ BOOST_AUTO_TEST_CASE(url_passwords_are_redacted) {
     BOOST_CHECK_EQUAL(amq::redact_url_password("http://h/p:x@y"), "http://h/p:x@y");
     BOOST_CHECK_EQUAL(amq::redact_url_password(""), "");
 }
+
+BOOST_AUTO_TEST_CASE(invalid_utf8_is_replaced_and_valid_text_kept) {
+    BOOST_CHECK_EQUAL(amq::valid_utf8("curl/8.0 é 中"), "curl/8.0 é 中");
+    BOOST_CHECK_EQUAL(amq::valid_utf8("a\xff" "b"), "a\xEF\xBF\xBD" "b");
+    BOOST_CHECK_EQUAL(amq::valid_utf8("\xC3"), "\xEF\xBF\xBD");    // truncated sequence
+    BOOST_CHECK_EQUAL(amq::valid_utf8("\xC0\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD");  // overlong
+}

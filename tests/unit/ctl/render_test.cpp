@@ -87,10 +87,12 @@ const char* const kImport = R"json({"imported": [
 const char* const kKeys = R"({"keys": [
     {"id": 1, "name": "admin", "description": "", "key_prefix": "amq-abcd…wxyz",
      "is_admin": true, "enabled": true, "requests_per_minute": 60, "requests_per_day": 10000,
+     "max_concurrent": 0, "allowed_models": [],
      "expires_at": null, "created_at": "2026-11-28T18:50:29Z", "last_used_at": null},
     {"id": 2, "name": "continuous-integration", "description": "CI",
      "key_prefix": "amq-1234…7890", "is_admin": false, "enabled": false,
-     "requests_per_minute": 5, "requests_per_day": 100,
+     "requests_per_minute": 5, "requests_per_day": 100, "max_concurrent": 4,
+     "allowed_models": ["claude-sonnet-4-5", "claude-haiku-4-5"],
      "expires_at": "2027-01-31T00:00:00Z", "created_at": "2026-11-28T18:50:29Z",
      "last_used_at": "2026-11-29T08:00:00Z"}
 ]})";
@@ -154,13 +156,14 @@ BOOST_AUTO_TEST_CASE(key_list_shows_null_times_and_empty_text_as_dashes) {
     BOOST_REQUIRE_EQUAL(lines.size(), 3u);
     BOOST_TEST(lines[0] ==
                "ID  NAME                    PREFIX         ADMIN  ENABLED  RPM  RPD    "
-               "EXPIRES               LAST_USED");
+               "MAX_CONC   MODELS                          EXPIRES               LAST_USED");
     BOOST_TEST(lines[1] ==
                "1   admin                   amq-abcd…wxyz  yes    yes      60   10000  "
-               "-                     -");
+               "unlimited  all                             -                     -");
     BOOST_TEST(lines[2] ==
                "2   continuous-integration  amq-1234…7890  no     no       5    100    "
-               "2027-01-31T00:00:00Z  2026-11-29T08:00:00Z");
+               "4          claude-sonnet-4-5,claude-haik…  2027-01-31T00:00:00Z  "
+               "2026-11-29T08:00:00Z");
     check_no_trailing_blanks(out);
 }
 
@@ -376,4 +379,274 @@ BOOST_AUTO_TEST_CASE(durations_are_short_and_readable) {
     BOOST_TEST(ctl::format_duration(7380) == "2h 03m");
     BOOST_TEST(ctl::format_duration(180000) == "2d 02h");
     BOOST_TEST(ctl::format_duration(-1) == "-");
+}
+
+BOOST_AUTO_TEST_CASE(key_show_has_concurrency_and_models) {
+    auto doc = parsed(kKeys);
+    std::string all = ctl::render_key(doc["keys"][0]);
+    BOOST_TEST(all.find("max concurrent:  unlimited\n") != std::string::npos);
+    BOOST_TEST(all.find("models:          all\n") != std::string::npos);
+    std::string some = ctl::render_key(doc["keys"][1]);
+    BOOST_TEST(some.find("max concurrent:  4\n") != std::string::npos);
+    BOOST_TEST(some.find("models:          claude-sonnet-4-5,claude-haiku-4-5\n") !=
+               std::string::npos);
+    // A daemon that does not report the fields: nothing is made up.
+    std::string old = ctl::render_key(parsed(R"({"id": 1, "name": "a"})"));
+    BOOST_TEST(old.find("models:          -\n") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(key_update_enable_and_disable_name_the_key) {
+    auto doc = parsed(kKeys);
+    BOOST_TEST(ctl::render_key_updated(doc["keys"][1])
+                   .starts_with("updated key 2 (continuous-integration)\nid:"));
+    BOOST_TEST(ctl::render_key_enabled(doc["keys"][0]).starts_with("enabled key 1 (admin)\n"));
+    BOOST_TEST(ctl::render_key_disabled(doc["keys"][1])
+                   .starts_with("disabled key 2 (continuous-integration)\n"));
+}
+
+namespace {
+
+const char* const kStatsByDay = R"({"period": {"from": "2026-11-23T00:00:00Z",
+    "to": "2026-11-29T23:59:59Z", "days": 7}, "by": "day",
+    "total": {"requests": 300, "errors": 4, "input_tokens": 120000, "output_tokens": 30000,
+              "total_tokens": 150000, "avg_duration_ms": 2345, "avg_ttfb_ms": 480},
+    "rows": [
+      {"date": "2026-11-28", "requests": 100, "errors": 0, "input_tokens": 20000,
+       "output_tokens": 5000, "total_tokens": 25000, "avg_duration_ms": 950,
+       "avg_ttfb_ms": 300},
+      {"date": "2026-11-29", "requests": 200, "errors": 4, "input_tokens": 100000,
+       "output_tokens": 25000, "total_tokens": 125000, "avg_duration_ms": 61000,
+       "avg_ttfb_ms": 570}]})";
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(stats_show_totals_then_a_row_per_day) {
+    std::string out = ctl::render_stats(parsed(kStatsByDay));
+    BOOST_TEST(out ==
+               "period:        2026-11-23 to 2026-11-29 (7 days)\n"
+               "requests:      300\n"
+               "errors:        4 (1.3%)\n"
+               "input tokens:  120000\n"
+               "output tokens: 30000\n"
+               "total tokens:  150000\n"
+               "avg duration:  2.3s\n"
+               "avg TTFB:      480ms\n"
+               "\n"
+               "DATE        REQUESTS  ERRORS  INPUT_TOKENS  OUTPUT_TOKENS  TOTAL_TOKENS  "
+               "AVG_DURATION  AVG_TTFB\n"
+               "2026-11-28  100       0       20000         5000           25000         "
+               "950ms         300ms\n"
+               "2026-11-29  200       4       100000        25000          125000        "
+               "1m 01s        570ms\n");
+    check_no_trailing_blanks(out);
+}
+
+BOOST_AUTO_TEST_CASE(stats_by_key_account_and_model_label_their_rows) {
+    std::string by_key = ctl::render_stats(parsed(R"({"by": "key", "total": {},
+        "rows": [{"key_id": 3, "key_name": "ci", "requests": 5, "errors": 0,
+                  "input_tokens": 1, "output_tokens": 2, "total_tokens": 3,
+                  "avg_duration_ms": 0, "avg_ttfb_ms": 0}]})"));
+    BOOST_TEST(by_key.find("\nKEY_ID  KEY  REQUESTS") != std::string::npos);
+    BOOST_TEST(by_key.find("\n3       ci   5 ") != std::string::npos);
+    std::string by_account = ctl::render_stats(parsed(R"json({"by": "account", "total": {},
+        "rows": [{"account_id": 0, "account_name": "(none)", "requests": 2}]})json"));
+    BOOST_TEST(by_account.find("\nACCOUNT_ID  ACCOUNT  REQUESTS") != std::string::npos);
+    BOOST_TEST(by_account.find("\n0           (none)   2 ") != std::string::npos);
+    std::string by_model = ctl::render_stats(parsed(R"({"by": "model", "total": {},
+        "rows": [{"model": "claude-sonnet-4-5", "requests": 2}]})"));
+    BOOST_TEST(by_model.find("\nMODEL              REQUESTS") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(stats_without_rows_say_so_and_by_none_has_no_table) {
+    std::string empty = ctl::render_stats(parsed(R"({"period": {"from": "2026-11-29T00:00:00Z",
+        "to": "2026-11-29T23:59:59Z", "days": 1}, "by": "day",
+        "total": {"requests": 0, "errors": 0}, "rows": []})"));
+    BOOST_TEST(empty.starts_with("period:        2026-11-29 to 2026-11-29 (1 day)\n"));
+    BOOST_TEST(empty.find("errors:        0\n") != std::string::npos);
+    BOOST_TEST(empty.ends_with("\nno requests in this period\n"));
+    std::string none = ctl::render_stats(parsed(R"({"by": "none", "total": {"requests": 1},
+        "rows": []})"));
+    BOOST_TEST(none.ends_with("avg TTFB:      -\n"));
+}
+
+BOOST_AUTO_TEST_CASE(milliseconds_are_short_and_readable) {
+    BOOST_TEST(ctl::format_millis(0) == "0ms");
+    BOOST_TEST(ctl::format_millis(999) == "999ms");
+    BOOST_TEST(ctl::format_millis(1000) == "1.0s");
+    BOOST_TEST(ctl::format_millis(12345) == "12.3s");
+    BOOST_TEST(ctl::format_millis(59949) == "59.9s");
+    BOOST_TEST(ctl::format_millis(59950) == "1m 00s");
+    BOOST_TEST(ctl::format_millis(185000) == "3m 05s");
+    BOOST_TEST(ctl::format_millis(-1) == "-");
+}
+
+BOOST_AUTO_TEST_CASE(csv_fields_are_quoted_only_when_needed) {
+    BOOST_TEST(ctl::csv_field("") == "");
+    BOOST_TEST(ctl::csv_field("plain text") == "plain text");
+    BOOST_TEST(ctl::csv_field("a,b") == "\"a,b\"");
+    BOOST_TEST(ctl::csv_field("say \"hi\"") == "\"say \"\"hi\"\"\"");
+    BOOST_TEST(ctl::csv_field("\"") == "\"\"\"\"");
+    BOOST_TEST(ctl::csv_field("two\nlines") == "\"two\nlines\"");
+    BOOST_TEST(ctl::csv_field("cr\rlf") == "\"cr\rlf\"");
+    BOOST_TEST(ctl::csv_field(",") == "\",\"");
+    BOOST_TEST(ctl::csv_field("naïve ‘quotes’") == "naïve ‘quotes’");
+    BOOST_TEST(ctl::csv_field("'single'") == "'single'");
+}
+
+namespace {
+
+const char* const kUsagePage = R"({"records": [
+    {"time": "2026-11-29T08:00:00Z", "time_ms": 1795939200123, "key_id": 3, "account_id": 1,
+     "endpoint": "/v1/messages", "client_model": "claude-sonnet-4-5",
+     "upstream_model": "CLAUDE_SONNET_4_5_20250929_V1_0", "stream": true, "status": 200,
+     "error_class": "", "input_tokens": 1200, "output_tokens": 300, "ttfb_ms": 450,
+     "duration_ms": 2100, "attempts": 1, "client_address": "10.0.0.7",
+     "user_agent": "curl/8.5.0"},
+    {"time": "2026-11-29T08:00:01Z", "time_ms": 1795939201000, "key_id": 4, "account_id": 0,
+     "endpoint": "/v1/chat/completions", "client_model": "gpt-4o",
+     "upstream_model": "", "stream": false, "status": 429, "error_class": "rate_limit",
+     "input_tokens": 0, "output_tokens": 0, "ttfb_ms": 0, "duration_ms": 3, "attempts": 0,
+     "client_address": "2001:db8::1",
+     "user_agent": "Mozilla/5.0 (X11, \"Linux\")\nInjected: header"}],
+    "next": null})";
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(csv_export_is_a_header_then_one_row_per_record) {
+    BOOST_TEST(ctl::usage_csv_header() ==
+               "time,time_ms,key_id,account_id,endpoint,client_model,upstream_model,stream,"
+               "status,error_class,input_tokens,output_tokens,ttfb_ms,duration_ms,attempts,"
+               "client_address,user_agent\n");
+    auto doc = parsed(kUsagePage);
+    BOOST_TEST(ctl::render_usage_page(doc, ctl::UsageFormat::csv) ==
+               "2026-11-29T08:00:00Z,1795939200123,3,1,/v1/messages,claude-sonnet-4-5,"
+               "CLAUDE_SONNET_4_5_20250929_V1_0,true,200,,1200,300,450,2100,1,10.0.0.7,"
+               "curl/8.5.0\n"
+               "2026-11-29T08:00:01Z,1795939201000,4,0,/v1/chat/completions,gpt-4o,,false,"
+               "429,rate_limit,0,0,0,3,0,2001:db8::1,"
+               "\"Mozilla/5.0 (X11, \"\"Linux\"\")\nInjected: header\"\n");
+    // Missing and null fields are empty cells; the row keeps its 17 columns.
+    BOOST_TEST(ctl::usage_csv_row(parsed(R"({"time": null, "key_id": 1})")) ==
+               ",,1,,,,,,,,,,,,,,\n");
+}
+
+BOOST_AUTO_TEST_CASE(ndjson_export_is_one_json_object_per_line) {
+    auto doc = parsed(kUsagePage);
+    std::string out = ctl::render_usage_page(doc, ctl::UsageFormat::ndjson);
+    auto lines = lines_of(out);
+    BOOST_REQUIRE_EQUAL(lines.size(), 2u);
+    BOOST_TEST(out.back() == '\n');
+    // The user agent's newline stays escaped inside its line, and each line is the record.
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        auto line = parsed(lines[i]);
+        BOOST_TEST((line == doc["records"][static_cast<rapidjson::SizeType>(i)]));
+    }
+    BOOST_TEST(lines[0].starts_with("{\"time\":\"2026-11-29T08:00:00Z\",\"time_ms\":"));
+    BOOST_TEST(ctl::render_usage_page(parsed(R"({"records": [], "next": null})"),
+                                      ctl::UsageFormat::ndjson) == "");
+}
+
+namespace {
+
+const char* const kKeyBefore = R"({"id": 2, "name": "ci", "description": "",
+    "key_prefix": "amq-1234…7890", "is_admin": false, "enabled": true,
+    "requests_per_minute": 60, "requests_per_day": 10000, "max_concurrent": 0,
+    "allowed_models": [], "expires_at": "2027-01-31T00:00:00Z"})";
+
+std::string entry(const std::string& command, const std::string& args,
+                  const std::string& before, const std::string& after) {
+    return R"({"at": "2026-11-29T08:00:00Z", "actor": "control socket uid 0", "command": ")" +
+           command + R"(", "args": )" + args + R"(, "before": )" + before +
+           R"(, "after": )" + after + "}";
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(audit_summary_lists_the_fields_that_changed) {
+    std::string after = R"({"id": 2, "name": "ci", "description": "",
+        "key_prefix": "amq-1234…7890", "is_admin": false, "enabled": true,
+        "requests_per_minute": 30, "requests_per_day": 10000, "max_concurrent": 4,
+        "allowed_models": ["claude-sonnet-4-5"], "expires_at": null})";
+    BOOST_TEST(ctl::audit_change(parsed(entry("key.update",
+                                              R"({"key": {"name": "ci"}, "set": {}})",
+                                              kKeyBefore, after))) ==
+               "requests_per_minute: 60 → 30, max_concurrent: 0 → 4, "
+               "allowed_models: [] → [\"claude-sonnet-4-5\"], "
+               "expires_at: 2027-01-31T00:00:00Z → -");
+    std::string disabled = kKeyBefore;
+    disabled.replace(disabled.find("\"enabled\": true"), 15, "\"enabled\": false");
+    BOOST_TEST(ctl::audit_change(parsed(entry("key.disable", R"({"id": 2})", kKeyBefore,
+                                              disabled))) == "enabled: yes → no");
+    BOOST_TEST(ctl::audit_change(parsed(entry("key.update", "{}", kKeyBefore, kKeyBefore))) ==
+               "no change");
+}
+
+BOOST_AUTO_TEST_CASE(audit_summary_skips_derived_fields_and_names_added_values) {
+    std::string before = R"({"id": 1, "name": "a", "enabled": false, "is_active": false,
+                             "is_healthy": false, "updated_at": "2026-11-28T00:00:00Z"})";
+    std::string after = R"({"id": 1, "name": "a", "enabled": true, "is_active": true,
+                            "is_healthy": true, "updated_at": "2026-11-29T08:00:00Z",
+                            "state": "healthy"})";
+    BOOST_TEST(ctl::audit_change(parsed(entry("account.enable", "{}", before, after))) ==
+               "enabled: no → yes");
+    std::string refreshed = R"({"account": {"id": 1, "name": "a"},
+                                "access_expires_at": "2026-11-29T09:00:00Z"})";
+    BOOST_TEST(ctl::audit_change(parsed(entry("account.refresh", "{}", before, refreshed))) ==
+               "access_expires_at: 2026-11-29T09:00:00Z");
+}
+
+BOOST_AUTO_TEST_CASE(audit_summary_of_creation_removal_and_import) {
+    BOOST_TEST(ctl::audit_change(parsed(entry(
+                   "key.create", R"({"name": "ci"})", "null",
+                   R"({"key": "***", "api_key": {"id": 7, "name": "ci"}})"))) ==
+               "created ci (id 7)");
+    BOOST_TEST(ctl::audit_change(parsed(entry("account.add", R"({"name": "team-a"})", "null",
+                                              R"({"id": 3, "name": "team-a"})"))) ==
+               "created team-a (id 3)");
+    BOOST_TEST(ctl::audit_change(parsed(entry("key.remove", R"({"id": 7})", kKeyBefore,
+                                              R"({"removed": 7, "name": "ci"})"))) ==
+               "removed ci (id 7)");
+    BOOST_TEST(ctl::audit_change(parsed(entry(
+                   "account.import", R"({"documents": [{"source": "a", "content": "***"}]})",
+                   "null", R"({"imported": [{"id": 1}, {"id": 2}], "refused": [{}]})"))) ==
+               "imported 2 accounts, refused 1");
+    BOOST_TEST(ctl::audit_change(parsed(entry("x.y", R"({"a": "b\nc"})", "null", "null"))) ==
+               "{\"a\":\"b\\nc\"}");
+}
+
+BOOST_AUTO_TEST_CASE(audit_is_a_table_with_a_short_change_column) {
+    std::string long_name(150, 'n');
+    std::string data = R"({"entries": [)" +
+                       entry("key.create", R"({"name": "ci"})", "null",
+                             R"({"key": "***", "api_key": {"id": 7, "name": "ci"}})") +
+                       "," +
+                       entry("account.add", "{}", "null",
+                             R"({"id": 3, "name": ")" + long_name + R"("})") +
+                       "]}";
+    std::string out = ctl::render_audit(parsed(data));
+    auto lines = lines_of(out);
+    BOOST_REQUIRE_EQUAL(lines.size(), 3u);
+    BOOST_TEST(lines[0] == "AT                    ACTOR                 COMMAND      CHANGE");
+    BOOST_TEST(lines[1] ==
+               "2026-11-29T08:00:00Z  control socket uid 0  key.create   created ci (id 7)");
+    BOOST_TEST(ctl::display_width(lines[2]) == 22u + 22u + 13u + 100u);
+    BOOST_TEST(lines[2].ends_with("nnn…"));
+    check_no_trailing_blanks(out);
+    BOOST_TEST(ctl::render_audit(parsed(R"({"entries": []})")) == "no admin changes recorded\n");
+}
+
+BOOST_AUTO_TEST_CASE(export_replaces_invalid_utf8_only) {
+    BOOST_TEST(ctl::valid_utf8("plain") == "plain");
+    BOOST_TEST(ctl::valid_utf8("naïve €1 𝄞") == "naïve €1 𝄞");
+    BOOST_TEST(ctl::valid_utf8("caf\xE9!") == "caf\xEF\xBF\xBD!");        // Latin-1 é
+    BOOST_TEST(ctl::valid_utf8("\xC0\xAF") == "\xEF\xBF\xBD\xEF\xBF\xBD");  // overlong '/'
+    BOOST_TEST(ctl::valid_utf8("\xED\xA0\x80") ==                           // a surrogate
+               "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
+    BOOST_TEST(ctl::valid_utf8("\xE2\x82") == "\xEF\xBF\xBD\xEF\xBF\xBD");  // cut short
+    // The daemon passes a client's bytes through; both formats stay readable.
+    auto doc = parsed(std::string(R"({"records": [{"user_agent": "Mozilla )") + "\xFC" +
+                      R"("}]})");
+    BOOST_TEST(ctl::render_usage_page(doc, ctl::UsageFormat::ndjson) ==
+               "{\"user_agent\":\"Mozilla \xEF\xBF\xBD\"}\n");
+    BOOST_TEST(ctl::usage_csv_row(doc["records"][0]).ends_with(",Mozilla \xEF\xBF\xBD\n"));
 }
