@@ -6,6 +6,14 @@ TEST_BUILD ?= build-test
 BENCH_BUILD ?= build-bench
 JOBS       ?= $(shell nproc)
 PREFIX     ?= /usr/local
+DESTDIR    ?=
+SYSCONFDIR ?= /etc
+SBINDIR    := $(PREFIX)/sbin
+MANDIR     := $(PREFIX)/share/man
+DATADIR    := $(PREFIX)/share/amq2api
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 
 # Debian 12 packages for building, testing and running (see shared/docs/pitfalls.md).
 DEB_PACKAGES := build-essential cmake pkg-config libevent-dev libevhtp-dev libonig-dev \
@@ -17,7 +25,7 @@ TOKENIZER_PREFIX ?= .deps/tokenizer
 TOKENIZER_PACKAGE := @anthropic-ai/tokenizer@0.0.4
 TOKENIZER_FILE := $(TOKENIZER_PREFIX)/node_modules/@anthropic-ai/tokenizer/claude.json
 
-.PHONY: all deps build run test bench clean
+.PHONY: all deps build run test bench clean install uninstall
 
 all: build
 
@@ -36,11 +44,44 @@ deps:
 	@[ -f $(TOKENIZER_FILE) ] || { echo "installing: $(TOKENIZER_PACKAGE)"; \
 	  npm install --no-audit --no-fund --prefix $(TOKENIZER_PREFIX) $(TOKENIZER_PACKAGE); }
 
-$(BUILD)/CMakeCache.txt:
-	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAMQ_TESTS=OFF
-
-build: $(BUILD)/CMakeCache.txt
+# Configured on every build so that PREFIX (which the binaries know their data directory by)
+# always matches what `make install` uses.
+build:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAMQ_TESTS=OFF \
+	  -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
 	cmake --build $(BUILD) -j $(JOBS)
+
+# Binaries, man pages, the systemd units and the vocabulary; the configuration file only when
+# there is none yet (an admin's edits are never overwritten).
+install: deps build
+	install -D -m 0755 $(BUILD)/daemon/amq2apid $(DESTDIR)$(SBINDIR)/amq2apid
+	install -D -m 0755 $(BUILD)/ctl/amq2apictl $(DESTDIR)$(SBINDIR)/amq2apictl
+	install -D -m 0644 man/amq2apid.8 $(DESTDIR)$(MANDIR)/man8/amq2apid.8
+	install -D -m 0644 man/amq2apictl.8 $(DESTDIR)$(MANDIR)/man8/amq2apictl.8
+	install -D -m 0644 man/amq2api.conf.5 $(DESTDIR)$(MANDIR)/man5/amq2api.conf.5
+	install -D -m 0644 $(TOKENIZER_FILE) $(DESTDIR)$(DATADIR)/claude-tokenizer.json
+	install -d -m 0755 $(DESTDIR)$(UNITDIR)
+	sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/amq2apid.service > $(DESTDIR)$(UNITDIR)/amq2apid.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/amq2apid.service
+	install -m 0644 systemd/amq2apid.socket $(DESTDIR)$(UNITDIR)/amq2apid.socket
+	install -D -m 0644 systemd/amq2api.sysusers $(DESTDIR)$(SYSUSERSDIR)/amq2api.conf
+	install -D -m 0644 systemd/amq2api.tmpfiles $(DESTDIR)$(TMPFILESDIR)/amq2api.conf
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/amq2api/amq2api.conf ]; then \
+	  echo "keeping the existing $(DESTDIR)$(SYSCONFDIR)/amq2api/amq2api.conf"; \
+	else \
+	  install -D -m 0640 etc/amq2api.conf $(DESTDIR)$(SYSCONFDIR)/amq2api/amq2api.conf; \
+	fi
+	@echo "installed; then: systemd-sysusers && systemd-tmpfiles --create && systemctl daemon-reload && systemctl enable --now amq2apid"
+
+# Leaves the configuration and the state (accounts, keys, usage) in place.
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/amq2apid $(DESTDIR)$(SBINDIR)/amq2apictl
+	rm -f $(DESTDIR)$(MANDIR)/man8/amq2apid.8 $(DESTDIR)$(MANDIR)/man8/amq2apictl.8
+	rm -f $(DESTDIR)$(MANDIR)/man5/amq2api.conf.5
+	rm -f $(DESTDIR)$(DATADIR)/claude-tokenizer.json
+	-rmdir $(DESTDIR)$(DATADIR) 2>/dev/null
+	rm -f $(DESTDIR)$(UNITDIR)/amq2apid.service $(DESTDIR)$(UNITDIR)/amq2apid.socket
+	rm -f $(DESTDIR)$(SYSUSERSDIR)/amq2api.conf $(DESTDIR)$(TMPFILESDIR)/amq2api.conf
 
 # Foreground daemon on 127.0.0.1:8080, state in ./data, control socket in ./run.
 run: deps build

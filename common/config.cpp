@@ -184,6 +184,25 @@ Status run_parser(CLI::App& app, const std::vector<std::string>& args) {
     return {};
 }
 
+// --print-config shows effective values, but a proxy URL may carry a password.
+std::string mask_secrets(const std::string& text) {
+    std::string out;
+    for (std::string_view line : split(text, '\n')) {
+        if (line.starts_with("proxy=")) {
+            std::string_view value = line.substr(6);
+            bool quoted = value.size() >= 2 && value.front() == '"' && value.back() == '"';
+            if (quoted) value = value.substr(1, value.size() - 2);
+            std::string masked = redact_url_password(value);
+            out += quoted ? str_cat("proxy=\"", masked, "\"") : str_cat("proxy=", masked);
+        } else {
+            out += line;
+        }
+        out += '\n';
+    }
+    if (!out.empty()) out.pop_back();
+    return out;
+}
+
 std::vector<std::string> config_shaping_args(const std::vector<std::string>& args) {
     static const std::vector<std::string> internal = {"--worker", "--check-config", "--print-config"};
     static const std::vector<std::string> internal_with_value = {"--worker-index", "--generation"};
@@ -203,6 +222,8 @@ std::vector<std::string> config_shaping_args(const std::vector<std::string>& arg
 }
 
 }  // namespace
+
+std::string default_tokenizer_file() { return str_cat(kDataDir, "/claude-tokenizer.json"); }
 
 Status validate_config(const Config& c) {
     if (!parse_host_port(c.listen))
@@ -250,7 +271,7 @@ Result<Invocation> parse_invocation(const std::vector<std::string>& args, const 
     else if (flags.check_config) inv.mode = Mode::check_config;
     else if (flags.print_config) {
         inv.mode = Mode::print_config;
-        inv.output = app.config_to_str(true, true);
+        inv.output = mask_secrets(app.config_to_str(true, true));
     }
     return inv;
 }

@@ -24,6 +24,9 @@ struct BootstrapAccount {
     std::string profile_arn;
 };
 
+// <data dir>/claude-tokenizer.json, where `make install` puts the vocabulary.
+std::string default_tokenizer_file();
+
 struct Config {
     std::string config_file;
     std::string listen = "127.0.0.1:8080";
@@ -61,7 +64,7 @@ struct Config {
     double ping_interval = 15.0;      // SSE keep-alive while the upstream is silent
     std::uint64_t stream_buffer = 256u << 10;  // unsent bytes per stream before the upstream pauses
     // The Claude BPE vocabulary (claude.json of the npm package @anthropic-ai/tokenizer).
-    std::string tokenizer_file = "/usr/share/amq2api/claude-tokenizer.json";
+    std::string tokenizer_file = default_tokenizer_file();
     std::string model_map;  // "client=upstream,…" plus default=/opus=/sonnet=/haiku= fallbacks
     ModelMapConfig models = default_model_map();  // derived from model_map
 

@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -76,10 +77,34 @@ Result<Socket> connect_to(const std::string& path, int reply_timeout_seconds) {
     return sock;
 }
 
-Status send_all(const Socket& sock, const std::string& path, std::string_view bytes) {
+// One sendmsg with pass_fd (when 0 or more) in its control data, then plain sends. The
+// descriptor must travel with the request's own bytes: the daemon takes the descriptor that
+// arrives with a frame's bytes, so a descriptor sent on its own would not be paired with it.
+Status send_all(const Socket& sock, const std::string& path, std::string_view bytes,
+                int pass_fd) {
     while (!bytes.empty()) {
-        // MSG_NOSIGNAL: a daemon that hangs up must be an error message, not a SIGPIPE death.
-        ssize_t n = send(sock.fd(), bytes.data(), bytes.size(), MSG_NOSIGNAL);
+        ssize_t n;
+        if (pass_fd >= 0) {
+            iovec iov{const_cast<char*>(bytes.data()), bytes.size()};
+            alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+            msghdr msg{};
+            msg.msg_iov = &iov;
+            msg.msg_iovlen = 1;
+            msg.msg_control = control;
+            msg.msg_controllen = sizeof control;
+            cmsghdr* c = CMSG_FIRSTHDR(&msg);
+            c->cmsg_level = SOL_SOCKET;
+            c->cmsg_type = SCM_RIGHTS;
+            c->cmsg_len = CMSG_LEN(sizeof(int));
+            std::memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
+            // MSG_NOSIGNAL: a daemon that hangs up must be an error message, not a SIGPIPE
+            // death.
+            n = sendmsg(sock.fd(), &msg, MSG_NOSIGNAL);
+            // Once any byte has gone, the descriptor has gone with it.
+            if (n > 0) pass_fd = -1;
+        } else {
+            n = send(sock.fd(), bytes.data(), bytes.size(), MSG_NOSIGNAL);
+        }
         if (n < 0 && errno == EINTR) continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
             return unreachable(str_cat(path, " accepted no request within ", kTimeoutSeconds,
@@ -162,12 +187,14 @@ std::string default_socket_path() {
 }
 
 Result<rapidjson::Document> call(const std::string& socket_path, std::string_view cmd,
-                                 std::string_view args_json, int reply_timeout_seconds) {
+                                 std::string_view args_json, int reply_timeout_seconds,
+                                 int pass_fd) {
     auto sock = connect_to(socket_path, reply_timeout_seconds);
     if (!sock) return sock.error();
     // A refused peer may find its error frame waiting and the connection closed before the
     // request is written: a failed send still reads, and reports itself only if nothing came.
-    Status sent = send_all(*sock, socket_path, encode_frame(request_json(cmd, args_json)));
+    Status sent =
+        send_all(*sock, socket_path, encode_frame(request_json(cmd, args_json)), pass_fd);
     auto payload = receive_frame(*sock, socket_path, reply_timeout_seconds);
     if (!payload) return sent ? payload.error() : sent.error();
     auto doc = parse_json(*payload);

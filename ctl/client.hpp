@@ -23,8 +23,12 @@ std::string default_socket_path();
 // or broke the protocol (its message names the socket and suggests --socket); a reply with
 // ok=false is a successful exchange; a reply over the control frame cap is Errc::too_large.
 // The reply is awaited for at most reply_timeout_seconds.
+//
+// A pass_fd of 0 or more is passed to the daemon (SCM_RIGHTS) with the first bytes of the
+// request, which is where the daemon looks for it (backup writes into it). The caller keeps
+// its own copy of the descriptor and closes it.
 Result<rapidjson::Document> call(const std::string& socket_path, std::string_view cmd,
                                  std::string_view args_json,
-                                 int reply_timeout_seconds = kTimeoutSeconds);
+                                 int reply_timeout_seconds = kTimeoutSeconds, int pass_fd = -1);
 
 }  // namespace amq::ctl

@@ -5,6 +5,7 @@
 #include "common/frame.hpp"
 #include "common/json.hpp"
 #include "common/strings.hpp"
+#include "ctl/backup.hpp"
 #include "ctl/render.hpp"
 #include "ctl/usage_export.hpp"
 
@@ -51,6 +52,39 @@ constexpr ArgSpec kAccountAdd[] = {
      "Most requests per minute this account may serve"},
     {"--notes", "notes", K::text, false, "Free text shown by 'account show'"},
     {"--disabled", "enabled", K::set_false, false, "Add the account disabled"},
+};
+
+// Options not given leave the account as it is. The refresh token comes before the client
+// secret, as in kAccountAdd: with both given as "-" they are read from stdin in this order.
+constexpr ArgSpec kAccountUpdate[] = {
+    {"account", "", K::target, true, "The account's id or name"},
+    {"--name", "name", K::text, false, "A new unique name"},
+    {"--kind", "kind", K::text, false,
+     "idc: AWS SSO OIDC, needs a client id and secret; social: a Kiro Google or GitHub login",
+     {}, "idc|social"},
+    {"--client-id", "client_id", K::text, false, "A new AWS SSO OIDC client id"},
+    {"--profile-arn", "profile_arn", K::text, false, "A new Amazon Q profile ARN"},
+    {"--region", "region", K::text, false,
+     "AWS region of the account's token endpoint; \"\" returns to the default"},
+    {"--api-endpoint", "api_endpoint", K::text, false,
+     "Amazon Q endpoint URL for this account; \"\" returns to the configured api-endpoint"},
+    // No choices for CLI11 to check: "" must pass too. The daemon checks the value.
+    {"--api-flavour", "api_flavour", K::text, false,
+     "How this account's endpoint is called; \"\" returns to the configured api-flavour", {},
+     {}, "rpc|rest"},
+    {"--origin", "origin", K::text, false,
+     "The origin sent upstream for this account; \"\" returns to the default"},
+    {"--proxy", "proxy", K::text, false,
+     "Outbound proxy URL for this account; \"\" returns to the configured proxy"},
+    {"--notes", "notes", K::text, false, "New free text; \"\" clears it"},
+    {"--rpm", "requests_per_minute", K::integer, false,
+     "Most requests per minute this account may serve"},
+    {"--refresh-token", "refresh_token", K::secret, false,
+     "A new refresh token; \"-\" reads it from the first line of stdin, which keeps it out of "
+     "ps"},
+    {"--client-secret", "client_secret", K::secret, false,
+     "A new AWS SSO OIDC client secret; \"-\" reads it from stdin (the first line, or the "
+     "second when --refresh-token is \"-\" too)"},
 };
 
 constexpr ArgSpec kAccountImport[] = {
@@ -122,6 +156,19 @@ constexpr ArgSpec kAudit[] = {
     {"--limit", "limit", K::integer, false, "Show the last N changes (default 50)"},
 };
 
+constexpr ArgSpec kLogLevel[] = {
+    {"level", "level", K::text, true, "The new log level", {},
+     "debug|info|notice|warning|error"},
+};
+
+constexpr ArgSpec kBackup[] = {
+    {"file", "", K::local, true,
+     "The file to write the copy to, created with mode 0600; an existing file is refused", {},
+     {}, "FILE"},
+    {"--force", "", K::local_flag, false,
+     "Overwrite FILE if it exists (it is emptied and restricted to mode 0600 first)"},
+};
+
 constexpr CommandDef kCommands[] = {
     {"", "status", "status", "Show the daemon's version, uptime, workers and record counts",
      "amq2apictl status", {}, render_status},
@@ -135,6 +182,10 @@ constexpr CommandDef kCommands[] = {
      kAccountTarget, render_account},
     {"account", "remove", "account.remove", "Remove an account and its tokens",
      "amq2apictl account remove 3", kAccountTarget, render_account_removed},
+    {"account", "update", "account.update",
+     "Change an account's name, connection settings, limit, notes or credentials",
+     "amq2apictl account update team-a --rpm 30 --notes \"spare until March\"",
+     kAccountUpdate, render_account_updated, kTimeoutSeconds, nullptr, "account", "set"},
     {"account", "enable", "account.enable",
      "Let an account serve again (a quarantined one stays quarantined: disable, then enable)",
      "amq2apictl account enable team-a", kAccountTarget, render_account_enabled},
@@ -182,6 +233,16 @@ constexpr CommandDef kCommands[] = {
      kUsageExport, nullptr, kTimeoutSeconds, nullptr, {}, {}, run_usage_export},
     {"", "audit", "audit", "Show the last admin changes: who, when, what and what changed",
      "amq2apictl audit --limit 20", kAudit, render_audit},
+    {"", "workers", "workers", "Show the worker processes of each generation",
+     "amq2apictl workers", {}, render_workers},
+    {"", "reload", "reload",
+     "Re-read the configuration and replace the workers with a new generation",
+     "amq2apictl reload", {}, render_reload},
+    {"", "log-level", "log-level", "Change the daemon's log level until the next reload",
+     "amq2apictl log-level debug", kLogLevel, render_log_level},
+    {"", "backup", "backup", "Write a compact copy of the store (data.mdb) to a new file",
+     "amq2apictl backup /var/backups/amq2api-$(date +%F).mdb", kBackup, nullptr,
+     kBackupTimeoutSeconds, nullptr, {}, {}, run_backup},
 };
 
 constexpr GroupDef kGroups[] = {
@@ -285,6 +346,7 @@ Status write_arg(JsonWriter& w, const ArgSpec& spec, const std::vector<std::stri
     case K::files:
     case K::list:
     case K::local:
+    case K::local_flag:
         break;
     }
     return {};
@@ -303,7 +365,7 @@ std::span<const GroupDef> all_groups() { return kGroups; }
 Result<std::string> build_args(const CommandDef& def, const ArgValues& values,
                                const Inputs& inputs) {
     auto given = [&](std::size_t i) {
-        return i < values.size() && !values[i].empty() && def.args[i].kind != K::local;
+        return i < values.size() && !values[i].empty() && !is_local(def.args[i].kind);
     };
     bool fields_given = false;
     for (std::size_t i = 0; i < def.args.size(); ++i)
@@ -358,10 +420,15 @@ void replace_all(std::string& text, std::string_view from, std::string_view to) 
 
 std::string name_options(const CommandDef& def, std::string message) {
     for (const auto& spec : def.args) {
-        if (spec.kind == ArgKind::local) continue;  // never sent, so never named by the daemon
+        if (is_local(spec.kind)) continue;  // never sent, so never named by the daemon
         bool target = spec.kind == ArgKind::target;
         std::string option = target ? str_cat("the ", spec.name, " id") : std::string(spec.name);
-        replace_all(message, str_cat("field '", target ? "id" : spec.field, "'"), option);
+        std::string_view field = target ? "id" : spec.field;
+        // A nested command's fields are named with their object ("field 'set.notes'").
+        if (std::string_view object = target ? def.target_object : def.fields_object;
+            !object.empty())
+            replace_all(message, str_cat("field '", object, ".", field, "'"), option);
+        replace_all(message, str_cat("field '", field, "'"), option);
         // Some messages quote fields without the word ("needs 'client_id' and
         // 'client_secret'"). Only snake_case names are taken that way: a record name quoted in
         // a message ("account 'notes' ...") must stay as it is.

@@ -25,20 +25,25 @@ enum Exit { kSuccess = 0, kDaemonError = 1, kUsage = 2, kUnreachable = 3 };
 // several of those.
 inline constexpr int kNetworkTimeoutSeconds = 120;
 
+// backup: the daemon copies the whole store, with one read transaction, into the file; a
+// store of several GiB on a slow disk takes minutes.
+inline constexpr int kBackupTimeoutSeconds = 600;
+
 // One import document is a token file of a few KiB; the cap keeps a mistaken argument (a log,
 // a disk image) from being read into memory and sent.
 inline constexpr std::size_t kMaxDocumentBytes = 4u << 20;
 
 enum class ArgKind {
-    text,       // --flag VALUE → "field": "VALUE"
-    secret,     // as text; the value "-" reads the next line of stdin instead
-    integer,    // --flag N → "field": N
-    set_true,   // --flag → "field": true
-    set_false,  // --flag → "field": false
-    target,     // positional ID|NAME → "id": N when all digits, else "name": "..."
-    files,      // positional FILE... → "field": [{"source": FILE, "content": TEXT}, ...]
-    list,       // --flag A,B --flag C → "field": ["A", "B", "C"]; --flag "" → "field": []
-    local,      // --flag VALUE, not sent: the command's runner reads it (usage export)
+    text,        // --flag VALUE → "field": "VALUE"
+    secret,      // as text; the value "-" reads the next line of stdin instead
+    integer,     // --flag N → "field": N
+    set_true,    // --flag → "field": true
+    set_false,   // --flag → "field": false
+    target,      // positional ID|NAME → "id": N when all digits, else "name": "..."
+    files,       // positional FILE... → "field": [{"source": FILE, "content": TEXT}, ...]
+    list,        // --flag A,B --flag C → "field": ["A", "B", "C"]; --flag "" → "field": []
+    local,       // --flag VALUE or a positional, not sent: the command's runner reads it
+    local_flag,  // --flag, not sent: the command's runner reads it (backup --force)
 };
 
 struct ArgSpec {
@@ -60,13 +65,20 @@ struct CommandDef;
 using ArgValues = std::vector<std::vector<std::string>>;
 
 // What a command with its own runner gets: the table entry, the socket, the "args" object
-// build_args made (local options left out) and every value, for its local options.
+// build_args made (local options left out), every value, for its local options, and whether
+// --json was given.
 struct Invocation {
     const CommandDef& def;
     const std::string& socket;
     const std::string& args_json;
     const ArgValues& values;
+    bool json = false;
 };
+
+// Options that stay in amq2apictl: build_args leaves them out of "args".
+constexpr bool is_local(ArgKind kind) {
+    return kind == ArgKind::local || kind == ArgKind::local_flag;
+}
 
 using RenderFn = std::string (*)(const rapidjson::Value& data);
 // True when a successful reply reports that part of the work was refused: exit status 1.
@@ -125,7 +137,8 @@ Result<std::string> build_args(const CommandDef& def, const ArgValues& values,
 // person typed an option, so the message names that option instead ("--rpm must be ...").
 std::string name_options(const CommandDef& def, std::string message);
 
-// The value of a given option of the command by its name ("--output"), else nullopt.
+// The value of a given option of the command by its name ("--output"), else nullopt; a given
+// flag is "".
 std::optional<std::string> option_value(const Invocation& invocation, std::string_view name);
 
 }  // namespace amq::ctl

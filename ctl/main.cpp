@@ -64,6 +64,7 @@ CLI::Option* add_arg(Bound& b, std::size_t i) {
     switch (spec.kind) {
     case ArgKind::set_true:
     case ArgKind::set_false:
+    case ArgKind::local_flag:
         // help must stay const: add_flag binds a non-const std::string as the flag's result.
         return b.app->add_flag(name, help);
     case ArgKind::target:
@@ -253,7 +254,7 @@ int run(const Cli& cli, const Bound& b) {
     auto args = build_args(*b.def, values, Inputs{read_stdin_line, read_document});
     if (!args) return fail(args.error().message, kUsage);
     std::string socket = cli.socket.empty() ? default_socket_path() : cli.socket;
-    if (b.def->run) return b.def->run(Invocation{*b.def, socket, *args, values});
+    if (b.def->run) return b.def->run(Invocation{*b.def, socket, *args, values, cli.json});
     auto reply = call(socket, b.def->cmd, *args, b.def->timeout_seconds);
     if (!reply) return fail(reply.error().message, kUnreachable);
     const rapidjson::Document& doc = *reply;

@@ -460,6 +460,11 @@ std::string render_account_import(const rapidjson::Value& data) {
     return out;
 }
 
+std::string render_account_updated(const rapidjson::Value& data) {
+    return str_cat("updated account ", cell(data, "id"), " (", cell(data, "name"), ")\n",
+                   render_account(data));
+}
+
 bool import_refused_any(const rapidjson::Value& data) {
     const rapidjson::Value* refused = member(data, "refused");
     return refused && refused->IsArray() && !refused->Empty();
@@ -513,6 +518,37 @@ std::string render_key_enabled(const rapidjson::Value& data) {
 std::string render_key_disabled(const rapidjson::Value& data) {
     return str_cat("disabled key ", cell(data, "id"), " (", cell(data, "name"), ")\n",
                    render_key(data));
+}
+
+std::string render_workers(const rapidjson::Value& data) {
+    return render_rows(data, "workers", kWorkerColumns, "no workers running");
+}
+
+std::string render_reload(const rapidjson::Value&) {
+    return "reloading: a new generation of workers starts; see amq2apictl workers\n";
+}
+
+std::string render_log_level(const rapidjson::Value& data) {
+    return str_cat("log level set to ", cell(data, "level"), " until the next reload\n");
+}
+
+std::string render_backup(const rapidjson::Value& data, std::string_view file) {
+    return str_cat("backup written to ", printable(file), " (", cell(data, "bytes"),
+                   " bytes)\n");
+}
+
+std::string backup_json(const rapidjson::Value& data, std::string_view file) {
+    return json_object([&](JsonWriter& w) {
+        write_key(w, "file");
+        write_string(w, file);
+        if (!data.IsObject()) return;
+        for (const auto& m : data.GetObject()) {
+            std::string_view name(m.name.GetString(), m.name.GetStringLength());
+            if (name == "file") continue;  // one "file" member, the one amq2apictl wrote
+            write_key(w, name);
+            m.value.Accept(w);
+        }
+    }) + "\n";
 }
 
 namespace {

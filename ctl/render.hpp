@@ -48,6 +48,8 @@ std::string render_account_events(const rapidjson::Value& data);
 std::string render_account_refreshed(const rapidjson::Value& data);
 std::string render_account_quota(const rapidjson::Value& data);
 std::string render_account_import(const rapidjson::Value& data);
+// "updated account ID (NAME)", then the account as account show prints it.
+std::string render_account_updated(const rapidjson::Value& data);
 std::string render_key_list(const rapidjson::Value& data);
 std::string render_key(const rapidjson::Value& data);
 std::string render_key_created(const rapidjson::Value& data);
@@ -60,6 +62,16 @@ std::string render_key_disabled(const rapidjson::Value& data);
 std::string render_stats(const rapidjson::Value& data);
 // AT, ACTOR, COMMAND and CHANGE (audit_change, cut to 100 characters) per entry.
 std::string render_audit(const rapidjson::Value& data);
+
+// INDEX PID GENERATION STATE REQUESTS INFLIGHT UPTIME per worker, as in status.
+std::string render_workers(const rapidjson::Value& data);
+// The daemon answers at once and replaces its workers afterwards: the line says where to watch.
+std::string render_reload(const rapidjson::Value& data);
+std::string render_log_level(const rapidjson::Value& data);
+// backup's reply ({"bytes": N}) with the file amq2apictl wrote it to, as a sentence and as the
+// line --json prints ({"file": FILE, "bytes": N}).
+std::string render_backup(const rapidjson::Value& data, std::string_view file);
+std::string backup_json(const rapidjson::Value& data, std::string_view file);
 
 // What one audit entry changed, on one line: for a record in both before and after, the fields
 // that differ ("requests_per_minute: 60 → 30, enabled: yes → no", "no change" when none);

@@ -122,7 +122,9 @@ std::string actor_name(const Store& store, const Caller& caller) {
 
 // The record a command is about, as it was before the command ran ("" when none).
 std::string subject_before(const Store& store, std::string_view command, const rapidjson::Value& args) {
-    const rapidjson::Value* target = command == "key.update" ? find_member(args, "key") : &args;
+    const rapidjson::Value* target = command == "key.update"       ? find_member(args, "key")
+                                     : command == "account.update" ? find_member(args, "account")
+                                                                   : &args;
     if (!target || !(find_member(*target, "id") || find_member(*target, "name"))) return {};
     if (command.starts_with("account.")) {
         auto account = resolve_account(store, *target);

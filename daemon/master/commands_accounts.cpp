@@ -159,7 +159,7 @@ CommandResult cmd_account_update(CommandContext& ctx, const rapidjson::Value& ar
     auto account = resolve_account(ctx.store, *target);
     if (!account) return account.error();
     Account a = *account;
-    FieldReader set(*changes, "set");
+    FieldReader set(*changes);  // named as the client sent them: the HTTP body is this object
     for (auto [key, field] : {std::pair{"name", &a.name}, std::pair{"kind", &a.kind}, std::pair{"client_id", &a.client_id},
                               std::pair{"profile_arn", &a.profile_arn}, std::pair{"region", &a.region},
                               std::pair{"api_endpoint", &a.api_endpoint}, std::pair{"api_flavour", &a.api_flavour},
@@ -175,7 +175,7 @@ CommandResult cmd_account_update(CommandContext& ctx, const rapidjson::Value& ar
     if (auto st = check_record_name(a.name, "account"); !st) return st.error();
     if (auto st = check_connection_fields(a); !st) return st.error();
     if (refresh_token && trim(*refresh_token).empty())
-        return make_error(Errc::invalid_argument, "field 'set.refresh_token' must not be empty");
+        return make_error(Errc::invalid_argument, "field 'refresh_token' must not be empty");
     if (auto st = check_duplicate_except(ctx.store, a.id, a.client_id != account->client_id ? a.client_id : "",
                                          refresh_token.value_or(""));
         !st)

@@ -21,6 +21,7 @@
 #include "daemon/master/bootstrap.hpp"
 #include "daemon/master/commands.hpp"
 #include "daemon/master/control_server.hpp"
+#include "daemon/master/notifier.hpp"
 #include "daemon/master/pool_state.hpp"
 #include "daemon/master/quota_checker.hpp"
 #include "daemon/master/state_lock.hpp"
@@ -105,6 +106,8 @@ private:
     Status set_log_level(std::string_view level) override;
     void backup(int fd, std::function<void(Result<std::uint64_t>)> done) override;
     void fatal(const std::string& why);
+    void generation_ready();
+    std::string status_line() const;
     std::string metrics_text() const;
     void drop_old_usage();
 
@@ -112,6 +115,9 @@ private:
     Config config_;
     std::vector<std::string> config_args_;
     EventBasePtr base_ = make_event_base();
+    Notifier notifier_{base_.get()};
+    Event status_timer_;
+    bool announced_ready_ = false;
     std::optional<StateLock> lock_;
     std::unique_ptr<Store> store_;
     ListenSocket listen_;
@@ -218,9 +224,13 @@ int Master::run() {
                     if (supervisor_) supervisor_->send_to(pid, payload);
                 });
             },
-            [this] { log_info("serving HTTP on ", listen_.description); },
+            [this] { generation_ready(); },
             [this](const std::string& why) { fatal(why); },
-            [](const std::string& why) { log_error("reload failed: ", why, "; keeping the running workers"); },
+            [this](const std::string& why) {
+                log_error("reload failed: ", why, "; keeping the running workers");
+                notifier_.status(str_cat("reload failed: ", why));
+                notifier_.ready();
+            },
             [this] { event_base_loopexit(base_.get(), nullptr); },
             [this](pid_t pid, bool) { admissions_->worker_died(pid, unix_millis()); }});
     log_notice("amq2apid ", kVersion, " starting ", workers, " workers (state in ", config_.state_dir,
@@ -235,9 +245,28 @@ int Master::run() {
     return exit_code_;
 }
 
+void Master::generation_ready() {
+    log_info("serving HTTP on ", listen_.description);
+    notifier_.ready();  // the first time: started; later: a reload is done
+    notifier_.status(status_line());
+    if (announced_ready_) return;
+    announced_ready_ = true;
+    notifier_.start_watchdog([this] { return supervisor_->all_heartbeating(3 * wire::kHeartbeatSeconds + 1); });
+    status_timer_ = Event::persistent_timer(base_.get(), [this](short) { notifier_.status(status_line()); });
+    status_timer_.arm_after(10);
+}
+
+std::string Master::status_line() const {
+    auto doc = parse_json(state_object());
+    std::int64_t accounts = doc ? FieldReader(*doc).integer("accounts_usable").value_or(0) : 0;
+    return str_cat(supervisor_->ready_workers(), " workers, ", accounts, " usable accounts, ",
+                   supervisor_->requests_served(), " requests served");
+}
+
 void Master::stop(const std::string& why) {
     if (stopping_) return;
     stopping_ = true;
+    notifier_.stopping();
     log_notice(why, ": draining workers (up to ", config_.drain_timeout, " s)");
     control_.reset();
     close(listen_.fd);
@@ -257,6 +286,7 @@ void Master::reload_configuration() {
     auto next = reload_config(config_args_, env_);
     if (!next) {
         log_error("reload failed: ", next.error().message, "; keeping the running configuration");
+        notifier_.status(str_cat("reload refused: ", next.error().message));
         return;
     }
     for (auto [name, before, after] : {std::tuple{"listen", config_.listen, next->listen},
@@ -269,6 +299,8 @@ void Master::reload_configuration() {
     next->control_socket = config_.control_socket;
     config_ = std::move(*next);
     log_set_level(parse_log_level(config_.log_level).value_or(LogLevel::info));
+    notifier_.reloading();
+    notifier_.status("reloading: starting a new generation of workers");
     refresher_->set_options(refresher_options(config_));
     pool_->set_policies(health_policy(config_), pool_policy(config_));
     quota_->set_options(quota_options(config_));

@@ -156,6 +156,7 @@ void Supervisor::on_frame(pid_t pid, const std::string& payload) {
     } else if (type == wire::kReady) {
         if (w->state != WorkerProcess::State::starting) return;
         w->state = WorkerProcess::State::ready;
+        w->last_heartbeat = monotonic_seconds();
         if (w->generation == generation_ && w->index < slots_.size()) slots_[w->index].start_failures = 0;
         log_info("worker[", w->index, "] pid ", pid, " ready");
         check_generation_ready();
@@ -163,6 +164,7 @@ void Supervisor::on_frame(pid_t pid, const std::string& payload) {
         FieldReader f(*doc);
         w->requests = static_cast<std::uint64_t>(f.integer("requests").value_or(0));
         w->inflight = static_cast<std::uint64_t>(f.integer("inflight").value_or(0));
+        w->last_heartbeat = monotonic_seconds();
     } else if (callbacks_.on_message) {
         callbacks_.on_message(*w, *doc);
     }
@@ -284,6 +286,25 @@ void Supervisor::after_current_exit(WorkerProcess& w, const std::string& how) {
 void Supervisor::broadcast(std::string_view payload) {
     for (auto& [pid, w] : workers_)
         if (w.channel->is_open()) w.channel->send(payload);
+}
+
+bool Supervisor::all_heartbeating(double seconds) const {
+    double now = monotonic_seconds();
+    for (const auto& [pid, w] : workers_)
+        if (w.state == WorkerProcess::State::ready && now - w.last_heartbeat > seconds) return false;
+    return true;
+}
+
+std::size_t Supervisor::ready_workers() const {
+    std::size_t n = 0;
+    for (const auto& [pid, w] : workers_) n += w.state == WorkerProcess::State::ready;
+    return n;
+}
+
+std::uint64_t Supervisor::requests_served() const {
+    std::uint64_t n = 0;
+    for (const auto& [pid, w] : workers_) n += w.requests;
+    return n;
 }
 
 void Supervisor::send_to(pid_t pid, std::string_view payload) {

@@ -30,6 +30,7 @@ struct WorkerProcess {
     std::uint64_t requests = 0;
     std::uint64_t inflight = 0;
     double started = 0;  // monotonic seconds
+    double last_heartbeat = 0;
     Event kill_timer;    // SIGKILL when a drain overruns
 };
 
@@ -66,6 +67,10 @@ public:
 
     void write_workers(JsonWriter& w) const;
     std::uint64_t generation() const { return generation_; }
+    // Every serving worker heartbeated within `seconds` (the watchdog's condition).
+    bool all_heartbeating(double seconds) const;
+    std::size_t ready_workers() const;
+    std::uint64_t requests_served() const;  // by the workers alive now
     bool reloading() const { return reloading_; }
 
 private:

@@ -226,7 +226,7 @@ void Exchange::on_data(std::string_view bytes) {
         if (finished_ || !call_) return;
         auto message = decoder_->next();
         if (!message) {
-            log_warning("upstream stream corrupt: ", message.error().message);
+            log_warning(spec_.request_tag, " upstream stream corrupt: ", message.error().message);
             worker_.http().cancel(call_);
             call_ = 0;
             return fail_attempt(classify_upstream_error(0, message.error().message, ""));
@@ -234,7 +234,7 @@ void Exchange::on_data(std::string_view bytes) {
         if (!message->has_value()) return;
         auto event = interpret_event(**message);
         if (!event) {
-            log_warning("upstream event unusable: ", event.error().message);
+            log_warning(spec_.request_tag, " upstream event unusable: ", event.error().message);
             continue;
         }
         handle_event(*event);
@@ -269,14 +269,14 @@ void Exchange::on_done(const Status& outcome) {
         return fail_attempt(classify_upstream_error(upstream_status_, error_body_, upstream_retry_after_));
     if (decoder_->buffered() > 0) {
         if (!committed_) return fail_attempt(classify_upstream_error(0, "the upstream stream ended mid-frame", ""));
-        log_warning("upstream stream ended mid-frame");
+        log_warning(spec_.request_tag, " upstream stream ended mid-frame");
     }
     complete_upstream();
 }
 
 // Nothing reached the client yet: another account (or a fresh token) may still serve it.
 void Exchange::fail_attempt(const UpstreamError& error) {
-    log_info("attempt ", attempts_, " on account ", grant_.account_id, " failed: ",
+    log_info(spec_.request_tag, " attempt ", attempts_, " on account ", grant_.account_id, " failed: ",
              upstream_error_class_name(error.error_class), " ", error.upstream_message);
     bool about_account = error.error_class != UpstreamError::Class::request &&
                          error.error_class != UpstreamError::Class::too_long;
@@ -423,6 +423,9 @@ void Exchange::finish(int status, std::string_view error_class) {
     if (call_) worker_.http().cancel(call_);
     call_ = 0;
     double now = monotonic_seconds();
+    log_info(spec_.request_tag, " ", spec_.endpoint, " ", status, error_class.empty() ? "" : " ", error_class,
+             " key=", grant_.key_id, " account=", grant_.account_id, " model=", spec_.client_model,
+             " attempts=", attempts_, " ", static_cast<std::int64_t>((now - started_) * 1000), "ms");
     worker_.master().report(json_object([&](JsonWriter& w) {
         w.Key("request");
         w.Uint64(spec_.request_id);
@@ -501,6 +504,7 @@ void start_exchange(Worker& worker, HttpRequest& request, std::string_view endpo
     spec.make_writer = std::move(make_writer);
     spec.body_for = std::move(body_for);
     spec.request_id = worker.next_exchange_id();
+    spec.request_tag = request.id;
     spec.session = upstream.session_id.empty()
                        ? std::string(request.header("x-claude-code-session-id").value_or(""))
                        : upstream.session_id;

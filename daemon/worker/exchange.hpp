@@ -42,6 +42,7 @@ struct ExchangeSpec {
     std::function<std::string(const std::string& profile_arn, const std::string& origin)> body_for;
     std::string session;  // pins the client's session to its account when stickiness is on
     std::uint64_t request_id = 0;  // names this request's concurrency slot at the master
+    std::string request_tag;       // the request-id header's value, for log lines
     bool stream = false;
     // A fresh writer per attempt: a failed attempt's partial answer must not leak into the
     // next one while nothing has reached the client.

@@ -16,6 +16,7 @@ struct HttpRequest {
     evhtp_request_t* req;
     std::string_view path;
     std::vector<std::string_view> params;  // the route's "{}" segments
+    std::string id;                        // request-id: in the response and every log line
 
     std::optional<std::string_view> header(const char* name) const;
     std::optional<std::string_view> query(const char* name) const;  // a query string parameter

@@ -5,10 +5,12 @@
 
 #include <cstring>
 
+#include "common/crypto.hpp"
 #include "common/json.hpp"
 #include "common/log.hpp"
 #include "common/token_estimate.hpp"
 #include "common/version.hpp"
+#include "daemon/worker/admin_routes.hpp"
 #include "daemon/worker/exchange.hpp"
 #include "daemon/worker/http.hpp"
 #include "daemon/worker/routes.hpp"
@@ -197,23 +199,32 @@ void Worker::on_request(evhtp_request_t* req, void* arg) {
     if (self->draining_) evhtp_request_set_keepalive(req, 0);
     const char* full = req->uri && req->uri->path && req->uri->path->full ? req->uri->path->full : "/";
     HttpRequest request{req, full};
+    request.id = prefixed_id("req_");
+    request.add_header("request-id", request.id);
+    log_debug(request.id, " ", method_name(req->method), " ", request.path);
     size_t query = req->uri && req->uri->query_raw ? std::strlen(reinterpret_cast<char*>(req->uri->query_raw)) : 0;
     Dialect dialect = dialect_for_path(request.path);
     if (request.path.size() + query > kMaxUri) {
         request.send_error(dialect, 414, "request URI too long");
         return;
     }
+    bool admin = request.path.starts_with("/admin/");
+    if (admin && !request.api_key())  // before any parsing: without a key, nothing else is said
+        return send_admin_error(request, 401, "missing API key: send an admin key as Authorization: Bearer");
     RouteMatch match = match_route(worker_routes(), request.path, req->method);
     if (match.route) {
         request.params = std::move(match.params);
         match.route->handler(*self, request);
     } else if (!match.allow.empty()) {
         request.add_header("Allow", match.allow);
-        request.send_error(dialect, 405,
-                           str_cat("method ", method_name(req->method), " is not allowed on ", request.path,
-                                   " (allowed: ", match.allow, ")"));
+        std::string message = str_cat("method ", method_name(req->method), " is not allowed on ", request.path,
+                                      " (allowed: ", match.allow, ")");
+        if (admin) send_admin_error(request, 405, message);
+        else request.send_error(dialect, 405, message);
     } else {
-        request.send_error(dialect, 404, str_cat("no such endpoint: ", method_name(req->method), " ", request.path));
+        std::string message = str_cat("no such endpoint: ", method_name(req->method), " ", request.path);
+        if (admin) send_admin_error(request, 404, message);
+        else request.send_error(dialect, 404, message);
     }
 }
 

@@ -453,3 +453,9 @@ BOOST_AUTO_TEST_CASE(amazonq_endpoints_come_from_the_environment) {
     BOOST_CHECK_EQUAL(inv.config.api_endpoint, "http://127.0.0.1:9/");
     BOOST_CHECK_EQUAL(inv.config.token_endpoint, "http://127.0.0.1:9/token");
 }
+
+BOOST_AUTO_TEST_CASE(print_config_masks_a_proxy_password) {
+    Invocation inv = parse_ok({"--print-config", "--proxy", "http://user:hunter2@proxy:3128"});
+    BOOST_CHECK(contains(inv.output, "user:***@proxy:3128"));
+    BOOST_CHECK(!contains(inv.output, "hunter2"));
+}

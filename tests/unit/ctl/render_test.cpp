@@ -650,3 +650,69 @@ BOOST_AUTO_TEST_CASE(export_replaces_invalid_utf8_only) {
                "{\"user_agent\":\"Mozilla \xEF\xBF\xBD\"}\n");
     BOOST_TEST(ctl::usage_csv_row(doc["records"][0]).ends_with(",Mozilla \xEF\xBF\xBD\n"));
 }
+
+namespace {
+
+// The workers reply during a reload: the old generation drains while the new one serves.
+const char* const kWorkers = R"({"generation": 3, "workers": [
+    {"index": 0, "pid": 5100, "generation": 3, "state": "ready", "requests": 42,
+     "inflight": 1, "uptime_s": 185},
+    {"index": 1, "pid": 5101, "generation": 3, "state": "starting", "requests": 0,
+     "inflight": 0, "uptime_s": 0},
+    {"index": 0, "pid": 4250, "generation": 2, "state": "draining", "requests": 1234567,
+     "inflight": 12, "uptime_s": 180000}]})";
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(workers_is_a_table_with_readable_uptimes) {
+    std::string out = ctl::render_workers(parsed(kWorkers));
+    BOOST_TEST(out ==
+               "INDEX  PID   GENERATION  STATE     REQUESTS  INFLIGHT  UPTIME\n"
+               "0      5100  3           ready     42        1         3m 05s\n"
+               "1      5101  3           starting  0         0         0s\n"
+               "0      4250  2           draining  1234567   12        2d 02h\n");
+    check_no_trailing_blanks(out);
+}
+
+BOOST_AUTO_TEST_CASE(workers_without_workers_or_fields_still_renders) {
+    BOOST_TEST(ctl::render_workers(parsed(R"({"generation": 1, "workers": []})")) ==
+               "no workers running\n");
+    BOOST_TEST(ctl::render_workers(parsed(R"({"generation": null})")) == "no workers running\n");
+    // A worker the daemon reports without some fields: dashes, not made-up numbers.
+    std::string out = ctl::render_workers(parsed(R"({"workers": [{"index": 0, "pid": 7}]})"));
+    BOOST_TEST(out == "INDEX  PID  GENERATION  STATE  REQUESTS  INFLIGHT  UPTIME\n"
+                      "0      7    -           -      -         -         -\n");
+}
+
+BOOST_AUTO_TEST_CASE(reload_and_log_level_say_what_happens_next) {
+    BOOST_TEST(ctl::render_reload(parsed(R"({"reloading": true})")) ==
+               "reloading: a new generation of workers starts; see amq2apictl workers\n");
+    BOOST_TEST(ctl::render_log_level(parsed(R"({"level": "debug"})")) ==
+               "log level set to debug until the next reload\n");
+}
+
+BOOST_AUTO_TEST_CASE(account_update_names_the_account_then_shows_it) {
+    auto doc = parsed(kAccounts);
+    std::string out = ctl::render_account_updated(doc["accounts"][1]);
+    BOOST_TEST(out.starts_with("updated account 12 (b)\nid:"));
+    BOOST_TEST(out.find("requests/minute: 250\n") != std::string::npos);
+    BOOST_TEST(out.find("hunter2") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(backup_names_the_file_and_its_size) {
+    auto doc = parsed(R"({"bytes": 1048576})");
+    BOOST_TEST(ctl::render_backup(doc, "/var/backups/amq2api.mdb") ==
+               "backup written to /var/backups/amq2api.mdb (1048576 bytes)\n");
+    // A file name is typed by a person but may still hold a control character.
+    BOOST_TEST(ctl::render_backup(doc, "a\nb.mdb") ==
+               "backup written to a\\nb.mdb (1048576 bytes)\n");
+    BOOST_TEST(ctl::render_backup(parsed("{}"), "b.mdb") == "backup written to b.mdb (- bytes)\n");
+}
+
+BOOST_AUTO_TEST_CASE(backup_json_adds_the_file_to_the_reply) {
+    BOOST_TEST(ctl::backup_json(parsed(R"({"bytes": 4096})"), "/tmp/b \"1\".mdb") ==
+               "{\"file\":\"/tmp/b \\\"1\\\".mdb\",\"bytes\":4096}\n");
+    // The file is the one amq2apictl wrote, whatever the daemon says.
+    BOOST_TEST(ctl::backup_json(parsed(R"({"file": "x", "bytes": 1})"), "b.mdb") ==
+               "{\"file\":\"b.mdb\",\"bytes\":1}\n");
+}

@@ -616,3 +616,34 @@ BOOST_AUTO_TEST_CASE(mutating_flags_in_the_table_match_the_commands) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_FIXTURE_TEST_SUITE(audit_log, Fixture)
+
+BOOST_AUTO_TEST_CASE(updates_are_audited_with_before_and_after_and_no_secrets) {
+    add_account("au");
+    Reply r = call("account.update", R"({"account":{"name":"au"},
+                                         "set":{"requests_per_minute":30,"refresh_token":"new-secret-rt"}})");
+    BOOST_REQUIRE(r.ok());
+    auto entries = store().list_audit(10);
+    BOOST_REQUIRE(entries.ok());
+    BOOST_REQUIRE(!entries->empty());
+    const amq::AuditEntry& e = entries->back();
+    BOOST_TEST(e.command == "account.update");
+    BOOST_TEST(e.before_json.find("\"requests_per_minute\":10") != std::string::npos);
+    BOOST_TEST(e.after_json.find("\"requests_per_minute\":30") != std::string::npos);
+    BOOST_TEST(e.args_json.find("new-secret-rt") == std::string::npos);
+    BOOST_TEST(e.actor == "amq2apid");  // the fixture calls as the daemon itself
+}
+
+BOOST_AUTO_TEST_CASE(a_created_keys_secret_never_reaches_the_audit_log) {
+    Reply r = create_key("audited");
+    std::string secret = r.data()["key"].GetString();
+    auto entries = store().list_audit(10);
+    BOOST_REQUIRE(entries.ok());
+    for (const auto& e : *entries) {
+        BOOST_TEST(e.after_json.find(secret) == std::string::npos);
+        BOOST_TEST(e.args_json.find(secret) == std::string::npos);
+    }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
