@@ -121,14 +121,15 @@ std::string actor_name(const Store& store, const Caller& caller) {
 }
 
 // The record a command is about, as it was before the command ran ("" when none).
-std::string subject_before(const Store& store, std::string_view command, const rapidjson::Value& args) {
+std::string subject_before(const Store& store, RuntimeView& runtime, std::string_view command,
+                           const rapidjson::Value& args) {
     const rapidjson::Value* target = command == "key.update"       ? find_member(args, "key")
                                      : command == "account.update" ? find_member(args, "account")
                                                                    : &args;
     if (!target || !(find_member(*target, "id") || find_member(*target, "name"))) return {};
     if (command.starts_with("account.")) {
         auto account = resolve_account(store, *target);
-        return account ? account_json(*account) : std::string();
+        return account ? account_json(*account, runtime.account_health(account->id)) : std::string();
     }
     if (command.starts_with("key.")) {
         auto key = resolve_key(store, *target);
@@ -153,7 +154,7 @@ void run_command(std::string_view name, const rapidjson::Value& args, CommandCon
     const CommandSpec* spec = find_command(name);
     if (!spec) return done(make_error(Errc::not_found, str_cat("unknown command '", name, "'")), false);
     // Every admin change is written to the audit log with who, when, what, before and after.
-    std::string before = spec->mutates ? subject_before(ctx.store, name, args) : std::string();
+    std::string before = spec->mutates ? subject_before(ctx.store, ctx.runtime, name, args) : std::string();
     std::string args_text = spec->mutates ? redacted(args) : std::string();
     auto finish = [done, ctx, before, args_text, command = std::string(name),
                    mutates = spec->mutates](CommandResult result) {
