@@ -103,9 +103,11 @@ std::string reply_limited(std::uint64_t id, const LimitDecision& d, std::uint64_
 
 // Accounts may carry their own endpoint, flavour, origin and proxy ("" = the worker's).
 std::string grant_json(std::uint64_t key_id, const Account& account, const AccessToken& token,
-                       const RateInfo& rate) {
+                       const RateInfo& rate, bool holds_slot) {
     return json_object([&](JsonWriter& w) {
         write_rate(w, rate);
+        w.Key("holds_slot");
+        w.Bool(holds_slot);
         w.Key("key_id");
         w.Uint64(key_id);
         w.Key("account_id");
@@ -137,6 +139,7 @@ struct WorkerCalls::Admission {
     pid_t pid = 0;
     std::uint64_t request_id = 0;
     RateInfo rate;
+    bool holds_slot = false;
     PickRequest pick;
     Send send;
 };
@@ -271,6 +274,7 @@ void WorkerCalls::admit(std::uint64_t call_id, const rapidjson::Value& args, pid
         if (!d.admitted) return admission->send(reply_limited(call_id, d, key->id));
     }
     admission->rate = admissions_.rate(*key, now);
+    admission->holds_slot = key->max_concurrent > 0;
     admission->pick.session = f.string("session").value_or("");
     if (const rapidjson::Value* exclude = f.array("exclude"))
         for (const auto& v : exclude->GetArray())
@@ -287,7 +291,7 @@ void WorkerCalls::try_next_account(std::shared_ptr<Admission> a) {
     Account chosen = std::get<Account>(std::move(picked));
     admissions_.set_account(a->pid, a->request_id, chosen.id);
     refresher_.get(chosen.id, unix_seconds(), std::nullopt, [this, a, chosen](Result<AccessToken> token) {
-        if (token) return a->send(reply_ok(a->call_id, grant_json(a->key_id, chosen, *token, a->rate)));
+        if (token) return a->send(reply_ok(a->call_id, grant_json(a->key_id, chosen, *token, a->rate, a->holds_slot)));
         pool_.release(chosen.id);
         a->pick.exclude.insert(chosen.id);
         try_next_account(a);
@@ -305,7 +309,7 @@ void WorkerCalls::refresh(std::uint64_t call_id, const rapidjson::Value& args, S
     refresher_.get(account->id, unix_seconds(), static_cast<std::uint64_t>(*serial),
                    [call_id, send, chosen = *account, key_id](Result<AccessToken> token) {
                        if (!token) return send(reply_error(call_id, 503, token.error().message));
-                       send(reply_ok(call_id, grant_json(static_cast<std::uint64_t>(key_id), chosen, *token, {})));
+                       send(reply_ok(call_id, grant_json(static_cast<std::uint64_t>(key_id), chosen, *token, {}, false)));
                    });
 }
 

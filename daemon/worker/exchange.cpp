@@ -159,6 +159,7 @@ void Exchange::take_grant(const rapidjson::Value& data) {
     grant_.access_token = f.string("access_token").value_or("");
     grant_.serial = static_cast<std::uint64_t>(f.integer("serial").value_or(0));
     if (auto rate = read_rate(&data)) rate_ = rate;
+    if (FieldReader(data).boolean("holds_slot").value_or(false)) holds_slot_ = true;
 }
 
 void Exchange::add_rate_headers() {
@@ -469,7 +470,7 @@ void Exchange::finish(int status, std::string_view error_class) {
             w.Key("retry_after");
             w.Int64(static_cast<std::int64_t>(std::ceil(*account_error_->retry_after_seconds)));
         }
-    }));
+    }), holds_slot_);
     worker_.forget(id_);
 }
 

@@ -106,6 +106,7 @@ private:
     std::unique_ptr<ClientStream> writer_;
     Grant grant_;
     std::optional<RateHeaders> rate_;
+    bool holds_slot_ = false;  // the key caps concurrent requests: report without delay
     std::set<std::uint64_t> exclude_;
     int attempts_ = 0;
     bool token_refreshed_ = false;

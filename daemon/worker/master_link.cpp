@@ -39,13 +39,15 @@ void MasterLink::call(std::string_view cmd, const std::string& args_json, ReplyF
     }));
 }
 
-void MasterLink::report(const std::string& args_json) {
-    channel_.send_now(json_object([&](JsonWriter& w) {
+void MasterLink::report(const std::string& args_json, bool urgent) {
+    std::string frame = json_object([&](JsonWriter& w) {
         w.Key("t");
         write_string(w, wire::kReport);
         w.Key("args");
         w.RawValue(args_json.data(), args_json.size(), rapidjson::kObjectType);
-    }));
+    });
+    if (urgent) channel_.send_now(frame);
+    else channel_.send(frame);
 }
 
 void MasterLink::on_frame(const std::string& payload) {

@@ -45,7 +45,9 @@ public:
 
     void send(std::string_view payload) { channel_.send(payload); }
     void call(std::string_view cmd, const std::string& args_json, ReplyFn reply);
-    void report(const std::string& args_json);
+    // `urgent`: written at once instead of with the next loop turn's writes — for a request
+    // holding a concurrency slot, whose client may send its next request immediately.
+    void report(const std::string& args_json, bool urgent);
 
 private:
     void on_frame(const std::string& payload);

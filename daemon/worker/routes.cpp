@@ -1,5 +1,6 @@
 #include "daemon/worker/routes.hpp"
 
+#include "daemon/web/dashboard.hpp"
 #include "daemon/worker/admin_routes.hpp"
 
 namespace amq {
@@ -32,6 +33,11 @@ constexpr Route kRoutes[] = {
     {"/admin/stats/api-keys", htp_method_GET, handle_admin_stats_api_keys},
     {"/admin/stats/tokens", htp_method_GET, handle_admin_stats_tokens},
     {"/admin/stats/account-usage", htp_method_GET, handle_admin_stats_account_usage},
+    // The dashboard's files need no key (worker.cpp lets these paths through); its calls do.
+    {"/admin/dashboard", htp_method_GET, handle_dashboard_page},
+    {"/admin/dashboard/", htp_method_GET, handle_dashboard_page},
+    {"/admin/dashboard/dashboard.js", htp_method_GET, handle_dashboard_script},
+    {"/admin/dashboard/dashboard.css", htp_method_GET, handle_dashboard_style},
 };
 
 }  // namespace

@@ -209,7 +209,11 @@ void Worker::on_request(evhtp_request_t* req, void* arg) {
         return;
     }
     bool admin = request.path.starts_with("/admin/");
-    if (admin && !request.api_key())  // before any parsing: without a key, nothing else is said
+    // The dashboard's own files are public: the page asks for the key its API calls send.
+    bool dashboard = request.path == "/admin/dashboard" ||
+                     request.path.starts_with("/admin/dashboard/");
+    // Before any parsing: without a key, nothing else is said.
+    if (admin && !dashboard && !request.api_key())
         return send_admin_error(request, 401, "missing API key: send an admin key as Authorization: Bearer");
     RouteMatch match = match_route(worker_routes(), request.path, req->method);
     if (match.route) {

@@ -1,0 +1,15 @@
+// The web admin dashboard: one page and its script and style sheet, compiled into the binary.
+// The files need no key (the worker lets /admin/dashboard through without one); every admin
+// API call the page makes carries the key the user typed in.
+#pragma once
+
+namespace amq {
+
+class Worker;
+struct HttpRequest;
+
+void handle_dashboard_page(Worker& worker, HttpRequest& request);
+void handle_dashboard_script(Worker& worker, HttpRequest& request);
+void handle_dashboard_style(Worker& worker, HttpRequest& request);
+
+}  // namespace amq
