@@ -126,7 +126,8 @@ std::string derived_name(std::string_view provider, std::string_view refresh_tok
     std::string prefix;
     for (char c : provider) {
         if (prefix.size() == 32) break;
-        if (c >= 'A' && c <= 'Z') prefix.push_back(static_cast<char>(c - 'A' + 'a'));
+        if (c >= 'A' && c <= 'Z')
+            prefix.push_back(static_cast<char>(c - 'A' + 'a'));
         else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_')
             prefix.push_back(c);
     }
@@ -180,16 +181,18 @@ Result<Entry> read_account(const rapidjson::Value& object, const Fields& f, std:
 Result<Entry> read_entry(const rapidjson::Value& v, std::string source, std::int64_t now) {
     if (!v.IsObject())
         return make_error(Errc::invalid_argument,
-                          str_cat(source, ": expected a JSON object (an account, a token file "
-                                          "or a client registration)"));
+                          str_cat(source,
+                                  ": expected a JSON object (an account, a token file "
+                                  "or a client registration)"));
     Fields f;
     if (Status st = read_fields(v, f); !st)
         return make_error(Errc::invalid_argument, str_cat(source, ": ", st.error().message));
     if (!f.refresh_token.empty()) return read_account(v, f, std::move(source), now);
     if (f.client_id.empty() || f.client_secret.empty())
         return make_error(Errc::invalid_argument,
-                          str_cat(source, ": no refreshToken: neither an account nor a "
-                                          "client registration (clientId and clientSecret)"));
+                          str_cat(source,
+                                  ": no refreshToken: neither an account nor a "
+                                  "client registration (clientId and clientSecret)"));
     Entry e;
     e.registration = true;
     e.account.client_id = f.client_id;
@@ -201,8 +204,7 @@ Result<Entry> read_entry(const rapidjson::Value& v, std::string source, std::int
 std::string_view file_stem(std::string_view source) {
     if (auto slash = source.rfind('/'); slash != std::string_view::npos)
         source.remove_prefix(slash + 1);
-    if (source.size() > 5 && source.substr(source.size() - 5) == ".json")
-        source.remove_suffix(5);
+    if (source.size() > 5 && source.substr(source.size() - 5) == ".json") source.remove_suffix(5);
     return source;
 }
 
@@ -231,8 +233,7 @@ Status read_document(Batch& batch, std::string_view json, std::string_view sourc
     if (!doc->IsArray())
         return make_error(Errc::invalid_argument,
                           str_cat(source, ": expected a JSON object or an array of objects"));
-    if (doc->Empty())
-        return make_error(Errc::invalid_argument, str_cat("no accounts in ", source));
+    if (doc->Empty()) return make_error(Errc::invalid_argument, str_cat("no accounts in ", source));
     for (rapidjson::SizeType i = 0; i < doc->Size(); ++i)
         if (Status st = add_entry(batch, (*doc)[i], str_cat(source, "[", i, "]"), false, now); !st)
             return st;
@@ -273,13 +274,15 @@ Status pair_registrations(Batch& batch) {
         auto found = candidates(e, regs);
         if (found.empty())
             return make_error(Errc::invalid_argument,
-                              str_cat(a.source, ": an IdC token needs clientId and clientSecret"
-                                                " — import its client registration file too"));
+                              str_cat(a.source,
+                                      ": an IdC token needs clientId and clientSecret"
+                                      " — import its client registration file too"));
         if (found.size() > 1)
             return make_error(Errc::invalid_argument,
-                              str_cat(a.source, ": an IdC token needs clientId and clientSecret"
-                                                " and the import holds ", found.size(),
-                                      " client registrations (", list_sources(found),
+                              str_cat(a.source,
+                                      ": an IdC token needs clientId and clientSecret"
+                                      " and the import holds ",
+                                      found.size(), " client registrations (", list_sources(found),
                                       "): which one is its own? Import it with that one only"));
         a.client_id = found[0]->account.client_id;
         a.client_secret = found[0]->account.client_secret;
@@ -288,8 +291,7 @@ Status pair_registrations(Batch& batch) {
 }
 
 Error duplicate(const ImportedAccount& first, const ImportedAccount& second, std::string_view why) {
-    return make_error(Errc::conflict,
-                      str_cat(first.source, " and ", second.source, " ", why));
+    return make_error(Errc::conflict, str_cat(first.source, " and ", second.source, " ", why));
 }
 
 Status check_duplicates(const std::vector<ImportedAccount>& accounts) {
@@ -312,9 +314,10 @@ Error no_accounts(const std::vector<DocumentView>& documents, const Batch& batch
     std::string sources;
     for (std::size_t i = 0; i < documents.size(); ++i)
         sources += str_cat(i ? ", " : "", documents[i].source);
-    std::string hint = batch.registrations == 0 ? ""
-                       : " (a client registration is not an account: import it together "
-                         "with its token file)";
+    std::string hint = batch.registrations == 0
+                           ? ""
+                           : " (a client registration is not an account: import it together "
+                             "with its token file)";
     return make_error(Errc::invalid_argument, str_cat("no accounts in ", sources, hint));
 }
 

@@ -25,20 +25,20 @@ std::optional<StopCause> map_stop_reason(std::string_view upstream) {
 
 bool AnswerMeter::absorb(const QEvent& event) {
     switch (event.kind) {
-    case QEvent::Kind::metadata:
-        if (event.input_tokens && *event.input_tokens > 0) input_ = event.input_tokens;
-        if (event.output_tokens) output_ = event.output_tokens;
-        if (event.context_percentage) context_percentage_ = event.context_percentage;
-        if (auto cause = map_stop_reason(event.stop_reason)) reported_stop_ = cause;
-        return true;
-    case QEvent::Kind::context_usage:
-        if (event.context_percentage) context_percentage_ = event.context_percentage;
-        return true;
-    case QEvent::Kind::exception:
-        if (event.event_type != "ContentLengthExceededException") return false;
-        output_limit_ = true;
-        return true;
-    default: return false;
+        case QEvent::Kind::metadata:
+            if (event.input_tokens && *event.input_tokens > 0) input_ = event.input_tokens;
+            if (event.output_tokens) output_ = event.output_tokens;
+            if (event.context_percentage) context_percentage_ = event.context_percentage;
+            if (auto cause = map_stop_reason(event.stop_reason)) reported_stop_ = cause;
+            return true;
+        case QEvent::Kind::context_usage:
+            if (event.context_percentage) context_percentage_ = event.context_percentage;
+            return true;
+        case QEvent::Kind::exception:
+            if (event.event_type != "ContentLengthExceededException") return false;
+            output_limit_ = true;
+            return true;
+        default: return false;
     }
 }
 
@@ -83,11 +83,11 @@ bool ToolCallInput::is_object() const {
 // ---- broken tool calls ----
 
 Error tool_call_cut_off_error(std::string_view name, std::string_view id, std::size_t bytes) {
-    return make_error(Errc::protocol,
-                      str_cat("the upstream cut off tool call '", name, "' (", id, ") after ",
-                              bytes,
-                              " bytes of input, before it was complete; retrying may help, or "
-                              "asking for smaller tool inputs"));
+    return make_error(
+        Errc::protocol,
+        str_cat("the upstream cut off tool call '", name, "' (", id, ") after ", bytes,
+                " bytes of input, before it was complete; retrying may help, or "
+                "asking for smaller tool inputs"));
 }
 
 Error tool_input_not_object_error(std::string_view name, std::string_view id) {
@@ -107,13 +107,13 @@ Error tool_call_without_name_error() {
 
 Errc errc_for_status(int status) {
     switch (status) {
-    case 400: return Errc::invalid_argument;
-    case 401: return Errc::unauthenticated;
-    case 403: return Errc::permission_denied;
-    case 404: return Errc::not_found;
-    case 413: return Errc::too_large;
-    case 429: return Errc::rate_limited;
-    default: return status >= 500 ? Errc::unavailable : Errc::internal;
+        case 400: return Errc::invalid_argument;
+        case 401: return Errc::unauthenticated;
+        case 403: return Errc::permission_denied;
+        case 404: return Errc::not_found;
+        case 413: return Errc::too_large;
+        case 429: return Errc::rate_limited;
+        default: return status >= 500 ? Errc::unavailable : Errc::internal;
     }
 }
 

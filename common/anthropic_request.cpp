@@ -18,9 +18,7 @@ namespace {
 
 using rapidjson::Value;
 
-std::string_view block_type(const Value& block) {
-    return find_string(block, "type").value_or("");
-}
+std::string_view block_type(const Value& block) { return find_string(block, "type").value_or(""); }
 
 // ---- text, system ---------------------------------------------------------------------------
 
@@ -42,7 +40,8 @@ Status read_text_content(const Value& content, std::string_view path, std::strin
         std::string p = path_index(path, i);
         std::string_view type = block_type(content[i]);
         if (type != "text")
-            return field_error(p, str_cat("block type '", type, "' is not allowed here; only text"));
+            return field_error(p,
+                               str_cat("block type '", type, "' is not allowed here; only text"));
         if (Status s = read_text_block(content[i], p, out); !s) return s;
     }
     return {};
@@ -52,11 +51,12 @@ Status read_text_content(const Value& content, std::string_view path, std::strin
 
 Result<QImage> read_image(const Value& block, std::string_view path) {
     const Value* source = find_member(block, "source");
-    if (!source || !source->IsObject()) return field_error(path, "an image block needs a 'source' object");
+    if (!source || !source->IsObject())
+        return field_error(path, "an image block needs a 'source' object");
     std::string_view type = find_string(*source, "type").value_or("");
     if (type != "base64")
-        return field_error(path, str_cat("image source type '", type,
-                                 "' is not supported; send base64 data"));
+        return field_error(
+            path, str_cat("image source type '", type, "' is not supported; send base64 data"));
     auto data = find_string(*source, "data");
     if (!data) return field_error(path, "an image source needs a string 'data'");
     auto image = make_q_image(find_string(*source, "media_type").value_or(""), *data);
@@ -93,8 +93,8 @@ Status read_tool_result(const Value& block, std::string_view path, QTurn& turn) 
         result.text.assign(content->GetString(), content->GetStringLength());
     } else if (content && content->IsArray()) {
         for (rapidjson::SizeType i = 0; i < content->Size(); ++i) {
-            Status s = read_tool_result_part((*content)[i], path_index(str_cat(path, ".content"), i),
-                                             turn, result.text);
+            Status s = read_tool_result_part(
+                (*content)[i], path_index(str_cat(path, ".content"), i), turn, result.text);
             if (!s) return s;
         }
     } else if (content) {
@@ -113,12 +113,12 @@ Status read_document(const Value& block, std::string_view path, std::string& tex
     if (type == "text" && find_string(*source, "data")) {
         append_text(doc, *find_string(*source, "data"));
     } else if (type == "content" && find_member(*source, "content")) {
-        Status s = read_text_content(*find_member(*source, "content"), str_cat(path, ".source.content"),
-                                     doc);
+        Status s = read_text_content(*find_member(*source, "content"),
+                                     str_cat(path, ".source.content"), doc);
         if (!s) return s;
     } else {
         return field_error(path, str_cat("document source type '", type,
-                                 "' is not supported upstream; send the document as text"));
+                                         "' is not supported upstream; send the document as text"));
     }
     append_text(text, doc);
     return {};
@@ -136,7 +136,8 @@ Status read_user_block(const Value& block, std::string_view path, QTurn& turn) {
         return {};
     }
     if (type.empty()) return field_error(path, "a content block needs a string 'type'");
-    return field_error(path, str_cat("content block type '", type, "' is not supported in a user message"));
+    return field_error(
+        path, str_cat("content block type '", type, "' is not supported in a user message"));
 }
 
 // ---- assistant blocks ----------------------------------------------------------------------
@@ -168,8 +169,8 @@ Status read_assistant_block(const Value& block, std::string_view path, QTurn& tu
     // Encrypted reasoning means nothing to another model: dropped.
     if (type == "redacted_thinking") return {};
     if (type.empty()) return field_error(path, "a content block needs a string 'type'");
-    return field_error(path,
-               str_cat("content block type '", type, "' is not supported in an assistant message"));
+    return field_error(
+        path, str_cat("content block type '", type, "' is not supported in an assistant message"));
 }
 
 // ---- messages ------------------------------------------------------------------------------
@@ -179,7 +180,8 @@ Status read_turn_content(const Value& content, std::string_view path, QTurn& tur
         turn.text.assign(content.GetString(), content.GetStringLength());
         return {};
     }
-    if (!content.IsArray()) return field_error(path, "must be a string or an array of content blocks");
+    if (!content.IsArray())
+        return field_error(path, "must be a string or an array of content blocks");
     for (rapidjson::SizeType i = 0; i < content.Size(); ++i) {
         const Value& block = content[i];
         std::string p = path_index(path, i);
@@ -205,7 +207,8 @@ Status read_message(const Value& message, std::string_view path, QConversation& 
     if (role == "assistant")
         turn.role = QTurn::Role::assistant;
     else if (role != "user")
-        return field_error(path, str_cat("role '", role, "' is not one of user, assistant, system"));
+        return field_error(path,
+                           str_cat("role '", role, "' is not one of user, assistant, system"));
     if (Status s = read_turn_content(*content, content_path, turn); !s) return s;
     c.turns.push_back(std::move(turn));
     return {};

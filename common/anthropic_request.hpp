@@ -28,8 +28,8 @@ struct TranslateOptions {
 struct UpstreamRequest {
     std::string body;  // the JSON to POST upstream
     ResolvedModel model;
-    bool stream = false;    // the client's "stream"
-    bool thinking = false;  // the thinking prefix was sent: expect <thinking> in the answer
+    bool stream = false;     // the client's "stream"
+    bool thinking = false;   // the thinking prefix was sent: expect <thinking> in the answer
     ToolNameMap tool_names;  // shortened → original, for mapping responses back
     std::string session_id;  // from metadata.user_id ("" when none)
     std::string conversation_id;

@@ -27,11 +27,11 @@ std::size_t partial_tag_suffix(std::string_view text, std::string_view tag) {
 
 std::string_view stop_reason_name(StopCause cause) {
     switch (cause) {
-    case StopCause::end_turn: return "end_turn";
-    case StopCause::tool_use: return "tool_use";
-    case StopCause::max_tokens: return "max_tokens";
-    case StopCause::context_window_exceeded: return "model_context_window_exceeded";
-    case StopCause::content_filtered: return "refusal";
+        case StopCause::end_turn: return "end_turn";
+        case StopCause::tool_use: return "tool_use";
+        case StopCause::max_tokens: return "max_tokens";
+        case StopCause::context_window_exceeded: return "model_context_window_exceeded";
+        case StopCause::content_filtered: return "refusal";
     }
     return "end_turn";
 }
@@ -134,41 +134,41 @@ std::vector<ThinkingSplitter::Piece> ThinkingSplitter::feed(std::string_view chu
     std::vector<Piece> out;
     while (!rest.empty()) {
         switch (state_) {
-        case State::before_open: {
-            std::size_t start = rest.find_first_not_of(kSpace);
-            std::string_view tail = rest.substr(std::min(start, rest.size()));
-            if (tail.starts_with(kOpenTag)) {
-                rest = tail.substr(kOpenTag.size());
-                state_ = State::thinking;
-            } else if (kOpenTag.starts_with(tail)) {  // all blank, or a tag still arriving
-                held_ = rest;
-                return out;
-            } else {
-                state_ = State::text;
-            }
-            break;
-        }
-        case State::thinking: {
-            std::size_t close = rest.find(kCloseTag);
-            if (close != std::string_view::npos) {
-                emit(out, true, rest.substr(0, close));
-                rest.remove_prefix(close + kCloseTag.size());
-                state_ = State::after_close;
+            case State::before_open: {
+                std::size_t start = rest.find_first_not_of(kSpace);
+                std::string_view tail = rest.substr(std::min(start, rest.size()));
+                if (tail.starts_with(kOpenTag)) {
+                    rest = tail.substr(kOpenTag.size());
+                    state_ = State::thinking;
+                } else if (kOpenTag.starts_with(tail)) {  // all blank, or a tag still arriving
+                    held_ = rest;
+                    return out;
+                } else {
+                    state_ = State::text;
+                }
                 break;
             }
-            std::size_t keep = partial_tag_suffix(rest, kCloseTag);
-            emit(out, true, rest.substr(0, rest.size() - keep));
-            held_ = rest.substr(rest.size() - keep);
-            return out;
-        }
-        case State::after_close: {
-            std::size_t start = rest.find_first_not_of(kSpace);
-            if (start == std::string_view::npos) return out;
-            rest.remove_prefix(start);
-            state_ = State::text;
-            break;
-        }
-        case State::text: emit(out, false, rest); return out;
+            case State::thinking: {
+                std::size_t close = rest.find(kCloseTag);
+                if (close != std::string_view::npos) {
+                    emit(out, true, rest.substr(0, close));
+                    rest.remove_prefix(close + kCloseTag.size());
+                    state_ = State::after_close;
+                    break;
+                }
+                std::size_t keep = partial_tag_suffix(rest, kCloseTag);
+                emit(out, true, rest.substr(0, rest.size() - keep));
+                held_ = rest.substr(rest.size() - keep);
+                return out;
+            }
+            case State::after_close: {
+                std::size_t start = rest.find_first_not_of(kSpace);
+                if (start == std::string_view::npos) return out;
+                rest.remove_prefix(start);
+                state_ = State::text;
+                break;
+            }
+            case State::text: emit(out, false, rest); return out;
         }
     }
     return out;
@@ -213,15 +213,15 @@ std::string AnthropicStream::start() {
 std::string AnthropicStream::on_event(const QEvent& event) {
     if (ended_ || meter_.absorb(event)) return {};
     switch (event.kind) {
-    case QEvent::Kind::text: on_text(event.text); break;
-    case QEvent::Kind::tool_use: on_tool(event); break;
-    case QEvent::Kind::reasoning: on_reasoning(event); break;
-    case QEvent::Kind::invalid_state:
-    case QEvent::Kind::exception: on_exception(event); break;
-    case QEvent::Kind::metadata:
-    case QEvent::Kind::context_usage:
-    case QEvent::Kind::metering:
-    case QEvent::Kind::ignored: break;
+        case QEvent::Kind::text: on_text(event.text); break;
+        case QEvent::Kind::tool_use: on_tool(event); break;
+        case QEvent::Kind::reasoning: on_reasoning(event); break;
+        case QEvent::Kind::invalid_state:
+        case QEvent::Kind::exception: on_exception(event); break;
+        case QEvent::Kind::metadata:
+        case QEvent::Kind::context_usage:
+        case QEvent::Kind::metering:
+        case QEvent::Kind::ignored: break;
     }
     return std::exchange(out_, {});
 }
@@ -248,8 +248,8 @@ void AnthropicStream::on_tool(const QEvent& event) {
     bool continues = tool_open() && (id.empty() || id == blocks_.back().tool_id);
     if (!continues) {
         bool seen = !id.empty() && std::any_of(blocks_.begin(), blocks_.end(), [&](const Block& b) {
-                        return b.type == BlockType::tool_use && b.tool_id == id;
-                    });
+            return b.type == BlockType::tool_use && b.tool_id == id;
+        });
         if (seen) {
             // A late stop for a call already closed is harmless; more input for it cannot be
             // placed, as its block index has passed.
@@ -338,26 +338,26 @@ void AnthropicStream::write_block(JsonWriter& w, const Block& block, bool comple
     std::string_view content = complete ? std::string_view(block.body()) : std::string_view();
     w.StartObject();
     switch (block.type) {
-    case BlockType::text:
-        write_field(w, "type", "text");
-        write_field(w, "text", content);
-        break;
-    case BlockType::thinking:
-        write_field(w, "type", "thinking");
-        write_field(w, "thinking", content);
-        if (complete && !block.signature.empty()) write_field(w, "signature", block.signature);
-        break;
-    case BlockType::redacted_thinking:  // announced whole: it has no deltas
-        write_field(w, "type", "redacted_thinking");
-        write_field(w, "data", block.content);
-        break;
-    case BlockType::tool_use:
-        write_field(w, "type", "tool_use");
-        write_field(w, "id", block.tool_id);
-        write_field(w, "name", block.tool_name);
-        w.Key("input");
-        write_tool_input(w, complete ? content : std::string_view("{}"));
-        break;
+        case BlockType::text:
+            write_field(w, "type", "text");
+            write_field(w, "text", content);
+            break;
+        case BlockType::thinking:
+            write_field(w, "type", "thinking");
+            write_field(w, "thinking", content);
+            if (complete && !block.signature.empty()) write_field(w, "signature", block.signature);
+            break;
+        case BlockType::redacted_thinking:  // announced whole: it has no deltas
+            write_field(w, "type", "redacted_thinking");
+            write_field(w, "data", block.content);
+            break;
+        case BlockType::tool_use:
+            write_field(w, "type", "tool_use");
+            write_field(w, "id", block.tool_id);
+            write_field(w, "name", block.tool_name);
+            w.Key("input");
+            write_tool_input(w, complete ? content : std::string_view("{}"));
+            break;
     }
     w.EndObject();
 }

@@ -42,12 +42,12 @@ private:
 };
 
 struct AnthropicStreamOptions {
-    std::string message_id;                    // "msg_…", chosen by the caller
-    std::string client_model;                  // echoed in message.model
-    std::int64_t estimated_input_tokens = 1;   // local estimate
-    std::int64_t context_window = 200000;      // for contextUsagePercentage
-    bool thinking = false;                     // parse <thinking>…</thinking> out of the text
-    ToolNameMap tool_names;                    // upstream tool names back to the client's
+    std::string message_id;                   // "msg_…", chosen by the caller
+    std::string client_model;                 // echoed in message.model
+    std::int64_t estimated_input_tokens = 1;  // local estimate
+    std::int64_t context_window = 200000;     // for contextUsagePercentage
+    bool thinking = false;                    // parse <thinking>…</thinking> out of the text
+    ToolNameMap tool_names;                   // upstream tool names back to the client's
 };
 
 class AnthropicStream {

@@ -6,41 +6,41 @@ namespace amq {
 
 std::string_view anthropic_error_type(int status) {
     switch (status) {
-    case 401: return "authentication_error";
-    case 403: return "permission_error";
-    case 404: return "not_found_error";
-    case 413: return "request_too_large";
-    case 429: return "rate_limit_error";
-    case 503:
-    case 529: return "overloaded_error";
-    default: return status >= 500 ? "api_error" : "invalid_request_error";
+        case 401: return "authentication_error";
+        case 403: return "permission_error";
+        case 404: return "not_found_error";
+        case 413: return "request_too_large";
+        case 429: return "rate_limit_error";
+        case 503:
+        case 529: return "overloaded_error";
+        default: return status >= 500 ? "api_error" : "invalid_request_error";
     }
 }
 
 std::string_view openai_error_type(int status) {
     switch (status) {
-    case 401: return "authentication_error";
-    case 403: return "permission_error";
-    case 404: return "not_found_error";
-    case 429: return "rate_limit_error";
-    default: return status >= 500 ? "server_error" : "invalid_request_error";
+        case 401: return "authentication_error";
+        case 403: return "permission_error";
+        case 404: return "not_found_error";
+        case 429: return "rate_limit_error";
+        default: return status >= 500 ? "server_error" : "invalid_request_error";
     }
 }
 
 int http_status(Errc code) {
     switch (code) {
-    case Errc::invalid_argument: return 400;
-    case Errc::unauthenticated: return 401;
-    case Errc::permission_denied: return 403;
-    case Errc::not_found: return 404;
-    case Errc::conflict: return 409;
-    case Errc::too_large: return 413;
-    case Errc::rate_limited: return 429;
-    case Errc::unavailable: return 503;
-    case Errc::storage_full: return 507;
-    case Errc::io:
-    case Errc::protocol:
-    case Errc::internal: return 500;
+        case Errc::invalid_argument: return 400;
+        case Errc::unauthenticated: return 401;
+        case Errc::permission_denied: return 403;
+        case Errc::not_found: return 404;
+        case Errc::conflict: return 409;
+        case Errc::too_large: return 413;
+        case Errc::rate_limited: return 429;
+        case Errc::unavailable: return 503;
+        case Errc::storage_full: return 507;
+        case Errc::io:
+        case Errc::protocol:
+        case Errc::internal: return 500;
     }
     return 500;
 }

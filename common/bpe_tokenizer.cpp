@@ -111,13 +111,13 @@ Result<RegexPtr> compile_pattern(std::string_view pattern) {
     auto* begin = reinterpret_cast<const OnigUChar*>(pattern.data());
     OnigRegex regex = nullptr;
     OnigErrorInfo info;
-    int rc = onig_new(&regex, begin, begin + pattern.size(), ONIG_OPTION_NONE,
-                      ONIG_ENCODING_UTF8, ONIG_SYNTAX_ONIGURUMA, &info);
+    int rc = onig_new(&regex, begin, begin + pattern.size(), ONIG_OPTION_NONE, ONIG_ENCODING_UTF8,
+                      ONIG_SYNTAX_ONIGURUMA, &info);
     if (rc != ONIG_NORMAL) {
         OnigUChar message[ONIG_MAX_ERROR_MESSAGE_LEN];
         onig_error_code_to_str(message, rc, &info);
-        return make_error(Errc::invalid_argument, str_cat("pat_str does not compile: ",
-                                                          reinterpret_cast<char*>(message)));
+        return make_error(Errc::invalid_argument,
+                          str_cat("pat_str does not compile: ", reinterpret_cast<char*>(message)));
     }
     return RegexPtr(regex);
 }
@@ -158,7 +158,7 @@ public:
         }
     }
 
-    int find(std::string_view bytes) const {  // -1 when absent
+    int find(std::string_view bytes) const {     // -1 when absent
         if (bytes.size() > longest_) return -1;  // spares hashing long pieces and spans
         std::uint32_t entry = slots_[slot_of(bytes)];
         return entry == 0 ? -1 : entries_[entry - 1].rank;
@@ -179,7 +179,7 @@ private:
 
     // The slot holding `bytes`, or the empty slot where it would go.
     std::size_t slot_of(std::string_view bytes) const {
-        std::size_t slot = std::hash<std::string_view>{}(bytes) & mask_;
+        std::size_t slot = std::hash<std::string_view>{}(bytes)&mask_;
         while (slots_[slot] != 0 && bytes_of(slots_[slot] - 1) != bytes) slot = (slot + 1) & mask_;
         return slot;
     }
@@ -310,9 +310,9 @@ std::int64_t BpeTokenizer::Impl::split_valid(std::string_view text, Scratch& scr
         // the loop: take that one character as a piece of its own.
         if (length <= 0)
             length = static_cast<int>(utf8_sequence(text, static_cast<std::size_t>(at - begin)));
-        total += piece_tokens(std::string_view(reinterpret_cast<const char*>(at),
-                                               static_cast<std::size_t>(length)),
-                              scratch, ids);
+        total += piece_tokens(
+            std::string_view(reinterpret_cast<const char*>(at), static_cast<std::size_t>(length)),
+            scratch, ids);
         at += length;
     }
     return total;
@@ -408,9 +408,7 @@ Result<std::unique_ptr<BpeTokenizer>> BpeTokenizer::load(const std::string& json
     return std::unique_ptr<BpeTokenizer>(new BpeTokenizer(std::move(impl)));
 }
 
-std::int64_t BpeTokenizer::count(std::string_view utf8) const {
-    return impl_->run(utf8, nullptr);
-}
+std::int64_t BpeTokenizer::count(std::string_view utf8) const { return impl_->run(utf8, nullptr); }
 
 std::vector<int> BpeTokenizer::encode(std::string_view utf8) const {
     std::vector<int> ids;

@@ -15,20 +15,24 @@ Status apply_environment(Config& config, const EnvLookup& env) {
     if (auto port = env("PORT"); port && !port->empty()) {
         auto n = parse_uint(*port);
         if (!n || *n == 0 || *n > 65535)
-            return make_error(Errc::invalid_argument, str_cat("PORT='", *port, "' is not a TCP port"));
+            return make_error(Errc::invalid_argument,
+                              str_cat("PORT='", *port, "' is not a TCP port"));
         auto current = parse_host_port(config.listen);
         config.listen = str_cat(current ? current->host : "127.0.0.1", ":", *n);
     }
     if (auto path = env("DATABASE_PATH"); path && !path->empty()) {
         size_t slash = path->rfind('/');
-        config.state_dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path->substr(0, slash);
+        config.state_dir = slash == std::string::npos ? "."
+                           : slash == 0               ? "/"
+                                                      : path->substr(0, slash);
     }
     if (auto v = env("AMAZONQ_API_ENDPOINT"); v && !v->empty()) config.api_endpoint = *v;
     if (auto v = env("AMAZONQ_TOKEN_ENDPOINT"); v && !v->empty()) config.token_endpoint = *v;
     auto value = [&](const char* name) { return env(name).value_or(""); };
     BootstrapAccount account{value("AMAZONQ_REFRESH_TOKEN"), value("AMAZONQ_CLIENT_ID"),
                              value("AMAZONQ_CLIENT_SECRET"), value("AMAZONQ_PROFILE_ARN")};
-    if (!account.refresh_token.empty() && !account.client_id.empty() && !account.client_secret.empty())
+    if (!account.refresh_token.empty() && !account.client_id.empty() &&
+        !account.client_secret.empty())
         config.bootstrap_account = std::move(account);
     return {};
 }
@@ -42,7 +46,8 @@ struct Flags {
 };
 
 void add_upstream_options(CLI::App& app, Config& c) {
-    app.add_option("--api-endpoint", c.api_endpoint, "Amazon Q endpoint URL (env AMAZONQ_API_ENDPOINT)")
+    app.add_option("--api-endpoint", c.api_endpoint,
+                   "Amazon Q endpoint URL (env AMAZONQ_API_ENDPOINT)")
         ->capture_default_str();
     app.add_option("--api-flavour", c.api_flavour,
                    "rpc (AWS JSON 1.0, X-Amz-Target) or rest (POST …/generateAssistantResponse)")
@@ -63,7 +68,8 @@ void add_upstream_options(CLI::App& app, Config& c) {
                    "Seconds to wait for the upstream's first byte")
         ->capture_default_str()
         ->check(CLI::Range(1.0, 3600.0));
-    app.add_option("--idle-timeout", c.idle_timeout, "Seconds the upstream may stay silent mid-stream")
+    app.add_option("--idle-timeout", c.idle_timeout,
+                   "Seconds the upstream may stay silent mid-stream")
         ->capture_default_str()
         ->check(CLI::Range(1.0, 3600.0));
     app.add_option("--refresh-lead", c.refresh_lead,
@@ -76,8 +82,9 @@ void add_upstream_options(CLI::App& app, Config& c) {
     app.add_option("--tokenizer-file", c.tokenizer_file,
                    "Claude BPE vocabulary for local token counts; without it, bytes / 4")
         ->capture_default_str();
-    app.add_option("--model-map", c.model_map,
-                   "Model names: client=upstream pairs and default=, opus=, sonnet=, haiku= fallbacks")
+    app.add_option(
+           "--model-map", c.model_map,
+           "Model names: client=upstream pairs and default=, opus=, sonnet=, haiku= fallbacks")
         ->capture_default_str();
     app.add_option("--stream-buffer", c.stream_buffer,
                    "Unsent bytes per stream before the upstream is paused")
@@ -90,14 +97,16 @@ void add_pool_options(CLI::App& app, Config& c) {
                    "round-robin or least-recently-used among the accounts that can serve")
         ->capture_default_str()
         ->check(CLI::IsMember({"round-robin", "least-recently-used"}));
-    app.add_option("--sticky-sessions", c.sticky_sessions,
-                   "Keep a client session (metadata.user_id, X-Claude-Code-Session-Id) on its account")
+    app.add_option(
+           "--sticky-sessions", c.sticky_sessions,
+           "Keep a client session (metadata.user_id, X-Claude-Code-Session-Id) on its account")
         ->capture_default_str();
     app.add_option("--throttle-cooldown", c.throttle_cooldown,
                    "Seconds a throttled account rests when the upstream gives no Retry-After")
         ->capture_default_str()
         ->check(CLI::Range(1.0, 86400.0));
-    app.add_option("--throttle-cooldown-max", c.throttle_cooldown_max, "Cap on Retry-After (seconds)")
+    app.add_option("--throttle-cooldown-max", c.throttle_cooldown_max,
+                   "Cap on Retry-After (seconds)")
         ->capture_default_str()
         ->check(CLI::Range(1.0, 86400.0));
     app.add_option("--failure-threshold", c.failure_threshold,
@@ -108,14 +117,16 @@ void add_pool_options(CLI::App& app, Config& c) {
                    "Seconds of the first cool-down after transient failures (doubles each time)")
         ->capture_default_str()
         ->check(CLI::Range(1.0, 86400.0));
-    app.add_option("--failure-cooldown-max", c.failure_cooldown_max, "Cap on that cool-down (seconds)")
+    app.add_option("--failure-cooldown-max", c.failure_cooldown_max,
+                   "Cap on that cool-down (seconds)")
         ->capture_default_str()
         ->check(CLI::Range(1.0, 86400.0));
     app.add_option("--usage-retention-days", c.usage_retention_days,
                    "Days raw usage records are kept (the daily rollups stay)")
         ->capture_default_str()
         ->check(CLI::Range(1, 36500));
-    app.add_option("--metrics-admin-only", c.metrics_admin_only, "Serve GET /metrics to admin keys only")
+    app.add_option("--metrics-admin-only", c.metrics_admin_only,
+                   "Serve GET /metrics to admin keys only")
         ->capture_default_str();
     app.add_option("--quota-refresh-interval", c.quota_refresh_interval,
                    "Seconds between checks of every account's monthly quota; 0 = on demand only")
@@ -133,7 +144,8 @@ void add_config_options(CLI::App& app, Config& c) {
     app.add_option("--workers", c.workers, "Worker processes; 0 = one per CPU")
         ->capture_default_str()
         ->check(CLI::Range(0u, 256u));
-    app.add_option("--state-dir", c.state_dir, "Directory of the LMDB store")->capture_default_str();
+    app.add_option("--state-dir", c.state_dir, "Directory of the LMDB store")
+        ->capture_default_str();
     app.add_option("--control-socket", c.control_socket, "Path of the control socket")
         ->capture_default_str();
     app.add_option("--drain-timeout", c.drain_timeout,
@@ -143,7 +155,8 @@ void add_config_options(CLI::App& app, Config& c) {
     app.add_option("--log-level", c.log_level, "debug, info, notice, warning or error")
         ->capture_default_str()
         ->check(CLI::IsMember({"debug", "info", "notice", "warning", "error"}));
-    app.add_option("--max-map-size", c.max_map_size, "Largest size the LMDB map may grow to (bytes)")
+    app.add_option("--max-map-size", c.max_map_size,
+                   "Largest size the LMDB map may grow to (bytes)")
         ->capture_default_str()
         ->check(CLI::Range(std::uint64_t{1} << 24, std::uint64_t{1} << 40));
     app.add_option("--max-body-size", c.max_body_size, "Largest request body accepted (bytes)")
@@ -204,7 +217,8 @@ std::string mask_secrets(const std::string& text) {
 }
 
 std::vector<std::string> config_shaping_args(const std::vector<std::string>& args) {
-    static const std::vector<std::string> internal = {"--worker", "--check-config", "--print-config"};
+    static const std::vector<std::string> internal = {"--worker", "--check-config",
+                                                      "--print-config"};
     static const std::vector<std::string> internal_with_value = {"--worker-index", "--generation"};
     std::vector<std::string> kept;
     for (size_t i = 0; i < args.size(); ++i) {
@@ -227,17 +241,21 @@ std::string default_tokenizer_file() { return str_cat(kDataDir, "/claude-tokeniz
 
 Status validate_config(const Config& c) {
     if (!parse_host_port(c.listen))
-        return make_error(Errc::invalid_argument,
-                          str_cat("listen='", c.listen, "' is not host:port (for example 127.0.0.1:8080)"));
-    if (c.state_dir.empty()) return make_error(Errc::invalid_argument, "state-dir must not be empty");
+        return make_error(
+            Errc::invalid_argument,
+            str_cat("listen='", c.listen, "' is not host:port (for example 127.0.0.1:8080)"));
+    if (c.state_dir.empty())
+        return make_error(Errc::invalid_argument, "state-dir must not be empty");
     if (c.control_socket.empty())
         return make_error(Errc::invalid_argument, "control-socket must not be empty");
     for (const auto* url : {&c.api_endpoint, &c.token_endpoint, &c.kiro_token_endpoint})
         if (!url->starts_with("https://") && !url->starts_with("http://"))
-            return make_error(Errc::invalid_argument, str_cat("'", *url, "' is not an http(s) URL"));
+            return make_error(Errc::invalid_argument,
+                              str_cat("'", *url, "' is not an http(s) URL"));
     if (c.control_socket.size() >= 108)
-        return make_error(Errc::invalid_argument,
-                          str_cat("control-socket path is longer than a Unix socket allows: ", c.control_socket));
+        return make_error(
+            Errc::invalid_argument,
+            str_cat("control-socket path is longer than a Unix socket allows: ", c.control_socket));
     return {};
 }
 
@@ -249,7 +267,8 @@ Result<Invocation> parse_invocation(const std::vector<std::string>& args, const 
     Invocation inv;
     if (auto st = apply_environment(inv.config, env); !st) return st.error();
     Flags flags;
-    CLI::App app{str_cat("amq2apid ", kVersion, " - Amazon Q account pool behind the Anthropic and OpenAI APIs"),
+    CLI::App app{str_cat("amq2apid ", kVersion,
+                         " - Amazon Q account pool behind the Anthropic and OpenAI APIs"),
                  "amq2apid"};
     add_config_options(app, inv.config);
     add_mode_flags(app, flags);
@@ -262,13 +281,16 @@ Result<Invocation> parse_invocation(const std::vector<std::string>& args, const 
     inv.config.config_file = app.get_config_ptr()->as<std::string>();
     if (auto st = validate_config(inv.config); !st) return st.error();
     auto models = parse_model_table(inv.config.model_map);
-    if (!models) return make_error(Errc::invalid_argument, str_cat("model-map: ", models.error().message));
+    if (!models)
+        return make_error(Errc::invalid_argument, str_cat("model-map: ", models.error().message));
     inv.config.models = std::move(*models);
     inv.config_args = config_shaping_args(args);
     inv.worker_index = flags.worker_index;
     inv.generation = flags.generation;
-    if (flags.worker) inv.mode = Mode::worker;
-    else if (flags.check_config) inv.mode = Mode::check_config;
+    if (flags.worker)
+        inv.mode = Mode::worker;
+    else if (flags.check_config)
+        inv.mode = Mode::check_config;
     else if (flags.print_config) {
         inv.mode = Mode::print_config;
         inv.output = mask_secrets(app.config_to_str(true, true));

@@ -35,21 +35,22 @@ struct Config {
     std::string control_socket = "./run/control.sock";
     double drain_timeout = 30.0;  // seconds
     std::string log_level = "info";
-    std::uint64_t max_map_size = 4ull << 30;  // LMDB map ceiling (sparse: address space only)
+    std::uint64_t max_map_size = 4ull << 30;    // LMDB map ceiling (sparse: address space only)
     std::uint64_t max_body_size = 32ull << 20;  // request bodies (images arrive base64-encoded)
     double client_timeout = 60.0;  // seconds a client may stay silent before its connection closes
 
     // Upstream (protocol.md §1).
     // "{region}" expands per account (q_endpoints.hpp).
     std::string api_endpoint = "https://q.{region}.amazonaws.com/";
-    std::string api_flavour = "rpc";  // rpc: AWS JSON 1.0 with X-Amz-Target; rest: /generateAssistantResponse
+    std::string api_flavour =
+        "rpc";  // rpc: AWS JSON 1.0 with X-Amz-Target; rest: /generateAssistantResponse
     std::string token_endpoint = "https://oidc.{region}.amazonaws.com/token";
     std::string kiro_token_endpoint = "https://prod.{region}.auth.desktop.kiro.dev/refreshToken";
-    std::string proxy;                // "" = direct, whatever https_proxy says
+    std::string proxy;  // "" = direct, whatever https_proxy says
     double connect_timeout = 10.0;
     double first_byte_timeout = 120.0;
     double idle_timeout = 120.0;
-    double refresh_lead = 300.0;      // refresh an access token this long before it expires
+    double refresh_lead = 300.0;  // refresh an access token this long before it expires
     // The account pool (account_health.hpp, account_pool.hpp).
     std::string account_selection = "round-robin";  // or least-recently-used
     bool sticky_sessions = false;
@@ -58,10 +59,10 @@ struct Config {
     int failure_threshold = 3;             // consecutive transient failures before a cool-down
     double failure_cooldown = 10.0;        // first such cool-down; doubles
     double failure_cooldown_max = 600.0;
-    double quota_refresh_interval = 0.0;   // seconds between quota checks; 0 = only on demand
-    int usage_retention_days = 30;         // raw usage records; the daily rollups stay
-    bool metrics_admin_only = false;       // GET /metrics for admin keys only
-    double ping_interval = 15.0;      // SSE keep-alive while the upstream is silent
+    double quota_refresh_interval = 0.0;       // seconds between quota checks; 0 = only on demand
+    int usage_retention_days = 30;             // raw usage records; the daily rollups stay
+    bool metrics_admin_only = false;           // GET /metrics for admin keys only
+    double ping_interval = 15.0;               // SSE keep-alive while the upstream is silent
     std::uint64_t stream_buffer = 256u << 10;  // unsent bytes per stream before the upstream pauses
     // The Claude BPE vocabulary (claude.json of the npm package @anthropic-ai/tokenizer).
     std::string tokenizer_file = default_tokenizer_file();

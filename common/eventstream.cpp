@@ -140,25 +140,25 @@ private:
 
     Result<HeaderValue> read_value(std::uint8_t type) {
         switch (type) {
-        case kTrue: return HeaderValue(true);
-        case kFalse: return HeaderValue(false);
-        case kInt8: return read_int<std::int8_t>("int8 value");
-        case kInt16: return read_int<std::int16_t>("int16 value");
-        case kInt32: return read_int<std::int32_t>("int32 value");
-        case kInt64: return read_int<std::int64_t>("int64 value");
-        case kBytes: return read_sized<Bytes>("bytes value");
-        case kString: return read_sized<std::string>("string value");
-        case kTimestamp: {
-            if (!fits(8, "timestamp value")) return error_;
-            return HeaderValue(Timestamp{static_cast<std::int64_t>(take_uint(8))});
-        }
-        case kUuid: {
-            if (!fits(16, "uuid value")) return error_;
-            Uuid uuid;
-            std::memcpy(uuid.data(), block_.data() + pos_, uuid.size());
-            pos_ += uuid.size();
-            return HeaderValue(uuid);
-        }
+            case kTrue: return HeaderValue(true);
+            case kFalse: return HeaderValue(false);
+            case kInt8: return read_int<std::int8_t>("int8 value");
+            case kInt16: return read_int<std::int16_t>("int16 value");
+            case kInt32: return read_int<std::int32_t>("int32 value");
+            case kInt64: return read_int<std::int64_t>("int64 value");
+            case kBytes: return read_sized<Bytes>("bytes value");
+            case kString: return read_sized<std::string>("string value");
+            case kTimestamp: {
+                if (!fits(8, "timestamp value")) return error_;
+                return HeaderValue(Timestamp{static_cast<std::int64_t>(take_uint(8))});
+            }
+            case kUuid: {
+                if (!fits(16, "uuid value")) return error_;
+                Uuid uuid;
+                std::memcpy(uuid.data(), block_.data() + pos_, uuid.size());
+                pos_ += uuid.size();
+                return HeaderValue(uuid);
+            }
         }
         return fail(str_cat("unknown value type ", static_cast<unsigned>(type)));
     }
@@ -177,8 +177,10 @@ private:
         if (!fits(len, what)) return error_;
         std::string data(block_.substr(pos_, len));
         pos_ += len;
-        if constexpr (std::is_same_v<T, Bytes>) return HeaderValue(Bytes{std::move(data)});
-        else return HeaderValue(std::move(data));
+        if constexpr (std::is_same_v<T, Bytes>)
+            return HeaderValue(Bytes{std::move(data)});
+        else
+            return HeaderValue(std::move(data));
     }
 
     bool fits(std::size_t n, std::string_view what) {
@@ -189,8 +191,8 @@ private:
     }
 
     Error fail(std::string what) const {
-        return Error{Errc::protocol, str_cat("header at frame byte ", kPreludeBytes + start_,
-                                             ": ", what)};
+        return Error{Errc::protocol,
+                     str_cat("header at frame byte ", kPreludeBytes + start_, ": ", what)};
     }
 
     std::uint64_t take_uint(std::size_t width) {
@@ -222,19 +224,18 @@ Result<std::size_t> check_prelude(std::string_view pending, std::size_t max_fram
         }
     }
     if (total < kOverheadBytes) {
-        return frame_error(at, str_cat("total length ", total, " is below the minimum of ",
-                                       kOverheadBytes));
+        return frame_error(
+            at, str_cat("total length ", total, " is below the minimum of ", kOverheadBytes));
     }
     if (total > max_frame) {
-        return frame_error(at, str_cat("total length ", total, " exceeds the cap of ",
-                                       max_frame, " bytes"));
+        return frame_error(
+            at, str_cat("total length ", total, " exceeds the cap of ", max_frame, " bytes"));
     }
     if (pending.size() < kPreludeBytes) return std::size_t{0};
     std::uint32_t headers_len = load_be32(pending, 4);
     if (headers_len > total - kOverheadBytes) {
-        return frame_error(at, str_cat("headers length ", headers_len,
-                                       " exceeds total length ", total, " minus ",
-                                       kOverheadBytes));
+        return frame_error(at, str_cat("headers length ", headers_len, " exceeds total length ",
+                                       total, " minus ", kOverheadBytes));
     }
     return std::size_t{total};
 }

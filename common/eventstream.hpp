@@ -30,8 +30,8 @@ struct Timestamp {  // type 8: milliseconds since the epoch
 using Uuid = std::array<std::uint8_t, 16>;  // type 9
 
 // Types 0/1 (true/false) are one bool; 2..5 the integer widths; 7 a UTF-8 string.
-using HeaderValue = std::variant<bool, std::int8_t, std::int16_t, std::int32_t, std::int64_t,
-                                 Bytes, std::string, Timestamp, Uuid>;
+using HeaderValue = std::variant<bool, std::int8_t, std::int16_t, std::int32_t, std::int64_t, Bytes,
+                                 std::string, Timestamp, Uuid>;
 
 struct Header {
     std::string name;

@@ -37,7 +37,9 @@ Error field_error(std::string_view path, std::string_view what) {
     return make_error(Errc::invalid_argument, str_cat(path, ": ", what));
 }
 
-std::string path_index(std::string_view path, std::size_t index) { return str_cat(path, ".", index); }
+std::string path_index(std::string_view path, std::size_t index) {
+    return str_cat(path, ".", index);
+}
 
 const rapidjson::Value* find_member(const rapidjson::Value& object, const char* name) {
     if (!object.IsObject()) return nullptr;
@@ -55,7 +57,8 @@ FieldReader::FieldReader(const rapidjson::Value& object, std::string prefix)
     : object_(&object), prefix_(std::move(prefix)) {
     if (!object.IsObject()) {
         failed_ = true;
-        error_ = prefix_.empty() ? "expected a JSON object" : str_cat("'", prefix_, "' must be an object");
+        error_ = prefix_.empty() ? "expected a JSON object"
+                                 : str_cat("'", prefix_, "' must be an object");
     }
 }
 

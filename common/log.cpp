@@ -47,11 +47,11 @@ std::optional<LogLevel> parse_log_level(std::string_view name) {
 
 std::string_view log_level_name(LogLevel level) {
     switch (level) {
-    case LogLevel::debug: return "debug";
-    case LogLevel::info: return "info";
-    case LogLevel::notice: return "notice";
-    case LogLevel::warning: return "warning";
-    case LogLevel::error: return "error";
+        case LogLevel::debug: return "debug";
+        case LogLevel::info: return "info";
+        case LogLevel::notice: return "notice";
+        case LogLevel::warning: return "warning";
+        case LogLevel::error: return "error";
     }
     return "info";
 }
@@ -64,7 +64,9 @@ void log_init(std::string role, LogLevel level) {
 
 void log_set_level(LogLevel level) { state().level = level; }
 LogLevel log_level() { return state().level; }
-bool log_enabled(LogLevel level) { return static_cast<int>(level) <= static_cast<int>(state().level); }
+bool log_enabled(LogLevel level) {
+    return static_cast<int>(level) <= static_cast<int>(state().level);
+}
 
 void log_line(LogLevel level, std::string_view message) {
     const LogState& s = state();
@@ -78,8 +80,9 @@ void log_line(LogLevel level, std::string_view message) {
         struct tm tm {};
         gmtime_r(&ts.tv_sec, &tm);
         char stamp[64];
-        std::snprintf(stamp, sizeof stamp, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ ", tm.tm_year + 1900,
-                      tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
+        std::snprintf(stamp, sizeof stamp, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ ",
+                      tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                      tm.tm_sec, ts.tv_nsec / 1000000);
         line = stamp;
     }
     line.append(s.role).append(" ").append(log_level_name(level)).append(": ");

@@ -88,11 +88,15 @@ std::string anthropic_model_list(const std::vector<std::string>& ids, std::int64
         w.Key("has_more");
         w.Bool(false);
         w.Key("first_id");
-        if (ids.empty()) w.Null();
-        else write_string(w, ids.front());
+        if (ids.empty())
+            w.Null();
+        else
+            write_string(w, ids.front());
         w.Key("last_id");
-        if (ids.empty()) w.Null();
-        else write_string(w, ids.back());
+        if (ids.empty())
+            w.Null();
+        else
+            write_string(w, ids.back());
     });
 }
 

@@ -39,8 +39,8 @@ NormalisedName normalise(std::string_view raw) {
     NormalisedName out;
     out.name.reserve(raw.size());
     for (char c : trim(raw))
-        out.name.push_back(c == '.' ? '-' : static_cast<char>(std::tolower(
-                                                static_cast<unsigned char>(c))));
+        out.name.push_back(
+            c == '.' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
     for (;;) {
         if (strip_suffix(out.name, "-thinking")) {
             out.thinking = true;
@@ -81,9 +81,12 @@ bool valid_upstream_id(std::string_view id) {
 ModelMapConfig default_model_map() {
     ModelMapConfig config;
     config.table = {
-        {"claude-sonnet-4", "claude-sonnet-4"},   {"claude-sonnet-4-5", "claude-sonnet-4.5"},
-        {"claude-sonnet-4-6", "claude-sonnet-4.6"}, {"claude-haiku-4-5", "claude-haiku-4.5"},
-        {"claude-opus-4-5", "claude-opus-4.5"},   {"claude-opus-4-6", "claude-opus-4.6"},
+        {"claude-sonnet-4", "claude-sonnet-4"},
+        {"claude-sonnet-4-5", "claude-sonnet-4.5"},
+        {"claude-sonnet-4-6", "claude-sonnet-4.6"},
+        {"claude-haiku-4-5", "claude-haiku-4.5"},
+        {"claude-opus-4-5", "claude-opus-4.5"},
+        {"claude-opus-4-6", "claude-opus-4.6"},
         {"auto", "auto"},
     };
     return config;
@@ -108,9 +111,9 @@ Result<ModelMapConfig> parse_model_table(std::string_view spec) {
                                       "' may hold only letters, digits, '.', '-', '_' and ':'"));
         std::string key = normalise(name).name;
         if (std::find(seen.begin(), seen.end(), key) != seen.end())
-            return make_error(Errc::invalid_argument,
-                              str_cat("model-map entry '", entry, "': model '", name,
-                                      "' is mapped twice"));
+            return make_error(
+                Errc::invalid_argument,
+                str_cat("model-map entry '", entry, "': model '", name, "' is mapped twice"));
         seen.push_back(key);
         if (std::string* slot = fallback_slot(config, key))
             *slot = std::string(upstream);

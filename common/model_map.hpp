@@ -32,8 +32,8 @@ ModelMapConfig default_model_map();
 Result<ModelMapConfig> parse_model_table(std::string_view spec);
 
 struct ResolvedModel {
-    std::string client;    // exactly as the client sent it: echoed back in responses
-    std::string upstream;  // the modelId sent to Amazon Q
+    std::string client;     // exactly as the client sent it: echoed back in responses
+    std::string upstream;   // the modelId sent to Amazon Q
     bool thinking = false;  // the name carried a -thinking suffix
     std::int64_t context_window = 200000;
 };

@@ -17,6 +17,7 @@ struct MultipartPart {
 };
 
 // `content_type` is the request's header, which carries the boundary.
-Result<std::vector<MultipartPart>> parse_multipart(std::string_view body, std::string_view content_type);
+Result<std::vector<MultipartPart>> parse_multipart(std::string_view body,
+                                                   std::string_view content_type);
 
 }  // namespace amq

@@ -30,9 +30,10 @@ Error refusal(int status, std::string_view body) {
     }
     std::string what = error.empty() ? str_cat("HTTP ", status) : error;
     if (!description.empty()) what = str_cat(what, ": ", description);
-    bool dead = error == "invalid_grant" || error == "invalid_client" || error == "unauthorized_client" ||
-                status == 401 || status == 403;
-    if (dead) return make_error(Errc::permission_denied, str_cat("token refresh refused (", what, ")"));
+    bool dead = error == "invalid_grant" || error == "invalid_client" ||
+                error == "unauthorized_client" || status == 401 || status == 403;
+    if (dead)
+        return make_error(Errc::permission_denied, str_cat("token refresh refused (", what, ")"));
     return make_error(Errc::unavailable, str_cat("token refresh failed (", what, ")"));
 }
 
@@ -56,14 +57,19 @@ Result<TokenGrant> parse_kiro_response(int status, std::string_view body) {
 Result<TokenGrant> parse_oidc_response(int status, std::string_view body) {
     if (status != 200) return refusal(status, body);
     auto doc = parse_json(body);
-    if (!doc) return make_error(Errc::unavailable, str_cat("token endpoint answered malformed JSON: ", doc.error().message));
+    if (!doc)
+        return make_error(Errc::unavailable,
+                          str_cat("token endpoint answered malformed JSON: ", doc.error().message));
     FieldReader f(*doc);
     TokenGrant grant;
     grant.access_token = f.string("accessToken", true).value_or("");
     grant.expires_in = f.integer("expiresIn", true, 1, 366 * 86400).value_or(0);
     grant.refresh_token = f.string("refreshToken").value_or("");
-    if (!f.ok()) return make_error(Errc::unavailable, str_cat("token endpoint answer: ", f.status().error().message));
-    if (grant.access_token.empty()) return make_error(Errc::unavailable, "token endpoint answered an empty accessToken");
+    if (!f.ok())
+        return make_error(Errc::unavailable,
+                          str_cat("token endpoint answer: ", f.status().error().message));
+    if (grant.access_token.empty())
+        return make_error(Errc::unavailable, "token endpoint answered an empty accessToken");
     return grant;
 }
 

@@ -85,10 +85,13 @@ Result<QImage> read_image_url(const Value& part, std::string_view path) {
     std::optional<std::string_view> url;
     if (image_url && image_url->IsString()) url = view(*image_url);  // a common shorthand
     if (image_url && image_url->IsObject()) url = find_string(*image_url, "url");
-    if (!url) return field_error(path, "an image_url part needs an 'image_url' object with a string 'url'");
+    if (!url)
+        return field_error(path,
+                           "an image_url part needs an 'image_url' object with a string 'url'");
     std::string_view u = trim(*url);
     if (u.starts_with("http://") || u.starts_with("https://"))
-        return field_error(path, "image_url must be a data: URL; fetching http(s) images is not supported");
+        return field_error(
+            path, "image_url must be a data: URL; fetching http(s) images is not supported");
     if (!u.starts_with("data:"))
         return field_error(path, "image_url must be a data: URL (data:image/png;base64,…)");
     auto image = make_q_image("", u);
@@ -113,7 +116,8 @@ Status read_user_part(const Value& part, std::string_view path, QTurn& turn) {
     }
     if (type == "input_audio") return field_error(path, "audio input is not supported upstream");
     if (type == "file")
-        return field_error(path, "file parts are not supported upstream; send the document as text");
+        return field_error(path,
+                           "file parts are not supported upstream; send the document as text");
     if (type.empty()) return field_error(path, "a content part needs a string 'type'");
     return field_error(path, str_cat("content part type '", type, "' is not supported"));
 }
@@ -123,7 +127,8 @@ Status read_user_content(const Value& content, std::string_view path, QTurn& tur
         turn.text.assign(view(content));
         return {};
     }
-    if (!content.IsArray()) return field_error(path, "must be a string or an array of content parts");
+    if (!content.IsArray())
+        return field_error(path, "must be a string or an array of content parts");
     for (rapidjson::SizeType i = 0; i < content.Size(); ++i)
         if (Status s = read_user_part(content[i], path_index(path, i), turn); !s) return s;
     return {};
@@ -187,13 +192,15 @@ Status read_tool_calls(const Value& calls, std::string_view path, QTurn& turn) {
         std::string p = path_index(path, i);
         std::string_view type = part_type(call);
         if (!type.empty() && type != "function")
-            return field_error(p, str_cat("tool call type '", type, "' is not supported; only function"));
+            return field_error(
+                p, str_cat("tool call type '", type, "' is not supported; only function"));
         auto id = find_string(call, "id");
         const Value* function = find_member(call, "function");
         auto name = function ? find_string(*function, "name") : std::nullopt;
         if (!id || !name || name->empty())
-            return field_error(p, "a tool call needs a string 'id' and a 'function' with a non-empty "
-                          "'name'");
+            return field_error(p,
+                               "a tool call needs a string 'id' and a 'function' with a non-empty "
+                               "'name'");
         turn.tool_uses.push_back(
             QToolUse{std::string(*id), std::string(*name), arguments_of(*function)});
     }
@@ -236,9 +243,8 @@ Status read_tool_message(const Value& message, std::string_view path, std::strin
         result.tool_use_id = std::string(*id);
     } else {
         // No pending call: an id nothing answers, which q_request turns into text (rule 4).
-        result.tool_use_id = r.legacy_call_id.empty()
-                                 ? legacy_call_id(str_cat("unmatched_", path))
-                                 : std::exchange(r.legacy_call_id, {});
+        result.tool_use_id = r.legacy_call_id.empty() ? legacy_call_id(str_cat("unmatched_", path))
+                                                      : std::exchange(r.legacy_call_id, {});
     }
     if (const Value* content = find_member(message, "content")) {
         Status s = read_tool_output(*content, str_cat(path, ".content"), turn, result.text);
@@ -267,8 +273,9 @@ Status read_message(const Value& message, std::string_view path, Reader& r) {
     }
     if (role == "assistant") return read_assistant(message, path, r);
     if (role == "tool" || role == "function") return read_tool_message(message, path, role, r);
-    return field_error(str_cat(path, ".role"),
-               str_cat("'", role, "' is not one of system, developer, user, assistant, tool"));
+    return field_error(
+        str_cat(path, ".role"),
+        str_cat("'", role, "' is not one of system, developer, user, assistant, tool"));
 }
 
 Status read_messages(const Value& request, QConversation& c) {
@@ -285,7 +292,8 @@ Status read_messages(const Value& request, QConversation& c) {
 
 Status read_function(const Value& function, std::string_view path, QConversation& c) {
     auto name = find_string(function, "name");
-    if (!name || name->empty()) return field_error(path, "a function needs a non-empty string 'name'");
+    if (!name || name->empty())
+        return field_error(path, "a function needs a non-empty string 'name'");
     const Value* parameters = find_member(function, "parameters");
     c.tools.push_back(QTool{std::string(*name),
                             std::string(find_string(function, "description").value_or("")),
@@ -303,7 +311,8 @@ Status read_tools(const Value& request, QConversation& c) {
             std::string p = path_index("tools", i);
             std::string_view type = part_type(tool);
             if (!type.empty() && type != "function")
-                return field_error(p, str_cat("tool type '", type, "' is not supported; only function"));
+                return field_error(
+                    p, str_cat("tool type '", type, "' is not supported; only function"));
             const Value* function = find_member(tool, "function");
             if (!function || !function->IsObject())
                 return field_error(p, "a tool needs a 'function' object");
@@ -313,7 +322,8 @@ Status read_tools(const Value& request, QConversation& c) {
     if (const Value* functions = find_member(request, "functions")) {
         if (!functions->IsArray()) return field_error("functions", "must be an array");
         for (rapidjson::SizeType i = 0; i < functions->Size(); ++i)
-            if (Status s = read_function((*functions)[i], path_index("functions", i), c); !s) return s;
+            if (Status s = read_function((*functions)[i], path_index("functions", i), c); !s)
+                return s;
     }
     return {};
 }
@@ -342,7 +352,8 @@ Status apply_allowed_tools(const Value& choice, std::string_view path, QConversa
         const Value* function = find_member((*list)[i], "function");
         auto name = function ? find_string(*function, "name") : std::nullopt;
         if (!name)
-            return field_error(path_index(str_cat(path, ".allowed_tools.tools"), i), "needs a function name");
+            return field_error(path_index(str_cat(path, ".allowed_tools.tools"), i),
+                               "needs a function name");
         names.emplace(*name);
     }
     std::erase_if(c.tools, [&](const QTool& t) { return !names.contains(t.name); });
@@ -350,7 +361,8 @@ Status apply_allowed_tools(const Value& choice, std::string_view path, QConversa
     if (mode == "auto") return {};
     if (mode != "required")
         return field_error(str_cat(path, ".allowed_tools.mode"), "must be auto or required");
-    if (c.tools.empty()) return field_error(path, "requires tools: none of the allowed tools is offered");
+    if (c.tools.empty())
+        return field_error(path, "requires tools: none of the allowed tools is offered");
     append_text(c.system, kRequiredTool);
     return {};
 }
@@ -372,7 +384,8 @@ Status apply_tool_choice(const Value& request, QConversation& c) {
             c.tools.clear();
             return {};
         }
-        if (mode != "required") return field_error(path, "must be auto, none, required or an object");
+        if (mode != "required")
+            return field_error(path, "must be auto, none, required or an object");
         if (c.tools.empty()) return field_error(path, "requires tools: the request offers none");
         append_text(c.system, kRequiredTool);
         return {};
@@ -381,7 +394,8 @@ Status apply_tool_choice(const Value& request, QConversation& c) {
     if (part_type(*choice) == "allowed_tools") return apply_allowed_tools(*choice, path, c);
     const Value* function = find_member(*choice, "function");
     auto name = find_string(function ? *function : *choice, "name");
-    if (!name) return field_error(path, "must name a function: {type:\"function\",function:{name}}");
+    if (!name)
+        return field_error(path, "must name a function: {type:\"function\",function:{name}}");
     if (Status s = require_tool(c, path, *name); !s) return s;
     append_text(c.system, str_cat("You must call the tool \"", *name, "\" in this response."));
     return {};
@@ -390,8 +404,9 @@ Status apply_tool_choice(const Value& request, QConversation& c) {
 // ---- response_format -----------------------------------------------------------------------
 
 std::string schema_instruction(const Value& spec) {
-    std::string out = "Respond with a single valid JSON value that conforms to the JSON Schema "
-                      "below, and nothing else: no prose, no Markdown code fences.";
+    std::string out =
+        "Respond with a single valid JSON value that conforms to the JSON Schema "
+        "below, and nothing else: no prose, no Markdown code fences.";
     if (auto name = find_string(spec, "name")) append_text(out, str_cat("Schema name: ", *name));
     if (auto description = find_string(spec, "description")) append_text(out, *description);
     append_text(out, to_json(*find_member(spec, "schema")));
@@ -410,7 +425,7 @@ Status apply_response_format(const Value& request, QConversation& c) {
     }
     if (type != "json_schema")
         return field_error("response_format.type",
-                   str_cat("'", type, "' is not one of text, json_object, json_schema"));
+                           str_cat("'", type, "' is not one of text, json_object, json_schema"));
     const Value* spec = find_member(*format, "json_schema");
     if (!spec || !spec->IsObject())
         return field_error("response_format.json_schema", "an object is required");
@@ -439,7 +454,8 @@ Status read_reasoning(const Value& request, const ResolvedModel& model,
     else if (e == "high" || e == "xhigh")
         c.thinking_budget = 32000;
     else
-        return field_error("reasoning_effort", "must be one of none, minimal, low, medium, high, xhigh");
+        return field_error("reasoning_effort",
+                           "must be one of none, minimal, low, medium, high, xhigh");
     return {};
 }
 
@@ -461,12 +477,15 @@ Status check_parameters(const Value& request) {
     if (const Value* stop = find_member(request, "stop"); stop && !stop->IsString()) {
         if (!stop->IsArray()) return field_error("stop", "must be a string or an array of strings");
         for (rapidjson::SizeType i = 0; i < stop->Size(); ++i)
-            if (!(*stop)[i].IsString()) return field_error(path_index("stop", i), "must be a string");
+            if (!(*stop)[i].IsString())
+                return field_error(path_index("stop", i), "must be a string");
     }
     if (const Value* n = find_member(request, "n")) {
-        if (!n->IsInt64() || n->GetInt64() < 1) return field_error("n", "must be a positive integer");
+        if (!n->IsInt64() || n->GetInt64() < 1)
+            return field_error("n", "must be a positive integer");
         if (n->GetInt64() > 1)
-            return field_error("n", "n > 1 is not supported: the upstream gives one answer per request");
+            return field_error("n",
+                               "n > 1 is not supported: the upstream gives one answer per request");
     }
     return {};
 }

@@ -15,11 +15,11 @@ namespace {
 
 std::string_view finish_reason_name(StopCause cause) {
     switch (cause) {
-    case StopCause::end_turn: return "stop";
-    case StopCause::tool_use: return "tool_calls";
-    case StopCause::max_tokens:
-    case StopCause::context_window_exceeded: return "length";
-    case StopCause::content_filtered: return "content_filter";
+        case StopCause::end_turn: return "stop";
+        case StopCause::tool_use: return "tool_calls";
+        case StopCause::max_tokens:
+        case StopCause::context_window_exceeded: return "length";
+        case StopCause::content_filtered: return "content_filter";
     }
     return "stop";
 }
@@ -118,22 +118,22 @@ std::string OpenAiStream::start() {
 std::string OpenAiStream::on_event(const QEvent& event) {
     if (ended_ || meter_.absorb(event)) return {};
     switch (event.kind) {
-    case QEvent::Kind::text: on_text(event.text); break;
-    case QEvent::Kind::tool_use: on_tool(event); break;
-    case QEvent::Kind::reasoning: on_reasoning(event); break;
-    case QEvent::Kind::invalid_state:
-    case QEvent::Kind::exception: {
-        // The output limit (ContentLengthExceededException) never gets here: the meter takes
-        // it, as it ends the answer without failing it.
-        UpstreamError error = classify_exception(event);
-        int status = error.client_status;
-        fail(status, make_error(errc_for_status(status), std::move(error.message)));
-        break;
-    }
-    case QEvent::Kind::metadata:
-    case QEvent::Kind::context_usage:
-    case QEvent::Kind::metering:
-    case QEvent::Kind::ignored: break;
+        case QEvent::Kind::text: on_text(event.text); break;
+        case QEvent::Kind::tool_use: on_tool(event); break;
+        case QEvent::Kind::reasoning: on_reasoning(event); break;
+        case QEvent::Kind::invalid_state:
+        case QEvent::Kind::exception: {
+            // The output limit (ContentLengthExceededException) never gets here: the meter takes
+            // it, as it ends the answer without failing it.
+            UpstreamError error = classify_exception(event);
+            int status = error.client_status;
+            fail(status, make_error(errc_for_status(status), std::move(error.message)));
+            break;
+        }
+        case QEvent::Kind::metadata:
+        case QEvent::Kind::context_usage:
+        case QEvent::Kind::metering:
+        case QEvent::Kind::ignored: break;
     }
     return std::exchange(out_, {});
 }
@@ -168,9 +168,8 @@ void OpenAiStream::add_content(bool reasoning, std::string_view text) {
         if (ended_) return;
     }
     (reasoning ? reasoning_ : content_).append(text);
-    out_ += chunk([&](JsonWriter& w) {
-        write_field(w, reasoning ? "reasoning_content" : "content", text);
-    });
+    out_ += chunk(
+        [&](JsonWriter& w) { write_field(w, reasoning ? "reasoning_content" : "content", text); });
 }
 
 void OpenAiStream::on_tool(const QEvent& event) {
@@ -206,17 +205,15 @@ void OpenAiStream::open_call(std::string id, std::string_view upstream_name) {
                               ToolCallInput{}});
     call_open_ = true;
     const ToolCall& call = calls_.back();
-    out_ += chunk([&](JsonWriter& w) {
-        write_call_delta(w, calls_.size() - 1, &call.id, &call.name, "");
-    });
+    out_ += chunk(
+        [&](JsonWriter& w) { write_call_delta(w, calls_.size() - 1, &call.id, &call.name, ""); });
 }
 
 void OpenAiStream::append_arguments(std::string_view fragment) {
     std::string_view forward = calls_.back().input.append(fragment);  // "{}" rule inside
     if (forward.empty()) return;
-    out_ += chunk([&](JsonWriter& w) {
-        write_call_delta(w, calls_.size() - 1, nullptr, nullptr, forward);
-    });
+    out_ += chunk(
+        [&](JsonWriter& w) { write_call_delta(w, calls_.size() - 1, nullptr, nullptr, forward); });
 }
 
 void OpenAiStream::close_call() {

@@ -14,8 +14,8 @@
 #include <string_view>
 #include <vector>
 
-#include "common/anthropic_stream.hpp"  // ThinkingSplitter
 #include "common/answer_state.hpp"
+#include "common/anthropic_stream.hpp"  // ThinkingSplitter
 #include "common/json.hpp"
 #include "common/q_events.hpp"
 #include "common/result.hpp"

@@ -7,7 +7,8 @@ namespace amq {
 std::string expand_region(std::string_view url_template, std::string_view region) {
     std::string out(url_template);
     std::string_view use = region.empty() ? kDefaultRegion : region;
-    for (size_t pos = out.find("{region}"); pos != std::string::npos; pos = out.find("{region}", pos))
+    for (size_t pos = out.find("{region}"); pos != std::string::npos;
+         pos = out.find("{region}", pos))
         out.replace(pos, 8, use);
     return out;
 }

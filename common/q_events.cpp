@@ -91,35 +91,32 @@ struct EventShape {
 };
 
 constexpr EventShape kKnownEvents[] = {
-    {"assistantResponseEvent", QEvent::Kind::text},
-    {"toolUseEvent", QEvent::Kind::tool_use},
-    {"reasoningContentEvent", QEvent::Kind::reasoning},
-    {"metadataEvent", QEvent::Kind::metadata},
-    {"contextUsageEvent", QEvent::Kind::context_usage},
-    {"meteringEvent", QEvent::Kind::metering},
+    {"assistantResponseEvent", QEvent::Kind::text},     {"toolUseEvent", QEvent::Kind::tool_use},
+    {"reasoningContentEvent", QEvent::Kind::reasoning}, {"metadataEvent", QEvent::Kind::metadata},
+    {"contextUsageEvent", QEvent::Kind::context_usage}, {"meteringEvent", QEvent::Kind::metering},
     {"invalidStateEvent", QEvent::Kind::invalid_state},
 };
 
 void read_payload(const rapidjson::Value& payload, QEvent& event) {
     switch (event.kind) {
-    case QEvent::Kind::text: event.text = string_or_empty(payload, "content"); break;
-    case QEvent::Kind::tool_use: read_tool_use(payload, event); break;
-    case QEvent::Kind::reasoning:
-        event.text = string_or_empty(payload, "text");
-        event.signature = string_or_empty(payload, "signature");
-        event.redacted = string_or_empty(payload, "redactedContent");
-        break;
-    case QEvent::Kind::metadata: read_metadata(payload, event); break;
-    case QEvent::Kind::context_usage:
-        event.context_percentage = number_field(payload, "contextUsagePercentage");
-        break;
-    case QEvent::Kind::metering: event.metering_usage = number_field(payload, "usage"); break;
-    case QEvent::Kind::invalid_state:
-        event.reason = string_or_empty(payload, "reason");
-        event.message = string_or_empty(payload, "message");
-        break;
-    case QEvent::Kind::exception:
-    case QEvent::Kind::ignored: break;
+        case QEvent::Kind::text: event.text = string_or_empty(payload, "content"); break;
+        case QEvent::Kind::tool_use: read_tool_use(payload, event); break;
+        case QEvent::Kind::reasoning:
+            event.text = string_or_empty(payload, "text");
+            event.signature = string_or_empty(payload, "signature");
+            event.redacted = string_or_empty(payload, "redactedContent");
+            break;
+        case QEvent::Kind::metadata: read_metadata(payload, event); break;
+        case QEvent::Kind::context_usage:
+            event.context_percentage = number_field(payload, "contextUsagePercentage");
+            break;
+        case QEvent::Kind::metering: event.metering_usage = number_field(payload, "usage"); break;
+        case QEvent::Kind::invalid_state:
+            event.reason = string_or_empty(payload, "reason");
+            event.message = string_or_empty(payload, "message");
+            break;
+        case QEvent::Kind::exception:
+        case QEvent::Kind::ignored: break;
     }
 }
 
@@ -162,8 +159,7 @@ QEvent interpret_exception(const eventstream::Message& message, std::string_view
     if (!type || type->empty()) type = message.string_header(":error-code");
     auto doc = parse_json(message.payload);
     if (doc.ok() && doc->IsObject()) {
-        event.message = string_field(*doc, "message")
-                            .value_or(string_or_empty(*doc, "Message"));
+        event.message = string_field(*doc, "message").value_or(string_or_empty(*doc, "Message"));
         event.reason = string_or_empty(*doc, "reason");
         if ((!type || type->empty()) && doc->HasMember("__type"))
             event.event_type = std::string(short_type(string_or_empty(*doc, "__type")));

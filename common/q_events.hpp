@@ -37,7 +37,7 @@ struct QEvent {
     std::string tool_input;
     bool tool_stop = false;
 
-    std::optional<std::int64_t> input_tokens;   // metadata: uncached + cache read + cache write
+    std::optional<std::int64_t> input_tokens;  // metadata: uncached + cache read + cache write
     std::optional<std::int64_t> output_tokens;
     std::optional<std::int64_t> cache_read_tokens;
     std::optional<std::int64_t> cache_write_tokens;

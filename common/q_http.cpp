@@ -36,7 +36,8 @@ GenerateCall generate_call(std::string_view endpoint, std::string_view flavour,
         "Accept: */*",
     };
     if (!rest)
-        call.headers.push_back("X-Amz-Target: AmazonCodeWhispererStreamingService.GenerateAssistantResponse");
+        call.headers.push_back(
+            "X-Amz-Target: AmazonCodeWhispererStreamingService.GenerateAssistantResponse");
     return call;
 }
 

@@ -48,8 +48,7 @@ std::size_t utf8_cut(std::string_view s, std::size_t limit) {
 // ---- rules 1 and 2: alternation ------------------------------------------------------------
 
 bool turn_empty(const QTurn& t) {
-    if (t.role == Role::user)
-        return t.text.empty() && t.images.empty() && t.tool_results.empty();
+    if (t.role == Role::user) return t.text.empty() && t.images.empty() && t.tool_results.empty();
     return t.text.empty() && t.thinking.empty() && t.tool_uses.empty();
 }
 
@@ -97,9 +96,8 @@ void dedupe_tool_uses(std::vector<QTurn>& turns) {
     std::set<std::string, std::less<>> seen;
     for (QTurn& t : turns) {
         if (t.role != Role::assistant) continue;
-        std::erase_if(t.tool_uses, [&](const QToolUse& u) {
-            return u.id.empty() || !seen.insert(u.id).second;
-        });
+        std::erase_if(t.tool_uses,
+                      [&](const QToolUse& u) { return u.id.empty() || !seen.insert(u.id).second; });
     }
 }
 
@@ -173,8 +171,8 @@ void clean_schema(rapidjson::Value& schema) {
     }
     auto props = schema.FindMember("properties");
     if (props != schema.MemberEnd() && !props->value.IsObject()) schema.RemoveMember(props);
-    for (const char* key : {"properties", "patternProperties", "$defs", "definitions",
-                            "dependentSchemas"}) {
+    for (const char* key :
+         {"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"}) {
         auto m = schema.FindMember(key);
         if (m != schema.MemberEnd() && m->value.IsObject())
             for (auto& sub : m->value.GetObject()) clean_schema(sub.value);
@@ -307,8 +305,8 @@ std::string system_block(const QConversation& c, std::string_view docs) {
 // ---- the body ------------------------------------------------------------------------------
 
 struct Plan {
-    std::string system;                       // the block of system_block()
-    std::vector<QTurn> turns;                 // alternating, user first and last
+    std::string system;        // the block of system_block()
+    std::vector<QTurn> turns;  // alternating, user first and last
     std::vector<PreparedTool> tools;
 };
 
@@ -374,8 +372,8 @@ void write_tool_specs(JsonWriter& w, const std::vector<PreparedTool>& tools) {
 }
 
 // `tools` is non-null only for the current message: envState and tool specs go there alone.
-void write_user(JsonWriter& w, std::string_view content, const QTurn& turn,
-                const QBodyOptions& o, const std::vector<PreparedTool>* tools) {
+void write_user(JsonWriter& w, std::string_view content, const QTurn& turn, const QBodyOptions& o,
+                const std::vector<PreparedTool>* tools) {
     w.StartObject();
     write_key(w, "userInputMessage");
     w.StartObject();
@@ -518,12 +516,12 @@ Result<QBody> build_q_body(QConversation conversation, const QBodyOptions& optio
     plan.system = system_block(conversation, docs);
     out.body = write_body(plan, options);
     if (out.body.size() > options.max_payload)
-        return make_error(Errc::too_large,
-                          str_cat("prompt is too long: the request is ", out.body.size(),
-                                  " bytes once translated and the upstream accepts at most ",
-                                  options.max_payload,
-                                  " bytes; compact or shorten the conversation, or send fewer "
-                                  "or smaller images and tool results"));
+        return make_error(
+            Errc::too_large,
+            str_cat("prompt is too long: the request is ", out.body.size(),
+                    " bytes once translated and the upstream accepts at most ", options.max_payload,
+                    " bytes; compact or shorten the conversation, or send fewer "
+                    "or smaller images and tool results"));
     out.estimated_input_tokens = estimate_input(plan);
     return out;
 }
@@ -551,7 +549,8 @@ Result<QImage> make_q_image(std::string_view media_type, std::string_view data) 
         image.format = lower.substr(6);
     else
         return make_error(Errc::invalid_argument,
-                          str_cat("image media type '", type, "' is not supported; use "
+                          str_cat("image media type '", type,
+                                  "' is not supported; use "
                                   "image/jpeg, image/png, image/gif or image/webp"));
     // Line-wrapped base64 (MIME style) is common; the upstream wants one unbroken string.
     for (char c : payload) {
@@ -570,8 +569,8 @@ std::string conversation_id_for_session(std::string_view session_id) {
     h[6] = static_cast<std::uint8_t>((h[6] & 0x0F) | 0x40);
     h[8] = static_cast<std::uint8_t>((h[8] & 0x3F) | 0x80);
     std::string x = hex(h.data(), 16);
-    return str_cat(x.substr(0, 8), "-", x.substr(8, 4), "-", x.substr(12, 4), "-",
-                   x.substr(16, 4), "-", x.substr(20, 12));
+    return str_cat(x.substr(0, 8), "-", x.substr(8, 4), "-", x.substr(12, 4), "-", x.substr(16, 4),
+                   "-", x.substr(20, 12));
 }
 
 }  // namespace amq

@@ -11,17 +11,17 @@
 namespace amq {
 
 enum class Errc {
-    invalid_argument,   // the caller's input is wrong
+    invalid_argument,  // the caller's input is wrong
     not_found,
-    conflict,           // duplicate name, last admin key, ...
+    conflict,  // duplicate name, last admin key, ...
     unauthenticated,
     permission_denied,
     rate_limited,
-    unavailable,        // nothing can serve right now
+    unavailable,  // nothing can serve right now
     too_large,
     storage_full,
     io,
-    protocol,           // a peer broke a wire format
+    protocol,  // a peer broke a wire format
     internal,
 };
 
@@ -32,9 +32,7 @@ struct Error {
     std::string message;
 };
 
-inline Error make_error(Errc code, std::string message) {
-    return Error{code, std::move(message)};
-}
+inline Error make_error(Errc code, std::string message) { return Error{code, std::move(message)}; }
 
 template <class T>
 class [[nodiscard]] Result {

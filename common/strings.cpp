@@ -43,7 +43,9 @@ static std::optional<T> parse_whole(std::string_view s) {
 }
 
 std::optional<std::int64_t> parse_int(std::string_view s) { return parse_whole<std::int64_t>(s); }
-std::optional<std::uint64_t> parse_uint(std::string_view s) { return parse_whole<std::uint64_t>(s); }
+std::optional<std::uint64_t> parse_uint(std::string_view s) {
+    return parse_whole<std::uint64_t>(s);
+}
 
 std::string valid_utf8(std::string_view s) {
     std::string out;
@@ -52,7 +54,8 @@ std::string valid_utf8(std::string_view s) {
         auto c = static_cast<unsigned char>(s[i]);
         size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
         bool ok = len > 0 && i + len <= s.size();
-        for (size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
+        for (size_t k = 1; ok && k < len; ++k)
+            ok = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
         if (ok && len == 2) ok = c >= 0xC2;  // no overlong encodings
         if (ok) {
             out.append(s.substr(i, len));
@@ -70,7 +73,8 @@ std::string redact_url_password(std::string_view url) {
     size_t start = scheme == std::string_view::npos ? 0 : scheme + 3;
     size_t at = url.find('@', start);
     size_t slash = url.find('/', start);
-    if (at == std::string_view::npos || (slash != std::string_view::npos && slash < at)) return std::string(url);
+    if (at == std::string_view::npos || (slash != std::string_view::npos && slash < at))
+        return std::string(url);
     size_t colon = url.find(':', start);
     if (colon == std::string_view::npos || colon > at) return std::string(url);
     return str_cat(url.substr(0, colon + 1), "***", url.substr(at));

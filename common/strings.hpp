@@ -18,7 +18,7 @@ inline void append_piece(std::string& out, const std::string& s) { out.append(s)
 inline void append_piece(std::string& out, char c) { out.push_back(c); }
 inline void append_piece(std::string& out, bool b) { out.append(b ? "true" : "false"); }
 template <class T>
-    requires std::is_arithmetic_v<T>
+requires std::is_arithmetic_v<T>
 void append_piece(std::string& out, T v) {
     char buf[32];
     auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);

@@ -38,7 +38,8 @@ int days_in_month(int y, int m) {
 
 std::optional<std::int64_t> parse_iso8601(std::string_view s) {
     bool date_only = s.size() == 10;
-    bool date_time = (s.size() == 19 || (s.size() == 20 && s.back() == 'Z')) && (s[10] == 'T' || s[10] == ' ');
+    bool date_time =
+        (s.size() == 19 || (s.size() == 20 && s.back() == 'Z')) && (s[10] == 'T' || s[10] == ' ');
     if (!date_only && !date_time) return std::nullopt;
     if (s[4] != '-' || s[7] != '-') return std::nullopt;
     auto y = digits(s, 0, 4), mo = digits(s, 5, 2), d = digits(s, 8, 2);
@@ -48,7 +49,8 @@ std::optional<std::int64_t> parse_iso8601(std::string_view s) {
         h = digits(s, 11, 2), mi = digits(s, 14, 2), sec = digits(s, 17, 2);
     }
     if (!y || !mo || !d || !h || !mi || !sec) return std::nullopt;
-    if (*mo < 1 || *mo > 12 || *d < 1 || *d > days_in_month(*y, *mo) || *h > 23 || *mi > 59 || *sec > 59)
+    if (*mo < 1 || *mo > 12 || *d < 1 || *d > days_in_month(*y, *mo) || *h > 23 || *mi > 59 ||
+        *sec > 59)
         return std::nullopt;
     struct tm tm {};
     tm.tm_year = *y - 1900;

@@ -135,34 +135,41 @@ std::string transient_message(const Facts& f) {
 void fill(Class c, const Facts& f, UpstreamError& e) {
     e.error_class = c;
     switch (c) {
-    case Class::request: e.client_status = 400; e.message = request_message(f); break;
-    case Class::too_long: e.client_status = 400; e.message = "prompt is too long"; break;
-    case Class::config:
-        e.client_status = 502;
-        e.message = str_cat("amq2api's upstream settings were refused; check the account's "
-                            "endpoint, API flavour and origin",
-                            quoted(f));
-        break;
-    case Class::token:
-        e.client_status = 502;
-        e.message = "the upstream account's access token was rejected";
-        break;
-    case Class::banned:
-        e.client_status = 503;
-        e.message = "the upstream account is suspended";
-        break;
-    case Class::quota:
-        e.client_status = 429;
-        e.message = "the upstream account's monthly request quota is exhausted";
-        break;
-    case Class::throttle:
-        e.client_status = 429;
-        e.message = str_cat("Amazon Q is rate limiting requests; retry later", quoted(f));
-        break;
-    case Class::transient:
-        e.client_status = f.status == 503 || f.status == 529 ? 503 : 502;
-        e.message = transient_message(f);
-        break;
+        case Class::request:
+            e.client_status = 400;
+            e.message = request_message(f);
+            break;
+        case Class::too_long:
+            e.client_status = 400;
+            e.message = "prompt is too long";
+            break;
+        case Class::config:
+            e.client_status = 502;
+            e.message = str_cat(
+                "amq2api's upstream settings were refused; check the account's "
+                "endpoint, API flavour and origin",
+                quoted(f));
+            break;
+        case Class::token:
+            e.client_status = 502;
+            e.message = "the upstream account's access token was rejected";
+            break;
+        case Class::banned:
+            e.client_status = 503;
+            e.message = "the upstream account is suspended";
+            break;
+        case Class::quota:
+            e.client_status = 429;
+            e.message = "the upstream account's monthly request quota is exhausted";
+            break;
+        case Class::throttle:
+            e.client_status = 429;
+            e.message = str_cat("Amazon Q is rate limiting requests; retry later", quoted(f));
+            break;
+        case Class::transient:
+            e.client_status = f.status == 503 || f.status == 529 ? 503 : 502;
+            e.message = transient_message(f);
+            break;
     }
     e.client_error_type = std::string(anthropic_error_type(e.client_status));
     e.account_fault = c != Class::request && c != Class::too_long;
@@ -184,14 +191,14 @@ int status_of_exception(std::string_view type) {
 
 std::string_view upstream_error_class_name(UpstreamError::Class error_class) {
     switch (error_class) {
-    case Class::request: return "request";
-    case Class::too_long: return "too_long";
-    case Class::config: return "config";
-    case Class::token: return "token";
-    case Class::banned: return "banned";
-    case Class::quota: return "quota";
-    case Class::throttle: return "throttle";
-    case Class::transient: return "transient";
+        case Class::request: return "request";
+        case Class::too_long: return "too_long";
+        case Class::config: return "config";
+        case Class::token: return "token";
+        case Class::banned: return "banned";
+        case Class::quota: return "quota";
+        case Class::throttle: return "throttle";
+        case Class::transient: return "transient";
     }
     return "transient";
 }

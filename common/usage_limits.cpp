@@ -45,10 +45,12 @@ Result<UsageLimits> parse_usage_limits(int status, std::string_view body) {
         std::string message(body.substr(0, 300));
         if (auto doc = parse_json(body); doc && doc->IsObject())
             message = std::string(find_string(*doc, "message").value_or(message));
-        return make_error(Errc::unavailable, str_cat("getUsageLimits answered ", status, ": ", message));
+        return make_error(Errc::unavailable,
+                          str_cat("getUsageLimits answered ", status, ": ", message));
     }
     auto doc = parse_json(body);
-    if (!doc) return make_error(Errc::unavailable, str_cat("getUsageLimits: ", doc.error().message));
+    if (!doc)
+        return make_error(Errc::unavailable, str_cat("getUsageLimits: ", doc.error().message));
     UsageLimits limits;
     const rapidjson::Value* list = find_member(*doc, "usageBreakdownList");
     if (!list || !list->IsArray() || list->Empty())

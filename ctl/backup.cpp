@@ -32,8 +32,7 @@ class BackupFile {
 public:
     BackupFile(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
     BackupFile(BackupFile&& other) noexcept
-        : fd_(std::exchange(other.fd_, -1)), path_(std::move(other.path_)),
-          keep_(other.keep_) {}
+        : fd_(std::exchange(other.fd_, -1)), path_(std::move(other.path_)), keep_(other.keep_) {}
     BackupFile(const BackupFile&) = delete;
     BackupFile& operator=(const BackupFile&) = delete;
     BackupFile& operator=(BackupFile&&) = delete;
@@ -82,11 +81,11 @@ Result<BackupFile> open_backup_file(const std::string& path, bool force) {
                           str_cat(path, " is a directory; name the file to create in it"));
     if (!force)
         return make_error(Errc::invalid_argument,
-                          str_cat(path, " exists; amq2apictl backup does not overwrite a file "
+                          str_cat(path,
+                                  " exists; amq2apictl backup does not overwrite a file "
                                   "(remove it, name another, or give --force)"));
     fd = open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-    if (fd < 0)
-        return make_error(Errc::io, str_cat("cannot open ", path, ": ", errno_text(errno)));
+    if (fd < 0) return make_error(Errc::io, str_cat("cannot open ", path, ": ", errno_text(errno)));
     BackupFile file(fd, path);
     if (auto why = reuse_existing(fd)) {
         // Not emptied, so nothing was lost: the file stays as it was.

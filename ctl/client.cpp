@@ -42,14 +42,14 @@ private:
 
 // Every failure to talk to the daemon ends with the same advice.
 Error unreachable(std::string_view what) {
-    return make_error(Errc::unavailable,
-                      str_cat(what, " (is amq2apid running? use --socket PATH or "
-                              "$AMQ2API_SOCKET to name its control socket)"));
+    return make_error(Errc::unavailable, str_cat(what,
+                                                 " (is amq2apid running? use --socket PATH or "
+                                                 "$AMQ2API_SOCKET to name its control socket)"));
 }
 
 Error broken(const std::string& path, std::string_view what, Errc code = Errc::protocol) {
-    return make_error(code, str_cat("bad reply from ", path, ": ", what,
-                                    " (is --socket pointing at amq2apid?)"));
+    return make_error(
+        code, str_cat("bad reply from ", path, ": ", what, " (is --socket pointing at amq2apid?)"));
 }
 
 std::string errno_text(int err) { return std::strerror(err); }
@@ -72,16 +72,14 @@ Result<Socket> connect_to(const std::string& path, int reply_timeout_seconds) {
     do {
         rc = connect(sock.fd(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
     } while (rc != 0 && errno == EINTR);
-    if (rc != 0)
-        return unreachable(str_cat("cannot connect to ", path, ": ", errno_text(errno)));
+    if (rc != 0) return unreachable(str_cat("cannot connect to ", path, ": ", errno_text(errno)));
     return sock;
 }
 
 // One sendmsg with pass_fd (when 0 or more) in its control data, then plain sends. The
 // descriptor must travel with the request's own bytes: the daemon takes the descriptor that
 // arrives with a frame's bytes, so a descriptor sent on its own would not be paired with it.
-Status send_all(const Socket& sock, const std::string& path, std::string_view bytes,
-                int pass_fd) {
+Status send_all(const Socket& sock, const std::string& path, std::string_view bytes, int pass_fd) {
     while (!bytes.empty()) {
         ssize_t n;
         if (pass_fd >= 0) {
@@ -107,10 +105,9 @@ Status send_all(const Socket& sock, const std::string& path, std::string_view by
         }
         if (n < 0 && errno == EINTR) continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-            return unreachable(str_cat(path, " accepted no request within ", kTimeoutSeconds,
-                                       " s"));
-        if (n < 0)
-            return unreachable(str_cat("cannot send to ", path, ": ", errno_text(errno)));
+            return unreachable(
+                str_cat(path, " accepted no request within ", kTimeoutSeconds, " s"));
+        if (n < 0) return unreachable(str_cat("cannot send to ", path, ": ", errno_text(errno)));
         bytes.remove_prefix(static_cast<std::size_t>(n));
     }
     return {};
@@ -148,8 +145,8 @@ Status check_reply(const rapidjson::Document& doc, const std::string& path) {
     auto ok = doc.FindMember("ok");
     if (ok == doc.MemberEnd() || !ok->value.IsBool()) return broken(path, "no boolean 'ok'");
     auto id = doc.FindMember("id");
-    bool id_matches = id != doc.MemberEnd() && id->value.IsInt64() &&
-                      id->value.GetInt64() == kRequestId;
+    bool id_matches =
+        id != doc.MemberEnd() && id->value.IsInt64() && id->value.GetInt64() == kRequestId;
     bool id_null = id == doc.MemberEnd() || id->value.IsNull();
     if (!id_matches && !(id_null && !ok->value.GetBool()))
         return broken(path, "the reply's id does not match the request");
@@ -160,8 +157,8 @@ Status check_reply(const rapidjson::Document& doc, const std::string& path) {
         return {};
     }
     auto error = doc.FindMember("error");
-    if (error == doc.MemberEnd() || !error->value.IsObject() ||
-        !has_string(error->value, "code") || !has_string(error->value, "message"))
+    if (error == doc.MemberEnd() || !error->value.IsObject() || !has_string(error->value, "code") ||
+        !has_string(error->value, "message"))
         return broken(path, "no 'error' object with 'code' and 'message'");
     return {};
 }
@@ -193,8 +190,7 @@ Result<rapidjson::Document> call(const std::string& socket_path, std::string_vie
     if (!sock) return sock.error();
     // A refused peer may find its error frame waiting and the connection closed before the
     // request is written: a failed send still reads, and reports itself only if nothing came.
-    Status sent =
-        send_all(*sock, socket_path, encode_frame(request_json(cmd, args_json)), pass_fd);
+    Status sent = send_all(*sock, socket_path, encode_frame(request_json(cmd, args_json)), pass_fd);
     auto payload = receive_frame(*sock, socket_path, reply_timeout_seconds);
     if (!payload) return sent ? payload.error() : sent.error();
     auto doc = parse_json(*payload);

@@ -24,10 +24,14 @@ constexpr ArgSpec kKeyTarget[] = {
 
 constexpr ArgSpec kAccountAdd[] = {
     {"--name", "name", K::text, true, "A unique name for the account"},
-    {"--kind", "kind", K::text, false,
+    {"--kind",
+     "kind",
+     K::text,
+     false,
      "idc: AWS SSO OIDC (IAM Identity Center, Builder ID), needs --client-id and "
      "--client-secret; social: a Kiro Google or GitHub login (default idc)",
-     {}, "idc|social"},
+     {},
+     "idc|social"},
     {"--refresh-token", "refresh_token", K::secret, true,
      "The refresh token; \"-\" reads it from the first line of stdin, which keeps it out of "
      "ps"},
@@ -41,9 +45,13 @@ constexpr ArgSpec kAccountAdd[] = {
      "follows the profile ARN)"},
     {"--api-endpoint", "api_endpoint", K::text, false,
      "Amazon Q endpoint URL for this account instead of the configured api-endpoint"},
-    {"--api-flavour", "api_flavour", K::text, false,
+    {"--api-flavour",
+     "api_flavour",
+     K::text,
+     false,
      "How this account's endpoint is called instead of the configured api-flavour",
-     {}, "rpc|rest"},
+     {},
+     "rpc|rest"},
     {"--origin", "origin", K::text, false,
      "The origin sent upstream for this account (default CLI; Kiro sends AI_EDITOR)"},
     {"--proxy", "proxy", K::text, false,
@@ -59,9 +67,13 @@ constexpr ArgSpec kAccountAdd[] = {
 constexpr ArgSpec kAccountUpdate[] = {
     {"account", "", K::target, true, "The account's id or name"},
     {"--name", "name", K::text, false, "A new unique name"},
-    {"--kind", "kind", K::text, false,
+    {"--kind",
+     "kind",
+     K::text,
+     false,
      "idc: AWS SSO OIDC, needs a client id and secret; social: a Kiro Google or GitHub login",
-     {}, "idc|social"},
+     {},
+     "idc|social"},
     {"--client-id", "client_id", K::text, false, "A new AWS SSO OIDC client id"},
     {"--profile-arn", "profile_arn", K::text, false, "A new Amazon Q profile ARN"},
     {"--region", "region", K::text, false,
@@ -69,9 +81,14 @@ constexpr ArgSpec kAccountUpdate[] = {
     {"--api-endpoint", "api_endpoint", K::text, false,
      "Amazon Q endpoint URL for this account; \"\" returns to the configured api-endpoint"},
     // No choices for CLI11 to check: "" must pass too. The daemon checks the value.
-    {"--api-flavour", "api_flavour", K::text, false,
-     "How this account's endpoint is called; \"\" returns to the configured api-flavour", {},
-     {}, "rpc|rest"},
+    {"--api-flavour",
+     "api_flavour",
+     K::text,
+     false,
+     "How this account's endpoint is called; \"\" returns to the configured api-flavour",
+     {},
+     {},
+     "rpc|rest"},
     {"--origin", "origin", K::text, false,
      "The origin sent upstream for this account; \"\" returns to the default"},
     {"--proxy", "proxy", K::text, false,
@@ -105,9 +122,14 @@ constexpr ArgSpec kKeyCreate[] = {
      "The only models the key may use, comma-separated or repeated (default: all)"},
     {"--expires-days", "expires_days", K::integer, false, "Expire the key N days from now",
      "--expires-at"},
-    {"--expires-at", "expires_at", K::text, false,
+    {"--expires-at",
+     "expires_at",
+     K::text,
+     false,
      "Expire the key at this UTC date or time (2027-01-31 or 2027-01-31T12:00:00Z)",
-     "--expires-days", {}, "DATE"},
+     "--expires-days",
+     {},
+     "DATE"},
 };
 
 // Options not given leave the key as it is.
@@ -117,8 +139,7 @@ constexpr ArgSpec kKeyUpdate[] = {
     {"--description", "description", K::text, false, "New free text; \"\" clears it"},
     {"--admin", "is_admin", K::set_true, false, "Allow the key to use the /admin API",
      "--no-admin"},
-    {"--no-admin", "is_admin", K::set_false, false, "Take the /admin API from the key",
-     "--admin"},
+    {"--no-admin", "is_admin", K::set_false, false, "Take the /admin API from the key", "--admin"},
     {"--rpm", "requests_per_minute", K::integer, false, "Most requests per minute"},
     {"--rpd", "requests_per_day", K::integer, false, "Most requests per day"},
     {"--max-concurrent", "max_concurrent", K::integer, false,
@@ -127,29 +148,60 @@ constexpr ArgSpec kKeyUpdate[] = {
      "The only models the key may use, comma-separated or repeated; \"\" allows all"},
     {"--expires-days", "expires_days", K::integer, false, "Expire the key N days from now",
      "--expires-at"},
-    {"--expires-at", "expires_at", K::text, false,
+    {"--expires-at",
+     "expires_at",
+     K::text,
+     false,
      "Expire the key at this UTC date or time (2027-01-31 or 2027-01-31T12:00:00Z); \"\" "
      "removes the expiry",
-     "--expires-days", {}, "DATE"},
+     "--expires-days",
+     {},
+     "DATE"},
 };
 
 constexpr ArgSpec kStats[] = {
     {"--days", "days", K::integer, false, "The last N days, today included (default 7)"},
-    {"--by", "by", K::text, false, "One row per day, key, account or model (default day)", {},
+    {"--by",
+     "by",
+     K::text,
+     false,
+     "One row per day, key, account or model (default day)",
+     {},
      "day|key|account|model|none"},
 };
 
 constexpr ArgSpec kUsageExport[] = {
-    {"--since", "since", K::text, true,
-     "First UTC date or time to export (2026-11-01 or 2026-11-01T12:00:00Z)", {}, {}, "DATE"},
-    {"--until", "until", K::text, false,
-     "Export the records before this UTC date or time (default: all up to now)", {}, {},
+    {"--since",
+     "since",
+     K::text,
+     true,
+     "First UTC date or time to export (2026-11-01 or 2026-11-01T12:00:00Z)",
+     {},
+     {},
      "DATE"},
-    {"--format", "", K::local, true,
-     "csv: a header line, then one row per record; ndjson: one JSON object per line", {},
+    {"--until",
+     "until",
+     K::text,
+     false,
+     "Export the records before this UTC date or time (default: all up to now)",
+     {},
+     {},
+     "DATE"},
+    {"--format",
+     "",
+     K::local,
+     true,
+     "csv: a header line, then one row per record; ndjson: one JSON object per line",
+     {},
      "csv|ndjson"},
-    {"--output", "", K::local, false,
-     "Write to FILE, created or emptied, instead of standard output", {}, {}, "FILE"},
+    {"--output",
+     "",
+     K::local,
+     false,
+     "Write to FILE, created or emptied, instead of standard output",
+     {},
+     {},
+     "FILE"},
 };
 
 constexpr ArgSpec kAudit[] = {
@@ -157,26 +209,40 @@ constexpr ArgSpec kAudit[] = {
 };
 
 constexpr ArgSpec kLogLevel[] = {
-    {"level", "level", K::text, true, "The new log level", {},
-     "debug|info|notice|warning|error"},
+    {"level", "level", K::text, true, "The new log level", {}, "debug|info|notice|warning|error"},
 };
 
 constexpr ArgSpec kBackup[] = {
-    {"file", "", K::local, true,
-     "The file to write the copy to, created with mode 0600; an existing file is refused", {},
-     {}, "FILE"},
+    {"file",
+     "",
+     K::local,
+     true,
+     "The file to write the copy to, created with mode 0600; an existing file is refused",
+     {},
+     {},
+     "FILE"},
     {"--force", "", K::local_flag, false,
      "Overwrite FILE if it exists (it is emptied and restricted to mode 0600 first)"},
 };
 
 constexpr CommandDef kCommands[] = {
-    {"", "status", "status", "Show the daemon's version, uptime, workers and record counts",
-     "amq2apictl status", {}, render_status},
+    {"",
+     "status",
+     "status",
+     "Show the daemon's version, uptime, workers and record counts",
+     "amq2apictl status",
+     {},
+     render_status},
     {"account", "add", "account.add", "Add an Amazon Q account",
      "printf '%s\\n' \"$REFRESH_TOKEN\" | amq2apictl account add --name team-a "
      "--client-id \"$CLIENT_ID\" --client-secret \"$CLIENT_SECRET\" --refresh-token -",
      kAccountAdd, render_account},
-    {"account", "list", "account.list", "List the accounts", "amq2apictl account list", {},
+    {"account",
+     "list",
+     "account.list",
+     "List the accounts",
+     "amq2apictl account list",
+     {},
      render_account_list},
     {"account", "show", "account.show", "Show one account", "amq2apictl account show team-a",
      kAccountTarget, render_account},
@@ -184,14 +250,14 @@ constexpr CommandDef kCommands[] = {
      "amq2apictl account remove 3", kAccountTarget, render_account_removed},
     {"account", "update", "account.update",
      "Change an account's name, connection settings, limit, notes or credentials",
-     "amq2apictl account update team-a --rpm 30 --notes \"spare until March\"",
-     kAccountUpdate, render_account_updated, kTimeoutSeconds, nullptr, "account", "set"},
+     "amq2apictl account update team-a --rpm 30 --notes \"spare until March\"", kAccountUpdate,
+     render_account_updated, kTimeoutSeconds, nullptr, "account", "set"},
     {"account", "enable", "account.enable",
      "Let an account serve again (a quarantined one stays quarantined: disable, then enable)",
      "amq2apictl account enable team-a", kAccountTarget, render_account_enabled},
     {"account", "disable", "account.disable",
-     "Keep an account from serving until it is enabled again",
-     "amq2apictl account disable team-a", kAccountTarget, render_account_disabled},
+     "Keep an account from serving until it is enabled again", "amq2apictl account disable team-a",
+     kAccountTarget, render_account_disabled},
     {"account", "events", "account.events", "Show an account's last health state changes",
      "amq2apictl account events team-a", kAccountTarget, render_account_events},
     {"account", "refresh", "account.refresh", "Refresh an account's access token now",
@@ -226,29 +292,56 @@ constexpr CommandDef kCommands[] = {
      render_key_removed},
     {"", "stats", "stats", "Show request and token totals from the daily rollups",
      "amq2apictl stats --days 30 --by model", kStats, render_stats},
-    {"usage", "export", "usage.export",
+    {"usage",
+     "export",
+     "usage.export",
      "Stream the raw usage records of a period as CSV or NDJSON",
      "amq2apictl usage export --since 2026-11-01 --until 2026-12-01 --format csv "
      "--output november.csv",
-     kUsageExport, nullptr, kTimeoutSeconds, nullptr, {}, {}, run_usage_export},
+     kUsageExport,
+     nullptr,
+     kTimeoutSeconds,
+     nullptr,
+     {},
+     {},
+     run_usage_export},
     {"", "audit", "audit", "Show the last admin changes: who, when, what and what changed",
      "amq2apictl audit --limit 20", kAudit, render_audit},
-    {"", "workers", "workers", "Show the worker processes of each generation",
-     "amq2apictl workers", {}, render_workers},
-    {"", "reload", "reload",
+    {"",
+     "workers",
+     "workers",
+     "Show the worker processes of each generation",
+     "amq2apictl workers",
+     {},
+     render_workers},
+    {"",
+     "reload",
+     "reload",
      "Re-read the configuration and replace the workers with a new generation",
-     "amq2apictl reload", {}, render_reload},
+     "amq2apictl reload",
+     {},
+     render_reload},
     {"", "log-level", "log-level", "Change the daemon's log level until the next reload",
      "amq2apictl log-level debug", kLogLevel, render_log_level},
-    {"", "backup", "backup", "Write a compact copy of the store (data.mdb) to a new file",
-     "amq2apictl backup /var/backups/amq2api-$(date +%F).mdb", kBackup, nullptr,
-     kBackupTimeoutSeconds, nullptr, {}, {}, run_backup},
+    {"",
+     "backup",
+     "backup",
+     "Write a compact copy of the store (data.mdb) to a new file",
+     "amq2apictl backup /var/backups/amq2api-$(date +%F).mdb",
+     kBackup,
+     nullptr,
+     kBackupTimeoutSeconds,
+     nullptr,
+     {},
+     {},
+     run_backup},
 };
 
 constexpr GroupDef kGroups[] = {
     {"account", "Manage the Amazon Q accounts of the pool", "amq2apictl account list"},
     {"key", "Manage the API keys clients use", "amq2apictl key list"},
-    {"usage", "Export the raw usage records", "amq2apictl usage export --since 2026-11-01 "
+    {"usage", "Export the raw usage records",
+     "amq2apictl usage export --since 2026-11-01 "
      "--format ndjson"},
 };
 
@@ -261,8 +354,10 @@ bool all_digits(std::string_view s) {
 void write_target(JsonWriter& w, const std::string& value) {
     auto id = all_digits(value) ? parse_int(value) : std::nullopt;
     write_key(w, id ? "id" : "name");
-    if (id) w.Int64(*id);
-    else write_string(w, value);
+    if (id)
+        w.Int64(*id);
+    else
+        write_string(w, value);
 }
 
 // Every file is read before anything is written: a failure must not leave a key without its
@@ -312,42 +407,39 @@ Status write_arg(JsonWriter& w, const ArgSpec& spec, const std::vector<std::stri
     }
     const std::string& value = values.front();
     switch (spec.kind) {
-    case K::target:
-        write_target(w, value);
-        return {};
-    case K::secret: {
-        auto secret =
-            value == "-" ? inputs.read_line(spec.name) : std::optional<std::string>(value);
-        if (!secret)
-            return make_error(Errc::invalid_argument,
-                              str_cat(spec.name, " -: no line left to read on stdin"));
-        write_key(w, spec.field);
-        write_string(w, *secret);
-        return {};
-    }
-    case K::text:
-        write_key(w, spec.field);
-        write_string(w, value);
-        return {};
-    case K::integer: {
-        auto n = parse_int(value);
-        if (!n)
-            return make_error(Errc::invalid_argument,
-                              str_cat(spec.name, ": '", value, "' is not an integer"));
-        write_key(w, spec.field);
-        w.Int64(*n);
-        return {};
-    }
-    case K::set_true:
-    case K::set_false:
-        write_key(w, spec.field);
-        w.Bool(spec.kind == K::set_true);
-        return {};
-    case K::files:
-    case K::list:
-    case K::local:
-    case K::local_flag:
-        break;
+        case K::target: write_target(w, value); return {};
+        case K::secret: {
+            auto secret =
+                value == "-" ? inputs.read_line(spec.name) : std::optional<std::string>(value);
+            if (!secret)
+                return make_error(Errc::invalid_argument,
+                                  str_cat(spec.name, " -: no line left to read on stdin"));
+            write_key(w, spec.field);
+            write_string(w, *secret);
+            return {};
+        }
+        case K::text:
+            write_key(w, spec.field);
+            write_string(w, value);
+            return {};
+        case K::integer: {
+            auto n = parse_int(value);
+            if (!n)
+                return make_error(Errc::invalid_argument,
+                                  str_cat(spec.name, ": '", value, "' is not an integer"));
+            write_key(w, spec.field);
+            w.Int64(*n);
+            return {};
+        }
+        case K::set_true:
+        case K::set_false:
+            write_key(w, spec.field);
+            w.Bool(spec.kind == K::set_true);
+            return {};
+        case K::files:
+        case K::list:
+        case K::local:
+        case K::local_flag: break;
     }
     return {};
 }

@@ -52,9 +52,9 @@ struct ArgSpec {
     ArgKind kind;
     bool required;
     std::string_view help;
-    std::string_view excludes = {};  // the name of an option this one may not be combined with
-    std::string_view choices = {};   // "idc|social": the only values a text or local option
-                                     // accepts
+    std::string_view excludes = {};    // the name of an option this one may not be combined with
+    std::string_view choices = {};     // "idc|social": the only values a text or local option
+                                       // accepts
     std::string_view value_name = {};  // what help calls a text or local value (DATE, FILE)
 };
 

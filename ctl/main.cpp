@@ -46,9 +46,7 @@ struct Cli {
     std::deque<Bound> commands;  // a deque: the options point into the slots of each entry
 };
 
-std::string example_footer(std::string_view example) {
-    return str_cat("Example:\n  ", example);
-}
+std::string example_footer(std::string_view example) { return str_cat("Example:\n  ", example); }
 
 const CLI::Validator& integer_validator() {
     static const CLI::Validator validator(
@@ -62,29 +60,27 @@ CLI::Option* add_arg(Bound& b, std::size_t i) {
     std::string name(spec.name);
     const std::string help(spec.help);
     switch (spec.kind) {
-    case ArgKind::set_true:
-    case ArgKind::set_false:
-    case ArgKind::local_flag:
-        // help must stay const: add_flag binds a non-const std::string as the flag's result.
-        return b.app->add_flag(name, help);
-    case ArgKind::target:
-        return b.app->add_option(name, b.slots[i], help)->type_name("ID|NAME");
-    case ArgKind::integer:
-        return b.app->add_option(name, b.slots[i], help)->type_name("N")->check(
-            integer_validator());
-    case ArgKind::secret:
-        return b.app->add_option(name, b.slots[i], help)->type_name("TEXT|-");
-    case ArgKind::files:
-        return b.app->add_option(name, b.lists[i], help)->type_name("FILE|-");
-    case ArgKind::list:
-        // One value per use: "--models a ci" must leave "ci" to the positional. Commas are
-        // split by build_args, so that "" can mean an empty list.
-        return b.app->add_option(name, b.lists[i], help)
-            ->type_name("NAME,...")
-            ->allow_extra_args(false);
-    case ArgKind::text:
-    case ArgKind::local:
-        break;
+        case ArgKind::set_true:
+        case ArgKind::set_false:
+        case ArgKind::local_flag:
+            // help must stay const: add_flag binds a non-const std::string as the flag's result.
+            return b.app->add_flag(name, help);
+        case ArgKind::target:
+            return b.app->add_option(name, b.slots[i], help)->type_name("ID|NAME");
+        case ArgKind::integer:
+            return b.app->add_option(name, b.slots[i], help)
+                ->type_name("N")
+                ->check(integer_validator());
+        case ArgKind::secret: return b.app->add_option(name, b.slots[i], help)->type_name("TEXT|-");
+        case ArgKind::files: return b.app->add_option(name, b.lists[i], help)->type_name("FILE|-");
+        case ArgKind::list:
+            // One value per use: "--models a ci" must leave "ci" to the positional. Commas are
+            // split by build_args, so that "" can mean an empty list.
+            return b.app->add_option(name, b.lists[i], help)
+                ->type_name("NAME,...")
+                ->allow_extra_args(false);
+        case ArgKind::text:
+        case ArgKind::local: break;
     }
     if (spec.choices.empty())
         return b.app->add_option(name, b.slots[i], help)
@@ -141,10 +137,11 @@ void build_cli(Cli& cli) {
         if (!group) group = add_group(app, def.group);
         bind_command(cli, *group, def);
     }
-    app.footer(str_cat("Exit status: 0 success, 1 the daemon refused the command or part of "
-                       "it (or the output could not be written), 2 usage error or a file that "
-                       "cannot be read or created, 3 the daemon could not be reached.\n\n",
-                       example_footer("amq2apictl --socket /run/amq2api/control.sock status")));
+    app.footer(
+        str_cat("Exit status: 0 success, 1 the daemon refused the command or part of "
+                "it (or the output could not be written), 2 usage error or a file that "
+                "cannot be read or created, 3 the daemon could not be reached.\n\n",
+                example_footer("amq2apictl --socket /run/amq2api/control.sock status")));
 }
 
 const CLI::App& deepest_subcommand(const CLI::App& app) {
@@ -158,8 +155,8 @@ const CLI::App& deepest_subcommand(const CLI::App& app) {
 // first is a question and gets the help; the second gets a pointed message.
 int usage_error(const CLI::App& app, const CLI::ParseError& error) {
     const CLI::App& deepest = deepest_subcommand(app);
-    bool missing = dynamic_cast<const CLI::RequiredError*>(&error) &&
-                   deepest.get_require_subcommand_min() > 0;
+    bool missing =
+        dynamic_cast<const CLI::RequiredError*>(&error) && deepest.get_require_subcommand_min() > 0;
     if (!missing) return app.exit(error) == 0 ? kSuccess : kUsage;
     // Fallthrough hands words a subcommand does not know to its parents: look at all.
     auto extra = app.remaining(true);
@@ -167,8 +164,8 @@ int usage_error(const CLI::App& app, const CLI::ParseError& error) {
         std::cerr << app.help();
         return kUsage;
     }
-    std::string words = &deepest == &app ? extra.front()
-                                         : str_cat(deepest.get_name(), " ", extra.front());
+    std::string words =
+        &deepest == &app ? extra.front() : str_cat(deepest.get_name(), " ", extra.front());
     std::cerr << "amq2apictl: unknown command '" << words
               << "'\nRun with --help for more information.\n";
     return kUsage;
@@ -230,8 +227,10 @@ ArgValues given_values(const Bound& b) {
     for (std::size_t i = 0; i < b.slots.size(); ++i) {
         if (b.options[i]->count() == 0) continue;
         ArgKind kind = b.def->args[i].kind;
-        if (kind == ArgKind::files || kind == ArgKind::list) values[i] = b.lists[i];
-        else values[i] = {b.slots[i]};
+        if (kind == ArgKind::files || kind == ArgKind::list)
+            values[i] = b.lists[i];
+        else
+            values[i] = {b.slots[i]};
     }
     return values;
 }
@@ -287,7 +286,6 @@ int main(int argc, char** argv) {
     try {
         return amq::ctl::run_main(argc, argv);
     } catch (const std::exception& e) {
-        return amq::ctl::fail(amq::str_cat("internal error: ", e.what()),
-                              amq::ctl::kUnreachable);
+        return amq::ctl::fail(amq::str_cat("internal error: ", e.what()), amq::ctl::kUnreachable);
     }
 }

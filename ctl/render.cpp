@@ -75,11 +75,8 @@ constexpr Column kEventColumns[] = {
 
 // The reason is the last column and not cut: after an import it says why a refresh failed.
 constexpr Column kImportedColumns[] = {
-    {"ID", "id"},
-    {"NAME", "name"},
-    {"KIND", "kind"},
-    {"STATE", "state"},
-    {"REASON", "state_reason"},
+    {"ID", "id"},       {"NAME", "name"},           {"KIND", "kind"},
+    {"STATE", "state"}, {"REASON", "state_reason"},
 };
 
 constexpr Column kKeyColumns[] = {
@@ -140,10 +137,9 @@ constexpr Column kStatsCounts[] = {
 
 // The CSV columns of usage export: every field of a usage.export record, in its order.
 constexpr const char* kUsageColumns[] = {
-    "time",         "time_ms",        "key_id",       "account_id",     "endpoint",
-    "client_model", "upstream_model", "stream",       "status",         "error_class",
-    "input_tokens", "output_tokens",  "ttfb_ms",      "duration_ms",    "attempts",
-    "client_address", "user_agent",
+    "time",           "time_ms",     "key_id",   "account_id",     "endpoint",     "client_model",
+    "upstream_model", "stream",      "status",   "error_class",    "input_tokens", "output_tokens",
+    "ttfb_ms",        "duration_ms", "attempts", "client_address", "user_agent",
 };
 
 // The audit summary is the last column; past this it would wrap every row on a terminal.
@@ -161,13 +157,17 @@ std::string printable(std::string_view text) {
         bool c1 = c == 0xC2 && i + 1 < text.size() &&
                   static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
                   static_cast<unsigned char>(text[i + 1]) <= 0x9F;
-        if (c == '\n') out += "\\n";
-        else if (c == '\t') out += "\\t";
-        else if (c < 0x20 || c == 0x7F) out += str_cat("\\x", kHex[c >> 4], kHex[c & 15]);
+        if (c == '\n')
+            out += "\\n";
+        else if (c == '\t')
+            out += "\\t";
+        else if (c < 0x20 || c == 0x7F)
+            out += str_cat("\\x", kHex[c >> 4], kHex[c & 15]);
         else if (c1) {
             auto code = static_cast<unsigned char>(text[++i]);
             out += str_cat("\\u00", kHex[code >> 4], kHex[code & 15]);
-        } else out.push_back(text[i]);
+        } else
+            out.push_back(text[i]);
     }
     return out;
 }
@@ -213,25 +213,22 @@ std::string models_text(const rapidjson::Value* models) {
 
 std::string formatted_cell(const rapidjson::Value& row, const char* field, Format format) {
     switch (format) {
-    case Format::duration: {
-        auto seconds = integer_member(row, field);
-        return seconds ? format_duration(*seconds) : "-";
-    }
-    case Format::millis: {
-        auto ms = integer_member(row, field);
-        return ms ? format_millis(*ms) : "-";
-    }
-    case Format::url:
-        return hide_url_password(cell(row, field));
-    case Format::cap: {
-        auto limit = integer_member(row, field);
-        if (limit && *limit <= 0) return "unlimited";
-        break;
-    }
-    case Format::models:
-        return models_text(member(row, field));
-    case Format::plain:
-        break;
+        case Format::duration: {
+            auto seconds = integer_member(row, field);
+            return seconds ? format_duration(*seconds) : "-";
+        }
+        case Format::millis: {
+            auto ms = integer_member(row, field);
+            return ms ? format_millis(*ms) : "-";
+        }
+        case Format::url: return hide_url_password(cell(row, field));
+        case Format::cap: {
+            auto limit = integer_member(row, field);
+            if (limit && *limit <= 0) return "unlimited";
+            break;
+        }
+        case Format::models: return models_text(member(row, field));
+        case Format::plain: break;
     }
     return cell(row, field);
 }
@@ -315,7 +312,8 @@ std::string state_note(const rapidjson::Value& account) {
     std::string state = cell(account, "state");
     std::string name = cell(account, "name");
     if (state == "quarantined")
-        return str_cat("note: ", name, " stays quarantined: enabling lifts only a disable.\n"
+        return str_cat("note: ", name,
+                       " stays quarantined: enabling lifts only a disable.\n"
                        "note: a successful 'account refresh' lifts an invalid-credential "
                        "quarantine; 'account disable' then 'account enable' lifts any.\n");
     if (state == "cooling" || state == "exhausted")
@@ -501,9 +499,7 @@ std::string render_key_revoked(const rapidjson::Value& data) {
                    render_key(data));
 }
 
-std::string render_key_removed(const rapidjson::Value& data) {
-    return removed_line(data, "key");
-}
+std::string render_key_removed(const rapidjson::Value& data) { return removed_line(data, "key"); }
 
 std::string render_key_updated(const rapidjson::Value& data) {
     return str_cat("updated key ", cell(data, "id"), " (", cell(data, "name"), ")\n",
@@ -533,22 +529,22 @@ std::string render_log_level(const rapidjson::Value& data) {
 }
 
 std::string render_backup(const rapidjson::Value& data, std::string_view file) {
-    return str_cat("backup written to ", printable(file), " (", cell(data, "bytes"),
-                   " bytes)\n");
+    return str_cat("backup written to ", printable(file), " (", cell(data, "bytes"), " bytes)\n");
 }
 
 std::string backup_json(const rapidjson::Value& data, std::string_view file) {
     return json_object([&](JsonWriter& w) {
-        write_key(w, "file");
-        write_string(w, file);
-        if (!data.IsObject()) return;
-        for (const auto& m : data.GetObject()) {
-            std::string_view name(m.name.GetString(), m.name.GetStringLength());
-            if (name == "file") continue;  // one "file" member, the one amq2apictl wrote
-            write_key(w, name);
-            m.value.Accept(w);
-        }
-    }) + "\n";
+               write_key(w, "file");
+               write_string(w, file);
+               if (!data.IsObject()) return;
+               for (const auto& m : data.GetObject()) {
+                   std::string_view name(m.name.GetString(), m.name.GetStringLength());
+                   if (name == "file") continue;  // one "file" member, the one amq2apictl wrote
+                   write_key(w, name);
+                   m.value.Accept(w);
+               }
+           }) +
+           "\n";
 }
 
 namespace {
@@ -617,8 +613,8 @@ std::vector<std::string> changed_fields(const rapidjson::Value& before,
         if (derived_field(name)) continue;
         auto old = before.FindMember(m.name);
         if (old == before.MemberEnd() || old->value == m.value) continue;
-        changes.push_back(str_cat(printable(name), ": ", value_text(old->value), " → ",
-                                  value_text(m.value)));
+        changes.push_back(
+            str_cat(printable(name), ": ", value_text(old->value), " → ", value_text(m.value)));
     }
     return changes;
 }
@@ -712,7 +708,7 @@ std::string valid_utf8(std::string_view text) {
     while (i < text.size()) {
         auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[i + k]); };
         unsigned char c = byte(0);
-        std::size_t len = c < 0x80                ? 1
+        std::size_t len = c < 0x80                 ? 1
                           : c >= 0xC2 && c <= 0xDF ? 2
                           : c >= 0xE0 && c <= 0xEF ? 3
                           : c >= 0xF0 && c <= 0xF4 ? 4
@@ -738,9 +734,7 @@ std::string valid_utf8(std::string_view text) {
 
 namespace {
 
-std::string_view text_of(const rapidjson::Value& v) {
-    return {v.GetString(), v.GetStringLength()};
-}
+std::string_view text_of(const rapidjson::Value& v) { return {v.GetString(), v.GetStringLength()}; }
 
 // The record as JSON, each string made valid UTF-8 on the way.
 void write_clean(JsonWriter& w, const rapidjson::Value& v) {

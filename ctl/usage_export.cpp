@@ -95,8 +95,7 @@ int run_usage_export(const Invocation& invocation) {
     auto stopped = [&](std::string_view why, int code) {
         if (!wrote_any) return fail(why, code);
         std::string where = out.is_file() ? str_cat("; ", out.name(), " holds them") : "";
-        return fail(str_cat(why, " (export stopped after ", written, " records", where, ")"),
-                    code);
+        return fail(str_cat(why, " (export stopped after ", written, " records", where, ")"), code);
     };
     std::optional<std::int64_t> next;
     std::int64_t limit = kPageRecords;

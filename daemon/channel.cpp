@@ -37,7 +37,8 @@ void FramedChannel::send_now(std::string_view payload) {
     std::string frame = encode_frame(payload);
     std::size_t sent = 0;
     if (evbuffer_get_length(bufferevent_get_output(bev_)) == 0) {
-        ssize_t n = ::send(bufferevent_getfd(bev_), frame.data(), frame.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+        ssize_t n = ::send(bufferevent_getfd(bev_), frame.data(), frame.size(),
+                           MSG_DONTWAIT | MSG_NOSIGNAL);
         if (n > 0) sent = static_cast<std::size_t>(n);
     }
     if (sent < frame.size()) bufferevent_write(bev_, frame.data() + sent, frame.size() - sent);
@@ -62,7 +63,8 @@ void FramedChannel::on_read(bufferevent* bev, void* arg) {
     std::weak_ptr<char> alive = self->alive_;
     evbuffer* input = bufferevent_get_input(bev);
     while (size_t n = evbuffer_get_length(input)) {
-        auto* bytes = reinterpret_cast<const char*>(evbuffer_pullup(input, static_cast<ssize_t>(n)));
+        auto* bytes =
+            reinterpret_cast<const char*>(evbuffer_pullup(input, static_cast<ssize_t>(n)));
         self->decoder_.feed(std::string_view(bytes, n));
         evbuffer_drain(input, n);
     }
@@ -80,13 +82,16 @@ void FramedChannel::on_read(bufferevent* bev, void* arg) {
 
 void FramedChannel::on_write(bufferevent* bev, void* arg) {
     auto* self = static_cast<FramedChannel*>(arg);
-    if (self->closing_ && evbuffer_get_length(bufferevent_get_output(bev)) == 0) self->shut("closed");
+    if (self->closing_ && evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+        self->shut("closed");
 }
 
 void FramedChannel::on_event(bufferevent*, short events, void* arg) {
     auto* self = static_cast<FramedChannel*>(arg);
-    if (events & BEV_EVENT_EOF) self->shut("peer closed the channel");
-    else if (events & BEV_EVENT_ERROR) self->shut(evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+    if (events & BEV_EVENT_EOF)
+        self->shut("peer closed the channel");
+    else if (events & BEV_EVENT_ERROR)
+        self->shut(evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
 }
 
 }  // namespace amq

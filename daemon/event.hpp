@@ -26,7 +26,7 @@ public:
     static Event persistent_timer(event_base* base, Callback cb);
     static Event watch_fd(event_base* base, int fd, short what, Callback cb);
 
-    void arm();                     // no timeout (signals, fds)
+    void arm();  // no timeout (signals, fds)
     void arm_after(double seconds);
     void disarm();
     bool pending() const;

@@ -109,8 +109,8 @@ void HttpClient::arm_deadline(Call& call, double seconds) {
         auto it = calls_.find(id);
         if (it == calls_.end() || it->second->paused) return;
         finish(*it->second, make_error(Errc::unavailable, it->second->response_delivered
-                                                               ? "upstream went silent"
-                                                               : "upstream did not answer in time"));
+                                                              ? "upstream went silent"
+                                                              : "upstream did not answer in time"));
     });
     call.deadline.arm_after(seconds);
 }
@@ -168,7 +168,8 @@ void HttpClient::deliver_response(Call& call) {
     call.response_delivered = true;
     long status = 0;
     curl_easy_getinfo(call.easy, CURLINFO_RESPONSE_CODE, &status);
-    if (call.callbacks.on_response) call.callbacks.on_response(static_cast<int>(status), call.response_headers);
+    if (call.callbacks.on_response)
+        call.callbacks.on_response(static_cast<int>(status), call.response_headers);
 }
 
 std::size_t HttpClient::on_header(char* data, std::size_t size, std::size_t n, void* arg) {
@@ -212,7 +213,8 @@ int HttpClient::on_socket(CURL*, curl_socket_t fd, int what, void* client, void*
     if (what & CURL_POLL_IN) events |= EV_READ;
     if (what & CURL_POLL_OUT) events |= EV_WRITE;
     watch->event = Event::watch_fd(self->base_, fd, events, [self, fd](short got) {
-        int action = (got & EV_READ ? CURL_CSELECT_IN : 0) | (got & EV_WRITE ? CURL_CSELECT_OUT : 0);
+        int action =
+            (got & EV_READ ? CURL_CSELECT_IN : 0) | (got & EV_WRITE ? CURL_CSELECT_OUT : 0);
         self->socket_action(fd, action);
     });
     watch->event.arm();
@@ -221,8 +223,10 @@ int HttpClient::on_socket(CURL*, curl_socket_t fd, int what, void* client, void*
 
 int HttpClient::on_timer(CURLM*, long timeout_ms, void* client) {
     auto* self = static_cast<HttpClient*>(client);
-    if (timeout_ms < 0) self->timer_.disarm();
-    else self->timer_.arm_after(static_cast<double>(timeout_ms) / 1000.0);
+    if (timeout_ms < 0)
+        self->timer_.disarm();
+    else
+        self->timer_.arm_after(static_cast<double>(timeout_ms) / 1000.0);
     return 0;
 }
 
@@ -240,9 +244,11 @@ void HttpClient::collect_finished() {
         curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &call);
         if (!call) continue;
         CURLcode rc = msg->data.result;
-        if (rc == CURLE_OK) finish(*call, {});
+        if (rc == CURLE_OK)
+            finish(*call, {});
         else if (!call->cancelled)
-            finish(*call, make_error(Errc::io, str_cat(call->spec.url, ": ", curl_easy_strerror(rc))));
+            finish(*call,
+                   make_error(Errc::io, str_cat(call->spec.url, ": ", curl_easy_strerror(rc))));
     }
 }
 

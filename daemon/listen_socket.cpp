@@ -18,7 +18,8 @@ namespace {
 
 Result<ListenSocket> bind_tcp(const std::string& listen) {
     auto hp = parse_host_port(listen);
-    if (!hp) return make_error(Errc::invalid_argument, str_cat("bad listen address '", listen, "'"));
+    if (!hp)
+        return make_error(Errc::invalid_argument, str_cat("bad listen address '", listen, "'"));
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
@@ -27,11 +28,13 @@ Result<ListenSocket> bind_tcp(const std::string& listen) {
     std::string port = str_cat(hp->port);
     if (int rc = getaddrinfo(hp->host.c_str(), port.c_str(), &hints, &found); rc != 0)
         return make_error(Errc::invalid_argument,
-                          str_cat("listen host '", hp->host, "' must be a numeric IP address: ", gai_strerror(rc)));
+                          str_cat("listen host '", hp->host,
+                                  "' must be a numeric IP address: ", gai_strerror(rc)));
     int fd = socket(found->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     int one = 1;
     std::string error;
-    if (fd < 0) error = str_cat("socket: ", std::strerror(errno));
+    if (fd < 0)
+        error = str_cat("socket: ", std::strerror(errno));
     else if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0)
         error = str_cat("SO_REUSEADDR: ", std::strerror(errno));
     else if (bind(fd, found->ai_addr, found->ai_addrlen) != 0)

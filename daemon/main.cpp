@@ -21,17 +21,11 @@ int main(int argc, char** argv) {
         return 2;
     }
     switch (inv->mode) {
-    case amq::Mode::help:
-    case amq::Mode::print_config:
-        std::fputs(inv->output.c_str(), stdout);
-        return 0;
-    case amq::Mode::check_config:
-        std::printf("configuration OK\n");
-        return 0;
-    case amq::Mode::worker:
-        return amq::run_worker(*inv);
-    case amq::Mode::master:
-        return amq::run_master(*inv, env);
+        case amq::Mode::help:
+        case amq::Mode::print_config: std::fputs(inv->output.c_str(), stdout); return 0;
+        case amq::Mode::check_config: std::printf("configuration OK\n"); return 0;
+        case amq::Mode::worker: return amq::run_worker(*inv);
+        case amq::Mode::master: return amq::run_master(*inv, env);
     }
     return 2;
 }

@@ -36,8 +36,10 @@ inline constexpr std::string_view kReport = "report";
 
 inline constexpr std::string_view kAdmit = "admit";      // {key_hash, model, endpoint, exclude[]}
 inline constexpr std::string_view kRefresh = "refresh";  // {account_id, serial}
-inline constexpr std::string_view kAuth = "auth";        // {key_hash} → {key_id}: no account needed
-inline constexpr std::string_view kMetrics = "metrics";  // {key_hash} → {text}: Prometheus exposition
-inline constexpr std::string_view kAdmin = "admin";      // {key_hash, command, args} → the command's data
+inline constexpr std::string_view kAuth = "auth";  // {key_hash} → {key_id}: no account needed
+inline constexpr std::string_view kMetrics =
+    "metrics";  // {key_hash} → {text}: Prometheus exposition
+inline constexpr std::string_view kAdmin =
+    "admin";  // {key_hash, command, args} → the command's data
 
 }  // namespace amq::wire

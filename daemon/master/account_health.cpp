@@ -17,8 +17,8 @@ constexpr std::int64_t kDayMs = 86400LL * 1000;
 constexpr std::string_view kCredentialPrefix = "invalid credential";
 constexpr std::string_view kSuspendedPrefix = "suspended by the upstream";
 
-constexpr std::array<std::string_view, 6> kStateNames = {
-    "healthy", "cooling", "half_open", "exhausted", "quarantined", "disabled"};
+constexpr std::array<std::string_view, 6> kStateNames = {"healthy",   "cooling",     "half_open",
+                                                         "exhausted", "quarantined", "disabled"};
 
 // Seconds → milliseconds; nonsense (negative, NaN, huge) becomes something bounded.
 std::int64_t to_ms(double seconds) {
@@ -74,8 +74,8 @@ std::int64_t floor_div(std::int64_t a, std::int64_t b) {
 // The upstream's monthly quota resets on the 1st at 00:00 UTC.
 std::int64_t next_month_start_ms(std::int64_t now_ms) {
     Date today = civil_from_days(floor_div(now_ms, kDayMs));
-    Date next = today.month == 12 ? Date{today.year + 1, 1, 1}
-                                  : Date{today.year, today.month + 1, 1};
+    Date next =
+        today.month == 12 ? Date{today.year + 1, 1, 1} : Date{today.year, today.month + 1, 1};
     return days_from_civil(next) * kDayMs;
 }
 
@@ -141,25 +141,23 @@ bool HealthBook::cool(AccountHealth& h, std::int64_t wait_ms, std::string_view c
 }
 
 bool HealthBook::on_throttled(AccountHealth& h, const Outcome& o, std::int64_t now_ms) {
-    std::int64_t wait = to_ms(std::min(o.retry_after_s.value_or(policy_.throttle_default_s),
-                                       policy_.throttle_max_s));
+    std::int64_t wait = to_ms(
+        std::min(o.retry_after_s.value_or(policy_.throttle_default_s), policy_.throttle_max_s));
     switch (h.state) {
-    case HealthState::healthy:
-        return cool(h, wait, "throttled by the upstream", now_ms);
-    case HealthState::half_open:
-        // A failed trial: honour the upstream's wait, but keep growing the back-off so that
-        // an account throttled again and again is tried less and less often.
-        return cool(h, std::max(wait, backoff_ms(h.cooldowns)),
-                    "trial request throttled by the upstream", now_ms);
-    case HealthState::cooling:
-        // A late answer of a request sent before the cool-down: only a longer Retry-After
-        // matters (no new cool-down, so the back-off exponent stays).
-        if (now_ms + wait <= h.until_ms) return false;
-        return move(h, HealthState::cooling,
-                    str_cat("throttled by the upstream; cooling ", seconds_text(wait)), now_ms,
-                    now_ms + wait);
-    default:
-        return false;
+        case HealthState::healthy: return cool(h, wait, "throttled by the upstream", now_ms);
+        case HealthState::half_open:
+            // A failed trial: honour the upstream's wait, but keep growing the back-off so that
+            // an account throttled again and again is tried less and less often.
+            return cool(h, std::max(wait, backoff_ms(h.cooldowns)),
+                        "trial request throttled by the upstream", now_ms);
+        case HealthState::cooling:
+            // A late answer of a request sent before the cool-down: only a longer Retry-After
+            // matters (no new cool-down, so the back-off exponent stays).
+            if (now_ms + wait <= h.until_ms) return false;
+            return move(h, HealthState::cooling,
+                        str_cat("throttled by the upstream; cooling ", seconds_text(wait)), now_ms,
+                        now_ms + wait);
+        default: return false;
     }
 }
 
@@ -169,8 +167,8 @@ bool HealthBook::on_transient(AccountHealth& h, const Outcome& o, std::int64_t n
                     now_ms);
     if (h.state != HealthState::healthy) return false;  // late answers change nothing
     if (++h.transient_failures < policy_.transient_threshold) return false;
-    std::string cause = with_message(
-        str_cat(h.transient_failures, " consecutive transient failures"), o.message);
+    std::string cause =
+        with_message(str_cat(h.transient_failures, " consecutive transient failures"), o.message);
     return cool(h, backoff_ms(h.cooldowns), cause, now_ms);
 }
 
@@ -214,27 +212,22 @@ bool HealthBook::apply(std::uint64_t account_id, const Outcome& outcome, std::in
     AccountHealth& h = accounts_[account_id];
     if (h.state == HealthState::disabled) return false;  // only an admin moves it
     switch (outcome.kind) {
-    case Outcome::Kind::success:
-        return on_success(h, now_ms);
-    case Outcome::Kind::throttled:
-        return on_throttled(h, outcome, now_ms);
-    case Outcome::Kind::transient:
-        return on_transient(h, outcome, now_ms);
-    case Outcome::Kind::quota_exhausted:
-        return on_quota(h, outcome, now_ms);
-    case Outcome::Kind::suspended:
-    case Outcome::Kind::invalid_credential:
-        return on_quarantine(h, outcome, now_ms);
-    case Outcome::Kind::refresh_succeeded:
-        if (h.state != HealthState::quarantined || !h.reason.starts_with(kCredentialPrefix))
-            return false;
-        h.transient_failures = 0;
-        h.cooldowns = 0;
-        return move(h, HealthState::healthy, "", now_ms);
-    case Outcome::Kind::config_error:
-        // Not the account's fault: leave the state alone but keep a trace an admin can see.
-        record(h, h.state, with_message("configuration error", outcome.message), now_ms);
-        return true;
+        case Outcome::Kind::success: return on_success(h, now_ms);
+        case Outcome::Kind::throttled: return on_throttled(h, outcome, now_ms);
+        case Outcome::Kind::transient: return on_transient(h, outcome, now_ms);
+        case Outcome::Kind::quota_exhausted: return on_quota(h, outcome, now_ms);
+        case Outcome::Kind::suspended:
+        case Outcome::Kind::invalid_credential: return on_quarantine(h, outcome, now_ms);
+        case Outcome::Kind::refresh_succeeded:
+            if (h.state != HealthState::quarantined || !h.reason.starts_with(kCredentialPrefix))
+                return false;
+            h.transient_failures = 0;
+            h.cooldowns = 0;
+            return move(h, HealthState::healthy, "", now_ms);
+        case Outcome::Kind::config_error:
+            // Not the account's fault: leave the state alone but keep a trace an admin can see.
+            record(h, h.state, with_message("configuration error", outcome.message), now_ms);
+            return true;
     }
     return false;
 }
@@ -257,8 +250,7 @@ bool HealthBook::advance(std::uint64_t account_id, std::int64_t now_ms) {
     if (it == accounts_.end()) return false;
     AccountHealth& h = it->second;
     if (h.state == HealthState::cooling && now_ms >= h.until_ms)
-        return move(h, HealthState::half_open, "cool-down over; one trial request allowed",
-                    now_ms);
+        return move(h, HealthState::half_open, "cool-down over; one trial request allowed", now_ms);
     if (h.state == HealthState::exhausted && now_ms >= h.until_ms) {
         h.transient_failures = 0;
         h.cooldowns = 0;
@@ -289,17 +281,14 @@ std::optional<std::int64_t> HealthBook::available_at(std::uint64_t account_id,
                                                      std::int64_t now_ms) const {
     const AccountHealth& h = get(account_id);
     switch (h.state) {
-    case HealthState::healthy:
-        return now_ms;
-    case HealthState::half_open:
-        // The trial answers soon, one way or the other.
-        return h.trial_in_flight ? now_ms + 1000 : now_ms;
-    case HealthState::cooling:
-    case HealthState::exhausted:
-        return std::max(h.until_ms, now_ms);
-    case HealthState::quarantined:
-    case HealthState::disabled:
-        return std::nullopt;
+        case HealthState::healthy: return now_ms;
+        case HealthState::half_open:
+            // The trial answers soon, one way or the other.
+            return h.trial_in_flight ? now_ms + 1000 : now_ms;
+        case HealthState::cooling:
+        case HealthState::exhausted: return std::max(h.until_ms, now_ms);
+        case HealthState::quarantined:
+        case HealthState::disabled: return std::nullopt;
     }
     return std::nullopt;
 }

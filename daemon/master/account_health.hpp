@@ -34,12 +34,12 @@ struct HealthEvent {
 
 struct AccountHealth {
     HealthState state = HealthState::healthy;
-    std::string reason;         // why it is in this state ("" when healthy)
-    std::int64_t since_ms = 0;  // when it entered this state
-    std::int64_t until_ms = 0;  // cooling: end of the cool-down; exhausted: the reset date
-    int transient_failures = 0;  // consecutive, while healthy
-    int cooldowns = 0;           // consecutive cool-downs: the exponent of the back-off
-    bool trial_in_flight = false;  // half_open: the one trial request is out
+    std::string reason;              // why it is in this state ("" when healthy)
+    std::int64_t since_ms = 0;       // when it entered this state
+    std::int64_t until_ms = 0;       // cooling: end of the cool-down; exhausted: the reset date
+    int transient_failures = 0;      // consecutive, while healthy
+    int cooldowns = 0;               // consecutive cool-downs: the exponent of the back-off
+    bool trial_in_flight = false;    // half_open: the one trial request is out
     std::deque<HealthEvent> events;  // oldest first, at most HealthPolicy::keep_events
 };
 

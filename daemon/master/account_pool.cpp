@@ -10,8 +10,8 @@ namespace amq {
 namespace {
 
 constexpr std::int64_t kWindowMs = 60 * 1000;  // the per-account requests-per-minute window
-constexpr std::size_t kMaxListed = 5;           // accounts named in a 503 message
-constexpr std::size_t kMaxReason = 120;         // characters of one account's reason in it
+constexpr std::size_t kMaxListed = 5;          // accounts named in a 503 message
+constexpr std::size_t kMaxReason = 120;        // characters of one account's reason in it
 
 std::string display_name(const Account& a) {
     return a.name.empty() ? str_cat("account #", a.id) : a.name;
@@ -31,11 +31,11 @@ std::string plural(std::size_t n, std::string_view one, std::string_view many) {
 
 // Why each enabled account cannot serve, counted for the 429 message.
 struct Tally {
-    std::size_t failed = 0;     // excluded: this request already failed on it
-    std::size_t cooling = 0;    // cooling, or half-open with its trial out
+    std::size_t failed = 0;   // excluded: this request already failed on it
+    std::size_t cooling = 0;  // cooling, or half-open with its trial out
     std::size_t exhausted = 0;
-    std::size_t limited = 0;    // at its own requests per minute
-    std::size_t stuck = 0;      // quarantined or disabled
+    std::size_t limited = 0;  // at its own requests per minute
+    std::size_t stuck = 0;    // quarantined or disabled
     std::optional<std::int64_t> earliest;
     std::vector<std::string> stuck_reasons;  // "name: reason", at most kMaxListed
 };
@@ -122,8 +122,7 @@ void AccountPool::record_use(std::uint64_t account_id, std::int64_t now_ms) {
     last_used_[account_id] = now_ms;
 }
 
-std::optional<std::uint64_t> AccountPool::pinned(const std::string& session,
-                                                 std::int64_t now_ms) {
+std::optional<std::uint64_t> AccountPool::pinned(const std::string& session, std::int64_t now_ms) {
     auto it = pins_.find(session);
     if (it == pins_.end()) return std::nullopt;
     if (now_ms - it->second.used_ms >= policy_.session_ttl_ms) {
@@ -162,10 +161,9 @@ const Account* AccountPool::choose(const std::vector<const Account*>& candidates
             return it == last_used_.end() ? INT64_MIN : it->second;  // never used comes first
         };
         // Candidates are in ascending id order, so min_element breaks ties by id.
-        return *std::min_element(candidates.begin(), candidates.end(),
-                                 [&](const Account* a, const Account* b) {
-                                     return last_used(a) < last_used(b);
-                                 });
+        return *std::min_element(
+            candidates.begin(), candidates.end(),
+            [&](const Account* a, const Account* b) { return last_used(a) < last_used(b); });
     }
     for (const Account* a : candidates)
         if (a->id > last_id_) return a;
@@ -173,17 +171,18 @@ const Account* AccountPool::choose(const std::vector<const Account*>& candidates
 }
 
 std::variant<Account, NoAccount> AccountPool::pick(const std::vector<Account>& accounts,
-                                                   HealthBook& health,
-                                                   const PickRequest& request) {
+                                                   HealthBook& health, const PickRequest& request) {
     std::vector<const Account*> enabled;
     for (const Account& a : accounts)
         if (a.enabled) enabled.push_back(&a);
     if (enabled.empty() && accounts.empty())
-        return NoAccount{503, std::nullopt, "no Amazon Q account; add one with amq2apictl account add"};
-    if (enabled.empty())
         return NoAccount{503, std::nullopt,
-                         str_cat("all ", accounts.size(),
-                                 " Amazon Q accounts are disabled; enable one with amq2apictl account enable")};
+                         "no Amazon Q account; add one with amq2apictl account add"};
+    if (enabled.empty())
+        return NoAccount{
+            503, std::nullopt,
+            str_cat("all ", accounts.size(),
+                    " Amazon Q accounts are disabled; enable one with amq2apictl account enable")};
     std::sort(enabled.begin(), enabled.end(),
               [](const Account* a, const Account* b) { return a->id < b->id; });
 
@@ -235,11 +234,16 @@ NoAccount AccountPool::no_account(const std::vector<const Account*>& enabled,
         std::optional<std::int64_t> rpm_at = rpm_free_at(*a, now);
         std::int64_t when = std::max(*at, rpm_at.value_or(now));
         if (!t.earliest || when < *t.earliest) t.earliest = when;
-        if (request.exclude.count(a->id)) ++t.failed;
-        else if (h.state == HealthState::exhausted) ++t.exhausted;
-        else if (*at > now) ++t.cooling;
-        else if (rpm_at) ++t.limited;
-        else ++t.cooling;  // not expected: may_serve would have let it serve
+        if (request.exclude.count(a->id))
+            ++t.failed;
+        else if (h.state == HealthState::exhausted)
+            ++t.exhausted;
+        else if (*at > now)
+            ++t.cooling;
+        else if (rpm_at)
+            ++t.limited;
+        else
+            ++t.cooling;  // not expected: may_serve would have let it serve
     }
     if (!t.earliest) return NoAccount{503, std::nullopt, stuck_message(t, enabled.size())};
     // Never "retry at once": an excluded account that is available now (it failed this request

@@ -37,7 +37,7 @@ struct PickRequest {
 };
 
 struct NoAccount {
-    int status = 503;                      // 429 when something recovers by itself
+    int status = 503;                         // 429 when something recovers by itself
     std::optional<std::int64_t> retry_at_ms;  // with 429: the earliest time one can serve
     std::string message;
 };
@@ -64,8 +64,8 @@ private:
                          const PickRequest& request) const;
 
     PoolPolicy policy_;
-    std::uint64_t last_id_ = 0;                                       // round-robin cursor
-    std::map<std::uint64_t, std::deque<std::int64_t>> recent_;       // picks in the last minute
+    std::uint64_t last_id_ = 0;                                 // round-robin cursor
+    std::map<std::uint64_t, std::deque<std::int64_t>> recent_;  // picks in the last minute
     std::map<std::uint64_t, std::int64_t> last_used_;
     struct Pin {
         std::uint64_t account_id;

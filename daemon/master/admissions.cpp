@@ -25,22 +25,21 @@ Admissions::Admissions(Store& store, Metrics& metrics, UsageRecorder& usage)
     : store_(store), metrics_(metrics), usage_(usage) {}
 
 Status Admissions::restore(std::int64_t now_ms) {
-    return store_.for_each_usage(now_ms - kDayMs, now_ms + 1, 10000, [this](std::vector<UsageRecord>& batch) {
-        for (const UsageRecord& u : batch)
-            if (u.key_id && counted(u)) limiter_.restore(u.key_id, u.time_ms - u.duration_ms);
-        return true;
-    });
+    return store_.for_each_usage(now_ms - kDayMs, now_ms + 1, 10000,
+                                 [this](std::vector<UsageRecord>& batch) {
+                                     for (const UsageRecord& u : batch)
+                                         if (u.key_id && counted(u))
+                                             limiter_.restore(u.key_id, u.time_ms - u.duration_ms);
+                                     return true;
+                                 });
 }
 
-LimitDecision Admissions::admit(const ApiKey& key, pid_t worker, std::uint64_t request_id, RequestInfo info,
-                                std::int64_t now_ms) {
+LimitDecision Admissions::admit(const ApiKey& key, pid_t worker, std::uint64_t request_id,
+                                const RequestInfo& info, std::int64_t now_ms) {
     Slot slot{static_cast<std::uint64_t>(worker), request_id};
     LimitDecision decision = limiter_.admit(key.id, limits_of(key), now_ms, slot);
-    if (!decision.admitted) {
-        metrics_.refusal(decision.limit);
-        return decision;
-    }
-    in_flight_.try_emplace(slot, InFlight{key.id, 0, std::move(info), now_ms});
+    if (!decision.admitted) return decision;  // the caller counts the refusal it answers
+    in_flight_.try_emplace(slot, InFlight{key.id, 0, info, now_ms});
     return decision;
 }
 

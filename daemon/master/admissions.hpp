@@ -34,8 +34,8 @@ public:
         std::string endpoint;
         bool stream = false;
     };
-    LimitDecision admit(const ApiKey& key, pid_t worker, std::uint64_t request_id, RequestInfo info,
-                        std::int64_t now_ms);
+    LimitDecision admit(const ApiKey& key, pid_t worker, std::uint64_t request_id,
+                        const RequestInfo& info, std::int64_t now_ms);
     bool holds(pid_t worker, std::uint64_t request_id) const;
     void set_account(pid_t worker, std::uint64_t request_id, std::uint64_t account_id);
     void finish(pid_t worker, std::uint64_t request_id);

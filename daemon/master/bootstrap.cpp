@@ -16,14 +16,17 @@ namespace {
 Status write_private_file(const std::string& path, const std::string& content) {
     std::string tmp = path + ".tmp";
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0) return make_error(Errc::io, str_cat("cannot create ", tmp, ": ", std::strerror(errno)));
-    bool ok = fchmod(fd, 0600) == 0 && write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size()) &&
+    if (fd < 0)
+        return make_error(Errc::io, str_cat("cannot create ", tmp, ": ", std::strerror(errno)));
+    bool ok = fchmod(fd, 0600) == 0 &&
+              write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size()) &&
               fsync(fd) == 0;
     int saved = errno;
     close(fd);
     if (!ok || rename(tmp.c_str(), path.c_str()) != 0) {
         unlink(tmp.c_str());
-        return make_error(Errc::io, str_cat("cannot write ", path, ": ", std::strerror(ok ? errno : saved)));
+        return make_error(Errc::io,
+                          str_cat("cannot write ", path, ": ", std::strerror(ok ? errno : saved)));
     }
     return {};
 }
@@ -50,7 +53,8 @@ Result<std::string> ensure_admin_key(Store& store, const std::string& state_dir,
     return path;
 }
 
-Result<bool> import_environment_account(Store& store, const BootstrapAccount& env, std::int64_t now) {
+Result<bool> import_environment_account(Store& store, const BootstrapAccount& env,
+                                        std::int64_t now) {
     auto accounts = store.list_accounts();
     if (!accounts) return accounts.error();
     if (!accounts->empty()) return false;

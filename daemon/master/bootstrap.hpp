@@ -16,6 +16,7 @@ namespace amq {
 Result<std::string> ensure_admin_key(Store& store, const std::string& state_dir, std::int64_t now);
 
 // Returns true when the account was added.
-Result<bool> import_environment_account(Store& store, const BootstrapAccount& account, std::int64_t now);
+Result<bool> import_environment_account(Store& store, const BootstrapAccount& account,
+                                        std::int64_t now);
 
 }  // namespace amq

@@ -4,10 +4,10 @@
 
 #include "common/log.hpp"
 #include "common/strings.hpp"
+#include "common/time_format.hpp"
 #include "common/usage_limits.hpp"
 #include "daemon/master/account_health.hpp"
 #include "daemon/master/token_refresher.hpp"
-#include "common/time_format.hpp"
 
 namespace amq {
 namespace {
@@ -18,12 +18,15 @@ constexpr CommandSpec kCommands[] = {
     {"account.list", false, cmd_account_list, nullptr, "list accounts with their health"},
     {"account.show", false, cmd_account_show, nullptr, "show one account"},
     {"account.remove", true, cmd_account_remove, nullptr, "remove an account and its tokens"},
-    {"account.update", true, cmd_account_update, nullptr, "change an account's fields or credentials"},
+    {"account.update", true, cmd_account_update, nullptr,
+     "change an account's fields or credentials"},
     {"account.enable", true, cmd_account_enable, nullptr, "let an account serve again"},
     {"account.disable", true, cmd_account_disable, nullptr, "keep an account from serving"},
     {"account.events", false, cmd_account_events, nullptr, "an account's last health changes"},
-    {"account.stats", false, cmd_account_stats, nullptr, "one account's usage, all time and by day"},
-    {"account.refresh", true, nullptr, cmd_account_refresh, "refresh an account's access token now"},
+    {"account.stats", false, cmd_account_stats, nullptr,
+     "one account's usage, all time and by day"},
+    {"account.refresh", true, nullptr, cmd_account_refresh,
+     "refresh an account's access token now"},
     {"account.quota", false, nullptr, cmd_account_quota, "an account's remaining monthly quota"},
     {"account.import", true, nullptr, cmd_account_import, "add accounts from token JSON documents"},
     {"key.create", true, cmd_key_create, nullptr, "create an API key (the secret is shown once)"},
@@ -33,11 +36,14 @@ constexpr CommandSpec kCommands[] = {
     {"key.disable", true, cmd_key_revoke, nullptr, "disable an API key (as revoke)"},
     {"key.enable", true, cmd_key_enable, nullptr, "enable an API key again"},
     {"key.update", true, cmd_key_update, nullptr, "change a key's name, limits, models or expiry"},
-    {"stats", false, cmd_stats, nullptr, "usage totals for a period, by day, key, account or model"},
+    {"stats", false, cmd_stats, nullptr,
+     "usage totals for a period, by day, key, account or model"},
     {"stats.accounts", false, cmd_stats_accounts, nullptr, "account totals (the seed's shape)"},
     {"stats.api_keys", false, cmd_stats_api_keys, nullptr, "key totals (the seed's shape)"},
-    {"stats.tokens", false, cmd_stats_tokens, nullptr, "tokens by day and account (the seed's shape)"},
-    {"stats.account_usage", false, cmd_stats_account_usage, nullptr, "usage per account (the seed's shape)"},
+    {"stats.tokens", false, cmd_stats_tokens, nullptr,
+     "tokens by day and account (the seed's shape)"},
+    {"stats.account_usage", false, cmd_stats_account_usage, nullptr,
+     "usage per account (the seed's shape)"},
     {"usage.export", false, cmd_usage_export, nullptr, "raw usage records, one page at a time"},
     {"audit", false, cmd_audit, nullptr, "the last admin changes"},
     {"workers", false, cmd_workers, nullptr, "the worker processes"},
@@ -54,8 +60,10 @@ std::string ok_reply(const std::string& id_json, const std::string& data) {
 std::string error_reply(const rapidjson::Value* id, const Error& error) {
     return json_object([&](JsonWriter& w) {
         write_key(w, "id");
-        if (id) id->Accept(w);
-        else w.Null();
+        if (id)
+            id->Accept(w);
+        else
+            w.Null();
         w.Key("ok");
         w.Bool(false);
         w.Key("error");
@@ -93,10 +101,13 @@ void write_redacted(JsonWriter& w, const rapidjson::Value& v) {
         for (const auto& m : v.GetObject()) {
             std::string_view name(m.name.GetString(), m.name.GetStringLength());
             write_key(w, name);
-            if (m.value.IsString() && secret_field(name)) w.String("***");
+            if (m.value.IsString() && secret_field(name))
+                w.String("***");
             else if (m.value.IsString() && name == "proxy")
-                write_string(w, redact_url_password(std::string_view(m.value.GetString(), m.value.GetStringLength())));
-            else write_redacted(w, m.value);
+                write_string(w, redact_url_password(std::string_view(m.value.GetString(),
+                                                                     m.value.GetStringLength())));
+            else
+                write_redacted(w, m.value);
         }
         w.EndObject();
     } else if (v.IsArray()) {
@@ -110,12 +121,13 @@ void write_redacted(JsonWriter& w, const rapidjson::Value& v) {
 
 std::string actor_name(const Store& store, const Caller& caller) {
     switch (caller.kind) {
-    case Caller::Kind::control: return str_cat("control socket uid ", caller.id);
-    case Caller::Kind::admin_key: {
-        auto key = store.get_key(static_cast<std::uint64_t>(caller.id));
-        return str_cat("admin key ", caller.id, key ? str_cat(" (", key->name, ")") : std::string());
-    }
-    case Caller::Kind::internal: return "amq2apid";
+        case Caller::Kind::control: return str_cat("control socket uid ", caller.id);
+        case Caller::Kind::admin_key: {
+            auto key = store.get_key(static_cast<std::uint64_t>(caller.id));
+            return str_cat("admin key ", caller.id,
+                           key ? str_cat(" (", key->name, ")") : std::string());
+        }
+        case Caller::Kind::internal: return "amq2apid";
     }
     return "unknown";
 }
@@ -129,7 +141,8 @@ std::string subject_before(const Store& store, RuntimeView& runtime, std::string
     if (!target || !(find_member(*target, "id") || find_member(*target, "name"))) return {};
     if (command.starts_with("account.")) {
         auto account = resolve_account(store, *target);
-        return account ? account_json(*account, runtime.account_health(account->id)) : std::string();
+        return account ? account_json(*account, runtime.account_health(account->id))
+                       : std::string();
     }
     if (command.starts_with("key.")) {
         auto key = resolve_key(store, *target);
@@ -152,16 +165,19 @@ std::string redacted(std::string_view json) {
 void run_command(std::string_view name, const rapidjson::Value& args, CommandContext ctx,
                  std::function<void(CommandResult result, bool changed)> done) {
     const CommandSpec* spec = find_command(name);
-    if (!spec) return done(make_error(Errc::not_found, str_cat("unknown command '", name, "'")), false);
+    if (!spec)
+        return done(make_error(Errc::not_found, str_cat("unknown command '", name, "'")), false);
     // Every admin change is written to the audit log with who, when, what, before and after.
-    std::string before = spec->mutates ? subject_before(ctx.store, ctx.runtime, name, args) : std::string();
+    std::string before =
+        spec->mutates ? subject_before(ctx.store, ctx.runtime, name, args) : std::string();
     std::string args_text = spec->mutates ? redacted(args) : std::string();
     auto finish = [done, ctx, before, args_text, command = std::string(name),
                    mutates = spec->mutates](CommandResult result) {
         bool changed = result.ok() && mutates;
         if (changed) {
-            AuditEntry entry{ctx.now * 1000, actor_name(ctx.store, ctx.caller), command, args_text, before,
-                             redacted(*result)};
+            AuditEntry entry{ctx.now * 1000, actor_name(ctx.store, ctx.caller),
+                             command,        args_text,
+                             before,         redacted(*result)};
             if (auto st = ctx.store.append_audit(entry); !st)
                 log_error("cannot write the audit log: ", st.error().message);
         }
@@ -183,20 +199,24 @@ void dispatch_control_frame(std::string_view payload, CommandContext ctx,
     static const rapidjson::Value empty_object(rapidjson::kObjectType);
     // The request document dies with this call: an asynchronous answer carries its own id copy.
     std::string id_json = id ? to_json(*id) : "null";
-    run_command(*cmd, args ? *args : empty_object, ctx, [id_json, done](CommandResult result, bool changed) {
-        if (!result) {
-            auto id_doc = parse_json(id_json);
-            return done(error_reply(id_doc ? &*id_doc : nullptr, result.error()), false);
-        }
-        done(ok_reply(id_json, *result), changed);
-    });
+    run_command(*cmd, args ? *args : empty_object, ctx,
+                [id_json, done](CommandResult result, bool changed) {
+                    if (!result) {
+                        auto id_doc = parse_json(id_json);
+                        return done(error_reply(id_doc ? &*id_doc : nullptr, result.error()),
+                                    false);
+                    }
+                    done(ok_reply(id_json, *result), changed);
+                });
 }
 
 namespace {
 void write_time(JsonWriter& w, const char* key, std::int64_t t) {
     w.Key(key);
-    if (t == 0) w.Null();
-    else write_string(w, iso8601(t));
+    if (t == 0)
+        w.Null();
+    else
+        write_string(w, iso8601(t));
 }
 }  // namespace
 
@@ -231,8 +251,9 @@ void write_account(JsonWriter& w, const Account& a, const AccountHealth* health,
     write_string(w, a.client_id);
     w.Key("profile_arn");
     write_string(w, a.profile_arn);
-    for (auto [key, value] : {std::pair{"region", &a.region}, std::pair{"api_endpoint", &a.api_endpoint},
-                              std::pair{"api_flavour", &a.api_flavour}, std::pair{"origin", &a.origin}}) {
+    for (auto [key, value] :
+         {std::pair{"region", &a.region}, std::pair{"api_endpoint", &a.api_endpoint},
+          std::pair{"api_flavour", &a.api_flavour}, std::pair{"origin", &a.origin}}) {
         w.Key(key);
         write_string(w, *value);
     }
@@ -306,12 +327,14 @@ std::string key_json(const ApiKey& key) {
 }
 
 Status check_record_name(const std::string& name, const char* what) {
-    if (trim(name).empty()) return make_error(Errc::invalid_argument, "field 'name' must not be empty");
+    if (trim(name).empty())
+        return make_error(Errc::invalid_argument, "field 'name' must not be empty");
     if (name.size() > 128)
         return make_error(Errc::invalid_argument, "field 'name' is longer than 128 characters");
     for (unsigned char c : name)
         if (c < 0x20 || c == 0x7f)
-            return make_error(Errc::invalid_argument, str_cat("the ", what, " name contains a control character"));
+            return make_error(Errc::invalid_argument,
+                              str_cat("the ", what, " name contains a control character"));
     return {};
 }
 

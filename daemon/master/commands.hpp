@@ -39,9 +39,11 @@ public:
     virtual void forget_account(std::uint64_t account_id);
     virtual void refresh_account(std::uint64_t account_id,
                                  std::function<void(Result<AccessToken>)> done);
-    virtual void fetch_quota(std::uint64_t account_id, std::function<void(Result<UsageLimits>)> done);
-    virtual Status reload();                        // as SIGHUP
-    virtual Status set_log_level(std::string_view level);  // master and workers, until the next reload
+    virtual void fetch_quota(std::uint64_t account_id,
+                             std::function<void(Result<UsageLimits>)> done);
+    virtual Status reload();  // as SIGHUP
+    virtual Status set_log_level(
+        std::string_view level);  // master and workers, until the next reload
     // A compact copy of the store written to `fd` (which the callee closes); `done` gets its size.
     virtual void backup(int fd, std::function<void(Result<std::uint64_t>)> done);
 };
@@ -91,7 +93,8 @@ std::string account_json(const Account& account, const AccountHealth* health = n
 void write_health(JsonWriter& w, const AccountHealth& health);
 std::string key_json(const ApiKey& key);
 Status check_record_name(const std::string& name, const char* what);
-Status check_not_duplicate(const Store& store, std::string_view client_id, std::string_view refresh_token);
+Status check_not_duplicate(const Store& store, std::string_view client_id,
+                           std::string_view refresh_token);
 
 // Commands name a record by {"id": N} or {"name": "..."}.
 Result<Account> resolve_account(const Store& store, const rapidjson::Value& args);

@@ -15,15 +15,16 @@ namespace amq {
 void cmd_account_refresh(CommandContext ctx, const rapidjson::Value& args, CommandReply reply) {
     auto account = resolve_account(ctx.store, args);
     if (!account) return reply(account.error());
-    ctx.runtime.refresh_account(account->id, [ctx, account = *account, reply](Result<AccessToken> token) {
-        if (!token) return reply(token.error());
-        reply(json_object([&](JsonWriter& w) {
-            w.Key("account");
-            write_account(w, account, ctx.runtime.account_health(account.id));
-            w.Key("access_expires_at");
-            write_string(w, iso8601(token->expires_at));
-        }));
-    });
+    ctx.runtime.refresh_account(
+        account->id, [ctx, account = *account, reply](Result<AccessToken> token) {
+            if (!token) return reply(token.error());
+            reply(json_object([&](JsonWriter& w) {
+                w.Key("account");
+                write_account(w, account, ctx.runtime.account_health(account.id));
+                w.Key("access_expires_at");
+                write_string(w, iso8601(token->expires_at));
+            }));
+        });
 }
 
 void cmd_account_quota(CommandContext ctx, const rapidjson::Value& args, CommandReply reply) {
@@ -43,8 +44,10 @@ void cmd_account_quota(CommandContext ctx, const rapidjson::Value& args, Command
             w.Key("remaining");
             w.Int64(limits->remaining());
             w.Key("next_reset");
-            if (limits->next_reset) write_string(w, iso8601(limits->next_reset));
-            else w.Null();
+            if (limits->next_reset)
+                write_string(w, iso8601(limits->next_reset));
+            else
+                w.Null();
             w.Key("subscription");
             write_string(w, limits->subscription);
             w.Key("email");
@@ -59,12 +62,14 @@ struct ImportRun {
     CommandContext ctx;
     CommandReply reply;
     std::vector<std::uint64_t> added;
-    std::map<std::uint64_t, std::string> refresh_errors;  // why an imported account's refresh failed
+    std::map<std::uint64_t, std::string>
+        refresh_errors;  // why an imported account's refresh failed
     std::vector<std::pair<ImportedAccount, std::string>> refused;  // why
     std::size_t pending = 0;
 };
 
-Result<std::vector<std::pair<std::string, std::string>>> read_documents(const rapidjson::Value& args) {
+Result<std::vector<std::pair<std::string, std::string>>> read_documents(
+    const rapidjson::Value& args) {
     FieldReader f(args);
     const rapidjson::Value* docs = f.array("documents", true);
     if (!f.ok()) return f.status().error();
@@ -81,7 +86,8 @@ Result<std::vector<std::pair<std::string, std::string>>> read_documents(const ra
 }
 
 Result<Account> add_imported(Store& store, const ImportedAccount& in, std::int64_t now) {
-    if (auto st = check_not_duplicate(store, in.client_id, in.refresh_token); !st) return st.error();
+    if (auto st = check_not_duplicate(store, in.client_id, in.refresh_token); !st)
+        return st.error();
     Account a;
     a.name = in.name;
     a.kind = in.kind;
@@ -106,7 +112,8 @@ void write_import_result(JsonWriter& w, ImportRun& run) {
         if (!account) continue;
         auto error = run.refresh_errors.find(id);
         write_account(w, *account, run.ctx.runtime.account_health(id), [&](JsonWriter& extra) {
-            extra.Key("refresh");  // "ok", or why the first refresh failed (a transient failure too)
+            extra.Key(
+                "refresh");  // "ok", or why the first refresh failed (a transient failure too)
             write_string(extra, error == run.refresh_errors.end() ? "ok" : error->second);
         });
     }
@@ -138,12 +145,15 @@ void cmd_account_import(CommandContext ctx, const rapidjson::Value& args, Comman
     auto run = std::make_shared<ImportRun>(ImportRun{ctx, std::move(reply), {}, {}, {}, 0});
     for (const ImportedAccount& in : *parsed) {
         auto added = add_imported(ctx.store, in, ctx.now);
-        if (added) run->added.push_back(added->id);
-        else run->refused.emplace_back(in, added.error().message);
+        if (added)
+            run->added.push_back(added->id);
+        else
+            run->refused.emplace_back(in, added.error().message);
     }
     auto finish = [run] {
         if (run->added.empty() && !run->refused.empty())
-            return run->reply(make_error(Errc::conflict, str_cat("nothing imported: ", run->refused.front().second)));
+            return run->reply(make_error(
+                Errc::conflict, str_cat("nothing imported: ", run->refused.front().second)));
         run->reply(json_object([&](JsonWriter& w) { write_import_result(w, *run); }));
     };
     run->pending = run->added.size();

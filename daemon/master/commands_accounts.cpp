@@ -1,5 +1,5 @@
-#include "common/time_format.hpp"
 #include "common/strings.hpp"
+#include "common/time_format.hpp"
 #include "daemon/master/account_health.hpp"
 #include "daemon/master/commands.hpp"
 
@@ -28,19 +28,23 @@ Result<std::pair<Account, AccountCredentials>> read_new_account(const rapidjson:
     a.client_id = f.string("client_id").value_or("");
     c.client_secret = f.string("client_secret").value_or("");
     a.profile_arn = f.string("profile_arn").value_or("");
-    for (auto [key, field] : {std::pair{"region", &a.region}, std::pair{"api_endpoint", &a.api_endpoint},
-                              std::pair{"api_flavour", &a.api_flavour}, std::pair{"origin", &a.origin},
-                              std::pair{"proxy", &a.proxy}, std::pair{"notes", &a.notes}})
+    for (auto [key, field] :
+         {std::pair{"region", &a.region}, std::pair{"api_endpoint", &a.api_endpoint},
+          std::pair{"api_flavour", &a.api_flavour}, std::pair{"origin", &a.origin},
+          std::pair{"proxy", &a.proxy}, std::pair{"notes", &a.notes}})
         *field = f.string(key).value_or("");
-    a.requests_per_minute = f.integer("requests_per_minute", false, 1, 100000).value_or(a.requests_per_minute);
+    a.requests_per_minute =
+        f.integer("requests_per_minute", false, 1, 100000).value_or(a.requests_per_minute);
     a.enabled = f.boolean("enabled").value_or(true);
     if (!f.ok()) return f.status().error();
     if (auto st = check_record_name(a.name, "account"); !st) return st.error();
     if (auto st = check_connection_fields(a); !st) return st.error();
-    if (trim(c.refresh_token).empty()) return make_error(Errc::invalid_argument, "field 'refresh_token' must not be empty");
+    if (trim(c.refresh_token).empty())
+        return make_error(Errc::invalid_argument, "field 'refresh_token' must not be empty");
     if (a.kind == "idc" && (trim(a.client_id).empty() || trim(c.client_secret).empty()))
         return make_error(Errc::invalid_argument,
-                          "an idc account needs 'client_id' and 'client_secret' (a Kiro social account: kind social)");
+                          "an idc account needs 'client_id' and 'client_secret' (a Kiro social "
+                          "account: kind social)");
     return std::pair{std::move(a), std::move(c)};
 }
 
@@ -48,15 +52,18 @@ Result<std::pair<Account, AccountCredentials>> read_new_account(const rapidjson:
 
 // The same OIDC client or the same refresh token is the same account: adding it twice would
 // make two pool members refresh one credential and invalidate each other.
-Status check_not_duplicate(const Store& store, std::string_view client_id, std::string_view refresh_token) {
+Status check_not_duplicate(const Store& store, std::string_view client_id,
+                           std::string_view refresh_token) {
     auto accounts = store.list_accounts();
     if (!accounts) return accounts.error();
     for (const Account& a : *accounts) {
         if (!client_id.empty() && a.client_id == client_id)
-            return make_error(Errc::conflict, str_cat("account '", a.name, "' already uses this client id"));
+            return make_error(Errc::conflict,
+                              str_cat("account '", a.name, "' already uses this client id"));
         auto c = store.get_credentials(a.id);
         if (c && c->refresh_token == refresh_token)
-            return make_error(Errc::conflict, str_cat("account '", a.name, "' already uses this refresh token"));
+            return make_error(Errc::conflict,
+                              str_cat("account '", a.name, "' already uses this refresh token"));
     }
     return {};
 }
@@ -121,7 +128,8 @@ CommandResult set_enabled(CommandContext& ctx, const rapidjson::Value& args, boo
 namespace {
 
 // New credentials for an account: the old access token belonged to the old ones.
-Status update_credentials(Store& store, const Account& account, const std::optional<std::string>& refresh_token,
+Status update_credentials(Store& store, const Account& account,
+                          const std::optional<std::string>& refresh_token,
                           const std::optional<std::string>& client_secret) {
     if (!refresh_token && !client_secret) return {};
     auto c = store.get_credentials(account.id);
@@ -140,10 +148,12 @@ Status check_duplicate_except(const Store& store, std::uint64_t self, std::strin
     for (const Account& a : *accounts) {
         if (a.id == self) continue;
         if (!client_id.empty() && a.client_id == client_id)
-            return make_error(Errc::conflict, str_cat("account '", a.name, "' already uses this client id"));
+            return make_error(Errc::conflict,
+                              str_cat("account '", a.name, "' already uses this client id"));
         auto c = store.get_credentials(a.id);
         if (!refresh_token.empty() && c && c->refresh_token == refresh_token)
-            return make_error(Errc::conflict, str_cat("account '", a.name, "' already uses this refresh token"));
+            return make_error(Errc::conflict,
+                              str_cat("account '", a.name, "' already uses this refresh token"));
     }
     return {};
 }
@@ -160,10 +170,12 @@ CommandResult cmd_account_update(CommandContext& ctx, const rapidjson::Value& ar
     if (!account) return account.error();
     Account a = *account;
     FieldReader set(*changes);  // named as the client sent them: the HTTP body is this object
-    for (auto [key, field] : {std::pair{"name", &a.name}, std::pair{"kind", &a.kind}, std::pair{"client_id", &a.client_id},
-                              std::pair{"profile_arn", &a.profile_arn}, std::pair{"region", &a.region},
-                              std::pair{"api_endpoint", &a.api_endpoint}, std::pair{"api_flavour", &a.api_flavour},
-                              std::pair{"origin", &a.origin}, std::pair{"proxy", &a.proxy}, std::pair{"notes", &a.notes}})
+    for (auto [key, field] :
+         {std::pair{"name", &a.name}, std::pair{"kind", &a.kind},
+          std::pair{"client_id", &a.client_id}, std::pair{"profile_arn", &a.profile_arn},
+          std::pair{"region", &a.region}, std::pair{"api_endpoint", &a.api_endpoint},
+          std::pair{"api_flavour", &a.api_flavour}, std::pair{"origin", &a.origin},
+          std::pair{"proxy", &a.proxy}, std::pair{"notes", &a.notes}})
         if (auto v = set.string(key)) *field = *v;
     if (auto v = set.integer("requests_per_minute", false, 1, 100000)) a.requests_per_minute = *v;
     auto enabled = set.boolean("enabled");
@@ -176,14 +188,17 @@ CommandResult cmd_account_update(CommandContext& ctx, const rapidjson::Value& ar
     if (auto st = check_connection_fields(a); !st) return st.error();
     if (refresh_token && trim(*refresh_token).empty())
         return make_error(Errc::invalid_argument, "field 'refresh_token' must not be empty");
-    if (auto st = check_duplicate_except(ctx.store, a.id, a.client_id != account->client_id ? a.client_id : "",
+    if (auto st = check_duplicate_except(ctx.store, a.id,
+                                         a.client_id != account->client_id ? a.client_id : "",
                                          refresh_token.value_or(""));
         !st)
         return st.error();
     auto updated = ctx.store.update_account(a, ctx.now);
     if (!updated) return updated.error();
-    if (auto st = update_credentials(ctx.store, *updated, refresh_token, client_secret); !st) return st.error();
-    if (enabled && *enabled != account->enabled) ctx.runtime.set_account_disabled(updated->id, !*enabled);
+    if (auto st = update_credentials(ctx.store, *updated, refresh_token, client_secret); !st)
+        return st.error();
+    if (enabled && *enabled != account->enabled)
+        ctx.runtime.set_account_disabled(updated->id, !*enabled);
     return account_json(*updated, ctx.runtime.account_health(updated->id));
 }
 

@@ -14,8 +14,10 @@ CommandResult cmd_workers(CommandContext& ctx, const rapidjson::Value&) {
     if (!doc || !doc->HasMember("workers")) return make_error(Errc::unavailable, "no workers here");
     return json_object([&](JsonWriter& w) {
         w.Key("generation");
-        if (doc->HasMember("generation")) (*doc)["generation"].Accept(w);
-        else w.Null();
+        if (doc->HasMember("generation"))
+            (*doc)["generation"].Accept(w);
+        else
+            w.Null();
         w.Key("workers");
         (*doc)["workers"].Accept(w);
     });
@@ -34,7 +36,8 @@ CommandResult cmd_log_level(CommandContext& ctx, const rapidjson::Value& args) {
     std::string level = f.string("level", true).value_or("");
     if (!f.ok()) return f.status().error();
     if (!parse_log_level(level))
-        return make_error(Errc::invalid_argument, "field 'level' must be debug, info, notice, warning or error");
+        return make_error(Errc::invalid_argument,
+                          "field 'level' must be debug, info, notice, warning or error");
     if (auto st = ctx.runtime.set_log_level(level); !st) return st.error();
     return json_object([&](JsonWriter& w) {
         w.Key("level");
@@ -46,8 +49,9 @@ CommandResult cmd_log_level(CommandContext& ctx, const rapidjson::Value& args) {
 // daemon never opens a path a client names.
 void cmd_backup(CommandContext ctx, const rapidjson::Value&, CommandReply reply) {
     if (ctx.passed_fd < 0)
-        return reply(make_error(Errc::invalid_argument,
-                                "backup needs a file descriptor passed with the request (amq2apictl backup FILE)"));
+        return reply(make_error(
+            Errc::invalid_argument,
+            "backup needs a file descriptor passed with the request (amq2apictl backup FILE)"));
     int fd = ctx.passed_fd;
     ctx.runtime.backup(fd, [reply](Result<std::uint64_t> size) {
         if (!size) return reply(size.error());

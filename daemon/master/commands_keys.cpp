@@ -19,9 +19,11 @@ Result<std::optional<std::int64_t>> read_expiry(FieldReader& f, std::int64_t now
     if (at->empty()) return std::optional<std::int64_t>(0);
     auto parsed = parse_iso8601(*at);
     if (!parsed)
-        return make_error(Errc::invalid_argument,
-                          "field 'expires_at' must be a date (2027-01-31) or UTC time (2027-01-31T12:00:00Z)");
-    if (*parsed <= now) return make_error(Errc::invalid_argument, "field 'expires_at' is in the past");
+        return make_error(
+            Errc::invalid_argument,
+            "field 'expires_at' must be a date (2027-01-31) or UTC time (2027-01-31T12:00:00Z)");
+    if (*parsed <= now)
+        return make_error(Errc::invalid_argument, "field 'expires_at' is in the past");
     return std::optional<std::int64_t>(*parsed);
 }
 
@@ -69,7 +71,8 @@ bool is_last_enabled_admin(const Store& store, const ApiKey& key, std::int64_t n
 
 CommandResult cmd_key_create(CommandContext& ctx, const rapidjson::Value& args) {
     ApiKey key;
-    if (!FieldReader(args).has("name")) return make_error(Errc::invalid_argument, "field 'name' is required");
+    if (!FieldReader(args).has("name"))
+        return make_error(Errc::invalid_argument, "field 'name' is required");
     if (auto st = read_key_fields(args, key, ctx.now); !st) return st.error();
     NewApiKey secret = generate_api_key();
     key.secret_hash = secret.hash;
@@ -100,7 +103,8 @@ CommandResult cmd_key_update(CommandContext& ctx, const rapidjson::Value& args) 
     if (enabled) updated.enabled = *enabled;
     bool demoted = (key->is_admin && !updated.is_admin) || (key->enabled && !updated.enabled);
     if (demoted && is_last_enabled_admin(ctx.store, *key, ctx.now))
-        return make_error(Errc::conflict, "refusing to disable or demote the last enabled admin key");
+        return make_error(Errc::conflict,
+                          "refusing to disable or demote the last enabled admin key");
     auto stored = ctx.store.update_key(updated, ctx.now);
     if (!stored) return stored.error();
     return key_json(*stored);
@@ -136,8 +140,9 @@ CommandResult cmd_key_revoke(CommandContext& ctx, const rapidjson::Value& args) 
     auto key = resolve_key(ctx.store, args);
     if (!key) return key.error();
     if (is_last_enabled_admin(ctx.store, *key, ctx.now))
-        return make_error(Errc::conflict,
-                          "refusing to disable (revoke) the last enabled admin key; create another first");
+        return make_error(
+            Errc::conflict,
+            "refusing to disable (revoke) the last enabled admin key; create another first");
     key->enabled = false;
     auto updated = ctx.store.update_key(*key, ctx.now);
     if (!updated) return updated.error();
@@ -148,7 +153,8 @@ CommandResult cmd_key_remove(CommandContext& ctx, const rapidjson::Value& args) 
     auto key = resolve_key(ctx.store, args);
     if (!key) return key.error();
     if (is_last_enabled_admin(ctx.store, *key, ctx.now))
-        return make_error(Errc::conflict, "refusing to remove the last enabled admin key; create another first");
+        return make_error(Errc::conflict,
+                          "refusing to remove the last enabled admin key; create another first");
     if (auto st = ctx.store.remove_key(key->id); !st) return st.error();
     return json_object([&](JsonWriter& w) {
         w.Key("removed");

@@ -68,7 +68,9 @@ void write_period(JsonWriter& w, const Period& p, bool seed_names) {
     w.EndObject();
 }
 
-std::string day_label(std::int32_t day) { return iso8601(static_cast<std::int64_t>(day) * kDay).substr(0, 10); }
+std::string day_label(std::int32_t day) {
+    return iso8601(static_cast<std::int64_t>(day) * kDay).substr(0, 10);
+}
 
 std::map<std::uint64_t, std::string> account_names(const Store& store) {
     std::map<std::uint64_t, std::string> names;
@@ -91,7 +93,8 @@ CommandResult cmd_stats(CommandContext& ctx, const rapidjson::Value& args) {
     if (!period) return period.error();
     std::string by = FieldReader(args).string("by").value_or("day");
     if (by != "day" && by != "key" && by != "account" && by != "model" && by != "none")
-        return make_error(Errc::invalid_argument, "field 'by' must be day, key, account, model or none");
+        return make_error(Errc::invalid_argument,
+                          "field 'by' must be day, key, account, model or none");
     auto rollups = ctx.store.list_rollups(period->from_day, period->to_day);
     if (!rollups) return rollups.error();
     auto accounts = account_names(ctx.store);
@@ -100,11 +103,19 @@ CommandResult cmd_stats(CommandContext& ctx, const rapidjson::Value& args) {
     std::map<std::string, Totals> groups;
     for (const Rollup& r : *rollups) {
         total.add(r);
-        if (by == "day") groups[day_label(r.day)].add(r);
-        else if (by == "key") groups[str_cat(r.key_id, "\t", keys.count(r.key_id) ? keys[r.key_id] : "(removed)")].add(r);
+        if (by == "day")
+            groups[day_label(r.day)].add(r);
+        else if (by == "key")
+            groups[str_cat(r.key_id, "\t", keys.count(r.key_id) ? keys[r.key_id] : "(removed)")]
+                .add(r);
         else if (by == "account")
-            groups[str_cat(r.account_id, "\t", r.account_id == 0 ? "(none)" : accounts.count(r.account_id) ? accounts[r.account_id] : "(removed)")].add(r);
-        else if (by == "model") groups[r.model].add(r);
+            groups[str_cat(r.account_id, "\t",
+                           r.account_id == 0              ? "(none)"
+                           : accounts.count(r.account_id) ? accounts[r.account_id]
+                                                          : "(removed)")]
+                .add(r);
+        else if (by == "model")
+            groups[r.model].add(r);
     }
     return json_object([&](JsonWriter& w) {
         write_period(w, *period, false);
@@ -318,7 +329,8 @@ CommandResult cmd_stats_account_usage(CommandContext& ctx, const rapidjson::Valu
     std::vector<const Account*> order;
     for (const Account& a : *accounts) order.push_back(&a);
     std::stable_sort(order.begin(), order.end(), [&](const Account* a, const Account* b) {
-        return in_period[a->id].input + in_period[a->id].output > in_period[b->id].input + in_period[b->id].output;
+        return in_period[a->id].input + in_period[a->id].output >
+               in_period[b->id].input + in_period[b->id].output;
     });
     return json_object([&](JsonWriter& w) {
         write_period(w, *period, true);

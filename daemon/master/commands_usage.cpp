@@ -15,8 +15,10 @@ Result<std::int64_t> read_time_ms(FieldReader& f, const char* field, std::int64_
     if (!text) return fallback;
     auto parsed = parse_iso8601(*text);
     if (!parsed)
-        return make_error(Errc::invalid_argument,
-                          str_cat("field '", field, "' must be a date (2026-11-01) or UTC time (2026-11-01T12:00:00Z)"));
+        return make_error(
+            Errc::invalid_argument,
+            str_cat("field '", field,
+                    "' must be a date (2026-11-01) or UTC time (2026-11-01T12:00:00Z)"));
     return *parsed * 1000;
 }
 
@@ -30,8 +32,9 @@ void write_usage(JsonWriter& w, const UsageRecord& u) {
     w.Uint64(u.key_id);
     w.Key("account_id");
     w.Uint64(u.account_id);
-    for (auto [key, value] : {std::pair{"endpoint", &u.endpoint}, std::pair{"client_model", &u.client_model},
-                              std::pair{"upstream_model", &u.upstream_model}}) {
+    for (auto [key, value] :
+         {std::pair{"endpoint", &u.endpoint}, std::pair{"client_model", &u.client_model},
+          std::pair{"upstream_model", &u.upstream_model}}) {
         w.Key(key);
         write_string(w, *value);
     }
@@ -41,8 +44,9 @@ void write_usage(JsonWriter& w, const UsageRecord& u) {
     w.Int(u.status);
     w.Key("error_class");
     write_string(w, u.error_class);
-    for (auto [key, value] : {std::pair{"input_tokens", u.input_tokens}, std::pair{"output_tokens", u.output_tokens},
-                              std::pair{"ttfb_ms", u.ttfb_ms}, std::pair{"duration_ms", u.duration_ms}}) {
+    for (auto [key, value] :
+         {std::pair{"input_tokens", u.input_tokens}, std::pair{"output_tokens", u.output_tokens},
+          std::pair{"ttfb_ms", u.ttfb_ms}, std::pair{"duration_ms", u.duration_ms}}) {
         w.Key(key);
         w.Int64(value);
     }
@@ -92,8 +96,10 @@ CommandResult cmd_usage_export(CommandContext& ctx, const rapidjson::Value& args
         for (const UsageRecord& u : page) write_usage(w, u);
         w.EndArray();
         w.Key("next");
-        if (next) w.Int64(*next);
-        else w.Null();
+        if (next)
+            w.Int64(*next);
+        else
+            w.Null();
     });
 }
 
@@ -114,11 +120,14 @@ CommandResult cmd_audit(CommandContext& ctx, const rapidjson::Value& args) {
             write_string(w, e.actor);
             w.Key("command");
             write_string(w, e.command);
-            for (auto [key, json] : {std::pair{"args", &e.args_json}, std::pair{"before", &e.before_json},
-                                     std::pair{"after", &e.after_json}}) {
+            for (auto [key, json] :
+                 {std::pair{"args", &e.args_json}, std::pair{"before", &e.before_json},
+                  std::pair{"after", &e.after_json}}) {
                 w.Key(key);
-                if (json->empty()) w.Null();
-                else w.RawValue(json->data(), json->size(), rapidjson::kObjectType);
+                if (json->empty())
+                    w.Null();
+                else
+                    w.RawValue(json->data(), json->size(), rapidjson::kObjectType);
             }
             w.EndObject();
         }

@@ -15,7 +15,8 @@ constexpr std::size_t kMaxPassedFds = 4;  // more than one request's worth is a 
 
 ControlConnection::ControlConnection(event_base* base, int fd, Handlers handlers)
     : fd_(fd), handlers_(std::move(handlers)) {
-    read_event_ = Event::watch_fd(base, fd_, EV_READ | EV_PERSIST, [this](short) { on_readable(); });
+    read_event_ =
+        Event::watch_fd(base, fd_, EV_READ | EV_PERSIST, [this](short) { on_readable(); });
     write_event_ = Event::watch_fd(base, fd_, EV_WRITE, [this](short) { on_writable(); });
     read_event_.arm();
 }
@@ -44,8 +45,10 @@ void ControlConnection::on_readable() {
         for (std::size_t i = 0; i < count; ++i) {
             int passed;
             std::memcpy(&passed, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-            if (passed_fds_.size() < kMaxPassedFds) passed_fds_.push_back(passed);
-            else close(passed);
+            if (passed_fds_.size() < kMaxPassedFds)
+                passed_fds_.push_back(passed);
+            else
+                close(passed);
         }
     }
     if (n <= 0) return shut();

@@ -50,7 +50,8 @@ Status clear_stale_socket(const std::string& path, const sockaddr_un& addr) {
     if (!S_ISSOCK(st.st_mode))
         return make_error(Errc::conflict, str_cat(path, " exists and is not a socket"));
     int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    bool live = probe >= 0 && connect(probe, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0;
+    bool live =
+        probe >= 0 && connect(probe, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0;
     if (probe >= 0) close(probe);
     if (live) return make_error(Errc::conflict, str_cat("another daemon answers on ", path));
     unlink(path.c_str());
@@ -61,7 +62,8 @@ Status clear_stale_socket(const std::string& path, const sockaddr_un& addr) {
 
 bool peer_allowed(const PeerCredentials& peer, uid_t self_uid, gid_t self_gid,
                   const std::function<bool(uid_t, gid_t)>& in_group) {
-    return peer.uid == 0 || peer.uid == self_uid || peer.gid == self_gid || in_group(peer.uid, self_gid);
+    return peer.uid == 0 || peer.uid == self_uid || peer.gid == self_gid ||
+           in_group(peer.uid, self_gid);
 }
 
 ControlServer::ControlServer(event_base* base, std::string path, Handler handler)
@@ -72,7 +74,8 @@ ControlServer::~ControlServer() {
     unlink(path_.c_str());
 }
 
-Result<std::unique_ptr<ControlServer>> ControlServer::open(event_base* base, const std::string& path,
+Result<std::unique_ptr<ControlServer>> ControlServer::open(event_base* base,
+                                                           const std::string& path,
                                                            Handler handler) {
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
@@ -83,7 +86,8 @@ Result<std::unique_ptr<ControlServer>> ControlServer::open(event_base* base, con
     if (auto st = clear_stale_socket(path, addr); !st) return st.error();
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) return make_error(Errc::io, str_cat("socket: ", std::strerror(errno)));
-    if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || chmod(path.c_str(), 0660) != 0) {
+    if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        chmod(path.c_str(), 0660) != 0) {
         std::string why = std::strerror(errno);
         close(fd);
         return make_error(Errc::io, str_cat("cannot create control socket ", path, ": ", why));
@@ -118,10 +122,11 @@ void ControlServer::accept_connection(int fd) {
     if (!peer_allowed(peer, geteuid(), getegid(), user_in_group)) {
         log_warning("control: refused uid ", peer.uid, " (pid ", peer.pid, ")");
         auto channel = std::make_unique<ControlConnection>(
-            base_, fd, ControlConnection::Handlers{[](std::string, int passed) {
-                                                       if (passed >= 0) close(passed);
-                                                   },
-                                                   forget});
+            base_, fd,
+            ControlConnection::Handlers{[](std::string, int passed) {
+                                            if (passed >= 0) close(passed);
+                                        },
+                                        forget});
         channel->send(json_object([&](JsonWriter& w) {
             w.Key("id");
             w.Null();
@@ -132,7 +137,8 @@ void ControlServer::accept_connection(int fd) {
             w.Key("code");
             w.String("permission_denied");
             w.Key("message");
-            write_string(w, str_cat("uid ", peer.uid, " may not use this control socket (root, the daemon's "
+            write_string(w, str_cat("uid ", peer.uid,
+                                    " may not use this control socket (root, the daemon's "
                                     "user and members of its group may)"));
             w.EndObject();
         }));
@@ -143,10 +149,12 @@ void ControlServer::accept_connection(int fd) {
     auto channel = std::make_unique<ControlConnection>(
         base_, fd,
         ControlConnection::Handlers{[this, id, peer](std::string payload, int passed) {
-                                        handler_(std::move(payload), peer, passed, [this, id](std::string reply) {
-                                            auto it = connections_.find(id);
-                                            if (it != connections_.end()) it->second->send(reply);
-                                        });
+                                        handler_(std::move(payload), peer, passed,
+                                                 [this, id](std::string reply) {
+                                                     auto it = connections_.find(id);
+                                                     if (it != connections_.end())
+                                                         it->second->send(reply);
+                                                 });
                                     },
                                     forget});
     connections_[id] = std::move(channel);

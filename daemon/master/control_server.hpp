@@ -33,8 +33,8 @@ public:
     // closed meanwhile is dropped.
     using Reply = std::function<void(std::string reply)>;
     // passed_fd: a descriptor the client sent with the request (-1: none); the handler owns it.
-    using Handler = std::function<void(std::string payload, const PeerCredentials& peer, int passed_fd,
-                                       Reply reply)>;
+    using Handler = std::function<void(std::string payload, const PeerCredentials& peer,
+                                       int passed_fd, Reply reply)>;
 
     static Result<std::unique_ptr<ControlServer>> open(event_base* base, const std::string& path,
                                                        Handler handler);
@@ -44,7 +44,8 @@ public:
 
 private:
     ControlServer(event_base* base, std::string path, Handler handler);
-    static void on_accept(evconnlistener* listener, evutil_socket_t fd, sockaddr* addr, int len, void* arg);
+    static void on_accept(evconnlistener* listener, evutil_socket_t fd, sockaddr* addr, int len,
+                          void* arg);
     void accept_connection(int fd);
 
     event_base* base_;

@@ -36,8 +36,7 @@ void cap(Times& times, std::int64_t limit) {
 
 // Until the oldest admission leaves the window. Never 0 for a non-empty window, and never
 // more than the window even if the clock went backwards.
-std::int64_t until_oldest_leaves(const Times& times, std::int64_t now_ms,
-                                 std::int64_t window_ms) {
+std::int64_t until_oldest_leaves(const Times& times, std::int64_t now_ms, std::int64_t window_ms) {
     return std::clamp<std::int64_t>(times.front() + window_ms - now_ms, 1, window_ms);
 }
 
@@ -56,8 +55,8 @@ RateInfo rate_of(const Times& minute, const Times& day, const KeyLimits& limits,
     bool by_minute = limits.requests_per_minute > 0;
     bool by_day = limits.requests_per_day > 0;
     if (!by_minute && !by_day) return {};
-    RateInfo m = by_minute ? figures(minute, limits.requests_per_minute, now_ms, kMinuteMs)
-                           : RateInfo{};
+    RateInfo m =
+        by_minute ? figures(minute, limits.requests_per_minute, now_ms, kMinuteMs) : RateInfo{};
     if (!by_day) return m;
     RateInfo d = figures(day, limits.requests_per_day, now_ms, kDayMs);
     return !by_minute || d.remaining < m.remaining ? d : m;
@@ -76,15 +75,13 @@ std::optional<LimitDecision> window_refusal(std::string_view name, const Times& 
 
 // The first limit that refuses: the day before the minute before concurrency, so that the
 // client is told the longest wait rather than retrying into the next refusal.
-std::optional<LimitDecision> refusal(const Times& minute, const Times& day,
-                                     std::size_t in_flight, const KeyLimits& limits,
-                                     std::int64_t now_ms) {
-    if (auto d = window_refusal("requests_per_day", day, limits.requests_per_day, now_ms,
-                                kDayMs)) {
+std::optional<LimitDecision> refusal(const Times& minute, const Times& day, std::size_t in_flight,
+                                     const KeyLimits& limits, std::int64_t now_ms) {
+    if (auto d = window_refusal("requests_per_day", day, limits.requests_per_day, now_ms, kDayMs)) {
         return d;
     }
-    if (auto d = window_refusal("requests_per_minute", minute, limits.requests_per_minute,
-                                now_ms, kMinuteMs)) {
+    if (auto d = window_refusal("requests_per_minute", minute, limits.requests_per_minute, now_ms,
+                                kMinuteMs)) {
         return d;
     }
     if (limits.max_concurrent <= 0 ||
@@ -105,8 +102,8 @@ void KeyLimiter::prune(KeyState& s, std::int64_t now_ms) {
     expire(s.day, now_ms, kDayMs);
 }
 
-LimitDecision KeyLimiter::admit(std::uint64_t key_id, const KeyLimits& limits,
-                                std::int64_t now_ms, Slot slot) {
+LimitDecision KeyLimiter::admit(std::uint64_t key_id, const KeyLimits& limits, std::int64_t now_ms,
+                                Slot slot) {
     KeyState& s = keys_[key_id];
     prune(s, now_ms);
     cap(s.minute, limits.requests_per_minute);

@@ -43,7 +43,8 @@ public:
     // `slot` names the request: (owner = worker pid, request id).
     using Slot = std::pair<std::uint64_t, std::uint64_t>;
 
-    LimitDecision admit(std::uint64_t key_id, const KeyLimits& limits, std::int64_t now_ms, Slot slot);
+    LimitDecision admit(std::uint64_t key_id, const KeyLimits& limits, std::int64_t now_ms,
+                        Slot slot);
     void release(std::uint64_t key_id, Slot slot);
     // Every slot of a dead worker; returns how many there were.
     std::size_t release_owner(std::uint64_t owner);

@@ -21,10 +21,10 @@ const char* db_name(Db db) { return kDbNames[static_cast<std::size_t>(db)]; }
 
 Errc errc_of(int rc) {
     switch (rc) {
-    case MDB_MAP_FULL: return Errc::storage_full;
-    case MDB_NOTFOUND: return Errc::not_found;
-    case MDB_BAD_VALSIZE: return Errc::invalid_argument;
-    default: return Errc::io;
+        case MDB_MAP_FULL: return Errc::storage_full;
+        case MDB_NOTFOUND: return Errc::not_found;
+        case MDB_BAD_VALSIZE: return Errc::invalid_argument;
+        default: return Errc::io;
     }
 }
 
@@ -235,10 +235,10 @@ Status LmdbEnv::copy_to(int fd) const {
 Status LmdbEnv::grow() {
     std::uint64_t max = options_.max_map_size;
     if (map_size_ >= max) {
-        return make_error(Errc::storage_full,
-                          str_cat("storage full: the database in ", options_.dir,
-                                  " reached its maximum size of ", max,
-                                  " bytes; raise the maximum map size or remove data"));
+        return make_error(
+            Errc::storage_full,
+            str_cat("storage full: the database in ", options_.dir, " reached its maximum size of ",
+                    max, " bytes; raise the maximum map size or remove data"));
     }
     std::uint64_t next = map_size_ > max / 2 ? max : map_size_ * 2;
     if (int rc = mdb_env_set_mapsize(env_, next); rc != 0)

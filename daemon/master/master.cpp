@@ -15,8 +15,8 @@
 #include "common/time_format.hpp"
 #include "common/version.hpp"
 #include "daemon/event.hpp"
-#include "daemon/listen_socket.hpp"
 #include "daemon/http_client.hpp"
+#include "daemon/listen_socket.hpp"
 #include "daemon/master/admissions.hpp"
 #include "daemon/master/bootstrap.hpp"
 #include "daemon/master/commands.hpp"
@@ -36,11 +36,13 @@ namespace amq {
 namespace {
 
 RefresherOptions refresher_options(const Config& c) {
-    return RefresherOptions{c.token_endpoint, c.kiro_token_endpoint, c.proxy, c.refresh_lead,
-                            c.connect_timeout, 30.0};
+    return RefresherOptions{c.token_endpoint, c.kiro_token_endpoint, c.proxy,
+                            c.refresh_lead,   c.connect_timeout,     30.0};
 }
 
-WorkerCalls::Policy worker_policy(const Config& c) { return WorkerCalls::Policy{c.models, c.metrics_admin_only}; }
+WorkerCalls::Policy worker_policy(const Config& c) {
+    return WorkerCalls::Policy{c.models, c.metrics_admin_only};
+}
 
 QuotaOptions quota_options(const Config& c) {
     return QuotaOptions{c.api_endpoint, c.proxy, c.quota_refresh_interval, 30.0};
@@ -58,8 +60,9 @@ HealthPolicy health_policy(const Config& c) {
 
 PoolPolicy pool_policy(const Config& c) {
     PoolPolicy p;
-    p.strategy = c.account_selection == "least-recently-used" ? PoolPolicy::Strategy::least_recently_used
-                                                              : PoolPolicy::Strategy::round_robin;
+    p.strategy = c.account_selection == "least-recently-used"
+                     ? PoolPolicy::Strategy::least_recently_used
+                     : PoolPolicy::Strategy::round_robin;
     p.sticky_sessions = c.sticky_sessions;
     return p;
 }
@@ -78,7 +81,9 @@ public:
     int run();
     void write_runtime(JsonWriter& w) const override;
     const AccountHealth* account_health(std::uint64_t id) override { return &pool_->health(id); }
-    void set_account_disabled(std::uint64_t id, bool disabled) override { pool_->set_disabled(id, disabled); }
+    void set_account_disabled(std::uint64_t id, bool disabled) override {
+        pool_->set_disabled(id, disabled);
+    }
     void forget_account(std::uint64_t id) override {
         pool_->forget(id);
         refresher_->forget(id);
@@ -149,18 +154,20 @@ Status Master::start() {
     if (!admin) return admin.error();
     if (!admin->empty()) log_notice("created the first admin key; its secret is in ", *admin);
     if (config_.bootstrap_account) {
-        auto added = import_environment_account(*store_, *config_.bootstrap_account, unix_seconds());
+        auto added =
+            import_environment_account(*store_, *config_.bootstrap_account, unix_seconds());
         if (!added) return added.error();
         if (*added) log_notice("added account 'env-account' from the AMAZONQ_* environment");
     }
     auto listen = open_listen_socket(config_.listen);
     if (!listen) return listen.error();
     listen_ = *listen;
-    auto control = ControlServer::open(
-        base_.get(), config_.control_socket,
-        [this](std::string p, const PeerCredentials& peer, int passed_fd, ControlServer::Reply reply) {
-            handle_control(std::move(p), peer, passed_fd, std::move(reply));
-        });
+    auto control =
+        ControlServer::open(base_.get(), config_.control_socket,
+                            [this](std::string p, const PeerCredentials& peer, int passed_fd,
+                                   ControlServer::Reply reply) {
+                                handle_control(std::move(p), peer, passed_fd, std::move(reply));
+                            });
     if (!control) return control.error();
     control_ = std::move(*control);
     http_ = std::make_unique<HttpClient>(base_.get());
@@ -175,11 +182,12 @@ Status Master::start() {
     admissions_ = std::make_unique<Admissions>(*store_, metrics_, *usage_);
     if (auto st = admissions_->restore(unix_millis()); !st) return st.error();
     worker_calls_ = std::make_unique<WorkerCalls>(
-        WorkerCalls::Parts{*store_, *refresher_, *pool_, *usage_, *admissions_, metrics_},
+        WorkerCalls::Parts{base_.get(), *store_, *refresher_, *pool_, *usage_, *admissions_,
+                           metrics_},
         [this](std::uint64_t key_id, const std::string& command, const rapidjson::Value& args,
                std::function<void(Result<std::string>)> done) {
-            CommandContext ctx{*store_, *this, unix_seconds(), Caller{Caller::Kind::admin_key,
-                                                                     static_cast<std::int64_t>(key_id)}};
+            CommandContext ctx{*store_, *this, unix_seconds(),
+                               Caller{Caller::Kind::admin_key, static_cast<std::int64_t>(key_id)}};
             run_command(command, args, ctx, [this, done](CommandResult result, bool changed) {
                 if (changed && supervisor_) publish_state();
                 done(std::move(result));
@@ -213,7 +221,8 @@ int Master::run() {
     }
     install_signals();
     unsigned workers = effective_workers(config_, std::thread::hardware_concurrency());
-    SupervisorOptions options{own_executable(), config_args_, listen_.fd, workers, config_.drain_timeout};
+    SupervisorOptions options{own_executable(), config_args_, listen_.fd, workers,
+                              config_.drain_timeout};
     supervisor_ = std::make_unique<Supervisor>(
         base_.get(), options,
         Supervisor::Callbacks{
@@ -224,8 +233,7 @@ int Master::run() {
                     if (supervisor_) supervisor_->send_to(pid, payload);
                 });
             },
-            [this] { generation_ready(); },
-            [this](const std::string& why) { fatal(why); },
+            [this] { generation_ready(); }, [this](const std::string& why) { fatal(why); },
             [this](const std::string& why) {
                 log_error("reload failed: ", why, "; keeping the running workers");
                 notifier_.status(str_cat("reload failed: ", why));
@@ -233,8 +241,8 @@ int Master::run() {
             },
             [this] { event_base_loopexit(base_.get(), nullptr); },
             [this](pid_t pid, bool) { admissions_->worker_died(pid, unix_millis()); }});
-    log_notice("amq2apid ", kVersion, " starting ", workers, " workers (state in ", config_.state_dir,
-               ", control socket ", config_.control_socket, ")");
+    log_notice("amq2apid ", kVersion, " starting ", workers, " workers (state in ",
+               config_.state_dir, ", control socket ", config_.control_socket, ")");
     supervisor_->start();
     event_base_dispatch(base_.get());
     supervisor_.reset();
@@ -251,8 +259,10 @@ void Master::generation_ready() {
     notifier_.status(status_line());
     if (announced_ready_) return;
     announced_ready_ = true;
-    notifier_.start_watchdog([this] { return supervisor_->all_heartbeating(3 * wire::kHeartbeatSeconds + 1); });
-    status_timer_ = Event::persistent_timer(base_.get(), [this](short) { notifier_.status(status_line()); });
+    notifier_.start_watchdog(
+        [this] { return supervisor_->all_heartbeating(3 * wire::kHeartbeatSeconds + 1); });
+    status_timer_ =
+        Event::persistent_timer(base_.get(), [this](short) { notifier_.status(status_line()); });
     status_timer_.arm_after(10);
 }
 
@@ -282,17 +292,20 @@ void Master::fatal(const std::string& why) {
 
 void Master::reload_configuration() {
     if (stopping_) return;
-    log_notice("SIGHUP: reloading ", config_.config_file.empty() ? "the configuration" : config_.config_file);
+    log_notice("SIGHUP: reloading ",
+               config_.config_file.empty() ? "the configuration" : config_.config_file);
     auto next = reload_config(config_args_, env_);
     if (!next) {
         log_error("reload failed: ", next.error().message, "; keeping the running configuration");
         notifier_.status(str_cat("reload refused: ", next.error().message));
         return;
     }
-    for (auto [name, before, after] : {std::tuple{"listen", config_.listen, next->listen},
-                                       std::tuple{"state-dir", config_.state_dir, next->state_dir},
-                                       std::tuple{"control-socket", config_.control_socket, next->control_socket}}) {
-        if (before != after) log_warning(name, " changed to ", after, "; this takes effect only after a restart");
+    for (auto [name, before, after] :
+         {std::tuple{"listen", config_.listen, next->listen},
+          std::tuple{"state-dir", config_.state_dir, next->state_dir},
+          std::tuple{"control-socket", config_.control_socket, next->control_socket}}) {
+        if (before != after)
+            log_warning(name, " changed to ", after, "; this takes effect only after a restart");
     }
     next->listen = config_.listen;
     next->state_dir = config_.state_dir;
@@ -305,7 +318,8 @@ void Master::reload_configuration() {
     pool_->set_policies(health_policy(config_), pool_policy(config_));
     quota_->set_options(quota_options(config_));
     worker_calls_->set_policy(worker_policy(config_));
-    supervisor_->reload(config_args_, effective_workers(config_, std::thread::hardware_concurrency()),
+    supervisor_->reload(config_args_,
+                        effective_workers(config_, std::thread::hardware_concurrency()),
                         config_.drain_timeout);
 }
 
@@ -339,7 +353,8 @@ void Master::publish_state() {
 
 void Master::handle_control(std::string payload, const PeerCredentials& peer, int passed_fd,
                             ControlServer::Reply reply) {
-    CommandContext ctx{*store_, *this, unix_seconds(), Caller{Caller::Kind::control, peer.uid}, passed_fd};
+    CommandContext ctx{*store_, *this, unix_seconds(), Caller{Caller::Kind::control, peer.uid},
+                       passed_fd};
     dispatch_control_frame(payload, ctx, [this, reply](std::string answer, bool changed) {
         if (changed && supervisor_) publish_state();
         reply(std::move(answer));
@@ -348,7 +363,8 @@ void Master::handle_control(std::string payload, const PeerCredentials& peer, in
 
 Status Master::set_log_level(std::string_view level) {
     auto parsed = parse_log_level(level);
-    if (!parsed) return make_error(Errc::invalid_argument, str_cat("unknown log level '", level, "'"));
+    if (!parsed)
+        return make_error(Errc::invalid_argument, str_cat("unknown log level '", level, "'"));
     log_set_level(*parsed);
     supervisor_->broadcast(json_object([&](JsonWriter& w) {
         w.Key("t");
@@ -368,7 +384,8 @@ void Master::backup(int fd, std::function<void(Result<std::uint64_t>)> done) {
         close(fd);
         return done(make_error(Errc::io, str_cat("pipe: ", std::strerror(errno))));
     }
-    auto result = std::make_shared<Result<std::uint64_t>>(make_error(Errc::internal, "backup did not finish"));
+    auto result = std::make_shared<Result<std::uint64_t>>(
+        make_error(Errc::internal, "backup did not finish"));
     std::thread([store = store_.get(), fd, result, notify = pipe_fds[1]] {
         *result = store->copy_to(fd);
         close(fd);
@@ -378,11 +395,12 @@ void Master::backup(int fd, std::function<void(Result<std::uint64_t>)> done) {
         close(notify);
     }).detach();
     auto watcher = std::make_shared<Event>();
-    *watcher = Event::watch_fd(base_.get(), pipe_fds[0], EV_READ, [watcher, result, done, reader = pipe_fds[0]](short) {
-        close(reader);
-        done(std::move(*result));
-        *watcher = Event();  // the callback's own event: freed last
-    });
+    *watcher = Event::watch_fd(base_.get(), pipe_fds[0], EV_READ,
+                               [watcher, result, done, reader = pipe_fds[0]](short) {
+                                   close(reader);
+                                   done(std::move(*result));
+                                   *watcher = Event();  // the callback's own event: freed last
+                               });
     watcher->arm();
 }
 
@@ -390,22 +408,25 @@ void Master::backup(int fd, std::function<void(Result<std::uint64_t>)> done) {
 void Master::drop_old_usage() {
     auto today = static_cast<std::int32_t>(unix_seconds() / 86400);
     auto dropped = store_->drop_usage_before(today - config_.usage_retention_days + 1);
-    if (!dropped) log_error("usage retention: ", dropped.error().message);
-    else if (*dropped) log_info("usage retention: dropped ", *dropped, " records older than ",
-                                config_.usage_retention_days, " days");
+    if (!dropped)
+        log_error("usage retention: ", dropped.error().message);
+    else if (*dropped)
+        log_info("usage retention: dropped ", *dropped, " records older than ",
+                 config_.usage_retention_days, " days");
 }
 
 std::string Master::metrics_text() const {
     std::map<HealthState, double> states;
-    for (HealthState s : {HealthState::healthy, HealthState::cooling, HealthState::half_open, HealthState::exhausted,
-                          HealthState::quarantined, HealthState::disabled})
+    for (HealthState s : {HealthState::healthy, HealthState::cooling, HealthState::half_open,
+                          HealthState::exhausted, HealthState::quarantined, HealthState::disabled})
         states[s] = 0;
     if (auto accounts = store_->list_accounts())
         for (const Account& a : *accounts) states[pool_->health(a.id).state] += 1;
     Metrics::Gauge accounts{"amq2api_accounts", "Accounts by health state", {}};
     for (auto [state, n] : states)
         accounts.samples.emplace_back(str_cat("{state=\"", health_state_name(state), "\"}"), n);
-    Metrics::Gauge in_flight{"amq2api_requests_in_flight", "Admitted requests not yet reported", {}};
+    Metrics::Gauge in_flight{
+        "amq2api_requests_in_flight", "Admitted requests not yet reported", {}};
     in_flight.samples.emplace_back("", static_cast<double>(admissions_->in_flight()));
     return metrics_.render({accounts, in_flight});
 }

@@ -50,8 +50,7 @@ std::string number(double v) {
     return str_cat(v);
 }
 
-void family(std::string& out, std::string_view name, std::string_view help,
-            std::string_view type) {
+void family(std::string& out, std::string_view name, std::string_view help, std::string_view type) {
     out += str_cat("# HELP ", name, " ", escape(help, false), "\n");
     out += str_cat("# TYPE ", name, " ", type, "\n");
 }
@@ -141,8 +140,8 @@ std::string Metrics::render(const std::vector<Gauge>& gauges) const {
     std::string out;
     counters(out, "amq2api_requests_total",
              "Finished HTTP requests by endpoint, status class and API key id.", requests_);
-    counters(out, "amq2api_upstream_attempts_total",
-             "Upstream attempts by account id and result.", attempts_);
+    counters(out, "amq2api_upstream_attempts_total", "Upstream attempts by account id and result.",
+             attempts_);
     counters(out, "amq2api_limit_refusals_total", "Requests refused by a limit.", refusals_);
     counters(out, "amq2api_tokens_total", "Tokens by API key id and direction.", tokens_);
     histograms(out, "amq2api_request_duration_seconds",

@@ -16,16 +16,18 @@ public:
     void request(std::string_view endpoint, int status, std::uint64_t key_id);
     // One upstream attempt on an account and its result ("ok", "throttle", "transient", …).
     void attempt(std::uint64_t account_id, std::string_view result);
-    void refusal(std::string_view limit);  // "requests_per_minute", "requests_per_day", "concurrency", "model", …
+    void refusal(std::string_view limit);  // "requests_per_minute", "requests_per_day",
+                                           // "concurrency", "model", …
     void tokens(std::uint64_t key_id, std::int64_t input, std::int64_t output);
-    void latency(std::string_view endpoint, double seconds);         // request duration
+    void latency(std::string_view endpoint, double seconds);  // request duration
     void time_to_first_byte(std::string_view endpoint, double seconds);
 
     // Gauges are set from the outside when rendering (account states, in-flight requests).
     struct Gauge {
         std::string name;
         std::string help;
-        std::vector<std::pair<std::string, double>> samples;  // label set text ("{state=\"x\"}") → value
+        std::vector<std::pair<std::string, double>>
+            samples;  // label set text ("{state=\"x\"}") → value
     };
     std::string render(const std::vector<Gauge>& gauges) const;
 
@@ -35,7 +37,8 @@ private:
         std::uint64_t count = 0;
         double sum = 0;
     };
-    void observe(std::map<std::string, Histogram>& family, std::string_view endpoint, double seconds);
+    void observe(std::map<std::string, Histogram>& family, std::string_view endpoint,
+                 double seconds);
 
     std::map<std::string, std::uint64_t> requests_;  // label text → count
     std::map<std::string, std::uint64_t> attempts_;

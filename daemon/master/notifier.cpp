@@ -24,8 +24,10 @@ void Notifier::start_watchdog(std::function<bool()> healthy) {
     std::uint64_t usec = 0;
     if (sd_watchdog_enabled(0, &usec) <= 0 || usec == 0) return;
     watchdog_ = Event::persistent_timer(base_, [this, healthy = std::move(healthy)](short) {
-        if (healthy()) send("WATCHDOG=1");
-        else log_warning("a worker stopped heartbeating: withholding the watchdog ping");
+        if (healthy())
+            send("WATCHDOG=1");
+        else
+            log_warning("a worker stopped heartbeating: withholding the watchdog ping");
     });
     watchdog_.arm_after(static_cast<double>(usec) / 2e6);
 }

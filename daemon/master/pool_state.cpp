@@ -57,8 +57,8 @@ Status PoolState::load() {
 void PoolState::persist(std::uint64_t account_id, HealthState before) {
     const AccountHealth& h = book_.get(account_id);
     std::string reason = h.events.empty() ? h.reason : h.events.back().reason;
-    log_notice("account ", account_id, ": ", health_state_name(before), " -> ", health_state_name(h.state),
-               reason.empty() ? "" : ": ", reason);
+    log_notice("account ", account_id, ": ", health_state_name(before), " -> ",
+               health_state_name(h.state), reason.empty() ? "" : ": ", reason);
     if (auto st = store_.put_health(account_id, h); !st)
         log_error("account ", account_id, ": cannot store its health: ", st.error().message);
 }

@@ -7,8 +7,8 @@
 
 namespace amq {
 
-QuotaChecker::QuotaChecker(event_base* base, Store& store, HttpClient& http, TokenRefresher& refresher,
-                           PoolState& pool, QuotaOptions options)
+QuotaChecker::QuotaChecker(event_base* base, Store& store, HttpClient& http,
+                           TokenRefresher& refresher, PoolState& pool, QuotaOptions options)
     : store_(store), http_(http), refresher_(refresher), pool_(pool) {
     timer_ = Event::persistent_timer(base, [this](short) { check_all(); });
     set_options(std::move(options));
@@ -31,9 +31,10 @@ void QuotaChecker::fetch(std::uint64_t account_id, Callback callback) {
 }
 
 void QuotaChecker::call(const Account& account, const std::string& token, Callback callback) {
-    std::string base = account.api_endpoint.empty()
-                           ? expand_region(options_.api_endpoint, profile_region(account.profile_arn))
-                           : account.api_endpoint;
+    std::string base =
+        account.api_endpoint.empty()
+            ? expand_region(options_.api_endpoint, profile_region(account.profile_arn))
+            : account.api_endpoint;
     if (!base.ends_with('/')) base += '/';
     HttpRequestSpec spec;
     spec.method = "GET";

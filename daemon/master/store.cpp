@@ -7,13 +7,13 @@
 #include <cerrno>
 #include <cstring>
 #include <map>
-#include <unordered_map>
 #include <optional>
+#include <unordered_map>
 #include <utility>
 
 #include "common/strings.hpp"
-#include "daemon/master/lmdb.hpp"
 #include "daemon/master/health_codec.hpp"
+#include "daemon/master/lmdb.hpp"
 #include "daemon/master/record_codec.hpp"
 
 namespace amq {
@@ -25,8 +25,7 @@ constexpr std::string_view kSchemaKey = "schema_version";
 // Big-endian, so that cursors walk numbers in order: the low `width` bytes of n.
 std::string encode_be(std::uint64_t n, std::size_t width) {
     std::string out(width, '\0');
-    for (auto it = out.rbegin(); it != out.rend(); ++it, n >>= 8)
-        *it = static_cast<char>(n & 0xff);
+    for (auto it = out.rbegin(); it != out.rend(); ++it, n >>= 8) *it = static_cast<char>(n & 0xff);
     return out;
 }
 
@@ -153,8 +152,7 @@ Result<typename Table::Record> get_named(const ReadTxn& txn, std::string_view na
     auto found = find_named<Table>(txn, name);
     if (!found) return found.error();
     if (!*found) {
-        return make_error(Errc::not_found,
-                          str_cat("no ", Table::noun, " named \"", name, "\""));
+        return make_error(Errc::not_found, str_cat("no ", Table::noun, " named \"", name, "\""));
     }
     return std::move(**found);
 }
@@ -195,8 +193,7 @@ Status put_record(WriteTxn& txn, const typename Table::Record& record) {
 template <class Table>
 Result<typename Table::Record> insert(WriteTxn& txn, typename Table::Record record,
                                       std::int64_t now) {
-    if (Status status = check_name_free<Table>(txn, record.name, 0); !status)
-        return status.error();
+    if (Status status = check_name_free<Table>(txn, record.name, 0); !status) return status.error();
     auto id = next_id<Table>(txn);
     if (!id) return id.error();
     record.id = *id;
@@ -266,8 +263,8 @@ Result<Account> Store::add_account(Account account, const AccountCredentials& cr
     return write_value<Account>(*env_, [&](WriteTxn& txn) -> Result<Account> {
         auto added = insert<AccountTable>(txn, account, now);
         if (!added) return added;
-        if (Status status = txn.put(Db::tokens, encode_u64(added->id),
-                                           encode_credentials(credentials));
+        if (Status status =
+                txn.put(Db::tokens, encode_u64(added->id), encode_credentials(credentials));
             !status)
             return status.error();
         return added;
@@ -351,8 +348,7 @@ Status Store::put_credentials(std::uint64_t account_id, const AccountCredentials
     return env_->write([&](WriteTxn& txn) -> Status {
         if (auto account = get_record<AccountTable>(txn, account_id); !account)
             return account.error();
-        return txn.put(Db::tokens, encode_u64(account_id),
-                              encode_credentials(credentials));
+        return txn.put(Db::tokens, encode_u64(account_id), encode_credentials(credentials));
     });
 }
 
@@ -380,8 +376,8 @@ Result<ApiKey> Store::get_key(std::uint64_t id) const {
 }
 
 Result<ApiKey> Store::find_key_by_name(std::string_view name) const {
-    return read_value<ApiKey>(
-        *env_, [&](const ReadTxn& txn) { return get_named<KeyTable>(txn, name); });
+    return read_value<ApiKey>(*env_,
+                              [&](const ReadTxn& txn) { return get_named<KeyTable>(txn, name); });
 }
 
 Result<ApiKey> Store::find_key_by_hash(std::string_view secret_hash) const {
@@ -546,8 +542,8 @@ struct UsagePage {
     bool last = true;  // nothing follows in the range
 };
 
-Result<UsagePage> read_usage_page(const ReadTxn& txn, std::string_view start,
-                                  std::int64_t to_ms, std::size_t size) {
+Result<UsagePage> read_usage_page(const ReadTxn& txn, std::string_view start, std::int64_t to_ms,
+                                  std::size_t size) {
     UsagePage page;
     auto visit = [&](std::string_view key, std::string_view value) -> Result<Walk> {
         auto time = usage_key_time(key);
@@ -571,12 +567,12 @@ Result<UsagePage> read_usage_page(const ReadTxn& txn, std::string_view start,
 Result<std::vector<std::string>> usage_keys_before(const ReadTxn& txn, std::string_view end,
                                                    std::size_t limit) {
     std::vector<std::string> keys;
-    Status status = txn.for_each_from(Db::usage, {}, [&](std::string_view key,
-                                                         std::string_view) -> Result<Walk> {
-        if (key >= end) return Walk::stop;
-        keys.emplace_back(key);
-        return keys.size() < limit ? Walk::next : Walk::stop;
-    });
+    Status status = txn.for_each_from(Db::usage, {},
+                                      [&](std::string_view key, std::string_view) -> Result<Walk> {
+                                          if (key >= end) return Walk::stop;
+                                          keys.emplace_back(key);
+                                          return keys.size() < limit ? Walk::next : Walk::stop;
+                                      });
     if (!status) return status.error();
     return keys;
 }
@@ -651,22 +647,21 @@ Result<std::size_t> Store::drop_usage_before(std::int32_t day) {
     }
 }
 
-Result<std::vector<Rollup>> Store::list_rollups(std::int32_t from_day,
-                                                std::int32_t to_day) const {
+Result<std::vector<Rollup>> Store::list_rollups(std::int32_t from_day, std::int32_t to_day) const {
     using Rollups = std::vector<Rollup>;
     from_day = std::max(from_day, 0);  // no key holds an earlier day
     if (to_day < from_day) return Rollups();
     return read_value<Rollups>(*env_, [&](const ReadTxn& txn) -> Result<Rollups> {
         Rollups out;
-        Status status = txn.for_each_from(
-            Db::rollups, day_key(from_day),
-            [&](std::string_view key, std::string_view value) -> Result<Walk> {
-                auto rollup = decode_rollup_entry(key, value);
-                if (!rollup) return rollup.error();
-                if (rollup->day > to_day) return Walk::stop;
-                out.push_back(std::move(*rollup));
-                return Walk::next;
-            });
+        Status status =
+            txn.for_each_from(Db::rollups, day_key(from_day),
+                              [&](std::string_view key, std::string_view value) -> Result<Walk> {
+                                  auto rollup = decode_rollup_entry(key, value);
+                                  if (!rollup) return rollup.error();
+                                  if (rollup->day > to_day) return Walk::stop;
+                                  out.push_back(std::move(*rollup));
+                                  return Walk::next;
+                              });
         if (!status) return status.error();
         return out;
     });
@@ -710,13 +705,13 @@ Result<std::map<std::uint64_t, AccountHealth>> Store::list_health() const {
     using Book = std::map<std::uint64_t, AccountHealth>;
     return read_value<Book>(*env_, [](const ReadTxn& txn) -> Result<Book> {
         Book out;
-        Status status = txn.for_each(Db::health, [&](std::string_view id,
-                                                     std::string_view value) -> Status {
-            auto health = decode_health(value);
-            if (!health) return health.error();
-            out.emplace(decode_u64(id).value_or(0), std::move(*health));
-            return {};
-        });
+        Status status =
+            txn.for_each(Db::health, [&](std::string_view id, std::string_view value) -> Status {
+                auto health = decode_health(value);
+                if (!health) return health.error();
+                out.emplace(decode_u64(id).value_or(0), std::move(*health));
+                return {};
+            });
         if (!status) return status.error();
         return out;
     });
@@ -724,9 +719,11 @@ Result<std::map<std::uint64_t, AccountHealth>> Store::list_health() const {
 
 Result<std::uint64_t> Store::copy_to(int fd) const {
     if (auto st = env_->copy_to(fd); !st) return st.error();
-    if (::fsync(fd) != 0) return make_error(Errc::io, str_cat("fsync of the backup: ", std::strerror(errno)));
+    if (::fsync(fd) != 0)
+        return make_error(Errc::io, str_cat("fsync of the backup: ", std::strerror(errno)));
     struct stat st {};
-    if (::fstat(fd, &st) != 0) return make_error(Errc::io, str_cat("fstat of the backup: ", std::strerror(errno)));
+    if (::fstat(fd, &st) != 0)
+        return make_error(Errc::io, str_cat("fstat of the backup: ", std::strerror(errno)));
     return static_cast<std::uint64_t>(st.st_size);
 }
 

@@ -31,9 +31,9 @@ bool inherited_only_by_master(std::string_view entry) {
 
 std::string_view state_name(WorkerProcess::State s) {
     switch (s) {
-    case WorkerProcess::State::starting: return "starting";
-    case WorkerProcess::State::ready: return "ready";
-    case WorkerProcess::State::draining: return "draining";
+        case WorkerProcess::State::starting: return "starting";
+        case WorkerProcess::State::ready: return "ready";
+        case WorkerProcess::State::draining: return "draining";
     }
     return "unknown";
 }
@@ -42,7 +42,9 @@ std::string_view state_name(WorkerProcess::State s) {
 
 std::string describe_exit(int status) {
     if (WIFEXITED(status)) return str_cat("exit status ", WEXITSTATUS(status));
-    if (WIFSIGNALED(status)) return str_cat("killed by signal ", WTERMSIG(status), " (", strsignal(WTERMSIG(status)), ")");
+    if (WIFSIGNALED(status))
+        return str_cat("killed by signal ", WTERMSIG(status), " (", strsignal(WTERMSIG(status)),
+                       ")");
     return "stopped";
 }
 
@@ -108,13 +110,16 @@ void Supervisor::spawn(unsigned index) {
     w.started = monotonic_seconds();
     w.channel = std::make_unique<FramedChannel>(
         base_, sv[0], kChannelFrameMax,
-        FramedChannel::Handlers{
-            [this, pid](std::string payload) { on_frame(pid, payload); },
-            [pid](const std::string& why) { log_debug("channel of worker pid ", pid, " closed: ", why); }});
+        FramedChannel::Handlers{[this, pid](std::string payload) { on_frame(pid, payload); },
+                                [pid](const std::string& why) {
+                                    log_debug("channel of worker pid ", pid, " closed: ", why);
+                                }});
     log_info("started worker[", index, "] pid ", pid, " generation ", w.generation);
 }
 
-std::uint64_t Supervisor::next_generation() const { return reloading_ ? pending_generation_ : generation_; }
+std::uint64_t Supervisor::next_generation() const {
+    return reloading_ ? pending_generation_ : generation_;
+}
 
 WorkerProcess* Supervisor::find(pid_t pid) {
     auto it = workers_.find(pid);
@@ -134,8 +139,8 @@ void Supervisor::on_frame(pid_t pid, const std::string& payload) {
         FieldReader f(*doc);
         auto proto = f.integer("proto", true);
         if (!proto || *proto != kProtocolVersion) {
-            log_error("worker[", w->index, "] speaks channel protocol ", proto.value_or(-1), ", expected ",
-                      kProtocolVersion, " (mixed binaries after an upgrade?)");
+            log_error("worker[", w->index, "] speaks channel protocol ", proto.value_or(-1),
+                      ", expected ", kProtocolVersion, " (mixed binaries after an upgrade?)");
             w->channel->send(json_object([](JsonWriter& j) {
                 j.Key("t");
                 write_string(j, wire::kRefuse);
@@ -157,7 +162,8 @@ void Supervisor::on_frame(pid_t pid, const std::string& payload) {
         if (w->state != WorkerProcess::State::starting) return;
         w->state = WorkerProcess::State::ready;
         w->last_heartbeat = monotonic_seconds();
-        if (w->generation == generation_ && w->index < slots_.size()) slots_[w->index].start_failures = 0;
+        if (w->generation == generation_ && w->index < slots_.size())
+            slots_[w->index].start_failures = 0;
         log_info("worker[", w->index, "] pid ", pid, " ready");
         check_generation_ready();
     } else if (type == wire::kHeartbeat) {
@@ -188,7 +194,8 @@ void Supervisor::check_generation_ready() {
     callbacks_.on_generation_ready();
 }
 
-void Supervisor::reload(std::vector<std::string> config_args, unsigned workers, double drain_timeout) {
+void Supervisor::reload(std::vector<std::string> config_args, unsigned workers,
+                        double drain_timeout) {
     if (stopping_) return;
     if (reloading_) {
         callbacks_.on_reload_failed("a reload is already in progress");
@@ -249,8 +256,11 @@ void Supervisor::on_exit(pid_t pid, int status) {
     std::string how = describe_exit(status);
     bool expected = stopping_ || w.state == WorkerProcess::State::draining;
     if (callbacks_.on_worker_exit) callbacks_.on_worker_exit(pid, expected);
-    if (expected) log_info("worker[", w.index, "] pid ", pid, " generation ", w.generation, " exited: ", how);
-    else log_warning("worker[", w.index, "] pid ", pid, " generation ", w.generation, " died: ", how);
+    if (expected)
+        log_info("worker[", w.index, "] pid ", pid, " generation ", w.generation, " exited: ", how);
+    else
+        log_warning("worker[", w.index, "] pid ", pid, " generation ", w.generation,
+                    " died: ", how);
     if (stopping_) {
         if (workers_.empty()) callbacks_.on_all_exited();
         return;
@@ -268,8 +278,8 @@ void Supervisor::after_current_exit(WorkerProcess& w, const std::string& how) {
     Slot& slot = slots_[w.index];
     if (w.state == WorkerProcess::State::starting) {
         if (++slot.start_failures >= kMaxStartFailures) {
-            callbacks_.on_fatal(str_cat("worker[", w.index, "] died during start-up ", slot.start_failures,
-                                        " times in a row (last: ", how, ")"));
+            callbacks_.on_fatal(str_cat("worker[", w.index, "] died during start-up ",
+                                        slot.start_failures, " times in a row (last: ", how, ")"));
             return;
         }
     } else if (monotonic_seconds() - w.started >= kStableAfter) {
@@ -291,7 +301,8 @@ void Supervisor::broadcast(std::string_view payload) {
 bool Supervisor::all_heartbeating(double seconds) const {
     double now = monotonic_seconds();
     for (const auto& [pid, w] : workers_)
-        if (w.state == WorkerProcess::State::ready && now - w.last_heartbeat > seconds) return false;
+        if (w.state == WorkerProcess::State::ready && now - w.last_heartbeat > seconds)
+            return false;
     return true;
 }
 

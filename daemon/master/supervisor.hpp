@@ -31,7 +31,7 @@ struct WorkerProcess {
     std::uint64_t inflight = 0;
     double started = 0;  // monotonic seconds
     double last_heartbeat = 0;
-    Event kill_timer;    // SIGKILL when a drain overruns
+    Event kill_timer;  // SIGKILL when a drain overruns
 };
 
 struct SupervisorOptions {

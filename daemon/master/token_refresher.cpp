@@ -16,8 +16,8 @@ struct Answer {
 
 }  // namespace
 
-TokenRefresher::TokenRefresher(event_base* base, Store& store, HttpClient& http, RefresherOptions options,
-                               OutcomeFn on_outcome)
+TokenRefresher::TokenRefresher(event_base* base, Store& store, HttpClient& http,
+                               RefresherOptions options, OutcomeFn on_outcome)
     : store_(store), http_(http), options_(std::move(options)), on_outcome_(std::move(on_outcome)) {
     sweep_ = Event::persistent_timer(base, [this](short) { refresh_ahead(); });
     sweep_.arm_after(kSweepSeconds);
@@ -37,7 +37,8 @@ void TokenRefresher::get(std::uint64_t account_id, std::int64_t now,
     bool fresh = !credentials->access_token.empty() &&
                  static_cast<double>(credentials->access_expires_at - now) > options_.lead_seconds;
     if (fresh && !refused)
-        return callback(AccessToken{credentials->access_token, credentials->access_expires_at, serial});
+        return callback(
+            AccessToken{credentials->access_token, credentials->access_expires_at, serial});
     refresh(account_id, std::move(callback));
 }
 
@@ -55,7 +56,8 @@ void TokenRefresher::forget(std::uint64_t account_id) {
 // Spreads the ahead-of-time refreshes of a pool over up to a fifth of the lead time.
 double TokenRefresher::jitter(std::uint64_t account_id) const {
     std::uint64_t h = account_id * 0x9E3779B97F4A7C15ull;
-    return static_cast<double>(h >> 40) / static_cast<double>(1ull << 24) * options_.lead_seconds / 5;
+    return static_cast<double>(h >> 40) / static_cast<double>(1ull << 24) * options_.lead_seconds /
+           5;
 }
 
 void TokenRefresher::refresh_ahead() {
@@ -73,13 +75,15 @@ void TokenRefresher::refresh_ahead() {
 void TokenRefresher::start_refresh(std::uint64_t account_id) {
     auto account = store_.get_account(account_id);
     auto credentials = store_.get_credentials(account_id);
-    if (!account || !credentials) return complete(account_id, account ? credentials.error() : account.error());
+    if (!account || !credentials)
+        return complete(account_id, account ? credentials.error() : account.error());
     ++refreshes_started_;
     used_since_refresh_.erase(account_id);
     bool social = account->kind == "social";
     log_info("refreshing the access token of account ", account_id, " (", account->name, ")");
     HttpRequestSpec spec;
-    spec.url = expand_region(social ? options_.kiro_token_endpoint : options_.token_endpoint, account->region);
+    spec.url = expand_region(social ? options_.kiro_token_endpoint : options_.token_endpoint,
+                             account->region);
     spec.headers = {"Content-Type: application/json", "Accept: application/json"};
     spec.body = social ? kiro_refresh_body(credentials->refresh_token)
                        : oidc_refresh_body(account->client_id, credentials->client_secret,
@@ -98,28 +102,35 @@ void TokenRefresher::start_refresh(std::uint64_t account_id) {
                                   auto current = store_.get_account(account_id);
                                   if (!current) return complete(account_id, current.error());
                                   if (!outcome) return complete(account_id, outcome.error());
-                                  complete(account_id, commit(*current, answer->status, answer->body));
+                                  complete(account_id,
+                                           commit(*current, answer->status, answer->body));
                               }});
 }
 
 // The rotated refresh token must be durable before anything uses the new access token: a
 // crash after using it but before storing it would lose the account.
-Result<AccessToken> TokenRefresher::commit(const Account& account, int status, const std::string& body) {
-    auto grant = account.kind == "social" ? parse_kiro_response(status, body) : parse_oidc_response(status, body);
+Result<AccessToken> TokenRefresher::commit(const Account& account, int status,
+                                           const std::string& body) {
+    auto grant = account.kind == "social" ? parse_kiro_response(status, body)
+                                          : parse_oidc_response(status, body);
     if (!grant) return grant.error();
     auto credentials = store_.get_credentials(account.id);
     if (!credentials) return credentials.error();
     credentials->access_token = grant->access_token;
     credentials->access_expires_at = unix_seconds() + grant->expires_in;
-    bool rotated = !grant->refresh_token.empty() && grant->refresh_token != credentials->refresh_token;
+    bool rotated =
+        !grant->refresh_token.empty() && grant->refresh_token != credentials->refresh_token;
     if (rotated) credentials->refresh_token = grant->refresh_token;
     if (auto st = store_.put_credentials(account.id, *credentials); !st) return st.error();
-    if (rotated) log_notice("account ", account.id, ": the token endpoint rotated the refresh token (stored)");
+    if (rotated)
+        log_notice("account ", account.id,
+                   ": the token endpoint rotated the refresh token (stored)");
     if (!grant->profile_arn.empty() && grant->profile_arn != account.profile_arn) {
         Account updated = account;
         updated.profile_arn = grant->profile_arn;
         if (auto st = store_.update_account(updated, unix_seconds()); !st)
-            log_warning("account ", account.id, ": cannot store its profile ARN: ", st.error().message);
+            log_warning("account ", account.id,
+                        ": cannot store its profile ARN: ", st.error().message);
     }
     std::uint64_t serial = ++serials_[account.id];
     return AccessToken{credentials->access_token, credentials->access_expires_at, serial};
@@ -135,8 +146,9 @@ void TokenRefresher::complete(std::uint64_t account_id, Result<AccessToken> resu
         outcome.kind = Outcome::Kind::refresh_succeeded;
     } else {
         log_warning("account ", account_id, ": ", result.error().message);
-        outcome.kind = result.error().code == Errc::permission_denied ? Outcome::Kind::invalid_credential
-                                                                      : Outcome::Kind::transient;
+        outcome.kind = result.error().code == Errc::permission_denied
+                           ? Outcome::Kind::invalid_credential
+                           : Outcome::Kind::transient;
         outcome.message = result.error().message;
     }
     if (result || result.error().code != Errc::not_found) on_outcome_(account_id, outcome);

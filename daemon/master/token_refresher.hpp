@@ -67,7 +67,8 @@ private:
     HttpClient& http_;
     RefresherOptions options_;
     OutcomeFn on_outcome_;
-    std::map<std::uint64_t, std::vector<Callback>> waiting_;  // account → callers of the refresh in flight
+    std::map<std::uint64_t, std::vector<Callback>>
+        waiting_;  // account → callers of the refresh in flight
     std::map<std::uint64_t, std::uint64_t> serials_;
     std::set<std::uint64_t> used_since_refresh_;  // refreshed ahead of time only when in use
     std::size_t refreshes_started_ = 0;

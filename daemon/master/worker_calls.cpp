@@ -88,7 +88,8 @@ std::string reply_error(std::uint64_t id, int status, std::string_view message) 
 std::string reply_refusal(std::uint64_t id, const NoAccount& refusal, std::uint64_t key_id) {
     Refusal r{refusal.status, refusal.message, "no_account", key_id};
     if (refusal.retry_at_ms)
-        r.retry_after_s = (std::max<std::int64_t>(*refusal.retry_at_ms - unix_millis(), 0) + 999) / 1000;
+        r.retry_after_s =
+            (std::max<std::int64_t>(*refusal.retry_at_ms - unix_millis(), 0) + 999) / 1000;
     return reply_refused(id, r);
 }
 
@@ -96,8 +97,8 @@ std::string reply_refusal(std::uint64_t id, const NoAccount& refusal, std::uint6
 std::string reply_limited(std::uint64_t id, const LimitDecision& d, std::uint64_t key_id) {
     std::int64_t wait = (d.retry_after_ms + 999) / 1000;
     return reply_refused(id, Refusal{429,
-                                     str_cat("this API key reached its limit of ", d.limit_value, " ",
-                                             limit_text(d.limit), "; retry in ", wait, " s"),
+                                     str_cat("this API key reached its limit of ", d.limit_value,
+                                             " ", limit_text(d.limit), "; retry in ", wait, " s"),
                                      "limit", key_id, wait, d.rate});
 }
 
@@ -133,23 +134,27 @@ std::string grant_json(std::uint64_t key_id, const Account& account, const Acces
 
 }  // namespace
 
+namespace {
+constexpr double kSecondLook = 0.02;  // seconds
+}  // namespace
+
 struct WorkerCalls::Admission {
     std::uint64_t call_id = 0;
     std::uint64_t key_id = 0;
     pid_t pid = 0;
     std::uint64_t request_id = 0;
+    Admissions::RequestInfo info;
     RateInfo rate;
     bool holds_slot = false;
     PickRequest pick;
     Send send;
 };
 
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 WorkerCalls::WorkerCalls(Parts parts, AdminFn admin, MetricsTextFn metrics_text)
-    : store_(parts.store),
+    : base_(parts.base),
+      store_(parts.store),
       refresher_(parts.refresher),
       pool_(parts.pool),
       usage_(parts.usage),
@@ -170,7 +175,8 @@ void WorkerCalls::note_failure(const rapidjson::Value* failed) {
     if (!f.ok()) return;
     auto id = static_cast<std::uint64_t>(*account_id);
     metrics_.attempt(id, error_class);
-    if (auto outcome = outcome_for_class(error_class, retry_after, message)) pool_.report(id, *outcome);
+    if (auto outcome = outcome_for_class(error_class, retry_after, message))
+        pool_.report(id, *outcome);
 }
 
 void WorkerCalls::on_frame(const rapidjson::Document& frame, pid_t pid, Send send) {
@@ -178,7 +184,8 @@ void WorkerCalls::on_frame(const rapidjson::Document& frame, pid_t pid, Send sen
     std::string type = f.string("t").value_or("");
     const rapidjson::Value* args = f.object("args", true);
     if (!args) {
-        log_warning("worker frame without args: ", f.status().ok() ? "" : f.status().error().message);
+        log_warning("worker frame without args: ",
+                    f.status().ok() ? "" : f.status().error().message);
         return;
     }
     if (type == wire::kReport) return report(*args, pid);
@@ -189,12 +196,18 @@ void WorkerCalls::on_frame(const rapidjson::Document& frame, pid_t pid, Send sen
         return;
     }
     auto call_id = static_cast<std::uint64_t>(*id);
-    if (cmd == wire::kAdmit) admit(call_id, *args, pid, std::move(send));
-    else if (cmd == wire::kRefresh) refresh(call_id, *args, std::move(send));
-    else if (cmd == wire::kAuth) auth(call_id, *args, std::move(send));
-    else if (cmd == wire::kAdmin) admin(call_id, *args, std::move(send));
-    else if (cmd == wire::kMetrics) metrics(call_id, *args, std::move(send));
-    else send(reply_error(call_id, 500, str_cat("unknown worker call '", cmd, "'")));
+    if (cmd == wire::kAdmit)
+        admit(call_id, *args, pid, std::move(send));
+    else if (cmd == wire::kRefresh)
+        refresh(call_id, *args, std::move(send));
+    else if (cmd == wire::kAuth)
+        auth(call_id, *args, std::move(send));
+    else if (cmd == wire::kAdmin)
+        admin(call_id, *args, std::move(send));
+    else if (cmd == wire::kMetrics)
+        metrics(call_id, *args, std::move(send));
+    else
+        send(reply_error(call_id, 500, str_cat("unknown worker call '", cmd, "'")));
 }
 
 Result<ApiKey> WorkerCalls::usable_key(const rapidjson::Value& args) {
@@ -214,9 +227,9 @@ void WorkerCalls::auth(std::uint64_t call_id, const rapidjson::Value& args, Send
     auto key = usable_key(args);
     if (!key) return send(reply_error(call_id, 401, key.error().message));
     send(reply_ok(call_id, json_object([&](JsonWriter& w) {
-        w.Key("key_id");
-        w.Uint64(key->id);
-    })));
+                      w.Key("key_id");
+                      w.Uint64(key->id);
+                  })));
 }
 
 // Only admin keys reach the command layer over HTTP.
@@ -229,7 +242,9 @@ void WorkerCalls::admin(std::uint64_t call_id, const rapidjson::Value& args, Sen
     const rapidjson::Value* command_args = f.object("args", true);
     if (!f.ok()) return send(reply_error(call_id, 400, f.status().error().message));
     admin_(key->id, command, *command_args, [call_id, send](Result<std::string> result) {
-        if (!result) return send(reply_error(call_id, http_status(result.error().code), result.error().message));
+        if (!result)
+            return send(
+                reply_error(call_id, http_status(result.error().code), result.error().message));
         send(reply_ok(call_id, *result));
     });
 }
@@ -242,7 +257,8 @@ bool model_allowed(const ApiKey& key, const std::string& model, const ModelMapCo
     if (key.allowed_models.empty()) return true;
     std::string upstream = resolve_model(models, model).upstream;
     for (const std::string& allowed : key.allowed_models)
-        if (iequals(allowed, model) || resolve_model(models, allowed).upstream == upstream) return true;
+        if (iequals(allowed, model) || resolve_model(models, allowed).upstream == upstream)
+            return true;
     return false;
 }
 
@@ -253,33 +269,54 @@ void WorkerCalls::admit(std::uint64_t call_id, const rapidjson::Value& args, pid
     note_failure(f.object("failed"));
     auto key = usable_key(args);
     if (!key) return send(reply_refused(call_id, Refusal{401, key.error().message, "auth"}));
-    std::string model = f.string("model").value_or("");
-    auto request_id = static_cast<std::uint64_t>(f.integer("request", false, 0).value_or(0));
-    auto admission = std::make_shared<Admission>();
-    admission->call_id = call_id;
-    admission->key_id = key->id;
-    admission->pid = pid;
-    admission->request_id = request_id;
-    admission->send = std::move(send);
-    std::int64_t now = unix_millis();
-    if (!admissions_.holds(pid, request_id)) {  // failovers of an admitted request pass
-        if (!model_allowed(*key, model, policy_.models)) {
-            metrics_.refusal("model");
-            return admission->send(reply_refused(
-                call_id, Refusal{403, str_cat("this API key may not use model '", model, "'"), "model", key->id}));
-        }
-        Admissions::RequestInfo info{model, f.string("upstream_model").value_or(""),
-                                     f.string("endpoint").value_or(""), f.boolean("stream").value_or(false)};
-        LimitDecision d = admissions_.admit(*key, pid, request_id, std::move(info), now);
-        if (!d.admitted) return admission->send(reply_limited(call_id, d, key->id));
-    }
-    admission->rate = admissions_.rate(*key, now);
-    admission->holds_slot = key->max_concurrent > 0;
-    admission->pick.session = f.string("session").value_or("");
+    auto a = std::make_shared<Admission>();
+    a->call_id = call_id;
+    a->key_id = key->id;
+    a->pid = pid;
+    a->request_id = static_cast<std::uint64_t>(f.integer("request", false, 0).value_or(0));
+    a->send = std::move(send);
+    a->info = Admissions::RequestInfo{
+        f.string("model").value_or(""), f.string("upstream_model").value_or(""),
+        f.string("endpoint").value_or(""), f.boolean("stream").value_or(false)};
+    a->holds_slot = key->max_concurrent > 0;
+    a->pick.session = f.string("session").value_or("");
     if (const rapidjson::Value* exclude = f.array("exclude"))
         for (const auto& v : exclude->GetArray())
-            if (v.IsUint64()) admission->pick.exclude.insert(v.GetUint64());
-    try_next_account(std::move(admission));
+            if (v.IsUint64()) a->pick.exclude.insert(v.GetUint64());
+    if (admissions_.holds(pid, a->request_id)) {  // a failover of an admitted request
+        a->rate = admissions_.rate(*key, unix_millis());
+        return try_next_account(std::move(a));
+    }
+    if (!model_allowed(*key, a->info.model, policy_.models)) {
+        metrics_.refusal("model");
+        return a->send(reply_refused(
+            call_id, Refusal{403, str_cat("this API key may not use model '", a->info.model, "'"),
+                             "model", key->id}));
+    }
+    take_slot(std::move(a), *key, false);
+}
+
+// Counts the request against its key. A concurrency refusal is looked at once more a moment
+// later: the report that frees a slot was sent before its client's next request, but may still
+// sit unread on another worker's channel.
+void WorkerCalls::take_slot(std::shared_ptr<Admission> a, ApiKey key, bool second_look) {
+    std::int64_t now = unix_millis();
+    LimitDecision d = admissions_.admit(key, a->pid, a->request_id, a->info, now);
+    if (!d.admitted && d.limit == "concurrency" && !second_look) {
+        auto timer = std::make_shared<Event>();
+        *timer = Event::timer(base_, [this, a, key, timer](short) {
+            take_slot(a, key, true);
+            *timer = Event();
+        });
+        timer->arm_after(kSecondLook);
+        return;
+    }
+    if (!d.admitted) {
+        metrics_.refusal(d.limit);
+        return a->send(reply_limited(a->call_id, d, key.id));
+    }
+    a->rate = admissions_.rate(key, now);
+    try_next_account(std::move(a));
 }
 
 // An account whose token cannot be had is skipped for this request; the next one is tried.
@@ -290,12 +327,15 @@ void WorkerCalls::try_next_account(std::shared_ptr<Admission> a) {
         return a->send(reply_refusal(a->call_id, *refusal, a->key_id));
     Account chosen = std::get<Account>(std::move(picked));
     admissions_.set_account(a->pid, a->request_id, chosen.id);
-    refresher_.get(chosen.id, unix_seconds(), std::nullopt, [this, a, chosen](Result<AccessToken> token) {
-        if (token) return a->send(reply_ok(a->call_id, grant_json(a->key_id, chosen, *token, a->rate, a->holds_slot)));
-        pool_.release(chosen.id);
-        a->pick.exclude.insert(chosen.id);
-        try_next_account(a);
-    });
+    refresher_.get(
+        chosen.id, unix_seconds(), std::nullopt, [this, a, chosen](Result<AccessToken> token) {
+            if (token)
+                return a->send(reply_ok(
+                    a->call_id, grant_json(a->key_id, chosen, *token, a->rate, a->holds_slot)));
+            pool_.release(chosen.id);
+            a->pick.exclude.insert(chosen.id);
+            try_next_account(a);
+        });
 }
 
 void WorkerCalls::refresh(std::uint64_t call_id, const rapidjson::Value& args, Send send) {
@@ -309,7 +349,8 @@ void WorkerCalls::refresh(std::uint64_t call_id, const rapidjson::Value& args, S
     refresher_.get(account->id, unix_seconds(), static_cast<std::uint64_t>(*serial),
                    [call_id, send, chosen = *account, key_id](Result<AccessToken> token) {
                        if (!token) return send(reply_error(call_id, 503, token.error().message));
-                       send(reply_ok(call_id, grant_json(static_cast<std::uint64_t>(key_id), chosen, *token, {}, false)));
+                       send(reply_ok(call_id, grant_json(static_cast<std::uint64_t>(key_id), chosen,
+                                                         *token, {}, false)));
                    });
 }
 
@@ -318,13 +359,14 @@ void WorkerCalls::metrics(std::uint64_t call_id, const rapidjson::Value& args, S
     if (policy_.metrics_admin_only) {
         auto key = usable_key(args);
         if (!key) return send(reply_error(call_id, 401, "metrics need an admin key"));
-        if (!key->is_admin) return send(reply_error(call_id, 403, "this API key is not an admin key"));
+        if (!key->is_admin)
+            return send(reply_error(call_id, 403, "this API key is not an admin key"));
     }
     std::string text = metrics_text_();
     send(reply_ok(call_id, json_object([&](JsonWriter& w) {
-        w.Key("text");
-        write_string(w, text);
-    })));
+                      w.Key("text");
+                      write_string(w, text);
+                  })));
 }
 
 void WorkerCalls::report(const rapidjson::Value& args, pid_t pid) {
@@ -352,17 +394,22 @@ void WorkerCalls::report(const rapidjson::Value& args, pid_t pid) {
     if (!f.ok()) log_warning("malformed report from a worker: ", f.status().error().message);
     std::string account_class = f.string("account_class").value_or("");
     if (u.account_id != 0) {
-        auto outcome = reached_upstream ? outcome_for_class(account_class, retry_after, u.error_class)
-                                        : std::nullopt;
-        if (outcome) pool_.report(u.account_id, *outcome);
-        else pool_.release(u.account_id);
-        if (reached_upstream) metrics_.attempt(u.account_id, account_class.empty() ? "ok" : account_class);
+        auto outcome = reached_upstream
+                           ? outcome_for_class(account_class, retry_after, u.error_class)
+                           : std::nullopt;
+        if (outcome)
+            pool_.report(u.account_id, *outcome);
+        else
+            pool_.release(u.account_id);
+        if (reached_upstream)
+            metrics_.attempt(u.account_id, account_class.empty() ? "ok" : account_class);
     }
     admissions_.finish(pid, static_cast<std::uint64_t>(f.integer("request", false, 0).value_or(0)));
     metrics_.request(u.endpoint, u.status, u.key_id);
     metrics_.tokens(u.key_id, u.input_tokens, u.output_tokens);
     metrics_.latency(u.endpoint, static_cast<double>(u.duration_ms) / 1000.0);
-    if (u.ttfb_ms > 0) metrics_.time_to_first_byte(u.endpoint, static_cast<double>(u.ttfb_ms) / 1000.0);
+    if (u.ttfb_ms > 0)
+        metrics_.time_to_first_byte(u.endpoint, static_cast<double>(u.ttfb_ms) / 1000.0);
     usage_.record(std::move(u));
 }
 

@@ -30,6 +30,7 @@ public:
                                        std::function<void(Result<std::string>)> done)>;
 
     struct Parts {
+        event_base* base;
         Store& store;
         TokenRefresher& refresher;
         PoolState& pool;
@@ -38,7 +39,7 @@ public:
         Metrics& metrics;
     };
     struct Policy {
-        ModelMapConfig models;           // to match keys' allowed models
+        ModelMapConfig models;  // to match keys' allowed models
         bool metrics_admin_only = false;
     };
     using MetricsTextFn = std::function<std::string()>;
@@ -52,6 +53,7 @@ public:
 private:
     struct Admission;
     void admit(std::uint64_t call_id, const rapidjson::Value& args, pid_t pid, Send send);
+    void take_slot(std::shared_ptr<Admission> admission, ApiKey key, bool second_look);
     void refresh(std::uint64_t call_id, const rapidjson::Value& args, Send send);
     void auth(std::uint64_t call_id, const rapidjson::Value& args, Send send);
     void admin(std::uint64_t call_id, const rapidjson::Value& args, Send send);
@@ -62,6 +64,7 @@ private:
     Result<ApiKey> usable_key(const rapidjson::Value& args);
     void try_next_account(std::shared_ptr<Admission> admission);
 
+    event_base* base_;
     Store& store_;
     TokenRefresher& refresher_;
     PoolState& pool_;

@@ -12,15 +12,17 @@ namespace amq {
 
 void send_admin_error(HttpRequest& request, int status, std::string_view message) {
     request.send_json(status, json_object([&](JsonWriter& w) {
-        w.Key("detail");
-        write_string(w, message);
-    }));
+                          w.Key("detail");
+                          write_string(w, message);
+                      }));
 }
 
 void forward_admin(Worker& worker, HttpRequest& request, std::string_view command,
                    const std::string& args_json, int success_status, AdminShape shape) {
     auto key = request.api_key();
-    if (!key) return send_admin_error(request, 401, "missing API key: send an admin key as Authorization: Bearer");
+    if (!key)
+        return send_admin_error(request, 401,
+                                "missing API key: send an admin key as Authorization: Bearer");
     std::string args = json_object([&](JsonWriter& w) {
         w.Key("key_hash");
         write_string(w, api_key_hash(*key));
@@ -30,7 +32,8 @@ void forward_admin(Worker& worker, HttpRequest& request, std::string_view comman
         w.RawValue(args_json.data(), args_json.size(), rapidjson::kObjectType);
     });
     call_for_request(worker, request, wire::kAdmin, args,
-                     [success_status, shape](HttpRequest& r, const rapidjson::Value* data, const CallError& error) {
+                     [success_status, shape](HttpRequest& r, const rapidjson::Value* data,
+                                             const CallError& error) {
                          if (!data) return send_admin_error(r, error.status, error.message);
                          r.send_json(success_status, shape ? shape(*data) : to_json(*data));
                      });
@@ -49,7 +52,8 @@ Result<std::string> import_documents(HttpRequest& request) {
         for (auto& p : *parts)
             if (!p.filename.empty() || p.name == "file" || p.name == "files")
                 documents.emplace_back(p.filename.empty() ? p.name : p.filename, std::move(p.data));
-        if (documents.empty()) return make_error(Errc::invalid_argument, "the upload holds no file");
+        if (documents.empty())
+            return make_error(Errc::invalid_argument, "the upload holds no file");
     } else {
         documents.emplace_back("upload.json", std::string(body));
     }
@@ -83,7 +87,8 @@ Result<std::string> days_args(const HttpRequest& request) {
     auto days = request.query("days");
     if (!days) return std::string("{}");
     auto n = parse_int(*days);
-    if (!n || *n < 1 || *n > 3650) return make_error(Errc::invalid_argument, "query parameter 'days' must be 1 to 3650");
+    if (!n || *n < 1 || *n > 3650)
+        return make_error(Errc::invalid_argument, "query parameter 'days' must be 1 to 3650");
     return str_cat("{\"days\":", *n, "}");
 }
 
@@ -117,7 +122,8 @@ namespace {
 std::optional<std::string> id_args(HttpRequest& request) {
     auto id = request.params.empty() ? std::nullopt : parse_uint(request.params[0]);
     if (!id || *id == 0) {
-        send_admin_error(request, 404, str_cat("no such id: ", request.params.empty() ? "" : request.params[0]));
+        send_admin_error(request, 404,
+                         str_cat("no such id: ", request.params.empty() ? "" : request.params[0]));
         return std::nullopt;
     }
     return str_cat("{\"id\":", *id, "}");
@@ -152,7 +158,9 @@ std::string message(const char* text) {
     });
 }
 
-std::string account_deleted(const rapidjson::Value&) { return message("Account deleted successfully"); }
+std::string account_deleted(const rapidjson::Value&) {
+    return message("Account deleted successfully");
+}
 std::string key_deleted(const rapidjson::Value&) { return message("API key deleted successfully"); }
 std::string key_revoked(const rapidjson::Value&) { return message("API key revoked successfully"); }
 
@@ -170,7 +178,8 @@ std::string created_key(const rapidjson::Value& data) {
     });
 }
 
-std::string with_target(const char* target_field, const std::string& id_json, const std::string& body) {
+std::string with_target(const char* target_field, const std::string& id_json,
+                        const std::string& body) {
     return str_cat("{\"", target_field, "\":", id_json, ",\"set\":", body, "}");
 }
 
@@ -196,7 +205,8 @@ void handle_admin_account_update(Worker& worker, HttpRequest& request) {
 }
 
 void handle_admin_account_delete(Worker& worker, HttpRequest& request) {
-    if (auto id = id_args(request)) forward_admin(worker, request, "account.remove", *id, 200, account_deleted);
+    if (auto id = id_args(request))
+        forward_admin(worker, request, "account.remove", *id, 200, account_deleted);
 }
 
 void handle_admin_account_refresh(Worker& worker, HttpRequest& request) {
@@ -208,7 +218,8 @@ void handle_admin_account_stats(Worker& worker, HttpRequest& request) {
     if (!id) return;
     auto days = days_args(request);
     if (!days) return send_admin_error(request, 400, days.error().message);
-    std::string args = days->size() > 2 ? str_cat(id->substr(0, id->size() - 1), ",", days->substr(1)) : *id;
+    std::string args =
+        days->size() > 2 ? str_cat(id->substr(0, id->size() - 1), ",", days->substr(1)) : *id;
     forward_admin(worker, request, "account.stats", args);
 }
 
@@ -217,7 +228,8 @@ void handle_admin_account_quota(Worker& worker, HttpRequest& request) {
 }
 
 void handle_admin_keys_create(Worker& worker, HttpRequest& request) {
-    if (auto body = object_body(request)) forward_admin(worker, request, "key.create", *body, 200, created_key);
+    if (auto body = object_body(request))
+        forward_admin(worker, request, "key.create", *body, 200, created_key);
 }
 
 void handle_admin_keys_list(Worker& worker, HttpRequest& request) {
@@ -231,15 +243,18 @@ void handle_admin_key_get(Worker& worker, HttpRequest& request) {
 void handle_admin_key_update(Worker& worker, HttpRequest& request) {
     auto id = id_args(request);
     if (!id) return;
-    if (auto body = object_body(request)) forward_admin(worker, request, "key.update", with_target("key", *id, *body));
+    if (auto body = object_body(request))
+        forward_admin(worker, request, "key.update", with_target("key", *id, *body));
 }
 
 void handle_admin_key_delete(Worker& worker, HttpRequest& request) {
-    if (auto id = id_args(request)) forward_admin(worker, request, "key.remove", *id, 200, key_deleted);
+    if (auto id = id_args(request))
+        forward_admin(worker, request, "key.remove", *id, 200, key_deleted);
 }
 
 void handle_admin_key_revoke(Worker& worker, HttpRequest& request) {
-    if (auto id = id_args(request)) forward_admin(worker, request, "key.revoke", *id, 200, key_revoked);
+    if (auto id = id_args(request))
+        forward_admin(worker, request, "key.revoke", *id, 200, key_revoked);
 }
 
 }  // namespace amq

@@ -17,7 +17,8 @@ struct HttpRequest;
 using AdminShape = std::string (*)(const rapidjson::Value& data);
 
 void forward_admin(Worker& worker, HttpRequest& request, std::string_view command,
-                   const std::string& args_json, int success_status = 200, AdminShape shape = nullptr);
+                   const std::string& args_json, int success_status = 200,
+                   AdminShape shape = nullptr);
 void send_admin_error(HttpRequest& request, int status, std::string_view message);
 
 void handle_admin_upload_json(Worker& worker, HttpRequest& request);

@@ -16,7 +16,9 @@ void handle_chat_completions(Worker& worker, HttpRequest& request) {
         return request.send_error(Dialect::openai, 401,
                                   "missing API key: send it in Authorization: Bearer or x-api-key");
     auto doc = parse_json(request.body());
-    if (!doc) return request.send_error(Dialect::openai, 400, str_cat("request body: ", doc.error().message));
+    if (!doc)
+        return request.send_error(Dialect::openai, 400,
+                                  str_cat("request body: ", doc.error().message));
     TranslateOptions options;
     options.models = worker.config().models;
     options.fallback_conversation_id = uuid4();
@@ -24,10 +26,11 @@ void handle_chat_completions(Worker& worker, HttpRequest& request) {
     if (!translated) return request.send_error(Dialect::openai, 400, translated.error().message);
     UpstreamRequest& upstream = translated->upstream;
 
-    OpenAiStreamOptions stream_options{prefixed_id("chatcmpl-"),          unix_seconds(),
-                                       upstream.model.client,    upstream.estimated_input_tokens,
-                                       upstream.model.context_window, upstream.thinking,
-                                       upstream.tool_names,      translated->openai.include_usage};
+    OpenAiStreamOptions stream_options{
+        prefixed_id("chatcmpl-"),      unix_seconds(),
+        upstream.model.client,         upstream.estimated_input_tokens,
+        upstream.model.context_window, upstream.thinking,
+        upstream.tool_names,           translated->openai.include_usage};
     auto body_for = [doc = std::make_shared<rapidjson::Document>(std::move(*doc)), options](
                         const std::string& profile_arn, const std::string& origin) {
         TranslateOptions o = options;
@@ -36,8 +39,9 @@ void handle_chat_completions(Worker& worker, HttpRequest& request) {
         auto again = translate_openai_request(*doc, o);
         return again ? std::move(again->upstream.body) : std::string();
     };
-    start_exchange(worker, request, "/v1/chat/completions", *key, std::move(upstream),
-                   [stream_options] { return make_openai_writer(stream_options); }, std::move(body_for));
+    start_exchange(
+        worker, request, "/v1/chat/completions", *key, std::move(upstream),
+        [stream_options] { return make_openai_writer(stream_options); }, std::move(body_for));
 }
 
 }  // namespace amq

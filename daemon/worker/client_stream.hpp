@@ -19,9 +19,9 @@ public:
     virtual ~ClientStream() = default;
 
     virtual Dialect dialect() const = 0;
-    virtual std::string start() = 0;                       // first bytes of a stream
+    virtual std::string start() = 0;                        // first bytes of a stream
     virtual std::string on_event(const QEvent& event) = 0;  // stream bytes for one event
-    virtual std::string finish() = 0;                      // last bytes of a stream
+    virtual std::string finish() = 0;                       // last bytes of a stream
     virtual std::string error_event(int status, std::string_view message) = 0;  // mid-stream error
     virtual std::string ping() = 0;
     virtual std::string body() const = 0;  // non-streaming: the whole answer, after finish()

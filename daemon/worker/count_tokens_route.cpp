@@ -14,7 +14,9 @@ namespace amq {
 void handle_count_tokens(Worker& worker, HttpRequest& request) {
     with_valid_key(worker, request, Dialect::anthropic, [&worker](HttpRequest& r) {
         auto doc = parse_json(r.body());
-        if (!doc) return r.send_error(Dialect::anthropic, 400, str_cat("request body: ", doc.error().message));
+        if (!doc)
+            return r.send_error(Dialect::anthropic, 400,
+                                str_cat("request body: ", doc.error().message));
         TranslateOptions options;
         options.models = worker.config().models;
         options.fallback_conversation_id = "00000000-0000-4000-8000-000000000000";
@@ -23,9 +25,9 @@ void handle_count_tokens(Worker& worker, HttpRequest& request) {
         auto upstream = translate_anthropic_request(*doc, options);
         if (!upstream) return r.send_error(Dialect::anthropic, 400, upstream.error().message);
         r.send_json(200, json_object([&](JsonWriter& w) {
-            w.Key("input_tokens");
-            w.Int64(upstream->estimated_input_tokens);
-        }));
+                        w.Key("input_tokens");
+                        w.Int64(upstream->estimated_input_tokens);
+                    }));
     });
 }
 

@@ -85,26 +85,29 @@ void Exchange::admit() {
         write_failure(w);
     });
     failure_told_ = true;
-    worker_.master().call(wire::kAdmit, args, [this](const rapidjson::Value* data, const CallError& error) {
-        if (finished_) return;
-        if (!data && error.rate) rate_ = error.rate;
-        if (!data && error.key_id) grant_.key_id = error.key_id;
-        if (!data) {
-            if (error.retry_after && req_)
-                HttpRequest{req_, spec_.endpoint}.add_header("Retry-After", str_cat(*error.retry_after));
-            // After failed attempts, what the upstream said tells the client more than "no
-            // account left for this request".
-            if (account_error_ && error.status != 401)
-                return reply_error(account_error_->client_status, account_error_->message,
-                                   str_cat("upstream_", upstream_error_class_name(account_error_->error_class)));
-            return reply_error(error.status, error.message,
-                               !error.error_class.empty() ? error.error_class
-                               : error.status == 401      ? "auth"
-                                                          : "no_account");
-        }
-        take_grant(*data);
-        attempt();
-    });
+    worker_.master().call(
+        wire::kAdmit, args, [this](const rapidjson::Value* data, const CallError& error) {
+            if (finished_) return;
+            if (!data && error.rate) rate_ = error.rate;
+            if (!data && error.key_id) grant_.key_id = error.key_id;
+            if (!data) {
+                if (error.retry_after && req_)
+                    HttpRequest{req_, spec_.endpoint}.add_header("Retry-After",
+                                                                 str_cat(*error.retry_after));
+                // After failed attempts, what the upstream said tells the client more than "no
+                // account left for this request".
+                if (account_error_ && error.status != 401)
+                    return reply_error(account_error_->client_status, account_error_->message,
+                                       str_cat("upstream_", upstream_error_class_name(
+                                                                account_error_->error_class)));
+                return reply_error(error.status, error.message,
+                                   !error.error_class.empty() ? error.error_class
+                                   : error.status == 401      ? "auth"
+                                                              : "no_account");
+            }
+            take_grant(*data);
+            attempt();
+        });
 }
 
 // Tells the master what the previous attempt's account did, so that its health changes
@@ -135,16 +138,17 @@ void Exchange::refresh_token() {
         w.Key("key_id");
         w.Uint64(grant_.key_id);
     });
-    worker_.master().call(wire::kRefresh, args, [this](const rapidjson::Value* data, const CallError&) {
-        if (finished_) return;
-        if (!data) {  // the master has recorded why the refresh failed
-            exclude_.insert(grant_.account_id);
-            account_error_.reset();
-            return admit();
-        }
-        take_grant(*data);
-        attempt();
-    });
+    worker_.master().call(wire::kRefresh, args,
+                          [this](const rapidjson::Value* data, const CallError&) {
+                              if (finished_) return;
+                              if (!data) {  // the master has recorded why the refresh failed
+                                  exclude_.insert(grant_.account_id);
+                                  account_error_.reset();
+                                  return admit();
+                              }
+                              take_grant(*data);
+                              attempt();
+                          });
 }
 
 void Exchange::take_grant(const rapidjson::Value& data) {
@@ -163,7 +167,9 @@ void Exchange::take_grant(const rapidjson::Value& data) {
 }
 
 void Exchange::add_rate_headers() {
-    if (rate_ && req_) HttpRequest{req_, spec_.endpoint}.add_rate_headers(rate_->limit, rate_->remaining, rate_->reset_ms);
+    if (rate_ && req_)
+        HttpRequest{req_, spec_.endpoint}.add_rate_headers(rate_->limit, rate_->remaining,
+                                                           rate_->reset_ms);
 }
 
 void Exchange::attempt() {
@@ -180,8 +186,9 @@ void Exchange::attempt() {
     std::string endpoint = grant_.api_endpoint.empty()
                                ? expand_region(c.api_endpoint, profile_region(grant_.profile_arn))
                                : grant_.api_endpoint;
-    GenerateCall call = generate_call(endpoint, grant_.api_flavour.empty() ? c.api_flavour : grant_.api_flavour,
-                                      grant_.access_token, uuid4());
+    GenerateCall call =
+        generate_call(endpoint, grant_.api_flavour.empty() ? c.api_flavour : grant_.api_flavour,
+                      grant_.access_token, uuid4());
     HttpRequestSpec spec;
     spec.url = std::move(call.url);
     spec.headers = std::move(call.headers);
@@ -191,9 +198,10 @@ void Exchange::attempt() {
     spec.first_byte_timeout = c.first_byte_timeout;
     spec.idle_timeout = c.idle_timeout;
     call_ = worker_.http().start(
-        std::move(spec), HttpCallbacks{[this](int status, const HttpHeaders& h) { on_response(status, h); },
-                                       [this](std::string_view bytes) { on_data(bytes); },
-                                       [this](const Status& outcome) { on_done(outcome); }});
+        std::move(spec),
+        HttpCallbacks{[this](int status, const HttpHeaders& h) { on_response(status, h); },
+                      [this](std::string_view bytes) { on_data(bytes); },
+                      [this](const Status& outcome) { on_done(outcome); }});
 }
 
 // The translation put no profile ARN and the default origin in upstream_body; an account that
@@ -212,14 +220,17 @@ void Exchange::on_response(int status, const HttpHeaders& headers) {
     reached_upstream_ = true;
     upstream_status_ = status;
     auto type = headers.find("content-type");
-    bool event_stream = type != headers.end() && type->second.find("eventstream") != std::string::npos;
+    bool event_stream =
+        type != headers.end() && type->second.find("eventstream") != std::string::npos;
     if (status == 200 && !event_stream) upstream_status_ = 502;  // a 200 that is not a stream
-    if (auto ra = headers.find("retry-after"); ra != headers.end()) upstream_retry_after_ = ra->second;
+    if (auto ra = headers.find("retry-after"); ra != headers.end())
+        upstream_retry_after_ = ra->second;
 }
 
 void Exchange::on_data(std::string_view bytes) {
     if (upstream_status_ != 200) {
-        if (error_body_.size() < kMaxErrorBody) error_body_.append(bytes.substr(0, kMaxErrorBody - error_body_.size()));
+        if (error_body_.size() < kMaxErrorBody)
+            error_body_.append(bytes.substr(0, kMaxErrorBody - error_body_.size()));
         return;
     }
     decoder_->feed(bytes);
@@ -251,12 +262,15 @@ void Exchange::handle_event(const QEvent& event) {
     if (is_content(event) && !committed_) commit();
     std::string bytes = writer_->on_event(event);
     if (!spec_.stream) return;
-    if (committed_) write(bytes);
-    else held_ += bytes;
+    if (committed_)
+        write(bytes);
+    else
+        held_ += bytes;
     if (is_failure(event)) {  // after the first byte: the client gets an error event
         worker_.http().cancel(call_);
         call_ = 0;
-        finish(200, str_cat("upstream_", upstream_error_class_name(classify_exception(event).error_class)));
+        finish(200, str_cat("upstream_",
+                            upstream_error_class_name(classify_exception(event).error_class)));
         end_stream("");
     }
 }
@@ -267,9 +281,12 @@ void Exchange::on_done(const Status& outcome) {
     reached_upstream_ = true;
     if (!outcome) return fail_attempt(classify_upstream_error(0, outcome.error().message, ""));
     if (upstream_status_ != 200)
-        return fail_attempt(classify_upstream_error(upstream_status_, error_body_, upstream_retry_after_));
+        return fail_attempt(
+            classify_upstream_error(upstream_status_, error_body_, upstream_retry_after_));
     if (decoder_->buffered() > 0) {
-        if (!committed_) return fail_attempt(classify_upstream_error(0, "the upstream stream ended mid-frame", ""));
+        if (!committed_)
+            return fail_attempt(
+                classify_upstream_error(0, "the upstream stream ended mid-frame", ""));
         log_warning(spec_.request_tag, " upstream stream ended mid-frame");
     }
     complete_upstream();
@@ -277,8 +294,9 @@ void Exchange::on_done(const Status& outcome) {
 
 // Nothing reached the client yet: another account (or a fresh token) may still serve it.
 void Exchange::fail_attempt(const UpstreamError& error) {
-    log_info(spec_.request_tag, " attempt ", attempts_, " on account ", grant_.account_id, " failed: ",
-             upstream_error_class_name(error.error_class), " ", error.upstream_message);
+    log_info(spec_.request_tag, " attempt ", attempts_, " on account ", grant_.account_id,
+             " failed: ", upstream_error_class_name(error.error_class), " ",
+             error.upstream_message);
     bool about_account = error.error_class != UpstreamError::Class::request &&
                          error.error_class != UpstreamError::Class::too_long;
     if (about_account) {
@@ -301,7 +319,8 @@ void Exchange::fail_attempt(const UpstreamError& error) {
         token_refreshed_ = false;
         return admit();
     }
-    reply_error(error.client_status, error.message, str_cat("upstream_", upstream_error_class_name(error.error_class)));
+    reply_error(error.client_status, error.message,
+                str_cat("upstream_", upstream_error_class_name(error.error_class)));
 }
 
 void Exchange::complete_upstream() {
@@ -351,8 +370,10 @@ void Exchange::commit() {
 void Exchange::write(std::string_view bytes) {
     if (!req_ || bytes.empty()) return;
     evbuffer_add(out_, bytes.data(), bytes.size());
-    if (close_delimited_) evhtp_send_reply_body(req_, out_);
-    else evhtp_send_reply_chunk(req_, out_);
+    if (close_delimited_)
+        evhtp_send_reply_body(req_, out_);
+    else
+        evhtp_send_reply_chunk(req_, out_);
     evbuffer_drain(out_, evbuffer_get_length(out_));
     if (req_) {
         apply_backpressure();
@@ -386,8 +407,10 @@ void Exchange::arm_ping() {
     if (!ping_timer_) {
         ping_timer_ = Event::timer(worker_.base(), [this](short) {
             if (finished_ || !req_) return;
-            if (!committed_) commit();  // a slow first token: clients drop silent connections
-            else write(writer_->ping());
+            if (!committed_)
+                commit();  // a slow first token: clients drop silent connections
+            else
+                write(writer_->ping());
         });
     }
     ping_timer_.arm_after(worker_.config().ping_interval);  // re-arming moves the deadline
@@ -398,8 +421,10 @@ void Exchange::end_stream(std::string_view last_bytes) {
     if (!req_) return;
     write(last_bytes);
     replied_ = true;
-    if (req_ && close_delimited_) evhtp_send_reply_end(req_);
-    else if (req_) evhtp_send_reply_chunk_end(req_);
+    if (req_ && close_delimited_)
+        evhtp_send_reply_end(req_);
+    else if (req_)
+        evhtp_send_reply_chunk_end(req_);
 }
 
 void Exchange::reply_error(int status, std::string_view message, std::string_view error_class) {
@@ -424,53 +449,57 @@ void Exchange::finish(int status, std::string_view error_class) {
     if (call_) worker_.http().cancel(call_);
     call_ = 0;
     double now = monotonic_seconds();
-    log_info(spec_.request_tag, " ", spec_.endpoint, " ", status, error_class.empty() ? "" : " ", error_class,
-             " key=", grant_.key_id, " account=", grant_.account_id, " model=", spec_.client_model,
-             " attempts=", attempts_, " ", static_cast<std::int64_t>((now - started_) * 1000), "ms");
-    worker_.master().report(json_object([&](JsonWriter& w) {
-        w.Key("request");
-        w.Uint64(spec_.request_id);
-        w.Key("key_id");
-        w.Uint64(grant_.key_id);
-        w.Key("account_id");
-        w.Uint64(grant_.account_id);
-        w.Key("endpoint");
-        write_string(w, spec_.endpoint);
-        w.Key("client_model");
-        write_string(w, spec_.client_model);
-        w.Key("upstream_model");
-        write_string(w, spec_.upstream_model);
-        w.Key("stream");
-        w.Bool(spec_.stream);
-        w.Key("status");
-        w.Int(status);
-        w.Key("error_class");
-        write_string(w, error_class);
-        w.Key("input_tokens");
-        w.Int64(writer_->input_tokens());
-        w.Key("output_tokens");
-        w.Int64(writer_->output_tokens());
-        w.Key("ttfb_ms");
-        w.Int64(first_byte_ > 0 ? static_cast<std::int64_t>((first_byte_ - started_) * 1000) : 0);
-        w.Key("duration_ms");
-        w.Int64(static_cast<std::int64_t>((now - started_) * 1000));
-        w.Key("attempts");
-        w.Int(attempts_);
-        w.Key("client_address");
-        write_string(w, spec_.client_address);
-        w.Key("user_agent");
-        write_string(w, spec_.user_agent);
-        // The health of the account that served (or last failed) this request.
-        w.Key("reached_upstream");
-        w.Bool(reached_upstream_);
-        w.Key("account_class");
-        bool blame = account_error_ && !failure_told_;
-        write_string(w, blame ? upstream_error_class_name(account_error_->error_class) : "");
-        if (blame && account_error_->retry_after_seconds) {
-            w.Key("retry_after");
-            w.Int64(static_cast<std::int64_t>(std::ceil(*account_error_->retry_after_seconds)));
-        }
-    }), holds_slot_);
+    log_info(spec_.request_tag, " ", spec_.endpoint, " ", status, error_class.empty() ? "" : " ",
+             error_class, " key=", grant_.key_id, " account=", grant_.account_id,
+             " model=", spec_.client_model, " attempts=", attempts_, " ",
+             static_cast<std::int64_t>((now - started_) * 1000), "ms");
+    worker_.master().report(
+        json_object([&](JsonWriter& w) {
+            w.Key("request");
+            w.Uint64(spec_.request_id);
+            w.Key("key_id");
+            w.Uint64(grant_.key_id);
+            w.Key("account_id");
+            w.Uint64(grant_.account_id);
+            w.Key("endpoint");
+            write_string(w, spec_.endpoint);
+            w.Key("client_model");
+            write_string(w, spec_.client_model);
+            w.Key("upstream_model");
+            write_string(w, spec_.upstream_model);
+            w.Key("stream");
+            w.Bool(spec_.stream);
+            w.Key("status");
+            w.Int(status);
+            w.Key("error_class");
+            write_string(w, error_class);
+            w.Key("input_tokens");
+            w.Int64(writer_->input_tokens());
+            w.Key("output_tokens");
+            w.Int64(writer_->output_tokens());
+            w.Key("ttfb_ms");
+            w.Int64(first_byte_ > 0 ? static_cast<std::int64_t>((first_byte_ - started_) * 1000)
+                                    : 0);
+            w.Key("duration_ms");
+            w.Int64(static_cast<std::int64_t>((now - started_) * 1000));
+            w.Key("attempts");
+            w.Int(attempts_);
+            w.Key("client_address");
+            write_string(w, spec_.client_address);
+            w.Key("user_agent");
+            write_string(w, spec_.user_agent);
+            // The health of the account that served (or last failed) this request.
+            w.Key("reached_upstream");
+            w.Bool(reached_upstream_);
+            w.Key("account_class");
+            bool blame = account_error_ && !failure_told_;
+            write_string(w, blame ? upstream_error_class_name(account_error_->error_class) : "");
+            if (blame && account_error_->retry_after_seconds) {
+                w.Key("retry_after");
+                w.Int64(static_cast<std::int64_t>(std::ceil(*account_error_->retry_after_seconds)));
+            }
+        }),
+        holds_slot_);
     worker_.forget(id_);
 }
 
@@ -481,8 +510,10 @@ void Exchange::client_gone() {
 
 evhtp_res Exchange::on_fini(evhtp_request_t*, void* arg) {
     auto* self = static_cast<Exchange*>(arg);
-    if (self->replied_) self->req_ = nullptr;
-    else self->client_gone();
+    if (self->replied_)
+        self->req_ = nullptr;
+    else
+        self->client_gone();
     return EVHTP_RES_OK;
 }
 

@@ -11,8 +11,8 @@
 
 #include <cstdint>
 #include <functional>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -40,7 +40,7 @@ struct ExchangeSpec {
     std::string upstream_body;  // for the default profile ARN ("") and origin
     // The body for an account with its own profile ARN or origin (the translation again).
     std::function<std::string(const std::string& profile_arn, const std::string& origin)> body_for;
-    std::string session;  // pins the client's session to its account when stickiness is on
+    std::string session;           // pins the client's session to its account when stickiness is on
     std::uint64_t request_id = 0;  // names this request's concurrency slot at the master
     std::string request_tag;       // the request-id header's value, for log lines
     bool stream = false;
@@ -112,7 +112,7 @@ private:
     bool token_refreshed_ = false;
     HttpClient::CallId call_ = 0;
     int upstream_status_ = 0;
-    bool reached_upstream_ = false;  // this attempt got an answer (or a network error)
+    bool reached_upstream_ = false;               // this attempt got an answer (or a network error)
     std::optional<UpstreamError> account_error_;  // the last attempt's, when about the account
     bool failure_told_ = true;  // account_error_ already went to the master with an admit
     std::string body_key_;      // the profile ARN and origin upstream_body was built for

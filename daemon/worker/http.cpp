@@ -25,7 +25,8 @@ std::optional<std::string_view> HttpRequest::query(const char* name) const {
 std::string_view HttpRequest::body() {
     size_t n = evbuffer_get_length(req->buffer_in);
     if (n == 0) return {};
-    auto* bytes = reinterpret_cast<const char*>(evbuffer_pullup(req->buffer_in, static_cast<ssize_t>(n)));
+    auto* bytes =
+        reinterpret_cast<const char*>(evbuffer_pullup(req->buffer_in, static_cast<ssize_t>(n)));
     return std::string_view(bytes, n);
 }
 
@@ -62,7 +63,8 @@ void HttpRequest::send(int status, std::string_view content_type, std::string_vi
     evhtp_send_reply(req, static_cast<evhtp_res>(status));
 }
 
-void HttpRequest::add_rate_headers(std::int64_t limit, std::int64_t remaining, std::int64_t reset_ms) {
+void HttpRequest::add_rate_headers(std::int64_t limit, std::int64_t remaining,
+                                   std::int64_t reset_ms) {
     add_header("x-ratelimit-limit-requests", str_cat(limit));
     add_header("x-ratelimit-remaining-requests", str_cat(remaining));
     add_header("x-ratelimit-reset-requests", str_cat((reset_ms + 999) / 1000, "s"));

@@ -29,21 +29,24 @@ struct Waiter {
 void call_for_request(Worker& worker, HttpRequest& request, std::string_view cmd,
                       const std::string& args_json, RequestReplyFn then) {
     auto* waiter = new Waiter{request};
-    evhtp_request_set_hook(request.req, evhtp_hook_on_request_fini, as_hook(Waiter::on_fini), waiter);
-    worker.master().call(cmd, args_json, [waiter, then = std::move(then)](const rapidjson::Value* data,
-                                                                         const CallError& error) {
-        std::unique_ptr<Waiter> owned(waiter);
-        if (owned->client_gone) return;
-        evhtp_request_unset_hook(owned->request.req, evhtp_hook_on_request_fini);
-        then(owned->request, data, error);
-    });
+    evhtp_request_set_hook(request.req, evhtp_hook_on_request_fini, as_hook(Waiter::on_fini),
+                           waiter);
+    worker.master().call(
+        cmd, args_json,
+        [waiter, then = std::move(then)](const rapidjson::Value* data, const CallError& error) {
+            std::unique_ptr<Waiter> owned(waiter);
+            if (owned->client_gone) return;
+            evhtp_request_unset_hook(owned->request.req, evhtp_hook_on_request_fini);
+            then(owned->request, data, error);
+        });
 }
 
 void with_valid_key(Worker& worker, HttpRequest& request, Dialect dialect,
                     std::function<void(HttpRequest& request)> then) {
     auto key = request.api_key();
     if (!key)
-        return request.send_error(dialect, 401, "missing API key: send it in x-api-key or Authorization: Bearer");
+        return request.send_error(dialect, 401,
+                                  "missing API key: send it in x-api-key or Authorization: Bearer");
     std::string args = json_object([&](JsonWriter& w) {
         w.Key("key_hash");
         write_string(w, api_key_hash(*key));

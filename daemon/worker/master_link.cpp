@@ -46,8 +46,10 @@ void MasterLink::report(const std::string& args_json, bool urgent) {
         w.Key("args");
         w.RawValue(args_json.data(), args_json.size(), rapidjson::kObjectType);
     });
-    if (urgent) channel_.send_now(frame);
-    else channel_.send(frame);
+    if (urgent)
+        channel_.send_now(frame);
+    else
+        channel_.send(frame);
 }
 
 void MasterLink::on_frame(const std::string& payload) {
@@ -88,7 +90,8 @@ void MasterLink::on_frame(const std::string& payload) {
 void MasterLink::on_gone(const std::string& why) {
     auto pending = std::move(pending_);
     pending_.clear();
-    for (auto& [id, reply] : pending) reply(nullptr, CallError{503, "the daemon is restarting; retry"});
+    for (auto& [id, reply] : pending)
+        reply(nullptr, CallError{503, "the daemon is restarting; retry"});
     gone_fn_(why);
 }
 

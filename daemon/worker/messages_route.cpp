@@ -16,15 +16,20 @@ void handle_messages(Worker& worker, HttpRequest& request) {
         return request.send_error(Dialect::anthropic, 401,
                                   "missing API key: send it in x-api-key or Authorization: Bearer");
     auto doc = parse_json(request.body());
-    if (!doc) return request.send_error(Dialect::anthropic, 400, str_cat("request body: ", doc.error().message));
+    if (!doc)
+        return request.send_error(Dialect::anthropic, 400,
+                                  str_cat("request body: ", doc.error().message));
     TranslateOptions options;
     options.models = worker.config().models;
     options.fallback_conversation_id = uuid4();
     auto upstream = translate_anthropic_request(*doc, options);
     if (!upstream) return request.send_error(Dialect::anthropic, 400, upstream.error().message);
 
-    AnthropicStreamOptions stream_options{prefixed_id("msg_"), upstream->model.client, upstream->estimated_input_tokens,
-                                          upstream->model.context_window, upstream->thinking,
+    AnthropicStreamOptions stream_options{prefixed_id("msg_"),
+                                          upstream->model.client,
+                                          upstream->estimated_input_tokens,
+                                          upstream->model.context_window,
+                                          upstream->thinking,
                                           upstream->tool_names};
     auto body_for = [doc = std::make_shared<rapidjson::Document>(std::move(*doc)), options](
                         const std::string& profile_arn, const std::string& origin) {
@@ -34,8 +39,9 @@ void handle_messages(Worker& worker, HttpRequest& request) {
         auto again = translate_anthropic_request(*doc, o);
         return again ? std::move(again->body) : std::string();
     };
-    start_exchange(worker, request, "/v1/messages", *key, std::move(*upstream),
-                   [stream_options] { return make_anthropic_writer(stream_options); }, std::move(body_for));
+    start_exchange(
+        worker, request, "/v1/messages", *key, std::move(*upstream),
+        [stream_options] { return make_anthropic_writer(stream_options); }, std::move(body_for));
 }
 
 }  // namespace amq

@@ -9,7 +9,9 @@
 namespace amq {
 namespace {
 
-bool wants_anthropic(const HttpRequest& request) { return request.header("anthropic-version").has_value(); }
+bool wants_anthropic(const HttpRequest& request) {
+    return request.header("anthropic-version").has_value();
+}
 
 }  // namespace
 
@@ -29,7 +31,8 @@ void handle_model(Worker& worker, HttpRequest& request) {
     with_valid_key(worker, request, dialect, [&worker, dialect](HttpRequest& r) {
         std::string id(r.params.at(0));
         std::int64_t created = worker.started_at();
-        r.send_json(200, dialect == Dialect::anthropic ? anthropic_model(id, created) : openai_model(id, created));
+        r.send_json(200, dialect == Dialect::anthropic ? anthropic_model(id, created)
+                                                       : openai_model(id, created));
     });
 }
 

@@ -4,21 +4,22 @@ namespace amq {
 
 std::string_view method_name(htp_method method) {
     switch (method) {
-    case htp_method_GET: return "GET";
-    case htp_method_HEAD: return "HEAD";
-    case htp_method_POST: return "POST";
-    case htp_method_PUT: return "PUT";
-    case htp_method_DELETE: return "DELETE";
-    case htp_method_OPTIONS: return "OPTIONS";
-    case htp_method_PATCH: return "PATCH";
-    default: return "OTHER";
+        case htp_method_GET: return "GET";
+        case htp_method_HEAD: return "HEAD";
+        case htp_method_POST: return "POST";
+        case htp_method_PUT: return "PUT";
+        case htp_method_DELETE: return "DELETE";
+        case htp_method_OPTIONS: return "OPTIONS";
+        case htp_method_PATCH: return "PATCH";
+        default: return "OTHER";
     }
 }
 
 namespace {
 
 // Matches `path` against `pattern` segment by segment; "{}" takes one non-empty segment.
-bool match_path(std::string_view pattern, std::string_view path, std::vector<std::string_view>& params) {
+bool match_path(std::string_view pattern, std::string_view path,
+                std::vector<std::string_view>& params) {
     params.clear();
     while (!pattern.empty() || !path.empty()) {
         size_t p_end = pattern.find('/', 1);

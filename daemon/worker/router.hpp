@@ -24,8 +24,8 @@ struct Route {
 };
 
 struct RouteMatch {
-    const Route* route = nullptr;  // null: see allow
-    std::string allow;             // methods of a known path ("" when the path is unknown)
+    const Route* route = nullptr;          // null: see allow
+    std::string allow;                     // methods of a known path ("" when the path is unknown)
     std::vector<std::string_view> params;  // the "{}" segments, in order (views into the path)
 };
 

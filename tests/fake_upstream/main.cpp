@@ -10,11 +10,11 @@
 #include <cstdio>
 #include <string>
 
-#include <CLI/CLI.hpp>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/listener.h>
 #include <event2/util.h>
+#include <CLI/CLI.hpp>
 
 #include "common/strings.hpp"
 #include "tests/fake_upstream/server.hpp"
@@ -73,9 +73,9 @@ evconnlistener* listen_on(event_base* base, const Args& args) {
     }
     // Backlog -1: the system maximum, so that a burst of connections is not refused.
     constexpr unsigned kFlags = LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC;
-    evconnlistener* listener = evconnlistener_new_bind(
-        base, nullptr, nullptr, kFlags, -1, reinterpret_cast<sockaddr*>(&addr),
-        static_cast<int>(len));
+    evconnlistener* listener =
+        evconnlistener_new_bind(base, nullptr, nullptr, kFlags, -1,
+                                reinterpret_cast<sockaddr*>(&addr), static_cast<int>(len));
     if (!listener) std::perror("fake_upstream: listen");
     return listener;
 }

@@ -102,14 +102,15 @@ amq::Result<std::string> encode_exception_frame(FieldReader& r, const Value* pay
     if (!r.ok()) return r.status().error();
     if (payload) return encode_exception(*type, payload_bytes(*payload));
     return encode_exception(*type, amq::json_object([&](amq::JsonWriter& w) {
-                                amq::write_key(w, "message");
-                                amq::write_string(w, *type);
-                            }));
+        amq::write_key(w, "message");
+        amq::write_string(w, *type);
+    }));
 }
 
 amq::Result<std::string> encode_frame(const Value& spec, std::string_view prefix) {
-    if (auto keys = check_keys(spec, {"event", "exception", "error", "message", "payload",
-                                      "raw_hex", "corrupt_crc", "delay_ms"},
+    if (auto keys = check_keys(spec,
+                               {"event", "exception", "error", "message", "payload", "raw_hex",
+                                "corrupt_crc", "delay_ms"},
                                prefix);
         !keys)
         return keys.error();
@@ -129,8 +130,8 @@ amq::Result<std::string> encode_frame(const Value& spec, std::string_view prefix
     auto type = r.string("event");
     if (!r.ok()) return r.status().error();
     if (!type)
-        return bad(str_cat("'", prefix,
-                           "' needs one of event, exception, error, raw_hex, corrupt_crc"));
+        return bad(
+            str_cat("'", prefix, "' needs one of event, exception, error, raw_hex, corrupt_crc"));
     return encode_event(*type, payload ? payload_bytes(*payload) : std::string("{}"));
 }
 
@@ -187,9 +188,9 @@ amq::Status read_stream_options(FieldReader& r, GenerateStep& step, std::string_
 
 amq::Result<GenerateStep> parse_generate_step(const Value& spec, const std::string& at) {
     if (!spec.IsObject()) return bad(str_cat("field '", at, "' must be an object"));
-    if (auto keys = check_keys(spec, {"match_token", "repeat", "status", "headers", "body",
-                                      "events", "delay_ms", "split_frames", "close_after",
-                                      "hang_after"},
+    if (auto keys = check_keys(spec,
+                               {"match_token", "repeat", "status", "headers", "body", "events",
+                                "delay_ms", "split_frames", "close_after", "hang_after"},
                                at);
         !keys)
         return keys.error();
@@ -220,9 +221,9 @@ amq::Result<GenerateStep> parse_generate_step(const Value& spec, const std::stri
 
 amq::Result<TokenStep> parse_token_step(const Value& spec, const std::string& at) {
     if (!spec.IsObject()) return bad(str_cat("field '", at, "' must be an object"));
-    if (auto keys = check_keys(spec, {"match_refresh_token", "repeat", "status", "body",
-                                      "access_token", "refresh_token", "profile_arn",
-                                      "expires_in", "delay_ms"},
+    if (auto keys = check_keys(spec,
+                               {"match_refresh_token", "repeat", "status", "body", "access_token",
+                                "refresh_token", "profile_arn", "expires_in", "delay_ms"},
                                at);
         !keys)
         return keys.error();
@@ -295,8 +296,7 @@ amq::Result<Script> parse_script(std::string_view json) {
     auto doc = amq::parse_json(json);
     if (!doc) return doc.error();
     if (!doc->IsObject()) return bad("expected a JSON object");
-    if (auto keys = check_keys(*doc, {"generate", "token", "kiro"}, ""); !keys)
-        return keys.error();
+    if (auto keys = check_keys(*doc, {"generate", "token", "kiro"}, ""); !keys) return keys.error();
     Script script;
     auto generate = parse_list<GenerateStep>(*doc, "generate", parse_generate_step);
     if (!generate) return generate.error();

@@ -30,8 +30,8 @@ struct GenerateStep {
     std::string match_token;  // empty: any bearer token
     bool repeat = false;      // a repeating step is never consumed
     int status = 200;
-    HeaderList headers;               // extra response headers
-    std::optional<std::string> body;  // a plain (non-stream) answer
+    HeaderList headers;                    // extra response headers
+    std::optional<std::string> body;       // a plain (non-stream) answer
     std::shared_ptr<const Frames> frames;  // null: the default answer's frames
     int delay_ms = 0;                      // before the status line
     bool split_frames = false;

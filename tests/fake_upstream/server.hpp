@@ -25,7 +25,7 @@ class Stream;
 
 struct Options {
     bool verbose = false;
-    bool accept_any_token = false;     // benchmarks seed the daemon with arbitrary tokens
+    bool accept_any_token = false;    // benchmarks seed the daemon with arbitrary tokens
     std::size_t record_limit = 1000;  // recordings kept per kind; 0 disables recording
 };
 

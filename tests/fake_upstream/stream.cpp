@@ -85,19 +85,16 @@ void Stream::on_timer(evutil_socket_t, short, void* self) {
     Wait what = s->waiting_;
     s->waiting_ = Wait::none;
     switch (what) {
-    case Wait::split: {
-        const std::string& bytes = (*s->frames_)[s->next_].bytes;
-        s->send(std::string_view(bytes).substr(bytes.size() / 2));
-        ++s->next_;
-        return s->pump();
-    }
-    case Wait::delay:
-        return s->pump();
-    case Wait::flush:
-        return s->abort_when_flushed();
-    case Wait::none:
-    case Wait::hang:
-        return;
+        case Wait::split: {
+            const std::string& bytes = (*s->frames_)[s->next_].bytes;
+            s->send(std::string_view(bytes).substr(bytes.size() / 2));
+            ++s->next_;
+            return s->pump();
+        }
+        case Wait::delay: return s->pump();
+        case Wait::flush: return s->abort_when_flushed();
+        case Wait::none:
+        case Wait::hang: return;
     }
 }
 

@@ -49,8 +49,8 @@ private:
     GenerateStep step_;
     std::shared_ptr<const Frames> frames_;
     event* timer_ = nullptr;
-    std::size_t next_ = 0;        // the frame to send next
-    bool delay_served_ = false;   // the next frame's delay_ms has passed
+    std::size_t next_ = 0;       // the frame to send next
+    bool delay_served_ = false;  // the next frame's delay_ms has passed
     Wait waiting_ = Wait::none;
 };
 

@@ -166,8 +166,7 @@ void Server::send_default_stream(evhttp_request* req) {
                       "application/vnd.amazon.eventstream");
     evhttp_send_reply_start(req, 200, "OK");
     ++counters_.open_streams;
-    evbuffer_add_reference(scratch_, default_wire_.data(), default_wire_.size(), nullptr,
-                           nullptr);
+    evbuffer_add_reference(scratch_, default_wire_.data(), default_wire_.size(), nullptr, nullptr);
     evhttp_send_reply_chunk(req, scratch_);
     evhttp_send_reply_end(req);
     --counters_.open_streams;
@@ -244,8 +243,8 @@ void Server::send_token_answer(evhttp_request* req, Kind kind, const TokenStep& 
                   }
                   // Kiro always answers a refresh token; the same one unless it rotates.
                   write_key(w, "refreshToken");
-                  write_string(w, step.refresh_token ? *step.refresh_token
-                                                     : std::string(refresh_token));
+                  write_string(
+                      w, step.refresh_token ? *step.refresh_token : std::string(refresh_token));
                   write_key(w, "profileArn");
                   write_string(w, step.profile_arn.value_or(kProfileArn));
               }));

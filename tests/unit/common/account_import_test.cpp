@@ -17,8 +17,8 @@ using amq::same_account;
 
 namespace {
 
-constexpr std::int64_t kNow = 1767225600;             // 2026-01-01T00:00:00Z
-constexpr std::int64_t kLater = 1780317015;           // 2026-06-01T12:30:15Z
+constexpr std::int64_t kNow = 1767225600;    // 2026-01-01T00:00:00Z
+constexpr std::int64_t kLater = 1780317015;  // 2026-06-01T12:30:15Z
 using Documents = std::vector<std::pair<std::string, std::string>>;
 
 const char* const kSsoToken = R"({
@@ -226,21 +226,21 @@ BOOST_AUTO_TEST_CASE(two_registrations_ask_which_one) {
 }
 
 BOOST_AUTO_TEST_CASE(registration_named_by_client_id_hash_is_chosen_among_several) {
-    auto accounts = ok(parse_account_import(
-        {{"kiro-auth-token.json", kKiroIdc},
-         {"/home/u/.aws/sso/cache/ffff0000.json", kRegistration},
-         {"/home/u/.aws/sso/cache/0123abcd.json", kOtherRegistration}},
-        kNow));
+    auto accounts =
+        ok(parse_account_import({{"kiro-auth-token.json", kKiroIdc},
+                                 {"/home/u/.aws/sso/cache/ffff0000.json", kRegistration},
+                                 {"/home/u/.aws/sso/cache/0123abcd.json", kOtherRegistration}},
+                                kNow));
     BOOST_TEST(accounts[0].client_id == "cid-kiro-2");
     BOOST_TEST(accounts[0].client_secret == "secret-kiro-2");
 }
 
 BOOST_AUTO_TEST_CASE(token_with_client_id_only_takes_the_matching_registration_secret) {
-    auto accounts = ok(parse_account_import(
-        {{"t.json", R"({"refreshToken": "rt", "clientId": "cid-kiro-2"})"},
-         {"r1.json", kRegistration},
-         {"r2.json", kOtherRegistration}},
-        kNow));
+    auto accounts =
+        ok(parse_account_import({{"t.json", R"({"refreshToken": "rt", "clientId": "cid-kiro-2"})"},
+                                 {"r1.json", kRegistration},
+                                 {"r2.json", kOtherRegistration}},
+                                kNow));
     BOOST_TEST(accounts[0].client_id == "cid-kiro-2");
     BOOST_TEST(accounts[0].client_secret == "secret-kiro-2");
 }
@@ -254,8 +254,8 @@ BOOST_AUTO_TEST_CASE(registration_alone_is_not_an_account) {
 }
 
 BOOST_AUTO_TEST_CASE(array_mixing_every_shape) {
-    std::string doc = amq::str_cat("[", kSeed, ",", kKiroSocial, ",", kSsoToken, ",",
-                                   kRegistration, ",", kKiroIdc, "]");
+    std::string doc = amq::str_cat("[", kSeed, ",", kKiroSocial, ",", kSsoToken, ",", kRegistration,
+                                   ",", kKiroIdc, "]");
     // kSeed is itself an array: an element must be an object.
     BOOST_TEST(doc_error(doc, "mix.json") ==
                "mix.json[0]: expected a JSON object (an account, a token file or a client "
@@ -309,8 +309,7 @@ BOOST_AUTO_TEST_CASE(duplicate_name_in_a_batch_is_refused) {
         R"([{"name": "x", "refresh_token": "r1", "client_id": "c1", "client_secret": "s"},
             {"name": "x", "refresh_token": "r2", "client_id": "c2", "client_secret": "s"}])",
         "a.json", kNow);
-    BOOST_TEST(error_of(r, Errc::conflict) ==
-               "a.json[0] and a.json[1] both name an account \"x\"");
+    BOOST_TEST(error_of(r, Errc::conflict) == "a.json[0] and a.json[1] both name an account \"x\"");
 }
 
 BOOST_AUTO_TEST_CASE(expired_or_unknown_expiry_drops_the_access_token_only) {
@@ -325,8 +324,8 @@ BOOST_AUTO_TEST_CASE(expired_or_unknown_expiry_drops_the_access_token_only) {
         BOOST_TEST(accounts[0].access_expires_at == 0);
         BOOST_TEST(accounts[0].refresh_token == "rt");
     };
-    check_dropped("");                                          // no expiresAt at all
-    check_dropped(R"(, "expiresAt": "2025-12-31T23:59:59Z")");  // expired
+    check_dropped("");                                              // no expiresAt at all
+    check_dropped(R"(, "expiresAt": "2025-12-31T23:59:59Z")");      // expired
     check_dropped(R"(, "expiresAt": "2026-01-01T00:00:00.999Z")");  // == now, truncated
     check_dropped(R"(, "expiresAt": "soon")");
     check_dropped(R"(, "expiresAt": "2026-06-01T12:30:15.Z")");
@@ -379,8 +378,8 @@ BOOST_AUTO_TEST_CASE(names_are_derived_deterministically) {
 }
 
 BOOST_AUTO_TEST_CASE(malformed_documents_name_the_source) {
-    BOOST_TEST(doc_error("{\"refreshToken\": ", "bad.json").starts_with(
-        "bad.json: malformed JSON at offset 17: "));
+    BOOST_TEST(doc_error("{\"refreshToken\": ", "bad.json")
+                   .starts_with("bad.json: malformed JSON at offset 17: "));
     BOOST_TEST(doc_error("not json", "bad.json") ==
                "bad.json: malformed JSON at offset 1: Invalid value.");
     BOOST_TEST(doc_error("{} {}", "bad.json") ==

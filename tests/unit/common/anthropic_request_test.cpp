@@ -71,7 +71,8 @@ BOOST_AUTO_TEST_CASE(profile_arn_origin_and_stream_are_carried) {
     o.origin = "AI_EDITOR";
     auto out = translate(R"({"model":"claude-opus-4-6","stream":true,
         "messages":[{"role":"user","content":"a"},{"role":"assistant","content":"b"},
-                    {"role":"user","content":"c"}]})", o);
+                    {"role":"user","content":"c"}]})",
+                         o);
     auto body = parsed(out.body);
     BOOST_TEST(str(at(body, "/profileArn")) == o.profile_arn);
     BOOST_TEST(out.stream);
@@ -98,15 +99,18 @@ BOOST_AUTO_TEST_CASE(rule1_consecutive_messages_merge_keeping_everything) {
         {"role":"user","content":[{"type":"tool_result","tool_use_id":"t2","content":"B"},
             {"type":"text","text":"go on"}]}]})");
     auto body = parsed(out.body);
-    check_json(history(body), "[" +
-        user_json("first\n\nsecond",
-                  R"(,"images":[{"format":"png","source":{"bytes":"iVBO"}}])") + "," +
-        assistant_json("let me look", R"(,"toolUses":[
+    check_json(history(body),
+               "[" +
+                   user_json("first\n\nsecond",
+                             R"(,"images":[{"format":"png","source":{"bytes":"iVBO"}}])") +
+                   "," + assistant_json("let me look", R"(,"toolUses":[
             {"toolUseId":"t1","name":"Read","input":{"path":"a"}},
-            {"toolUseId":"t2","name":"Read","input":{"path":"b"}}])") + "]");
+            {"toolUseId":"t2","name":"Read","input":{"path":"b"}}])") +
+                   "]");
     BOOST_TEST(str(current(body)["content"]) == "go on");
-    check_json(at(body, "/conversationState/currentMessage/userInputMessage/"
-                        "userInputMessageContext/toolResults"),
+    check_json(at(body,
+                  "/conversationState/currentMessage/userInputMessage/"
+                  "userInputMessageContext/toolResults"),
                R"([{"toolUseId":"t1","content":[{"text":"A"}],"status":"success"},
                    {"toolUseId":"t2","content":[{"text":"B"}],"status":"success"}])");
 }
@@ -115,8 +119,8 @@ BOOST_AUTO_TEST_CASE(rule1_history_starting_with_assistant_gets_a_user_turn_firs
     auto out = translate(R"({"model":"claude-sonnet-4-5","messages":[
         {"role":"assistant","content":"I greet you"},{"role":"user","content":"hi"}]})");
     auto body = parsed(out.body);
-    check_json(history(body), "[" + user_json("Continue") + "," + assistant_json("I greet you") +
-                                  "]");
+    check_json(history(body),
+               "[" + user_json("Continue") + "," + assistant_json("I greet you") + "]");
     BOOST_TEST(str(current(body)["content"]) == "hi");
 }
 
@@ -176,8 +180,10 @@ BOOST_AUTO_TEST_CASE(rule3_tool_result_only_turn_still_carries_the_system_prompt
     check_json(at(body, "/conversationState/history/0"), user_json("You are an agent."));
     check_json(at(body, "/conversationState/history/1"), assistant_json("OK"));
     BOOST_TEST(str(current(body)["content"]) == "Here are the tool results.");
-    BOOST_TEST(at(body, "/conversationState/currentMessage/userInputMessage/"
-                        "userInputMessageContext/toolResults").Size() == 1u);
+    BOOST_TEST(at(body,
+                  "/conversationState/currentMessage/userInputMessage/"
+                  "userInputMessageContext/toolResults")
+                   .Size() == 1u);
 }
 
 // ---- rule 4: tool pairing ------------------------------------------------------------------
@@ -199,10 +205,12 @@ BOOST_AUTO_TEST_CASE(rule4_orphans_and_duplicates) {
     auto body = parsed(out.body);
     check_json(history(body), "[" + user_json("[Result of tool call early]\nx\n\nstart") + "," +
                                   assistant_json("OK", R"(,"toolUses":[
-                                      {"toolUseId":"a","name":"Bash","input":{}}])") + "]");
+                                      {"toolUseId":"a","name":"Bash","input":{}}])") +
+                                  "]");
     BOOST_TEST(str(current(body)["content"]) == "[Result of tool call ghost (error)]\nboo");
-    check_json(at(body, "/conversationState/currentMessage/userInputMessage/"
-                        "userInputMessageContext/toolResults"),
+    check_json(at(body,
+                  "/conversationState/currentMessage/userInputMessage/"
+                  "userInputMessageContext/toolResults"),
                R"([{"toolUseId":"a","content":[{"text":"first"}],"status":"success"}])");
 }
 
@@ -218,8 +226,9 @@ BOOST_AUTO_TEST_CASE(rule4_tool_use_answered_only_later_is_dropped) {
     auto body = parsed(out.body);
     BOOST_TEST(!has(body, "/conversationState/history/1/assistantResponseMessage/toolUses"));
     BOOST_TEST(str(current(body)["content"]) == "[Result of tool call x]\nlate");
-    BOOST_TEST(!has(body, "/conversationState/currentMessage/userInputMessage/"
-                          "userInputMessageContext/toolResults"));
+    BOOST_TEST(!has(body,
+                    "/conversationState/currentMessage/userInputMessage/"
+                    "userInputMessageContext/toolResults"));
 }
 
 // ---- rule 5: tool specs for tool history ---------------------------------------------------
@@ -232,8 +241,9 @@ BOOST_AUTO_TEST_CASE(rule5_tools_are_synthesised_for_tool_history_without_tools)
         {"role":"user","content":[{"type":"tool_result","tool_use_id":"t","content":"ok"},
                                   {"type":"text","text":"Summarise the conversation."}]}]})");
     auto body = parsed(out.body);
-    const auto& tools = at(body, "/conversationState/currentMessage/userInputMessage/"
-                                 "userInputMessageContext/tools");
+    const auto& tools = at(body,
+                           "/conversationState/currentMessage/userInputMessage/"
+                           "userInputMessageContext/tools");
     BOOST_REQUIRE(tools.Size() == 1u);
     BOOST_TEST(str(tools[0]["toolSpecification"]["name"]) == "Bash");
     BOOST_TEST(!str(tools[0]["toolSpecification"]["description"]).empty());
@@ -248,8 +258,9 @@ BOOST_AUTO_TEST_CASE(rule5_undeclared_tools_are_added_to_declared_ones) {
         {"role":"assistant","content":[{"type":"tool_use","id":"t","name":"Grep","input":{}}]},
         {"role":"user","content":[{"type":"tool_result","tool_use_id":"t","content":"ok"}]}]})");
     auto body = parsed(out.body);
-    const auto& tools = at(body, "/conversationState/currentMessage/userInputMessage/"
-                                 "userInputMessageContext/tools");
+    const auto& tools = at(body,
+                           "/conversationState/currentMessage/userInputMessage/"
+                           "userInputMessageContext/tools");
     BOOST_REQUIRE(tools.Size() == 2u);
     BOOST_TEST(str(tools[0]["toolSpecification"]["name"]) == "Read");
     BOOST_TEST(str(tools[1]["toolSpecification"]["name"]) == "Grep");
@@ -263,16 +274,18 @@ BOOST_AUTO_TEST_CASE(rule6_long_names_are_shortened_and_mapped_back) {
     auto out = translate(R"({"model":"claude-sonnet-4-5","tools":[{"name":")" + long_name +
                          R"(","description":"d","input_schema":{"type":"object"}}],
         "messages":[{"role":"user","content":"x"},
-        {"role":"assistant","content":[{"type":"tool_use","id":"t","name":")" + long_name +
+        {"role":"assistant","content":[{"type":"tool_use","id":"t","name":")" +
+                         long_name +
                          R"(","input":{}}]},
         {"role":"user","content":[{"type":"tool_result","tool_use_id":"t","content":"ok"}]}]})");
     auto body = parsed(out.body);
     BOOST_TEST(shortened.size() <= amq::kMaxToolName);
-    BOOST_TEST(str(at(body, "/conversationState/currentMessage/userInputMessage/"
-                            "userInputMessageContext/tools/0/toolSpecification/name")) ==
-               shortened);
-    BOOST_TEST(str(at(body, "/conversationState/history/1/assistantResponseMessage/"
-                            "toolUses/0/name")) == shortened);
+    BOOST_TEST(str(at(body,
+                      "/conversationState/currentMessage/userInputMessage/"
+                      "userInputMessageContext/tools/0/toolSpecification/name")) == shortened);
+    BOOST_TEST(str(at(body,
+                      "/conversationState/history/1/assistantResponseMessage/"
+                      "toolUses/0/name")) == shortened);
     BOOST_TEST(out.tool_names.size() == 1u);
     BOOST_TEST(amq::client_tool_name(out.tool_names, shortened) == long_name);
     BOOST_TEST(!contains(out.body, long_name));
@@ -281,13 +294,15 @@ BOOST_AUTO_TEST_CASE(rule6_long_names_are_shortened_and_mapped_back) {
 BOOST_AUTO_TEST_CASE(rule6_long_descriptions_move_into_the_system_prompt) {
     std::string description = "START " + std::string(12000, 'd') + " END";
     auto out = translate(R"({"model":"claude-sonnet-4-5","system":"sys","tools":[
-        {"name":"Huge","description":")" + description + R"(","input_schema":{"type":"object"}},
+        {"name":"Huge","description":")" +
+                         description + R"(","input_schema":{"type":"object"}},
         {"name":"Blank","description":"","input_schema":{"type":"object"}},
         {"name":"Missing","input_schema":{"type":"object"}}],
         "messages":[{"role":"user","content":"hi"}]})");
     auto body = parsed(out.body);
-    const auto& tools = at(body, "/conversationState/currentMessage/userInputMessage/"
-                                 "userInputMessageContext/tools");
+    const auto& tools = at(body,
+                           "/conversationState/currentMessage/userInputMessage/"
+                           "userInputMessageContext/tools");
     std::string spec = str(tools[0]["toolSpecification"]["description"]);
     BOOST_TEST(spec.size() <= 10000u);
     BOOST_TEST(spec.starts_with("START "));
@@ -318,8 +333,9 @@ BOOST_AUTO_TEST_CASE(rule6_schemas_are_sanitised) {
         {"name":"D","description":"d","input_schema":"not a schema"}],
         "messages":[{"role":"user","content":"hi"}]})");
     auto body = parsed(out.body);
-    const auto& tools = at(body, "/conversationState/currentMessage/userInputMessage/"
-                                 "userInputMessageContext/tools");
+    const auto& tools = at(body,
+                           "/conversationState/currentMessage/userInputMessage/"
+                           "userInputMessageContext/tools");
     check_json(tools[0]["toolSpecification"]["inputSchema"]["json"],
                R"({"type":"object","properties":{}})");
     check_json(tools[1]["toolSpecification"]["inputSchema"]["json"], R"({"type":"object",
@@ -342,8 +358,9 @@ BOOST_AUTO_TEST_CASE(rule6_duplicate_tool_declarations_keep_the_first) {
         {"name":"A","description":"second","input_schema":{"type":"object"}}],
         "messages":[{"role":"user","content":"hi"}]})");
     auto body = parsed(out.body);
-    const auto& tools = at(body, "/conversationState/currentMessage/userInputMessage/"
-                                 "userInputMessageContext/tools");
+    const auto& tools = at(body,
+                           "/conversationState/currentMessage/userInputMessage/"
+                           "userInputMessageContext/tools");
     BOOST_REQUIRE(tools.Size() == 1u);
     BOOST_TEST(str(tools[0]["toolSpecification"]["description"]) == "first");
 }
@@ -355,8 +372,9 @@ BOOST_AUTO_TEST_CASE(server_tools_are_dropped_and_custom_ones_kept) {
         "tool_choice":{"type":"auto"},
         "messages":[{"role":"user","content":"hi"}]})");
     auto body = parsed(out.body);
-    const auto& tools = at(body, "/conversationState/currentMessage/userInputMessage/"
-                                 "userInputMessageContext/tools");
+    const auto& tools = at(body,
+                           "/conversationState/currentMessage/userInputMessage/"
+                           "userInputMessageContext/tools");
     BOOST_REQUIRE(tools.Size() == 1u);
     BOOST_TEST(str(tools[0]["toolSpecification"]["name"]) == "Mine");
     BOOST_TEST(!contains(out.body, "web_search"));
@@ -383,8 +401,9 @@ BOOST_AUTO_TEST_CASE(rule7_tool_results_are_flattened_to_text) {
             {"type":"tool_result","tool_use_id":"c","content":[]},
             {"type":"tool_result","tool_use_id":"d","content":"boom","is_error":true}]}]})");
     auto body = parsed(out.body);
-    const auto& results = at(body, "/conversationState/currentMessage/userInputMessage/"
-                                   "userInputMessageContext/toolResults");
+    const auto& results = at(body,
+                             "/conversationState/currentMessage/userInputMessage/"
+                             "userInputMessageContext/toolResults");
     BOOST_REQUIRE(results.Size() == 4u);
     BOOST_TEST(str(results[0]["content"][0]["text"]) ==
                "line 1\n\n[image attached to this message]\n\n"
@@ -461,16 +480,17 @@ BOOST_AUTO_TEST_CASE(rule9_bad_images_are_rejected) {
         std::string_view source;
         std::string_view says;
     };
-    for (const Case& c : {
-             Case{R"({"type":"base64","media_type":"image/bmp","data":"Qk0="})", "image/bmp"},
-             Case{R"({"type":"base64","media_type":"image/png","data":""})", "empty"},
-             Case{R"({"type":"base64","media_type":"image/png","data":"a*b"})", "not base64"},
-             Case{R"({"type":"base64","media_type":"image/png"})", "data"},
-             Case{R"({"type":"file","file_id":"f"})", "'file'"},
-             Case{R"({"type":"base64","data":"data:image/png,abc"})", "base64"}}) {
+    for (const Case& c :
+         {Case{R"({"type":"base64","media_type":"image/bmp","data":"Qk0="})", "image/bmp"},
+          Case{R"({"type":"base64","media_type":"image/png","data":""})", "empty"},
+          Case{R"({"type":"base64","media_type":"image/png","data":"a*b"})", "not base64"},
+          Case{R"({"type":"base64","media_type":"image/png"})", "data"},
+          Case{R"({"type":"file","file_id":"f"})", "'file'"},
+          Case{R"({"type":"base64","data":"data:image/png,abc"})", "base64"}}) {
         BOOST_TEST_CONTEXT(c.source) {
             auto e = translate_error(std::string(R"({"model":"m","messages":[{"role":"user",
-                "content":[{"type":"image","source":)") + std::string(c.source) + "}]}]}");
+                "content":[{"type":"image","source":)") +
+                                     std::string(c.source) + "}]}]}");
             BOOST_TEST((e.code == Errc::invalid_argument));
             BOOST_TEST(e.message.starts_with("messages.0.content.0: "), e.message);
             BOOST_TEST(contains(e.message, c.says), e.message);
@@ -520,7 +540,8 @@ BOOST_AUTO_TEST_CASE(rule11_adaptive_and_the_model_suffix_use_the_default_budget
     TranslateOptions o = options();
     o.default_thinking_budget = 1234;
     auto suffix = translate(R"({"model":"claude-sonnet-4-5-thinking",
-        "messages":[{"role":"user","content":"Hi"}]})", o);
+        "messages":[{"role":"user","content":"Hi"}]})",
+                            o);
     BOOST_TEST(suffix.thinking);
     BOOST_TEST(suffix.model.upstream == "claude-sonnet-4.5");
     BOOST_TEST(suffix.model.client == "claude-sonnet-4-5-thinking");
@@ -559,8 +580,9 @@ BOOST_AUTO_TEST_CASE(rule11_history_thinking_without_text) {
         {"role":"user","content":"q"},
         {"role":"assistant","content":[{"type":"thinking","thinking":"hmm"}]},
         {"role":"user","content":"and?"}]})");
-    BOOST_TEST(str(at(parsed(out.body), "/conversationState/history/1/assistantResponseMessage/"
-                                        "content")) == "<thinking>hmm</thinking>");
+    BOOST_TEST(str(at(parsed(out.body),
+                      "/conversationState/history/1/assistantResponseMessage/"
+                      "content")) == "<thinking>hmm</thinking>");
     BOOST_TEST(!out.thinking);
 }
 
@@ -575,19 +597,21 @@ BOOST_AUTO_TEST_CASE(rule11_bad_budget_is_an_error) {
 BOOST_AUTO_TEST_CASE(rule12_oversized_payloads_are_refused) {
     std::string big(700 * 1024, 'x');
     auto e = translate_error(R"({"model":"claude-sonnet-4-5","messages":[
-        {"role":"user","content":")" + big + R"("}]})");
+        {"role":"user","content":")" +
+                             big + R"("}]})");
     BOOST_TEST((e.code == Errc::too_large));
     BOOST_TEST(e.message.starts_with("prompt is too long: "), e.message);
 
     TranslateOptions o = options();
     auto fits = translate(R"({"model":"claude-sonnet-4-5","messages":[
-        {"role":"user","content":"hello"}]})", o);
+        {"role":"user","content":"hello"}]})",
+                          o);
     o.max_payload = fits.body.size();
-    translate(R"({"model":"claude-sonnet-4-5","messages":[{"role":"user","content":"hello"}]})",
-              o);
+    translate(R"({"model":"claude-sonnet-4-5","messages":[{"role":"user","content":"hello"}]})", o);
     o.max_payload = fits.body.size() - 1;
     auto over = translate_error(R"({"model":"claude-sonnet-4-5","messages":[
-        {"role":"user","content":"hello"}]})", o);
+        {"role":"user","content":"hello"}]})",
+                                o);
     BOOST_TEST((over.code == Errc::too_large));
 }
 
@@ -624,7 +648,7 @@ BOOST_AUTO_TEST_CASE(rule15_claude_code_request_with_every_extra) {
       "context_management":{"edits":[{"type":"clear_thinking_20251015","keep":"all"}]},
       "output_config":{"effort":"high"},
       "metadata":{"user_id":"{\"device_id\":\"d1\",\"account_uuid\":\"\",)"
-                             R"(\"session_id\":\"5f0c7e4e-8a9e-4c55-9d43-2f1b3c4d5e6f\"}"},
+                         R"(\"session_id\":\"5f0c7e4e-8a9e-4c55-9d43-2f1b3c4d5e6f\"}"},
       "tool_choice":{"type":"auto"},
       "system":[
         {"type":"text","text":"x-anthropic-billing-header: cc_version=2.1.3; cc_entrypoint=cli"},
@@ -675,7 +699,7 @@ BOOST_AUTO_TEST_CASE(rule15_claude_code_request_with_every_extra) {
                        {"toolUseId":"toolu_01","name":"Bash","input":{"command":"make"}}])") +
                    "]");
     check_json(current(body), std::string(R"({"content":"Here are the tool results.",)") + opus +
-        R"(,"userInputMessageContext":{)" + std::string(kEnv) + R"(,
+                                  R"(,"userInputMessageContext":{)" + std::string(kEnv) + R"(,
         "tools":[
           {"toolSpecification":{"name":"Bash","description":"Executes a bash command.",
             "inputSchema":{"json":{"type":"object",
@@ -686,9 +710,9 @@ BOOST_AUTO_TEST_CASE(rule15_claude_code_request_with_every_extra) {
             "inputSchema":{"json":{"type":"object","properties":{"q":{"type":"string"}}}}}}],
         "toolResults":[{"toolUseId":"toolu_01","content":[{"text":"error: x"}],
                         "status":"success"}]}})");
-    for (std::string_view dropped : {"cache_control", "defer_loading", "$schema", "tool_search",
-                                     "context_management", "output_config", "EqQBCkYIBxgCKkB",
-                                     "128000", "tool_choice"})
+    for (std::string_view dropped :
+         {"cache_control", "defer_loading", "$schema", "tool_search", "context_management",
+          "output_config", "EqQBCkYIBxgCKkB", "128000", "tool_choice"})
         BOOST_TEST(!contains(out.body, dropped), dropped);
 }
 
@@ -719,11 +743,11 @@ BOOST_AUTO_TEST_CASE(conversation_id_is_stable_per_session) {
     BOOST_TEST(a1.conversation_id == a2.conversation_id);
     BOOST_TEST(a1.conversation_id != b.conversation_id);
     BOOST_TEST(a1.conversation_id != kFallbackId);
-    static const std::regex uuid("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-"
-                                 "[0-9a-f]{12}$");
+    static const std::regex uuid(
+        "^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-"
+        "[0-9a-f]{12}$");
     BOOST_TEST(std::regex_match(a1.conversation_id, uuid), a1.conversation_id);
-    BOOST_TEST(str(at(parsed(a1.body), "/conversationState/conversationId")) ==
-               a1.conversation_id);
+    BOOST_TEST(str(at(parsed(a1.body), "/conversationState/conversationId")) == a1.conversation_id);
 
     auto none = translate(R"({"model":"m","metadata":{"user_id":"alice"},
         "messages":[{"role":"user","content":"Hi"}]})");
@@ -738,48 +762,49 @@ BOOST_AUTO_TEST_CASE(invalid_requests_are_refused_naming_the_field) {
         std::string_view request;
         std::string_view says;
     };
-    for (const Case& c : {
-             Case{R"([1])", "JSON object"},
-             Case{R"({"messages":[{"role":"user","content":"a"}]})", "'model' is required"},
-             Case{R"({"model":7,"messages":[{"role":"user","content":"a"}]})", "'model'"},
-             Case{R"({"model":"","messages":[{"role":"user","content":"a"}]})", "model:"},
-             Case{R"({"model":"m"})", "messages:"},
-             Case{R"({"model":"m","messages":[]})", "messages:"},
-             Case{R"({"model":"m","messages":{}})", "messages:"},
-             Case{R"({"model":"m","stream":"yes","messages":[{"role":"user","content":"a"}]})",
-                  "'stream'"},
-             Case{R"({"model":"m","messages":["hi"]})", "messages.0:"},
-             Case{R"({"model":"m","messages":[{"role":"bot","content":"a"}]})",
-                  "messages.0: role 'bot'"},
-             Case{R"({"model":"m","messages":[{"role":"user"}]})", "messages.0:"},
-             Case{R"({"model":"m","messages":[{"role":"user","content":5}]})",
-                  "messages.0.content:"},
-             Case{R"({"model":"m","messages":[{"role":"user","content":[{"type":"foo"}]}]})",
-                  "messages.0.content.0: content block type 'foo'"},
-             Case{R"({"model":"m","messages":[{"role":"user","content":[{"text":"x"}]}]})",
-                  "messages.0.content.0:"},
-             Case{R"({"model":"m","messages":[{"role":"user","content":[
+    for (const Case& c :
+         {Case{R"([1])", "JSON object"},
+          Case{R"({"messages":[{"role":"user","content":"a"}]})", "'model' is required"},
+          Case{R"({"model":7,"messages":[{"role":"user","content":"a"}]})", "'model'"},
+          Case{R"({"model":"","messages":[{"role":"user","content":"a"}]})", "model:"},
+          Case{R"({"model":"m"})", "messages:"},
+          Case{R"({"model":"m","messages":[]})", "messages:"},
+          Case{R"({"model":"m","messages":{}})", "messages:"},
+          Case{R"({"model":"m","stream":"yes","messages":[{"role":"user","content":"a"}]})",
+               "'stream'"},
+          Case{R"({"model":"m","messages":["hi"]})", "messages.0:"},
+          Case{R"({"model":"m","messages":[{"role":"bot","content":"a"}]})",
+               "messages.0: role 'bot'"},
+          Case{R"({"model":"m","messages":[{"role":"user"}]})", "messages.0:"},
+          Case{R"({"model":"m","messages":[{"role":"user","content":5}]})", "messages.0.content:"},
+          Case{R"({"model":"m","messages":[{"role":"user","content":[{"type":"foo"}]}]})",
+               "messages.0.content.0: content block type 'foo'"},
+          Case{R"({"model":"m","messages":[{"role":"user","content":[{"text":"x"}]}]})",
+               "messages.0.content.0:"},
+          Case{R"({"model":"m","messages":[{"role":"user","content":[
                   {"type":"tool_use","id":"a","name":"b","input":{}}]}]})",
-                  "messages.0.content.0: content block type 'tool_use'"},
-             Case{R"({"model":"m","messages":[{"role":"user","content":"a"},
+               "messages.0.content.0: content block type 'tool_use'"},
+          Case{R"({"model":"m","messages":[{"role":"user","content":"a"},
                   {"role":"assistant","content":[{"type":"image"}]}]})",
-                  "messages.1.content.0: content block type 'image'"},
-             Case{R"({"model":"m","messages":[{"role":"user","content":"a"},
+               "messages.1.content.0: content block type 'image'"},
+          Case{R"({"model":"m","messages":[{"role":"user","content":"a"},
                   {"role":"assistant","content":[{"type":"tool_use","name":"b"}]}]})",
-                  "messages.1.content.0:"},
-             Case{R"({"model":"m","messages":[{"role":"user","content":[
-                  {"type":"tool_result","content":"x"}]}]})", "tool_use_id"},
-             Case{R"({"model":"m","messages":[{"role":"user","content":[
+               "messages.1.content.0:"},
+          Case{R"({"model":"m","messages":[{"role":"user","content":[
+                  {"type":"tool_result","content":"x"}]}]})",
+               "tool_use_id"},
+          Case{R"({"model":"m","messages":[{"role":"user","content":[
                   {"type":"document","source":{"type":"base64","media_type":"application/pdf",
-                   "data":"JVBE"}}]}]})", "messages.0.content.0: document source type 'base64'"},
-             Case{R"({"model":"m","system":[{"type":"image"}],
-                  "messages":[{"role":"user","content":"a"}]})", "system.0:"},
-             Case{R"({"model":"m","system":3,"messages":[{"role":"user","content":"a"}]})",
-                  "system:"},
-             Case{R"({"model":"m","tools":{},"messages":[{"role":"user","content":"a"}]})",
-                  "tools:"},
-             Case{R"({"model":"m","tools":[{"description":"x"}],
-                  "messages":[{"role":"user","content":"a"}]})", "tools.0:"}}) {
+                   "data":"JVBE"}}]}]})",
+               "messages.0.content.0: document source type 'base64'"},
+          Case{R"({"model":"m","system":[{"type":"image"}],
+                  "messages":[{"role":"user","content":"a"}]})",
+               "system.0:"},
+          Case{R"({"model":"m","system":3,"messages":[{"role":"user","content":"a"}]})", "system:"},
+          Case{R"({"model":"m","tools":{},"messages":[{"role":"user","content":"a"}]})", "tools:"},
+          Case{R"({"model":"m","tools":[{"description":"x"}],
+                  "messages":[{"role":"user","content":"a"}]})",
+               "tools.0:"}}) {
         BOOST_TEST_CONTEXT(c.request) {
             auto e = translate_error(c.request);
             BOOST_TEST((e.code == Errc::invalid_argument));
@@ -804,7 +829,8 @@ BOOST_AUTO_TEST_CASE(only_system_messages_still_give_a_user_message) {
 BOOST_AUTO_TEST_CASE(estimated_tokens_count_tools_and_system) {
     auto bare = translate(R"({"model":"m","messages":[{"role":"user","content":"Hi"}]})");
     auto rich = translate(R"({"model":"m","system":")" + std::string(4000, 's') + R"(",
-        "tools":[{"name":"T","description":")" + std::string(4000, 'd') + R"(",
+        "tools":[{"name":"T","description":")" +
+                          std::string(4000, 'd') + R"(",
                   "input_schema":{"type":"object"}}],
         "messages":[{"role":"user","content":"Hi"}]})");
     BOOST_TEST(bare.estimated_input_tokens >= 1);

@@ -188,10 +188,10 @@ BOOST_AUTO_TEST_CASE(ping_frame) {
 }
 
 BOOST_AUTO_TEST_CASE(text_then_tool) {
-    auto frames = run({text("Let me look."), tool("tooluse_1", "Bash", ""),
-                       tool("tooluse_1", "Bash", R"({"command":)"),
-                       tool("tooluse_1", "Bash", R"("ls"})"), tool("tooluse_1", "Bash", "", true),
-                       metadata(std::nullopt, std::nullopt)});
+    auto frames =
+        run({text("Let me look."), tool("tooluse_1", "Bash", ""),
+             tool("tooluse_1", "Bash", R"({"command":)"), tool("tooluse_1", "Bash", R"("ls"})"),
+             tool("tooluse_1", "Bash", "", true), metadata(std::nullopt, std::nullopt)});
     BOOST_TEST(shape(frames) ==
                "message_start ping content_block_start:0:text content_block_delta:0:text_delta "
                "content_block_stop:0 content_block_start:1:tool_use "
@@ -249,8 +249,8 @@ BOOST_AUTO_TEST_CASE(text_after_a_tool_opens_a_new_block) {
 
 BOOST_AUTO_TEST_CASE(reasoning_with_signature) {
     AnthropicStream s(options());
-    auto frames = run(s, {reasoning("Let me "), reasoning("think."), reasoning("", "c2ln"),
-                          text("Answer")});
+    auto frames =
+        run(s, {reasoning("Let me "), reasoning("think."), reasoning("", "c2ln"), text("Answer")});
     BOOST_TEST(shape(frames) ==
                "message_start ping content_block_start:0:thinking "
                "content_block_delta:0:thinking_delta content_block_delta:0:thinking_delta "
@@ -353,8 +353,8 @@ BOOST_AUTO_TEST_CASE(tags_are_text_when_thinking_is_off_or_later_in_the_answer) 
 }
 
 BOOST_AUTO_TEST_CASE(held_text_comes_out_before_a_tool_call) {
-    auto blocks = assemble(run({text("<thin"), tool("t", "Bash", R"({"c":1})", true)},
-                               options(true)));
+    auto blocks =
+        assemble(run({text("<thin"), tool("t", "Bash", R"({"c":1})", true)}, options(true)));
     BOOST_REQUIRE(blocks.size() == 2u);
     BOOST_TEST(blocks[0].content == "<thin");
     BOOST_TEST(blocks[1].type == "tool_use");

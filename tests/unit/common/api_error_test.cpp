@@ -35,12 +35,18 @@ BOOST_AUTO_TEST_CASE(anthropic_error_types_follow_the_documented_table) {
         std::string_view type;
     };
     const Row table[] = {
-        {400, "invalid_request_error"}, {401, "authentication_error"},
-        {403, "permission_error"},      {404, "not_found_error"},
-        {413, "request_too_large"},     {429, "rate_limit_error"},
-        {500, "api_error"},             {502, "api_error"},
-        {503, "overloaded_error"},      {529, "overloaded_error"},
-        {405, "invalid_request_error"}, {422, "invalid_request_error"},
+        {400, "invalid_request_error"},
+        {401, "authentication_error"},
+        {403, "permission_error"},
+        {404, "not_found_error"},
+        {413, "request_too_large"},
+        {429, "rate_limit_error"},
+        {500, "api_error"},
+        {502, "api_error"},
+        {503, "overloaded_error"},
+        {529, "overloaded_error"},
+        {405, "invalid_request_error"},
+        {422, "invalid_request_error"},
     };
     for (const Row& row : table) {
         BOOST_TEST_CONTEXT("status " << row.status)
@@ -54,11 +60,10 @@ BOOST_AUTO_TEST_CASE(openai_error_types_follow_the_table) {
         std::string_view type;
     };
     const Row table[] = {
-        {400, "invalid_request_error"}, {401, "authentication_error"},
-        {403, "permission_error"},      {404, "not_found_error"},
-        {413, "invalid_request_error"}, {429, "rate_limit_error"},
-        {500, "server_error"},          {502, "server_error"},
-        {503, "server_error"},          {529, "server_error"},
+        {400, "invalid_request_error"}, {401, "authentication_error"},  {403, "permission_error"},
+        {404, "not_found_error"},       {413, "invalid_request_error"}, {429, "rate_limit_error"},
+        {500, "server_error"},          {502, "server_error"},          {503, "server_error"},
+        {529, "server_error"},
     };
     for (const Row& row : table) {
         BOOST_TEST_CONTEXT("status " << row.status)

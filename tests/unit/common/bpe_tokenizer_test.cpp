@@ -43,9 +43,8 @@ constexpr std::string_view kCpp =
     "    return total;\n"
     "}\n";
 
-constexpr std::string_view kJson =
-    R"({"model":"claude-sonnet-4-5","max_tokens":256,)"
-    R"("messages":[{"role":"user","content":"hi"}]})";
+constexpr std::string_view kJson = R"({"model":"claude-sonnet-4-5","max_tokens":256,)"
+                                   R"("messages":[{"role":"user","content":"hi"}]})";
 
 const Known kKnown[] = {
     {"english", "The quick brown fox jumps over the lazy dog.", 10},
@@ -70,8 +69,8 @@ const BpeTokenizer& claude() {
     // Fails rather than skips when the vocabulary is missing: CI runs `make deps` first.
     static auto loaded = BpeTokenizer::load(AMQ_TOKENIZER_FILE);
     if (!loaded.ok())
-        BOOST_FAIL("cannot load the Claude vocabulary (run `make deps`): "
-                   << loaded.error().message);
+        BOOST_FAIL(
+            "cannot load the Claude vocabulary (run `make deps`): " << loaded.error().message);
     return **loaded;
 }
 
@@ -134,7 +133,8 @@ std::string small_vocabulary(const std::vector<std::string>& extra) {
     ranks += "\\n! 256";  // a newline, escaped in JSON
     for (const std::string& token : extra) ranks += " " + base64(token);
     return R"({"pat_str":"'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|)"
-           R"(\\s+(?!\\S)|\\s+","bpe_ranks":")" + ranks + R"("})";
+           R"(\\s+(?!\\S)|\\s+","bpe_ranks":")" +
+           ranks + R"("})";
 }
 
 }  // namespace
@@ -178,7 +178,8 @@ BOOST_AUTO_TEST_CASE(counts_without_nfkc_or_special_tokens) {
 
 BOOST_AUTO_TEST_CASE(invalid_utf8_counts_each_stray_byte_as_a_token) {
     const BpeTokenizer& t = claude();
-    BOOST_TEST(t.count("ab\xff" "cd") == t.count("ab") + 1 + t.count("cd"));
+    BOOST_TEST(t.count("ab\xff"
+                       "cd") == t.count("ab") + 1 + t.count("cd"));
     BOOST_TEST(t.count("\xe6\x88") == 2);          // a truncated sequence
     BOOST_TEST(t.count("\xc0\xaf") == 2);          // an overlong '/'
     BOOST_TEST(t.count("\xed\xa0\x80") == 3);      // a UTF-16 surrogate
@@ -220,11 +221,11 @@ BOOST_AUTO_TEST_CASE(merges_lowest_rank_first_and_leftmost_on_ties) {
 BOOST_AUTO_TEST_CASE(reads_the_plain_rank_layout) {
     TempDir dir;
     std::string ranks;
-    for (int b = 0; b < 256; ++b) ranks += base64(std::string(1, static_cast<char>(b))) + " " +
-                                            std::to_string(b) + "\\n";
+    for (int b = 0; b < 256; ++b)
+        ranks += base64(std::string(1, static_cast<char>(b))) + " " + std::to_string(b) + "\\n";
     ranks += base64("hi") + " 300";
-    auto t = BpeTokenizer::load(dir.write(
-        "v.json", R"({"pat_str":"\\S+|\\s+","bpe_ranks":")" + ranks + R"("})"));
+    auto t = BpeTokenizer::load(
+        dir.write("v.json", R"({"pat_str":"\\S+|\\s+","bpe_ranks":")" + ranks + R"("})"));
     BOOST_REQUIRE_MESSAGE(t.ok(), why(t));
     BOOST_TEST((*t)->encode("hi there") == (std::vector<int>{300, ' ', 't', 'h', 'e', 'r', 'e'}),
                boost::test_tools::per_element());

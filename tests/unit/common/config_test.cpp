@@ -313,8 +313,8 @@ BOOST_AUTO_TEST_CASE(check_config_mode) {
 }
 
 BOOST_AUTO_TEST_CASE(check_config_with_a_bad_value_is_an_error) {
-    BOOST_TEST((parse_error({"--check-config", "--workers", "999"}).code ==
-                Errc::invalid_argument));
+    BOOST_TEST(
+        (parse_error({"--check-config", "--workers", "999"}).code == Errc::invalid_argument));
 }
 
 BOOST_AUTO_TEST_CASE(print_config_output_mentions_listen) {
@@ -394,9 +394,7 @@ BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(validation)
 
-BOOST_AUTO_TEST_CASE(default_config_is_valid) {
-    BOOST_TEST(amq::validate_config(Config{}).ok());
-}
+BOOST_AUTO_TEST_CASE(default_config_is_valid) { BOOST_TEST(amq::validate_config(Config{}).ok()); }
 
 BOOST_AUTO_TEST_CASE(validate_config_rejects_empty_paths_and_bad_listen) {
     Config no_port;
@@ -437,8 +435,8 @@ BOOST_AUTO_TEST_CASE(a_flag_given_twice_takes_its_last_value) {
 }
 
 BOOST_AUTO_TEST_CASE(upstream_and_model_map_options) {
-    Invocation inv = parse_ok({"--api-flavour", "rest", "--model-map", "team=claude-opus-4.5,default=auto",
-                               "--tokenizer-file", "/x.json"});
+    Invocation inv = parse_ok({"--api-flavour", "rest", "--model-map",
+                               "team=claude-opus-4.5,default=auto", "--tokenizer-file", "/x.json"});
     BOOST_CHECK_EQUAL(inv.config.api_flavour, "rest");
     BOOST_CHECK_EQUAL(inv.config.tokenizer_file, "/x.json");
     BOOST_CHECK_EQUAL(inv.config.models.default_model, "auto");

@@ -144,13 +144,12 @@ BOOST_AUTO_TEST_CASE(decodes_a_hand_built_frame) {
     // total_len = 12 (prelude) + 92 + 16 + 4 (message CRC) = 124 (0x7c).
     // The CRCs were computed independently with Python's zlib.crc32.
     std::string frame = std::string("\x00\x00\x00\x7c", 4) + std::string("\x00\x00\x00\x5c", 4) +
-                        "\x3b\xdd\xcf\x78" +                     // prelude CRC
+                        "\x3b\xdd\xcf\x78" +  // prelude CRC
                         "\x0d:message-type\x07" + std::string("\x00\x05", 2) + "event" +
                         "\x0b:event-type\x07" + std::string("\x00\x16", 2) +
-                        "assistantResponseEvent" +
-                        "\x0d:content-type\x07" + std::string("\x00\x10", 2) + "application/json" +
-                        R"({"content":"hi"})" +
-                        "\xa9\xc4\xc0\x6f";                      // message CRC
+                        "assistantResponseEvent" + "\x0d:content-type\x07" +
+                        std::string("\x00\x10", 2) + "application/json" + R"({"content":"hi"})" +
+                        "\xa9\xc4\xc0\x6f";  // message CRC
     BOOST_REQUIRE_EQUAL(frame.size(), 124u);
 
     Decoder decoder;
@@ -218,7 +217,9 @@ BOOST_AUTO_TEST_CASE(empty_message_round_trips) {
 }
 
 BOOST_AUTO_TEST_CASE(find_and_string_header) {
-    Message m{{{"n", std::int32_t{7}}, {"s", std::string("v")}, {"s", std::string("second")},
+    Message m{{{"n", std::int32_t{7}},
+               {"s", std::string("v")},
+               {"s", std::string("second")},
                {"b", Bytes{"raw"}}},
               {}};
     BOOST_REQUIRE(m.find("n") != nullptr);
@@ -262,8 +263,8 @@ BOOST_AUTO_TEST_CASE(many_frames_in_one_feed) {
     std::vector<Message> want;
     std::string stream;
     for (int i = 0; i < 500; ++i) {
-        want.push_back(event("assistantResponseEvent", R"({"content":"chunk )" +
-                                                           std::to_string(i) + R"("})"));
+        want.push_back(
+            event("assistantResponseEvent", R"({"content":"chunk )" + std::to_string(i) + R"("})"));
         stream += encode(want.back());
     }
     Decoder decoder;
@@ -348,9 +349,17 @@ BOOST_AUTO_TEST_CASE(header_running_past_headers_end) {
 
     // A name that runs past the end, and a missing type byte.
     Decoder d2;
-    BOOST_TEST(contains(first_error(d2, raw_frame("\x05" "ab", "")).message, "name of 5 bytes"));
+    BOOST_TEST(contains(first_error(d2, raw_frame("\x05"
+                                                  "ab",
+                                                  ""))
+                            .message,
+                        "name of 5 bytes"));
     Decoder d3;
-    BOOST_TEST(contains(first_error(d3, raw_frame("\x02" "ab", "")).message, "value type"));
+    BOOST_TEST(contains(first_error(d3, raw_frame("\x02"
+                                                  "ab",
+                                                  ""))
+                            .message,
+                        "value type"));
 }
 
 BOOST_AUTO_TEST_CASE(unknown_header_type) {

@@ -27,7 +27,8 @@ BOOST_AUTO_TEST_CASE(openai_list_shape) {
 }
 
 BOOST_AUTO_TEST_CASE(anthropic_list_shape) {
-    auto doc = parse_json(anthropic_model_list({"claude-sonnet-4-5", "claude-opus-4-6"}, 1700000000));
+    auto doc =
+        parse_json(anthropic_model_list({"claude-sonnet-4-5", "claude-opus-4-6"}, 1700000000));
     BOOST_REQUIRE(doc);
     const auto& data = (*doc)["data"];
     BOOST_REQUIRE_EQUAL(data.Size(), 2u);

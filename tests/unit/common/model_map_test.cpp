@@ -101,8 +101,9 @@ BOOST_AUTO_TEST_CASE(parsed_entries_override_and_extend_the_built_in_table) {
 }
 
 BOOST_AUTO_TEST_CASE(reserved_names_set_the_fallbacks) {
-    auto config = parse_model_table("default=claude-sonnet-4,opus=claude-opus-4.5,"
-                                    "sonnet=claude-sonnet-4.6,haiku=claude-sonnet-4");
+    auto config = parse_model_table(
+        "default=claude-sonnet-4,opus=claude-opus-4.5,"
+        "sonnet=claude-sonnet-4.6,haiku=claude-sonnet-4");
     BOOST_REQUIRE(config.ok());
     BOOST_TEST(upstream("gpt-4o", *config) == "claude-sonnet-4");
     BOOST_TEST(upstream("claude-opus-5-5", *config) == "claude-opus-4.5");
@@ -144,8 +145,12 @@ BOOST_AUTO_TEST_CASE(duplicates_compare_normalised) {
 }
 
 BOOST_AUTO_TEST_CASE(client_model_names_lists_the_table_once_each) {
-    std::vector<std::string> expected{"claude-sonnet-4",  "claude-sonnet-4-5", "claude-sonnet-4-6",
-                                      "claude-haiku-4-5", "claude-opus-4-5",   "claude-opus-4-6",
+    std::vector<std::string> expected{"claude-sonnet-4",
+                                      "claude-sonnet-4-5",
+                                      "claude-sonnet-4-6",
+                                      "claude-haiku-4-5",
+                                      "claude-opus-4-5",
+                                      "claude-opus-4-6",
                                       "auto"};
     auto names = client_model_names(default_model_map());
     BOOST_TEST(names == expected, boost::test_tools::per_element());

@@ -36,7 +36,9 @@ BOOST_AUTO_TEST_CASE(quoted_boundaries_work) {
 BOOST_AUTO_TEST_CASE(broken_bodies_are_errors_not_crashes) {
     BOOST_CHECK(!parse_multipart("anything", "multipart/form-data"));
     BOOST_CHECK(!parse_multipart("no delimiter here", "multipart/form-data; boundary=B"));
-    BOOST_CHECK(!parse_multipart("--B\r\nContent-Disposition: form-data\r\n\r\nunterminated", "multipart/form-data; boundary=B"));
-    BOOST_CHECK(!parse_multipart("--B\r\nno blank line\r\n--B--", "multipart/form-data; boundary=B"));
+    BOOST_CHECK(!parse_multipart("--B\r\nContent-Disposition: form-data\r\n\r\nunterminated",
+                                 "multipart/form-data; boundary=B"));
+    BOOST_CHECK(
+        !parse_multipart("--B\r\nno blank line\r\n--B--", "multipart/form-data; boundary=B"));
     BOOST_CHECK(!parse_multipart("--Bjunk", "multipart/form-data; boundary=B"));
 }

@@ -138,8 +138,7 @@ BOOST_AUTO_TEST_CASE(system_and_developer_messages_join_the_system_prompt) {
     auto body = body_of(out);
     check_json(history(body),
                "[" + user_json("You are terse.\n\nUse metric units.\n\nLate instruction.") + "," +
-                   assistant_json("OK") + "," + user_json("q1") + "," + assistant_json("a1") +
-                   "]");
+                   assistant_json("OK") + "," + user_json("q1") + "," + assistant_json("a1") + "]");
     BOOST_TEST(str(current(body)["content"]) == "q2");
 }
 
@@ -166,8 +165,9 @@ BOOST_AUTO_TEST_CASE(http_image_urls_are_refused_naming_the_part) {
         {"role":"user","content":[{"type":"text","text":"look"},
             {"type":"image_url","image_url":{"url":"https://example.com/cat.png"}}]}]})");
     BOOST_TEST((e.code == Errc::invalid_argument));
-    BOOST_TEST(e.message == "messages.2.content.1: image_url must be a data: URL; fetching "
-                            "http(s) images is not supported");
+    BOOST_TEST(e.message ==
+               "messages.2.content.1: image_url must be a data: URL; fetching "
+               "http(s) images is not supported");
 
     e = translate_error(R"({"model":"gpt-4o","messages":[{"role":"user","content":[
         {"type":"image_url","image_url":{"url":"data:image/bmp;base64,Qk0="}}]}]})");
@@ -223,13 +223,14 @@ BOOST_AUTO_TEST_CASE(tool_messages_and_the_next_user_message_are_one_turn) {
         {"role":"assistant","content":"Done."},
         {"role":"user","content":"thanks"}]})");
     auto body = body_of(out);
-    check_json(history(body), "[" + user_json("go") + "," + assistant_json("Checking.", R"(,
+    check_json(history(body),
+               "[" + user_json("go") + "," + assistant_json("Checking.", R"(,
         "toolUses":[{"toolUseId":"a","name":"Read","input":{}},
-                    {"toolUseId":"b","name":"Read","input":{}}])") + "," +
-        user_json("and now?", R"j(,"userInputMessageContext":{"toolResults":[
+                    {"toolUseId":"b","name":"Read","input":{}}])") +
+                   "," + user_json("and now?", R"j(,"userInputMessageContext":{"toolResults":[
             {"toolUseId":"a","content":[{"text":"A"}],"status":"success"},
             {"toolUseId":"b","content":[{"text":"(no output)"}],"status":"success"}]})j") +
-        "," + assistant_json("Done.") + "]");
+                   "," + assistant_json("Done.") + "]");
     BOOST_TEST(str(current(body)["content"]) == "thanks");
     // No tools declared, yet the history uses one: a minimal spec is synthesised (rule 5).
     BOOST_TEST(tool_names(body) == "Read");
@@ -298,8 +299,8 @@ BOOST_AUTO_TEST_CASE(legacy_function_calls_and_function_messages_pair_up) {
     const auto& uses = at(body, "/conversationState/history/1/assistantResponseMessage/toolUses");
     BOOST_REQUIRE(uses.Size() == 1u);
     std::string id = str(uses[0]["toolUseId"]);
-    check_json(uses[0], R"({"toolUseId":)" + quoted(id) +
-                            R"(,"name":"weather","input":{"city":"Paris"}})");
+    check_json(uses[0],
+               R"({"toolUseId":)" + quoted(id) + R"(,"name":"weather","input":{"city":"Paris"}})");
     check_json(at(body, kToolResults), R"([{"toolUseId":)" + quoted(id) +
                                            R"(,"content":[{"text":"18C"}],"status":"success"}])");
     BOOST_TEST(tool_names(body) == "weather");
@@ -348,8 +349,8 @@ BOOST_AUTO_TEST_CASE(tool_choice_none_offers_no_tools_but_keeps_tool_history) {
           {"role":"user","content":"Summarise without tools."}]})");
     body = body_of(out);
     BOOST_TEST(tool_names(body) == "Bash");  // synthesised for the history only (rule 5)
-    BOOST_TEST(contains(str(at(body, kTools)[0]["toolSpecification"]["description"]),
-                        "do not call it"));
+    BOOST_TEST(
+        contains(str(at(body, kTools)[0]["toolSpecification"]["description"]), "do not call it"));
     BOOST_TEST(at(body, kToolResults).Size() == 1u);
 }
 
@@ -362,8 +363,8 @@ BOOST_AUTO_TEST_CASE(tool_choice_required_appends_an_instruction) {
 }
 
 BOOST_AUTO_TEST_CASE(tool_choice_naming_a_function_appends_an_instruction) {
-    auto body = body_of(translate(
-        with_tools(R"(,"tool_choice":{"type":"function","function":{"name":"Read"}})")));
+    auto body = body_of(
+        translate(with_tools(R"(,"tool_choice":{"type":"function","function":{"name":"Read"}})")));
     BOOST_TEST(tool_names(body) == "Bash,Read");
     BOOST_TEST(str(current(body)["content"]) ==
                "Be brief.\n\nYou must call the tool \"Read\" in this response.\n\nlist files");
@@ -424,8 +425,9 @@ BOOST_AUTO_TEST_CASE(response_format_json_schema_appends_the_schema) {
 BOOST_AUTO_TEST_CASE(response_format_errors_name_the_field) {
     auto e = translate_error(R"({"model":"gpt-4o","response_format":{"type":"yaml"},
         "messages":[{"role":"user","content":"hi"}]})");
-    BOOST_TEST(e.message == "response_format.type: 'yaml' is not one of text, json_object, "
-                            "json_schema");
+    BOOST_TEST(e.message ==
+               "response_format.type: 'yaml' is not one of text, json_object, "
+               "json_schema");
     e = translate_error(R"({"model":"gpt-4o","response_format":{"type":"json_schema"},
         "messages":[{"role":"user","content":"hi"}]})");
     BOOST_TEST(e.message == "response_format.json_schema: an object is required");

@@ -186,11 +186,11 @@ BOOST_AUTO_TEST_CASE(ping_is_a_comment) { BOOST_TEST(OpenAiStream::ping() == ": 
 
 BOOST_AUTO_TEST_CASE(two_tool_calls_count_from_zero) {
     OpenAiStream s(options());
-    auto frames = run(s, {text("Reading both."), tool("tooluse_a", "Read", ""),
-                          tool("tooluse_a", "Read", R"({"path":)"),
-                          tool("tooluse_a", "Read", R"("/x"})"),
-                          tool("tooluse_a", "Read", "", true),
-                          tool("tooluse_b", "Read", R"({"path":"/y"})", true)});
+    auto frames =
+        run(s, {text("Reading both."), tool("tooluse_a", "Read", ""),
+                tool("tooluse_a", "Read", R"({"path":)"), tool("tooluse_a", "Read", R"("/x"})"),
+                tool("tooluse_a", "Read", "", true),
+                tool("tooluse_b", "Read", R"({"path":"/y"})", true)});
     BOOST_TEST(shape(frames) ==
                "role content tool_call:0:start tool_call:0:args tool_call:0:args "
                "tool_call:1:start tool_call:1:args finish:tool_calls DONE");
@@ -253,8 +253,8 @@ BOOST_AUTO_TEST_CASE(missing_tool_ids_are_made_up_and_names_mapped_back) {
 // ---- reasoning -----------------------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(reasoning_is_reasoning_content) {
-    auto frames = run({reasoning("Let me "), reasoning("think."), reasoning("", "c2ln"),
-                       text("Answer")});
+    auto frames =
+        run({reasoning("Let me "), reasoning("think."), reasoning("", "c2ln"), text("Answer")});
     BOOST_TEST(shape(frames) == "role reasoning reasoning content finish:stop DONE");
     Answer a = assemble(frames);
     BOOST_TEST(a.reasoning == "Let me think.");
@@ -265,8 +265,8 @@ BOOST_AUTO_TEST_CASE(thinking_tags_become_reasoning_content_when_thinking_is_on)
     const std::string whole = "<thinking>ab</thinking>cd";
     for (std::size_t cut = 0; cut <= whole.size(); ++cut) {
         BOOST_TEST_CONTEXT("cut at " << cut) {
-            Answer a = assemble(run({text(whole.substr(0, cut)), text(whole.substr(cut))},
-                                    options(false, true)));
+            Answer a = assemble(
+                run({text(whole.substr(0, cut)), text(whole.substr(cut))}, options(false, true)));
             BOOST_TEST(a.reasoning == "ab");
             BOOST_TEST(a.content == "cd");
         }

@@ -64,8 +64,8 @@ BOOST_AUTO_TEST_CASE(tool_use_reads_id_name_fragment_and_stop) {
 
 BOOST_AUTO_TEST_CASE(tool_use_input_empty_or_placeholder_is_passed_verbatim) {
     // The "{}" placeholder can only be recognised with the call's history: the stream does it.
-    QEvent empty = interpreted(
-        event_message("toolUseEvent", R"({"toolUseId":"t","name":"Read","input":""})"));
+    QEvent empty =
+        interpreted(event_message("toolUseEvent", R"({"toolUseId":"t","name":"Read","input":""})"));
     BOOST_TEST(empty.tool_input == "");
     QEvent braces = interpreted(
         event_message("toolUseEvent", R"({"toolUseId":"t","name":"Read","input":"{}"})"));

@@ -25,6 +25,4 @@ BOOST_AUTO_TEST_CASE(json_from_our_writer_stays_on_one_line) {
     BOOST_TEST(std::count(event.begin(), event.end(), '\n') == 3);
 }
 
-BOOST_AUTO_TEST_CASE(data_only_event) {
-    BOOST_TEST(amq::sse_data("[DONE]") == "data: [DONE]\n\n");
-}
+BOOST_AUTO_TEST_CASE(data_only_event) { BOOST_TEST(amq::sse_data("[DONE]") == "data: [DONE]\n\n"); }

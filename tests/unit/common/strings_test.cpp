@@ -154,7 +154,8 @@ BOOST_AUTO_TEST_CASE(str_cat_concatenates_strings_numbers_chars_and_bools) {
 }
 
 BOOST_AUTO_TEST_CASE(url_passwords_are_redacted) {
-    BOOST_CHECK_EQUAL(amq::redact_url_password("http://u:secret@proxy:3128"), "http://u:***@proxy:3128");
+    BOOST_CHECK_EQUAL(amq::redact_url_password("http://u:secret@proxy:3128"),
+                      "http://u:***@proxy:3128");
     BOOST_CHECK_EQUAL(amq::redact_url_password("socks5://u:p@h"), "socks5://u:***@h");
     BOOST_CHECK_EQUAL(amq::redact_url_password("http://proxy:3128"), "http://proxy:3128");
     BOOST_CHECK_EQUAL(amq::redact_url_password("http://user@proxy"), "http://user@proxy");
@@ -164,7 +165,10 @@ BOOST_AUTO_TEST_CASE(url_passwords_are_redacted) {
 
 BOOST_AUTO_TEST_CASE(invalid_utf8_is_replaced_and_valid_text_kept) {
     BOOST_CHECK_EQUAL(amq::valid_utf8("curl/8.0 é 中"), "curl/8.0 é 中");
-    BOOST_CHECK_EQUAL(amq::valid_utf8("a\xff" "b"), "a\xEF\xBF\xBD" "b");
-    BOOST_CHECK_EQUAL(amq::valid_utf8("\xC3"), "\xEF\xBF\xBD");    // truncated sequence
+    BOOST_CHECK_EQUAL(amq::valid_utf8("a\xff"
+                                      "b"),
+                      "a\xEF\xBF\xBD"
+                      "b");
+    BOOST_CHECK_EQUAL(amq::valid_utf8("\xC3"), "\xEF\xBF\xBD");  // truncated sequence
     BOOST_CHECK_EQUAL(amq::valid_utf8("\xC0\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD");  // overlong
 }

@@ -9,9 +9,7 @@
 using amq::iso8601;
 using amq::parse_iso8601;
 
-BOOST_AUTO_TEST_CASE(iso8601_of_zero_is_empty_for_never) {
-    BOOST_TEST(iso8601(0).empty());
-}
+BOOST_AUTO_TEST_CASE(iso8601_of_zero_is_empty_for_never) { BOOST_TEST(iso8601(0).empty()); }
 
 BOOST_AUTO_TEST_CASE(iso8601_formats_utc_with_a_z_suffix) {
     BOOST_TEST(iso8601(1) == "1970-01-01T00:00:01Z");
@@ -55,9 +53,9 @@ BOOST_AUTO_TEST_CASE(parse_iso8601_rejects_other_shapes) {
 }
 
 BOOST_AUTO_TEST_CASE(parse_iso8601_rejects_out_of_range_fields) {
-    for (std::string_view text : {"2027-00-10", "2027-13-10", "2027-01-00", "2027-01-32",
-                                  "2027-01-31T24:00:00Z", "2027-01-31T12:60:00Z",
-                                  "2027-01-31T12:00:61Z"}) {
+    for (std::string_view text :
+         {"2027-00-10", "2027-13-10", "2027-01-00", "2027-01-32", "2027-01-31T24:00:00Z",
+          "2027-01-31T12:60:00Z", "2027-01-31T12:00:61Z"}) {
         BOOST_TEST_CONTEXT("text '" << text << "'")
         BOOST_TEST(!parse_iso8601(text));
     }
@@ -72,8 +70,8 @@ BOOST_AUTO_TEST_CASE(parse_iso8601_rejects_garbage_inside_the_time) {
 }
 
 BOOST_AUTO_TEST_CASE(parse_iso8601_rejects_negative_time_fields) {
-    for (std::string_view text : {"2027-01-31T-1:00:00Z", "2027-01-31T12:-5:00Z",
-                                  "2027-01-31T12:00:-1Z"}) {
+    for (std::string_view text :
+         {"2027-01-31T-1:00:00Z", "2027-01-31T12:-5:00Z", "2027-01-31T12:00:-1Z"}) {
         BOOST_TEST_CONTEXT("text '" << text << "'")
         BOOST_TEST(!parse_iso8601(text));
     }

@@ -76,8 +76,8 @@ BOOST_AUTO_TEST_CASE(content_length_exceeded_is_prompt_too_long) {
 }
 
 BOOST_AUTO_TEST_CASE(provided_credential_invalid_is_configuration) {
-    auto e = classify_upstream_error(400, R"({"message":"The provided credential is invalid."})",
-                                     "");
+    auto e =
+        classify_upstream_error(400, R"({"message":"The provided credential is invalid."})", "");
     check_class(e, Class::config);
     BOOST_TEST(e.client_status == 502);
     BOOST_TEST(e.client_error_type == "api_error");

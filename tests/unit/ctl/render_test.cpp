@@ -115,8 +115,8 @@ const char* const kStatus = R"({"version": "0.1.0", "pid": 4242,
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(table_pads_columns_to_the_widest_cell) {
-    std::string out = ctl::render_table({"ID", "NAME", "RPM"},
-                                        {{"1", "team-a", "10"}, {"12", "b", "250"}});
+    std::string out =
+        ctl::render_table({"ID", "NAME", "RPM"}, {{"1", "team-a", "10"}, {"12", "b", "250"}});
     BOOST_TEST(out ==
                "ID  NAME    RPM\n"
                "1   team-a  10\n"
@@ -236,10 +236,11 @@ BOOST_AUTO_TEST_CASE(enable_and_disable_print_the_record) {
 BOOST_AUTO_TEST_CASE(enabling_a_quarantined_account_says_how_to_lift_it) {
     std::string out = ctl::render_account_enabled(parsed(kQuarantined));
     BOOST_TEST(out.find("state:           quarantined\n") != std::string::npos);
-    BOOST_TEST(out.ends_with("note: kiro-1 stays quarantined: enabling lifts only a disable.\n"
-                             "note: a successful 'account refresh' lifts an invalid-credential "
-                             "quarantine; 'account disable' then 'account enable' lifts "
-                             "any.\n"));
+    BOOST_TEST(
+        out.ends_with("note: kiro-1 stays quarantined: enabling lifts only a disable.\n"
+                      "note: a successful 'account refresh' lifts an invalid-credential "
+                      "quarantine; 'account disable' then 'account enable' lifts "
+                      "any.\n"));
 }
 
 BOOST_AUTO_TEST_CASE(enabling_a_cooling_account_says_when_it_serves_again) {
@@ -259,9 +260,9 @@ BOOST_AUTO_TEST_CASE(events_are_a_table_oldest_first) {
                "cool-down over; one trial request allowed\n"
                "2026-11-29T08:00:31Z  half_open  healthy    trial request succeeded\n");
     check_no_trailing_blanks(out);
-    BOOST_TEST(ctl::render_account_events(parsed(
-                   R"({"account": {"name": "team-a"}, "events": []})")) ==
-               "no health changes recorded for team-a\n");
+    BOOST_TEST(
+        ctl::render_account_events(parsed(R"({"account": {"name": "team-a"}, "events": []})")) ==
+        "no health changes recorded for team-a\n");
 }
 
 BOOST_AUTO_TEST_CASE(refresh_names_the_account_and_the_expiry) {
@@ -553,11 +554,11 @@ const char* const kKeyBefore = R"({"id": 2, "name": "ci", "description": "",
     "requests_per_minute": 60, "requests_per_day": 10000, "max_concurrent": 0,
     "allowed_models": [], "expires_at": "2027-01-31T00:00:00Z"})";
 
-std::string entry(const std::string& command, const std::string& args,
-                  const std::string& before, const std::string& after) {
+std::string entry(const std::string& command, const std::string& args, const std::string& before,
+                  const std::string& after) {
     return R"({"at": "2026-11-29T08:00:00Z", "actor": "control socket uid 0", "command": ")" +
-           command + R"(", "args": )" + args + R"(, "before": )" + before +
-           R"(, "after": )" + after + "}";
+           command + R"(", "args": )" + args + R"(, "before": )" + before + R"(, "after": )" +
+           after + "}";
 }
 
 }  // namespace
@@ -567,8 +568,7 @@ BOOST_AUTO_TEST_CASE(audit_summary_lists_the_fields_that_changed) {
         "key_prefix": "amq-1234…7890", "is_admin": false, "enabled": true,
         "requests_per_minute": 30, "requests_per_day": 10000, "max_concurrent": 4,
         "allowed_models": ["claude-sonnet-4-5"], "expires_at": null})";
-    BOOST_TEST(ctl::audit_change(parsed(entry("key.update",
-                                              R"({"key": {"name": "ci"}, "set": {}})",
+    BOOST_TEST(ctl::audit_change(parsed(entry("key.update", R"({"key": {"name": "ci"}, "set": {}})",
                                               kKeyBefore, after))) ==
                "requests_per_minute: 60 → 30, max_concurrent: 0 → 4, "
                "allowed_models: [] → [\"claude-sonnet-4-5\"], "
@@ -596,19 +596,19 @@ BOOST_AUTO_TEST_CASE(audit_summary_skips_derived_fields_and_names_added_values) 
 }
 
 BOOST_AUTO_TEST_CASE(audit_summary_of_creation_removal_and_import) {
-    BOOST_TEST(ctl::audit_change(parsed(entry(
-                   "key.create", R"({"name": "ci"})", "null",
-                   R"({"key": "***", "api_key": {"id": 7, "name": "ci"}})"))) ==
-               "created ci (id 7)");
+    BOOST_TEST(
+        ctl::audit_change(parsed(entry("key.create", R"({"name": "ci"})", "null",
+                                       R"({"key": "***", "api_key": {"id": 7, "name": "ci"}})"))) ==
+        "created ci (id 7)");
     BOOST_TEST(ctl::audit_change(parsed(entry("account.add", R"({"name": "team-a"})", "null",
                                               R"({"id": 3, "name": "team-a"})"))) ==
                "created team-a (id 3)");
     BOOST_TEST(ctl::audit_change(parsed(entry("key.remove", R"({"id": 7})", kKeyBefore,
                                               R"({"removed": 7, "name": "ci"})"))) ==
                "removed ci (id 7)");
-    BOOST_TEST(ctl::audit_change(parsed(entry(
-                   "account.import", R"({"documents": [{"source": "a", "content": "***"}]})",
-                   "null", R"({"imported": [{"id": 1}, {"id": 2}], "refused": [{}]})"))) ==
+    BOOST_TEST(ctl::audit_change(parsed(
+                   entry("account.import", R"({"documents": [{"source": "a", "content": "***"}]})",
+                         "null", R"({"imported": [{"id": 1}, {"id": 2}], "refused": [{}]})"))) ==
                "imported 2 accounts, refused 1");
     BOOST_TEST(ctl::audit_change(parsed(entry("x.y", R"({"a": "b\nc"})", "null", "null"))) ==
                "{\"a\":\"b\\nc\"}");
@@ -616,13 +616,12 @@ BOOST_AUTO_TEST_CASE(audit_summary_of_creation_removal_and_import) {
 
 BOOST_AUTO_TEST_CASE(audit_is_a_table_with_a_short_change_column) {
     std::string long_name(150, 'n');
-    std::string data = R"({"entries": [)" +
-                       entry("key.create", R"({"name": "ci"})", "null",
-                             R"({"key": "***", "api_key": {"id": 7, "name": "ci"}})") +
-                       "," +
-                       entry("account.add", "{}", "null",
-                             R"({"id": 3, "name": ")" + long_name + R"("})") +
-                       "]}";
+    std::string data =
+        R"({"entries": [)" +
+        entry("key.create", R"({"name": "ci"})", "null",
+              R"({"key": "***", "api_key": {"id": 7, "name": "ci"}})") +
+        "," + entry("account.add", "{}", "null", R"({"id": 3, "name": ")" + long_name + R"("})") +
+        "]}";
     std::string out = ctl::render_audit(parsed(data));
     auto lines = lines_of(out);
     BOOST_REQUIRE_EQUAL(lines.size(), 3u);
@@ -638,14 +637,13 @@ BOOST_AUTO_TEST_CASE(audit_is_a_table_with_a_short_change_column) {
 BOOST_AUTO_TEST_CASE(export_replaces_invalid_utf8_only) {
     BOOST_TEST(ctl::valid_utf8("plain") == "plain");
     BOOST_TEST(ctl::valid_utf8("naïve €1 𝄞") == "naïve €1 𝄞");
-    BOOST_TEST(ctl::valid_utf8("caf\xE9!") == "caf\xEF\xBF\xBD!");        // Latin-1 é
+    BOOST_TEST(ctl::valid_utf8("caf\xE9!") == "caf\xEF\xBF\xBD!");          // Latin-1 é
     BOOST_TEST(ctl::valid_utf8("\xC0\xAF") == "\xEF\xBF\xBD\xEF\xBF\xBD");  // overlong '/'
     BOOST_TEST(ctl::valid_utf8("\xED\xA0\x80") ==                           // a surrogate
                "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
     BOOST_TEST(ctl::valid_utf8("\xE2\x82") == "\xEF\xBF\xBD\xEF\xBF\xBD");  // cut short
     // The daemon passes a client's bytes through; both formats stay readable.
-    auto doc = parsed(std::string(R"({"records": [{"user_agent": "Mozilla )") + "\xFC" +
-                      R"("}]})");
+    auto doc = parsed(std::string(R"({"records": [{"user_agent": "Mozilla )") + "\xFC" + R"("}]})");
     BOOST_TEST(ctl::render_usage_page(doc, ctl::UsageFormat::ndjson) ==
                "{\"user_agent\":\"Mozilla \xEF\xBF\xBD\"}\n");
     BOOST_TEST(ctl::usage_csv_row(doc["records"][0]).ends_with(",Mozilla \xEF\xBF\xBD\n"));
@@ -680,8 +678,9 @@ BOOST_AUTO_TEST_CASE(workers_without_workers_or_fields_still_renders) {
     BOOST_TEST(ctl::render_workers(parsed(R"({"generation": null})")) == "no workers running\n");
     // A worker the daemon reports without some fields: dashes, not made-up numbers.
     std::string out = ctl::render_workers(parsed(R"({"workers": [{"index": 0, "pid": 7}]})"));
-    BOOST_TEST(out == "INDEX  PID  GENERATION  STATE  REQUESTS  INFLIGHT  UPTIME\n"
-                      "0      7    -           -      -         -         -\n");
+    BOOST_TEST(out ==
+               "INDEX  PID  GENERATION  STATE  REQUESTS  INFLIGHT  UPTIME\n"
+               "0      7    -           -      -         -         -\n");
 }
 
 BOOST_AUTO_TEST_CASE(reload_and_log_level_say_what_happens_next) {

@@ -40,9 +40,9 @@ inline std::string str(const rapidjson::Value& v) {
 // Compares parsed JSON (member order does not matter) and prints both sides when they differ.
 inline void check_json(const rapidjson::Value& actual, std::string_view expected) {
     rapidjson::Document want = parsed(expected);
-    BOOST_TEST((actual == want), "JSON differs\n  actual:   " << amq::to_json(actual)
-                                                             << "\n  expected: "
-                                                             << amq::to_json(want));
+    BOOST_TEST((actual == want),
+               "JSON differs\n  actual:   " << amq::to_json(actual)
+                                            << "\n  expected: " << amq::to_json(want));
 }
 
 }  // namespace amq::test

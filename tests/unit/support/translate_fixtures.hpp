@@ -38,9 +38,8 @@ inline std::string quoted(std::string_view text) {
 // spliced in after the origin.
 inline std::string user_json_for(std::string_view model, std::string_view content,
                                  std::string_view extra = "") {
-    return std::string(R"({"userInputMessage":{"content":)") + quoted(content) +
-           R"(,"modelId":")" + std::string(model) + R"(","origin":"CLI")" + std::string(extra) +
-           "}}";
+    return std::string(R"({"userInputMessage":{"content":)") + quoted(content) + R"(,"modelId":")" +
+           std::string(model) + R"(","origin":"CLI")" + std::string(extra) + "}}";
 }
 
 inline std::string user_json(std::string_view content, std::string_view extra = "") {

@@ -238,7 +238,7 @@ BOOST_FIXTURE_TEST_CASE(quota_with_a_reset_date, Fixture) {
 }
 
 BOOST_FIXTURE_TEST_CASE(quota_without_a_date_resets_next_month_across_a_year_end, Fixture) {
-    apply(quota(0));  // 2026-12-15T10:30Z
+    apply(quota(0));                                 // 2026-12-15T10:30Z
     BOOST_CHECK_EQUAL(h().until_ms, 1798761600000);  // 2027-01-01T00:00Z
     BOOST_CHECK(contains(h().reason, "monthly quota"));
 }
@@ -247,11 +247,11 @@ BOOST_AUTO_TEST_CASE(next_month_dates) {
     struct Case {
         std::int64_t now, reset;
     };
-    for (Case c : {Case{1709251199000, 1709251200000},   // 2024-02-29T23:59:59 → 03-01
-                   Case{1777593600000, 1780272000000},   // 2026-05-01T00:00 → 06-01
-                   Case{1780271999999, 1780272000000},   // 2026-05-31T23:59:59.999 → 06-01
-                   Case{-43200000, 0},                   // 1969-12-31T12:00 → 1970-01-01
-                   Case{0, 2678400000}}) {               // 1970-01-01 → 1970-02-01
+    for (Case c : {Case{1709251199000, 1709251200000},  // 2024-02-29T23:59:59 → 03-01
+                   Case{1777593600000, 1780272000000},  // 2026-05-01T00:00 → 06-01
+                   Case{1780271999999, 1780272000000},  // 2026-05-31T23:59:59.999 → 06-01
+                   Case{-43200000, 0},                  // 1969-12-31T12:00 → 1970-01-01
+                   Case{0, 2678400000}}) {              // 1970-01-01 → 1970-02-01
         HealthBook book;
         book.apply(kId, quota(0), c.now);
         BOOST_CHECK_EQUAL(book.get(kId).until_ms, c.reset);

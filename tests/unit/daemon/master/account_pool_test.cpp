@@ -79,8 +79,7 @@ struct Fixture {
 
 BOOST_FIXTURE_TEST_CASE(round_robin_by_ascending_id_and_wraps, Fixture) {
     accounts = {account(30), account(10), account(20)};  // order of the list does not matter
-    for (std::uint64_t expected : {10, 20, 30, 10, 20, 30, 10})
-        BOOST_CHECK_EQUAL(id(), expected);
+    for (std::uint64_t expected : {10, 20, 30, 10, 20, 30, 10}) BOOST_CHECK_EQUAL(id(), expected);
 }
 
 BOOST_FIXTURE_TEST_CASE(round_robin_continues_after_a_vanished_account, Fixture) {
@@ -144,7 +143,7 @@ BOOST_FIXTURE_TEST_CASE(over_the_limit_the_next_account_serves, Fixture) {
     accounts = {account(1, 1), account(2, 0)};
     BOOST_CHECK_EQUAL(id(), 1u);
     BOOST_CHECK_EQUAL(id(), 2u);
-    BOOST_CHECK_EQUAL(id(), 2u);  // 1 is at its limit
+    BOOST_CHECK_EQUAL(id(), 2u);                                   // 1 is at its limit
     for (int i = 0; i < 100; ++i) BOOST_CHECK_EQUAL(id({1}), 2u);  // 0 = unlimited
 }
 

@@ -112,23 +112,23 @@ public:
 
     Reply call(std::string_view cmd, std::string_view args = "{}") {
         ++next_id_;
-        return send(amq::str_cat(R"({"id":)", next_id_, R"(,"cmd":")", cmd, R"(","args":)", args,
-                                 "}"));
+        return send(
+            amq::str_cat(R"({"id":)", next_id_, R"(,"cmd":")", cmd, R"(","args":)", args, "}"));
     }
 
     // Adds an account named `name` and returns its id.
     std::uint64_t add_account(std::string_view name, std::string_view extra = "") {
-        Reply r = call("account.add",
-                       amq::str_cat(R"({"name":")", name, R"(","refresh_token":"rt-)", name,
-                                    R"(","client_id":"cid-)", name, R"(",)",
-                                    R"("client_secret":"cs")", extra, "}"));
+        Reply r =
+            call("account.add", amq::str_cat(R"({"name":")", name, R"(","refresh_token":"rt-)",
+                                             name, R"(","client_id":"cid-)", name, R"(",)",
+                                             R"("client_secret":"cs")", extra, "}"));
         return r.data()["id"].GetUint64();
     }
 
     // Creates a key named `name` and returns the whole reply.
     Reply create_key(std::string_view name, bool admin = false) {
-        return call("key.create", amq::str_cat(R"({"name":")", name, R"(","is_admin":)", admin,
-                                               "}"));
+        return call("key.create",
+                    amq::str_cat(R"({"name":")", name, R"(","is_admin":)", admin, "}"));
     }
 
     amq::Store& store() { return *store_; }
@@ -456,8 +456,7 @@ BOOST_AUTO_TEST_CASE(key_create_without_name_names_the_field) {
 
 BOOST_AUTO_TEST_CASE(key_create_with_expires_days_sets_expires_at) {
     Reply r = call("key.create", R"({"name":"temp","expires_days":30})");
-    BOOST_TEST(member_string(r.data()["api_key"], "expires_at") ==
-               amq::iso8601(kNow + 30 * kDay));
+    BOOST_TEST(member_string(r.data()["api_key"], "expires_at") == amq::iso8601(kNow + 30 * kDay));
     auto stored = store().find_key_by_name("temp");
     BOOST_REQUIRE(stored.ok());
     BOOST_TEST(stored->expires_at == kNow + 30 * kDay);
@@ -581,7 +580,8 @@ BOOST_AUTO_TEST_CASE(status_of_an_empty_store_counts_zero) {
 
 BOOST_AUTO_TEST_CASE(changed_is_set_only_by_successful_mutating_commands) {
     BOOST_TEST(call("account.add", R"({"name":"a","refresh_token":"r","client_id":"c",
-                                       "client_secret":"s"})").changed);
+                                       "client_secret":"s"})")
+                   .changed);
     BOOST_TEST(create_key("k").changed);
     BOOST_TEST(!call("status").changed);
     BOOST_TEST(!call("account.list").changed);
@@ -599,8 +599,8 @@ BOOST_AUTO_TEST_CASE(changed_is_set_only_by_successful_mutating_commands) {
 }
 
 BOOST_AUTO_TEST_CASE(mutating_flags_in_the_table_match_the_commands) {
-    for (std::string_view name : {"account.add", "account.remove", "key.create", "key.revoke",
-                                  "key.remove"}) {
+    for (std::string_view name :
+         {"account.add", "account.remove", "key.create", "key.revoke", "key.remove"}) {
         BOOST_TEST_CONTEXT(name) {
             BOOST_REQUIRE(amq::find_command(name) != nullptr);
             BOOST_TEST(amq::find_command(name)->mutates);

@@ -124,7 +124,7 @@ BOOST_AUTO_TEST_CASE(bad_input_is_a_corrupt_record) {
                   "corrupt health record: field 'events.0.to' names an unknown state 'x'");
     check_corrupt(R"({"v":1,"state":"healthy","events":[)"
                   R"({"from":"healthy","to":"cooling"},{"to":"cooling"}]})",
-        "corrupt health record: field 'events.1.from' is required");
+                  "corrupt health record: field 'events.1.from' is required");
     check_corrupt(
         R"({"v":1,"state":"healthy","events":[{"at_ms":1.5,"from":"healthy","to":"cooling"}]})",
         "corrupt health record: field 'events.0.at_ms' must be an integer");

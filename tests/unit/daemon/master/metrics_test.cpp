@@ -81,9 +81,12 @@ std::optional<Labels> parse_labels(std::string_view& s) {
             if (s[0] == '\n') return std::nullopt;
             if (s[0] == '\\') {
                 if (s.size() < 2) return std::nullopt;
-                if (s[1] == 'n') value += '\n';
-                else if (s[1] == '\\' || s[1] == '"') value += s[1];
-                else return std::nullopt;
+                if (s[1] == 'n')
+                    value += '\n';
+                else if (s[1] == '\\' || s[1] == '"')
+                    value += s[1];
+                else
+                    return std::nullopt;
                 s.remove_prefix(2);
             } else {
                 value += s[0];
@@ -157,8 +160,10 @@ void check_histogram(const std::string& name, const Family& f, std::vector<std::
         if (s.name == name + "_bucket") {
             auto le = le_of(s.labels);
             auto bound = le ? parse_value(*le) : std::nullopt;
-            if (!bound) errors.push_back(name + ": bucket without a numeric le");
-            else x.buckets.emplace_back(*bound, s.value);
+            if (!bound)
+                errors.push_back(name + ": bucket without a numeric le");
+            else
+                x.buckets.emplace_back(*bound, s.value);
         } else if (s.name == name + "_count") {
             x.count = s.value;
         } else {
@@ -248,8 +253,8 @@ Exposition valid(std::string_view text) {
 }
 
 // The value of one sample, by name and exact label set; -1 (no count is) when absent.
-double value(const Exposition& e, const std::string& family,
-                            const std::string& name, const Labels& labels) {
+double value(const Exposition& e, const std::string& family, const std::string& name,
+             const Labels& labels) {
     auto f = e.families.find(family);
     if (f == e.families.end()) return -1;
     for (const Sample& s : f->second.samples) {
@@ -303,8 +308,7 @@ BOOST_AUTO_TEST_CASE(counters_render_and_parse) {
     BOOST_TEST(contains(
         text, "amq2api_requests_total{endpoint=\"/v1/messages\",status=\"2xx\",key=\"3\"} 2\n"));
     BOOST_TEST(value(e, "amq2api_requests_total", "amq2api_requests_total",
-                     {{"endpoint", "/v1/chat/completions"}, {"status", "4xx"}, {"key", "4"}}) ==
-               1);
+                     {{"endpoint", "/v1/chat/completions"}, {"status", "4xx"}, {"key", "4"}}) == 1);
     BOOST_TEST(contains(text, "amq2api_upstream_attempts_total{account=\"2\",result=\"ok\"} 2\n"));
     BOOST_TEST(
         contains(text, "amq2api_upstream_attempts_total{account=\"2\",result=\"throttle\"} 1\n"));
@@ -345,9 +349,9 @@ BOOST_AUTO_TEST_CASE(status_classes) {
 BOOST_AUTO_TEST_CASE(histogram_buckets) {
     Metrics m;
     for (double s : {0.25, 0.5, 2.0, 400.0}) m.latency("/v1/messages", s);
-    m.latency("/v1/messages", -1);         // a clock step: counted as 0
-    m.latency("/v1/messages", NAN);        // ignored
-    m.latency("/v1/messages", INFINITY);   // ignored
+    m.latency("/v1/messages", -1);        // a clock step: counted as 0
+    m.latency("/v1/messages", NAN);       // ignored
+    m.latency("/v1/messages", INFINITY);  // ignored
     m.time_to_first_byte("/v1/messages", 0.01);
     std::string text = m.render({});
     Exposition e = valid(text);
@@ -369,8 +373,8 @@ BOOST_AUTO_TEST_CASE(histogram_buckets) {
     const std::string t = "amq2api_time_to_first_byte_seconds";
     BOOST_TEST(value(e, t, t + "_bucket", {{"endpoint", "/v1/messages"}, {"le", "0.005"}}) == 0);
     BOOST_TEST(value(e, t, t + "_bucket", {{"endpoint", "/v1/messages"}, {"le", "0.01"}}) == 1);
-    BOOST_TEST(contains(
-        text, "amq2api_time_to_first_byte_seconds_count{endpoint=\"/v1/messages\"} 1\n"));
+    BOOST_TEST(
+        contains(text, "amq2api_time_to_first_byte_seconds_count{endpoint=\"/v1/messages\"} 1\n"));
 
     std::vector<std::string> bounds;
     for (const Sample& s : e.families[t].samples) {
@@ -389,8 +393,8 @@ BOOST_AUTO_TEST_CASE(label_escaping) {
     m.attempt(1, nasty);
     m.refusal(nasty);
     m.latency(nasty, 1);
-    std::string text = m.render({{"amq2api_odd", "Help with a \\ and a\nnewline \"quoted\".",
-                                  {{"", 1}}}});
+    std::string text =
+        m.render({{"amq2api_odd", "Help with a \\ and a\nnewline \"quoted\".", {{"", 1}}}});
     Exposition e = valid(text);
     BOOST_TEST(contains(text, "{endpoint=\"a\\\"b\\\\c\\nd\",status=\"2xx\",key=\"1\"} 1\n"));
     BOOST_TEST(contains(text, "# HELP amq2api_odd Help with a \\\\ and a\\nnewline \"quoted\".\n"));
@@ -404,16 +408,19 @@ BOOST_AUTO_TEST_CASE(label_escaping) {
 
 BOOST_AUTO_TEST_CASE(gauges) {
     Metrics m;
-    Metrics::Gauge accounts{"amq2api_accounts", "Accounts by state.",
+    Metrics::Gauge accounts{"amq2api_accounts",
+                            "Accounts by state.",
                             {{"{state=\"healthy\"}", 3}, {"{state=\"cooling\"}", 1}}};
     Metrics::Gauge in_flight{"amq2api_in_flight_requests", "Requests being served.", {{"", 7}}};
-    Metrics::Gauge odd{"amq2api_odd", "Special values.",
+    Metrics::Gauge odd{"amq2api_odd",
+                       "Special values.",
                        {{"{v=\"nan\"}", NAN}, {"{v=\"inf\"}", INFINITY}, {"{v=\"half\"}", 0.5}}};
     std::string text = m.render({accounts, in_flight, odd});
     Exposition e = valid(text);
-    BOOST_TEST(contains(text, "# TYPE amq2api_accounts gauge\n"
-                              "amq2api_accounts{state=\"cooling\"} 1\n"
-                              "amq2api_accounts{state=\"healthy\"} 3\n"));  // sorted
+    BOOST_TEST(contains(text,
+                        "# TYPE amq2api_accounts gauge\n"
+                        "amq2api_accounts{state=\"cooling\"} 1\n"
+                        "amq2api_accounts{state=\"healthy\"} 3\n"));  // sorted
     BOOST_TEST(contains(text, "\namq2api_in_flight_requests 7\n"));
     BOOST_TEST(contains(text, "amq2api_odd{v=\"inf\"} +Inf\n"));
     BOOST_TEST(contains(text, "amq2api_odd{v=\"nan\"} NaN\n"));
@@ -446,19 +453,19 @@ BOOST_AUTO_TEST_CASE(deterministic_sorted_order) {
 BOOST_AUTO_TEST_CASE(validator_rejects_bad_text) {
     auto errors = [](std::string_view text) { return parse(text).errors.size(); };
     BOOST_TEST(errors("# HELP a x\n# TYPE a counter\na 1\n") == 0u);
-    BOOST_TEST(errors("a 1\n") > 0u);                                   // no HELP/TYPE
-    BOOST_TEST(errors("# TYPE a counter\na 1\n") > 0u);                 // no HELP
-    BOOST_TEST(errors("# HELP a x\n# TYPE a counter\nb 1\n") > 0u);     // other family
+    BOOST_TEST(errors("a 1\n") > 0u);                                // no HELP/TYPE
+    BOOST_TEST(errors("# TYPE a counter\na 1\n") > 0u);              // no HELP
+    BOOST_TEST(errors("# HELP a x\n# TYPE a counter\nb 1\n") > 0u);  // other family
     BOOST_TEST(errors("# HELP a x\n# TYPE a counter\na{l=\"x} 1\n") > 0u);
     BOOST_TEST(errors("# HELP a x\n# TYPE a counter\na{l=\"\\t\"} 1\n") > 0u);
     BOOST_TEST(errors("# HELP a x\n# TYPE a counter\na one\n") > 0u);
-    BOOST_TEST(errors("# HELP a x\n# TYPE a counter\na 1") > 0u);       // no final newline
+    BOOST_TEST(errors("# HELP a x\n# TYPE a counter\na 1") > 0u);  // no final newline
     const std::string h = "# HELP h x\n# TYPE h histogram\n";
     BOOST_TEST(errors(h + "h_bucket{le=\"1\"} 1\nh_bucket{le=\"+Inf\"} 2\nh_sum 3\nh_count 2\n") ==
                0u);
     BOOST_TEST(errors(h + "h_bucket{le=\"1\"} 3\nh_bucket{le=\"+Inf\"} 2\nh_sum 3\nh_count 2\n") >
                0u);  // not cumulative
     BOOST_TEST(errors(h + "h_bucket{le=\"1\"} 1\nh_bucket{le=\"+Inf\"} 2\nh_sum 3\nh_count 3\n") >
-               0u);  // +Inf != _count
+               0u);                                                             // +Inf != _count
     BOOST_TEST(errors(h + "h_bucket{le=\"1\"} 1\nh_sum 3\nh_count 1\n") > 0u);  // no +Inf
 }

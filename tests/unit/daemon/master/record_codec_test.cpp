@@ -60,8 +60,8 @@ BOOST_AUTO_TEST_CASE(account_round_trip) {
 }
 
 BOOST_AUTO_TEST_CASE(credentials_round_trip) {
-    AccountCredentials c{.refresh_token = "r", .client_secret = "s", .access_token = "a",
-                         .access_expires_at = -1};
+    AccountCredentials c{
+        .refresh_token = "r", .client_secret = "s", .access_token = "a", .access_expires_at = -1};
     std::string text = encode_credentials(c);
     BOOST_CHECK_EQUAL(version_of(text), 1);
     auto back = decode_credentials(text);

@@ -183,9 +183,8 @@ std::vector<UsageRecord> all_usage(const Store& store, std::int64_t from_ms, std
     return out;
 }
 
-void check_rollup(const Rollup& r, std::int32_t day, std::uint64_t key_id,
-                  std::uint64_t account_id, const std::string& model, std::int64_t requests,
-                  std::int64_t errors) {
+void check_rollup(const Rollup& r, std::int32_t day, std::uint64_t key_id, std::uint64_t account_id,
+                  const std::string& model, std::int64_t requests, std::int64_t errors) {
     BOOST_CHECK_EQUAL(r.day, day);
     BOOST_CHECK_EQUAL(r.key_id, key_id);
     BOOST_CHECK_EQUAL(r.account_id, account_id);
@@ -196,8 +195,7 @@ void check_rollup(const Rollup& r, std::int32_t day, std::uint64_t key_id,
 
 std::string big_endian(std::uint64_t n, std::size_t width) {
     std::string out(width, '\0');
-    for (auto it = out.rbegin(); it != out.rend(); ++it, n >>= 8)
-        *it = static_cast<char>(n & 0xff);
+    for (auto it = out.rbegin(); it != out.rend(); ++it, n >>= 8) *it = static_cast<char>(n & 0xff);
     return out;
 }
 
@@ -492,8 +490,8 @@ BOOST_AUTO_TEST_CASE(a_newer_schema_is_refused) {
         auto env = LmdbEnv::open(LmdbOptions{dir, kMiB, 64 * kMiB});
         require_ok(env);
         const std::string two("\0\0\0\0\0\0\0\2", 8);
-        require_ok((*env)->write(
-            [&](WriteTxn& txn) { return txn.put(Db::meta, "schema_version", two); }));
+        require_ok(
+            (*env)->write([&](WriteTxn& txn) { return txn.put(Db::meta, "schema_version", two); }));
     }
     auto store = Store::open(StoreOptions{.dir = dir});
     check_error(store, Errc::internal);
@@ -515,11 +513,10 @@ BOOST_AUTO_TEST_CASE(rollups_add_up) {
     cut.error_class = "upstream_stream_cut";  // a 200 that broke off
     UsageRecord redirect = usage_at(kT0 + 4500);
     redirect.status = 399;
-    require_ok(store->record_usage({ok, limited, no_answer, cut, redirect,
-                                    usage_at(kT0 + 5000, 1, 3),
-                                    usage_at(kT0 + 6000, 2, 2, "gpt-4o"),
-                                    usage_at(kT0 + kDay - 1, 5, 5, "x"),
-                                    usage_at(kT0 + kDay, 5, 5, "x")}));
+    require_ok(store->record_usage(
+        {ok, limited, no_answer, cut, redirect, usage_at(kT0 + 5000, 1, 3),
+         usage_at(kT0 + 6000, 2, 2, "gpt-4o"), usage_at(kT0 + kDay - 1, 5, 5, "x"),
+         usage_at(kT0 + kDay, 5, 5, "x")}));
     // A later batch adds into the stored sums.
     require_ok(store->record_usage({usage_at(kT0 + 7000), usage_at(kT0 + kDay + 1, 5, 5, "x")}));
 
@@ -548,7 +545,7 @@ BOOST_AUTO_TEST_CASE(list_rollups_walks_only_its_days) {
         usage_at(kT0 - 1, 9, 9, "before"),
         usage_at(kT0, 0, 0, ""),
         usage_at(kT0 + kDay - 1, kMaxId, kMaxId, "\xff\xff"),  // the highest key of its day
-        usage_at(kT0 + kDay, 0, 0, ""),                         // the lowest of the next
+        usage_at(kT0 + kDay, 0, 0, ""),                        // the lowest of the next
         usage_at(kT0 + 2 * kDay, 1, 1, "after"),
     }));
     auto days = [&](std::int32_t from, std::int32_t to) {
@@ -719,8 +716,8 @@ BOOST_AUTO_TEST_CASE(audit_lists_the_newest_entries_oldest_first) {
 
 // A store from before rollups and audit: LMDB creates the missing databases on open.
 BOOST_AUTO_TEST_CASE(a_store_without_the_new_databases_opens) {
-    const char* old_names[] = {"meta", "accounts", "tokens", "keys", "key_hashes", "usage",
-                               "health"};
+    const char* old_names[] = {"meta",       "accounts", "tokens", "keys",
+                               "key_hashes", "usage",    "health"};
     std::filesystem::create_directory(dir);
     MDB_env* env = nullptr;
     BOOST_REQUIRE_EQUAL(mdb_env_create(&env), 0);
