@@ -1,0 +1,536 @@
+// amq2api admin dashboard: plain JavaScript, no dependencies, no build step. It is an external
+// file because the page's Content-Security-Policy forbids inline script. Every value that
+// comes from the API or the user reaches the page through textContent or element properties,
+// never as markup.
+'use strict';
+
+(() => {
+  const KEY_STORAGE = 'amq2api.adminKey';  // sessionStorage only: gone when the tab closes
+  const TABS = ['accounts', 'keys', 'stats'];
+  const $ = (id) => document.getElementById(id);
+
+  // ---- DOM helpers ----------------------------------------------------------------------
+
+  function append(node, child) {
+    if (child === null || child === undefined || child === false) return;
+    if (Array.isArray(child)) child.forEach((c) => append(node, c));
+    else if (child instanceof Node) node.appendChild(child);
+    else node.appendChild(document.createTextNode(String(child)));
+  }
+
+  // el('td', {class: 'num', text: 5}); props are element properties, "on..." are listeners.
+  function el(tag, props, ...children) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(props || {})) {
+      if (value === undefined || value === null) continue;
+      if (name === 'class') node.className = value;
+      else if (name === 'text') node.textContent = String(value);
+      else if (name.startsWith('on')) node.addEventListener(name.slice(2), value);
+      else node[name] = value;
+    }
+    children.forEach((c) => append(node, c));
+    return node;
+  }
+
+  function button(label, onclick, kind) {
+    return el('button', {type: 'button', class: `small ${kind || 'secondary'}`, text: label, onclick});
+  }
+
+  function badge(text, kind) {
+    return el('span', {class: `badge ${kind || ''}`, text});
+  }
+
+  function yesNo(value) {
+    return value ? badge('yes', 'ok') : badge('no');
+  }
+
+  function fmtNum(n) {
+    return typeof n === 'number' && Number.isFinite(n) ? n.toLocaleString() : '—';
+  }
+
+  function fmtTime(iso, none) {
+    if (!iso) return none || '—';
+    const d = new Date(iso);
+    if (Number.isNaN(d.getTime())) return String(iso);
+    return d.toLocaleString(undefined, {
+      year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit',
+    });
+  }
+
+  function fmtDay(iso) {
+    return iso ? String(iso).slice(0, 10) : '—';
+  }
+
+  function emptyRow(columns, text) {
+    return el('tr', null, el('td', {colSpan: columns, class: 'muted empty', text}));
+  }
+
+  // A whole number from an <input type="number">, or undefined when it is left empty.
+  function wholeNumber(input, what) {
+    const text = input.value.trim();
+    if (text === '') return undefined;
+    const n = Number(text);
+    if (!Number.isInteger(n)) throw new Error(`${what} must be a whole number`);
+    return n;
+  }
+
+  // ---- messages -------------------------------------------------------------------------
+
+  let messageTimer = null;
+
+  function showMessage(text, kind) {
+    $('message-text').textContent = text;
+    $('message').className = `notice ${kind || ''}`;
+    $('message').hidden = false;
+    clearTimeout(messageTimer);
+    // Successes fade on their own; errors stay until read and dismissed.
+    if (kind === 'success') messageTimer = setTimeout(hideMessage, 8000);
+  }
+
+  function hideMessage() {
+    clearTimeout(messageTimer);
+    $('message').hidden = true;
+    $('message-text').textContent = '';
+  }
+
+  // ---- session and API calls ------------------------------------------------------------
+
+  const session = {
+    get: () => sessionStorage.getItem(KEY_STORAGE),
+    set: (key) => sessionStorage.setItem(KEY_STORAGE, key),
+    clear: () => sessionStorage.removeItem(KEY_STORAGE),
+  };
+
+  class ApiError extends Error {
+    constructor(status, detail) {
+      super(detail);
+      this.status = status;
+    }
+
+    // The key itself stopped working (removed, disabled, expired, no longer admin). A 403 can
+    // also be an account's refresh token refused upstream, which says nothing about the key.
+    get keyRefused() {
+      return this.status === 401 ||
+        (this.status === 403 && /not an admin key/.test(this.message));
+    }
+  }
+
+  function errorDetail(data, status) {
+    if (data && typeof data.detail === 'string') return data.detail;
+    if (data && data.detail !== undefined) return JSON.stringify(data.detail);
+    if (data && data.error && typeof data.error.message === 'string') return data.error.message;
+    return `the daemon answered HTTP ${status}`;
+  }
+
+  // One admin API call; resolves to the parsed answer, rejects with the daemon's "detail".
+  async function api(method, path, body) {
+    const key = session.get();
+    if (!key) throw new ApiError(401, 'not signed in');
+    const headers = {Authorization: `Bearer ${key}`, Accept: 'application/json'};
+    let payload;
+    if (body instanceof FormData) {
+      payload = body;  // the browser sets multipart/form-data with its boundary
+    } else if (body !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      payload = JSON.stringify(body);
+    }
+    let response;
+    try {
+      response = await fetch(path, {
+        method, headers, body: payload, credentials: 'omit', cache: 'no-store',
+      });
+    } catch (e) {
+      throw new ApiError(0, `cannot reach the daemon: ${e.message}`);
+    }
+    const text = await response.text();
+    let data = null;
+    try {
+      data = text ? JSON.parse(text) : null;
+    } catch (e) {
+      data = null;
+    }
+    if (!response.ok) {
+      const error = new ApiError(response.status, errorDetail(data, response.status));
+      if (error.keyRefused) signOut(error.message);  // back to the sign-in, saying why
+      throw error;
+    }
+    return data;
+  }
+
+  // Runs an action behind a button: the button is disabled meanwhile, errors are shown.
+  async function guarded(control, action) {
+    if (control) control.disabled = true;
+    try {
+      return await action();
+    } catch (e) {
+      if (!(e instanceof ApiError && e.keyRefused)) showMessage(e.message, 'error');
+      return undefined;
+    } finally {
+      if (control) control.disabled = false;
+    }
+  }
+
+  // ---- sign-in --------------------------------------------------------------------------
+
+  function showApp() {
+    $('login').hidden = true;
+    $('login-error').hidden = true;
+    $('app').hidden = false;
+    $('logout').hidden = false;
+    $('session-info').hidden = false;
+    hideMessage();
+    const wanted = location.hash.slice(1);
+    selectTab(TABS.includes(wanted) ? wanted : 'accounts');
+  }
+
+  function signOut(reason) {
+    session.clear();
+    hideSecret();
+    hideMessage();
+    for (const id of ['accounts-body', 'keys-body', 'stats-daily', 'stats-accounts',
+      'stats-totals', 'stats-summary', 'upload-result']) {
+      $(id).replaceChildren();
+    }
+    $('app').hidden = true;
+    $('logout').hidden = true;
+    $('session-info').hidden = true;
+    $('login').hidden = false;
+    $('login-error').textContent = reason || '';
+    $('login-error').hidden = !reason;
+    $('login-key').focus();
+  }
+
+  async function signIn(event) {
+    event.preventDefault();
+    const input = $('login-key');
+    const key = input.value.trim();
+    if (!key) return;
+    session.set(key);
+    $('login-submit').disabled = true;
+    try {
+      await api('GET', '/admin/stats/api-keys');  // proves the key is an enabled admin key
+      input.value = '';
+      showApp();
+    } catch (e) {
+      signOut(e.message);
+    } finally {
+      $('login-submit').disabled = false;
+    }
+  }
+
+  // ---- tabs -----------------------------------------------------------------------------
+
+  const loaders = {accounts: loadAccounts, keys: loadKeys, stats: loadStats};
+
+  function selectTab(name) {
+    for (const tab of document.querySelectorAll('[data-tab]')) {
+      tab.setAttribute('aria-selected', String(tab.dataset.tab === name));
+    }
+    for (const tabName of TABS) $(`tab-${tabName}`).hidden = tabName !== name;
+    if (location.hash !== `#${name}`) history.replaceState(null, '', `#${name}`);
+    hideMessage();  // it was about the tab being left
+    guarded(null, loaders[name]);
+  }
+
+  // ---- accounts -------------------------------------------------------------------------
+
+  const STATE_KIND = {
+    healthy: 'ok', cooling: 'warn', half_open: 'warn', exhausted: 'bad', quarantined: 'bad',
+  };
+
+  function stateCell(account) {
+    const state = account.state || (account.is_healthy ? 'healthy' : 'unhealthy');
+    const cell = el('td', null, badge(state.replace('_', '-'), STATE_KIND[state] || ''));
+    const notes = [];
+    if (account.state_reason) notes.push(account.state_reason);
+    if (account.state_until) notes.push(`until ${fmtTime(account.state_until)}`);
+    if (notes.length) append(cell, el('span', {class: 'reason', text: notes.join(' · ')}));
+    return cell;
+  }
+
+  function accountRow(account, usage) {
+    const enabled = account.is_active !== undefined ? account.is_active : account.enabled;
+    const label = `account “${account.name}”`;
+    const actions = el('td', {class: 'actions'},
+      button(enabled ? 'Disable' : 'Enable', (e) => guarded(e.target, async () => {
+        await api('PUT', `/admin/accounts/${account.id}`, {is_active: !enabled});
+        showMessage(`${enabled ? 'Disabled' : 'Enabled'} ${label}.`, 'success');
+        await loadAccounts();
+      })),
+      button('Refresh token', (e) => guarded(e.target, async () => {
+        try {
+          const answer = await api('POST', `/admin/accounts/${account.id}/refresh-token`);
+          const until = answer && answer.access_expires_at;
+          showMessage(`Refreshed the token of ${label}` +
+            (until ? `; it expires ${fmtTime(until)}.` : '.'), 'success');
+        } finally {
+          // A refused refresh quarantines the account: show its new state either way.
+          await loadAccounts().catch(() => undefined);
+        }
+      })),
+      button('Quota', (e) => guarded(e.target, async () => {
+        const q = await api('GET', `/admin/accounts/${account.id}/quota`);
+        let text = `Quota of ${label}: ${fmtNum(q.used)} of ${fmtNum(q.limit)} used, ` +
+          `${fmtNum(q.remaining)} remaining`;
+        if (q.next_reset) text += `, resets ${fmtTime(q.next_reset)}`;
+        if (q.subscription) text += ` (${q.subscription})`;
+        showMessage(`${text}.`, 'info');
+      })),
+      button('Delete', (e) => {
+        if (!window.confirm(`Delete ${label}? Its tokens are removed too.`)) return;
+        guarded(e.target, async () => {
+          await api('DELETE', `/admin/accounts/${account.id}`);
+          showMessage(`Deleted ${label}.`, 'success');
+          await loadAccounts();
+        });
+      }, 'danger'));
+    const name = el('td', {text: account.name, title: account.notes || ''});
+    if (account.notes) append(name, el('span', {class: 'reason', text: account.notes}));
+    return el('tr', {className: 'account-row'},
+      el('td', {class: 'num', text: account.id}),
+      name,
+      el('td', {text: account.kind || '—'}),
+      stateCell(account),
+      el('td', null, yesNo(enabled)),
+      el('td', {class: 'num', text: fmtNum(account.requests_per_minute)}),
+      el('td', {class: 'num', text: usage ? fmtNum(usage.total_requests_all_time) : '—'}),
+      el('td', {class: 'num', text: usage ? fmtNum(usage.total_tokens_all_time) : '—'}),
+      actions);
+  }
+
+  async function loadAccounts() {
+    // Request and token counts come from the statistics; the table stands without them.
+    const [accounts, usage] = await Promise.all([
+      api('GET', '/admin/accounts'),
+      api('GET', '/admin/stats/account-usage?days=1').catch(() => null),
+    ]);
+    const byId = new Map(((usage && usage.accounts) || []).map((u) => [u.account_id, u]));
+    const list = Array.isArray(accounts) ? accounts : [];
+    $('accounts-body').replaceChildren(...list.map((a) => accountRow(a, byId.get(a.id))));
+    $('accounts-empty').hidden = list.length > 0;
+  }
+
+  async function addAccount(event) {
+    event.preventDefault();
+    await guarded($('account-submit'), async () => {
+      const body = {
+        name: $('account-name').value.trim(),
+        kind: $('account-kind').value,
+        refresh_token: $('account-refresh-token').value.trim(),
+      };
+      const optional = {
+        client_id: $('account-client-id').value.trim(),
+        client_secret: $('account-client-secret').value.trim(),
+        profile_arn: $('account-profile-arn').value.trim(),
+        notes: $('account-notes').value.trim(),
+      };
+      for (const [field, value] of Object.entries(optional)) if (value) body[field] = value;
+      const rpm = wholeNumber($('account-rpm'), 'Requests per minute');
+      if (rpm !== undefined) body.requests_per_minute = rpm;
+      const created = await api('POST', '/admin/accounts', body);
+      $('account-form').reset();  // the secrets leave the page with it
+      showMessage(`Added account “${created.name}”.`, 'success');
+      await loadAccounts();
+    });
+  }
+
+  function uploadReport(answer) {
+    const imported = (answer && answer.imported) || [];
+    const refused = (answer && answer.refused) || [];
+    const report = [el('p', null, el('strong', {text: `Imported ${imported.length}`}),
+      `, refused ${refused.length}.`)];
+    const items = imported.map((a) => el('li', null, el('span', {class: 'ok', text: a.name}),
+      a.refresh && a.refresh !== 'ok' ? ` — first refresh failed: ${a.refresh}` : ''));
+    refused.forEach((r) => items.push(el('li', null,
+      el('span', {class: 'bad', text: r.name || r.source || 'entry'}),
+      r.source && r.name ? ` (${r.source})` : '', `: ${r.reason}`)));
+    if (items.length) report.push(el('ul', {class: 'result-list'}, items));
+    return report;
+  }
+
+  async function uploadFiles(event) {
+    event.preventDefault();
+    const files = $('upload-files').files;
+    if (!files.length) return;
+    await guarded($('upload-submit'), async () => {
+      const form = new FormData();
+      for (const file of files) form.append('files', file, file.name);
+      const answer = await api('POST', '/admin/accounts/upload-json', form);
+      $('upload-result').replaceChildren(...uploadReport(answer));
+      $('upload-result').hidden = false;
+      $('upload-form').reset();
+      await loadAccounts();
+    });
+  }
+
+  // ---- API keys -------------------------------------------------------------------------
+
+  function keyRow(key) {
+    const label = `key “${key.name}”`;
+    const actions = el('td', {class: 'actions'});
+    if (key.is_active) {
+      append(actions, button('Revoke', (e) => {
+        if (!window.confirm(`Revoke ${label}? Clients using it are refused from now on.`)) return;
+        guarded(e.target, async () => {
+          await api('POST', `/admin/api-keys/${key.id}/revoke`);
+          showMessage(`Revoked ${label}.`, 'success');
+          await loadKeys();
+        });
+      }));
+    }
+    append(actions, button('Delete', (e) => {
+      if (!window.confirm(`Delete ${label}? This cannot be undone.`)) return;
+      guarded(e.target, async () => {
+        await api('DELETE', `/admin/api-keys/${key.id}`);
+        showMessage(`Deleted ${label}.`, 'success');
+        await loadKeys();
+      });
+    }, 'danger'));
+    return el('tr', {className: 'key-row'},
+      el('td', {class: 'num', text: key.id}),
+      el('td', {text: key.name}),
+      el('td', {text: key.description || ''}),
+      el('td', null, el('code', {text: key.key_prefix || ''})),
+      el('td', null, key.is_admin ? badge('admin', 'warn') : badge('no')),
+      el('td', null, key.is_active ? badge('active', 'ok') : badge('revoked', 'bad')),
+      el('td', {class: 'num', text: fmtNum(key.requests_per_minute)}),
+      el('td', {class: 'num', text: fmtNum(key.requests_per_day)}),
+      el('td', {text: fmtTime(key.expires_at, 'never')}),
+      el('td', {text: fmtTime(key.last_used_at, 'never')}),
+      actions);
+  }
+
+  async function loadKeys() {
+    const keys = await api('GET', '/admin/api-keys');
+    const list = Array.isArray(keys) ? keys : [];
+    $('keys-body').replaceChildren(...list.map(keyRow));
+    $('keys-empty').hidden = list.length > 0;
+  }
+
+  function showSecret(name, secret) {
+    $('secret-name').textContent = `“${name}”`;
+    $('secret-value').value = secret;
+    $('secret-copied').hidden = true;
+    $('secret-box').hidden = false;
+    $('secret-value').focus();
+    $('secret-value').select();
+  }
+
+  function hideSecret() {
+    $('secret-value').value = '';
+    $('secret-name').textContent = '';
+    $('secret-box').hidden = true;
+  }
+
+  async function copySecret() {
+    const input = $('secret-value');
+    try {
+      await navigator.clipboard.writeText(input.value);
+    } catch (e) {
+      // No clipboard API outside secure contexts (plain http from another host).
+      input.focus();
+      input.select();
+      if (!document.execCommand('copy')) {
+        showMessage('Copying is blocked here: select the key and copy it by hand.', 'error');
+        return;
+      }
+    }
+    $('secret-copied').hidden = false;
+  }
+
+  async function createKey(event) {
+    event.preventDefault();
+    await guarded($('key-submit'), async () => {
+      const body = {name: $('key-name').value.trim(), is_admin: $('key-admin').checked};
+      const description = $('key-description').value.trim();
+      if (description) body.description = description;
+      const numbers = [['requests_per_minute', 'key-rpm', 'Requests per minute'],
+        ['requests_per_day', 'key-rpd', 'Requests per day'],
+        ['expires_days', 'key-expires', 'Expires in days']];
+      for (const [field, id, what] of numbers) {
+        const n = wholeNumber($(id), what);
+        if (n !== undefined) body[field] = n;
+      }
+      const created = await api('POST', '/admin/api-keys', body);
+      $('key-form').reset();
+      showSecret(created.name, created.key);
+      await loadKeys();
+    });
+  }
+
+  // ---- statistics -----------------------------------------------------------------------
+
+  function statCard(label, value) {
+    return el('div', {class: 'stat'},
+      el('div', {class: 'value', text: fmtNum(value)}),
+      el('div', {class: 'label', text: label}));
+  }
+
+  function usageCells(t) {
+    return [t.requests, t.input_tokens, t.output_tokens, t.total_tokens]
+      .map((n) => el('td', {class: 'num', text: fmtNum(n)}));
+  }
+
+  async function loadStats() {
+    const days = $('stats-days').value;
+    const [tokens, accounts, keys] = await Promise.all([
+      api('GET', `/admin/stats/tokens?days=${encodeURIComponent(days)}`),
+      api('GET', '/admin/stats/accounts'),
+      api('GET', '/admin/stats/api-keys'),
+    ]);
+    const period = tokens.period || {};
+    $('stats-period').textContent =
+      `${fmtDay(period.start_date)} to ${fmtDay(period.end_date)} (${period.days} days, UTC)`;
+    const total = tokens.total || {};
+    $('stats-totals').replaceChildren(
+      statCard('Requests', total.requests),
+      statCard('Input tokens', total.input_tokens),
+      statCard('Output tokens', total.output_tokens),
+      statCard('Total tokens', total.total_tokens));
+    const daily = tokens.daily || [];
+    $('stats-daily').replaceChildren(...(daily.length
+      ? daily.map((d) => el('tr', null, el('td', {text: d.date}), usageCells(d)))
+      : [emptyRow(5, 'No usage in this period.')]));
+    const byAccount = tokens.by_account || [];
+    $('stats-accounts').replaceChildren(...(byAccount.length
+      ? byAccount.map((a) => el('tr', null, el('td', {text: a.account_name}), usageCells(a)))
+      : [emptyRow(5, 'No usage in this period.')]));
+    $('stats-summary').replaceChildren(
+      statCard('Accounts', accounts.total_accounts),
+      statCard('Enabled accounts', accounts.active_accounts),
+      statCard('Healthy accounts', accounts.healthy_accounts),
+      statCard('API keys', keys.total_keys),
+      statCard('Active keys', keys.active_keys),
+      statCard('Requests', accounts.total_requests),
+      statCard('Tokens', accounts.total_tokens));
+  }
+
+  // ---- wiring ---------------------------------------------------------------------------
+
+  function start() {
+    $('login-form').addEventListener('submit', signIn);
+    $('logout').addEventListener('click', () => signOut(null));
+    $('message-close').addEventListener('click', hideMessage);
+    for (const tab of document.querySelectorAll('[data-tab]')) {
+      tab.addEventListener('click', () => selectTab(tab.dataset.tab));
+    }
+    window.addEventListener('hashchange', () => {
+      const wanted = location.hash.slice(1);
+      if (TABS.includes(wanted) && session.get()) selectTab(wanted);
+    });
+    $('accounts-reload').addEventListener('click', (e) => guarded(e.target, loadAccounts));
+    $('account-form').addEventListener('submit', addAccount);
+    $('upload-form').addEventListener('submit', uploadFiles);
+    $('keys-reload').addEventListener('click', (e) => guarded(e.target, loadKeys));
+    $('key-form').addEventListener('submit', createKey);
+    $('secret-copy').addEventListener('click', copySecret);
+    $('secret-dismiss').addEventListener('click', hideSecret);
+    $('stats-days').addEventListener('change', () => guarded(null, loadStats));
+    $('stats-reload').addEventListener('click', (e) => guarded(e.target, loadStats));
+
+    if (session.get()) showApp();
+    else signOut(null);
+  }
+
+  start();
+})();
