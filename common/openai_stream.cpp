@@ -153,9 +153,11 @@ void OpenAiStream::flush_splitter() {
         add_content(piece.thinking, piece.text);
 }
 
-// Signatures and redacted reasoning have no place in this API: only the text goes out.
+// Signatures and redacted reasoning have no place in this API: only the text goes out. They
+// still end an open tool call, as they do in the Anthropic stream.
 void OpenAiStream::on_reasoning(const QEvent& event) {
     if (splitter_.holding()) flush_splitter();  // keep the order of what came before
+    if (!event.signature.empty() || !event.redacted.empty()) close_call();
     add_content(true, event.text);
 }
 

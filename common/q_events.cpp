@@ -29,12 +29,25 @@ std::optional<double> number_field(const rapidjson::Value& object, const char* n
     return value;
 }
 
+// A count or percentage out of range is none: dropping it keeps every sum and product made of
+// them (input = uncached + cache reads + cache writes, total = input + output) far from overflow.
+std::optional<double> percentage_field(const rapidjson::Value& object, const char* name) {
+    std::optional<double> value = number_field(object, name);
+    if (value && (*value < 0 || *value > kMaxContextPercentage)) return std::nullopt;
+    return value;
+}
+
 std::optional<std::int64_t> count_field(const rapidjson::Value& object, const char* name) {
     auto it = object.FindMember(name);
     if (it == object.MemberEnd() || !it->value.IsNumber()) return std::nullopt;
-    if (it->value.IsInt64()) return it->value.GetInt64();
+    if (it->value.IsInt64()) {
+        std::int64_t value = it->value.GetInt64();
+        if (value < 0 || value > kMaxTokenCount) return std::nullopt;
+        return value;
+    }
     double value = it->value.GetDouble();
-    if (!std::isfinite(value) || value < 0 || value > 9e15) return std::nullopt;
+    if (!std::isfinite(value) || value < 0 || value > static_cast<double>(kMaxTokenCount))
+        return std::nullopt;
     return static_cast<std::int64_t>(std::llround(value));
 }
 
@@ -74,14 +87,14 @@ void read_token_usage(const rapidjson::Value& usage, QEvent& event) {
                              event.cache_write_tokens.value_or(0);
     }
     event.output_tokens = count_field(usage, "outputTokens");
-    event.context_percentage = number_field(usage, "contextUsagePercentage");
+    event.context_percentage = percentage_field(usage, "contextUsagePercentage");
 }
 
 void read_metadata(const rapidjson::Value& payload, QEvent& event) {
     if (const rapidjson::Value* usage = object_field(payload, "tokenUsage"))
         read_token_usage(*usage, event);
     if (!event.context_percentage)
-        event.context_percentage = number_field(payload, "contextUsagePercentage");
+        event.context_percentage = percentage_field(payload, "contextUsagePercentage");
     event.stop_reason = string_or_empty(payload, "stopReason");
 }
 
@@ -108,7 +121,7 @@ void read_payload(const rapidjson::Value& payload, QEvent& event) {
             break;
         case QEvent::Kind::metadata: read_metadata(payload, event); break;
         case QEvent::Kind::context_usage:
-            event.context_percentage = number_field(payload, "contextUsagePercentage");
+            event.context_percentage = percentage_field(payload, "contextUsagePercentage");
             break;
         case QEvent::Kind::metering: event.metering_usage = number_field(payload, "usage"); break;
         case QEvent::Kind::invalid_state:

@@ -11,6 +11,9 @@
 
 namespace amq {
 
+inline constexpr std::int64_t kMaxTokenCount = 1'000'000'000'000;
+inline constexpr double kMaxContextPercentage = 1000;
+
 struct QEvent {
     enum class Kind {
         text,           // assistantResponseEvent {content}
@@ -37,6 +40,8 @@ struct QEvent {
     std::string tool_input;
     bool tool_stop = false;
 
+    // Counts lie in [0, kMaxTokenCount] (input_tokens, a sum of three, in three times that)
+    // and percentages in [0, kMaxContextPercentage]: consumers add and scale them freely.
     std::optional<std::int64_t> input_tokens;  // metadata: uncached + cache read + cache write
     std::optional<std::int64_t> output_tokens;
     std::optional<std::int64_t> cache_read_tokens;

@@ -1,8 +1,5 @@
-// libFuzzer entry point for the event stream decoder. Input layout:
-//   byte 0: bit 7 = use a 64-byte frame cap (reaches the cap checks with small inputs),
-//           bits 0-2 = n, how many chunk-size bytes follow
-//   bytes 1..n: chunk sizes (each + 1), cycled; with n = 0 the stream arrives in one feed
-//   the rest: the byte stream
+// libFuzzer entry point for the event stream decoder. Input layout: see chunked_input.hpp
+// (the small cap is 64 bytes).
 // Every decoded message must re-encode to exactly the bytes it came from (the encoding is
 // canonical) and decode again to an equal message.
 #include <algorithm>
@@ -14,6 +11,7 @@
 #include <string_view>
 
 #include "common/eventstream.hpp"
+#include "tests/fuzz/chunked_input.hpp"
 
 namespace {
 
@@ -47,24 +45,17 @@ void check_round_trip(const Message& message, std::string_view original) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    if (size == 0) return 0;
-    std::string_view input(reinterpret_cast<const char*>(data), size);
-    bool small_cap = (data[0] & 0x80) != 0;
-    std::size_t n_sizes = std::min<std::size_t>(data[0] & 0x07, size - 1);
-    std::string_view sizes = input.substr(1, n_sizes);
-    std::string_view stream = input.substr(1 + n_sizes);
+    auto input = amq_fuzz::ChunkedInput::parse(data, size);
+    if (!input) return 0;
+    std::string_view stream = input->stream();
 
-    Decoder decoder(small_cap ? 64 : amq::eventstream::kMaxFrame);
+    Decoder decoder(input->small_cap() ? 64 : amq::eventstream::kMaxFrame);
     std::size_t fed = 0;       // bytes of `stream` given to the decoder
     std::size_t frame_at = 0;  // where the next undecoded frame starts in `stream`
-    for (std::size_t chunk = 0; fed < stream.size(); ++chunk) {
-        std::size_t len = stream.size() - fed;
-        if (!sizes.empty()) {
-            auto size_byte = static_cast<unsigned char>(sizes[chunk % sizes.size()]);
-            len = std::min<std::size_t>(len, size_byte + 1u);
-        }
-        decoder.feed(stream.substr(fed, len));
-        fed += len;
+    while (fed < stream.size()) {
+        std::string_view chunk = input->next_chunk(fed);
+        decoder.feed(chunk);
+        fed += chunk.size();
         for (;;) {
             auto next = decoder.next();
             if (!next.ok()) {

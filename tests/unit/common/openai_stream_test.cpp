@@ -261,6 +261,14 @@ BOOST_AUTO_TEST_CASE(reasoning_is_reasoning_content) {
     BOOST_TEST(a.content == "Answer");
 }
 
+BOOST_AUTO_TEST_CASE(a_reasoning_signature_ends_an_open_tool_call) {
+    // As in the Anthropic stream: the call is complete, not cut off.
+    auto frames = run({tool("t", "Bash", R"({"c":1})"), reasoning("", "c2ln"), text("Done.")});
+    BOOST_TEST(shape(frames) ==
+               "role tool_call:0:start tool_call:0:args content finish:tool_calls DONE");
+    BOOST_TEST(assemble(frames).calls.at(0).arguments == R"({"c":1})");
+}
+
 BOOST_AUTO_TEST_CASE(thinking_tags_become_reasoning_content_when_thinking_is_on) {
     const std::string whole = "<thinking>ab</thinking>cd";
     for (std::size_t cut = 0; cut <= whole.size(); ++cut) {

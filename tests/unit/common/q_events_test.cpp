@@ -125,6 +125,22 @@ BOOST_AUTO_TEST_CASE(metadata_fields_of_the_wrong_type_count_as_absent) {
     BOOST_TEST(e.output_tokens.value_or(-1) == 3);
 }
 
+BOOST_AUTO_TEST_CASE(counts_out_of_range_count_as_absent) {
+    // Negative or absurd counts would make the sums overflow; they are no counts at all.
+    QEvent e = interpreted(event_message("metadataEvent", R"({"tokenUsage":{
+        "uncachedInputTokens":9223372036854775807,"cacheReadInputTokens":-5,
+        "cacheWriteInputTokens":12,"outputTokens":9223372036854775807}})"));
+    BOOST_TEST(e.input_tokens.value_or(-1) == 12);
+    BOOST_TEST(!e.cache_read_tokens.has_value());
+    BOOST_TEST(!e.output_tokens.has_value());
+    QEvent big = interpreted(
+        event_message("metadataEvent", R"({"tokenUsage":{"outputTokens":1e300}})"));
+    BOOST_TEST(!big.output_tokens.has_value());
+    QEvent c = interpreted(
+        event_message("contextUsageEvent", R"({"contextUsagePercentage":1e300})"));
+    BOOST_TEST(!c.context_percentage.has_value());
+}
+
 BOOST_AUTO_TEST_CASE(context_usage_and_metering) {
     QEvent c =
         interpreted(event_message("contextUsageEvent", R"({"contextUsagePercentage":12.5})"));
