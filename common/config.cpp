@@ -166,6 +166,20 @@ void add_config_options(CLI::App& app, Config& c) {
                    "Seconds a client connection may stay silent before it is closed")
         ->capture_default_str()
         ->check(CLI::Range(1.0, 3600.0));
+    app.add_option("--header-timeout", c.header_timeout,
+                   "Seconds from a request's first byte until its headers must be complete")
+        ->capture_default_str()
+        ->check(CLI::Range(1.0, 600.0));
+    app.add_option("--max-connections", c.max_connections,
+                   "Client connections per worker; 0 = from the file descriptor limit")
+        ->capture_default_str()
+        ->check(CLI::Range(0u, 1000000u));
+    app.add_option("--trusted-proxies", c.trusted_proxies,
+                   "Comma-separated addresses of reverse proxies whose X-Forwarded-For is believed")
+        ->capture_default_str();
+    app.add_option("--access-log", c.access_log,
+                   "One line per request: log (the daemon's log), off, or a file path")
+        ->capture_default_str();
     add_upstream_options(app, c);
     add_pool_options(app, c);
 }

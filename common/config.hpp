@@ -38,6 +38,10 @@ struct Config {
     std::uint64_t max_map_size = 4ull << 30;    // LMDB map ceiling (sparse: address space only)
     std::uint64_t max_body_size = 32ull << 20;  // request bodies (images arrive base64-encoded)
     double client_timeout = 60.0;  // seconds a client may stay silent before its connection closes
+    double header_timeout = 10.0;  // seconds from a request's first byte to the end of its headers
+    unsigned max_connections = 0;  // per worker; 0: derived from the file descriptor limit
+    std::string trusted_proxies;   // addresses whose X-Forwarded-For names the client
+    std::string access_log = "log";  // "log" (the daemon's log), "off", or a file path
 
     // Upstream (protocol.md §1).
     // "{region}" expands per account (q_endpoints.hpp).

@@ -2,21 +2,83 @@
 
 #include <rapidjson/error/en.h>
 #include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
 
 #include "common/strings.hpp"
 
 namespace amq {
 
+namespace {
+
+// Forwards SAX events to a Document, refusing documents nested deeper than kMaxJsonDepth:
+// every later walk over a value (translation, writing, copying) recurses, and a client must
+// not be able to choose how deep.
+class DepthLimitedHandler {
+public:
+    explicit DepthLimitedHandler(rapidjson::Document& doc) : doc_(doc) {}
+    bool too_deep() const { return too_deep_; }
+
+    bool Null() { return doc_.Null(); }
+    bool Bool(bool b) { return doc_.Bool(b); }
+    bool Int(int i) { return doc_.Int(i); }
+    bool Uint(unsigned i) { return doc_.Uint(i); }
+    bool Int64(std::int64_t i) { return doc_.Int64(i); }
+    bool Uint64(std::uint64_t i) { return doc_.Uint64(i); }
+    bool Double(double d) { return doc_.Double(d); }
+    bool RawNumber(const char* s, rapidjson::SizeType n, bool copy) {
+        return doc_.RawNumber(s, n, copy);
+    }
+    bool String(const char* s, rapidjson::SizeType n, bool copy) { return doc_.String(s, n, copy); }
+    bool Key(const char* s, rapidjson::SizeType n, bool copy) { return doc_.Key(s, n, copy); }
+    bool StartObject() { return enter() && doc_.StartObject(); }
+    bool EndObject(rapidjson::SizeType members) { return leave() && doc_.EndObject(members); }
+    bool StartArray() { return enter() && doc_.StartArray(); }
+    bool EndArray(rapidjson::SizeType elements) { return leave() && doc_.EndArray(elements); }
+
+private:
+    bool enter() {
+        if (++depth_ <= kMaxJsonDepth) return true;
+        too_deep_ = true;
+        return false;
+    }
+    bool leave() {
+        --depth_;
+        return true;
+    }
+
+    rapidjson::Document& doc_;
+    std::size_t depth_ = 0;
+    bool too_deep_ = false;
+};
+
+}  // namespace
+
 Result<rapidjson::Document> parse_json(std::string_view text) {
     // RapidJSON treats a NUL byte as the end of input: parse up to where the document ends,
-    // then require that only whitespace follows, up to the real end.
+    // then require that only whitespace follows, up to the real end. Iterative parsing keeps
+    // the stack flat whatever the nesting; invalid UTF-8 in a string is malformed JSON.
+    constexpr unsigned kFlags = rapidjson::kParseStopWhenDoneFlag | rapidjson::kParseIterativeFlag |
+                                rapidjson::kParseValidateEncodingFlag;
     rapidjson::MemoryStream stream(text.data(), text.size());
     rapidjson::Document doc;
-    doc.ParseStream<rapidjson::kParseStopWhenDoneFlag>(stream);
-    if (doc.HasParseError()) {
+    rapidjson::ParseResult result;
+    bool too_deep = false;
+    auto generator = [&](rapidjson::Document& target) {
+        DepthLimitedHandler handler(target);
+        rapidjson::Reader reader;
+        result = reader.Parse<kFlags>(stream, handler);
+        too_deep = handler.too_deep();
+        return !result.IsError();
+    };
+    doc.Populate(generator);
+    if (too_deep)
         return make_error(Errc::invalid_argument,
-                          str_cat("malformed JSON at offset ", doc.GetErrorOffset(), ": ",
-                                  rapidjson::GetParseError_En(doc.GetParseError())));
+                          str_cat("malformed JSON at offset ", result.Offset(),
+                                  ": nested deeper than ", kMaxJsonDepth, " levels"));
+    if (result.IsError()) {
+        return make_error(Errc::invalid_argument,
+                          str_cat("malformed JSON at offset ", result.Offset(), ": ",
+                                  rapidjson::GetParseError_En(result.Code())));
     }
     std::string_view rest = text.substr(stream.Tell());
     if (!trim(rest).empty() || rest.find('\0') != std::string_view::npos)

@@ -17,6 +17,10 @@ namespace amq {
 
 using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
 
+// Objects and arrays nested deeper than this are malformed input.
+constexpr std::size_t kMaxJsonDepth = 128;
+
+// Strict: valid UTF-8 only, nothing but whitespace after the document.
 Result<rapidjson::Document> parse_json(std::string_view text);
 std::string to_json(const rapidjson::Value& value);
 

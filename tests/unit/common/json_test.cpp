@@ -242,3 +242,35 @@ BOOST_AUTO_TEST_CASE(field_reader_keeps_the_first_problem) {
     BOOST_REQUIRE(!f.status().ok());
     BOOST_TEST(f.status().error().message == "field 'a' must be a string");
 }
+
+BOOST_AUTO_TEST_CASE(parse_json_accepts_nesting_up_to_the_limit) {
+    std::string text = std::string(amq::kMaxJsonDepth, '[') + std::string(amq::kMaxJsonDepth, ']');
+    BOOST_TEST(parse_json(text).ok());
+}
+
+BOOST_AUTO_TEST_CASE(parse_json_rejects_deep_nesting_without_recursing) {
+    // 200 000 levels overflowed the stack of a worker before the limit existed.
+    for (char open : {'[', '{'}) {
+        std::string text;
+        if (open == '[')
+            text = std::string(200000, '[') + std::string(200000, ']');
+        else
+            for (int i = 0; i < 200000; ++i) text += R"({"a":)";
+        auto doc = parse_json(text);
+        BOOST_REQUIRE(!doc.ok());
+        BOOST_TEST((doc.error().code == Errc::invalid_argument));
+        BOOST_TEST(contains(doc.error().message, "nested deeper than 128 levels"));
+    }
+    std::string one_too_deep =
+        std::string(amq::kMaxJsonDepth + 1, '[') + std::string(amq::kMaxJsonDepth + 1, ']');
+    BOOST_TEST(!parse_json(one_too_deep).ok());
+}
+
+BOOST_AUTO_TEST_CASE(parse_json_rejects_invalid_utf8_in_strings) {
+    for (std::string_view text : {"{\"a\":\"\xff\"}", "[\"\xc3\"]", "{\"\xed\xa0\x80\":1}"}) {
+        auto doc = parse_json(text);
+        BOOST_REQUIRE(!doc.ok());
+        BOOST_TEST(contains(doc.error().message, "Invalid encoding"));
+    }
+    BOOST_TEST(parse_json("[\"h\xc3\xa9\"]").ok());
+}
