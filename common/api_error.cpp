@@ -45,7 +45,20 @@ int http_status(Errc code) {
     return 500;
 }
 
+Dialect dialect_for_path(std::string_view path) {
+    if (path.starts_with("/v1/chat/") || path.starts_with("/v1/completions"))
+        return Dialect::openai;
+    if (path.starts_with("/admin/")) return Dialect::admin;
+    return Dialect::anthropic;
+}
+
 std::string error_body(Dialect dialect, int status, std::string_view message) {
+    if (dialect == Dialect::admin) {
+        return json_object([&](JsonWriter& w) {
+            w.Key("detail");
+            write_string(w, message);
+        });
+    }
     if (dialect == Dialect::anthropic) {
         return json_object([&](JsonWriter& w) {
             w.Key("type");

@@ -1,6 +1,7 @@
 // Error bodies in the caller's own API shape:
 //   Anthropic {"type":"error","error":{"type":…,"message":…}}
 //   OpenAI    {"error":{"message":…,"type":…,"param":null,"code":…}}
+//   admin API {"detail":…}
 #pragma once
 
 #include <string>
@@ -10,7 +11,11 @@
 
 namespace amq {
 
-enum class Dialect { anthropic, openai };
+enum class Dialect { anthropic, openai, admin };
+
+// Whose shape an answer to this path takes when no route has said (/v1/chat/… is OpenAI's,
+// /admin/… the admin API's, everything else Anthropic's).
+Dialect dialect_for_path(std::string_view path);
 
 // The API's error type for an HTTP status (404 → not_found_error, 429 → rate_limit_error…).
 std::string_view anthropic_error_type(int status);

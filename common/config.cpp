@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "common/client_address.hpp"
 #include "common/log.hpp"
 #include "common/strings.hpp"
 #include "common/version.hpp"
@@ -266,6 +267,10 @@ Status validate_config(const Config& c) {
         if (!url->starts_with("https://") && !url->starts_with("http://"))
             return make_error(Errc::invalid_argument,
                               str_cat("'", *url, "' is not an http(s) URL"));
+    if (auto proxies = TrustedProxies::parse(c.trusted_proxies); !proxies) return proxies.error();
+    if (c.access_log.empty())
+        return make_error(Errc::invalid_argument,
+                          "access-log must be log, off or the path of a file");
     if (c.control_socket.size() >= 108)
         return make_error(
             Errc::invalid_argument,

@@ -51,14 +51,13 @@ private:
     bool too_deep_ = false;
 };
 
-}  // namespace
-
-Result<rapidjson::Document> parse_json(std::string_view text) {
+template <unsigned kExtraFlags>
+Result<rapidjson::Document> parse_with(std::string_view text) {
     // RapidJSON treats a NUL byte as the end of input: parse up to where the document ends,
     // then require that only whitespace follows, up to the real end. Iterative parsing keeps
-    // the stack flat whatever the nesting; invalid UTF-8 in a string is malformed JSON.
-    constexpr unsigned kFlags = rapidjson::kParseStopWhenDoneFlag | rapidjson::kParseIterativeFlag |
-                                rapidjson::kParseValidateEncodingFlag;
+    // the stack flat whatever the nesting.
+    constexpr unsigned kFlags =
+        rapidjson::kParseStopWhenDoneFlag | rapidjson::kParseIterativeFlag | kExtraFlags;
     rapidjson::MemoryStream stream(text.data(), text.size());
     rapidjson::Document doc;
     rapidjson::ParseResult result;
@@ -86,6 +85,14 @@ Result<rapidjson::Document> parse_json(std::string_view text) {
                           str_cat("malformed JSON at offset ", stream.Tell(),
                                   ": unexpected data after the document"));
     return doc;
+}
+
+}  // namespace
+
+Result<rapidjson::Document> parse_json(std::string_view text) { return parse_with<0>(text); }
+
+Result<rapidjson::Document> parse_request_json(std::string_view text) {
+    return parse_with<rapidjson::kParseValidateEncodingFlag>(text);
 }
 
 std::string to_json(const rapidjson::Value& value) {

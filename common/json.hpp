@@ -20,8 +20,12 @@ using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
 // Objects and arrays nested deeper than this are malformed input.
 constexpr std::size_t kMaxJsonDepth = 128;
 
-// Strict: valid UTF-8 only, nothing but whitespace after the document.
+// Nothing but whitespace may follow the document. Strings are taken as they are: stored
+// records and frames between our own processes may carry bytes a client once sent.
 Result<rapidjson::Document> parse_json(std::string_view text);
+// A client's request body: as parse_json, and invalid UTF-8 in a string is malformed too,
+// so that it is refused here rather than by the upstream.
+Result<rapidjson::Document> parse_request_json(std::string_view text);
 std::string to_json(const rapidjson::Value& value);
 
 inline void write_string(JsonWriter& w, std::string_view s) {

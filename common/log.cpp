@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <ctime>
 
+#include "common/time_format.hpp"
+
 namespace amq {
 namespace {
 
@@ -77,16 +79,21 @@ void log_line(LogLevel level, std::string_view message) {
     } else {
         struct timespec ts {};
         clock_gettime(CLOCK_REALTIME, &ts);
-        struct tm tm {};
-        gmtime_r(&ts.tv_sec, &tm);
-        char stamp[64];
-        std::snprintf(stamp, sizeof stamp, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ ",
-                      tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                      tm.tm_sec, ts.tv_nsec / 1000000);
-        line = stamp;
+        line = iso8601_millis(static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000);
+        line += ' ';
     }
     line.append(s.role).append(" ").append(log_level_name(level)).append(": ");
-    for (char c : message) line.push_back(c == '\n' ? ' ' : c);  // one event, one line
+    // One event, one line; control characters from clients (terminal escapes) are shown, not
+    // obeyed.
+    for (char c : message) {
+        auto u = static_cast<unsigned char>(c);
+        if (c == '\n')
+            line.push_back(' ');
+        else if (u < 0x20 || u == 0x7f)
+            line += str_cat("\\x", "0123456789abcdef"[u >> 4], "0123456789abcdef"[u & 15]);
+        else
+            line.push_back(c);
+    }
     line.push_back('\n');
     // One write() per line so that lines of concurrent processes never interleave.
     ssize_t ignored = write(STDERR_FILENO, line.data(), line.size());

@@ -2,6 +2,8 @@
 
 #include <ctime>
 
+#include "common/strings.hpp"
+
 namespace amq {
 
 std::string iso8601(std::int64_t unix_seconds) {
@@ -12,6 +14,17 @@ std::string iso8601(std::int64_t unix_seconds) {
     char buf[32];
     std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
     return buf;
+}
+
+std::string iso8601_millis(std::int64_t unix_millis) {
+    time_t t = static_cast<time_t>(unix_millis / 1000);
+    struct tm tm {};
+    gmtime_r(&t, &tm);
+    char buf[40];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    return str_cat(buf, ".", static_cast<char>('0' + unix_millis / 100 % 10),
+                   static_cast<char>('0' + unix_millis / 10 % 10),
+                   static_cast<char>('0' + unix_millis % 10), "Z");
 }
 
 namespace {

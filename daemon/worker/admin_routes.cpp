@@ -11,10 +11,7 @@
 namespace amq {
 
 void send_admin_error(HttpRequest& request, int status, std::string_view message) {
-    request.send_json(status, json_object([&](JsonWriter& w) {
-                          w.Key("detail");
-                          write_string(w, message);
-                      }));
+    request.send_error(Dialect::admin, status, message);
 }
 
 void forward_admin(Worker& worker, HttpRequest& request, std::string_view command,
@@ -131,7 +128,7 @@ std::optional<std::string> id_args(HttpRequest& request) {
 
 // The JSON body of a create or update; a malformed one is a 400 that says where.
 std::optional<std::string> object_body(HttpRequest& request) {
-    auto doc = parse_json(request.body());
+    auto doc = parse_request_json(request.body());
     if (!doc) {
         send_admin_error(request, 400, str_cat("request body: ", doc.error().message));
         return std::nullopt;

@@ -15,7 +15,7 @@ void handle_chat_completions(Worker& worker, HttpRequest& request) {
     if (!key)
         return request.send_error(Dialect::openai, 401,
                                   "missing API key: send it in Authorization: Bearer or x-api-key");
-    auto doc = parse_json(request.body());
+    auto doc = parse_request_json(request.body());
     if (!doc)
         return request.send_error(Dialect::openai, 400,
                                   str_cat("request body: ", doc.error().message));

@@ -13,7 +13,7 @@ namespace amq {
 
 void handle_count_tokens(Worker& worker, HttpRequest& request) {
     with_valid_key(worker, request, Dialect::anthropic, [&worker](HttpRequest& r) {
-        auto doc = parse_json(r.body());
+        auto doc = parse_request_json(r.body());
         if (!doc)
             return r.send_error(Dialect::anthropic, 400,
                                 str_cat("request body: ", doc.error().message));

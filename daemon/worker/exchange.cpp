@@ -354,14 +354,11 @@ void Exchange::commit() {
     // Chunked encoding is HTTP/1.1: a 1.0 client gets a body that ends when the connection does.
     close_delimited_ = evhtp_request_get_proto(req_) == EVHTP_PROTO_10;
     if (close_delimited_) {
-        evhtp_request_set_keepalive(req_, 0);
+        end_keep_alive(req_);
         evhtp_send_reply_start(req_, 200);
     } else {
         evhtp_send_reply_chunk_start(req_, 200);
     }
-    // evhtp's read timeout would kill a stream whose client sends nothing while it listens.
-    timeval write_timeout = to_timeval(worker_.config().client_timeout);
-    evhtp_connection_set_timeouts(evhtp_request_get_connection(req_), nullptr, &write_timeout);
     std::string first = writer_->start() + held_;
     held_.clear();
     write(first);
@@ -401,6 +398,14 @@ evhtp_res Exchange::on_write(evhtp_connection_t* conn, void* arg) {
     evhtp_connection_unset_hook(conn, evhtp_hook_on_write);
     if (self->call_) self->worker_.http().resume(self->call_);
     return EVHTP_RES_OK;
+}
+
+void Exchange::probe_client() {
+    if (!spec_.stream || !req_ || finished_) return;
+    if (!committed_)
+        commit();
+    else
+        write(writer_->ping());
 }
 
 void Exchange::arm_ping() {
@@ -540,7 +545,7 @@ void start_exchange(Worker& worker, HttpRequest& request, std::string_view endpo
     spec.session = upstream.session_id.empty()
                        ? std::string(request.header("x-claude-code-session-id").value_or(""))
                        : upstream.session_id;
-    spec.client_address = request.client_address();
+    spec.client_address = request.client;
     spec.user_agent = valid_utf8(request.header("user-agent").value_or("").substr(0, 512));
     std::uint64_t id = spec.request_id;
     worker.adopt(std::make_unique<Exchange>(worker, id, request.req, std::move(spec)), id).start();

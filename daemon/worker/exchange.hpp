@@ -59,6 +59,13 @@ public:
     Exchange& operator=(const Exchange&) = delete;
 
     void start();
+    // The client connection this exchange answers on; null once the answer is done.
+    evhtp_connection_t* connection() const {
+        return req_ ? evhtp_request_get_connection(req_) : nullptr;
+    }
+    // The client closed its side: a stream writes now (starting itself if need be), so that a
+    // client that is gone is noticed by the reset its socket sends back.
+    void probe_client();
 
 private:
     struct Grant {

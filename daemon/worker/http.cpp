@@ -42,8 +42,9 @@ std::optional<std::string_view> HttpRequest::api_key() const {
     return std::nullopt;
 }
 
-std::string HttpRequest::client_address() const {
-    const sockaddr* sa = req->conn ? req->conn->saddr : nullptr;
+void end_keep_alive(evhtp_request_t* req) { req->flags &= ~EVHTP_REQ_FLAG_KEEPALIVE; }
+
+std::string peer_address(const sockaddr* sa) {
     char buf[INET6_ADDRSTRLEN] = "";
     if (sa && sa->sa_family == AF_INET)
         inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(sa)->sin_addr, buf, sizeof buf);
@@ -59,7 +60,11 @@ void HttpRequest::add_header(std::string_view name, std::string_view value) {
 
 void HttpRequest::send(int status, std::string_view content_type, std::string_view body) {
     add_header("Content-Type", content_type);
-    evbuffer_add(req->buffer_out, body.data(), body.size());
+    // HEAD: the length the body would have, without the body.
+    if (req->method == htp_method_HEAD)
+        add_header("Content-Length", str_cat(body.size()));
+    else
+        evbuffer_add(req->buffer_out, body.data(), body.size());
     evhtp_send_reply(req, static_cast<evhtp_res>(status));
 }
 

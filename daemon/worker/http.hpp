@@ -17,13 +17,13 @@ struct HttpRequest {
     std::string_view path;
     std::vector<std::string_view> params;  // the route's "{}" segments
     std::string id;                        // request-id: in the response and every log line
+    std::string client;  // the peer's address, or the client a trusted proxy names
 
     std::optional<std::string_view> header(const char* name) const;
     std::optional<std::string_view> query(const char* name) const;  // a query string parameter
     std::string_view body();  // linearises the body buffer (bounded by max-body-size)
     // x-api-key, else Authorization: Bearer (never the query string).
     std::optional<std::string_view> api_key() const;
-    std::string client_address() const;
 
     void add_header(std::string_view name, std::string_view value);
     void send(int status, std::string_view content_type, std::string_view body);
@@ -32,5 +32,12 @@ struct HttpRequest {
     // x-ratelimit-limit-requests, -remaining-requests, -reset-requests ("12s").
     void add_rate_headers(std::int64_t limit, std::int64_t remaining, std::int64_t reset_ms);
 };
+
+// The connection closes after this request's answer, which says "Connection: close" when its
+// head has not gone out yet. (evhtp_request_set_keepalive(req, 0) does nothing in 1.2.18.)
+void end_keep_alive(evhtp_request_t* req);
+
+// "127.0.0.1", "::1"; "" for anything else.
+std::string peer_address(const sockaddr* address);
 
 }  // namespace amq

@@ -2,6 +2,7 @@
 
 #include "common/json.hpp"
 #include "common/log.hpp"
+#include "daemon/event.hpp"
 #include "daemon/worker_protocol.hpp"
 
 namespace amq {
@@ -18,7 +19,8 @@ std::optional<RateHeaders> read_rate(const rapidjson::Value* object) {
 }
 
 MasterLink::MasterLink(event_base* base, int fd, FrameFn on_frame, GoneFn on_gone)
-    : channel_(base, fd, kChannelFrameMax,
+    : base_(base),
+      channel_(base, fd, kChannelFrameMax,
                FramedChannel::Handlers{[this](std::string p) { this->on_frame(p); },
                                        [this](const std::string& why) { this->on_gone(why); }}),
       frame_fn_(std::move(on_frame)),
@@ -27,7 +29,7 @@ MasterLink::MasterLink(event_base* base, int fd, FrameFn on_frame, GoneFn on_gon
 void MasterLink::call(std::string_view cmd, const std::string& args_json, ReplyFn reply) {
     std::uint64_t id = next_id_++;
     pending_[id] = std::move(reply);
-    channel_.send(json_object([&](JsonWriter& w) {
+    std::string frame = json_object([&](JsonWriter& w) {
         w.Key("t");
         write_string(w, wire::kCall);
         w.Key("id");
@@ -36,7 +38,22 @@ void MasterLink::call(std::string_view cmd, const std::string& args_json, ReplyF
         write_string(w, cmd);
         w.Key("args");
         w.RawValue(args_json.data(), args_json.size(), rapidjson::kObjectType);
-    }));
+    });
+    // The master would take a frame over the cap for a broken peer and close the channel,
+    // and with it every request of this worker: refuse this one call instead, as the master
+    // would, on the next loop turn.
+    if (frame.size() > kChannelFrameMax) {
+        return defer(base_, [this, id] {
+            auto it = pending_.find(id);
+            if (it == pending_.end()) return;
+            ReplyFn refused = std::move(it->second);
+            pending_.erase(it);
+            refused(nullptr, CallError{413, str_cat("the request is too large: the master takes at "
+                                                    "most ", kChannelFrameMax >> 20,
+                                                    " MiB per request")});
+        });
+    }
+    channel_.send(frame);
 }
 
 void MasterLink::report(const std::string& args_json, bool urgent) {

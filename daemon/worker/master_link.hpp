@@ -53,6 +53,7 @@ private:
     void on_frame(const std::string& payload);
     void on_gone(const std::string& why);
 
+    event_base* base_;
     FramedChannel channel_;
     FrameFn frame_fn_;
     GoneFn gone_fn_;

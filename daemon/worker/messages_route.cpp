@@ -15,7 +15,7 @@ void handle_messages(Worker& worker, HttpRequest& request) {
     if (!key)
         return request.send_error(Dialect::anthropic, 401,
                                   "missing API key: send it in x-api-key or Authorization: Bearer");
-    auto doc = parse_json(request.body());
+    auto doc = parse_request_json(request.body());
     if (!doc)
         return request.send_error(Dialect::anthropic, 400,
                                   str_cat("request body: ", doc.error().message));

@@ -40,18 +40,20 @@ bool match_path(std::string_view pattern, std::string_view path,
 
 }  // namespace
 
+// HEAD is GET without the body (RFC 9110 9.3.2): every GET route answers it.
 RouteMatch match_route(std::span<const Route> routes, std::string_view path, htp_method method) {
     RouteMatch match;
     std::vector<std::string_view> params;
     for (const Route& r : routes) {
         if (!match_path(r.path, path, params)) continue;
-        if (r.method == method) {
+        if (r.method == method || (method == htp_method_HEAD && r.method == htp_method_GET)) {
             match.route = &r;
             match.params = std::move(params);
             return match;
         }
         if (!match.allow.empty()) match.allow += ", ";
         match.allow += method_name(r.method);
+        if (r.method == htp_method_GET) match.allow += ", HEAD";
     }
     return match;
 }

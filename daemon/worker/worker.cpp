@@ -1,6 +1,8 @@
 #include "daemon/worker/worker.hpp"
 
+#include <event2/listener.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -19,9 +21,10 @@
 namespace amq {
 namespace {
 
-// evhtp 1.2.18 reads URIs out of bounds in corner cases, and silently truncates a query
-// past about 4 KiB: a limit below that catches every over-long URI.
-constexpr size_t kMaxUri = 4000;
+// Descriptors kept free of client connections: upstream calls, the master channel, logs.
+constexpr std::size_t kReservedFds = 64;
+constexpr double kAcceptPause = 0.5;         // after accept() ran out of descriptors
+constexpr double kAcceptErrorLogEvery = 10;  // seconds between two such warnings
 
 // evhtp takes every hook as one generic function pointer type.
 template <class Fn>
@@ -29,9 +32,12 @@ evhtp_hook as_hook(Fn* fn) {
     return reinterpret_cast<evhtp_hook>(reinterpret_cast<void (*)()>(fn));
 }
 
-Dialect dialect_for_path(std::string_view path) {
-    return path.starts_with("/v1/chat/") || path.starts_with("/v1/completions") ? Dialect::openai
-                                                                                : Dialect::anthropic;
+// Each client connection may hold one upstream call open, so half the free descriptors.
+std::size_t derived_max_connections() {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return 32768;
+    std::size_t fds = static_cast<std::size_t>(limit.rlim_cur);
+    return fds > 2 * kReservedFds ? (fds - kReservedFds) / 2 : 16;
 }
 
 }  // namespace
@@ -42,6 +48,10 @@ Worker::Worker(const Invocation& inv)
 Worker::~Worker() {
     heartbeat_ = Event();
     exchanges_.clear();
+    std::vector<evhtp_connection_t*> open;
+    for (const auto& entry : connections_) open.push_back(entry.first);
+    for (auto* conn : open) evhtp_connection_free(conn);
+    closed_.clear();
     if (htp_) evhtp_free(htp_);
     http_.reset();
     master_.reset();
@@ -56,7 +66,8 @@ void Worker::forget(std::uint64_t exchange_id) {
 }
 
 int Worker::run() {
-    log_init(str_cat("worker[", index_, "]"), parse_log_level(config_.log_level).value_or(LogLevel::info));
+    log_init(str_cat("worker[", index_, "]"),
+             parse_log_level(config_.log_level).value_or(LogLevel::info));
     signal(SIGPIPE, SIG_IGN);
     // The master decides when we stop (drain frame, or closing the channel); a TERM sent to
     // the whole process group by a terminal must not cut requests short.
@@ -64,6 +75,14 @@ int Worker::run() {
     signal(SIGTERM, SIG_IGN);
     signal(SIGHUP, SIG_IGN);
     load_vocabulary();
+    // The master checked both keys; a file that cannot be opened falls back to the log.
+    trusted_proxies_ = TrustedProxies::parse(config_.trusted_proxies).value();
+    auto access_log = AccessLog::open(config_.access_log);
+    if (!access_log) {
+        log_error(access_log.error().message, "; access lines go to the log instead");
+        access_log = AccessLog::open("log");
+    }
+    access_log_ = std::move(*access_log);
     http_ = std::make_unique<HttpClient>(base_.get());
     master_ = std::make_unique<MasterLink>(
         base_.get(), wire::kWorkerChannelFd,
@@ -90,8 +109,10 @@ int Worker::run() {
 void Worker::load_vocabulary() {
     if (auto st = load_tokenizer(config_.tokenizer_file); !st) {
         std::string message = str_cat("token counts fall back to bytes / 4: ", st.error().message);
-        if (index_ == 0) log_warning(message);
-        else log_debug(message);
+        if (index_ == 0)
+            log_warning(message);
+        else
+            log_debug(message);
     }
 }
 
@@ -105,7 +126,8 @@ void Worker::on_master_frame(const rapidjson::Document& frame) {
     std::string type = f.string("t").value_or("");
     if (type == wire::kWelcome || type == wire::kState) {
         FieldReader state(*f.object("state", true), "state");
-        pool_.accounts_usable = static_cast<std::uint64_t>(state.integer("accounts_usable").value_or(0));
+        pool_.accounts_usable =
+            static_cast<std::uint64_t>(state.integer("accounts_usable").value_or(0));
         pool_.keys_usable = static_cast<std::uint64_t>(state.integer("keys_usable").value_or(0));
         if (type == wire::kWelcome && !serving_) start_serving();
     } else if (type == wire::kRefuse) {
@@ -123,15 +145,26 @@ void Worker::start_serving() {
     htp_ = evhtp_new(base_.get(), this);
     evhtp_set_gencb(htp_, on_request, this);
     evhtp_set_post_accept_cb(htp_, on_accept, this);
-    evhtp_set_max_body_size(htp_, config_.max_body_size);
-    timeval idle = to_timeval(config_.client_timeout);
-    evhtp_set_timeouts(htp_, &idle, &idle);
+    evhtp_set_parser_flags(htp_, EVHTP_PARSE_QUERY_FLAG_LENIENT);
+    // Reading belongs to ClientConnection (its limits and deadlines); a read timeout here
+    // would also cut streams whose client listens in silence.
+    timeval write_timeout = to_timeval(config_.client_timeout);
+    evhtp_set_timeouts(htp_, nullptr, &write_timeout);
+    connection_settings_.limits.max_body = config_.max_body_size;
+    connection_settings_.header_timeout = config_.header_timeout;
+    connection_settings_.idle_timeout = config_.client_timeout;
+    max_connections_ =
+        config_.max_connections > 0 ? config_.max_connections : derived_max_connections();
     if (evhtp_accept_socket(htp_, wire::kListenFd, 0) != 0) {
         log_error("cannot accept on the inherited listening socket: ", std::strerror(errno));
         exit_code_ = 1;
         event_base_loopbreak(base_.get());
         return;
     }
+    evconnlistener_set_error_cb(htp_->server, on_accept_error);
+    accept_again_ = Event::timer(base_.get(), [this](short) {
+        if (!draining_) evconnlistener_enable(htp_->server);
+    });
     serving_ = true;
     heartbeat_ = Event::persistent_timer(base_.get(), [this](short) { send_heartbeat(); });
     heartbeat_.arm_after(wire::kHeartbeatSeconds);
@@ -143,7 +176,7 @@ void Worker::start_serving() {
 
 std::uint64_t Worker::inflight() const {
     std::uint64_t n = 0;
-    for (auto* conn : connections_) n += conn->request != nullptr;
+    for (const auto& entry : connections_) n += entry.first->request != nullptr;
     return n;
 }
 
@@ -163,13 +196,15 @@ void Worker::begin_drain() {
     draining_ = true;
     log_info("draining: ", inflight(), " requests in flight");
     if (serving_) evhtp_unbind_socket(htp_);
-    // Idle keep-alive connections close now; busy ones close after their current reply.
-    std::vector<evhtp_connection_t*> idle;
-    for (auto* conn : connections_) {
-        if (conn->request) evhtp_request_set_keepalive(conn->request, 0);
-        else idle.push_back(conn);
+    accept_again_.disarm();
+    // Idle keep-alive connections close now; busy ones after their current answer, which
+    // says Connection: close when its head has not gone out yet.
+    std::vector<ClientConnection*> all;
+    for (auto& [conn, connection] : connections_) {
+        if (conn->request) end_keep_alive(conn->request);
+        all.push_back(connection.get());
     }
-    for (auto* conn : idle) evhtp_connection_free(conn);
+    for (auto* connection : all) connection->drain();
     exit_when_idle();
 }
 
@@ -179,56 +214,108 @@ void Worker::exit_when_idle() {
 
 evhtp_res Worker::on_accept(evhtp_connection_t* conn, void* arg) {
     auto* self = static_cast<Worker*>(arg);
-    self->connections_.insert(conn);
-    evhtp_connection_set_hook(conn, evhtp_hook_on_connection_fini,
-                              as_hook(on_connection_fini), self);
+    evhtp_connection_set_hook(conn, evhtp_hook_on_connection_fini, as_hook(on_connection_fini),
+                              self);
+    bool full = self->connections_.size() >= self->max_connections_;
+    auto connection = std::make_unique<ClientConnection>(
+        conn, self->connection_settings_,
+        [self, conn](const HttpHead& head) { return self->client_of(conn, head); },
+        [self](const ResponseRecord& record) { self->on_response(record); },
+        [self, conn] { self->on_peer_closed(conn); });
+    ClientConnection& added = *(self->connections_[conn] = std::move(connection));
+    if (full)
+        added.refuse(503, str_cat("this worker holds ", self->max_connections_,
+                                  " connections (max-connections): try again shortly"));
     return EVHTP_RES_OK;
 }
 
 evhtp_res Worker::on_connection_fini(evhtp_connection_t* conn, void* arg) {
     auto* self = static_cast<Worker*>(arg);
-    self->connections_.erase(conn);
+    auto it = self->connections_.find(conn);
+    if (it != self->connections_.end()) {
+        it->second->detach();
+        // Its callbacks may still be on the stack: destroyed once they have returned.
+        if (self->closed_.empty()) defer(self->base_.get(), [self] { self->closed_.clear(); });
+        self->closed_.push_back(std::move(it->second));
+        self->connections_.erase(it);
+    }
     // Exiting from inside evhtp's teardown would free what it is still using.
     if (self->draining_) defer(self->base_.get(), [self] { self->exit_when_idle(); });
     return EVHTP_RES_OK;
 }
 
+// Out of descriptors: accept() would fail again at once, in a loop. Pause, and say so once
+// in a while rather than on every attempt.
+void Worker::on_accept_error(evconnlistener* listener, void* arg) {
+    auto* self = static_cast<Worker*>(static_cast<evhtp_t*>(arg)->arg);  // evhtp owns the listener
+    int error = EVUTIL_SOCKET_ERROR();
+    evconnlistener_disable(listener);
+    self->pause_accepting(error);
+}
+
+void Worker::pause_accepting(int error) {
+    ++accept_errors_;
+    double now = monotonic_seconds();
+    if (now - accept_errors_logged_at_ >= kAcceptErrorLogEvery) {
+        log_warning("cannot accept connections (", std::strerror(error), "), ", accept_errors_,
+                    " times since the last warning; holding ", connections_.size(),
+                    " connections; pausing accept() for ", kAcceptPause, "s each time");
+        accept_errors_logged_at_ = now;
+        accept_errors_ = 0;
+    }
+    accept_again_.arm_after(kAcceptPause);
+}
+
+std::string Worker::client_of(evhtp_connection_t* conn, const HttpHead& head) const {
+    std::optional<std::string_view> forwarded;
+    for (const auto& [name, value] : head.fields)
+        if (iequals(name, "x-forwarded-for")) forwarded = value;
+    return client_address(peer_address(conn->saddr), forwarded, trusted_proxies_);
+}
+
+void Worker::on_response(const ResponseRecord& record) { access_log_.write(record); }
+
+void Worker::on_peer_closed(evhtp_connection_t* conn) {
+    for (auto& [id, exchange] : exchanges_)
+        if (exchange->connection() == conn) exchange->probe_client();
+}
+
 void Worker::on_request(evhtp_request_t* req, void* arg) {
     auto* self = static_cast<Worker*>(arg);
     ++self->requests_;
-    if (self->draining_) evhtp_request_set_keepalive(req, 0);
-    const char* full = req->uri && req->uri->path && req->uri->path->full ? req->uri->path->full : "/";
+    if (self->draining_) end_keep_alive(req);
+    const char* full =
+        req->uri && req->uri->path && req->uri->path->full ? req->uri->path->full : "/";
     HttpRequest request{req, full};
     request.id = prefixed_id("req_");
     request.add_header("request-id", request.id);
-    log_debug(request.id, " ", method_name(req->method), " ", request.path);
-    size_t query = req->uri && req->uri->query_raw ? std::strlen(reinterpret_cast<char*>(req->uri->query_raw)) : 0;
-    Dialect dialect = dialect_for_path(request.path);
-    if (request.path.size() + query > kMaxUri) {
-        request.send_error(dialect, 414, "request URI too long");
-        return;
+    if (auto it = self->connections_.find(req->conn); it != self->connections_.end()) {
+        it->second->set_request_id(request.id);
+        request.client = it->second->client();
     }
-    bool admin = request.path.starts_with("/admin/");
+    log_debug(request.id, " ", method_name(req->method), " ", request.path);
+    Dialect dialect = dialect_for_path(request.path);
+    bool admin = dialect == Dialect::admin;
     // The dashboard's own files are public: the page asks for the key its API calls send.
-    bool dashboard = request.path == "/admin/dashboard" ||
-                     request.path.starts_with("/admin/dashboard/");
+    bool dashboard =
+        request.path == "/admin/dashboard" || request.path.starts_with("/admin/dashboard/");
     // Before any parsing: without a key, nothing else is said.
     if (admin && !dashboard && !request.api_key())
-        return send_admin_error(request, 401, "missing API key: send an admin key as Authorization: Bearer");
+        return send_admin_error(request, 401,
+                                "missing API key: send an admin key as Authorization: Bearer");
     RouteMatch match = match_route(worker_routes(), request.path, req->method);
     if (match.route) {
         request.params = std::move(match.params);
         match.route->handler(*self, request);
     } else if (!match.allow.empty()) {
         request.add_header("Allow", match.allow);
-        std::string message = str_cat("method ", method_name(req->method), " is not allowed on ", request.path,
-                                      " (allowed: ", match.allow, ")");
-        if (admin) send_admin_error(request, 405, message);
-        else request.send_error(dialect, 405, message);
+        std::string message = str_cat("method ", method_name(req->method), " is not allowed on ",
+                                      request.path, " (allowed: ", match.allow, ")");
+        request.send_error(dialect, 405, message);
     } else {
-        std::string message = str_cat("no such endpoint: ", method_name(req->method), " ", request.path);
-        if (admin) send_admin_error(request, 404, message);
-        else request.send_error(dialect, 404, message);
+        std::string message =
+            str_cat("no such endpoint: ", method_name(req->method), " ", request.path);
+        request.send_error(dialect, 404, message);
     }
 }
 

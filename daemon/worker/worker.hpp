@@ -7,11 +7,15 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <unordered_set>
+#include <unordered_map>
+#include <vector>
 
+#include "common/client_address.hpp"
 #include "common/config.hpp"
 #include "daemon/event.hpp"
 #include "daemon/http_client.hpp"
+#include "daemon/worker/access_log.hpp"
+#include "daemon/worker/client_connection.hpp"
 #include "daemon/worker/master_link.hpp"
 
 namespace amq {
@@ -44,6 +48,9 @@ public:
     std::uint64_t next_exchange_id() { return next_exchange_id_++; }
     void forget(std::uint64_t exchange_id);
 
+    // Who sent a request: the peer, or the client a trusted proxy names for it.
+    std::string client_of(evhtp_connection_t* conn, const HttpHead& head) const;
+
 private:
     void on_master_frame(const rapidjson::Document& frame);
     void on_master_gone(const std::string& why);
@@ -53,10 +60,14 @@ private:
     void exit_when_idle();
     void send_heartbeat();
     std::uint64_t inflight() const;
+    void on_response(const ResponseRecord& record);
+    void on_peer_closed(evhtp_connection_t* conn);
+    void pause_accepting(int error);
 
     static void on_request(evhtp_request_t* req, void* arg);
     static evhtp_res on_accept(evhtp_connection_t* conn, void* arg);
     static evhtp_res on_connection_fini(evhtp_connection_t* conn, void* arg);
+    static void on_accept_error(evconnlistener* listener, void* arg);
 
     Config config_;
     unsigned index_;
@@ -69,7 +80,15 @@ private:
     evhtp_t* htp_ = nullptr;
     Event heartbeat_;
     PoolSummary pool_;
-    std::unordered_set<evhtp_connection_t*> connections_;
+    ConnectionSettings connection_settings_;
+    std::size_t max_connections_ = 0;
+    TrustedProxies trusted_proxies_;
+    AccessLog access_log_;
+    std::unordered_map<evhtp_connection_t*, std::unique_ptr<ClientConnection>> connections_;
+    std::vector<std::unique_ptr<ClientConnection>> closed_;  // destroyed on the next loop turn
+    Event accept_again_;
+    double accept_errors_logged_at_ = 0;
+    std::uint64_t accept_errors_ = 0;
     std::uint64_t requests_ = 0;
     std::int64_t started_at_ = unix_seconds();
     bool serving_ = false;

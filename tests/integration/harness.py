@@ -58,6 +58,7 @@ class Daemon:
         self.env.update(env or {})
         self.exe = exe or AMQ2APID
         self.log_path = os.path.join(self.root, "daemon.log")
+        self.preexec = None  # runs in the child before exec; must start its own session
         self.proc = None
 
     def args(self):
@@ -71,7 +72,8 @@ class Daemon:
     def start(self, wait=True):
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(self.args(), stdout=self.log, stderr=subprocess.STDOUT,
-                                     env=self.env, start_new_session=True)
+                                     env=self.env, start_new_session=self.preexec is None,
+                                     preexec_fn=self.preexec)
         if wait:
             self.wait_ready()
         return self
@@ -160,7 +162,7 @@ class FakeUpstream:
         self.url = f"http://127.0.0.1:{self.port}"
 
     def call(self, method, path, body=None):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)  # big scripts, slow CI
         try:
             conn.request(method, path, body=json.dumps(body) if body is not None else None,
                          headers={"Content-Type": "application/json"})
@@ -190,6 +192,30 @@ class FakeUpstream:
     def stop(self):
         self.proc.terminate()
         self.proc.wait(10)
+
+
+def read_all(sock):
+    """Everything the server sends until it closes; a reset or a timeout ends it too."""
+    out = b""
+    try:
+        while chunk := sock.recv(65536):
+            out += chunk
+    except (ConnectionResetError, socket.timeout):
+        pass
+    return out
+
+
+def raw_http(port, data, half_close=True, timeout=10.0):
+    """Sends raw bytes (a server may stop reading them), closes the sending side unless told
+    not to, and returns what comes back."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        try:
+            s.sendall(data)
+            if half_close:
+                s.shutdown(socket.SHUT_WR)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        return read_all(s)
 
 
 def sse_events(raw):

@@ -112,7 +112,7 @@ class DashboardFiles(unittest.TestCase):
         self.assertIn("no such endpoint", r.json()["detail"])
         r = self.daemon.request("POST", "/admin/dashboard", body=b"x")
         self.assertEqual(r.status, 405, r.body)
-        self.assertEqual(r.headers.get("allow"), "GET")
+        self.assertEqual(r.headers.get("allow"), "GET, HEAD")
         self.assertIn("detail", r.json())
 
     def test_the_page_has_no_inline_script_or_style(self):

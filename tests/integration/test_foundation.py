@@ -63,7 +63,7 @@ class StartAndServe(DaemonTestCase):
     def test_wrong_method_is_405_with_allow(self):
         r = self.daemon.request("POST", "/health", body=b"{}")
         self.assertEqual(r.status, 405)
-        self.assertEqual(r.headers["allow"], "GET")
+        self.assertEqual(r.headers["allow"], "GET, HEAD")
         self.assertEqual(r.json()["error"]["type"], "invalid_request_error")
 
     def test_overlong_uri_is_refused(self):

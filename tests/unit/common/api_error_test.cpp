@@ -116,3 +116,17 @@ BOOST_AUTO_TEST_CASE(error_body_escapes_the_message) {
         BOOST_TEST(string_at(doc["error"], "message") == message);
     }
 }
+
+BOOST_AUTO_TEST_CASE(the_admin_api_answers_errors_as_detail) {
+    BOOST_TEST(error_body(Dialect::admin, 409, "last admin key") ==
+               R"({"detail":"last admin key"})");
+}
+
+BOOST_AUTO_TEST_CASE(a_path_says_whose_error_shape_it_gets) {
+    using amq::dialect_for_path;
+    BOOST_TEST((dialect_for_path("/v1/chat/completions") == Dialect::openai));
+    BOOST_TEST((dialect_for_path("/v1/completions") == Dialect::openai));
+    BOOST_TEST((dialect_for_path("/admin/api-keys") == Dialect::admin));
+    BOOST_TEST((dialect_for_path("/v1/messages") == Dialect::anthropic));
+    BOOST_TEST((dialect_for_path("") == Dialect::anthropic));
+}

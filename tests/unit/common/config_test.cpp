@@ -457,3 +457,18 @@ BOOST_AUTO_TEST_CASE(print_config_masks_a_proxy_password) {
     BOOST_CHECK(contains(inv.output, "user:***@proxy:3128"));
     BOOST_CHECK(!contains(inv.output, "hunter2"));
 }
+
+BOOST_AUTO_TEST_CASE(validate_config_checks_trusted_proxies_and_the_access_log) {
+    Config c;
+    c.trusted_proxies = "127.0.0.1, 10.0.0.0/8";
+    BOOST_TEST(amq::validate_config(c).ok());
+    c.trusted_proxies = "localhost";
+    auto st = amq::validate_config(c);
+    BOOST_REQUIRE(!st.ok());
+    BOOST_TEST(st.error().message.find("trusted-proxies") != std::string::npos);
+    c.trusted_proxies = "";
+    c.access_log = "";
+    BOOST_TEST(!amq::validate_config(c).ok());
+    c.access_log = "/var/log/amq2api/access.log";
+    BOOST_TEST(amq::validate_config(c).ok());
+}

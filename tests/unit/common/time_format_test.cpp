@@ -84,3 +84,8 @@ BOOST_AUTO_TEST_CASE(parse_iso8601_rejects_days_beyond_the_end_of_the_month) {
         BOOST_TEST(!parse_iso8601(text));
     }
 }
+
+BOOST_AUTO_TEST_CASE(iso8601_millis_keeps_three_digits) {
+    BOOST_TEST(amq::iso8601_millis(1764355829042) == "2025-11-28T18:50:29.042Z");
+    BOOST_TEST(amq::iso8601_millis(1764355829000) == "2025-11-28T18:50:29.000Z");
+}
