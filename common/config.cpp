@@ -1,8 +1,16 @@
 #include "common/config.hpp"
 
+#include <algorithm>
+#include <filesystem>
+#include <system_error>
+#include <tuple>
+#include <type_traits>
+
 #include <CLI/CLI.hpp>
 
 #include "common/client_address.hpp"
+#include "common/config_file.hpp"
+#include "common/files.hpp"
 #include "common/log.hpp"
 #include "common/strings.hpp"
 #include "common/version.hpp"
@@ -38,158 +46,189 @@ Status apply_environment(Config& config, const EnvLookup& env) {
     return {};
 }
 
+// What is wrong with one value, empty when nothing is. Shared by the option checks, which see
+// every occurrence where it was written, and validate_config, which sees the final values
+// (those from the environment too).
+std::string blank_problem(const std::string& value) {
+    return value.empty() ? "a value is required" : "";
+}
+
+std::string listen_problem(const std::string& listen) {
+    if (parse_host_port(listen)) return {};
+    return str_cat("'", listen, "' is not host:port or [IPv6]:port (for example 127.0.0.1:8080)");
+}
+
+std::string url_problem(const std::string& url) {
+    if (url.starts_with("https://") || url.starts_with("http://")) return {};
+    return str_cat("'", url, "' is not an http(s) URL");
+}
+
+std::string socket_path_problem(const std::string& path) {
+    if (path.empty()) return blank_problem(path);
+    if (path.size() < 108) return {};  // sun_path of sockaddr_un, with its terminating NUL
+    return str_cat("'", path, "' is longer than a Unix socket path may be (107 bytes)");
+}
+
+std::string model_map_problem(const std::string& spec) {
+    auto models = parse_model_table(spec);
+    return models ? std::string() : models.error().message;
+}
+
+CLI::Validator check(std::string (*problem)(const std::string&)) {
+    return CLI::Validator([problem](std::string& value) { return problem(value); }, "");
+}
+
+enum class Blank { refused, allowed };
+
+// A configuration key: the option --KEY, and "KEY = value" in the files.
+template <class T>
+CLI::Option* add_setting(CLI::App& app, const char* key, T& field, const char* help,
+                         Blank blank = Blank::refused) {
+    CLI::Option* option = app.add_option(str_cat("--", key), field, help);
+    if constexpr (std::is_same_v<T, bool>)  // as a file says it, not CLI11's 0 and 1
+        option->default_function([&field] { return std::string(field ? "true" : "false"); });
+    option->capture_default_str();
+    if (blank == Blank::refused) option->check(check(blank_problem));
+    return option;
+}
+
+void add_upstream_settings(CLI::App& app, Config& c) {
+    add_setting(app, "api-endpoint", c.api_endpoint,
+                "Amazon Q endpoint URL (env AMAZONQ_API_ENDPOINT)")
+        ->check(check(url_problem));
+    add_setting(app, "api-flavour", c.api_flavour,
+                "rpc (AWS JSON 1.0, X-Amz-Target) or rest (POST …/generateAssistantResponse)")
+        ->check(CLI::IsMember({"rpc", "rest"}));
+    add_setting(app, "token-endpoint", c.token_endpoint,
+                "AWS SSO OIDC token URL (env AMAZONQ_TOKEN_ENDPOINT)")
+        ->check(check(url_problem));
+    add_setting(app, "kiro-token-endpoint", c.kiro_token_endpoint,
+                "Kiro refreshToken URL for social accounts")
+        ->check(check(url_problem));
+    add_setting(app, "proxy", c.proxy, "Outbound proxy URL for upstream calls; empty = direct",
+                Blank::allowed);
+    add_setting(app, "connect-timeout", c.connect_timeout, "Seconds to connect upstream")
+        ->check(CLI::Range(0.1, 600.0));
+    add_setting(app, "first-byte-timeout", c.first_byte_timeout,
+                "Seconds to wait for the upstream's first byte")
+        ->check(CLI::Range(1.0, 3600.0));
+    add_setting(app, "idle-timeout", c.idle_timeout,
+                "Seconds the upstream may stay silent mid-stream")
+        ->check(CLI::Range(1.0, 3600.0));
+    add_setting(app, "refresh-lead", c.refresh_lead,
+                "Seconds before expiry at which an access token is refreshed")
+        ->check(CLI::Range(0.0, 3000.0));
+    add_setting(app, "ping-interval", c.ping_interval, "Seconds of silence before an SSE ping")
+        ->check(CLI::Range(1.0, 300.0));
+    add_setting(app, "tokenizer-file", c.tokenizer_file,
+                "Claude BPE vocabulary for local token counts; without it, bytes / 4");
+    add_setting(app, "model-map", c.model_map,
+                "Model names: client=upstream pairs and default=, opus=, sonnet=, haiku= fallbacks",
+                Blank::allowed)
+        ->check(check(model_map_problem));
+    add_setting(app, "stream-buffer", c.stream_buffer,
+                "Unsent bytes per stream before the upstream is paused")
+        ->check(CLI::Range(std::uint64_t{4096}, std::uint64_t{64} << 20));
+}
+
+void add_pool_settings(CLI::App& app, Config& c) {
+    add_setting(app, "account-selection", c.account_selection,
+                "round-robin or least-recently-used among the accounts that can serve")
+        ->check(CLI::IsMember({"round-robin", "least-recently-used"}));
+    add_setting(
+        app, "sticky-sessions", c.sticky_sessions,
+        "Keep a client session (metadata.user_id, X-Claude-Code-Session-Id) on its account");
+    add_setting(app, "throttle-cooldown", c.throttle_cooldown,
+                "Seconds a throttled account rests when the upstream gives no Retry-After")
+        ->check(CLI::Range(1.0, 86400.0));
+    add_setting(app, "throttle-cooldown-max", c.throttle_cooldown_max,
+                "Cap on Retry-After (seconds)")
+        ->check(CLI::Range(1.0, 86400.0));
+    add_setting(app, "failure-threshold", c.failure_threshold,
+                "Consecutive transient failures that make an account cool down")
+        ->check(CLI::Range(1, 1000));
+    add_setting(app, "failure-cooldown", c.failure_cooldown,
+                "Seconds of the first cool-down after transient failures (doubles each time)")
+        ->check(CLI::Range(1.0, 86400.0));
+    add_setting(app, "failure-cooldown-max", c.failure_cooldown_max,
+                "Cap on that cool-down (seconds)")
+        ->check(CLI::Range(1.0, 86400.0));
+    add_setting(app, "usage-retention-days", c.usage_retention_days,
+                "Days raw usage records are kept (the daily rollups stay)")
+        ->check(CLI::Range(1, 36500));
+    add_setting(app, "metrics-admin-only", c.metrics_admin_only,
+                "Serve GET /metrics to admin keys only");
+    add_setting(app, "quota-refresh-interval", c.quota_refresh_interval,
+                "Seconds between checks of every account's monthly quota; 0 = on demand only")
+        ->check(CLI::Range(0.0, 86400.0 * 31));
+}
+
+void add_settings(CLI::App& app, Config& c) {
+    add_setting(app, "listen", c.listen, "Address and port to serve HTTP on (host:port)")
+        ->check(check(listen_problem));
+    add_setting(app, "workers", c.workers, "Worker processes; 0 = one per CPU")
+        ->check(CLI::Range(0u, 256u));
+    add_setting(app, "state-dir", c.state_dir, "Directory of the LMDB store");
+    add_setting(app, "control-socket", c.control_socket, "Path of the control socket")
+        ->check(check(socket_path_problem));
+    add_setting(app, "drain-timeout", c.drain_timeout,
+                "Seconds in-flight requests may take to finish on stop or reload")
+        ->check(CLI::Range(0.0, 3600.0));
+    add_setting(app, "log-level", c.log_level, "debug, info, notice, warning or error")
+        ->check(CLI::IsMember({"debug", "info", "notice", "warning", "error"}));
+    add_setting(app, "max-map-size", c.max_map_size,
+                "Largest size the LMDB map may grow to (bytes)")
+        ->check(CLI::Range(std::uint64_t{1} << 24, std::uint64_t{1} << 40));
+    add_setting(app, "max-body-size", c.max_body_size, "Largest request body accepted (bytes)")
+        ->check(CLI::Range(std::uint64_t{1} << 10, std::uint64_t{1} << 30));
+    add_setting(app, "client-timeout", c.client_timeout,
+                "Seconds a client connection may stay silent before it is closed")
+        ->check(CLI::Range(1.0, 3600.0));
+    add_setting(app, "header-timeout", c.header_timeout,
+                "Seconds from a request's first byte until its headers must be complete")
+        ->check(CLI::Range(1.0, 600.0));
+    add_setting(app, "max-connections", c.max_connections,
+                "Client connections per worker; 0 = from the file descriptor limit")
+        ->check(CLI::Range(0u, 1000000u));
+    add_setting(app, "trusted-proxies", c.trusted_proxies,
+                "Comma-separated addresses of reverse proxies whose X-Forwarded-For is believed",
+                Blank::allowed);
+    add_setting(app, "access-log", c.access_log,
+                "One line per request: log (the daemon's log), off, or a file path");
+    add_upstream_settings(app, c);
+    add_pool_settings(app, c);
+}
+
+// The options that are not configuration keys.
 struct Flags {
-    bool worker = false;
+    std::string config_file;
+    bool no_config = false;
     bool check_config = false;
-    bool print_config = false;
+    std::string print_config;  // "all" or "changed"
+    bool worker = false;
     unsigned worker_index = 0;
     std::uint64_t generation = 0;
 };
 
-void add_upstream_options(CLI::App& app, Config& c) {
-    app.add_option("--api-endpoint", c.api_endpoint,
-                   "Amazon Q endpoint URL (env AMAZONQ_API_ENDPOINT)")
-        ->capture_default_str();
-    app.add_option("--api-flavour", c.api_flavour,
-                   "rpc (AWS JSON 1.0, X-Amz-Target) or rest (POST …/generateAssistantResponse)")
-        ->capture_default_str()
-        ->check(CLI::IsMember({"rpc", "rest"}));
-    app.add_option("--token-endpoint", c.token_endpoint,
-                   "AWS SSO OIDC token URL (env AMAZONQ_TOKEN_ENDPOINT)")
-        ->capture_default_str();
-    app.add_option("--kiro-token-endpoint", c.kiro_token_endpoint,
-                   "Kiro refreshToken URL for social accounts")
-        ->capture_default_str();
-    app.add_option("--proxy", c.proxy, "Outbound proxy URL for upstream calls; empty = direct")
-        ->capture_default_str();
-    app.add_option("--connect-timeout", c.connect_timeout, "Seconds to connect upstream")
-        ->capture_default_str()
-        ->check(CLI::Range(0.1, 600.0));
-    app.add_option("--first-byte-timeout", c.first_byte_timeout,
-                   "Seconds to wait for the upstream's first byte")
-        ->capture_default_str()
-        ->check(CLI::Range(1.0, 3600.0));
-    app.add_option("--idle-timeout", c.idle_timeout,
-                   "Seconds the upstream may stay silent mid-stream")
-        ->capture_default_str()
-        ->check(CLI::Range(1.0, 3600.0));
-    app.add_option("--refresh-lead", c.refresh_lead,
-                   "Seconds before expiry at which an access token is refreshed")
-        ->capture_default_str()
-        ->check(CLI::Range(0.0, 3000.0));
-    app.add_option("--ping-interval", c.ping_interval, "Seconds of silence before an SSE ping")
-        ->capture_default_str()
-        ->check(CLI::Range(1.0, 300.0));
-    app.add_option("--tokenizer-file", c.tokenizer_file,
-                   "Claude BPE vocabulary for local token counts; without it, bytes / 4")
-        ->capture_default_str();
-    app.add_option(
-           "--model-map", c.model_map,
-           "Model names: client=upstream pairs and default=, opus=, sonnet=, haiku= fallbacks")
-        ->capture_default_str();
-    app.add_option("--stream-buffer", c.stream_buffer,
-                   "Unsent bytes per stream before the upstream is paused")
-        ->capture_default_str()
-        ->check(CLI::Range(std::uint64_t{4096}, std::uint64_t{64} << 20));
-}
-
-void add_pool_options(CLI::App& app, Config& c) {
-    app.add_option("--account-selection", c.account_selection,
-                   "round-robin or least-recently-used among the accounts that can serve")
-        ->capture_default_str()
-        ->check(CLI::IsMember({"round-robin", "least-recently-used"}));
-    app.add_option(
-           "--sticky-sessions", c.sticky_sessions,
-           "Keep a client session (metadata.user_id, X-Claude-Code-Session-Id) on its account")
-        ->capture_default_str();
-    app.add_option("--throttle-cooldown", c.throttle_cooldown,
-                   "Seconds a throttled account rests when the upstream gives no Retry-After")
-        ->capture_default_str()
-        ->check(CLI::Range(1.0, 86400.0));
-    app.add_option("--throttle-cooldown-max", c.throttle_cooldown_max,
-                   "Cap on Retry-After (seconds)")
-        ->capture_default_str()
-        ->check(CLI::Range(1.0, 86400.0));
-    app.add_option("--failure-threshold", c.failure_threshold,
-                   "Consecutive transient failures that make an account cool down")
-        ->capture_default_str()
-        ->check(CLI::Range(1, 1000));
-    app.add_option("--failure-cooldown", c.failure_cooldown,
-                   "Seconds of the first cool-down after transient failures (doubles each time)")
-        ->capture_default_str()
-        ->check(CLI::Range(1.0, 86400.0));
-    app.add_option("--failure-cooldown-max", c.failure_cooldown_max,
-                   "Cap on that cool-down (seconds)")
-        ->capture_default_str()
-        ->check(CLI::Range(1.0, 86400.0));
-    app.add_option("--usage-retention-days", c.usage_retention_days,
-                   "Days raw usage records are kept (the daily rollups stay)")
-        ->capture_default_str()
-        ->check(CLI::Range(1, 36500));
-    app.add_option("--metrics-admin-only", c.metrics_admin_only,
-                   "Serve GET /metrics to admin keys only")
-        ->capture_default_str();
-    app.add_option("--quota-refresh-interval", c.quota_refresh_interval,
-                   "Seconds between checks of every account's monthly quota; 0 = on demand only")
-        ->capture_default_str()
-        ->check(CLI::Range(0.0, 86400.0 * 31));
-}
-
-void add_config_options(CLI::App& app, Config& c) {
-    // A flag given twice takes its last value, as wrapper scripts that append flags expect.
-    app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
-    app.set_config("--config", "", "Read this INI configuration file");
-    app.allow_config_extras(CLI::config_extras_mode::error);
-    app.add_option("--listen", c.listen, "Address and port to serve HTTP on (host:port)")
-        ->capture_default_str();
-    app.add_option("--workers", c.workers, "Worker processes; 0 = one per CPU")
-        ->capture_default_str()
-        ->check(CLI::Range(0u, 256u));
-    app.add_option("--state-dir", c.state_dir, "Directory of the LMDB store")
-        ->capture_default_str();
-    app.add_option("--control-socket", c.control_socket, "Path of the control socket")
-        ->capture_default_str();
-    app.add_option("--drain-timeout", c.drain_timeout,
-                   "Seconds in-flight requests may take to finish on stop or reload")
-        ->capture_default_str()
-        ->check(CLI::Range(0.0, 3600.0));
-    app.add_option("--log-level", c.log_level, "debug, info, notice, warning or error")
-        ->capture_default_str()
-        ->check(CLI::IsMember({"debug", "info", "notice", "warning", "error"}));
-    app.add_option("--max-map-size", c.max_map_size,
-                   "Largest size the LMDB map may grow to (bytes)")
-        ->capture_default_str()
-        ->check(CLI::Range(std::uint64_t{1} << 24, std::uint64_t{1} << 40));
-    app.add_option("--max-body-size", c.max_body_size, "Largest request body accepted (bytes)")
-        ->capture_default_str()
-        ->check(CLI::Range(std::uint64_t{1} << 10, std::uint64_t{1} << 30));
-    app.add_option("--client-timeout", c.client_timeout,
-                   "Seconds a client connection may stay silent before it is closed")
-        ->capture_default_str()
-        ->check(CLI::Range(1.0, 3600.0));
-    app.add_option("--header-timeout", c.header_timeout,
-                   "Seconds from a request's first byte until its headers must be complete")
-        ->capture_default_str()
-        ->check(CLI::Range(1.0, 600.0));
-    app.add_option("--max-connections", c.max_connections,
-                   "Client connections per worker; 0 = from the file descriptor limit")
-        ->capture_default_str()
-        ->check(CLI::Range(0u, 1000000u));
-    app.add_option("--trusted-proxies", c.trusted_proxies,
-                   "Comma-separated addresses of reverse proxies whose X-Forwarded-For is believed")
-        ->capture_default_str();
-    app.add_option("--access-log", c.access_log,
-                   "One line per request: log (the daemon's log), off, or a file path")
-        ->capture_default_str();
-    add_upstream_options(app, c);
-    add_pool_options(app, c);
-}
-
-void add_mode_flags(CLI::App& app, Flags& f) {
-    app.add_flag("--check-config", f.check_config, "Validate the configuration and exit")
+void add_flags(CLI::App& app, Flags& f) {
+    auto* config =
+        app.add_option("-c,--config", f.config_file,
+                       str_cat("Read this configuration file, then the *.conf in amq2api.conf.d "
+                               "next to it (without -c: ",
+                               default_config_file(), " when it exists; -c '': none)"))
+            ->configurable(false);
+    app.add_flag("--no-config", f.no_config, "Read no configuration file")
+        ->configurable(false)
+        ->excludes(config);
+    app.add_flag("-t,--check-config", f.check_config, "Validate the configuration and exit")
         ->configurable(false);
-    app.add_flag("--print-config", f.print_config, "Print the effective configuration and exit")
-        ->configurable(false);
+    app.add_option("-T,--print-config", f.print_config,
+                   "Print the effective configuration (=changed: only what differs from the "
+                   "built-in defaults) and exit")
+        ->configurable(false)
+        ->expected(0, 1)
+        ->check(CLI::IsMember({"all", "changed"}));
+    app.set_version_flag("-V,--version", str_cat("amq2apid ", kVersion));
     app.add_flag("--worker", f.worker, "Internal: run as a worker of a master")
         ->configurable(false)
         ->group("");
@@ -197,84 +236,192 @@ void add_mode_flags(CLI::App& app, Flags& f) {
     app.add_option("--generation", f.generation)->configurable(false)->group("");
 }
 
+void define_options(CLI::App& app, Config& c, Flags& f) {
+    // A flag given twice takes its last value, as wrapper scripts that append flags expect.
+    app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+    add_settings(app, c);
+    add_flags(app, f);
+}
+
+std::string app_description() {
+    return str_cat("amq2apid ", kVersion,
+                   " - Amazon Q account pool behind the Anthropic and OpenAI APIs");
+}
+
+// Help and version end the run before any file is read.
+struct Parsed {
+    std::optional<Mode> final_mode;
+    std::string output;
+};
+
 // CLI11 wants argv; argv[0] is the program name.
-Status run_parser(CLI::App& app, const std::vector<std::string>& args) {
+Result<Parsed> run_parser(CLI::App& app, const std::vector<std::string>& args) {
     std::vector<const char*> argv;
     argv.push_back("amq2apid");
     for (const auto& a : args) argv.push_back(a.c_str());
     try {
         app.parse(static_cast<int>(argv.size()), argv.data());
     } catch (const CLI::CallForHelp&) {
-        return make_error(Errc::not_found, "help");
+        return Parsed{Mode::help, app.help()};
+    } catch (const CLI::CallForVersion& e) {
+        return Parsed{Mode::version, str_cat(e.what(), "\n")};
     } catch (const CLI::ParseError& e) {
         return make_error(Errc::invalid_argument, e.what());
     }
+    return Parsed{};
+}
+
+// The main file: --config FILE, which must exist; none for --no-config or --config ''; else
+// the default file, when it exists.
+struct MainFile {
+    std::string path;    // empty: none
+    bool named = false;  // by the command line
+};
+
+MainFile choose_main_file(const CLI::App& app, const Flags& f, const std::string& default_file) {
+    if (f.no_config || app.count("--config") > 0) return {f.config_file, true};
+    std::error_code error;
+    // A file that cannot even be looked at is there for all we know: reading it says why not.
+    bool present = std::filesystem::exists(default_file, error) || error;
+    return {present ? default_file : std::string(), false};
+}
+
+// <dir of the main file>/amq2api.conf.d/*.conf in lexical order; no such directory, none.
+Result<std::vector<std::string>> dropin_files(const std::string& main_file) {
+    namespace fs = std::filesystem;
+    fs::path dir = fs::path(main_file).parent_path() / "amq2api.conf.d";
+    std::vector<std::string> files;
+    std::error_code error;
+    for (fs::directory_iterator it(dir, error), end; !error && it != end; it.increment(error)) {
+        std::string name = it->path().filename().string();
+        if (!name.starts_with('.') && name.ends_with(".conf")) files.push_back(it->path().string());
+    }
+    if (error == std::errc::no_such_file_or_directory) return std::vector<std::string>{};
+    if (error)
+        return make_error(Errc::invalid_argument,
+                          str_cat("cannot read ", dir.string(), ": ", error.message()));
+    std::sort(files.begin(), files.end());
+    return files;
+}
+
+// CLI11 starts its messages with the option's name, which the key in front already says.
+std::string value_problem(const CLI::Error& error, const CLI::Option& option,
+                          const std::string& value) {
+    if (dynamic_cast<const CLI::ConversionError*>(&error))
+        return str_cat("'", value, "' is not a valid ", option.get_type_name());
+    std::string message = error.what();
+    std::string prefix = option.get_name() + ": ";
+    return message.starts_with(prefix) ? message.substr(prefix.size()) : message;
+}
+
+// Each line goes through the option of its key, so a file is checked exactly as the command
+// line is; every occurrence must be valid, and the last one stays.
+Status apply_entry(CLI::App& app, const std::string& file, const ConfigEntry& entry) {
+    std::string where = str_cat(file, ":", entry.line, ": ", entry.key, ": ");
+    CLI::Option* option = app.get_option_no_throw("--" + entry.key);
+    if (!option || !option->get_configurable())
+        return make_error(Errc::invalid_argument, str_cat(where, "unknown key"));
+    std::string problem;
+    try {
+        option->add_result(entry.value);
+        option->run_callback();
+    } catch (const CLI::Error& e) {
+        problem = value_problem(e, *option, entry.value);
+    }
+    option->clear();  // what the command line gives is counted on its own
+    if (!problem.empty()) return make_error(Errc::invalid_argument, where + problem);
     return {};
 }
 
-// --print-config shows effective values, but a proxy URL may carry a password.
-std::string mask_secrets(const std::string& text) {
-    std::string out;
-    for (std::string_view line : split(text, '\n')) {
-        if (line.starts_with("proxy=")) {
-            std::string_view value = line.substr(6);
-            bool quoted = value.size() >= 2 && value.front() == '"' && value.back() == '"';
-            if (quoted) value = value.substr(1, value.size() - 2);
-            std::string masked = redact_url_password(value);
-            out += quoted ? str_cat("proxy=\"", masked, "\"") : str_cat("proxy=", masked);
-        } else {
-            out += line;
-        }
-        out += '\n';
+Status apply_file(CLI::App& app, const std::string& file) {
+    auto text = read_whole_file(file);
+    if (!text)
+        return make_error(Errc::invalid_argument, str_cat("cannot read ", text.error().message));
+    auto entries = parse_config_text(*text, file);
+    if (!entries) return entries.error();
+    for (const ConfigEntry& entry : *entries)
+        if (auto st = apply_entry(app, file, entry); !st) return st;
+    return {};
+}
+
+Status apply_files(CLI::App& app, const MainFile& main, Config& config) {
+    if (main.path.empty()) return {};
+    if (auto st = apply_file(app, main.path); !st) return st;
+    auto dropins = dropin_files(main.path);
+    if (!dropins) return dropins.error();
+    for (const std::string& dropin : *dropins)
+        if (auto st = apply_file(app, dropin); !st) return st;
+    config.config_file = main.path;
+    config.config_dropins = std::move(*dropins);
+    return {};
+}
+
+// Normalised, so that every spelling (-c FILE, --config=FILE, a flag given twice) replays alike.
+std::vector<std::string> replay_args(const CLI::App& app, const MainFile& main) {
+    std::vector<std::string> args;
+    if (main.named) args.push_back(main.path.empty() ? "--no-config" : "--config=" + main.path);
+    for (const CLI::Option* option : app.get_options()) {
+        if (!option->get_configurable() || option->count() == 0) continue;
+        const std::string& value = option->results().back();
+        if (value.empty())  // CLI11 reads "--key=" as --key taking the next argument
+            args.insert(args.end(), {option->get_name(), value});
+        else
+            args.push_back(str_cat(option->get_name(), "=", value));
     }
-    if (!out.empty()) out.pop_back();
+    return args;
+}
+
+// The effective values in the file's syntax under their descriptions, or only those that
+// differ from the built-in defaults. A proxy's password is masked.
+std::string print_config(CLI::App& app, bool changed_only) {
+    Config builtin;
+    Flags unused;
+    CLI::App defaults;
+    define_options(defaults, builtin, unused);
+    std::string out = str_cat("# amq2apid ", kVersion,
+                              changed_only ? ": settings that differ from the built-in defaults\n"
+                                           : ": effective configuration\n");
+    for (CLI::Option* option : app.get_options()) {
+        if (!option->get_configurable()) continue;
+        std::string value = option->capture_default_str()->get_default_str();
+        if (changed_only && value == defaults.get_option(option->get_name())->get_default_str())
+            continue;
+        std::string key = option->get_lnames().front();
+        if (key == "proxy") value = redact_url_password(value);
+        out += str_cat("\n# ", option->get_description(), "\n", key, " = ",
+                       quote_config_value(value), "\n");
+    }
     return out;
 }
 
-std::vector<std::string> config_shaping_args(const std::vector<std::string>& args) {
-    static const std::vector<std::string> internal = {"--worker", "--check-config",
-                                                      "--print-config"};
-    static const std::vector<std::string> internal_with_value = {"--worker-index", "--generation"};
-    std::vector<std::string> kept;
-    for (size_t i = 0; i < args.size(); ++i) {
-        const std::string& a = args[i];
-        auto name = a.substr(0, a.find('='));
-        if (std::find(internal.begin(), internal.end(), name) != internal.end()) continue;
-        if (std::find(internal_with_value.begin(), internal_with_value.end(), name) !=
-            internal_with_value.end()) {
-            if (a.find('=') == std::string::npos) ++i;
-            continue;
-        }
-        kept.push_back(a);
-    }
-    return kept;
+std::string check_report(const Config& config) {
+    if (config.config_file.empty()) return "configuration OK (no configuration file read)\n";
+    std::string out = str_cat("configuration OK\nread ", config.config_file, "\n");
+    for (const std::string& dropin : config.config_dropins) out += str_cat("read ", dropin, "\n");
+    return out;
 }
 
 }  // namespace
 
 std::string default_tokenizer_file() { return str_cat(kDataDir, "/claude-tokenizer.json"); }
+std::string default_config_file() { return str_cat(kSysconfDir, "/amq2api/amq2api.conf"); }
 
 Status validate_config(const Config& c) {
-    if (!parse_host_port(c.listen))
-        return make_error(
-            Errc::invalid_argument,
-            str_cat("listen='", c.listen, "' is not host:port (for example 127.0.0.1:8080)"));
-    if (c.state_dir.empty())
-        return make_error(Errc::invalid_argument, "state-dir must not be empty");
-    if (c.control_socket.empty())
-        return make_error(Errc::invalid_argument, "control-socket must not be empty");
-    for (const auto* url : {&c.api_endpoint, &c.token_endpoint, &c.kiro_token_endpoint})
-        if (!url->starts_with("https://") && !url->starts_with("http://"))
-            return make_error(Errc::invalid_argument,
-                              str_cat("'", *url, "' is not an http(s) URL"));
-    if (auto proxies = TrustedProxies::parse(c.trusted_proxies); !proxies) return proxies.error();
+    using Check = std::tuple<const char*, const std::string*, std::string (*)(const std::string&)>;
+    for (auto [key, value, problem] :
+         {Check{"listen", &c.listen, listen_problem},
+          Check{"state-dir", &c.state_dir, blank_problem},
+          Check{"control-socket", &c.control_socket, socket_path_problem},
+          Check{"api-endpoint", &c.api_endpoint, url_problem},
+          Check{"token-endpoint", &c.token_endpoint, url_problem},
+          Check{"kiro-token-endpoint", &c.kiro_token_endpoint, url_problem}})
+        if (std::string why = problem(*value); !why.empty())
+            return make_error(Errc::invalid_argument, str_cat(key, ": ", why));
+    if (auto proxies = TrustedProxies::parse(c.trusted_proxies); !proxies)
+        return make_error(Errc::invalid_argument, str_cat("trusted-proxies: ", proxies.error().message));
     if (c.access_log.empty())
         return make_error(Errc::invalid_argument,
-                          "access-log must be log, off or the path of a file");
-    if (c.control_socket.size() >= 108)
-        return make_error(
-            Errc::invalid_argument,
-            str_cat("control-socket path is longer than a Unix socket allows: ", c.control_socket));
+                          "access-log: must be log, off or the path of a file");
     return {};
 }
 
@@ -282,43 +429,52 @@ unsigned effective_workers(const Config& config, unsigned cpus) {
     return config.workers > 0 ? config.workers : std::max(1u, cpus);
 }
 
-Result<Invocation> parse_invocation(const std::vector<std::string>& args, const EnvLookup& env) {
+Result<Invocation> parse_invocation(const std::vector<std::string>& args, const EnvLookup& env,
+                                    const std::string& default_file) {
     Invocation inv;
     if (auto st = apply_environment(inv.config, env); !st) return st.error();
+    // The command line is read twice: first for the mode and the files, its values landing in a
+    // scratch copy; then on top of what the files set, which it overrides.
+    Config scratch = inv.config;
     Flags flags;
-    CLI::App app{str_cat("amq2apid ", kVersion,
-                         " - Amazon Q account pool behind the Anthropic and OpenAI APIs"),
-                 "amq2apid"};
-    add_config_options(app, inv.config);
-    add_mode_flags(app, flags);
-    if (auto st = run_parser(app, args); !st) {
-        if (st.error().code != Errc::not_found) return st.error();
-        inv.mode = Mode::help;
-        inv.output = app.help();
+    CLI::App probe{app_description(), "amq2apid"};
+    define_options(probe, scratch, flags);
+    auto parsed = run_parser(probe, args);
+    if (!parsed) return parsed.error();
+    if (parsed->final_mode) {
+        inv.mode = *parsed->final_mode;
+        inv.output = std::move(parsed->output);
         return inv;
     }
-    inv.config.config_file = app.get_config_ptr()->as<std::string>();
+    MainFile main = choose_main_file(probe, flags, default_file);
+    Flags ignored;
+    CLI::App app{app_description(), "amq2apid"};
+    define_options(app, inv.config, ignored);
+    if (auto st = apply_files(app, main, inv.config); !st) return st.error();
+    if (auto again = run_parser(app, args); !again) return again.error();
     if (auto st = validate_config(inv.config); !st) return st.error();
     auto models = parse_model_table(inv.config.model_map);
     if (!models)
         return make_error(Errc::invalid_argument, str_cat("model-map: ", models.error().message));
     inv.config.models = std::move(*models);
-    inv.config_args = config_shaping_args(args);
+    inv.config_args = replay_args(app, main);
     inv.worker_index = flags.worker_index;
     inv.generation = flags.generation;
-    if (flags.worker)
+    if (flags.worker) {
         inv.mode = Mode::worker;
-    else if (flags.check_config)
+    } else if (flags.check_config) {
         inv.mode = Mode::check_config;
-    else if (flags.print_config) {
+        inv.output = check_report(inv.config);
+    } else if (probe.count("--print-config") > 0) {
         inv.mode = Mode::print_config;
-        inv.output = mask_secrets(app.config_to_str(true, true));
+        inv.output = print_config(app, flags.print_config == "changed");
     }
     return inv;
 }
 
-Result<Config> reload_config(const std::vector<std::string>& config_args, const EnvLookup& env) {
-    auto inv = parse_invocation(config_args, env);
+Result<Config> reload_config(const std::vector<std::string>& config_args, const EnvLookup& env,
+                             const std::string& default_file) {
+    auto inv = parse_invocation(config_args, env, default_file);
     if (!inv) return inv.error();
     return std::move(inv->config);
 }

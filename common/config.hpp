@@ -1,7 +1,8 @@
 // amq2apid's configuration: built-in defaults, then the compatibility environment variables
-// (PORT, DATABASE_PATH, AMAZONQ_*), then the INI file named by --config, then command-line
-// flags — each later source overrides the earlier ones. Pure: the environment is a lookup
-// function, nothing here touches the process.
+// (PORT, DATABASE_PATH, AMAZONQ_*), then the main configuration file, then its drop-ins
+// (amq2api.conf.d/*.conf next to it, in lexical order), then command-line flags — each later
+// source overrides the earlier ones, and within a file the last line setting a key wins. Pure
+// but for reading those files: the environment is a lookup function.
 #pragma once
 
 #include <cstdint>
@@ -26,9 +27,12 @@ struct BootstrapAccount {
 
 // <data dir>/claude-tokenizer.json, where `make install` puts the vocabulary.
 std::string default_tokenizer_file();
+// <sysconf dir>/amq2api/amq2api.conf, read when the command line names no file and it exists.
+std::string default_config_file();
 
 struct Config {
-    std::string config_file;
+    std::string config_file;                  // the main file read; empty: none
+    std::vector<std::string> config_dropins;  // read after it, in this order
     std::string listen = "127.0.0.1:8080";
     unsigned workers = 0;  // 0: one per CPU
     std::string state_dir = "./data";
@@ -76,7 +80,7 @@ struct Config {
     std::optional<BootstrapAccount> bootstrap_account;
 };
 
-enum class Mode { master, worker, check_config, print_config, help };
+enum class Mode { master, worker, check_config, print_config, help, version };
 
 struct Invocation {
     Mode mode = Mode::master;
@@ -85,15 +89,20 @@ struct Invocation {
     std::uint64_t generation = 0;
     // The arguments that shape the configuration, replayed on reload and to every worker.
     std::vector<std::string> config_args;
-    std::string output;  // --help / --print-config text
+    std::string output;  // what --help, --version, --print-config and --check-config print
 };
 
 using EnvLookup = std::function<std::optional<std::string>(std::string_view name)>;
 
-Result<Invocation> parse_invocation(const std::vector<std::string>& args, const EnvLookup& env);
+// Errors about a file's value read "FILE:LINE: key: what". `default_file` is a parameter for
+// the tests, which must not read the host's.
+Result<Invocation> parse_invocation(const std::vector<std::string>& args, const EnvLookup& env,
+                                    const std::string& default_file = default_config_file());
 
-// Re-reads the configuration for SIGHUP from the arguments kept by parse_invocation.
-Result<Config> reload_config(const std::vector<std::string>& config_args, const EnvLookup& env);
+// Re-reads the configuration for SIGHUP from the arguments kept by parse_invocation: the files
+// again, drop-ins added or removed since included.
+Result<Config> reload_config(const std::vector<std::string>& config_args, const EnvLookup& env,
+                             const std::string& default_file = default_config_file());
 
 Status validate_config(const Config& config);
 unsigned effective_workers(const Config& config, unsigned cpus);

@@ -71,10 +71,10 @@ std::string valid_utf8(std::string_view s) {
 std::string redact_url_password(std::string_view url) {
     size_t scheme = url.find("://");
     size_t start = scheme == std::string_view::npos ? 0 : scheme + 3;
-    size_t at = url.find('@', start);
+    // The host follows the last '@' before the path: a password may itself hold '@'.
     size_t slash = url.find('/', start);
-    if (at == std::string_view::npos || (slash != std::string_view::npos && slash < at))
-        return std::string(url);
+    size_t at = url.rfind('@', slash);
+    if (at == std::string_view::npos || at < start) return std::string(url);
     size_t colon = url.find(':', start);
     if (colon == std::string_view::npos || colon > at) return std::string(url);
     return str_cat(url.substr(0, colon + 1), "***", url.substr(at));

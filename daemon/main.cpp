@@ -5,8 +5,23 @@
 #include <vector>
 
 #include "common/config.hpp"
+#include "common/log.hpp"
+#include "daemon/listen_socket.hpp"
 #include "daemon/master/master.hpp"
 #include "daemon/worker/worker.hpp"
+
+namespace {
+
+constexpr int kUsageError = 2;
+
+// Through the log module, so that under journald the line carries its error priority.
+int usage_error(const std::string& message) {
+    amq::log_init("amq2apid", amq::LogLevel::error);
+    amq::log_error(message);
+    return kUsageError;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
     std::vector<std::string> args(argv + 1, argv + argc);
@@ -16,16 +31,18 @@ int main(int argc, char** argv) {
         return std::string(v);
     };
     auto inv = amq::parse_invocation(args, env);
-    if (!inv) {
-        std::fprintf(stderr, "amq2apid: %s\n", inv.error().message.c_str());
-        return 2;
-    }
+    if (!inv) return usage_error(inv.error().message);
     switch (inv->mode) {
         case amq::Mode::help:
+        case amq::Mode::version:
         case amq::Mode::print_config: std::fputs(inv->output.c_str(), stdout); return 0;
-        case amq::Mode::check_config: std::printf("configuration OK\n"); return 0;
+        case amq::Mode::check_config:
+            if (auto address = amq::resolve_listen_address(inv->config.listen); !address)
+                return usage_error(address.error().message);
+            std::fputs(inv->output.c_str(), stdout);
+            return 0;
         case amq::Mode::worker: return amq::run_worker(*inv);
         case amq::Mode::master: return amq::run_master(*inv, env);
     }
-    return 2;
+    return kUsageError;
 }

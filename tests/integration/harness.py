@@ -62,8 +62,9 @@ class Daemon:
         self.proc = None
 
     def args(self):
-        args = [self.exe, "--listen", f"127.0.0.1:{self.port}", "--state-dir", self.state_dir,
-                "--control-socket", self.socket, "--drain-timeout", "5",
+        # --config '': never the host's /etc file; a test's own --config comes later and wins.
+        args = [self.exe, "--config", "", "--listen", f"127.0.0.1:{self.port}",
+                "--state-dir", self.state_dir, "--control-socket", self.socket, "--drain-timeout", "5",
                 "--tokenizer-file", TOKENIZER_FILE]
         if self.workers_flag:
             args += ["--workers", str(self.workers)]

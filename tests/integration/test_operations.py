@@ -173,10 +173,10 @@ class ConfigurationChecks(unittest.TestCase):
         self.assertIn("workers", r.stderr)
 
     def test_print_config_shows_effective_values_with_secrets_masked(self):
-        r = self.run_daemon("--print-config", "--workers", "3", "--proxy", "http://u:hunter2@p:3128",
-                            env={"PORT": "9999"})
+        r = self.run_daemon("--no-config", "--print-config", "--workers", "3", "--proxy",
+                            "http://u:hunter2@p:3128", env={"PORT": "9999"})
         self.assertEqual(r.returncode, 0)
-        self.assertIn("workers=3", r.stdout)
+        self.assertIn("workers = 3", r.stdout)
         self.assertIn("127.0.0.1:9999", r.stdout)
         self.assertNotIn("hunter2", r.stdout)
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/config.hpp"
+#include "common/model_map.hpp"
 
 using amq::Config;
 using amq::Errc;
@@ -33,6 +34,8 @@ amq::EnvLookup lookup(const Env& env) {
 }
 
 const Env kNoEnv;
+// No host's /etc/amq2api/amq2api.conf may leak into a test.
+const std::string kNoDefaultFile = "/nonexistent/amq-config-test/amq2api.conf";
 
 // A fresh directory for configuration files, removed with everything in it.
 class TempDir {
@@ -52,6 +55,7 @@ public:
 
     std::string write(const std::string& name, const std::string& text) const {
         std::filesystem::path file = path_ / name;
+        std::filesystem::create_directories(file.parent_path());
         std::ofstream out(file);
         out << text;
         out.close();
@@ -59,21 +63,45 @@ public:
         return file.string();
     }
     std::string file(const std::string& name) const { return (path_ / name).string(); }
+    void remove(const std::string& name) const { std::filesystem::remove(path_ / name); }
 
 private:
     std::filesystem::path path_;
 };
 
-Invocation parse_ok(const Args& args, const Env& env = kNoEnv) {
-    auto inv = parse_invocation(args, lookup(env));
+Invocation parse_ok(const Args& args, const Env& env = kNoEnv,
+                    const std::string& default_file = kNoDefaultFile) {
+    auto inv = parse_invocation(args, lookup(env), default_file);
     if (!inv.ok()) BOOST_FAIL("parse_invocation failed: " << inv.error().message);
     return std::move(inv).value();
 }
 
-amq::Error parse_error(const Args& args, const Env& env = kNoEnv) {
-    auto inv = parse_invocation(args, lookup(env));
+amq::Error parse_error(const Args& args, const Env& env = kNoEnv,
+                       const std::string& default_file = kNoDefaultFile) {
+    auto inv = parse_invocation(args, lookup(env), default_file);
     if (inv.ok()) BOOST_FAIL("parse_invocation accepted what it should refuse");
+    BOOST_TEST((inv.error().code == Errc::invalid_argument));
     return inv.error();
+}
+
+// The error message of a file holding `text`, with the file's path replaced by "FILE".
+std::string file_error(const std::string& text) {
+    TempDir dir;
+    std::string file = dir.write("amq2api.conf", text);
+    std::string message = parse_error({"--config", file}).message;
+    if (message.starts_with(file)) message.replace(0, file.size(), "FILE");
+    return message;
+}
+
+Config file_config(const std::string& text, const Args& more = {}) {
+    TempDir dir;
+    Args args = {"--config", dir.write("amq2api.conf", text)};
+    args.insert(args.end(), more.begin(), more.end());
+    return parse_ok(args).config;
+}
+
+amq::Result<Config> reload(const Invocation& inv) {
+    return amq::reload_config(inv.config_args, lookup(kNoEnv), kNoDefaultFile);
 }
 
 bool contains(const std::string& haystack, std::string_view needle) {
@@ -337,13 +365,13 @@ BOOST_AUTO_TEST_CASE(config_args_drop_the_mode_flags_and_keep_the_rest) {
     Invocation inv = parse_ok({"--worker", "--worker-index", "3", "--generation=7",
                                "--check-config", "--print-config", "--config", file,
                                "--listen=127.0.0.1:5555", "--log-level", "debug"});
-    Args expected = {"--config", file, "--listen=127.0.0.1:5555", "--log-level", "debug"};
+    Args expected = {"--config=" + file, "--listen=127.0.0.1:5555", "--log-level=debug"};
     BOOST_TEST(inv.config_args == expected, boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(config_args_drop_internal_values_in_either_spelling) {
     Invocation inv = parse_ok({"--worker-index=4", "--generation", "8", "--workers", "2"});
-    Args expected = {"--workers", "2"};
+    Args expected = {"--workers=2"};
     BOOST_TEST(inv.config_args == expected, boost::test_tools::per_element());
     BOOST_TEST(inv.worker_index == 4u);
     BOOST_TEST(inv.generation == 8u);
@@ -361,7 +389,7 @@ BOOST_AUTO_TEST_CASE(reload_config_replays_the_kept_arguments) {
     std::string file = dir.write("amq2api.conf", "workers = 2\nstate-dir = /a\n");
     Env env = {{"PORT", "9100"}};
     Invocation inv = parse_ok({"--worker", "--config", file, "--log-level", "error"}, env);
-    auto reloaded = amq::reload_config(inv.config_args, lookup(env));
+    auto reloaded = amq::reload_config(inv.config_args, lookup(env), kNoDefaultFile);
     BOOST_REQUIRE(reloaded.ok());
     BOOST_TEST(reloaded->listen == "127.0.0.1:9100");
     BOOST_TEST(reloaded->workers == 2u);
@@ -375,7 +403,7 @@ BOOST_AUTO_TEST_CASE(reload_config_reads_the_changed_file) {
     std::string file = dir.write("amq2api.conf", "workers = 2\n");
     Invocation inv = parse_ok({"--config", file});
     dir.write("amq2api.conf", "workers = 5\n");
-    auto reloaded = amq::reload_config(inv.config_args, lookup(kNoEnv));
+    auto reloaded = reload(inv);
     BOOST_REQUIRE(reloaded.ok());
     BOOST_TEST(reloaded->workers == 5u);
 }
@@ -385,7 +413,7 @@ BOOST_AUTO_TEST_CASE(reload_config_with_a_broken_file_is_an_error) {
     std::string file = dir.write("amq2api.conf", "workers = 2\n");
     Invocation inv = parse_ok({"--config", file});
     dir.write("amq2api.conf", "log-level = loud\n");
-    auto reloaded = amq::reload_config(inv.config_args, lookup(kNoEnv));
+    auto reloaded = reload(inv);
     BOOST_REQUIRE(!reloaded.ok());
     BOOST_TEST((reloaded.error().code == Errc::invalid_argument));
 }
@@ -471,4 +499,354 @@ BOOST_AUTO_TEST_CASE(validate_config_checks_trusted_proxies_and_the_access_log) 
     BOOST_TEST(!amq::validate_config(c).ok());
     c.access_log = "/var/log/amq2api/access.log";
     BOOST_TEST(amq::validate_config(c).ok());
+}
+
+BOOST_AUTO_TEST_SUITE(file_syntax)
+
+BOOST_AUTO_TEST_CASE(the_shipped_model_map_example_keeps_every_pair) {
+    Config c = file_config("model-map = gpt-4o=claude-opus-4.6, default=claude-haiku-4.5\n");
+    BOOST_TEST(c.model_map == "gpt-4o=claude-opus-4.6, default=claude-haiku-4.5");
+    BOOST_TEST(amq::resolve_model(c.models, "gpt-4o").upstream == "claude-opus-4.6");
+    BOOST_TEST(c.models.default_model == "claude-haiku-4.5");
+}
+
+BOOST_AUTO_TEST_CASE(a_value_with_spaces_is_kept_whole) {
+    BOOST_TEST(file_config("state-dir = /srv/my data\n").state_dir == "/srv/my data");
+}
+
+BOOST_AUTO_TEST_CASE(a_quoted_proxy_password_keeps_its_hash) {
+    BOOST_TEST(file_config("proxy = \"http://u:p#w@h:3128\"\n").proxy == "http://u:p#w@h:3128");
+    BOOST_TEST(file_config("proxy = http://u:p#w@h:3128 # office\n").proxy ==
+               "http://u:p#w@h:3128");
+}
+
+BOOST_AUTO_TEST_CASE(the_last_occurrence_of_a_key_wins) {
+    BOOST_TEST(file_config("workers = 2\nlog-level = debug\nworkers = 5\n").workers == 5u);
+}
+
+BOOST_AUTO_TEST_CASE(every_occurrence_of_a_key_is_validated) {
+    BOOST_TEST(file_error("workers = 999\nworkers = 2\n") ==
+               "FILE:1: workers: Value 999 not in range 0 to 256");
+    BOOST_TEST(file_error("workers = 2\nworkers = many\n") ==
+               "FILE:2: workers: Value many not in range 0 to 256");
+    BOOST_TEST(
+        file_error("model-map = broken\nmodel-map = a=b\n").starts_with("FILE:1: model-map: "));
+}
+
+BOOST_AUTO_TEST_CASE(errors_name_file_line_and_key) {
+    BOOST_TEST(file_error("listen = 0.0.0.0:7000\nfrobnicate = yes\n") ==
+               "FILE:2: frobnicate: unknown key");
+    BOOST_TEST(file_error("\nlog-level = loud\n") ==
+               "FILE:2: log-level: loud not in {debug,info,notice,warning,error}");
+    BOOST_TEST(file_error("sticky-sessions = maybe\n") ==
+               "FILE:1: sticky-sessions: 'maybe' is not a valid BOOLEAN");
+    BOOST_TEST(file_error("api-endpoint = ftp://x/\n") ==
+               "FILE:1: api-endpoint: 'ftp://x/' is not an http(s) URL");
+    BOOST_TEST(file_error("control-socket = /" + std::string(120, 's') + "\n")
+                   .starts_with("FILE:1: control-socket: '/sss"));
+    BOOST_TEST(file_error("workers = 2\nworkers 3\n") == "FILE:2: expected key = value");
+    BOOST_TEST(file_error("[amq2apid]\n").starts_with("FILE:1: sections such as [name]"));
+}
+
+BOOST_AUTO_TEST_CASE(options_that_are_not_keys_are_unknown_keys_in_a_file) {
+    for (std::string key : {"config", "no-config", "check-config", "help", "version", "worker"}) {
+        BOOST_TEST_CONTEXT(key) {
+            BOOST_TEST(file_error(key + " = 1\n") == "FILE:1: " + key + ": unknown key");
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(an_empty_value_is_refused_where_a_value_is_needed) {
+    for (std::string key : {"listen", "state-dir", "control-socket", "workers", "log-level",
+                            "access-log", "tokenizer-file", "api-endpoint", "sticky-sessions"}) {
+        BOOST_TEST_CONTEXT(key) {
+            BOOST_TEST(file_error(key + " =\n") == "FILE:1: " + key + ": a value is required");
+            BOOST_TEST(file_error(key + " = \"\"\n") == "FILE:1: " + key + ": a value is required");
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(an_empty_value_is_accepted_where_it_means_none) {
+    Config c = file_config("proxy =\ntrusted-proxies = \"\"\nmodel-map = # none\n");
+    BOOST_TEST(c.proxy.empty());
+    BOOST_TEST(c.trusted_proxies.empty());
+    BOOST_TEST(c.model_map.empty());
+}
+
+BOOST_AUTO_TEST_CASE(an_ipv6_listen_address_in_brackets_is_read) {
+    BOOST_TEST(file_config("listen = [::1]:8080\n").listen == "[::1]:8080");
+    BOOST_TEST(file_config("listen = \"[2001:db8::2]:80\"\n").listen == "[2001:db8::2]:80");
+}
+
+BOOST_AUTO_TEST_CASE(a_host_name_passes_the_syntax_check) {
+    // Whether it resolves is asked where the daemon binds (daemon/listen_socket.cpp).
+    BOOST_TEST(file_config("listen = localhost:8080\n").listen == "localhost:8080");
+    BOOST_TEST(file_error("listen = localhost\n") ==
+               "FILE:1: listen: 'localhost' is not host:port or [IPv6]:port (for example "
+               "127.0.0.1:8080)");
+}
+
+BOOST_AUTO_TEST_CASE(an_unreadable_file_is_named) {
+    TempDir dir;
+    amq::Error error = parse_error({"--config", dir.file("")});  // a directory
+    BOOST_TEST(contains(error.message, "cannot read"), error.message);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(file_selection)
+
+BOOST_AUTO_TEST_CASE(the_default_file_is_read_when_it_exists) {
+    TempDir dir;
+    std::string file = dir.write("amq2api.conf", "workers = 4\n");
+    Invocation inv = parse_ok({}, kNoEnv, file);
+    BOOST_TEST(inv.config.workers == 4u);
+    BOOST_TEST(inv.config.config_file == file);
+    BOOST_TEST(inv.config_args.empty());  // a reload looks for the default file again
+}
+
+BOOST_AUTO_TEST_CASE(a_missing_default_file_gives_the_defaults) {
+    TempDir dir;
+    Invocation inv = parse_ok({}, kNoEnv, dir.file("amq2api.conf"));
+    BOOST_TEST(inv.config.config_file.empty());
+    BOOST_TEST(inv.config.workers == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(check_config_without_arguments_checks_the_default_file) {
+    TempDir dir;
+    std::string file = dir.write("amq2api.conf", "workers = many\n");
+    BOOST_TEST(parse_error({"--check-config"}, kNoEnv, file).message.starts_with(file + ":1:"));
+}
+
+BOOST_AUTO_TEST_CASE(an_empty_config_or_no_config_reads_no_file) {
+    TempDir dir;
+    std::string file = dir.write("amq2api.conf", "workers = 4\n");
+    for (Args args : {Args{"--config", ""}, Args{"-c", ""}, Args{"--no-config"}}) {
+        Invocation inv = parse_ok(args, kNoEnv, file);
+        BOOST_TEST(inv.config.workers == 0u);
+        BOOST_TEST(inv.config.config_file.empty());
+        BOOST_TEST(inv.config_args == Args{"--no-config"}, boost::test_tools::per_element());
+    }
+}
+
+BOOST_AUTO_TEST_CASE(no_config_and_config_together_are_an_error) {
+    TempDir dir;
+    std::string file = dir.write("amq2api.conf", "workers = 4\n");
+    parse_error({"--no-config", "--config", file});
+}
+
+BOOST_AUTO_TEST_CASE(the_last_config_flag_wins) {
+    TempDir dir;
+    std::string file = dir.write("amq2api.conf", "workers = 4\n");
+    BOOST_TEST(parse_ok({"--config", "", "--config", file}).config.workers == 4u);
+    BOOST_TEST(parse_ok({"--config", file, "--config", ""}).config.workers == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_named_file_must_exist) {
+    TempDir dir;
+    std::string missing = dir.file("missing.conf");
+    amq::Error error = parse_error({"-c", missing}, kNoEnv, missing);
+    BOOST_TEST(error.message == "cannot read " + missing + ": No such file or directory");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(dropins)
+
+BOOST_AUTO_TEST_CASE(dropins_apply_after_the_main_file_in_lexical_order) {
+    TempDir dir;
+    std::string main = dir.write("amq2api.conf", "workers = 2\nlog-level = debug\n");
+    std::string a = dir.write("amq2api.conf.d/10-a.conf", "workers = 3\nlisten = 127.0.0.1:1\n");
+    std::string b = dir.write("amq2api.conf.d/20-b.conf", "workers = 4\n");
+    dir.write("amq2api.conf.d/30-c.conf.disabled", "workers = 100\n");
+    dir.write("amq2api.conf.d/.99-hidden.conf", "workers = 101\n");
+    dir.write("amq2api.conf.d/README", "not a configuration file\n");
+    Invocation inv = parse_ok({"--config", main});
+    BOOST_TEST(inv.config.workers == 4u);
+    BOOST_TEST(inv.config.listen == "127.0.0.1:1");
+    BOOST_TEST(inv.config.log_level == "debug");
+    BOOST_TEST(inv.config.config_dropins == Args({a, b}), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(flags_override_dropins) {
+    TempDir dir;
+    std::string main = dir.write("amq2api.conf", "workers = 2\n");
+    dir.write("amq2api.conf.d/10-a.conf", "workers = 3\n");
+    BOOST_TEST(parse_ok({"--workers", "7", "--config", main}).config.workers == 7u);
+}
+
+BOOST_AUTO_TEST_CASE(the_whole_precedence_chain) {
+    TempDir dir;
+    std::string main =
+        dir.write("amq2api.conf", "listen = 127.0.0.1:2\nstate-dir = /file\nworkers = 2\n");
+    dir.write("amq2api.conf.d/a.conf", "state-dir = /dropin\nworkers = 3\n");
+    Env env = {
+        {"PORT", "9000"}, {"DATABASE_PATH", "/env/db"}, {"AMAZONQ_API_ENDPOINT", "http://e/"}};
+    Config c = parse_ok({"--config", main, "--workers", "4"}, env).config;
+    BOOST_TEST(c.api_endpoint == "http://e/");  // environment over the default
+    BOOST_TEST(c.listen == "127.0.0.1:2");      // main file over the environment
+    BOOST_TEST(c.state_dir == "/dropin");       // drop-in over the main file
+    BOOST_TEST(c.workers == 4u);                // flag over everything
+}
+
+BOOST_AUTO_TEST_CASE(an_error_in_a_dropin_names_the_dropin_and_its_line) {
+    TempDir dir;
+    std::string main = dir.write("amq2api.conf", "workers = 2\n");
+    std::string bad = dir.write("amq2api.conf.d/10-bad.conf", "# proxy\n\nnonsense = 1\n");
+    BOOST_TEST(parse_error({"--config", main}).message == bad + ":3: nonsense: unknown key");
+}
+
+BOOST_AUTO_TEST_CASE(a_dropin_directory_that_is_a_file_is_an_error) {
+    TempDir dir;
+    std::string main = dir.write("amq2api.conf", "workers = 2\n");
+    dir.write("amq2api.conf.d", "workers = 3\n");
+    BOOST_TEST(contains(parse_error({"--config", main}).message, "amq2api.conf.d"));
+}
+
+BOOST_AUTO_TEST_CASE(no_main_file_means_no_dropins) {
+    TempDir dir;
+    dir.write("amq2api.conf.d/10-a.conf", "workers = 3\n");
+    Invocation inv = parse_ok({}, kNoEnv, dir.file("amq2api.conf"));
+    BOOST_TEST(inv.config.workers == 0u);
+    BOOST_TEST(inv.config.config_dropins.empty());
+}
+
+BOOST_AUTO_TEST_CASE(reload_picks_up_added_and_removed_dropins) {
+    TempDir dir;
+    std::string main = dir.write("amq2api.conf", "workers = 2\n");
+    Invocation inv = parse_ok({"--config", main});
+    dir.write("amq2api.conf.d/10-more.conf", "workers = 6\n");
+    auto added = reload(inv);
+    BOOST_REQUIRE(added.ok());
+    BOOST_TEST(added->workers == 6u);
+    BOOST_TEST(added->config_dropins.size() == 1u);
+    dir.remove("amq2api.conf.d/10-more.conf");
+    auto removed = reload(inv);
+    BOOST_REQUIRE(removed.ok());
+    BOOST_TEST(removed->workers == 2u);
+    BOOST_TEST(removed->config_dropins.empty());
+}
+
+BOOST_AUTO_TEST_CASE(reload_of_the_default_file_reads_its_dropins_too) {
+    TempDir dir;
+    std::string main = dir.write("amq2api.conf", "workers = 2\n");
+    Invocation inv = parse_ok({}, kNoEnv, main);
+    dir.write("amq2api.conf.d/10-more.conf", "workers = 6\n");
+    auto reloaded = amq::reload_config(inv.config_args, lookup(kNoEnv), main);
+    BOOST_REQUIRE(reloaded.ok());
+    BOOST_TEST(reloaded->workers == 6u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(command_line)
+
+BOOST_AUTO_TEST_CASE(version_in_both_spellings) {
+    for (std::string flag : {"--version", "-V"}) {
+        Invocation inv = parse_ok({flag});
+        BOOST_TEST((inv.mode == Mode::version));
+        BOOST_TEST(inv.output.starts_with("amq2apid "), inv.output);
+        BOOST_TEST(inv.output.ends_with("\n"));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(version_and_help_read_no_file) {
+    TempDir dir;
+    std::string broken = dir.write("amq2api.conf", "nonsense\n");
+    BOOST_TEST((parse_ok({"-V"}, kNoEnv, broken).mode == Mode::version));
+    BOOST_TEST((parse_ok({"-h"}, kNoEnv, broken).mode == Mode::help));
+}
+
+BOOST_AUTO_TEST_CASE(short_options_like_nginx) {
+    TempDir dir;
+    std::string file = dir.write("amq2api.conf", "workers = 2\n");
+    Invocation check = parse_ok({"-t", "-c", file});
+    BOOST_TEST((check.mode == Mode::check_config));
+    BOOST_TEST(check.config.workers == 2u);
+    BOOST_TEST((parse_ok({"-T"}).mode == Mode::print_config));
+    BOOST_TEST(contains(parse_ok({"-h"}).output, "--check-config"));
+}
+
+BOOST_AUTO_TEST_CASE(check_config_reports_the_files_it_read) {
+    TempDir dir;
+    std::string main = dir.write("amq2api.conf", "workers = 2\n");
+    std::string dropin = dir.write("amq2api.conf.d/a.conf", "workers = 3\n");
+    BOOST_TEST(parse_ok({"-t", "-c", main}).output ==
+               "configuration OK\nread " + main + "\nread " + dropin + "\n");
+    BOOST_TEST(parse_ok({"-t"}).output == "configuration OK (no configuration file read)\n");
+}
+
+BOOST_AUTO_TEST_CASE(config_args_are_the_same_for_every_spelling) {
+    TempDir dir;
+    std::string file = dir.write("amq2api.conf", "workers = 2\n");
+    Args expected = {"--config=" + file, "--workers=3"};
+    for (Args args : {Args{"-c", file, "--workers", "3"}, Args{"--config=" + file, "--workers=3"},
+                      Args{"-t", "-c" + file, "--workers", "1", "--workers", "3"},
+                      Args{"-T", "changed", "-c", file, "--workers", "3"}}) {
+        BOOST_TEST(parse_ok(args).config_args == expected, boost::test_tools::per_element());
+    }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(print_config)
+
+BOOST_AUTO_TEST_CASE(print_config_changed_shows_only_what_differs_from_the_defaults) {
+    Invocation inv = parse_ok({"--print-config=changed", "--workers", "3"}, {{"PORT", "9999"}});
+    BOOST_TEST((inv.mode == Mode::print_config));
+    BOOST_TEST(contains(inv.output, "\nworkers = 3\n"), inv.output);
+    BOOST_TEST(contains(inv.output, "\nlisten = 127.0.0.1:9999\n"), inv.output);
+    BOOST_TEST(!contains(inv.output, "state-dir"), inv.output);
+    BOOST_TEST(!contains(inv.output, "log-level"), inv.output);
+}
+
+BOOST_AUTO_TEST_CASE(print_config_changed_of_the_defaults_is_only_its_header) {
+    Invocation inv = parse_ok({"-T", "changed"});
+    BOOST_TEST(!contains(inv.output, " = "), inv.output);
+}
+
+BOOST_AUTO_TEST_CASE(print_config_shows_every_key) {
+    std::string output = parse_ok({"--print-config"}).output;
+    for (std::string key : {"listen", "workers", "proxy", "model-map", "sticky-sessions",
+                            "access-log", "trusted-proxies", "quota-refresh-interval"})
+        BOOST_TEST(contains(output, "\n" + key + " = "), key);
+    BOOST_TEST(contains(output, "\nsticky-sessions = false\n"), output);
+    BOOST_TEST(contains(output, "\nproxy = \"\"\n"), output);
+}
+
+BOOST_AUTO_TEST_CASE(print_config_refuses_an_unknown_selection) {
+    parse_error({"--print-config=some"});
+}
+
+BOOST_AUTO_TEST_CASE(print_config_masks_a_password_holding_an_at_sign) {
+    Invocation inv = parse_ok({"-T", "--proxy", "http://user:p@ss@host:3128"});
+    BOOST_TEST(contains(inv.output, "\nproxy = http://user:***@host:3128\n"), inv.output);
+    BOOST_TEST(!contains(inv.output, "p@ss"), inv.output);
+}
+
+BOOST_AUTO_TEST_CASE(print_config_output_reads_back_as_the_same_configuration) {
+    TempDir dir;
+    Args flags = {
+        "--state-dir", "/srv/my data",      "--model-map", "a=b, default=c", "--workers",
+        "3",           "--sticky-sessions", "true",        "--access-log",   "/var/log/a #1.log"};
+    Args print = {"--print-config"};
+    print.insert(print.end(), flags.begin(), flags.end());
+    std::string printed = parse_ok(print).output;
+    std::string file = dir.write("printed.conf", printed);
+    Invocation reread = parse_ok({"--print-config", "--config", file});
+    BOOST_TEST(reread.config.state_dir == "/srv/my data");
+    BOOST_TEST(reread.config.access_log == "/var/log/a #1.log");
+    BOOST_TEST(reread.config.sticky_sessions);
+    BOOST_TEST(reread.output == printed);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_CASE(an_empty_flag_value_replays_as_two_arguments) {
+    Invocation inv = parse_ok({"--proxy", "", "--model-map", "a=b"});
+    Args expected = {"--proxy", "", "--model-map=a=b"};
+    BOOST_TEST(inv.config_args == expected, boost::test_tools::per_element());
+    auto reloaded = reload(inv);
+    BOOST_REQUIRE(reloaded.ok());
+    BOOST_TEST(reloaded->model_map == "a=b");
 }

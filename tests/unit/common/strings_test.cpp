@@ -157,6 +157,10 @@ BOOST_AUTO_TEST_CASE(url_passwords_are_redacted) {
     BOOST_CHECK_EQUAL(amq::redact_url_password("http://u:secret@proxy:3128"),
                       "http://u:***@proxy:3128");
     BOOST_CHECK_EQUAL(amq::redact_url_password("socks5://u:p@h"), "socks5://u:***@h");
+    BOOST_CHECK_EQUAL(amq::redact_url_password("http://user:p@ss@host:3128"),
+                      "http://user:***@host:3128");
+    BOOST_CHECK_EQUAL(amq::redact_url_password("http://u:p#w@h:3128/x@y"),
+                      "http://u:***@h:3128/x@y");
     BOOST_CHECK_EQUAL(amq::redact_url_password("http://proxy:3128"), "http://proxy:3128");
     BOOST_CHECK_EQUAL(amq::redact_url_password("http://user@proxy"), "http://user@proxy");
     BOOST_CHECK_EQUAL(amq::redact_url_password("http://h/p:x@y"), "http://h/p:x@y");
