@@ -1,8 +1,8 @@
-// Reading the Anthropic format into a QConversation. What the upstream cannot use is accepted
-// and dropped (protocol.md §2.1 rule 15): max_tokens, temperature, top_p, top_k,
-// stop_sequences, tool_choice, context_management, output_config, cache_control, citations,
-// tool signatures, defer_loading. What it cannot represent and the client would miss is an
-// error naming the field (URL images, PDF documents, unknown block types).
+// Reading the Anthropic format into a QConversation. What the upstream cannot use is checked
+// for its shape and dropped: max_tokens, temperature, top_p, top_k, stop_sequences,
+// tool_choice, context_management, output_config, cache_control, citations, tool signatures,
+// defer_loading. What it cannot represent and the client would miss is an error naming the
+// field (URL images, PDF documents, unknown block types).
 #include "common/anthropic_request.hpp"
 
 #include <optional>
@@ -10,6 +10,7 @@
 
 #include "common/json.hpp"
 #include "common/q_request.hpp"
+#include "common/request_params.hpp"
 #include "common/strings.hpp"
 
 namespace amq {
@@ -265,6 +266,37 @@ Status read_thinking(const Value& request, const ResolvedModel& model,
     return {};
 }
 
+// As the Messages API checks them; max_tokens is not part of a count_tokens request.
+constexpr ParamRule kParams[] = {
+    {"max_tokens", ParamKind::integer, true, 1}, {"temperature", ParamKind::number, false, 0, 1},
+    {"top_p", ParamKind::number, false, 0, 1},   {"top_k", ParamKind::integer, false, 0},
+    {"stop_sequences", ParamKind::string_list},  {"metadata", ParamKind::object},
+    {"tool_choice", ParamKind::object},          {"thinking", ParamKind::object},
+};
+
+Status check_tool_choice(const Value& request) {
+    const Value* choice = find_member(request, "tool_choice");
+    if (!choice) return {};
+    std::string_view type = block_type(*choice);
+    if (type == "tool" && find_string(*choice, "name").value_or("").empty())
+        return field_error("tool_choice.name", "Field required for type 'tool'");
+    if (type != "auto" && type != "any" && type != "tool" && type != "none")
+        return field_error("tool_choice.type", "must be one of auto, any, tool, none");
+    return {};
+}
+
+Status check_parameters(const Value& request, const TranslateOptions& options) {
+    std::span<const ParamRule> rules = kParams;
+    if (!options.require_max_tokens) rules = rules.subspan(1);
+    if (Status s = check_params(request, rules); !s) return s;
+    if (const Value* metadata = find_member(request, "metadata")) {
+        const Value* user_id = find_member(*metadata, "user_id");
+        if (user_id && !user_id->IsString())
+            return field_error("metadata.user_id", "must be a string");
+    }
+    return check_tool_choice(request);
+}
+
 std::string session_of(const Value& request) {
     const Value* metadata = find_member(request, "metadata");
     if (!metadata) return {};
@@ -293,7 +325,8 @@ Result<UpstreamRequest> translate_anthropic_request(const rapidjson::Value& requ
     auto model_name = fields.string("model", true);
     auto stream = fields.boolean("stream");
     if (Status s = fields.status(); !s) return s.error();
-    if (model_name->empty()) return field_error("model", "must not be empty");
+    if (Status s = check_model_name(*model_name); !s) return s.error();
+    if (Status s = check_parameters(request, options); !s) return s.error();
 
     UpstreamRequest out;
     out.model = resolve_model(options.models, *model_name);

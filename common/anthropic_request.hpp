@@ -23,6 +23,7 @@ struct TranslateOptions {
     std::string origin = "CLI";
     std::size_t max_payload = 600 * 1024;  // protocol.md §2.1 rule 12
     std::int64_t default_thinking_budget = 16000;
+    bool require_max_tokens = true;  // false for count_tokens, whose requests have none
 };
 
 struct UpstreamRequest {

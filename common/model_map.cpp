@@ -136,6 +136,7 @@ ResolvedModel resolve_model(const ModelMapConfig& config, std::string_view clien
     for (const auto& [name, upstream] : config.table) {
         if (normalise(name).name == wanted.name) {
             out.upstream = upstream;
+            out.listed = true;
             break;
         }
     }
@@ -145,6 +146,15 @@ ResolvedModel resolve_model(const ModelMapConfig& config, std::string_view clien
     }
     out.context_window = context_window_for(out.upstream);
     return out;
+}
+
+bool model_allowed(const std::vector<std::string>& allowed, std::string_view model,
+                   const ModelMapConfig& config) {
+    if (allowed.empty()) return true;
+    std::string upstream = resolve_model(config, model).upstream;
+    for (const std::string& name : allowed)
+        if (iequals(name, model) || resolve_model(config, name).upstream == upstream) return true;
+    return false;
 }
 
 std::vector<std::string> client_model_names(const ModelMapConfig& config) {

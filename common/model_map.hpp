@@ -35,6 +35,7 @@ struct ResolvedModel {
     std::string client;     // exactly as the client sent it: echoed back in responses
     std::string upstream;   // the modelId sent to Amazon Q
     bool thinking = false;  // the name carried a -thinking suffix
+    bool listed = false;    // a table entry matched (not a family or default fallback)
     std::int64_t context_window = 200000;
 };
 
@@ -42,6 +43,12 @@ struct ResolvedModel {
 // @20250929) are stripped; then the table, then the family word (opus / sonnet / haiku
 // anywhere in the name), then default_model.
 ResolvedModel resolve_model(const ModelMapConfig& config, std::string_view client_name);
+
+// Whether a key restricted to `allowed` (empty: unrestricted) may use `model`: a name it lists,
+// or another name of the same upstream model (claude-sonnet-4-5-20250929 for
+// claude-sonnet-4-5).
+bool model_allowed(const std::vector<std::string>& allowed, std::string_view model,
+                   const ModelMapConfig& config);
 
 // The table's client names in table order without duplicates (for GET /v1/models).
 std::vector<std::string> client_model_names(const ModelMapConfig& config);

@@ -33,6 +33,7 @@
 
 #include "common/json.hpp"
 #include "common/q_request.hpp"
+#include "common/request_params.hpp"
 #include "common/strings.hpp"
 
 namespace amq {
@@ -461,25 +462,24 @@ Status read_reasoning(const Value& request, const ResolvedModel& model,
 
 // ---- parameters the upstream cannot use: checked, then dropped -----------------------------
 
+constexpr ParamRule kParams[] = {
+    {"temperature", ParamKind::number, false, 0, 2},
+    {"top_p", ParamKind::number, false, 0, 1},
+    {"presence_penalty", ParamKind::number, false, -2, 2},
+    {"frequency_penalty", ParamKind::number, false, -2, 2},
+    {"max_tokens", ParamKind::integer, false, 1},
+    {"max_completion_tokens", ParamKind::integer, false, 1},
+    {"seed", ParamKind::integer},
+    {"top_logprobs", ParamKind::integer, false, 0, 20},
+    {"logprobs", ParamKind::boolean},
+    {"parallel_tool_calls", ParamKind::boolean},
+    {"store", ParamKind::boolean},
+    {"stop", ParamKind::string_list},
+    {"metadata", ParamKind::object},
+};
+
 Status check_parameters(const Value& request) {
-    for (const char* name : {"temperature", "top_p", "presence_penalty", "frequency_penalty"}) {
-        const Value* v = find_member(request, name);
-        if (v && !v->IsNumber()) return field_error(name, "must be a number");
-    }
-    for (const char* name : {"max_tokens", "max_completion_tokens", "seed", "top_logprobs"}) {
-        const Value* v = find_member(request, name);
-        if (v && !v->IsInt64()) return field_error(name, "must be an integer");
-    }
-    for (const char* name : {"logprobs", "parallel_tool_calls", "store"}) {
-        const Value* v = find_member(request, name);
-        if (v && !v->IsBool()) return field_error(name, "must be true or false");
-    }
-    if (const Value* stop = find_member(request, "stop"); stop && !stop->IsString()) {
-        if (!stop->IsArray()) return field_error("stop", "must be a string or an array of strings");
-        for (rapidjson::SizeType i = 0; i < stop->Size(); ++i)
-            if (!(*stop)[i].IsString())
-                return field_error(path_index("stop", i), "must be a string");
-    }
+    if (Status s = check_params(request, kParams); !s) return s;
     if (const Value* n = find_member(request, "n")) {
         if (!n->IsInt64() || n->GetInt64() < 1)
             return field_error("n", "must be a positive integer");
@@ -500,7 +500,8 @@ struct Basics {
 Result<Basics> read_basics(const Value& request) {
     Basics b;
     auto model = find_string(request, "model");
-    if (!model || model->empty()) return field_error("model", "a non-empty string is required");
+    if (!model) return field_error("model", "a non-empty string is required");
+    if (Status s = check_model_name(*model); !s) return s.error();
     b.model = std::string(*model);
     if (const Value* stream = find_member(request, "stream")) {
         if (!stream->IsBool()) return field_error("stream", "must be true or false");

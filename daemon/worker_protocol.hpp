@@ -29,14 +29,21 @@ namespace amq::wire {
 // Request/response between a worker and the master:
 //   worker → master  call {id, cmd, args}     master → worker  reply {id, ok, data | error}
 //   worker → master  report {args}            (no reply)
+//   worker → master  answered {args}          (no reply)
 // error = {status, message}: the HTTP status the client gets and why.
 inline constexpr std::string_view kCall = "call";
 inline constexpr std::string_view kReply = "reply";
 inline constexpr std::string_view kReport = "report";
+// A request answered without an exchange (refused, or served without an account): {endpoint
+// (route pattern, "none"), status, key_hash (API routes), client_address, user_agent,
+// duration_ms}. The master counts it and records it against the key the hash names.
+inline constexpr std::string_view kAnswered = "answered";
 
 inline constexpr std::string_view kAdmit = "admit";      // {key_hash, model, endpoint, exclude[]}
 inline constexpr std::string_view kRefresh = "refresh";  // {account_id, serial}
-inline constexpr std::string_view kAuth = "auth";  // {key_hash} → {key_id}: no account needed
+// {key_hash, endpoint, model?} → {key_id, allowed_models[], rate?}: no account needed; the
+// request counts toward the key's per-minute and per-day limits, and `model` must be allowed.
+inline constexpr std::string_view kAuth = "auth";
 inline constexpr std::string_view kMetrics =
     "metrics";  // {key_hash} → {text}: Prometheus exposition
 inline constexpr std::string_view kAdmin =

@@ -193,6 +193,10 @@ std::variant<Account, NoAccount> AccountPool::pick(const std::vector<Account>& a
         if (under_rpm(*a, request.now_ms)) candidates.push_back(a);
     }
     if (candidates.empty()) return no_account(enabled, health, request);
+    std::vector<const Account*> unhindered;
+    for (const Account* a : candidates)
+        if (!request.avoid.count(a->id)) unhindered.push_back(a);
+    if (!unhindered.empty()) candidates = std::move(unhindered);
 
     const Account* chosen = nullptr;
     bool sticky = policy_.sticky_sessions && !request.session.empty();

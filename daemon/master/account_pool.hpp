@@ -34,6 +34,9 @@ struct PickRequest {
     std::set<std::uint64_t> exclude;  // accounts this request already failed on
     std::string session;              // "" = no stickiness
     std::int64_t now_ms = 0;
+    // Accounts picked only when no other can serve: their token is being refreshed, and the
+    // request would wait on that refresh.
+    std::set<std::uint64_t> avoid;
 };
 
 struct NoAccount {

@@ -12,7 +12,8 @@ namespace {
 
 // Requests refused before admission never counted against their key's limits.
 bool counted(const UsageRecord& u) {
-    return u.error_class != "auth" && u.error_class != "limit" && u.error_class != "model";
+    return u.error_class != "auth" && u.error_class != "limit" && u.error_class != "model" &&
+           u.error_class != kRejectedClass;
 }
 
 }  // namespace
@@ -87,6 +88,10 @@ void Admissions::worker_died(pid_t worker, std::int64_t now_ms) {
     }
     limiter_.release_owner(owner);
     if (lost) log_warning(lost, " requests died with worker pid ", worker, "; recorded as failed");
+}
+
+LimitDecision Admissions::count(const ApiKey& key, std::int64_t now_ms) {
+    return limiter_.count(key.id, limits_of(key), now_ms);
 }
 
 RateInfo Admissions::rate(const ApiKey& key, std::int64_t now_ms) {

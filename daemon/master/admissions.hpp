@@ -36,6 +36,9 @@ public:
     };
     LimitDecision admit(const ApiKey& key, pid_t worker, std::uint64_t request_id,
                         const RequestInfo& info, std::int64_t now_ms);
+    // A request served without an account: counted against the key's per-minute and per-day
+    // limits, holding no concurrency slot.
+    LimitDecision count(const ApiKey& key, std::int64_t now_ms);
     bool holds(pid_t worker, std::uint64_t request_id) const;
     void set_account(pid_t worker, std::uint64_t request_id, std::uint64_t account_id);
     void finish(pid_t worker, std::uint64_t request_id);

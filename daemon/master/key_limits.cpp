@@ -105,21 +105,38 @@ void KeyLimiter::prune(KeyState& s, std::int64_t now_ms) {
 LimitDecision KeyLimiter::admit(std::uint64_t key_id, const KeyLimits& limits, std::int64_t now_ms,
                                 Slot slot) {
     KeyState& s = keys_[key_id];
+    if (s.slots.contains(slot)) {
+        // A failover of a request already counted: it keeps its slot and its one count.
+        prune(s, now_ms);
+        LimitDecision d;
+        d.admitted = true;
+        d.rate = rate_of(s.minute, s.day, limits, now_ms);
+        return d;
+    }
+    LimitDecision d = take(s, limits, s.slots.size(), now_ms);
+    if (d.admitted) s.slots.emplace(slot, true);
+    return d;
+}
+
+LimitDecision KeyLimiter::count(std::uint64_t key_id, const KeyLimits& limits,
+                                std::int64_t now_ms) {
+    KeyLimits rates_only = limits;
+    rates_only.max_concurrent = 0;
+    return take(keys_[key_id], rates_only, 0, now_ms);
+}
+
+LimitDecision KeyLimiter::take(KeyState& s, const KeyLimits& limits, std::size_t in_flight,
+                               std::int64_t now_ms) {
     prune(s, now_ms);
     cap(s.minute, limits.requests_per_minute);
     cap(s.day, limits.requests_per_day);
-
     LimitDecision d;
-    if (s.slots.contains(slot)) {
-        // A failover of a request already counted: it keeps its slot and its one count.
-        d.admitted = true;
-    } else if (auto refused = refusal(s.minute, s.day, s.slots.size(), limits, now_ms)) {
+    if (auto refused = refusal(s.minute, s.day, in_flight, limits, now_ms)) {
         d = std::move(*refused);
     } else {
         d.admitted = true;
         if (limits.requests_per_minute > 0) s.minute.push_back(now_ms);
         if (limits.requests_per_day > 0) s.day.push_back(now_ms);
-        s.slots.emplace(slot, true);
     }
     d.rate = rate_of(s.minute, s.day, limits, now_ms);
     return d;

@@ -45,6 +45,8 @@ public:
 
     LimitDecision admit(std::uint64_t key_id, const KeyLimits& limits, std::int64_t now_ms,
                         Slot slot);
+    // A request that holds no slot (served without an account): the windows only.
+    LimitDecision count(std::uint64_t key_id, const KeyLimits& limits, std::int64_t now_ms);
     void release(std::uint64_t key_id, Slot slot);
     // Every slot of a dead worker; returns how many there were.
     std::size_t release_owner(std::uint64_t owner);
@@ -62,6 +64,8 @@ private:
         std::map<Slot, bool> slots;
     };
     void prune(KeyState& s, std::int64_t now_ms);
+    LimitDecision take(KeyState& s, const KeyLimits& limits, std::size_t in_flight,
+                       std::int64_t now_ms);
 
     std::map<std::uint64_t, KeyState> keys_;
 };

@@ -53,6 +53,10 @@ struct ApiKey {
     std::int64_t last_used_at = 0;
 };
 
+// The error class of a request the worker refused itself (malformed, unknown route, a bad
+// parameter): it never counted toward its key's limits.
+inline constexpr std::string_view kRejectedClass = "rejected";
+
 // One finished request, as the worker reported it.
 struct UsageRecord {
     std::int64_t time_ms = 0;  // when it ended
@@ -63,7 +67,7 @@ struct UsageRecord {
     std::string upstream_model;
     bool stream = false;
     int status = 0;
-    std::string error_class;  // "" on success
+    std::string error_class;  // "" on success; see kRejectedClass
     std::int64_t input_tokens = 0;
     std::int64_t output_tokens = 0;
     std::int64_t ttfb_ms = 0;

@@ -8,6 +8,8 @@ namespace amq {
 namespace {
 
 constexpr double kSweepSeconds = 10;
+// While a refresh runs, the current token is still handed out if it is good for this long.
+constexpr double kLeastValidity = 30;
 
 struct Answer {
     int status = 0;
@@ -26,17 +28,15 @@ TokenRefresher::TokenRefresher(event_base* base, Store& store, HttpClient& http,
 void TokenRefresher::get(std::uint64_t account_id, std::int64_t now,
                          std::optional<std::uint64_t> stale_serial, Callback callback) {
     used_since_refresh_.insert(account_id);
-    if (auto it = waiting_.find(account_id); it != waiting_.end()) {
-        it->second.push_back(std::move(callback));
-        return;
-    }
     auto credentials = store_.get_credentials(account_id);
     if (!credentials) return callback(credentials.error());
     std::uint64_t serial = serials_[account_id];
     bool refused = stale_serial && *stale_serial == serial;
-    bool fresh = !credentials->access_token.empty() &&
-                 static_cast<double>(credentials->access_expires_at - now) > options_.lead_seconds;
-    if (fresh && !refused)
+    double left = static_cast<double>(credentials->access_expires_at - now);
+    bool usable = !credentials->access_token.empty() && !refused;
+    bool fresh = left > options_.lead_seconds;
+    bool bridges_refresh = waiting_.count(account_id) > 0 && left > kLeastValidity;
+    if (usable && (fresh || bridges_refresh))
         return callback(
             AccessToken{credentials->access_token, credentials->access_expires_at, serial});
     refresh(account_id, std::move(callback));
@@ -46,6 +46,12 @@ void TokenRefresher::refresh(std::uint64_t account_id, Callback callback) {
     bool in_flight = waiting_.count(account_id) > 0;
     waiting_[account_id].push_back(std::move(callback));
     if (!in_flight) start_refresh(account_id);
+}
+
+std::set<std::uint64_t> TokenRefresher::refreshing() const {
+    std::set<std::uint64_t> ids;
+    for (const auto& [id, callers] : waiting_) ids.insert(id);
+    return ids;
 }
 
 void TokenRefresher::forget(std::uint64_t account_id) {

@@ -48,12 +48,16 @@ public:
     void set_options(RefresherOptions options) { options_ = std::move(options); }
 
     // A usable token for the account. `stale_serial`, when set, names a token the upstream
-    // refused: if it is still the current one, it is refreshed first.
+    // refused: if it is still the current one, it is refreshed first. A token refreshed ahead
+    // of its expiry stays in use while the refresh runs; only an expired (or refused) one
+    // makes the caller wait for the refresh.
     void get(std::uint64_t account_id, std::int64_t now, std::optional<std::uint64_t> stale_serial,
              Callback callback);
     // Refreshes now whatever the expiry (amq2apictl account refresh, imports).
     void refresh(std::uint64_t account_id, Callback callback);
     void forget(std::uint64_t account_id);
+    // The accounts whose refresh is in flight.
+    std::set<std::uint64_t> refreshing() const;
     std::size_t refreshes_started() const { return refreshes_started_; }
 
 private:

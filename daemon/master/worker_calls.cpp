@@ -4,6 +4,7 @@
 #include "common/crypto.hpp"
 #include "common/json.hpp"
 #include "common/log.hpp"
+#include "common/request_params.hpp"
 #include "common/strings.hpp"
 #include "daemon/event.hpp"
 #include "daemon/worker_protocol.hpp"
@@ -102,6 +103,10 @@ std::string reply_limited(std::uint64_t id, const LimitDecision& d, std::uint64_
                                      "limit", key_id, wait, d.rate});
 }
 
+Refusal model_refusal(const ApiKey& key, std::string_view model) {
+    return Refusal{403, str_cat("this API key may not use model '", model, "'"), "model", key.id};
+}
+
 // Accounts may carry their own endpoint, flavour, origin and proxy ("" = the worker's).
 std::string grant_json(std::uint64_t key_id, const Account& account, const AccessToken& token,
                        const RateInfo& rate, bool holds_slot) {
@@ -136,6 +141,8 @@ std::string grant_json(std::uint64_t key_id, const Account& account, const Acces
 
 namespace {
 constexpr double kSecondLook = 0.02;  // seconds
+// How long a request waits on its account's token refresh before another account may serve it.
+constexpr double kTokenPatience = 2.0;  // seconds
 }  // namespace
 
 struct WorkerCalls::Admission {
@@ -189,6 +196,7 @@ void WorkerCalls::on_frame(const rapidjson::Document& frame, pid_t pid, Send sen
         return;
     }
     if (type == wire::kReport) return report(*args, pid);
+    if (type == wire::kAnswered) return answered(*args);
     auto id = f.integer("id", true, 0);
     std::string cmd = f.string("cmd", true).value_or("");
     if (!f.ok()) {
@@ -223,12 +231,34 @@ Result<ApiKey> WorkerCalls::usable_key(const rapidjson::Value& args) {
     return key;
 }
 
+// Routes served without an account (token counts, model lists) still count toward the key's
+// per-minute and per-day limits, and a model they name must be one the key may use.
 void WorkerCalls::auth(std::uint64_t call_id, const rapidjson::Value& args, Send send) {
     auto key = usable_key(args);
-    if (!key) return send(reply_error(call_id, 401, key.error().message));
+    if (!key) return send(reply_refused(call_id, Refusal{401, key.error().message, "auth"}));
+    FieldReader f(args);
+    std::string model = f.string("model").value_or("");
+    if (Status s = check_model_name(model); !model.empty() && !s)
+        return send(reply_refused(
+            call_id, Refusal{400, s.error().message, std::string(kRejectedClass), key->id}));
+    if (!model.empty() && !model_allowed(key->allowed_models, model, policy_.models)) {
+        metrics_.refusal("model");
+        return send(reply_refused(call_id, model_refusal(*key, model)));
+    }
+    LimitDecision d = admissions_.count(*key, unix_millis());
+    if (!d.admitted) {
+        metrics_.refusal(d.limit);
+        return send(reply_limited(call_id, d, key->id));
+    }
     send(reply_ok(call_id, json_object([&](JsonWriter& w) {
                       w.Key("key_id");
                       w.Uint64(key->id);
+                      w.Key("allowed_models");
+                      w.StartArray();
+                      for (const std::string& allowed : key->allowed_models)
+                          write_string(w, allowed);
+                      w.EndArray();
+                      write_rate(w, d.rate);
                   })));
 }
 
@@ -248,21 +278,6 @@ void WorkerCalls::admin(std::uint64_t call_id, const rapidjson::Value& args, Sen
         send(reply_ok(call_id, *result));
     });
 }
-
-namespace {
-
-// A key limited to some models also takes other names of the same upstream model
-// (claude-sonnet-4-5-20250929 for claude-sonnet-4-5).
-bool model_allowed(const ApiKey& key, const std::string& model, const ModelMapConfig& models) {
-    if (key.allowed_models.empty()) return true;
-    std::string upstream = resolve_model(models, model).upstream;
-    for (const std::string& allowed : key.allowed_models)
-        if (iequals(allowed, model) || resolve_model(models, allowed).upstream == upstream)
-            return true;
-    return false;
-}
-
-}  // namespace
 
 void WorkerCalls::admit(std::uint64_t call_id, const rapidjson::Value& args, pid_t pid, Send send) {
     FieldReader f(args);
@@ -287,11 +302,13 @@ void WorkerCalls::admit(std::uint64_t call_id, const rapidjson::Value& args, pid
         a->rate = admissions_.rate(*key, unix_millis());
         return try_next_account(std::move(a));
     }
-    if (!model_allowed(*key, a->info.model, policy_.models)) {
-        metrics_.refusal("model");
+    // Workers check model names; a name that is not fit to be stored never reaches a record.
+    if (Status s = check_model_name(a->info.model); !s)
         return a->send(reply_refused(
-            call_id, Refusal{403, str_cat("this API key may not use model '", a->info.model, "'"),
-                             "model", key->id}));
+            call_id, Refusal{400, s.error().message, std::string(kRejectedClass), key->id}));
+    if (!model_allowed(key->allowed_models, a->info.model, policy_.models)) {
+        metrics_.refusal("model");
+        return a->send(reply_refused(call_id, model_refusal(*key, a->info.model)));
     }
     take_slot(std::move(a), *key, false);
 }
@@ -320,22 +337,63 @@ void WorkerCalls::take_slot(std::shared_ptr<Admission> a, ApiKey key, bool secon
 }
 
 // An account whose token cannot be had is skipped for this request; the next one is tried.
+// Accounts whose token is being refreshed are picked last.
 void WorkerCalls::try_next_account(std::shared_ptr<Admission> a) {
     a->pick.now_ms = unix_millis();
+    a->pick.avoid = refresher_.refreshing();
     auto picked = pool_.pick(a->pick);
     if (auto* refusal = std::get_if<NoAccount>(&picked))
         return a->send(reply_refusal(a->call_id, *refusal, a->key_id));
-    Account chosen = std::get<Account>(std::move(picked));
+    use_account(std::move(a), std::get<Account>(std::move(picked)));
+}
+
+// A request waiting on its account's token refresh (which may hang until its own timeout).
+struct WorkerCalls::TokenWait {
+    bool settled = false;  // the token came, or the request moved on to another account
+    Event patience;
+};
+
+void WorkerCalls::use_account(std::shared_ptr<Admission> a, Account chosen) {
     admissions_.set_account(a->pid, a->request_id, chosen.id);
-    refresher_.get(
-        chosen.id, unix_seconds(), std::nullopt, [this, a, chosen](Result<AccessToken> token) {
-            if (token)
-                return a->send(reply_ok(
-                    a->call_id, grant_json(a->key_id, chosen, *token, a->rate, a->holds_slot)));
-            pool_.release(chosen.id);
-            a->pick.exclude.insert(chosen.id);
-            try_next_account(a);
-        });
+    auto wait = std::make_shared<TokenWait>();
+    refresher_.get(chosen.id, unix_seconds(), std::nullopt,
+                   [this, a, chosen, wait](Result<AccessToken> token) {
+                       if (wait->settled) return;
+                       wait->settled = true;
+                       wait->patience = Event();
+                       if (token)
+                           return a->send(reply_ok(a->call_id, grant_json(a->key_id, chosen, *token,
+                                                                          a->rate, a->holds_slot)));
+                       pool_.release(chosen.id);
+                       a->pick.exclude.insert(chosen.id);
+                       try_next_account(a);
+                   });
+    if (wait->settled) return;
+    wait->patience = Event::timer(base_, [this, a, chosen, wait](short) {
+        if (leave_slow_account(a, chosen.id)) {
+            wait->settled = true;
+            wait->patience = Event();
+        }
+    });
+    wait->patience.arm_after(kTokenPatience);
+}
+
+// The account's refresh is slow: another account serves the request if one can (the refresh
+// goes on for the requests after). With none, the request stays, bounded by the refresh's
+// own timeout.
+bool WorkerCalls::leave_slow_account(const std::shared_ptr<Admission>& a, std::uint64_t slow) {
+    PickRequest others = a->pick;
+    others.exclude.insert(slow);
+    others.now_ms = unix_millis();
+    others.avoid = refresher_.refreshing();
+    auto picked = pool_.pick(others);
+    if (std::holds_alternative<NoAccount>(picked)) return false;
+    log_info("account ", slow, ": token refresh still running after ", kTokenPatience,
+             " s; request moved to account ", std::get<Account>(picked).id);
+    pool_.release(slow);
+    a->pick = std::move(others);
+    use_account(a, std::get<Account>(std::move(picked)));
+    return true;
 }
 
 void WorkerCalls::refresh(std::uint64_t call_id, const rapidjson::Value& args, Send send) {
@@ -369,6 +427,28 @@ void WorkerCalls::metrics(std::uint64_t call_id, const rapidjson::Value& args, S
                   })));
 }
 
+void WorkerCalls::answered(const rapidjson::Value& args) {
+    FieldReader f(args);
+    UsageRecord u;
+    u.time_ms = unix_millis();
+    u.endpoint = f.string("endpoint").value_or("none");
+    u.status = static_cast<int>(f.integer("status", false, 0, 999).value_or(0));
+    u.duration_ms = f.integer("duration_ms", false, 0).value_or(0);
+    u.client_address = f.string("client_address").value_or("");
+    u.user_agent = f.string("user_agent").value_or("");
+    std::string hash = f.string("key_hash").value_or("");
+    if (!f.ok()) return log_warning("malformed answer report: ", f.status().error().message);
+    if (!hash.empty())
+        if (auto key = store_.find_key_by_hash(hash);
+            key && constant_time_equal(key->secret_hash, hash))
+            u.key_id = key->id;
+    metrics_.request(u.endpoint, u.status, u.key_id);
+    if (u.key_id == 0) return;
+    // Served without an account (token counts, model lists) or refused before admission.
+    if (u.status >= 400) u.error_class = kRejectedClass;
+    usage_.record(std::move(u));
+}
+
 void WorkerCalls::report(const rapidjson::Value& args, pid_t pid) {
     FieldReader f(args);
     UsageRecord u;
@@ -392,6 +472,8 @@ void WorkerCalls::report(const rapidjson::Value& args, pid_t pid) {
     if (auto ra = f.integer("retry_after", false, 0)) retry_after = static_cast<double>(*ra);
     bool reached_upstream = f.boolean("reached_upstream").value_or(false);
     if (!f.ok()) log_warning("malformed report from a worker: ", f.status().error().message);
+    for (std::string* name : {&u.client_model, &u.upstream_model})
+        if (!name->empty() && !check_model_name(*name)) *name = "(invalid)";
     std::string account_class = f.string("account_class").value_or("");
     if (u.account_id != 0) {
         auto outcome = reached_upstream

@@ -1,5 +1,6 @@
 // The master's side of the worker channel's calls: admit (key → account + access token),
-// refresh (a token the upstream refused) and report (a finished request).
+// auth (a key for a route that needs no account), refresh (a token the upstream refused),
+// report (a finished exchange) and answered (any other answered request).
 #pragma once
 
 #include <sys/types.h>
@@ -59,10 +60,14 @@ private:
     void admin(std::uint64_t call_id, const rapidjson::Value& args, Send send);
     void metrics(std::uint64_t call_id, const rapidjson::Value& args, Send send);
     void report(const rapidjson::Value& args, pid_t pid);
+    void answered(const rapidjson::Value& args);
     void note_failure(const rapidjson::Value* failed);
     // The key behind a presented secret's hash, or why the client gets a 401.
     Result<ApiKey> usable_key(const rapidjson::Value& args);
+    struct TokenWait;
     void try_next_account(std::shared_ptr<Admission> admission);
+    void use_account(std::shared_ptr<Admission> admission, Account chosen);
+    bool leave_slow_account(const std::shared_ptr<Admission>& admission, std::uint64_t slow);
 
     event_base* base_;
     Store& store_;

@@ -78,7 +78,11 @@ void ClientConnection::detach() {
     set_phase(Phase::gone);
 }
 
-void ClientConnection::set_request_id(std::string id) { current_.request_id = std::move(id); }
+void ClientConnection::set_request(std::string id, std::string_view route, std::string key_hash) {
+    current_.request_id = std::move(id);
+    current_.route = std::string(route);
+    current_.key_hash = std::move(key_hash);
+}
 
 void ClientConnection::refuse(int status, std::string_view message) { reject(status, message); }
 

@@ -40,6 +40,12 @@ struct ResponseRecord {
     double seconds = 0;  // from the request's first byte
     std::string request_id;
     std::string refusal;  // why the connection layer answered it itself
+    // Filled in by the worker for its counters: the pattern of the route that answered ("" when
+    // none did), the hash of the API key presented to an API route, and whether an exchange
+    // already reported the request to the master itself.
+    std::string route;
+    std::string key_hash;
+    bool reported = false;
 };
 
 class ClientConnection {
@@ -59,8 +65,10 @@ public:
 
     // Answers at once and closes (a worker over its connection cap).
     void refuse(int status, std::string_view message);
-    // The request-id header of the request being served, for its record.
-    void set_request_id(std::string id);
+    // What the worker knows of the request being served, for its record.
+    void set_request(std::string id, std::string_view route, std::string key_hash);
+    // The request being served is accounted for by its handler (an exchange's report).
+    void mark_reported() { current_.reported = true; }
     const std::string& client() const { return current_.client; }
     // No further request: an idle connection closes now, a busy one after its answer.
     void drain();

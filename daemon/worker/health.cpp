@@ -1,3 +1,5 @@
+// GET /health (liveness) and GET /health/ready (readiness). Load balancers read the status code;
+// people read the body.
 #include "common/json.hpp"
 #include "common/version.hpp"
 #include "daemon/worker/http.hpp"
@@ -5,32 +7,58 @@
 #include "daemon/worker/worker.hpp"
 
 namespace amq {
+namespace {
 
-// Load balancers read the status code; people read the body. "degraded" still answers 200:
-// the process is alive, it only cannot serve API calls until an account or key exists.
-void handle_health(Worker& worker, HttpRequest& request) {
+// Why this worker cannot serve API calls now; "" when it can.
+std::string_view unready_reason(const Worker& worker) {
+    if (worker.draining()) return "draining";
+    if (worker.pool().accounts_usable == 0) return "no usable account";
+    if (worker.pool().keys_usable == 0) return "no usable API key";
+    return "";
+}
+
+std::string health_body(const Worker& worker, std::string_view status, std::string_view reason) {
     const PoolSummary& pool = worker.pool();
-    bool usable = pool.accounts_usable > 0 && pool.keys_usable > 0;
-    request.send_json(200, json_object([&](JsonWriter& w) {
-                          w.Key("status");
-                          w.String(usable ? "ok" : "degraded");
-                          w.Key("version");
-                          w.String(kVersion);
-                          w.Key("worker");
-                          w.Uint(worker.index());
-                          w.Key("generation");
-                          w.Uint64(worker.generation());
-                          w.Key("accounts");
-                          w.StartObject();
-                          w.Key("usable");
-                          w.Uint64(pool.accounts_usable);
-                          w.EndObject();
-                          w.Key("keys");
-                          w.StartObject();
-                          w.Key("usable");
-                          w.Uint64(pool.keys_usable);
-                          w.EndObject();
-                      }));
+    return json_object([&](JsonWriter& w) {
+        w.Key("status");
+        write_string(w, status);
+        if (!reason.empty()) {
+            w.Key("reason");
+            write_string(w, reason);
+        }
+        w.Key("version");
+        w.String(kVersion);
+        w.Key("worker");
+        w.Uint(worker.index());
+        w.Key("generation");
+        w.Uint64(worker.generation());
+        w.Key("accounts");
+        w.StartObject();
+        w.Key("usable");
+        w.Uint64(pool.accounts_usable);
+        w.EndObject();
+        w.Key("keys");
+        w.StartObject();
+        w.Key("usable");
+        w.Uint64(pool.keys_usable);
+        w.EndObject();
+    });
+}
+
+}  // namespace
+
+// Liveness: 200 while the process answers. "degraded" when it cannot serve API calls yet.
+void handle_health(Worker& worker, HttpRequest& request) {
+    std::string_view reason = unready_reason(worker);
+    request.send_json(200, health_body(worker, reason.empty() ? "ok" : "degraded", reason));
+}
+
+// Readiness: 503 while no request could be served (no usable account or key, or draining), so
+// that a load balancer sends traffic elsewhere without restarting anything.
+void handle_ready(Worker& worker, HttpRequest& request) {
+    std::string_view reason = unready_reason(worker);
+    request.send_json(reason.empty() ? 200 : 503,
+                      health_body(worker, reason.empty() ? "ready" : "not ready", reason));
 }
 
 }  // namespace amq

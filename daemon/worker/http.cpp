@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "common/json.hpp"
 #include "common/strings.hpp"
 
 namespace amq {
@@ -77,6 +78,19 @@ void HttpRequest::add_rate_headers(std::int64_t limit, std::int64_t remaining,
 
 void HttpRequest::send_error(Dialect dialect, int status, std::string_view message) {
     send_json(status, error_body(dialect, status, message));
+}
+
+std::optional<rapidjson::Document> HttpRequest::api_call_body(Dialect dialect) {
+    if (!api_key()) {
+        send_error(dialect, 401, "missing API key: send it in x-api-key or Authorization: Bearer");
+        return std::nullopt;
+    }
+    auto doc = parse_request_json(body());
+    if (!doc) {
+        send_error(dialect, 400, str_cat("request body: ", doc.error().message));
+        return std::nullopt;
+    }
+    return std::move(*doc);
 }
 
 }  // namespace amq

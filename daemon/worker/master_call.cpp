@@ -2,6 +2,7 @@
 
 #include "common/crypto.hpp"
 #include "common/json.hpp"
+#include "common/strings.hpp"
 #include "daemon/worker/worker.hpp"
 #include "daemon/worker_protocol.hpp"
 
@@ -41,8 +42,8 @@ void call_for_request(Worker& worker, HttpRequest& request, std::string_view cmd
         });
 }
 
-void with_valid_key(Worker& worker, HttpRequest& request, Dialect dialect,
-                    std::function<void(HttpRequest& request)> then) {
+void with_valid_key(Worker& worker, HttpRequest& request, Dialect dialect, std::string_view model,
+                    std::function<void(HttpRequest& request, const KeyGrant& grant)> then) {
     auto key = request.api_key();
     if (!key)
         return request.send_error(dialect, 401,
@@ -50,13 +51,31 @@ void with_valid_key(Worker& worker, HttpRequest& request, Dialect dialect,
     std::string args = json_object([&](JsonWriter& w) {
         w.Key("key_hash");
         write_string(w, api_key_hash(*key));
+        w.Key("model");
+        write_string(w, model);
     });
-    call_for_request(worker, request, wire::kAuth, args,
-                     [dialect, then = std::move(then)](HttpRequest& r, const rapidjson::Value* data,
-                                                       const CallError& error) {
-                         if (!data) return r.send_error(dialect, error.status, error.message);
-                         then(r);
-                     });
+    call_for_request(
+        worker, request, wire::kAuth, args,
+        [dialect, then = std::move(then)](HttpRequest& r, const rapidjson::Value* data,
+                                          const CallError& error) {
+            if (!data) {
+                if (error.retry_after) r.add_header("Retry-After", str_cat(*error.retry_after));
+                if (error.rate)
+                    r.add_rate_headers(error.rate->limit, error.rate->remaining,
+                                       error.rate->reset_ms);
+                return r.send_error(dialect, error.status, error.message);
+            }
+            KeyGrant grant;
+            FieldReader f(*data);
+            grant.key_id = static_cast<std::uint64_t>(f.integer("key_id", false, 0).value_or(0));
+            if (const rapidjson::Value* allowed = f.array("allowed_models"))
+                for (const auto& name : allowed->GetArray())
+                    if (name.IsString())
+                        grant.allowed_models.emplace_back(name.GetString(), name.GetStringLength());
+            if (auto rate = read_rate(data))
+                r.add_rate_headers(rate->limit, rate->remaining, rate->reset_ms);
+            then(r, grant);
+        });
 }
 
 }  // namespace amq

@@ -5,6 +5,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <rapidjson/document.h>
 
@@ -22,9 +23,17 @@ using RequestReplyFn =
 void call_for_request(Worker& worker, HttpRequest& request, std::string_view cmd,
                       const std::string& args_json, RequestReplyFn then);
 
+// What the master says of a key it accepted for a route that needs no account.
+struct KeyGrant {
+    std::uint64_t key_id = 0;
+    std::vector<std::string> allowed_models;  // empty: every model
+};
+
 // For routes that need a valid API key but no account (model lists, token counts): `then`
-// runs once the master accepted the key; else the client gets a 401 in `dialect`.
-void with_valid_key(Worker& worker, HttpRequest& request, Dialect dialect,
-                    std::function<void(HttpRequest& request)> then);
+// runs once the master accepted the key, counted the request toward its per-minute and per-day
+// limits and, for a non-empty `model`, found the key may use it; else the client gets the
+// refusal (401, 403, 429 with Retry-After) in `dialect`. Either way with the rate headers.
+void with_valid_key(Worker& worker, HttpRequest& request, Dialect dialect, std::string_view model,
+                    std::function<void(HttpRequest& request, const KeyGrant& grant)> then);
 
 }  // namespace amq

@@ -48,6 +48,8 @@ public:
     // `urgent`: written at once instead of with the next loop turn's writes — for a request
     // holding a concurrency slot, whose client may send its next request immediately.
     void report(const std::string& args_json, bool urgent);
+    // A request the worker answered without an exchange (see wire::kAnswered).
+    void answered(const std::string& args_json);
 
 private:
     void on_frame(const std::string& payload);

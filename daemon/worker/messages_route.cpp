@@ -11,14 +11,9 @@
 
 namespace amq {
 void handle_messages(Worker& worker, HttpRequest& request) {
-    auto key = request.api_key();
-    if (!key)
-        return request.send_error(Dialect::anthropic, 401,
-                                  "missing API key: send it in x-api-key or Authorization: Bearer");
-    auto doc = parse_request_json(request.body());
-    if (!doc)
-        return request.send_error(Dialect::anthropic, 400,
-                                  str_cat("request body: ", doc.error().message));
+    auto doc = request.api_call_body(Dialect::anthropic);
+    if (!doc) return;
+    std::string_view key = *request.api_key();
     TranslateOptions options;
     options.models = worker.config().models;
     options.fallback_conversation_id = uuid4();
@@ -40,7 +35,7 @@ void handle_messages(Worker& worker, HttpRequest& request) {
         return again ? std::move(again->body) : std::string();
     };
     start_exchange(
-        worker, request, "/v1/messages", *key, std::move(*upstream),
+        worker, request, "/v1/messages", key, std::move(*upstream),
         [stream_options] { return make_anthropic_writer(stream_options); }, std::move(body_for));
 }
 

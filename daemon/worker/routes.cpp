@@ -8,6 +8,7 @@ namespace {
 
 constexpr Route kRoutes[] = {
     {"/health", htp_method_GET, handle_health},
+    {"/health/ready", htp_method_GET, handle_ready},
     {"/metrics", htp_method_GET, handle_metrics},
     {"/v1/messages", htp_method_POST, handle_messages},
     {"/v1/messages/count_tokens", htp_method_POST, handle_count_tokens},

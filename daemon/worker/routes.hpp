@@ -10,6 +10,7 @@ namespace amq {
 std::span<const Route> worker_routes();
 
 void handle_health(Worker& worker, HttpRequest& request);
+void handle_ready(Worker& worker, HttpRequest& request);
 void handle_metrics(Worker& worker, HttpRequest& request);
 void handle_messages(Worker& worker, HttpRequest& request);
 void handle_count_tokens(Worker& worker, HttpRequest& request);

@@ -10,6 +10,7 @@
 #include "common/crypto.hpp"
 #include "common/json.hpp"
 #include "common/log.hpp"
+#include "common/strings.hpp"
 #include "common/token_estimate.hpp"
 #include "common/version.hpp"
 #include "daemon/worker/admin_routes.hpp"
@@ -58,6 +59,8 @@ Worker::~Worker() {
 }
 
 Exchange& Worker::adopt(std::unique_ptr<Exchange> exchange, std::uint64_t id) {
+    if (ClientConnection* connection = connection_of(exchange->connection()))
+        connection->mark_reported();
     return *(exchanges_[id] = std::move(exchange));
 }
 
@@ -273,7 +276,31 @@ std::string Worker::client_of(evhtp_connection_t* conn, const HttpHead& head) co
     return client_address(peer_address(conn->saddr), forwarded, trusted_proxies_);
 }
 
-void Worker::on_response(const ResponseRecord& record) { access_log_.write(record); }
+ClientConnection* Worker::connection_of(evhtp_connection_t* conn) const {
+    auto it = connections_.find(conn);
+    return it == connections_.end() ? nullptr : it->second.get();
+}
+
+// Exchanges report their requests themselves; the master hears of every other answer here, so
+// that refusals show in /metrics and, with a key, in its usage.
+void Worker::on_response(const ResponseRecord& record) {
+    access_log_.write(record);
+    if (record.reported || !master_) return;
+    master_->answered(json_object([&](JsonWriter& w) {
+        w.Key("endpoint");
+        write_string(w, record.route.empty() ? "none" : record.route);
+        w.Key("status");
+        w.Int(record.status);
+        w.Key("key_hash");
+        write_string(w, record.key_hash);
+        w.Key("client_address");
+        write_string(w, record.client);
+        w.Key("user_agent");
+        write_string(w, valid_utf8(record.user_agent));
+        w.Key("duration_ms");
+        w.Int64(static_cast<std::int64_t>(record.seconds * 1000));
+    }));
+}
 
 void Worker::on_peer_closed(evhtp_connection_t* conn) {
     for (auto& [id, exchange] : exchanges_)
@@ -289,12 +316,16 @@ void Worker::on_request(evhtp_request_t* req, void* arg) {
     HttpRequest request{req, full};
     request.id = prefixed_id("req_");
     request.add_header("request-id", request.id);
-    if (auto it = self->connections_.find(req->conn); it != self->connections_.end()) {
-        it->second->set_request_id(request.id);
-        request.client = it->second->client();
-    }
     log_debug(request.id, " ", method_name(req->method), " ", request.path);
     Dialect dialect = dialect_for_path(request.path);
+    RouteMatch match = match_route(worker_routes(), request.path, req->method);
+    if (ClientConnection* connection = self->connection_of(req->conn)) {
+        std::optional<std::string_view> key = request.api_key();
+        bool api = request.path.starts_with("/v1/");
+        connection->set_request(request.id, match.route ? match.route->path : "",
+                                api && key ? api_key_hash(*key) : std::string());
+        request.client = connection->client();
+    }
     bool admin = dialect == Dialect::admin;
     // The dashboard's own files are public: the page asks for the key its API calls send.
     bool dashboard =
@@ -303,7 +334,6 @@ void Worker::on_request(evhtp_request_t* req, void* arg) {
     if (admin && !dashboard && !request.api_key())
         return send_admin_error(request, 401,
                                 "missing API key: send an admin key as Authorization: Bearer");
-    RouteMatch match = match_route(worker_routes(), request.path, req->method);
     if (match.route) {
         request.params = std::move(match.params);
         match.route->handler(*self, request);

@@ -37,6 +37,7 @@ public:
     unsigned index() const { return index_; }
     std::uint64_t generation() const { return generation_; }
     const PoolSummary& pool() const { return pool_; }
+    bool draining() const { return draining_; }
     const Config& config() const { return config_; }
     std::int64_t started_at() const { return started_at_; }
     event_base* base() const { return base_.get(); }
@@ -60,6 +61,7 @@ private:
     void exit_when_idle();
     void send_heartbeat();
     std::uint64_t inflight() const;
+    ClientConnection* connection_of(evhtp_connection_t* conn) const;
     void on_response(const ResponseRecord& record);
     void on_peer_closed(evhtp_connection_t* conn);
     void pause_accepting(int error);

@@ -204,7 +204,7 @@ class Basics(MessagesTestCase):
         r = self.post(b"{not json")
         self.assertEqual(r.status, 400)
         self.assertEqual(r.json()["error"]["type"], "invalid_request_error")
-        r = self.post({"model": "claude-sonnet-4-5", "messages": []})
+        r = self.post({"model": "claude-sonnet-4-5", "max_tokens": 5, "messages": []})
         self.assertEqual(r.status, 400)
         self.assertIn("messages", r.json()["error"]["message"])
         huge = {"model": "claude-sonnet-4-5", "max_tokens": 1,

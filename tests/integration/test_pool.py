@@ -269,6 +269,25 @@ class SingleFlightRefresh(PoolTestCase):
         self.assertEqual(self.accounts()["solo"]["state"], "healthy")
 
 
+class HungTokenEndpoint(PoolTestCase):
+    def test_a_hung_refresh_holds_no_request_another_account_can_serve(self):
+        self.give_token("good")
+        self.fake.script(token=[{"match_refresh_token": "rt-slow", "repeat": True,
+                                 "access_token": "at-slow", "delay_ms": 120000}])
+        self.add_account("good")
+        self.add_account("slow")
+        for i in range(6):
+            started = time.monotonic()
+            r = self.post(timeout=60)
+            took = time.monotonic() - started
+            self.assertEqual(r.status, 200, r.body[:300])
+            # At most the patience (2 s) on the slow account before moving on; without it the
+            # request waited for the refresh's 30 s timeout.
+            self.assertLess(took, 10, f"request {i} took {took:.1f} s")
+        self.assertEqual(set(self.generate_tokens()), {"at-good"})
+        self.assertGreaterEqual(self.fake.stats()["token"], 2)  # slow's refresh was tried
+
+
 class RotationSurvivesKill(PoolTestCase):
     def test_rotated_refresh_token_is_durable_before_use(self):
         self.fake.script(token=[

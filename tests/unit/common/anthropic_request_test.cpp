@@ -836,3 +836,55 @@ BOOST_AUTO_TEST_CASE(estimated_tokens_count_tools_and_system) {
     BOOST_TEST(bare.estimated_input_tokens >= 1);
     BOOST_TEST(rich.estimated_input_tokens >= bare.estimated_input_tokens + 2000);
 }
+
+// ---- parameters the upstream ignores are still checked ---------------------------------------
+
+BOOST_AUTO_TEST_CASE(max_tokens_is_required_except_for_count_tokens) {
+    TranslateOptions o = options();
+    o.require_max_tokens = true;
+    std::string_view request = R"({"model":"m","messages":[{"role":"user","content":"x"}]})";
+    BOOST_TEST(translate_error(request, o).message == "max_tokens: Field required");
+    BOOST_TEST(translate(request).estimated_input_tokens > 0);  // count_tokens' options
+    translate(R"({"model":"m","max_tokens":1,"messages":[{"role":"user","content":"x"}]})", o);
+}
+
+BOOST_AUTO_TEST_CASE(malformed_parameters_are_named) {
+    TranslateOptions o = options();
+    o.require_max_tokens = true;
+    struct Row {
+        const char* params;
+        const char* message;
+    };
+    const Row rows[] = {
+        {R"("max_tokens":"a")", "max_tokens: must be an integer of at least 1"},
+        {R"("max_tokens":0)", "max_tokens: must be an integer of at least 1"},
+        {R"("max_tokens":9,"temperature":"hot")", "temperature: must be a number between 0 and 1"},
+        {R"("max_tokens":9,"temperature":1.5)", "temperature: must be a number between 0 and 1"},
+        {R"("max_tokens":9,"top_p":-0.1)", "top_p: must be a number between 0 and 1"},
+        {R"("max_tokens":9,"top_k":"5")", "top_k: must be an integer of at least 0"},
+        {R"("max_tokens":9,"stop_sequences":[1])",
+         "stop_sequences: must be a string or an array of strings"},
+        {R"("max_tokens":9,"metadata":"x")", "metadata: must be an object"},
+        {R"("max_tokens":9,"metadata":{"user_id":5})", "metadata.user_id: must be a string"},
+        {R"("max_tokens":9,"tool_choice":{"type":"sometimes"})",
+         "tool_choice.type: must be one of auto, any, tool, none"},
+        {R"("max_tokens":9,"tool_choice":{"type":"tool"})",
+         "tool_choice.name: Field required for type 'tool'"},
+        {R"("max_tokens":9,"stream":"yes")", "field 'stream' must be true or false"},
+    };
+    for (const Row& row : rows) {
+        std::string request = std::string(R"({"model":"m",)") + row.params +
+                              R"(,"messages":[{"role":"user","content":"x"}]})";
+        BOOST_TEST_CONTEXT(request) {
+            BOOST_TEST(translate_error(request, o).message == row.message);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(model_names_are_bounded) {
+    auto e = translate_error(R"({"model":")" + std::string(300, 'm') +
+                             R"(","messages":[{"role":"user","content":"x"}]})");
+    BOOST_TEST(e.message == "model: must be at most 256 bytes");
+    e = translate_error(R"({"model":"a\u001b[31m","messages":[{"role":"user","content":"x"}]})");
+    BOOST_TEST(e.message == "model: must not contain control characters");
+}

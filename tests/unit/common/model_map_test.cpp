@@ -162,3 +162,20 @@ BOOST_AUTO_TEST_CASE(client_model_names_lists_the_table_once_each) {
     BOOST_TEST(extended.front() == "auto");
     BOOST_TEST(extended[1] == "mine");
 }
+
+BOOST_AUTO_TEST_CASE(listed_means_a_table_entry_matched) {
+    auto config = amq::default_model_map();
+    BOOST_TEST(amq::resolve_model(config, "claude-sonnet-4-5").listed);
+    BOOST_TEST(amq::resolve_model(config, "claude-sonnet-4-5-20250929").listed);
+    BOOST_TEST(!amq::resolve_model(config, "claude-sonnet-9").listed);  // family fallback
+    BOOST_TEST(!amq::resolve_model(config, "gpt-4o").listed);           // default fallback
+}
+
+BOOST_AUTO_TEST_CASE(an_allowlist_admits_other_names_of_the_same_model) {
+    auto config = amq::default_model_map();
+    std::vector<std::string> allowed{"claude-sonnet-4-5"};
+    BOOST_TEST(amq::model_allowed({}, "anything", config));
+    BOOST_TEST(amq::model_allowed(allowed, "CLAUDE-SONNET-4-5", config));
+    BOOST_TEST(amq::model_allowed(allowed, "claude-sonnet-4.5-20250929", config));
+    BOOST_TEST(!amq::model_allowed(allowed, "claude-opus-4-6", config));
+}

@@ -507,11 +507,19 @@ BOOST_AUTO_TEST_CASE(validation_errors_name_the_field) {
         {R"({"model":"m","messages":[{"role":"system","content":[{"type":"image_url"}]}]})",
          "messages.0.content.0: part type 'image_url' is not allowed here; only text"},
         {R"({"model":"m","temperature":"hot","messages":[{"role":"user","content":"x"}]})",
-         "temperature: must be a number"},
+         "temperature: must be a number between 0 and 2"},
+        {R"({"model":"m","temperature":2.5,"messages":[{"role":"user","content":"x"}]})",
+         "temperature: must be a number between 0 and 2"},
+        {R"({"model":"m","max_tokens":0,"messages":[{"role":"user","content":"x"}]})",
+         "max_tokens: must be an integer of at least 1"},
+        {R"({"model":"m","presence_penalty":3,"messages":[{"role":"user","content":"x"}]})",
+         "presence_penalty: must be a number between -2 and 2"},
+        {R"({"model":"m\u0000","messages":[{"role":"user","content":"x"}]})",
+         "model: must not contain control characters"},
         {R"({"model":"m","max_tokens":1.5,"messages":[{"role":"user","content":"x"}]})",
-         "max_tokens: must be an integer"},
+         "max_tokens: must be an integer of at least 1"},
         {R"({"model":"m","stop":["a",1],"messages":[{"role":"user","content":"x"}]})",
-         "stop.1: must be a string"},
+         "stop: must be a string or an array of strings"},
         {R"({"model":"m","stream":"yes","messages":[{"role":"user","content":"x"}]})",
          "stream: must be true or false"},
         {R"({"model":"m","stream_options":{"include_usage":1},
@@ -533,6 +541,12 @@ BOOST_AUTO_TEST_CASE(validation_errors_name_the_field) {
             BOOST_TEST(e.message == row.message);
         }
     }
+}
+
+BOOST_AUTO_TEST_CASE(a_model_name_over_256_bytes_is_refused) {
+    auto e = translate_error(R"({"model":")" + std::string(257, 'm') +
+                             R"(","messages":[{"role":"user","content":"x"}]})");
+    BOOST_TEST(e.message == "model: must be at most 256 bytes");
 }
 
 BOOST_AUTO_TEST_CASE(payload_cap_is_too_large) {

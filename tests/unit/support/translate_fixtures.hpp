@@ -18,6 +18,7 @@ inline constexpr std::string_view kFallbackId = "11111111-2222-4333-8444-5555555
 inline TranslateOptions options() {
     TranslateOptions o;
     o.fallback_conversation_id = std::string(kFallbackId);
+    o.require_max_tokens = false;  // the parameter checks have tests of their own
     return o;
 }
 

@@ -328,3 +328,14 @@ BOOST_FIXTURE_TEST_CASE(a_cooling_account_is_never_used_anyway, Fixture) {
         now += 5 * kSecond;
     }
 }
+
+BOOST_FIXTURE_TEST_CASE(accounts_to_avoid_are_picked_only_when_nothing_else_can_serve, Fixture) {
+    PickRequest request{{}, {}, now};
+    request.avoid = {1, 2};
+    for (int i = 0; i < 3; ++i) {
+        auto picked = pool.pick(accounts, health, request);
+        BOOST_TEST(std::get<Account>(picked).id == 3u);
+    }
+    request.exclude = {3};
+    BOOST_TEST(std::get<Account>(pool.pick(accounts, health, request)).id != 3u);
+}

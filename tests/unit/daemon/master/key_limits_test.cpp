@@ -332,4 +332,18 @@ BOOST_AUTO_TEST_CASE(keys_are_independent) {
     BOOST_TEST(!admit(l, 1).admitted);
 }
 
+BOOST_AUTO_TEST_CASE(a_counted_request_uses_the_windows_but_no_slot) {
+    KeyLimits l = limits(2, 0, 1);
+    BOOST_TEST(hold(l, {kWorker, 1}).admitted);  // the one concurrency slot is taken
+    LimitDecision d = limiter.count(kKey, l, now);
+    BOOST_TEST(d.admitted);  // concurrency does not apply
+    BOOST_TEST(d.rate.remaining == 0);
+    BOOST_TEST(limiter.in_flight(kKey) == 1);
+    d = limiter.count(kKey, l, now);
+    BOOST_TEST(!d.admitted);
+    BOOST_TEST(d.limit == "requests_per_minute");
+    now += kMinute;
+    BOOST_TEST(limiter.count(kKey, l, now).admitted);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
