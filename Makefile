@@ -14,6 +14,10 @@ DATADIR    := $(PREFIX)/share/amq2api
 UNITDIR    ?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+DOCDIR     := $(PREFIX)/share/doc/amq2api
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+# The group systemd/amq2api.sysusers creates; it may read the configuration.
+SERVICE_GROUP ?= amq2api
 
 # Debian 12 packages for building, testing and running (see shared/docs/pitfalls.md).
 DEB_PACKAGES := build-essential cmake pkg-config libevent-dev libevhtp-dev libonig-dev \
@@ -25,7 +29,7 @@ TOKENIZER_PREFIX ?= .deps/tokenizer
 TOKENIZER_PACKAGE := @anthropic-ai/tokenizer@0.0.4
 TOKENIZER_FILE := $(TOKENIZER_PREFIX)/node_modules/@anthropic-ai/tokenizer/claude.json
 
-.PHONY: all deps build run test bench clean install install-files uninstall
+.PHONY: all deps build run test bench clean install uninstall
 
 all: build
 
@@ -51,18 +55,32 @@ build:
 	  -DCMAKE_INSTALL_PREFIX=$(PREFIX) -DAMQ_SYSCONFDIR=$(SYSCONFDIR) >/dev/null
 	cmake --build $(BUILD) -j $(JOBS)
 
-# Binaries, man pages, the systemd units and the vocabulary; the configuration file only when
-# there is none yet (an admin's edits are never overwritten).
-install: deps build install-files
-
-# The copying alone (the tests install a build they made themselves).
-install-files:
-	install -D -m 0755 $(BUILD)/daemon/amq2apid $(DESTDIR)$(SBINDIR)/amq2apid
-	install -D -m 0755 $(BUILD)/ctl/amq2apictl $(DESTDIR)$(SBINDIR)/amq2apictl
+# Binaries (stripped), man pages, the systemd units, the shell completions and the vocabulary;
+# the configuration file only when there is none yet (an admin's edits are never overwritten),
+# readable by the service's group. Nothing is built or downloaded here: run `make` as yourself
+# first, then `make install` as root copies what it built.
+install:
+	@for f in $(BUILD)/daemon/amq2apid $(BUILD)/ctl/amq2apictl; do \
+	  [ -x $$f ] || { echo "make install: $$f is missing: run 'make' (as yourself) first" >&2; exit 1; }; \
+	done
+	@[ -f $(TOKENIZER_FILE) ] || { \
+	  echo "make install: $(TOKENIZER_FILE) is missing: run 'make deps' (as yourself) first" >&2; exit 1; }
+	@# The binaries know their data directory and configuration file from when they were built.
+	@for v in CMAKE_INSTALL_PREFIX:PATH=$(PREFIX) AMQ_SYSCONFDIR:PATH=$(SYSCONFDIR); do \
+	  grep -qx "$$v" $(BUILD)/CMakeCache.txt || { \
+	    echo "make install: $(BUILD) was not built for $$v: run 'make PREFIX=$(PREFIX) SYSCONFDIR=$(SYSCONFDIR)' first" >&2; \
+	    exit 1; }; \
+	done
+	install -D -s -m 0755 $(BUILD)/daemon/amq2apid $(DESTDIR)$(SBINDIR)/amq2apid
+	install -D -s -m 0755 $(BUILD)/ctl/amq2apictl $(DESTDIR)$(SBINDIR)/amq2apictl
 	install -D -m 0644 man/amq2apid.8 $(DESTDIR)$(MANDIR)/man8/amq2apid.8
 	install -D -m 0644 man/amq2apictl.8 $(DESTDIR)$(MANDIR)/man8/amq2apictl.8
 	install -D -m 0644 man/amq2api.conf.5 $(DESTDIR)$(MANDIR)/man5/amq2api.conf.5
 	install -D -m 0644 $(TOKENIZER_FILE) $(DESTDIR)$(DATADIR)/claude-tokenizer.json
+	install -D -m 0644 LICENSE $(DESTDIR)$(DOCDIR)/LICENSE
+	install -D -m 0644 CHANGELOG.md $(DESTDIR)$(DOCDIR)/CHANGELOG.md
+	install -D -m 0644 contrib/bash-completion/amq2api $(DESTDIR)$(COMPLETIONDIR)/amq2apid
+	install -D -m 0644 contrib/bash-completion/amq2api $(DESTDIR)$(COMPLETIONDIR)/amq2apictl
 	install -d -m 0755 $(DESTDIR)$(UNITDIR)
 	sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/amq2apid.service > $(DESTDIR)$(UNITDIR)/amq2apid.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/amq2apid.service
@@ -74,6 +92,11 @@ install-files:
 	else \
 	  install -D -m 0640 etc/amq2api.conf $(DESTDIR)$(SYSCONFDIR)/amq2api/amq2api.conf; \
 	fi
+	@# Until systemd-tmpfiles runs, the service's group (when it exists) gets read access here.
+	@if getent group $(SERVICE_GROUP) >/dev/null; then \
+	  chgrp $(SERVICE_GROUP) $(DESTDIR)$(SYSCONFDIR)/amq2api $(DESTDIR)$(SYSCONFDIR)/amq2api/amq2api.conf && \
+	  chmod 0750 $(DESTDIR)$(SYSCONFDIR)/amq2api; \
+	fi
 	@echo "installed; then: systemd-sysusers && systemd-tmpfiles --create && systemctl daemon-reload && systemctl enable --now amq2apid"
 
 # Leaves the configuration and the state (accounts, keys, usage) in place.
@@ -83,6 +106,9 @@ uninstall:
 	rm -f $(DESTDIR)$(MANDIR)/man5/amq2api.conf.5
 	rm -f $(DESTDIR)$(DATADIR)/claude-tokenizer.json
 	-rmdir $(DESTDIR)$(DATADIR) 2>/dev/null
+	rm -f $(DESTDIR)$(DOCDIR)/LICENSE $(DESTDIR)$(DOCDIR)/CHANGELOG.md
+	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
+	rm -f $(DESTDIR)$(COMPLETIONDIR)/amq2apid $(DESTDIR)$(COMPLETIONDIR)/amq2apictl
 	rm -f $(DESTDIR)$(UNITDIR)/amq2apid.service $(DESTDIR)$(UNITDIR)/amq2apid.socket
 	rm -f $(DESTDIR)$(SYSUSERSDIR)/amq2api.conf $(DESTDIR)$(TMPFILESDIR)/amq2api.conf
 
