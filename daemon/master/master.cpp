@@ -67,6 +67,27 @@ PoolPolicy pool_policy(const Config& c) {
     return p;
 }
 
+// What systemd is asked to wait beyond drain-timeout on stop and reload: the master's own
+// shutdown (the last usage batch, closing the store) and a new generation's start-up.
+constexpr double kDrainTimeoutMargin = 15;
+
+// The last reload as `amq2apictl status` shows it: when, and how it ended.
+struct ReloadOutcome {
+    enum class Result { in_progress, ok, failed };
+    std::int64_t at = 0;  // Unix seconds; 0: no reload yet
+    Result result = Result::in_progress;
+    std::string error;
+};
+
+std::string_view reload_result_name(ReloadOutcome::Result r) {
+    switch (r) {
+        case ReloadOutcome::Result::in_progress: return "in progress";
+        case ReloadOutcome::Result::ok: return "ok";
+        case ReloadOutcome::Result::failed: return "failed";
+    }
+    return "unknown";
+}
+
 std::string own_executable() {
     char buf[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
@@ -103,11 +124,9 @@ private:
     void handle_control(std::string payload, const PeerCredentials& peer, int passed_fd,
                         ControlServer::Reply reply);
     void stop(const std::string& why);
-    void reload_configuration();
-    Status reload() override {
-        reload_configuration();
-        return {};
-    }
+    Status reload_configuration();
+    void reload_ended(ReloadOutcome::Result result, std::string error);
+    Status reload() override { return reload_configuration(); }
     Status set_log_level(std::string_view level) override;
     void backup(int fd, std::function<void(Result<std::uint64_t>)> done) override;
     void fatal(const std::string& why);
@@ -139,6 +158,7 @@ private:
     std::unique_ptr<Supervisor> supervisor_;
     std::vector<Event> signals_;
     std::int64_t started_at_ = unix_seconds();
+    ReloadOutcome last_reload_;
     bool stopping_ = false;
     int exit_code_ = 0;
 };
@@ -209,7 +229,7 @@ void Master::install_signals() {
     };
     on(SIGTERM, [this] { stop("SIGTERM"); });
     on(SIGINT, [this] { stop("SIGINT"); });
-    on(SIGHUP, [this] { reload_configuration(); });
+    on(SIGHUP, [this] { (void)reload_configuration(); });
     on(SIGCHLD, [this] { supervisor_->reap(); });
 }
 
@@ -238,6 +258,7 @@ int Master::run() {
                 log_error("reload failed: ", why, "; keeping the running workers");
                 notifier_.status(str_cat("reload failed: ", why));
                 notifier_.ready();
+                reload_ended(ReloadOutcome::Result::failed, why);
             },
             [this] { event_base_loopexit(base_.get(), nullptr); },
             [this](pid_t pid, bool) { admissions_->worker_died(pid, unix_millis()); }});
@@ -255,12 +276,14 @@ int Master::run() {
 
 void Master::generation_ready() {
     log_info("serving HTTP on ", listen_.description);
+    if (last_reload_.at != 0) reload_ended(ReloadOutcome::Result::ok, "");
     notifier_.ready();  // the first time: started; later: a reload is done
     notifier_.status(status_line());
     if (announced_ready_) return;
     announced_ready_ = true;
-    notifier_.start_watchdog(
-        [this] { return supervisor_->all_heartbeating(3 * wire::kHeartbeatSeconds + 1); });
+    notifier_.start_watchdog([this] {
+        return supervisor_->all_heartbeating(kUnresponsiveAfter + wire::kHeartbeatSeconds);
+    });
     status_timer_ =
         Event::persistent_timer(base_.get(), [this](short) { notifier_.status(status_line()); });
     status_timer_.arm_after(10);
@@ -277,6 +300,7 @@ void Master::stop(const std::string& why) {
     if (stopping_) return;
     stopping_ = true;
     notifier_.stopping();
+    notifier_.extend_timeout(config_.drain_timeout + kDrainTimeoutMargin);
     log_notice(why, ": draining workers (up to ", config_.drain_timeout, " s)");
     control_.reset();
     close(listen_.fd);
@@ -290,15 +314,22 @@ void Master::fatal(const std::string& why) {
     stop("fatal error");
 }
 
-void Master::reload_configuration() {
-    if (stopping_) return;
-    log_notice("SIGHUP: reloading ",
+// A configuration that does not parse is refused here, so that `amq2apictl reload` fails;
+// a new generation that does not start is known only later (reload_ended).
+Status Master::reload_configuration() {
+    if (stopping_) return make_error(Errc::unavailable, "the daemon is stopping");
+    if (supervisor_->reloading())
+        return make_error(Errc::conflict, "a reload is already in progress");
+    log_notice("reloading ",
                config_.config_file.empty() ? "the configuration" : config_.config_file);
+    last_reload_ = ReloadOutcome{unix_seconds()};
     auto next = reload_config(config_args_, env_);
     if (!next) {
         log_error("reload failed: ", next.error().message, "; keeping the running configuration");
         notifier_.status(str_cat("reload refused: ", next.error().message));
-        return;
+        reload_ended(ReloadOutcome::Result::failed, next.error().message);
+        return make_error(Errc::conflict,
+                          str_cat("configuration not reloaded: ", next.error().message));
     }
     for (auto [name, before, after] :
          {std::tuple{"listen", config_.listen, next->listen},
@@ -313,6 +344,7 @@ void Master::reload_configuration() {
     config_ = std::move(*next);
     log_set_level(parse_log_level(config_.log_level).value_or(LogLevel::info));
     notifier_.reloading();
+    notifier_.extend_timeout(config_.drain_timeout + kDrainTimeoutMargin);
     notifier_.status("reloading: starting a new generation of workers");
     refresher_->set_options(refresher_options(config_));
     pool_->set_policies(health_policy(config_), pool_policy(config_));
@@ -321,6 +353,12 @@ void Master::reload_configuration() {
     supervisor_->reload(config_args_,
                         effective_workers(config_, std::thread::hardware_concurrency()),
                         config_.drain_timeout);
+    return {};
+}
+
+void Master::reload_ended(ReloadOutcome::Result result, std::string error) {
+    last_reload_.result = result;
+    last_reload_.error = std::move(error);
 }
 
 std::string Master::state_object() const {
@@ -444,6 +482,19 @@ void Master::write_runtime(JsonWriter& w) const {
     w.Uint64(supervisor_->generation());
     w.Key("workers");
     supervisor_->write_workers(w);
+    w.Key("last_reload");
+    if (last_reload_.at == 0) {
+        w.Null();
+        return;
+    }
+    w.StartObject();
+    w.Key("at");
+    write_string(w, iso8601(last_reload_.at));
+    w.Key("result");
+    write_string(w, reload_result_name(last_reload_.result));
+    w.Key("error");
+    write_string(w, last_reload_.error);
+    w.EndObject();
 }
 
 }  // namespace

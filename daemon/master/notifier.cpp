@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "common/log.hpp"
+#include "common/strings.hpp"
 
 namespace amq {
 
@@ -19,6 +20,10 @@ void Notifier::ready() { send("READY=1"); }
 void Notifier::reloading() { send("RELOADING=1"); }
 void Notifier::stopping() { send("STOPPING=1"); }
 void Notifier::status(const std::string& text) { send("STATUS=" + text); }
+
+void Notifier::extend_timeout(double seconds) {
+    send(str_cat("EXTEND_TIMEOUT_USEC=", static_cast<std::uint64_t>(seconds * 1e6)));
+}
 
 void Notifier::start_watchdog(std::function<bool()> healthy) {
     std::uint64_t usec = 0;

@@ -34,6 +34,7 @@ std::string_view state_name(WorkerProcess::State s) {
         case WorkerProcess::State::starting: return "starting";
         case WorkerProcess::State::ready: return "ready";
         case WorkerProcess::State::draining: return "draining";
+        case WorkerProcess::State::unresponsive: return "unresponsive";
     }
     return "unknown";
 }
@@ -58,6 +59,22 @@ Supervisor::~Supervisor() {
 void Supervisor::start() {
     reset_slots();
     for (unsigned i = 0; i < options_.workers; ++i) spawn(i);
+    heartbeat_check_ = Event::persistent_timer(base_, [this](short) { kill_unresponsive(); });
+    heartbeat_check_.arm_after(wire::kHeartbeatSeconds);
+}
+
+// A SIGSTOPped worker would otherwise keep its slot for ever, and withhold the watchdog ping
+// that keeps the whole service alive. The kill makes on_exit respawn it like any death.
+void Supervisor::kill_unresponsive() {
+    double now = monotonic_seconds();
+    for (auto& [pid, w] : workers_) {
+        if (w.state != WorkerProcess::State::ready || now - w.last_heartbeat <= kUnresponsiveAfter)
+            continue;
+        log_warning("worker[", w.index, "] pid ", pid, " sent no heartbeat for ",
+                    static_cast<int>(now - w.last_heartbeat), " s; killing it");
+        w.state = WorkerProcess::State::unresponsive;
+        kill(pid, SIGKILL);
+    }
 }
 
 void Supervisor::reset_slots() {

@@ -1,6 +1,7 @@
 // Spawns workers (fork + exec of our own binary with --worker; the listening socket at fd 3
-// and the channel at fd 4), respawns the ones that die with backoff, replaces a generation
-// on reload and drains everyone on stop — the nginx master's job.
+// and the channel at fd 4), respawns the ones that die with backoff, kills and replaces the
+// ones whose heartbeats stop, replaces a generation on reload and drains everyone on stop —
+// the nginx master's job.
 #pragma once
 
 #include <sys/types.h>
@@ -17,11 +18,17 @@
 #include "common/json.hpp"
 #include "daemon/channel.hpp"
 #include "daemon/event.hpp"
+#include "daemon/worker_protocol.hpp"
 
 namespace amq {
 
+// A ready worker silent for this long has a stuck event loop (stopped, deadlocked, spinning):
+// it is killed and replaced.
+inline constexpr double kUnresponsiveAfter = 3 * wire::kHeartbeatSeconds + 1;
+
 struct WorkerProcess {
-    enum class State { starting, ready, draining };
+    // unresponsive: killed for missing heartbeats, not yet reaped.
+    enum class State { starting, ready, draining, unresponsive };
     unsigned index = 0;
     pid_t pid = 0;
     std::uint64_t generation = 0;
@@ -81,6 +88,7 @@ private:
     };
 
     void reset_slots();
+    void kill_unresponsive();
     void spawn(unsigned index);
     void on_frame(pid_t pid, const std::string& payload);
     void on_exit(pid_t pid, int status);
@@ -99,6 +107,7 @@ private:
     std::uint64_t announced_generation_ = 0;
     std::vector<Slot> slots_;
     std::map<pid_t, WorkerProcess> workers_;
+    Event heartbeat_check_;
     bool stopping_ = false;
     bool reloading_ = false;
     SupervisorOptions previous_;  // restored when a reload fails

@@ -4,7 +4,6 @@ request ids, configuration checks — on the real binaries."""
 import http.client
 import json
 import os
-import shutil
 import signal
 import socket
 import struct
@@ -14,7 +13,7 @@ import threading
 import time
 import unittest
 
-from harness import AMQ2APID, Daemon, FakeUpstream, sse_events, wait_until
+from harness import AMQ2APID, Daemon, FakeUpstream, _pid_alive, sse_events, wait_until
 
 SOURCE = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.path.dirname(os.path.dirname(os.path.abspath(AMQ2APID)))
@@ -75,7 +74,7 @@ class SystemdNotify(unittest.TestCase):
         self.assertEqual(order, ["READY=1", "RELOADING=1", "READY=1", "STOPPING=1"])
         self.assertEqual({pid for pid, _ in notify.messages}, {d.proc.pid})
 
-    def test_watchdog_pings_only_while_every_worker_heartbeats(self):
+    def test_a_hung_worker_is_replaced_while_the_rest_serve_and_the_watchdog_is_fed(self):
         root = tempfile.mkdtemp(prefix="amq2api-watchdog-")
         notify = NotifySocket(root)
         self.addCleanup(notify.close)
@@ -83,16 +82,40 @@ class SystemdNotify(unittest.TestCase):
         self.addCleanup(d.cleanup)
         d.start()
         wait_until(lambda: notify.lines().count("WATCHDOG=1") >= 3, timeout=5, what="watchdog pings")
-        worker = sorted(d.worker_pids())[0]
-        os.kill(worker, signal.SIGSTOP)
-        try:
-            time.sleep(5)  # beyond the heartbeat allowance (3 heartbeats + 1 s)
-            before = notify.lines().count("WATCHDOG=1")
-            time.sleep(1.5)
-            self.assertEqual(notify.lines().count("WATCHDOG=1"), before, "pinged with a silent worker")
-        finally:
-            os.kill(worker, signal.SIGCONT)
-        wait_until(lambda: notify.lines().count("WATCHDOG=1") > before, timeout=5, what="pings to resume")
+        hung = sorted(d.worker_pids())[0]
+        os.kill(hung, signal.SIGSTOP)
+        self.addCleanup(lambda: _pid_alive(hung) and os.kill(hung, signal.SIGKILL))
+        pings = notify.lines().count("WATCHDOG=1")
+        answers = []
+
+        def replaced():
+            answers.append(d.get("/health").status)
+            workers = d.ctl_json("workers")["workers"]
+            return hung not in {w["pid"] for w in workers} and \
+                [w["state"] for w in workers] == ["ready", "ready"]
+        wait_until(replaced, timeout=10, interval=0.2, what="the hung worker to be replaced")
+        self.assertEqual(set(answers), {200})
+        self.assertFalse(_pid_alive(hung))
+        self.assertGreater(notify.lines().count("WATCHDOG=1"), pings + 2, "pings stopped while a worker hung")
+        self.assertIn(f"pid {hung} sent no heartbeat", d.logs())
+
+    def test_stop_and_reload_ask_for_the_drain_timeout_plus_a_margin(self):
+        root = tempfile.mkdtemp(prefix="amq2api-extend-")
+        notify = NotifySocket(root)
+        self.addCleanup(notify.close)
+        d = Daemon(workers=1, root=root, env={"NOTIFY_SOCKET": notify.path}, extra_args=["--drain-timeout", "600"])
+        self.addCleanup(d.cleanup)
+        d.start()
+        wait_until(lambda: "READY=1" in notify.lines(), what="READY=1")
+        self.assertEqual([l for l in notify.lines() if l.startswith("EXTEND_TIMEOUT_USEC=")], [])
+        d.signal(signal.SIGHUP)
+        wait_until(lambda: notify.lines().count("READY=1") == 2, timeout=15, what="READY=1 after the reload")
+        d.stop()
+        lines = notify.lines()
+        extends = [l for l in lines if l.startswith("EXTEND_TIMEOUT_USEC=")]
+        self.assertEqual(extends, ["EXTEND_TIMEOUT_USEC=615000000"] * 2)
+        self.assertLess(lines.index("RELOADING=1"), lines.index(extends[0]))
+        self.assertEqual(lines[lines.index("STOPPING=1") + 1], extends[1])
 
 
 class ReloadWithStreams(unittest.TestCase):
