@@ -47,12 +47,24 @@ Error unreachable(std::string_view what) {
                                                  "$AMQ2API_SOCKET to name its control socket)"));
 }
 
+std::string errno_text(int err) { return std::strerror(err); }
+
+// A socket that exists but refuses us needs other advice than a daemon that is not there.
+Error connect_failed(const std::string& path, int err) {
+    std::string what = str_cat("cannot connect to ", path, ": ", errno_text(err));
+    if (err == EACCES || err == EPERM)
+        return make_error(Errc::unavailable,
+                          str_cat(what,
+                                  " (run as root or as a member of the group owning the socket, "
+                                  "amq2api for the service; the socket and its directory must "
+                                  "let that group in)"));
+    return unreachable(what);
+}
+
 Error broken(const std::string& path, std::string_view what, Errc code = Errc::protocol) {
     return make_error(
         code, str_cat("bad reply from ", path, ": ", what, " (is --socket pointing at amq2apid?)"));
 }
-
-std::string errno_text(int err) { return std::strerror(err); }
 
 Result<Socket> connect_to(const std::string& path, int reply_timeout_seconds) {
     sockaddr_un addr{};
@@ -72,7 +84,7 @@ Result<Socket> connect_to(const std::string& path, int reply_timeout_seconds) {
     do {
         rc = connect(sock.fd(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
     } while (rc != 0 && errno == EINTR);
-    if (rc != 0) return unreachable(str_cat("cannot connect to ", path, ": ", errno_text(errno)));
+    if (rc != 0) return connect_failed(path, errno);
     return sock;
 }
 

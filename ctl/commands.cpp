@@ -14,6 +14,12 @@ namespace {
 
 using K = ArgKind;
 
+// A renderer that prints no table, as a RenderFn.
+template <std::string (*render)(const rapidjson::Value&)>
+std::string any_width(const rapidjson::Value& data, std::size_t) {
+    return render(data);
+}
+
 constexpr ArgSpec kAccountTarget[] = {
     {"account", "", K::target, true, "The account's id or name"},
 };
@@ -236,7 +242,7 @@ constexpr CommandDef kCommands[] = {
     {"account", "add", "account.add", "Add an Amazon Q account",
      "printf '%s\\n' \"$REFRESH_TOKEN\" | amq2apictl account add --name team-a "
      "--client-id \"$CLIENT_ID\" --client-secret \"$CLIENT_SECRET\" --refresh-token -",
-     kAccountAdd, render_account},
+     kAccountAdd, any_width<render_account>},
     {"account",
      "list",
      "account.list",
@@ -245,26 +251,26 @@ constexpr CommandDef kCommands[] = {
      {},
      render_account_list},
     {"account", "show", "account.show", "Show one account", "amq2apictl account show team-a",
-     kAccountTarget, render_account},
+     kAccountTarget, any_width<render_account>},
     {"account", "remove", "account.remove", "Remove an account and its tokens",
-     "amq2apictl account remove 3", kAccountTarget, render_account_removed},
+     "amq2apictl account remove 3", kAccountTarget, any_width<render_account_removed>},
     {"account", "update", "account.update",
      "Change an account's name, connection settings, limit, notes or credentials",
      "amq2apictl account update team-a --rpm 30 --notes \"spare until March\"", kAccountUpdate,
-     render_account_updated, kTimeoutSeconds, nullptr, "account", "set"},
+     any_width<render_account_updated>, kTimeoutSeconds, nullptr, "account", "set"},
     {"account", "enable", "account.enable",
      "Let an account serve again (a quarantined one stays quarantined: disable, then enable)",
-     "amq2apictl account enable team-a", kAccountTarget, render_account_enabled},
+     "amq2apictl account enable team-a", kAccountTarget, any_width<render_account_enabled>},
     {"account", "disable", "account.disable",
      "Keep an account from serving until it is enabled again", "amq2apictl account disable team-a",
-     kAccountTarget, render_account_disabled},
+     kAccountTarget, any_width<render_account_disabled>},
     {"account", "events", "account.events", "Show an account's last health state changes",
      "amq2apictl account events team-a", kAccountTarget, render_account_events},
     {"account", "refresh", "account.refresh", "Refresh an account's access token now",
-     "amq2apictl account refresh team-a", kAccountTarget, render_account_refreshed,
+     "amq2apictl account refresh team-a", kAccountTarget, any_width<render_account_refreshed>,
      kNetworkTimeoutSeconds},
     {"account", "quota", "account.quota", "Ask the upstream how much monthly quota is left",
-     "amq2apictl account quota team-a", kAccountTarget, render_account_quota,
+     "amq2apictl account quota team-a", kAccountTarget, any_width<render_account_quota>,
      kNetworkTimeoutSeconds},
     {"account", "import", "account.import",
      "Add accounts from token files and refresh each once (exit 1 if any is refused)",
@@ -274,22 +280,22 @@ constexpr CommandDef kCommands[] = {
     {"key", "create", "key.create", "Create an API key (its secret is shown once)",
      "amq2apictl key create --name ci --rpm 30 --max-concurrent 4 "
      "--models claude-sonnet-4-5,claude-haiku-4-5 --expires-days 90",
-     kKeyCreate, render_key_created},
+     kKeyCreate, any_width<render_key_created>},
     {"key", "list", "key.list", "List the API keys", "amq2apictl key list", {}, render_key_list},
     {"key", "show", "key.show", "Show one API key", "amq2apictl key show ci", kKeyTarget,
-     render_key},
+     any_width<render_key>},
     {"key", "update", "key.update",
      "Change a key's name, description, admin right, limits, models or expiry",
      "amq2apictl key update ci --rpm 120 --models \"\" --expires-at \"\"", kKeyUpdate,
-     render_key_updated, kTimeoutSeconds, nullptr, "key", "set"},
+     any_width<render_key_updated>, kTimeoutSeconds, nullptr, "key", "set"},
     {"key", "enable", "key.enable", "Let a disabled or revoked API key be used again",
-     "amq2apictl key enable ci", kKeyTarget, render_key_enabled},
+     "amq2apictl key enable ci", kKeyTarget, any_width<render_key_enabled>},
     {"key", "disable", "key.disable", "Disable an API key (as revoke; it stays listed)",
-     "amq2apictl key disable ci", kKeyTarget, render_key_disabled},
+     "amq2apictl key disable ci", kKeyTarget, any_width<render_key_disabled>},
     {"key", "revoke", "key.revoke", "Disable an API key (it stays listed)",
-     "amq2apictl key revoke ci", kKeyTarget, render_key_revoked},
+     "amq2apictl key revoke ci", kKeyTarget, any_width<render_key_revoked>},
     {"key", "remove", "key.remove", "Delete an API key", "amq2apictl key remove 7", kKeyTarget,
-     render_key_removed},
+     any_width<render_key_removed>},
     {"", "stats", "stats", "Show request and token totals from the daily rollups",
      "amq2apictl stats --days 30 --by model", kStats, render_stats},
     {"usage",
@@ -320,9 +326,9 @@ constexpr CommandDef kCommands[] = {
      "Re-read the configuration and replace the workers with a new generation",
      "amq2apictl reload",
      {},
-     render_reload},
+     any_width<render_reload>},
     {"", "log-level", "log-level", "Change the daemon's log level until the next reload",
-     "amq2apictl log-level debug", kLogLevel, render_log_level},
+     "amq2apictl log-level debug", kLogLevel, any_width<render_log_level>},
     {"",
      "backup",
      "backup",
@@ -490,6 +496,10 @@ Result<std::string> build_args(const CommandDef& def, const ArgValues& values,
                                   " MiB and the control socket takes at most ",
                                   kControlFrameMax >> 20, " MiB: give fewer files at a time"));
     return json;
+}
+
+int refused_exit_code(const rapidjson::Value& error) {
+    return error["code"] == "invalid_argument" ? kUsage : kDaemonError;
 }
 
 std::optional<std::string> option_value(const Invocation& invocation, std::string_view name) {

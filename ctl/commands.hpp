@@ -80,7 +80,8 @@ constexpr bool is_local(ArgKind kind) {
     return kind == ArgKind::local || kind == ArgKind::local_flag;
 }
 
-using RenderFn = std::string (*)(const rapidjson::Value& data);
+// `width`: the terminal's columns, which tables fit themselves to.
+using RenderFn = std::string (*)(const rapidjson::Value& data, std::size_t width);
 // True when a successful reply reports that part of the work was refused: exit status 1.
 using PartialFn = bool (*)(const rapidjson::Value& data);
 
@@ -136,6 +137,11 @@ Result<std::string> build_args(const CommandDef& def, const ArgValues& values,
 // The daemon names the JSON field it rejects ("field 'requests_per_minute' must be ..."); the
 // person typed an option, so the message names that option instead ("--rpm must be ...").
 std::string name_options(const CommandDef& def, std::string message);
+
+// The exit status for a refused command's "error" (checked by call()): kUsage when the daemon
+// refused a value (a value it refuses, "--rpm -5", is as much a usage error as one CLI11
+// refuses, "--rpm abc"), else kDaemonError.
+int refused_exit_code(const rapidjson::Value& error);
 
 // The value of a given option of the command by its name ("--output"), else nullopt; a given
 // flag is "".

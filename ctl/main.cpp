@@ -2,11 +2,13 @@
 // This file only wires the command table (commands.cpp) into CLI11 and maps outcomes to exit
 // codes; talking (client.cpp) and printing (render.cpp) live elsewhere.
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <exception>
@@ -139,8 +141,9 @@ void build_cli(Cli& cli) {
     }
     app.footer(
         str_cat("Exit status: 0 success, 1 the daemon refused the command or part of "
-                "it (or the output could not be written), 2 usage error or a file that "
-                "cannot be read or created, 3 the daemon could not be reached.\n\n",
+                "it (or the output could not be written), 2 usage error (an unknown command or "
+                "option, or a value amq2apictl or the daemon refuses) or a file that cannot be "
+                "read or created, 3 the daemon could not be reached.\n\n",
                 example_footer("amq2apictl --socket /run/amq2api/control.sock status")));
 }
 
@@ -248,6 +251,15 @@ int print(const std::string& text) {
     return kSuccess;
 }
 
+// $COLUMNS first (the user's override), else the terminal's width, else 80.
+std::size_t terminal_columns() {
+    if (const char* env = std::getenv("COLUMNS"))
+        if (auto n = parse_int(env); n && *n > 0) return static_cast<std::size_t>(*n);
+    winsize size{};
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 0) return size.ws_col;
+    return 80;
+}
+
 int run(const Cli& cli, const Bound& b) {
     ArgValues values = given_values(b);
     auto args = build_args(*b.def, values, Inputs{read_stdin_line, read_document});
@@ -258,10 +270,11 @@ int run(const Cli& cli, const Bound& b) {
     if (!reply) return fail(reply.error().message, kUnreachable);
     const rapidjson::Document& doc = *reply;
     if (!doc["ok"].GetBool())
-        return fail(name_options(*b.def, doc["error"]["message"].GetString()), kDaemonError);
+        return fail(name_options(*b.def, doc["error"]["message"].GetString()),
+                    refused_exit_code(doc["error"]));
     const rapidjson::Value& data = doc["data"];
-    if (int printed = print(cli.json ? to_json(data) + "\n" : b.def->render(data)); printed)
-        return printed;
+    std::string text = cli.json ? to_json(data) + "\n" : b.def->render(data, terminal_columns());
+    if (int printed = print(text); printed) return printed;
     // An import that added some accounts and refused others: a script must notice.
     return b.def->partial && b.def->partial(data) ? kDaemonError : kSuccess;
 }

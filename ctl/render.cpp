@@ -17,13 +17,18 @@ namespace {
 enum class Format { plain, duration, millis, url, cap, models };
 
 // A table column: which member of each row object it shows, and how. A non-zero max_width
-// truncates free text (notes) so one long value does not push every row off the screen.
+// truncates free text (notes) so one long value does not push every row off the screen;
+// free_text columns are the ones cut further to fit the terminal (ids, states, numbers and
+// times never are).
 struct Column {
     const char* title;
     const char* field;
     Format format = Format::plain;
     std::size_t max_width = 0;
+    bool free_text = false;
 };
+
+constexpr bool kFreeText = true;
 
 // A line of a single-record view.
 struct Field {
@@ -34,13 +39,13 @@ struct Field {
 
 constexpr Column kAccountColumns[] = {
     {"ID", "id"},
-    {"NAME", "name"},
+    {"NAME", "name", Format::plain, 0, kFreeText},
     {"KIND", "kind"},
     {"STATE", "state"},
     {"ENABLED", "enabled"},
     {"RPM", "requests_per_minute"},
     {"CREATED", "created_at"},
-    {"NOTES", "notes", Format::plain, 40},
+    {"NOTES", "notes", Format::plain, 40, kFreeText},
 };
 
 // The connection overrides show "-" when the account uses the configuration's value.
@@ -70,25 +75,25 @@ constexpr Column kEventColumns[] = {
     {"AT", "at"},
     {"FROM", "from"},
     {"TO", "to"},
-    {"REASON", "reason"},
+    {"REASON", "reason", Format::plain, 0, kFreeText},
 };
 
 // The reason is the last column and not cut: after an import it says why a refresh failed.
 constexpr Column kImportedColumns[] = {
-    {"ID", "id"},       {"NAME", "name"},           {"KIND", "kind"},
-    {"STATE", "state"}, {"REASON", "state_reason"},
+    {"ID", "id"},       {"NAME", "name", Format::plain, 0, kFreeText},           {"KIND", "kind"},
+    {"STATE", "state"}, {"REASON", "state_reason", Format::plain, 0, kFreeText},
 };
 
 constexpr Column kKeyColumns[] = {
     {"ID", "id"},
-    {"NAME", "name"},
+    {"NAME", "name", Format::plain, 0, kFreeText},
     {"PREFIX", "key_prefix"},
     {"ADMIN", "is_admin"},
     {"ENABLED", "enabled"},
     {"RPM", "requests_per_minute", Format::cap},
     {"RPD", "requests_per_day", Format::cap},
     {"MAX_CONC", "max_concurrent", Format::cap},
-    {"MODELS", "allowed_models", Format::models, 30},
+    {"MODELS", "allowed_models", Format::models, 30, kFreeText},
     {"EXPIRES", "expires_at"},
     {"LAST_USED", "last_used_at"},
 };
@@ -121,9 +126,11 @@ constexpr Column kWorkerColumns[] = {
 
 // The label columns of each stats grouping; the counts follow them.
 constexpr Column kStatsByDay[] = {{"DATE", "date"}};
-constexpr Column kStatsByKey[] = {{"KEY_ID", "key_id"}, {"KEY", "key_name"}};
-constexpr Column kStatsByAccount[] = {{"ACCOUNT_ID", "account_id"}, {"ACCOUNT", "account_name"}};
-constexpr Column kStatsByModel[] = {{"MODEL", "model"}};
+constexpr Column kStatsByKey[] = {{"KEY_ID", "key_id"},
+                                  {"KEY", "key_name", Format::plain, 0, kFreeText}};
+constexpr Column kStatsByAccount[] = {{"ACCOUNT_ID", "account_id"},
+                                      {"ACCOUNT", "account_name", Format::plain, 0, kFreeText}};
+constexpr Column kStatsByModel[] = {{"MODEL", "model", Format::plain, 0, kFreeText}};
 
 constexpr Column kStatsCounts[] = {
     {"REQUESTS", "requests"},
@@ -144,6 +151,9 @@ constexpr const char* kUsageColumns[] = {
 
 // The audit summary is the last column; past this it would wrap every row on a terminal.
 constexpr std::size_t kAuditChangeWidth = 100;
+
+// A free-text column cut to fit the terminal keeps at least this much (or its header).
+constexpr std::size_t kMinFreeTextWidth = 8;
 
 bool is_continuation(unsigned char c) { return (c & 0xC0) == 0x80; }
 
@@ -252,17 +262,44 @@ std::string value_text(const rapidjson::Value& v) {
 }
 
 std::string render_rows(const rapidjson::Value& data, const char* array_name,
-                        std::span<const Column> columns, std::string_view empty_text) {
+                        std::span<const Column> columns, std::string_view empty_text,
+                        std::size_t width) {
     const rapidjson::Value* array = member(data, array_name);
     if (!array || !array->IsArray() || array->Empty()) return str_cat(empty_text, "\n");
     std::vector<std::string> headers;
-    for (const auto& column : columns) headers.emplace_back(column.title);
+    TableFit fit{width, {}};
+    for (const auto& column : columns) {
+        headers.emplace_back(column.title);
+        fit.free_text.push_back(column.free_text);
+    }
     std::vector<std::vector<std::string>> rows;
     for (const auto& item : array->GetArray()) {
         auto& row = rows.emplace_back();
         for (const auto& column : columns) row.push_back(column_cell(item, column));
     }
-    return render_table(headers, rows);
+    return render_table(headers, rows, fit);
+}
+
+// Narrows the widest free-text column, one character at a time, until the table fits or
+// every free-text column is down to kMinFreeTextWidth (or its header).
+void fit_widths(std::vector<std::size_t>& widths, const std::vector<std::string>& headers,
+                const TableFit& fit) {
+    auto total = [&] {
+        std::size_t sum = 2 * (widths.size() - 1);
+        for (std::size_t w : widths) sum += w;
+        return sum;
+    };
+    while (total() > fit.width) {
+        std::size_t widest = widths.size();
+        for (std::size_t i = 0; i < widths.size() && i < fit.free_text.size(); ++i) {
+            std::size_t floor = std::max(kMinFreeTextWidth, display_width(headers[i]));
+            if (fit.free_text[i] && widths[i] > floor &&
+                (widest == widths.size() || widths[i] > widths[widest]))
+                widest = i;
+        }
+        if (widest == widths.size()) return;
+        --widths[widest];
+    }
 }
 
 std::string render_fields(const rapidjson::Value& record, std::span<const Field> fields) {
@@ -294,6 +331,15 @@ std::string uptime_summary(const rapidjson::Value& data) {
     std::string started = seconds ? iso8601(*seconds) : cell(data, "started_at");
     if (!started.empty() && started != "-") text += str_cat(" (since ", started, ")");
     return text;
+}
+
+// "2026-11-29T10:00:00Z ok", "... failed: why", "-" before the first reload.
+std::string reload_summary(const rapidjson::Value& data) {
+    const rapidjson::Value* reload = member(data, "last_reload");
+    if (!reload || !reload->IsObject()) return "-";
+    std::string out = str_cat(cell(*reload, "at"), " ", cell(*reload, "result"));
+    if (std::string error = cell(*reload, "error"); error != "-") out += str_cat(": ", error);
+    return out;
 }
 
 std::string removed_line(const rapidjson::Value& data, std::string_view what) {
@@ -335,17 +381,19 @@ std::size_t display_width(std::string_view text) {
 }
 
 std::string render_table(const std::vector<std::string>& headers,
-                         const std::vector<std::vector<std::string>>& rows) {
+                         const std::vector<std::vector<std::string>>& rows, const TableFit& fit) {
     std::vector<std::size_t> widths;
     for (const auto& h : headers) widths.push_back(display_width(h));
     for (const auto& row : rows)
         for (std::size_t i = 0; i < row.size() && i < widths.size(); ++i)
             widths[i] = std::max(widths[i], display_width(row[i]));
+    if (fit.width > 0 && !widths.empty()) fit_widths(widths, headers, fit);
     auto line = [&](const std::vector<std::string>& cells) {
         std::string out;
         for (std::size_t i = 0; i < cells.size() && i < widths.size(); ++i) {
             bool last = i + 1 == cells.size() || i + 1 == widths.size();
-            out += last ? cells[i] : pad(cells[i], widths[i] + 2);
+            std::string text = truncate(cells[i], widths[i]);
+            out += last ? text : pad(std::move(text), widths[i] + 2);
         }
         return out + "\n";
     };
@@ -384,21 +432,22 @@ std::string format_millis(std::int64_t milliseconds) {
     return format_duration((milliseconds + 500) / 1000);
 }
 
-std::string render_status(const rapidjson::Value& data) {
+std::string render_status(const rapidjson::Value& data, std::size_t width) {
     std::string out = render_lines({
         {"version", cell(data, "version")},
         {"pid", cell(data, "pid")},
         {"uptime", uptime_summary(data)},
         {"listen", cell(data, "listen")},
         {"generation", cell(data, "generation")},
+        {"reloaded", reload_summary(data)},
         {"accounts", count_summary(data, "accounts")},
         {"keys", count_summary(data, "keys")},
     });
-    return out + "\n" + render_rows(data, "workers", kWorkerColumns, "no workers running");
+    return out + "\n" + render_rows(data, "workers", kWorkerColumns, "no workers running", width);
 }
 
-std::string render_account_list(const rapidjson::Value& data) {
-    return render_rows(data, "accounts", kAccountColumns, "no accounts");
+std::string render_account_list(const rapidjson::Value& data, std::size_t width) {
+    return render_rows(data, "accounts", kAccountColumns, "no accounts", width);
 }
 
 std::string render_account(const rapidjson::Value& data) {
@@ -419,10 +468,10 @@ std::string render_account_disabled(const rapidjson::Value& data) {
                    render_account(data));
 }
 
-std::string render_account_events(const rapidjson::Value& data) {
+std::string render_account_events(const rapidjson::Value& data, std::size_t width) {
     std::string empty =
         str_cat("no health changes recorded for ", cell(object_member(data, "account"), "name"));
-    return render_rows(data, "events", kEventColumns, empty);
+    return render_rows(data, "events", kEventColumns, empty, width);
 }
 
 std::string render_account_refreshed(const rapidjson::Value& data) {
@@ -443,12 +492,13 @@ std::string render_account_quota(const rapidjson::Value& data) {
                  });
 }
 
-std::string render_account_import(const rapidjson::Value& data) {
+std::string render_account_import(const rapidjson::Value& data, std::size_t width) {
     const rapidjson::Value* imported = member(data, "imported");
     std::size_t count = imported && imported->IsArray() ? imported->Size() : 0;
-    std::string out = count == 0 ? "imported no accounts\n"
-                                 : str_cat("imported ", plural(count, "account"), ":\n",
-                                           render_rows(data, "imported", kImportedColumns, ""));
+    std::string out = count == 0
+                          ? "imported no accounts\n"
+                          : str_cat("imported ", plural(count, "account"), ":\n",
+                                    render_rows(data, "imported", kImportedColumns, "", width));
     const rapidjson::Value* refused = member(data, "refused");
     if (!refused || !refused->IsArray() || refused->Empty()) return out;
     out += str_cat("refused ", plural(refused->Size(), "account"), ":\n");
@@ -479,8 +529,8 @@ std::string hide_url_password(std::string_view url) {
     return str_cat(url.substr(0, start + colon + 1), "***", url.substr(start + at));
 }
 
-std::string render_key_list(const rapidjson::Value& data) {
-    return render_rows(data, "keys", kKeyColumns, "no API keys");
+std::string render_key_list(const rapidjson::Value& data, std::size_t width) {
+    return render_rows(data, "keys", kKeyColumns, "no API keys", width);
 }
 
 std::string render_key(const rapidjson::Value& data) { return render_fields(data, kKeyFields); }
@@ -516,8 +566,8 @@ std::string render_key_disabled(const rapidjson::Value& data) {
                    render_key(data));
 }
 
-std::string render_workers(const rapidjson::Value& data) {
-    return render_rows(data, "workers", kWorkerColumns, "no workers running");
+std::string render_workers(const rapidjson::Value& data, std::size_t width) {
+    return render_rows(data, "workers", kWorkerColumns, "no workers running", width);
 }
 
 std::string render_reload(const rapidjson::Value&) {
@@ -577,7 +627,7 @@ std::string errors_text(const rapidjson::Value& total) {
 
 }  // namespace
 
-std::string render_stats(const rapidjson::Value& data) {
+std::string render_stats(const rapidjson::Value& data, std::size_t width) {
     const rapidjson::Value& total = object_member(data, "total");
     std::string out = render_lines({
         {"period", period_text(object_member(data, "period"))},
@@ -593,7 +643,7 @@ std::string render_stats(const rapidjson::Value& data) {
     if (labels.empty()) return out;
     std::vector<Column> columns(labels.begin(), labels.end());
     columns.insert(columns.end(), std::begin(kStatsCounts), std::end(kStatsCounts));
-    return out + "\n" + render_rows(data, "rows", columns, "no requests in this period");
+    return out + "\n" + render_rows(data, "rows", columns, "no requests in this period", width);
 }
 
 namespace {
@@ -673,14 +723,15 @@ std::string audit_change(const rapidjson::Value& entry) {
     return args && !args->IsNull() ? printable(to_json(*args)) : "-";
 }
 
-std::string render_audit(const rapidjson::Value& data) {
+std::string render_audit(const rapidjson::Value& data, std::size_t width) {
     const rapidjson::Value* entries = member(data, "entries");
     if (!entries || !entries->IsArray() || entries->Empty()) return "no admin changes recorded\n";
     std::vector<std::vector<std::string>> rows;
     for (const auto& entry : entries->GetArray())
         rows.push_back({cell(entry, "at"), cell(entry, "actor"), cell(entry, "command"),
                         truncate(audit_change(entry), kAuditChangeWidth)});
-    return render_table({"AT", "ACTOR", "COMMAND", "CHANGE"}, rows);
+    return render_table({"AT", "ACTOR", "COMMAND", "CHANGE"}, rows,
+                        {width, {false, kFreeText, false, kFreeText}});
 }
 
 std::string csv_field(std::string_view text) {

@@ -11,11 +11,20 @@
 
 namespace amq::ctl {
 
+// How wide a table may be (0: no limit, as for a pipe read by a program) and which columns
+// hold free text (names, notes, reasons) that may be cut with "…" to fit; the others never are,
+// so a table of many fixed columns may still be wider.
+struct TableFit {
+    std::size_t width = 0;
+    std::vector<bool> free_text;
+};
+
 // Cells are printed as given; the caller has made them printable. Columns are separated by two
 // spaces and padded to their widest cell (counted in characters, not bytes: key prefixes
 // contain "…"); the last column carries no trailing blanks.
 std::string render_table(const std::vector<std::string>& headers,
-                         const std::vector<std::vector<std::string>>& rows);
+                         const std::vector<std::vector<std::string>>& rows,
+                         const TableFit& fit = {});
 
 // "label: value" lines with the values aligned.
 struct LabelledValue {
@@ -37,20 +46,21 @@ std::string format_millis(std::int64_t milliseconds);
 // Characters of UTF-8 text as a terminal column count (no wide-character handling).
 std::size_t display_width(std::string_view text);
 
-// One function per reply shape; each ends with a newline.
-std::string render_status(const rapidjson::Value& data);
-std::string render_account_list(const rapidjson::Value& data);
+// One function per reply shape; each ends with a newline. Those that print a table take the
+// terminal's width (0: no limit) and fit the table to it (TableFit).
+std::string render_status(const rapidjson::Value& data, std::size_t width = 0);
+std::string render_account_list(const rapidjson::Value& data, std::size_t width = 0);
 std::string render_account(const rapidjson::Value& data);
 std::string render_account_removed(const rapidjson::Value& data);
 std::string render_account_enabled(const rapidjson::Value& data);
 std::string render_account_disabled(const rapidjson::Value& data);
-std::string render_account_events(const rapidjson::Value& data);
+std::string render_account_events(const rapidjson::Value& data, std::size_t width = 0);
 std::string render_account_refreshed(const rapidjson::Value& data);
 std::string render_account_quota(const rapidjson::Value& data);
-std::string render_account_import(const rapidjson::Value& data);
+std::string render_account_import(const rapidjson::Value& data, std::size_t width = 0);
 // "updated account ID (NAME)", then the account as account show prints it.
 std::string render_account_updated(const rapidjson::Value& data);
-std::string render_key_list(const rapidjson::Value& data);
+std::string render_key_list(const rapidjson::Value& data, std::size_t width = 0);
 std::string render_key(const rapidjson::Value& data);
 std::string render_key_created(const rapidjson::Value& data);
 std::string render_key_revoked(const rapidjson::Value& data);
@@ -59,12 +69,12 @@ std::string render_key_updated(const rapidjson::Value& data);
 std::string render_key_enabled(const rapidjson::Value& data);
 std::string render_key_disabled(const rapidjson::Value& data);
 // The period's totals, then one row per day, key, account or model (none with by "none").
-std::string render_stats(const rapidjson::Value& data);
+std::string render_stats(const rapidjson::Value& data, std::size_t width = 0);
 // AT, ACTOR, COMMAND and CHANGE (audit_change, cut to 100 characters) per entry.
-std::string render_audit(const rapidjson::Value& data);
+std::string render_audit(const rapidjson::Value& data, std::size_t width = 0);
 
 // INDEX PID GENERATION STATE REQUESTS INFLIGHT UPTIME per worker, as in status.
-std::string render_workers(const rapidjson::Value& data);
+std::string render_workers(const rapidjson::Value& data, std::size_t width = 0);
 // The daemon answers at once and replaces its workers afterwards: the line says where to watch.
 std::string render_reload(const rapidjson::Value& data);
 std::string render_log_level(const rapidjson::Value& data);

@@ -111,7 +111,7 @@ int run_usage_export(const Invocation& invocation) {
         const rapidjson::Document& doc = *reply;
         if (!doc["ok"].GetBool())
             return stopped(name_options(invocation.def, doc["error"]["message"].GetString()),
-                           kDaemonError);
+                           refused_exit_code(doc["error"]));
         const rapidjson::Value& data = doc["data"];
         auto records = data.FindMember("records");
         auto following = data.FindMember("next");

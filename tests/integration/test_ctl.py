@@ -18,6 +18,7 @@ import subprocess
 import tempfile
 import threading
 import unittest
+from unittest import mock
 
 from harness import AMQ2APICTL, Daemon, FakeUpstream, wait_until
 
@@ -83,6 +84,10 @@ class CtlTestCase(unittest.TestCase):
     """A daemon (two workers) on the fake upstream, with Kiro's endpoint too."""
 
     def setUp(self):
+        # Tables as wide as their cells, so that they read back whole; TerminalWidth narrows.
+        patch = mock.patch.dict(os.environ, {"COLUMNS": "1000"})
+        patch.start()
+        self.addCleanup(patch.stop)
         self.fake = FakeUpstream()
         self.addCleanup(self.fake.proc.stdout.close)
         self.addCleanup(self.fake.stop)
@@ -679,19 +684,30 @@ class ExitCodes(CtlTestCase):
                      contains="already uses this refresh token")
         self.refused("key", "create", "--name", "taken-key",
                      contains='an API key named "taken-key" already exists')
-        # The daemon's field names come back as the CLI's options.
-        self.refused("account", "add", "--name", "half", "--refresh-token", "rt-half",
-                     contains="needs --client-id and --client-secret")
-        self.refused("stats", "--days", "0", contains="--days must be between")
-        self.refused("audit", "--limit", "0", contains="--limit must be between")
-        self.refused("key", "create", "--name", "bad", "--rpm", "0", contains="--rpm")
-        self.refused("usage", "export", "--since", "yesterday", "--format", "csv",
-                     contains="--since must be a date")
         self.refused("key", "revoke", "initial-admin", contains="last enabled admin key")
         # Nothing refused was changed.
         self.assertEqual([a["name"] for a in self.js("account", "list")["accounts"]], ["taken"])
         self.assertEqual([k["name"] for k in self.js("key", "list")["keys"]],
                          ["initial-admin", "taken-key"])
+
+    def test_values_the_daemon_refuses_exit_2_as_usage_errors(self):
+        # The daemon's field names come back as the CLI's options.
+        cases = [
+            (["account", "add", "--name", "half", "--refresh-token", "rt-half"],
+             "needs --client-id and --client-secret"),
+            (["stats", "--days", "0"], "--days must be between"),
+            (["audit", "--limit", "0"], "--limit must be between"),
+            (["key", "create", "--name", "bad", "--rpm", "0"], "--rpm"),
+            (["key", "create", "--name", "bad", "--rpm", "-5"], "--rpm"),
+            (["usage", "export", "--since", "yesterday", "--format", "csv"],
+             "--since must be a date"),
+        ]
+        for args, message in cases:
+            with self.subTest(args=args):
+                err = self.usage_error(*args, contains=message)
+                self.assertTrue(err.startswith("amq2apictl: "), err)
+                self.assertEqual(self.usage_error("--json", *args), err)
+        self.assertEqual([k["name"] for k in self.js("key", "list")["keys"]], ["initial-admin"])
 
     def test_unwritable_output_exits_1_after_the_command_ran(self):
         def to_full(*args):
@@ -760,6 +776,7 @@ class ExitCodes(CtlTestCase):
                     self.assertEqual(out, "")
                     if path != garbage:
                         self.assertIn(os.path.basename(path), err)
+                        self.assertIn("is amq2apid running?", err)
                     # A failed backup leaves no file that could pass for one.
                     self.assertFalse(os.path.exists(backup))
         # $AMQ2API_SOCKET stands in for --socket.
@@ -771,6 +788,87 @@ class ExitCodes(CtlTestCase):
         rc, out, err = run_ctl("--json", "status", env=env)
         self.assertEqual(rc, 0, err)
         self.assertEqual(json.loads(out)["pid"], self.daemon.proc.pid)
+
+
+    @unittest.skipUnless(os.geteuid() == 0 and shutil.which("setpriv"),
+                         "needs root and setpriv to run amq2apictl as an unprivileged user")
+    def test_permission_denied_names_the_group_not_a_stopped_daemon(self):
+        # The daemon's directory is 0700 root: nobody may not reach the socket.
+        r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                            AMQ2APICTL, "--socket", self.daemon.socket, "status"],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 3, r.stderr)
+        self.assertIn("Permission denied", r.stderr)
+        self.assertIn("member of the group owning the socket", r.stderr)
+        self.assertNotIn("is amq2apid running?", r.stderr)
+
+
+class Reload(CtlTestCase):
+    def start_daemon(self, root=None):
+        self.conf = os.path.join(tempfile.mkdtemp(prefix="amq2apictl-conf-"), "amq2api.conf")
+        self.addCleanup(shutil.rmtree, os.path.dirname(self.conf), True)
+        self.write_conf("workers = 2\n")
+        d = Daemon(root=root, extra_args=[*self.fake.daemon_args(), "--config", self.conf])
+        d.workers_flag = False
+        self.addCleanup(d.cleanup)
+        d.start()
+        return d
+
+    def write_conf(self, text):
+        with open(self.conf, "w") as f:
+            f.write(text)
+
+    def test_a_broken_file_fails_the_reload_and_status_shows_each_outcome(self):
+        self.assertIsNone(self.js("status")["last_reload"])
+        self.assertEqual(lines_of(self.human("status"))["reloaded"], "-")
+        self.write_conf("workers = many\n")
+        self.refused("reload", contains="configuration not reloaded")
+        err = self.refused("--json", "reload", contains="workers")
+        self.assertIn(self.conf, err)
+        last = self.js("status")["last_reload"]
+        self.assertEqual(last["result"], "failed")
+        self.assertIn("workers", last["error"])
+        shown = lines_of(self.human("status"))["reloaded"]
+        self.assertRegex(shown, r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ failed: .*workers")
+        self.assertEqual(self.js("status")["generation"], 1)
+
+        self.write_conf("workers = 1\n")
+        self.assertEqual(self.js("reload"), {"reloading": True})
+        wait_until(lambda: self.js("status")["last_reload"]["result"] == "ok", 20,
+                   what="the reload to finish")
+        status = self.js("status")
+        self.assertEqual(status["last_reload"]["error"], "")
+        self.assertEqual(status["generation"], 2)
+        self.assertRegex(lines_of(self.human("status"))["reloaded"], r"Z ok$")
+
+
+class TerminalWidth(CtlTestCase):
+    def account_list(self, columns):
+        env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+        if columns is not None:
+            env["COLUMNS"] = str(columns)
+        rc, out, err = run_ctl("--socket", self.daemon.socket, "account", "list", env=env)
+        self.assertEqual(rc, 0, err)
+        return out
+
+    def test_tables_fit_the_terminal_by_cutting_free_text_never_ids(self):
+        for name in ("an-account-whose-name-goes-on-and-on-for-a-while", "short"):
+            self.add_account(name, rpm=5)
+            self.js("account", "update", name, "--notes",
+                    "kept in reserve for the March release and for the load tests")
+        ids = {str(a["id"]) for a in self.js("account", "list")["accounts"]}
+        wide = self.account_list(300)
+        self.assertIn("an-account-whose-name-goes-on-and-on-for-a-while", wide)
+        self.assertGreater(max(len(l) for l in wide.splitlines()), 100)
+        for columns in (None, 80, 100):  # not a terminal and no $COLUMNS: 80
+            with self.subTest(columns=columns):
+                out = self.account_list(columns)
+                self.assertLessEqual(max(len(l) for l in out.splitlines()), columns or 80, out)
+                rows = table_of(out, "ID")
+                self.assertEqual({r["ID"] for r in rows}, ids)
+                self.assertEqual({r["CREATED"] for r in rows},
+                                 {r["CREATED"] for r in table_of(wide, "ID")})
+                self.assertIn("…", out)
 
 
 class Help(unittest.TestCase):

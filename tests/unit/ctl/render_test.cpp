@@ -345,6 +345,65 @@ BOOST_AUTO_TEST_CASE(status_without_workers_or_fields_still_renders) {
     BOOST_TEST(out.find("uptime:     5s (since 2025-11-28T18:50:29Z)\n") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(status_shows_the_last_reload_and_its_error) {
+    BOOST_TEST(ctl::render_status(parsed(R"({"last_reload": null})")).find("reloaded:   -\n") !=
+               std::string::npos);
+    std::string out = ctl::render_status(parsed(
+        R"({"last_reload": {"at": "2026-11-29T10:00:00Z", "result": "failed",
+            "error": "/etc/amq2api/amq2api.conf:3: workers: not a number"}})"));
+    BOOST_TEST(out.find("reloaded:   2026-11-29T10:00:00Z failed: /etc/amq2api/amq2api.conf:3: "
+                        "workers: not a number\n") != std::string::npos);
+    out = ctl::render_status(
+        parsed(R"({"last_reload": {"at": "2026-11-29T10:00:00Z", "result": "ok", "error": ""}})"));
+    BOOST_TEST(out.find("reloaded:   2026-11-29T10:00:00Z ok\n") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_table_wider_than_the_terminal_cuts_its_widest_free_text_first) {
+    std::vector<std::string> headers = {"ID", "NAME", "STATE", "NOTES"};
+    std::vector<std::vector<std::string>> rows = {
+        {"123456", "a-rather-long-name", "healthy", std::string(40, 'n')},
+        {"7", "b", "quarantined", "short"}};
+    ctl::TableFit fit{50, {false, true, false, true}};
+    std::string out = ctl::render_table(headers, rows, fit);
+    auto lines = lines_of(out);
+    for (const auto& line : lines) BOOST_TEST(ctl::display_width(line) <= 50u);
+    // NOTES (40) shrinks first, down to NAME's width (18); then both shrink together.
+    BOOST_TEST(lines[1] == "123456  a-rather-lon…  healthy      nnnnnnnnnnnnn…");
+    BOOST_TEST(lines[2] == "7       b              quarantined  short");
+    fit.width = 30;
+    lines = lines_of(ctl::render_table(headers, rows, fit));
+    // Ids and states are never cut: the free text stops at 8 characters and the line is wider.
+    BOOST_TEST(lines[1] == "123456  a-rathe…  healthy      nnnnnnn…");
+    BOOST_TEST(lines[0] == "ID      NAME      STATE        NOTES");
+    fit.width = 0;
+    BOOST_TEST(ctl::render_table(headers, rows, fit) == ctl::render_table(headers, rows));
+}
+
+BOOST_AUTO_TEST_CASE(account_list_fits_80_columns_by_cutting_names_and_notes) {
+    std::string out = ctl::render_account_list(
+        parsed(R"({"accounts": [{"id": 1, "name": "team-alpha-with-a-long-name", "kind": "idc",
+            "state": "healthy", "enabled": true, "requests_per_minute": 10,
+            "created_at": "2026-11-28T18:50:29Z",
+            "notes": "spare account, kept for the March release and the load tests"}]})"),
+        80);
+    auto lines = lines_of(out);
+    BOOST_REQUIRE_EQUAL(lines.size(), 2u);
+    for (const auto& line : lines) BOOST_TEST(ctl::display_width(line) <= 80u);
+    // The two free-text columns take turns giving up a character: 11 and 12 are left.
+    BOOST_TEST(lines[1] ==
+               "1   team-alpha…  idc   healthy  yes      10   2026-11-28T18:50:29Z  "
+               "spare accou…");
+    check_no_trailing_blanks(out);
+}
+
+BOOST_AUTO_TEST_CASE(key_list_cuts_names_and_models_but_never_ids_prefixes_or_times) {
+    auto lines = lines_of(ctl::render_key_list(parsed(kKeys), 80));
+    BOOST_REQUIRE_EQUAL(lines.size(), 3u);
+    BOOST_TEST(lines[2] ==
+               "2   continu…  amq-1234…7890  no     no       5    100    4          claude-…  "
+               "2027-01-31T00:00:00Z  2026-11-29T08:00:00Z");
+}
+
 BOOST_AUTO_TEST_CASE(removal_and_revocation_name_the_record) {
     BOOST_TEST(ctl::render_key_removed(parsed(R"({"removed": 7, "name": "ci"})")) ==
                "removed key 7 (ci)\n");
