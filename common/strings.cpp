@@ -71,9 +71,10 @@ std::string valid_utf8(std::string_view s) {
 std::string redact_url_password(std::string_view url) {
     size_t scheme = url.find("://");
     size_t start = scheme == std::string_view::npos ? 0 : scheme + 3;
-    // The host follows the last '@' before the path: a password may itself hold '@'.
-    size_t slash = url.find('/', start);
-    size_t at = url.rfind('@', slash);
+    // The userinfo ends at the last '@': a password may hold '@', and people paste '/', '#'
+    // or '?' unescaped too, so no delimiter before it ends the search. An '@' in a path then
+    // masks a little too much, never too little.
+    size_t at = url.rfind('@');
     if (at == std::string_view::npos || at < start) return std::string(url);
     size_t colon = url.find(':', start);
     if (colon == std::string_view::npos || colon > at) return std::string(url);

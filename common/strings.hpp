@@ -44,7 +44,8 @@ std::optional<std::uint64_t> parse_uint(std::string_view s);
 // Invalid UTF-8 sequences replaced by U+FFFD: client-supplied text stored or sent as JSON.
 std::string valid_utf8(std::string_view s);
 
-// "http://user:secret@host:3128" → "http://user:***@host:3128": URLs shown to people.
+// "http://user:secret@host:3128" → "http://user:***@host:3128": URLs shown to people. The
+// password runs from the user's ':' to the last '@', whatever it holds.
 std::string redact_url_password(std::string_view url);
 
 // "host:port" or "[v6]:port"; the port is required.

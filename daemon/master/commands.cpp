@@ -2,7 +2,8 @@
 
 #include <unistd.h>
 
-#include "common/log.hpp"
+#include <algorithm>
+
 #include "common/strings.hpp"
 #include "common/time_format.hpp"
 #include "common/usage_limits.hpp"
@@ -12,45 +13,65 @@
 namespace amq {
 namespace {
 
+constexpr std::string_view kAccountStatsFields[] = {"id", "name", "days"};
+constexpr std::string_view kAccountUpdateFields[] = {"account", "set"};
+constexpr std::string_view kKeyUpdateFields[] = {"key", "set"};
+constexpr std::string_view kImportFields[] = {"documents"};
+constexpr std::string_view kStatsFields[] = {"days", "by"};
+constexpr std::string_view kDaysFields[] = {"days"};
+constexpr std::string_view kUsageExportFields[] = {"since", "until", "next", "limit"};
+constexpr std::string_view kAuditFields[] = {"limit"};
+constexpr std::string_view kLogLevelFields[] = {"level"};
+
 constexpr CommandSpec kCommands[] = {
-    {"status", false, cmd_status, nullptr, "version, uptime, workers and pool summary"},
-    {"account.add", true, cmd_account_add, nullptr, "add an Amazon Q account"},
-    {"account.list", false, cmd_account_list, nullptr, "list accounts with their health"},
-    {"account.show", false, cmd_account_show, nullptr, "show one account"},
-    {"account.remove", true, cmd_account_remove, nullptr, "remove an account and its tokens"},
+    {"status", false, cmd_status, nullptr, "version, uptime, workers and pool summary", {}},
+    {"account.add", true, cmd_account_add, nullptr, "add an Amazon Q account", kAccountFields},
+    {"account.list", false, cmd_account_list, nullptr, "list accounts with their health", {}},
+    {"account.show", false, cmd_account_show, nullptr, "show one account", kTargetFields},
+    {"account.remove", true, cmd_account_remove, nullptr, "remove an account and its tokens",
+     kTargetFields},
     {"account.update", true, cmd_account_update, nullptr,
-     "change an account's fields or credentials"},
-    {"account.enable", true, cmd_account_enable, nullptr, "let an account serve again"},
-    {"account.disable", true, cmd_account_disable, nullptr, "keep an account from serving"},
-    {"account.events", false, cmd_account_events, nullptr, "an account's last health changes"},
-    {"account.stats", false, cmd_account_stats, nullptr,
-     "one account's usage, all time and by day"},
-    {"account.refresh", true, nullptr, cmd_account_refresh,
-     "refresh an account's access token now"},
-    {"account.quota", false, nullptr, cmd_account_quota, "an account's remaining monthly quota"},
-    {"account.import", true, nullptr, cmd_account_import, "add accounts from token JSON documents"},
-    {"key.create", true, cmd_key_create, nullptr, "create an API key (the secret is shown once)"},
-    {"key.list", false, cmd_key_list, nullptr, "list API keys"},
-    {"key.show", false, cmd_key_show, nullptr, "show one API key"},
-    {"key.revoke", true, cmd_key_revoke, nullptr, "disable an API key"},
-    {"key.disable", true, cmd_key_revoke, nullptr, "disable an API key (as revoke)"},
-    {"key.enable", true, cmd_key_enable, nullptr, "enable an API key again"},
-    {"key.update", true, cmd_key_update, nullptr, "change a key's name, limits, models or expiry"},
-    {"stats", false, cmd_stats, nullptr,
-     "usage totals for a period, by day, key, account or model"},
-    {"stats.accounts", false, cmd_stats_accounts, nullptr, "account totals (the seed's shape)"},
-    {"stats.api_keys", false, cmd_stats_api_keys, nullptr, "key totals (the seed's shape)"},
+     "change an account's fields or credentials", kAccountUpdateFields},
+    {"account.enable", true, cmd_account_enable, nullptr, "let an account serve again",
+     kTargetFields},
+    {"account.disable", true, cmd_account_disable, nullptr, "keep an account from serving",
+     kTargetFields},
+    {"account.events", false, cmd_account_events, nullptr, "an account's last health changes",
+     kTargetFields},
+    {"account.stats", false, cmd_account_stats, nullptr, "one account's usage, all time and by day",
+     kAccountStatsFields},
+    {"account.refresh", true, nullptr, cmd_account_refresh, "refresh an account's access token now",
+     kTargetFields},
+    {"account.quota", false, nullptr, cmd_account_quota, "an account's remaining monthly quota",
+     kTargetFields},
+    {"account.import", true, nullptr, cmd_account_import, "add accounts from token JSON documents",
+     kImportFields},
+    {"key.create", true, cmd_key_create, nullptr, "create an API key (the secret is shown once)",
+     kKeyFields},
+    {"key.list", false, cmd_key_list, nullptr, "list API keys", {}},
+    {"key.show", false, cmd_key_show, nullptr, "show one API key", kTargetFields},
+    {"key.revoke", true, cmd_key_revoke, nullptr, "disable an API key", kTargetFields},
+    {"key.disable", true, cmd_key_revoke, nullptr, "disable an API key (as revoke)", kTargetFields},
+    {"key.enable", true, cmd_key_enable, nullptr, "enable an API key again", kTargetFields},
+    {"key.update", true, cmd_key_update, nullptr, "change a key's name, limits, models or expiry",
+     kKeyUpdateFields},
+    {"stats", false, cmd_stats, nullptr, "usage totals for a period, by day, key, account or model",
+     kStatsFields},
+    {"stats.accounts", false, cmd_stats_accounts, nullptr, "account totals (the seed's shape)", {}},
+    {"stats.api_keys", false, cmd_stats_api_keys, nullptr, "key totals (the seed's shape)", {}},
     {"stats.tokens", false, cmd_stats_tokens, nullptr,
-     "tokens by day and account (the seed's shape)"},
+     "tokens by day and account (the seed's shape)", kDaysFields},
     {"stats.account_usage", false, cmd_stats_account_usage, nullptr,
-     "usage per account (the seed's shape)"},
-    {"usage.export", false, cmd_usage_export, nullptr, "raw usage records, one page at a time"},
-    {"audit", false, cmd_audit, nullptr, "the last admin changes"},
-    {"workers", false, cmd_workers, nullptr, "the worker processes"},
-    {"reload", false, cmd_reload, nullptr, "re-read the configuration and replace the workers"},
-    {"log-level", false, cmd_log_level, nullptr, "change the log level until the next reload"},
-    {"backup", false, nullptr, cmd_backup, "a compact copy of the store into the passed file"},
-    {"key.remove", true, cmd_key_remove, nullptr, "delete an API key"},
+     "usage per account (the seed's shape)", kDaysFields},
+    {"usage.export", false, cmd_usage_export, nullptr, "raw usage records, one page at a time",
+     kUsageExportFields},
+    {"audit", false, cmd_audit, nullptr, "the last admin changes", kAuditFields},
+    {"workers", false, cmd_workers, nullptr, "the worker processes", {}},
+    {"reload", false, cmd_reload, nullptr, "re-read the configuration and replace the workers", {}},
+    {"log-level", false, cmd_log_level, nullptr, "change the log level until the next reload",
+     kLogLevelFields},
+    {"backup", false, nullptr, cmd_backup, "a compact copy of the store into the passed file", {}},
+    {"key.remove", true, cmd_key_remove, nullptr, "delete an API key", kTargetFields},
 };
 
 std::string ok_reply(const std::string& id_json, const std::string& data) {
@@ -162,29 +183,52 @@ std::string redacted(std::string_view json) {
 
 }  // namespace
 
+AuditEntry audit_draft(const CommandContext& ctx, std::string_view command,
+                       const rapidjson::Value& args) {
+    return AuditEntry{.at_ms = ctx.now * 1000,
+                      .actor = actor_name(ctx.store, ctx.caller),
+                      .command = std::string(command),
+                      .args_json = redacted(args),
+                      .before_json = subject_before(ctx.store, ctx.runtime, command, args)};
+}
+
+CommandResult commit_change(CommandContext& ctx, AuditEntry draft,
+                            const std::function<CommandResult()>& change) {
+    CommandResult result = make_error(Errc::internal, "the change did not run");
+    int runs = 0;
+    Status committed = ctx.store.audited([&]() -> Result<AuditEntry> {
+        ++runs;
+        result = change();
+        if (!result) return result.error();
+        AuditEntry entry = draft;
+        entry.after_json = redacted(*result);
+        return entry;
+    });
+    // The pool's health moves as the change runs, and is stored with it: a change undone or
+    // run twice leaves the pool ahead of the store.
+    if (runs > 1 || (result.ok() && !committed)) ctx.runtime.reload_pool();
+    if (!committed) return committed.error();
+    return result;
+}
+
 void run_command(std::string_view name, const rapidjson::Value& args, CommandContext ctx,
                  std::function<void(CommandResult result, bool changed)> done) {
     const CommandSpec* spec = find_command(name);
     if (!spec)
         return done(make_error(Errc::not_found, str_cat("unknown command '", name, "'")), false);
+    if (Status known = check_fields(args, spec->fields); !known) return done(known.error(), false);
+    if (spec->run_async) {
+        return spec->run_async(ctx, args, [done, mutates = spec->mutates](CommandResult result) {
+            bool changed = result.ok() && mutates;
+            done(std::move(result), changed);
+        });
+    }
+    if (!spec->mutates) return done(spec->run(ctx, args), false);
     // Every admin change is written to the audit log with who, when, what, before and after.
-    std::string before =
-        spec->mutates ? subject_before(ctx.store, ctx.runtime, name, args) : std::string();
-    std::string args_text = spec->mutates ? redacted(args) : std::string();
-    auto finish = [done, ctx, before, args_text, command = std::string(name),
-                   mutates = spec->mutates](CommandResult result) {
-        bool changed = result.ok() && mutates;
-        if (changed) {
-            AuditEntry entry{ctx.now * 1000, actor_name(ctx.store, ctx.caller),
-                             command,        args_text,
-                             before,         redacted(*result)};
-            if (auto st = ctx.store.append_audit(entry); !st)
-                log_error("cannot write the audit log: ", st.error().message);
-        }
-        done(std::move(result), changed);
-    };
-    if (spec->run) return finish(spec->run(ctx, args));
-    spec->run_async(ctx, args, std::move(finish));
+    CommandResult result =
+        commit_change(ctx, audit_draft(ctx, name, args), [&] { return spec->run(ctx, args); });
+    bool changed = result.ok();
+    done(std::move(result), changed);
 }
 
 void dispatch_control_frame(std::string_view payload, CommandContext ctx,
@@ -229,6 +273,7 @@ void RuntimeView::refresh_account(std::uint64_t, std::function<void(Result<Acces
 void RuntimeView::fetch_quota(std::uint64_t, std::function<void(Result<UsageLimits>)> done) {
     done(make_error(Errc::unavailable, "quota checks are not available here"));
 }
+void RuntimeView::reload_pool() {}
 Status RuntimeView::reload() { return make_error(Errc::unavailable, "nothing to reload here"); }
 Status RuntimeView::set_log_level(std::string_view) {
     return make_error(Errc::unavailable, "no log level to set here");
@@ -326,11 +371,29 @@ std::string key_json(const ApiKey& key) {
     return json_value([&](JsonWriter& w) { write_key(w, key); });
 }
 
+Status check_fields(const rapidjson::Value& object, std::span<const std::string_view> known,
+                    std::string_view prefix) {
+    if (!object.IsObject()) return {};  // the command's own reader says what it expected
+    for (const auto& member : object.GetObject()) {
+        std::string_view name(member.name.GetString(), member.name.GetStringLength());
+        if (std::find(known.begin(), known.end(), name) == known.end())
+            return make_error(
+                Errc::invalid_argument,
+                str_cat("unknown field '", prefix, prefix.empty() ? "" : ".", name, "'"));
+    }
+    return {};
+}
+
+// An all-digit name would read as an id wherever a record is named by either ("key remove 5").
 Status check_record_name(const std::string& name, const char* what) {
     if (trim(name).empty())
         return make_error(Errc::invalid_argument, "field 'name' must not be empty");
     if (name.size() > 128)
         return make_error(Errc::invalid_argument, "field 'name' is longer than 128 characters");
+    if (std::all_of(name.begin(), name.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        return make_error(Errc::invalid_argument,
+                          str_cat("field 'name' must not be a number: it would read as the ", what,
+                                  "'s id; add a letter"));
     for (unsigned char c : name)
         if (c < 0x20 || c == 0x7f)
             return make_error(Errc::invalid_argument,

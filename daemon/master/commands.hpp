@@ -39,6 +39,9 @@ public:
     virtual void forget_account(std::uint64_t account_id);
     virtual void refresh_account(std::uint64_t account_id,
                                  std::function<void(Result<AccessToken>)> done);
+    // Reads the pool's view of the accounts (health, disabled) from the store again: after a
+    // change that touched it but did not commit, or ran twice.
+    virtual void reload_pool();
     virtual void fetch_quota(std::uint64_t account_id,
                              std::function<void(Result<UsageLimits>)> done);
     virtual Status reload();  // as SIGHUP
@@ -62,14 +65,35 @@ using CommandResult = Result<std::string>;
 using CommandReply = std::function<void(CommandResult)>;
 
 // A command answers at once (run) or later (run_async: refreshes, quota, imports — anything
-// that waits on the network). The other pointer is null.
+// that waits on the network). The other pointer is null. A mutating `run` is committed with
+// its audit entry by run_command; a mutating `run_async` commits through commit_change itself.
 struct CommandSpec {
     std::string_view name;
     bool mutates;  // a success changes what workers must know (keys, accounts)
     CommandResult (*run)(CommandContext& ctx, const rapidjson::Value& args);
     void (*run_async)(CommandContext ctx, const rapidjson::Value& args, CommandReply reply);
     std::string_view summary;
+    // The fields its arguments may have; any other is refused, so that a misspelt field is an
+    // error rather than a silent no-op.
+    std::span<const std::string_view> fields;
 };
+
+// Fields shared by several commands: a record named by id or name, and the fields accounts and
+// keys are created or changed with.
+inline constexpr std::string_view kTargetFields[] = {"id", "name"};
+inline constexpr std::string_view kAccountFields[] = {
+    "name",        "kind",   "refresh_token",       "client_id",   "client_secret",
+    "profile_arn", "region", "api_endpoint",        "api_flavour", "origin",
+    "proxy",       "notes",  "requests_per_minute", "enabled",     "is_active"};
+inline constexpr std::string_view kKeyFields[] = {
+    "name",           "description",    "is_admin",     "requests_per_minute", "requests_per_day",
+    "max_concurrent", "allowed_models", "expires_days", "expires_at",          "enabled",
+    "is_active"};
+
+// invalid_argument naming the first member of `object` that is not in `known` ("unknown field
+// 'prefix.name'").
+Status check_fields(const rapidjson::Value& object, std::span<const std::string_view> known,
+                    std::string_view prefix = {});
 
 std::span<const CommandSpec> all_commands();
 const CommandSpec* find_command(std::string_view name);
@@ -77,6 +101,16 @@ const CommandSpec* find_command(std::string_view name);
 // Runs one command of the table; `done` gets its result and whether a mutation succeeded.
 void run_command(std::string_view name, const rapidjson::Value& args, CommandContext ctx,
                  std::function<void(CommandResult result, bool changed)> done);
+
+// The audit entry of a mutating command but for its outcome: who asked, when, the arguments
+// without their secrets, and the record they name as it is now.
+AuditEntry audit_draft(const CommandContext& ctx, std::string_view command,
+                       const rapidjson::Value& args);
+// Runs `change` in one transaction with the audit entry of its result (the draft's "after"):
+// both are stored or neither, and a failure to store them is the result. `change` may run
+// twice (see Store::audited).
+CommandResult commit_change(CommandContext& ctx, AuditEntry draft,
+                            const std::function<CommandResult()>& change);
 
 // Control frame {id, cmd, args} → reply {id, ok, data | error{code, message}}, handed to
 // `done` (at once, or when an asynchronous command finishes) with `changed` set when a

@@ -12,18 +12,28 @@
 
 namespace amq {
 
+// The refresher stores the new token in its own transaction, as it does on schedule; the
+// audit entry that follows records who asked, and a failure to write it is the answer.
 void cmd_account_refresh(CommandContext ctx, const rapidjson::Value& args, CommandReply reply) {
     auto account = resolve_account(ctx.store, args);
     if (!account) return reply(account.error());
+    AuditEntry draft = audit_draft(ctx, "account.refresh", args);
     ctx.runtime.refresh_account(
-        account->id, [ctx, account = *account, reply](Result<AccessToken> token) {
+        account->id, [ctx, account = *account, draft, reply](Result<AccessToken> token) mutable {
             if (!token) return reply(token.error());
-            reply(json_object([&](JsonWriter& w) {
-                w.Key("account");
-                write_account(w, account, ctx.runtime.account_health(account.id));
-                w.Key("access_expires_at");
-                write_string(w, iso8601(token->expires_at));
-            }));
+            auto audited = commit_change(ctx, draft, [&]() -> CommandResult {
+                return json_object([&](JsonWriter& w) {
+                    w.Key("account");
+                    write_account(w, account, ctx.runtime.account_health(account.id));
+                    w.Key("access_expires_at");
+                    write_string(w, iso8601(token->expires_at));
+                });
+            });
+            if (!audited)
+                return reply(make_error(audited.error().code,
+                                        str_cat("the access token was refreshed, but not logged: ",
+                                                audited.error().message)));
+            reply(std::move(audited));
         });
 }
 
@@ -58,6 +68,8 @@ void cmd_account_quota(CommandContext ctx, const rapidjson::Value& args, Command
 
 namespace {
 
+constexpr std::string_view kDocumentFields[] = {"source", "content"};
+
 struct ImportRun {
     CommandContext ctx;
     CommandReply reply;
@@ -75,7 +87,9 @@ Result<std::vector<std::pair<std::string, std::string>>> read_documents(
     if (!f.ok()) return f.status().error();
     std::vector<std::pair<std::string, std::string>> out;
     for (rapidjson::SizeType i = 0; i < docs->Size(); ++i) {
-        FieldReader d((*docs)[i], path_index("documents", i));
+        std::string path = path_index("documents", i);
+        if (auto st = check_fields((*docs)[i], kDocumentFields, path); !st) return st.error();
+        FieldReader d((*docs)[i], path);
         auto source = d.string("source", true);
         auto content = d.string("content", true);
         if (!d.ok()) return d.status().error();
@@ -86,6 +100,7 @@ Result<std::vector<std::pair<std::string, std::string>>> read_documents(
 }
 
 Result<Account> add_imported(Store& store, const ImportedAccount& in, std::int64_t now) {
+    if (auto st = check_record_name(in.name, "account"); !st) return st.error();
     if (auto st = check_not_duplicate(store, in.client_id, in.refresh_token); !st)
         return st.error();
     Account a;
@@ -104,18 +119,21 @@ Result<Account> add_imported(Store& store, const ImportedAccount& in, std::int64
     return store.add_account(std::move(a), c, now);
 }
 
-void write_import_result(JsonWriter& w, ImportRun& run) {
+// `refreshed`: with each account's first refresh, "ok" or why it failed (a transient failure
+// too).
+void write_import_result(JsonWriter& w, ImportRun& run, bool refreshed) {
     w.Key("imported");
     w.StartArray();
     for (std::uint64_t id : run.added) {
         auto account = run.ctx.store.get_account(id);
         if (!account) continue;
         auto error = run.refresh_errors.find(id);
-        write_account(w, *account, run.ctx.runtime.account_health(id), [&](JsonWriter& extra) {
-            extra.Key(
-                "refresh");  // "ok", or why the first refresh failed (a transient failure too)
+        auto refresh = [&](JsonWriter& extra) {
+            extra.Key("refresh");
             write_string(extra, error == run.refresh_errors.end() ? "ok" : error->second);
-        });
+        };
+        write_account(w, *account, run.ctx.runtime.account_health(id),
+                      refreshed ? std::function<void(JsonWriter&)>(refresh) : nullptr);
     }
     w.EndArray();
     w.Key("refused");
@@ -133,6 +151,23 @@ void write_import_result(JsonWriter& w, ImportRun& run) {
     w.EndArray();
 }
 
+// The new accounts are stored in one transaction with the audit entry that lists them.
+CommandResult add_all(ImportRun& run, const std::vector<ImportedAccount>& accounts) {
+    run.added.clear();
+    run.refused.clear();
+    for (const ImportedAccount& in : accounts) {
+        auto added = add_imported(run.ctx.store, in, run.ctx.now);
+        if (added)
+            run.added.push_back(added->id);
+        else
+            run.refused.emplace_back(in, added.error().message);
+    }
+    if (run.added.empty() && !run.refused.empty())
+        return make_error(Errc::conflict,
+                          str_cat("nothing imported: ", run.refused.front().second));
+    return json_object([&](JsonWriter& w) { write_import_result(w, run, false); });
+}
+
 }  // namespace
 
 // Each new account is refreshed once at once: one whose refresh fails stays, quarantined
@@ -143,18 +178,11 @@ void cmd_account_import(CommandContext ctx, const rapidjson::Value& args, Comman
     auto parsed = parse_account_import(*documents, ctx.now);
     if (!parsed) return reply(parsed.error());
     auto run = std::make_shared<ImportRun>(ImportRun{ctx, std::move(reply), {}, {}, {}, 0});
-    for (const ImportedAccount& in : *parsed) {
-        auto added = add_imported(ctx.store, in, ctx.now);
-        if (added)
-            run->added.push_back(added->id);
-        else
-            run->refused.emplace_back(in, added.error().message);
-    }
+    auto added = commit_change(ctx, audit_draft(ctx, "account.import", args),
+                               [&] { return add_all(*run, *parsed); });
+    if (!added) return run->reply(added.error());
     auto finish = [run] {
-        if (run->added.empty() && !run->refused.empty())
-            return run->reply(make_error(
-                Errc::conflict, str_cat("nothing imported: ", run->refused.front().second)));
-        run->reply(json_object([&](JsonWriter& w) { write_import_result(w, *run); }));
+        run->reply(json_object([&](JsonWriter& w) { write_import_result(w, *run, true); }));
     };
     run->pending = run->added.size();
     if (run->pending == 0) return finish();

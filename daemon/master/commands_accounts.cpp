@@ -36,6 +36,7 @@ Result<std::pair<Account, AccountCredentials>> read_new_account(const rapidjson:
     a.requests_per_minute =
         f.integer("requests_per_minute", false, 1, 100000).value_or(a.requests_per_minute);
     a.enabled = f.boolean("enabled").value_or(true);
+    if (auto v = f.boolean("is_active")) a.enabled = *v;  // the seed's name
     if (!f.ok()) return f.status().error();
     if (auto st = check_record_name(a.name, "account"); !st) return st.error();
     if (auto st = check_connection_fields(a); !st) return st.error();
@@ -166,6 +167,8 @@ CommandResult cmd_account_update(CommandContext& ctx, const rapidjson::Value& ar
     const rapidjson::Value* target = f.object("account", true);
     const rapidjson::Value* changes = f.object("set", true);
     if (!f.ok()) return f.status().error();
+    if (auto st = check_fields(*target, kTargetFields, "account"); !st) return st.error();
+    if (auto st = check_fields(*changes, kAccountFields); !st) return st.error();
     auto account = resolve_account(ctx.store, *target);
     if (!account) return account.error();
     Account a = *account;

@@ -1,3 +1,7 @@
+#include <algorithm>
+#include <climits>
+#include <optional>
+
 #include "common/crypto.hpp"
 #include "common/strings.hpp"
 #include "common/time_format.hpp"
@@ -46,6 +50,8 @@ Status read_key_fields(const rapidjson::Value& args, ApiKey& key, std::int64_t n
             key.allowed_models.emplace_back(m.GetString(), m.GetStringLength());
         }
     }
+    if (auto v = f.boolean("enabled")) key.enabled = *v;
+    if (auto v = f.boolean("is_active")) key.enabled = *v;  // the seed's name
     auto expiry = read_expiry(f, now);
     if (!expiry) return expiry.error();
     if (*expiry) key.expires_at = **expiry;
@@ -53,18 +59,41 @@ Status read_key_fields(const rapidjson::Value& args, ApiKey& key, std::int64_t n
     return check_record_name(key.name, "key");
 }
 
-bool usable_admin(const ApiKey& key, std::int64_t now) {
-    return key.is_admin && key.enabled && (key.expires_at == 0 || key.expires_at > now);
+constexpr std::int64_t kForever = INT64_MAX;
+
+// Until when the admin API stays open: the latest expiry of the usable admin keys, kForever
+// when one never expires, 0 when there is none. `changed` replaces the stored key with its id
+// (nullopt: the key `removed` is gone).
+std::int64_t admin_access_until(const std::vector<ApiKey>& keys, std::uint64_t id,
+                                const std::optional<ApiKey>& changed, std::int64_t now) {
+    std::int64_t until = 0;
+    auto count = [&](const ApiKey& k) {
+        if (!k.is_admin || !k.enabled || (k.expires_at != 0 && k.expires_at <= now)) return;
+        until = std::max(until, k.expires_at == 0 ? kForever : k.expires_at);
+    };
+    for (const ApiKey& k : keys) count(k.id == id ? changed.value_or(ApiKey{}) : k);
+    return until;
 }
 
-// An expired admin key does not count: it would leave nobody able to administer.
-bool is_last_enabled_admin(const Store& store, const ApiKey& key, std::int64_t now) {
-    if (!usable_admin(key, now)) return false;
+// A change may not shorten how long the admin API stays open unless it stays open for good:
+// no removing, revoking, demoting or expiring the last admin key (the control socket could
+// still repair it, but every HTTP admin call would be refused).
+Status check_admin_access_kept(const Store& store, const ApiKey& key,
+                               const std::optional<ApiKey>& changed, std::int64_t now) {
     auto keys = store.list_keys();
-    if (!keys) return false;
-    for (const auto& other : *keys)
-        if (other.id != key.id && usable_admin(other, now)) return false;
-    return true;
+    if (!keys) return keys.error();
+    std::int64_t before = admin_access_until(*keys, key.id, key, now);
+    std::int64_t after = admin_access_until(*keys, key.id, changed, now);
+    if (after >= before || after == kForever) return {};
+    if (after == 0)
+        return make_error(Errc::conflict,
+                          str_cat("refusing to ", changed ? "disable or demote" : "remove",
+                                  " the last enabled admin key; create another admin key first"));
+    return make_error(
+        Errc::conflict,
+        str_cat("refusing to leave only admin keys that expire (the last at ", iso8601(after),
+                "): after that every admin call would be refused; create an admin "
+                "key without an expiry first"));
 }
 
 }  // namespace
@@ -92,19 +121,14 @@ CommandResult cmd_key_update(CommandContext& ctx, const rapidjson::Value& args) 
     const rapidjson::Value* target = f.object("key", true);
     const rapidjson::Value* changes = f.object("set", true);
     if (!f.ok()) return f.status().error();
+    if (auto st = check_fields(*target, kTargetFields, "key"); !st) return st.error();
+    if (auto st = check_fields(*changes, kKeyFields); !st) return st.error();
     auto key = resolve_key(ctx.store, *target);
     if (!key) return key.error();
     ApiKey updated = *key;
     if (auto st = read_key_fields(*changes, updated, ctx.now); !st) return st.error();
-    FieldReader set(*changes, "set");
-    auto enabled = set.boolean("enabled");
-    if (auto v = set.boolean("is_active")) enabled = v;  // the seed's name
-    if (!set.ok()) return set.status().error();
-    if (enabled) updated.enabled = *enabled;
-    bool demoted = (key->is_admin && !updated.is_admin) || (key->enabled && !updated.enabled);
-    if (demoted && is_last_enabled_admin(ctx.store, *key, ctx.now))
-        return make_error(Errc::conflict,
-                          "refusing to disable or demote the last enabled admin key");
+    if (auto st = check_admin_access_kept(ctx.store, *key, updated, ctx.now); !st)
+        return st.error();
     auto stored = ctx.store.update_key(updated, ctx.now);
     if (!stored) return stored.error();
     return key_json(*stored);
@@ -139,12 +163,11 @@ CommandResult cmd_key_show(CommandContext& ctx, const rapidjson::Value& args) {
 CommandResult cmd_key_revoke(CommandContext& ctx, const rapidjson::Value& args) {
     auto key = resolve_key(ctx.store, args);
     if (!key) return key.error();
-    if (is_last_enabled_admin(ctx.store, *key, ctx.now))
-        return make_error(
-            Errc::conflict,
-            "refusing to disable (revoke) the last enabled admin key; create another first");
-    key->enabled = false;
-    auto updated = ctx.store.update_key(*key, ctx.now);
+    ApiKey revoked = *key;
+    revoked.enabled = false;
+    if (auto st = check_admin_access_kept(ctx.store, *key, revoked, ctx.now); !st)
+        return st.error();
+    auto updated = ctx.store.update_key(revoked, ctx.now);
     if (!updated) return updated.error();
     return key_json(*updated);
 }
@@ -152,9 +175,8 @@ CommandResult cmd_key_revoke(CommandContext& ctx, const rapidjson::Value& args) 
 CommandResult cmd_key_remove(CommandContext& ctx, const rapidjson::Value& args) {
     auto key = resolve_key(ctx.store, args);
     if (!key) return key.error();
-    if (is_last_enabled_admin(ctx.store, *key, ctx.now))
-        return make_error(Errc::conflict,
-                          "refusing to remove the last enabled admin key; create another first");
+    if (auto st = check_admin_access_kept(ctx.store, *key, std::nullopt, ctx.now); !st)
+        return st.error();
     if (auto st = ctx.store.remove_key(key->id); !st) return st.error();
     return json_object([&](JsonWriter& w) {
         w.Key("removed");

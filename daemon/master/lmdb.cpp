@@ -47,6 +47,9 @@ std::string_view to_view(const MDB_val& v) {
 using TxnGuard = std::unique_ptr<MDB_txn, decltype(&mdb_txn_abort)>;
 using CursorGuard = std::unique_ptr<MDB_cursor, decltype(&mdb_cursor_close)>;
 
+// LMDB's own database of free pages (FREE_DBI in mdb.c).
+constexpr MDB_dbi kFreeListDbi = 0;
+
 Status ensure_directory(const std::string& dir) {
     if (::mkdir(dir.c_str(), 0700) == 0) {
         // An odd umask may have taken owner bits that LMDB needs.
@@ -187,6 +190,10 @@ Status LmdbEnv::open_databases() {
 }
 
 Status LmdbEnv::read(const std::function<Status(ReadTxn&)>& fn) const {
+    if (unit_ && unit_->txn) {
+        ReadTxn txn(unit_->txn.get(), dbis_);
+        return fn(txn);
+    }
     MDB_txn* raw = nullptr;
     if (int rc = mdb_txn_begin(env_, nullptr, MDB_RDONLY, &raw); rc != 0)
         return lmdb_error(rc, "cannot begin a read transaction");
@@ -195,7 +202,11 @@ Status LmdbEnv::read(const std::function<Status(ReadTxn&)>& fn) const {
     return fn(txn);
 }
 
-Status LmdbEnv::write(const std::function<Status(WriteTxn&)>& fn) {
+Status LmdbEnv::write(const WriteFn& fn, Reserve reserve) {
+    if (unit_) return write_in_unit(fn, reserve);
+    if (reserve == Reserve::keep) {
+        if (Status status = check_reserve(); !status) return status;
+    }
     for (;;) {
         bool map_full = false;
         Status status = write_once(fn, map_full);
@@ -204,20 +215,129 @@ Status LmdbEnv::write(const std::function<Status(WriteTxn&)>& fn) {
     }
 }
 
-Status LmdbEnv::write_once(const std::function<Status(WriteTxn&)>& fn, bool& map_full) {
+Result<LmdbEnv::TxnPtr> LmdbEnv::begin_write(MDB_txn* parent) const {
     MDB_txn* raw = nullptr;
-    if (int rc = mdb_txn_begin(env_, nullptr, 0, &raw); rc != 0)
+    if (int rc = mdb_txn_begin(env_, parent, 0, &raw); rc != 0)
         return lmdb_error(rc, "cannot begin a write transaction");
-    TxnGuard guard(raw, &mdb_txn_abort);
-    WriteTxn txn(raw, dbis_);
+    return TxnPtr(raw, &mdb_txn_abort);
+}
+
+Status LmdbEnv::write_once(const WriteFn& fn, bool& map_full) {
+    auto begun = begin_write(nullptr);
+    if (!begun) return begun.error();
+    WriteTxn txn(begun->get(), dbis_);
     Status status = fn(txn);
     map_full = txn.map_full_;
     if (!status || map_full) return status;
-    int rc = mdb_txn_commit(guard.release());  // frees the transaction even when it fails
+    int rc = mdb_txn_commit(begun->release());  // frees the transaction even when it fails
     map_full = rc == MDB_MAP_FULL;
     if (rc != 0) return lmdb_error(rc, "cannot commit a write transaction");
-    ++commits_;
+    ++generation_;
     return {};
+}
+
+// The unit's transaction holds the write lock from its first write to its end; each write
+// is a child of it, so that a failing one leaves the others.
+Status LmdbEnv::write_in_unit(const WriteFn& fn, Reserve reserve) {
+    if (!unit_->txn) {
+        if (reserve == Reserve::keep) {
+            if (Status status = check_reserve(); !status) return status;
+        }
+        auto begun = begin_write(nullptr);
+        if (!begun) return begun.error();
+        unit_->txn = std::move(*begun);
+    }
+    auto child = begin_write(unit_->txn.get());
+    if (!child) return child.error();
+    WriteTxn txn(child->get(), dbis_);
+    Status status = fn(txn);
+    unit_->map_full = unit_->map_full || txn.map_full_;
+    if (!status || txn.map_full_) return status;
+    if (int rc = mdb_txn_commit(child->release()); rc != 0) {
+        unit_->map_full = unit_->map_full || rc == MDB_MAP_FULL;
+        return lmdb_error(rc, "cannot commit a nested write transaction");
+    }
+    ++generation_;
+    return {};
+}
+
+Status LmdbEnv::unit(const std::function<Status()>& fn) {
+    if (unit_) return make_error(Errc::internal, "LMDB units do not nest");
+    for (;;) {
+        bool map_full = false;
+        Status status = unit_once(fn, map_full);
+        if (!map_full) return status;
+        if (Status grown = grow(); !grown) return grown;
+    }
+}
+
+Status LmdbEnv::unit_once(const std::function<Status()>& fn, bool& map_full) {
+    Unit unit;
+    struct Leave {  // the unit ends on every path out of here, exceptions included
+        Unit*& running;
+        ~Leave() { running = nullptr; }
+    } leave{unit_};
+    unit_ = &unit;
+    Status status = fn();
+    map_full = unit.map_full;
+    if (!unit.txn) return status;
+    ++generation_;  // committed or not, what readers saw inside the unit is gone
+    if (!status || map_full) return status;
+    int rc = mdb_txn_commit(unit.txn.release());
+    map_full = rc == MDB_MAP_FULL;
+    if (rc != 0) return lmdb_error(rc, "cannot commit a write transaction");
+    return {};
+}
+
+// Writes that add data stop while less than the reserve is free: counting the map's unused
+// tail up to its maximum size, and the pages LMDB keeps in its free list for reuse.
+Status LmdbEnv::check_reserve() const {
+    MDB_stat stat{};
+    MDB_envinfo info{};
+    if (int rc = mdb_env_stat(env_, &stat); rc != 0)
+        return lmdb_error(rc, "cannot read the page size");
+    if (int rc = mdb_env_info(env_, &info); rc != 0)
+        return lmdb_error(rc, "cannot read the environment's size");
+    std::uint64_t page = stat.ms_psize;
+    std::uint64_t used = info.me_last_pgno + 1;
+    std::uint64_t pages = options_.max_map_size / page;
+    std::uint64_t free = pages > used ? pages - used : 0;
+    std::uint64_t reserve = options_.reserve / page;
+    if (free >= reserve) return {};
+    auto listed = free_list_pages();
+    if (!listed) return listed.error();
+    if (free + *listed >= reserve) return {};
+    return make_error(
+        Errc::storage_full,
+        str_cat("storage full: less than ", options_.reserve, " bytes of the maximum size of ",
+                options_.max_map_size, " bytes (max-map-size) are free in ", options_.dir,
+                "; that reserve is kept for removals: remove API keys or accounts, keep "
+                "usage for fewer days (usage-retention-days), or raise max-map-size"));
+}
+
+Result<std::uint64_t> LmdbEnv::free_list_pages() const {
+    MDB_txn* raw = nullptr;
+    if (int rc = mdb_txn_begin(env_, nullptr, MDB_RDONLY, &raw); rc != 0)
+        return lmdb_error(rc, "cannot begin a read transaction");
+    TxnGuard txn(raw, &mdb_txn_abort);
+    MDB_cursor* raw_cursor = nullptr;
+    if (int rc = mdb_cursor_open(raw, kFreeListDbi, &raw_cursor); rc != 0)
+        return lmdb_error(rc, "cannot open a cursor on the free list");
+    CursorGuard cursor(raw_cursor, &mdb_cursor_close);
+    // Each record is a list of page numbers (MDB_ID, a size_t) led by its length, as
+    // mdb_stat -f reads it.
+    std::uint64_t pages = 0;
+    MDB_val key{};
+    MDB_val value{};
+    int rc = mdb_cursor_get(raw_cursor, &key, &value, MDB_FIRST);
+    for (; rc == 0; rc = mdb_cursor_get(raw_cursor, &key, &value, MDB_NEXT)) {
+        std::size_t count = 0;
+        if (value.mv_size < sizeof count) continue;
+        std::memcpy(&count, value.mv_data, sizeof count);
+        pages += count;
+    }
+    if (rc != MDB_NOTFOUND) return lmdb_error(rc, "cannot walk the free list");
+    return pages;
 }
 
 Status LmdbEnv::copy_to(int fd) const {
@@ -238,7 +358,7 @@ Status LmdbEnv::grow() {
         return make_error(
             Errc::storage_full,
             str_cat("storage full: the database in ", options_.dir, " reached its maximum size of ",
-                    max, " bytes; raise the maximum map size or remove data"));
+                    max, " bytes (max-map-size); raise max-map-size, or remove data"));
     }
     std::uint64_t next = map_size_ > max / 2 ? max : map_size_ * 2;
     if (int rc = mdb_env_set_mapsize(env_, next); rc != 0)

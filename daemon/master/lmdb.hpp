@@ -1,6 +1,10 @@
 // A thin RAII layer over liblmdb: one environment holding the master's named databases, and
 // transactions whose every MDB_* code becomes an amq::Error where it enters. Only the master
 // opens it, once, and uses it from its loop thread (one write transaction at a time).
+//
+// A removal needs free pages too (LMDB copies on write), so the last `reserve` bytes below the
+// maximum map size are kept for writes that free space: a write that adds data is refused
+// once less than that is free, and removals still work in a store that is full.
 #pragma once
 
 #include <array>
@@ -24,6 +28,10 @@ namespace amq {
 enum class Db { meta, accounts, tokens, keys, key_hashes, usage, health, rollups, audit };
 inline constexpr std::size_t kDbCount = 9;
 static_assert(static_cast<std::size_t>(Db::audit) + 1 == kDbCount);
+
+// Whether a write may take the pages kept for removals: only writes that free space (or
+// replace a small record in place) should.
+enum class Reserve { keep, use };
 
 using DbHandles = std::array<MDB_dbi, kDbCount>;
 using EntryFn = std::function<Status(std::string_view key, std::string_view value)>;
@@ -80,6 +88,7 @@ struct LmdbOptions {
     std::string dir;
     std::uint64_t initial_map_size = 0;
     std::uint64_t max_map_size = 0;
+    std::uint64_t reserve = 0;  // bytes below max_map_size kept for Reserve::use writes
 };
 
 class LmdbEnv {
@@ -90,31 +99,54 @@ public:
     LmdbEnv(const LmdbEnv&) = delete;
     LmdbEnv& operator=(const LmdbEnv&) = delete;
 
-    // Runs fn in one short read-only transaction.
+    // Runs fn in one short read-only transaction; inside a unit, in the unit's transaction
+    // once it has one, so that fn sees the unit's writes.
     Status read(const std::function<Status(ReadTxn&)>& fn) const;
     // Runs fn in one write transaction and commits it when fn succeeds. When the map is full
     // the transaction is aborted, the map doubled (up to the maximum) and fn run again, so fn
-    // must not keep effects outside the transaction that a rerun would repeat.
-    Status write(const std::function<Status(WriteTxn&)>& fn);
+    // must not keep effects outside the transaction that a rerun would repeat. With
+    // Reserve::keep the write is refused (Errc::storage_full) before it starts when less than
+    // the reserve is free. Inside a unit, fn runs in a transaction nested in the unit's: a
+    // failing fn undoes only its own writes.
+    Status write(const std::function<Status(WriteTxn&)>& fn, Reserve reserve = Reserve::keep);
+    // Runs fn as one unit: every write during fn goes into one transaction (begun by the first
+    // write, which decides whether the reserve may be used), committed when fn succeeds and
+    // aborted when it fails. A full map reruns fn, as with write(). Units do not nest.
+    Status unit(const std::function<Status()>& fn);
 
     const std::string& dir() const { return options_.dir; }
     // Compacting copy into fd, falling back to a plain copy when compaction fails.
     Status copy_to(int fd) const;
-    // Counts successful commits: readers cache what they decoded until it changes.
-    std::uint64_t commits() const { return commits_; }
+    // Changes whenever what a reader sees may have: after a commit, and inside a unit after
+    // each of its writes and at its end. Readers cache what they decoded until it changes.
+    std::uint64_t generation() const { return generation_; }
 
 private:
+    using WriteFn = std::function<Status(WriteTxn&)>;
+    using TxnPtr = std::unique_ptr<MDB_txn, void (*)(MDB_txn*)>;
+    struct Unit {
+        TxnPtr txn{nullptr, &mdb_txn_abort};  // aborted unless committed
+        bool map_full = false;
+    };
+
     LmdbEnv(MDB_env* env, LmdbOptions options);
     Status start();
     Status open_databases();
-    Status write_once(const std::function<Status(WriteTxn&)>& fn, bool& map_full);
+    Status write_once(const WriteFn& fn, bool& map_full);
+    Status write_in_unit(const WriteFn& fn, Reserve reserve);
+    // Begins a write transaction, nested in `parent` when there is one.
+    Result<TxnPtr> begin_write(MDB_txn* parent) const;
+    Status unit_once(const std::function<Status()>& fn, bool& map_full);
+    Status check_reserve() const;
+    Result<std::uint64_t> free_list_pages() const;
     Status grow();
 
     MDB_env* env_;
     LmdbOptions options_;
     std::uint64_t map_size_ = 0;
-    std::uint64_t commits_ = 0;
+    std::uint64_t generation_ = 0;
     DbHandles dbis_{};
+    Unit* unit_ = nullptr;  // the unit running, if any
 };
 
 }  // namespace amq

@@ -466,7 +466,13 @@ std::string Master::metrics_text() const {
     Metrics::Gauge in_flight{
         "amq2api_requests_in_flight", "Admitted requests not yet reported", {}};
     in_flight.samples.emplace_back("", static_cast<double>(admissions_->in_flight()));
-    return metrics_.render({accounts, in_flight});
+    Metrics::Gauge dropped{"amq2api_usage_records_dropped",
+                           "Usage records lost because the store refused them, ever",
+                           {}};
+    auto counted = store_->dropped_usage();
+    std::uint64_t lost = (counted ? *counted : 0) + usage_->uncounted_drops();
+    dropped.samples.emplace_back("", static_cast<double>(lost));
+    return metrics_.render({accounts, in_flight, dropped});
 }
 
 void Master::write_runtime(JsonWriter& w) const {

@@ -21,6 +21,12 @@ namespace {
 
 constexpr std::uint64_t kSchemaVersion = 1;
 constexpr std::string_view kSchemaKey = "schema_version";
+constexpr std::string_view kDroppedUsageKey = "usage_records_dropped";
+
+// Kept for removals (lmdb.hpp): a sixteenth of the maximum, at most 64 MiB.
+std::uint64_t removal_reserve(std::uint64_t max_map_size) {
+    return std::min<std::uint64_t>(max_map_size / 16, 64ull << 20);
+}
 
 // Big-endian, so that cursors walk numbers in order: the low `width` bytes of n.
 std::string encode_be(std::uint64_t n, std::size_t width) {
@@ -250,10 +256,13 @@ Store::Store(std::unique_ptr<LmdbEnv> env) : env_(std::move(env)) {}
 Store::~Store() = default;
 
 Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
-    auto env = LmdbEnv::open({options.dir, options.initial_map_size, options.max_map_size});
+    auto env = LmdbEnv::open({options.dir, options.initial_map_size, options.max_map_size,
+                              removal_reserve(options.max_map_size)});
     if (!env) return env.error();
     LmdbEnv& opened = **env;
-    Status schema = opened.write([&](WriteTxn& txn) { return check_schema(txn, opened.dir()); });
+    // Mostly a read: a full store must still open.
+    Status schema =
+        opened.write([&](WriteTxn& txn) { return check_schema(txn, opened.dir()); }, Reserve::use);
     if (!schema) return schema.error();
     return std::unique_ptr<Store>(new Store(std::move(env).value()));
 }
@@ -272,16 +281,16 @@ Result<Account> Store::add_account(Account account, const AccountCredentials& cr
 }
 
 struct Store::Cache {
-    std::uint64_t commits = 0;
+    std::uint64_t generation = 0;
     std::vector<Account> accounts;
     std::unordered_map<std::string, ApiKey> keys_by_hash;
     std::map<std::uint64_t, AccountCredentials> credentials;
 };
 
 Result<const Store::Cache*> Store::cache() const {
-    if (cache_ && cache_->commits == env_->commits()) return cache_.get();
+    if (cache_ && cache_->generation == env_->generation()) return cache_.get();
     auto fresh = std::make_unique<Cache>();
-    fresh->commits = env_->commits();
+    fresh->generation = env_->generation();
     Status status = env_->read([&](ReadTxn& txn) -> Status {
         auto accounts = list_records<AccountTable>(txn);
         if (!accounts) return accounts.error();
@@ -326,12 +335,14 @@ Result<Account> Store::update_account(const Account& account, std::int64_t now) 
 }
 
 Status Store::remove_account(std::uint64_t id) {
-    return env_->write([&](WriteTxn& txn) -> Status {
-        auto removed = erase<AccountTable>(txn, id);
-        if (!removed) return removed.error();
-        if (Status st = txn.del(Db::health, encode_u64(id)); !st) return st;
-        return txn.del(Db::tokens, encode_u64(id));
-    });
+    return env_->write(
+        [&](WriteTxn& txn) -> Status {
+            auto removed = erase<AccountTable>(txn, id);
+            if (!removed) return removed.error();
+            if (Status st = txn.del(Db::health, encode_u64(id)); !st) return st;
+            return txn.del(Db::tokens, encode_u64(id));
+        },
+        Reserve::use);
 }
 
 Result<AccountCredentials> Store::get_credentials(std::uint64_t account_id) const {
@@ -344,12 +355,16 @@ Result<AccountCredentials> Store::get_credentials(std::uint64_t account_id) cons
     return it->second;
 }
 
+// A refresh token that rotated must not be lost to a full store: the reserve takes this
+// small in-place replacement.
 Status Store::put_credentials(std::uint64_t account_id, const AccountCredentials& credentials) {
-    return env_->write([&](WriteTxn& txn) -> Status {
-        if (auto account = get_record<AccountTable>(txn, account_id); !account)
-            return account.error();
-        return txn.put(Db::tokens, encode_u64(account_id), encode_credentials(credentials));
-    });
+    return env_->write(
+        [&](WriteTxn& txn) -> Status {
+            if (auto account = get_record<AccountTable>(txn, account_id); !account)
+                return account.error();
+            return txn.put(Db::tokens, encode_u64(account_id), encode_credentials(credentials));
+        },
+        Reserve::use);
 }
 
 Result<ApiKey> Store::add_key(ApiKey key, std::int64_t now) {
@@ -399,11 +414,13 @@ Result<ApiKey> Store::update_key(const ApiKey& key, std::int64_t now) {
 }
 
 Status Store::remove_key(std::uint64_t id) {
-    return env_->write([&](WriteTxn& txn) -> Status {
-        auto removed = erase<KeyTable>(txn, id);
-        if (!removed) return removed.error();
-        return txn.del(Db::key_hashes, removed->secret_hash);
-    });
+    return env_->write(
+        [&](WriteTxn& txn) -> Status {
+            auto removed = erase<KeyTable>(txn, id);
+            if (!removed) return removed.error();
+            return txn.del(Db::key_hashes, removed->secret_hash);
+        },
+        Reserve::use);
 }
 
 namespace {
@@ -630,20 +647,29 @@ Result<std::size_t> Store::drop_usage_before(std::int32_t day) {
     if (day <= 0) return std::size_t{0};  // no key holds an earlier day
     const std::string end = day_key(day);
     std::size_t total = 0;
+    std::size_t per_txn = kDropsPerTxn;
     for (;;) {
         std::size_t dropped = 0;  // set again if a full map makes the function rerun
-        Status status = env_->write([&](WriteTxn& txn) -> Status {
-            auto keys = usage_keys_before(txn, end, kDropsPerTxn);
-            if (!keys) return keys.error();
-            for (const std::string& key : *keys) {
-                if (Status st = txn.del(Db::usage, key); !st) return st;
-            }
-            dropped = keys->size();
-            return {};
-        });
+        Status status = env_->write(
+            [&](WriteTxn& txn) -> Status {
+                auto keys = usage_keys_before(txn, end, per_txn);
+                if (!keys) return keys.error();
+                for (const std::string& key : *keys) {
+                    if (Status st = txn.del(Db::usage, key); !st) return st;
+                }
+                dropped = keys->size();
+                return {};
+            },
+            Reserve::use);
+        // Deleting copies pages too: a full store has room for fewer deletes at a time, and
+        // each commit frees pages for the next.
+        if (!status && status.error().code == Errc::storage_full && per_txn > 1) {
+            per_txn /= 2;
+            continue;
+        }
         if (!status) return status.error();
         total += dropped;
-        if (dropped < kDropsPerTxn) return total;
+        if (dropped < per_txn) return total;
     }
 }
 
@@ -664,6 +690,14 @@ Result<std::vector<Rollup>> Store::list_rollups(std::int32_t from_day, std::int3
                               });
         if (!status) return status.error();
         return out;
+    });
+}
+
+Status Store::audited(const std::function<Result<AuditEntry>()>& change) {
+    return env_->unit([&]() -> Status {
+        auto entry = change();
+        if (!entry) return entry.error();
+        return append_audit(*entry);
     });
 }
 
@@ -714,6 +748,27 @@ Result<std::map<std::uint64_t, AccountHealth>> Store::list_health() const {
             });
         if (!status) return status.error();
         return out;
+    });
+}
+
+// A counter of eight bytes replaced in place: the reserve takes it, so that even records a
+// full store refused are counted.
+Status Store::count_dropped_usage(std::uint64_t records) {
+    return env_->write(
+        [&](WriteTxn& txn) -> Status {
+            auto stored = txn.get(Db::meta, kDroppedUsageKey);
+            if (!stored) return stored.error();
+            std::uint64_t total = *stored ? decode_u64(**stored).value_or(0) : 0;
+            return txn.put(Db::meta, kDroppedUsageKey, encode_u64(total + records));
+        },
+        Reserve::use);
+}
+
+Result<std::uint64_t> Store::dropped_usage() const {
+    return read_value<std::uint64_t>(*env_, [](const ReadTxn& txn) -> Result<std::uint64_t> {
+        auto stored = txn.get(Db::meta, kDroppedUsageKey);
+        if (!stored) return stored.error();
+        return *stored ? decode_u64(**stored).value_or(0) : 0;
     });
 }
 

@@ -2,7 +2,10 @@
 // named databases meta, accounts, tokens, keys, key_hashes, usage, health, rollups and
 // audit. Values are JSON
 // documents carrying a schema version ("v"); ids are 8-byte big-endian integers so that
-// cursors walk them in order. Every write commits (and fsyncs) before it returns.
+// cursors walk them in order. Every write commits (and fsyncs) before it returns, except
+// inside audited(). Writes that add data are refused (Errc::storage_full) once the store is
+// within its reserve of the maximum size; removals, usage retention and credential updates
+// may use the reserve, so that a full store can always be emptied.
 #pragma once
 
 #include <cstddef>
@@ -71,14 +74,21 @@ public:
     Status for_each_usage(std::int64_t from_ms, std::int64_t to_ms, std::size_t batch_size,
                           const std::function<bool(std::vector<UsageRecord>&)>& sink) const;
     // Retention: deletes the raw records of the days before `day` (rollups stay), at most
-    // 10 000 per write transaction. Returns how many went; on a failure the transactions
-    // before it stay committed.
+    // 10 000 per write transaction (fewer when the store is full). Returns how many went; on
+    // a failure the transactions before it stay committed.
     Result<std::size_t> drop_usage_before(std::int32_t day);
+    // Usage records that could not be stored, counted across restarts.
+    Status count_dropped_usage(std::uint64_t records);
+    Result<std::uint64_t> dropped_usage() const;
 
     // The rollups of days from_day..to_day (inclusive), ordered by day, key, account, model.
     Result<std::vector<Rollup>> list_rollups(std::int32_t from_day, std::int32_t to_day) const;
 
-    // Audit log of administrative changes; each append commits at once.
+    // Runs `change` (any calls of this store) and appends the audit entry it returns, all in
+    // one transaction: both are stored or neither. Reads inside see the change's writes.
+    // `change` may run more than once (a full map makes it rerun, as LmdbEnv::unit says).
+    Status audited(const std::function<Result<AuditEntry>()>& change);
+    // Audit log of administrative changes; each append commits at once (outside audited()).
     Status append_audit(const AuditEntry& entry);
     // The newest `limit` entries, oldest first.
     Result<std::vector<AuditEntry>> list_audit(std::size_t limit) const;

@@ -12,11 +12,17 @@ constexpr std::size_t kMaxPending = 100000;
 UsageRecorder::UsageRecorder(event_base* base, Store& store, double interval)
     : store_(store), interval_(interval), timer_(Event::timer(base, [this](short) { flush(); })) {}
 
-UsageRecorder::~UsageRecorder() { flush(); }
+UsageRecorder::~UsageRecorder() {
+    flush();
+    timer_.disarm();
+    dropped_ += pending_.size();
+    pending_.clear();
+    count_drops("at stop");
+}
 
 void UsageRecorder::record(UsageRecord usage) {
     if (pending_.size() >= kMaxPending) {
-        log_warning("usage batch full; dropping a usage record");
+        ++dropped_;  // counted, and logged once, at the next flush
         return;
     }
     pending_.push_back(std::move(usage));
@@ -25,6 +31,7 @@ void UsageRecorder::record(UsageRecord usage) {
 
 void UsageRecorder::flush() {
     timer_.disarm();
+    count_drops("the batch of unstored records was full");
     if (pending_.empty()) return;
     if (auto st = store_.record_usage(pending_); !st) {
         log_error("cannot record ", pending_.size(), " usage records: ", st.error().message);
@@ -32,6 +39,19 @@ void UsageRecorder::flush() {
         return;
     }
     pending_.clear();
+}
+
+// The count is stored (it fits in the store's reserve), so that /metrics shows it after a
+// restart too.
+void UsageRecorder::count_drops(const char* why) {
+    if (dropped_ == 0) return;
+    log_warning("dropped ", dropped_, " usage records (", why, "); they are counted in ",
+                "amq2api_usage_records_dropped");
+    if (auto st = store_.count_dropped_usage(dropped_); !st) {
+        log_error("cannot count ", dropped_, " dropped usage records: ", st.error().message);
+        return;
+    }
+    dropped_ = 0;
 }
 
 }  // namespace amq

@@ -2,6 +2,7 @@
 // that no request pays for an fsync.
 #pragma once
 
+#include <cstdint>
 #include <vector>
 
 #include "daemon/event.hpp"
@@ -12,15 +13,22 @@ namespace amq {
 class UsageRecorder {
 public:
     UsageRecorder(event_base* base, Store& store, double interval = 1.0);
+    // The last flush: records the store still refuses are dropped, and counted.
     ~UsageRecorder();
 
     void record(UsageRecord usage);
+    // A batch the store refuses (full, or failing) is kept and tried again.
     void flush();
+    // Records dropped and not yet counted in the store (Store::dropped_usage has the rest).
+    std::uint64_t uncounted_drops() const { return dropped_; }
 
 private:
+    void count_drops(const char* why);
+
     Store& store_;
     double interval_;
     std::vector<UsageRecord> pending_;
+    std::uint64_t dropped_ = 0;
     Event timer_;
 };
 

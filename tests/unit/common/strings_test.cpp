@@ -159,12 +159,25 @@ BOOST_AUTO_TEST_CASE(url_passwords_are_redacted) {
     BOOST_CHECK_EQUAL(amq::redact_url_password("socks5://u:p@h"), "socks5://u:***@h");
     BOOST_CHECK_EQUAL(amq::redact_url_password("http://user:p@ss@host:3128"),
                       "http://user:***@host:3128");
-    BOOST_CHECK_EQUAL(amq::redact_url_password("http://u:p#w@h:3128/x@y"),
-                      "http://u:***@h:3128/x@y");
     BOOST_CHECK_EQUAL(amq::redact_url_password("http://proxy:3128"), "http://proxy:3128");
     BOOST_CHECK_EQUAL(amq::redact_url_password("http://user@proxy"), "http://user@proxy");
-    BOOST_CHECK_EQUAL(amq::redact_url_password("http://h/p:x@y"), "http://h/p:x@y");
     BOOST_CHECK_EQUAL(amq::redact_url_password(""), "");
+}
+
+BOOST_AUTO_TEST_CASE(a_password_runs_to_the_last_at_whatever_it_holds) {
+    for (std::string password :
+         {"p@ss", "p:ss", "p/ss", "p#ss", "p?ss", "p%40ss", "a@b:c/d#e", "@", "p@ss@"}) {
+        BOOST_TEST_CONTEXT(password) {
+            std::string masked =
+                amq::redact_url_password("http://user:" + password + "@host:3128/path");
+            BOOST_CHECK_EQUAL(masked, "http://user:***@host:3128/path");
+        }
+    }
+    BOOST_CHECK_EQUAL(amq::redact_url_password("user:p@ss@host:3128"), "user:***@host:3128");
+    BOOST_CHECK_EQUAL(amq::redact_url_password("http://:p@ss@host"), "http://:***@host");
+    // An '@' in a path is taken for the end of a userinfo: too much masked, nothing shown.
+    BOOST_CHECK_EQUAL(amq::redact_url_password("http://u:p#w@h:3128/x@y"), "http://u:***@y");
+    BOOST_CHECK_EQUAL(amq::redact_url_password("http://h/p:x@y"), "http://h/p:***@y");
 }
 
 BOOST_AUTO_TEST_CASE(invalid_utf8_is_replaced_and_valid_text_kept) {

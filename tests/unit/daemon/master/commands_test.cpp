@@ -539,6 +539,34 @@ BOOST_AUTO_TEST_CASE(another_enabled_admin_key_allows_revoking_and_removing) {
     BOOST_TEST(remove.changed);
 }
 
+BOOST_AUTO_TEST_CASE(the_last_admin_key_cannot_be_given_an_expiry) {
+    create_key("admin", true);
+    for (std::string_view set :
+         {R"({"expires_days":30})", R"({"expires_at":"2027-02-01T00:00:00Z"})",
+          R"({"is_admin":false})", R"({"is_active":false})"}) {
+        Reply r = call("key.update", amq::str_cat(R"({"key":{"name":"admin"},"set":)", set, "}"));
+        BOOST_TEST_CONTEXT(set) {
+            BOOST_TEST(r.code() == "conflict");
+            BOOST_TEST(contains(r.message(), "admin key"));
+        }
+    }
+    auto admin = store().find_key_by_name("admin");
+    BOOST_REQUIRE(admin.ok());
+    BOOST_TEST(admin->expires_at == 0);
+    BOOST_TEST(admin->is_admin);
+}
+
+BOOST_AUTO_TEST_CASE(an_expiring_admin_key_may_be_extended_but_not_shortened) {
+    BOOST_REQUIRE(call("key.create", R"({"name":"admin","is_admin":true,"expires_days":30})").ok());
+    Reply shorter = call("key.update", R"({"key":{"name":"admin"},"set":{"expires_days":3}})");
+    BOOST_TEST(shorter.code() == "conflict");
+    BOOST_TEST(contains(shorter.message(), "expire"));
+    BOOST_TEST(call("key.update", R"({"key":{"name":"admin"},"set":{"expires_days":60}})").ok());
+    // With an admin key that never expires, the other may expire whenever.
+    create_key("forever", true);
+    BOOST_TEST(call("key.update", R"({"key":{"name":"admin"},"set":{"expires_days":1}})").ok());
+}
+
 BOOST_AUTO_TEST_CASE(another_admin_key_allows_removing_an_enabled_admin_key) {
     create_key("admin-a", true);
     create_key("admin-b", true);
@@ -613,6 +641,59 @@ BOOST_AUTO_TEST_CASE(mutating_flags_in_the_table_match_the_commands) {
             BOOST_TEST(!amq::find_command(name)->mutates);
         }
     }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_FIXTURE_TEST_SUITE(unknown_fields_and_numeric_names, Fixture)
+
+BOOST_AUTO_TEST_CASE(unknown_fields_are_refused_naming_the_field) {
+    add_account("known");
+    create_key("known-key");
+    struct Case {
+        std::string_view cmd;
+        std::string_view args;
+        std::string_view field;
+    };
+    for (
+        const Case& c : {
+            Case{
+                "account.add",
+                R"({"name":"n","refresh_token":"r","client_id":"c","client_secret":"s","colour":1})",
+                "'colour'"},
+            Case{"account.update", R"({"account":{"name":"known"},"set":{"rpm":5}})", "'rpm'"},
+            Case{"account.update", R"({"account":{"name":"known","x":1},"set":{}})", "'account.x'"},
+            Case{"key.create", R"({"name":"k2","is_adm":true})", "'is_adm'"},
+            Case{"key.update", R"({"key":{"name":"known-key"},"set":{"expires":"1d"}})",
+                 "'expires'"},
+            Case{"key.remove", R"({"name":"known-key","force":true})", "'force'"},
+            Case{"account.import", R"({"documents":[{"source":"a","content":"{}","x":1}]})",
+                 "'documents.0.x'"},
+            Case{"audit", R"({"limit":5,"since":1})", "'since'"},
+        }) {
+        BOOST_TEST_CONTEXT(c.cmd << " " << c.args) {
+            Reply r = call(c.cmd, c.args);
+            BOOST_TEST(r.code() == "invalid_argument");
+            BOOST_TEST(contains(r.message(), amq::str_cat("unknown field ", c.field)));
+            BOOST_TEST(!r.changed);
+        }
+    }
+    BOOST_TEST(!store().find_key_by_name("k2").ok());
+    BOOST_TEST(!store().find_account_by_name("n").ok());
+}
+
+BOOST_AUTO_TEST_CASE(names_that_read_as_ids_are_refused) {
+    Reply account = call("account.add",
+                         R"({"name":"5","refresh_token":"r","client_id":"c","client_secret":"s"})");
+    BOOST_TEST(account.code() == "invalid_argument");
+    BOOST_TEST(contains(account.message(), "must not be a number"));
+    Reply key = call("key.create", R"({"name":"0042"})");
+    BOOST_TEST(key.code() == "invalid_argument");
+    BOOST_TEST(contains(key.message(), "must not be a number"));
+    create_key("k7");
+    Reply renamed = call("key.update", R"({"key":{"name":"k7"},"set":{"name":"7"}})");
+    BOOST_TEST(renamed.code() == "invalid_argument");
+    BOOST_TEST(create_key("7up").ok());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

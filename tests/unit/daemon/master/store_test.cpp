@@ -485,6 +485,124 @@ BOOST_AUTO_TEST_CASE(a_full_store_says_so_and_still_reads) {
     require_ok(store->add_account(make_account("small"), {}, 1));
 }
 
+// Usage records in ever smaller batches until the store refuses even one; returns how many
+// it kept.
+std::size_t fill_with_usage(Store& store) {
+    std::size_t stored = 0;
+    std::size_t batch_size = 128;
+    for (int batch = 0; batch < 1000; ++batch) {
+        std::vector<UsageRecord> records;
+        for (std::size_t i = 0; i < batch_size; ++i)
+            records.push_back(usage_at(kT0 + static_cast<std::int64_t>(stored + i)));
+        Status status = store.record_usage(records);
+        if (status) {
+            stored += records.size();
+            continue;
+        }
+        BOOST_REQUIRE_EQUAL(errc_name(status.error().code), errc_name(Errc::storage_full));
+        if (batch_size == 1) return stored;
+        batch_size /= 2;
+    }
+    BOOST_FAIL("the store never filled up");
+    return stored;
+}
+
+// Then small keys until the store refuses one too.
+void fill_with_keys(Store& store) {
+    for (int i = 0; i < 1000; ++i) {
+        auto added = store.add_key(make_key("filler" + std::to_string(i), generate_api_key()), 1);
+        if (added) continue;
+        BOOST_REQUIRE_EQUAL(errc_name(added.error().code), errc_name(Errc::storage_full));
+        return;
+    }
+    BOOST_FAIL("the store never refused a key");
+}
+
+AuditEntry audit_entry(const std::string& command) {
+    return AuditEntry{.at_ms = 1000, .actor = "key:1", .command = command};
+}
+
+BOOST_AUTO_TEST_CASE(a_full_store_keeps_room_for_removals) {
+    auto store = open_store(dir, kMiB, 2 * kMiB);
+    auto key = store->add_key(make_key("doomed", generate_api_key()), 1);
+    require_ok(key);
+    auto account = store->add_account(make_account("doomed"), make_credentials("d"), 1);
+    require_ok(account);
+    std::size_t stored = fill_with_usage(*store);
+    BOOST_CHECK_GT(stored, 0u);
+    fill_with_keys(*store);
+
+    auto refused = store->add_key(make_key("more", generate_api_key()), 2);
+    check_error(refused, Errc::storage_full);
+    BOOST_CHECK_NE(refused.error().message.find("remove API keys or accounts"), std::string::npos);
+    require_ok(store->put_credentials(account->id, make_credentials("rotated")));
+    // A removal is stored with its audit entry, which takes a little of the reserve too.
+    require_ok(store->audited([&]() -> Result<AuditEntry> {
+        if (Status removed = store->remove_key(key->id); !removed) return removed.error();
+        return audit_entry("key.remove");
+    }));
+    require_ok(store->remove_account(account->id));
+    auto dropped = store->drop_usage_before(kDay0 + 1);
+    require_ok(dropped);
+    BOOST_CHECK_EQUAL(*dropped, stored);
+    require_ok(store->add_key(make_key("more", generate_api_key()), 3));
+}
+
+BOOST_AUTO_TEST_CASE(dropped_usage_is_counted_in_a_full_store_and_kept) {
+    {
+        auto store = open_store(dir, kMiB, 2 * kMiB);
+        fill_with_usage(*store);
+        require_ok(store->count_dropped_usage(23));
+        require_ok(store->count_dropped_usage(2));
+    }
+    auto store = open_store(dir, kMiB, 2 * kMiB);
+    auto counted = store->dropped_usage();
+    require_ok(counted);
+    BOOST_CHECK_EQUAL(*counted, 25u);
+}
+
+BOOST_AUTO_TEST_CASE(an_audited_change_is_stored_with_its_entry_or_not_at_all) {
+    auto store = open_store(dir);
+    Status undone = store->audited([&]() -> Result<AuditEntry> {
+        auto added = store->add_key(make_key("undone", generate_api_key()), 1);
+        if (!added) return added.error();
+        return make_error(Errc::invalid_argument, "refused after the write");
+    });
+    check_error(undone, Errc::invalid_argument);
+    check_error(store->find_key_by_name("undone"), Errc::not_found);
+
+    Status done = store->audited([&]() -> Result<AuditEntry> {
+        auto added = store->add_key(make_key("kept", generate_api_key()), 1);
+        if (!added) return added.error();
+        // Reads see the unit's writes, and a failing write undoes only itself.
+        if (auto seen = store->find_key_by_name("kept"); !seen) return seen.error();
+        check_error(store->add_key(make_key("kept", generate_api_key()), 1), Errc::conflict);
+        return audit_entry("key.create");
+    });
+    require_ok(done);
+    require_ok(store->find_key_by_name("kept"));
+    auto entries = store->list_audit(10);
+    require_ok(entries);
+    BOOST_REQUIRE_EQUAL(entries->size(), 1u);
+    BOOST_CHECK_EQUAL(entries->front().command, "key.create");
+}
+
+BOOST_AUTO_TEST_CASE(a_full_store_refuses_an_audited_change_whole) {
+    auto store = open_store(dir, kMiB, 2 * kMiB);
+    fill_with_usage(*store);
+    fill_with_keys(*store);
+    Status refused = store->audited([&]() -> Result<AuditEntry> {
+        auto added = store->add_key(make_key("late", generate_api_key()), 1);
+        if (!added) return added.error();
+        return audit_entry("key.create");
+    });
+    check_error(refused, Errc::storage_full);
+    check_error(store->find_key_by_name("late"), Errc::not_found);
+    auto entries = store->list_audit(10);
+    require_ok(entries);
+    BOOST_CHECK(entries->empty());
+}
+
 BOOST_AUTO_TEST_CASE(a_newer_schema_is_refused) {
     {
         auto env = LmdbEnv::open(LmdbOptions{dir, kMiB, 64 * kMiB});
