@@ -135,6 +135,16 @@ void add_pool_settings(CLI::App& app, Config& c) {
     add_setting(app, "account-selection", c.account_selection,
                 "round-robin or least-recently-used among the accounts that can serve")
         ->check(CLI::IsMember({"round-robin", "least-recently-used"}));
+    // Lets tests watch pacing work without waiting minutes.
+    add_setting(app, "rpm-window", c.rpm_window,
+                "For tests: seconds of the window of an account's requests per minute")
+        ->check(CLI::Range(0.1, 60.0));
+    add_setting(app, "queue-timeout", c.queue_timeout,
+                "Seconds a request may wait for an account before it is refused with 429; 0 = "
+                "refuse at once")
+        ->check(CLI::Range(0.0, 3600.0));
+    add_setting(app, "queue-max", c.queue_max, "Requests that may wait for an account at once")
+        ->check(CLI::Range(0u, 1000000u));
     add_setting(
         app, "sticky-sessions", c.sticky_sessions,
         "Keep a client session (metadata.user_id, X-Claude-Code-Session-Id) on its account");

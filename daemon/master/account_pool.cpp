@@ -9,7 +9,6 @@
 namespace amq {
 namespace {
 
-constexpr std::int64_t kWindowMs = 60 * 1000;  // the per-account requests-per-minute window
 constexpr std::size_t kMaxListed = 5;          // accounts named in a 503 message
 constexpr std::size_t kMaxReason = 120;        // characters of one account's reason in it
 
@@ -97,7 +96,7 @@ bool AccountPool::under_rpm(const Account& account, std::int64_t now_ms) {
     auto it = recent_.find(account.id);
     if (it == recent_.end()) return true;
     std::deque<std::int64_t>& picks = it->second;
-    while (!picks.empty() && now_ms - picks.front() >= kWindowMs) picks.pop_front();
+    while (!picks.empty() && now_ms - picks.front() >= policy_.rpm_window_ms) picks.pop_front();
     if (account.requests_per_minute <= 0) return true;
     return static_cast<std::int64_t>(picks.size()) < account.requests_per_minute;
 }
@@ -110,11 +109,11 @@ std::optional<std::int64_t> AccountPool::rpm_free_at(const Account& account,
     if (it == recent_.end()) return std::nullopt;
     const std::deque<std::int64_t>& picks = it->second;
     auto live = std::find_if(picks.begin(), picks.end(),
-                             [&](std::int64_t t) { return now_ms - t < kWindowMs; });
+                             [&](std::int64_t t) { return now_ms - t < policy_.rpm_window_ms; });
     auto count = static_cast<std::int64_t>(picks.end() - live);
     if (count < account.requests_per_minute) return std::nullopt;
     // Free once all but requests_per_minute - 1 of the live picks have left the window.
-    return *(live + (count - account.requests_per_minute)) + kWindowMs;
+    return *(live + (count - account.requests_per_minute)) + policy_.rpm_window_ms;
 }
 
 void AccountPool::record_use(std::uint64_t account_id, std::int64_t now_ms) {

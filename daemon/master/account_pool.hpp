@@ -28,6 +28,7 @@ struct PoolPolicy {
     bool sticky_sessions = false;
     std::int64_t session_ttl_ms = 3600 * 1000;  // a pin unused this long is dropped
     std::size_t max_sessions = 100000;          // pins kept, least recently used dropped
+    std::int64_t rpm_window_ms = 60 * 1000;     // an account's requests-per-minute window
 };
 
 struct PickRequest {

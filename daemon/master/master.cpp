@@ -41,7 +41,8 @@ RefresherOptions refresher_options(const Config& c) {
 }
 
 WorkerCalls::Policy worker_policy(const Config& c) {
-    return WorkerCalls::Policy{c.models, c.metrics_admin_only};
+    AdmissionQueue::Limits queue{static_cast<std::int64_t>(c.queue_timeout * 1000), c.queue_max};
+    return WorkerCalls::Policy{c.models, c.metrics_admin_only, queue};
 }
 
 QuotaOptions quota_options(const Config& c) {
@@ -64,6 +65,7 @@ PoolPolicy pool_policy(const Config& c) {
                      ? PoolPolicy::Strategy::least_recently_used
                      : PoolPolicy::Strategy::round_robin;
     p.sticky_sessions = c.sticky_sessions;
+    p.rpm_window_ms = static_cast<std::int64_t>(c.rpm_window * 1000);
     return p;
 }
 
@@ -240,7 +242,10 @@ int Master::run() {
                 notifier_.ready();
             },
             [this] { event_base_loopexit(base_.get(), nullptr); },
-            [this](pid_t pid, bool) { admissions_->worker_died(pid, unix_millis()); }});
+            [this](pid_t pid, bool) {
+                worker_calls_->worker_died(pid);
+                admissions_->worker_died(pid, unix_millis());
+            }});
     log_notice("amq2apid ", kVersion, " starting ", workers, " workers (state in ",
                config_.state_dir, ", control socket ", config_.control_socket, ")");
     supervisor_->start();
@@ -428,7 +433,25 @@ std::string Master::metrics_text() const {
     Metrics::Gauge in_flight{
         "amq2api_requests_in_flight", "Admitted requests not yet reported", {}};
     in_flight.samples.emplace_back("", static_cast<double>(admissions_->in_flight()));
-    return metrics_.render({accounts, in_flight});
+    const AdmissionQueue& queue = worker_calls_->queue();
+    Metrics::Gauge depth{"amq2api_queue_depth", "Requests waiting for an account", {}};
+    depth.samples.emplace_back("", static_cast<double>(queue.depth()));
+    const AdmissionQueue::Stats& q = queue.stats();
+    Metrics::Gauge outcomes{"amq2api_queue_requests_total",
+                            "Requests that waited for an account, by outcome",
+                            {},
+                            "counter"};
+    for (auto [outcome, n] : {std::pair{"queued", q.queued}, std::pair{"served", q.served},
+                              std::pair{"timeout", q.timeouts}, std::pair{"full", q.full},
+                              std::pair{"withdrawn", q.withdrawn}})
+        outcomes.samples.emplace_back(str_cat("{outcome=\"", outcome, "\"}"),
+                                      static_cast<double>(n));
+    Metrics::Gauge waited{"amq2api_queue_wait_seconds_total",
+                          "Time the served requests spent waiting for an account",
+                          {},
+                          "counter"};
+    waited.samples.emplace_back("", static_cast<double>(q.wait_ms) / 1000.0);
+    return metrics_.render({accounts, in_flight, depth, outcomes, waited});
 }
 
 void Master::write_runtime(JsonWriter& w) const {

@@ -13,6 +13,7 @@
 #include <rapidjson/document.h>
 
 #include "common/model_map.hpp"
+#include "daemon/master/admission_queue.hpp"
 #include "daemon/master/admissions.hpp"
 #include "daemon/master/metrics.hpp"
 #include "daemon/master/pool_state.hpp"
@@ -42,11 +43,16 @@ public:
     struct Policy {
         ModelMapConfig models;  // to match keys' allowed models
         bool metrics_admin_only = false;
+        AdmissionQueue::Limits queue;
     };
     using MetricsTextFn = std::function<std::string()>;
 
     WorkerCalls(Parts parts, AdminFn admin, MetricsTextFn metrics_text);
-    void set_policy(Policy policy) { policy_ = std::move(policy); }
+    void set_policy(Policy policy);
+
+    // Requests of a dead worker leave the queue.
+    void worker_died(pid_t pid);
+    const AdmissionQueue& queue() const { return queue_; }
 
     // A frame of type call or report from worker `pid`; `send` answers that worker.
     void on_frame(const rapidjson::Document& frame, pid_t pid, Send send);
@@ -66,6 +72,10 @@ private:
     Result<ApiKey> usable_key(const rapidjson::Value& args);
     struct TokenWait;
     void try_next_account(std::shared_ptr<Admission> admission);
+    AdmissionQueue::Attempt attempt(const std::shared_ptr<Admission>& admission, std::int64_t now);
+    void refuse_waiting(const std::shared_ptr<Admission>& admission,
+                        AdmissionQueue::Refusal why, std::int64_t retry_at_ms);
+    void pump_soon(double seconds);
     void use_account(std::shared_ptr<Admission> admission, Account chosen);
     bool leave_slow_account(const std::shared_ptr<Admission>& admission, std::uint64_t slow);
 
@@ -79,6 +89,8 @@ private:
     AdminFn admin_;
     MetricsTextFn metrics_text_;
     Policy policy_;
+    AdmissionQueue queue_;
+    Event pump_timer_;
 };
 
 }  // namespace amq

@@ -49,6 +49,7 @@ Exchange::Exchange(Worker& worker, std::uint64_t id, evhtp_request_t* req, Excha
 
 Exchange::~Exchange() {
     if (call_) worker_.http().cancel(call_);
+    if (master_call_) worker_.master().cancel(master_call_);
     if (req_) {
         evhtp_request_unset_hook(req_, evhtp_hook_on_request_fini);
         evhtp_request_unset_hook(req_, evhtp_hook_on_error);
@@ -58,7 +59,6 @@ Exchange::~Exchange() {
 
 void Exchange::start() {
     writer_ = spec_.make_writer();
-    if (spec_.stream) arm_ping();  // a client that waits this long gets its stream started
     admit();
 }
 
@@ -85,8 +85,9 @@ void Exchange::admit() {
         write_failure(w);
     });
     failure_told_ = true;
-    worker_.master().call(
+    master_call_ = worker_.master().call(
         wire::kAdmit, args, [this](const rapidjson::Value* data, const CallError& error) {
+            master_call_ = 0;
             if (finished_) return;
             if (!data && error.rate) rate_ = error.rate;
             if (!data && error.key_id) grant_.key_id = error.key_id;
@@ -106,6 +107,9 @@ void Exchange::admit() {
                                                               : "no_account");
             }
             take_grant(*data);
+            // Only now may bytes go to the client: until its admission, a request that waited
+            // for an account can still be refused with a clean status.
+            if (spec_.stream && !committed_) arm_ping();
             attempt();
         });
 }
@@ -138,17 +142,18 @@ void Exchange::refresh_token() {
         w.Key("key_id");
         w.Uint64(grant_.key_id);
     });
-    worker_.master().call(wire::kRefresh, args,
-                          [this](const rapidjson::Value* data, const CallError&) {
-                              if (finished_) return;
-                              if (!data) {  // the master has recorded why the refresh failed
-                                  exclude_.insert(grant_.account_id);
-                                  account_error_.reset();
-                                  return admit();
-                              }
-                              take_grant(*data);
-                              attempt();
-                          });
+    master_call_ = worker_.master().call(
+        wire::kRefresh, args, [this](const rapidjson::Value* data, const CallError&) {
+            master_call_ = 0;
+            if (finished_) return;
+            if (!data) {  // the master has recorded why the refresh failed
+                exclude_.insert(grant_.account_id);
+                account_error_.reset();
+                return admit();
+            }
+            take_grant(*data);
+            attempt();
+        });
 }
 
 void Exchange::take_grant(const rapidjson::Value& data) {

@@ -323,6 +323,9 @@ class RotationSurvivesKill(PoolTestCase):
 
 
 class NoAccountCanServe(PoolTestCase):
+    # A 30 s cool-down is beyond this wait: the request is refused at once, not queued.
+    daemon_flags = ("--queue-timeout", "5")
+
     def error_message(self, r):
         return r.json()["error"]["message"]
 
