@@ -149,11 +149,15 @@ void add_pool_settings(CLI::App& app, Config& c) {
         app, "sticky-sessions", c.sticky_sessions,
         "Keep a client session (metadata.user_id, X-Claude-Code-Session-Id) on its account");
     add_setting(app, "throttle-cooldown", c.throttle_cooldown,
-                "Seconds a throttled account rests when the upstream gives no Retry-After")
-        ->check(CLI::Range(1.0, 86400.0));
+                "Seconds a throttled account first rests when the upstream gives no "
+                "Retry-After; doubles with each throttle in a row")
+        ->check(CLI::Range(0.1, 86400.0));
     add_setting(app, "throttle-cooldown-max", c.throttle_cooldown_max,
                 "Cap on Retry-After (seconds)")
         ->check(CLI::Range(1.0, 86400.0));
+    add_setting(app, "suspicious-cooldown", c.suspicious_cooldown,
+                "Seconds an account rests when the upstream limits it for suspicious activity")
+        ->check(CLI::Range(1.0, 86400.0 * 7));
     add_setting(app, "failure-threshold", c.failure_threshold,
                 "Consecutive transient failures that make an account cool down")
         ->check(CLI::Range(1, 1000));

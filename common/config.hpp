@@ -65,7 +65,8 @@ struct Config {
     double rpm_window = 60.0;     // tests only: the "minute" of accounts' requests per minute
     double queue_timeout = 30.0;  // longest wait for an account before a 429
     unsigned queue_max = 1000;    // requests waiting for an account, over all workers
-    double throttle_cooldown = 30.0;       // a throttle without Retry-After
+    double throttle_cooldown = 3.0;        // a throttle without Retry-After; doubles in a row
+    double suspicious_cooldown = 1800.0;   // limits imposed after "suspicious activity"
     double throttle_cooldown_max = 300.0;  // cap on Retry-After
     int failure_threshold = 3;             // consecutive transient failures before a cool-down
     double failure_cooldown = 10.0;        // first such cool-down; doubles

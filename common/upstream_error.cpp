@@ -95,9 +95,14 @@ bool is_auth_status(const Facts& f) {
 
 // The order matters: account-specific markers beat the generic meaning of a status.
 Class decide(const Facts& f) {
-    if (mentions(f, "TEMPORARILY_SUSPENDED") || (is_auth_status(f) && mentions(f, "suspended")))
+    if (mentions(f, "TEMPORARILY_SUSPENDED") || mentions(f, "locked your account") ||
+        (is_auth_status(f) && mentions(f, "suspended")))
         return Class::banned;
-    if (f.status == 402 || mentions(f, "MONTHLY_REQUEST_COUNT")) return Class::quota;
+    if (f.status == 402 || mentions(f, "MONTHLY_REQUEST_COUNT") ||
+        mentions(f, "OVERAGE_REQUEST_LIMIT_EXCEEDED") || mentions(f, "monthly limit"))
+        return Class::quota;
+    // Retrying at once after these has led to suspensions: the account rests for long.
+    if (mentions(f, "suspicious activity")) return Class::suspicious;
     if (mentions(f, "provided credential is invalid") || mentions(f, "profileArn is required"))
         return Class::config;
     if (mentions(f, "bearer token") || mentions(f, "token is expired") ||
@@ -163,6 +168,7 @@ void fill(Class c, const Facts& f, UpstreamError& e) {
             e.message = "the upstream account's monthly request quota is exhausted";
             break;
         case Class::throttle:
+        case Class::suspicious:
             e.client_status = 429;
             e.message = str_cat("Amazon Q is rate limiting requests; retry later", quoted(f));
             break;
@@ -198,6 +204,7 @@ std::string_view upstream_error_class_name(UpstreamError::Class error_class) {
         case Class::banned: return "banned";
         case Class::quota: return "quota";
         case Class::throttle: return "throttle";
+        case Class::suspicious: return "suspicious";
         case Class::transient: return "transient";
     }
     return "transient";

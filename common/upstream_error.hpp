@@ -18,7 +18,8 @@ struct UpstreamError {
         token,      // access token rejected: refresh once and retry
         banned,     // account suspended: quarantine until an admin acts
         quota,      // monthly quota exhausted: unusable until the reset date
-        throttle,   // rate limited: cool down (Retry-After), fail over
+        throttle,    // rate limited: cool down briefly (Retry-After), fail over
+        suspicious,  // limits imposed after "suspicious activity": rest the account long
         transient,  // 5xx, timeouts, connection errors: fail over; cool after repeated ones
     };
     Class error_class = Class::transient;

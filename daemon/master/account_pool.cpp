@@ -36,6 +36,7 @@ struct Tally {
     std::size_t limited = 0;  // at its own requests per minute
     std::size_t stuck = 0;    // quarantined or disabled
     std::optional<std::int64_t> earliest;
+    std::optional<std::int64_t> earliest_eligible;  // among the accounts not excluded
     std::vector<std::string> stuck_reasons;  // "name: reason", at most kMaxListed
 };
 
@@ -237,6 +238,8 @@ NoAccount AccountPool::no_account(const std::vector<const Account*>& enabled,
         std::optional<std::int64_t> rpm_at = rpm_free_at(*a, now);
         std::int64_t when = std::max(*at, rpm_at.value_or(now));
         if (!t.earliest || when < *t.earliest) t.earliest = when;
+        if (!request.exclude.count(a->id) && (!t.earliest_eligible || when < *t.earliest_eligible))
+            t.earliest_eligible = std::max(when, now + 1);
         if (request.exclude.count(a->id))
             ++t.failed;
         else if (h.state == HealthState::exhausted)
@@ -252,7 +255,8 @@ NoAccount AccountPool::no_account(const std::vector<const Account*>& enabled,
     // Never "retry at once": an excluded account that is available now (it failed this request
     // transiently but is still healthy) still deserves a moment.
     std::int64_t retry_at = *t.earliest > now ? *t.earliest : now + 1000;
-    return NoAccount{429, retry_at, busy_message(t, enabled.size(), retry_at - now)};
+    return NoAccount{429, retry_at, busy_message(t, enabled.size(), retry_at - now),
+                     t.earliest_eligible};
 }
 
 }  // namespace amq

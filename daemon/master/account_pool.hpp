@@ -44,6 +44,9 @@ struct NoAccount {
     int status = 503;                         // 429 when something recovers by itself
     std::optional<std::int64_t> retry_at_ms;  // with 429: the earliest time one can serve
     std::string message;
+    // With 429: when an account this request has not failed on can serve (none: only the
+    // accounts it excluded will come back, so waiting for them is pointless).
+    std::optional<std::int64_t> eligible_at_ms;
 };
 
 class AccountPool {

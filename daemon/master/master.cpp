@@ -53,6 +53,7 @@ HealthPolicy health_policy(const Config& c) {
     HealthPolicy p;
     p.throttle_default_s = c.throttle_cooldown;
     p.throttle_max_s = c.throttle_cooldown_max;
+    p.suspicious_s = c.suspicious_cooldown;
     p.transient_threshold = c.failure_threshold;
     p.transient_base_s = c.failure_cooldown;
     p.transient_max_s = c.failure_cooldown_max;

@@ -363,9 +363,9 @@ AdmissionQueue::Attempt WorkerCalls::attempt(const std::shared_ptr<Admission>& a
     a->pick.avoid = refresher_.refreshing();
     auto picked = pool_.pick(a->pick);
     if (auto* refusal = std::get_if<NoAccount>(&picked)) {
-        if (refusal->status == 429 && refusal->retry_at_ms) {
+        if (refusal->status == 429 && refusal->eligible_at_ms) {
             a->busy = refusal->message;
-            return {AdmissionQueue::Attempt::Kind::wait, refusal->retry_at_ms};
+            return {AdmissionQueue::Attempt::Kind::wait, refusal->eligible_at_ms};
         }
         a->send(reply_refusal(a->call_id, *refusal, a->key_id));
         return {AdmissionQueue::Attempt::Kind::answered, std::nullopt};

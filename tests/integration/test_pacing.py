@@ -132,3 +132,69 @@ class Withdrawn(PacingTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ThrottleClasses(unittest.TestCase):
+    def setUp(self):
+        self.fake = FakeUpstream()
+        self.addCleanup(self.fake.stop)
+        self.daemon = Daemon(workers=2, extra_args=self.fake.daemon_args())
+        self.daemon.start()
+        self.addCleanup(self.daemon.cleanup)
+        self.key = self.daemon.ctl_json("key", "create", "--name", "client", "--rpm", "100000",
+                                        "--rpd", "10000000")["key"]
+
+    def add(self, name):
+        self.fake.script(token=[{"match_refresh_token": f"rt-{name}", "repeat": True,
+                                 "access_token": f"at-{name}"}])
+        self.daemon.ctl_json("account", "add", "--name", name, "--refresh-token", f"rt-{name}",
+                             "--client-id", f"cid-{name}", "--client-secret", "cs", "--rpm", "1000")
+
+    def post(self):
+        return self.daemon.request("POST", "/v1/messages", body=TEXT, timeout=60,
+                                   headers={"x-api-key": self.key,
+                                            "content-type": "application/json"})
+
+    def account(self, name):
+        return self.daemon.ctl_json("account", "show", name)
+
+    def test_a_plain_throttle_rests_the_account_briefly_and_requests_wait_through_it(self):
+        self.add("solo")
+        self.fake.script(generate=[{"status": 429, "body": {
+            "__type": "ThrottlingException", "message": "Too many requests, please wait"}}])
+        r = self.post()
+        self.assertEqual(r.status, 429, r.body)  # its only account: the client hears it
+        self.assertIn("Too many requests", self.account("solo")["state_reason"])
+        started = time.monotonic()
+        statuses = [self.post().status for _ in range(10)]
+        self.assertEqual(statuses, [200] * 10)
+        self.assertLess(time.monotonic() - started, 8)  # one short rest (3 s ± 20 %)
+
+    def test_suspicious_activity_rests_that_account_alone_for_long(self):
+        self.add("a")
+        self.add("b")
+        self.fake.script(generate=[{"match_token": "at-a", "repeat": True, "status": 429, "body": {
+            "__type": "ThrottlingException",
+            "message": "Due to suspicious activity, we are imposing temporary limits"}}])
+        for _ in range(4):
+            self.assertEqual(self.post().status, 200)
+        a = self.account("a")
+        self.assertEqual(a["state"], "cooling")
+        self.assertIn("suspicious activity", a["state_reason"])
+        tokens = [g["token"] for g in self.fake.requests()["generate"]]
+        self.assertEqual(tokens.count("at-a"), 1)  # never retried at once
+
+    def test_a_suspended_account_stays_quarantined_through_disable_and_enable(self):
+        self.add("locked")
+        self.add("ok")
+        self.fake.script(generate=[{"match_token": "at-locked", "repeat": True, "status": 403,
+                                    "body": {"__type": "AccessDeniedException",
+                                             "message": "We have locked your account as a security precaution",
+                                             "reason": "TEMPORARILY_SUSPENDED"}}])
+        for _ in range(3):
+            self.assertEqual(self.post().status, 200)
+        self.assertEqual(self.account("locked")["state"], "quarantined")
+        self.daemon.ctl("account", "disable", "locked")
+        self.assertEqual(self.account("locked")["state"], "disabled")
+        self.daemon.ctl("account", "enable", "locked")
+        self.assertEqual(self.account("locked")["state"], "quarantined")
