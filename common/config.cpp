@@ -126,6 +126,13 @@ void add_upstream_settings(CLI::App& app, Config& c) {
                 "Model names: client=upstream pairs and default=, opus=, sonnet=, haiku= fallbacks",
                 Blank::allowed)
         ->check(check(model_map_problem));
+    add_setting(app, "max-prompt-bytes", c.max_prompt_bytes,
+                "Largest request once translated for the upstream (bytes); larger ones are 400 "
+                "'prompt is too long'")
+        ->check(CLI::Range(std::uint64_t{1} << 10, std::uint64_t{1} << 30));
+    add_setting(app, "max-prompt-tokens", c.max_prompt_tokens,
+                "Most estimated input tokens of a request; 0 = no cap")
+        ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{100000000}));
     add_setting(app, "stream-buffer", c.stream_buffer,
                 "Unsent bytes per stream before the upstream is paused")
         ->check(CLI::Range(std::uint64_t{4096}, std::uint64_t{64} << 20));

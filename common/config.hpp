@@ -63,6 +63,8 @@ struct Config {
     std::string account_selection = "round-robin";  // or least-recently-used
     bool sticky_sessions = false;
     double rpm_window = 60.0;     // tests only: the "minute" of accounts' requests per minute
+    std::uint64_t max_prompt_bytes = 600 * 1024;  // a translated request, as the upstream takes
+    std::uint64_t max_prompt_tokens = 0;          // its estimated input tokens; 0: no cap
     double queue_timeout = 30.0;  // longest wait for an account before a 429
     unsigned queue_max = 1000;    // requests waiting for an account, over all workers
     double throttle_cooldown = 3.0;        // a throttle without Retry-After; doubles in a row

@@ -276,6 +276,14 @@ std::string Worker::client_of(evhtp_connection_t* conn, const HttpHead& head) co
     return client_address(peer_address(conn->saddr), forwarded, trusted_proxies_);
 }
 
+TranslateOptions Worker::translate_options() const {
+    TranslateOptions options;
+    options.models = config_.models;
+    options.max_payload = config_.max_prompt_bytes;
+    options.max_input_tokens = static_cast<std::int64_t>(config_.max_prompt_tokens);
+    return options;
+}
+
 ClientConnection* Worker::connection_of(evhtp_connection_t* conn) const {
     auto it = connections_.find(conn);
     return it == connections_.end() ? nullptr : it->second.get();

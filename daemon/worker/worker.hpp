@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/anthropic_request.hpp"
 #include "common/client_address.hpp"
 #include "common/config.hpp"
 #include "daemon/event.hpp"
@@ -39,6 +40,8 @@ public:
     const PoolSummary& pool() const { return pool_; }
     bool draining() const { return draining_; }
     const Config& config() const { return config_; }
+    // The request translation settings of this configuration.
+    TranslateOptions translate_options() const;
     std::int64_t started_at() const { return started_at_; }
     event_base* base() const { return base_.get(); }
     MasterLink& master() { return *master_; }
