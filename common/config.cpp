@@ -63,6 +63,17 @@ std::string url_problem(const std::string& url) {
     return str_cat("'", url, "' is not an http(s) URL");
 }
 
+// Comma-separated URLs, tried in this order.
+std::string url_list_problem(const std::string& list) {
+    bool any = false;
+    for (std::string_view url : split(list, ',')) {
+        if (trim(url).empty()) continue;
+        if (std::string why = url_problem(std::string(trim(url))); !why.empty()) return why;
+        any = true;
+    }
+    return any ? "" : "a URL is required";
+}
+
 std::string socket_path_problem(const std::string& path) {
     if (path.empty()) return blank_problem(path);
     if (path.size() < 108) return {};  // sun_path of sockaddr_un, with its terminating NUL
@@ -94,8 +105,9 @@ CLI::Option* add_setting(CLI::App& app, const char* key, T& field, const char* h
 
 void add_upstream_settings(CLI::App& app, Config& c) {
     add_setting(app, "api-endpoint", c.api_endpoint,
-                "Amazon Q endpoint URL (env AMAZONQ_API_ENDPOINT)")
-        ->check(check(url_problem));
+                "Amazon Q endpoint URLs, comma-separated, tried in this order (env "
+                "AMAZONQ_API_ENDPOINT)")
+        ->check(check(url_list_problem));
     add_setting(app, "api-flavour", c.api_flavour,
                 "rpc (AWS JSON 1.0, X-Amz-Target) or rest (POST …/generateAssistantResponse)")
         ->check(CLI::IsMember({"rpc", "rest"}));
@@ -433,13 +445,14 @@ Status validate_config(const Config& c) {
          {Check{"listen", &c.listen, listen_problem},
           Check{"state-dir", &c.state_dir, blank_problem},
           Check{"control-socket", &c.control_socket, socket_path_problem},
-          Check{"api-endpoint", &c.api_endpoint, url_problem},
+          Check{"api-endpoint", &c.api_endpoint, url_list_problem},
           Check{"token-endpoint", &c.token_endpoint, url_problem},
           Check{"kiro-token-endpoint", &c.kiro_token_endpoint, url_problem}})
         if (std::string why = problem(*value); !why.empty())
             return make_error(Errc::invalid_argument, str_cat(key, ": ", why));
     if (auto proxies = TrustedProxies::parse(c.trusted_proxies); !proxies)
-        return make_error(Errc::invalid_argument, str_cat("trusted-proxies: ", proxies.error().message));
+        return make_error(Errc::invalid_argument,
+                          str_cat("trusted-proxies: ", proxies.error().message));
     if (c.access_log.empty())
         return make_error(Errc::invalid_argument,
                           "access-log: must be log, off or the path of a file");

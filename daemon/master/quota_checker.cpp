@@ -32,9 +32,7 @@ void QuotaChecker::fetch(std::uint64_t account_id, Callback callback) {
 
 void QuotaChecker::call(const Account& account, const std::string& token, Callback callback) {
     std::string base =
-        account.api_endpoint.empty()
-            ? expand_region(options_.api_endpoint, profile_region(account.profile_arn))
-            : account.api_endpoint;
+        api_endpoints(account.api_endpoint, options_.api_endpoint, account.profile_arn).front();
     if (!base.ends_with('/')) base += '/';
     HttpRequestSpec spec;
     spec.method = "GET";

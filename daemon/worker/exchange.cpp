@@ -188,11 +188,10 @@ void Exchange::attempt() {
     }
     reached_upstream_ = false;
     const Config& c = worker_.config();
-    std::string endpoint = grant_.api_endpoint.empty()
-                               ? expand_region(c.api_endpoint, profile_region(grant_.profile_arn))
-                               : grant_.api_endpoint;
+    endpoints_ = api_endpoints(grant_.api_endpoint, c.api_endpoint, grant_.profile_arn);
+    endpoint_ = worker_.endpoints().choose(endpoints_, monotonic_seconds());
     GenerateCall call =
-        generate_call(endpoint, grant_.api_flavour.empty() ? c.api_flavour : grant_.api_flavour,
+        generate_call(endpoint_, grant_.api_flavour.empty() ? c.api_flavour : grant_.api_flavour,
                       grant_.access_token, uuid4());
     HttpRequestSpec spec;
     spec.url = std::move(call.url);
@@ -297,7 +296,15 @@ void Exchange::on_done(const Status& outcome) {
     complete_upstream();
 }
 
-// Nothing reached the client yet: another account (or a fresh token) may still serve it.
+// No answer at all, or one that says this is not the place: the endpoint's fault, not the
+// account's.
+bool Exchange::endpoint_failed(const UpstreamError& error) const {
+    return upstream_status_ == 0 || upstream_status_ == 404 ||
+           error.error_class == UpstreamError::Class::config;
+}
+
+// Nothing reached the client yet: another endpoint, account (or a fresh token) may still
+// serve it.
 void Exchange::fail_attempt(const UpstreamError& error) {
     log_info(spec_.request_tag, " attempt ", attempts_, " on account ", grant_.account_id,
              " failed: ", upstream_error_class_name(error.error_class), " ",
@@ -312,8 +319,17 @@ void Exchange::fail_attempt(const UpstreamError& error) {
         finish(200, str_cat("upstream_", upstream_error_class_name(error.error_class)));
         return end_stream(writer_->error_event(error.client_status, error.message));
     }
-    double elapsed = monotonic_seconds() - started_;
-    bool time_left = elapsed < worker_.config().first_byte_timeout;
+    double now = monotonic_seconds();
+    bool time_left = now - started_ < worker_.config().first_byte_timeout;
+    if (endpoint_failed(error) && attempts_ < kMaxAttempts && time_left) {
+        worker_.endpoints().rest(endpoint_, now);
+        if (worker_.endpoints().has_alternative(endpoints_, endpoint_, now)) {
+            log_info(spec_.request_tag, " endpoint ", endpoint_, " rests ",
+                     EndpointBook::kRestSeconds, " s; trying the next one");
+            account_error_.reset();
+            return attempt();
+        }
+    }
     if (error.error_class == UpstreamError::Class::token && !token_refreshed_ && time_left) {
         token_refreshed_ = true;
         failure_told_ = true;  // a refresh may cure it: not the account's fault yet
@@ -471,6 +487,8 @@ void Exchange::finish(int status, std::string_view error_class) {
             w.Uint64(grant_.key_id);
             w.Key("account_id");
             w.Uint64(grant_.account_id);
+            w.Key("api_endpoint");
+            write_string(w, endpoint_);
             w.Key("endpoint");
             write_string(w, spec_.endpoint);
             w.Key("client_model");

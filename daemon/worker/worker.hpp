@@ -16,6 +16,7 @@
 #include "daemon/event.hpp"
 #include "daemon/http_client.hpp"
 #include "daemon/worker/access_log.hpp"
+#include "daemon/worker/endpoint_book.hpp"
 #include "daemon/worker/client_connection.hpp"
 #include "daemon/worker/master_link.hpp"
 
@@ -46,6 +47,7 @@ public:
     event_base* base() const { return base_.get(); }
     MasterLink& master() { return *master_; }
     HttpClient& http() { return *http_; }
+    EndpointBook& endpoints() { return endpoints_; }
 
     // Takes an exchange in flight; it is destroyed on a later loop turn after forget().
     Exchange& adopt(std::unique_ptr<Exchange> exchange, std::uint64_t id);
@@ -89,6 +91,7 @@ private:
     std::size_t max_connections_ = 0;
     TrustedProxies trusted_proxies_;
     AccessLog access_log_;
+    EndpointBook endpoints_;
     std::unordered_map<evhtp_connection_t*, std::unique_ptr<ClientConnection>> connections_;
     std::vector<std::unique_ptr<ClientConnection>> closed_;  // destroyed on the next loop turn
     Event accept_again_;

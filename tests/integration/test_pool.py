@@ -504,3 +504,30 @@ class Quota(PoolTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+def refused_port():
+    """A loopback port nothing listens on: connecting to it is refused."""
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class EndpointFallback(PoolTestCase):
+    def test_a_refusing_first_endpoint_is_skipped_for_the_next(self):
+        self.daemon.stop()
+        dead = f"http://127.0.0.1:{refused_port()}/"
+        self.daemon = self.start_daemon(flags=("--api-endpoint", f"{dead}, {self.fake.url}/"))
+        self.give_token("a")
+        self.add_account("a")
+        for _ in range(5):
+            r = self.post()
+            self.assertEqual(r.status, 200, r.body)
+        self.assertEqual(len(self.generate_tokens()), 5)
+        self.assertEqual(self.accounts()["a"]["state"], "healthy")  # not the account's fault
+        # The dead endpoint rests after its first refusal: one retry per worker, not per request.
+        logs = self.daemon.logs()
+        self.assertLessEqual(logs.count(f"endpoint {dead} rests"), 2, logs[-2000:])
