@@ -107,6 +107,9 @@ void Exchange::admit() {
                                                               : "no_account");
             }
             take_grant(*data);
+            if (attempts_ == 0)
+                if (ClientConnection* c = worker_.connection_of(connection()))
+                    c->set_queued(monotonic_seconds() - started_);
             // Only now may bytes go to the client: until its admission, a request that waited
             // for an account can still be refused with a clean status.
             if (spec_.stream && !committed_) arm_ping();

@@ -54,6 +54,8 @@ public:
     std::uint64_t next_exchange_id() { return next_exchange_id_++; }
     void forget(std::uint64_t exchange_id);
 
+    // The client connection behind libevhtp's, while it is open.
+    ClientConnection* connection_of(evhtp_connection_t* conn) const;
     // Who sent a request: the peer, or the client a trusted proxy names for it.
     std::string client_of(evhtp_connection_t* conn, const HttpHead& head) const;
 
@@ -66,7 +68,6 @@ private:
     void exit_when_idle();
     void send_heartbeat();
     std::uint64_t inflight() const;
-    ClientConnection* connection_of(evhtp_connection_t* conn) const;
     void on_response(const ResponseRecord& record);
     void on_peer_closed(evhtp_connection_t* conn);
     void pause_accepting(int error);

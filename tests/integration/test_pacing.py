@@ -67,6 +67,7 @@ class Paced(PacingTestCase):
         self.assertEqual(metric(text, "amq2api_queue_requests_total", outcome="timeout"), 0)
         self.assertEqual(metric(text, "amq2api_queue_depth"), 0)
         self.assertGreater(metric(text, "amq2api_queue_wait_seconds_total"), 1)
+        self.assertRegex(self.daemon.logs(), r'"POST /v1/messages" 200 .* queued=\d{3,}ms')
 
 
 class TooLong(PacingTestCase):
