@@ -191,6 +191,9 @@ void add_pool_settings(CLI::App& app, Config& c) {
         ->check(CLI::Range(1, 36500));
     add_setting(app, "metrics-admin-only", c.metrics_admin_only,
                 "Serve GET /metrics to admin keys only");
+    add_setting(app, "models-refresh-interval", c.models_refresh_interval,
+                "Seconds between fetches of each account's available models")
+        ->check(CLI::Range(60.0, 86400.0 * 7));
     add_setting(app, "quota-refresh-interval", c.quota_refresh_interval,
                 "Seconds between checks of every account's monthly quota; 0 = on demand only")
         ->check(CLI::Range(0.0, 86400.0 * 31));

@@ -75,6 +75,7 @@ struct Config {
     int failure_threshold = 3;             // consecutive transient failures before a cool-down
     double failure_cooldown = 10.0;        // first such cool-down; doubles
     double failure_cooldown_max = 600.0;
+    double models_refresh_interval = 3600.0;  // seconds between fetches of an account's models
     double quota_refresh_interval = 0.0;       // seconds between quota checks; 0 = only on demand
     int usage_retention_days = 30;             // raw usage records; the daily rollups stay
     bool metrics_admin_only = false;           // GET /metrics for admin keys only

@@ -109,6 +109,7 @@ Class decide(const Facts& f) {
         f.type == "ExpiredTokenException" || f.type == "UnrecognizedClientException")
         return Class::token;
     if (is_too_long(f)) return Class::too_long;
+    if (mentions(f, "INVALID_MODEL_ID")) return Class::model;
     if (f.status == 429 || f.type == "ThrottlingException" ||
         f.type == "ServiceQuotaExceededException" || mentions(f, "Too many requests"))
         return Class::throttle;
@@ -148,6 +149,10 @@ void fill(Class c, const Facts& f, UpstreamError& e) {
             e.client_status = 400;
             e.message = "prompt is too long";
             break;
+        case Class::model:
+            e.client_status = 400;
+            e.message = str_cat("no Amazon Q account could use this model", quoted(f));
+            break;
         case Class::config:
             e.client_status = 502;
             e.message = str_cat(
@@ -178,7 +183,7 @@ void fill(Class c, const Facts& f, UpstreamError& e) {
             break;
     }
     e.client_error_type = std::string(anthropic_error_type(e.client_status));
-    e.account_fault = c != Class::request && c != Class::too_long;
+    e.account_fault = c != Class::request && c != Class::too_long && c != Class::model;
     e.retry_elsewhere = c != Class::request && c != Class::too_long && c != Class::config;
     e.upstream_type = f.type;
     e.upstream_reason = f.reason;
@@ -199,6 +204,7 @@ std::string_view upstream_error_class_name(UpstreamError::Class error_class) {
     switch (error_class) {
         case Class::request: return "request";
         case Class::too_long: return "too_long";
+        case Class::model: return "model";
         case Class::config: return "config";
         case Class::token: return "token";
         case Class::banned: return "banned";

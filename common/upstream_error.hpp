@@ -14,6 +14,7 @@ struct UpstreamError {
     enum class Class {
         request,    // the request is wrong: account untouched, no retry
         too_long,   // the prompt exceeds the upstream's limit: account untouched, no retry
+        model,      // the account may not use this model: account untouched, another may
         config,     // endpoint / flavour / origin mismatch: flag the account, do not cool it
         token,      // access token rejected: refresh once and retry
         banned,     // account suspended: quarantine until an admin acts

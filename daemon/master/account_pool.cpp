@@ -9,8 +9,8 @@
 namespace amq {
 namespace {
 
-constexpr std::size_t kMaxListed = 5;          // accounts named in a 503 message
-constexpr std::size_t kMaxReason = 120;        // characters of one account's reason in it
+constexpr std::size_t kMaxListed = 5;    // accounts named in a 503 message
+constexpr std::size_t kMaxReason = 120;  // characters of one account's reason in it
 
 std::string display_name(const Account& a) {
     return a.name.empty() ? str_cat("account #", a.id) : a.name;
@@ -37,7 +37,7 @@ struct Tally {
     std::size_t stuck = 0;    // quarantined or disabled
     std::optional<std::int64_t> earliest;
     std::optional<std::int64_t> earliest_eligible;  // among the accounts not excluded
-    std::vector<std::string> stuck_reasons;  // "name: reason", at most kMaxListed
+    std::vector<std::string> stuck_reasons;         // "name: reason", at most kMaxListed
 };
 
 std::string busy_message(const Tally& t, std::size_t enabled, std::int64_t wait_ms) {
@@ -61,6 +61,22 @@ std::string stuck_message(const Tally& t, std::size_t enabled) {
     if (enabled > t.stuck_reasons.size())
         out += str_cat("; and ", enabled - t.stuck_reasons.size(), " more");
     return out;
+}
+
+// Unknown lists (not fetched yet, or the fetch failed) do not keep an account from a model.
+bool may_serve_model(std::uint64_t account_id, const PickRequest& request) {
+    auto it = request.models->find(account_id);
+    return it == request.models->end() || it->second.count(request.model) > 0;
+}
+
+// Whether routing by model applies: some enabled account is known to list it.
+bool listed_anywhere(const std::vector<const Account*>& enabled, const PickRequest& request) {
+    if (!request.models || request.model.empty()) return false;
+    for (const Account* a : enabled) {
+        auto it = request.models->find(a->id);
+        if (it != request.models->end() && it->second.count(request.model)) return true;
+    }
+    return false;
 }
 
 }  // namespace
@@ -187,8 +203,10 @@ std::variant<Account, NoAccount> AccountPool::pick(const std::vector<Account>& a
               [](const Account* a, const Account* b) { return a->id < b->id; });
 
     std::vector<const Account*> candidates;
+    bool by_model = listed_anywhere(enabled, request);
     for (const Account* a : enabled) {
         if (request.exclude.count(a->id)) continue;
+        if (by_model && !may_serve_model(a->id, request)) continue;
         if (!health.may_serve(a->id, request.now_ms)) continue;
         if (under_rpm(*a, request.now_ms)) candidates.push_back(a);
     }
@@ -224,8 +242,10 @@ std::variant<Account, NoAccount> AccountPool::pick(const std::vector<Account>& a
 NoAccount AccountPool::no_account(const std::vector<const Account*>& enabled,
                                   const HealthBook& health, const PickRequest& request) const {
     const std::int64_t now = request.now_ms;
+    bool by_model = listed_anywhere(enabled, request);
     Tally t;
     for (const Account* a : enabled) {
+        if (by_model && !may_serve_model(a->id, request)) continue;  // it will not serve it
         const AccountHealth& h = health.get(a->id);
         std::optional<std::int64_t> at = health.available_at(a->id, now);
         if (!at) {

@@ -31,6 +31,9 @@ struct PoolPolicy {
     std::int64_t rpm_window_ms = 60 * 1000;     // an account's requests-per-minute window
 };
 
+// The models each account is known to serve (ModelCatalog); an account absent is unknown.
+using ModelLists = std::map<std::uint64_t, std::set<std::string>>;
+
 struct PickRequest {
     std::set<std::uint64_t> exclude;  // accounts this request already failed on
     std::string session;              // "" = no stickiness
@@ -38,6 +41,10 @@ struct PickRequest {
     // Accounts picked only when no other can serve: their token is being refreshed, and the
     // request would wait on that refresh.
     std::set<std::uint64_t> avoid;
+    // The upstream model asked for: an account whose list is known and lacks it is passed
+    // over, as long as some enabled account lists it.
+    std::string model;
+    const ModelLists* models = nullptr;
 };
 
 struct NoAccount {

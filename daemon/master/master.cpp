@@ -21,6 +21,7 @@
 #include "daemon/master/bootstrap.hpp"
 #include "daemon/master/commands.hpp"
 #include "daemon/master/control_server.hpp"
+#include "daemon/master/model_catalog.hpp"
 #include "daemon/master/notifier.hpp"
 #include "daemon/master/pool_state.hpp"
 #include "daemon/master/quota_checker.hpp"
@@ -43,6 +44,11 @@ RefresherOptions refresher_options(const Config& c) {
 WorkerCalls::Policy worker_policy(const Config& c) {
     AdmissionQueue::Limits queue{static_cast<std::int64_t>(c.queue_timeout * 1000), c.queue_max};
     return WorkerCalls::Policy{c.models, c.metrics_admin_only, queue};
+}
+
+ModelCatalogOptions model_options(const Config& c) {
+    return ModelCatalogOptions{AccountApiOptions{c.api_endpoint, c.proxy, 30.0},
+                               c.models_refresh_interval};
 }
 
 QuotaOptions quota_options(const Config& c) {
@@ -90,6 +96,7 @@ public:
     void forget_account(std::uint64_t id) override {
         pool_->forget(id);
         refresher_->forget(id);
+        models_->forget(id);
     }
     void refresh_account(std::uint64_t id, std::function<void(Result<AccessToken>)> done) override {
         refresher_->refresh(id, std::move(done));
@@ -135,6 +142,7 @@ private:
     std::unique_ptr<PoolState> pool_;
     std::unique_ptr<UsageRecorder> usage_;
     std::unique_ptr<QuotaChecker> quota_;
+    std::unique_ptr<ModelCatalog> models_;
     Metrics metrics_;
     std::unique_ptr<Admissions> admissions_;
     std::unique_ptr<WorkerCalls> worker_calls_;
@@ -182,11 +190,20 @@ Status Master::start() {
     usage_ = std::make_unique<UsageRecorder>(base_.get(), *store_);
     quota_ = std::make_unique<QuotaChecker>(base_.get(), *store_, *http_, *refresher_, *pool_,
                                             quota_options(config_));
+    models_ = std::make_unique<ModelCatalog>(base_.get(), *store_, *http_, *refresher_,
+                                             model_options(config_));
+    models_->on_change([this] {
+        if (supervisor_) publish_state();
+    });
+    models_->fetch_only([this](std::uint64_t id) {
+        HealthState state = pool_->health(id).state;
+        return state != HealthState::quarantined && state != HealthState::disabled;
+    });
     admissions_ = std::make_unique<Admissions>(*store_, metrics_, *usage_);
     if (auto st = admissions_->restore(unix_millis()); !st) return st.error();
     worker_calls_ = std::make_unique<WorkerCalls>(
         WorkerCalls::Parts{base_.get(), *store_, *refresher_, *pool_, *usage_, *admissions_,
-                           metrics_},
+                           metrics_, *models_},
         [this](std::uint64_t key_id, const std::string& command, const rapidjson::Value& args,
                std::function<void(Result<std::string>)> done) {
             CommandContext ctx{*store_, *this, unix_seconds(),
@@ -323,6 +340,7 @@ void Master::reload_configuration() {
     refresher_->set_options(refresher_options(config_));
     pool_->set_policies(health_policy(config_), pool_policy(config_));
     quota_->set_options(quota_options(config_));
+    models_->set_options(model_options(config_));
     worker_calls_->set_policy(worker_policy(config_));
     supervisor_->reload(config_args_,
                         effective_workers(config_, std::thread::hardware_concurrency()),
@@ -344,6 +362,10 @@ std::string Master::state_object() const {
         w.Uint64(accounts);
         w.Key("keys_usable");
         w.Uint64(keys);
+        w.Key("models");  // what some account serves: /v1/models lists these
+        w.StartArray();
+        for (const std::string& model : models_->all_models()) write_string(w, model);
+        w.EndArray();
     });
 }
 

@@ -168,11 +168,12 @@ WorkerCalls::WorkerCalls(Parts parts, AdminFn admin, MetricsTextFn metrics_text)
       usage_(parts.usage),
       admissions_(parts.admissions),
       metrics_(parts.metrics),
+      models_(parts.models),
       admin_(std::move(admin)),
       metrics_text_(std::move(metrics_text)) {}
 
 // What a worker says about the account its previous attempt failed on.
-void WorkerCalls::note_failure(const rapidjson::Value* failed) {
+void WorkerCalls::note_failure(const rapidjson::Value* failed, const std::string& upstream_model) {
     if (!failed || !failed->IsObject()) return;
     FieldReader f(*failed);
     auto account_id = f.integer("account_id", true, 1);
@@ -183,6 +184,7 @@ void WorkerCalls::note_failure(const rapidjson::Value* failed) {
     if (!f.ok()) return;
     auto id = static_cast<std::uint64_t>(*account_id);
     metrics_.attempt(id, error_class);
+    if (error_class == "model") models_.drop_model(id, upstream_model);
     if (auto outcome = outcome_for_class(error_class, retry_after, message))
         pool_.report(id, *outcome);
 }
@@ -282,7 +284,7 @@ void WorkerCalls::admin(std::uint64_t call_id, const rapidjson::Value& args, Sen
 
 void WorkerCalls::admit(std::uint64_t call_id, const rapidjson::Value& args, pid_t pid, Send send) {
     FieldReader f(args);
-    note_failure(f.object("failed"));
+    note_failure(f.object("failed"), f.string("upstream_model").value_or(""));
     auto key = usable_key(args);
     if (!key) return send(reply_refused(call_id, Refusal{401, key.error().message, "auth"}));
     auto a = std::make_shared<Admission>();
@@ -361,6 +363,8 @@ AdmissionQueue::Attempt WorkerCalls::attempt(const std::shared_ptr<Admission>& a
                                              std::int64_t now) {
     a->pick.now_ms = now;
     a->pick.avoid = refresher_.refreshing();
+    a->pick.model = a->info.upstream_model;
+    a->pick.models = &models_.lists();
     auto picked = pool_.pick(a->pick);
     if (auto* refusal = std::get_if<NoAccount>(&picked)) {
         if (refusal->status == 429 && refusal->eligible_at_ms) {

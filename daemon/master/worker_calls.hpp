@@ -16,6 +16,7 @@
 #include "daemon/master/admission_queue.hpp"
 #include "daemon/master/admissions.hpp"
 #include "daemon/master/metrics.hpp"
+#include "daemon/master/model_catalog.hpp"
 #include "daemon/master/pool_state.hpp"
 #include "daemon/master/store.hpp"
 #include "daemon/master/token_refresher.hpp"
@@ -39,6 +40,7 @@ public:
         UsageRecorder& usage;
         Admissions& admissions;
         Metrics& metrics;
+        ModelCatalog& models;
     };
     struct Policy {
         ModelMapConfig models;  // to match keys' allowed models
@@ -67,7 +69,7 @@ private:
     void metrics(std::uint64_t call_id, const rapidjson::Value& args, Send send);
     void report(const rapidjson::Value& args, pid_t pid);
     void answered(const rapidjson::Value& args);
-    void note_failure(const rapidjson::Value* failed);
+    void note_failure(const rapidjson::Value* failed, const std::string& upstream_model);
     // The key behind a presented secret's hash, or why the client gets a 401.
     Result<ApiKey> usable_key(const rapidjson::Value& args);
     struct TokenWait;
@@ -86,6 +88,7 @@ private:
     UsageRecorder& usage_;
     Admissions& admissions_;
     Metrics& metrics_;
+    ModelCatalog& models_;
     AdminFn admin_;
     MetricsTextFn metrics_text_;
     Policy policy_;

@@ -132,6 +132,10 @@ void Worker::on_master_frame(const rapidjson::Document& frame) {
         pool_.accounts_usable =
             static_cast<std::uint64_t>(state.integer("accounts_usable").value_or(0));
         pool_.keys_usable = static_cast<std::uint64_t>(state.integer("keys_usable").value_or(0));
+        pool_.models.clear();
+        if (const rapidjson::Value* models = state.array("models"))
+            for (const auto& m : models->GetArray())
+                if (m.IsString()) pool_.models.emplace(m.GetString(), m.GetStringLength());
         if (type == wire::kWelcome && !serving_) start_serving();
     } else if (type == wire::kRefuse) {
         log_error("the master refused this worker: ", f.string("reason").value_or("?"));

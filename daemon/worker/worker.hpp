@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <unordered_map>
 #include <vector>
 
@@ -28,6 +29,7 @@ class Exchange;
 struct PoolSummary {
     std::uint64_t accounts_usable = 0;
     std::uint64_t keys_usable = 0;
+    std::set<std::string> models;  // upstream ids some account serves; empty: not known
 };
 
 class Worker {

@@ -24,7 +24,7 @@ void check_class(const UpstreamError& e, Class expected) {
     BOOST_TEST(amq::upstream_error_class_name(e.error_class) ==
                amq::upstream_error_class_name(expected));
     bool account = expected != Class::request && expected != Class::too_long;
-    BOOST_TEST(e.account_fault == account);
+    BOOST_TEST(e.account_fault == (account && expected != Class::model));
     BOOST_TEST(e.retry_elsewhere == (account && expected != Class::config));
 }
 
@@ -252,4 +252,13 @@ BOOST_AUTO_TEST_CASE(overage_limits_are_the_monthly_quota) {
     auto e = classify_upstream_error(
         429, R"({"__type":"ThrottlingException","reason":"OVERAGE_REQUEST_LIMIT_EXCEEDED"})", "");
     check_class(e, Class::quota);
+}
+
+BOOST_AUTO_TEST_CASE(a_model_the_account_may_not_use_goes_to_another_account) {
+    auto e = classify_upstream_error(
+        400,
+        R"({"__type":"ValidationException","message":"Invalid model","reason":"INVALID_MODEL_ID"})",
+        "");
+    check_class(e, Class::model);
+    BOOST_TEST(e.client_status == 400);
 }
