@@ -343,7 +343,8 @@ Result<UpstreamRequest> translate_anthropic_request(const rapidjson::Value& requ
     out.conversation_id = out.session_id.empty() ? options.fallback_conversation_id
                                                  : conversation_id_for_session(out.session_id);
     QBodyOptions body_options{out.model.upstream, options.origin, options.profile_arn,
-                              out.conversation_id, options.max_payload};
+                              out.conversation_id, options.max_payload,
+                              options.max_input_tokens};
     auto body = build_q_body(std::move(c), body_options);
     if (!body) return body.error();
     out.body = std::move(body->body);

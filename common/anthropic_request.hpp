@@ -21,7 +21,8 @@ struct TranslateOptions {
     std::string profile_arn;               // "" = omit profileArn
     std::string fallback_conversation_id;  // used when metadata.user_id gives no session
     std::string origin = "CLI";
-    std::size_t max_payload = 600 * 1024;  // protocol.md §2.1 rule 12
+    std::size_t max_payload = 600 * 1024;  // bytes of the translated body (max-prompt-bytes)
+    std::int64_t max_input_tokens = 0;     // its estimated input tokens; 0: no cap
     std::int64_t default_thinking_budget = 16000;
     bool require_max_tokens = true;  // false for count_tokens, whose requests have none
 };

@@ -63,6 +63,17 @@ std::string url_problem(const std::string& url) {
     return str_cat("'", url, "' is not an http(s) URL");
 }
 
+// Comma-separated URLs, tried in this order.
+std::string url_list_problem(const std::string& list) {
+    bool any = false;
+    for (std::string_view url : split(list, ',')) {
+        if (trim(url).empty()) continue;
+        if (std::string why = url_problem(std::string(trim(url))); !why.empty()) return why;
+        any = true;
+    }
+    return any ? "" : "a URL is required";
+}
+
 std::string socket_path_problem(const std::string& path) {
     if (path.empty()) return blank_problem(path);
     if (path.size() < 108) return {};  // sun_path of sockaddr_un, with its terminating NUL
@@ -94,8 +105,9 @@ CLI::Option* add_setting(CLI::App& app, const char* key, T& field, const char* h
 
 void add_upstream_settings(CLI::App& app, Config& c) {
     add_setting(app, "api-endpoint", c.api_endpoint,
-                "Amazon Q endpoint URL (env AMAZONQ_API_ENDPOINT)")
-        ->check(check(url_problem));
+                "Amazon Q endpoint URLs, comma-separated, tried in this order (env "
+                "AMAZONQ_API_ENDPOINT)")
+        ->check(check(url_list_problem));
     add_setting(app, "api-flavour", c.api_flavour,
                 "rpc (AWS JSON 1.0, X-Amz-Target) or rest (POST …/generateAssistantResponse)")
         ->check(CLI::IsMember({"rpc", "rest"}));
@@ -126,6 +138,13 @@ void add_upstream_settings(CLI::App& app, Config& c) {
                 "Model names: client=upstream pairs and default=, opus=, sonnet=, haiku= fallbacks",
                 Blank::allowed)
         ->check(check(model_map_problem));
+    add_setting(app, "max-prompt-bytes", c.max_prompt_bytes,
+                "Largest request once translated for the upstream (bytes); larger ones are 400 "
+                "'prompt is too long'")
+        ->check(CLI::Range(std::uint64_t{1} << 10, std::uint64_t{1} << 30));
+    add_setting(app, "max-prompt-tokens", c.max_prompt_tokens,
+                "Most estimated input tokens of a request; 0 = no cap")
+        ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{100000000}));
     add_setting(app, "stream-buffer", c.stream_buffer,
                 "Unsent bytes per stream before the upstream is paused")
         ->check(CLI::Range(std::uint64_t{4096}, std::uint64_t{64} << 20));
@@ -135,15 +154,29 @@ void add_pool_settings(CLI::App& app, Config& c) {
     add_setting(app, "account-selection", c.account_selection,
                 "round-robin or least-recently-used among the accounts that can serve")
         ->check(CLI::IsMember({"round-robin", "least-recently-used"}));
+    // Lets tests watch pacing work without waiting minutes.
+    add_setting(app, "rpm-window", c.rpm_window,
+                "For tests: seconds of the window of an account's requests per minute")
+        ->check(CLI::Range(0.1, 60.0));
+    add_setting(app, "queue-timeout", c.queue_timeout,
+                "Seconds a request may wait for an account before it is refused with 429; 0 = "
+                "refuse at once")
+        ->check(CLI::Range(0.0, 3600.0));
+    add_setting(app, "queue-max", c.queue_max, "Requests that may wait for an account at once")
+        ->check(CLI::Range(0u, 1000000u));
     add_setting(
         app, "sticky-sessions", c.sticky_sessions,
         "Keep a client session (metadata.user_id, X-Claude-Code-Session-Id) on its account");
     add_setting(app, "throttle-cooldown", c.throttle_cooldown,
-                "Seconds a throttled account rests when the upstream gives no Retry-After")
-        ->check(CLI::Range(1.0, 86400.0));
+                "Seconds a throttled account first rests when the upstream gives no "
+                "Retry-After; doubles with each throttle in a row")
+        ->check(CLI::Range(0.1, 86400.0));
     add_setting(app, "throttle-cooldown-max", c.throttle_cooldown_max,
                 "Cap on Retry-After (seconds)")
         ->check(CLI::Range(1.0, 86400.0));
+    add_setting(app, "suspicious-cooldown", c.suspicious_cooldown,
+                "Seconds an account rests when the upstream limits it for suspicious activity")
+        ->check(CLI::Range(1.0, 86400.0 * 7));
     add_setting(app, "failure-threshold", c.failure_threshold,
                 "Consecutive transient failures that make an account cool down")
         ->check(CLI::Range(1, 1000));
@@ -158,6 +191,9 @@ void add_pool_settings(CLI::App& app, Config& c) {
         ->check(CLI::Range(1, 36500));
     add_setting(app, "metrics-admin-only", c.metrics_admin_only,
                 "Serve GET /metrics to admin keys only");
+    add_setting(app, "models-refresh-interval", c.models_refresh_interval,
+                "Seconds between fetches of each account's available models")
+        ->check(CLI::Range(60.0, 86400.0 * 7));
     add_setting(app, "quota-refresh-interval", c.quota_refresh_interval,
                 "Seconds between checks of every account's monthly quota; 0 = on demand only")
         ->check(CLI::Range(0.0, 86400.0 * 31));
@@ -412,13 +448,14 @@ Status validate_config(const Config& c) {
          {Check{"listen", &c.listen, listen_problem},
           Check{"state-dir", &c.state_dir, blank_problem},
           Check{"control-socket", &c.control_socket, socket_path_problem},
-          Check{"api-endpoint", &c.api_endpoint, url_problem},
+          Check{"api-endpoint", &c.api_endpoint, url_list_problem},
           Check{"token-endpoint", &c.token_endpoint, url_problem},
           Check{"kiro-token-endpoint", &c.kiro_token_endpoint, url_problem}})
         if (std::string why = problem(*value); !why.empty())
             return make_error(Errc::invalid_argument, str_cat(key, ": ", why));
     if (auto proxies = TrustedProxies::parse(c.trusted_proxies); !proxies)
-        return make_error(Errc::invalid_argument, str_cat("trusted-proxies: ", proxies.error().message));
+        return make_error(Errc::invalid_argument,
+                          str_cat("trusted-proxies: ", proxies.error().message));
     if (c.access_log.empty())
         return make_error(Errc::invalid_argument,
                           "access-log: must be log, off or the path of a file");

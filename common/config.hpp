@@ -49,7 +49,9 @@ struct Config {
 
     // Upstream (protocol.md §1).
     // "{region}" expands per account (q_endpoints.hpp).
-    std::string api_endpoint = "https://q.{region}.amazonaws.com/";
+    // Tried in this order; runtime.{region}.kiro.dev is announced as q's successor.
+    std::string api_endpoint =
+        "https://q.{region}.amazonaws.com/, https://runtime.{region}.kiro.dev/";
     std::string api_flavour =
         "rpc";  // rpc: AWS JSON 1.0 with X-Amz-Target; rest: /generateAssistantResponse
     std::string token_endpoint = "https://oidc.{region}.amazonaws.com/token";
@@ -62,11 +64,18 @@ struct Config {
     // The account pool (account_health.hpp, account_pool.hpp).
     std::string account_selection = "round-robin";  // or least-recently-used
     bool sticky_sessions = false;
-    double throttle_cooldown = 30.0;       // a throttle without Retry-After
+    double rpm_window = 60.0;  // tests only: the "minute" of accounts' requests per minute
+    std::uint64_t max_prompt_bytes = 600 * 1024;  // a translated request, as the upstream takes
+    std::uint64_t max_prompt_tokens = 0;          // its estimated input tokens; 0: no cap
+    double queue_timeout = 30.0;                  // longest wait for an account before a 429
+    unsigned queue_max = 1000;             // requests waiting for an account, over all workers
+    double throttle_cooldown = 3.0;        // a throttle without Retry-After; doubles in a row
+    double suspicious_cooldown = 1800.0;   // limits imposed after "suspicious activity"
     double throttle_cooldown_max = 300.0;  // cap on Retry-After
     int failure_threshold = 3;             // consecutive transient failures before a cool-down
     double failure_cooldown = 10.0;        // first such cool-down; doubles
     double failure_cooldown_max = 600.0;
+    double models_refresh_interval = 3600.0;  // seconds between fetches of an account's models
     double quota_refresh_interval = 0.0;       // seconds between quota checks; 0 = only on demand
     int usage_retention_days = 30;             // raw usage records; the daily rollups stay
     bool metrics_admin_only = false;           // GET /metrics for admin keys only

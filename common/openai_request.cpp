@@ -547,7 +547,8 @@ Result<OpenAiRequest> translate_openai_request(const rapidjson::Value& request,
     up.conversation_id = up.session_id.empty() ? options.fallback_conversation_id
                                                : conversation_id_for_session(up.session_id);
     QBodyOptions body_options{up.model.upstream, options.origin, options.profile_arn,
-                              up.conversation_id, options.max_payload};
+                              up.conversation_id, options.max_payload,
+                              options.max_input_tokens};
     auto body = build_q_body(std::move(c), body_options);
     if (!body) return body.error();
     up.body = std::move(body->body);

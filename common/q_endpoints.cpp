@@ -19,4 +19,15 @@ std::string profile_region(std::string_view profile_arn) {
     return std::string(parts[3]);
 }
 
+std::vector<std::string> api_endpoints(std::string_view account_list,
+                                       std::string_view configured_list,
+                                       std::string_view profile_arn) {
+    std::string_view list = trim(account_list).empty() ? configured_list : account_list;
+    std::string region = profile_region(profile_arn);
+    std::vector<std::string> urls;
+    for (std::string_view url : split(list, ','))
+        if (!trim(url).empty()) urls.push_back(expand_region(trim(url), region));
+    return urls;
+}
+
 }  // namespace amq

@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace amq {
 
@@ -13,5 +14,12 @@ inline constexpr std::string_view kDefaultRegion = "us-east-1";
 std::string expand_region(std::string_view url_template, std::string_view region);
 // "arn:aws:codewhisperer:eu-central-1:123:profile/X" → "eu-central-1"; "" if not an ARN.
 std::string profile_region(std::string_view profile_arn);
+
+// The API endpoints an account calls, in order of preference: its own list when it has one,
+// else the configured one. A list is comma-separated URLs that may hold {region}, which
+// becomes the region of the profile ARN.
+std::vector<std::string> api_endpoints(std::string_view account_list,
+                                       std::string_view configured_list,
+                                       std::string_view profile_arn);
 
 }  // namespace amq

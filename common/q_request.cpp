@@ -523,6 +523,12 @@ Result<QBody> build_q_body(QConversation conversation, const QBodyOptions& optio
                     " bytes; compact or shorten the conversation, or send fewer "
                     "or smaller images and tool results"));
     out.estimated_input_tokens = estimate_input(plan);
+    if (options.max_input_tokens > 0 && out.estimated_input_tokens > options.max_input_tokens)
+        return make_error(
+            Errc::too_large,
+            str_cat("prompt is too long: about ", out.estimated_input_tokens,
+                    " input tokens once translated, over the limit of ", options.max_input_tokens,
+                    "; compact or shorten the conversation"));
     return out;
 }
 

@@ -62,6 +62,7 @@ struct QBodyOptions {
     std::string profile_arn;  // "" = omit profileArn
     std::string conversation_id;
     std::size_t max_payload = 600 * 1024;
+    std::int64_t max_input_tokens = 0;  // cap on the estimated input tokens; 0: none
 };
 
 struct QBody {
@@ -70,7 +71,8 @@ struct QBody {
     std::int64_t estimated_input_tokens = 1;
 };
 
-// Errc::too_large ("prompt is too long: …") when the body would exceed options.max_payload.
+// Errc::too_large ("prompt is too long: …") when the body would exceed options.max_payload or
+// its estimated input tokens options.max_input_tokens.
 Result<QBody> build_q_body(QConversation conversation, const QBodyOptions& options);
 
 // Appends `text` to `to`, a blank line between non-empty pieces.

@@ -102,4 +102,19 @@ std::optional<HostPort> parse_host_port(std::string_view s) {
     return HostPort{std::string(host), static_cast<std::uint16_t>(*number)};
 }
 
+std::string url_encode(std::string_view s) {
+    static constexpr char digits[] = "0123456789ABCDEF";
+    std::string out;
+    for (unsigned char c : s) {
+        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+            out.push_back(static_cast<char>(c));
+        } else {
+            out.push_back('%');
+            out.push_back(digits[c >> 4]);
+            out.push_back(digits[c & 15]);
+        }
+    }
+    return out;
+}
+
 }  // namespace amq

@@ -41,6 +41,9 @@ bool iequals(std::string_view a, std::string_view b);
 std::optional<std::int64_t> parse_int(std::string_view s);
 std::optional<std::uint64_t> parse_uint(std::string_view s);
 
+// Percent-encoding of everything but RFC 3986's unreserved characters: a query value.
+std::string url_encode(std::string_view s);
+
 // Invalid UTF-8 sequences replaced by U+FFFD: client-supplied text stored or sent as JSON.
 std::string valid_utf8(std::string_view s);
 

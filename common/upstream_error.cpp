@@ -95,15 +95,21 @@ bool is_auth_status(const Facts& f) {
 
 // The order matters: account-specific markers beat the generic meaning of a status.
 Class decide(const Facts& f) {
-    if (mentions(f, "TEMPORARILY_SUSPENDED") || (is_auth_status(f) && mentions(f, "suspended")))
+    if (mentions(f, "TEMPORARILY_SUSPENDED") || mentions(f, "locked your account") ||
+        (is_auth_status(f) && mentions(f, "suspended")))
         return Class::banned;
-    if (f.status == 402 || mentions(f, "MONTHLY_REQUEST_COUNT")) return Class::quota;
+    if (f.status == 402 || mentions(f, "MONTHLY_REQUEST_COUNT") ||
+        mentions(f, "OVERAGE_REQUEST_LIMIT_EXCEEDED") || mentions(f, "monthly limit"))
+        return Class::quota;
+    // Retrying at once after these has led to suspensions: the account rests for long.
+    if (mentions(f, "suspicious activity")) return Class::suspicious;
     if (mentions(f, "provided credential is invalid") || mentions(f, "profileArn is required"))
         return Class::config;
     if (mentions(f, "bearer token") || mentions(f, "token is expired") ||
         f.type == "ExpiredTokenException" || f.type == "UnrecognizedClientException")
         return Class::token;
     if (is_too_long(f)) return Class::too_long;
+    if (mentions(f, "INVALID_MODEL_ID")) return Class::model;
     if (f.status == 429 || f.type == "ThrottlingException" ||
         f.type == "ServiceQuotaExceededException" || mentions(f, "Too many requests"))
         return Class::throttle;
@@ -143,6 +149,10 @@ void fill(Class c, const Facts& f, UpstreamError& e) {
             e.client_status = 400;
             e.message = "prompt is too long";
             break;
+        case Class::model:
+            e.client_status = 400;
+            e.message = str_cat("no Amazon Q account could use this model", quoted(f));
+            break;
         case Class::config:
             e.client_status = 502;
             e.message = str_cat(
@@ -163,6 +173,7 @@ void fill(Class c, const Facts& f, UpstreamError& e) {
             e.message = "the upstream account's monthly request quota is exhausted";
             break;
         case Class::throttle:
+        case Class::suspicious:
             e.client_status = 429;
             e.message = str_cat("Amazon Q is rate limiting requests; retry later", quoted(f));
             break;
@@ -172,7 +183,7 @@ void fill(Class c, const Facts& f, UpstreamError& e) {
             break;
     }
     e.client_error_type = std::string(anthropic_error_type(e.client_status));
-    e.account_fault = c != Class::request && c != Class::too_long;
+    e.account_fault = c != Class::request && c != Class::too_long && c != Class::model;
     e.retry_elsewhere = c != Class::request && c != Class::too_long && c != Class::config;
     e.upstream_type = f.type;
     e.upstream_reason = f.reason;
@@ -193,11 +204,13 @@ std::string_view upstream_error_class_name(UpstreamError::Class error_class) {
     switch (error_class) {
         case Class::request: return "request";
         case Class::too_long: return "too_long";
+        case Class::model: return "model";
         case Class::config: return "config";
         case Class::token: return "token";
         case Class::banned: return "banned";
         case Class::quota: return "quota";
         case Class::throttle: return "throttle";
+        case Class::suspicious: return "suspicious";
         case Class::transient: return "transient";
     }
     return "transient";

@@ -14,11 +14,13 @@ struct UpstreamError {
     enum class Class {
         request,    // the request is wrong: account untouched, no retry
         too_long,   // the prompt exceeds the upstream's limit: account untouched, no retry
+        model,      // the account may not use this model: account untouched, another may
         config,     // endpoint / flavour / origin mismatch: flag the account, do not cool it
         token,      // access token rejected: refresh once and retry
         banned,     // account suspended: quarantine until an admin acts
         quota,      // monthly quota exhausted: unusable until the reset date
-        throttle,   // rate limited: cool down (Retry-After), fail over
+        throttle,    // rate limited: cool down briefly (Retry-After), fail over
+        suspicious,  // limits imposed after "suspicious activity": rest the account long
         transient,  // 5xx, timeouts, connection errors: fail over; cool after repeated ones
     };
     Class error_class = Class::transient;

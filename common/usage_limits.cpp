@@ -9,21 +9,6 @@
 namespace amq {
 namespace {
 
-std::string url_encode(std::string_view s) {
-    static constexpr char digits[] = "0123456789ABCDEF";
-    std::string out;
-    for (unsigned char c : s) {
-        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-            out.push_back(static_cast<char>(c));
-        } else {
-            out.push_back('%');
-            out.push_back(digits[c >> 4]);
-            out.push_back(digits[c & 15]);
-        }
-    }
-    return out;
-}
-
 // Numbers arrive as integers or as doubles (epoch seconds with a fraction).
 std::int64_t number(const rapidjson::Value* v) {
     if (!v) return 0;

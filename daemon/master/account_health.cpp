@@ -140,16 +140,30 @@ bool HealthBook::cool(AccountHealth& h, std::int64_t wait_ms, std::string_view c
                 now_ms, now_ms + wait_ms);
 }
 
-bool HealthBook::on_throttled(AccountHealth& h, const Outcome& o, std::int64_t now_ms) {
-    std::int64_t wait = to_ms(
-        std::min(o.retry_after_s.value_or(policy_.throttle_default_s), policy_.throttle_max_s));
+// Spread by ±20 % per account and per step, so that accounts throttled together do not all
+// come back at the same moment (a hash, not a random source: the book stays pure).
+std::int64_t HealthBook::throttle_ms(std::uint64_t account_id, int throttles) const {
+    double seconds = policy_.throttle_default_s * std::ldexp(1.0, std::min(throttles, 40));
+    std::uint64_t h =
+        (account_id * 0x9E3779B97F4A7C15ull) ^ (static_cast<std::uint64_t>(throttles) << 32);
+    h *= 0xBF58476D1CE4E5B9ull;
+    double jitter = 0.8 + 0.4 * static_cast<double>(h >> 40) / static_cast<double>(1ull << 24);
+    return to_ms(std::min(seconds * jitter, policy_.throttle_max_s));
+}
+
+bool HealthBook::on_throttled(std::uint64_t account_id, AccountHealth& h, const Outcome& o,
+                              std::int64_t now_ms) {
+    std::int64_t wait = o.retry_after_s ? to_ms(std::min(*o.retry_after_s, policy_.throttle_max_s))
+                                        : throttle_ms(account_id, h.throttles);
+    if (h.state == HealthState::healthy || h.state == HealthState::half_open) ++h.throttles;
     switch (h.state) {
-        case HealthState::healthy: return cool(h, wait, "throttled by the upstream", now_ms);
+        case HealthState::healthy:
+            return cool(h, wait, with_message("throttled by the upstream", o.message), now_ms);
         case HealthState::half_open:
-            // A failed trial: honour the upstream's wait, but keep growing the back-off so that
-            // an account throttled again and again is tried less and less often.
-            return cool(h, std::max(wait, backoff_ms(h.cooldowns)),
-                        "trial request throttled by the upstream", now_ms);
+            // A failed trial: the cool-down has grown with the throttles in a row (or is the
+            // upstream's own Retry-After).
+            return cool(h, wait, with_message("trial request throttled by the upstream", o.message),
+                        now_ms);
         case HealthState::cooling:
             // A late answer of a request sent before the cool-down: only a longer Retry-After
             // matters (no new cool-down, so the back-off exponent stays).
@@ -172,7 +186,20 @@ bool HealthBook::on_transient(AccountHealth& h, const Outcome& o, std::int64_t n
     return cool(h, backoff_ms(h.cooldowns), cause, now_ms);
 }
 
+bool HealthBook::on_suspicious(AccountHealth& h, const Outcome& o, std::int64_t now_ms) {
+    if (h.state == HealthState::quarantined || h.state == HealthState::exhausted) return false;
+    std::int64_t until = now_ms + to_ms(policy_.suspicious_s);
+    if (h.state == HealthState::cooling && h.until_ms >= until) return false;
+    h.transient_failures = 0;
+    return move(
+        h, HealthState::cooling,
+        str_cat(with_message("limited by the upstream after suspicious activity", o.message),
+                "; resting ", seconds_text(until - now_ms)),
+        now_ms, until);
+}
+
 bool HealthBook::on_success(AccountHealth& h, std::int64_t now_ms) {
+    h.throttles = 0;
     if (h.state == HealthState::healthy) h.transient_failures = 0;
     if (h.state != HealthState::half_open) return false;
     h.cooldowns = 0;
@@ -213,7 +240,8 @@ bool HealthBook::apply(std::uint64_t account_id, const Outcome& outcome, std::in
     if (h.state == HealthState::disabled) return false;  // only an admin moves it
     switch (outcome.kind) {
         case Outcome::Kind::success: return on_success(h, now_ms);
-        case Outcome::Kind::throttled: return on_throttled(h, outcome, now_ms);
+        case Outcome::Kind::throttled: return on_throttled(account_id, h, outcome, now_ms);
+        case Outcome::Kind::suspicious: return on_suspicious(h, outcome, now_ms);
         case Outcome::Kind::transient: return on_transient(h, outcome, now_ms);
         case Outcome::Kind::quota_exhausted: return on_quota(h, outcome, now_ms);
         case Outcome::Kind::suspended:
@@ -234,12 +262,20 @@ bool HealthBook::apply(std::uint64_t account_id, const Outcome& outcome, std::in
 
 bool HealthBook::set_disabled(std::uint64_t account_id, bool disabled, std::int64_t now_ms) {
     AccountHealth& h = accounts_[account_id];
-    if (disabled) return move(h, HealthState::disabled, "disabled by an admin", now_ms);
-    // Enabling touches only a disabled account: an enable must not silently clear a cool-down
-    // or a quarantine (an admin lifts a quarantine by disabling, then enabling).
+    if (disabled) {
+        if (h.state == HealthState::quarantined) h.held = h.reason;
+        return move(h, HealthState::disabled, "disabled by an admin", now_ms);
+    }
+    // Enabling touches only a disabled account: an enable must not silently clear a cool-down,
+    // nor a quarantine, which only a successful check or an admin's reset lifts.
     if (h.state != HealthState::disabled) return false;
+    if (!h.held.empty()) {
+        std::string reason = std::exchange(h.held, {});
+        return move(h, HealthState::quarantined, reason, now_ms);
+    }
     h.transient_failures = 0;
     h.cooldowns = 0;
+    h.throttles = 0;
     bool moved = move(h, HealthState::healthy, "", now_ms);
     if (moved) h.events.back().reason = "enabled by an admin";  // healthy itself needs no reason
     return moved;

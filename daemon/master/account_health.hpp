@@ -1,13 +1,15 @@
 // The health of each account as explicit states (the pool issue):
 //   healthy      serves requests
-//   cooling      throttled (Retry-After honoured, capped) or repeated transient failures
-//                (exponential back-off, capped), until `until`
+//   cooling      throttled (Retry-After honoured, capped; else a short cool-down that doubles
+//                with each throttle in a row), limited after "suspicious activity" (long), or
+//                repeated transient failures (exponential back-off, capped), until `until`
 //   half_open    the cool-down is over: exactly one trial request may go; its success makes
 //                the account healthy, its failure sends it back to cooling for longer
 //   exhausted    monthly quota used up, until the reset date
 //   quarantined  suspended, invalid credential, refresh refused — until an admin acts or a
 //                refresh succeeds
-//   disabled     by an admin; never re-enabled automatically
+//   disabled     by an admin; never re-enabled automatically. A quarantine outlives it:
+//                enabling a quarantined account that was disabled leaves it quarantined
 // Every transition is recorded (the last few per account). Pure: times are passed in
 // (milliseconds since the epoch), so tests drive a fake clock.
 #pragma once
@@ -39,13 +41,16 @@ struct AccountHealth {
     std::int64_t until_ms = 0;       // cooling: end of the cool-down; exhausted: the reset date
     int transient_failures = 0;      // consecutive, while healthy
     int cooldowns = 0;               // consecutive cool-downs: the exponent of the back-off
+    int throttles = 0;               // consecutive throttles: the exponent of their cool-down
+    std::string held;                // disabled: the quarantine it had, restored by an enable
     bool trial_in_flight = false;    // half_open: the one trial request is out
     std::deque<HealthEvent> events;  // oldest first, at most HealthPolicy::keep_events
 };
 
 struct HealthPolicy {
-    double throttle_default_s = 30;  // a throttle without Retry-After
-    double throttle_max_s = 300;     // cap on Retry-After
+    double throttle_default_s = 3;  // a throttle without Retry-After, doubling in a row (±20 %)
+    double throttle_max_s = 300;    // cap on Retry-After and on that doubling
+    double suspicious_s = 1800;     // limits imposed after "suspicious activity"
     int transient_threshold = 3;     // consecutive transient failures before a cool-down
     double transient_base_s = 10;    // first cool-down after transient failures; doubles
     double transient_max_s = 600;
@@ -57,6 +62,7 @@ struct Outcome {
     enum class Kind {
         success,             // an upstream answer (also ends a half-open trial well)
         throttled,           // 429 ThrottlingException: retry_after_s when the upstream said
+        suspicious,          // limits imposed after "suspicious activity"
         transient,           // 5xx, timeouts, connection errors
         quota_exhausted,     // monthly quota: reset_at_ms = the reset date (0 = unknown)
         suspended,           // TEMPORARILY_SUSPENDED and the like
@@ -104,9 +110,12 @@ private:
               std::int64_t until_ms = 0);
     void record(AccountHealth& h, HealthState from, std::string reason, std::int64_t now_ms);
     std::int64_t backoff_ms(int cooldowns) const;
+    std::int64_t throttle_ms(std::uint64_t account_id, int throttles) const;
     bool cool(AccountHealth& h, std::int64_t wait_ms, std::string_view cause, std::int64_t now_ms);
     bool on_success(AccountHealth& h, std::int64_t now_ms);
-    bool on_throttled(AccountHealth& h, const Outcome& outcome, std::int64_t now_ms);
+    bool on_throttled(std::uint64_t account_id, AccountHealth& h, const Outcome& outcome,
+                      std::int64_t now_ms);
+    bool on_suspicious(AccountHealth& h, const Outcome& outcome, std::int64_t now_ms);
     bool on_transient(AccountHealth& h, const Outcome& outcome, std::int64_t now_ms);
     bool on_quota(AccountHealth& h, const Outcome& outcome, std::int64_t now_ms);
     bool on_quarantine(AccountHealth& h, const Outcome& outcome, std::int64_t now_ms);

@@ -9,9 +9,8 @@
 namespace amq {
 namespace {
 
-constexpr std::int64_t kWindowMs = 60 * 1000;  // the per-account requests-per-minute window
-constexpr std::size_t kMaxListed = 5;          // accounts named in a 503 message
-constexpr std::size_t kMaxReason = 120;        // characters of one account's reason in it
+constexpr std::size_t kMaxListed = 5;    // accounts named in a 503 message
+constexpr std::size_t kMaxReason = 120;  // characters of one account's reason in it
 
 std::string display_name(const Account& a) {
     return a.name.empty() ? str_cat("account #", a.id) : a.name;
@@ -37,7 +36,8 @@ struct Tally {
     std::size_t limited = 0;  // at its own requests per minute
     std::size_t stuck = 0;    // quarantined or disabled
     std::optional<std::int64_t> earliest;
-    std::vector<std::string> stuck_reasons;  // "name: reason", at most kMaxListed
+    std::optional<std::int64_t> earliest_eligible;  // among the accounts not excluded
+    std::vector<std::string> stuck_reasons;         // "name: reason", at most kMaxListed
 };
 
 std::string busy_message(const Tally& t, std::size_t enabled, std::int64_t wait_ms) {
@@ -61,6 +61,22 @@ std::string stuck_message(const Tally& t, std::size_t enabled) {
     if (enabled > t.stuck_reasons.size())
         out += str_cat("; and ", enabled - t.stuck_reasons.size(), " more");
     return out;
+}
+
+// Unknown lists (not fetched yet, or the fetch failed) do not keep an account from a model.
+bool may_serve_model(std::uint64_t account_id, const PickRequest& request) {
+    auto it = request.models->find(account_id);
+    return it == request.models->end() || it->second.count(request.model) > 0;
+}
+
+// Whether routing by model applies: some enabled account is known to list it.
+bool listed_anywhere(const std::vector<const Account*>& enabled, const PickRequest& request) {
+    if (!request.models || request.model.empty()) return false;
+    for (const Account* a : enabled) {
+        auto it = request.models->find(a->id);
+        if (it != request.models->end() && it->second.count(request.model)) return true;
+    }
+    return false;
 }
 
 }  // namespace
@@ -97,7 +113,7 @@ bool AccountPool::under_rpm(const Account& account, std::int64_t now_ms) {
     auto it = recent_.find(account.id);
     if (it == recent_.end()) return true;
     std::deque<std::int64_t>& picks = it->second;
-    while (!picks.empty() && now_ms - picks.front() >= kWindowMs) picks.pop_front();
+    while (!picks.empty() && now_ms - picks.front() >= policy_.rpm_window_ms) picks.pop_front();
     if (account.requests_per_minute <= 0) return true;
     return static_cast<std::int64_t>(picks.size()) < account.requests_per_minute;
 }
@@ -110,11 +126,11 @@ std::optional<std::int64_t> AccountPool::rpm_free_at(const Account& account,
     if (it == recent_.end()) return std::nullopt;
     const std::deque<std::int64_t>& picks = it->second;
     auto live = std::find_if(picks.begin(), picks.end(),
-                             [&](std::int64_t t) { return now_ms - t < kWindowMs; });
+                             [&](std::int64_t t) { return now_ms - t < policy_.rpm_window_ms; });
     auto count = static_cast<std::int64_t>(picks.end() - live);
     if (count < account.requests_per_minute) return std::nullopt;
     // Free once all but requests_per_minute - 1 of the live picks have left the window.
-    return *(live + (count - account.requests_per_minute)) + kWindowMs;
+    return *(live + (count - account.requests_per_minute)) + policy_.rpm_window_ms;
 }
 
 void AccountPool::record_use(std::uint64_t account_id, std::int64_t now_ms) {
@@ -187,8 +203,10 @@ std::variant<Account, NoAccount> AccountPool::pick(const std::vector<Account>& a
               [](const Account* a, const Account* b) { return a->id < b->id; });
 
     std::vector<const Account*> candidates;
+    bool by_model = listed_anywhere(enabled, request);
     for (const Account* a : enabled) {
         if (request.exclude.count(a->id)) continue;
+        if (by_model && !may_serve_model(a->id, request)) continue;
         if (!health.may_serve(a->id, request.now_ms)) continue;
         if (under_rpm(*a, request.now_ms)) candidates.push_back(a);
     }
@@ -224,8 +242,10 @@ std::variant<Account, NoAccount> AccountPool::pick(const std::vector<Account>& a
 NoAccount AccountPool::no_account(const std::vector<const Account*>& enabled,
                                   const HealthBook& health, const PickRequest& request) const {
     const std::int64_t now = request.now_ms;
+    bool by_model = listed_anywhere(enabled, request);
     Tally t;
     for (const Account* a : enabled) {
+        if (by_model && !may_serve_model(a->id, request)) continue;  // it will not serve it
         const AccountHealth& h = health.get(a->id);
         std::optional<std::int64_t> at = health.available_at(a->id, now);
         if (!at) {
@@ -238,6 +258,8 @@ NoAccount AccountPool::no_account(const std::vector<const Account*>& enabled,
         std::optional<std::int64_t> rpm_at = rpm_free_at(*a, now);
         std::int64_t when = std::max(*at, rpm_at.value_or(now));
         if (!t.earliest || when < *t.earliest) t.earliest = when;
+        if (!request.exclude.count(a->id) && (!t.earliest_eligible || when < *t.earliest_eligible))
+            t.earliest_eligible = std::max(when, now + 1);
         if (request.exclude.count(a->id))
             ++t.failed;
         else if (h.state == HealthState::exhausted)
@@ -253,7 +275,8 @@ NoAccount AccountPool::no_account(const std::vector<const Account*>& enabled,
     // Never "retry at once": an excluded account that is available now (it failed this request
     // transiently but is still healthy) still deserves a moment.
     std::int64_t retry_at = *t.earliest > now ? *t.earliest : now + 1000;
-    return NoAccount{429, retry_at, busy_message(t, enabled.size(), retry_at - now)};
+    return NoAccount{429, retry_at, busy_message(t, enabled.size(), retry_at - now),
+                     t.earliest_eligible};
 }
 
 }  // namespace amq

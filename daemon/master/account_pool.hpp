@@ -28,7 +28,11 @@ struct PoolPolicy {
     bool sticky_sessions = false;
     std::int64_t session_ttl_ms = 3600 * 1000;  // a pin unused this long is dropped
     std::size_t max_sessions = 100000;          // pins kept, least recently used dropped
+    std::int64_t rpm_window_ms = 60 * 1000;     // an account's requests-per-minute window
 };
+
+// The models each account is known to serve (ModelCatalog); an account absent is unknown.
+using ModelLists = std::map<std::uint64_t, std::set<std::string>>;
 
 struct PickRequest {
     std::set<std::uint64_t> exclude;  // accounts this request already failed on
@@ -37,12 +41,19 @@ struct PickRequest {
     // Accounts picked only when no other can serve: their token is being refreshed, and the
     // request would wait on that refresh.
     std::set<std::uint64_t> avoid;
+    // The upstream model asked for: an account whose list is known and lacks it is passed
+    // over, as long as some enabled account lists it.
+    std::string model;
+    const ModelLists* models = nullptr;
 };
 
 struct NoAccount {
     int status = 503;                         // 429 when something recovers by itself
     std::optional<std::int64_t> retry_at_ms;  // with 429: the earliest time one can serve
     std::string message;
+    // With 429: when an account this request has not failed on can serve (none: only the
+    // accounts it excluded will come back, so waiting for them is pointless).
+    std::optional<std::int64_t> eligible_at_ms;
 };
 
 class AccountPool {

@@ -73,6 +73,8 @@ std::string encode_health(const AccountHealth& h) {
         put_int(w, "until_ms", h.until_ms);
         put_int(w, "transient_failures", h.transient_failures);
         put_int(w, "cooldowns", h.cooldowns);
+        put_int(w, "throttles", h.throttles);
+        if (!h.held.empty()) put_string(w, "held", h.held);
         write_key(w, "events");
         w.StartArray();
         for (const HealthEvent& e : h.events) {
@@ -102,6 +104,8 @@ Result<AccountHealth> decode_health(std::string_view text) {
     if (auto v = f.integer("until_ms")) h.until_ms = *v;
     get_count(f, "transient_failures", h.transient_failures);
     get_count(f, "cooldowns", h.cooldowns);
+    get_count(f, "throttles", h.throttles);
+    if (auto v = f.string("held")) h.held = std::move(*v);
     const rapidjson::Value* events = f.array("events");
     if (Status status = f.status(); !status) return corrupt(status.error().message);
     if (!problem.empty()) return corrupt(problem);

@@ -21,6 +21,7 @@
 #include "daemon/master/bootstrap.hpp"
 #include "daemon/master/commands.hpp"
 #include "daemon/master/control_server.hpp"
+#include "daemon/master/model_catalog.hpp"
 #include "daemon/master/notifier.hpp"
 #include "daemon/master/pool_state.hpp"
 #include "daemon/master/quota_checker.hpp"
@@ -41,7 +42,13 @@ RefresherOptions refresher_options(const Config& c) {
 }
 
 WorkerCalls::Policy worker_policy(const Config& c) {
-    return WorkerCalls::Policy{c.models, c.metrics_admin_only};
+    AdmissionQueue::Limits queue{static_cast<std::int64_t>(c.queue_timeout * 1000), c.queue_max};
+    return WorkerCalls::Policy{c.models, c.metrics_admin_only, queue};
+}
+
+ModelCatalogOptions model_options(const Config& c) {
+    return ModelCatalogOptions{AccountApiOptions{c.api_endpoint, c.proxy, 30.0},
+                               c.models_refresh_interval};
 }
 
 QuotaOptions quota_options(const Config& c) {
@@ -52,6 +59,7 @@ HealthPolicy health_policy(const Config& c) {
     HealthPolicy p;
     p.throttle_default_s = c.throttle_cooldown;
     p.throttle_max_s = c.throttle_cooldown_max;
+    p.suspicious_s = c.suspicious_cooldown;
     p.transient_threshold = c.failure_threshold;
     p.transient_base_s = c.failure_cooldown;
     p.transient_max_s = c.failure_cooldown_max;
@@ -64,6 +72,7 @@ PoolPolicy pool_policy(const Config& c) {
                      ? PoolPolicy::Strategy::least_recently_used
                      : PoolPolicy::Strategy::round_robin;
     p.sticky_sessions = c.sticky_sessions;
+    p.rpm_window_ms = static_cast<std::int64_t>(c.rpm_window * 1000);
     return p;
 }
 
@@ -108,6 +117,7 @@ public:
     void forget_account(std::uint64_t id) override {
         pool_->forget(id);
         refresher_->forget(id);
+        models_->forget(id);
     }
     void refresh_account(std::uint64_t id, std::function<void(Result<AccessToken>)> done) override {
         refresher_->refresh(id, std::move(done));
@@ -151,6 +161,7 @@ private:
     std::unique_ptr<PoolState> pool_;
     std::unique_ptr<UsageRecorder> usage_;
     std::unique_ptr<QuotaChecker> quota_;
+    std::unique_ptr<ModelCatalog> models_;
     Metrics metrics_;
     std::unique_ptr<Admissions> admissions_;
     std::unique_ptr<WorkerCalls> worker_calls_;
@@ -199,11 +210,20 @@ Status Master::start() {
     usage_ = std::make_unique<UsageRecorder>(base_.get(), *store_);
     quota_ = std::make_unique<QuotaChecker>(base_.get(), *store_, *http_, *refresher_, *pool_,
                                             quota_options(config_));
+    models_ = std::make_unique<ModelCatalog>(base_.get(), *store_, *http_, *refresher_,
+                                             model_options(config_));
+    models_->on_change([this] {
+        if (supervisor_) publish_state();
+    });
+    models_->fetch_only([this](std::uint64_t id) {
+        HealthState state = pool_->health(id).state;
+        return state != HealthState::quarantined && state != HealthState::disabled;
+    });
     admissions_ = std::make_unique<Admissions>(*store_, metrics_, *usage_);
     if (auto st = admissions_->restore(unix_millis()); !st) return st.error();
     worker_calls_ = std::make_unique<WorkerCalls>(
         WorkerCalls::Parts{base_.get(), *store_, *refresher_, *pool_, *usage_, *admissions_,
-                           metrics_},
+                           metrics_, *models_},
         [this](std::uint64_t key_id, const std::string& command, const rapidjson::Value& args,
                std::function<void(Result<std::string>)> done) {
             CommandContext ctx{*store_, *this, unix_seconds(),
@@ -261,7 +281,10 @@ int Master::run() {
                 reload_ended(ReloadOutcome::Result::failed, why);
             },
             [this] { event_base_loopexit(base_.get(), nullptr); },
-            [this](pid_t pid, bool) { admissions_->worker_died(pid, unix_millis()); }});
+            [this](pid_t pid, bool) {
+                worker_calls_->worker_died(pid);
+                admissions_->worker_died(pid, unix_millis());
+            }});
     log_notice("amq2apid ", kVersion, " starting ", workers, " workers (state in ",
                config_.state_dir, ", control socket ", config_.control_socket, ")");
     supervisor_->start();
@@ -349,6 +372,7 @@ Status Master::reload_configuration() {
     refresher_->set_options(refresher_options(config_));
     pool_->set_policies(health_policy(config_), pool_policy(config_));
     quota_->set_options(quota_options(config_));
+    models_->set_options(model_options(config_));
     worker_calls_->set_policy(worker_policy(config_));
     supervisor_->reload(config_args_,
                         effective_workers(config_, std::thread::hardware_concurrency()),
@@ -376,6 +400,10 @@ std::string Master::state_object() const {
         w.Uint64(accounts);
         w.Key("keys_usable");
         w.Uint64(keys);
+        w.Key("models");  // what some account serves: /v1/models lists these
+        w.StartArray();
+        for (const std::string& model : models_->all_models()) write_string(w, model);
+        w.EndArray();
     });
 }
 
@@ -472,7 +500,25 @@ std::string Master::metrics_text() const {
     auto counted = store_->dropped_usage();
     std::uint64_t lost = (counted ? *counted : 0) + usage_->uncounted_drops();
     dropped.samples.emplace_back("", static_cast<double>(lost));
-    return metrics_.render({accounts, in_flight, dropped});
+    const AdmissionQueue& queue = worker_calls_->queue();
+    Metrics::Gauge depth{"amq2api_queue_depth", "Requests waiting for an account", {}};
+    depth.samples.emplace_back("", static_cast<double>(queue.depth()));
+    const AdmissionQueue::Stats& q = queue.stats();
+    Metrics::Gauge outcomes{"amq2api_queue_requests_total",
+                            "Requests that waited for an account, by outcome",
+                            {},
+                            "counter"};
+    for (auto [outcome, n] : {std::pair{"queued", q.queued}, std::pair{"served", q.served},
+                              std::pair{"timeout", q.timeouts}, std::pair{"full", q.full},
+                              std::pair{"withdrawn", q.withdrawn}})
+        outcomes.samples.emplace_back(str_cat("{outcome=\"", outcome, "\"}"),
+                                      static_cast<double>(n));
+    Metrics::Gauge waited{"amq2api_queue_wait_seconds_total",
+                          "Time the served requests spent waiting for an account",
+                          {},
+                          "counter"};
+    waited.samples.emplace_back("", static_cast<double>(q.wait_ms) / 1000.0);
+    return metrics_.render({accounts, in_flight, dropped, depth, outcomes, waited});
 }
 
 void Master::write_runtime(JsonWriter& w) const {

@@ -149,7 +149,7 @@ std::string Metrics::render(const std::vector<Gauge>& gauges) const {
     histograms(out, "amq2api_time_to_first_byte_seconds",
                "Time from the request's arrival to its first response byte.", ttfb_);
     for (const Gauge& g : gauges) {
-        family(out, g.name, g.help, "gauge");
+        family(out, g.name, g.help, g.type);
         // Label sets come pre-rendered, braces included (or empty: no labels); sorted like
         // the counters so that successive scrapes diff cleanly.
         auto samples = g.samples;

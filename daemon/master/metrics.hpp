@@ -22,12 +22,14 @@ public:
     void latency(std::string_view endpoint, double seconds);  // request duration
     void time_to_first_byte(std::string_view endpoint, double seconds);
 
-    // Gauges are set from the outside when rendering (account states, in-flight requests).
+    // Families whose figures are kept elsewhere, handed in when rendering (account states,
+    // in-flight requests, the queue's counters).
     struct Gauge {
         std::string name;
         std::string help;
         std::vector<std::pair<std::string, double>>
             samples;  // label set text ("{state=\"x\"}") → value
+        std::string type = "gauge";
     };
     std::string render(const std::vector<Gauge>& gauges) const;
 

@@ -15,6 +15,8 @@ std::optional<Outcome> outcome_for_class(std::string_view error_class,
     } else if (error_class == "throttle") {
         o.kind = Outcome::Kind::throttled;
         o.retry_after_s = retry_after_s;
+    } else if (error_class == "suspicious") {
+        o.kind = Outcome::Kind::suspicious;
     } else if (error_class == "quota") {
         o.kind = Outcome::Kind::quota_exhausted;
     } else if (error_class == "banned") {

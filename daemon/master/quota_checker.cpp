@@ -1,15 +1,12 @@
 #include "daemon/master/quota_checker.hpp"
 
-#include "common/crypto.hpp"
 #include "common/log.hpp"
-#include "common/q_endpoints.hpp"
-#include "common/q_http.hpp"
 
 namespace amq {
 
 QuotaChecker::QuotaChecker(event_base* base, Store& store, HttpClient& http,
                            TokenRefresher& refresher, PoolState& pool, QuotaOptions options)
-    : store_(store), http_(http), refresher_(refresher), pool_(pool) {
+    : store_(store), api_(store, http, refresher), pool_(pool) {
     timer_ = Event::persistent_timer(base, [this](short) { check_all(); });
     set_options(std::move(options));
 }
@@ -21,47 +18,20 @@ void QuotaChecker::set_options(QuotaOptions options) {
 }
 
 void QuotaChecker::fetch(std::uint64_t account_id, Callback callback) {
-    auto account = store_.get_account(account_id);
-    if (!account) return callback(account.error());
-    refresher_.get(account_id, unix_seconds(), std::nullopt,
-                   [this, account = *account, callback](Result<AccessToken> token) {
-                       if (!token) return callback(token.error());
-                       call(account, token->token, callback);
-                   });
-}
-
-void QuotaChecker::call(const Account& account, const std::string& token, Callback callback) {
-    std::string base =
-        account.api_endpoint.empty()
-            ? expand_region(options_.api_endpoint, profile_region(account.profile_arn))
-            : account.api_endpoint;
-    if (!base.ends_with('/')) base += '/';
-    HttpRequestSpec spec;
-    spec.method = "GET";
-    spec.url = base + usage_limits_path(account.profile_arn);
-    // The generate call's headers, minus its content type and target.
-    for (const std::string& h : generate_call(base, "rest", token, uuid4()).headers)
-        if (!h.starts_with("Content-Type")) spec.headers.push_back(h);
-    spec.proxy = account.proxy.empty() ? options_.proxy : account.proxy;
-    spec.first_byte_timeout = options_.timeout;
-    spec.idle_timeout = options_.timeout;
-    auto answer = std::make_shared<std::pair<int, std::string>>();
-    std::uint64_t id = account.id;
-    http_.start(std::move(spec),
-                HttpCallbacks{[answer](int status, const HttpHeaders&) { answer->first = status; },
-                              [answer](std::string_view b) {
-                                  if (answer->second.size() < (1u << 20)) answer->second.append(b);
-                              },
-                              [this, id, answer, callback](const Status& outcome) {
-                                  if (!outcome) return callback(outcome.error());
-                                  auto limits = parse_usage_limits(answer->first, answer->second);
-                                  if (limits && limits->limit > 0 && limits->remaining() == 0) {
-                                      Outcome o{Outcome::Kind::quota_exhausted, std::nullopt,
-                                                limits->next_reset * 1000, "monthly quota used up"};
-                                      pool_.report(id, o);
-                                  }
-                                  callback(std::move(limits));
-                              }});
+    AccountApiOptions options{options_.api_endpoint, options_.proxy, options_.timeout};
+    api_.get(
+        account_id, options,
+        [](const Account& account) { return usage_limits_path(account.profile_arn); },
+        [this, callback](const Account& account, Result<ApiAnswer> answer) {
+            if (!answer) return callback(answer.error());
+            auto limits = parse_usage_limits(answer->status, answer->body);
+            if (limits && limits->limit > 0 && limits->remaining() == 0) {
+                Outcome o{Outcome::Kind::quota_exhausted, std::nullopt, limits->next_reset * 1000,
+                          "monthly quota used up"};
+                pool_.report(account.id, o);
+            }
+            callback(std::move(limits));
+        });
 }
 
 void QuotaChecker::check_all() {

@@ -10,6 +10,7 @@
 #include "common/usage_limits.hpp"
 #include "daemon/event.hpp"
 #include "daemon/http_client.hpp"
+#include "daemon/master/account_api.hpp"
 #include "daemon/master/pool_state.hpp"
 #include "daemon/master/token_refresher.hpp"
 
@@ -32,12 +33,10 @@ public:
     void fetch(std::uint64_t account_id, Callback callback);
 
 private:
-    void call(const Account& account, const std::string& token, Callback callback);
     void check_all();
 
     Store& store_;
-    HttpClient& http_;
-    TokenRefresher& refresher_;
+    AccountApi api_;
     PoolState& pool_;
     QuotaOptions options_;
     Event timer_;

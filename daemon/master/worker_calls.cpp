@@ -155,6 +155,7 @@ struct WorkerCalls::Admission {
     bool holds_slot = false;
     PickRequest pick;
     Send send;
+    std::string busy;  // why no account could take it, while it waits
 };
 
 namespace {}  // namespace
@@ -167,11 +168,12 @@ WorkerCalls::WorkerCalls(Parts parts, AdminFn admin, MetricsTextFn metrics_text)
       usage_(parts.usage),
       admissions_(parts.admissions),
       metrics_(parts.metrics),
+      models_(parts.models),
       admin_(std::move(admin)),
       metrics_text_(std::move(metrics_text)) {}
 
 // What a worker says about the account its previous attempt failed on.
-void WorkerCalls::note_failure(const rapidjson::Value* failed) {
+void WorkerCalls::note_failure(const rapidjson::Value* failed, const std::string& upstream_model) {
     if (!failed || !failed->IsObject()) return;
     FieldReader f(*failed);
     auto account_id = f.integer("account_id", true, 1);
@@ -182,6 +184,7 @@ void WorkerCalls::note_failure(const rapidjson::Value* failed) {
     if (!f.ok()) return;
     auto id = static_cast<std::uint64_t>(*account_id);
     metrics_.attempt(id, error_class);
+    if (error_class == "model") models_.drop_model(id, upstream_model);
     if (auto outcome = outcome_for_class(error_class, retry_after, message))
         pool_.report(id, *outcome);
 }
@@ -281,7 +284,7 @@ void WorkerCalls::admin(std::uint64_t call_id, const rapidjson::Value& args, Sen
 
 void WorkerCalls::admit(std::uint64_t call_id, const rapidjson::Value& args, pid_t pid, Send send) {
     FieldReader f(args);
-    note_failure(f.object("failed"));
+    note_failure(f.object("failed"), f.string("upstream_model").value_or(""));
     auto key = usable_key(args);
     if (!key) return send(reply_refused(call_id, Refusal{401, key.error().message, "auth"}));
     auto a = std::make_shared<Admission>();
@@ -337,15 +340,71 @@ void WorkerCalls::take_slot(std::shared_ptr<Admission> a, ApiKey key, bool secon
 }
 
 // An account whose token cannot be had is skipped for this request; the next one is tried.
-// Accounts whose token is being refreshed are picked last.
+// When none can take it now but one will in time, it waits in the queue; requests that wait
+// are served first.
 void WorkerCalls::try_next_account(std::shared_ptr<Admission> a) {
-    a->pick.now_ms = unix_millis();
-    a->pick.avoid = refresher_.refreshing();
-    auto picked = pool_.pick(a->pick);
-    if (auto* refusal = std::get_if<NoAccount>(&picked))
-        return a->send(reply_refusal(a->call_id, *refusal, a->key_id));
-    use_account(std::move(a), std::get<Account>(std::move(picked)));
+    std::int64_t now = unix_millis();
+    AdmissionQueue::Attempt first{AdmissionQueue::Attempt::Kind::wait, std::nullopt};
+    if (queue_.empty()) first = attempt(a, now);
+    if (first.kind != AdmissionQueue::Attempt::Kind::wait) return;
+    AdmissionQueue::Waiter waiter{a->pid,
+                                  a->request_id,
+                                  now,
+                                  !a->pick.exclude.empty(),
+                                  [this, a](std::int64_t at) { return attempt(a, at); },
+                                  [this, a](AdmissionQueue::Refusal why, std::int64_t retry_at) {
+                                      refuse_waiting(a, why, retry_at);
+                                  }};
+    if (queue_.push(std::move(waiter), first.ready_at_ms, now)) pump_soon(0);
 }
+
+// Accounts whose token is being refreshed are picked last.
+AdmissionQueue::Attempt WorkerCalls::attempt(const std::shared_ptr<Admission>& a,
+                                             std::int64_t now) {
+    a->pick.now_ms = now;
+    a->pick.avoid = refresher_.refreshing();
+    a->pick.model = a->info.upstream_model;
+    a->pick.models = &models_.lists();
+    auto picked = pool_.pick(a->pick);
+    if (auto* refusal = std::get_if<NoAccount>(&picked)) {
+        if (refusal->status == 429 && refusal->eligible_at_ms) {
+            a->busy = refusal->message;
+            return {AdmissionQueue::Attempt::Kind::wait, refusal->eligible_at_ms};
+        }
+        a->send(reply_refusal(a->call_id, *refusal, a->key_id));
+        return {AdmissionQueue::Attempt::Kind::answered, std::nullopt};
+    }
+    use_account(a, std::get<Account>(std::move(picked)));
+    return {AdmissionQueue::Attempt::Kind::served, std::nullopt};
+}
+
+void WorkerCalls::refuse_waiting(const std::shared_ptr<Admission>& a, AdmissionQueue::Refusal why,
+                                 std::int64_t retry_at_ms) {
+    metrics_.refusal(why == AdmissionQueue::Refusal::full ? "queue_full" : "queue_timeout");
+    std::string message =
+        why == AdmissionQueue::Refusal::full
+            ? str_cat(queue_.depth(), " requests are already waiting for an account (queue-max)")
+            : str_cat(a->busy.empty() ? "no Amazon Q account could serve in time" : a->busy,
+                      " (waited at most ", queue_.limits().timeout_ms / 1000, " s: queue-timeout)");
+    a->send(reply_refusal(a->call_id, NoAccount{429, retry_at_ms, std::move(message)}, a->key_id));
+}
+
+void WorkerCalls::pump_soon(double seconds) {
+    if (!pump_timer_)
+        pump_timer_ = Event::timer(base_, [this](short) {
+            if (auto next = queue_.pump(unix_millis()))
+                pump_soon(static_cast<double>(std::max<std::int64_t>(*next - unix_millis(), 0)) /
+                          1000.0);
+        });
+    if (!pump_timer_.pending() || seconds == 0) pump_timer_.arm_after(seconds);
+}
+
+void WorkerCalls::set_policy(Policy policy) {
+    policy_ = std::move(policy);
+    queue_.set_limits(policy_.queue);
+}
+
+void WorkerCalls::worker_died(pid_t pid) { queue_.withdraw_worker(pid); }
 
 // A request waiting on its account's token refresh (which may hang until its own timeout).
 struct WorkerCalls::TokenWait {
@@ -486,7 +545,10 @@ void WorkerCalls::report(const rapidjson::Value& args, pid_t pid) {
         if (reached_upstream)
             metrics_.attempt(u.account_id, account_class.empty() ? "ok" : account_class);
     }
-    admissions_.finish(pid, static_cast<std::uint64_t>(f.integer("request", false, 0).value_or(0)));
+    auto request_id = static_cast<std::uint64_t>(f.integer("request", false, 0).value_or(0));
+    queue_.withdraw(pid, request_id);  // its client left while it waited
+    admissions_.finish(pid, request_id);
+    if (!queue_.empty()) pump_soon(0);  // the account it used may take the next one
     metrics_.request(u.endpoint, u.status, u.key_id);
     metrics_.tokens(u.key_id, u.input_tokens, u.output_tokens);
     metrics_.latency(u.endpoint, static_cast<double>(u.duration_ms) / 1000.0);

@@ -13,8 +13,10 @@
 #include <rapidjson/document.h>
 
 #include "common/model_map.hpp"
+#include "daemon/master/admission_queue.hpp"
 #include "daemon/master/admissions.hpp"
 #include "daemon/master/metrics.hpp"
+#include "daemon/master/model_catalog.hpp"
 #include "daemon/master/pool_state.hpp"
 #include "daemon/master/store.hpp"
 #include "daemon/master/token_refresher.hpp"
@@ -38,15 +40,21 @@ public:
         UsageRecorder& usage;
         Admissions& admissions;
         Metrics& metrics;
+        ModelCatalog& models;
     };
     struct Policy {
         ModelMapConfig models;  // to match keys' allowed models
         bool metrics_admin_only = false;
+        AdmissionQueue::Limits queue;
     };
     using MetricsTextFn = std::function<std::string()>;
 
     WorkerCalls(Parts parts, AdminFn admin, MetricsTextFn metrics_text);
-    void set_policy(Policy policy) { policy_ = std::move(policy); }
+    void set_policy(Policy policy);
+
+    // Requests of a dead worker leave the queue.
+    void worker_died(pid_t pid);
+    const AdmissionQueue& queue() const { return queue_; }
 
     // A frame of type call or report from worker `pid`; `send` answers that worker.
     void on_frame(const rapidjson::Document& frame, pid_t pid, Send send);
@@ -61,11 +69,15 @@ private:
     void metrics(std::uint64_t call_id, const rapidjson::Value& args, Send send);
     void report(const rapidjson::Value& args, pid_t pid);
     void answered(const rapidjson::Value& args);
-    void note_failure(const rapidjson::Value* failed);
+    void note_failure(const rapidjson::Value* failed, const std::string& upstream_model);
     // The key behind a presented secret's hash, or why the client gets a 401.
     Result<ApiKey> usable_key(const rapidjson::Value& args);
     struct TokenWait;
     void try_next_account(std::shared_ptr<Admission> admission);
+    AdmissionQueue::Attempt attempt(const std::shared_ptr<Admission>& admission, std::int64_t now);
+    void refuse_waiting(const std::shared_ptr<Admission>& admission,
+                        AdmissionQueue::Refusal why, std::int64_t retry_at_ms);
+    void pump_soon(double seconds);
     void use_account(std::shared_ptr<Admission> admission, Account chosen);
     bool leave_slow_account(const std::shared_ptr<Admission>& admission, std::uint64_t slow);
 
@@ -76,9 +88,12 @@ private:
     UsageRecorder& usage_;
     Admissions& admissions_;
     Metrics& metrics_;
+    ModelCatalog& models_;
     AdminFn admin_;
     MetricsTextFn metrics_text_;
     Policy policy_;
+    AdmissionQueue queue_;
+    Event pump_timer_;
 };
 
 }  // namespace amq

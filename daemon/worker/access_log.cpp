@@ -28,6 +28,12 @@ std::string quoted(std::string_view text) {
     return out + "\"";
 }
 
+// Only a request that waited for an account says how long (whole milliseconds).
+std::string queued_text(double seconds) {
+    auto ms = static_cast<std::int64_t>(seconds * 1000);
+    return ms > 0 ? str_cat(" queued=", ms, "ms") : std::string();
+}
+
 }  // namespace
 
 std::string access_log_line(const ResponseRecord& r) {
@@ -37,7 +43,7 @@ std::string access_log_line(const ResponseRecord& r) {
     return str_cat(r.client.empty() ? "-" : r.client, " ", quoted(request), " ", r.status, " ",
                    r.bytes_sent, " ", static_cast<std::int64_t>(r.seconds * 1000), "ms ",
                    r.request_id.empty() ? "-" : r.request_id, " ", quoted(r.user_agent),
-                   r.refusal.empty() ? "" : " refused: ", r.refusal);
+                   queued_text(r.queued), r.refusal.empty() ? "" : " refused: ", r.refusal);
 }
 
 AccessLog::AccessLog(AccessLog&& other) noexcept

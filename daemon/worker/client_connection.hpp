@@ -46,6 +46,7 @@ struct ResponseRecord {
     std::string route;
     std::string key_hash;
     bool reported = false;
+    double queued = 0;  // seconds it waited for an account
 };
 
 class ClientConnection {
@@ -69,6 +70,7 @@ public:
     void set_request(std::string id, std::string_view route, std::string key_hash);
     // The request being served is accounted for by its handler (an exchange's report).
     void mark_reported() { current_.reported = true; }
+    void set_queued(double seconds) { current_.queued = seconds; }
     const std::string& client() const { return current_.client; }
     // No further request: an idle connection closes now, a busy one after its answer.
     void drain();

@@ -15,11 +15,11 @@ namespace amq {
 namespace {
 
 void count_tokens(Worker& worker, HttpRequest& request, const rapidjson::Document& doc) {
-    TranslateOptions options;
-    options.models = worker.config().models;
+    TranslateOptions options = worker.translate_options();
     options.fallback_conversation_id = "00000000-0000-4000-8000-000000000000";
     // A client asks precisely when it fears the prompt is too long: count it anyway.
     options.max_payload = std::numeric_limits<std::size_t>::max();
+    options.max_input_tokens = 0;
     options.require_max_tokens = false;
     auto upstream = translate_anthropic_request(doc, options);
     if (!upstream) return request.send_error(Dialect::anthropic, 400, upstream.error().message);

@@ -49,6 +49,7 @@ Exchange::Exchange(Worker& worker, std::uint64_t id, evhtp_request_t* req, Excha
 
 Exchange::~Exchange() {
     if (call_) worker_.http().cancel(call_);
+    if (master_call_) worker_.master().cancel(master_call_);
     if (req_) {
         evhtp_request_unset_hook(req_, evhtp_hook_on_request_fini);
         evhtp_request_unset_hook(req_, evhtp_hook_on_error);
@@ -58,7 +59,6 @@ Exchange::~Exchange() {
 
 void Exchange::start() {
     writer_ = spec_.make_writer();
-    if (spec_.stream) arm_ping();  // a client that waits this long gets its stream started
     admit();
 }
 
@@ -85,8 +85,9 @@ void Exchange::admit() {
         write_failure(w);
     });
     failure_told_ = true;
-    worker_.master().call(
+    master_call_ = worker_.master().call(
         wire::kAdmit, args, [this](const rapidjson::Value* data, const CallError& error) {
+            master_call_ = 0;
             if (finished_) return;
             if (!data && error.rate) rate_ = error.rate;
             if (!data && error.key_id) grant_.key_id = error.key_id;
@@ -106,6 +107,12 @@ void Exchange::admit() {
                                                               : "no_account");
             }
             take_grant(*data);
+            if (attempts_ == 0)
+                if (ClientConnection* c = worker_.connection_of(connection()))
+                    c->set_queued(monotonic_seconds() - started_);
+            // Only now may bytes go to the client: until its admission, a request that waited
+            // for an account can still be refused with a clean status.
+            if (spec_.stream && !committed_) arm_ping();
             attempt();
         });
 }
@@ -138,17 +145,18 @@ void Exchange::refresh_token() {
         w.Key("key_id");
         w.Uint64(grant_.key_id);
     });
-    worker_.master().call(wire::kRefresh, args,
-                          [this](const rapidjson::Value* data, const CallError&) {
-                              if (finished_) return;
-                              if (!data) {  // the master has recorded why the refresh failed
-                                  exclude_.insert(grant_.account_id);
-                                  account_error_.reset();
-                                  return admit();
-                              }
-                              take_grant(*data);
-                              attempt();
-                          });
+    master_call_ = worker_.master().call(
+        wire::kRefresh, args, [this](const rapidjson::Value* data, const CallError&) {
+            master_call_ = 0;
+            if (finished_) return;
+            if (!data) {  // the master has recorded why the refresh failed
+                exclude_.insert(grant_.account_id);
+                account_error_.reset();
+                return admit();
+            }
+            take_grant(*data);
+            attempt();
+        });
 }
 
 void Exchange::take_grant(const rapidjson::Value& data) {
@@ -183,11 +191,10 @@ void Exchange::attempt() {
     }
     reached_upstream_ = false;
     const Config& c = worker_.config();
-    std::string endpoint = grant_.api_endpoint.empty()
-                               ? expand_region(c.api_endpoint, profile_region(grant_.profile_arn))
-                               : grant_.api_endpoint;
+    endpoints_ = api_endpoints(grant_.api_endpoint, c.api_endpoint, grant_.profile_arn);
+    endpoint_ = worker_.endpoints().choose(endpoints_, monotonic_seconds());
     GenerateCall call =
-        generate_call(endpoint, grant_.api_flavour.empty() ? c.api_flavour : grant_.api_flavour,
+        generate_call(endpoint_, grant_.api_flavour.empty() ? c.api_flavour : grant_.api_flavour,
                       grant_.access_token, uuid4());
     HttpRequestSpec spec;
     spec.url = std::move(call.url);
@@ -292,7 +299,15 @@ void Exchange::on_done(const Status& outcome) {
     complete_upstream();
 }
 
-// Nothing reached the client yet: another account (or a fresh token) may still serve it.
+// No answer at all, or one that says this is not the place: the endpoint's fault, not the
+// account's.
+bool Exchange::endpoint_failed(const UpstreamError& error) const {
+    return upstream_status_ == 0 || upstream_status_ == 404 ||
+           error.error_class == UpstreamError::Class::config;
+}
+
+// Nothing reached the client yet: another endpoint, account (or a fresh token) may still
+// serve it.
 void Exchange::fail_attempt(const UpstreamError& error) {
     log_info(spec_.request_tag, " attempt ", attempts_, " on account ", grant_.account_id,
              " failed: ", upstream_error_class_name(error.error_class), " ",
@@ -307,8 +322,17 @@ void Exchange::fail_attempt(const UpstreamError& error) {
         finish(200, str_cat("upstream_", upstream_error_class_name(error.error_class)));
         return end_stream(writer_->error_event(error.client_status, error.message));
     }
-    double elapsed = monotonic_seconds() - started_;
-    bool time_left = elapsed < worker_.config().first_byte_timeout;
+    double now = monotonic_seconds();
+    bool time_left = now - started_ < worker_.config().first_byte_timeout;
+    if (endpoint_failed(error) && attempts_ < kMaxAttempts && time_left) {
+        worker_.endpoints().rest(endpoint_, now);
+        if (worker_.endpoints().has_alternative(endpoints_, endpoint_, now)) {
+            log_info(spec_.request_tag, " endpoint ", endpoint_, " rests ",
+                     EndpointBook::kRestSeconds, " s; trying the next one");
+            account_error_.reset();
+            return attempt();
+        }
+    }
     if (error.error_class == UpstreamError::Class::token && !token_refreshed_ && time_left) {
         token_refreshed_ = true;
         failure_told_ = true;  // a refresh may cure it: not the account's fault yet
@@ -466,6 +490,8 @@ void Exchange::finish(int status, std::string_view error_class) {
             w.Uint64(grant_.key_id);
             w.Key("account_id");
             w.Uint64(grant_.account_id);
+            w.Key("api_endpoint");
+            write_string(w, endpoint_);
             w.Key("endpoint");
             write_string(w, spec_.endpoint);
             w.Key("client_model");

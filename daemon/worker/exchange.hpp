@@ -92,6 +92,7 @@ private:
     void on_done(const Status& outcome);
     void handle_event(const QEvent& event);
     void fail_attempt(const UpstreamError& error);
+    bool endpoint_failed(const UpstreamError& error) const;
     void commit();
     void write(std::string_view bytes);
     void apply_backpressure();
@@ -118,6 +119,9 @@ private:
     int attempts_ = 0;
     bool token_refreshed_ = false;
     HttpClient::CallId call_ = 0;
+    std::uint64_t master_call_ = 0;
+    std::vector<std::string> endpoints_;  // the granted account's, in order of preference
+    std::string endpoint_;                // the one the current attempt calls  // an admit or refresh call awaiting the master's answer
     int upstream_status_ = 0;
     bool reached_upstream_ = false;               // this attempt got an answer (or a network error)
     std::optional<UpstreamError> account_error_;  // the last attempt's, when about the account

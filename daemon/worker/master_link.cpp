@@ -26,7 +26,7 @@ MasterLink::MasterLink(event_base* base, int fd, FrameFn on_frame, GoneFn on_gon
       frame_fn_(std::move(on_frame)),
       gone_fn_(std::move(on_gone)) {}
 
-void MasterLink::call(std::string_view cmd, const std::string& args_json, ReplyFn reply) {
+std::uint64_t MasterLink::call(std::string_view cmd, const std::string& args_json, ReplyFn reply) {
     std::uint64_t id = next_id_++;
     pending_[id] = std::move(reply);
     std::string frame = json_object([&](JsonWriter& w) {
@@ -43,7 +43,7 @@ void MasterLink::call(std::string_view cmd, const std::string& args_json, ReplyF
     // and with it every request of this worker: refuse this one call instead, as the master
     // would, on the next loop turn.
     if (frame.size() > kChannelFrameMax) {
-        return defer(base_, [this, id] {
+        defer(base_, [this, id] {
             auto it = pending_.find(id);
             if (it == pending_.end()) return;
             ReplyFn refused = std::move(it->second);
@@ -52,8 +52,10 @@ void MasterLink::call(std::string_view cmd, const std::string& args_json, ReplyF
                                                     "most ",
                                                     kChannelFrameMax >> 20, " MiB per request")});
         });
+        return id;
     }
     channel_.send(frame);
+    return id;
 }
 
 namespace {

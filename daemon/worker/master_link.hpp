@@ -44,7 +44,10 @@ public:
     MasterLink(event_base* base, int fd, FrameFn on_frame, GoneFn on_gone);
 
     void send(std::string_view payload) { channel_.send(payload); }
-    void call(std::string_view cmd, const std::string& args_json, ReplyFn reply);
+    // Returns the call's id, for cancel().
+    std::uint64_t call(std::string_view cmd, const std::string& args_json, ReplyFn reply);
+    // The caller is gone: its reply, when it comes, is dropped.
+    void cancel(std::uint64_t call_id) { pending_.erase(call_id); }
     // `urgent`: written at once instead of with the next loop turn's writes — for a request
     // holding a concurrency slot, whose client may send its next request immediately.
     void report(const std::string& args_json, bool urgent);

@@ -23,8 +23,12 @@ void handle_models(Worker& worker, HttpRequest& request) {
         worker, request, dialect, "", [&worker, dialect](HttpRequest& r, const KeyGrant& grant) {
             const ModelMapConfig& models = worker.config().models;
             std::vector<std::string> ids;
+            // Once the accounts' model lists are known, only what some account serves.
+            const std::set<std::string>& served = worker.pool().models;
             for (std::string& id : client_model_names(models))
-                if (model_allowed(grant.allowed_models, id, models)) ids.push_back(std::move(id));
+                if (model_allowed(grant.allowed_models, id, models) &&
+                    (served.empty() || served.count(resolve_model(models, id).upstream)))
+                    ids.push_back(std::move(id));
             std::int64_t created = worker.started_at();
             r.send_json(200, dialect == Dialect::anthropic ? anthropic_model_list(ids, created)
                                                            : openai_model_list(ids, created));

@@ -132,6 +132,10 @@ void Worker::on_master_frame(const rapidjson::Document& frame) {
         pool_.accounts_usable =
             static_cast<std::uint64_t>(state.integer("accounts_usable").value_or(0));
         pool_.keys_usable = static_cast<std::uint64_t>(state.integer("keys_usable").value_or(0));
+        pool_.models.clear();
+        if (const rapidjson::Value* models = state.array("models"))
+            for (const auto& m : models->GetArray())
+                if (m.IsString()) pool_.models.emplace(m.GetString(), m.GetStringLength());
         if (type == wire::kWelcome && !serving_) start_serving();
     } else if (type == wire::kRefuse) {
         log_error("the master refused this worker: ", f.string("reason").value_or("?"));
@@ -274,6 +278,14 @@ std::string Worker::client_of(evhtp_connection_t* conn, const HttpHead& head) co
     for (const auto& [name, value] : head.fields)
         if (iequals(name, "x-forwarded-for")) forwarded = value;
     return client_address(peer_address(conn->saddr), forwarded, trusted_proxies_);
+}
+
+TranslateOptions Worker::translate_options() const {
+    TranslateOptions options;
+    options.models = config_.models;
+    options.max_payload = config_.max_prompt_bytes;
+    options.max_input_tokens = static_cast<std::int64_t>(config_.max_prompt_tokens);
+    return options;
 }
 
 ClientConnection* Worker::connection_of(evhtp_connection_t* conn) const {

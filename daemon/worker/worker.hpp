@@ -7,14 +7,17 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <unordered_map>
 #include <vector>
 
+#include "common/anthropic_request.hpp"
 #include "common/client_address.hpp"
 #include "common/config.hpp"
 #include "daemon/event.hpp"
 #include "daemon/http_client.hpp"
 #include "daemon/worker/access_log.hpp"
+#include "daemon/worker/endpoint_book.hpp"
 #include "daemon/worker/client_connection.hpp"
 #include "daemon/worker/master_link.hpp"
 
@@ -26,6 +29,7 @@ class Exchange;
 struct PoolSummary {
     std::uint64_t accounts_usable = 0;
     std::uint64_t keys_usable = 0;
+    std::set<std::string> models;  // upstream ids some account serves; empty: not known
 };
 
 class Worker {
@@ -39,16 +43,21 @@ public:
     const PoolSummary& pool() const { return pool_; }
     bool draining() const { return draining_; }
     const Config& config() const { return config_; }
+    // The request translation settings of this configuration.
+    TranslateOptions translate_options() const;
     std::int64_t started_at() const { return started_at_; }
     event_base* base() const { return base_.get(); }
     MasterLink& master() { return *master_; }
     HttpClient& http() { return *http_; }
+    EndpointBook& endpoints() { return endpoints_; }
 
     // Takes an exchange in flight; it is destroyed on a later loop turn after forget().
     Exchange& adopt(std::unique_ptr<Exchange> exchange, std::uint64_t id);
     std::uint64_t next_exchange_id() { return next_exchange_id_++; }
     void forget(std::uint64_t exchange_id);
 
+    // The client connection behind libevhtp's, while it is open.
+    ClientConnection* connection_of(evhtp_connection_t* conn) const;
     // Who sent a request: the peer, or the client a trusted proxy names for it.
     std::string client_of(evhtp_connection_t* conn, const HttpHead& head) const;
 
@@ -61,7 +70,6 @@ private:
     void exit_when_idle();
     void send_heartbeat();
     std::uint64_t inflight() const;
-    ClientConnection* connection_of(evhtp_connection_t* conn) const;
     void on_response(const ResponseRecord& record);
     void on_peer_closed(evhtp_connection_t* conn);
     void pause_accepting(int error);
@@ -86,6 +94,7 @@ private:
     std::size_t max_connections_ = 0;
     TrustedProxies trusted_proxies_;
     AccessLog access_log_;
+    EndpointBook endpoints_;
     std::unordered_map<evhtp_connection_t*, std::unique_ptr<ClientConnection>> connections_;
     std::vector<std::unique_ptr<ClientConnection>> closed_;  // destroyed on the next loop turn
     Event accept_again_;

@@ -10,3 +10,6 @@ wrk.headers["Accept"] = "*/*"
 wrk.body = '{"conversationState":{"conversationId":"bench-0000-0000",'
     .. '"chatTriggerType":"MANUAL","currentMessage":{"userInputMessage":'
     .. '{"content":"hi","modelId":"claude-sonnet-4.5","origin":"CLI"}}}}'
+
+package.path = os.getenv("BENCH_LUA_DIR") .. "/?.lua;" .. package.path
+require("status_counts")

@@ -7,3 +7,6 @@ wrk.headers["anthropic-version"] = "2023-06-01"
 wrk.headers["Content-Type"] = "application/json"
 wrk.body = '{"model":"claude-sonnet-4-5","max_tokens":64,'
     .. '"messages":[{"role":"user","content":"hi"}]}'
+
+package.path = os.getenv("BENCH_LUA_DIR") .. "/?.lua;" .. package.path
+require("status_counts")

@@ -121,6 +121,7 @@ void Server::handle(evhttp_request* req) {
     if (method == EVHTTP_REQ_POST && path == "/token") return on_token(req, Kind::token);
     if (method == EVHTTP_REQ_POST && path == "/refreshToken") return on_token(req, Kind::kiro);
     if (method == EVHTTP_REQ_GET && path == "/getUsageLimits") return on_usage(req);
+    if (method == EVHTTP_REQ_GET && path == "/ListAvailableModels") return on_models(req);
     log(req, 404);
     send_json(req, 404, R"({"message":"Not Found"})");
 }
@@ -133,6 +134,8 @@ bool Server::handle_control(evhttp_request* req, std::string_view path) {
         control_reset(req);
     else if (post && path == "/_tokens")
         control_tokens(req);
+    else if (post && path == "/_models")
+        control_models(req);
     else if (!post && path == "/_requests")
         control_requests(req);
     else if (!post && path == "/_stats")
@@ -187,6 +190,7 @@ void Server::control_reset(evhttp_request* req) {
     kiro_steps_.clear();
     for (auto& list : records_) list.clear();
     generate_by_token_.clear();
+    models_by_token_.clear();
     const std::int64_t open = counters_.open_streams;
     counters_ = Counters{};
     counters_.open_streams = open;  // a gauge of live connections, not a tally
@@ -203,6 +207,24 @@ void Server::control_tokens(evhttp_request* req) {
         if (!t.IsString()) return send_control_error(req, 400, "tokens must be strings");
         issued_tokens_.emplace(t.GetString(), t.GetStringLength());
     }
+    control_stats(req);
+}
+
+// {"token": "at-a", "models": ["claude-sonnet-4.5"]}: what ListAvailableModels answers for
+// that access token (by default, every model the fake knows).
+void Server::control_models(evhttp_request* req) {
+    auto doc = amq::parse_json(request_body(req));
+    if (!doc || !doc->IsObject()) return send_control_error(req, 400, "expected an object");
+    amq::FieldReader r(*doc);
+    std::string token = r.string("token", true).value_or("");
+    const rapidjson::Value* list = r.array("models", true);
+    if (!r.ok()) return send_control_error(req, 400, r.status().error().message);
+    std::vector<std::string> models;
+    for (const auto& m : list->GetArray()) {
+        if (!m.IsString()) return send_control_error(req, 400, "models must be strings");
+        models.emplace_back(m.GetString(), m.GetStringLength());
+    }
+    models_by_token_[token] = std::move(models);
     control_stats(req);
 }
 

@@ -84,6 +84,7 @@ private:
     void on_target(evhttp_request* req);
     void on_token(evhttp_request* req, Kind kind);
     void on_usage(evhttp_request* req);
+    void on_models(evhttp_request* req);
     void answer_generate_step(evhttp_request* req, GenerateStep step);
     void send_default_stream(evhttp_request* req);
     void send_token_answer(evhttp_request* req, Kind kind, const TokenStep& step,
@@ -96,6 +97,7 @@ private:
     void control_script(evhttp_request* req);
     void control_reset(evhttp_request* req);
     void control_tokens(evhttp_request* req);
+    void control_models(evhttp_request* req);
     void control_requests(evhttp_request* req) const;
     void control_stats(evhttp_request* req) const;
 
@@ -118,6 +120,7 @@ private:
     std::uint64_t request_serial_ = 0;
     StringSet issued_tokens_;
     StringMap<std::uint64_t> generate_by_token_;
+    StringMap<std::vector<std::string>> models_by_token_;
     std::deque<Record> records_[4];
 
     std::unordered_map<Stream*, std::unique_ptr<Stream>> streams_;

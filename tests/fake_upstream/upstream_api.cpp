@@ -250,6 +250,33 @@ void Server::send_token_answer(evhttp_request* req, Kind kind, const TokenStep& 
               }));
 }
 
+void Server::on_models(evhttp_request* req) {
+    static const std::vector<std::string> kEveryModel = {"claude-sonnet-4.5", "claude-sonnet-4",
+                                                         "claude-haiku-4.5", "claude-opus-4.5",
+                                                         "claude-opus-4.6"};
+    const std::string_view token = bearer_token(req);
+    if (!token_valid(token)) {
+        log(req, 403);
+        add_header(req, "x-amzn-ErrorType", "AccessDeniedException");
+        return send_body(req, 403, kJson, kBadToken);
+    }
+    log(req, 200);
+    auto it = models_by_token_.find(token);
+    const std::vector<std::string>& models =
+        it == models_by_token_.end() ? kEveryModel : it->second;
+    send_body(req, 200, kJson, amq::json_object([&](JsonWriter& w) {
+                  write_key(w, "models");
+                  w.StartArray();
+                  for (const std::string& id : models) {
+                      w.StartObject();
+                      write_key(w, "modelId");
+                      write_string(w, id);
+                      w.EndObject();
+                  }
+                  w.EndArray();
+              }));
+}
+
 void Server::on_usage(evhttp_request* req) {
     ++counters_.usage;
     const std::string_view token = bearer_token(req);

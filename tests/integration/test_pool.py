@@ -9,7 +9,7 @@ import time
 import unittest
 from concurrent.futures import ThreadPoolExecutor
 
-from harness import Daemon, FakeUpstream
+from harness import Daemon, FakeUpstream, wait_until
 
 TEXT = {"model": "claude-sonnet-4-5-20250929", "max_tokens": 64,
         "messages": [{"role": "user", "content": "Say hello"}]}
@@ -215,8 +215,8 @@ class CoolDown(PoolTestCase):
 
     def test_failed_trial_cools_longer(self):
         self.throttle_a_once()
-        self.fake.script(generate=[{"match_token": "at-a", "status": 429,
-                                    "headers": {"Retry-After": "1"}}])
+        # No Retry-After this time: the second throttle in a row rests twice the first's 3 s.
+        self.fake.script(generate=[{"match_token": "at-a", "status": 429}])
         self.assertEqual(self.post().status, 200)  # the trial fails over to b
         a = self.accounts()["a"]
         self.assertEqual(a["state"], "cooling", a)
@@ -323,6 +323,9 @@ class RotationSurvivesKill(PoolTestCase):
 
 
 class NoAccountCanServe(PoolTestCase):
+    # A 30 s cool-down is beyond this wait: the request is refused at once, not queued.
+    daemon_flags = ("--queue-timeout", "5")
+
     def error_message(self, r):
         return r.json()["error"]["message"]
 
@@ -501,3 +504,71 @@ class Quota(PoolTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+def refused_port():
+    """A loopback port nothing listens on: connecting to it is refused."""
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class EndpointFallback(PoolTestCase):
+    def test_a_refusing_first_endpoint_is_skipped_for_the_next(self):
+        self.daemon.stop()
+        dead = f"http://127.0.0.1:{refused_port()}/"
+        self.daemon = self.start_daemon(flags=("--api-endpoint", f"{dead}, {self.fake.url}/"))
+        self.give_token("a")
+        self.add_account("a")
+        for _ in range(5):
+            r = self.post()
+            self.assertEqual(r.status, 200, r.body)
+        self.assertEqual(len(self.generate_tokens()), 5)
+        self.assertEqual(self.accounts()["a"]["state"], "healthy")  # not the account's fault
+        # The dead endpoint rests after its first refusal: one retry per worker, not per request.
+        logs = self.daemon.logs()
+        self.assertLessEqual(logs.count(f"endpoint {dead} rests"), 2, logs[-2000:])
+
+
+class ModelRouting(PoolTestCase):
+    def models_listed(self):
+        r = self.daemon.request("GET", "/v1/models", headers={"x-api-key": self.key})
+        return [m["id"] for m in r.json()["data"]]
+
+    def post_model(self, model):
+        return self.post(body=dict(TEXT, model=model))
+
+    def test_requests_go_to_the_accounts_that_list_their_model(self):
+        for name, models in (("a", ["claude-sonnet-4.5"]), ("b", ["claude-opus-4.6"])):
+            self.give_token(name)
+            self.fake.call("POST", "/_models", {"token": f"at-{name}", "models": models})
+            self.add_account(name)
+        # Once both lists are known, /v1/models shows what some account serves.
+        def both_known():
+            listed = " ".join(self.models_listed())
+            return "opus-4-6" in listed and "sonnet-4-5" in listed and "haiku" not in listed
+        wait_until(both_known, timeout=20, what="both model lists fetched")
+        for _ in range(3):
+            self.assertEqual(self.post_model("claude-opus-4-6").status, 200)
+            self.assertEqual(self.post_model("claude-sonnet-4-5").status, 200)
+        by_model = {}
+        for g in self.fake.requests()["generate"]:
+            model = g["body"]["conversationState"]["currentMessage"]["userInputMessage"]["modelId"]
+            by_model.setdefault(model, set()).add(g["token"])
+        self.assertEqual(by_model, {"claude-opus-4.6": {"at-b"}, "claude-sonnet-4.5": {"at-a"}})
+
+    def test_an_account_refusing_the_model_hands_the_request_to_another(self):
+        for name in ("a", "b"):
+            self.give_token(name)
+            self.add_account(name)
+        self.fake.script(generate=[{"match_token": "at-a", "repeat": True, "status": 400, "body": {
+            "__type": "ValidationException", "message": "Invalid model",
+            "reason": "INVALID_MODEL_ID"}}])
+        for _ in range(4):
+            r = self.post()
+            self.assertEqual(r.status, 200, r.body)
+        self.assertEqual(self.accounts()["a"]["state"], "healthy")  # not the account's fault
+        self.assertEqual(self.generate_tokens()[-1], "at-b")

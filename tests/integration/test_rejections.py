@@ -199,6 +199,27 @@ class Accounting(RejectionsTestCase):
                                    status="4xx") >= 1, what="the 431 in /metrics")
 
 
+class PromptSize(RejectionsTestCase):
+    def test_the_size_guard_is_configurable_in_bytes_and_tokens(self):
+        self.daemon.stop()
+        for flags, needle in [(["--max-prompt-bytes", "2048"], "bytes"),
+                              (["--max-prompt-tokens", "200"], "input tokens")]:
+            daemon = Daemon(workers=1, extra_args=[*self.fake.daemon_args(), *flags])
+            daemon.start()
+            self.addCleanup(daemon.cleanup)
+            daemon.ctl_json("account", "add", "--name", "acct", "--refresh-token", "rt",
+                            "--client-id", "cid", "--client-secret", "cs")
+            key = daemon.ctl_json("key", "create", "--name", "k")["key"]
+            body = dict(TEXT, messages=[{"role": "user", "content": "word " * 2000}])
+            r = daemon.request("POST", "/v1/messages", body=body, headers={"x-api-key": key})
+            self.assertEqual(r.status, 400, r.body)
+            self.assertIn("prompt is too long", r.json()["error"]["message"])
+            self.assertIn(needle, r.json()["error"]["message"])
+            self.assertEqual(daemon.request("POST", "/v1/messages", body=TEXT,
+                                            headers={"x-api-key": key}).status, 200)
+            daemon.stop()
+
+
 class Readiness(unittest.TestCase):
     def test_ready_only_with_an_account_and_a_key(self):
         fake = FakeUpstream()

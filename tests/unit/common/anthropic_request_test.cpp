@@ -594,6 +594,19 @@ BOOST_AUTO_TEST_CASE(rule11_bad_budget_is_an_error) {
 
 // ---- rule 12: payload cap ------------------------------------------------------------------
 
+BOOST_AUTO_TEST_CASE(a_cap_on_estimated_input_tokens_is_prompt_too_long) {
+    std::string request = R"({"model":"claude-sonnet-4-5","messages":[{"role":"user","content":")" +
+                          std::string(4000, 'x') + R"("}]})";
+    TranslateOptions o = options();
+    std::int64_t tokens = translate(request, o).estimated_input_tokens;
+    o.max_input_tokens = tokens;
+    translate(request, o);
+    o.max_input_tokens = tokens - 1;
+    auto e = translate_error(request, o);
+    BOOST_TEST((e.code == Errc::too_large));
+    BOOST_TEST(e.message.starts_with("prompt is too long: about "), e.message);
+}
+
 BOOST_AUTO_TEST_CASE(rule12_oversized_payloads_are_refused) {
     std::string big(700 * 1024, 'x');
     auto e = translate_error(R"({"model":"claude-sonnet-4-5","messages":[

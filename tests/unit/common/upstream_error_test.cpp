@@ -24,7 +24,7 @@ void check_class(const UpstreamError& e, Class expected) {
     BOOST_TEST(amq::upstream_error_class_name(e.error_class) ==
                amq::upstream_error_class_name(expected));
     bool account = expected != Class::request && expected != Class::too_long;
-    BOOST_TEST(e.account_fault == account);
+    BOOST_TEST(e.account_fault == (account && expected != Class::model));
     BOOST_TEST(e.retry_elsewhere == (account && expected != Class::config));
 }
 
@@ -228,4 +228,37 @@ BOOST_AUTO_TEST_CASE(invalid_state_event_is_an_api_error_without_account_effect)
     BOOST_TEST(error.client_error_type == "api_error");
     BOOST_TEST(contains(error.message, "INVALID_TASK"));
     BOOST_TEST(contains(error.message, "bad state"));
+}
+
+BOOST_AUTO_TEST_CASE(limits_after_suspicious_activity_are_their_own_class) {
+    auto e = classify_upstream_error(
+        429,
+        R"({"__type":"ThrottlingException","message":"Due to suspicious activity, we are imposing temporary limits on your account"})",
+        "");
+    check_class(e, Class::suspicious);
+    BOOST_TEST(e.client_status == 429);
+    BOOST_TEST(amq::upstream_error_class_name(e.error_class) == "suspicious");
+}
+
+BOOST_AUTO_TEST_CASE(a_locked_account_is_banned) {
+    auto e = classify_upstream_error(
+        403,
+        R"({"__type":"AccessDeniedException","message":"We have locked your account as a security precaution"})",
+        "");
+    check_class(e, Class::banned);
+}
+
+BOOST_AUTO_TEST_CASE(overage_limits_are_the_monthly_quota) {
+    auto e = classify_upstream_error(
+        429, R"({"__type":"ThrottlingException","reason":"OVERAGE_REQUEST_LIMIT_EXCEEDED"})", "");
+    check_class(e, Class::quota);
+}
+
+BOOST_AUTO_TEST_CASE(a_model_the_account_may_not_use_goes_to_another_account) {
+    auto e = classify_upstream_error(
+        400,
+        R"({"__type":"ValidationException","message":"Invalid model","reason":"INVALID_MODEL_ID"})",
+        "");
+    check_class(e, Class::model);
+    BOOST_TEST(e.client_status == 400);
 }

@@ -33,8 +33,15 @@ ResponseRecord record() {
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(a_line_names_client_request_status_size_time_and_id) {
-    BOOST_TEST(access_log_line(record()) ==
-               R"x(198.51.100.7 "POST /v1/messages?beta=true" 200 1234 532ms req_abc "claude-cli/2.0 (external, cli)")x");
+    BOOST_TEST(
+        access_log_line(record()) ==
+        R"x(198.51.100.7 "POST /v1/messages?beta=true" 200 1234 532ms req_abc "claude-cli/2.0 (external, cli)")x");
+}
+
+BOOST_AUTO_TEST_CASE(a_request_that_waited_for_an_account_says_how_long) {
+    ResponseRecord r = record();
+    r.queued = 2.3456;
+    BOOST_TEST(access_log_line(r).ends_with(R"x("claude-cli/2.0 (external, cli)" queued=2345ms)x"));
 }
 
 BOOST_AUTO_TEST_CASE(a_refused_request_says_why_and_unknown_parts_are_dashes) {

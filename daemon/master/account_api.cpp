@@ -1,0 +1,56 @@
+#include "daemon/master/account_api.hpp"
+
+#include <memory>
+
+#include "common/crypto.hpp"
+#include "common/q_endpoints.hpp"
+#include "common/q_http.hpp"
+
+namespace amq {
+namespace {
+
+constexpr std::size_t kMaxAnswer = 1 << 20;
+
+}  // namespace
+
+void AccountApi::get(std::uint64_t account_id, const AccountApiOptions& options, PathFn path,
+                     Callback callback) {
+    auto account = store_.get_account(account_id);
+    if (!account) return callback(Account{}, account.error());
+    refresher_.get(account_id, unix_seconds(), std::nullopt,
+                   [this, account = *account, options, path, callback](Result<AccessToken> token) {
+                       if (!token) return callback(account, token.error());
+                       call(account, token->token, options, path(account), callback);
+                   });
+}
+
+void AccountApi::call(const Account& account, const std::string& token,
+                      const AccountApiOptions& options, const std::string& path,
+                      Callback callback) {
+    std::string base =
+        api_endpoints(account.api_endpoint, options.api_endpoint, account.profile_arn).front();
+    if (!base.ends_with('/')) base += '/';
+    HttpRequestSpec spec;
+    spec.method = "GET";
+    spec.url = base + path;
+    // The generate call's headers, minus its content type and target.
+    for (const std::string& h : generate_call(base, "rest", token, uuid4()).headers)
+        if (!h.starts_with("Content-Type")) spec.headers.push_back(h);
+    spec.proxy = account.proxy.empty() ? options.proxy : account.proxy;
+    spec.first_byte_timeout = options.timeout;
+    spec.idle_timeout = options.timeout;
+    auto answer = std::make_shared<ApiAnswer>();
+    http_.start(std::move(spec),
+                HttpCallbacks{[answer](int status, const HttpHeaders&) { answer->status = status; },
+                              [answer](std::string_view bytes) {
+                                  if (answer->body.size() < kMaxAnswer)
+                                      answer->body.append(
+                                          bytes.substr(0, kMaxAnswer - answer->body.size()));
+                              },
+                              [account, answer, callback](const Status& outcome) {
+                                  if (!outcome) return callback(account, outcome.error());
+                                  callback(account, std::move(*answer));
+                              }});
+}
+
+}  // namespace amq
