@@ -6,12 +6,18 @@
 
 #include <cerrno>
 #include <cstring>
+#include <string_view>
 
 #include "common/crypto.hpp"
 #include "common/strings.hpp"
 
+extern char** environ;
+
 namespace amq {
 namespace {
+
+constexpr std::string_view kCredentialVariables[] = {
+    "AMAZONQ_REFRESH_TOKEN", "AMAZONQ_CLIENT_ID", "AMAZONQ_CLIENT_SECRET", "AMAZONQ_PROFILE_ARN"};
 
 Status write_private_file(const std::string& path, const std::string& content) {
     std::string tmp = path + ".tmp";
@@ -69,6 +75,17 @@ Result<bool> import_environment_account(Store& store, const BootstrapAccount& en
     auto added = store.add_account(std::move(account), credentials, now);
     if (!added) return added.error();
     return true;
+}
+
+void forget_environment_credentials() {
+    for (std::string_view name : kCredentialVariables) {
+        for (char** entry = environ; *entry; ++entry) {
+            std::string_view text(*entry);
+            if (text.size() > name.size() && text.starts_with(name) && text[name.size()] == '=')
+                std::memset(*entry + name.size() + 1, 0, text.size() - name.size() - 1);
+        }
+        unsetenv(std::string(name).c_str());
+    }
 }
 
 }  // namespace amq

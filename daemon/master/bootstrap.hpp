@@ -19,4 +19,9 @@ Result<std::string> ensure_admin_key(Store& store, const std::string& state_dir,
 Result<bool> import_environment_account(Store& store, const BootstrapAccount& account,
                                         std::int64_t now);
 
+// Once the master has read them, the AMAZONQ_* credentials leave its environment, so that
+// workers do not inherit them. Their values are zeroed where they lie first:
+// /proc/PID/environ shows the environment block the process started with, not `environ`.
+void forget_environment_credentials();
+
 }  // namespace amq

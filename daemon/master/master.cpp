@@ -552,6 +552,7 @@ void Master::write_runtime(JsonWriter& w) const {
 }  // namespace
 
 int run_master(const Invocation& invocation, const EnvLookup& env) {
+    forget_environment_credentials();  // read into invocation.config already
     Master master(invocation, env);
     return master.run();
 }

@@ -23,8 +23,10 @@
 namespace amq {
 
 // A ready worker silent for this long has a stuck event loop (stopped, deadlocked, spinning):
-// it is killed and replaced.
-inline constexpr double kUnresponsiveAfter = 3 * wire::kHeartbeatSeconds + 1;
+// it is killed and replaced. Long enough that honest CPU work on one request (counting the
+// tokens of a megabyte prompt on a slow machine) is not mistaken for a hang, short enough to
+// act well before systemd's WatchdogSec=30.
+inline constexpr double kUnresponsiveAfter = 15;
 
 struct WorkerProcess {
     // unresponsive: killed for missing heartbeats, not yet reaped.

@@ -118,6 +118,20 @@ class FirstStart(DaemonTestCase):
             self.assertEqual(accounts[0]["profile_arn"], "arn:aws:x")
             self.assertNotIn("rt-env", json.dumps(accounts))
 
+    def test_no_process_keeps_the_environment_credentials(self):
+        self.daemon.stop()
+        env = {"AMAZONQ_REFRESH_TOKEN": "rt-secret-env", "AMAZONQ_CLIENT_ID": "cid-env",
+               "AMAZONQ_CLIENT_SECRET": "cs-secret-env", "AMAZONQ_PROFILE_ARN": "arn:aws:x"}
+        d = Daemon(workers=2, root=self.daemon.root, env=env)
+        d.start()
+        self.addCleanup(d.cleanup)
+        self.assertEqual(len(d.ctl_json("account", "list")["accounts"]), 1)  # it was read
+        for pid in [d.proc.pid, *d.worker_pids()]:
+            with open(f"/proc/{pid}/environ", "rb") as f:
+                block = f.read()
+            self.assertNotIn(b"rt-secret-env", block, pid)
+            self.assertNotIn(b"cs-secret-env", block, pid)
+
 
 class ControlRoundTrips(DaemonTestCase):
     def add_account(self, name, **extra):

@@ -93,7 +93,7 @@ class SystemdNotify(unittest.TestCase):
             workers = d.ctl_json("workers")["workers"]
             return hung not in {w["pid"] for w in workers} and \
                 [w["state"] for w in workers] == ["ready", "ready"]
-        wait_until(replaced, timeout=10, interval=0.2, what="the hung worker to be replaced")
+        wait_until(replaced, timeout=30, interval=0.2, what="the hung worker to be replaced")
         self.assertEqual(set(answers), {200})
         self.assertFalse(_pid_alive(hung))
         self.assertGreater(notify.lines().count("WATCHDOG=1"), pings + 2, "pings stopped while a worker hung")
