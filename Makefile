@@ -19,7 +19,7 @@ COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 # The group systemd/amq2api.sysusers creates; it may read the configuration.
 SERVICE_GROUP ?= amq2api
 
-# Debian 12 packages for building, testing and running (see shared/docs/pitfalls.md).
+# Debian 12 packages for building, testing and running.
 DEB_PACKAGES := build-essential cmake pkg-config libevent-dev libevhtp-dev libonig-dev \
   libcurl4-openssl-dev rapidjson-dev liblmdb-dev libssl-dev zlib1g-dev libcli11-dev \
   libsystemd-dev libboost-test-dev python3 mandoc lmdb-utils curl ca-certificates
@@ -29,24 +29,42 @@ TOKENIZER_PREFIX ?= .deps/tokenizer
 TOKENIZER_PACKAGE := @anthropic-ai/tokenizer@0.0.4
 TOKENIZER_FILE := $(TOKENIZER_PREFIX)/node_modules/@anthropic-ai/tokenizer/claude.json
 
-.PHONY: all deps build run test bench clean install uninstall
+TEST_DEB_PACKAGES := chromium systemd util-linux passwd
+# Drives the browser in the dashboard test (its NODE_PATH is set by tests/integration).
+PLAYWRIGHT_PREFIX ?= .deps/playwright
+PLAYWRIGHT_PACKAGE := playwright-core@1.40.1
+
+.PHONY: all deps test-deps build run test bench clean install uninstall
 
 all: build
 
-# Installs only what is missing, so a machine that has everything needs no network.
+# apt-get install of those of the packages $(1) that are not installed yet, so that a machine
+# that has everything needs no network.
+define apt_install_missing
+@missing=$$(for p in $(1); do \
+    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; \
+  done); \
+if [ -n "$$missing" ]; then \
+  echo "installing:" $$missing; \
+  if [ "$$(id -u)" -ne 0 ]; then SUDO=sudo; fi; \
+  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+fi
+endef
+
 deps:
-	@missing=$$(for p in $(DEB_PACKAGES); do \
-	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; \
-	  done); \
-	if [ ! -f $(TOKENIZER_FILE) ] && ! command -v npm >/dev/null; then missing="$$missing npm"; fi; \
-	if [ -n "$$missing" ]; then \
-	  echo "installing:" $$missing; \
-	  if [ "$$(id -u)" -ne 0 ]; then SUDO=sudo; fi; \
-	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
-	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
-	fi
+	$(call apt_install_missing,$(DEB_PACKAGES) $(if $(wildcard $(TOKENIZER_FILE)),,npm))
 	@[ -f $(TOKENIZER_FILE) ] || { echo "installing: $(TOKENIZER_PACKAGE)"; \
 	  npm install --no-audit --no-fund --prefix $(TOKENIZER_PREFIX) $(TOKENIZER_PACKAGE); }
+
+# What only the tests use: a headless browser for the dashboard, systemd-analyze for the unit
+# files, setpriv and useradd to run installed binaries as a service user.
+test-deps: deps
+	$(call apt_install_missing,$(TEST_DEB_PACKAGES) \
+	  $(if $(wildcard $(PLAYWRIGHT_PREFIX)/node_modules/playwright-core),,npm))
+	@[ -d $(PLAYWRIGHT_PREFIX)/node_modules/playwright-core ] || { \
+	  echo "installing: $(PLAYWRIGHT_PACKAGE)"; \
+	  npm install --no-audit --no-fund --prefix $(PLAYWRIGHT_PREFIX) $(PLAYWRIGHT_PACKAGE); }
 
 # Configured on every build so that PREFIX and SYSCONFDIR (which the binaries know their data
 # directory and default configuration file by) always match what `make install` uses.
@@ -122,7 +140,7 @@ run: deps build
 	  --control-socket ./run/control.sock --tokenizer-file $(TOKENIZER_FILE)
 
 # Tests build separately with AddressSanitizer + UndefinedBehaviorSanitizer and -Werror.
-test: deps
+test: test-deps
 	cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DAMQ_SANITIZE=ON -DAMQ_WERROR=ON
 	cmake --build $(TEST_BUILD) -j $(JOBS)
 	cd $(TEST_BUILD) && ctest --output-on-failure -j $(JOBS)

@@ -1,8 +1,8 @@
 """The web admin dashboard (/admin/dashboard) on the real daemon: its three files come from the
 binary, byte for byte, without a key and with a strict Content-Security-Policy; the page holds
 no inline script and the script never writes markup; and, where headless Chromium and
-playwright-core are installed, a browser signs in, creates a key, sees its one-time secret and
-adds an account (skipped otherwise: CI does not depend on a browser)."""
+playwright-core (both installed by `make test-deps`) drive the page: a browser signs in,
+creates a key, sees its one-time secret and adds an account."""
 
 import html.parser
 import json
@@ -304,9 +304,10 @@ const env = process.env;
 """
 
 
-@unittest.skipIf(browser_unavailable(), browser_unavailable() or "")
 class DashboardInBrowser(unittest.TestCase):
     def setUp(self):
+        if why := browser_unavailable():  # a missing test dependency fails, never skips
+            self.fail(f"{why}: run `make test-deps`")
         self.fake = FakeUpstream()
         self.addCleanup(self.fake.stop)
         self.daemon = Daemon(workers=1, extra_args=self.fake.daemon_args()).start()
