@@ -217,7 +217,8 @@ Status Master::start() {
     });
     models_->fetch_only([this](std::uint64_t id) {
         HealthState state = pool_->health(id).state;
-        return state != HealthState::quarantined && state != HealthState::disabled;
+        return state != HealthState::quarantined && state != HealthState::disabled &&
+               refresher_->has_fresh_token(id, unix_seconds());
     });
     admissions_ = std::make_unique<Admissions>(*store_, metrics_, *usage_);
     if (auto st = admissions_->restore(unix_millis()); !st) return st.error();

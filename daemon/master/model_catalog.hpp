@@ -1,5 +1,5 @@
-// The models each account may use, from Amazon Q's ListAvailableModels: fetched for every
-// enabled account soon after start (and for an account added later at the next sweep),
+// The models each account may use, from Amazon Q's ListAvailableModels: fetched once an
+// account holds a token (it never refreshes one itself: a refresh is the requests' business),
 // refreshed every `interval`, and on demand. Until its list is known an account may serve any
 // model; once known, requests go only to accounts that list their model (when any does).
 #pragma once
@@ -31,8 +31,8 @@ public:
     void set_options(ModelCatalogOptions options) { options_ = std::move(options); }
     // Called when what some account serves may have changed.
     void on_change(std::function<void()> fn) { on_change_ = std::move(fn); }
-    // Which accounts the sweep fetches for: not those that cannot serve anyway (a quarantined
-    // credential must not be refreshed again and again for a list).
+    // Which accounts the sweep fetches for: those that can serve and already hold a token (a
+    // credential must not be refreshed for a list).
     void fetch_only(std::function<bool(std::uint64_t account_id)> fn) { eligible_ = std::move(fn); }
 
     void refresh(std::uint64_t account_id, Callback done = {});

@@ -48,6 +48,12 @@ void TokenRefresher::refresh(std::uint64_t account_id, Callback callback) {
     if (!in_flight) start_refresh(account_id);
 }
 
+bool TokenRefresher::has_fresh_token(std::uint64_t account_id, std::int64_t now) const {
+    auto credentials = store_.get_credentials(account_id);
+    return credentials && !credentials->access_token.empty() &&
+           static_cast<double>(credentials->access_expires_at - now) > options_.lead_seconds;
+}
+
 std::set<std::uint64_t> TokenRefresher::refreshing() const {
     std::set<std::uint64_t> ids;
     for (const auto& [id, callers] : waiting_) ids.insert(id);

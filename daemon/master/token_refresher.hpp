@@ -56,6 +56,9 @@ public:
     // Refreshes now whatever the expiry (amq2apictl account refresh, imports).
     void refresh(std::uint64_t account_id, Callback callback);
     void forget(std::uint64_t account_id);
+    // Whether the account holds a token good for use now: a caller that only wants to borrow
+    // one never causes a refresh of its own.
+    bool has_fresh_token(std::uint64_t account_id, std::int64_t now) const;
     // The accounts whose refresh is in flight.
     std::set<std::uint64_t> refreshing() const;
     std::size_t refreshes_started() const { return refreshes_started_; }

@@ -546,16 +546,20 @@ class ModelRouting(PoolTestCase):
             self.give_token(name)
             self.fake.call("POST", "/_models", {"token": f"at-{name}", "models": models})
             self.add_account(name)
+        # A list is fetched once its account holds a token: one request each hands them out.
+        self.assertEqual(self.post_model("claude-sonnet-4-5").status, 200)
+        self.assertEqual(self.post_model("claude-sonnet-4-5").status, 200)
         # Once both lists are known, /v1/models shows what some account serves.
         def both_known():
             listed = " ".join(self.models_listed())
             return "opus-4-6" in listed and "sonnet-4-5" in listed and "haiku" not in listed
         wait_until(both_known, timeout=20, what="both model lists fetched")
+        before = len(self.fake.requests()["generate"])
         for _ in range(3):
             self.assertEqual(self.post_model("claude-opus-4-6").status, 200)
             self.assertEqual(self.post_model("claude-sonnet-4-5").status, 200)
         by_model = {}
-        for g in self.fake.requests()["generate"]:
+        for g in self.fake.requests()["generate"][before:]:
             model = g["body"]["conversationState"]["currentMessage"]["userInputMessage"]["modelId"]
             by_model.setdefault(model, set()).add(g["token"])
         self.assertEqual(by_model, {"claude-opus-4.6": {"at-b"}, "claude-sonnet-4.5": {"at-a"}})
