@@ -29,6 +29,9 @@ TOKENIZER_PREFIX ?= .deps/tokenizer
 TOKENIZER_PACKAGE := @anthropic-ai/tokenizer@0.0.4
 TOKENIZER_FILE := $(TOKENIZER_PREFIX)/node_modules/@anthropic-ai/tokenizer/claude.json
 
+# npm may come with a nodejs that is not Debian's, which conflicts with Debian's npm package.
+HAVE_NPM := $(shell command -v npm 2>/dev/null)
+
 TEST_DEB_PACKAGES := chromium systemd util-linux passwd
 # Drives the browser in the dashboard test (its NODE_PATH is set by tests/integration).
 PLAYWRIGHT_PREFIX ?= .deps/playwright
@@ -53,7 +56,7 @@ fi
 endef
 
 deps:
-	$(call apt_install_missing,$(DEB_PACKAGES) $(if $(wildcard $(TOKENIZER_FILE)),,npm))
+	$(call apt_install_missing,$(DEB_PACKAGES) $(if $(or $(wildcard $(TOKENIZER_FILE)),$(HAVE_NPM)),,npm))
 	@[ -f $(TOKENIZER_FILE) ] || { echo "installing: $(TOKENIZER_PACKAGE)"; \
 	  npm install --no-audit --no-fund --prefix $(TOKENIZER_PREFIX) $(TOKENIZER_PACKAGE); }
 
@@ -61,7 +64,7 @@ deps:
 # files, setpriv and useradd to run installed binaries as a service user.
 test-deps: deps
 	$(call apt_install_missing,$(TEST_DEB_PACKAGES) \
-	  $(if $(wildcard $(PLAYWRIGHT_PREFIX)/node_modules/playwright-core),,npm))
+	  $(if $(or $(wildcard $(PLAYWRIGHT_PREFIX)/node_modules/playwright-core),$(HAVE_NPM)),,npm))
 	@[ -d $(PLAYWRIGHT_PREFIX)/node_modules/playwright-core ] || { \
 	  echo "installing: $(PLAYWRIGHT_PACKAGE)"; \
 	  npm install --no-audit --no-fund --prefix $(PLAYWRIGHT_PREFIX) $(PLAYWRIGHT_PACKAGE); }
