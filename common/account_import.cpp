@@ -36,7 +36,7 @@ struct Batch {
 struct Fields {
     std::string refresh_token, client_id, client_secret, access_token, profile_arn, region;
     std::string name, notes, provider, auth_method, kind, client_id_hash;
-    std::int64_t requests_per_minute = 0;
+    std::optional<std::int64_t> requests_per_minute;
 };
 
 void read_text(FieldReader& f, std::string& out, const char* camel, const char* snake) {
@@ -59,9 +59,9 @@ Status read_fields(const rapidjson::Value& object, Fields& out) {
     read_text(f, out.auth_method, "authMethod", "auth_method");
     read_text(f, out.kind, "kind", nullptr);
     read_text(f, out.client_id_hash, "clientIdHash", "client_id_hash");
-    auto rpm = f.integer("requests_per_minute", false, 0, 100000);
-    if (!rpm && f.ok()) rpm = f.integer("requestsPerMinute", false, 0, 100000);
-    out.requests_per_minute = rpm.value_or(0);
+    out.requests_per_minute = f.integer("requests_per_minute", false, 0);
+    if (!out.requests_per_minute && f.ok())
+        out.requests_per_minute = f.integer("requestsPerMinute", false, 0);
     return f.status();
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -23,7 +24,7 @@ struct ImportedAccount {
     std::string region;                    // "" when the document has none
     std::string access_token;              // a still-valid access token the document carries
     std::int64_t access_expires_at = 0;    // unix seconds; 0 with no access token
-    std::int64_t requests_per_minute = 0;  // 0 = the default
+    std::optional<std::int64_t> requests_per_minute;  // absent = the configured default
     std::string notes;
     std::string source;  // "<source name>" or "<source name>[i]" for messages
 };

@@ -154,6 +154,10 @@ void add_pool_settings(CLI::App& app, Config& c) {
     add_setting(app, "account-selection", c.account_selection,
                 "round-robin or least-recently-used among the accounts that can serve")
         ->check(CLI::IsMember({"round-robin", "least-recently-used"}));
+    add_setting(app, "account-rpm-default", c.account_rpm_default,
+                "Requests per minute of an account added without one (a pace: requests wait); "
+                "0 = no cap")
+        ->check(CLI::NonNegativeNumber);
     // Lets tests watch pacing work without waiting minutes.
     add_setting(app, "rpm-window", c.rpm_window,
                 "For tests: seconds of the window of an account's requests per minute")

@@ -63,6 +63,7 @@ struct Config {
     double refresh_lead = 300.0;  // refresh an access token this long before it expires
     // The account pool (account_health.hpp, account_pool.hpp).
     std::string account_selection = "round-robin";  // or least-recently-used
+    std::int64_t account_rpm_default = 0;  // an added account's requests per minute; 0 = no cap
     bool sticky_sessions = false;
     double rpm_window = 60.0;  // tests only: the "minute" of accounts' requests per minute
     std::uint64_t max_prompt_bytes = 600 * 1024;  // a translated request, as the upstream takes

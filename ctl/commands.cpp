@@ -24,6 +24,12 @@ constexpr ArgSpec kAccountTarget[] = {
     {"account", "", K::target, true, "The account's id or name"},
 };
 
+constexpr ArgSpec kAccountResetHealth[] = {
+    {"account", "", K::target, true, "The account's id or name"},
+    {"--note", "note", K::text, true,
+     "Why the account may serve again; kept in the audit log and the account's events"},
+};
+
 constexpr ArgSpec kKeyTarget[] = {
     {"key", "", K::target, true, "The key's id or name"},
 };
@@ -63,7 +69,8 @@ constexpr ArgSpec kAccountAdd[] = {
     {"--proxy", "proxy", K::text, false,
      "Outbound proxy URL for this account's upstream, token and quota calls"},
     {"--rpm", "requests_per_minute", K::integer, false,
-     "Most requests per minute this account may serve"},
+     "Requests per minute this account is paced to (requests beyond wait); 0 = no cap "
+     "(default: the daemon's account-rpm-default)"},
     {"--notes", "notes", K::text, false, "Free text shown by 'account show'"},
     {"--disabled", "enabled", K::set_false, false, "Add the account disabled"},
 };
@@ -101,7 +108,7 @@ constexpr ArgSpec kAccountUpdate[] = {
      "Outbound proxy URL for this account; \"\" returns to the configured proxy"},
     {"--notes", "notes", K::text, false, "New free text; \"\" clears it"},
     {"--rpm", "requests_per_minute", K::integer, false,
-     "Most requests per minute this account may serve"},
+     "Requests per minute this account is paced to; 0 = no cap"},
     {"--refresh-token", "refresh_token", K::secret, false,
      "A new refresh token; \"-\" reads it from the first line of stdin, which keeps it out of "
      "ps"},
@@ -120,8 +127,10 @@ constexpr ArgSpec kKeyCreate[] = {
     {"--name", "name", K::text, true, "A unique name for the key"},
     {"--description", "description", K::text, false, "Free text shown by 'key show'"},
     {"--admin", "is_admin", K::set_true, false, "Allow the key to use the /admin API"},
-    {"--rpm", "requests_per_minute", K::integer, false, "Most requests per minute (default 60)"},
-    {"--rpd", "requests_per_day", K::integer, false, "Most requests per day (default 10000)"},
+    {"--rpm", "requests_per_minute", K::integer, false,
+     "Most requests per minute (default 60); 0 = no cap"},
+    {"--rpd", "requests_per_day", K::integer, false,
+     "Most requests per day (default 10000); 0 = no cap"},
     {"--max-concurrent", "max_concurrent", K::integer, false,
      "Most requests in flight at once; 0 (the default) sets no cap"},
     {"--models", "allowed_models", K::list, false,
@@ -146,8 +155,8 @@ constexpr ArgSpec kKeyUpdate[] = {
     {"--admin", "is_admin", K::set_true, false, "Allow the key to use the /admin API",
      "--no-admin"},
     {"--no-admin", "is_admin", K::set_false, false, "Take the /admin API from the key", "--admin"},
-    {"--rpm", "requests_per_minute", K::integer, false, "Most requests per minute"},
-    {"--rpd", "requests_per_day", K::integer, false, "Most requests per day"},
+    {"--rpm", "requests_per_minute", K::integer, false, "Most requests per minute; 0 = no cap"},
+    {"--rpd", "requests_per_day", K::integer, false, "Most requests per day; 0 = no cap"},
     {"--max-concurrent", "max_concurrent", K::integer, false,
      "Most requests in flight at once; 0 removes the cap"},
     {"--models", "allowed_models", K::list, false,
@@ -259,11 +268,16 @@ constexpr CommandDef kCommands[] = {
      "amq2apictl account update team-a --rpm 30 --notes \"spare until March\"", kAccountUpdate,
      any_width<render_account_updated>, kTimeoutSeconds, nullptr, "account", "set"},
     {"account", "enable", "account.enable",
-     "Let an account serve again (a quarantined one stays quarantined: disable, then enable)",
+     "Let a disabled account serve again (a quarantined one stays quarantined: see "
+     "reset-health)",
      "amq2apictl account enable team-a", kAccountTarget, any_width<render_account_enabled>},
     {"account", "disable", "account.disable",
      "Keep an account from serving until it is enabled again", "amq2apictl account disable team-a",
      kAccountTarget, any_width<render_account_disabled>},
+    {"account", "reset-health", "account.reset-health",
+     "Let a quarantined, cooling or exhausted account serve again now",
+     "amq2apictl account reset-health team-a --note \"support ticket 1234: unlocked\"",
+     kAccountResetHealth, any_width<render_account_health_reset>},
     {"account", "events", "account.events", "Show an account's last health state changes",
      "amq2apictl account events team-a", kAccountTarget, render_account_events},
     {"account", "refresh", "account.refresh", "Refresh an account's access token now",

@@ -14,7 +14,8 @@ namespace {
 // duration: seconds as "3m 05s"; millis: milliseconds as "850ms"; url: a URL whose password
 // is hidden; cap: a limit where 0 (or less) means none; models: a key's allowed models, where
 // none means every model.
-enum class Format { plain, duration, millis, url, cap, models };
+// allowed_models: a key's list, empty = every model; listed_models: what an account serves.
+enum class Format { plain, duration, millis, url, cap, allowed_models, listed_models };
 
 // A table column: which member of each row object it shows, and how. A non-zero max_width
 // truncates free text (notes) so one long value does not push every row off the screen;
@@ -43,7 +44,7 @@ constexpr Column kAccountColumns[] = {
     {"KIND", "kind"},
     {"STATE", "state"},
     {"ENABLED", "enabled"},
-    {"RPM", "requests_per_minute"},
+    {"RPM", "requests_per_minute", Format::cap},
     {"CREATED", "created_at"},
     {"NOTES", "notes", Format::plain, 40, kFreeText},
 };
@@ -65,7 +66,10 @@ constexpr Field kAccountFields[] = {
     {"API flavour", "api_flavour"},
     {"origin", "origin"},
     {"proxy", "proxy", Format::url},
-    {"requests/minute", "requests_per_minute"},
+    {"requests/minute", "requests_per_minute", Format::cap},
+    {"models", "models", Format::listed_models},
+    {"last served", "last_served_at"},
+    {"last endpoint", "last_endpoint", Format::url},
     {"notes", "notes"},
     {"created", "created_at"},
     {"updated", "updated_at"},
@@ -93,7 +97,7 @@ constexpr Column kKeyColumns[] = {
     {"RPM", "requests_per_minute", Format::cap},
     {"RPD", "requests_per_day", Format::cap},
     {"MAX_CONC", "max_concurrent", Format::cap},
-    {"MODELS", "allowed_models", Format::models, 30, kFreeText},
+    {"MODELS", "allowed_models", Format::allowed_models, 30, kFreeText},
     {"EXPIRES", "expires_at"},
     {"LAST_USED", "last_used_at"},
 };
@@ -108,7 +112,7 @@ constexpr Field kKeyFields[] = {
     {"requests/minute", "requests_per_minute", Format::cap},
     {"requests/day", "requests_per_day", Format::cap},
     {"max concurrent", "max_concurrent", Format::cap},
-    {"models", "allowed_models", Format::models},
+    {"models", "allowed_models", Format::allowed_models},
     {"expires", "expires_at"},
     {"created", "created_at"},
     {"last used", "last_used_at"},
@@ -209,9 +213,9 @@ std::optional<std::int64_t> integer_member(const rapidjson::Value& object, const
 }
 
 // Null and missing are "-", an empty list is "all", the names are joined as --models takes them.
-std::string models_text(const rapidjson::Value* models) {
+std::string models_text(const rapidjson::Value* models, std::string_view when_empty) {
     if (!models || !models->IsArray()) return "-";
-    if (models->Empty()) return "all";
+    if (models->Empty()) return std::string(when_empty);
     std::string out;
     for (const auto& m : models->GetArray()) {
         if (!out.empty()) out += ",";
@@ -237,7 +241,8 @@ std::string formatted_cell(const rapidjson::Value& row, const char* field, Forma
             if (limit && *limit <= 0) return "unlimited";
             break;
         }
-        case Format::models: return models_text(member(row, field));
+        case Format::allowed_models: return models_text(member(row, field), "all");
+        case Format::listed_models: return models_text(member(row, field), "none");
         case Format::plain: break;
     }
     return cell(row, field);
@@ -342,6 +347,21 @@ std::string reload_summary(const rapidjson::Value& data) {
     return out;
 }
 
+// "2 waiting (max 1000, timeout 30.0s); since start 40 waited: 38 served (mean wait 1.2s), 1
+// timed out, 0 refused full, 1 withdrawn".
+std::string queue_summary(const rapidjson::Value& data) {
+    const rapidjson::Value* q = member(data, "queue");
+    if (!q || !q->IsObject()) return "-";
+    auto number = [&](const char* name) { return integer_member(*q, name).value_or(0); };
+    std::string out = str_cat(number("depth"), " waiting (max ", number("max"), ", timeout ",
+                              format_millis(number("timeout_ms")), "); since start ",
+                              number("queued"), " waited: ", number("served"), " served");
+    if (number("served") > 0)
+        out += str_cat(" (mean wait ", format_millis(number("wait_ms") / number("served")), ")");
+    return str_cat(out, ", ", number("timeouts"), " timed out, ", number("full"),
+                   " refused full, ", number("withdrawn"), " withdrawn");
+}
+
 std::string removed_line(const rapidjson::Value& data, std::string_view what) {
     return str_cat("removed ", what, " ", cell(data, "removed"), " (", cell(data, "name"), ")\n");
 }
@@ -361,7 +381,8 @@ std::string state_note(const rapidjson::Value& account) {
         return str_cat("note: ", name,
                        " stays quarantined: enabling lifts only a disable.\n"
                        "note: a successful 'account refresh' lifts an invalid-credential "
-                       "quarantine; 'account disable' then 'account enable' lifts any.\n");
+                       "quarantine; 'account reset-health ", name,
+                       " --note TEXT' lifts any.\n");
     if (state == "cooling" || state == "exhausted")
         return str_cat("note: ", name, " is ", state, " until ", cell(account, "state_until"),
                        " and serves again by itself then\n");
@@ -440,6 +461,7 @@ std::string render_status(const rapidjson::Value& data, std::size_t width) {
         {"listen", cell(data, "listen")},
         {"generation", cell(data, "generation")},
         {"reloaded", reload_summary(data)},
+        {"queue", queue_summary(data)},
         {"accounts", count_summary(data, "accounts")},
         {"keys", count_summary(data, "keys")},
     });
@@ -461,6 +483,11 @@ std::string render_account_removed(const rapidjson::Value& data) {
 std::string render_account_enabled(const rapidjson::Value& data) {
     return str_cat("enabled account ", cell(data, "id"), " (", cell(data, "name"), ")\n",
                    render_account(data), state_note(data));
+}
+
+std::string render_account_health_reset(const rapidjson::Value& data) {
+    return str_cat("reset the health of account ", cell(data, "id"), " (", cell(data, "name"),
+                   ")\n", render_account(data));
 }
 
 std::string render_account_disabled(const rapidjson::Value& data) {

@@ -54,6 +54,7 @@ std::string render_account(const rapidjson::Value& data);
 std::string render_account_removed(const rapidjson::Value& data);
 std::string render_account_enabled(const rapidjson::Value& data);
 std::string render_account_disabled(const rapidjson::Value& data);
+std::string render_account_health_reset(const rapidjson::Value& data);
 std::string render_account_events(const rapidjson::Value& data, std::size_t width = 0);
 std::string render_account_refreshed(const rapidjson::Value& data);
 std::string render_account_quota(const rapidjson::Value& data);

@@ -281,6 +281,24 @@ bool HealthBook::set_disabled(std::uint64_t account_id, bool disabled, std::int6
     return moved;
 }
 
+bool HealthBook::reset(std::uint64_t account_id, std::string_view note, std::int64_t now_ms) {
+    AccountHealth& h = accounts_[account_id];
+    bool counted = h.transient_failures || h.cooldowns || h.throttles;
+    h.transient_failures = 0;
+    h.cooldowns = 0;
+    h.throttles = 0;
+    std::string why = str_cat("health reset by an admin: ", note);
+    if (h.state == HealthState::disabled) {
+        if (h.held.empty()) return counted;
+        h.held.clear();
+        record(h, h.state, std::move(why), now_ms);
+        return true;
+    }
+    if (!move(h, HealthState::healthy, "", now_ms)) return counted;
+    h.events.back().reason = std::move(why);  // healthy itself needs no reason
+    return true;
+}
+
 bool HealthBook::advance(std::uint64_t account_id, std::int64_t now_ms) {
     auto it = accounts_.find(account_id);
     if (it == accounts_.end()) return false;

@@ -88,6 +88,10 @@ public:
     // Each returns true when the state or its reason changed: the caller persists and logs.
     bool apply(std::uint64_t account_id, const Outcome& outcome, std::int64_t now_ms);
     bool set_disabled(std::uint64_t account_id, bool disabled, std::int64_t now_ms);
+    // An admin's word that the account is fine (account reset-health, with a note): clears a
+    // quarantine, cool-down or exhaustion and the back-off counters. A disabled account stays
+    // disabled and only drops the quarantine it holds.
+    bool reset(std::uint64_t account_id, std::string_view note, std::int64_t now_ms);
     // Time-driven moves: cooling → half_open when the cool-down ends; exhausted → healthy
     // at the reset date.
     bool advance(std::uint64_t account_id, std::int64_t now_ms);

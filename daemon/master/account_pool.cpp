@@ -112,29 +112,21 @@ void AccountPool::forget(std::uint64_t account_id) {
 bool AccountPool::under_rpm(const Account& account, std::int64_t now_ms) {
     auto it = recent_.find(account.id);
     if (it == recent_.end()) return true;
-    std::deque<std::int64_t>& picks = it->second;
-    while (!picks.empty() && now_ms - picks.front() >= policy_.rpm_window_ms) picks.pop_front();
+    it->second.expire(now_ms);
     if (account.requests_per_minute <= 0) return true;
-    return static_cast<std::int64_t>(picks.size()) < account.requests_per_minute;
+    return it->second.count() < account.requests_per_minute;
 }
 
 // When the account is under its limit again; nullopt when it is under it now.
 std::optional<std::int64_t> AccountPool::rpm_free_at(const Account& account,
                                                      std::int64_t now_ms) const {
-    if (account.requests_per_minute <= 0) return std::nullopt;
     auto it = recent_.find(account.id);
     if (it == recent_.end()) return std::nullopt;
-    const std::deque<std::int64_t>& picks = it->second;
-    auto live = std::find_if(picks.begin(), picks.end(),
-                             [&](std::int64_t t) { return now_ms - t < policy_.rpm_window_ms; });
-    auto count = static_cast<std::int64_t>(picks.end() - live);
-    if (count < account.requests_per_minute) return std::nullopt;
-    // Free once all but requests_per_minute - 1 of the live picks have left the window.
-    return *(live + (count - account.requests_per_minute)) + policy_.rpm_window_ms;
+    return it->second.free_at(account.requests_per_minute, now_ms);
 }
 
 void AccountPool::record_use(std::uint64_t account_id, std::int64_t now_ms) {
-    recent_[account_id].push_back(now_ms);
+    recent_.try_emplace(account_id, policy_.rpm_window_ms).first->second.add(now_ms);
     last_used_[account_id] = now_ms;
 }
 

@@ -7,7 +7,6 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <list>
 #include <map>
 #include <optional>
@@ -19,6 +18,7 @@
 
 #include "daemon/master/account_health.hpp"
 #include "daemon/master/records.hpp"
+#include "daemon/master/sliding_window.hpp"
 
 namespace amq {
 
@@ -79,7 +79,7 @@ private:
 
     PoolPolicy policy_;
     std::uint64_t last_id_ = 0;                                 // round-robin cursor
-    std::map<std::uint64_t, std::deque<std::int64_t>> recent_;  // picks in the last minute
+    std::map<std::uint64_t, SlidingWindow> recent_;  // picks in the last minute
     std::map<std::uint64_t, std::int64_t> last_used_;
     struct Pin {
         std::uint64_t account_id;

@@ -60,7 +60,7 @@ Result<std::string> ensure_admin_key(Store& store, const std::string& state_dir,
 }
 
 Result<bool> import_environment_account(Store& store, const BootstrapAccount& env,
-                                        std::int64_t now) {
+                                        std::int64_t requests_per_minute, std::int64_t now) {
     auto accounts = store.list_accounts();
     if (!accounts) return accounts.error();
     if (!accounts->empty()) return false;
@@ -69,6 +69,7 @@ Result<bool> import_environment_account(Store& store, const BootstrapAccount& en
     account.client_id = env.client_id;
     account.profile_arn = env.profile_arn;
     account.notes = "imported from AMAZONQ_* environment variables";
+    account.requests_per_minute = requests_per_minute;
     AccountCredentials credentials;
     credentials.refresh_token = env.refresh_token;
     credentials.client_secret = env.client_secret;

@@ -15,9 +15,10 @@ namespace amq {
 // when an admin key already exists. The secret itself is never logged.
 Result<std::string> ensure_admin_key(Store& store, const std::string& state_dir, std::int64_t now);
 
-// Returns true when the account was added.
+// Adds the AMAZONQ_* account to an empty store, at `requests_per_minute` (account-rpm-default);
+// returns true when it was added.
 Result<bool> import_environment_account(Store& store, const BootstrapAccount& account,
-                                        std::int64_t now);
+                                        std::int64_t requests_per_minute, std::int64_t now);
 
 // Once the master has read them, the AMAZONQ_* credentials leave its environment, so that
 // workers do not inherit them. Their values are zeroed where they lie first:

@@ -17,6 +17,7 @@ constexpr std::string_view kAccountStatsFields[] = {"id", "name", "days"};
 constexpr std::string_view kAccountUpdateFields[] = {"account", "set"};
 constexpr std::string_view kKeyUpdateFields[] = {"key", "set"};
 constexpr std::string_view kImportFields[] = {"documents"};
+constexpr std::string_view kResetHealthFields[] = {"id", "name", "note"};
 constexpr std::string_view kStatsFields[] = {"days", "by"};
 constexpr std::string_view kDaysFields[] = {"days"};
 constexpr std::string_view kUsageExportFields[] = {"since", "until", "next", "limit"};
@@ -36,6 +37,9 @@ constexpr CommandSpec kCommands[] = {
      kTargetFields},
     {"account.disable", true, cmd_account_disable, nullptr, "keep an account from serving",
      kTargetFields},
+    {"account.reset-health", true, cmd_account_reset_health, nullptr,
+     "let a quarantined, cooling or exhausted account serve again, with a note for the audit log",
+     kResetHealthFields},
     {"account.events", false, cmd_account_events, nullptr, "an account's last health changes",
      kTargetFields},
     {"account.stats", false, cmd_account_stats, nullptr, "one account's usage, all time and by day",
@@ -254,7 +258,6 @@ void dispatch_control_frame(std::string_view payload, CommandContext ctx,
                 });
 }
 
-namespace {
 void write_time(JsonWriter& w, const char* key, std::int64_t t) {
     w.Key(key);
     if (t == 0)
@@ -262,10 +265,11 @@ void write_time(JsonWriter& w, const char* key, std::int64_t t) {
     else
         write_string(w, iso8601(t));
 }
-}  // namespace
 
 const AccountHealth* RuntimeView::account_health(std::uint64_t) { return nullptr; }
 void RuntimeView::set_account_disabled(std::uint64_t, bool) {}
+void RuntimeView::reset_account_health(std::uint64_t, std::string_view) {}
+void RuntimeView::write_account_runtime(JsonWriter&, std::uint64_t) {}
 void RuntimeView::forget_account(std::uint64_t) {}
 void RuntimeView::refresh_account(std::uint64_t, std::function<void(Result<AccessToken>)> done) {
     done(make_error(Errc::unavailable, "token refreshes are not available here"));
@@ -275,6 +279,7 @@ void RuntimeView::fetch_quota(std::uint64_t, std::function<void(Result<UsageLimi
 }
 void RuntimeView::reload_pool() {}
 Status RuntimeView::reload() { return make_error(Errc::unavailable, "nothing to reload here"); }
+std::int64_t RuntimeView::account_rpm_default() const { return 0; }
 Status RuntimeView::set_log_level(std::string_view) {
     return make_error(Errc::unavailable, "no log level to set here");
 }

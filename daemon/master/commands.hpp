@@ -35,7 +35,11 @@ public:
     virtual ~RuntimeView() = default;
     virtual void write_runtime(JsonWriter& w) const = 0;
     virtual const AccountHealth* account_health(std::uint64_t account_id);
+    // What only the running pool knows of an account, as members of its object (account show):
+    // its models, the endpoint that last served it.
+    virtual void write_account_runtime(JsonWriter& w, std::uint64_t account_id);
     virtual void set_account_disabled(std::uint64_t account_id, bool disabled);
+    virtual void reset_account_health(std::uint64_t account_id, std::string_view note);
     virtual void forget_account(std::uint64_t account_id);
     virtual void refresh_account(std::uint64_t account_id,
                                  std::function<void(Result<AccessToken>)> done);
@@ -45,6 +49,8 @@ public:
     virtual void fetch_quota(std::uint64_t account_id,
                              std::function<void(Result<UsageLimits>)> done);
     virtual Status reload();  // as SIGHUP
+    // requests_per_minute of an account added without one (account-rpm-default).
+    virtual std::int64_t account_rpm_default() const;
     virtual Status set_log_level(
         std::string_view level);  // master and workers, until the next reload
     // A compact copy of the store written to `fd` (which the callee closes); `done` gets its size.
@@ -125,10 +131,12 @@ void write_account(JsonWriter& w, const Account& account, const AccountHealth* h
 void write_key(JsonWriter& w, const ApiKey& key);
 std::string account_json(const Account& account, const AccountHealth* health = nullptr);
 void write_health(JsonWriter& w, const AccountHealth& health);
+// `key`: t (Unix seconds) as an ISO time, or null for 0 (never).
+void write_time(JsonWriter& w, const char* key, std::int64_t t);
 std::string key_json(const ApiKey& key);
 Status check_record_name(const std::string& name, const char* what);
-Status check_not_duplicate(const Store& store, std::string_view client_id,
-                           std::string_view refresh_token);
+Status check_refresh_token_unused(const Store& store, std::string_view refresh_token,
+                                  std::uint64_t except_id = 0);
 
 // Commands name a record by {"id": N} or {"name": "..."}.
 Result<Account> resolve_account(const Store& store, const rapidjson::Value& args);
@@ -142,6 +150,7 @@ CommandResult cmd_account_remove(CommandContext& ctx, const rapidjson::Value& ar
 CommandResult cmd_account_enable(CommandContext& ctx, const rapidjson::Value& args);
 CommandResult cmd_account_disable(CommandContext& ctx, const rapidjson::Value& args);
 CommandResult cmd_account_events(CommandContext& ctx, const rapidjson::Value& args);
+CommandResult cmd_account_reset_health(CommandContext& ctx, const rapidjson::Value& args);
 void cmd_account_refresh(CommandContext ctx, const rapidjson::Value& args, CommandReply reply);
 void cmd_account_quota(CommandContext ctx, const rapidjson::Value& args, CommandReply reply);
 void cmd_account_import(CommandContext ctx, const rapidjson::Value& args, CommandReply reply);

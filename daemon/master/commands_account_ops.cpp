@@ -99,9 +99,10 @@ Result<std::vector<std::pair<std::string, std::string>>> read_documents(
     return out;
 }
 
-Result<Account> add_imported(Store& store, const ImportedAccount& in, std::int64_t now) {
+Result<Account> add_imported(Store& store, const ImportedAccount& in, std::int64_t now,
+                             std::int64_t rpm_default) {
     if (auto st = check_record_name(in.name, "account"); !st) return st.error();
-    if (auto st = check_not_duplicate(store, in.client_id, in.refresh_token); !st)
+    if (auto st = check_refresh_token_unused(store, in.refresh_token); !st)
         return st.error();
     Account a;
     a.name = in.name;
@@ -110,7 +111,7 @@ Result<Account> add_imported(Store& store, const ImportedAccount& in, std::int64
     a.profile_arn = in.profile_arn;
     a.region = in.region;
     a.notes = in.notes.empty() ? str_cat("imported from ", in.source) : in.notes;
-    if (in.requests_per_minute > 0) a.requests_per_minute = in.requests_per_minute;
+    a.requests_per_minute = in.requests_per_minute.value_or(rpm_default);
     AccountCredentials c;
     c.refresh_token = in.refresh_token;
     c.client_secret = in.client_secret;
@@ -156,7 +157,8 @@ CommandResult add_all(ImportRun& run, const std::vector<ImportedAccount>& accoun
     run.added.clear();
     run.refused.clear();
     for (const ImportedAccount& in : accounts) {
-        auto added = add_imported(run.ctx.store, in, run.ctx.now);
+        auto added = add_imported(run.ctx.store, in, run.ctx.now,
+                                  run.ctx.runtime.account_rpm_default());
         if (added)
             run.added.push_back(added->id);
         else

@@ -6,6 +6,9 @@
 namespace amq {
 namespace {
 
+// A reset-health note is a sentence for the audit log, not a document.
+constexpr std::size_t kMaxNoteBytes = 1000;
+
 Status check_connection_fields(const Account& a) {
     if (a.kind != "idc" && a.kind != "social")
         return make_error(Errc::invalid_argument, "field 'kind' must be idc or social");
@@ -18,7 +21,8 @@ Status check_connection_fields(const Account& a) {
 }
 
 // Reads the fields an account can be created with; idc accounts need their OIDC client.
-Result<std::pair<Account, AccountCredentials>> read_new_account(const rapidjson::Value& args) {
+Result<std::pair<Account, AccountCredentials>> read_new_account(const rapidjson::Value& args,
+                                                                std::int64_t rpm_default) {
     FieldReader f(args);
     Account a;
     AccountCredentials c;
@@ -33,8 +37,7 @@ Result<std::pair<Account, AccountCredentials>> read_new_account(const rapidjson:
           std::pair{"api_flavour", &a.api_flavour}, std::pair{"origin", &a.origin},
           std::pair{"proxy", &a.proxy}, std::pair{"notes", &a.notes}})
         *field = f.string(key).value_or("");
-    a.requests_per_minute =
-        f.integer("requests_per_minute", false, 1, 100000).value_or(a.requests_per_minute);
+    a.requests_per_minute = f.integer("requests_per_minute", false, 0).value_or(rpm_default);
     a.enabled = f.boolean("enabled").value_or(true);
     if (auto v = f.boolean("is_active")) a.enabled = *v;  // the seed's name
     if (!f.ok()) return f.status().error();
@@ -51,16 +54,16 @@ Result<std::pair<Account, AccountCredentials>> read_new_account(const rapidjson:
 
 }  // namespace
 
-// The same OIDC client or the same refresh token is the same account: adding it twice would
-// make two pool members refresh one credential and invalidate each other.
-Status check_not_duplicate(const Store& store, std::string_view client_id,
-                           std::string_view refresh_token) {
+// The same refresh token is the same account: two pool members refreshing one credential
+// would invalidate each other (a refresh token rotates). One OIDC client may authorise many
+// users, so a shared client id is no duplicate (the Python v2.0 databases hold such accounts).
+Status check_refresh_token_unused(const Store& store, std::string_view refresh_token,
+                                  std::uint64_t except_id) {
+    if (refresh_token.empty()) return {};
     auto accounts = store.list_accounts();
     if (!accounts) return accounts.error();
     for (const Account& a : *accounts) {
-        if (!client_id.empty() && a.client_id == client_id)
-            return make_error(Errc::conflict,
-                              str_cat("account '", a.name, "' already uses this client id"));
+        if (a.id == except_id) continue;
         auto c = store.get_credentials(a.id);
         if (c && c->refresh_token == refresh_token)
             return make_error(Errc::conflict,
@@ -70,10 +73,10 @@ Status check_not_duplicate(const Store& store, std::string_view client_id,
 }
 
 CommandResult cmd_account_add(CommandContext& ctx, const rapidjson::Value& args) {
-    auto read = read_new_account(args);
+    auto read = read_new_account(args, ctx.runtime.account_rpm_default());
     if (!read) return read.error();
     auto& [account, credentials] = *read;
-    if (auto st = check_not_duplicate(ctx.store, account.client_id, credentials.refresh_token); !st)
+    if (auto st = check_refresh_token_unused(ctx.store, credentials.refresh_token); !st)
         return st.error();
     auto added = ctx.store.add_account(std::move(account), credentials, ctx.now);
     if (!added) return added.error();
@@ -95,7 +98,10 @@ CommandResult cmd_account_list(CommandContext& ctx, const rapidjson::Value&) {
 CommandResult cmd_account_show(CommandContext& ctx, const rapidjson::Value& args) {
     auto account = resolve_account(ctx.store, args);
     if (!account) return account.error();
-    return account_json(*account, ctx.runtime.account_health(account->id));
+    return json_value([&](JsonWriter& w) {
+        write_account(w, *account, ctx.runtime.account_health(account->id),
+                      [&](JsonWriter& out) { ctx.runtime.write_account_runtime(out, account->id); });
+    });
 }
 
 CommandResult cmd_account_remove(CommandContext& ctx, const rapidjson::Value& args) {
@@ -142,23 +148,6 @@ Status update_credentials(Store& store, const Account& account,
     return store.put_credentials(account.id, *c);
 }
 
-Status check_duplicate_except(const Store& store, std::uint64_t self, std::string_view client_id,
-                              std::string_view refresh_token) {
-    auto accounts = store.list_accounts();
-    if (!accounts) return accounts.error();
-    for (const Account& a : *accounts) {
-        if (a.id == self) continue;
-        if (!client_id.empty() && a.client_id == client_id)
-            return make_error(Errc::conflict,
-                              str_cat("account '", a.name, "' already uses this client id"));
-        auto c = store.get_credentials(a.id);
-        if (!refresh_token.empty() && c && c->refresh_token == refresh_token)
-            return make_error(Errc::conflict,
-                              str_cat("account '", a.name, "' already uses this refresh token"));
-    }
-    return {};
-}
-
 }  // namespace
 
 // {"account": {id|name}, "set": {fields}}: absent fields stay. is_active is the seed's enabled.
@@ -180,7 +169,7 @@ CommandResult cmd_account_update(CommandContext& ctx, const rapidjson::Value& ar
           std::pair{"api_flavour", &a.api_flavour}, std::pair{"origin", &a.origin},
           std::pair{"proxy", &a.proxy}, std::pair{"notes", &a.notes}})
         if (auto v = set.string(key)) *field = *v;
-    if (auto v = set.integer("requests_per_minute", false, 1, 100000)) a.requests_per_minute = *v;
+    if (auto v = set.integer("requests_per_minute", false, 0)) a.requests_per_minute = *v;
     auto enabled = set.boolean("enabled");
     if (auto v = set.boolean("is_active")) enabled = v;
     if (enabled) a.enabled = *enabled;
@@ -191,10 +180,7 @@ CommandResult cmd_account_update(CommandContext& ctx, const rapidjson::Value& ar
     if (auto st = check_connection_fields(a); !st) return st.error();
     if (refresh_token && trim(*refresh_token).empty())
         return make_error(Errc::invalid_argument, "field 'refresh_token' must not be empty");
-    if (auto st = check_duplicate_except(ctx.store, a.id,
-                                         a.client_id != account->client_id ? a.client_id : "",
-                                         refresh_token.value_or(""));
-        !st)
+    if (auto st = check_refresh_token_unused(ctx.store, refresh_token.value_or(""), a.id); !st)
         return st.error();
     auto updated = ctx.store.update_account(a, ctx.now);
     if (!updated) return updated.error();
@@ -211,6 +197,24 @@ CommandResult cmd_account_enable(CommandContext& ctx, const rapidjson::Value& ar
 
 CommandResult cmd_account_disable(CommandContext& ctx, const rapidjson::Value& args) {
     return set_enabled(ctx, args, false);
+}
+
+// {id|name, note}: the note says why the admin trusts the account again; it is kept in the
+// audit log (the command's arguments) and in the account's health events.
+CommandResult cmd_account_reset_health(CommandContext& ctx, const rapidjson::Value& args) {
+    FieldReader f(args);
+    std::string note(trim(f.string("note", true).value_or("")));
+    if (!f.ok()) return f.status().error();
+    if (note.empty())
+        return make_error(Errc::invalid_argument,
+                          "field 'note' must say why the account may serve again");
+    if (note.size() > kMaxNoteBytes)
+        return make_error(Errc::invalid_argument,
+                          str_cat("field 'note' is longer than ", kMaxNoteBytes, " bytes"));
+    auto account = resolve_account(ctx.store, args);
+    if (!account) return account.error();
+    ctx.runtime.reset_account_health(account->id, note);
+    return account_json(*account, ctx.runtime.account_health(account->id));
 }
 
 CommandResult cmd_account_events(CommandContext& ctx, const rapidjson::Value& args) {

@@ -37,9 +37,10 @@ Status read_key_fields(const rapidjson::Value& args, ApiKey& key, std::int64_t n
     if (auto v = f.string("name")) key.name = *v;
     if (auto v = f.string("description")) key.description = *v;
     if (auto v = f.boolean("is_admin")) key.is_admin = *v;
-    if (auto v = f.integer("requests_per_minute", false, 1, 1000000)) key.requests_per_minute = *v;
-    if (auto v = f.integer("requests_per_day", false, 1, 1000000000)) key.requests_per_day = *v;
-    if (auto v = f.integer("max_concurrent", false, 0, 100000)) key.max_concurrent = *v;
+    // 0 is no cap; any other size a 64-bit count holds is a cap (see SlidingWindow).
+    if (auto v = f.integer("requests_per_minute", false, 0)) key.requests_per_minute = *v;
+    if (auto v = f.integer("requests_per_day", false, 0)) key.requests_per_day = *v;
+    if (auto v = f.integer("max_concurrent", false, 0)) key.max_concurrent = *v;
     if (const rapidjson::Value* models = f.array("allowed_models")) {
         key.allowed_models.clear();
         for (rapidjson::SizeType i = 0; i < models->Size(); ++i) {

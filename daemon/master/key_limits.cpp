@@ -7,37 +7,25 @@
 namespace amq {
 namespace {
 
-constexpr std::int64_t kMinuteMs = 60'000;
-constexpr std::int64_t kDayMs = 86'400'000;
+constexpr std::int64_t kMinuteMs = KeyLimiter::kMinuteMs;
+constexpr std::int64_t kDayMs = KeyLimiter::kDayMs;
 // A busy slot frees when some request of the key finishes, which we cannot predict: clients
 // are told to retry after a short pause rather than hammer us.
 constexpr std::int64_t kConcurrencyRetryMs = 1000;
 
-using Times = std::deque<std::int64_t>;
+using Times = SlidingWindow;
 
-std::int64_t count(const Times& times) { return static_cast<std::int64_t>(times.size()); }
+std::int64_t count(const Times& times) { return times.count(); }
 
-// An admission at t counts while now - t < window.
-void expire(Times& times, std::int64_t now_ms, std::int64_t window_ms) {
-    while (!times.empty() && now_ms - times.front() >= window_ms) times.pop_front();
-}
-
-// Only the newest `limit` admissions can decide anything: while the window is full, the
-// next request passes when the limit-th newest leaves it. Dropping older ones (left over by
-// restore() or a lowered limit) is therefore lossless, and bounds memory by the limit.
+// Only the newest `limit` admissions can decide anything (see SlidingWindow::keep_newest);
+// dropping older ones (left over by restore() or a lowered limit) bounds memory by the limit.
 // An unlimited window enforces nothing, so it keeps nothing.
-void cap(Times& times, std::int64_t limit) {
-    if (limit <= 0) {
-        times.clear();
-        return;
-    }
-    while (count(times) > limit) times.pop_front();
-}
+void cap(Times& times, std::int64_t limit) { times.keep_newest(limit); }
 
 // Until the oldest admission leaves the window. Never 0 for a non-empty window, and never
 // more than the window even if the clock went backwards.
 std::int64_t until_oldest_leaves(const Times& times, std::int64_t now_ms, std::int64_t window_ms) {
-    return std::clamp<std::int64_t>(times.front() + window_ms - now_ms, 1, window_ms);
+    return std::clamp<std::int64_t>(times.oldest() + window_ms - now_ms, 1, window_ms);
 }
 
 RateInfo figures(const Times& times, std::int64_t limit, std::int64_t now_ms,
@@ -98,8 +86,8 @@ std::optional<LimitDecision> refusal(const Times& minute, const Times& day, std:
 }  // namespace
 
 void KeyLimiter::prune(KeyState& s, std::int64_t now_ms) {
-    expire(s.minute, now_ms, kMinuteMs);
-    expire(s.day, now_ms, kDayMs);
+    s.minute.expire(now_ms);
+    s.day.expire(now_ms);
 }
 
 LimitDecision KeyLimiter::admit(std::uint64_t key_id, const KeyLimits& limits, std::int64_t now_ms,
@@ -135,8 +123,8 @@ LimitDecision KeyLimiter::take(KeyState& s, const KeyLimits& limits, std::size_t
         d = std::move(*refused);
     } else {
         d.admitted = true;
-        if (limits.requests_per_minute > 0) s.minute.push_back(now_ms);
-        if (limits.requests_per_day > 0) s.day.push_back(now_ms);
+        if (limits.requests_per_minute > 0) s.minute.add(now_ms);
+        if (limits.requests_per_day > 0) s.day.add(now_ms);
     }
     d.rate = rate_of(s.minute, s.day, limits, now_ms);
     return d;
@@ -164,20 +152,18 @@ std::size_t KeyLimiter::release_owner(std::uint64_t owner) {
 
 void KeyLimiter::restore(std::uint64_t key_id, std::int64_t at_ms) {
     KeyState& s = keys_[key_id];
-    // Callers pass ascending times, so this inserts at the end; a stray older one still
-    // lands in order, which expire() relies on.
-    s.minute.insert(std::upper_bound(s.minute.begin(), s.minute.end(), at_ms), at_ms);
-    s.day.insert(std::upper_bound(s.day.begin(), s.day.end(), at_ms), at_ms);
-    // Stored times are in the past, so whatever is a window older than the newest one has
-    // already left it: a long history costs no more than one window until the first admit.
-    prune(s, s.day.back());
+    s.minute.add(at_ms);
+    s.day.add(at_ms);
+    // Stored times are in the past and come in ascending order, so whatever is a window older
+    // than this one has already left it: a long history costs no more than one window.
+    prune(s, at_ms);
 }
 
 void KeyLimiter::forget(std::uint64_t key_id) { keys_.erase(key_id); }
 
 RateInfo KeyLimiter::rate(std::uint64_t key_id, const KeyLimits& limits, std::int64_t now_ms) {
     auto it = keys_.find(key_id);
-    if (it == keys_.end()) return rate_of({}, {}, limits, now_ms);  // nothing counted yet
+    if (it == keys_.end()) return rate_of(Times(kMinuteMs), Times(kDayMs), limits, now_ms);
     KeyState& s = it->second;
     prune(s, now_ms);
     cap(s.minute, limits.requests_per_minute);

@@ -8,17 +8,18 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <optional>
 #include <string>
 #include <utility>
 
+#include "daemon/master/sliding_window.hpp"
+
 namespace amq {
 
 struct KeyLimits {
-    std::int64_t requests_per_minute = 60;  // <= 0: unlimited
-    std::int64_t requests_per_day = 10000;  // <= 0: unlimited
+    std::int64_t requests_per_minute = 60;  // <= 0: unlimited; any size up to INT64_MAX
+    std::int64_t requests_per_day = 10000;  // <= 0: unlimited; any size up to INT64_MAX
     std::int64_t max_concurrent = 0;        // <= 0: unlimited
 };
 
@@ -40,6 +41,8 @@ struct LimitDecision {
 
 class KeyLimiter {
 public:
+    static constexpr std::int64_t kMinuteMs = 60'000;
+    static constexpr std::int64_t kDayMs = 86'400'000;
     // `slot` names the request: (owner = worker pid, request id).
     using Slot = std::pair<std::uint64_t, std::uint64_t>;
 
@@ -59,8 +62,8 @@ public:
 
 private:
     struct KeyState {
-        std::deque<std::int64_t> minute;  // admission times in the last 60 s
-        std::deque<std::int64_t> day;     // admission times in the last 24 h
+        SlidingWindow minute{kMinuteMs};  // admissions in the last 60 s
+        SlidingWindow day{kDayMs};        // admissions in the last 24 h
         std::map<Slot, bool> slots;
     };
     void prune(KeyState& s, std::int64_t now_ms);

@@ -110,9 +110,14 @@ public:
 
     int run();
     void write_runtime(JsonWriter& w) const override;
+    void write_queue(JsonWriter& w) const;
+    void write_account_runtime(JsonWriter& w, std::uint64_t id) override;
     const AccountHealth* account_health(std::uint64_t id) override { return &pool_->health(id); }
     void set_account_disabled(std::uint64_t id, bool disabled) override {
         pool_->set_disabled(id, disabled);
+    }
+    void reset_account_health(std::uint64_t id, std::string_view note) override {
+        pool_->reset_health(id, note);
     }
     void forget_account(std::uint64_t id) override {
         pool_->forget(id);
@@ -137,6 +142,7 @@ private:
     Status reload_configuration();
     void reload_ended(ReloadOutcome::Result result, std::string error);
     Status reload() override { return reload_configuration(); }
+    std::int64_t account_rpm_default() const override { return config_.account_rpm_default; }
     Status set_log_level(std::string_view level) override;
     void backup(int fd, std::function<void(Result<std::uint64_t>)> done) override;
     void fatal(const std::string& why);
@@ -186,7 +192,8 @@ Status Master::start() {
     if (!admin->empty()) log_notice("created the first admin key; its secret is in ", *admin);
     if (config_.bootstrap_account) {
         auto added =
-            import_environment_account(*store_, *config_.bootstrap_account, unix_seconds());
+            import_environment_account(*store_, *config_.bootstrap_account,
+                                       config_.account_rpm_default, unix_seconds());
         if (!added) return added.error();
         if (*added) log_notice("added account 'env-account' from the AMAZONQ_* environment");
     }
@@ -522,6 +529,45 @@ std::string Master::metrics_text() const {
     return metrics_.render({accounts, in_flight, dropped, depth, outcomes, waited});
 }
 
+// null models: the account's list is not known yet (it may serve any model meanwhile).
+void Master::write_account_runtime(JsonWriter& w, std::uint64_t id) {
+    w.Key("models");
+    auto list = models_->lists().find(id);
+    if (list == models_->lists().end()) {
+        w.Null();
+    } else {
+        w.StartArray();
+        for (const std::string& m : list->second) write_string(w, m);
+        w.EndArray();
+    }
+    const LastServed* last = pool_->last_served(id);
+    w.Key("last_endpoint");
+    write_string(w, last ? redact_url_password(last->endpoint) : "");
+    write_time(w, "last_served_at", last ? last->at_ms / 1000 : 0);
+}
+
+// The admission queue now and since start, as /metrics has it.
+void Master::write_queue(JsonWriter& w) const {
+    if (!worker_calls_) return;
+    const AdmissionQueue& queue = worker_calls_->queue();
+    const AdmissionQueue::Stats& q = queue.stats();
+    w.Key("queue");
+    w.StartObject();
+    w.Key("depth");
+    w.Uint64(queue.depth());
+    w.Key("max");
+    w.Uint64(queue.limits().max);
+    w.Key("timeout_ms");
+    w.Int64(queue.limits().timeout_ms);
+    for (auto [name, n] : {std::pair{"queued", q.queued}, std::pair{"served", q.served},
+                           std::pair{"timeouts", q.timeouts}, std::pair{"full", q.full},
+                           std::pair{"withdrawn", q.withdrawn}, std::pair{"wait_ms", q.wait_ms}}) {
+        w.Key(name);
+        w.Uint64(n);
+    }
+    w.EndObject();
+}
+
 void Master::write_runtime(JsonWriter& w) const {
     w.Key("pid");
     w.Int(getpid());
@@ -535,6 +581,7 @@ void Master::write_runtime(JsonWriter& w) const {
     w.Uint64(supervisor_->generation());
     w.Key("workers");
     supervisor_->write_workers(w);
+    write_queue(w);
     w.Key("last_reload");
     if (last_reload_.at == 0) {
         w.Null();

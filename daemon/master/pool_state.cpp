@@ -77,7 +77,22 @@ void PoolState::set_disabled(std::uint64_t account_id, bool disabled) {
     if (book_.set_disabled(account_id, disabled, unix_millis())) persist(account_id, before);
 }
 
+void PoolState::reset_health(std::uint64_t account_id, std::string_view note) {
+    HealthState before = book_.get(account_id).state;
+    if (book_.reset(account_id, note, unix_millis())) persist(account_id, before);
+}
+
+void PoolState::served(std::uint64_t account_id, std::string endpoint) {
+    served_[account_id] = LastServed{std::move(endpoint), unix_millis()};
+}
+
+const LastServed* PoolState::last_served(std::uint64_t account_id) const {
+    auto it = served_.find(account_id);
+    return it == served_.end() ? nullptr : &it->second;
+}
+
 void PoolState::forget(std::uint64_t account_id) {
+    served_.erase(account_id);
     book_.forget(account_id);
     pool_.forget(account_id);
 }

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <variant>
 
@@ -20,6 +22,12 @@ std::optional<Outcome> outcome_for_class(std::string_view error_class,
                                          std::optional<double> retry_after_s,
                                          std::string_view message);
 
+// The upstream endpoint that last answered an account well, and when (account show).
+struct LastServed {
+    std::string endpoint;
+    std::int64_t at_ms = 0;
+};
+
 class PoolState {
 public:
     PoolState(Store& store, HealthPolicy health, PoolPolicy pool);
@@ -30,6 +38,9 @@ public:
     // A request that ended without evidence about the account (the client left first).
     void release(std::uint64_t account_id);
     void set_disabled(std::uint64_t account_id, bool disabled);
+    void reset_health(std::uint64_t account_id, std::string_view note);
+    void served(std::uint64_t account_id, std::string endpoint);
+    const LastServed* last_served(std::uint64_t account_id) const;
     void forget(std::uint64_t account_id);
 
     std::variant<Account, NoAccount> pick(const PickRequest& request);
@@ -41,6 +52,7 @@ private:
     Store& store_;
     HealthBook book_;
     AccountPool pool_;
+    std::map<std::uint64_t, LastServed> served_;
 };
 
 }  // namespace amq

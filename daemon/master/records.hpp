@@ -20,7 +20,7 @@ struct Account {
     std::string origin;
     std::string proxy;
     bool enabled = true;
-    std::int64_t requests_per_minute = 10;
+    std::int64_t requests_per_minute = 0;  // a pace (requests wait), not a refusal; 0 = no cap
     std::string notes;
     std::int64_t created_at = 0;
     std::int64_t updated_at = 0;

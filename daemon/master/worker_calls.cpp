@@ -542,6 +542,8 @@ void WorkerCalls::report(const rapidjson::Value& args, pid_t pid) {
             pool_.report(u.account_id, *outcome);
         else
             pool_.release(u.account_id);
+        if (reached_upstream && account_class.empty() && u.status < 400)
+            pool_.served(u.account_id, f.string("api_endpoint").value_or(""));
         if (reached_upstream)
             metrics_.attempt(u.account_id, account_class.empty() ? "ok" : account_class);
     }

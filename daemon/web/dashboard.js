@@ -48,6 +48,11 @@
     return typeof n === 'number' && Number.isFinite(n) ? n.toLocaleString() : '—';
   }
 
+  // A limit of 0 is no cap at all.
+  function fmtLimit(n) {
+    return n === 0 ? 'no cap' : fmtNum(n);
+  }
+
   function fmtTime(iso, none) {
     if (!iso) return none || '—';
     const d = new Date(iso);
@@ -292,7 +297,7 @@
       el('td', {text: account.kind || '—'}),
       stateCell(account),
       el('td', null, yesNo(enabled)),
-      el('td', {class: 'num', text: fmtNum(account.requests_per_minute)}),
+      el('td', {class: 'num', text: fmtLimit(account.requests_per_minute)}),
       el('td', {class: 'num', text: usage ? fmtNum(usage.total_requests_all_time) : '—'}),
       el('td', {class: 'num', text: usage ? fmtNum(usage.total_tokens_all_time) : '—'}),
       actions);
@@ -393,8 +398,8 @@
       el('td', null, el('code', {text: key.key_prefix || ''})),
       el('td', null, key.is_admin ? badge('admin', 'warn') : badge('no')),
       el('td', null, key.is_active ? badge('active', 'ok') : badge('revoked', 'bad')),
-      el('td', {class: 'num', text: fmtNum(key.requests_per_minute)}),
-      el('td', {class: 'num', text: fmtNum(key.requests_per_day)}),
+      el('td', {class: 'num', text: fmtLimit(key.requests_per_minute)}),
+      el('td', {class: 'num', text: fmtLimit(key.requests_per_day)}),
       el('td', {text: fmtTime(key.expires_at, 'never')}),
       el('td', {text: fmtTime(key.last_used_at, 'never')}),
       actions);

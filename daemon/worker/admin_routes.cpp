@@ -175,6 +175,12 @@ std::string created_key(const rapidjson::Value& data) {
     });
 }
 
+// {"id":1} and {"days":7} → {"id":1,"days":7}: objects as to_json writes them.
+std::string joined_objects(const std::string& first, const std::string& second) {
+    if (second.size() <= 2) return first;
+    return str_cat(first.substr(0, first.size() - 1), ",", second.substr(1));
+}
+
 std::string with_target(const char* target_field, const std::string& id_json,
                         const std::string& body) {
     return str_cat("{\"", target_field, "\":", id_json, ",\"set\":", body, "}");
@@ -210,14 +216,27 @@ void handle_admin_account_refresh(Worker& worker, HttpRequest& request) {
     if (auto id = id_args(request)) forward_admin(worker, request, "account.refresh", *id);
 }
 
+// Body {"note": "..."}: why the account may serve again, kept in the audit log. The account is
+// the path's; the body may name nothing else.
+void handle_admin_account_reset_health(Worker& worker, HttpRequest& request) {
+    auto id = id_args(request);
+    if (!id) return;
+    auto body = object_body(request);
+    if (!body) return;
+    auto doc = parse_request_json(*body);
+    for (const auto& m : doc->GetObject())
+        if (std::string_view(m.name.GetString(), m.name.GetStringLength()) != "note")
+            return send_admin_error(request, 400,
+                                    str_cat("unknown field '", m.name.GetString(), "'"));
+    forward_admin(worker, request, "account.reset-health", joined_objects(*id, *body));
+}
+
 void handle_admin_account_stats(Worker& worker, HttpRequest& request) {
     auto id = id_args(request);
     if (!id) return;
     auto days = days_args(request);
     if (!days) return send_admin_error(request, 400, days.error().message);
-    std::string args =
-        days->size() > 2 ? str_cat(id->substr(0, id->size() - 1), ",", days->substr(1)) : *id;
-    forward_admin(worker, request, "account.stats", args);
+    forward_admin(worker, request, "account.stats", joined_objects(*id, *days));
 }
 
 void handle_admin_account_quota(Worker& worker, HttpRequest& request) {

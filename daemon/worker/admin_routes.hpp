@@ -31,6 +31,7 @@ void handle_admin_account_delete(Worker& worker, HttpRequest& request);
 void handle_admin_account_refresh(Worker& worker, HttpRequest& request);
 void handle_admin_account_stats(Worker& worker, HttpRequest& request);
 void handle_admin_account_quota(Worker& worker, HttpRequest& request);
+void handle_admin_account_reset_health(Worker& worker, HttpRequest& request);
 void handle_admin_keys_create(Worker& worker, HttpRequest& request);
 void handle_admin_keys_list(Worker& worker, HttpRequest& request);
 void handle_admin_key_get(Worker& worker, HttpRequest& request);

@@ -522,6 +522,8 @@ void Exchange::finish(int status, std::string_view error_class) {
             // The health of the account that served (or last failed) this request.
             w.Key("reached_upstream");
             w.Bool(reached_upstream_);
+            w.Key("api_endpoint");  // the one of the last attempt
+            write_string(w, endpoint_);
             w.Key("account_class");
             bool blame = account_error_ && !failure_told_;
             write_string(w, blame ? upstream_error_class_name(account_error_->error_class) : "");

@@ -24,6 +24,7 @@ constexpr Route kRoutes[] = {
     {"/admin/accounts/{}/refresh-token", htp_method_POST, handle_admin_account_refresh},
     {"/admin/accounts/{}/stats", htp_method_GET, handle_admin_account_stats},
     {"/admin/accounts/{}/quota", htp_method_GET, handle_admin_account_quota},
+    {"/admin/accounts/{}/reset-health", htp_method_POST, handle_admin_account_reset_health},
     {"/admin/api-keys", htp_method_POST, handle_admin_keys_create},
     {"/admin/api-keys", htp_method_GET, handle_admin_keys_list},
     {"/admin/api-keys/{}", htp_method_GET, handle_admin_key_get},

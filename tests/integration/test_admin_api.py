@@ -252,7 +252,7 @@ class Accounts(AdminApiCase):
                                     notes="first one")
         self.assertLessEqual(ACCOUNT_FIELDS, set(created), created)
         self.assertEqual(created["name"], "primary")
-        self.assertEqual(created["requests_per_minute"], 10)  # the seed's default
+        self.assertEqual(created["requests_per_minute"], 0)  # account-rpm-default: no cap
         self.assertEqual(created["profile_arn"], "arn:aws:codewhisperer:us-east-1:1:profile/A")
         self.assertEqual(created["notes"], "first one")
         self.assertTrue(created["is_active"])
@@ -279,7 +279,10 @@ class Accounts(AdminApiCase):
         self.assertEqual((updated["name"], updated["requests_per_minute"], updated["notes"],
                           updated["profile_arn"], updated["client_id"]),
                          ("primary-renamed", 42, "n2", "arn:aws:codewhisperer:us-east-1:1:profile/B", "cid-new"))
-        self.assertEqual(self.ok("GET", path), updated)
+        # What only the running pool knows (models, last endpoint) comes with GET alone.
+        shown = self.ok("GET", path)
+        self.assertEqual({k: shown[k] for k in updated}, updated)
+        self.assertEqual(set(shown) - set(updated), {"models", "last_endpoint", "last_served_at"})
         self.assertEqual(self.ok("PUT", path, {"name": "primary-renamed"})["name"], "primary-renamed")  # own name
         self.assertEqual(self.ok("PUT", path, {})["requests_per_minute"], 42)  # absent fields stay
 
@@ -481,7 +484,7 @@ class BadInput(AdminApiCase):
             ("POST", "/admin/accounts", self.account_body("typed", requests_per_minute="ten"), "requests_per_minute"),
             ("POST", "/admin/accounts", dict(self.account_body("typed"), name=5), "name"),
             ("POST", "/admin/accounts", self.account_body("typed", client_secret=["x"]), "client_secret"),
-            ("POST", "/admin/accounts", self.account_body("typed", requests_per_minute=0), "requests_per_minute"),
+            ("POST", "/admin/accounts", self.account_body("typed", requests_per_minute=-1), "requests_per_minute"),
             ("PUT", self.apath, {"requests_per_minute": "ten"}, "requests_per_minute"),
             ("PUT", self.apath, {"is_active": "yes"}, "is_active"),
             ("PUT", self.apath, {"refresh_token": 12}, "refresh_token"),
@@ -497,7 +500,7 @@ class BadInput(AdminApiCase):
         for method, path, body, field in cases:
             with self.subTest(method=method, path=path, field=field):
                 self.error(400, method, path, body, naming=field)
-        self.assertEqual(self.ok("GET", self.apath)["requests_per_minute"], 10)
+        self.assertEqual(self.ok("GET", self.apath)["requests_per_minute"], 0)
         self.assertEqual(self.ok("GET", self.kpath)["requests_per_minute"], 60)
         self.assertEqual(len(self.ok("GET", "/admin/api-keys")), 3)
         # null is the seed's Optional "not given": the field stays.
@@ -541,10 +544,14 @@ class BadInput(AdminApiCase):
         self.error(409, "PUT", f"/admin/accounts/{other['id']}", {"name": "existing"}, naming="existing")
         other_key, _ = self.make_key("other-key")
         self.error(409, "PUT", f"/admin/api-keys/{other_key['id']}", {"name": "existing-key"}, naming="existing-key")
-        # The same credentials under another name are the same account.
-        same = dict(self.account_body("copy"), client_id=self.account["client_id"])
-        self.error(409, "POST", "/admin/accounts", same, naming="client id")
-        self.assertEqual(sorted(a["name"] for a in self.ok("GET", "/admin/accounts")), ["existing", "other"])
+        # The same refresh token under another name is the same account; one OIDC client id
+        # may serve many users.
+        token = [s for s, what in self.secrets.items() if what == "the refresh token of account 'existing'"][0]
+        self.error(409, "POST", "/admin/accounts", self.account_body("copy", refresh_token=token),
+                   naming="refresh token")
+        self.make_account("shares-client", client_id=self.account["client_id"])
+        self.assertEqual(sorted(a["name"] for a in self.ok("GET", "/admin/accounts")),
+                         ["existing", "other", "shares-client"])
         self.assertEqual(self.ok("GET", f"/admin/accounts/{other['id']}")["name"], "other")
 
 

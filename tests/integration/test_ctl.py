@@ -251,7 +251,7 @@ class AccountCommands(CtlTestCase):
         f = lines_of(out)
         self.assertEqual((f["name"], f["kind"], f["state"], f["client id"]),
                          ("alpha", "idc", "healthy", "cid-alpha"))
-        self.assertEqual(f["requests/minute"], "10")  # the documented default
+        self.assertEqual(f["requests/minute"], "unlimited")  # account-rpm-default
         alpha = int(f["id"])
         beta = self.js("account", "add", "--name", "beta", "--kind", "social", "--refresh-token",
                        "rt-beta", "--rpm", "25", "--notes", "spare", "--region", "eu-west-1",
@@ -570,7 +570,7 @@ class Audit(CtlTestCase):
         self.assertEqual({r["ACTOR"] for r in rows}, {ACTOR})
         changes = [r["CHANGE"] for r in rows]
         self.assertEqual(changes[0], f"created audited (id {acct['id']})")
-        self.assertIn("requests_per_minute: 10 → 30", changes[1])
+        self.assertIn("requests_per_minute: 0 → 30", changes[1])
         self.assertIn("enabled: yes → no", changes[2])
         self.assertEqual(changes[3], f"created audited-key (id {key_id})")
         self.assertIn("requests_per_minute: 100000 → 5", changes[4])
@@ -589,7 +589,7 @@ class Audit(CtlTestCase):
         self.assertEqual(add["args"]["client_secret"], "***")
         self.assertIsNone(add["before"])
         self.assertEqual(add["after"]["name"], "audited")
-        self.assertEqual(entries[1]["before"]["requests_per_minute"], 10)
+        self.assertEqual(entries[1]["before"]["requests_per_minute"], 0)
         self.assertEqual(entries[1]["after"]["requests_per_minute"], 30)
         self.assertEqual(entries[3]["after"]["key"], "***")
 
@@ -697,8 +697,8 @@ class ExitCodes(CtlTestCase):
              "needs --client-id and --client-secret"),
             (["stats", "--days", "0"], "--days must be between"),
             (["audit", "--limit", "0"], "--limit must be between"),
-            (["key", "create", "--name", "bad", "--rpm", "0"], "--rpm"),
             (["key", "create", "--name", "bad", "--rpm", "-5"], "--rpm"),
+            (["key", "create", "--name", "bad", "--rpd", "-1"], "--rpd"),
             (["usage", "export", "--since", "yesterday", "--format", "csv"],
              "--since must be a date"),
         ]

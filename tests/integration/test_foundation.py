@@ -116,6 +116,7 @@ class FirstStart(DaemonTestCase):
             self.assertEqual(len(accounts), 1)
             self.assertEqual(accounts[0]["client_id"], "cid-env")
             self.assertEqual(accounts[0]["profile_arn"], "arn:aws:x")
+            self.assertEqual(accounts[0]["requests_per_minute"], 0)  # account-rpm-default
             self.assertNotIn("rt-env", json.dumps(accounts))
 
     def test_no_process_keeps_the_environment_credentials(self):
@@ -145,7 +146,7 @@ class ControlRoundTrips(DaemonTestCase):
         a = self.add_account("first", rpm=7, notes="main")
         b = self.add_account("second")
         self.assertEqual(a["requests_per_minute"], 7)
-        self.assertEqual(b["requests_per_minute"], 10)
+        self.assertEqual(b["requests_per_minute"], 0)  # account-rpm-default
         listed = self.daemon.ctl_json("account", "list")["accounts"]
         self.assertEqual([x["name"] for x in listed], ["first", "second"])
         self.assertNotIn("rt-first", json.dumps(listed))

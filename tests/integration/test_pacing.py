@@ -68,6 +68,12 @@ class Paced(PacingTestCase):
         self.assertEqual(metric(text, "amq2api_queue_depth"), 0)
         self.assertGreater(metric(text, "amq2api_queue_wait_seconds_total"), 1)
         self.assertRegex(self.daemon.logs(), r'"POST /v1/messages" 200 .* queued=\d{3,}ms')
+        queue = self.daemon.ctl_json("status")["queue"]
+        self.assertEqual((queue["depth"], queue["timeouts"]), (0, 0))
+        self.assertGreaterEqual(queue["served"], 8)
+        self.assertGreater(queue["wait_ms"], 1000)
+        rc, out, err = self.daemon.ctl("status")
+        self.assertRegex(out, r"queue: +0 waiting \(max 1000, timeout 30\.0s\); since start \d+ waited")
 
 
 class TooLong(PacingTestCase):
@@ -129,10 +135,6 @@ class Withdrawn(PacingTestCase):
         self.assertEqual(metric(self.metrics(), "amq2api_queue_requests_total",
                                 outcome="withdrawn"), 1)
         self.assertEqual(len(self.fake.requests()["generate"]), 1)
-
-
-if __name__ == "__main__":
-    unittest.main()
 
 
 class ThrottleClasses(unittest.TestCase):
@@ -199,3 +201,84 @@ class ThrottleClasses(unittest.TestCase):
         self.assertEqual(self.account("locked")["state"], "disabled")
         self.daemon.ctl("account", "enable", "locked")
         self.assertEqual(self.account("locked")["state"], "quarantined")
+        # Only an admin's reset, with a note for the audit log, lets it serve again; over the
+        # HTTP admin API the note is required just the same.
+        admin = self.daemon.ctl_json("key", "create", "--name", "ops", "--admin")["key"]
+        path = f"/admin/accounts/{self.account('locked')['id']}/reset-health"
+        headers = {"authorization": f"Bearer {admin}", "content-type": "application/json"}
+        r = self.daemon.request("POST", path, body={}, headers=headers)
+        self.assertEqual(r.status, 400, r.body)
+        self.assertIn("note", r.json()["detail"])
+        r = self.daemon.request("POST", path, body={"note": "x", "name": "ok"}, headers=headers)
+        self.assertEqual(r.status, 400, r.body)
+        self.assertEqual(self.account("locked")["state"], "quarantined")
+        r = self.daemon.request("POST", path, body={"note": "support unlocked it, case 1234"},
+                                headers=headers)
+        self.assertEqual(r.status, 200, r.body)
+        self.assertEqual(r.json()["state"], "healthy")
+        audit = self.daemon.ctl_json("audit")["entries"]
+        reset = [e for e in audit if e["command"] == "account.reset-health"]
+        self.assertEqual(reset[-1]["args"]["note"], "support unlocked it, case 1234")
+        events = self.daemon.ctl_json("account", "events", "locked")["events"]
+        self.assertIn("case 1234", events[-1]["reason"])
+        # The same through amq2apictl; the account is back in the rotation.
+        rc, shown, err = self.daemon.ctl("account", "reset-health", "locked", "--note", "again")
+        self.assertEqual(rc, 0, err)
+        self.assertIn("reset the health of account", shown)
+        self.fake.reset()  # the upstream serves it again
+        for _ in range(4):
+            self.assertEqual(self.post().status, 200)
+        served = {g["token"] for g in self.fake.requests()["generate"]}
+        self.assertIn("at-locked", served)
+
+
+
+class EnvironmentAccount(unittest.TestCase):
+    """The most common set-up: the one account of the AMAZONQ_* environment, default settings
+    but for what a test names."""
+    ENV = {"AMAZONQ_REFRESH_TOKEN": "rt-env", "AMAZONQ_CLIENT_ID": "cid-env",
+           "AMAZONQ_CLIENT_SECRET": "cs-env"}
+
+    def start(self, *flags):
+        self.fake = FakeUpstream()
+        self.addCleanup(self.fake.stop)
+        self.fake.script(token=[{"match_refresh_token": "rt-env", "repeat": True,
+                                 "access_token": "at-env"}])
+        self.daemon = Daemon(workers=2, env=self.ENV, extra_args=[*self.fake.daemon_args(), *flags])
+        self.daemon.start()
+        self.addCleanup(self.daemon.cleanup)
+        # The key's own limits are the client's budget, not the pool's: none here.
+        self.key = self.daemon.ctl_json("key", "create", "--name", "client", "--rpm", "0",
+                                        "--rpd", "0")["key"]
+        accounts = self.daemon.ctl_json("account", "list")["accounts"]
+        self.assertEqual([a["name"] for a in accounts], ["env-account"])
+        return accounts[0]
+
+    def burst(self, n, clients=8):
+        with ThreadPoolExecutor(clients) as pool:
+            return [r.status for r in pool.map(lambda _: self.daemon.request(
+                "POST", "/v1/messages", body=TEXT, timeout=60,
+                headers={"x-api-key": self.key, "content-type": "application/json"}), range(n))]
+
+    def test_two_hundred_requests_from_eight_clients_all_succeed(self):
+        self.assertEqual(self.start()["requests_per_minute"], 0)  # no cap by default
+        statuses = self.burst(200)
+        self.assertEqual({s: statuses.count(s) for s in set(statuses)}, {200: 200})
+        self.assertEqual(len(self.fake.requests()["generate"]), 200)
+
+    def test_a_paced_environment_account_delays_requests_and_refuses_none(self):
+        account = self.start("--account-rpm-default", "10", "--rpm-window", "2")
+        self.assertEqual(account["requests_per_minute"], 10)
+        started = time.monotonic()
+        statuses = self.burst(25)
+        took = time.monotonic() - started
+        self.assertEqual({s: statuses.count(s) for s in set(statuses)}, {200: 25})
+        # 10 per 2 s window: the last five cannot start before two windows have passed.
+        self.assertGreater(took, 3.5)
+        text = self.daemon.request("GET", "/metrics").body.decode()
+        self.assertGreater(metric(text, "amq2api_queue_requests_total", outcome="served"), 0)
+        self.assertEqual(metric(text, "amq2api_queue_requests_total", outcome="timeout"), 0)
+
+
+if __name__ == "__main__":
+    unittest.main()

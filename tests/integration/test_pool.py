@@ -531,6 +531,11 @@ class EndpointFallback(PoolTestCase):
         # The dead endpoint rests after its first refusal: one retry per worker, not per request.
         logs = self.daemon.logs()
         self.assertLessEqual(logs.count(f"endpoint {dead} rests"), 2, logs[-2000:])
+        shown = self.daemon.ctl_json("account", "show", "a")
+        self.assertEqual(shown["last_endpoint"], f"{self.fake.url}/")
+        self.assertIsNotNone(shown["last_served_at"])
+        rc, out, err = self.daemon.ctl("account", "show", "a")
+        self.assertIn(f"last endpoint:   {self.fake.url}/\n", out)
 
 
 class ModelRouting(PoolTestCase):
@@ -554,6 +559,9 @@ class ModelRouting(PoolTestCase):
             listed = " ".join(self.models_listed())
             return "opus-4-6" in listed and "sonnet-4-5" in listed and "haiku" not in listed
         wait_until(both_known, timeout=20, what="both model lists fetched")
+        self.assertEqual(self.daemon.ctl_json("account", "show", "b")["models"], ["claude-opus-4.6"])
+        rc, out, err = self.daemon.ctl("account", "show", "a")
+        self.assertIn("models:          claude-sonnet-4.5\n", out)
         before = len(self.fake.requests()["generate"])
         for _ in range(3):
             self.assertEqual(self.post_model("claude-opus-4-6").status, 200)

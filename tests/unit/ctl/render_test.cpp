@@ -192,6 +192,9 @@ BOOST_AUTO_TEST_CASE(single_record_is_aligned_key_value_lines) {
                "origin:          -\n"
                "proxy:           -\n"
                "requests/minute: 10\n"
+               "models:          -\n"
+               "last served:     -\n"
+               "last endpoint:   -\n"
                "notes:           -\n"
                "created:         2026-11-28T18:50:29Z\n"
                "updated:         -\n");
@@ -212,6 +215,20 @@ BOOST_AUTO_TEST_CASE(account_show_has_overrides_and_state_but_no_proxy_password)
     BOOST_TEST(out.find("proxy:           http://squid:***@proxy.example:3128\n") !=
                std::string::npos);
     BOOST_TEST(out.find("hunter2") == std::string::npos);
+}
+
+// An account's models: not fetched yet, none, or the list; unlike a key's, empty is not "all".
+BOOST_AUTO_TEST_CASE(account_show_has_its_models_and_last_endpoint) {
+    auto shown = [](const std::string& json) { return ctl::render_account(parsed(json)); };
+    BOOST_TEST(shown(R"({"models": null})").find("models:          -\n") != std::string::npos);
+    BOOST_TEST(shown(R"({"models": []})").find("models:          none\n") != std::string::npos);
+    std::string out = shown(R"({"models": ["claude-opus-4.6", "claude-sonnet-4.5"],
+        "last_endpoint": "https://runtime.us-east-1.kiro.dev/",
+        "last_served_at": "2026-12-05T10:00:00Z"})");
+    BOOST_TEST(out.find("models:          claude-opus-4.6,claude-sonnet-4.5\n") != std::string::npos);
+    BOOST_TEST(out.find("last served:     2026-12-05T10:00:00Z\n") != std::string::npos);
+    BOOST_TEST(out.find("last endpoint:   https://runtime.us-east-1.kiro.dev/\n") !=
+               std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(proxy_passwords_are_hidden_and_other_urls_kept) {
@@ -239,8 +256,7 @@ BOOST_AUTO_TEST_CASE(enabling_a_quarantined_account_says_how_to_lift_it) {
     BOOST_TEST(
         out.ends_with("note: kiro-1 stays quarantined: enabling lifts only a disable.\n"
                       "note: a successful 'account refresh' lifts an invalid-credential "
-                      "quarantine; 'account disable' then 'account enable' lifts "
-                      "any.\n"));
+                      "quarantine; 'account reset-health kiro-1 --note TEXT' lifts any.\n"));
 }
 
 BOOST_AUTO_TEST_CASE(enabling_a_cooling_account_says_when_it_serves_again) {
@@ -356,6 +372,19 @@ BOOST_AUTO_TEST_CASE(status_shows_the_last_reload_and_its_error) {
     out = ctl::render_status(
         parsed(R"({"last_reload": {"at": "2026-11-29T10:00:00Z", "result": "ok", "error": ""}})"));
     BOOST_TEST(out.find("reloaded:   2026-11-29T10:00:00Z ok\n") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(status_shows_the_queue_now_and_since_start) {
+    std::string out = ctl::render_status(parsed(
+        R"({"queue": {"depth": 2, "max": 1000, "timeout_ms": 30000, "queued": 40, "served": 38,
+                      "timeouts": 1, "full": 0, "withdrawn": 1, "wait_ms": 45600}})"));
+    BOOST_TEST(out.find("queue:      2 waiting (max 1000, timeout 30.0s); since start 40 waited: "
+                        "38 served (mean wait 1.2s), 1 timed out, 0 refused full, 1 withdrawn\n") !=
+               std::string::npos, out);
+    out = ctl::render_status(parsed(R"({"queue": {"depth": 0, "max": 5, "timeout_ms": 500}})"));
+    BOOST_TEST(out.find("queue:      0 waiting (max 5, timeout 500ms); since start 0 waited: 0 "
+                        "served, 0 timed out") != std::string::npos, out);
+    BOOST_TEST(ctl::render_status(parsed("{}")).find("queue:      -\n") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(a_table_wider_than_the_terminal_cuts_its_widest_free_text_first) {

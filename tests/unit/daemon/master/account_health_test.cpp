@@ -394,6 +394,33 @@ BOOST_FIXTURE_TEST_CASE(enabling_touches_only_a_disabled_account, Fixture) {
     BOOST_CHECK(contains(h().reason, "banned"));
 }
 
+BOOST_FIXTURE_TEST_CASE(an_admins_reset_lifts_any_state_but_a_disable, Fixture) {
+    apply(outcome(Outcome::Kind::suspended, "locked your account"));
+    now += kSecond;
+    BOOST_CHECK(book.reset(kId, "ticket 1234", now));
+    BOOST_CHECK_EQUAL(state_of(book), "healthy");
+    BOOST_CHECK(book.may_serve(kId, now));
+    BOOST_CHECK_EQUAL(h().events.back().reason, "health reset by an admin: ticket 1234");
+    BOOST_CHECK(!book.reset(kId, "again", now));  // nothing left to reset
+
+    for (int i = 0; i < 3; ++i) apply(throttled());
+    BOOST_CHECK_EQUAL(state_of(book), "cooling");
+    BOOST_CHECK(book.reset(kId, "cooling", now));
+    BOOST_CHECK_EQUAL(h().throttles, 0);
+    BOOST_CHECK_EQUAL(h().cooldowns, 0);
+    BOOST_CHECK(book.may_serve(kId, now));
+
+    // Disabled with a quarantine held: it stays disabled, and an enable no longer brings the
+    // quarantine back.
+    apply(outcome(Outcome::Kind::suspended, "banned"));
+    book.set_disabled(kId, true, now);
+    BOOST_CHECK(book.reset(kId, "unbanned", now));
+    BOOST_CHECK_EQUAL(state_of(book), "disabled");
+    BOOST_CHECK(h().held.empty());
+    BOOST_CHECK(book.set_disabled(kId, false, now));
+    BOOST_CHECK_EQUAL(state_of(book), "healthy");
+}
+
 BOOST_FIXTURE_TEST_CASE(half_open_trial_is_disabled_too, Fixture) {
     apply(throttled(30));
     wait_out();
