@@ -13,10 +13,13 @@
 namespace amq {
 
 inline constexpr std::size_t kFrameHeaderBytes = 4;
-// Worker channel frames carry admits and reports; a few KiB each. Control replies can list
-// every account and key, so the control socket allows more.
+// The worker's data channel carries admits, grants and reports: small, and a request's
+// latency depends on them, so a frame is capped at 1 MiB. Admin commands (imports, listings
+// of every account and key) ride the control socket, or a worker's admin channel, which take
+// the same 16 MiB.
 inline constexpr std::size_t kChannelFrameMax = 1u << 20;
 inline constexpr std::size_t kControlFrameMax = 16u << 20;
+inline constexpr std::size_t kAdminFrameMax = kControlFrameMax;
 
 std::string encode_frame(std::string_view payload);
 

@@ -24,8 +24,6 @@ FramedChannel::~FramedChannel() {
     if (bev_) bufferevent_free(bev_);
 }
 
-int FramedChannel::fd() const { return bev_ ? bufferevent_getfd(bev_) : -1; }
-
 void FramedChannel::send(std::string_view payload) {
     if (!bev_ || closing_) return;
     std::string frame = encode_frame(payload);

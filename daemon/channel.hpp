@@ -36,7 +36,6 @@ public:
     // Sends what is queued, then closes (an error reply to a refused control client).
     void close_after_flush();
     bool is_open() const { return bev_ != nullptr; }
-    int fd() const;
 
 private:
     static void on_read(bufferevent* bev, void* arg);

@@ -78,7 +78,6 @@ private:
     Event timer_;
     CallId next_id_ = 1;
     std::map<CallId, std::unique_ptr<Call>> calls_;
-    int in_curl_callback_ = 0;
 };
 
 }  // namespace amq

@@ -45,7 +45,7 @@ Result<ListenSocket> bind_tcp(const std::string& listen) {
         return make_error(Errc::io, error);
     }
     bool named = found->numeric != listen;
-    return ListenSocket{fd, false, named ? str_cat(listen, " (", found->numeric, ")") : listen};
+    return ListenSocket{fd, named ? str_cat(listen, " (", found->numeric, ")") : listen};
 }
 
 }  // namespace
@@ -83,7 +83,7 @@ Result<ListenSocket> open_listen_socket(const std::string& listen) {
     for (int fd = SD_LISTEN_FDS_START; fd < SD_LISTEN_FDS_START + n; ++fd) {
         if (sd_is_socket(fd, AF_UNSPEC, SOCK_STREAM, 1) > 0) {
             fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-            return ListenSocket{fd, true, str_cat("systemd socket (fd ", fd, ")")};
+            return ListenSocket{fd, str_cat("systemd socket (fd ", fd, ")")};
         }
     }
     return bind_tcp(listen);

@@ -12,7 +12,6 @@ namespace amq {
 
 struct ListenSocket {
     int fd = -1;
-    bool from_systemd = false;
     std::string description;  // "127.0.0.1:8080" or "systemd socket (fd 3)"
 };
 

@@ -9,6 +9,10 @@
 namespace amq::wire {
 
 inline constexpr int kWorkerChannelFd = 4;
+// The admin channel: HTTP admin API calls only (t=call, cmd=admin), with the control socket's
+// frame size, apart from the data channel so that a large import neither delays nor endangers
+// the requests in flight.
+inline constexpr int kAdminChannelFd = 5;
 inline constexpr int kListenFd = 3;
 
 inline constexpr std::string_view kHello = "hello";

@@ -281,6 +281,12 @@ int Master::run() {
                     if (supervisor_) supervisor_->send_to(pid, payload);
                 });
             },
+            [this](WorkerProcess& w, const rapidjson::Document& frame) {
+                pid_t pid = w.pid;
+                worker_calls_->on_frame(frame, pid, [this, pid](const std::string& payload) {
+                    if (supervisor_) supervisor_->send_admin_to(pid, payload);
+                });
+            },
             [this] { generation_ready(); }, [this](const std::string& why) { fatal(why); },
             [this](const std::string& why) {
                 log_error("reload failed: ", why, "; keeping the running workers");

@@ -785,6 +785,5 @@ Result<std::uint64_t> Store::copy_to(int fd) const {
 // open() refuses any other version, so an open store is always at this one.
 int Store::schema_version() const { return static_cast<int>(kSchemaVersion); }
 
-std::string Store::path() const { return env_->dir(); }
 
 }  // namespace amq

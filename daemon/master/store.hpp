@@ -98,7 +98,6 @@ public:
     Result<std::uint64_t> copy_to(int fd) const;
 
     int schema_version() const;
-    std::string path() const;
 
 private:
     struct Cache;

@@ -95,29 +95,41 @@ void Supervisor::spawn(unsigned index) {
     envp.push_back(nullptr);
 
     int sv[2];
+    int admin_sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
         log_error("socketpair for worker[", index, "]: ", std::strerror(errno));
+        return;
+    }
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, admin_sv) != 0) {
+        log_error("socketpair for worker[", index, "]: ", std::strerror(errno));
+        close(sv[0]);
+        close(sv[1]);
         return;
     }
     sigset_t none;
     sigemptyset(&none);
     pid_t pid = fork();
     if (pid == 0) {
-        // Child: only async-signal-safe calls until exec. Move the two descriptors above the
-        // fixed numbers first so that dup2 never lands on its own source.
+        // Child: only async-signal-safe calls until exec. Move the descriptors above the fixed
+        // numbers first so that dup2 never lands on its own source.
         int listen_copy = fcntl(options_.listen_fd, F_DUPFD_CLOEXEC, 10);
         int channel_copy = fcntl(sv[1], F_DUPFD_CLOEXEC, 10);
-        if (listen_copy < 0 || channel_copy < 0 || dup2(listen_copy, wire::kListenFd) < 0 ||
-            dup2(channel_copy, wire::kWorkerChannelFd) < 0)
+        int admin_copy = fcntl(admin_sv[1], F_DUPFD_CLOEXEC, 10);
+        if (listen_copy < 0 || channel_copy < 0 || admin_copy < 0 ||
+            dup2(listen_copy, wire::kListenFd) < 0 ||
+            dup2(channel_copy, wire::kWorkerChannelFd) < 0 ||
+            dup2(admin_copy, wire::kAdminChannelFd) < 0)
             _exit(126);
         sigprocmask(SIG_SETMASK, &none, nullptr);
         execve(argv[0], argv.data(), envp.data());
         _exit(127);
     }
     close(sv[1]);
+    close(admin_sv[1]);
     if (pid < 0) {
         log_error("fork for worker[", index, "]: ", std::strerror(errno));
         close(sv[0]);
+        close(admin_sv[0]);
         return;
     }
     WorkerProcess& w = workers_[pid];
@@ -130,6 +142,13 @@ void Supervisor::spawn(unsigned index) {
         FramedChannel::Handlers{[this, pid](std::string payload) { on_frame(pid, payload); },
                                 [pid](const std::string& why) {
                                     log_debug("channel of worker pid ", pid, " closed: ", why);
+                                }});
+    w.admin_channel = std::make_unique<FramedChannel>(
+        base_, admin_sv[0], kAdminFrameMax,
+        FramedChannel::Handlers{[this, pid](std::string payload) { on_admin_frame(pid, payload); },
+                                [pid](const std::string& why) {
+                                    log_debug("admin channel of worker pid ", pid, " closed: ",
+                                              why);
                                 }});
     log_info("started worker[", index, "] pid ", pid, " generation ", w.generation);
 }
@@ -191,6 +210,25 @@ void Supervisor::on_frame(pid_t pid, const std::string& payload) {
     } else if (callbacks_.on_message) {
         callbacks_.on_message(*w, *doc);
     }
+}
+
+// The admin channel takes admin calls and nothing else: a worker that sends anything else
+// there is broken, and is told so in the log rather than obeyed.
+void Supervisor::on_admin_frame(pid_t pid, const std::string& payload) {
+    WorkerProcess* w = find(pid);
+    if (!w || !callbacks_.on_admin) return;
+    auto doc = parse_json(payload);
+    if (!doc || !doc->IsObject() || find_string(*doc, "t").value_or("") != wire::kCall ||
+        find_string(*doc, "cmd").value_or("") != wire::kAdmin) {
+        log_warning("worker[", w->index, "] sent something other than an admin call on its "
+                    "admin channel; ignoring it");
+        return;
+    }
+    callbacks_.on_admin(*w, *doc);
+}
+
+void Supervisor::send_admin_to(pid_t pid, std::string_view payload) {
+    if (WorkerProcess* w = find(pid)) w->admin_channel->send(payload);
 }
 
 void Supervisor::check_generation_ready() {

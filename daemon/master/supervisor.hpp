@@ -1,5 +1,5 @@
 // Spawns workers (fork + exec of our own binary with --worker; the listening socket at fd 3
-// and the channel at fd 4), respawns the ones that die with backoff, kills and replaces the
+// the channel at fd 4 and the admin channel at fd 5), respawns the ones that die with backoff, kills and replaces the
 // ones whose heartbeats stop, replaces a generation on reload and drains everyone on stop —
 // the nginx master's job.
 #pragma once
@@ -36,6 +36,7 @@ struct WorkerProcess {
     std::uint64_t generation = 0;
     State state = State::starting;
     std::unique_ptr<FramedChannel> channel;
+    std::unique_ptr<FramedChannel> admin_channel;  // wire::kAdminChannelFd: admin calls only
     std::uint64_t requests = 0;
     std::uint64_t inflight = 0;
     double started = 0;  // monotonic seconds
@@ -56,6 +57,7 @@ public:
     struct Callbacks {
         std::function<std::string()> state_frame;  // what a new worker must know
         std::function<void(WorkerProcess&, const rapidjson::Document&)> on_message;
+        std::function<void(WorkerProcess&, const rapidjson::Document&)> on_admin;
         std::function<void()> on_generation_ready;
         std::function<void(const std::string& why)> on_fatal;
         std::function<void(const std::string& why)> on_reload_failed;
@@ -73,6 +75,7 @@ public:
     void reap();  // on SIGCHLD
     void broadcast(std::string_view payload);
     void send_to(pid_t pid, std::string_view payload);  // dropped when that worker is gone
+    void send_admin_to(pid_t pid, std::string_view payload);  // on its admin channel
 
     void write_workers(JsonWriter& w) const;
     std::uint64_t generation() const { return generation_; }
@@ -93,6 +96,7 @@ private:
     void kill_unresponsive();
     void spawn(unsigned index);
     void on_frame(pid_t pid, const std::string& payload);
+    void on_admin_frame(pid_t pid, const std::string& payload);
     void on_exit(pid_t pid, int status);
     void after_current_exit(WorkerProcess& worker, const std::string& how);
     void check_generation_ready();

@@ -89,7 +89,6 @@ void TokenRefresher::start_refresh(std::uint64_t account_id) {
     auto credentials = store_.get_credentials(account_id);
     if (!account || !credentials)
         return complete(account_id, account ? credentials.error() : account.error());
-    ++refreshes_started_;
     used_since_refresh_.erase(account_id);
     bool social = account->kind == "social";
     log_info("refreshing the access token of account ", account_id, " (", account->name, ")");

@@ -61,7 +61,6 @@ public:
     bool has_fresh_token(std::uint64_t account_id, std::int64_t now) const;
     // The accounts whose refresh is in flight.
     std::set<std::uint64_t> refreshing() const;
-    std::size_t refreshes_started() const { return refreshes_started_; }
 
 private:
     void start_refresh(std::uint64_t account_id);
@@ -78,7 +77,6 @@ private:
         waiting_;  // account → callers of the refresh in flight
     std::map<std::uint64_t, std::uint64_t> serials_;
     std::set<std::uint64_t> used_since_refresh_;  // refreshed ahead of time only when in use
-    std::size_t refreshes_started_ = 0;
     Event sweep_;
 };
 

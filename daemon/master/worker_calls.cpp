@@ -2,6 +2,7 @@
 
 #include "common/api_error.hpp"
 #include "common/crypto.hpp"
+#include "common/frame.hpp"
 #include "common/json.hpp"
 #include "common/log.hpp"
 #include "common/request_params.hpp"
@@ -278,7 +279,13 @@ void WorkerCalls::admin(std::uint64_t call_id, const rapidjson::Value& args, Sen
         if (!result)
             return send(
                 reply_error(call_id, http_status(result.error().code), result.error().message));
-        send(reply_ok(call_id, *result));
+        std::string reply = reply_ok(call_id, *result);
+        // The worker would take a larger frame for a broken master and exit.
+        if (reply.size() > kAdminFrameMax)
+            return send(reply_error(call_id, 500,
+                                    str_cat("the answer is larger than ", kAdminFrameMax >> 20,
+                                            " MiB; ask for less")));
+        send(std::move(reply));
     });
 }
 

@@ -28,7 +28,7 @@ void forward_admin(Worker& worker, HttpRequest& request, std::string_view comman
         w.Key("args");
         w.RawValue(args_json.data(), args_json.size(), rapidjson::kObjectType);
     });
-    call_for_request(worker, request, wire::kAdmin, args,
+    call_for_request(worker.admin_link(), request, wire::kAdmin, args,
                      [success_status, shape](HttpRequest& r, const rapidjson::Value* data,
                                              const CallError& error) {
                          if (!data) return send_admin_error(r, error.status, error.message);

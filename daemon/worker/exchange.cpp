@@ -7,6 +7,7 @@
 
 #include "common/anthropic_request.hpp"
 #include "common/crypto.hpp"
+#include "common/failover.hpp"
 #include "common/json.hpp"
 #include "common/log.hpp"
 #include "common/q_endpoints.hpp"
@@ -19,14 +20,8 @@
 namespace amq {
 namespace {
 
-constexpr int kMaxAttempts = 3;
 constexpr std::size_t kMaxErrorBody = 64u << 10;
 constexpr int kClientClosed = 499;  // nginx's code for a client that left first
-
-template <class Fn>
-evhtp_hook as_hook(Fn* fn) {
-    return reinterpret_cast<evhtp_hook>(reinterpret_cast<void (*)()>(fn));
-}
 
 bool is_content(const QEvent& e) {
     return e.kind == QEvent::Kind::text || e.kind == QEvent::Kind::tool_use ||
@@ -299,13 +294,6 @@ void Exchange::on_done(const Status& outcome) {
     complete_upstream();
 }
 
-// No answer at all, or one that says this is not the place: the endpoint's fault, not the
-// account's.
-bool Exchange::endpoint_failed(const UpstreamError& error) const {
-    return upstream_status_ == 0 || upstream_status_ == 404 ||
-           error.error_class == UpstreamError::Class::config;
-}
-
 // Nothing reached the client yet: another endpoint, account (or a fresh token) may still
 // serve it.
 void Exchange::fail_attempt(const UpstreamError& error) {
@@ -318,30 +306,34 @@ void Exchange::fail_attempt(const UpstreamError& error) {
         account_error_ = error;
         failure_told_ = false;
     }
-    if (committed_) {
-        finish(200, str_cat("upstream_", upstream_error_class_name(error.error_class)));
-        return end_stream(writer_->error_event(error.client_status, error.message));
-    }
     double now = monotonic_seconds();
-    bool time_left = now - started_ < worker_.config().first_byte_timeout;
-    if (endpoint_failed(error) && attempts_ < kMaxAttempts && time_left) {
-        worker_.endpoints().rest(endpoint_, now);
-        if (worker_.endpoints().has_alternative(endpoints_, endpoint_, now)) {
+    AttemptState state{committed_,
+                       attempts_,
+                       now - started_ < worker_.config().first_byte_timeout,
+                       upstream_status_,
+                       worker_.endpoints().has_alternative(endpoints_, endpoint_, now),
+                       token_refreshed_};
+    FailoverDecision d = decide_failover(error, state);
+    if (d.rest_endpoint) worker_.endpoints().rest(endpoint_, now);
+    switch (d.step) {
+        case FailoverDecision::Step::stream_error:
+            finish(200, str_cat("upstream_", upstream_error_class_name(error.error_class)));
+            return end_stream(writer_->error_event(error.client_status, error.message));
+        case FailoverDecision::Step::next_endpoint:
             log_info(spec_.request_tag, " endpoint ", endpoint_, " rests ",
                      EndpointBook::kRestSeconds, " s; trying the next one");
             account_error_.reset();
             return attempt();
-        }
-    }
-    if (error.error_class == UpstreamError::Class::token && !token_refreshed_ && time_left) {
-        token_refreshed_ = true;
-        failure_told_ = true;  // a refresh may cure it: not the account's fault yet
-        return refresh_token();
-    }
-    if (error.retry_elsewhere && attempts_ < kMaxAttempts && time_left) {
-        exclude_.insert(grant_.account_id);
-        token_refreshed_ = false;
-        return admit();
+        case FailoverDecision::Step::refresh_token:
+            token_refreshed_ = true;
+            failure_told_ = true;  // a refresh may cure it: not the account's fault yet
+            return refresh_token();
+        case FailoverDecision::Step::next_account:
+            exclude_.insert(grant_.account_id);
+            token_refreshed_ = false;
+            return admit();
+        case FailoverDecision::Step::give_up:
+            break;
     }
     reply_error(error.client_status, error.message,
                 str_cat("upstream_", upstream_error_class_name(error.error_class)));

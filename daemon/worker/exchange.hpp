@@ -92,7 +92,6 @@ private:
     void on_done(const Status& outcome);
     void handle_event(const QEvent& event);
     void fail_attempt(const UpstreamError& error);
-    bool endpoint_failed(const UpstreamError& error) const;
     void commit();
     void write(std::string_view bytes);
     void apply_backpressure();

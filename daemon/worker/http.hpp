@@ -14,6 +14,12 @@
 
 namespace amq {
 
+// evhtp takes every hook as one generic function pointer type.
+template <class Fn>
+evhtp_hook as_hook(Fn* fn) {
+    return reinterpret_cast<evhtp_hook>(reinterpret_cast<void (*)()>(fn));
+}
+
 struct HttpRequest {
     evhtp_request_t* req;
     std::string_view path;

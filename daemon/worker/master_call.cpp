@@ -9,11 +9,6 @@
 namespace amq {
 namespace {
 
-template <class Fn>
-evhtp_hook as_hook(Fn* fn) {
-    return reinterpret_cast<evhtp_hook>(reinterpret_cast<void (*)()>(fn));
-}
-
 // Lives until the master answers; the fini hook tells it when evhtp freed the request first.
 struct Waiter {
     HttpRequest request;
@@ -27,12 +22,12 @@ struct Waiter {
 
 }  // namespace
 
-void call_for_request(Worker& worker, HttpRequest& request, std::string_view cmd,
+void call_for_request(MasterLink& link, HttpRequest& request, std::string_view cmd,
                       const std::string& args_json, RequestReplyFn then) {
     auto* waiter = new Waiter{request};
     evhtp_request_set_hook(request.req, evhtp_hook_on_request_fini, as_hook(Waiter::on_fini),
                            waiter);
-    worker.master().call(
+    link.call(
         cmd, args_json,
         [waiter, then = std::move(then)](const rapidjson::Value* data, const CallError& error) {
             std::unique_ptr<Waiter> owned(waiter);
@@ -55,7 +50,7 @@ void with_valid_key(Worker& worker, HttpRequest& request, Dialect dialect, std::
         write_string(w, model);
     });
     call_for_request(
-        worker, request, wire::kAuth, args,
+        worker.master(), request, wire::kAuth, args,
         [dialect, then = std::move(then)](HttpRequest& r, const rapidjson::Value* data,
                                           const CallError& error) {
             if (!data) {

@@ -20,7 +20,7 @@ class Worker;
 using RequestReplyFn =
     std::function<void(HttpRequest& request, const rapidjson::Value* data, const CallError& error)>;
 
-void call_for_request(Worker& worker, HttpRequest& request, std::string_view cmd,
+void call_for_request(MasterLink& link, HttpRequest& request, std::string_view cmd,
                       const std::string& args_json, RequestReplyFn then);
 
 // What the master says of a key it accepted for a route that needs no account.

@@ -18,9 +18,11 @@ std::optional<RateHeaders> read_rate(const rapidjson::Value* object) {
     return h;
 }
 
-MasterLink::MasterLink(event_base* base, int fd, FrameFn on_frame, GoneFn on_gone)
+MasterLink::MasterLink(event_base* base, int fd, std::size_t max_frame, FrameFn on_frame,
+                       GoneFn on_gone)
     : base_(base),
-      channel_(base, fd, kChannelFrameMax,
+      max_frame_(max_frame),
+      channel_(base, fd, max_frame,
                FramedChannel::Handlers{[this](std::string p) { this->on_frame(p); },
                                        [this](const std::string& why) { this->on_gone(why); }}),
       frame_fn_(std::move(on_frame)),
@@ -42,7 +44,7 @@ std::uint64_t MasterLink::call(std::string_view cmd, const std::string& args_jso
     // The master would take a frame over the cap for a broken peer and close the channel,
     // and with it every request of this worker: refuse this one call instead, as the master
     // would, on the next loop turn.
-    if (frame.size() > kChannelFrameMax) {
+    if (frame.size() > max_frame_) {
         defer(base_, [this, id] {
             auto it = pending_.find(id);
             if (it == pending_.end()) return;
@@ -50,7 +52,7 @@ std::uint64_t MasterLink::call(std::string_view cmd, const std::string& args_jso
             pending_.erase(it);
             refused(nullptr, CallError{413, str_cat("the request is too large: the master takes at "
                                                     "most ",
-                                                    kChannelFrameMax >> 20, " MiB per request")});
+                                                    max_frame_ >> 20, " MiB per request")});
         });
         return id;
     }

@@ -41,7 +41,7 @@ public:
     using FrameFn = std::function<void(const rapidjson::Document& frame)>;
     using GoneFn = std::function<void(const std::string& why)>;
 
-    MasterLink(event_base* base, int fd, FrameFn on_frame, GoneFn on_gone);
+    MasterLink(event_base* base, int fd, std::size_t max_frame, FrameFn on_frame, GoneFn on_gone);
 
     void send(std::string_view payload) { channel_.send(payload); }
     // Returns the call's id, for cancel().
@@ -59,6 +59,7 @@ private:
     void on_gone(const std::string& why);
 
     event_base* base_;
+    std::size_t max_frame_;
     FramedChannel channel_;
     FrameFn frame_fn_;
     GoneFn gone_fn_;

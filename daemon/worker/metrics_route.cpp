@@ -16,7 +16,7 @@ void handle_metrics(Worker& worker, HttpRequest& request) {
         w.Key("key_hash");
         write_string(w, key ? api_key_hash(*key) : std::string());
     });
-    call_for_request(worker, request, wire::kMetrics, args,
+    call_for_request(worker.master(), request, wire::kMetrics, args,
                      [](HttpRequest& r, const rapidjson::Value* data, const CallError& error) {
                          if (!data) return send_admin_error(r, error.status, error.message);
                          r.send(200, "text/plain; version=0.0.4; charset=utf-8",

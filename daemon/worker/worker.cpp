@@ -27,12 +27,6 @@ constexpr std::size_t kReservedFds = 64;
 constexpr double kAcceptPause = 0.5;         // after accept() ran out of descriptors
 constexpr double kAcceptErrorLogEvery = 10;  // seconds between two such warnings
 
-// evhtp takes every hook as one generic function pointer type.
-template <class Fn>
-evhtp_hook as_hook(Fn* fn) {
-    return reinterpret_cast<evhtp_hook>(reinterpret_cast<void (*)()>(fn));
-}
-
 // Each client connection may hold one upstream call open, so half the free descriptors.
 std::size_t derived_max_connections() {
     rlimit limit{};
@@ -88,8 +82,12 @@ int Worker::run() {
     access_log_ = std::move(*access_log);
     http_ = std::make_unique<HttpClient>(base_.get());
     master_ = std::make_unique<MasterLink>(
-        base_.get(), wire::kWorkerChannelFd,
+        base_.get(), wire::kWorkerChannelFd, kChannelFrameMax,
         [this](const rapidjson::Document& frame) { on_master_frame(frame); },
+        [this](const std::string& why) { on_master_gone(why); });
+    // Only replies come back on it; the master's own frames use the data channel.
+    admin_link_ = std::make_unique<MasterLink>(
+        base_.get(), wire::kAdminChannelFd, kAdminFrameMax, [](const rapidjson::Document&) {},
         [this](const std::string& why) { on_master_gone(why); });
     master_->send(json_object([&](JsonWriter& w) {
         w.Key("t");

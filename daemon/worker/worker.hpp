@@ -48,6 +48,7 @@ public:
     std::int64_t started_at() const { return started_at_; }
     event_base* base() const { return base_.get(); }
     MasterLink& master() { return *master_; }
+    MasterLink& admin_link() { return *admin_link_; }
     HttpClient& http() { return *http_; }
     EndpointBook& endpoints() { return endpoints_; }
 
@@ -84,6 +85,7 @@ private:
     std::uint64_t generation_;
     EventBasePtr base_ = make_event_base();
     std::unique_ptr<MasterLink> master_;
+    std::unique_ptr<MasterLink> admin_link_;
     std::unique_ptr<HttpClient> http_;
     std::map<std::uint64_t, std::unique_ptr<Exchange>> exchanges_;
     std::uint64_t next_exchange_id_ = 1;

@@ -11,6 +11,7 @@ import re
 import resource
 import signal
 import socket
+import threading
 import time
 import unittest
 
@@ -77,23 +78,48 @@ class Crashes(HttpTestCase):
                     self.assertIn(b"nested deeper than 128", r.body)
         self.assert_unharmed()
 
-    def test_an_admin_body_too_large_for_the_master_is_413_not_a_dead_worker(self):
-        admin = self.daemon.ctl_json("key", "create", "--name", "ops", "--admin")["key"]
-        big = json.dumps([{"refreshToken": "r" * 1000, "clientId": "c", "clientSecret": "s"}
-                          for _ in range(1500)]).encode()
-        r = self.daemon.request("POST", "/admin/accounts/upload-json", body=big,
-                                headers={"Authorization": f"Bearer {admin}",
-                                         "content-type": "application/json"})
-        self.assertEqual(r.status, 413, r.body)
-        self.assertIn("MiB", r.json()["detail"])
-        self.assert_unharmed()
-
     def test_invalid_utf8_is_a_400_naming_the_encoding(self):
         body = b'{"model":"claude-sonnet-4-5","max_tokens":5,"messages":[{"role":"user","content":"\xff\xfe"}]}'
         r = self.post("/v1/messages", body)
         self.assertEqual(r.status, 400, r.body)
         self.assertIn(b"Invalid encoding", r.body)
         self.assertEqual(self.fake.stats()["generate"], 0)
+
+
+class AdminUploads(HttpTestCase):
+    """Admin calls ride their own channel to the master, with the control socket's 16 MiB:
+    a large import neither fails for the data channel's 1 MiB nor harms the requests in
+    flight on the same worker (one worker here, so that they share it)."""
+    workers = 1
+
+    def upload(self, body, admin):
+        return self.daemon.request("POST", "/admin/accounts/upload-json", body=body, timeout=60,
+                                   headers={"Authorization": f"Bearer {admin}",
+                                            "content-type": "application/json"})
+
+    def test_large_admin_uploads_are_served_or_413_and_the_worker_lives(self):
+        admin = self.daemon.ctl_json("key", "create", "--name", "ops", "--admin")["key"]
+        self.fake.script(generate=[{"delay_ms": 3000}])
+        in_flight = {}
+        slow = threading.Thread(target=lambda: in_flight.update(r=self.post("/v1/messages", TEXT)))
+        slow.start()
+        wait_until(lambda: self.fake.stats()["generate"] == 1, what="a request in flight")
+        account = json.dumps({"refreshToken": "rt-up", "clientId": "c-up", "clientSecret": "s-up",
+                              "name": "uploaded"})
+        padded = (account + " " * (3 << 19)).encode()  # 1.5 MiB: over the data channel's cap
+        r = self.upload(padded, admin)
+        self.assertEqual(r.status, 200, r.body[:500])
+        self.assertEqual([a["name"] for a in r.json()["imported"]], ["uploaded"])
+        # Over the admin channel's 16 MiB, under max-body-size: the worker refuses it itself.
+        r = self.upload((account + " " * (20 << 20)).encode(), admin)
+        self.assertEqual(r.status, 413, r.body[:500])
+        self.assertIn("16 MiB", r.json()["detail"])
+        # Over max-body-size (32 MiB): refused as it arrives.
+        r = self.upload((account + " " * (40 << 20)).encode(), admin)
+        self.assertEqual(r.status, 413, r.body[:500])
+        slow.join(30)
+        self.assertEqual(in_flight["r"].status, 200, in_flight["r"].body)
+        self.assert_unharmed()
 
 
 class Framing(HttpTestCase):

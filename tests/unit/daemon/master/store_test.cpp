@@ -312,7 +312,6 @@ BOOST_AUTO_TEST_CASE(reopening_keeps_the_data) {
     }
     auto store = open_store(dir);
     BOOST_CHECK_EQUAL(store->schema_version(), 1);
-    BOOST_CHECK_EQUAL(store->path(), dir);
     auto account = store->find_account_by_name("alpha");
     require_ok(account);
     BOOST_CHECK_EQUAL(account->created_at, 10);
