@@ -17,7 +17,7 @@ namespace amq {
 // Why the answer ended, in neither client's vocabulary.
 enum class StopCause { end_turn, tool_use, max_tokens, context_window_exceeded, content_filtered };
 
-// Usage and stop reason (protocol.md §4, §7).
+// Usage and stop reason (docs/translation.md §5).
 class AnswerMeter {
 public:
     // Takes what it tracks: metadataEvent, contextUsageEvent, and the upstream's output limit
@@ -42,7 +42,7 @@ private:
     bool output_limit_ = false;
 };
 
-// The input of one streamed tool call (protocol.md §3 toolUseEvent). The upstream's first
+// The input of one streamed tool call (docs/upstream.md §2, toolUseEvent). The upstream's first
 // fragment may be a "{}" placeholder that real fragments then follow: it is held back, and
 // comes back at complete() when nothing else arrives. Any later "{}" is data.
 class ToolCallInput {

@@ -1,6 +1,7 @@
-// Amazon Q's events (q_events.hpp) turned into the Anthropic Messages API (protocol.md §4):
-// SSE text for streaming clients, one message object for the others. Pure: ids come in,
-// no clocks; the caller owns pings on idle, sockets and the HTTP status.
+// Amazon Q's events (q_events.hpp) turned into the Anthropic Messages API
+// (docs/translation.md §3): SSE text for streaming clients, one message object for the
+// others. Pure: ids come in, no clocks; the caller owns pings on idle, sockets and the HTTP
+// status.
 #pragma once
 
 #include <cstdint>

@@ -47,7 +47,7 @@ struct Config {
     std::string trusted_proxies;   // addresses whose X-Forwarded-For names the client
     std::string access_log = "log";  // "log" (the daemon's log), "off", or a file path
 
-    // Upstream (protocol.md §1).
+    // Upstream (docs/upstream.md §1).
     // "{region}" expands per account (q_endpoints.hpp).
     // Tried in this order; runtime.{region}.kiro.dev is announced as q's successor.
     std::string api_endpoint =

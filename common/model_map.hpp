@@ -1,4 +1,4 @@
-// Client model names → Amazon Q model ids (protocol.md §2.2). Clients send Anthropic names,
+// Client model names → Amazon Q model ids (docs/translation.md §2). Clients send Anthropic names,
 // names newer than any upstream id, or OpenAI names: an unknown name is never an error, it
 // falls back by family and then to a default. Pure.
 #pragma once
@@ -23,7 +23,7 @@ struct ModelMapConfig {
     std::string haiku = "claude-haiku-4.5";
 };
 
-// The built-in table: every upstream id of §2.2 under its Anthropic name.
+// The built-in table: every upstream id of docs/translation.md §2 under its Anthropic name.
 ModelMapConfig default_model_map();
 
 // The config key model-map: "name=upstream,name=upstream". The entries go before the built-in

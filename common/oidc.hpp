@@ -1,4 +1,4 @@
-// AWS SSO OIDC token refresh (protocol.md §1.2) as pure functions over bytes.
+// AWS SSO OIDC token refresh (docs/upstream.md §1, Token refresh) as pure functions over bytes.
 #pragma once
 
 #include <cstdint>

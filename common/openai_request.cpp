@@ -1,4 +1,5 @@
-// Reading the OpenAI Chat Completions format into a QConversation (protocol.md §2.1 rule 13).
+// Reading the OpenAI Chat Completions format into a QConversation (docs/translation.md,
+// request rule 13).
 //
 // Mappings the upstream has no field for:
 // - system and developer messages, wherever they stand, join the system prompt in order.
@@ -20,7 +21,7 @@
 // - max_tokens, max_completion_tokens, temperature, top_p, stop, presence_penalty,
 //   frequency_penalty, seed, logprobs, top_logprobs, logit_bias, parallel_tool_calls, store,
 //   metadata, service_tier and the like are checked for their type, then dropped: the
-//   upstream has no field for them (§2).
+//   upstream has no field for them (docs/translation.md §1).
 // - Legacy: "functions" are tools; a "function" message answers the latest assistant
 //   function_call, whose tool-use id is made up here (the legacy format has none).
 // - Images must be data: URLs; http(s) URLs are refused (rule 9), as are audio and files.

@@ -1,7 +1,7 @@
-// Amazon Q's events (q_events.hpp) turned into the OpenAI Chat Completions API (protocol.md
-// §5): "data: {chunk}" SSE text for streaming clients, one chat.completion object for the
-// others. Pure: the id and the creation time come in, no clocks; the caller owns pings on
-// idle, sockets and the HTTP status.
+// Amazon Q's events (q_events.hpp) turned into the OpenAI Chat Completions API
+// (docs/translation.md §4): "data: {chunk}" SSE text for streaming clients, one
+// chat.completion object for the others. Pure: the id and the creation time come in, no
+// clocks; the caller owns pings on idle, sockets and the HTTP status.
 //
 // Reasoning (native reasoning events, and <thinking>…</thinking> text when thinking is on)
 // goes to delta.reasoning_content / message.reasoning_content: not in OpenAI's own API, but

@@ -1,4 +1,4 @@
-// Amazon Q's streamed events (protocol.md §3) as plain values, interpreted from decoded
+// Amazon Q's streamed events (docs/upstream.md §2) as plain values, interpreted from decoded
 // event-stream messages. Pure.
 #pragma once
 

@@ -1,5 +1,5 @@
-// The HTTP envelope of Amazon Q's generateAssistantResponse call (protocol.md §1.1): URL and
-// headers for each flavour. Pure.
+// The HTTP envelope of Amazon Q's generateAssistantResponse call (docs/upstream.md §1,
+// Generate): URL and headers for each flavour. Pure.
 #pragma once
 
 #include <string>

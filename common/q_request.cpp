@@ -1,6 +1,7 @@
 // Steps, in order: normalise turns (rules 1, 2) → pair tool calls (rule 4) → prepare tool specs
 // (rules 5, 6) → place the system prompt and thinking prefix (rules 3, 11) → write the body
-// (rules 7, 8, 10) → cap it (rule 12). Rule numbers are protocol.md §2.1.
+// (rules 7, 8, 10) → cap it (rule 12). Rule numbers are the request rules of
+// docs/translation.md §1.
 #include "common/q_request.hpp"
 
 #include <algorithm>

@@ -1,8 +1,8 @@
 // The API-neutral form of one chat request, and the one function that turns it into an Amazon Q
-// generateAssistantResponse body (protocol.md §2). The Anthropic and OpenAI front ends only
-// parse their own format into a QConversation; every upstream rule of §2.1 that does not depend
-// on the client's format (alternation, tool pairing, tool specs, placeholders, thinking, the
-// system prompt's placement, the payload cap) is applied here, once. Pure.
+// generateAssistantResponse body (docs/translation.md §1). The Anthropic and OpenAI front ends
+// only parse their own format into a QConversation; every request rule of that section that does
+// not depend on the client's format (alternation, tool pairing, tool specs, placeholders,
+// thinking, the system prompt's placement, the payload cap) is applied here, once. Pure.
 #pragma once
 
 #include <cstdint>

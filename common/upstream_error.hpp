@@ -1,5 +1,6 @@
 // What an upstream failure means for the request, the account and the client
-// (protocol.md §6). Pure: the caller applies the account policy and the failover.
+// (docs/upstream.md §3, docs/translation.md §6). Pure: the caller applies the account policy
+// and the failover.
 #pragma once
 
 #include <optional>

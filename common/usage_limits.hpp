@@ -1,5 +1,5 @@
-// Amazon Q's getUsageLimits answer (protocol.md §1.3): what is left of an account's monthly
-// quota. Pure.
+// Amazon Q's getUsageLimits answer (docs/upstream.md §1, Account information): what is left of
+// an account's monthly quota. Pure.
 #pragma once
 
 #include <cstdint>

@@ -1,6 +1,7 @@
-// An account's remaining monthly quota, from Amazon Q's getUsageLimits (protocol.md §1.3): on
-// demand (amq2apictl account quota) and, when configured, for every enabled account
-// periodically. An account found with nothing left is marked exhausted until the reset date.
+// An account's remaining monthly quota, from Amazon Q's getUsageLimits (docs/upstream.md §1,
+// Account information): on demand (amq2apictl account quota) and, when configured, for every
+// enabled account periodically. An account found with nothing left is marked exhausted until
+// the reset date.
 #pragma once
 
 #include <cstdint>

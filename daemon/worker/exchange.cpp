@@ -30,7 +30,8 @@ bool is_content(const QEvent& e) {
 
 bool is_failure(const QEvent& e) {
     if (e.kind == QEvent::Kind::invalid_state) return true;
-    // The upstream's way of saying max_tokens: the answer so far is kept (protocol.md §4).
+    // The upstream's way of saying max_tokens (docs/translation.md §5): the answer so far is
+    // kept.
     return e.kind == QEvent::Kind::exception && e.event_type != "ContentLengthExceededException";
 }
 

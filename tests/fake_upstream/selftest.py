@@ -26,7 +26,7 @@ MALFORMED = {"__type": "com.amazon.aws.codewhisperer#ValidationException",
              "message": "Improperly formed request."}
 
 
-# ---- AWS event stream decoding (protocol.md §3) ----
+# ---- AWS event stream decoding (docs/upstream.md §2) ----
 
 class FrameError(Exception):
     pass

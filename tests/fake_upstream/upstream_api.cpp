@@ -1,4 +1,4 @@
-// The calls the daemon makes upstream (protocol.md §1): generate, OIDC and Kiro token
+// The calls the daemon makes upstream (docs/upstream.md §1): generate, OIDC and Kiro token
 // refresh, usage limits, profile discovery.
 #include <cinttypes>
 #include <cstdio>

@@ -1,6 +1,6 @@
 // The invariants of a translated request (anthropic_request_fuzz, openai_request_fuzz): what
-// protocol.md §2.1 promises of every generateAssistantResponse body the daemon sends, whatever
-// the client wrote.
+// the request rules of docs/translation.md §1 promise of every generateAssistantResponse body
+// the daemon sends, whatever the client wrote.
 #pragma once
 
 #include <algorithm>

@@ -19,7 +19,8 @@ bool contains(const std::string& haystack, std::string_view needle) {
     return haystack.find(needle) != std::string::npos;
 }
 
-// The account and client consequences fixed by each class (protocol.md §6).
+// The account and client consequences fixed by each class (docs/upstream.md §3,
+// docs/translation.md §6).
 void check_class(const UpstreamError& e, Class expected) {
     BOOST_TEST(amq::upstream_error_class_name(e.error_class) ==
                amq::upstream_error_class_name(expected));
