@@ -19,9 +19,9 @@
 // - user is the session: the same user gets the same upstream conversation id.
 // - n > 1 is refused: the upstream returns one answer per request.
 // - max_tokens, max_completion_tokens, temperature, top_p, stop, presence_penalty,
-//   frequency_penalty, seed, logprobs, top_logprobs, logit_bias, parallel_tool_calls, store,
-//   metadata, service_tier and the like are checked for their type, then dropped: the
-//   upstream has no field for them (docs/translation.md §1).
+//   frequency_penalty, seed, logprobs, top_logprobs, parallel_tool_calls, store and metadata
+//   are checked for their type, then dropped; logit_bias, service_tier and other fields are
+//   dropped unchecked: the upstream has no field for them (docs/translation.md §1).
 // - Legacy: "functions" are tools; a "function" message answers the latest assistant
 //   function_call, whose tool-use id is made up here (the legacy format has none).
 // - Images must be data: URLs; http(s) URLs are refused (rule 9), as are audio and files.

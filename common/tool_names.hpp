@@ -1,4 +1,4 @@
-// Amazon Q refuses tool names over 64 characters. Longer names are shortened
+// Amazon Q refuses tool names over 64 bytes. Longer names are shortened
 // deterministically (a prefix plus a hash) on the way up and mapped back in responses.
 #pragma once
 

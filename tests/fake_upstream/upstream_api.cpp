@@ -1,5 +1,6 @@
 // The calls the daemon makes upstream (docs/upstream.md §1): generate, OIDC and Kiro token
-// refresh, usage limits, profile discovery.
+// refresh, usage limits, model lists; and profile discovery (ListAvailableProfiles), which
+// the daemon does not call yet.
 #include <cinttypes>
 #include <cstdio>
 #include <ctime>
