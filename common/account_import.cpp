@@ -294,13 +294,11 @@ Error duplicate(const ImportedAccount& first, const ImportedAccount& second, std
     return make_error(Errc::conflict, str_cat(first.source, " and ", second.source, " ", why));
 }
 
+// The refresh token names the account; one OIDC client may authorise many users, so a shared
+// clientId is no duplicate.
 Status check_duplicates(const std::vector<ImportedAccount>& accounts) {
-    std::unordered_map<std::string_view, const ImportedAccount*> by_client, by_refresh, by_name;
+    std::unordered_map<std::string_view, const ImportedAccount*> by_refresh, by_name;
     for (const ImportedAccount& a : accounts) {
-        if (a.kind == "idc" && !a.client_id.empty()) {
-            auto [it, fresh] = by_client.emplace(a.client_id, &a);
-            if (!fresh) return duplicate(*it->second, a, "are the same account (same clientId)");
-        }
         auto [it, fresh] = by_refresh.emplace(a.refresh_token, &a);
         if (!fresh) return duplicate(*it->second, a, "are the same account (same refresh token)");
         auto [nit, nfresh] = by_name.emplace(a.name, &a);

@@ -1,7 +1,7 @@
 // Frames between the master and its workers (JSON objects with a "t" type field):
 //   worker → master  hello {proto, pid, index, generation}, ready, heartbeat {requests, inflight}
 //   master → worker  welcome {proto, state}, refuse {reason}, state {...}, drain
-// Later issues add call/reply pairs (admit, report) on the same channel.
+// and the calls below; docs/worker-master.md describes them all.
 #pragma once
 
 #include <string_view>

@@ -7,6 +7,7 @@
 #include "common/log.hpp"
 #include "common/request_params.hpp"
 #include "common/strings.hpp"
+#include "common/worker_messages.hpp"
 #include "daemon/event.hpp"
 #include "daemon/worker_protocol.hpp"
 
@@ -108,34 +109,26 @@ Refusal model_refusal(const ApiKey& key, std::string_view model) {
     return Refusal{403, str_cat("this API key may not use model '", model, "'"), "model", key.id};
 }
 
-// Accounts may carry their own endpoint, flavour, origin and proxy ("" = the worker's).
 std::string grant_json(std::uint64_t key_id, const Account& account, const AccessToken& token,
                        const RateInfo& rate, bool holds_slot) {
-    return json_object([&](JsonWriter& w) {
-        write_rate(w, rate);
-        w.Key("holds_slot");
-        w.Bool(holds_slot);
-        w.Key("key_id");
-        w.Uint64(key_id);
-        w.Key("account_id");
-        w.Uint64(account.id);
-        w.Key("account_name");
-        write_string(w, account.name);
-        w.Key("profile_arn");
-        write_string(w, account.profile_arn);
-        w.Key("api_endpoint");
-        write_string(w, account.api_endpoint);
-        w.Key("api_flavour");
-        write_string(w, account.api_flavour);
-        w.Key("origin");
-        write_string(w, account.origin);
-        w.Key("proxy");
-        write_string(w, account.proxy);
-        w.Key("access_token");
-        write_string(w, token.token);
-        w.Key("serial");
-        w.Uint64(token.serial);
-    });
+    AccountGrant g;
+    g.key_id = key_id;
+    g.account_id = account.id;
+    g.account_name = account.name;
+    g.profile_arn = account.profile_arn;
+    g.api_endpoint = account.api_endpoint;
+    g.api_flavour = account.api_flavour;
+    g.origin = account.origin;
+    g.proxy = account.proxy;
+    g.access_token = token.token;
+    g.serial = token.serial;
+    g.holds_slot = holds_slot;
+    if (rate.limit > 0) {  // unlimited: no headers
+        g.rate_limit = rate.limit;
+        g.rate_remaining = rate.remaining;
+        g.rate_reset_ms = rate.reset_ms;
+    }
+    return encode_message(g);
 }
 
 }  // namespace
@@ -516,47 +509,50 @@ void WorkerCalls::answered(const rapidjson::Value& args) {
 }
 
 void WorkerCalls::report(const rapidjson::Value& args, pid_t pid) {
-    FieldReader f(args);
+    auto decoded = decode_usage_report(args);
+    if (!decoded) {
+        // Only a worker of another build could send one (this one encodes with the same table,
+        // and the hello checks the version): its slot stays until that worker exits.
+        log_warning("malformed report from a worker: ", decoded.error().message);
+        return;
+    }
+    const UsageReport& r = *decoded;
     UsageRecord u;
     u.time_ms = unix_millis();
-    u.key_id = static_cast<std::uint64_t>(f.integer("key_id").value_or(0));
-    u.account_id = static_cast<std::uint64_t>(f.integer("account_id").value_or(0));
-    u.endpoint = f.string("endpoint").value_or("");
-    u.client_model = f.string("client_model").value_or("");
-    u.upstream_model = f.string("upstream_model").value_or("");
-    u.stream = f.boolean("stream").value_or(false);
-    u.status = static_cast<int>(f.integer("status").value_or(0));
-    u.error_class = f.string("error_class").value_or("");
-    u.input_tokens = f.integer("input_tokens").value_or(0);
-    u.output_tokens = f.integer("output_tokens").value_or(0);
-    u.ttfb_ms = f.integer("ttfb_ms").value_or(0);
-    u.duration_ms = f.integer("duration_ms").value_or(0);
-    u.attempts = static_cast<int>(f.integer("attempts").value_or(0));
-    u.client_address = f.string("client_address").value_or("");
-    u.user_agent = f.string("user_agent").value_or("");
+    u.key_id = r.key_id;
+    u.account_id = r.account_id;
+    u.endpoint = r.endpoint;
+    u.client_model = r.client_model;
+    u.upstream_model = r.upstream_model;
+    u.stream = r.stream;
+    u.status = static_cast<int>(r.status);
+    u.error_class = r.error_class;
+    u.input_tokens = r.input_tokens;
+    u.output_tokens = r.output_tokens;
+    u.ttfb_ms = r.ttfb_ms;
+    u.duration_ms = r.duration_ms;
+    u.attempts = static_cast<int>(r.attempts);
+    u.client_address = r.client_address;
+    u.user_agent = r.user_agent;
     std::optional<double> retry_after;
-    if (auto ra = f.integer("retry_after", false, 0)) retry_after = static_cast<double>(*ra);
-    bool reached_upstream = f.boolean("reached_upstream").value_or(false);
-    if (!f.ok()) log_warning("malformed report from a worker: ", f.status().error().message);
+    if (r.retry_after && *r.retry_after >= 0) retry_after = static_cast<double>(*r.retry_after);
     for (std::string* name : {&u.client_model, &u.upstream_model})
         if (!name->empty() && !check_model_name(*name)) *name = "(invalid)";
-    std::string account_class = f.string("account_class").value_or("");
     if (u.account_id != 0) {
-        auto outcome = reached_upstream
-                           ? outcome_for_class(account_class, retry_after, u.error_class)
+        auto outcome = r.reached_upstream
+                           ? outcome_for_class(r.account_class, retry_after, u.error_class)
                            : std::nullopt;
         if (outcome)
             pool_.report(u.account_id, *outcome);
         else
             pool_.release(u.account_id);
-        if (reached_upstream && account_class.empty() && u.status < 400)
-            pool_.served(u.account_id, f.string("api_endpoint").value_or(""));
-        if (reached_upstream)
-            metrics_.attempt(u.account_id, account_class.empty() ? "ok" : account_class);
+        if (r.reached_upstream && r.account_class.empty() && u.status < 400)
+            pool_.served(u.account_id, r.api_endpoint);
+        if (r.reached_upstream)
+            metrics_.attempt(u.account_id, r.account_class.empty() ? "ok" : r.account_class);
     }
-    auto request_id = static_cast<std::uint64_t>(f.integer("request", false, 0).value_or(0));
-    queue_.withdraw(pid, request_id);  // its client left while it waited
-    admissions_.finish(pid, request_id);
+    queue_.withdraw(pid, r.request);  // its client left while it waited
+    admissions_.finish(pid, r.request);
     if (!queue_.empty()) pump_soon(0);  // the account it used may take the next one
     metrics_.request(u.endpoint, u.status, u.key_id);
     metrics_.tokens(u.key_id, u.input_tokens, u.output_tokens);

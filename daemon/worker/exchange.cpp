@@ -8,6 +8,7 @@
 #include "common/anthropic_request.hpp"
 #include "common/crypto.hpp"
 #include "common/failover.hpp"
+#include "common/worker_messages.hpp"
 #include "common/json.hpp"
 #include "common/log.hpp"
 #include "common/q_endpoints.hpp"
@@ -102,7 +103,7 @@ void Exchange::admit() {
                                    : error.status == 401      ? "auth"
                                                               : "no_account");
             }
-            take_grant(*data);
+            if (!take_grant(*data)) return;
             if (attempts_ == 0)
                 if (ClientConnection* c = worker_.connection_of(connection()))
                     c->set_queued(monotonic_seconds() - started_);
@@ -150,24 +151,24 @@ void Exchange::refresh_token() {
                 account_error_.reset();
                 return admit();
             }
-            take_grant(*data);
-            attempt();
+            if (take_grant(*data)) attempt();
         });
 }
 
-void Exchange::take_grant(const rapidjson::Value& data) {
-    FieldReader f(data);
-    grant_.key_id = static_cast<std::uint64_t>(f.integer("key_id").value_or(0));
-    grant_.account_id = static_cast<std::uint64_t>(f.integer("account_id").value_or(0));
-    grant_.profile_arn = f.string("profile_arn").value_or("");
-    grant_.api_endpoint = f.string("api_endpoint").value_or("");
-    grant_.api_flavour = f.string("api_flavour").value_or("");
-    grant_.origin = f.string("origin").value_or("");
-    grant_.proxy = f.string("proxy").value_or("");
-    grant_.access_token = f.string("access_token").value_or("");
-    grant_.serial = static_cast<std::uint64_t>(f.integer("serial").value_or(0));
-    if (auto rate = read_rate(&data)) rate_ = rate;
-    if (FieldReader(data).boolean("holds_slot").value_or(false)) holds_slot_ = true;
+// False when the master's answer cannot be read (a bug, not a client's fault): the client has
+// been answered 500.
+bool Exchange::take_grant(const rapidjson::Value& data) {
+    auto grant = decode_account_grant(data);
+    if (!grant) {
+        log_error(spec_.request_tag, " unreadable grant from the master: ", grant.error().message);
+        reply_error(500, "internal error: the account grant could not be read", "internal");
+        return false;
+    }
+    grant_ = std::move(*grant);
+    if (grant_.rate_limit > 0)
+        rate_ = RateHeaders{grant_.rate_limit, grant_.rate_remaining, grant_.rate_reset_ms};
+    if (grant_.holds_slot) holds_slot_ = true;
+    return true;
 }
 
 void Exchange::add_rate_headers() {
@@ -475,57 +476,32 @@ void Exchange::finish(int status, std::string_view error_class) {
              error_class, " key=", grant_.key_id, " account=", grant_.account_id,
              " model=", spec_.client_model, " attempts=", attempts_, " ",
              static_cast<std::int64_t>((now - started_) * 1000), "ms");
-    worker_.master().report(
-        json_object([&](JsonWriter& w) {
-            w.Key("request");
-            w.Uint64(spec_.request_id);
-            w.Key("key_id");
-            w.Uint64(grant_.key_id);
-            w.Key("account_id");
-            w.Uint64(grant_.account_id);
-            w.Key("api_endpoint");
-            write_string(w, endpoint_);
-            w.Key("endpoint");
-            write_string(w, spec_.endpoint);
-            w.Key("client_model");
-            write_string(w, spec_.client_model);
-            w.Key("upstream_model");
-            write_string(w, spec_.upstream_model);
-            w.Key("stream");
-            w.Bool(spec_.stream);
-            w.Key("status");
-            w.Int(status);
-            w.Key("error_class");
-            write_string(w, error_class);
-            w.Key("input_tokens");
-            w.Int64(writer_->input_tokens());
-            w.Key("output_tokens");
-            w.Int64(writer_->output_tokens());
-            w.Key("ttfb_ms");
-            w.Int64(first_byte_ > 0 ? static_cast<std::int64_t>((first_byte_ - started_) * 1000)
-                                    : 0);
-            w.Key("duration_ms");
-            w.Int64(static_cast<std::int64_t>((now - started_) * 1000));
-            w.Key("attempts");
-            w.Int(attempts_);
-            w.Key("client_address");
-            write_string(w, spec_.client_address);
-            w.Key("user_agent");
-            write_string(w, spec_.user_agent);
-            // The health of the account that served (or last failed) this request.
-            w.Key("reached_upstream");
-            w.Bool(reached_upstream_);
-            w.Key("api_endpoint");  // the one of the last attempt
-            write_string(w, endpoint_);
-            w.Key("account_class");
-            bool blame = account_error_ && !failure_told_;
-            write_string(w, blame ? upstream_error_class_name(account_error_->error_class) : "");
-            if (blame && account_error_->retry_after_seconds) {
-                w.Key("retry_after");
-                w.Int64(static_cast<std::int64_t>(std::ceil(*account_error_->retry_after_seconds)));
-            }
-        }),
-        holds_slot_);
+    UsageReport r;
+    r.request = spec_.request_id;
+    r.key_id = grant_.key_id;
+    r.account_id = grant_.account_id;
+    r.api_endpoint = endpoint_;
+    r.endpoint = spec_.endpoint;
+    r.client_model = spec_.client_model;
+    r.upstream_model = spec_.upstream_model;
+    r.stream = spec_.stream;
+    r.status = status;
+    r.error_class = std::string(error_class);
+    r.input_tokens = writer_->input_tokens();
+    r.output_tokens = writer_->output_tokens();
+    r.ttfb_ms = first_byte_ > 0 ? static_cast<std::int64_t>((first_byte_ - started_) * 1000) : 0;
+    r.duration_ms = static_cast<std::int64_t>((now - started_) * 1000);
+    r.attempts = attempts_;
+    r.client_address = spec_.client_address;
+    r.user_agent = spec_.user_agent;
+    // The health of the account that served (or last failed) this request.
+    r.reached_upstream = reached_upstream_;
+    if (account_error_ && !failure_told_) {
+        r.account_class = std::string(upstream_error_class_name(account_error_->error_class));
+        if (account_error_->retry_after_seconds)
+            r.retry_after = static_cast<std::int64_t>(std::ceil(*account_error_->retry_after_seconds));
+    }
+    worker_.master().report(encode_message(r), holds_slot_);
     worker_.forget(id_);
 }
 

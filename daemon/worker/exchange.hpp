@@ -21,6 +21,7 @@
 #include "common/eventstream.hpp"
 #include "common/json.hpp"
 #include "common/upstream_error.hpp"
+#include "common/worker_messages.hpp"
 #include "daemon/event.hpp"
 #include "daemon/http_client.hpp"
 #include "daemon/worker/client_stream.hpp"
@@ -68,24 +69,12 @@ public:
     void probe_client();
 
 private:
-    struct Grant {
-        std::uint64_t key_id = 0;
-        std::uint64_t account_id = 0;
-        std::string profile_arn;
-        std::string api_endpoint;  // "" = the configuration's
-        std::string api_flavour;
-        std::string origin;
-        std::string proxy;
-        std::string access_token;
-        std::uint64_t serial = 0;
-    };
-
     void admit();
     void add_rate_headers();
     void write_failure(JsonWriter& w) const;
     std::string body_for_grant();
     void refresh_token();
-    void take_grant(const rapidjson::Value& data);
+    bool take_grant(const rapidjson::Value& data);
     void attempt();
     void on_response(int status, const HttpHeaders& headers);
     void on_data(std::string_view bytes);
@@ -111,7 +100,7 @@ private:
     evhtp_request_t* req_;
     ExchangeSpec spec_;
     std::unique_ptr<ClientStream> writer_;
-    Grant grant_;
+    AccountGrant grant_;
     std::optional<RateHeaders> rate_;
     bool holds_slot_ = false;  // the key caps concurrent requests: report without delay
     std::set<std::uint64_t> exclude_;

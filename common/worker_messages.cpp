@@ -1,0 +1,135 @@
+#include "common/worker_messages.hpp"
+
+#include <span>
+#include <variant>
+
+#include "common/json.hpp"
+
+namespace amq {
+namespace {
+
+template <class M>
+using Member = std::variant<std::string M::*, std::int64_t M::*, std::uint64_t M::*, bool M::*,
+                            std::optional<std::int64_t> M::*>;
+
+template <class M>
+struct Field {
+    const char* name;
+    Member<M> member;
+};
+
+using G = AccountGrant;
+constexpr Field<G> kGrantFields[] = {
+    {"key_id", &G::key_id},
+    {"account_id", &G::account_id},
+    {"account_name", &G::account_name},
+    {"profile_arn", &G::profile_arn},
+    {"api_endpoint", &G::api_endpoint},
+    {"api_flavour", &G::api_flavour},
+    {"origin", &G::origin},
+    {"proxy", &G::proxy},
+    {"access_token", &G::access_token},
+    {"serial", &G::serial},
+    {"holds_slot", &G::holds_slot},
+    {"rate_limit", &G::rate_limit},
+    {"rate_remaining", &G::rate_remaining},
+    {"rate_reset_ms", &G::rate_reset_ms},
+};
+
+using U = UsageReport;
+constexpr Field<U> kReportFields[] = {
+    {"request", &U::request},
+    {"key_id", &U::key_id},
+    {"account_id", &U::account_id},
+    {"api_endpoint", &U::api_endpoint},
+    {"endpoint", &U::endpoint},
+    {"client_model", &U::client_model},
+    {"upstream_model", &U::upstream_model},
+    {"stream", &U::stream},
+    {"status", &U::status},
+    {"error_class", &U::error_class},
+    {"input_tokens", &U::input_tokens},
+    {"output_tokens", &U::output_tokens},
+    {"ttfb_ms", &U::ttfb_ms},
+    {"duration_ms", &U::duration_ms},
+    {"attempts", &U::attempts},
+    {"client_address", &U::client_address},
+    {"user_agent", &U::user_agent},
+    {"reached_upstream", &U::reached_upstream},
+    {"account_class", &U::account_class},
+    {"retry_after", &U::retry_after},
+};
+
+template <class M>
+struct Writer {
+    JsonWriter& w;
+    const M& m;
+    void operator()(std::string M::*p) const { write_string(w, m.*p); }
+    void operator()(std::int64_t M::*p) const { w.Int64(m.*p); }
+    void operator()(std::uint64_t M::*p) const { w.Uint64(m.*p); }
+    void operator()(bool M::*p) const { w.Bool(m.*p); }
+    void operator()(std::optional<std::int64_t> M::*p) const {
+        if (m.*p)
+            w.Int64(*(m.*p));
+        else
+            w.Null();
+    }
+};
+
+template <class M>
+std::string encode(const M& m, std::span<const Field<M>> fields) {
+    return json_object([&](JsonWriter& w) {
+        for (const Field<M>& f : fields) {
+            w.Key(f.name);
+            std::visit(Writer<M>{w, m}, f.member);
+        }
+    });
+}
+
+// FieldReader reads an absent or null member as absent: the default stays.
+template <class M>
+struct Reader {
+    FieldReader& f;
+    const char* name;
+    M& m;
+    void operator()(std::string M::*p) const {
+        if (auto v = f.string(name)) m.*p = std::move(*v);
+    }
+    void operator()(std::int64_t M::*p) const {
+        if (auto v = f.integer(name)) m.*p = *v;
+    }
+    void operator()(std::uint64_t M::*p) const {
+        if (auto v = f.integer(name, false, 0)) m.*p = static_cast<std::uint64_t>(*v);
+    }
+    void operator()(bool M::*p) const {
+        if (auto v = f.boolean(name)) m.*p = *v;
+    }
+    void operator()(std::optional<std::int64_t> M::*p) const { m.*p = f.integer(name); }
+};
+
+template <class M>
+Result<M> decode(const rapidjson::Value& object, std::span<const Field<M>> fields) {
+    if (!object.IsObject()) return make_error(Errc::invalid_argument, "expected a JSON object");
+    FieldReader f(object);
+    M m;
+    for (const Field<M>& field : fields) std::visit(Reader<M>{f, field.name, m}, field.member);
+    if (!f.ok()) return f.status().error();
+    return m;
+}
+
+}  // namespace
+
+std::string encode_message(const AccountGrant& grant) {
+    return encode<G>(grant, kGrantFields);
+}
+std::string encode_message(const UsageReport& report) {
+    return encode<U>(report, kReportFields);
+}
+Result<AccountGrant> decode_account_grant(const rapidjson::Value& object) {
+    return decode<G>(object, kGrantFields);
+}
+Result<UsageReport> decode_usage_report(const rapidjson::Value& object) {
+    return decode<U>(object, kReportFields);
+}
+
+}  // namespace amq

@@ -1,0 +1,99 @@
+#define BOOST_TEST_MODULE common_worker_messages
+#include <boost/test/unit_test.hpp>
+
+#include <cstdint>
+#include <limits>
+#include <string>
+
+#include "common/json.hpp"
+#include "common/worker_messages.hpp"
+
+using namespace amq;
+
+namespace {
+
+rapidjson::Document parsed(const std::string& text) {
+    auto doc = parse_json(text);
+    BOOST_REQUIRE(doc.ok());
+    return std::move(doc).value();
+}
+
+AccountGrant full_grant() {
+    AccountGrant g;
+    g.key_id = 7;
+    g.account_id = std::numeric_limits<std::int64_t>::max();
+    g.account_name = "team-\"a\"\n";
+    g.profile_arn = "arn:aws:codewhisperer:us-east-1:1:profile/A";
+    g.api_endpoint = "https://runtime.us-east-1.kiro.dev/";
+    g.api_flavour = "rest";
+    g.origin = "AI_EDITOR";
+    g.proxy = "http://u:p@proxy:3128";
+    g.access_token = "at-é";
+    g.serial = 3;
+    g.holds_slot = true;
+    g.rate_limit = 60;
+    g.rate_remaining = 0;
+    g.rate_reset_ms = 999;
+    return g;
+}
+
+UsageReport full_report() {
+    UsageReport r;
+    r.request = 12;
+    r.key_id = 3;
+    r.account_id = 4;
+    r.api_endpoint = "https://q.us-east-1.amazonaws.com/";
+    r.endpoint = "/v1/messages";
+    r.client_model = "claude-sonnet-4-5";
+    r.upstream_model = "claude-sonnet-4.5";
+    r.stream = true;
+    r.status = 429;
+    r.error_class = "upstream_throttle";
+    r.input_tokens = 1000;
+    r.output_tokens = -1;
+    r.ttfb_ms = 15;
+    r.duration_ms = 40;
+    r.attempts = 3;
+    r.client_address = "::1";
+    r.user_agent = "claude-cli/2.1";
+    r.reached_upstream = true;
+    r.account_class = "throttle";
+    r.retry_after = 0;
+    return r;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(every_field_round_trips) {
+    AccountGrant g = full_grant();
+    auto grant = decode_account_grant(parsed(encode_message(g)));
+    BOOST_REQUIRE(grant.ok());
+    BOOST_TEST((*grant == g));
+
+    UsageReport r = full_report();
+    auto report = decode_usage_report(parsed(encode_message(r)));
+    BOOST_REQUIRE(report.ok());
+    BOOST_TEST((*report == r));
+    r.retry_after.reset();  // absent stays absent
+    report = decode_usage_report(parsed(encode_message(r)));
+    BOOST_REQUIRE(report.ok());
+    BOOST_TEST((*report == r));
+}
+
+BOOST_AUTO_TEST_CASE(absent_and_unknown_members_leave_the_defaults) {
+    auto report = decode_usage_report(parsed(R"({"status": 200, "from_a_newer_worker": [1]})"));
+    BOOST_REQUIRE(report.ok());
+    UsageReport expected;
+    expected.status = 200;
+    BOOST_TEST((*report == expected));
+}
+
+BOOST_AUTO_TEST_CASE(a_member_of_the_wrong_type_is_named) {
+    auto report = decode_usage_report(parsed(R"({"status": "200"})"));
+    BOOST_REQUIRE(!report.ok());
+    BOOST_TEST(report.error().message == "field 'status' must be an integer");
+    auto grant = decode_account_grant(parsed(R"({"account_id": -1})"));
+    BOOST_REQUIRE(!grant.ok());
+    BOOST_TEST(grant.error().message.find("account_id") != std::string::npos);
+    BOOST_TEST(!decode_account_grant(parsed("[]")).ok());
+}
