@@ -348,6 +348,8 @@ Result<UpstreamRequest> translate_anthropic_request(const rapidjson::Value& requ
     auto body = build_q_body(std::move(c), body_options);
     if (!body) return body.error();
     out.body = std::move(body->body);
+    out.plan = std::move(body->plan);
+    out.body_options = std::move(body_options);
     out.tool_names = std::move(body->tool_names);
     out.estimated_input_tokens = body->estimated_input_tokens;
     return out;

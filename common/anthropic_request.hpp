@@ -5,12 +5,14 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include <rapidjson/document.h>
 
 #include "common/model_map.hpp"
+#include "common/q_request.hpp"
 #include "common/result.hpp"
 #include "common/tool_names.hpp"
 
@@ -36,6 +38,9 @@ struct UpstreamRequest {
     std::string session_id;  // from metadata.user_id ("" when none)
     std::string conversation_id;
     std::int64_t estimated_input_tokens = 1;  // everything sent: system, messages, tool specs
+    // What `body` was written from and with: another account's body comes from them.
+    std::shared_ptr<const QPlan> plan;
+    QBodyOptions body_options;
 };
 
 // Errc::invalid_argument names the field ("messages.3.content.1: …"); Errc::too_large says

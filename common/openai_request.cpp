@@ -553,6 +553,8 @@ Result<OpenAiRequest> translate_openai_request(const rapidjson::Value& request,
     auto body = build_q_body(std::move(c), body_options);
     if (!body) return body.error();
     up.body = std::move(body->body);
+    up.plan = std::move(body->plan);
+    up.body_options = std::move(body_options);
     up.tool_names = std::move(body->tool_names);
     up.estimated_input_tokens = body->estimated_input_tokens;
     return out;

@@ -18,6 +18,19 @@
 
 namespace amq {
 
+// A tool as the upstream gets it (rules 5, 6 and 8).
+struct PreparedTool {
+    std::string name;
+    std::string description;
+    std::string schema_json;
+};
+
+struct QPlan {
+    std::string system;        // the block of system_block()
+    std::vector<QTurn> turns;  // alternating, user first and last
+    std::vector<PreparedTool> tools;
+};
+
 namespace {
 
 // Placeholders: the upstream rejects empty content, so every empty message gets neutral text
@@ -143,12 +156,6 @@ void pair_tool_calls(std::vector<QTurn>& turns) {
 }
 
 // ---- rules 5, 6 and 8: tool specs and tool inputs ------------------------------------------
-
-struct PreparedTool {
-    std::string name;
-    std::string description;
-    std::string schema_json;
-};
 
 void clean_schema(rapidjson::Value& schema);
 
@@ -305,11 +312,6 @@ std::string system_block(const QConversation& c, std::string_view docs) {
 
 // ---- the body ------------------------------------------------------------------------------
 
-struct Plan {
-    std::string system;        // the block of system_block()
-    std::vector<QTurn> turns;  // alternating, user first and last
-    std::vector<PreparedTool> tools;
-};
 
 void write_images(JsonWriter& w, const std::vector<QImage>& images) {
     if (images.empty()) return;
@@ -438,7 +440,7 @@ std::string turn_content(const QTurn& t) {
 // pair (user: block, assistant: "OK"): the same place every turn, tool-result turns included,
 // and never inside a message carrying toolResults (rule 11). Without history it prefixes the
 // only message, which then cannot carry toolResults (there is no tool use to answer).
-void write_history(JsonWriter& w, const Plan& plan, const QBodyOptions& o) {
+void write_history(JsonWriter& w, const QPlan& plan, const QBodyOptions& o) {
     write_key(w, "history");
     w.StartArray();
     if (!plan.system.empty()) {
@@ -458,7 +460,7 @@ void write_history(JsonWriter& w, const Plan& plan, const QBodyOptions& o) {
     w.EndArray();
 }
 
-std::string write_body(const Plan& plan, const QBodyOptions& o) {
+std::string write_body(const QPlan& plan, const QBodyOptions& o) {
     const QTurn& current = plan.turns.back();
     std::string content = user_content(current);
     bool has_history = plan.turns.size() > 1;
@@ -483,7 +485,7 @@ std::string write_body(const Plan& plan, const QBodyOptions& o) {
 
 // Counts what the model reads: text, tool inputs and results, tool specs; images at a flat
 // rate (their base64 size says nothing about their token cost).
-std::int64_t estimate_input(const Plan& plan) {
+std::int64_t estimate_input(const QPlan& plan) {
     std::int64_t n = estimate_tokens(plan.system);
     for (const QTurn& t : plan.turns) {
         n += estimate_tokens(turn_content(t));
@@ -506,30 +508,38 @@ void append_text(std::string& to, std::string_view text) {
     to.append(text);
 }
 
-Result<QBody> build_q_body(QConversation conversation, const QBodyOptions& options) {
-    QBody out;
-    Plan plan;
-    plan.turns = normalise_turns(std::move(conversation.turns));
-    pair_tool_calls(plan.turns);
-    std::string docs;
-    plan.tools = prepare_tools(conversation.tools, plan.turns, out.tool_names, docs);
-    finish_tool_uses(plan.turns);
-    plan.system = system_block(conversation, docs);
-    out.body = write_body(plan, options);
-    if (out.body.size() > options.max_payload)
+Result<std::string> write_q_body(const QPlan& plan, const QBodyOptions& options) {
+    std::string body = write_body(plan, options);
+    if (body.size() > options.max_payload)
         return make_error(
             Errc::too_large,
-            str_cat("prompt is too long: the request is ", out.body.size(),
+            str_cat("prompt is too long: the request is ", body.size(),
                     " bytes once translated and the upstream accepts at most ", options.max_payload,
                     " bytes; compact or shorten the conversation, or send fewer "
                     "or smaller images and tool results"));
-    out.estimated_input_tokens = estimate_input(plan);
+    return body;
+}
+
+Result<QBody> build_q_body(QConversation conversation, const QBodyOptions& options) {
+    QBody out;
+    auto plan = std::make_shared<QPlan>();
+    plan->turns = normalise_turns(std::move(conversation.turns));
+    pair_tool_calls(plan->turns);
+    std::string docs;
+    plan->tools = prepare_tools(conversation.tools, plan->turns, out.tool_names, docs);
+    finish_tool_uses(plan->turns);
+    plan->system = system_block(conversation, docs);
+    auto body = write_q_body(*plan, options);
+    if (!body) return body.error();
+    out.body = std::move(*body);
+    out.estimated_input_tokens = estimate_input(*plan);
     if (options.max_input_tokens > 0 && out.estimated_input_tokens > options.max_input_tokens)
         return make_error(
             Errc::too_large,
             str_cat("prompt is too long: about ", out.estimated_input_tokens,
                     " input tokens once translated, over the limit of ", options.max_input_tokens,
                     "; compact or shorten the conversation"));
+    out.plan = std::move(plan);
     return out;
 }
 

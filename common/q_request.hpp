@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -65,15 +66,22 @@ struct QBodyOptions {
     std::int64_t max_input_tokens = 0;  // cap on the estimated input tokens; 0: none
 };
 
+// A conversation with every rule applied: what a body is serialised from.
+struct QPlan;
+
 struct QBody {
     std::string body;
     ToolNameMap tool_names;  // shortened → original, for mapping tool uses back
     std::int64_t estimated_input_tokens = 1;
+    std::shared_ptr<const QPlan> plan;  // for write_q_body
 };
 
 // Errc::too_large ("prompt is too long: …") when the body would exceed options.max_payload or
 // its estimated input tokens options.max_input_tokens.
 Result<QBody> build_q_body(QConversation conversation, const QBodyOptions& options);
+// The body again under other options — an account's own profile ARN or origin — without
+// translating the request again. Errc::too_large as build_q_body's payload cap.
+Result<std::string> write_q_body(const QPlan& plan, const QBodyOptions& options);
 
 // Appends `text` to `to`, a blank line between non-empty pieces.
 void append_text(std::string& to, std::string_view text);

@@ -5,6 +5,7 @@
 #include "common/multipart.hpp"
 #include "common/strings.hpp"
 #include "daemon/worker/master_call.hpp"
+#include "daemon/worker/router.hpp"
 #include "daemon/worker/worker.hpp"
 #include "daemon/worker_protocol.hpp"
 
@@ -14,27 +15,6 @@ void send_admin_error(HttpRequest& request, int status, std::string_view message
     request.send_error(Dialect::admin, status, message);
 }
 
-void forward_admin(Worker& worker, HttpRequest& request, std::string_view command,
-                   const std::string& args_json, int success_status, AdminShape shape) {
-    auto key = request.api_key();
-    if (!key)
-        return send_admin_error(request, 401,
-                                "missing API key: send an admin key as Authorization: Bearer");
-    std::string args = json_object([&](JsonWriter& w) {
-        w.Key("key_hash");
-        write_string(w, api_key_hash(*key));
-        w.Key("command");
-        write_string(w, command);
-        w.Key("args");
-        w.RawValue(args_json.data(), args_json.size(), rapidjson::kObjectType);
-    });
-    call_for_request(worker.admin_link(), request, wire::kAdmin, args,
-                     [success_status, shape](HttpRequest& r, const rapidjson::Value* data,
-                                             const CallError& error) {
-                         if (!data) return send_admin_error(r, error.status, error.message);
-                         r.send_json(success_status, shape ? shape(*data) : to_json(*data));
-                     });
-}
 
 namespace {
 
@@ -69,15 +49,6 @@ Result<std::string> import_documents(HttpRequest& request) {
     });
 }
 
-}  // namespace
-
-void handle_admin_upload_json(Worker& worker, HttpRequest& request) {
-    auto args = import_documents(request);
-    if (!args) return send_admin_error(request, 400, args.error().message);
-    forward_admin(worker, request, "account.import", *args);
-}
-
-namespace {
 
 // ?days=N of the seed's statistics routes (7 when absent).
 Result<std::string> days_args(const HttpRequest& request) {
@@ -89,31 +60,6 @@ Result<std::string> days_args(const HttpRequest& request) {
     return str_cat("{\"days\":", *n, "}");
 }
 
-void forward_with_days(Worker& worker, HttpRequest& request, std::string_view command) {
-    auto args = days_args(request);
-    if (!args) return send_admin_error(request, 400, args.error().message);
-    forward_admin(worker, request, command, *args);
-}
-
-}  // namespace
-
-void handle_admin_stats_accounts(Worker& worker, HttpRequest& request) {
-    forward_admin(worker, request, "stats.accounts", "{}");
-}
-
-void handle_admin_stats_api_keys(Worker& worker, HttpRequest& request) {
-    forward_admin(worker, request, "stats.api_keys", "{}");
-}
-
-void handle_admin_stats_tokens(Worker& worker, HttpRequest& request) {
-    forward_with_days(worker, request, "stats.tokens");
-}
-
-void handle_admin_stats_account_usage(Worker& worker, HttpRequest& request) {
-    forward_with_days(worker, request, "stats.account_usage");
-}
-
-namespace {
 
 // The seed's ids are integers in the path.
 std::optional<std::string> id_args(HttpRequest& request) {
@@ -178,6 +124,7 @@ std::string created_key(const rapidjson::Value& data) {
 // {"id":1} and {"days":7} → {"id":1,"days":7}: objects as to_json writes them.
 std::string joined_objects(const std::string& first, const std::string& second) {
     if (second.size() <= 2) return first;
+    if (first.size() <= 2) return second;
     return str_cat(first.substr(0, first.size() - 1), ",", second.substr(1));
 }
 
@@ -186,91 +133,120 @@ std::string with_target(const char* target_field, const std::string& id_json,
     return str_cat("{\"", target_field, "\":", id_json, ",\"set\":", body, "}");
 }
 
-}  // namespace
-
-void handle_admin_accounts_create(Worker& worker, HttpRequest& request) {
-    if (auto body = object_body(request)) forward_admin(worker, request, "account.add", *body);
+// Sends the command with the caller's key; the master checks it is an admin key.
+void forward_admin(Worker& worker, HttpRequest& request, std::string_view command,
+                   const std::string& args_json, AdminShape shape) {
+    auto key = request.api_key();  // there is one: the route declares Auth::admin
+    if (!key) return send_admin_error(request, 401, "missing API key");
+    std::string args = json_object([&](JsonWriter& w) {
+        w.Key("key_hash");
+        write_string(w, api_key_hash(*key));
+        w.Key("command");
+        write_string(w, command);
+        w.Key("args");
+        w.RawValue(args_json.data(), args_json.size(), rapidjson::kObjectType);
+    });
+    call_for_request(worker.admin_link(), request, wire::kAdmin, args,
+                     [shape](HttpRequest& r, const rapidjson::Value* data,
+                                             const CallError& error) {
+                         if (!data) return send_admin_error(r, error.status, error.message);
+                         r.send_json(200, shape ? shape(*data) : to_json(*data));
+                     });
 }
 
-void handle_admin_accounts_list(Worker& worker, HttpRequest& request) {
-    forward_admin(worker, request, "account.list", "{}", 200, accounts_array);
-}
+// The /admin API: each route one command; its arguments from the path, the query or the body.
+constexpr AdminRoute kAdminRoutes[] = {
+    {"/admin/accounts", htp_method_POST, "account.add", AdminArgs::body},
+    {"/admin/accounts", htp_method_GET, "account.list", AdminArgs::none, nullptr, accounts_array},
+    {"/admin/accounts/upload-json", htp_method_POST, "account.import", AdminArgs::upload},
+    {"/admin/accounts/{}", htp_method_GET, "account.show", AdminArgs::id},
+    {"/admin/accounts/{}", htp_method_PUT, "account.update", AdminArgs::id_set, "account"},
+    {"/admin/accounts/{}", htp_method_DELETE, "account.remove", AdminArgs::id, nullptr,
+     account_deleted},
+    {"/admin/accounts/{}/refresh-token", htp_method_POST, "account.refresh", AdminArgs::id},
+    {"/admin/accounts/{}/stats", htp_method_GET, "account.stats", AdminArgs::id_days},
+    {"/admin/accounts/{}/quota", htp_method_GET, "account.quota", AdminArgs::id},
+    {"/admin/accounts/{}/reset-health", htp_method_POST, "account.reset-health",
+     AdminArgs::id_note},
+    {"/admin/api-keys", htp_method_POST, "key.create", AdminArgs::body, nullptr, created_key},
+    {"/admin/api-keys", htp_method_GET, "key.list", AdminArgs::none, nullptr, keys_array},
+    {"/admin/api-keys/{}", htp_method_GET, "key.show", AdminArgs::id},
+    {"/admin/api-keys/{}", htp_method_PUT, "key.update", AdminArgs::id_set, "key"},
+    {"/admin/api-keys/{}", htp_method_DELETE, "key.remove", AdminArgs::id, nullptr, key_deleted},
+    {"/admin/api-keys/{}/revoke", htp_method_POST, "key.revoke", AdminArgs::id, nullptr,
+     key_revoked},
+    {"/admin/stats/accounts", htp_method_GET, "stats.accounts", AdminArgs::none},
+    {"/admin/stats/api-keys", htp_method_GET, "stats.api_keys", AdminArgs::none},
+    {"/admin/stats/tokens", htp_method_GET, "stats.tokens", AdminArgs::days},
+    {"/admin/stats/account-usage", htp_method_GET, "stats.account_usage", AdminArgs::days},
+};
 
-void handle_admin_account_get(Worker& worker, HttpRequest& request) {
-    if (auto id = id_args(request)) forward_admin(worker, request, "account.show", *id);
-}
-
-void handle_admin_account_update(Worker& worker, HttpRequest& request) {
-    auto id = id_args(request);
-    if (!id) return;
-    if (auto body = object_body(request))
-        forward_admin(worker, request, "account.update", with_target("account", *id, *body));
-}
-
-void handle_admin_account_delete(Worker& worker, HttpRequest& request) {
-    if (auto id = id_args(request))
-        forward_admin(worker, request, "account.remove", *id, 200, account_deleted);
-}
-
-void handle_admin_account_refresh(Worker& worker, HttpRequest& request) {
-    if (auto id = id_args(request)) forward_admin(worker, request, "account.refresh", *id);
-}
-
-// Body {"note": "..."}: why the account may serve again, kept in the audit log. The account is
-// the path's; the body may name nothing else.
-void handle_admin_account_reset_health(Worker& worker, HttpRequest& request) {
-    auto id = id_args(request);
-    if (!id) return;
+// {"note": "..."} only: the account is the path's.
+std::optional<std::string> note_body(HttpRequest& request) {
     auto body = object_body(request);
-    if (!body) return;
+    if (!body) return std::nullopt;
     auto doc = parse_request_json(*body);
     for (const auto& m : doc->GetObject())
-        if (std::string_view(m.name.GetString(), m.name.GetStringLength()) != "note")
-            return send_admin_error(request, 400,
-                                    str_cat("unknown field '", m.name.GetString(), "'"));
-    forward_admin(worker, request, "account.reset-health", joined_objects(*id, *body));
+        if (std::string_view(m.name.GetString(), m.name.GetStringLength()) != "note") {
+            send_admin_error(request, 400, str_cat("unknown field '", m.name.GetString(), "'"));
+            return std::nullopt;
+        }
+    return body;
 }
 
-void handle_admin_account_stats(Worker& worker, HttpRequest& request) {
-    auto id = id_args(request);
-    if (!id) return;
-    auto days = days_args(request);
-    if (!days) return send_admin_error(request, 400, days.error().message);
-    forward_admin(worker, request, "account.stats", joined_objects(*id, *days));
+// The command's arguments, or nullopt once the client has been told what is wrong.
+std::optional<std::string> admin_args(const AdminRoute& route, HttpRequest& request) {
+    auto with_id = [&](auto&& rest) -> std::optional<std::string> {
+        auto id = id_args(request);
+        if (!id) return std::nullopt;
+        return rest(*id);
+    };
+    auto with_days = [&](const std::string& base) -> std::optional<std::string> {
+        auto days = days_args(request);
+        if (!days) {
+            send_admin_error(request, 400, days.error().message);
+            return std::nullopt;
+        }
+        return joined_objects(base, *days);
+    };
+    switch (route.args) {
+        case AdminArgs::none: return std::string("{}");
+        case AdminArgs::body: return object_body(request);
+        case AdminArgs::id: return id_args(request);
+        case AdminArgs::days: return with_days("{}");
+        case AdminArgs::id_days: return with_id(with_days);
+        case AdminArgs::upload: {
+            auto documents = import_documents(request);
+            if (!documents) {
+                send_admin_error(request, 400, documents.error().message);
+                return std::nullopt;
+            }
+            return *documents;
+        }
+        case AdminArgs::id_set:
+            return with_id([&](const std::string& id) -> std::optional<std::string> {
+                auto body = object_body(request);
+                if (!body) return std::nullopt;
+                return with_target(route.target, id, *body);
+            });
+        case AdminArgs::id_note:
+            return with_id([&](const std::string& id) -> std::optional<std::string> {
+                auto body = note_body(request);
+                if (!body) return std::nullopt;
+                return joined_objects(id, *body);
+            });
+    }
+    return std::nullopt;
 }
 
-void handle_admin_account_quota(Worker& worker, HttpRequest& request) {
-    if (auto id = id_args(request)) forward_admin(worker, request, "account.quota", *id);
-}
+}  // namespace
 
-void handle_admin_keys_create(Worker& worker, HttpRequest& request) {
-    if (auto body = object_body(request))
-        forward_admin(worker, request, "key.create", *body, 200, created_key);
-}
+std::span<const AdminRoute> admin_routes() { return kAdminRoutes; }
 
-void handle_admin_keys_list(Worker& worker, HttpRequest& request) {
-    forward_admin(worker, request, "key.list", "{}", 200, keys_array);
-}
-
-void handle_admin_key_get(Worker& worker, HttpRequest& request) {
-    if (auto id = id_args(request)) forward_admin(worker, request, "key.show", *id);
-}
-
-void handle_admin_key_update(Worker& worker, HttpRequest& request) {
-    auto id = id_args(request);
-    if (!id) return;
-    if (auto body = object_body(request))
-        forward_admin(worker, request, "key.update", with_target("key", *id, *body));
-}
-
-void handle_admin_key_delete(Worker& worker, HttpRequest& request) {
-    if (auto id = id_args(request))
-        forward_admin(worker, request, "key.remove", *id, 200, key_deleted);
-}
-
-void handle_admin_key_revoke(Worker& worker, HttpRequest& request) {
-    if (auto id = id_args(request))
-        forward_admin(worker, request, "key.revoke", *id, 200, key_revoked);
+void handle_admin(Worker& worker, HttpRequest& request) {
+    const AdminRoute& route = *request.route->admin;
+    if (auto args = admin_args(route, request))
+        forward_admin(worker, request, route.command, *args, route.shape);
 }
 
 }  // namespace amq

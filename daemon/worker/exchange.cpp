@@ -188,6 +188,8 @@ void Exchange::attempt() {
     }
     reached_upstream_ = false;
     const Config& c = worker_.config();
+    auto body = body_for_grant();  // the longer profile ARN may take it over the payload cap
+    if (!body) return reply_error(400, body.error().message, "too_long");
     endpoints_ = api_endpoints(grant_.api_endpoint, c.api_endpoint, grant_.profile_arn);
     endpoint_ = worker_.endpoints().choose(endpoints_, monotonic_seconds());
     GenerateCall call =
@@ -196,7 +198,7 @@ void Exchange::attempt() {
     HttpRequestSpec spec;
     spec.url = std::move(call.url);
     spec.headers = std::move(call.headers);
-    spec.body = body_for_grant();
+    spec.body = std::move(*body);
     spec.proxy = grant_.proxy.empty() ? c.proxy : grant_.proxy;
     spec.connect_timeout = c.connect_timeout;
     spec.first_byte_timeout = c.first_byte_timeout;
@@ -208,15 +210,19 @@ void Exchange::attempt() {
                       [this](const Status& outcome) { on_done(outcome); }});
 }
 
-// The translation put no profile ARN and the default origin in upstream_body; an account that
-// needs others gets the request translated again for it.
-std::string Exchange::body_for_grant() {
-    std::string key = grant_.profile_arn + '\n' + grant_.origin;
-    if (key != body_key_ && spec_.body_for) {
-        std::string body = spec_.body_for(grant_.profile_arn, grant_.origin);
-        if (!body.empty()) spec_.upstream_body = std::move(body);
-        body_key_ = key;
-    }
+// An account with its own profile ARN or origin gets the body written again for it from the
+// translated plan: the request is not translated twice.
+Result<std::string> Exchange::body_for_grant() {
+    QBodyOptions wanted = spec_.body_options;
+    wanted.profile_arn = grant_.profile_arn;
+    if (!grant_.origin.empty()) wanted.origin = grant_.origin;
+    if (!spec_.plan || (wanted.profile_arn == spec_.body_options.profile_arn &&
+                        wanted.origin == spec_.body_options.origin))
+        return spec_.upstream_body;
+    auto body = write_q_body(*spec_.plan, wanted);
+    if (!body) return body.error();
+    spec_.upstream_body = std::move(*body);
+    spec_.body_options = std::move(wanted);
     return spec_.upstream_body;
 }
 
@@ -526,8 +532,7 @@ void Exchange::on_request_error(evhtp_request_t*, evhtp_error_flags, void* arg) 
 
 void start_exchange(Worker& worker, HttpRequest& request, std::string_view endpoint,
                     std::string_view api_key, UpstreamRequest&& upstream,
-                    std::function<std::unique_ptr<ClientStream>()> make_writer,
-                    std::function<std::string(const std::string&, const std::string&)> body_for) {
+                    std::function<std::unique_ptr<ClientStream>()> make_writer) {
     ExchangeSpec spec;
     spec.endpoint = std::string(endpoint);
     spec.key_hash = api_key_hash(api_key);
@@ -536,7 +541,8 @@ void start_exchange(Worker& worker, HttpRequest& request, std::string_view endpo
     spec.upstream_body = std::move(upstream.body);
     spec.stream = upstream.stream;
     spec.make_writer = std::move(make_writer);
-    spec.body_for = std::move(body_for);
+    spec.body_options = std::move(upstream.body_options);
+    spec.plan = std::move(upstream.plan);
     spec.request_id = worker.next_exchange_id();
     spec.request_tag = request.id;
     spec.session = upstream.session_id.empty()

@@ -20,6 +20,7 @@
 
 #include "common/eventstream.hpp"
 #include "common/json.hpp"
+#include "common/q_request.hpp"
 #include "common/upstream_error.hpp"
 #include "common/worker_messages.hpp"
 #include "daemon/event.hpp"
@@ -38,9 +39,9 @@ struct ExchangeSpec {
     std::string key_hash;
     std::string client_model;
     std::string upstream_model;
-    std::string upstream_body;  // for the default profile ARN ("") and origin
-    // The body for an account with its own profile ARN or origin (the translation again).
-    std::function<std::string(const std::string& profile_arn, const std::string& origin)> body_for;
+    std::string upstream_body;        // written with body_options
+    QBodyOptions body_options;        // profile ARN and origin change with the account
+    std::shared_ptr<const QPlan> plan;  // what another account's body is written from
     std::string session;           // pins the client's session to its account when stickiness is on
     std::uint64_t request_id = 0;  // names this request's concurrency slot at the master
     std::string request_tag;       // the request-id header's value, for log lines
@@ -72,7 +73,7 @@ private:
     void admit();
     void add_rate_headers();
     void write_failure(JsonWriter& w) const;
-    std::string body_for_grant();
+    Result<std::string> body_for_grant();
     void refresh_token();
     bool take_grant(const rapidjson::Value& data);
     void attempt();
@@ -114,7 +115,6 @@ private:
     bool reached_upstream_ = false;               // this attempt got an answer (or a network error)
     std::optional<UpstreamError> account_error_;  // the last attempt's, when about the account
     bool failure_told_ = true;  // account_error_ already went to the master with an admit
-    std::string body_key_;      // the profile ARN and origin upstream_body was built for
     std::string upstream_retry_after_;
     std::string error_body_;
     std::unique_ptr<eventstream::Decoder> decoder_;
@@ -131,10 +131,8 @@ private:
 };
 
 // Starts the exchange of one translated API request; it answers the client itself.
-// `body_for` translates the request again for an account with its own profile ARN or origin.
 void start_exchange(Worker& worker, HttpRequest& request, std::string_view endpoint,
                     std::string_view api_key, UpstreamRequest&& upstream,
-                    std::function<std::unique_ptr<ClientStream>()> make_writer,
-                    std::function<std::string(const std::string&, const std::string&)> body_for);
+                    std::function<std::unique_ptr<ClientStream>()> make_writer);
 
 }  // namespace amq

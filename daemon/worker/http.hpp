@@ -20,9 +20,12 @@ evhtp_hook as_hook(Fn* fn) {
     return reinterpret_cast<evhtp_hook>(reinterpret_cast<void (*)()>(fn));
 }
 
+struct Route;
+
 struct HttpRequest {
     evhtp_request_t* req;
     std::string_view path;
+    const Route* route = nullptr;          // the route that matched, if any
     std::vector<std::string_view> params;  // the route's "{}" segments
     std::string id;                        // request-id: in the response and every log line
     std::string client;  // the peer's address, or the client a trusted proxy names

@@ -25,17 +25,9 @@ void handle_messages(Worker& worker, HttpRequest& request) {
                                           upstream->model.context_window,
                                           upstream->thinking,
                                           upstream->tool_names};
-    auto body_for = [doc = std::make_shared<rapidjson::Document>(std::move(*doc)), options](
-                        const std::string& profile_arn, const std::string& origin) {
-        TranslateOptions o = options;
-        o.profile_arn = profile_arn;
-        if (!origin.empty()) o.origin = origin;
-        auto again = translate_anthropic_request(*doc, o);
-        return again ? std::move(again->body) : std::string();
-    };
     start_exchange(
         worker, request, "/v1/messages", key, std::move(*upstream),
-        [stream_options] { return make_anthropic_writer(stream_options); }, std::move(body_for));
+        [stream_options] { return make_anthropic_writer(stream_options); });
 }
 
 }  // namespace amq

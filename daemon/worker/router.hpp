@@ -14,13 +14,20 @@ namespace amq {
 
 class Worker;
 struct HttpRequest;
+struct AdminRoute;
 
 using RouteHandler = void (*)(Worker& worker, HttpRequest& request);
+
+// Who may call a route. Without a key, a keyed route is 401 before anything else is read;
+// whether the key is valid (and an admin key) the master decides.
+enum class Auth { none, key, admin };
 
 struct Route {
     std::string_view path;
     htp_method method;
     RouteHandler handler;
+    Auth auth = Auth::none;
+    const AdminRoute* admin = nullptr;  // an /admin API route: what its handler forwards
 };
 
 struct RouteMatch {

@@ -13,7 +13,6 @@
 #include "common/strings.hpp"
 #include "common/token_estimate.hpp"
 #include "common/version.hpp"
-#include "daemon/worker/admin_routes.hpp"
 #include "daemon/worker/exchange.hpp"
 #include "daemon/worker/http.hpp"
 #include "daemon/worker/routes.hpp"
@@ -336,15 +335,19 @@ void Worker::on_request(evhtp_request_t* req, void* arg) {
                                 api && key ? api_key_hash(*key) : std::string());
         request.client = connection->client();
     }
-    bool admin = dialect == Dialect::admin;
-    // The dashboard's own files are public: the page asks for the key its API calls send.
-    bool dashboard =
-        request.path == "/admin/dashboard" || request.path.starts_with("/admin/dashboard/");
-    // Before any parsing: without a key, nothing else is said.
-    if (admin && !dashboard && !request.api_key())
-        return send_admin_error(request, 401,
-                                "missing API key: send an admin key as Authorization: Bearer");
+    // Before any parsing: without a key, nothing else is said. An unknown /admin path says
+    // no more than a known one; a known path asked with another method is 405 for anyone
+    // (the paths are documented, the methods too).
+    Auth auth = match.route                                  ? match.route->auth
+                : match.allow.empty() && dialect == Dialect::admin ? Auth::admin
+                                                                   : Auth::none;
+    if (auth != Auth::none && !request.api_key())
+        return request.send_error(
+            dialect, 401,
+            auth == Auth::admin ? "missing API key: send an admin key as Authorization: Bearer"
+                                : "missing API key: send it in x-api-key or Authorization: Bearer");
     if (match.route) {
+        request.route = match.route;
         request.params = std::move(match.params);
         match.route->handler(*self, request);
     } else if (!match.allow.empty()) {

@@ -107,7 +107,12 @@ class DashboardFiles(unittest.TestCase):
         # Only the dashboard's own paths are let through, not lookalikes.
         r = self.daemon.request("GET", "/admin/dashboards")
         self.assertEqual(r.status, 401, r.body)
+        # An unknown path says no more than a known one: first a key, then 404.
         r = self.daemon.request("GET", "/admin/dashboard/missing.js")
+        self.assertEqual(r.status, 401, r.body)
+        admin = self.daemon.ctl_json("key", "create", "--name", "files-admin", "--admin")["key"]
+        r = self.daemon.request("GET", "/admin/dashboard/missing.js",
+                                headers={"Authorization": f"Bearer {admin}"})
         self.assertEqual(r.status, 404, r.body)
         self.assertIn("no such endpoint", r.json()["detail"])
         r = self.daemon.request("POST", "/admin/dashboard", body=b"x")

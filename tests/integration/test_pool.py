@@ -516,6 +516,35 @@ def refused_port():
     return port
 
 
+class AccountOwnSettings(PoolTestCase):
+    def test_each_account_gets_the_body_with_its_own_profile_and_origin(self):
+        arn = "arn:aws:codewhisperer:eu-central-1:123456789012:profile/OWN"
+        for name in ("plain", "own"):
+            self.give_token(name)
+        self.add_account("plain")
+        self.daemon.ctl_json("account", "add", "--name", "own", "--refresh-token", "rt-own",
+                             "--client-id", "cid-own", "--client-secret", "cs",
+                             "--profile-arn", arn, "--origin", "AI_EDITOR", "--rpm", "0")
+        for _ in range(4):
+            self.assertEqual(self.post().status, 200)
+        bodies = {g["token"]: g["body"] for g in self.fake.requests()["generate"]}
+        self.assertEqual(set(bodies), {"at-plain", "at-own"})
+        own = bodies["at-own"]
+        self.assertEqual(own["profileArn"], arn)
+        self.assertEqual(own["conversationState"]["currentMessage"]["userInputMessage"]["origin"],
+                         "AI_EDITOR")
+        plain = bodies["at-plain"]
+        self.assertNotIn("profileArn", plain)
+        self.assertEqual(plain["conversationState"]["currentMessage"]["userInputMessage"]["origin"],
+                         "CLI")
+        # The rest is the same (each request has its own conversation id).
+        for body in (own, plain):
+            body.pop("profileArn", None)
+            body["conversationState"].pop("conversationId")
+            body["conversationState"]["currentMessage"]["userInputMessage"].pop("origin")
+        self.assertEqual(own, plain)
+
+
 class EndpointFallback(PoolTestCase):
     def test_a_refusing_first_endpoint_is_skipped_for_the_next(self):
         self.daemon.stop()

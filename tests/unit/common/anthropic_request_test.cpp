@@ -84,6 +84,30 @@ BOOST_AUTO_TEST_CASE(profile_arn_origin_and_stream_are_carried) {
     BOOST_TEST(!has(body, "/conversationState/history/0/userInputMessage/userInputMessageContext"));
 }
 
+// Another account's profile ARN and origin: the body written again from the same plan is the
+// body a translation with those options writes, and the cap still holds.
+BOOST_AUTO_TEST_CASE(the_body_for_another_account_is_written_from_the_plan) {
+    constexpr std::string_view request = R"({"model":"claude-opus-4-6","max_tokens":10,
+        "tools":[{"name":"read","input_schema":{"type":"object"}}],
+        "messages":[{"role":"user","content":"a"},{"role":"assistant","content":"b"},
+                    {"role":"user","content":"c"}]})";
+    TranslateOptions o = options();
+    o.fallback_conversation_id = "c0ffee00-0000-4000-8000-000000000000";
+    auto first = translate(request, o);
+    BOOST_REQUIRE(first.plan != nullptr);
+    amq::QBodyOptions other = first.body_options;
+    other.profile_arn = "arn:aws:codewhisperer:eu-central-1:1:profile/X";
+    other.origin = "AI_EDITOR";
+    auto rewritten = amq::write_q_body(*first.plan, other);
+    BOOST_REQUIRE(rewritten.ok());
+    o.profile_arn = other.profile_arn;
+    o.origin = other.origin;
+    BOOST_TEST(*rewritten == translate(request, o).body);
+    BOOST_TEST(*amq::write_q_body(*first.plan, first.body_options) == first.body);
+    other.max_payload = first.body.size();
+    BOOST_TEST((amq::write_q_body(*first.plan, other).error().code == Errc::too_large));
+}
+
 // ---- rule 1: alternation -------------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(rule1_consecutive_messages_merge_keeping_everything) {
