@@ -28,10 +28,10 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 MESSAGE = {"model": "claude-sonnet-4-5", "max_tokens": 64,
            "messages": [{"role": "user", "content": "hi"}]}
 
-# Targets of the issue, for a 2-core machine.
+# Targets of the worker/master issue, for a 2-core machine.
 TARGET_RATIO_32 = 0.50        # proxy req/s ÷ direct req/s at 32 connections
-TARGET_ADDED_P50_MS = 0.3     # added p50 latency at 1 connection
-TARGET_IDLE_RSS_MB = 20.0     # all amq2api processes together, idle
+TARGET_ADDED_P50_MS = 0.15    # added p50 latency at 1 connection
+TARGET_IDLE_PSS_MB = 12.0     # master + workers, idle, shared pages counted once
 
 # (name, mode, lua script). "direct" calls fake_upstream itself: it only ever answers with an
 # event stream, so one direct case is the baseline for both the non-streamed and streamed
@@ -459,10 +459,11 @@ def derived_lines(results, connection_counts, idle_rows, peak_kb):
                      f"| 0 | {'PASS' if not errors_of(r) else 'INVALID'} |")
     idle_mb = sum(row["VmRSS"] for row in idle_rows) / 1024
     idle_pss_mb = sum(row["Pss"] for row in idle_rows) / 1024
-    lines.append(f"| idle RSS (sum of VmRSS), all amq2api processes | {idle_mb:.1f} MB "
-                 f"| ≤ {TARGET_IDLE_RSS_MB:.0f} MB | {verdict(idle_mb <= TARGET_IDLE_RSS_MB)} |")
     lines.append(f"| idle Pss (shared pages counted once), all amq2api processes "
-                 f"| {idle_pss_mb:.1f} MB | (for comparison) | |")
+                 f"| {idle_pss_mb:.1f} MB | ≤ {TARGET_IDLE_PSS_MB:.0f} MB "
+                 f"| {verdict(idle_pss_mb <= TARGET_IDLE_PSS_MB)} |")
+    lines.append(f"| idle RSS (sum of VmRSS), all amq2api processes | {idle_mb:.1f} MB "
+                 f"| (for comparison) | |")
     lines.append(f"| peak RSS, all amq2api processes (100 ms samples) | {peak_kb / 1024:.1f} MB "
                  f"| (no target) | |")
     return lines
