@@ -4,18 +4,35 @@
 #include <variant>
 
 #include "common/json.hpp"
+#include "common/strings.hpp"
 
 namespace amq {
 namespace {
 
 template <class M>
 using Member = std::variant<std::string M::*, std::int64_t M::*, std::uint64_t M::*, bool M::*,
-                            std::optional<std::int64_t> M::*>;
+                            std::optional<std::int64_t> M::*, std::vector<std::uint64_t> M::*>;
 
 template <class M>
 struct Field {
     const char* name;
     Member<M> member;
+};
+
+using A = AdmitRequest;
+constexpr Field<A> kAdmitFields[] = {
+    {"key_hash", &A::key_hash},
+    {"request", &A::request},
+    {"model", &A::model},
+    {"upstream_model", &A::upstream_model},
+    {"endpoint", &A::endpoint},
+    {"session", &A::session},
+    {"stream", &A::stream},
+    {"exclude", &A::exclude},
+    {"failed_account_id", &A::failed_account_id},
+    {"failed_class", &A::failed_class},
+    {"failed_retry_after", &A::failed_retry_after},
+    {"failed_message", &A::failed_message},
 };
 
 using G = AccountGrant;
@@ -74,6 +91,11 @@ struct Writer {
         else
             w.Null();
     }
+    void operator()(std::vector<std::uint64_t> M::*p) const {
+        w.StartArray();
+        for (std::uint64_t v : m.*p) w.Uint64(v);
+        w.EndArray();
+    }
 };
 
 template <class M>
@@ -105,6 +127,18 @@ struct Reader {
         if (auto v = f.boolean(name)) m.*p = *v;
     }
     void operator()(std::optional<std::int64_t> M::*p) const { m.*p = f.integer(name); }
+    void operator()(std::vector<std::uint64_t> M::*p) const {
+        const rapidjson::Value* list = f.array(name);
+        if (!list) return;
+        for (rapidjson::SizeType i = 0; i < list->Size(); ++i) {
+            if (!(*list)[i].IsUint64()) {
+                bad = str_cat("field '", name, ".", i, "' must be an id");
+                return;
+            }
+            (m.*p).push_back((*list)[i].GetUint64());
+        }
+    }
+    std::string& bad;
 };
 
 template <class M>
@@ -112,18 +146,27 @@ Result<M> decode(const rapidjson::Value& object, std::span<const Field<M>> field
     if (!object.IsObject()) return make_error(Errc::invalid_argument, "expected a JSON object");
     FieldReader f(object);
     M m;
-    for (const Field<M>& field : fields) std::visit(Reader<M>{f, field.name, m}, field.member);
+    std::string bad;  // an array element FieldReader does not look into
+    for (const Field<M>& field : fields)
+        std::visit(Reader<M>{f, field.name, m, bad}, field.member);
     if (!f.ok()) return f.status().error();
+    if (!bad.empty()) return make_error(Errc::invalid_argument, bad);
     return m;
 }
 
 }  // namespace
 
+std::string encode_message(const AdmitRequest& admit) {
+    return encode<A>(admit, kAdmitFields);
+}
 std::string encode_message(const AccountGrant& grant) {
     return encode<G>(grant, kGrantFields);
 }
 std::string encode_message(const UsageReport& report) {
     return encode<U>(report, kReportFields);
+}
+Result<AdmitRequest> decode_admit_request(const rapidjson::Value& object) {
+    return decode<A>(object, kAdmitFields);
 }
 Result<AccountGrant> decode_account_grant(const rapidjson::Value& object) {
     return decode<G>(object, kGrantFields);

@@ -6,12 +6,34 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <rapidjson/document.h>
 
 #include "common/result.hpp"
 
 namespace amq {
+
+// A worker asks for an account for one request (and again, after a failed attempt, for
+// another): the master checks the key, counts the request, queues it if need be.
+struct AdmitRequest {
+    std::string key_hash;
+    std::uint64_t request = 0;  // the worker's request id: a second admit is a failover
+    std::string model;          // the client's name
+    std::string upstream_model;
+    std::string endpoint;  // the client's route
+    std::string session;   // "" = no stickiness
+    bool stream = false;
+    std::vector<std::uint64_t> exclude;  // accounts this request already failed on
+    // What the previous attempt's account did, so that its health changes before the next
+    // pick; failed_account_id 0: nothing to tell.
+    std::uint64_t failed_account_id = 0;
+    std::string failed_class;
+    std::optional<std::int64_t> failed_retry_after;  // seconds
+    std::string failed_message;
+
+    bool operator==(const AdmitRequest&) const = default;
+};
 
 // The master's answer to an admit (and to a token refresh): the account a request may use,
 // with its access token. Accounts may carry their own endpoint, flavour, origin and proxy;
@@ -65,8 +87,10 @@ struct UsageReport {
 
 // JSON object text. Decoding ignores members it does not know (a newer peer may add some)
 // and refuses a known member of the wrong type, naming it.
+std::string encode_message(const AdmitRequest& admit);
 std::string encode_message(const AccountGrant& grant);
 std::string encode_message(const UsageReport& report);
+Result<AdmitRequest> decode_admit_request(const rapidjson::Value& object);
 Result<AccountGrant> decode_account_grant(const rapidjson::Value& object);
 Result<UsageReport> decode_usage_report(const rapidjson::Value& object);
 

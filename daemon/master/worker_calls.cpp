@@ -167,19 +167,15 @@ WorkerCalls::WorkerCalls(Parts parts, AdminFn admin, MetricsTextFn metrics_text)
       metrics_text_(std::move(metrics_text)) {}
 
 // What a worker says about the account its previous attempt failed on.
-void WorkerCalls::note_failure(const rapidjson::Value* failed, const std::string& upstream_model) {
-    if (!failed || !failed->IsObject()) return;
-    FieldReader f(*failed);
-    auto account_id = f.integer("account_id", true, 1);
-    std::string error_class = f.string("class").value_or("");
+void WorkerCalls::note_failure(const AdmitRequest& r) {
+    if (r.failed_account_id == 0) return;
     std::optional<double> retry_after;
-    if (auto ra = f.integer("retry_after", false, 0)) retry_after = static_cast<double>(*ra);
-    std::string message = f.string("message").value_or("");
-    if (!f.ok()) return;
-    auto id = static_cast<std::uint64_t>(*account_id);
-    metrics_.attempt(id, error_class);
-    if (error_class == "model") models_.drop_model(id, upstream_model);
-    if (auto outcome = outcome_for_class(error_class, retry_after, message))
+    if (r.failed_retry_after && *r.failed_retry_after >= 0)
+        retry_after = static_cast<double>(*r.failed_retry_after);
+    std::uint64_t id = r.failed_account_id;
+    metrics_.attempt(id, r.failed_class);
+    if (r.failed_class == "model") models_.drop_model(id, r.upstream_model);
+    if (auto outcome = outcome_for_class(r.failed_class, retry_after, r.failed_message))
         pool_.report(id, *outcome);
 }
 
@@ -283,24 +279,23 @@ void WorkerCalls::admin(std::uint64_t call_id, const rapidjson::Value& args, Sen
 }
 
 void WorkerCalls::admit(std::uint64_t call_id, const rapidjson::Value& args, pid_t pid, Send send) {
-    FieldReader f(args);
-    note_failure(f.object("failed"), f.string("upstream_model").value_or(""));
+    auto request = decode_admit_request(args);
+    if (!request) return send(reply_error(call_id, 500, request.error().message));
+    AdmitRequest& r = *request;
+    note_failure(r);
     auto key = usable_key(args);
     if (!key) return send(reply_refused(call_id, Refusal{401, key.error().message, "auth"}));
     auto a = std::make_shared<Admission>();
     a->call_id = call_id;
     a->key_id = key->id;
     a->pid = pid;
-    a->request_id = static_cast<std::uint64_t>(f.integer("request", false, 0).value_or(0));
+    a->request_id = r.request;
     a->send = std::move(send);
-    a->info = Admissions::RequestInfo{
-        f.string("model").value_or(""), f.string("upstream_model").value_or(""),
-        f.string("endpoint").value_or(""), f.boolean("stream").value_or(false)};
+    a->info = Admissions::RequestInfo{std::move(r.model), std::move(r.upstream_model),
+                                      std::move(r.endpoint), r.stream};
     a->holds_slot = key->max_concurrent > 0;
-    a->pick.session = f.string("session").value_or("");
-    if (const rapidjson::Value* exclude = f.array("exclude"))
-        for (const auto& v : exclude->GetArray())
-            if (v.IsUint64()) a->pick.exclude.insert(v.GetUint64());
+    a->pick.session = std::move(r.session);
+    a->pick.exclude.insert(r.exclude.begin(), r.exclude.end());
     if (admissions_.holds(pid, a->request_id)) {  // a failover of an admitted request
         a->rate = admissions_.rate(*key, unix_millis());
         return try_next_account(std::move(a));

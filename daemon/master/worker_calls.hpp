@@ -13,6 +13,7 @@
 #include <rapidjson/document.h>
 
 #include "common/model_map.hpp"
+#include "common/worker_messages.hpp"
 #include "daemon/master/admission_queue.hpp"
 #include "daemon/master/admissions.hpp"
 #include "daemon/master/metrics.hpp"
@@ -69,7 +70,7 @@ private:
     void metrics(std::uint64_t call_id, const rapidjson::Value& args, Send send);
     void report(const rapidjson::Value& args, pid_t pid);
     void answered(const rapidjson::Value& args);
-    void note_failure(const rapidjson::Value* failed, const std::string& upstream_model);
+    void note_failure(const AdmitRequest& request);
     // The key behind a presented secret's hash, or why the client gets a 401.
     Result<ApiKey> usable_key(const rapidjson::Value& args);
     struct TokenWait;

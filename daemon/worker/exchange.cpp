@@ -60,27 +60,17 @@ void Exchange::start() {
 }
 
 void Exchange::admit() {
-    std::string args = json_object([&](JsonWriter& w) {
-        w.Key("key_hash");
-        write_string(w, spec_.key_hash);
-        w.Key("model");
-        write_string(w, spec_.client_model);
-        w.Key("endpoint");
-        write_string(w, spec_.endpoint);
-        w.Key("session");
-        write_string(w, spec_.session);
-        w.Key("request");
-        w.Uint64(spec_.request_id);
-        w.Key("stream");
-        w.Bool(spec_.stream);
-        w.Key("upstream_model");
-        write_string(w, spec_.upstream_model);
-        w.Key("exclude");
-        w.StartArray();
-        for (auto id : exclude_) w.Uint64(id);
-        w.EndArray();
-        write_failure(w);
-    });
+    AdmitRequest r;
+    r.key_hash = spec_.key_hash;
+    r.request = spec_.request_id;
+    r.model = spec_.client_model;
+    r.upstream_model = spec_.upstream_model;
+    r.endpoint = spec_.endpoint;
+    r.session = spec_.session;
+    r.stream = spec_.stream;
+    r.exclude.assign(exclude_.begin(), exclude_.end());
+    tell_failure(r);
+    std::string args = encode_message(r);
     failure_told_ = true;
     master_call_ = worker_.master().call(
         wire::kAdmit, args, [this](const rapidjson::Value* data, const CallError& error) {
@@ -116,21 +106,14 @@ void Exchange::admit() {
 
 // Tells the master what the previous attempt's account did, so that its health changes
 // before the next account is picked.
-void Exchange::write_failure(JsonWriter& w) const {
+void Exchange::tell_failure(AdmitRequest& r) const {
     if (!account_error_ || failure_told_ || grant_.account_id == 0) return;
-    w.Key("failed");
-    w.StartObject();
-    w.Key("account_id");
-    w.Uint64(grant_.account_id);
-    w.Key("class");
-    write_string(w, upstream_error_class_name(account_error_->error_class));
-    if (account_error_->retry_after_seconds) {
-        w.Key("retry_after");
-        w.Int64(static_cast<std::int64_t>(std::ceil(*account_error_->retry_after_seconds)));
-    }
-    w.Key("message");
-    write_string(w, account_error_->upstream_message);
-    w.EndObject();
+    r.failed_account_id = grant_.account_id;
+    r.failed_class = std::string(upstream_error_class_name(account_error_->error_class));
+    if (account_error_->retry_after_seconds)
+        r.failed_retry_after =
+            static_cast<std::int64_t>(std::ceil(*account_error_->retry_after_seconds));
+    r.failed_message = account_error_->upstream_message;
 }
 
 void Exchange::refresh_token() {

@@ -72,7 +72,7 @@ public:
 private:
     void admit();
     void add_rate_headers();
-    void write_failure(JsonWriter& w) const;
+    void tell_failure(AdmitRequest& request) const;
     Result<std::string> body_for_grant();
     void refresh_token();
     bool take_grant(const rapidjson::Value& data);

@@ -62,9 +62,31 @@ UsageReport full_report() {
     return r;
 }
 
+AdmitRequest full_admit() {
+    AdmitRequest a;
+    a.key_hash = std::string(64, 'f');
+    a.request = 9;
+    a.model = "claude-opus-4-6";
+    a.upstream_model = "claude-opus-4.6";
+    a.endpoint = "/v1/chat/completions";
+    a.session = "s-1";
+    a.stream = true;
+    a.exclude = {3, 5, std::numeric_limits<std::uint64_t>::max()};
+    a.failed_account_id = 5;
+    a.failed_class = "throttle";
+    a.failed_retry_after = 30;
+    a.failed_message = "Too many requests";
+    return a;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(every_field_round_trips) {
+    AdmitRequest a = full_admit();
+    auto admit = decode_admit_request(parsed(encode_message(a)));
+    BOOST_REQUIRE(admit.ok());
+    BOOST_TEST((*admit == a));
+
     AccountGrant g = full_grant();
     auto grant = decode_account_grant(parsed(encode_message(g)));
     BOOST_REQUIRE(grant.ok());
@@ -96,4 +118,7 @@ BOOST_AUTO_TEST_CASE(a_member_of_the_wrong_type_is_named) {
     BOOST_REQUIRE(!grant.ok());
     BOOST_TEST(grant.error().message.find("account_id") != std::string::npos);
     BOOST_TEST(!decode_account_grant(parsed("[]")).ok());
+    auto admit = decode_admit_request(parsed(R"({"exclude": [1, "2"]})"));
+    BOOST_REQUIRE(!admit.ok());
+    BOOST_TEST(admit.error().message == "field 'exclude.1' must be an id");
 }
