@@ -35,6 +35,13 @@ constexpr Field<A> kAdmitFields[] = {
     {"failed_message", &A::failed_message},
 };
 
+using R = RefreshRequest;
+constexpr Field<R> kRefreshFields[] = {
+    {"account_id", &R::account_id},
+    {"serial", &R::serial},
+    {"key_id", &R::key_id},
+};
+
 using G = AccountGrant;
 constexpr Field<G> kGrantFields[] = {
     {"key_id", &G::key_id},
@@ -159,6 +166,9 @@ Result<M> decode(const rapidjson::Value& object, std::span<const Field<M>> field
 std::string encode_message(const AdmitRequest& admit) {
     return encode<A>(admit, kAdmitFields);
 }
+std::string encode_message(const RefreshRequest& refresh) {
+    return encode<R>(refresh, kRefreshFields);
+}
 std::string encode_message(const AccountGrant& grant) {
     return encode<G>(grant, kGrantFields);
 }
@@ -167,6 +177,9 @@ std::string encode_message(const UsageReport& report) {
 }
 Result<AdmitRequest> decode_admit_request(const rapidjson::Value& object) {
     return decode<A>(object, kAdmitFields);
+}
+Result<RefreshRequest> decode_refresh_request(const rapidjson::Value& object) {
+    return decode<R>(object, kRefreshFields);
 }
 Result<AccountGrant> decode_account_grant(const rapidjson::Value& object) {
     return decode<G>(object, kGrantFields);

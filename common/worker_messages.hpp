@@ -35,6 +35,16 @@ struct AdmitRequest {
     bool operator==(const AdmitRequest&) const = default;
 };
 
+// The upstream refused an access token: the worker asks for a fresh one for the same account
+// (answered with an AccountGrant).
+struct RefreshRequest {
+    std::uint64_t account_id = 0;
+    std::uint64_t serial = 0;  // of the refused token: one that is already newer is handed out
+    std::uint64_t key_id = 0;
+
+    bool operator==(const RefreshRequest&) const = default;
+};
+
 // The master's answer to an admit (and to a token refresh): the account a request may use,
 // with its access token. Accounts may carry their own endpoint, flavour, origin and proxy;
 // "" means the worker's configuration.
@@ -88,9 +98,11 @@ struct UsageReport {
 // JSON object text. Decoding ignores members it does not know (a newer peer may add some)
 // and refuses a known member of the wrong type, naming it.
 std::string encode_message(const AdmitRequest& admit);
+std::string encode_message(const RefreshRequest& refresh);
 std::string encode_message(const AccountGrant& grant);
 std::string encode_message(const UsageReport& report);
 Result<AdmitRequest> decode_admit_request(const rapidjson::Value& object);
+Result<RefreshRequest> decode_refresh_request(const rapidjson::Value& object);
 Result<AccountGrant> decode_account_grant(const rapidjson::Value& object);
 Result<UsageReport> decode_usage_report(const rapidjson::Value& object);
 

@@ -451,18 +451,15 @@ bool WorkerCalls::leave_slow_account(const std::shared_ptr<Admission>& a, std::u
 }
 
 void WorkerCalls::refresh(std::uint64_t call_id, const rapidjson::Value& args, Send send) {
-    FieldReader f(args);
-    auto account_id = f.integer("account_id", true, 1);
-    auto serial = f.integer("serial", true, 0);
-    auto key_id = f.integer("key_id", false, 0).value_or(0);
-    if (!f.ok()) return send(reply_error(call_id, 500, f.status().error().message));
-    auto account = store_.get_account(static_cast<std::uint64_t>(*account_id));
+    auto request = decode_refresh_request(args);
+    if (!request) return send(reply_error(call_id, 500, request.error().message));
+    std::uint64_t key_id = request->key_id;
+    auto account = store_.get_account(request->account_id);
     if (!account) return send(reply_error(call_id, 503, account.error().message));
-    refresher_.get(account->id, unix_seconds(), static_cast<std::uint64_t>(*serial),
+    refresher_.get(account->id, unix_seconds(), request->serial,
                    [call_id, send, chosen = *account, key_id](Result<AccessToken> token) {
                        if (!token) return send(reply_error(call_id, 503, token.error().message));
-                       send(reply_ok(call_id, grant_json(static_cast<std::uint64_t>(key_id), chosen,
-                                                         *token, {}, false)));
+                       send(reply_ok(call_id, grant_json(key_id, chosen, *token, {}, false)));
                    });
 }
 

@@ -117,14 +117,8 @@ void Exchange::tell_failure(AdmitRequest& r) const {
 }
 
 void Exchange::refresh_token() {
-    std::string args = json_object([&](JsonWriter& w) {
-        w.Key("account_id");
-        w.Uint64(grant_.account_id);
-        w.Key("serial");
-        w.Uint64(grant_.serial);
-        w.Key("key_id");
-        w.Uint64(grant_.key_id);
-    });
+    RefreshRequest r{grant_.account_id, grant_.serial, grant_.key_id};
+    std::string args = encode_message(r);
     master_call_ = worker_.master().call(
         wire::kRefresh, args, [this](const rapidjson::Value* data, const CallError&) {
             master_call_ = 0;

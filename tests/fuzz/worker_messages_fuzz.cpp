@@ -31,6 +31,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto doc = amq::parse_json(std::string_view(reinterpret_cast<const char*>(data), size));
     if (!doc.ok()) return 0;
     check<amq::AdmitRequest>(*doc, amq::decode_admit_request);
+    check<amq::RefreshRequest>(*doc, amq::decode_refresh_request);
     check<amq::AccountGrant>(*doc, amq::decode_account_grant);
     check<amq::UsageReport>(*doc, amq::decode_usage_report);
     return 0;

@@ -82,6 +82,10 @@ AdmitRequest full_admit() {
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(every_field_round_trips) {
+    RefreshRequest f{4, 7, 2};
+    auto refresh = decode_refresh_request(parsed(encode_message(f)));
+    BOOST_REQUIRE(refresh.ok());
+    BOOST_TEST((*refresh == f));
     AdmitRequest a = full_admit();
     auto admit = decode_admit_request(parsed(encode_message(a)));
     BOOST_REQUIRE(admit.ok());
