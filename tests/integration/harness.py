@@ -23,6 +23,13 @@ def free_port():
         return s.getsockname()[1]
 
 
+def require_root(test, why):
+    """Fails, never skips, a test that must act as another user: `make test` runs as root on
+    CI and installs what such tests call (setpriv, useradd) in `make test-deps`."""
+    if os.geteuid() != 0:
+        test.fail(f"{why}: run `make test` as root")
+
+
 def wait_until(predicate, timeout=10.0, interval=0.05, what="condition"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -20,7 +20,7 @@ import threading
 import unittest
 from unittest import mock
 
-from harness import AMQ2APICTL, Daemon, FakeUpstream, wait_until
+from harness import AMQ2APICTL, Daemon, FakeUpstream, require_root, wait_until
 
 UID = os.getuid()
 ACTOR = f"control socket uid {UID}"
@@ -791,8 +791,8 @@ class ExitCodes(CtlTestCase):
 
 
     # setpriv comes with util-linux, which `make test-deps` makes sure of.
-    @unittest.skipUnless(os.geteuid() == 0, "needs root to run amq2apictl as another user")
     def test_permission_denied_names_the_group_not_a_stopped_daemon(self):
+        require_root(self, "running amq2apictl as another user needs root")
         # The daemon's directory is 0700 root: nobody may not reach the socket.
         r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
                             AMQ2APICTL, "--socket", self.daemon.socket, "status"],

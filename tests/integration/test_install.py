@@ -10,7 +10,7 @@ import tempfile
 import unittest
 import uuid
 
-from harness import AMQ2APID, TOKENIZER_FILE
+from harness import AMQ2APID, TOKENIZER_FILE, require_root
 
 SOURCE = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.path.dirname(os.path.dirname(os.path.abspath(AMQ2APID)))
@@ -95,8 +95,8 @@ class ServiceUser(unittest.TestCase):
     """The configuration is root's to write and the service group's to read."""
 
     # setpriv and useradd (util-linux, passwd) are test dependencies: `make test-deps`.
-    @unittest.skipUnless(os.geteuid() == 0, "needs root to create a throwaway user and group")
     def test_the_service_user_can_read_but_not_write_the_configuration(self):
+        require_root(self, "creating a throwaway user and group needs root")
         name = "amqit" + uuid.uuid4().hex[:8]
         subprocess.run(["useradd", "--system", "--user-group", "--no-create-home", "--shell", "/usr/sbin/nologin",
                         name], check=True, capture_output=True)
