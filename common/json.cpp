@@ -1,5 +1,7 @@
 #include "common/json.hpp"
 
+#include <algorithm>
+
 #include <rapidjson/error/en.h>
 #include <rapidjson/memorystream.h>
 #include <rapidjson/reader.h>
@@ -120,6 +122,19 @@ std::optional<std::string_view> find_string(const rapidjson::Value& object, cons
     const rapidjson::Value* v = find_member(object, name);
     if (!v || !v->IsString()) return std::nullopt;
     return std::string_view(v->GetString(), v->GetStringLength());
+}
+
+Status check_fields(const rapidjson::Value& object, std::span<const std::string_view> known,
+                    std::string_view prefix) {
+    if (!object.IsObject()) return {};
+    for (const auto& member : object.GetObject()) {
+        std::string_view name(member.name.GetString(), member.name.GetStringLength());
+        if (std::find(known.begin(), known.end(), name) == known.end())
+            return make_error(
+                Errc::invalid_argument,
+                str_cat("unknown field '", prefix, prefix.empty() ? "" : ".", name, "'"));
+    }
+    return {};
 }
 
 FieldReader::FieldReader(const rapidjson::Value& object, std::string prefix)

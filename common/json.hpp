@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -61,6 +62,12 @@ std::string path_index(std::string_view path, std::size_t index);  // "messages"
 const rapidjson::Value* find_member(const rapidjson::Value& object, const char* name);
 // The member's text when it is a string.
 std::optional<std::string_view> find_string(const rapidjson::Value& object, const char* name);
+
+// invalid_argument naming the first member of `object` that is not in `known` ("unknown field
+// 'prefix.name'"), so that a misspelt field is an error rather than a silent no-op. A
+// non-object passes: the object's own reader says what it expected.
+Status check_fields(const rapidjson::Value& object, std::span<const std::string_view> known,
+                    std::string_view prefix = {});
 
 // Reads fields of one JSON object. The first problem is kept and reported by status();
 // later reads after a failure return nullopt.

@@ -1,6 +1,6 @@
-// Client model names → Amazon Q model ids (docs/translation.md §2). Clients send Anthropic names,
-// names newer than any upstream id, or OpenAI names: an unknown name is never an error, it
-// falls back by family and then to a default. Pure.
+// Client model names → Amazon Q model ids (docs/translation.md §2). Clients send Anthropic
+// names, names newer than any upstream id, or OpenAI names: an unknown name is never an
+// error, it falls back by family and then to a default. Pure.
 #pragma once
 
 #include <cstdint>

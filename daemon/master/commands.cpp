@@ -376,19 +376,6 @@ std::string key_json(const ApiKey& key) {
     return json_value([&](JsonWriter& w) { write_key(w, key); });
 }
 
-Status check_fields(const rapidjson::Value& object, std::span<const std::string_view> known,
-                    std::string_view prefix) {
-    if (!object.IsObject()) return {};  // the command's own reader says what it expected
-    for (const auto& member : object.GetObject()) {
-        std::string_view name(member.name.GetString(), member.name.GetStringLength());
-        if (std::find(known.begin(), known.end(), name) == known.end())
-            return make_error(
-                Errc::invalid_argument,
-                str_cat("unknown field '", prefix, prefix.empty() ? "" : ".", name, "'"));
-    }
-    return {};
-}
-
 // An all-digit name would read as an id wherever a record is named by either ("key remove 5").
 Status check_record_name(const std::string& name, const char* what) {
     if (trim(name).empty())

@@ -96,11 +96,6 @@ inline constexpr std::string_view kKeyFields[] = {
     "max_concurrent", "allowed_models", "expires_days", "expires_at",          "enabled",
     "is_active"};
 
-// invalid_argument naming the first member of `object` that is not in `known` ("unknown field
-// 'prefix.name'").
-Status check_fields(const rapidjson::Value& object, std::span<const std::string_view> known,
-                    std::string_view prefix = {});
-
 std::span<const CommandSpec> all_commands();
 const CommandSpec* find_command(std::string_view name);
 

@@ -98,9 +98,9 @@ CommandResult cmd_account_list(CommandContext& ctx, const rapidjson::Value&) {
 CommandResult cmd_account_show(CommandContext& ctx, const rapidjson::Value& args) {
     auto account = resolve_account(ctx.store, args);
     if (!account) return account.error();
+    auto runtime_fields = [&](JsonWriter& w) { ctx.runtime.write_account_runtime(w, account->id); };
     return json_value([&](JsonWriter& w) {
-        write_account(w, *account, ctx.runtime.account_health(account->id),
-                      [&](JsonWriter& out) { ctx.runtime.write_account_runtime(out, account->id); });
+        write_account(w, *account, ctx.runtime.account_health(account->id), runtime_fields);
     });
 }
 

@@ -1,7 +1,7 @@
-// Spawns workers (fork + exec of our own binary with --worker; the listening socket at fd 3
-// the channel at fd 4 and the admin channel at fd 5), respawns the ones that die with backoff, kills and replaces the
-// ones whose heartbeats stop, replaces a generation on reload and drains everyone on stop —
-// the nginx master's job.
+// Spawns workers (fork + exec of our own binary with --worker; the listening socket at fd 3,
+// the channel at fd 4 and the admin channel at fd 5), respawns the ones that die with backoff,
+// kills and replaces the ones whose heartbeats stop, replaces a generation on reload and
+// drains everyone on stop — the nginx master's job.
 #pragma once
 
 #include <sys/types.h>

@@ -131,6 +131,12 @@ std::string grant_json(std::uint64_t key_id, const Account& account, const Acces
     return encode_message(g);
 }
 
+// Seconds the upstream asked an account to rest, as the health book takes them.
+std::optional<double> rest_seconds(const std::optional<std::int64_t>& seconds) {
+    if (!seconds || *seconds < 0) return std::nullopt;
+    return static_cast<double>(*seconds);
+}
+
 }  // namespace
 
 namespace {
@@ -152,8 +158,6 @@ struct WorkerCalls::Admission {
     std::string busy;  // why no account could take it, while it waits
 };
 
-namespace {}  // namespace
-
 WorkerCalls::WorkerCalls(Parts parts, AdminFn admin, MetricsTextFn metrics_text)
     : base_(parts.base),
       store_(parts.store),
@@ -169,13 +173,11 @@ WorkerCalls::WorkerCalls(Parts parts, AdminFn admin, MetricsTextFn metrics_text)
 // What a worker says about the account its previous attempt failed on.
 void WorkerCalls::note_failure(const AdmitRequest& r) {
     if (r.failed_account_id == 0) return;
-    std::optional<double> retry_after;
-    if (r.failed_retry_after && *r.failed_retry_after >= 0)
-        retry_after = static_cast<double>(*r.failed_retry_after);
     std::uint64_t id = r.failed_account_id;
     metrics_.attempt(id, r.failed_class);
     if (r.failed_class == "model") models_.drop_model(id, r.upstream_model);
-    if (auto outcome = outcome_for_class(r.failed_class, retry_after, r.failed_message))
+    if (auto outcome =
+            outcome_for_class(r.failed_class, rest_seconds(r.failed_retry_after), r.failed_message))
         pool_.report(id, *outcome);
 }
 
@@ -526,13 +528,12 @@ void WorkerCalls::report(const rapidjson::Value& args, pid_t pid) {
     u.attempts = static_cast<int>(r.attempts);
     u.client_address = r.client_address;
     u.user_agent = r.user_agent;
-    std::optional<double> retry_after;
-    if (r.retry_after && *r.retry_after >= 0) retry_after = static_cast<double>(*r.retry_after);
     for (std::string* name : {&u.client_model, &u.upstream_model})
         if (!name->empty() && !check_model_name(*name)) *name = "(invalid)";
     if (u.account_id != 0) {
         auto outcome = r.reached_upstream
-                           ? outcome_for_class(r.account_class, retry_after, u.error_class)
+                           ? outcome_for_class(r.account_class, rest_seconds(r.retry_after),
+                                               u.error_class)
                            : std::nullopt;
         if (outcome)
             pool_.report(u.account_id, *outcome);

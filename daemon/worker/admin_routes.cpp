@@ -15,7 +15,6 @@ void send_admin_error(HttpRequest& request, int status, std::string_view message
     request.send_error(Dialect::admin, status, message);
 }
 
-
 namespace {
 
 // The dashboard posts files as multipart/form-data; scripts may post the JSON itself.
@@ -49,7 +48,6 @@ Result<std::string> import_documents(HttpRequest& request) {
     });
 }
 
-
 // ?days=N of the seed's statistics routes (7 when absent).
 Result<std::string> days_args(const HttpRequest& request) {
     auto days = request.query("days");
@@ -59,7 +57,6 @@ Result<std::string> days_args(const HttpRequest& request) {
         return make_error(Errc::invalid_argument, "query parameter 'days' must be 1 to 3650");
     return str_cat("{\"days\":", *n, "}");
 }
-
 
 // The seed's ids are integers in the path.
 std::optional<std::string> id_args(HttpRequest& request) {
@@ -72,8 +69,8 @@ std::optional<std::string> id_args(HttpRequest& request) {
     return str_cat("{\"id\":", *id, "}");
 }
 
-// The JSON body of a create or update; a malformed one is a 400 that says where.
-std::optional<std::string> object_body(HttpRequest& request) {
+// The JSON object body of a create or update; a malformed one is a 400 that says where.
+std::optional<rapidjson::Document> object_doc(HttpRequest& request) {
     auto doc = parse_request_json(request.body());
     if (!doc) {
         send_admin_error(request, 400, str_cat("request body: ", doc.error().message));
@@ -83,6 +80,12 @@ std::optional<std::string> object_body(HttpRequest& request) {
         send_admin_error(request, 400, "request body: expected a JSON object");
         return std::nullopt;
     }
+    return std::move(*doc);
+}
+
+std::optional<std::string> object_body(HttpRequest& request) {
+    auto doc = object_doc(request);
+    if (!doc) return std::nullopt;
     return to_json(*doc);
 }
 
@@ -136,22 +139,21 @@ std::string with_target(const char* target_field, const std::string& id_json,
 // Sends the command with the caller's key; the master checks it is an admin key.
 void forward_admin(Worker& worker, HttpRequest& request, std::string_view command,
                    const std::string& args_json, AdminShape shape) {
-    auto key = request.api_key();  // there is one: the route declares Auth::admin
-    if (!key) return send_admin_error(request, 401, "missing API key");
+    std::string_view key = *request.api_key();  // the route declares Auth::admin
     std::string args = json_object([&](JsonWriter& w) {
         w.Key("key_hash");
-        write_string(w, api_key_hash(*key));
+        write_string(w, api_key_hash(key));
         w.Key("command");
         write_string(w, command);
         w.Key("args");
         w.RawValue(args_json.data(), args_json.size(), rapidjson::kObjectType);
     });
-    call_for_request(worker.admin_link(), request, wire::kAdmin, args,
-                     [shape](HttpRequest& r, const rapidjson::Value* data,
-                                             const CallError& error) {
-                         if (!data) return send_admin_error(r, error.status, error.message);
-                         r.send_json(200, shape ? shape(*data) : to_json(*data));
-                     });
+    call_for_request(
+        worker.admin_link(), request, wire::kAdmin, args,
+        [shape](HttpRequest& r, const rapidjson::Value* data, const CallError& error) {
+            if (!data) return send_admin_error(r, error.status, error.message);
+            r.send_json(200, shape ? shape(*data) : to_json(*data));
+        });
 }
 
 // The /admin API: each route one command; its arguments from the path, the query or the body.
@@ -181,17 +183,16 @@ constexpr AdminRoute kAdminRoutes[] = {
     {"/admin/stats/account-usage", htp_method_GET, "stats.account_usage", AdminArgs::days},
 };
 
-// {"note": "..."} only: the account is the path's.
+// {"note": "..."} only: the account is the path's, and the body may not name another.
 std::optional<std::string> note_body(HttpRequest& request) {
-    auto body = object_body(request);
-    if (!body) return std::nullopt;
-    auto doc = parse_request_json(*body);
-    for (const auto& m : doc->GetObject())
-        if (std::string_view(m.name.GetString(), m.name.GetStringLength()) != "note") {
-            send_admin_error(request, 400, str_cat("unknown field '", m.name.GetString(), "'"));
-            return std::nullopt;
-        }
-    return body;
+    auto doc = object_doc(request);
+    if (!doc) return std::nullopt;
+    constexpr std::string_view kNoteOnly[] = {"note"};
+    if (auto st = check_fields(*doc, kNoteOnly); !st) {
+        send_admin_error(request, 400, st.error().message);
+        return std::nullopt;
+    }
+    return to_json(*doc);
 }
 
 // The command's arguments, or nullopt once the client has been told what is wrong.

@@ -1,6 +1,6 @@
 // The HTTP admin API (/admin/...): a table of routes, each turning its request into one
-// command of the master's command table and its answer into JSON, for admin keys only. Errors look like the
-// seed's FastAPI ones: {"detail": "..."} with the status of the error.
+// command of the master's command table and its answer into JSON, for admin keys only.
+// Errors look like the seed's FastAPI ones: {"detail": "..."} with the status of the error.
 #pragma once
 
 #include <evhtp/parser.h>

@@ -13,7 +13,7 @@ namespace amq {
 void handle_chat_completions(Worker& worker, HttpRequest& request) {
     auto doc = request.api_call_body(Dialect::openai);
     if (!doc) return;
-    std::string_view key = *request.api_key();
+    std::string_view key = *request.api_key();  // the route declares Auth::key
     TranslateOptions options = worker.translate_options();
     options.fallback_conversation_id = uuid4();
     auto translated = translate_openai_request(*doc, options);

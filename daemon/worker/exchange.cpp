@@ -29,6 +29,12 @@ bool is_content(const QEvent& e) {
            e.kind == QEvent::Kind::reasoning;
 }
 
+// The rest the upstream asked of an account, in whole seconds (rounded up) for the master.
+std::optional<std::int64_t> asked_rest(const UpstreamError& error) {
+    if (!error.retry_after_seconds) return std::nullopt;
+    return static_cast<std::int64_t>(std::ceil(*error.retry_after_seconds));
+}
+
 bool is_failure(const QEvent& e) {
     if (e.kind == QEvent::Kind::invalid_state) return true;
     // The upstream's way of saying max_tokens (docs/translation.md §5): the answer so far is
@@ -110,9 +116,7 @@ void Exchange::tell_failure(AdmitRequest& r) const {
     if (!account_error_ || failure_told_ || grant_.account_id == 0) return;
     r.failed_account_id = grant_.account_id;
     r.failed_class = std::string(upstream_error_class_name(account_error_->error_class));
-    if (account_error_->retry_after_seconds)
-        r.failed_retry_after =
-            static_cast<std::int64_t>(std::ceil(*account_error_->retry_after_seconds));
+    r.failed_retry_after = asked_rest(*account_error_);
     r.failed_message = account_error_->upstream_message;
 }
 
@@ -481,8 +485,7 @@ void Exchange::finish(int status, std::string_view error_class) {
     r.reached_upstream = reached_upstream_;
     if (account_error_ && !failure_told_) {
         r.account_class = std::string(upstream_error_class_name(account_error_->error_class));
-        if (account_error_->retry_after_seconds)
-            r.retry_after = static_cast<std::int64_t>(std::ceil(*account_error_->retry_after_seconds));
+        r.retry_after = asked_rest(*account_error_);
     }
     worker_.master().report(encode_message(r), holds_slot_);
     worker_.forget(id_);

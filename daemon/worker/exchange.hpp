@@ -108,9 +108,9 @@ private:
     int attempts_ = 0;
     bool token_refreshed_ = false;
     HttpClient::CallId call_ = 0;
-    std::uint64_t master_call_ = 0;
+    std::uint64_t master_call_ = 0;  // an admit or refresh call awaiting the master's answer
     std::vector<std::string> endpoints_;  // the granted account's, in order of preference
-    std::string endpoint_;                // the one the current attempt calls  // an admit or refresh call awaiting the master's answer
+    std::string endpoint_;                // the one the current attempt calls
     int upstream_status_ = 0;
     bool reached_upstream_ = false;               // this attempt got an answer (or a network error)
     std::optional<UpstreamError> account_error_;  // the last attempt's, when about the account

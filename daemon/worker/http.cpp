@@ -81,10 +81,6 @@ void HttpRequest::send_error(Dialect dialect, int status, std::string_view messa
 }
 
 std::optional<rapidjson::Document> HttpRequest::api_call_body(Dialect dialect) {
-    if (!api_key()) {
-        send_error(dialect, 401, "missing API key: send it in x-api-key or Authorization: Bearer");
-        return std::nullopt;
-    }
     auto doc = parse_request_json(body());
     if (!doc) {
         send_error(dialect, 400, str_cat("request body: ", doc.error().message));

@@ -40,8 +40,8 @@ struct HttpRequest {
     void send(int status, std::string_view content_type, std::string_view body);
     void send_json(int status, std::string_view body) { send(status, "application/json", body); }
     void send_error(Dialect dialect, int status, std::string_view message);
-    // The JSON body of an API call; nullopt once 401 (no API key) or 400 (not JSON, or
-    // nested too deep, or not UTF-8) has been answered.
+    // The JSON body of an API call; nullopt once 400 (not JSON, or nested too deep, or not
+    // UTF-8) has been answered.
     std::optional<rapidjson::Document> api_call_body(Dialect dialect);
     // x-ratelimit-limit-requests, -remaining-requests, -reset-requests ("12s").
     void add_rate_headers(std::int64_t limit, std::int64_t remaining, std::int64_t reset_ms);

@@ -13,7 +13,7 @@ namespace amq {
 void handle_messages(Worker& worker, HttpRequest& request) {
     auto doc = request.api_call_body(Dialect::anthropic);
     if (!doc) return;
-    std::string_view key = *request.api_key();
+    std::string_view key = *request.api_key();  // the route declares Auth::key
     TranslateOptions options = worker.translate_options();
     options.fallback_conversation_id = uuid4();
     auto upstream = translate_anthropic_request(*doc, options);

@@ -545,6 +545,30 @@ class AccountOwnSettings(PoolTestCase):
         self.assertEqual(own, plain)
 
 
+class AccountOwnSettingsCapped(PoolTestCase):
+    daemon_flags = ("--max-prompt-bytes", "4096")
+
+    def test_a_profile_arn_that_takes_the_body_over_the_cap_is_a_clean_400(self):
+        self.give_token("plain")
+        self.add_account("plain")
+        body = dict(TEXT, messages=[{"role": "user", "content": "x" * 3000}])
+        self.assertEqual(self.post(body=body).status, 200)
+        size = len(json.dumps(self.fake.requests()["generate"][-1]["body"], separators=(",", ":")))
+        self.assertLess(size, 4096)
+        self.disable("plain")
+        self.give_token("own")
+        arn = "arn:aws:codewhisperer:us-east-1:123456789012:profile/" + "P" * (4096 - size + 50)
+        self.daemon.ctl_json("account", "add", "--name", "own", "--refresh-token", "rt-own",
+                             "--client-id", "cid-own", "--client-secret", "cs",
+                             "--profile-arn", arn)
+        calls = self.fake.stats()["generate"]
+        r = self.post(body=body)
+        self.assertEqual(r.status, 400, r.body)
+        self.assertIn("prompt is too long", r.json()["error"]["message"])
+        self.assertEqual(self.fake.stats()["generate"], calls)  # no body with the wrong ARN
+        self.assertEqual(self.accounts()["own"]["state"], "healthy")  # not the account's fault
+
+
 class EndpointFallback(PoolTestCase):
     def test_a_refusing_first_endpoint_is_skipped_for_the_next(self):
         self.daemon.stop()

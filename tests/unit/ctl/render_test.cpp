@@ -225,7 +225,8 @@ BOOST_AUTO_TEST_CASE(account_show_has_its_models_and_last_endpoint) {
     std::string out = shown(R"({"models": ["claude-opus-4.6", "claude-sonnet-4.5"],
         "last_endpoint": "https://runtime.us-east-1.kiro.dev/",
         "last_served_at": "2026-12-05T10:00:00Z"})");
-    BOOST_TEST(out.find("models:          claude-opus-4.6,claude-sonnet-4.5\n") != std::string::npos);
+    BOOST_TEST(out.find("models:          claude-opus-4.6,claude-sonnet-4.5\n") !=
+               std::string::npos);
     BOOST_TEST(out.find("last served:     2026-12-05T10:00:00Z\n") != std::string::npos);
     BOOST_TEST(out.find("last endpoint:   https://runtime.us-east-1.kiro.dev/\n") !=
                std::string::npos);
