@@ -7,33 +7,24 @@
 namespace amq {
 namespace {
 
-constexpr std::int64_t kMinuteMs = KeyLimiter::kMinuteMs;
-constexpr std::int64_t kDayMs = KeyLimiter::kDayMs;
 // A busy slot frees when some request of the key finishes, which we cannot predict: clients
 // are told to retry after a short pause rather than hammer us.
 constexpr std::int64_t kConcurrencyRetryMs = 1000;
 
 using Times = SlidingWindow;
 
-std::int64_t count(const Times& times) { return times.count(); }
-
-// Only the newest `limit` admissions can decide anything (see SlidingWindow::keep_newest);
-// dropping older ones (left over by restore() or a lowered limit) bounds memory by the limit.
-// An unlimited window enforces nothing, so it keeps nothing.
-void cap(Times& times, std::int64_t limit) { times.keep_newest(limit); }
-
 // Until the oldest admission leaves the window. Never 0 for a non-empty window, and never
 // more than the window even if the clock went backwards.
-std::int64_t until_oldest_leaves(const Times& times, std::int64_t now_ms, std::int64_t window_ms) {
+std::int64_t until_oldest_leaves(const Times& times, std::int64_t now_ms) {
+    std::int64_t window_ms = times.window_ms();
     return std::clamp<std::int64_t>(times.oldest() + window_ms - now_ms, 1, window_ms);
 }
 
-RateInfo figures(const Times& times, std::int64_t limit, std::int64_t now_ms,
-                 std::int64_t window_ms) {
+RateInfo figures(const Times& times, std::int64_t limit, std::int64_t now_ms) {
     RateInfo r;
     r.limit = limit;
-    r.remaining = std::max<std::int64_t>(0, limit - count(times));
-    r.reset_ms = times.empty() ? 0 : until_oldest_leaves(times, now_ms, window_ms);
+    r.remaining = std::max<std::int64_t>(0, limit - times.count());
+    r.reset_ms = times.empty() ? 0 : until_oldest_leaves(times, now_ms);
     return r;
 }
 
@@ -44,20 +35,19 @@ RateInfo rate_of(const Times& minute, const Times& day, const KeyLimits& limits,
     bool by_day = limits.requests_per_day > 0;
     if (!by_minute && !by_day) return {};
     RateInfo m =
-        by_minute ? figures(minute, limits.requests_per_minute, now_ms, kMinuteMs) : RateInfo{};
+        by_minute ? figures(minute, limits.requests_per_minute, now_ms) : RateInfo{};
     if (!by_day) return m;
-    RateInfo d = figures(day, limits.requests_per_day, now_ms, kDayMs);
+    RateInfo d = figures(day, limits.requests_per_day, now_ms);
     return !by_minute || d.remaining < m.remaining ? d : m;
 }
 
 std::optional<LimitDecision> window_refusal(std::string_view name, const Times& times,
-                                            std::int64_t limit, std::int64_t now_ms,
-                                            std::int64_t window_ms) {
-    if (limit <= 0 || count(times) < limit) return std::nullopt;
+                                            std::int64_t limit, std::int64_t now_ms) {
+    if (limit <= 0 || times.count() < limit) return std::nullopt;
     LimitDecision d;
     d.limit = std::string(name);
     d.limit_value = limit;
-    d.retry_after_ms = until_oldest_leaves(times, now_ms, window_ms);
+    d.retry_after_ms = until_oldest_leaves(times, now_ms);
     return d;
 }
 
@@ -65,11 +55,11 @@ std::optional<LimitDecision> window_refusal(std::string_view name, const Times& 
 // client is told the longest wait rather than retrying into the next refusal.
 std::optional<LimitDecision> refusal(const Times& minute, const Times& day, std::size_t in_flight,
                                      const KeyLimits& limits, std::int64_t now_ms) {
-    if (auto d = window_refusal("requests_per_day", day, limits.requests_per_day, now_ms, kDayMs)) {
+    if (auto d = window_refusal("requests_per_day", day, limits.requests_per_day, now_ms)) {
         return d;
     }
-    if (auto d = window_refusal("requests_per_minute", minute, limits.requests_per_minute, now_ms,
-                                kMinuteMs)) {
+    if (auto d = window_refusal("requests_per_minute", minute, limits.requests_per_minute,
+                                now_ms)) {
         return d;
     }
     if (limits.max_concurrent <= 0 ||
@@ -88,6 +78,14 @@ std::optional<LimitDecision> refusal(const Times& minute, const Times& day, std:
 void KeyLimiter::prune(KeyState& s, std::int64_t now_ms) {
     s.minute.expire(now_ms);
     s.day.expire(now_ms);
+}
+
+// Only the newest `limit` admissions can decide anything (see SlidingWindow::keep_newest):
+// dropping older ones (left over by restore() or a lowered limit) bounds memory by the limit,
+// and an unlimited window keeps nothing.
+void KeyLimiter::cap(KeyState& s, const KeyLimits& limits) {
+    s.minute.keep_newest(limits.requests_per_minute);
+    s.day.keep_newest(limits.requests_per_day);
 }
 
 LimitDecision KeyLimiter::admit(std::uint64_t key_id, const KeyLimits& limits, std::int64_t now_ms,
@@ -116,8 +114,7 @@ LimitDecision KeyLimiter::count(std::uint64_t key_id, const KeyLimits& limits,
 LimitDecision KeyLimiter::take(KeyState& s, const KeyLimits& limits, std::size_t in_flight,
                                std::int64_t now_ms) {
     prune(s, now_ms);
-    cap(s.minute, limits.requests_per_minute);
-    cap(s.day, limits.requests_per_day);
+    cap(s, limits);
     LimitDecision d;
     if (auto refused = refusal(s.minute, s.day, in_flight, limits, now_ms)) {
         d = std::move(*refused);
@@ -166,8 +163,7 @@ RateInfo KeyLimiter::rate(std::uint64_t key_id, const KeyLimits& limits, std::in
     if (it == keys_.end()) return rate_of(Times(kMinuteMs), Times(kDayMs), limits, now_ms);
     KeyState& s = it->second;
     prune(s, now_ms);
-    cap(s.minute, limits.requests_per_minute);
-    cap(s.day, limits.requests_per_day);
+    cap(s, limits);
     return rate_of(s.minute, s.day, limits, now_ms);
 }
 

@@ -67,6 +67,7 @@ private:
         std::map<Slot, bool> slots;
     };
     void prune(KeyState& s, std::int64_t now_ms);
+    static void cap(KeyState& s, const KeyLimits& limits);
     LimitDecision take(KeyState& s, const KeyLimits& limits, std::size_t in_flight,
                        std::int64_t now_ms);
 
