@@ -29,10 +29,6 @@ constexpr Field<A> kAdmitFields[] = {
     {"session", &A::session},
     {"stream", &A::stream},
     {"exclude", &A::exclude},
-    {"failed_account_id", &A::failed_account_id},
-    {"failed_class", &A::failed_class},
-    {"failed_retry_after", &A::failed_retry_after},
-    {"failed_message", &A::failed_message},
 };
 
 using R = RefreshRequest;
@@ -60,12 +56,24 @@ constexpr Field<G> kGrantFields[] = {
     {"rate_reset_ms", &G::rate_reset_ms},
 };
 
+using O = AttemptOutcome;
+constexpr Field<O> kOutcomeFields[] = {
+    {"request", &O::request},
+    {"account_id", &O::account_id},
+    {"api_endpoint", &O::api_endpoint},
+    {"upstream_model", &O::upstream_model},
+    {"reached_upstream", &O::reached_upstream},
+    {"error_class", &O::error_class},
+    {"retry_after", &O::retry_after},
+    {"message", &O::message},
+    {"retries_account", &O::retries_account},
+};
+
 using U = UsageReport;
 constexpr Field<U> kReportFields[] = {
     {"request", &U::request},
     {"key_id", &U::key_id},
     {"account_id", &U::account_id},
-    {"api_endpoint", &U::api_endpoint},
     {"endpoint", &U::endpoint},
     {"client_model", &U::client_model},
     {"upstream_model", &U::upstream_model},
@@ -79,9 +87,16 @@ constexpr Field<U> kReportFields[] = {
     {"attempts", &U::attempts},
     {"client_address", &U::client_address},
     {"user_agent", &U::user_agent},
-    {"reached_upstream", &U::reached_upstream},
-    {"account_class", &U::account_class},
-    {"retry_after", &U::retry_after},
+};
+
+using N = AnsweredRequest;
+constexpr Field<N> kAnsweredFields[] = {
+    {"endpoint", &N::endpoint},
+    {"status", &N::status},
+    {"key_hash", &N::key_hash},
+    {"client_address", &N::client_address},
+    {"user_agent", &N::user_agent},
+    {"duration_ms", &N::duration_ms},
 };
 
 template <class M>
@@ -172,8 +187,14 @@ std::string encode_message(const RefreshRequest& refresh) {
 std::string encode_message(const AccountGrant& grant) {
     return encode<G>(grant, kGrantFields);
 }
+std::string encode_message(const AttemptOutcome& outcome) {
+    return encode<O>(outcome, kOutcomeFields);
+}
 std::string encode_message(const UsageReport& report) {
     return encode<U>(report, kReportFields);
+}
+std::string encode_message(const AnsweredRequest& answered) {
+    return encode<N>(answered, kAnsweredFields);
 }
 Result<AdmitRequest> decode_admit_request(const rapidjson::Value& object) {
     return decode<A>(object, kAdmitFields);
@@ -184,8 +205,15 @@ Result<RefreshRequest> decode_refresh_request(const rapidjson::Value& object) {
 Result<AccountGrant> decode_account_grant(const rapidjson::Value& object) {
     return decode<G>(object, kGrantFields);
 }
+Result<AttemptOutcome> decode_attempt_outcome(const rapidjson::Value& object) {
+    return decode<O>(object, kOutcomeFields);
+}
 Result<UsageReport> decode_usage_report(const rapidjson::Value& object) {
     return decode<U>(object, kReportFields);
+}
+
+Result<AnsweredRequest> decode_answered_request(const rapidjson::Value& object) {
+    return decode<N>(object, kAnsweredFields);
 }
 
 }  // namespace amq

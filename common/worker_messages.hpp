@@ -25,12 +25,6 @@ struct AdmitRequest {
     std::string session;   // "" = no stickiness
     bool stream = false;
     std::vector<std::uint64_t> exclude;  // accounts this request already failed on
-    // What the previous attempt's account did, so that its health changes before the next
-    // pick; failed_account_id 0: nothing to tell.
-    std::uint64_t failed_account_id = 0;
-    std::string failed_class;
-    std::optional<std::int64_t> failed_retry_after;  // seconds
-    std::string failed_message;
 
     bool operator==(const AdmitRequest&) const = default;
 };
@@ -68,13 +62,32 @@ struct AccountGrant {
     bool operator==(const AccountGrant&) const = default;
 };
 
-// The worker's account of one finished request: its usage record and what it says about the
-// account that served (or last failed) it.
+// The end of one upstream attempt, sent once per attempt as soon as its fate is known (before
+// any next admit, on the same ordered channel): what it says about the account and endpoint.
+struct AttemptOutcome {
+    std::uint64_t request = 0;  // the worker's request id
+    std::uint64_t account_id = 0;
+    std::string api_endpoint;    // the upstream endpoint called
+    std::string upstream_model;  // an account refused the model: it leaves its list
+    // False: no evidence about the account (the client left before the upstream answered, or
+    // the body was refused locally) — the account is only released.
+    bool reached_upstream = false;
+    std::string error_class;  // upstream_error.hpp's class name; "" the account served
+    std::optional<std::int64_t> retry_after;  // seconds the upstream asked for
+    std::string message;                      // the upstream's words, for the account's events
+    // The request tries this account again (a fresh token, another endpoint): its health waits
+    // for that attempt, and the account stays taken.
+    bool retries_account = false;
+
+    bool operator==(const AttemptOutcome&) const = default;
+};
+
+// The worker's account of one finished request: its usage record. It ends the request's
+// admission (and frees its concurrency slot); what it says about accounts went in outcomes.
 struct UsageReport {
     std::uint64_t request = 0;  // the worker's request id (admission, queue)
     std::uint64_t key_id = 0;
     std::uint64_t account_id = 0;  // 0: never reached an account
-    std::string api_endpoint;      // the upstream endpoint of the last attempt
     std::string endpoint;          // the client's route
     std::string client_model;
     std::string upstream_model;
@@ -88,11 +101,22 @@ struct UsageReport {
     std::int64_t attempts = 0;
     std::string client_address;
     std::string user_agent;
-    bool reached_upstream = false;
-    std::string account_class;  // the upstream error class held against the account; "" none
-    std::optional<std::int64_t> retry_after;  // seconds the upstream asked for
 
     bool operator==(const UsageReport&) const = default;
+};
+
+// A request the worker answered without an exchange: refused before admission, or served
+// without an account (token counts, model lists, health). The master counts it and records
+// it against the key the hash names.
+struct AnsweredRequest {
+    std::string endpoint;  // the route's pattern; "none" when no route matched
+    std::int64_t status = 0;
+    std::string key_hash;  // "" when no key was presented
+    std::string client_address;
+    std::string user_agent;
+    std::int64_t duration_ms = 0;
+
+    bool operator==(const AnsweredRequest&) const = default;
 };
 
 // JSON object text. Decoding ignores members it does not know (a newer peer may add some)
@@ -100,10 +124,14 @@ struct UsageReport {
 std::string encode_message(const AdmitRequest& admit);
 std::string encode_message(const RefreshRequest& refresh);
 std::string encode_message(const AccountGrant& grant);
+std::string encode_message(const AttemptOutcome& outcome);
 std::string encode_message(const UsageReport& report);
+std::string encode_message(const AnsweredRequest& answered);
 Result<AdmitRequest> decode_admit_request(const rapidjson::Value& object);
 Result<RefreshRequest> decode_refresh_request(const rapidjson::Value& object);
 Result<AccountGrant> decode_account_grant(const rapidjson::Value& object);
+Result<AttemptOutcome> decode_attempt_outcome(const rapidjson::Value& object);
 Result<UsageReport> decode_usage_report(const rapidjson::Value& object);
+Result<AnsweredRequest> decode_answered_request(const rapidjson::Value& object);
 
 }  // namespace amq

@@ -32,15 +32,15 @@ namespace amq::wire {
 
 // Request/response between a worker and the master:
 //   worker → master  call {id, cmd, args}     master → worker  reply {id, ok, data | error}
-//   worker → master  report {args}            (no reply)
-//   worker → master  answered {args}          (no reply)
-// error = {status, message}: the HTTP status the client gets and why.
+//   worker → master  outcome {args}           (no reply; AttemptOutcome, one per attempt)
+//   worker → master  report {args}            (no reply; UsageReport, one per exchange)
+//   worker → master  answered {args}          (no reply; AnsweredRequest)
+// error = {status, message}: the HTTP status the client gets and why. The args' shapes are
+// defined once, in common/worker_messages.hpp.
 inline constexpr std::string_view kCall = "call";
 inline constexpr std::string_view kReply = "reply";
+inline constexpr std::string_view kOutcome = "outcome";
 inline constexpr std::string_view kReport = "report";
-// A request answered without an exchange (refused, or served without an account): {endpoint
-// (route pattern, "none"), status, key_hash (API routes), client_address, user_agent,
-// duration_ms}. The master counts it and records it against the key the hash names.
 inline constexpr std::string_view kAnswered = "answered";
 
 inline constexpr std::string_view kAdmit = "admit";      // {key_hash, model, endpoint, exclude[]}

@@ -1,5 +1,7 @@
 #include "daemon/master/worker_calls.hpp"
 
+#include <algorithm>
+
 #include "common/api_error.hpp"
 #include "common/crypto.hpp"
 #include "common/frame.hpp"
@@ -170,15 +172,25 @@ WorkerCalls::WorkerCalls(Parts parts, AdminFn admin, MetricsTextFn metrics_text)
       admin_(std::move(admin)),
       metrics_text_(std::move(metrics_text)) {}
 
-// What a worker says about the account its previous attempt failed on.
-void WorkerCalls::note_failure(const AdmitRequest& r) {
-    if (r.failed_account_id == 0) return;
-    std::uint64_t id = r.failed_account_id;
-    metrics_.attempt(id, r.failed_class);
-    if (r.failed_class == "model") models_.drop_model(id, r.upstream_model);
-    if (auto outcome =
-            outcome_for_class(r.failed_class, rest_seconds(r.failed_retry_after), r.failed_message))
-        pool_.report(id, *outcome);
+// How one attempt went on its account: its health, its model list, the endpoint that served.
+void WorkerCalls::outcome(const rapidjson::Value& args) {
+    auto decoded = decode_attempt_outcome(args);
+    if (!decoded) return log_warning("malformed outcome from a worker: ", decoded.error().message);
+    const AttemptOutcome& o = *decoded;
+    if (o.account_id == 0) return;
+    if (o.reached_upstream)
+        metrics_.attempt(o.account_id, o.error_class.empty() ? "ok" : o.error_class);
+    if (o.retries_account) return;
+    if (o.error_class == "model") models_.drop_model(o.account_id, o.upstream_model);
+    auto health = o.reached_upstream
+                      ? outcome_for_class(o.error_class, rest_seconds(o.retry_after), o.message)
+                      : std::nullopt;
+    if (health)
+        pool_.report(o.account_id, *health);
+    else
+        pool_.release(o.account_id);
+    if (o.reached_upstream && o.error_class.empty()) pool_.served(o.account_id, o.api_endpoint);
+    if (!queue_.empty()) pump_soon(0);  // the account may take a waiting request
 }
 
 void WorkerCalls::on_frame(const rapidjson::Document& frame, pid_t pid, Send send) {
@@ -190,6 +202,7 @@ void WorkerCalls::on_frame(const rapidjson::Document& frame, pid_t pid, Send sen
                     f.status().ok() ? "" : f.status().error().message);
         return;
     }
+    if (type == wire::kOutcome) return outcome(*args);
     if (type == wire::kReport) return report(*args, pid);
     if (type == wire::kAnswered) return answered(*args);
     auto id = f.integer("id", true, 0);
@@ -284,7 +297,6 @@ void WorkerCalls::admit(std::uint64_t call_id, const rapidjson::Value& args, pid
     auto request = decode_admit_request(args);
     if (!request) return send(reply_error(call_id, 500, request.error().message));
     AdmitRequest& r = *request;
-    note_failure(r);
     auto key = usable_key(args);
     if (!key) return send(reply_refused(call_id, Refusal{401, key.error().message, "auth"}));
     auto a = std::make_shared<Admission>();
@@ -459,8 +471,11 @@ void WorkerCalls::refresh(std::uint64_t call_id, const rapidjson::Value& args, S
     auto account = store_.get_account(request->account_id);
     if (!account) return send(reply_error(call_id, 503, account.error().message));
     refresher_.get(account->id, unix_seconds(), request->serial,
-                   [call_id, send, chosen = *account, key_id](Result<AccessToken> token) {
-                       if (!token) return send(reply_error(call_id, 503, token.error().message));
+                   [this, call_id, send, chosen = *account, key_id](Result<AccessToken> token) {
+                       if (!token) {
+                           pool_.release(chosen.id);  // the worker moves to another account
+                           return send(reply_error(call_id, 503, token.error().message));
+                       }
                        send(reply_ok(call_id, grant_json(key_id, chosen, *token, {}, false)));
                    });
 }
@@ -481,16 +496,17 @@ void WorkerCalls::metrics(std::uint64_t call_id, const rapidjson::Value& args, S
 }
 
 void WorkerCalls::answered(const rapidjson::Value& args) {
-    FieldReader f(args);
+    auto decoded = decode_answered_request(args);
+    if (!decoded) return log_warning("malformed answer report: ", decoded.error().message);
+    const AnsweredRequest& a = *decoded;
     UsageRecord u;
     u.time_ms = unix_millis();
-    u.endpoint = f.string("endpoint").value_or("none");
-    u.status = static_cast<int>(f.integer("status", false, 0, 999).value_or(0));
-    u.duration_ms = f.integer("duration_ms", false, 0).value_or(0);
-    u.client_address = f.string("client_address").value_or("");
-    u.user_agent = f.string("user_agent").value_or("");
-    std::string hash = f.string("key_hash").value_or("");
-    if (!f.ok()) return log_warning("malformed answer report: ", f.status().error().message);
+    u.endpoint = a.endpoint.empty() ? "none" : a.endpoint;
+    u.status = static_cast<int>(std::clamp<std::int64_t>(a.status, 0, 999));
+    u.duration_ms = std::max<std::int64_t>(a.duration_ms, 0);
+    u.client_address = a.client_address;
+    u.user_agent = a.user_agent;
+    const std::string& hash = a.key_hash;
     if (!hash.empty())
         if (auto key = store_.find_key_by_hash(hash);
             key && constant_time_equal(key->secret_hash, hash))
@@ -530,23 +546,9 @@ void WorkerCalls::report(const rapidjson::Value& args, pid_t pid) {
     u.user_agent = r.user_agent;
     for (std::string* name : {&u.client_model, &u.upstream_model})
         if (!name->empty() && !check_model_name(*name)) *name = "(invalid)";
-    if (u.account_id != 0) {
-        auto outcome = r.reached_upstream
-                           ? outcome_for_class(r.account_class, rest_seconds(r.retry_after),
-                                               u.error_class)
-                           : std::nullopt;
-        if (outcome)
-            pool_.report(u.account_id, *outcome);
-        else
-            pool_.release(u.account_id);
-        if (r.reached_upstream && r.account_class.empty() && u.status < 400)
-            pool_.served(u.account_id, r.api_endpoint);
-        if (r.reached_upstream)
-            metrics_.attempt(u.account_id, r.account_class.empty() ? "ok" : r.account_class);
-    }
     queue_.withdraw(pid, r.request);  // its client left while it waited
     admissions_.finish(pid, r.request);
-    if (!queue_.empty()) pump_soon(0);  // the account it used may take the next one
+    if (!queue_.empty()) pump_soon(0);  // its key's slot may take the next one
     metrics_.request(u.endpoint, u.status, u.key_id);
     metrics_.tokens(u.key_id, u.input_tokens, u.output_tokens);
     metrics_.latency(u.endpoint, static_cast<double>(u.duration_ms) / 1000.0);

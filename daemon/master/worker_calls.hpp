@@ -1,6 +1,7 @@
 // The master's side of the worker channel's calls: admit (key → account + access token),
 // auth (a key for a route that needs no account), refresh (a token the upstream refused),
-// report (a finished exchange) and answered (any other answered request).
+// outcome (one upstream attempt), report (a finished exchange) and answered (any other
+// answered request).
 #pragma once
 
 #include <sys/types.h>
@@ -70,7 +71,7 @@ private:
     void metrics(std::uint64_t call_id, const rapidjson::Value& args, Send send);
     void report(const rapidjson::Value& args, pid_t pid);
     void answered(const rapidjson::Value& args);
-    void note_failure(const AdmitRequest& request);
+    void outcome(const rapidjson::Value& args);
     // The key behind a presented secret's hash, or why the client gets a 401.
     Result<ApiKey> usable_key(const rapidjson::Value& args);
     struct TokenWait;

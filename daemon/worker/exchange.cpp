@@ -75,9 +75,7 @@ void Exchange::admit() {
     r.session = spec_.session;
     r.stream = spec_.stream;
     r.exclude.assign(exclude_.begin(), exclude_.end());
-    tell_failure(r);
     std::string args = encode_message(r);
-    failure_told_ = true;
     master_call_ = worker_.master().call(
         wire::kAdmit, args, [this](const rapidjson::Value* data, const CallError& error) {
             master_call_ = 0;
@@ -110,14 +108,25 @@ void Exchange::admit() {
         });
 }
 
-// Tells the master what the previous attempt's account did, so that its health changes
-// before the next account is picked.
-void Exchange::tell_failure(AdmitRequest& r) const {
-    if (!account_error_ || failure_told_ || grant_.account_id == 0) return;
-    r.failed_account_id = grant_.account_id;
-    r.failed_class = std::string(upstream_error_class_name(account_error_->error_class));
-    r.failed_retry_after = asked_rest(*account_error_);
-    r.failed_message = account_error_->upstream_message;
+// Tells the master, once per attempt, what the attempt says about its account. It goes out
+// before any next admit on the same ordered channel, so the account's health has changed by
+// the time the master picks the next one.
+void Exchange::end_attempt(bool reached, const UpstreamError* error, bool retries_account) {
+    if (!attempt_open_) return;
+    attempt_open_ = false;
+    AttemptOutcome o;
+    o.request = spec_.request_id;
+    o.account_id = grant_.account_id;
+    o.api_endpoint = endpoint_;
+    o.upstream_model = spec_.upstream_model;
+    o.reached_upstream = reached;
+    if (error) {
+        o.error_class = std::string(upstream_error_class_name(error->error_class));
+        o.retry_after = asked_rest(*error);
+        o.message = error->upstream_message;
+    }
+    o.retries_account = retries_account;
+    worker_.master().tell(wire::kOutcome, encode_message(o), holds_slot_);
 }
 
 void Exchange::refresh_token() {
@@ -160,6 +169,7 @@ void Exchange::add_rate_headers() {
 
 void Exchange::attempt() {
     ++attempts_;
+    attempt_open_ = true;
     upstream_status_ = 0;
     error_body_.clear();
     decoder_ = std::make_unique<eventstream::Decoder>();
@@ -260,8 +270,9 @@ void Exchange::handle_event(const QEvent& event) {
     if (is_failure(event)) {  // after the first byte: the client gets an error event
         worker_.http().cancel(call_);
         call_ = 0;
-        finish(200, str_cat("upstream_",
-                            upstream_error_class_name(classify_exception(event).error_class)));
+        UpstreamError error = classify_exception(event);
+        end_attempt(true, &error, false);
+        finish(200, str_cat("upstream_", upstream_error_class_name(error.error_class)));
         end_stream("");
     }
 }
@@ -291,10 +302,7 @@ void Exchange::fail_attempt(const UpstreamError& error) {
              error.upstream_message);
     bool about_account = error.error_class != UpstreamError::Class::request &&
                          error.error_class != UpstreamError::Class::too_long;
-    if (about_account) {
-        account_error_ = error;
-        failure_told_ = false;
-    }
+    if (about_account) account_error_ = error;
     double now = monotonic_seconds();
     AttemptState state{committed_,
                        attempts_,
@@ -304,6 +312,9 @@ void Exchange::fail_attempt(const UpstreamError& error) {
                        token_refreshed_};
     FailoverDecision d = decide_failover(error, state);
     if (d.rest_endpoint) worker_.endpoints().rest(endpoint_, now);
+    end_attempt(true, &error,
+                d.step == FailoverDecision::Step::next_endpoint ||
+                    d.step == FailoverDecision::Step::refresh_token);
     switch (d.step) {
         case FailoverDecision::Step::stream_error:
             finish(200, str_cat("upstream_", upstream_error_class_name(error.error_class)));
@@ -315,7 +326,6 @@ void Exchange::fail_attempt(const UpstreamError& error) {
             return attempt();
         case FailoverDecision::Step::refresh_token:
             token_refreshed_ = true;
-            failure_told_ = true;  // a refresh may cure it: not the account's fault yet
             return refresh_token();
         case FailoverDecision::Step::next_account:
             exclude_.insert(grant_.account_id);
@@ -329,6 +339,7 @@ void Exchange::fail_attempt(const UpstreamError& error) {
 }
 
 void Exchange::complete_upstream() {
+    end_attempt(true, nullptr, false);
     std::string tail = writer_->finish();
     std::optional<Error> failure = writer_->failure();
     if (spec_.stream) {
@@ -458,6 +469,9 @@ void Exchange::finish(int status, std::string_view error_class) {
     ping_timer_.disarm();
     if (call_) worker_.http().cancel(call_);
     call_ = 0;
+    // Still open: the client left, or the body was refused here. An upstream that already
+    // began a stream has served; anything less says nothing about the account.
+    end_attempt(reached_upstream_ && upstream_status_ == 200, nullptr, false);
     double now = monotonic_seconds();
     log_info(spec_.request_tag, " ", spec_.endpoint, " ", status, error_class.empty() ? "" : " ",
              error_class, " key=", grant_.key_id, " account=", grant_.account_id,
@@ -467,7 +481,6 @@ void Exchange::finish(int status, std::string_view error_class) {
     r.request = spec_.request_id;
     r.key_id = grant_.key_id;
     r.account_id = grant_.account_id;
-    r.api_endpoint = endpoint_;
     r.endpoint = spec_.endpoint;
     r.client_model = spec_.client_model;
     r.upstream_model = spec_.upstream_model;
@@ -481,13 +494,7 @@ void Exchange::finish(int status, std::string_view error_class) {
     r.attempts = attempts_;
     r.client_address = spec_.client_address;
     r.user_agent = spec_.user_agent;
-    // The health of the account that served (or last failed) this request.
-    r.reached_upstream = reached_upstream_;
-    if (account_error_ && !failure_told_) {
-        r.account_class = std::string(upstream_error_class_name(account_error_->error_class));
-        r.retry_after = asked_rest(*account_error_);
-    }
-    worker_.master().report(encode_message(r), holds_slot_);
+    worker_.master().tell(wire::kReport, encode_message(r), holds_slot_);
     worker_.forget(id_);
 }
 

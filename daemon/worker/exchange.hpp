@@ -72,7 +72,9 @@ public:
 private:
     void admit();
     void add_rate_headers();
-    void tell_failure(AdmitRequest& request) const;
+    // `error` null: the attempt served. `retries_account`: a fresh token or another endpoint
+    // is tried on the same account next.
+    void end_attempt(bool reached, const UpstreamError* error, bool retries_account);
     Result<std::string> body_for_grant();
     void refresh_token();
     bool take_grant(const rapidjson::Value& data);
@@ -114,7 +116,7 @@ private:
     int upstream_status_ = 0;
     bool reached_upstream_ = false;               // this attempt got an answer (or a network error)
     std::optional<UpstreamError> account_error_;  // the last attempt's, when about the account
-    bool failure_told_ = true;  // account_error_ already went to the master with an admit
+    bool attempt_open_ = false;  // its outcome is not told yet
     std::string upstream_retry_after_;
     std::string error_body_;
     std::unique_ptr<eventstream::Decoder> decoder_;

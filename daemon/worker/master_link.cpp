@@ -60,29 +60,17 @@ std::uint64_t MasterLink::call(std::string_view cmd, const std::string& args_jso
     return id;
 }
 
-namespace {
-
-std::string one_way_frame(std::string_view type, const std::string& args_json) {
-    return json_object([&](JsonWriter& w) {
+void MasterLink::tell(std::string_view type, const std::string& args_json, bool urgent) {
+    std::string frame = json_object([&](JsonWriter& w) {
         w.Key("t");
         write_string(w, type);
         w.Key("args");
         w.RawValue(args_json.data(), args_json.size(), rapidjson::kObjectType);
     });
-}
-
-}  // namespace
-
-void MasterLink::report(const std::string& args_json, bool urgent) {
-    std::string frame = one_way_frame(wire::kReport, args_json);
     if (urgent)
         channel_.send_now(frame);
     else
         channel_.send(frame);
-}
-
-void MasterLink::answered(const std::string& args_json) {
-    channel_.send(one_way_frame(wire::kAnswered, args_json));
 }
 
 void MasterLink::on_frame(const std::string& payload) {

@@ -1,5 +1,5 @@
 // The worker's end of the channel to the master: calls with replies (admit, refresh),
-// one-way reports, and the master's own frames (welcome, state, drain) handed to the worker.
+// one-way frames (reports, outcomes), and the master's own frames (welcome, state, drain) handed to the worker.
 #pragma once
 
 #include <cstdint>
@@ -48,11 +48,11 @@ public:
     std::uint64_t call(std::string_view cmd, const std::string& args_json, ReplyFn reply);
     // The caller is gone: its reply, when it comes, is dropped.
     void cancel(std::uint64_t call_id) { pending_.erase(call_id); }
-    // `urgent`: written at once instead of with the next loop turn's writes — for a request
-    // holding a concurrency slot, whose client may send its next request immediately.
-    void report(const std::string& args_json, bool urgent);
-    // A request the worker answered without an exchange (see wire::kAnswered).
-    void answered(const std::string& args_json);
+    // A one-way frame (report, outcome, answered: worker_protocol.hpp). `urgent`: written at
+    // once instead of with the next loop turn's writes — for a request holding a concurrency
+    // slot, whose client may send its next request immediately. Frames keep their order either
+    // way.
+    void tell(std::string_view type, const std::string& args_json, bool urgent = false);
 
 private:
     void on_frame(const std::string& payload);

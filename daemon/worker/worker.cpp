@@ -13,6 +13,7 @@
 #include "common/strings.hpp"
 #include "common/token_estimate.hpp"
 #include "common/version.hpp"
+#include "common/worker_messages.hpp"
 #include "daemon/worker/exchange.hpp"
 #include "daemon/worker/http.hpp"
 #include "daemon/worker/routes.hpp"
@@ -295,20 +296,13 @@ ClientConnection* Worker::connection_of(evhtp_connection_t* conn) const {
 void Worker::on_response(const ResponseRecord& record) {
     access_log_.write(record);
     if (record.reported || !master_) return;
-    master_->answered(json_object([&](JsonWriter& w) {
-        w.Key("endpoint");
-        write_string(w, record.route.empty() ? "none" : record.route);
-        w.Key("status");
-        w.Int(record.status);
-        w.Key("key_hash");
-        write_string(w, record.key_hash);
-        w.Key("client_address");
-        write_string(w, record.client);
-        w.Key("user_agent");
-        write_string(w, valid_utf8(record.user_agent));
-        w.Key("duration_ms");
-        w.Int64(static_cast<std::int64_t>(record.seconds * 1000));
-    }));
+    AnsweredRequest answered{record.route.empty() ? "none" : record.route,
+                             record.status,
+                             record.key_hash,
+                             record.client,
+                             valid_utf8(record.user_agent),
+                             static_cast<std::int64_t>(record.seconds * 1000)};
+    master_->tell(wire::kAnswered, encode_message(answered));
 }
 
 void Worker::on_peer_closed(evhtp_connection_t* conn) {

@@ -33,6 +33,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check<amq::AdmitRequest>(*doc, amq::decode_admit_request);
     check<amq::RefreshRequest>(*doc, amq::decode_refresh_request);
     check<amq::AccountGrant>(*doc, amq::decode_account_grant);
+    check<amq::AttemptOutcome>(*doc, amq::decode_attempt_outcome);
     check<amq::UsageReport>(*doc, amq::decode_usage_report);
+    check<amq::AnsweredRequest>(*doc, amq::decode_answered_request);
     return 0;
 }

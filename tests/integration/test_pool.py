@@ -4,6 +4,7 @@ import and quota — the real daemon against tests/fake_upstream."""
 
 import json
 import os
+import re
 import threading
 import time
 import unittest
@@ -637,3 +638,45 @@ class ModelRouting(PoolTestCase):
             self.assertEqual(r.status, 200, r.body)
         self.assertEqual(self.accounts()["a"]["state"], "healthy")  # not the account's fault
         self.assertEqual(self.generate_tokens()[-1], "at-b")
+
+
+class AttemptOutcomes(PoolTestCase):
+    """Every upstream attempt tells the master once how it went on its account: the attempts
+    counter holds one entry per attempt, and a verdict reached mid-stream still counts."""
+
+    def attempts(self):
+        text = self.daemon.request("GET", "/metrics").body.decode()
+        ids = {str(a["id"]): name for name, a in self.accounts().items()}
+        pattern = r'amq2api_upstream_attempts_total\{account="(\d+)",result="(\w+)"\} (\d+)'
+        return {(ids[m[0]], m[1]): int(m[2]) for m in re.findall(pattern, text)}
+
+    def test_a_failover_counts_one_attempt_on_each_account(self):
+        for n in ("a", "b"):
+            self.give_token(n)
+            self.add_account(n)
+        self.fake.script(generate=[{"match_token": "at-a", "status": 429}])
+        self.assertEqual(self.post().status, 200)
+        self.assertEqual(self.attempts(), {("a", "throttle"): 1, ("b", "ok"): 1})
+        self.assertEqual(self.accounts()["a"]["state"], "cooling")
+
+    def test_a_refused_token_waits_for_the_retry_before_judging_the_account(self):
+        self.give_token("solo")
+        self.add_account("solo")
+        self.fake.script(generate=[{"match_token": "at-solo", "status": 403, "body": {
+            "message": "The bearer token included in the request is invalid."}}])
+        self.assertEqual(self.post().status, 200)
+        self.assertEqual(self.attempts(), {("solo", "token"): 1, ("solo", "ok"): 1})
+        self.assertEqual(self.accounts()["solo"]["state"], "healthy")
+
+    def test_a_throttle_after_the_first_byte_still_cools_the_account(self):
+        for n in ("a", "b"):
+            self.give_token(n)
+            self.add_account(n)
+        self.fake.script(generate=[{"match_token": "at-a", "events": [
+            {"event": "assistantResponseEvent", "payload": {"content": "partial "}},
+            {"exception": "ThrottlingException", "payload": {"message": "Too many requests"}}]}])
+        r = self.post(dict(TEXT, stream=True))
+        self.assertEqual(r.status, 200)
+        self.assertIn(b"event: error", r.body)
+        self.assertEqual(self.attempts(), {("a", "throttle"): 1})
+        self.assertEqual(self.accounts()["a"]["state"], "cooling")

@@ -42,7 +42,6 @@ UsageReport full_report() {
     r.request = 12;
     r.key_id = 3;
     r.account_id = 4;
-    r.api_endpoint = "https://q.us-east-1.amazonaws.com/";
     r.endpoint = "/v1/messages";
     r.client_model = "claude-sonnet-4-5";
     r.upstream_model = "claude-sonnet-4.5";
@@ -56,10 +55,21 @@ UsageReport full_report() {
     r.attempts = 3;
     r.client_address = "::1";
     r.user_agent = "claude-cli/2.1";
-    r.reached_upstream = true;
-    r.account_class = "throttle";
-    r.retry_after = 0;
     return r;
+}
+
+AttemptOutcome full_outcome() {
+    AttemptOutcome o;
+    o.request = 12;
+    o.account_id = 4;
+    o.api_endpoint = "https://q.us-east-1.amazonaws.com/";
+    o.upstream_model = "claude-sonnet-4.5";
+    o.reached_upstream = true;
+    o.error_class = "throttle";
+    o.retry_after = 0;
+    o.message = "Too many requests";
+    o.retries_account = true;
+    return o;
 }
 
 AdmitRequest full_admit() {
@@ -72,10 +82,6 @@ AdmitRequest full_admit() {
     a.session = "s-1";
     a.stream = true;
     a.exclude = {3, 5, std::numeric_limits<std::uint64_t>::max()};
-    a.failed_account_id = 5;
-    a.failed_class = "throttle";
-    a.failed_retry_after = 30;
-    a.failed_message = "Too many requests";
     return a;
 }
 
@@ -100,10 +106,20 @@ BOOST_AUTO_TEST_CASE(every_field_round_trips) {
     auto report = decode_usage_report(parsed(encode_message(r)));
     BOOST_REQUIRE(report.ok());
     BOOST_TEST((*report == r));
-    r.retry_after.reset();  // absent stays absent
-    report = decode_usage_report(parsed(encode_message(r)));
-    BOOST_REQUIRE(report.ok());
-    BOOST_TEST((*report == r));
+
+    AttemptOutcome o = full_outcome();
+    auto outcome = decode_attempt_outcome(parsed(encode_message(o)));
+    BOOST_REQUIRE(outcome.ok());
+    BOOST_TEST((*outcome == o));
+    AnsweredRequest n{"/v1/models", 401, std::string(64, 'a'), "10.0.0.1", "curl/8", 3};
+    auto answered = decode_answered_request(parsed(encode_message(n)));
+    BOOST_REQUIRE(answered.ok());
+    BOOST_TEST((*answered == n));
+
+    o.retry_after.reset();  // absent stays absent
+    outcome = decode_attempt_outcome(parsed(encode_message(o)));
+    BOOST_REQUIRE(outcome.ok());
+    BOOST_TEST((*outcome == o));
 }
 
 BOOST_AUTO_TEST_CASE(absent_and_unknown_members_leave_the_defaults) {
