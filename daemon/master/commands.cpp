@@ -61,12 +61,6 @@ constexpr CommandSpec kCommands[] = {
      kKeyUpdateFields},
     {"stats", false, cmd_stats, nullptr, "usage totals for a period, by day, key, account or model",
      kStatsFields},
-    {"stats.accounts", false, cmd_stats_accounts, nullptr, "account totals (the seed's shape)", {}},
-    {"stats.api_keys", false, cmd_stats_api_keys, nullptr, "key totals (the seed's shape)", {}},
-    {"stats.tokens", false, cmd_stats_tokens, nullptr,
-     "tokens by day and account (the seed's shape)", kDaysFields},
-    {"stats.account_usage", false, cmd_stats_account_usage, nullptr,
-     "usage per account (the seed's shape)", kDaysFields},
     {"usage.export", false, cmd_usage_export, nullptr, "raw usage records, one page at a time",
      kUsageExportFields},
     {"audit", false, cmd_audit, nullptr, "the last admin changes", kAuditFields},
@@ -76,6 +70,17 @@ constexpr CommandSpec kCommands[] = {
      kLogLevelFields},
     {"backup", false, nullptr, cmd_backup, "a compact copy of the store into the passed file", {}},
     {"key.remove", true, cmd_key_remove, nullptr, "delete an API key", kTargetFields},
+};
+
+// The v2.0 admin API's statistics in its own shapes: the dashboard and the seed's scripts read
+// them over HTTP; amq2apictl has `stats`, which says the same in one shape.
+constexpr CommandSpec kHttpOnlyCommands[] = {
+    {"stats.accounts", false, cmd_stats_accounts, nullptr, "account totals (the seed's shape)", {}},
+    {"stats.api_keys", false, cmd_stats_api_keys, nullptr, "key totals (the seed's shape)", {}},
+    {"stats.tokens", false, cmd_stats_tokens, nullptr,
+     "tokens by day and account (the seed's shape)", kDaysFields},
+    {"stats.account_usage", false, cmd_stats_account_usage, nullptr,
+     "usage per account (the seed's shape)", kDaysFields},
 };
 
 std::string ok_reply(const std::string& id_json, const std::string& data) {
@@ -103,11 +108,17 @@ std::string error_reply(const rapidjson::Value* id, const Error& error) {
 
 }  // namespace
 
-std::span<const CommandSpec> all_commands() { return kCommands; }
+std::span<const CommandSpec> all_commands(Surface surface) {
+    return surface == Surface::control ? std::span<const CommandSpec>(kCommands)
+                                       : std::span<const CommandSpec>(kHttpOnlyCommands);
+}
 
-const CommandSpec* find_command(std::string_view name) {
+const CommandSpec* find_command(std::string_view name, Surface surface) {
     for (const auto& spec : kCommands)
         if (spec.name == name) return &spec;
+    if (surface == Surface::http_admin)
+        for (const auto& spec : kHttpOnlyCommands)
+            if (spec.name == name) return &spec;
     return nullptr;
 }
 
@@ -215,9 +226,9 @@ CommandResult commit_change(CommandContext& ctx, AuditEntry draft,
     return result;
 }
 
-void run_command(std::string_view name, const rapidjson::Value& args, CommandContext ctx,
-                 std::function<void(CommandResult result, bool changed)> done) {
-    const CommandSpec* spec = find_command(name);
+void run_command(std::string_view name, Surface surface, const rapidjson::Value& args,
+                 CommandContext ctx, std::function<void(CommandResult result, bool changed)> done) {
+    const CommandSpec* spec = find_command(name, surface);
     if (!spec)
         return done(make_error(Errc::not_found, str_cat("unknown command '", name, "'")), false);
     if (Status known = check_fields(args, spec->fields); !known) return done(known.error(), false);
@@ -247,7 +258,7 @@ void dispatch_control_frame(std::string_view payload, CommandContext ctx,
     static const rapidjson::Value empty_object(rapidjson::kObjectType);
     // The request document dies with this call: an asynchronous answer carries its own id copy.
     std::string id_json = id ? to_json(*id) : "null";
-    run_command(*cmd, args ? *args : empty_object, ctx,
+    run_command(*cmd, Surface::control, args ? *args : empty_object, ctx,
                 [id_json, done](CommandResult result, bool changed) {
                     if (!result) {
                         auto id_doc = parse_json(id_json);

@@ -96,12 +96,16 @@ inline constexpr std::string_view kKeyFields[] = {
     "max_concurrent", "allowed_models", "expires_days", "expires_at",          "enabled",
     "is_active"};
 
-std::span<const CommandSpec> all_commands();
-const CommandSpec* find_command(std::string_view name);
+// Where a command is asked for: the control socket (amq2apictl) and the HTTP admin API share
+// one table; the HTTP admin API has a few more for the v2.0 API's own shapes.
+enum class Surface { control, http_admin };
+// The control table, or the HTTP admin API's own commands.
+std::span<const CommandSpec> all_commands(Surface surface = Surface::control);
+const CommandSpec* find_command(std::string_view name, Surface surface = Surface::control);
 
 // Runs one command of the table; `done` gets its result and whether a mutation succeeded.
-void run_command(std::string_view name, const rapidjson::Value& args, CommandContext ctx,
-                 std::function<void(CommandResult result, bool changed)> done);
+void run_command(std::string_view name, Surface surface, const rapidjson::Value& args,
+                 CommandContext ctx, std::function<void(CommandResult result, bool changed)> done);
 
 // The audit entry of a mutating command but for its outcome: who asked, when, the arguments
 // without their secrets, and the record they name as it is now.

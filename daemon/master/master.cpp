@@ -236,10 +236,11 @@ Status Master::start() {
                std::function<void(Result<std::string>)> done) {
             CommandContext ctx{*store_, *this, unix_seconds(),
                                Caller{Caller::Kind::admin_key, static_cast<std::int64_t>(key_id)}};
-            run_command(command, args, ctx, [this, done](CommandResult result, bool changed) {
-                if (changed && supervisor_) publish_state();
-                done(std::move(result));
-            });
+            run_command(command, Surface::http_admin, args, ctx,
+                        [this, done](CommandResult result, bool changed) {
+                            if (changed && supervisor_) publish_state();
+                            done(std::move(result));
+                        });
         },
         [this] { return metrics_text(); });
     worker_calls_->set_policy(worker_policy(config_));

@@ -222,6 +222,19 @@ BOOST_AUTO_TEST_CASE(every_command_in_the_table_can_be_found) {
     BOOST_TEST(amq::find_command("no.such") == nullptr);
 }
 
+BOOST_AUTO_TEST_CASE(the_v2_statistics_shapes_are_http_admin_only) {
+    using amq::Surface;
+    BOOST_TEST(!amq::all_commands(Surface::http_admin).empty());
+    for (const amq::CommandSpec& spec : amq::all_commands(Surface::http_admin)) {
+        BOOST_TEST(amq::find_command(spec.name, Surface::http_admin) == &spec);
+        BOOST_TEST(amq::find_command(spec.name, Surface::control) == nullptr);
+    }
+    BOOST_TEST(amq::find_command("stats", Surface::http_admin) != nullptr);  // shared
+    Reply r = send(R"({"id":1,"cmd":"stats.accounts"})");
+    BOOST_TEST(!r.ok());
+    BOOST_TEST(r.code() == "not_found");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_FIXTURE_TEST_SUITE(accounts, Fixture)
