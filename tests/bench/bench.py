@@ -4,15 +4,20 @@
 Runs small Anthropic Messages requests (non-streamed and streamed) through amq2apid and the
 equivalent Amazon Q generate call straight to the fake upstream, with wrk at several
 connection counts, in one run. Reports requests/s, p50/p99 latency, errors, the latency the
-proxy adds, CPU use per party, and idle and peak RSS of the amq2api processes, each derived
-figure beside its target. Python 3 standard library only; needs wrk on PATH.
+proxy adds, CPU use per party, idle and peak RSS of the amq2api processes, and the memory
+each of many slow streams held open at once costs, each derived figure beside its target.
+Python 3 standard library only; needs wrk on PATH.
 """
 
 import argparse
+import collections
+import errno
 import http.client
 import json
 import os
 import re
+import resource
+import selectors
 import shutil
 import signal
 import socket
@@ -32,6 +37,7 @@ MESSAGE = {"model": "claude-sonnet-4-5", "max_tokens": 64,
 TARGET_RATIO_32 = 0.50        # proxy req/s ÷ direct req/s at 32 connections
 TARGET_ADDED_P50_MS = 0.15    # added p50 latency at 1 connection
 TARGET_IDLE_PSS_MB = 12.0     # master + workers, idle, shared pages counted once
+TARGET_KIB_PER_STREAM = 24    # memory growth per open stream with many slow streams open
 
 # (name, mode, lua script). "direct" calls fake_upstream itself: it only ever answers with an
 # event stream, so one direct case is the baseline for both the non-streamed and streamed
@@ -203,6 +209,14 @@ class FakeUpstream:
             raise RuntimeError(f"fake_upstream /token: {status} {body!r}")
         return json.loads(body)["accessToken"]
 
+    def control(self, method, path, body=None):
+        """A call to the fake's own API (/_script, /_stats, /_reset)."""
+        status, text = http_call(self.port, method, path, body,
+                                 {"Content-Type": "application/json"})
+        if status != 200:
+            raise RuntimeError(f"fake_upstream {path}: {status} {text!r}")
+        return json.loads(text)
+
     def stop(self):
         stop_process(self.proc)
 
@@ -329,7 +343,9 @@ def error_text(r):
     if not errors:
         return "0"
     parts = [f"{code} × {n}" for code, n in sorted(r.get("statuses", {}).items()) if code >= 300]
-    if r["socket_errors"]:
+    if r.get("kinds"):  # the slow-streams case tells its socket errors apart
+        parts += [f"{kind} × {n}" for kind, n in sorted(r["kinds"].items()) if n]
+    elif r["socket_errors"]:
         parts.append(f"socket errors × {r['socket_errors']}")
     return f"{errors} ({', '.join(parts)})"
 
@@ -398,6 +414,176 @@ def run_case(case, connections, ctx):
 
 
 # ---------------------------------------------------------------------------------------
+# Slow streams: many streamed requests held open at once
+
+# How long the fake holds each stream open: longer than opening them all takes, shorter than
+# the daemon's idle-timeout (60 s between two upstream reads). The case does not wait for it:
+# the client sockets close as soon as memory has been read.
+SLOW_HOLD_MS = 30_000
+# Connections opening at once: half the daemon's listen backlog (1024), so that no SYN is
+# dropped (the client would retry it only a second later).
+SLOW_WINDOW = 512
+
+
+def slow_script():
+    """Every generate call: one text event at once, the end of the answer SLOW_HOLD_MS later."""
+    usage = {"uncachedInputTokens": 1, "outputTokens": 1, "totalTokens": 2,
+             "cacheReadInputTokens": 0, "cacheWriteInputTokens": 0}
+    return {"generate": [{"repeat": True, "events": [
+        {"event": "assistantResponseEvent", "payload": {"content": "slow"}},
+        {"event": "metadataEvent", "delay_ms": SLOW_HOLD_MS,
+         "payload": {"tokenUsage": usage, "stopReason": "END_TURN"}},
+    ]}]}
+
+
+def stream_request(port, key):
+    body = json.dumps(dict(MESSAGE, stream=True)).encode()
+    head = (f"POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nx-api-key: {key}\r\n"
+            "anthropic-version: 2023-06-01\r\ncontent-type: application/json\r\n"
+            f"content-length: {len(body)}\r\n\r\n")
+    return head.encode() + body
+
+
+class StreamOpener:
+    """Opens n streamed requests on raw non-blocking sockets, one epoll loop for all (no thread
+    per connection), and keeps each open once its first content_block_delta has arrived: then
+    the stream is open through to the upstream. At most SLOW_WINDOW are opening at a time.
+    Failures are counted like wrk's: statuses (non-200) and kinds of socket error."""
+
+    def __init__(self, port, request, n):
+        self.port, self.request, self.n = port, request, n
+        self.selector = selectors.DefaultSelector()
+        self.launched = 0
+        self.streams = []  # the open ones
+        self.statuses = collections.Counter()
+        self.kinds = collections.Counter()
+
+    def run(self, timeout):
+        deadline = time.monotonic() + timeout
+        opening = self.selector.get_map()
+        while self.launched < self.n or opening:
+            while self.launched < self.n and len(opening) < SLOW_WINDOW:
+                self.launch()
+            if time.monotonic() > deadline:
+                self.kinds["timeout"] += len(opening) + self.n - self.launched
+                break
+            for key, events in self.selector.select(timeout=1):
+                if events & selectors.EVENT_WRITE:
+                    self.send(key.fileobj)
+                else:
+                    self.receive(key.fileobj, key.data)
+        for key in list(opening.values()):
+            self.drop(key.fileobj)
+        self.selector.close()
+        return self.streams
+
+    def launch(self):
+        self.launched += 1
+        sock = socket.socket()
+        sock.setblocking(False)
+        if sock.connect_ex(("127.0.0.1", self.port)) not in (0, errno.EINPROGRESS):
+            self.kinds["connect"] += 1
+            sock.close()
+            return
+        self.selector.register(sock, selectors.EVENT_WRITE, bytearray())
+
+    def send(self, sock):
+        if sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR):
+            return self.fail(sock, "connect")
+        try:
+            # A few hundred bytes into a new socket's empty buffer: sent whole.
+            if sock.send(self.request) != len(self.request):
+                return self.fail(sock, "write")
+        except OSError:
+            return self.fail(sock, "write")
+        self.selector.modify(sock, selectors.EVENT_READ, bytearray())
+
+    def receive(self, sock, received):
+        try:
+            chunk = sock.recv(65536)
+        except OSError:
+            return self.fail(sock, "read")
+        if not chunk:
+            return self.fail(sock, "closed before a delta")
+        received += chunk
+        if b"\r\n" not in received:
+            return
+        status = int(received.split(b" ", 2)[1])
+        if status != 200:
+            self.statuses[status] += 1
+            return self.drop(sock)
+        if b"event: error" in received:
+            return self.fail(sock, "error event")
+        if b"content_block_delta" in received:
+            self.statuses[200] += 1
+            self.selector.unregister(sock)
+            self.streams.append(sock)
+
+    def fail(self, sock, kind):
+        self.kinds[kind] += 1
+        self.drop(sock)
+
+    def drop(self, sock):
+        self.selector.unregister(sock)
+        sock.close()
+
+
+def memory_totals(rows):
+    return {f: sum(row[f] for row in rows) for f in ("VmRSS", "Pss")}
+
+
+def kib_per_stream(r, field):
+    """Growth of VmRSS or Pss from before the slow streams to all of them open, per stream."""
+    return (r["open"][field] - r["before"][field]) / r["connections"]
+
+
+def open_slow_streams(ctx, n):
+    """Opens n slow streams; returns them and the case's figures so far."""
+    daemon, fake = ctx["daemon"], ctx["fake"]
+    opener = StreamOpener(daemon.port, stream_request(daemon.port, ctx["key"]), n)
+    t0 = time.monotonic()
+    streams = opener.run(timeout=SLOW_HOLD_MS / 1000 - 10)
+    r = {"case": "slow streams", "connections": n, "open_s": time.monotonic() - t0,
+         "statuses": opener.statuses,
+         "non_2xx": sum(k for code, k in opener.statuses.items() if code != 200)}
+    r["open_rows"] = memory_snapshot(daemon.pids(), daemon.proc.pid)
+    # Each stream open here holds one at the fake, until its hold ends.
+    ended = len(streams) - fake.control("GET", "/_stats")["open_streams"]
+    if ended > 0:
+        opener.kinds["ended before the sample"] += ended
+    r["kinds"] = opener.kinds
+    return streams, r
+
+
+def run_slow_streams(ctx, n):
+    """n streamed requests held open at once: the memory amq2api needs per open stream, then
+    whether it gives that memory back and stays healthy once the clients have gone."""
+    daemon, fake = ctx["daemon"], ctx["fake"]
+    fake.control("POST", "/_script", slow_script())
+    before = memory_totals(memory_snapshot(daemon.pids(), daemon.proc.pid))
+    streams, r = open_slow_streams(ctx, n)
+    for sock in streams:
+        sock.close()
+    try:
+        wait_until(lambda: fake.control("GET", "/_stats")["open_streams"] == 0, 30,
+                   "the upstream streams to close")
+    except RuntimeError:
+        r["kinds"]["upstream stream left open"] += fake.control("GET", "/_stats")["open_streams"]
+    try:
+        health = http_call(daemon.port, "GET", "/health")[0]
+    except OSError:
+        health = 0
+    if health != 200:
+        r["kinds"][f"GET /health {health} after closing"] += 1
+    time.sleep(1)  # let the workers finish freeing what the streams held
+    r["closed_rows"] = memory_snapshot(daemon.pids(), daemon.proc.pid)
+    r.update(before=before, open=memory_totals(r["open_rows"]),
+             closed=memory_totals(r["closed_rows"]), socket_errors=sum(r["kinds"].values()))
+    fake.control("POST", "/_reset", {})
+    return r
+
+
+# ---------------------------------------------------------------------------------------
 # Report
 
 
@@ -425,7 +611,26 @@ def results_table(results):
     return lines
 
 
-def derived_lines(results, connection_counts, idle_rows, peak_kb):
+def slow_stream_lines(r):
+    """The slow-streams case: memory growth per open stream against its target."""
+    n = r["connections"]
+    label = f"memory per open stream at {n} slow streams"
+    target = f"≤ {TARGET_KIB_PER_STREAM} KiB"
+    if why := invalid(r):
+        return [f"| {label} (RSS growth ÷ N) | invalid: {why} | {target} | INVALID |"]
+    rss, pss = kib_per_stream(r, "VmRSS"), kib_per_stream(r, "Pss")
+    mb = " / ".join(f"{r[when]['VmRSS'] / 1024:.1f}" for when in ("before", "open", "closed"))
+    return [
+        f"| {label} (RSS growth ÷ N) | {rss:.1f} KiB | {target} "
+        f"| {verdict(rss <= TARGET_KIB_PER_STREAM)} |",
+        f"| {label} (Pss growth ÷ N) | {pss:.1f} KiB | (for comparison) | |",
+        f"| time to open the {n} slow streams | {r['open_s']:.1f} s | (no target) | |",
+        f"| RSS before / with the {n} streams open / after closing them | {mb} MB "
+        f"| (no target) | |",
+    ]
+
+
+def derived_lines(results, connection_counts, idle_rows, peak_kb, slow=None):
     lines = ["| figure | value | target | |", "|---|---:|---|---|"]
     if 32 in connection_counts:
         direct = find(results, "direct", 32)
@@ -450,7 +655,8 @@ def derived_lines(results, connection_counts, idle_rows, peak_kb):
             added50 = proxy["p50_ms"] - direct["p50_ms"]
             added99 = proxy["p99_ms"] - direct["p99_ms"]
             lines.append(f"| {name}: added p50 at 1 conn | {added50:.3f} ms "
-                         f"| ≤ {TARGET_ADDED_P50_MS} ms | {verdict(added50 <= TARGET_ADDED_P50_MS)} |")
+                         f"| ≤ {TARGET_ADDED_P50_MS} ms "
+                         f"| {verdict(added50 <= TARGET_ADDED_P50_MS)} |")
             lines.append(f"| {name}: added p99 at 1 conn | {added99:.3f} ms | (no target) | |")
     top = max(connection_counts)
     for name in ("proxy non-stream", "proxy stream"):
@@ -466,6 +672,8 @@ def derived_lines(results, connection_counts, idle_rows, peak_kb):
                  f"| (for comparison) | |")
     lines.append(f"| peak RSS, all amq2api processes (100 ms samples) | {peak_kb / 1024:.1f} MB "
                  f"| (no target) | |")
+    if slow:
+        lines += slow_stream_lines(slow)
     return lines
 
 
@@ -516,7 +724,17 @@ def memory_lines(rows):
     return lines
 
 
-def build_report(facts, opts, results, idle_rows, end_rows, peak_kb, master):
+def slow_memory_lines(slow):
+    if not slow:
+        return []
+    n = slow["connections"]
+    return [f"Memory per process with the {n} slow streams open (the peak RSS above leaves "
+            "this case out):", "", *memory_lines(slow["open_rows"]), "",
+            f"Memory per process after closing the {n} slow streams:", "",
+            *memory_lines(slow["closed_rows"]), ""]
+
+
+def build_report(facts, opts, results, idle_rows, end_rows, peak_kb, master, slow):
     return "\n".join([
         "# amq2api benchmark",
         "",
@@ -532,7 +750,7 @@ def build_report(facts, opts, results, idle_rows, end_rows, peak_kb, master):
         "",
         *results_table(results),
         "",
-        *derived_lines(results, opts.connections, idle_rows, peak_kb),
+        *derived_lines(results, opts.connections, idle_rows, peak_kb, slow),
         "",
         "CPU per process during each case (% of one core; the machine has "
         f"{facts['nproc'] * 100} %):",
@@ -544,10 +762,11 @@ def build_report(facts, opts, results, idle_rows, end_rows, peak_kb, master):
         "",
         *memory_lines(idle_rows),
         "",
-        "Memory per process at the end of the run (VmHWM: each process's own peak):",
+        "Memory per process at the end of the wrk cases (VmHWM: each process's own peak):",
         "",
         *memory_lines(end_rows),
         "",
+        *slow_memory_lines(slow),
     ])
 
 
@@ -565,6 +784,8 @@ def parse_args():
     p.add_argument("--report", help="where to write the Markdown report "
                                     "(default <build>/bench-report.md)")
     p.add_argument("--raw", action="store_true", help="also print every wrk output")
+    p.add_argument("--slow-streams", type=int, default=5000, metavar="N",
+                   help="streams held open at once in the slow-streams case (0: skip it)")
     opts = p.parse_args()
     if opts.quick:
         opts.duration = 3
@@ -581,6 +802,31 @@ def check_tools(opts):
         sys.exit(f"bench: missing {', '.join(missing)} (run `make bench`)")
     if not shutil.which("wrk"):
         sys.exit("bench: wrk is not installed (apt-get install wrk)")
+
+
+def raise_fd_limit(streams):
+    """The daemon and the fake inherit this limit. A slow stream holds a descriptor here, one
+    at the fake and two in a worker (client and upstream side) — and one worker may get most
+    of them: a worker takes at most (limit - 64) / 2 connections, and refuses more with 503."""
+    want = 2 * streams + 1024
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft >= want:
+        return
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (want, max(want, hard)))
+    except (ValueError, OSError):  # raising the hard limit needs root
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        print(f"bench: {streams} slow streams need {want} descriptors, the limit is {hard}")
+
+
+def run_slow_case(opts, ctx):
+    if not opts.slow_streams:
+        return None
+    print(f"  {'slow streams':<17} {opts.slow_streams:>4} conns ...", end=" ", flush=True)
+    r = run_slow_streams(ctx, opts.slow_streams)
+    print(f"opened in {r['open_s']:.1f} s  RSS +{kib_per_stream(r, 'VmRSS'):.1f} KiB per stream"
+          f"  errors {error_text(r)}", flush=True)
+    return r
 
 
 def run_all(opts, ctx):
@@ -600,6 +846,7 @@ def run_all(opts, ctx):
 def main():
     opts = parse_args()
     check_tools(opts)
+    raise_fd_limit(opts.slow_streams)
     facts = machine_facts()
     print(f"bench: {facts['nproc']} CPUs ({facts['cpu']}), {opts.duration} s per case")
     fake = FakeUpstream(os.path.join(opts.build, "tests", "fake_upstream", "fake_upstream"))
@@ -616,12 +863,14 @@ def main():
         sampler = RssSampler(daemon.proc.pid)
         sampler.start()
         ctx = {"daemon": daemon, "fake": fake, "sampler": sampler, "env": env,
-               "duration": opts.duration}
+               "duration": opts.duration, "key": key}
         results = run_all(opts, ctx)
         sampler.stop()
         end_rows = memory_snapshot(daemon.pids(), daemon.proc.pid)
+        # Last, so that the wrk cases run on a daemon that has not held thousands of streams.
+        slow = run_slow_case(opts, ctx)
         report = build_report(facts, opts, results, idle_rows, end_rows, sampler.peak_kb,
-                              daemon.proc.pid)
+                              daemon.proc.pid, slow)
     finally:
         if sampler and sampler.is_alive():
             sampler.stop()

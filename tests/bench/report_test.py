@@ -20,6 +20,17 @@ def result(case, connections, rps, non_2xx=0, statuses=None):
             "peak_rss_kb": 1024}
 
 
+def slow_streams(statuses=None, kinds=None):
+    """5000 slow streams that grew the daemon by 20 KiB each."""
+    kinds = kinds or {}
+    statuses = statuses or {200: 5000}
+    mem = {"before": 50_000, "open": 150_000, "closed": 140_000}
+    return {"case": "slow streams", "connections": 5000, "open_s": 4.0, "statuses": statuses,
+            "non_2xx": sum(n for code, n in statuses.items() if code != 200), "kinds": kinds,
+            "socket_errors": sum(kinds.values()),
+            **{when: {"VmRSS": kb, "Pss": kb} for when, kb in mem.items()}}
+
+
 def clean_run():
     return [result(name, conns, 1000.0)
             for conns in (1, 32) for name in ("direct", "proxy non-stream", "proxy stream")]
@@ -51,6 +62,22 @@ class Report(unittest.TestCase):
         self.assertIn("INVALID", errors)
         table = "\n".join(bench.results_table(results))
         self.assertIn("proxy non-stream (INVALID) | 32", table)
+
+    def test_slow_streams_are_judged_per_stream(self):
+        lines = bench.derived_lines(clean_run(), [1, 32], [], 0, slow_streams())
+        rss = next(line for line in lines if "(RSS growth ÷ N)" in line)
+        self.assertIn("| 20.0 KiB | ≤ 24 KiB | PASS |", rss)
+
+    def test_slow_streams_with_errors_are_invalid_never_a_pass(self):
+        slow = slow_streams(statuses={200: 4988, 503: 10}, kinds={"closed before a delta": 2})
+        lines = bench.derived_lines(clean_run(), [1, 32], [], 0, slow)
+        rows = [line for line in lines if "slow streams" in line]
+        self.assertEqual(len(rows), 1)  # no figure is given for it
+        self.assertIn("INVALID", rows[0])
+        self.assertIn("503 × 10", rows[0])
+        self.assertIn("closed before a delta × 2", rows[0])
+        self.assertNotIn("PASS", rows[0])
+        self.assertNotIn("20.0 KiB", rows[0])
 
 
 if __name__ == "__main__":
