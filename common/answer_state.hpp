@@ -1,7 +1,6 @@
-// What the Anthropic and the OpenAI streams (anthropic_stream, openai_stream) both infer from
-// the upstream's events besides the content itself: the usage numbers, why the answer
-// stopped, whether a streamed tool call's input is complete, and how a broken call is
-// reported. Kept in one place so that the two APIs never disagree on them. Pure.
+// What the answer assembler (answer.hpp) infers from the upstream's events besides the
+// content itself: the usage numbers, why the answer stopped, whether a streamed tool call's
+// input is complete, and how a broken call is reported. Pure.
 #pragma once
 
 #include <cstdint>

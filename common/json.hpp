@@ -35,6 +35,11 @@ inline void write_string(JsonWriter& w, std::string_view s) {
 inline void write_key(JsonWriter& w, std::string_view s) {
     w.Key(s.data(), static_cast<rapidjson::SizeType>(s.size()));
 }
+// A string member of the object being written.
+inline void write_field(JsonWriter& w, std::string_view key, std::string_view value) {
+    write_key(w, key);
+    write_string(w, value);
+}
 
 // Writes one JSON value through `body(writer)` and returns the text.
 template <class Body>

@@ -61,7 +61,7 @@ const rapidjson::Value* object_field(const rapidjson::Value& object, const char*
 // flavours) is the complete input, so its JSON text is the one fragment. The "{}" that may
 // open a call is NOT dropped here: a stateless reader cannot tell that placeholder from a
 // later fragment that happens to read "{}" (as in `{"a":` `{}` `}`). Consumers drop a "{}"
-// only when it is the first fragment of its call (see AnthropicStream).
+// only when it is the first fragment of its call (see ToolCallInput, answer_state.hpp).
 std::string tool_input(const rapidjson::Value& payload) {
     auto it = payload.FindMember("input");
     if (it == payload.MemberEnd() || it->value.IsNull()) return {};

@@ -1,13 +1,13 @@
 #include "common/sse.hpp"
 
-#include "common/strings.hpp"
-
 namespace amq {
 
-std::string sse_event(std::string_view event, std::string_view data_json) {
-    return str_cat("event: ", event, "\ndata: ", data_json, "\n\n");
+void append_sse_event(std::string& out, std::string_view event, std::string_view data_json) {
+    out.append("event: ").append(event).append("\ndata: ").append(data_json).append("\n\n");
 }
 
-std::string sse_data(std::string_view data) { return str_cat("data: ", data, "\n\n"); }
+void append_sse_data(std::string& out, std::string_view data) {
+    out.append("data: ").append(data).append("\n\n");
+}
 
 }  // namespace amq

@@ -45,7 +45,12 @@ bool is_failure(const QEvent& e) {
 }  // namespace
 
 Exchange::Exchange(Worker& worker, std::uint64_t id, evhtp_request_t* req, ExchangeSpec spec)
-    : worker_(worker), id_(id), req_(req), spec_(std::move(spec)), out_(evbuffer_new()) {
+    : worker_(worker),
+      id_(id),
+      req_(req),
+      spec_(std::move(spec)),
+      answer_(spec_.make_answer()),
+      out_(evbuffer_new()) {
     evhtp_request_set_hook(req_, evhtp_hook_on_request_fini, as_hook(on_fini), this);
     evhtp_request_set_hook(req_, evhtp_hook_on_error, as_hook(on_request_error), this);
 }
@@ -60,10 +65,7 @@ Exchange::~Exchange() {
     evbuffer_free(out_);
 }
 
-void Exchange::start() {
-    writer_ = spec_.make_writer();
-    admit();
-}
+void Exchange::start() { admit(); }
 
 void Exchange::admit() {
     AdmitRequest r;
@@ -174,7 +176,7 @@ void Exchange::attempt() {
     error_body_.clear();
     decoder_ = std::make_unique<eventstream::Decoder>();
     if (!committed_) {
-        writer_ = spec_.make_writer();
+        answer_ = spec_.make_answer();
         held_.clear();
     }
     reached_upstream_ = false;
@@ -261,7 +263,7 @@ void Exchange::handle_event(const QEvent& event) {
         return fail_attempt(classify_exception(event));
     }
     if (is_content(event) && !committed_) commit();
-    std::string bytes = writer_->on_event(event);
+    std::string bytes = answer_.on_event(event);
     if (!spec_.stream) return;
     if (committed_)
         write(bytes);
@@ -318,7 +320,7 @@ void Exchange::fail_attempt(const UpstreamError& error) {
     switch (d.step) {
         case FailoverDecision::Step::stream_error:
             finish(200, str_cat("upstream_", upstream_error_class_name(error.error_class)));
-            return end_stream(writer_->error_event(error.client_status, error.message));
+            return end_stream(answer_.error_event(error.client_status, error.message));
         case FailoverDecision::Step::next_endpoint:
             log_info(spec_.request_tag, " endpoint ", endpoint_, " rests ",
                      EndpointBook::kRestSeconds, " s; trying the next one");
@@ -340,21 +342,21 @@ void Exchange::fail_attempt(const UpstreamError& error) {
 
 void Exchange::complete_upstream() {
     end_attempt(true, nullptr, false);
-    std::string tail = writer_->finish();
-    std::optional<Error> failure = writer_->failure();
+    std::string tail = answer_.finish();
+    const std::optional<AnswerFailure>& failure = answer_.failure();
     if (spec_.stream) {
         if (!committed_) commit();
         finish(200, failure ? "truncated" : "");
         return end_stream(tail);
     }
-    if (failure) return reply_error(502, failure->message, "truncated");
+    if (failure) return reply_error(502, failure->error.message, "truncated");
     if (!req_) return finish(kClientClosed, "client_closed");
     first_byte_ = monotonic_seconds();
     finish(200, "");
     replied_ = true;
     add_rate_headers();
     HttpRequest request{req_, spec_.endpoint};
-    request.send_json(200, writer_->body());
+    request.send_json(200, answer_.body());
 }
 
 // The first byte goes out: from here on failures travel inside the stream.
@@ -375,7 +377,7 @@ void Exchange::commit() {
     } else {
         evhtp_send_reply_chunk_start(req_, 200);
     }
-    std::string first = writer_->start() + held_;
+    std::string first = answer_.start() + held_;
     held_.clear();
     write(first);
 }
@@ -421,7 +423,7 @@ void Exchange::probe_client() {
     if (!committed_)
         commit();
     else
-        write(writer_->ping());
+        write(answer_.ping());
 }
 
 void Exchange::arm_ping() {
@@ -431,7 +433,7 @@ void Exchange::arm_ping() {
             if (!committed_)
                 commit();  // a slow first token: clients drop silent connections
             else
-                write(writer_->ping());
+                write(answer_.ping());
         });
     }
     ping_timer_.arm_after(worker_.config().ping_interval);  // re-arming moves the deadline
@@ -451,14 +453,14 @@ void Exchange::end_stream(std::string_view last_bytes) {
 void Exchange::reply_error(int status, std::string_view message, std::string_view error_class) {
     if (committed_ && spec_.stream) {
         finish(200, error_class);
-        return end_stream(writer_->error_event(status, message));
+        return end_stream(answer_.error_event(status, message));
     }
     if (!req_) return finish(kClientClosed, "client_closed");
     finish(status, error_class);
     replied_ = true;
     add_rate_headers();
     HttpRequest request{req_, spec_.endpoint};
-    request.send_error(writer_->dialect(), status, message);
+    request.send_error(answer_.dialect(), status, message);
 }
 
 // Reported before the last bytes go to the client: a client that sends its next request at
@@ -487,8 +489,8 @@ void Exchange::finish(int status, std::string_view error_class) {
     r.stream = spec_.stream;
     r.status = status;
     r.error_class = std::string(error_class);
-    r.input_tokens = writer_->input_tokens();
-    r.output_tokens = writer_->output_tokens();
+    r.input_tokens = answer_.input_tokens();
+    r.output_tokens = answer_.output_tokens();
     r.ttfb_ms = first_byte_ > 0 ? static_cast<std::int64_t>((first_byte_ - started_) * 1000) : 0;
     r.duration_ms = static_cast<std::int64_t>((now - started_) * 1000);
     r.attempts = attempts_;
@@ -519,7 +521,7 @@ void Exchange::on_request_error(evhtp_request_t*, evhtp_error_flags, void* arg) 
 
 void start_exchange(Worker& worker, HttpRequest& request, std::string_view endpoint,
                     std::string_view api_key, UpstreamRequest&& upstream,
-                    std::function<std::unique_ptr<ClientStream>()> make_writer) {
+                    std::function<AnswerStream()> make_answer) {
     ExchangeSpec spec;
     spec.endpoint = std::string(endpoint);
     spec.key_hash = api_key_hash(api_key);
@@ -527,7 +529,7 @@ void start_exchange(Worker& worker, HttpRequest& request, std::string_view endpo
     spec.upstream_model = upstream.model.upstream;
     spec.upstream_body = std::move(upstream.body);
     spec.stream = upstream.stream;
-    spec.make_writer = std::move(make_writer);
+    spec.make_answer = std::move(make_answer);
     spec.body_options = std::move(upstream.body_options);
     spec.plan = std::move(upstream.plan);
     spec.request_id = worker.next_exchange_id();

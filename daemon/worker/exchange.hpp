@@ -1,6 +1,6 @@
 // One API request from admission to report: asks the master for an account, calls the
 // upstream, fails over before the first byte reaches the client, relays the decoded event
-// stream through a ClientStream (flushing each event), and reports the outcome.
+// stream through the client's AnswerStream (flushing each event), and reports the outcome.
 //
 // Lifetime: owned by the Worker; destroys itself through Worker::forget on a later loop turn.
 // The evhtp request pointer is dropped the moment evhtp finishes it (client gone or reply
@@ -18,6 +18,7 @@
 
 #include <rapidjson/document.h>
 
+#include "common/answer.hpp"
 #include "common/eventstream.hpp"
 #include "common/json.hpp"
 #include "common/q_request.hpp"
@@ -25,7 +26,6 @@
 #include "common/worker_messages.hpp"
 #include "daemon/event.hpp"
 #include "daemon/http_client.hpp"
-#include "daemon/worker/client_stream.hpp"
 #include "daemon/worker/master_link.hpp"
 
 namespace amq {
@@ -46,9 +46,9 @@ struct ExchangeSpec {
     std::uint64_t request_id = 0;  // names this request's concurrency slot at the master
     std::string request_tag;       // the request-id header's value, for log lines
     bool stream = false;
-    // A fresh writer per attempt: a failed attempt's partial answer must not leak into the
+    // A fresh answer per attempt: a failed attempt's partial answer must not leak into the
     // next one while nothing has reached the client.
-    std::function<std::unique_ptr<ClientStream>()> make_writer;
+    std::function<AnswerStream()> make_answer;
     std::string client_address;
     std::string user_agent;
 };
@@ -102,7 +102,7 @@ private:
     std::uint64_t id_;
     evhtp_request_t* req_;
     ExchangeSpec spec_;
-    std::unique_ptr<ClientStream> writer_;
+    AnswerStream answer_;
     AccountGrant grant_;
     std::optional<RateHeaders> rate_;
     bool holds_slot_ = false;  // the key caps concurrent requests: report without delay
@@ -135,6 +135,6 @@ private:
 // Starts the exchange of one translated API request; it answers the client itself.
 void start_exchange(Worker& worker, HttpRequest& request, std::string_view endpoint,
                     std::string_view api_key, UpstreamRequest&& upstream,
-                    std::function<std::unique_ptr<ClientStream>()> make_writer);
+                    std::function<AnswerStream()> make_answer);
 
 }  // namespace amq

@@ -1,9 +1,9 @@
 // POST /v1/messages: the Anthropic Messages API.
+#include "common/anthropic_answer.hpp"
 #include "common/anthropic_request.hpp"
 #include "common/crypto.hpp"
 #include "common/json.hpp"
 #include "common/strings.hpp"
-#include "daemon/worker/anthropic_writer.hpp"
 #include "daemon/worker/exchange.hpp"
 #include "daemon/worker/http.hpp"
 #include "daemon/worker/routes.hpp"
@@ -19,15 +19,11 @@ void handle_messages(Worker& worker, HttpRequest& request) {
     auto upstream = translate_anthropic_request(*doc, options);
     if (!upstream) return request.send_error(Dialect::anthropic, 400, upstream.error().message);
 
-    AnthropicStreamOptions stream_options{prefixed_id("msg_"),
-                                          upstream->model.client,
-                                          upstream->estimated_input_tokens,
-                                          upstream->model.context_window,
-                                          upstream->thinking,
-                                          upstream->tool_names};
-    start_exchange(
-        worker, request, "/v1/messages", key, std::move(*upstream),
-        [stream_options] { return make_anthropic_writer(stream_options); });
+    AnthropicAnswerOptions api{prefixed_id("msg_"), upstream->model.client};
+    AnswerOptions answer{upstream->estimated_input_tokens, upstream->model.context_window,
+                         upstream->thinking, upstream->tool_names};
+    start_exchange(worker, request, "/v1/messages", key, std::move(*upstream),
+                   [api, answer] { return make_anthropic_answer(api, answer); });
 }
 
 }  // namespace amq

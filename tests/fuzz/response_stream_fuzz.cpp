@@ -1,5 +1,5 @@
 // libFuzzer entry point for the response side: one sequence of Amazon Q events fed to both
-// AnthropicStream and OpenAiStream (start, on_event…, finish). Input layout:
+// the Anthropic and the OpenAI answer (start, on_event…, finish). Input layout:
 //   byte 0: options: bit 0 = thinking (<thinking> parsing), bit 1 = include_usage,
 //           bit 2 = the upstream tool name "mapped_tool" maps back to a client name,
 //           bits 3-7 = the local input token estimate
@@ -23,8 +23,8 @@
 // Invariants: every SSE frame is well formed and its data is JSON (OpenAI's "[DONE]" aside);
 // Anthropic content blocks open with strictly increasing indices from 0, deltas and stops
 // name the open block and match its type; OpenAI tool calls get indices 0, 1, … in order;
-// each stream ends exactly once, with an error exactly when failure() is set; otherwise
-// message_json() / completion_json() are JSON and hold what the deltas streamed.
+// each stream ends exactly once, with an error exactly when failure() is set, and both agree
+// on the failure; otherwise each body() is JSON and holds what the deltas streamed.
 #include <algorithm>
 #include <bit>
 #include <cmath>
@@ -38,9 +38,9 @@
 
 #include <rapidjson/document.h>
 
-#include "common/anthropic_stream.hpp"
+#include "common/anthropic_answer.hpp"
 #include "common/json.hpp"
-#include "common/openai_stream.hpp"
+#include "common/openai_answer.hpp"
 #include "common/q_events.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
 
@@ -192,18 +192,20 @@ public:
         for (std::string_view frame : frames(text)) on_frame(frame);
     }
 
-    void at_end(const amq::AnthropicStream& stream) {
+    void at_end(const amq::AnswerStream& stream) {
         FUZZ_CHECK(ended_ && stream.ended());
         FUZZ_CHECK(stream.failure().has_value() == (last_ == "error"));
         if (stream.failure()) {
-            FUZZ_CHECK(stream.failure_status() >= 400 && !stream.failure()->message.empty());
+            const amq::AnswerFailure& failure = *stream.failure();
+            FUZZ_CHECK(failure.status >= 400 && !failure.error.message.empty());
             return;
         }
         FUZZ_CHECK(last_ == "message_stop" && !open_);
-        rapidjson::Document message = parse_or_die(stream.message_json());
+        rapidjson::Document message = parse_or_die(stream.body());
         FUZZ_CHECK(string_member(&message, "id") == kMessageId);
         FUZZ_CHECK(string_member(&message, "stop_reason") == std::string_view(stop_reason_));
-        FUZZ_CHECK(string_member(&message, "stop_reason") == stream.stop_reason());
+        FUZZ_CHECK(string_member(&message, "stop_reason") ==
+                   amq::anthropic_stop_reason(stream.answer().stop_cause()));
         const rapidjson::Value* usage = member(&message, "usage");
         const rapidjson::Value* input = member(usage, "input_tokens");
         FUZZ_CHECK(input && input->IsInt64() && input->GetInt64() >= 1);
@@ -372,22 +374,24 @@ public:
         for (std::string_view frame : frames(text)) on_frame(frame);
     }
 
-    void at_end(const amq::OpenAiStream& stream) {
+    void at_end(const amq::AnswerStream& stream) {
         FUZZ_CHECK(done_ && stream.ended());
         FUZZ_CHECK(stream.failure().has_value() == failed_);
         if (failed_) {
-            FUZZ_CHECK(stream.failure_status() >= 400 && !stream.failure()->message.empty());
+            const amq::AnswerFailure& failure = *stream.failure();
+            FUZZ_CHECK(failure.status >= 400 && !failure.error.message.empty());
             return;
         }
         FUZZ_CHECK(!finish_reason_.empty() && usage_seen_ == include_usage_);
-        rapidjson::Document completion = parse_or_die(stream.completion_json());
+        rapidjson::Document completion = parse_or_die(stream.body());
         FUZZ_CHECK(string_member(&completion, "id") == kCompletionId);
         FUZZ_CHECK(string_member(&completion, "object") == std::string_view("chat.completion"));
         const rapidjson::Value* choices = member(&completion, "choices");
         FUZZ_CHECK(choices && choices->IsArray() && choices->Size() == 1);
         const rapidjson::Value* choice = &(*choices)[0];
         FUZZ_CHECK(string_member(choice, "finish_reason") == std::string_view(finish_reason_));
-        FUZZ_CHECK(string_member(choice, "finish_reason") == stream.finish_reason());
+        FUZZ_CHECK(string_member(choice, "finish_reason") ==
+                   amq::openai_finish_reason(stream.answer().stop_cause()));
         const rapidjson::Value* message = member(choice, "message");
         const rapidjson::Value* content = member(message, "content");
         FUZZ_CHECK(content);
@@ -522,32 +526,22 @@ private:
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     Input in(std::string_view(reinterpret_cast<const char*>(data), size));
     std::uint8_t flags = in.byte();
-    amq::ToolNameMap names;
-    if (flags & 4) names.emplace("mapped_tool", "a_client_tool_name_longer_than_the_limit");
-
-    amq::AnthropicStreamOptions a_options;
-    a_options.message_id = std::string(kMessageId);
-    a_options.client_model = std::string(kModel);
-    a_options.estimated_input_tokens = flags >> 3;
-    a_options.thinking = (flags & 1) != 0;
-    a_options.tool_names = names;
-    amq::OpenAiStreamOptions o_options;
-    o_options.completion_id = std::string(kCompletionId);
-    o_options.created = kCreated;
-    o_options.client_model = std::string(kModel);
-    o_options.estimated_input_tokens = flags >> 3;
-    o_options.thinking = (flags & 1) != 0;
-    o_options.tool_names = names;
-    o_options.include_usage = (flags & 2) != 0;
-
-    amq::AnthropicStream anthropic(a_options);
-    amq::OpenAiStream openai(o_options);
+    amq::AnswerOptions options;
+    if (flags & 4)
+        options.tool_names.emplace("mapped_tool", "a_client_tool_name_longer_than_the_limit");
+    options.estimated_input_tokens = flags >> 3;
+    options.thinking = (flags & 1) != 0;
+    bool include_usage = (flags & 2) != 0;
+    amq::AnswerStream anthropic = amq::make_anthropic_answer(
+        {std::string(kMessageId), std::string(kModel)}, options);
+    amq::AnswerStream openai = amq::make_openai_answer(
+        {std::string(kCompletionId), kCreated, std::string(kModel), include_usage}, options);
     AnthropicChecker a_check;
-    OpenAiChecker o_check(o_options.include_usage);
+    OpenAiChecker o_check(include_usage);
     a_check.consume(anthropic.start());
     o_check.consume(openai.start());
-    a_check.consume(amq::AnthropicStream::ping());
-    o_check.consume(amq::OpenAiStream::ping());
+    a_check.consume(anthropic.ping());
+    o_check.consume(openai.ping());
     while (!in.empty()) {
         QEvent event = next_event(in);
         a_check.consume(anthropic.on_event(event));
@@ -557,9 +551,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     o_check.consume(openai.finish());
     a_check.at_end(anthropic);
     o_check.at_end(openai);
+    // One assembler: both APIs judge the answer alike.
+    FUZZ_CHECK(anthropic.failure().has_value() == openai.failure().has_value());
+    if (anthropic.failure())
+        FUZZ_CHECK(anthropic.failure()->status == openai.failure()->status &&
+                   anthropic.failure()->error.message == openai.failure()->error.message);
+    FUZZ_CHECK(anthropic.answer().stop_cause() == openai.answer().stop_cause());
     // Ended streams stay silent.
     FUZZ_CHECK(anthropic.finish().empty() && openai.finish().empty());
-    FUZZ_CHECK(anthropic.error_event("api_error", "late").empty());
+    FUZZ_CHECK(anthropic.error_event(500, "late").empty());
     FUZZ_CHECK(openai.error_event(500, "late").empty());
     return 0;
 }

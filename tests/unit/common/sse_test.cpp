@@ -8,8 +8,9 @@
 #include "common/sse.hpp"
 
 BOOST_AUTO_TEST_CASE(event_has_name_one_data_line_and_a_blank_line) {
-    BOOST_TEST(amq::sse_event("ping", R"({"type":"ping"})") ==
-               "event: ping\ndata: {\"type\":\"ping\"}\n\n");
+    std::string out = "before\n\n";
+    amq::append_sse_event(out, "ping", R"({"type":"ping"})");
+    BOOST_TEST(out == "before\n\nevent: ping\ndata: {\"type\":\"ping\"}\n\n");
 }
 
 BOOST_AUTO_TEST_CASE(json_from_our_writer_stays_on_one_line) {
@@ -17,7 +18,8 @@ BOOST_AUTO_TEST_CASE(json_from_our_writer_stays_on_one_line) {
         w.Key("text");
         amq::write_string(w, "line one\nline two\r\n");
     });
-    std::string event = amq::sse_event("content_block_delta", data);
+    std::string event;
+    amq::append_sse_event(event, "content_block_delta", data);
     BOOST_TEST(event.find('\n') == std::string("event: content_block_delta").size());
     BOOST_TEST(event.find('\r') == std::string::npos);
     BOOST_TEST(event.ends_with("\"}\n\n"));
@@ -25,4 +27,8 @@ BOOST_AUTO_TEST_CASE(json_from_our_writer_stays_on_one_line) {
     BOOST_TEST(std::count(event.begin(), event.end(), '\n') == 3);
 }
 
-BOOST_AUTO_TEST_CASE(data_only_event) { BOOST_TEST(amq::sse_data("[DONE]") == "data: [DONE]\n\n"); }
+BOOST_AUTO_TEST_CASE(data_only_event) {
+    std::string out;
+    amq::append_sse_data(out, "[DONE]");
+    BOOST_TEST(out == "data: [DONE]\n\n");
+}

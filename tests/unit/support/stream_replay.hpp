@@ -1,5 +1,5 @@
-// Driving a client stream (AnthropicStream, OpenAiStream) through whole upstream replies, and
-// splitting the SSE text it writes into its events.
+// Driving an answer stream (AnswerStream) through whole upstream replies, and splitting the SSE
+// text it writes into its events.
 #pragma once
 
 #include <boost/test/unit_test.hpp>

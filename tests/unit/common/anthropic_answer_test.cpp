@@ -1,33 +1,42 @@
-#define BOOST_TEST_MODULE common_anthropic_stream
+// The Anthropic renderer: the frames and the message an answer makes. The order of blocks and
+// the rules about tool calls are the assembler's, tested in answer_test.
+#define BOOST_TEST_MODULE common_anthropic_answer
 #include <boost/test/unit_test.hpp>
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
-#include "common/anthropic_stream.hpp"
+#include "common/anthropic_answer.hpp"
+#include "common/api_error.hpp"
 #include "common/json.hpp"
 #include "common/token_estimate.hpp"
 #include "tests/unit/support/json_check.hpp"
 #include "tests/unit/support/q_event_builders.hpp"
 #include "tests/unit/support/stream_replay.hpp"
 
-using amq::AnthropicStream;
-using amq::AnthropicStreamOptions;
+using amq::AnswerStream;
 using amq::QEvent;
 using Kind = amq::QEvent::Kind;
 using namespace amq::test;
 
 namespace {
 
-AnthropicStreamOptions options(bool thinking = false) {
-    AnthropicStreamOptions o;
-    o.message_id = "msg_test";
-    o.client_model = "claude-sonnet-4-5-20250929";
+amq::AnswerOptions options(bool thinking = false) {
+    amq::AnswerOptions o;
     o.estimated_input_tokens = 1234;
     o.context_window = 200000;
     o.thinking = thinking;
     return o;
+}
+
+AnswerStream stream(amq::AnswerOptions o = options()) {
+    return amq::make_anthropic_answer({"msg_test", "claude-sonnet-4-5-20250929"}, std::move(o));
+}
+
+std::string_view stop_reason(const AnswerStream& s) {
+    return amq::anthropic_stop_reason(s.answer().stop_cause());
 }
 
 // ---- SSE out ----
@@ -128,12 +137,12 @@ std::vector<Block> assemble(const std::vector<Frame>& frames) {
 }
 
 // Runs a whole stream: start, the events, finish.
-std::vector<Frame> run(AnthropicStream& s, const std::vector<QEvent>& events) {
+std::vector<Frame> run(AnswerStream& s, const std::vector<QEvent>& events) {
     return parse_frames(replay(s, events));
 }
 
-std::vector<Frame> run(const std::vector<QEvent>& events, AnthropicStreamOptions o = options()) {
-    AnthropicStream s(std::move(o));
+std::vector<Frame> run(const std::vector<QEvent>& events, amq::AnswerOptions o = options()) {
+    AnswerStream s = stream(std::move(o));
     return run(s, events);
 }
 
@@ -182,7 +191,7 @@ BOOST_AUTO_TEST_CASE(text_only) {
 }
 
 BOOST_AUTO_TEST_CASE(ping_frame) {
-    auto frames = parse_frames(AnthropicStream::ping());
+    auto frames = parse_frames(stream().ping());
     BOOST_REQUIRE(frames.size() == 1u);
     BOOST_TEST(frames[0].event == "ping");
 }
@@ -223,17 +232,6 @@ BOOST_AUTO_TEST_CASE(two_tools) {
     BOOST_TEST(blocks[1].content == R"({"path":"/y"})");
 }
 
-BOOST_AUTO_TEST_CASE(a_new_tool_id_closes_the_previous_tool) {
-    AnthropicStream s(options());
-    auto frames = run(s, {tool("a", "Read", R"({"path":"/x"})"), tool("b", "Glob", R"({})"),
-                          tool("b", "Glob", R"({"p":1})", true)});
-    auto blocks = assemble(frames);
-    BOOST_REQUIRE(blocks.size() == 2u);
-    BOOST_TEST(blocks[0].content == R"({"path":"/x"})");
-    BOOST_TEST(blocks[1].content == R"({"p":1})");  // the leading "{}" was a placeholder
-    BOOST_TEST(!s.failure().has_value());
-}
-
 BOOST_AUTO_TEST_CASE(text_after_a_tool_opens_a_new_block) {
     auto frames = run({text("A"), tool("t", "Bash", R"({"c":1})", true), text("B"), text("C")});
     BOOST_TEST(shape(frames) ==
@@ -248,7 +246,7 @@ BOOST_AUTO_TEST_CASE(text_after_a_tool_opens_a_new_block) {
 }
 
 BOOST_AUTO_TEST_CASE(reasoning_with_signature) {
-    AnthropicStream s(options());
+    AnswerStream s = stream();
     auto frames =
         run(s, {reasoning("Let me "), reasoning("think."), reasoning("", "c2ln"), text("Answer")});
     BOOST_TEST(shape(frames) ==
@@ -263,7 +261,7 @@ BOOST_AUTO_TEST_CASE(reasoning_with_signature) {
     BOOST_TEST(blocks[0].signature == "c2ln");
     BOOST_TEST(blocks[1].content == "Answer");
 
-    auto doc = amq::parse_json(s.message_json());
+    auto doc = amq::parse_json(s.body());
     BOOST_REQUIRE(doc.ok());
     const auto& thinking = (*doc)["content"][0];
     BOOST_TEST(str(thinking["type"]) == "thinking");
@@ -275,7 +273,7 @@ BOOST_AUTO_TEST_CASE(redacted_reasoning_is_a_whole_block) {
     QEvent redacted;
     redacted.kind = Kind::reasoning;
     redacted.redacted = "opaque";
-    AnthropicStream s(options());
+    AnswerStream s = stream();
     auto frames = run(s, {redacted, text("x")});
     BOOST_TEST(shape(frames) ==
                "message_start ping content_block_start:0:redacted_thinking content_block_stop:0 "
@@ -306,60 +304,6 @@ BOOST_AUTO_TEST_CASE(thinking_tags_split_at_every_byte) {
     }
 }
 
-BOOST_AUTO_TEST_CASE(thinking_tags_one_byte_per_event) {
-    std::vector<QEvent> events;
-    for (char c : std::string("\n<thinking>a<b</thinking>\n\nc<d")) events.push_back(text({c}));
-    auto blocks = assemble(run(events, options(true)));
-    BOOST_REQUIRE(blocks.size() == 2u);
-    BOOST_TEST(blocks[0].content == "a<b");
-    BOOST_TEST(blocks[1].content == "c<d");
-}
-
-BOOST_AUTO_TEST_CASE(text_held_back_only_while_it_can_be_a_tag) {
-    AnthropicStream s(options(true));
-    s.start();
-    BOOST_TEST(s.on_event(text("<thin")) == "");  // could still be the tag
-    auto frames = parse_frames(s.on_event(text("gs")));
-    BOOST_TEST(shape(frames) == "content_block_start:0:text content_block_delta:0:text_delta");
-    BOOST_TEST(str(frames[1].data["delta"]["text"]) == "<things");
-    // Once the answer is text, text passes straight through.
-    frames = parse_frames(s.on_event(text("<thinking>")));
-    BOOST_REQUIRE(frames.size() == 1u);
-    BOOST_TEST(str(frames[0].data["delta"]["text"]) == "<thinking>");
-}
-
-BOOST_AUTO_TEST_CASE(a_tag_prefix_at_the_end_comes_out_as_text) {
-    auto blocks = assemble(run({text("<thin")}, options(true)));
-    BOOST_REQUIRE(blocks.size() == 1u);
-    BOOST_TEST(blocks[0].type == "text");
-    BOOST_TEST(blocks[0].content == "<thin");
-}
-
-BOOST_AUTO_TEST_CASE(an_unclosed_thinking_block_keeps_its_text) {
-    auto blocks = assemble(run({text("<thinking>abc</thi")}, options(true)));
-    BOOST_REQUIRE(blocks.size() == 1u);
-    BOOST_TEST(blocks[0].type == "thinking");
-    BOOST_TEST(blocks[0].content == "abc</thi");
-}
-
-BOOST_AUTO_TEST_CASE(tags_are_text_when_thinking_is_off_or_later_in_the_answer) {
-    auto off = assemble(run({text("<thinking>ab</thinking>cd")}));
-    BOOST_REQUIRE(off.size() == 1u);
-    BOOST_TEST(off[0].content == "<thinking>ab</thinking>cd");
-
-    auto later = assemble(run({text("Use <thinking>x</thinking>")}, options(true)));
-    BOOST_REQUIRE(later.size() == 1u);
-    BOOST_TEST(later[0].content == "Use <thinking>x</thinking>");
-}
-
-BOOST_AUTO_TEST_CASE(held_text_comes_out_before_a_tool_call) {
-    auto blocks =
-        assemble(run({text("<thin"), tool("t", "Bash", R"({"c":1})", true)}, options(true)));
-    BOOST_REQUIRE(blocks.size() == 2u);
-    BOOST_TEST(blocks[0].content == "<thin");
-    BOOST_TEST(blocks[1].type == "tool_use");
-}
-
 BOOST_AUTO_TEST_CASE(exception_mid_stream_is_an_error_frame) {
     struct Row {
         const char* type;
@@ -371,10 +315,10 @@ BOOST_AUTO_TEST_CASE(exception_mid_stream_is_an_error_frame) {
                         {"InternalServerException", "api_error", 502}};
     for (const Row& row : rows) {
         BOOST_TEST_CONTEXT(row.type) {
-            AnthropicStream s(options());
+            AnswerStream s = stream();
             s.start();
             s.on_event(text("partial"));
-            BOOST_TEST(s.content_started());
+            BOOST_TEST(!s.answer().blocks().empty());
             auto frames = parse_frames(s.on_event(exception(row.type, "it broke")));
             BOOST_REQUIRE(frames.size() == 1u);
             BOOST_TEST(frames[0].event == "error");
@@ -382,8 +326,8 @@ BOOST_AUTO_TEST_CASE(exception_mid_stream_is_an_error_frame) {
             BOOST_TEST(str(frames[0].data["error"]["message"]).find("it broke") !=
                        std::string::npos);
             BOOST_REQUIRE(s.failure().has_value());
-            BOOST_TEST(s.failure_status() == row.status);
-            BOOST_TEST(s.failure_type() == row.client_type);
+            BOOST_TEST(s.failure()->status == row.status);
+            BOOST_TEST(amq::anthropic_error_type(s.failure()->status) == row.client_type);
             BOOST_TEST(s.ended());
             BOOST_TEST(s.on_event(text("more")) == "");
             BOOST_TEST(s.finish() == "");
@@ -397,17 +341,17 @@ BOOST_AUTO_TEST_CASE(invalid_state_is_an_error) {
     e.event_type = "invalidStateEvent";
     e.reason = "INVALID_TASK";
     e.message = "bad";
-    AnthropicStream s(options());
+    AnswerStream s = stream();
     s.start();
     auto frames = parse_frames(s.on_event(e));
     BOOST_REQUIRE(frames.size() == 1u);
     BOOST_TEST(str(frames[0].data["error"]["type"]) == "api_error");
     BOOST_TEST(s.failure().has_value());
-    BOOST_TEST(!s.content_started());
+    BOOST_TEST(s.answer().blocks().empty());
 }
 
 BOOST_AUTO_TEST_CASE(truncated_tool_call_is_an_error_never_empty_input) {
-    AnthropicStream s(options());
+    AnswerStream s = stream();
     std::string sse = s.start();
     sse += s.on_event(tool("t1", "Write", R"({"file_path":"/a","content":"lorem)"));
     sse += s.finish();
@@ -421,55 +365,44 @@ BOOST_AUTO_TEST_CASE(truncated_tool_call_is_an_error_never_empty_input) {
     BOOST_TEST(message.find("Write") != std::string::npos);
     BOOST_TEST(message.find("cut off") != std::string::npos);
     BOOST_REQUIRE(s.failure().has_value());
-    BOOST_TEST((s.failure()->code == amq::Errc::protocol));
-    BOOST_TEST(s.failure_status() == 502);
+    BOOST_TEST((s.failure()->error.code == amq::Errc::protocol));
+    BOOST_TEST(s.failure()->status == 502);
     BOOST_TEST(sse.find(R"("partial_json":"{}")") == std::string::npos);
 }
 
-BOOST_AUTO_TEST_CASE(tool_call_without_any_input_or_stop_is_truncated) {
-    AnthropicStream s(options());
-    auto frames = run(s, {tool("t1", "Bash", "")});
-    BOOST_TEST(frames.back().event == "error");
-    BOOST_TEST(s.failure().has_value());
-}
-
-BOOST_AUTO_TEST_CASE(tool_call_whose_input_is_not_json_is_an_error) {
-    AnthropicStream s(options());
-    auto frames = run(s, {tool("t1", "Bash", R"({"command":"l)", true)});
-    BOOST_TEST(frames.back().event == "error");
-    BOOST_TEST(last(frames, "error").data["error"]["message"].GetStringLength() > 0u);
-    BOOST_TEST(s.failure().has_value());
-
-    AnthropicStream array(options());
-    frames = run(array, {tool("t1", "Bash", "[1]", true)});
-    BOOST_TEST(frames.back().event == "error");
-}
-
-BOOST_AUTO_TEST_CASE(placeholder_input_only_at_the_start_of_a_call) {
+BOOST_AUTO_TEST_CASE(a_call_without_input_streams_an_empty_object) {
     // "{}" then stop: a call without arguments.
-    auto blocks = assemble(run({tool("t", "Now", "{}"), tool("t", "Now", "", true)}));
+    auto frames = run({tool("t", "Now", "{}"), tool("t", "Now", "", true)});
+    BOOST_TEST(shape(frames) ==
+               "message_start ping content_block_start:0:tool_use "
+               "content_block_delta:0:input_json_delta content_block_stop:0 message_delta "
+               "message_stop");
+    auto blocks = assemble(frames);
     BOOST_REQUIRE(blocks.size() == 1u);
     BOOST_TEST(blocks[0].content == "{}");
     // No input at all, then stop: the same.
     blocks = assemble(run({tool("t", "Now", "", true)}));
     BOOST_TEST(blocks[0].content == "{}");
-    // A later "{}" is part of the input.
-    blocks = assemble(run({tool("t", "Set", "{}"), tool("t", "Set", R"({"a":)"),
-                           tool("t", "Set", "{}"), tool("t", "Set", "}", true)}));
-    BOOST_TEST(blocks[0].content == R"({"a":{}})");
+}
+
+BOOST_AUTO_TEST_CASE(a_call_without_an_id_gets_one_from_the_message_id) {
+    auto blocks = assemble(run({text("x"), tool("", "A", "{}", true), tool("", "B", "{}", true)}));
+    BOOST_REQUIRE(blocks.size() == 3u);
+    BOOST_TEST(blocks[1].id == "toolu_msg_test_0");  // counts tool calls, not blocks
+    BOOST_TEST(blocks[2].id == "toolu_msg_test_1");
 }
 
 BOOST_AUTO_TEST_CASE(tool_name_mapped_back) {
-    AnthropicStreamOptions o = options();
+    amq::AnswerOptions o = options();
     o.tool_names.emplace("mcp__server__short_0123456789abcdef", "mcp__server__a_very_long_name");
-    AnthropicStream s(o);
+    AnswerStream s = stream(o);
     auto frames = run(s, {tool("t", "mcp__server__short_0123456789abcdef", "{}", true),
                           tool("u", "Bash", R"({"c":1})", true)});
     auto blocks = assemble(frames);
     BOOST_REQUIRE(blocks.size() == 2u);
     BOOST_TEST(blocks[0].name == "mcp__server__a_very_long_name");
     BOOST_TEST(blocks[1].name == "Bash");
-    auto doc = amq::parse_json(s.message_json());
+    auto doc = amq::parse_json(s.body());
     BOOST_REQUIRE(doc.ok());
     BOOST_TEST(str((*doc)["content"][0]["name"]) == "mcp__server__a_very_long_name");
 }
@@ -487,10 +420,10 @@ BOOST_AUTO_TEST_CASE(stop_reason_from_metadata) {
                         {"SOMETHING_NEW", "end_turn"}};
     for (const Row& row : rows) {
         BOOST_TEST_CONTEXT(row.upstream) {
-            AnthropicStream s(options());
+            AnswerStream s = stream();
             auto frames = run(s, {text("x"), metadata(std::nullopt, std::nullopt, row.upstream)});
             BOOST_TEST(final_stop_reason(frames) == row.client);
-            BOOST_TEST(s.stop_reason() == row.client);
+            BOOST_TEST(stop_reason(s) == row.client);
         }
     }
 }
@@ -501,7 +434,7 @@ BOOST_AUTO_TEST_CASE(stop_reason_inferred) {
                             metadata(std::nullopt, std::nullopt, "SOMETHING_NEW")});
     BOOST_TEST(final_stop_reason(tool_frames) == "tool_use");
 
-    AnthropicStream s(options());
+    AnswerStream s = stream();
     auto cut = run(s, {text("long answer"), exception("ContentLengthExceededException", "long")});
     BOOST_TEST(final_stop_reason(cut) == "max_tokens");
     BOOST_TEST(!s.failure().has_value());
@@ -516,7 +449,7 @@ BOOST_AUTO_TEST_CASE(stop_reason_inferred) {
 }
 
 BOOST_AUTO_TEST_CASE(usage_from_metadata) {
-    AnthropicStream s(options());
+    AnswerStream s = stream();
     auto frames = run(s, {context_usage(50), text("x"), metadata(5000, 77, "END_TURN")});
     BOOST_TEST(final_usage(frames, "input_tokens") == 5000);
     BOOST_TEST(final_usage(frames, "output_tokens") == 77);
@@ -528,7 +461,7 @@ BOOST_AUTO_TEST_CASE(usage_from_context_percentage) {
     auto frames = run({text("x"), context_usage(12.3456)});
     BOOST_TEST(final_usage(frames, "input_tokens") == 24691);  // 12.3456% of 200 000, rounded
 
-    AnthropicStreamOptions big = options();
+    amq::AnswerOptions big = options();
     big.context_window = 1000000;
     frames = run({text("x"), context_usage(0.0001)}, big);
     BOOST_TEST(final_usage(frames, "input_tokens") == 1);
@@ -543,7 +476,7 @@ BOOST_AUTO_TEST_CASE(usage_from_estimate_and_never_zero) {
     BOOST_TEST(final_usage(frames, "output_tokens") ==
                amq::estimate_tokens(R"(0123456789abcd{"k":1})"));
 
-    AnthropicStreamOptions zero = options();
+    amq::AnswerOptions zero = options();
     zero.estimated_input_tokens = 0;
     frames = run({text("x"), metadata(0, 1)}, zero);  // a 0 from the upstream is no number
     BOOST_TEST(frames[0].data["message"]["usage"]["input_tokens"].GetInt64() == 1);
@@ -551,8 +484,8 @@ BOOST_AUTO_TEST_CASE(usage_from_estimate_and_never_zero) {
     BOOST_TEST(final_usage(frames, "output_tokens") == 1);
 }
 
-BOOST_AUTO_TEST_CASE(message_json_for_non_streaming) {
-    AnthropicStream s(options());
+BOOST_AUTO_TEST_CASE(message_for_non_streaming) {
+    AnswerStream s = stream();
     s.start();
     s.on_event(text("Running it."));
     s.on_event(tool("tooluse_9", "Bash", R"({"command": "ls",)"));
@@ -560,7 +493,7 @@ BOOST_AUTO_TEST_CASE(message_json_for_non_streaming) {
     s.on_event(metadata(321, 12, "TOOL_USE"));
     s.finish();
     BOOST_REQUIRE(!s.failure().has_value());
-    auto doc = amq::parse_json(s.message_json());
+    auto doc = amq::parse_json(s.body());
     BOOST_REQUIRE(doc.ok());
     const auto& m = *doc;
     BOOST_TEST(str(m["id"]) == "msg_test");
@@ -584,20 +517,20 @@ BOOST_AUTO_TEST_CASE(message_json_for_non_streaming) {
 }
 
 BOOST_AUTO_TEST_CASE(error_event_ends_the_stream) {
-    AnthropicStream s(options());
+    AnswerStream s = stream();
     s.start();
     s.on_event(text("x"));
-    auto frames = parse_frames(s.error_event("overloaded_error", "upstream idle for too long"));
+    auto frames = parse_frames(s.error_event(529, "upstream idle for too long"));
     BOOST_REQUIRE(frames.size() == 1u);
     BOOST_TEST(str(frames[0].data["error"]["type"]) == "overloaded_error");
     BOOST_TEST(str(frames[0].data["error"]["message"]) == "upstream idle for too long");
     BOOST_TEST(s.failure().has_value());
     BOOST_TEST(s.finish() == "");
-    BOOST_TEST(s.error_event("api_error", "again") == "");
+    BOOST_TEST(s.error_event(500, "again") == "");
 }
 
 BOOST_AUTO_TEST_CASE(nothing_after_finish) {
-    AnthropicStream s(options());
+    AnswerStream s = stream();
     s.start();
     s.on_event(text("x"));
     BOOST_TEST(!s.finish().empty());

@@ -1,0 +1,159 @@
+// The one assembler of an answer from Amazon Q's events (q_events.hpp), whatever the client's
+// API (docs/translation.md §3-5): the answer is a list of blocks (text, thinking, redacted
+// thinking, tool calls), and every rule about their order lives here — the <thinking> tags,
+// when a tool call opens, continues and ends, its "{}" placeholder, which broken calls and
+// upstream exceptions fail the answer, usage and stop cause. A renderer (anthropic_answer,
+// openai_answer) only writes each step in its API's words. Pure: no clocks, no sockets; the
+// caller owns pings on idle and the HTTP status.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/answer_state.hpp"
+#include "common/api_error.hpp"
+#include "common/q_events.hpp"
+#include "common/result.hpp"
+#include "common/thinking_splitter.hpp"
+#include "common/tool_names.hpp"
+
+namespace amq {
+
+enum class BlockKind { text, thinking, redacted_thinking, tool_use };
+
+struct AnswerBlock {
+    BlockKind kind = BlockKind::text;
+    std::string content;    // text, thinking or redacted data; a tool's input is in `input`
+    std::string signature;  // thinking
+    std::string tool_id;
+    std::string tool_name;         // the client's name
+    std::size_t tool_ordinal = 0;  // among the answer's tool calls, from 0
+    ToolCallInput input;
+    const std::string& body() const { return kind == BlockKind::tool_use ? input.text() : content; }
+};
+
+// Why the answer cannot be delivered: an upstream exception, a broken tool call, or the
+// caller's own error_event. The client's error type follows the status.
+struct AnswerFailure {
+    int status = 0;
+    Error error;
+};
+
+// The answer so far, as renderers read it.
+class Answer {
+public:
+    const std::vector<AnswerBlock>& blocks() const { return blocks_; }
+    std::size_t tool_calls() const { return tool_calls_; }
+    bool ended() const { return ended_; }  // finished, or failed: nothing more to send
+    const std::optional<AnswerFailure>& failure() const { return failure_; }
+    StopCause stop_cause() const { return meter_.stop_cause(tool_calls_ > 0); }
+    // The local estimate (never below 1): all a stream's first bytes can carry, as the
+    // upstream's own numbers come last.
+    std::int64_t input_estimate() const;
+    std::int64_t input_tokens() const;
+    // The upstream's count, else the estimate of every block but redacted ones, in order.
+    std::int64_t output_tokens() const;
+
+private:
+    friend class AnswerStream;
+    Answer(std::int64_t input_estimate, std::int64_t context_window)
+        : input_estimate_(input_estimate), context_window_(context_window) {}
+
+    std::int64_t input_estimate_;
+    std::int64_t context_window_;
+    std::vector<AnswerBlock> blocks_;
+    std::size_t tool_calls_ = 0;
+    bool block_open_ = false;  // the last block still takes content
+    bool ended_ = false;
+    std::optional<AnswerFailure> failure_;
+    AnswerMeter meter_;
+};
+
+enum class DeltaKind { text, thinking, signature, tool_input };
+
+// One client API's words for the assembler's steps, appended to `out`. Blocks open and close
+// one at a time, indices count from 0 (an API without blocks ignores their bounds); a
+// redacted_thinking block arrives whole at block_start and takes no deltas. After finish or
+// failure nothing more comes. Stateful renderers are allowed: one serves one answer.
+class AnswerRenderer {
+public:
+    virtual ~AnswerRenderer() = default;
+    virtual Dialect dialect() const = 0;
+    virtual void start(std::string& out, const Answer& answer) = 0;
+    virtual void block_start(std::string& out, std::size_t index, const AnswerBlock& block) = 0;
+    virtual void delta(std::string& out, std::size_t index, const AnswerBlock& block,
+                       DeltaKind kind, std::string_view text) = 0;
+    virtual void block_stop(std::string& out, std::size_t index, const AnswerBlock& block) = 0;
+    virtual void finish(std::string& out, const Answer& answer) = 0;
+    virtual void failure(std::string& out, int status, std::string_view message) = 0;
+    virtual void ping(std::string& out) = 0;
+    // The non-streaming answer; meaningful after finish when the answer has not failed.
+    virtual std::string body(const Answer& answer) const = 0;
+};
+
+struct AnswerOptions {
+    std::int64_t estimated_input_tokens = 1;  // local estimate
+    std::int64_t context_window = 200000;     // for contextUsagePercentage
+    bool thinking = false;                    // parse <thinking>…</thinking> out of the text
+    ToolNameMap tool_names;                   // upstream tool names back to the client's
+    std::string tool_id_prefix;               // a call without an id gets this + its ordinal
+};
+
+// The assembler driving one renderer: what an exchange needs of an answer. Each call returns
+// the bytes to stream (maybe none); a non-streaming caller ignores them and takes body().
+class AnswerStream {
+public:
+    AnswerStream(AnswerOptions options, std::unique_ptr<AnswerRenderer> renderer);
+
+    Dialect dialect() const { return renderer_->dialect(); }
+    std::string start();
+    std::string on_event(const QEvent& event);
+    // Ends the open block, then the API's ending; or, when a tool call was cut off by the
+    // upstream, the failure instead.
+    std::string finish();
+    // A failure that ends the stream, for the caller's own errors (e.g. timeouts).
+    std::string error_event(int status, std::string_view message);
+    std::string ping();
+    std::string body() const { return renderer_->body(answer_); }
+
+    const Answer& answer() const { return answer_; }
+    const std::optional<AnswerFailure>& failure() const { return answer_.failure(); }
+    bool ended() const { return answer_.ended(); }
+    std::int64_t input_tokens() const { return answer_.input_tokens(); }
+    std::int64_t output_tokens() const { return answer_.output_tokens(); }
+
+private:
+    void on_text(std::string_view text);
+    void on_tool(const QEvent& event);
+    void on_reasoning(const QEvent& event);
+    void on_exception(const QEvent& event);
+    void add_pieces(const std::vector<ThinkingSplitter::Piece>& pieces);
+    void flush_splitter();
+
+    void append(BlockKind kind, std::string_view text);
+    void append_signature(std::string_view signature);
+    void add_redacted(std::string_view data);
+    bool seen_tool(std::string_view id) const;
+    void open_tool(const std::string& id, std::string_view upstream_name);
+    void append_tool_input(std::string_view fragment);
+    void open_block(AnswerBlock block);
+    bool tool_open() const;
+    // Ends the open block. A tool call's input must then be a JSON object (none at all is
+    // {}), else the call is reported as broken.
+    void close_block();
+    void fail(int status, Error error);
+    void render_delta(DeltaKind kind, std::string_view text);
+
+    AnswerOptions options_;
+    std::unique_ptr<AnswerRenderer> renderer_;
+    ThinkingSplitter splitter_;
+    Answer answer_;
+    std::string out_;
+};
+
+}  // namespace amq
