@@ -10,13 +10,57 @@ namespace amq {
 namespace {
 
 template <class M>
-using Member = std::variant<std::string M::*, std::int64_t M::*, std::uint64_t M::*, bool M::*,
-                            std::optional<std::int64_t> M::*, std::vector<std::uint64_t> M::*>;
+using Member =
+    std::variant<std::string M::*, std::int64_t M::*, std::uint64_t M::*, bool M::*,
+                 std::optional<std::int64_t> M::*, std::vector<std::uint64_t> M::*,
+                 std::vector<std::string> M::*, JsonText M::*>;
 
 template <class M>
 struct Field {
     const char* name;
     Member<M> member;
+};
+
+constexpr Field<Hello> kHelloFields[] = {
+    {"proto", &Hello::proto},
+    {"pid", &Hello::pid},
+    {"index", &Hello::index},
+    {"generation", &Hello::generation},
+};
+
+constexpr Field<Heartbeat> kHeartbeatFields[] = {
+    {"requests", &Heartbeat::requests},
+    {"inflight", &Heartbeat::inflight},
+};
+
+constexpr Field<PoolSummary> kPoolSummaryFields[] = {
+    {"accounts_usable", &PoolSummary::accounts_usable},
+    {"keys_usable", &PoolSummary::keys_usable},
+    {"models", &PoolSummary::models},
+};
+
+constexpr Field<WorkerRefused> kRefusedFields[] = {{"reason", &WorkerRefused::reason}};
+constexpr Field<LogLevelChange> kLogLevelFields[] = {{"level", &LogLevelChange::level}};
+
+constexpr Field<AuthRequest> kAuthFields[] = {
+    {"key_hash", &AuthRequest::key_hash},
+    {"model", &AuthRequest::model},
+};
+
+constexpr Field<KeyGrant> kKeyGrantFields[] = {
+    {"key_id", &KeyGrant::key_id},
+    {"allowed_models", &KeyGrant::allowed_models},
+    {"rate_limit", &KeyGrant::rate_limit},
+    {"rate_remaining", &KeyGrant::rate_remaining},
+    {"rate_reset_ms", &KeyGrant::rate_reset_ms},
+};
+
+constexpr Field<MetricsRequest> kMetricsFields[] = {{"key_hash", &MetricsRequest::key_hash}};
+
+constexpr Field<AdminCall> kAdminFields[] = {
+    {"key_hash", &AdminCall::key_hash},
+    {"command", &AdminCall::command},
+    {"args", &AdminCall::args},
 };
 
 using A = AdmitRequest;
@@ -118,6 +162,15 @@ struct Writer {
         for (std::uint64_t v : m.*p) w.Uint64(v);
         w.EndArray();
     }
+    void operator()(std::vector<std::string> M::*p) const {
+        w.StartArray();
+        for (const std::string& v : m.*p) write_string(w, v);
+        w.EndArray();
+    }
+    void operator()(JsonText M::*p) const {
+        const std::string& text = (m.*p).text;
+        w.RawValue(text.data(), text.size(), rapidjson::kObjectType);
+    }
 };
 
 template <class M>
@@ -160,6 +213,21 @@ struct Reader {
             (m.*p).push_back((*list)[i].GetUint64());
         }
     }
+    void operator()(std::vector<std::string> M::*p) const {
+        const rapidjson::Value* list = f.array(name);
+        if (!list) return;
+        for (rapidjson::SizeType i = 0; i < list->Size(); ++i) {
+            const rapidjson::Value& v = (*list)[i];
+            if (!v.IsString()) {
+                bad = str_cat("field '", name, ".", i, "' must be a string");
+                return;
+            }
+            (m.*p).emplace_back(v.GetString(), v.GetStringLength());
+        }
+    }
+    void operator()(JsonText M::*p) const {
+        if (const rapidjson::Value* object = f.object(name)) (m.*p).text = to_json(*object);
+    }
     std::string& bad;
 };
 
@@ -176,44 +244,61 @@ Result<M> decode(const rapidjson::Value& object, std::span<const Field<M>> field
     return m;
 }
 
+std::span<const Field<Hello>> fields_of(const Hello*) { return kHelloFields; }
+std::span<const Field<Heartbeat>> fields_of(const Heartbeat*) { return kHeartbeatFields; }
+std::span<const Field<PoolSummary>> fields_of(const PoolSummary*) { return kPoolSummaryFields; }
+std::span<const Field<WorkerRefused>> fields_of(const WorkerRefused*) { return kRefusedFields; }
+std::span<const Field<LogLevelChange>> fields_of(const LogLevelChange*) { return kLogLevelFields; }
+std::span<const Field<AuthRequest>> fields_of(const AuthRequest*) { return kAuthFields; }
+std::span<const Field<KeyGrant>> fields_of(const KeyGrant*) { return kKeyGrantFields; }
+std::span<const Field<MetricsRequest>> fields_of(const MetricsRequest*) { return kMetricsFields; }
+std::span<const Field<AdminCall>> fields_of(const AdminCall*) { return kAdminFields; }
+std::span<const Field<A>> fields_of(const A*) { return kAdmitFields; }
+std::span<const Field<R>> fields_of(const R*) { return kRefreshFields; }
+std::span<const Field<G>> fields_of(const G*) { return kGrantFields; }
+std::span<const Field<O>> fields_of(const O*) { return kOutcomeFields; }
+std::span<const Field<U>> fields_of(const U*) { return kReportFields; }
+std::span<const Field<N>> fields_of(const N*) { return kAnsweredFields; }
+
 }  // namespace
 
-std::string encode_message(const AdmitRequest& admit) {
-    return encode<A>(admit, kAdmitFields);
-}
-std::string encode_message(const RefreshRequest& refresh) {
-    return encode<R>(refresh, kRefreshFields);
-}
-std::string encode_message(const AccountGrant& grant) {
-    return encode<G>(grant, kGrantFields);
-}
-std::string encode_message(const AttemptOutcome& outcome) {
-    return encode<O>(outcome, kOutcomeFields);
-}
-std::string encode_message(const UsageReport& report) {
-    return encode<U>(report, kReportFields);
-}
-std::string encode_message(const AnsweredRequest& answered) {
-    return encode<N>(answered, kAnsweredFields);
-}
-Result<AdmitRequest> decode_admit_request(const rapidjson::Value& object) {
-    return decode<A>(object, kAdmitFields);
-}
-Result<RefreshRequest> decode_refresh_request(const rapidjson::Value& object) {
-    return decode<R>(object, kRefreshFields);
-}
-Result<AccountGrant> decode_account_grant(const rapidjson::Value& object) {
-    return decode<G>(object, kGrantFields);
-}
-Result<AttemptOutcome> decode_attempt_outcome(const rapidjson::Value& object) {
-    return decode<O>(object, kOutcomeFields);
-}
-Result<UsageReport> decode_usage_report(const rapidjson::Value& object) {
-    return decode<U>(object, kReportFields);
+std::string message_frame(std::string_view type, std::string_view args_json) {
+    return json_object([&](JsonWriter& w) {
+        w.Key("t");
+        write_string(w, type);
+        w.Key("args");
+        w.RawValue(args_json.data(), args_json.size(), rapidjson::kObjectType);
+    });
 }
 
-Result<AnsweredRequest> decode_answered_request(const rapidjson::Value& object) {
-    return decode<N>(object, kAnsweredFields);
+template <class M>
+std::string encode_message(const M& message) {
+    return encode<M>(message, fields_of(static_cast<const M*>(nullptr)));
 }
+
+template <class M>
+Result<M> decode_message(const rapidjson::Value& object) {
+    return decode<M>(object, fields_of(static_cast<const M*>(nullptr)));
+}
+
+#define AMQ_MESSAGE(M)                                   \
+    template std::string encode_message<M>(const M&); \
+    template Result<M> decode_message<M>(const rapidjson::Value&);
+AMQ_MESSAGE(Hello)
+AMQ_MESSAGE(Heartbeat)
+AMQ_MESSAGE(PoolSummary)
+AMQ_MESSAGE(WorkerRefused)
+AMQ_MESSAGE(LogLevelChange)
+AMQ_MESSAGE(AuthRequest)
+AMQ_MESSAGE(KeyGrant)
+AMQ_MESSAGE(MetricsRequest)
+AMQ_MESSAGE(AdminCall)
+AMQ_MESSAGE(AdmitRequest)
+AMQ_MESSAGE(RefreshRequest)
+AMQ_MESSAGE(AccountGrant)
+AMQ_MESSAGE(AttemptOutcome)
+AMQ_MESSAGE(UsageReport)
+AMQ_MESSAGE(AnsweredRequest)
+#undef AMQ_MESSAGE
 
 }  // namespace amq

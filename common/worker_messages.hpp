@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <rapidjson/document.h>
@@ -13,6 +14,84 @@
 #include "common/result.hpp"
 
 namespace amq {
+
+// A JSON object carried as it is (an admin command's arguments): its text, always an object.
+struct JsonText {
+    std::string text = "{}";
+    bool operator==(const JsonText&) const = default;
+};
+
+// ---- lifecycle frames ----
+
+// A worker introduces itself; a worker of another protocol version is refused.
+struct Hello {
+    std::int64_t proto = 0;
+    std::int64_t pid = 0;
+    std::uint64_t index = 0;
+    std::uint64_t generation = 0;
+    bool operator==(const Hello&) const = default;
+};
+
+// A worker is alive, every second.
+struct Heartbeat {
+    std::uint64_t requests = 0;
+    std::uint64_t inflight = 0;
+    bool operator==(const Heartbeat&) const = default;
+};
+
+// What a worker must know of the pool (the welcome, and every state frame after a change).
+struct PoolSummary {
+    std::uint64_t accounts_usable = 0;
+    std::uint64_t keys_usable = 0;
+    std::vector<std::string> models;  // what some account serves: /v1/models lists these
+    bool operator==(const PoolSummary&) const = default;
+};
+
+// The master will not have this worker (a protocol version mismatch): it exits.
+struct WorkerRefused {
+    std::string reason;
+    bool operator==(const WorkerRefused&) const = default;
+};
+
+struct LogLevelChange {
+    std::string level;
+    bool operator==(const LogLevelChange&) const = default;
+};
+
+// ---- calls ----
+
+// A key for a route that needs no account (model lists, token counts): the master counts
+// the request toward the key's limits and, for a non-empty model, checks the key may use it.
+struct AuthRequest {
+    std::string key_hash;
+    std::string model;
+    bool operator==(const AuthRequest&) const = default;
+};
+
+// The master's answer to an auth call.
+struct KeyGrant {
+    std::uint64_t key_id = 0;
+    std::vector<std::string> allowed_models;  // empty: every model
+    // The key's budget for x-ratelimit-*-requests; rate_limit 0: unlimited, no headers.
+    std::int64_t rate_limit = 0;
+    std::int64_t rate_remaining = 0;
+    std::int64_t rate_reset_ms = 0;
+    bool operator==(const KeyGrant&) const = default;
+};
+
+// /metrics: the key presented, when the metrics are for admin keys only.
+struct MetricsRequest {
+    std::string key_hash;
+    bool operator==(const MetricsRequest&) const = default;
+};
+
+// An HTTP admin API call: the admin command and its arguments, for the key behind the hash.
+struct AdminCall {
+    std::string key_hash;
+    std::string command;
+    JsonText args;
+    bool operator==(const AdminCall&) const = default;
+};
 
 // A worker asks for an account for one request (and again, after a failed attempt, for
 // another): the master checks the key, counts the request, queues it if need be.
@@ -119,19 +198,14 @@ struct AnsweredRequest {
     bool operator==(const AnsweredRequest&) const = default;
 };
 
-// JSON object text. Decoding ignores members it does not know (a newer peer may add some)
-// and refuses a known member of the wrong type, naming it.
-std::string encode_message(const AdmitRequest& admit);
-std::string encode_message(const RefreshRequest& refresh);
-std::string encode_message(const AccountGrant& grant);
-std::string encode_message(const AttemptOutcome& outcome);
-std::string encode_message(const UsageReport& report);
-std::string encode_message(const AnsweredRequest& answered);
-Result<AdmitRequest> decode_admit_request(const rapidjson::Value& object);
-Result<RefreshRequest> decode_refresh_request(const rapidjson::Value& object);
-Result<AccountGrant> decode_account_grant(const rapidjson::Value& object);
-Result<AttemptOutcome> decode_attempt_outcome(const rapidjson::Value& object);
-Result<UsageReport> decode_usage_report(const rapidjson::Value& object);
-Result<AnsweredRequest> decode_answered_request(const rapidjson::Value& object);
+// The frame of a one-way message or lifecycle frame: {"t": type, "args": args_json}.
+std::string message_frame(std::string_view type, std::string_view args_json);
+
+// Each message above as a JSON object text, and back. Decoding ignores members it does not
+// know (a newer peer may add some) and refuses a known member of the wrong type, naming it.
+template <class M>
+std::string encode_message(const M& message);
+template <class M>
+Result<M> decode_message(const rapidjson::Value& object);
 
 }  // namespace amq

@@ -14,6 +14,7 @@
 #include "common/log.hpp"
 #include "common/time_format.hpp"
 #include "common/version.hpp"
+#include "common/worker_messages.hpp"
 #include "daemon/event.hpp"
 #include "daemon/http_client.hpp"
 #include "daemon/listen_socket.hpp"
@@ -134,7 +135,7 @@ public:
 private:
     Status start();
     void install_signals();
-    std::string state_object() const;
+    PoolSummary pool_summary() const;
     void publish_state();
     void handle_control(std::string payload, const PeerCredentials& peer, int passed_fd,
                         ControlServer::Reply reply);
@@ -275,7 +276,7 @@ int Master::run() {
     supervisor_ = std::make_unique<Supervisor>(
         base_.get(), options,
         Supervisor::Callbacks{
-            [this] { return state_object(); },
+            [this] { return encode_message(pool_summary()); },
             [this](WorkerProcess& w, const rapidjson::Document& frame) {
                 pid_t pid = w.pid;
                 worker_calls_->on_frame(frame, pid, [this, pid](const std::string& payload) {
@@ -328,9 +329,8 @@ void Master::generation_ready() {
 }
 
 std::string Master::status_line() const {
-    auto doc = parse_json(state_object());
-    std::int64_t accounts = doc ? FieldReader(*doc).integer("accounts_usable").value_or(0) : 0;
-    return str_cat(supervisor_->ready_workers(), " workers, ", accounts, " usable accounts, ",
+    return str_cat(supervisor_->ready_workers(), " workers, ", pool_summary().accounts_usable,
+                   " usable accounts, ",
                    supervisor_->requests_served(), " requests served");
 }
 
@@ -400,36 +400,25 @@ void Master::reload_ended(ReloadOutcome::Result result, std::string error) {
     last_reload_.error = std::move(error);
 }
 
-std::string Master::state_object() const {
-    std::size_t accounts = 0, keys = 0;
+PoolSummary Master::pool_summary() const {
+    PoolSummary summary;
     std::int64_t now = unix_seconds();
     if (auto list = store_->list_accounts())
         for (const auto& a : *list) {
             HealthState st = pool_->health(a.id).state;
-            accounts += a.enabled && st != HealthState::quarantined && st != HealthState::disabled;
+            summary.accounts_usable +=
+                a.enabled && st != HealthState::quarantined && st != HealthState::disabled;
         }
     if (auto list = store_->list_keys())
-        for (const auto& k : *list) keys += k.enabled && (k.expires_at == 0 || k.expires_at > now);
-    return json_object([&](JsonWriter& w) {
-        w.Key("accounts_usable");
-        w.Uint64(accounts);
-        w.Key("keys_usable");
-        w.Uint64(keys);
-        w.Key("models");  // what some account serves: /v1/models lists these
-        w.StartArray();
-        for (const std::string& model : models_->all_models()) write_string(w, model);
-        w.EndArray();
-    });
+        for (const auto& k : *list)
+            summary.keys_usable += k.enabled && (k.expires_at == 0 || k.expires_at > now);
+    std::set<std::string> models = models_->all_models();
+    summary.models.assign(models.begin(), models.end());
+    return summary;
 }
 
 void Master::publish_state() {
-    std::string state = state_object();
-    supervisor_->broadcast(json_object([&](JsonWriter& w) {
-        w.Key("t");
-        write_string(w, wire::kState);
-        w.Key("state");
-        w.RawValue(state.data(), state.size(), rapidjson::kObjectType);
-    }));
+    supervisor_->broadcast(message_frame(wire::kState, encode_message(pool_summary())));
 }
 
 void Master::handle_control(std::string payload, const PeerCredentials& peer, int passed_fd,
@@ -447,12 +436,8 @@ Status Master::set_log_level(std::string_view level) {
     if (!parsed)
         return make_error(Errc::invalid_argument, str_cat("unknown log level '", level, "'"));
     log_set_level(*parsed);
-    supervisor_->broadcast(json_object([&](JsonWriter& w) {
-        w.Key("t");
-        write_string(w, wire::kLogLevel);
-        w.Key("level");
-        write_string(w, level);
-    }));
+    supervisor_->broadcast(
+        message_frame(wire::kLogLevel, encode_message(LogLevelChange{std::string(level)})));
     log_notice("log level set to ", level);
     return {};
 }

@@ -11,6 +11,7 @@
 
 #include "common/log.hpp"
 #include "common/version.hpp"
+#include "common/worker_messages.hpp"
 #include "daemon/worker_protocol.hpp"
 
 extern char** environ;
@@ -171,29 +172,20 @@ void Supervisor::on_frame(pid_t pid, const std::string& payload) {
         return;
     }
     std::string_view type((*doc)["t"].GetString(), (*doc)["t"].GetStringLength());
+    static const rapidjson::Value no_args(rapidjson::kObjectType);
+    const rapidjson::Value* found = find_member(*doc, "args");
+    const rapidjson::Value& args = found ? *found : no_args;
     if (type == wire::kHello) {
-        FieldReader f(*doc);
-        auto proto = f.integer("proto", true);
-        if (!proto || *proto != kProtocolVersion) {
-            log_error("worker[", w->index, "] speaks channel protocol ", proto.value_or(-1),
-                      ", expected ", kProtocolVersion, " (mixed binaries after an upgrade?)");
-            w->channel->send(json_object([](JsonWriter& j) {
-                j.Key("t");
-                write_string(j, wire::kRefuse);
-                j.Key("reason");
-                j.String("protocol version mismatch");
-            }));
+        auto hello = decode_message<Hello>(args);
+        std::int64_t proto = hello ? hello->proto : -1;
+        if (proto != kProtocolVersion) {
+            log_error("worker[", w->index, "] speaks channel protocol ", proto, ", expected ",
+                      kProtocolVersion, " (mixed binaries after an upgrade?)");
+            w->channel->send(message_frame(
+                wire::kRefuse, encode_message(WorkerRefused{"protocol version mismatch"})));
             return;
         }
-        std::string state = callbacks_.state_frame();
-        w->channel->send(json_object([&](JsonWriter& j) {
-            j.Key("t");
-            write_string(j, wire::kWelcome);
-            j.Key("proto");
-            j.Int(kProtocolVersion);
-            j.Key("state");
-            j.RawValue(state.data(), state.size(), rapidjson::kObjectType);
-        }));
+        w->channel->send(message_frame(wire::kWelcome, callbacks_.state_frame()));
     } else if (type == wire::kReady) {
         if (w->state != WorkerProcess::State::starting) return;
         w->state = WorkerProcess::State::ready;
@@ -203,9 +195,11 @@ void Supervisor::on_frame(pid_t pid, const std::string& payload) {
         log_info("worker[", w->index, "] pid ", pid, " ready");
         check_generation_ready();
     } else if (type == wire::kHeartbeat) {
-        FieldReader f(*doc);
-        w->requests = static_cast<std::uint64_t>(f.integer("requests").value_or(0));
-        w->inflight = static_cast<std::uint64_t>(f.integer("inflight").value_or(0));
+        auto beat = decode_message<Heartbeat>(args);
+        if (beat) {
+            w->requests = beat->requests;
+            w->inflight = beat->inflight;
+        }
         w->last_heartbeat = monotonic_seconds();
     } else if (callbacks_.on_message) {
         callbacks_.on_message(*w, *doc);
@@ -276,10 +270,7 @@ void Supervisor::abort_reload(const std::string& why) {
 void Supervisor::drain(WorkerProcess& w) {
     if (w.state == WorkerProcess::State::draining) return;
     w.state = WorkerProcess::State::draining;
-    w.channel->send(json_object([](JsonWriter& j) {
-        j.Key("t");
-        write_string(j, wire::kDrain);
-    }));
+    w.channel->send(message_frame(wire::kDrain, "{}"));
     pid_t pid = w.pid;
     unsigned index = w.index;
     w.kill_timer = Event::timer(base_, [pid, index](short) {

@@ -174,7 +174,7 @@ WorkerCalls::WorkerCalls(Parts parts, AdminFn admin, MetricsTextFn metrics_text)
 
 // How one attempt went on its account: its health, its model list, the endpoint that served.
 void WorkerCalls::outcome(const rapidjson::Value& args) {
-    auto decoded = decode_attempt_outcome(args);
+    auto decoded = decode_message<AttemptOutcome>(args);
     if (!decoded) return log_warning("malformed outcome from a worker: ", decoded.error().message);
     const AttemptOutcome& o = *decoded;
     if (o.account_id == 0) return;
@@ -226,10 +226,7 @@ void WorkerCalls::on_frame(const rapidjson::Document& frame, pid_t pid, Send sen
         send(reply_error(call_id, 500, str_cat("unknown worker call '", cmd, "'")));
 }
 
-Result<ApiKey> WorkerCalls::usable_key(const rapidjson::Value& args) {
-    FieldReader f(args);
-    std::string hash = f.string("key_hash", true).value_or("");
-    if (!f.ok()) return f.status().error();
+Result<ApiKey> WorkerCalls::usable_key(const std::string& hash) {
     auto key = store_.find_key_by_hash(hash);
     if (!key || !constant_time_equal(key->secret_hash, hash))
         return make_error(Errc::unauthenticated, "invalid API key");
@@ -242,10 +239,11 @@ Result<ApiKey> WorkerCalls::usable_key(const rapidjson::Value& args) {
 // Routes served without an account (token counts, model lists) still count toward the key's
 // per-minute and per-day limits, and a model they name must be one the key may use.
 void WorkerCalls::auth(std::uint64_t call_id, const rapidjson::Value& args, Send send) {
-    auto key = usable_key(args);
+    auto request = decode_message<AuthRequest>(args);
+    if (!request) return send(reply_error(call_id, 500, request.error().message));
+    auto key = usable_key(request->key_hash);
     if (!key) return send(reply_refused(call_id, Refusal{401, key.error().message, "auth"}));
-    FieldReader f(args);
-    std::string model = f.string("model").value_or("");
+    const std::string& model = request->model;
     if (Status s = check_model_name(model); !model.empty() && !s)
         return send(reply_refused(
             call_id, Refusal{400, s.error().message, std::string(kRejectedClass), key->id}));
@@ -258,28 +256,20 @@ void WorkerCalls::auth(std::uint64_t call_id, const rapidjson::Value& args, Send
         metrics_.refusal(d.limit);
         return send(reply_limited(call_id, d, key->id));
     }
-    send(reply_ok(call_id, json_object([&](JsonWriter& w) {
-                      w.Key("key_id");
-                      w.Uint64(key->id);
-                      w.Key("allowed_models");
-                      w.StartArray();
-                      for (const std::string& allowed : key->allowed_models)
-                          write_string(w, allowed);
-                      w.EndArray();
-                      write_rate(w, d.rate);
-                  })));
+    KeyGrant grant{key->id, key->allowed_models, d.rate.limit, d.rate.remaining, d.rate.reset_ms};
+    send(reply_ok(call_id, encode_message(grant)));
 }
 
 // Only admin keys reach the command layer over HTTP.
 void WorkerCalls::admin(std::uint64_t call_id, const rapidjson::Value& args, Send send) {
-    auto key = usable_key(args);
+    auto call = decode_message<AdminCall>(args);
+    if (!call) return send(reply_error(call_id, 400, call.error().message));
+    auto key = usable_key(call->key_hash);
     if (!key) return send(reply_error(call_id, 401, key.error().message));
     if (!key->is_admin) return send(reply_error(call_id, 403, "this API key is not an admin key"));
-    FieldReader f(args);
-    std::string command = f.string("command", true).value_or("");
-    const rapidjson::Value* command_args = f.object("args", true);
-    if (!f.ok()) return send(reply_error(call_id, 400, f.status().error().message));
-    admin_(key->id, command, *command_args, [call_id, send](Result<std::string> result) {
+    auto command_args = parse_json(call->args.text);
+    if (!command_args) return send(reply_error(call_id, 400, command_args.error().message));
+    admin_(key->id, call->command, *command_args, [call_id, send](Result<std::string> result) {
         if (!result)
             return send(
                 reply_error(call_id, http_status(result.error().code), result.error().message));
@@ -294,10 +284,10 @@ void WorkerCalls::admin(std::uint64_t call_id, const rapidjson::Value& args, Sen
 }
 
 void WorkerCalls::admit(std::uint64_t call_id, const rapidjson::Value& args, pid_t pid, Send send) {
-    auto request = decode_admit_request(args);
+    auto request = decode_message<AdmitRequest>(args);
     if (!request) return send(reply_error(call_id, 500, request.error().message));
     AdmitRequest& r = *request;
-    auto key = usable_key(args);
+    auto key = usable_key(r.key_hash);
     if (!key) return send(reply_refused(call_id, Refusal{401, key.error().message, "auth"}));
     auto a = std::make_shared<Admission>();
     a->call_id = call_id;
@@ -465,7 +455,7 @@ bool WorkerCalls::leave_slow_account(const std::shared_ptr<Admission>& a, std::u
 }
 
 void WorkerCalls::refresh(std::uint64_t call_id, const rapidjson::Value& args, Send send) {
-    auto request = decode_refresh_request(args);
+    auto request = decode_message<RefreshRequest>(args);
     if (!request) return send(reply_error(call_id, 500, request.error().message));
     std::uint64_t key_id = request->key_id;
     auto account = store_.get_account(request->account_id);
@@ -483,7 +473,9 @@ void WorkerCalls::refresh(std::uint64_t call_id, const rapidjson::Value& args, S
 // Metrics are open to every caller unless restricted to admin keys.
 void WorkerCalls::metrics(std::uint64_t call_id, const rapidjson::Value& args, Send send) {
     if (policy_.metrics_admin_only) {
-        auto key = usable_key(args);
+        auto request = decode_message<MetricsRequest>(args);
+        if (!request) return send(reply_error(call_id, 500, request.error().message));
+        auto key = usable_key(request->key_hash);
         if (!key) return send(reply_error(call_id, 401, "metrics need an admin key"));
         if (!key->is_admin)
             return send(reply_error(call_id, 403, "this API key is not an admin key"));
@@ -496,7 +488,7 @@ void WorkerCalls::metrics(std::uint64_t call_id, const rapidjson::Value& args, S
 }
 
 void WorkerCalls::answered(const rapidjson::Value& args) {
-    auto decoded = decode_answered_request(args);
+    auto decoded = decode_message<AnsweredRequest>(args);
     if (!decoded) return log_warning("malformed answer report: ", decoded.error().message);
     const AnsweredRequest& a = *decoded;
     UsageRecord u;
@@ -519,7 +511,7 @@ void WorkerCalls::answered(const rapidjson::Value& args) {
 }
 
 void WorkerCalls::report(const rapidjson::Value& args, pid_t pid) {
-    auto decoded = decode_usage_report(args);
+    auto decoded = decode_message<UsageReport>(args);
     if (!decoded) {
         // Only a worker of another build could send one (this one encodes with the same table,
         // and the hello checks the version): its slot stays until that worker exits.

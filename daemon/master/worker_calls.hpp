@@ -73,7 +73,7 @@ private:
     void answered(const rapidjson::Value& args);
     void outcome(const rapidjson::Value& args);
     // The key behind a presented secret's hash, or why the client gets a 401.
-    Result<ApiKey> usable_key(const rapidjson::Value& args);
+    Result<ApiKey> usable_key(const std::string& hash);
     struct TokenWait;
     void try_next_account(std::shared_ptr<Admission> admission);
     AdmissionQueue::Attempt attempt(const std::shared_ptr<Admission>& admission, std::int64_t now);

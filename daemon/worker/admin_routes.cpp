@@ -4,6 +4,7 @@
 #include "common/json.hpp"
 #include "common/multipart.hpp"
 #include "common/strings.hpp"
+#include "common/worker_messages.hpp"
 #include "daemon/worker/master_call.hpp"
 #include "daemon/worker/router.hpp"
 #include "daemon/worker/worker.hpp"
@@ -140,14 +141,8 @@ std::string with_target(const char* target_field, const std::string& id_json,
 void forward_admin(Worker& worker, HttpRequest& request, std::string_view command,
                    const std::string& args_json, AdminShape shape) {
     std::string_view key = *request.api_key();  // the route declares Auth::admin
-    std::string args = json_object([&](JsonWriter& w) {
-        w.Key("key_hash");
-        write_string(w, api_key_hash(key));
-        w.Key("command");
-        write_string(w, command);
-        w.Key("args");
-        w.RawValue(args_json.data(), args_json.size(), rapidjson::kObjectType);
-    });
+    std::string args = encode_message(
+        AdminCall{api_key_hash(key), std::string(command), JsonText{args_json}});
     call_for_request(
         worker.admin_link(), request, wire::kAdmin, args,
         [shape](HttpRequest& r, const rapidjson::Value* data, const CallError& error) {

@@ -150,7 +150,7 @@ void Exchange::refresh_token() {
 // False when the master's answer cannot be read (a bug, not a client's fault): the client has
 // been answered 500.
 bool Exchange::take_grant(const rapidjson::Value& data) {
-    auto grant = decode_account_grant(data);
+    auto grant = decode_message<AccountGrant>(data);
     if (!grant) {
         log_error(spec_.request_tag, " unreadable grant from the master: ", grant.error().message);
         reply_error(500, "internal error: the account grant could not be read", "internal");

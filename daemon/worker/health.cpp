@@ -18,7 +18,7 @@ std::string_view unready_reason(const Worker& worker) {
 }
 
 std::string health_body(const Worker& worker, std::string_view status, std::string_view reason) {
-    const PoolSummary& pool = worker.pool();
+    const KnownPool& pool = worker.pool();
     return json_object([&](JsonWriter& w) {
         w.Key("status");
         write_string(w, status);

@@ -40,12 +40,8 @@ void call_for_request(MasterLink& link, HttpRequest& request, std::string_view c
 void with_valid_key(Worker& worker, HttpRequest& request, Dialect dialect, std::string_view model,
                     std::function<void(HttpRequest& request, const KeyGrant& grant)> then) {
     std::string_view key = *request.api_key();  // the route declares Auth::key
-    std::string args = json_object([&](JsonWriter& w) {
-        w.Key("key_hash");
-        write_string(w, api_key_hash(key));
-        w.Key("model");
-        write_string(w, model);
-    });
+    std::string args =
+        encode_message(AuthRequest{api_key_hash(key), std::string(model)});
     call_for_request(
         worker.master(), request, wire::kAuth, args,
         [dialect, then = std::move(then)](HttpRequest& r, const rapidjson::Value* data,
@@ -57,16 +53,12 @@ void with_valid_key(Worker& worker, HttpRequest& request, Dialect dialect, std::
                                        error.rate->reset_ms);
                 return r.send_error(dialect, error.status, error.message);
             }
-            KeyGrant grant;
-            FieldReader f(*data);
-            grant.key_id = static_cast<std::uint64_t>(f.integer("key_id", false, 0).value_or(0));
-            if (const rapidjson::Value* allowed = f.array("allowed_models"))
-                for (const auto& name : allowed->GetArray())
-                    if (name.IsString())
-                        grant.allowed_models.emplace_back(name.GetString(), name.GetStringLength());
-            if (auto rate = read_rate(data))
-                r.add_rate_headers(rate->limit, rate->remaining, rate->reset_ms);
-            then(r, grant);
+            auto grant = decode_message<KeyGrant>(*data);
+            if (!grant) return r.send_error(dialect, 500, "the key grant could not be read");
+            if (grant->rate_limit > 0)
+                r.add_rate_headers(grant->rate_limit, grant->rate_remaining,
+                                   grant->rate_reset_ms);
+            then(r, *grant);
         });
 }
 

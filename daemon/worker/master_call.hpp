@@ -10,6 +10,7 @@
 #include <rapidjson/document.h>
 
 #include "common/api_error.hpp"
+#include "common/worker_messages.hpp"
 #include "daemon/worker/http.hpp"
 #include "daemon/worker/master_link.hpp"
 
@@ -24,11 +25,6 @@ void call_for_request(MasterLink& link, HttpRequest& request, std::string_view c
                       const std::string& args_json, RequestReplyFn then);
 
 // What the master says of a key it accepted for a route that needs no account.
-struct KeyGrant {
-    std::uint64_t key_id = 0;
-    std::vector<std::string> allowed_models;  // empty: every model
-};
-
 // For routes that need a valid API key but no account (model lists, token counts): `then`
 // runs once the master accepted the key, counted the request toward its per-minute and per-day
 // limits and, for a non-empty `model`, found the key may use it; else the client gets the

@@ -2,6 +2,7 @@
 
 #include "common/json.hpp"
 #include "common/log.hpp"
+#include "common/worker_messages.hpp"
 #include "daemon/event.hpp"
 #include "daemon/worker_protocol.hpp"
 
@@ -61,12 +62,7 @@ std::uint64_t MasterLink::call(std::string_view cmd, const std::string& args_jso
 }
 
 void MasterLink::tell(std::string_view type, const std::string& args_json, bool urgent) {
-    std::string frame = json_object([&](JsonWriter& w) {
-        w.Key("t");
-        write_string(w, type);
-        w.Key("args");
-        w.RawValue(args_json.data(), args_json.size(), rapidjson::kObjectType);
-    });
+    std::string frame = message_frame(type, args_json);
     if (urgent)
         channel_.send_now(frame);
     else

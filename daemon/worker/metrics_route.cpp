@@ -2,6 +2,7 @@
 // only admin keys may read them (the master decides).
 #include "common/crypto.hpp"
 #include "common/json.hpp"
+#include "common/worker_messages.hpp"
 #include "daemon/worker/admin_routes.hpp"
 #include "daemon/worker/master_call.hpp"
 #include "daemon/worker/routes.hpp"
@@ -12,10 +13,7 @@ namespace amq {
 
 void handle_metrics(Worker& worker, HttpRequest& request) {
     auto key = request.api_key();
-    std::string args = json_object([&](JsonWriter& w) {
-        w.Key("key_hash");
-        write_string(w, key ? api_key_hash(*key) : std::string());
-    });
+    std::string args = encode_message(MetricsRequest{key ? api_key_hash(*key) : std::string()});
     call_for_request(worker.master(), request, wire::kMetrics, args,
                      [](HttpRequest& r, const rapidjson::Value* data, const CallError& error) {
                          if (!data) return send_admin_error(r, error.status, error.message);

@@ -89,18 +89,8 @@ int Worker::run() {
     admin_link_ = std::make_unique<MasterLink>(
         base_.get(), wire::kAdminChannelFd, kAdminFrameMax, [](const rapidjson::Document&) {},
         [this](const std::string& why) { on_master_gone(why); });
-    master_->send(json_object([&](JsonWriter& w) {
-        w.Key("t");
-        write_string(w, wire::kHello);
-        w.Key("proto");
-        w.Int(kProtocolVersion);
-        w.Key("pid");
-        w.Int(getpid());
-        w.Key("index");
-        w.Uint(index_);
-        w.Key("generation");
-        w.Uint64(generation_);
-    }));
+    master_->tell(wire::kHello, encode_message(Hello{kProtocolVersion, getpid(), index_,
+                                                     generation_}));
     event_base_dispatch(base_.get());
     return exit_code_;
 }
@@ -123,26 +113,27 @@ void Worker::on_master_gone(const std::string& why) {
 }
 
 void Worker::on_master_frame(const rapidjson::Document& frame) {
-    FieldReader f(frame);
-    std::string type = f.string("t").value_or("");
+    std::string_view type = find_string(frame, "t").value_or("");
+    static const rapidjson::Value no_args(rapidjson::kObjectType);
+    const rapidjson::Value* found = find_member(frame, "args");
+    const rapidjson::Value& args = found ? *found : no_args;
     if (type == wire::kWelcome || type == wire::kState) {
-        FieldReader state(*f.object("state", true), "state");
-        pool_.accounts_usable =
-            static_cast<std::uint64_t>(state.integer("accounts_usable").value_or(0));
-        pool_.keys_usable = static_cast<std::uint64_t>(state.integer("keys_usable").value_or(0));
-        pool_.models.clear();
-        if (const rapidjson::Value* models = state.array("models"))
-            for (const auto& m : models->GetArray())
-                if (m.IsString()) pool_.models.emplace(m.GetString(), m.GetStringLength());
+        auto summary = decode_message<PoolSummary>(args);
+        if (!summary) return log_error("unreadable pool state: ", summary.error().message);
+        pool_.accounts_usable = summary->accounts_usable;
+        pool_.keys_usable = summary->keys_usable;
+        pool_.models = {summary->models.begin(), summary->models.end()};
         if (type == wire::kWelcome && !serving_) start_serving();
     } else if (type == wire::kRefuse) {
-        log_error("the master refused this worker: ", f.string("reason").value_or("?"));
+        auto refused = decode_message<WorkerRefused>(args);
+        log_error("the master refused this worker: ", refused ? refused->reason : "?");
         exit_code_ = 1;
         event_base_loopbreak(base_.get());
     } else if (type == wire::kDrain) {
         begin_drain();
     } else if (type == wire::kLogLevel) {
-        if (auto level = parse_log_level(f.string("level").value_or(""))) log_set_level(*level);
+        auto change = decode_message<LogLevelChange>(args);
+        if (auto level = parse_log_level(change ? change->level : "")) log_set_level(*level);
     }
 }
 
@@ -173,10 +164,7 @@ void Worker::start_serving() {
     serving_ = true;
     heartbeat_ = Event::persistent_timer(base_.get(), [this](short) { send_heartbeat(); });
     heartbeat_.arm_after(wire::kHeartbeatSeconds);
-    master_->send(json_object([](JsonWriter& w) {
-        w.Key("t");
-        write_string(w, wire::kReady);
-    }));
+    master_->tell(wire::kReady, "{}");
 }
 
 std::uint64_t Worker::inflight() const {
@@ -186,14 +174,7 @@ std::uint64_t Worker::inflight() const {
 }
 
 void Worker::send_heartbeat() {
-    master_->send(json_object([&](JsonWriter& w) {
-        w.Key("t");
-        write_string(w, wire::kHeartbeat);
-        w.Key("requests");
-        w.Uint64(requests_);
-        w.Key("inflight");
-        w.Uint64(inflight());
-    }));
+    master_->tell(wire::kHeartbeat, encode_message(Heartbeat{requests_, inflight()}));
 }
 
 void Worker::begin_drain() {

@@ -23,10 +23,10 @@
 
 namespace amq {
 
-// What the master last told this worker about the pool (for /health).
 class Exchange;
 
-struct PoolSummary {
+// What the master last told this worker about the pool (for /health and /v1/models).
+struct KnownPool {
     std::uint64_t accounts_usable = 0;
     std::uint64_t keys_usable = 0;
     std::set<std::string> models;  // upstream ids some account serves; empty: not known
@@ -40,7 +40,7 @@ public:
 
     unsigned index() const { return index_; }
     std::uint64_t generation() const { return generation_; }
-    const PoolSummary& pool() const { return pool_; }
+    const KnownPool& pool() const { return pool_; }
     bool draining() const { return draining_; }
     const Config& config() const { return config_; }
     // The request translation settings of this configuration.
@@ -91,7 +91,7 @@ private:
     std::uint64_t next_exchange_id_ = 1;
     evhtp_t* htp_ = nullptr;
     Event heartbeat_;
-    PoolSummary pool_;
+    KnownPool pool_;
     ConnectionSettings connection_settings_;
     std::size_t max_connections_ = 0;
     TrustedProxies trusted_proxies_;

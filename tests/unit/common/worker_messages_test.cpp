@@ -85,45 +85,62 @@ AdmitRequest full_admit() {
     return a;
 }
 
+template <class M>
+void round_trips(const M& m) {
+    auto back = decode_message<M>(parsed(encode_message(m)));
+    BOOST_REQUIRE(back.ok());
+    BOOST_TEST((*back == m));
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(every_field_round_trips) {
     RefreshRequest f{4, 7, 2};
-    auto refresh = decode_refresh_request(parsed(encode_message(f)));
+    auto refresh = decode_message<RefreshRequest>(parsed(encode_message(f)));
     BOOST_REQUIRE(refresh.ok());
     BOOST_TEST((*refresh == f));
     AdmitRequest a = full_admit();
-    auto admit = decode_admit_request(parsed(encode_message(a)));
+    auto admit = decode_message<AdmitRequest>(parsed(encode_message(a)));
     BOOST_REQUIRE(admit.ok());
     BOOST_TEST((*admit == a));
 
     AccountGrant g = full_grant();
-    auto grant = decode_account_grant(parsed(encode_message(g)));
+    auto grant = decode_message<AccountGrant>(parsed(encode_message(g)));
     BOOST_REQUIRE(grant.ok());
     BOOST_TEST((*grant == g));
 
     UsageReport r = full_report();
-    auto report = decode_usage_report(parsed(encode_message(r)));
+    auto report = decode_message<UsageReport>(parsed(encode_message(r)));
     BOOST_REQUIRE(report.ok());
     BOOST_TEST((*report == r));
 
     AttemptOutcome o = full_outcome();
-    auto outcome = decode_attempt_outcome(parsed(encode_message(o)));
+    auto outcome = decode_message<AttemptOutcome>(parsed(encode_message(o)));
     BOOST_REQUIRE(outcome.ok());
     BOOST_TEST((*outcome == o));
     AnsweredRequest n{"/v1/models", 401, std::string(64, 'a'), "10.0.0.1", "curl/8", 3};
-    auto answered = decode_answered_request(parsed(encode_message(n)));
+    auto answered = decode_message<AnsweredRequest>(parsed(encode_message(n)));
     BOOST_REQUIRE(answered.ok());
     BOOST_TEST((*answered == n));
 
+    round_trips(Hello{3, 1234, 1, std::numeric_limits<std::int64_t>::max()});
+    round_trips(Heartbeat{7, 2});
+    round_trips(PoolSummary{2, 1, {"claude-sonnet-4.5", "a \"b\"", ""}});
+    round_trips(WorkerRefused{"protocol version mismatch"});
+    round_trips(LogLevelChange{"debug"});
+    round_trips(AuthRequest{std::string(64, 'c'), "claude-opus-4-6"});
+    round_trips(KeyGrant{9, {"claude-*", "gpt-4o"}, 60, 0, 999});
+    round_trips(MetricsRequest{""});
+    round_trips(AdminCall{"h", "account.import", JsonText{R"({"documents":[{"a":[1,{}]}]})"}});
+
     o.retry_after.reset();  // absent stays absent
-    outcome = decode_attempt_outcome(parsed(encode_message(o)));
+    outcome = decode_message<AttemptOutcome>(parsed(encode_message(o)));
     BOOST_REQUIRE(outcome.ok());
     BOOST_TEST((*outcome == o));
 }
 
 BOOST_AUTO_TEST_CASE(absent_and_unknown_members_leave_the_defaults) {
-    auto report = decode_usage_report(parsed(R"({"status": 200, "from_a_newer_worker": [1]})"));
+    auto report = decode_message<UsageReport>(parsed(R"({"status": 200, "from_a_newer_worker": [1]})"));
     BOOST_REQUIRE(report.ok());
     UsageReport expected;
     expected.status = 200;
@@ -131,14 +148,28 @@ BOOST_AUTO_TEST_CASE(absent_and_unknown_members_leave_the_defaults) {
 }
 
 BOOST_AUTO_TEST_CASE(a_member_of_the_wrong_type_is_named) {
-    auto report = decode_usage_report(parsed(R"({"status": "200"})"));
+    auto report = decode_message<UsageReport>(parsed(R"({"status": "200"})"));
     BOOST_REQUIRE(!report.ok());
     BOOST_TEST(report.error().message == "field 'status' must be an integer");
-    auto grant = decode_account_grant(parsed(R"({"account_id": -1})"));
+    auto grant = decode_message<AccountGrant>(parsed(R"({"account_id": -1})"));
     BOOST_REQUIRE(!grant.ok());
     BOOST_TEST(grant.error().message.find("account_id") != std::string::npos);
-    BOOST_TEST(!decode_account_grant(parsed("[]")).ok());
-    auto admit = decode_admit_request(parsed(R"({"exclude": [1, "2"]})"));
+    BOOST_TEST(!decode_message<AccountGrant>(parsed("[]")).ok());
+    auto admit = decode_message<AdmitRequest>(parsed(R"({"exclude": [1, "2"]})"));
     BOOST_REQUIRE(!admit.ok());
     BOOST_TEST(admit.error().message == "field 'exclude.1' must be an id");
+    auto grant2 = decode_message<KeyGrant>(parsed(R"({"allowed_models": ["a", 1]})"));
+    BOOST_REQUIRE(!grant2.ok());
+    BOOST_TEST(grant2.error().message == "field 'allowed_models.1' must be a string");
+    auto call = decode_message<AdminCall>(parsed(R"({"args": []})"));
+    BOOST_REQUIRE(!call.ok());
+    BOOST_TEST(call.error().message.find("args") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_message_frame_carries_its_type_and_args) {
+    auto frame = parsed(message_frame("heartbeat", encode_message(Heartbeat{4, 1})));
+    BOOST_TEST(std::string(frame["t"].GetString()) == "heartbeat");
+    auto beat = decode_message<Heartbeat>(frame["args"]);
+    BOOST_REQUIRE(beat.ok());
+    BOOST_TEST((*beat == Heartbeat{4, 1}));
 }
