@@ -1,25 +1,10 @@
 #include "common/worker_messages.hpp"
 
-#include <span>
-#include <variant>
-
+#include "common/field_table.hpp"
 #include "common/json.hpp"
-#include "common/strings.hpp"
 
 namespace amq {
 namespace {
-
-template <class M>
-using Member =
-    std::variant<std::string M::*, std::int64_t M::*, std::uint64_t M::*, bool M::*,
-                 std::optional<std::int64_t> M::*, std::vector<std::uint64_t> M::*,
-                 std::vector<std::string> M::*, JsonText M::*>;
-
-template <class M>
-struct Field {
-    const char* name;
-    Member<M> member;
-};
 
 constexpr Field<Hello> kHelloFields[] = {
     {"proto", &Hello::proto},
@@ -143,106 +128,6 @@ constexpr Field<N> kAnsweredFields[] = {
     {"duration_ms", &N::duration_ms},
 };
 
-template <class M>
-struct Writer {
-    JsonWriter& w;
-    const M& m;
-    void operator()(std::string M::*p) const { write_string(w, m.*p); }
-    void operator()(std::int64_t M::*p) const { w.Int64(m.*p); }
-    void operator()(std::uint64_t M::*p) const { w.Uint64(m.*p); }
-    void operator()(bool M::*p) const { w.Bool(m.*p); }
-    void operator()(std::optional<std::int64_t> M::*p) const {
-        if (m.*p)
-            w.Int64(*(m.*p));
-        else
-            w.Null();
-    }
-    void operator()(std::vector<std::uint64_t> M::*p) const {
-        w.StartArray();
-        for (std::uint64_t v : m.*p) w.Uint64(v);
-        w.EndArray();
-    }
-    void operator()(std::vector<std::string> M::*p) const {
-        w.StartArray();
-        for (const std::string& v : m.*p) write_string(w, v);
-        w.EndArray();
-    }
-    void operator()(JsonText M::*p) const {
-        const std::string& text = (m.*p).text;
-        w.RawValue(text.data(), text.size(), rapidjson::kObjectType);
-    }
-};
-
-template <class M>
-std::string encode(const M& m, std::span<const Field<M>> fields) {
-    return json_object([&](JsonWriter& w) {
-        for (const Field<M>& f : fields) {
-            w.Key(f.name);
-            std::visit(Writer<M>{w, m}, f.member);
-        }
-    });
-}
-
-// FieldReader reads an absent or null member as absent: the default stays.
-template <class M>
-struct Reader {
-    FieldReader& f;
-    const char* name;
-    M& m;
-    void operator()(std::string M::*p) const {
-        if (auto v = f.string(name)) m.*p = std::move(*v);
-    }
-    void operator()(std::int64_t M::*p) const {
-        if (auto v = f.integer(name)) m.*p = *v;
-    }
-    void operator()(std::uint64_t M::*p) const {
-        if (auto v = f.integer(name, false, 0)) m.*p = static_cast<std::uint64_t>(*v);
-    }
-    void operator()(bool M::*p) const {
-        if (auto v = f.boolean(name)) m.*p = *v;
-    }
-    void operator()(std::optional<std::int64_t> M::*p) const { m.*p = f.integer(name); }
-    void operator()(std::vector<std::uint64_t> M::*p) const {
-        const rapidjson::Value* list = f.array(name);
-        if (!list) return;
-        for (rapidjson::SizeType i = 0; i < list->Size(); ++i) {
-            if (!(*list)[i].IsUint64()) {
-                bad = str_cat("field '", name, ".", i, "' must be an id");
-                return;
-            }
-            (m.*p).push_back((*list)[i].GetUint64());
-        }
-    }
-    void operator()(std::vector<std::string> M::*p) const {
-        const rapidjson::Value* list = f.array(name);
-        if (!list) return;
-        for (rapidjson::SizeType i = 0; i < list->Size(); ++i) {
-            const rapidjson::Value& v = (*list)[i];
-            if (!v.IsString()) {
-                bad = str_cat("field '", name, ".", i, "' must be a string");
-                return;
-            }
-            (m.*p).emplace_back(v.GetString(), v.GetStringLength());
-        }
-    }
-    void operator()(JsonText M::*p) const {
-        if (const rapidjson::Value* object = f.object(name)) (m.*p).text = to_json(*object);
-    }
-    std::string& bad;
-};
-
-template <class M>
-Result<M> decode(const rapidjson::Value& object, std::span<const Field<M>> fields) {
-    if (!object.IsObject()) return make_error(Errc::invalid_argument, "expected a JSON object");
-    FieldReader f(object);
-    M m;
-    std::string bad;  // an array element FieldReader does not look into
-    for (const Field<M>& field : fields)
-        std::visit(Reader<M>{f, field.name, m, bad}, field.member);
-    if (!f.ok()) return f.status().error();
-    if (!bad.empty()) return make_error(Errc::invalid_argument, bad);
-    return m;
-}
 
 std::span<const Field<Hello>> fields_of(const Hello*) { return kHelloFields; }
 std::span<const Field<Heartbeat>> fields_of(const Heartbeat*) { return kHeartbeatFields; }
@@ -273,12 +158,20 @@ std::string message_frame(std::string_view type, std::string_view args_json) {
 
 template <class M>
 std::string encode_message(const M& message) {
-    return encode<M>(message, fields_of(static_cast<const M*>(nullptr)));
+    return json_object([&](JsonWriter& w) {
+        write_fields<M>(w, message, fields_of(static_cast<const M*>(nullptr)));
+    });
 }
 
 template <class M>
 Result<M> decode_message(const rapidjson::Value& object) {
-    return decode<M>(object, fields_of(static_cast<const M*>(nullptr)));
+    if (!object.IsObject()) return make_error(Errc::invalid_argument, "expected a JSON object");
+    FieldReader f(object);
+    M message;
+    if (Status read = read_fields<M>(f, message, fields_of(static_cast<const M*>(nullptr)));
+        !read)
+        return read.error();
+    return message;
 }
 
 #define AMQ_MESSAGE(M)                                   \

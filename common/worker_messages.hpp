@@ -11,15 +11,10 @@
 
 #include <rapidjson/document.h>
 
+#include "common/field_table.hpp"
 #include "common/result.hpp"
 
 namespace amq {
-
-// A JSON object carried as it is (an admin command's arguments): its text, always an object.
-struct JsonText {
-    std::string text = "{}";
-    bool operator==(const JsonText&) const = default;
-};
 
 // ---- lifecycle frames ----
 

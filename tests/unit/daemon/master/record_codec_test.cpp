@@ -142,6 +142,13 @@ BOOST_AUTO_TEST_CASE(wrong_types_are_corrupt_records) {
     check_corrupt(decode_api_key(R"({"v":1,"id":2,"name":"k","secret_hash":"ab",)"
                                  R"("requests_per_day":1.5})"),
                   "corrupt API key record: field 'requests_per_day' must be an integer");
+    check_corrupt(decode_api_key(R"({"v":1,"id":2,"name":"k","secret_hash":"ab",)"
+                                 R"("allowed_models":["claude-*",7]})"),
+                  "corrupt API key record: field 'allowed_models.1' must be a string");
+    check_corrupt(decode_usage(R"({"v":1,"key_id":-1})"),
+                  "corrupt usage record: field 'key_id' must be between 0 and 9223372036854775807");
+    check_corrupt(decode_usage(R"({"v":1,"status":4294967496})"),
+                  "corrupt usage record: field 'status' must be between -2147483648 and 2147483647");
 }
 
 BOOST_AUTO_TEST_CASE(broken_documents_are_corrupt_records) {
