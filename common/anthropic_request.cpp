@@ -340,19 +340,25 @@ Result<UpstreamRequest> translate_anthropic_request(const rapidjson::Value& requ
     out.thinking = c.thinking_budget.has_value();
 
     out.session_id = session_of(request);
+    if (Status written = write_upstream_body(out, std::move(c), options); !written)
+        return written.error();
+    return out;
+}
+
+Status write_upstream_body(UpstreamRequest& out, QConversation conversation,
+                           const TranslateOptions& options) {
     out.conversation_id = out.session_id.empty() ? options.fallback_conversation_id
                                                  : conversation_id_for_session(out.session_id);
-    QBodyOptions body_options{out.model.upstream, options.origin, options.profile_arn,
-                              out.conversation_id, options.max_payload,
-                              options.max_input_tokens};
-    auto body = build_q_body(std::move(c), body_options);
+    QBodyOptions body_options{out.model.upstream, options.origin,      options.profile_arn,
+                              out.conversation_id, options.max_payload, options.max_input_tokens};
+    auto body = build_q_body(std::move(conversation), body_options);
     if (!body) return body.error();
     out.body = std::move(body->body);
     out.plan = std::move(body->plan);
     out.body_options = std::move(body_options);
     out.tool_names = std::move(body->tool_names);
     out.estimated_input_tokens = body->estimated_input_tokens;
-    return out;
+    return {};
 }
 
 }  // namespace amq

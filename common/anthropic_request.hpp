@@ -48,6 +48,13 @@ struct UpstreamRequest {
 Result<UpstreamRequest> translate_anthropic_request(const rapidjson::Value& request,
                                                     const TranslateOptions& options);
 
+// How every translation ends, once `out.model` and `out.session_id` are known: the
+// conversation id (the session's, else the fallback) and the upstream body written from the
+// conversation, with the plan another account's body is written from. Errc::too_large as
+// build_q_body's cap.
+Status write_upstream_body(UpstreamRequest& out, QConversation conversation,
+                           const TranslateOptions& options);
+
 // The session id inside Claude Code's metadata.user_id: the "session_id" of a JSON object
 // string, or what follows "_session_" in the older user_…_account_…_session_<uuid> form.
 // "" when there is none.

@@ -545,18 +545,8 @@ Result<OpenAiRequest> translate_openai_request(const rapidjson::Value& request,
     up.thinking = c.thinking_budget.has_value();
 
     up.session_id = basics->user;
-    up.conversation_id = up.session_id.empty() ? options.fallback_conversation_id
-                                               : conversation_id_for_session(up.session_id);
-    QBodyOptions body_options{up.model.upstream, options.origin, options.profile_arn,
-                              up.conversation_id, options.max_payload,
-                              options.max_input_tokens};
-    auto body = build_q_body(std::move(c), body_options);
-    if (!body) return body.error();
-    up.body = std::move(body->body);
-    up.plan = std::move(body->plan);
-    up.body_options = std::move(body_options);
-    up.tool_names = std::move(body->tool_names);
-    up.estimated_input_tokens = body->estimated_input_tokens;
+    if (Status written = write_upstream_body(up, std::move(c), options); !written)
+        return written.error();
     return out;
 }
 

@@ -1,6 +1,7 @@
 #include "daemon/worker/worker.hpp"
 
 #include <event2/listener.h>
+#include <malloc.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -162,7 +163,10 @@ void Worker::start_serving() {
         if (!draining_) evconnlistener_enable(htp_->server);
     });
     serving_ = true;
-    heartbeat_ = Event::persistent_timer(base_.get(), [this](short) { send_heartbeat(); });
+    heartbeat_ = Event::persistent_timer(base_.get(), [this](short) {
+        send_heartbeat();
+        return_free_memory();
+    });
     heartbeat_.arm_after(wire::kHeartbeatSeconds);
     master_->tell(wire::kReady, "{}");
 }
@@ -171,6 +175,18 @@ std::uint64_t Worker::inflight() const {
     std::uint64_t n = 0;
     for (const auto& entry : connections_) n += entry.first->request != nullptr;
     return n;
+}
+
+// glibc keeps what a burst of streams freed for reuse: thousands of closed streams would hold
+// their heap for good. Past a threshold it goes back to the kernel, at most every few seconds
+// (the walk over the heap costs a few milliseconds of this loop).
+void Worker::return_free_memory() {
+    constexpr std::size_t kKeepFree = 32u << 20;
+    constexpr double kEverySeconds = 10;
+    double now = monotonic_seconds();
+    if (now - last_trim_ < kEverySeconds || mallinfo2().fordblks < kKeepFree) return;
+    last_trim_ = now;
+    malloc_trim(kKeepFree / 2);
 }
 
 void Worker::send_heartbeat() {

@@ -70,6 +70,7 @@ private:
     void begin_drain();
     void exit_when_idle();
     void send_heartbeat();
+    void return_free_memory();
     std::uint64_t inflight() const;
     void on_response(const ResponseRecord& record);
     void on_peer_closed(evhtp_connection_t* conn);
@@ -91,6 +92,7 @@ private:
     std::uint64_t next_exchange_id_ = 1;
     evhtp_t* htp_ = nullptr;
     Event heartbeat_;
+    double last_trim_ = 0;
     KnownPool pool_;
     ConnectionSettings connection_settings_;
     std::size_t max_connections_ = 0;
