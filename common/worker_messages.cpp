@@ -1,5 +1,8 @@
 #include "common/worker_messages.hpp"
 
+#include <algorithm>
+#include <array>
+
 #include "common/field_table.hpp"
 #include "common/json.hpp"
 
@@ -99,24 +102,14 @@ constexpr Field<O> kOutcomeFields[] = {
 };
 
 using U = UsageReport;
-constexpr Field<U> kReportFields[] = {
-    {"request", &U::request},
-    {"key_id", &U::key_id},
-    {"account_id", &U::account_id},
-    {"endpoint", &U::endpoint},
-    {"client_model", &U::client_model},
-    {"upstream_model", &U::upstream_model},
-    {"stream", &U::stream},
-    {"status", &U::status},
-    {"error_class", &U::error_class},
-    {"input_tokens", &U::input_tokens},
-    {"output_tokens", &U::output_tokens},
-    {"ttfb_ms", &U::ttfb_ms},
-    {"duration_ms", &U::duration_ms},
-    {"attempts", &U::attempts},
-    {"client_address", &U::client_address},
-    {"user_agent", &U::user_agent},
-};
+// The request id, then the usage record's own fields.
+constexpr auto kReportFields = [] {
+    constexpr auto record = usage_record_fields<U>();
+    std::array<Field<U>, record.size() + 1> all{};
+    all[0] = {"request", &U::request};
+    std::copy(record.begin(), record.end(), all.begin() + 1);
+    return all;
+}();
 
 using N = AnsweredRequest;
 constexpr Field<N> kAnsweredFields[] = {

@@ -13,6 +13,7 @@
 
 #include "common/field_table.hpp"
 #include "common/result.hpp"
+#include "common/usage_record.hpp"
 
 namespace amq {
 
@@ -156,25 +157,11 @@ struct AttemptOutcome {
     bool operator==(const AttemptOutcome&) const = default;
 };
 
-// The worker's account of one finished request: its usage record. It ends the request's
-// admission (and frees its concurrency slot); what it says about accounts went in outcomes.
-struct UsageReport {
+// The worker's account of one finished request: its usage record (time_ms is the master's
+// to stamp). It ends the request's admission (and frees its concurrency slot); what it says
+// about accounts went in outcomes.
+struct UsageReport : UsageRecord {
     std::uint64_t request = 0;  // the worker's request id (admission, queue)
-    std::uint64_t key_id = 0;
-    std::uint64_t account_id = 0;  // 0: never reached an account
-    std::string endpoint;          // the client's route
-    std::string client_model;
-    std::string upstream_model;
-    bool stream = false;
-    std::int64_t status = 0;
-    std::string error_class;  // "" on success
-    std::int64_t input_tokens = 0;
-    std::int64_t output_tokens = 0;
-    std::int64_t ttfb_ms = 0;
-    std::int64_t duration_ms = 0;
-    std::int64_t attempts = 0;
-    std::string client_address;
-    std::string user_agent;
 
     bool operator==(const UsageReport&) const = default;
 };

@@ -51,24 +51,7 @@ constexpr Field<ApiKey> kKeyFields[] = {
 };
 
 // Usage records are keyed by time, not id: the header carries only the version.
-constexpr Field<UsageRecord> kUsageFields[] = {
-    {"time_ms", &UsageRecord::time_ms},
-    {"key_id", &UsageRecord::key_id},
-    {"account_id", &UsageRecord::account_id},
-    {"endpoint", &UsageRecord::endpoint},
-    {"client_model", &UsageRecord::client_model},
-    {"upstream_model", &UsageRecord::upstream_model},
-    {"stream", &UsageRecord::stream},
-    {"status", &UsageRecord::status},
-    {"error_class", &UsageRecord::error_class},
-    {"input_tokens", &UsageRecord::input_tokens},
-    {"output_tokens", &UsageRecord::output_tokens},
-    {"ttfb_ms", &UsageRecord::ttfb_ms},
-    {"duration_ms", &UsageRecord::duration_ms},
-    {"attempts", &UsageRecord::attempts},
-    {"client_address", &UsageRecord::client_address},
-    {"user_agent", &UsageRecord::user_agent},
-};
+constexpr auto kUsageFields = usage_record_fields<UsageRecord>();
 
 // Only the counters: the rest is the rollup's key in the store.
 constexpr Field<Rollup> kRollupFields[] = {

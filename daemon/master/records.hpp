@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "common/usage_record.hpp"
+
 namespace amq {
 
 struct Account {
@@ -56,26 +58,6 @@ struct ApiKey {
 // The error class of a request the worker refused itself (malformed, unknown route, a bad
 // parameter): it never counted toward its key's limits.
 inline constexpr std::string_view kRejectedClass = "rejected";
-
-// One finished request, as the worker reported it.
-struct UsageRecord {
-    std::int64_t time_ms = 0;  // when it ended
-    std::uint64_t key_id = 0;
-    std::uint64_t account_id = 0;  // 0 = never reached an account
-    std::string endpoint;
-    std::string client_model;
-    std::string upstream_model;
-    bool stream = false;
-    int status = 0;
-    std::string error_class;  // "" on success; see kRejectedClass
-    std::int64_t input_tokens = 0;
-    std::int64_t output_tokens = 0;
-    std::int64_t ttfb_ms = 0;
-    std::int64_t duration_ms = 0;
-    int attempts = 0;
-    std::string client_address;
-    std::string user_agent;
-};
 
 // The usage of one day × key × account × model, summed as records arrive, so that reports
 // and quotas never rescan raw records (which retention drops after a while).

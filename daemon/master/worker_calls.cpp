@@ -518,28 +518,13 @@ void WorkerCalls::report(const rapidjson::Value& args, pid_t pid) {
         log_warning("malformed report from a worker: ", decoded.error().message);
         return;
     }
-    const UsageReport& r = *decoded;
-    UsageRecord u;
+    std::uint64_t request = decoded->request;
+    UsageRecord u = std::move(*decoded);
     u.time_ms = unix_millis();
-    u.key_id = r.key_id;
-    u.account_id = r.account_id;
-    u.endpoint = r.endpoint;
-    u.client_model = r.client_model;
-    u.upstream_model = r.upstream_model;
-    u.stream = r.stream;
-    u.status = static_cast<int>(r.status);
-    u.error_class = r.error_class;
-    u.input_tokens = r.input_tokens;
-    u.output_tokens = r.output_tokens;
-    u.ttfb_ms = r.ttfb_ms;
-    u.duration_ms = r.duration_ms;
-    u.attempts = static_cast<int>(r.attempts);
-    u.client_address = r.client_address;
-    u.user_agent = r.user_agent;
     for (std::string* name : {&u.client_model, &u.upstream_model})
         if (!name->empty() && !check_model_name(*name)) *name = "(invalid)";
-    queue_.withdraw(pid, r.request);  // its client left while it waited
-    admissions_.finish(pid, r.request);
+    queue_.withdraw(pid, request);  // its client left while it waited
+    admissions_.finish(pid, request);
     if (!queue_.empty()) pump_soon(0);  // its key's slot may take the next one
     metrics_.request(u.endpoint, u.status, u.key_id);
     metrics_.tokens(u.key_id, u.input_tokens, u.output_tokens);
