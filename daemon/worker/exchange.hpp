@@ -1,6 +1,7 @@
 // One API request from admission to report: asks the master for an account, calls the
 // upstream, fails over before the first byte reaches the client, relays the decoded event
-// stream through the client's AnswerStream (flushing each event), and reports the outcome.
+// stream through the client's AnswerStream (flushing each event), tells the master how each
+// attempt went and, at the end, the request's usage.
 //
 // Lifetime: owned by the Worker; destroys itself through Worker::forget on a later loop turn.
 // The evhtp request pointer is dropped the moment evhtp finishes it (client gone or reply
