@@ -73,11 +73,12 @@ struct KeyTable {
     static Result<ApiKey> decode(std::string_view s) { return decode_api_key(s); }
 };
 
-// Runs fn(txn) -> Result<T> in a read transaction and hands its value out of it.
-template <class T, class Fn>
-Result<T> read_value(const LmdbEnv& env, Fn&& fn) {
+// Runs fn(txn) -> Result<T> in the transaction `run` opens (LmdbEnv::read or ::write) and
+// hands its value out of it.
+template <class T, class Txn, class Run, class Fn>
+Result<T> value_from(Run&& run, Fn&& fn) {
     std::optional<T> out;
-    Status status = env.read([&](ReadTxn& txn) -> Status {
+    Status status = run([&](Txn& txn) -> Status {
         Result<T> r = fn(txn);
         if (!r) return r.error();
         out = std::move(r).value();
@@ -87,18 +88,15 @@ Result<T> read_value(const LmdbEnv& env, Fn&& fn) {
     return std::move(*out);
 }
 
-// The write twin of read_value; fn may run more than once (see LmdbEnv::write).
+template <class T, class Fn>
+Result<T> read_value(const LmdbEnv& env, Fn&& fn) {
+    return value_from<T, ReadTxn>([&](const auto& body) { return env.read(body); }, fn);
+}
+
+// fn may run more than once (see LmdbEnv::write).
 template <class T, class Fn>
 Result<T> write_value(LmdbEnv& env, Fn&& fn) {
-    std::optional<T> out;
-    Status status = env.write([&](WriteTxn& txn) -> Status {
-        Result<T> r = fn(txn);
-        if (!r) return r.error();
-        out = std::move(r).value();
-        return {};
-    });
-    if (!status) return status.error();
-    return std::move(*out);
+    return value_from<T, WriteTxn>([&](const auto& body) { return env.write(body); }, fn);
 }
 
 Status check_schema(WriteTxn& txn, const std::string& dir) {
