@@ -149,6 +149,12 @@ std::string message_frame(std::string_view type, std::string_view args_json) {
     });
 }
 
+const rapidjson::Value& message_args(const rapidjson::Value& frame) {
+    static const rapidjson::Value none(rapidjson::kObjectType);
+    const rapidjson::Value* args = frame.IsObject() ? find_member(frame, "args") : nullptr;
+    return args ? *args : none;
+}
+
 template <class M>
 std::string encode_message(const M& message) {
     return json_object([&](JsonWriter& w) {

@@ -182,6 +182,8 @@ struct AnsweredRequest {
 
 // The frame of a one-way message or lifecycle frame: {"t": type, "args": args_json}.
 std::string message_frame(std::string_view type, std::string_view args_json);
+// Such a frame's args; an empty object when it has none (a frame without fields).
+const rapidjson::Value& message_args(const rapidjson::Value& frame);
 
 // Each message above as a JSON object text, and back. Decoding ignores members it does not
 // know (a newer peer may add some) and refuses a known member of the wrong type, naming it.

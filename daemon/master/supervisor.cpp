@@ -172,9 +172,7 @@ void Supervisor::on_frame(pid_t pid, const std::string& payload) {
         return;
     }
     std::string_view type((*doc)["t"].GetString(), (*doc)["t"].GetStringLength());
-    static const rapidjson::Value no_args(rapidjson::kObjectType);
-    const rapidjson::Value* found = find_member(*doc, "args");
-    const rapidjson::Value& args = found ? *found : no_args;
+    const rapidjson::Value& args = message_args(*doc);
     if (type == wire::kHello) {
         auto hello = decode_message<Hello>(args);
         std::int64_t proto = hello ? hello->proto : -1;

@@ -115,9 +115,7 @@ void Worker::on_master_gone(const std::string& why) {
 
 void Worker::on_master_frame(const rapidjson::Document& frame) {
     std::string_view type = find_string(frame, "t").value_or("");
-    static const rapidjson::Value no_args(rapidjson::kObjectType);
-    const rapidjson::Value* found = find_member(frame, "args");
-    const rapidjson::Value& args = found ? *found : no_args;
+    const rapidjson::Value& args = message_args(frame);
     if (type == wire::kWelcome || type == wire::kState) {
         auto summary = decode_message<PoolSummary>(args);
         if (!summary) return log_error("unreadable pool state: ", summary.error().message);

@@ -169,7 +169,8 @@ BOOST_AUTO_TEST_CASE(a_member_of_the_wrong_type_is_named) {
 BOOST_AUTO_TEST_CASE(a_message_frame_carries_its_type_and_args) {
     auto frame = parsed(message_frame("heartbeat", encode_message(Heartbeat{4, 1})));
     BOOST_TEST(std::string(frame["t"].GetString()) == "heartbeat");
-    auto beat = decode_message<Heartbeat>(frame["args"]);
+    auto beat = decode_message<Heartbeat>(message_args(frame));
     BOOST_REQUIRE(beat.ok());
     BOOST_TEST((*beat == Heartbeat{4, 1}));
+    BOOST_TEST(message_args(parsed(R"({"t":"drain"})")).ObjectEmpty());
 }
