@@ -44,19 +44,31 @@ struct HttpCallbacks {
     std::function<void(const Status& outcome)> on_done;
 };
 
-class HttpClient {
+// Calls over HTTP as a request in flight makes them: the seam where unit tests stand in for
+// the upstream.
+class HttpCaller {
 public:
     using CallId = std::uint64_t;
+
+    virtual ~HttpCaller() = default;
+    virtual CallId start(HttpRequestSpec spec, HttpCallbacks callbacks) = 0;
+    virtual void cancel(CallId id) = 0;  // no callback runs after this
+    virtual void pause(CallId id) = 0;   // stop reading the body (back-pressure)
+    virtual void resume(CallId id) = 0;
+};
+
+class HttpClient final : public HttpCaller {
+public:
 
     explicit HttpClient(event_base* base);
     ~HttpClient();
     HttpClient(const HttpClient&) = delete;
     HttpClient& operator=(const HttpClient&) = delete;
 
-    CallId start(HttpRequestSpec spec, HttpCallbacks callbacks);
-    void cancel(CallId id);  // no callback runs after this
-    void pause(CallId id);   // stop reading the body (back-pressure)
-    void resume(CallId id);
+    CallId start(HttpRequestSpec spec, HttpCallbacks callbacks) override;
+    void cancel(CallId id) override;
+    void pause(CallId id) override;
+    void resume(CallId id) override;
     std::size_t active() const { return calls_.size(); }
 
     struct Call;

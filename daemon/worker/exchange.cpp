@@ -1,8 +1,5 @@
 #include "daemon/worker/exchange.hpp"
 
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
-
 #include <cmath>
 
 #include "common/anthropic_request.hpp"
@@ -14,6 +11,7 @@
 #include "common/q_endpoints.hpp"
 #include "common/q_http.hpp"
 #include "common/strings.hpp"
+#include "daemon/worker/evhtp_reply.hpp"
 #include "daemon/worker/http.hpp"
 #include "daemon/worker/worker.hpp"
 #include "daemon/worker_protocol.hpp"
@@ -44,25 +42,18 @@ bool is_failure(const QEvent& e) {
 
 }  // namespace
 
-Exchange::Exchange(Worker& worker, std::uint64_t id, evhtp_request_t* req, ExchangeSpec spec)
-    : worker_(worker),
-      id_(id),
-      req_(req),
+Exchange::Exchange(ExchangeContext context, std::unique_ptr<ClientReply> client,
+                   ExchangeSpec spec)
+    : ctx_(std::move(context)),
+      client_(std::move(client)),
       spec_(std::move(spec)),
-      answer_(spec_.make_answer()),
-      out_(evbuffer_new()) {
-    evhtp_request_set_hook(req_, evhtp_hook_on_request_fini, as_hook(on_fini), this);
-    evhtp_request_set_hook(req_, evhtp_hook_on_error, as_hook(on_request_error), this);
+      answer_(spec_.make_answer()) {
+    client_->set_handlers({[this] { client_gone(); }, [this] { client_drained(); }});
 }
 
 Exchange::~Exchange() {
-    if (call_) worker_.http().cancel(call_);
-    if (master_call_) worker_.master().cancel(master_call_);
-    if (req_) {
-        evhtp_request_unset_hook(req_, evhtp_hook_on_request_fini);
-        evhtp_request_unset_hook(req_, evhtp_hook_on_error);
-    }
-    evbuffer_free(out_);
+    if (call_) ctx_.upstream.cancel(call_);
+    if (master_call_) ctx_.master.cancel(master_call_);
 }
 
 void Exchange::start() { admit(); }
@@ -78,16 +69,15 @@ void Exchange::admit() {
     r.stream = spec_.stream;
     r.exclude.assign(exclude_.begin(), exclude_.end());
     std::string args = encode_message(r);
-    master_call_ = worker_.master().call(
+    master_call_ = ctx_.master.call(
         wire::kAdmit, args, [this](const rapidjson::Value* data, const CallError& error) {
             master_call_ = 0;
             if (finished_) return;
             if (!data && error.rate) rate_ = error.rate;
             if (!data && error.key_id) grant_.key_id = error.key_id;
             if (!data) {
-                if (error.retry_after && req_)
-                    HttpRequest{req_, spec_.endpoint}.add_header("Retry-After",
-                                                                 str_cat(*error.retry_after));
+                if (error.retry_after)
+                    client_->add_header("Retry-After", str_cat(*error.retry_after));
                 // After failed attempts, what the upstream said tells the client more than "no
                 // account left for this request".
                 if (account_error_ && error.status != 401)
@@ -100,9 +90,7 @@ void Exchange::admit() {
                                                               : "no_account");
             }
             if (!take_grant(*data)) return;
-            if (attempts_ == 0)
-                if (ClientConnection* c = worker_.connection_of(connection()))
-                    c->set_queued(monotonic_seconds() - started_);
+            if (attempts_ == 0) client_->set_queued(monotonic_seconds() - started_);
             // Only now may bytes go to the client: until its admission, a request that waited
             // for an account can still be refused with a clean status.
             if (spec_.stream && !committed_) arm_ping();
@@ -128,13 +116,13 @@ void Exchange::end_attempt(bool reached, const UpstreamError* error, bool retrie
         o.message = error->upstream_message;
     }
     o.retries_account = retries_account;
-    worker_.master().tell(wire::kOutcome, encode_message(o), holds_slot_);
+    ctx_.master.tell(wire::kOutcome, encode_message(o), holds_slot_);
 }
 
 void Exchange::refresh_token() {
     RefreshRequest r{grant_.account_id, grant_.serial, grant_.key_id};
     std::string args = encode_message(r);
-    master_call_ = worker_.master().call(
+    master_call_ = ctx_.master.call(
         wire::kRefresh, args, [this](const rapidjson::Value* data, const CallError&) {
             master_call_ = 0;
             if (finished_) return;
@@ -164,9 +152,9 @@ bool Exchange::take_grant(const rapidjson::Value& data) {
 }
 
 void Exchange::add_rate_headers() {
-    if (rate_ && req_)
-        HttpRequest{req_, spec_.endpoint}.add_rate_headers(rate_->limit, rate_->remaining,
-                                                           rate_->reset_ms);
+    if (!rate_) return;
+    for (const auto& [name, value] : rate_headers(rate_->limit, rate_->remaining, rate_->reset_ms))
+        client_->add_header(name, value);
 }
 
 void Exchange::attempt() {
@@ -180,11 +168,11 @@ void Exchange::attempt() {
         held_.clear();
     }
     reached_upstream_ = false;
-    const Config& c = worker_.config();
+    const Config& c = ctx_.config;
     auto body = body_for_grant();  // the longer profile ARN may take it over the payload cap
     if (!body) return reply_error(400, body.error().message, "too_long");
     endpoints_ = api_endpoints(grant_.api_endpoint, c.api_endpoint, grant_.profile_arn);
-    endpoint_ = worker_.endpoints().choose(endpoints_, monotonic_seconds());
+    endpoint_ = ctx_.endpoints.choose(endpoints_, monotonic_seconds());
     GenerateCall call =
         generate_call(endpoint_, grant_.api_flavour.empty() ? c.api_flavour : grant_.api_flavour,
                       grant_.access_token, uuid4());
@@ -196,7 +184,7 @@ void Exchange::attempt() {
     spec.connect_timeout = c.connect_timeout;
     spec.first_byte_timeout = c.first_byte_timeout;
     spec.idle_timeout = c.idle_timeout;
-    call_ = worker_.http().start(
+    call_ = ctx_.upstream.start(
         std::move(spec),
         HttpCallbacks{[this](int status, const HttpHeaders& h) { on_response(status, h); },
                       [this](std::string_view bytes) { on_data(bytes); },
@@ -242,7 +230,7 @@ void Exchange::on_data(std::string_view bytes) {
         auto message = decoder_->next();
         if (!message) {
             log_warning(spec_.request_tag, " upstream stream corrupt: ", message.error().message);
-            worker_.http().cancel(call_);
+            ctx_.upstream.cancel(call_);
             call_ = 0;
             return fail_attempt(classify_upstream_error(0, message.error().message, ""));
         }
@@ -258,7 +246,7 @@ void Exchange::on_data(std::string_view bytes) {
 
 void Exchange::handle_event(const QEvent& event) {
     if (is_failure(event) && !committed_) {
-        worker_.http().cancel(call_);
+        ctx_.upstream.cancel(call_);
         call_ = 0;
         return fail_attempt(classify_exception(event));
     }
@@ -270,7 +258,7 @@ void Exchange::handle_event(const QEvent& event) {
     else
         held_ += bytes;
     if (is_failure(event)) {  // after the first byte: the client gets an error event
-        worker_.http().cancel(call_);
+        ctx_.upstream.cancel(call_);
         call_ = 0;
         UpstreamError error = classify_exception(event);
         end_attempt(true, &error, false);
@@ -308,12 +296,12 @@ void Exchange::fail_attempt(const UpstreamError& error) {
     double now = monotonic_seconds();
     AttemptState state{committed_,
                        attempts_,
-                       now - started_ < worker_.config().first_byte_timeout,
+                       now - started_ < ctx_.config.first_byte_timeout,
                        upstream_status_,
-                       worker_.endpoints().has_alternative(endpoints_, endpoint_, now),
+                       ctx_.endpoints.has_alternative(endpoints_, endpoint_, now),
                        token_refreshed_};
     FailoverDecision d = decide_failover(error, state);
-    if (d.rest_endpoint) worker_.endpoints().rest(endpoint_, now);
+    if (d.rest_endpoint) ctx_.endpoints.rest(endpoint_, now);
     end_attempt(true, &error,
                 d.step == FailoverDecision::Step::next_endpoint ||
                     d.step == FailoverDecision::Step::refresh_token);
@@ -350,76 +338,54 @@ void Exchange::complete_upstream() {
         return end_stream(tail);
     }
     if (failure) return reply_error(502, failure->error.message, "truncated");
-    if (!req_) return finish(kClientClosed, "client_closed");
+    if (!client_->open()) return finish(kClientClosed, "client_closed");
     first_byte_ = monotonic_seconds();
     finish(200, "");
-    replied_ = true;
     add_rate_headers();
-    HttpRequest request{req_, spec_.endpoint};
-    request.send_json(200, answer_.body());
+    client_->send_json(200, answer_.body());
 }
 
 // The first byte goes out: from here on failures travel inside the stream.
 void Exchange::commit() {
-    if (committed_ || !req_ || !spec_.stream) return;
+    if (committed_ || !client_->open() || !spec_.stream) return;
     committed_ = true;
     first_byte_ = monotonic_seconds();
-    HttpRequest request{req_, spec_.endpoint};
-    request.add_header("Content-Type", "text/event-stream; charset=utf-8");
-    request.add_header("Cache-Control", "no-cache");
-    request.add_header("X-Accel-Buffering", "no");
+    client_->add_header("Content-Type", "text/event-stream; charset=utf-8");
+    client_->add_header("Cache-Control", "no-cache");
+    client_->add_header("X-Accel-Buffering", "no");
     add_rate_headers();
-    // Chunked encoding is HTTP/1.1: a 1.0 client gets a body that ends when the connection does.
-    close_delimited_ = evhtp_request_get_proto(req_) == EVHTP_PROTO_10;
-    if (close_delimited_) {
-        end_keep_alive(req_);
-        evhtp_send_reply_start(req_, 200);
-    } else {
-        evhtp_send_reply_chunk_start(req_, 200);
-    }
+    client_->start_stream();
     std::string first = answer_.start() + held_;
     held_.clear();
     write(first);
 }
 
 void Exchange::write(std::string_view bytes) {
-    if (!req_ || bytes.empty()) return;
-    evbuffer_add(out_, bytes.data(), bytes.size());
-    if (close_delimited_)
-        evhtp_send_reply_body(req_, out_);
-    else
-        evhtp_send_reply_chunk(req_, out_);
-    evbuffer_drain(out_, evbuffer_get_length(out_));
-    if (req_) {
+    if (bytes.empty()) return;
+    client_->write(bytes);
+    if (client_->open()) {
         apply_backpressure();
         arm_ping();
     }
 }
 
-// evhtp buffers without limit: past the high-water mark the upstream waits for the client.
+// The client's side buffers without limit: past the high-water mark the upstream waits for
+// the client.
 void Exchange::apply_backpressure() {
-    bufferevent* bev = evhtp_request_get_bev(req_);
-    std::size_t queued = evbuffer_get_length(bufferevent_get_output(bev));
-    if (paused_ || queued <= worker_.config().stream_buffer || !call_) return;
+    if (paused_ || !call_ || client_->unsent() <= ctx_.config.stream_buffer) return;
     paused_ = true;
-    worker_.http().pause(call_);
-    evhtp_connection_t* conn = evhtp_request_get_connection(req_);
-    bufferevent_setwatermark(bev, EV_WRITE, worker_.config().stream_buffer / 2, 0);
-    evhtp_connection_set_hook(conn, evhtp_hook_on_write, as_hook(on_write), this);
+    ctx_.upstream.pause(call_);
+    client_->notify_drained(ctx_.config.stream_buffer / 2);
 }
 
-evhtp_res Exchange::on_write(evhtp_connection_t* conn, void* arg) {
-    auto* self = static_cast<Exchange*>(arg);
-    if (!self->paused_) return EVHTP_RES_OK;
-    self->paused_ = false;
-    bufferevent_setwatermark(evhtp_connection_get_bev(conn), EV_WRITE, 0, 0);
-    evhtp_connection_unset_hook(conn, evhtp_hook_on_write);
-    if (self->call_) self->worker_.http().resume(self->call_);
-    return EVHTP_RES_OK;
+void Exchange::client_drained() {
+    if (!paused_) return;
+    paused_ = false;
+    if (call_) ctx_.upstream.resume(call_);
 }
 
 void Exchange::probe_client() {
-    if (!spec_.stream || !req_ || finished_) return;
+    if (!spec_.stream || !client_->open() || finished_) return;
     if (!committed_)
         commit();
     else
@@ -428,26 +394,22 @@ void Exchange::probe_client() {
 
 void Exchange::arm_ping() {
     if (!ping_timer_) {
-        ping_timer_ = Event::timer(worker_.base(), [this](short) {
-            if (finished_ || !req_) return;
+        ping_timer_ = Event::timer(ctx_.base, [this](short) {
+            if (finished_ || !client_->open()) return;
             if (!committed_)
                 commit();  // a slow first token: clients drop silent connections
             else
                 write(answer_.ping());
         });
     }
-    ping_timer_.arm_after(worker_.config().ping_interval);  // re-arming moves the deadline
+    ping_timer_.arm_after(ctx_.config.ping_interval);  // re-arming moves the deadline
 }
 
 void Exchange::end_stream(std::string_view last_bytes) {
     ping_timer_.disarm();
-    if (!req_) return;
+    if (!client_->open()) return;
     write(last_bytes);
-    replied_ = true;
-    if (req_ && close_delimited_)
-        evhtp_send_reply_end(req_);
-    else if (req_)
-        evhtp_send_reply_chunk_end(req_);
+    client_->end_stream();
 }
 
 void Exchange::reply_error(int status, std::string_view message, std::string_view error_class) {
@@ -455,12 +417,10 @@ void Exchange::reply_error(int status, std::string_view message, std::string_vie
         finish(200, error_class);
         return end_stream(answer_.error_event(status, message));
     }
-    if (!req_) return finish(kClientClosed, "client_closed");
+    if (!client_->open()) return finish(kClientClosed, "client_closed");
     finish(status, error_class);
-    replied_ = true;
     add_rate_headers();
-    HttpRequest request{req_, spec_.endpoint};
-    request.send_error(answer_.dialect(), status, message);
+    client_->send_error(answer_.dialect(), status, message);
 }
 
 // Reported before the last bytes go to the client: a client that sends its next request at
@@ -469,7 +429,7 @@ void Exchange::finish(int status, std::string_view error_class) {
     if (finished_) return;
     finished_ = true;
     ping_timer_.disarm();
-    if (call_) worker_.http().cancel(call_);
+    if (call_) ctx_.upstream.cancel(call_);
     call_ = 0;
     // Still open: the client left, or the body was refused here. An upstream that already
     // began a stream has served; anything less says nothing about the account.
@@ -496,27 +456,12 @@ void Exchange::finish(int status, std::string_view error_class) {
     r.attempts = attempts_;
     r.client_address = spec_.client_address;
     r.user_agent = spec_.user_agent;
-    worker_.master().tell(wire::kReport, encode_message(r), holds_slot_);
-    worker_.forget(id_);
+    ctx_.master.tell(wire::kReport, encode_message(r), holds_slot_);
+    ctx_.done();
 }
 
 void Exchange::client_gone() {
-    req_ = nullptr;
     if (!finished_) finish(kClientClosed, "client_closed");
-}
-
-evhtp_res Exchange::on_fini(evhtp_request_t*, void* arg) {
-    auto* self = static_cast<Exchange*>(arg);
-    if (self->replied_)
-        self->req_ = nullptr;
-    else
-        self->client_gone();
-    return EVHTP_RES_OK;
-}
-
-void Exchange::on_request_error(evhtp_request_t*, evhtp_error_flags, void* arg) {
-    auto* self = static_cast<Exchange*>(arg);
-    if (!self->replied_) self->client_gone();
 }
 
 void start_exchange(Worker& worker, HttpRequest& request, std::string_view endpoint,
@@ -540,7 +485,13 @@ void start_exchange(Worker& worker, HttpRequest& request, std::string_view endpo
     spec.client_address = request.client;
     spec.user_agent = valid_utf8(request.header("user-agent").value_or("").substr(0, 512));
     std::uint64_t id = spec.request_id;
-    worker.adopt(std::make_unique<Exchange>(worker, id, request.req, std::move(spec)), id).start();
+    auto client = std::make_unique<EvhtpReply>(worker, request.req);
+    const EvhtpReply* reply = client.get();
+    ExchangeContext context{worker.config(), worker.master(), worker.http(), worker.endpoints(),
+                            worker.base(), [&worker, id] { worker.forget(id); }};
+    worker.adopt(std::make_unique<Exchange>(std::move(context), std::move(client), std::move(spec)),
+                 id, reply)
+        .start();
 }
 
 }  // namespace amq

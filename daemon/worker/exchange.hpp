@@ -3,12 +3,11 @@
 // stream through the client's AnswerStream (flushing each event), tells the master how each
 // attempt went and, at the end, the request's usage.
 //
-// Lifetime: owned by the Worker; destroys itself through Worker::forget on a later loop turn.
-// The evhtp request pointer is dropped the moment evhtp finishes it (client gone or reply
-// sent) and never touched after.
+// It meets the world through three seams — the master (MasterPort), the upstream (HttpCaller)
+// and the client (ClientReply) — so that unit tests drive it whole without processes or
+// sockets. Lifetime: owned by the Worker; `done` runs once, after the report, and the exchange
+// is destroyed on a later loop turn.
 #pragma once
-
-#include <evhtp.h>
 
 #include <cstdint>
 #include <functional>
@@ -27,13 +26,26 @@
 #include "common/worker_messages.hpp"
 #include "daemon/event.hpp"
 #include "daemon/http_client.hpp"
+#include "daemon/worker/client_reply.hpp"
+#include "daemon/worker/endpoint_book.hpp"
 #include "daemon/worker/master_link.hpp"
 
 namespace amq {
 
 class Worker;
+struct Config;
 struct HttpRequest;
 struct UpstreamRequest;
+
+// What an exchange works with, besides its request.
+struct ExchangeContext {
+    const Config& config;
+    MasterPort& master;
+    HttpCaller& upstream;
+    EndpointBook& endpoints;  // the worker's, shared by its exchanges
+    event_base* base;         // for the pings that keep a slow stream open
+    std::function<void()> done;
+};
 
 struct ExchangeSpec {
     std::string endpoint;  // for reports: "/v1/messages"
@@ -56,16 +68,12 @@ struct ExchangeSpec {
 
 class Exchange {
 public:
-    Exchange(Worker& worker, std::uint64_t id, evhtp_request_t* req, ExchangeSpec spec);
+    Exchange(ExchangeContext context, std::unique_ptr<ClientReply> client, ExchangeSpec spec);
     ~Exchange();
     Exchange(const Exchange&) = delete;
     Exchange& operator=(const Exchange&) = delete;
 
     void start();
-    // The client connection this exchange answers on; null once the answer is done.
-    evhtp_connection_t* connection() const {
-        return req_ ? evhtp_request_get_connection(req_) : nullptr;
-    }
     // The client closed its side: a stream writes now (starting itself if need be), so that a
     // client that is gone is noticed by the reset its socket sends back.
     void probe_client();
@@ -93,15 +101,11 @@ private:
     void complete_upstream();
     void finish(int status, std::string_view error_class);
     void client_gone();
+    void client_drained();
     void arm_ping();
 
-    static evhtp_res on_fini(evhtp_request_t* req, void* arg);
-    static void on_request_error(evhtp_request_t* req, evhtp_error_flags flags, void* arg);
-    static evhtp_res on_write(evhtp_connection_t* conn, void* arg);
-
-    Worker& worker_;
-    std::uint64_t id_;
-    evhtp_request_t* req_;
+    ExchangeContext ctx_;
+    std::unique_ptr<ClientReply> client_;
     ExchangeSpec spec_;
     AnswerStream answer_;
     AccountGrant grant_;
@@ -110,7 +114,7 @@ private:
     std::set<std::uint64_t> exclude_;
     int attempts_ = 0;
     bool token_refreshed_ = false;
-    HttpClient::CallId call_ = 0;
+    HttpCaller::CallId call_ = 0;
     std::uint64_t master_call_ = 0;  // an admit or refresh call awaiting the master's answer
     std::vector<std::string> endpoints_;  // the granted account's, in order of preference
     std::string endpoint_;                // the one the current attempt calls
@@ -123,14 +127,11 @@ private:
     std::unique_ptr<eventstream::Decoder> decoder_;
     std::string held_;  // stream bytes produced before commit
     bool committed_ = false;
-    bool close_delimited_ = false;  // an HTTP/1.0 stream
-    bool replied_ = false;  // the reply is handed to evhtp: its fini is no longer a client leaving
     bool finished_ = false;
     bool paused_ = false;
     double started_ = monotonic_seconds();
     double first_byte_ = 0;
     Event ping_timer_;
-    evbuffer* out_ = nullptr;
 };
 
 // Starts the exchange of one translated API request; it answers the client itself.

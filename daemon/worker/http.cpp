@@ -69,11 +69,18 @@ void HttpRequest::send(int status, std::string_view content_type, std::string_vi
     evhtp_send_reply(req, static_cast<evhtp_res>(status));
 }
 
+std::array<std::pair<std::string_view, std::string>, 3> rate_headers(std::int64_t limit,
+                                                                     std::int64_t remaining,
+                                                                     std::int64_t reset_ms) {
+    return {{{"x-ratelimit-limit-requests", str_cat(limit)},
+             {"x-ratelimit-remaining-requests", str_cat(remaining)},
+             {"x-ratelimit-reset-requests", str_cat((reset_ms + 999) / 1000, "s")}}};
+}
+
 void HttpRequest::add_rate_headers(std::int64_t limit, std::int64_t remaining,
                                    std::int64_t reset_ms) {
-    add_header("x-ratelimit-limit-requests", str_cat(limit));
-    add_header("x-ratelimit-remaining-requests", str_cat(remaining));
-    add_header("x-ratelimit-reset-requests", str_cat((reset_ms + 999) / 1000, "s"));
+    for (const auto& [name, value] : rate_headers(limit, remaining, reset_ms))
+        add_header(name, value);
 }
 
 void HttpRequest::send_error(Dialect dialect, int status, std::string_view message) {

@@ -3,9 +3,11 @@
 
 #include <evhtp.h>
 
+#include <array>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <rapidjson/document.h>
@@ -43,9 +45,13 @@ struct HttpRequest {
     // The JSON body of an API call; nullopt once 400 (not JSON, or nested too deep, or not
     // UTF-8) has been answered.
     std::optional<rapidjson::Document> api_call_body(Dialect dialect);
-    // x-ratelimit-limit-requests, -remaining-requests, -reset-requests ("12s").
     void add_rate_headers(std::int64_t limit, std::int64_t remaining, std::int64_t reset_ms);
 };
+
+// x-ratelimit-limit-requests, -remaining-requests, -reset-requests ("12s"): (name, value).
+std::array<std::pair<std::string_view, std::string>, 3> rate_headers(std::int64_t limit,
+                                                                     std::int64_t remaining,
+                                                                     std::int64_t reset_ms);
 
 // The connection closes after this request's answer, which says "Connection: close" when its
 // head has not gone out yet. (evhtp_request_set_keepalive(req, 0) does nothing in 1.2.18.)

@@ -34,25 +34,37 @@ struct CallError {
     std::string error_class;   // auth, limit, model, no_account (for the usage record)
 };
 
-class MasterLink {
+// What a request in flight needs of the master: calls answered later and one-way frames. The
+// seam where unit tests stand in for the master process.
+class MasterPort {
 public:
     // ok: the reply's data object; else why the master refused.
     using ReplyFn = std::function<void(const rapidjson::Value* data, const CallError& error)>;
+
+    virtual ~MasterPort() = default;
+    // Returns the call's id, for cancel().
+    virtual std::uint64_t call(std::string_view cmd, const std::string& args_json,
+                               ReplyFn reply) = 0;
+    // The caller is gone: its reply, when it comes, is dropped.
+    virtual void cancel(std::uint64_t call_id) = 0;
+    // A one-way frame (report, outcome, answered: worker_protocol.hpp). `urgent`: written at
+    // once instead of with the next loop turn's writes — for a request holding a concurrency
+    // slot, whose client may send its next request immediately. Frames keep their order either
+    // way.
+    virtual void tell(std::string_view type, const std::string& args_json, bool urgent) = 0;
+};
+
+class MasterLink final : public MasterPort {
+public:
     using FrameFn = std::function<void(const rapidjson::Document& frame)>;
     using GoneFn = std::function<void(const std::string& why)>;
 
     MasterLink(event_base* base, int fd, std::size_t max_frame, FrameFn on_frame, GoneFn on_gone);
 
     void send(std::string_view payload) { channel_.send(payload); }
-    // Returns the call's id, for cancel().
-    std::uint64_t call(std::string_view cmd, const std::string& args_json, ReplyFn reply);
-    // The caller is gone: its reply, when it comes, is dropped.
-    void cancel(std::uint64_t call_id) { pending_.erase(call_id); }
-    // A one-way frame (report, outcome, answered: worker_protocol.hpp). `urgent`: written at
-    // once instead of with the next loop turn's writes — for a request holding a concurrency
-    // slot, whose client may send its next request immediately. Frames keep their order either
-    // way.
-    void tell(std::string_view type, const std::string& args_json, bool urgent = false);
+    std::uint64_t call(std::string_view cmd, const std::string& args_json, ReplyFn reply) override;
+    void cancel(std::uint64_t call_id) override { pending_.erase(call_id); }
+    void tell(std::string_view type, const std::string& args_json, bool urgent) override;
 
 private:
     void on_frame(const std::string& payload);

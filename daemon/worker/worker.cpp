@@ -15,6 +15,7 @@
 #include "common/token_estimate.hpp"
 #include "common/version.hpp"
 #include "common/worker_messages.hpp"
+#include "daemon/worker/evhtp_reply.hpp"
 #include "daemon/worker/exchange.hpp"
 #include "daemon/worker/http.hpp"
 #include "daemon/worker/routes.hpp"
@@ -53,10 +54,13 @@ Worker::~Worker() {
     master_.reset();
 }
 
-Exchange& Worker::adopt(std::unique_ptr<Exchange> exchange, std::uint64_t id) {
-    if (ClientConnection* connection = connection_of(exchange->connection()))
+Exchange& Worker::adopt(std::unique_ptr<Exchange> exchange, std::uint64_t id,
+                        const EvhtpReply* reply) {
+    if (ClientConnection* connection = connection_of(reply->connection()))
         connection->mark_reported();
-    return *(exchanges_[id] = std::move(exchange));
+    Exchange& adopted = *exchange;
+    exchanges_[id] = InFlight{std::move(exchange), reply};
+    return adopted;
 }
 
 void Worker::forget(std::uint64_t exchange_id) {
@@ -91,7 +95,8 @@ int Worker::run() {
         base_.get(), wire::kAdminChannelFd, kAdminFrameMax, [](const rapidjson::Document&) {},
         [this](const std::string& why) { on_master_gone(why); });
     master_->tell(wire::kHello, encode_message(Hello{kProtocolVersion, getpid(), index_,
-                                                     generation_}));
+                                                     generation_}),
+                  false);
     event_base_dispatch(base_.get());
     return exit_code_;
 }
@@ -166,7 +171,7 @@ void Worker::start_serving() {
         return_free_memory();
     });
     heartbeat_.arm_after(wire::kHeartbeatSeconds);
-    master_->tell(wire::kReady, "{}");
+    master_->tell(wire::kReady, "{}", false);
 }
 
 std::uint64_t Worker::inflight() const {
@@ -188,7 +193,7 @@ void Worker::return_free_memory() {
 }
 
 void Worker::send_heartbeat() {
-    master_->tell(wire::kHeartbeat, encode_message(Heartbeat{requests_, inflight()}));
+    master_->tell(wire::kHeartbeat, encode_message(Heartbeat{requests_, inflight()}), false);
 }
 
 void Worker::begin_drain() {
@@ -297,12 +302,12 @@ void Worker::on_response(const ResponseRecord& record) {
                              record.client,
                              valid_utf8(record.user_agent),
                              static_cast<std::int64_t>(record.seconds * 1000)};
-    master_->tell(wire::kAnswered, encode_message(answered));
+    master_->tell(wire::kAnswered, encode_message(answered), false);
 }
 
 void Worker::on_peer_closed(evhtp_connection_t* conn) {
-    for (auto& [id, exchange] : exchanges_)
-        if (exchange->connection() == conn) exchange->probe_client();
+    for (auto& [id, in_flight] : exchanges_)
+        if (in_flight.reply->connection() == conn) in_flight.exchange->probe_client();
 }
 
 void Worker::on_request(evhtp_request_t* req, void* arg) {

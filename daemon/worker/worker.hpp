@@ -23,6 +23,7 @@
 
 namespace amq {
 
+class EvhtpReply;
 class Exchange;
 
 // What the master last told this worker about the pool (for /health and /v1/models).
@@ -52,8 +53,9 @@ public:
     HttpClient& http() { return *http_; }
     EndpointBook& endpoints() { return endpoints_; }
 
-    // Takes an exchange in flight; it is destroyed on a later loop turn after forget().
-    Exchange& adopt(std::unique_ptr<Exchange> exchange, std::uint64_t id);
+    // Takes an exchange in flight, answering through `reply` (which it owns); it is destroyed
+    // on a later loop turn after forget().
+    Exchange& adopt(std::unique_ptr<Exchange> exchange, std::uint64_t id, const EvhtpReply* reply);
     std::uint64_t next_exchange_id() { return next_exchange_id_++; }
     void forget(std::uint64_t exchange_id);
 
@@ -88,7 +90,11 @@ private:
     std::unique_ptr<MasterLink> master_;
     std::unique_ptr<MasterLink> admin_link_;
     std::unique_ptr<HttpClient> http_;
-    std::map<std::uint64_t, std::unique_ptr<Exchange>> exchanges_;
+    struct InFlight {
+        std::unique_ptr<Exchange> exchange;
+        const EvhtpReply* reply;
+    };
+    std::map<std::uint64_t, InFlight> exchanges_;
     std::uint64_t next_exchange_id_ = 1;
     evhtp_t* htp_ = nullptr;
     Event heartbeat_;
