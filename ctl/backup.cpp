@@ -19,11 +19,6 @@
 namespace amq::ctl {
 namespace {
 
-int fail(std::string_view message, int code) {
-    std::fprintf(stderr, "amq2apictl: %.*s\n", static_cast<int>(message.size()), message.data());
-    return code;
-}
-
 std::string errno_text(int err) { return std::strerror(err); }
 
 // The open backup file. Unless kept, it is closed and removed when this goes out of scope:

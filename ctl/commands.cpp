@@ -1,11 +1,13 @@
 #include "ctl/commands.hpp"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "common/frame.hpp"
 #include "common/json.hpp"
 #include "common/strings.hpp"
 #include "ctl/backup.hpp"
+#include "ctl/import_v2.hpp"
 #include "ctl/render.hpp"
 #include "ctl/usage_export.hpp"
 
@@ -240,6 +242,19 @@ constexpr ArgSpec kBackup[] = {
      "Overwrite FILE if it exists (it is emptied and restricted to mode 0600 first)"},
 };
 
+constexpr ArgSpec kImportV2[] = {
+    {"database",
+     "",
+     K::local,
+     true,
+     "The Python amq2api v2.0 SQLite database (its DATABASE_PATH, by default data/amq2api.db); "
+     "opened read-only",
+     {},
+     {},
+     "FILE"},
+    {"--dry-run", "", K::local_flag, false, "Say what would be imported without writing anything"},
+};
+
 constexpr CommandDef kCommands[] = {
     {"",
      "status",
@@ -355,6 +370,18 @@ constexpr CommandDef kCommands[] = {
      {},
      {},
      run_backup},
+    {"",
+     "import-v2",
+     "import-v2",
+     "Bring the accounts, API keys (same secrets) and usage of a Python amq2api v2.0 over",
+     "amq2apictl import-v2 --dry-run /opt/amq2api/data/amq2api.db",
+     kImportV2,
+     nullptr,
+     kTimeoutSeconds,
+     nullptr,
+     {},
+     {},
+     run_import_v2},
 };
 
 constexpr GroupDef kGroups[] = {
@@ -510,6 +537,11 @@ Result<std::string> build_args(const CommandDef& def, const ArgValues& values,
                                   " MiB and the control socket takes at most ",
                                   kControlFrameMax >> 20, " MiB: give fewer files at a time"));
     return json;
+}
+
+int fail(std::string_view message, int code) {
+    std::fprintf(stderr, "amq2apictl: %.*s\n", static_cast<int>(message.size()), message.data());
+    return code;
 }
 
 int refused_exit_code(const rapidjson::Value& error) {

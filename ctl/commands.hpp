@@ -141,6 +141,9 @@ std::string name_options(const CommandDef& def, std::string message);
 // The exit status for a refused command's "error" (checked by call()): kUsage when the daemon
 // refused a value (a value it refuses, "--rpm -5", is as much a usage error as one CLI11
 // refuses, "--rpm abc"), else kDaemonError.
+// Prints "amq2apictl: message" to stderr and returns `code`, for `return fail(...)`.
+int fail(std::string_view message, int code);
+
 int refused_exit_code(const rapidjson::Value& error);
 
 // The value of a given option of the command by its name ("--output"), else nullopt; a given

@@ -238,11 +238,6 @@ ArgValues given_values(const Bound& b) {
     return values;
 }
 
-int fail(std::string_view message, int code) {
-    std::fprintf(stderr, "amq2apictl: %.*s\n", static_cast<int>(message.size()), message.data());
-    return code;
-}
-
 int print(const std::string& text) {
     if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() || std::fflush(stdout))
         return fail(str_cat("cannot write the output: ", std::strerror(errno),

@@ -22,11 +22,6 @@ constexpr std::int64_t kPageRecords = 5000;
 // such a page is asked for again with half as many records, down to this many.
 constexpr std::int64_t kSmallestPage = 50;
 
-int fail(std::string_view message, int code) {
-    std::fprintf(stderr, "amq2apictl: %.*s\n", static_cast<int>(message.size()), message.data());
-    return code;
-}
-
 // The request's own "args" with the page's size and start added.
 std::string page_args(const rapidjson::Value& base, std::int64_t limit,
                       std::optional<std::int64_t> next) {

@@ -17,6 +17,7 @@ constexpr std::string_view kAccountStatsFields[] = {"id", "name", "days"};
 constexpr std::string_view kAccountUpdateFields[] = {"account", "set"};
 constexpr std::string_view kKeyUpdateFields[] = {"key", "set"};
 constexpr std::string_view kImportFields[] = {"documents"};
+constexpr std::string_view kImportV2Fields[] = {"source", "dry_run", "accounts", "keys", "usage"};
 constexpr std::string_view kResetHealthFields[] = {"id", "name", "note"};
 constexpr std::string_view kStatsFields[] = {"days", "by"};
 constexpr std::string_view kDaysFields[] = {"days"};
@@ -70,6 +71,9 @@ constexpr CommandSpec kCommands[] = {
      kLogLevelFields},
     {"backup", false, nullptr, cmd_backup, "a compact copy of the store into the passed file", {}},
     {"key.remove", true, cmd_key_remove, nullptr, "delete an API key", kTargetFields},
+    {"import-v2", true, nullptr, cmd_import_v2,
+     "accounts, keys and usage of a Python amq2api v2.0 database, as amq2apictl read it",
+     kImportV2Fields},
 };
 
 // The v2.0 admin API's statistics in its own shapes: the dashboard and the seed's scripts read

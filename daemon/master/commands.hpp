@@ -170,6 +170,7 @@ CommandResult cmd_workers(CommandContext& ctx, const rapidjson::Value& args);
 CommandResult cmd_reload(CommandContext& ctx, const rapidjson::Value& args);
 CommandResult cmd_log_level(CommandContext& ctx, const rapidjson::Value& args);
 void cmd_backup(CommandContext ctx, const rapidjson::Value& args, CommandReply reply);
+void cmd_import_v2(CommandContext ctx, const rapidjson::Value& args, CommandReply reply);
 CommandResult cmd_account_update(CommandContext& ctx, const rapidjson::Value& args);
 CommandResult cmd_audit(CommandContext& ctx, const rapidjson::Value& args);
 CommandResult cmd_key_remove(CommandContext& ctx, const rapidjson::Value& args);

@@ -47,7 +47,7 @@ private:
     evhtp_request_t* req_;
     Handlers handlers_;
     evbuffer* out_;
-    bool replied_ = false;  // handed to evhtp: its fini is no longer a client leaving
+    bool replied_ = false;          // handed to evhtp: its fini is no longer a client leaving
     bool close_delimited_ = false;  // an HTTP/1.0 stream
     evhtp_connection_t* drain_watch_ = nullptr;  // the connection whose write hook is ours
 };

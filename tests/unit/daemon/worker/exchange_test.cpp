@@ -294,8 +294,7 @@ BOOST_AUTO_TEST_CASE(a_throttled_account_fails_over_before_the_first_byte) {
 BOOST_AUTO_TEST_CASE(a_refused_token_is_refreshed_once_on_the_same_account) {
     start(false);
     master.grant(0, account(5, "old"));
-    upstream.answer(0, 403,
-                    R"({"message":"The bearer token included in the request is invalid."})",
+    upstream.answer(0, 403, R"({"message":"The bearer token included in the request is invalid."})",
                     "application/json");
     BOOST_REQUIRE_EQUAL(master.calls.size(), 2u);
     BOOST_TEST(master.calls[1].cmd == wire::kRefresh);
@@ -310,8 +309,8 @@ BOOST_AUTO_TEST_CASE(a_refused_token_is_refreshed_once_on_the_same_account) {
     master.grant(1, account(5, "new"));
     BOOST_REQUIRE_EQUAL(upstream.calls.size(), 2u);
     const auto& headers = upstream.calls[1].spec.headers;
-    BOOST_TEST((std::find(headers.begin(), headers.end(), "Authorization: Bearer new") !=
-                headers.end()));
+    BOOST_TEST(
+        (std::find(headers.begin(), headers.end(), "Authorization: Bearer new") != headers.end()));
     upstream.answer(1, 200, text("ok"));
     BOOST_TEST(client->status == 200);
     BOOST_TEST(report().attempts == 2);
@@ -337,8 +336,8 @@ BOOST_AUTO_TEST_CASE(a_refusal_by_the_master_is_the_clients_error_with_its_retry
 BOOST_AUTO_TEST_CASE(an_exception_after_the_first_byte_ends_the_stream_with_an_error_event) {
     start(true);
     master.grant(0, account(1));
-    upstream.calls[0].callbacks.on_response(200,
-                                            {{"content-type", "application/vnd.amazon.eventstream"}});
+    upstream.calls[0].callbacks.on_response(
+        200, {{"content-type", "application/vnd.amazon.eventstream"}});
     upstream.calls[0].callbacks.on_data(text("partial"));
     BOOST_TEST(client->status == 200);  // committed
     upstream.calls[0].callbacks.on_data(
@@ -374,8 +373,8 @@ BOOST_AUTO_TEST_CASE(a_slow_client_pauses_the_upstream_until_it_catches_up) {
     config.stream_buffer = 1000;
     start(true);
     master.grant(0, account(1));
-    upstream.calls[0].callbacks.on_response(200,
-                                            {{"content-type", "application/vnd.amazon.eventstream"}});
+    upstream.calls[0].callbacks.on_response(
+        200, {{"content-type", "application/vnd.amazon.eventstream"}});
     upstream.calls[0].callbacks.on_data(text("a"));
     BOOST_TEST(!upstream.calls[0].paused);
     client->backlog = 1001;
