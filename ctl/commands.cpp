@@ -1,11 +1,14 @@
 #include "ctl/commands.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 
 #include "common/frame.hpp"
 #include "common/json.hpp"
 #include "common/strings.hpp"
+#include "ctl/account_login.hpp"
 #include "ctl/backup.hpp"
 #include "ctl/import_v2.hpp"
 #include "ctl/render.hpp"
@@ -242,6 +245,24 @@ constexpr ArgSpec kBackup[] = {
      "Overwrite FILE if it exists (it is emptied and restricted to mode 0600 first)"},
 };
 
+constexpr ArgSpec kAccountLogin[] = {
+    {"--name", "name", K::text, false, "A unique name for the new account", "--account"},
+    {"--account", "account", K::text, false,
+     "Log this account (id or name) in again instead, keeping its id, history and usage; a "
+     "quarantine is lifted"},
+    {"--start-url", "start_url", K::text, false,
+     "The IAM Identity Center start URL (default: AWS Builder ID, "
+     "https://view.awsapps.com/start)",
+     {},
+     {},
+     "URL"},
+    {"--region", "region", K::text, false,
+     "AWS region of the Identity Center (default us-east-1)"},
+    {"--rpm", "requests_per_minute", K::integer, false,
+     "Requests per minute the new account is paced to; 0 = no cap (default: the daemon's "
+     "account-rpm-default)"},
+};
+
 constexpr ArgSpec kImportV2[] = {
     {"database",
      "",
@@ -301,6 +322,18 @@ constexpr CommandDef kCommands[] = {
     {"account", "quota", "account.quota", "Ask the upstream how much monthly quota is left",
      "amq2apictl account quota team-a", kAccountTarget, any_width<render_account_quota>,
      kNetworkTimeoutSeconds},
+    {"account",
+     "login",
+     "account.login",
+     "Log an account in with AWS device authorization: open the URL shown, confirm the code",
+     "amq2apictl account login --name team-b --start-url https://my-org.awsapps.com/start",
+     kAccountLogin,
+     nullptr,
+     kNetworkTimeoutSeconds,
+     nullptr,
+     {},
+     {},
+     run_account_login},
     {"account", "import", "account.import",
      "Add accounts from token files and refresh each once (exit 1 if any is refused)",
      "amq2apictl account import ~/.aws/sso/cache/kiro-auth-token.json "
@@ -542,6 +575,14 @@ Result<std::string> build_args(const CommandDef& def, const ArgValues& values,
 int fail(std::string_view message, int code) {
     std::fprintf(stderr, "amq2apictl: %.*s\n", static_cast<int>(message.size()), message.data());
     return code;
+}
+
+int print(const std::string& text) {
+    if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() || std::fflush(stdout))
+        return fail(str_cat("cannot write the output: ", std::strerror(errno),
+                            " (the command itself succeeded)"),
+                    kDaemonError);
+    return kSuccess;
 }
 
 int refused_exit_code(const rapidjson::Value& error) {

@@ -143,6 +143,9 @@ std::string name_options(const CommandDef& def, std::string message);
 // refuses, "--rpm abc"), else kDaemonError.
 // Prints "amq2apictl: message" to stderr and returns `code`, for `return fail(...)`.
 int fail(std::string_view message, int code);
+// Writes `text` to stdout and flushes it: kSuccess, or kDaemonError (said on stderr) when the
+// output cannot be written.
+int print(const std::string& text);
 
 int refused_exit_code(const rapidjson::Value& error);
 

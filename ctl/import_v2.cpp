@@ -94,8 +94,7 @@ int run_import_v2(const Invocation& invocation) {
     }
     total.skipped.insert(total.skipped.begin(), db->skipped.begin(), db->skipped.end());
     std::string text = invocation.json ? encode_v2_report(total) + "\n" : render(total);
-    if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() || std::fflush(stdout))
-        return fail("cannot write the output (the import itself was done)", kDaemonError);
+    if (print(text) != kSuccess) return kDaemonError;
     return total.skipped.empty() ? kSuccess : kDaemonError;
 }
 

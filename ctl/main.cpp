@@ -238,14 +238,6 @@ ArgValues given_values(const Bound& b) {
     return values;
 }
 
-int print(const std::string& text) {
-    if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() || std::fflush(stdout))
-        return fail(str_cat("cannot write the output: ", std::strerror(errno),
-                            " (the command itself succeeded)"),
-                    kDaemonError);
-    return kSuccess;
-}
-
 // $COLUMNS first (the user's override), else the terminal's width, else 80.
 std::size_t terminal_columns() {
     if (const char* env = std::getenv("COLUMNS"))

@@ -252,4 +252,20 @@ void HttpClient::collect_finished() {
     }
 }
 
+HttpCaller::CallId fetch_whole(HttpCaller& http, HttpRequestSpec spec, std::size_t max_body,
+                               std::function<void(Result<HttpAnswer>)> done) {
+    auto answer = std::make_shared<HttpAnswer>();
+    return http.start(
+        std::move(spec),
+        HttpCallbacks{[answer](int status, const HttpHeaders&) { answer->status = status; },
+                      [answer, max_body](std::string_view bytes) {
+                          if (answer->body.size() < max_body)
+                              answer->body.append(bytes.substr(0, max_body - answer->body.size()));
+                      },
+                      [answer, done = std::move(done)](const Status& outcome) {
+                          if (!outcome) return done(outcome.error());
+                          done(std::move(*answer));
+                      }});
+}
+
 }  // namespace amq

@@ -57,6 +57,17 @@ public:
     virtual void resume(CallId id) = 0;
 };
 
+// A whole answer: its status and at most the first `max_body` bytes of its body.
+struct HttpAnswer {
+    int status = 0;
+    std::string body;
+};
+
+// Calls through `http` and hands `done` the whole answer, or the network failure (the
+// on_done error). For the small JSON exchanges of the master: token, quota, login calls.
+HttpCaller::CallId fetch_whole(HttpCaller& http, HttpRequestSpec spec, std::size_t max_body,
+                               std::function<void(Result<HttpAnswer>)> done);
+
 class HttpClient final : public HttpCaller {
 public:
 

@@ -39,18 +39,10 @@ void AccountApi::call(const Account& account, const std::string& token,
     spec.proxy = account.proxy.empty() ? options.proxy : account.proxy;
     spec.first_byte_timeout = options.timeout;
     spec.idle_timeout = options.timeout;
-    auto answer = std::make_shared<ApiAnswer>();
-    http_.start(std::move(spec),
-                HttpCallbacks{[answer](int status, const HttpHeaders&) { answer->status = status; },
-                              [answer](std::string_view bytes) {
-                                  if (answer->body.size() < kMaxAnswer)
-                                      answer->body.append(
-                                          bytes.substr(0, kMaxAnswer - answer->body.size()));
-                              },
-                              [account, answer, callback](const Status& outcome) {
-                                  if (!outcome) return callback(account, outcome.error());
-                                  callback(account, std::move(*answer));
-                              }});
+    fetch_whole(http_, std::move(spec), kMaxAnswer,
+                [account, callback](Result<HttpAnswer> answer) {
+                    callback(account, std::move(answer));
+                });
 }
 
 }  // namespace amq

@@ -19,10 +19,7 @@ struct AccountApiOptions {
     double timeout = 30;
 };
 
-struct ApiAnswer {
-    int status = 0;
-    std::string body;
-};
+using ApiAnswer = HttpAnswer;
 
 class AccountApi {
 public:

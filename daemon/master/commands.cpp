@@ -17,6 +17,9 @@ constexpr std::string_view kAccountStatsFields[] = {"id", "name", "days"};
 constexpr std::string_view kAccountUpdateFields[] = {"account", "set"};
 constexpr std::string_view kKeyUpdateFields[] = {"key", "set"};
 constexpr std::string_view kImportFields[] = {"documents"};
+constexpr std::string_view kLoginFields[] = {"name", "account", "start_url", "region",
+                                              "requests_per_minute"};
+constexpr std::string_view kLoginIdFields[] = {"id"};
 constexpr std::string_view kImportV2Fields[] = {"source", "dry_run", "accounts", "keys", "usage"};
 constexpr std::string_view kResetHealthFields[] = {"id", "name", "note"};
 constexpr std::string_view kStatsFields[] = {"days", "by"};
@@ -51,6 +54,14 @@ constexpr CommandSpec kCommands[] = {
      kTargetFields},
     {"account.import", true, nullptr, cmd_account_import, "add accounts from token JSON documents",
      kImportFields},
+    {"account.login", false, nullptr, cmd_account_login,
+     "log an account in with AWS device authorization (Builder ID, IAM Identity Center)",
+     kLoginFields},
+    {"account.login-status", false, cmd_account_login_status, nullptr,
+     "how a login stands: pending, succeeded, failed, cancelled, expired or denied",
+     kLoginIdFields},
+    {"account.login-cancel", false, cmd_account_login_cancel, nullptr, "cancel a login",
+     kLoginIdFields},
     {"key.create", true, cmd_key_create, nullptr, "create an API key (the secret is shown once)",
      kKeyFields},
     {"key.list", false, cmd_key_list, nullptr, "list API keys", {}},
@@ -303,6 +314,10 @@ void RuntimeView::backup(int fd, std::function<void(Result<std::uint64_t>)> done
     done(make_error(Errc::unavailable, "backups are not available here"));
 }
 
+DeviceLogins* RuntimeView::device_logins() { return nullptr; }
+
+void RuntimeView::announce_change() {}
+
 void write_account(JsonWriter& w, const Account& a, const AccountHealth* health,
                    const std::function<void(JsonWriter&)>& extra_fields) {
     w.StartObject();
@@ -334,6 +349,9 @@ void write_account(JsonWriter& w, const Account& a, const AccountHealth* health,
     w.Int64(a.requests_per_minute);
     w.Key("notes");
     write_string(w, a.notes);
+    w.Key("start_url");
+    write_string(w, a.start_url);
+    write_time(w, "registration_expires_at", a.registration_expires_at);
     write_time(w, "created_at", a.created_at);
     write_time(w, "updated_at", a.updated_at);
     if (health) write_health(w, *health);

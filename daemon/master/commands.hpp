@@ -26,6 +26,7 @@ struct Caller {
 struct AccountHealth;
 struct UsageLimits;
 struct AccessToken;
+class DeviceLogins;
 
 // What the running master offers commands beyond the store: processes and uptime, the
 // pool's health, token refreshes and quota checks. The defaults are what a master without
@@ -55,6 +56,11 @@ public:
         std::string_view level);  // master and workers, until the next reload
     // A compact copy of the store written to `fd` (which the callee closes); `done` gets its size.
     virtual void backup(int fd, std::function<void(Result<std::uint64_t>)> done);
+    // The device logins under way (account login); null where there are none to run.
+    virtual DeviceLogins* device_logins();
+    // Accounts or keys changed outside a command's own reply (a login granted later): the
+    // workers hear of it.
+    virtual void announce_change();
 };
 
 // Copyable (it holds references): an asynchronous command keeps its own copy.
@@ -171,6 +177,9 @@ CommandResult cmd_reload(CommandContext& ctx, const rapidjson::Value& args);
 CommandResult cmd_log_level(CommandContext& ctx, const rapidjson::Value& args);
 void cmd_backup(CommandContext ctx, const rapidjson::Value& args, CommandReply reply);
 void cmd_import_v2(CommandContext ctx, const rapidjson::Value& args, CommandReply reply);
+void cmd_account_login(CommandContext ctx, const rapidjson::Value& args, CommandReply reply);
+CommandResult cmd_account_login_status(CommandContext& ctx, const rapidjson::Value& args);
+CommandResult cmd_account_login_cancel(CommandContext& ctx, const rapidjson::Value& args);
 CommandResult cmd_account_update(CommandContext& ctx, const rapidjson::Value& args);
 CommandResult cmd_audit(CommandContext& ctx, const rapidjson::Value& args);
 CommandResult cmd_key_remove(CommandContext& ctx, const rapidjson::Value& args);

@@ -21,6 +21,7 @@
 #include "daemon/master/admissions.hpp"
 #include "daemon/master/bootstrap.hpp"
 #include "daemon/master/commands.hpp"
+#include "daemon/master/device_logins.hpp"
 #include "daemon/master/control_server.hpp"
 #include "daemon/master/model_catalog.hpp"
 #include "daemon/master/notifier.hpp"
@@ -131,6 +132,10 @@ public:
     void fetch_quota(std::uint64_t id, std::function<void(Result<UsageLimits>)> done) override {
         quota_->fetch(id, std::move(done));
     }
+    DeviceLogins* device_logins() override { return logins_.get(); }
+    void announce_change() override {
+        if (supervisor_) publish_state();
+    }
 
 private:
     Status start();
@@ -169,6 +174,7 @@ private:
     std::unique_ptr<UsageRecorder> usage_;
     std::unique_ptr<QuotaChecker> quota_;
     std::unique_ptr<ModelCatalog> models_;
+    std::unique_ptr<DeviceLogins> logins_;
     Metrics metrics_;
     std::unique_ptr<Admissions> admissions_;
     std::unique_ptr<WorkerCalls> worker_calls_;
@@ -220,6 +226,8 @@ Status Master::start() {
                                             quota_options(config_));
     models_ = std::make_unique<ModelCatalog>(base_.get(), *store_, *http_, *refresher_,
                                              model_options(config_));
+    logins_ = std::make_unique<DeviceLogins>(
+        base_.get(), *http_, DeviceLoginOptions{config_.token_endpoint, config_.proxy});
     models_->on_change([this] {
         if (supervisor_) publish_state();
     });
@@ -388,6 +396,7 @@ Status Master::reload_configuration() {
     pool_->set_policies(health_policy(config_), pool_policy(config_));
     quota_->set_options(quota_options(config_));
     models_->set_options(model_options(config_));
+    logins_->set_options(DeviceLoginOptions{config_.token_endpoint, config_.proxy});
     worker_calls_->set_policy(worker_policy(config_));
     supervisor_->reload(config_args_,
                         effective_workers(config_, std::thread::hardware_concurrency()),

@@ -22,6 +22,8 @@ constexpr Field<Account> kAccountFields[] = {
     {"enabled", &Account::enabled},
     {"requests_per_minute", &Account::requests_per_minute},
     {"notes", &Account::notes},
+    {"start_url", &Account::start_url},
+    {"registration_expires_at", &Account::registration_expires_at},
     {"created_at", &Account::created_at},
     {"updated_at", &Account::updated_at},
 };

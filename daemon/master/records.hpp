@@ -24,6 +24,10 @@ struct Account {
     bool enabled = true;
     std::int64_t requests_per_minute = 0;  // a pace (requests wait), not a refusal; 0 = no cap
     std::string notes;
+    // Logged in here (account login): the start URL, and when its client registration's
+    // secret expires — a later login for the same start URL and region reuses it until then.
+    std::string start_url;
+    std::int64_t registration_expires_at = 0;
     std::int64_t created_at = 0;
     std::int64_t updated_at = 0;
 };

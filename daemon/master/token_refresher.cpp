@@ -11,11 +11,6 @@ constexpr double kSweepSeconds = 10;
 // While a refresh runs, the current token is still handed out if it is good for this long.
 constexpr double kLeastValidity = 30;
 
-struct Answer {
-    int status = 0;
-    std::string body;
-};
-
 }  // namespace
 
 TokenRefresher::TokenRefresher(event_base* base, Store& store, HttpClient& http,
@@ -103,19 +98,13 @@ void TokenRefresher::start_refresh(std::uint64_t account_id) {
     spec.connect_timeout = options_.connect_timeout;
     spec.first_byte_timeout = options_.timeout;
     spec.idle_timeout = options_.timeout;
-    auto answer = std::make_shared<Answer>();
-    http_.start(std::move(spec),
-                HttpCallbacks{[answer](int status, const HttpHeaders&) { answer->status = status; },
-                              [answer](std::string_view bytes) {
-                                  if (answer->body.size() < (1u << 20)) answer->body.append(bytes);
-                              },
-                              [this, account_id, answer](const Status& outcome) {
-                                  auto current = store_.get_account(account_id);
-                                  if (!current) return complete(account_id, current.error());
-                                  if (!outcome) return complete(account_id, outcome.error());
-                                  complete(account_id,
-                                           commit(*current, answer->status, answer->body));
-                              }});
+    fetch_whole(http_, std::move(spec), 1u << 20,
+                [this, account_id](Result<HttpAnswer> answer) {
+                    auto current = store_.get_account(account_id);
+                    if (!current) return complete(account_id, current.error());
+                    if (!answer) return complete(account_id, answer.error());
+                    complete(account_id, commit(*current, answer->status, answer->body));
+                });
 }
 
 // The rotated refresh token must be durable before anything uses the new access token: a

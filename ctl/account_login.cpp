@@ -1,0 +1,86 @@
+#include "ctl/account_login.hpp"
+
+#include <signal.h>
+#include <time.h>
+
+#include <cstdio>
+
+#include "common/json.hpp"
+#include "common/strings.hpp"
+#include "ctl/client.hpp"
+
+namespace amq::ctl {
+namespace {
+
+constexpr int kCancelled = 130;  // as a shell reports a command ended by SIGINT
+constexpr double kPollSeconds = 1;
+
+volatile sig_atomic_t interrupted = 0;
+
+void on_interrupt(int) { interrupted = 1; }
+
+// Without SA_RESTART, so that the wait between two status calls ends at once.
+void catch_interrupts() {
+    struct sigaction sa {};
+    sa.sa_handler = on_interrupt;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+}
+
+void pause_for(double seconds) {
+    timespec t{
+        static_cast<time_t>(seconds),
+        static_cast<long>((seconds - static_cast<double>(static_cast<time_t>(seconds))) * 1e9)};
+    nanosleep(&t, nullptr);
+}
+
+std::string text_of(const rapidjson::Value& data, const char* name) {
+    return std::string(find_string(data, name).value_or(""));
+}
+
+Result<rapidjson::Document> ask(const Invocation& inv, std::string_view cmd, std::uint64_t login) {
+    return call(inv.socket, cmd, str_cat("{\"id\":", login, "}"), kTimeoutSeconds);
+}
+
+}  // namespace
+
+int run_account_login(const Invocation& inv) {
+    auto started = call(inv.socket, inv.def.cmd, inv.args_json, inv.def.timeout_seconds);
+    if (!started) return fail(started.error().message, kUnreachable);
+    if (!(*started)["ok"].GetBool())
+        return fail((*started)["error"]["message"].GetString(),
+                    refused_exit_code((*started)["error"]));
+    const rapidjson::Value& login = (*started)["data"];
+    std::uint64_t id = login["login"].GetUint64();
+    if (!inv.json &&
+        print(str_cat("To sign in, open\n\n    ", text_of(login, "verification_uri_complete"),
+                      "\n\nand confirm the code  ", text_of(login, "user_code"), "  (valid until ",
+                      text_of(login, "expires_at"),
+                      ").\nWaiting for the approval; Ctrl-C cancels.\n")) != kSuccess)
+        return kDaemonError;
+    catch_interrupts();
+    for (;;) {
+        pause_for(kPollSeconds);
+        if (interrupted) {
+            auto cancelled = ask(inv, "account.login-cancel", id);
+            if (!cancelled) return fail(cancelled.error().message, kUnreachable);
+            fail("login cancelled", kCancelled);
+            return kCancelled;
+        }
+        auto status = ask(inv, "account.login-status", id);
+        if (!status) return fail(status.error().message, kUnreachable);
+        if (!(*status)["ok"].GetBool())
+            return fail((*status)["error"]["message"].GetString(), kDaemonError);
+        const rapidjson::Value& data = (*status)["data"];
+        std::string state = text_of(data, "state");
+        if (state == "pending") continue;
+        if (inv.json && print(to_json(data) + "\n") != kSuccess) return kDaemonError;
+        if (state != "succeeded")
+            return fail(str_cat("login ", state, ": ", text_of(data, "message")), kDaemonError);
+        if (inv.json) return kSuccess;
+        return print(str_cat("logged in: account ", data["account_id"].GetUint64(), "\n"));
+    }
+}
+
+}  // namespace amq::ctl

@@ -1,0 +1,92 @@
+// Accounts logged in with AWS device authorization (Builder ID, IAM Identity Center), run by
+// the master so that the daemon, not the admin's terminal, holds the secrets: register an OIDC
+// client (or reuse a still-valid registration), start a device authorization, show its user
+// code and verification URL, poll the token endpoint at the interval it asks for
+// (authorization_pending, slow_down, expired_token, access_denied) and, once granted, hand
+// the tokens to the request's `finish`, which stores the account. A login can be cancelled; nothing
+// is stored before it is granted.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "common/oidc_device.hpp"
+#include "common/result.hpp"
+#include "daemon/event.hpp"
+#include "daemon/http_client.hpp"
+
+namespace amq {
+
+struct LoginRequest;
+// Stores a granted login (a new account, or new credentials for request.account_id) and
+// returns the account's id; an error ends the login failed with its message.
+using LoginFinishFn = std::function<Result<std::uint64_t>(
+    const LoginRequest& request, const ClientRegistration& registration, const TokenGrant& grant)>;
+
+struct LoginRequest {
+    std::string name;              // a new account's; empty when re-authenticating
+    std::uint64_t account_id = 0;  // re-authenticate this account, keeping its id and history
+    std::string start_url;         // "" = Builder ID
+    std::string region;            // of the OIDC service; "" = us-east-1
+    std::optional<std::int64_t> requests_per_minute;
+    std::optional<ClientRegistration> registration;  // a still-valid one to reuse
+    LoginFinishFn finish;
+};
+
+struct LoginView {
+    enum class State { pending, succeeded, failed, cancelled, expired, denied };
+    std::uint64_t id = 0;
+    State state = State::pending;
+    std::string user_code;
+    std::string verification_uri;
+    std::string verification_uri_complete;
+    std::int64_t expires_at = 0;   // Unix seconds: the user must approve before
+    std::uint64_t account_id = 0;  // succeeded: the account logged in
+    std::string message;           // why it ended, when it did not succeed
+};
+
+std::string_view login_state_name(LoginView::State state);
+
+struct DeviceLoginOptions {
+    std::string token_endpoint;  // may hold {region}
+    std::string proxy;
+    double timeout = 30;
+    std::string client_name = "amq2api";
+};
+
+class DeviceLogins {
+public:
+    using StartedFn = std::function<void(Result<LoginView>)>;
+
+    static constexpr std::size_t kMaxPending = 16;
+
+    DeviceLogins(event_base* base, HttpCaller& http, DeviceLoginOptions options);
+    ~DeviceLogins();
+    void set_options(DeviceLoginOptions options) { options_ = std::move(options); }
+
+    // `started` gets the user code and URL once the device authorization is under way.
+    void start(LoginRequest request, StartedFn started);
+    Result<LoginView> status(std::uint64_t id);
+    Result<LoginView> cancel(std::uint64_t id);
+
+private:
+    struct Login;
+    void authorize(const std::shared_ptr<Login>& login, StartedFn started);
+    void poll(const std::shared_ptr<Login>& login);
+    void end(Login& login, LoginView::State state, std::string message);
+    void forget_old(std::int64_t now);
+    HttpRequestSpec post(const LoginRequest& request, std::string_view endpoint,
+                         std::string body) const;
+
+    event_base* base_;
+    HttpCaller& http_;
+    DeviceLoginOptions options_;
+    std::uint64_t next_id_ = 1;
+    std::map<std::uint64_t, std::shared_ptr<Login>> logins_;
+};
+
+}  // namespace amq
