@@ -24,6 +24,13 @@ GENERATE_TARGET = "AmazonCodeWhispererStreamingService.GenerateAssistantResponse
 BAD_TOKEN = {"message": "The bearer token included in the request is invalid."}
 MALFORMED = {"__type": "com.amazon.aws.codewhisperer#ValidationException",
              "message": "Improperly formed request."}
+DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+# What the daemon sends to register itself as an OIDC client.
+REGISTRATION = {"clientName": "amq2api", "clientType": "public",
+                "scopes": ["codewhisperer:completions", "codewhisperer:conversations"],
+                "grantTypes": [DEVICE_GRANT, "refresh_token"],
+                "issuerUrl": "https://identitycenter.amazonaws.com/ssoins-1"}
+START_URL = "https://view.awsapps.com/start"
 
 
 # ---- AWS event stream decoding (docs/upstream.md §2) ----
@@ -127,12 +134,48 @@ class Fake:
     def requests(self):
         return self.control("GET", "/_requests")
 
+    def oidc(self, path, body):
+        """(status, parsed answer) of one OIDC call."""
+        status, _, data = self.call("POST", path, body, {"Content-Type": "application/json"})
+        return status, json.loads(data)
+
     def token(self, refresh="rt-1", **extra):
         body = {"clientId": "cid", "clientSecret": "secret", "refreshToken": refresh,
                 "grantType": "refresh_token", **extra}
-        status, _, data = self.call("POST", "/token", body,
-                                    {"Content-Type": "application/json"})
-        return status, json.loads(data)
+        return self.oidc("/token", body)
+
+    def register(self, **fields):
+        """Registers an OIDC client; a field given as None is left out."""
+        body = {k: v for k, v in {**REGISTRATION, **fields}.items() if v is not None}
+        return self.oidc("/client/register", body)
+
+    def client(self):
+        status, answer = self.register()
+        assert status == 200, answer
+        return answer
+
+    def authorize(self, client, start_url=START_URL, secret=None):
+        return self.oidc("/device_authorization",
+                         {"clientId": client["clientId"],
+                          "clientSecret": secret or client["clientSecret"],
+                          "startUrl": start_url})
+
+    def login(self, client):
+        """The device authorization answer of a fresh login."""
+        status, answer = self.authorize(client)
+        assert status == 200, answer
+        return answer
+
+    def poll(self, client, device_code, secret=None):
+        return self.oidc("/token", {"clientId": client["clientId"],
+                                    "clientSecret": secret or client["clientSecret"],
+                                    "grantType": DEVICE_GRANT, "deviceCode": device_code})
+
+    def device(self, **body):
+        return self.control("POST", "/_device", body)
+
+    def logins(self):
+        return {x["device_code"]: x for x in self.control("GET", "/_device")["logins"]}
 
     def access_token(self):
         status, answer = self.token()
@@ -172,7 +215,9 @@ def wait_until(predicate, timeout=10.0, what="condition"):
     raise AssertionError(f"timed out waiting for {what}")
 
 
-class FakeUpstreamTest(unittest.TestCase):
+class FakeCase(unittest.TestCase):
+    """One fake per test class, reset before every test."""
+
     @classmethod
     def setUpClass(cls):
         cls.fake = Fake()
@@ -204,6 +249,8 @@ class FakeUpstreamTest(unittest.TestCase):
                           "cacheReadInputTokens": 0, "cacheWriteInputTokens": 0,
                           "contextUsagePercentage": 0.006})
 
+
+class FakeUpstreamTest(FakeCase):
     def test_default_answer_on_both_flavours(self):
         token = self.fake.access_token()
         self.assertRegex(token, r"^at-\d+$")
@@ -409,6 +456,235 @@ class FakeUpstreamTest(unittest.TestCase):
             t.join()
         self.assertEqual(failures, [])
         self.assertEqual(self.fake.stats()["generate"], 160)
+
+
+class DeviceAuthTest(FakeCase):
+    """AWS SSO OIDC device authorization: register, device_authorization, device-code polls
+    on /token, steered through /_device."""
+
+    def assert_oauth_error(self, reply, error, names=None):
+        status, answer = reply
+        self.assertEqual((status, answer["error"]), (400, error), answer)
+        if names:
+            self.assertIn(names, answer["error_description"])
+
+    def test_register_is_strict(self):
+        bad = [({"clientName": None}, "invalid_request", "clientName"),
+               ({"clientName": ""}, "invalid_request", "clientName"),
+               ({"clientName": 7}, "invalid_request", "clientName"),
+               ({"clientType": "confidential"}, "invalid_request", "clientType"),
+               ({"clientType": None}, "invalid_request", "clientType"),
+               ({"scopes": []}, "invalid_scope", "scopes"),
+               ({"scopes": None}, "invalid_scope", "scopes"),
+               ({"scopes": "codewhisperer:completions"}, "invalid_scope", "scopes"),
+               ({"scopes": [3]}, "invalid_scope", "scopes"),
+               ({"scopes": ["codewhisperer:completions", "sso:account:access"]},
+                "invalid_scope", "sso:account:access"),
+               ({"grantTypes": ["refresh_token"]}, "invalid_request", "grantTypes"),
+               ({"grantTypes": [DEVICE_GRANT]}, "invalid_request", "grantTypes"),
+               ({"grantTypes": None}, "invalid_request", "grantTypes"),
+               ({"grantTypes": DEVICE_GRANT}, "invalid_request", "grantTypes"),
+               ({"issuerUrl": ""}, "invalid_request", "issuerUrl"),
+               ({"issuerUrl": None}, "invalid_request", "issuerUrl")]
+        for fields, error, names in bad:
+            with self.subTest(fields=fields):
+                self.assert_oauth_error(self.fake.register(**fields), error, names)
+        self.assert_oauth_error(self.fake.oidc("/client/register", "{not json"),
+                                "invalid_request")
+        listing = self.fake.control("GET", "/_device")
+        self.assertEqual(listing, {"registrations": [], "logins": []})
+        self.assertEqual(self.fake.stats()["register"], len(bad) + 1)
+        status, answer = self.fake.register(grantTypes=["authorization_code", "refresh_token",
+                                                        DEVICE_GRANT])
+        self.assertEqual(status, 200, answer)
+
+    def test_full_login(self):
+        self.fake.device(interval=0)  # poll at once, without slow_down
+        before = int(time.time())
+        client = self.fake.client()
+        self.assertRegex(client["clientId"], r"^client-\d+$")
+        self.assertRegex(client["clientSecret"], r"^secret-\d+$")
+        self.assertLessEqual(before, client["clientIdIssuedAt"])
+        self.assertLessEqual(client["clientIdIssuedAt"], time.time())
+        self.assertEqual(client["clientSecretExpiresAt"] - client["clientIdIssuedAt"],
+                         90 * 24 * 3600)
+        login = self.fake.login(client)
+        self.assertRegex(login["deviceCode"], r"^device-\d+$")
+        self.assertRegex(login["userCode"], r"^[A-Z]{4}-[A-Z]{4}$")
+        host = f"127.0.0.1:{self.fake.port}"
+        self.assertEqual(login["verificationUri"], f"http://{host}/device")
+        self.assertEqual(login["verificationUriComplete"],
+                         f"http://{host}/device?user_code={login['userCode']}")
+        self.assertEqual((login["expiresIn"], login["interval"]), (600, 0))
+        code = login["deviceCode"]
+        self.assert_oauth_error(self.fake.poll(client, code), "authorization_pending")
+        self.assertEqual(self.fake.logins()[code]["state"], "pending")
+
+        self.fake.device(user_code=login["userCode"], action="approve")
+        self.assertEqual(self.fake.logins()[code]["state"], "approved")
+        status, tokens = self.fake.poll(client, code)
+        self.assertEqual(status, 200, tokens)
+        self.assertEqual(set(tokens), {"accessToken", "tokenType", "expiresIn", "refreshToken"})
+        self.assertRegex(tokens["accessToken"], r"^at-\d+$")
+        self.assertEqual((tokens["tokenType"], tokens["expiresIn"]), ("Bearer", 3600))
+        self.assertRegex(tokens["refreshToken"], r"^rt-device-\d+$")
+        self.assert_default_stream(*self.fake.generate(tokens["accessToken"]))
+
+        self.assert_oauth_error(self.fake.poll(client, code), "invalid_grant", code)
+        self.assertEqual(self.fake.logins()[code]["state"], "consumed")
+        self.assertEqual(self.fake.logins()[code]["polls"], 3)
+        status, refreshed = self.fake.token(tokens["refreshToken"],
+                                            clientId=client["clientId"],
+                                            clientSecret=client["clientSecret"])
+        self.assertEqual(status, 200, refreshed)
+        self.assertNotEqual(refreshed["accessToken"], tokens["accessToken"])
+        self.assert_default_stream(*self.fake.generate(refreshed["accessToken"], rest=True))
+
+        recorded = self.fake.requests()
+        self.assertEqual([r["path"] for r in recorded["oidc"]],
+                         ["/client/register", "/device_authorization"] + ["/token"] * 3)
+        self.assertEqual([r["status"] for r in recorded["oidc"]], [200, 200, 400, 200, 400])
+        self.assertEqual(recorded["oidc"][2]["body"]["deviceCode"], code)
+        self.assertEqual([r["body"]["refreshToken"] for r in recorded["token"]],
+                         [tokens["refreshToken"]])
+        stats = self.fake.stats()
+        self.assertEqual((stats["register"], stats["device_authorization"], stats["token"]),
+                         (1, 1, 1))
+
+    def test_deny(self):
+        client = self.fake.client()
+        code = self.fake.login(client)["deviceCode"]
+        self.fake.device(device_code=code, action="deny")
+        self.assert_oauth_error(self.fake.poll(client, code), "access_denied")
+        self.assertEqual(self.fake.logins()[code]["state"], "denied")
+
+    def test_expire_by_control_and_by_time(self):
+        client = self.fake.client()
+        code = self.fake.login(client)["deviceCode"]
+        self.fake.device(device_code=code, action="expire")
+        self.assert_oauth_error(self.fake.poll(client, code), "expired_token")
+        self.fake.device(expires_in=0)
+        late = self.fake.login(client)
+        self.assertEqual(late["expiresIn"], 0)
+        self.fake.device(device_code=late["deviceCode"], action="approve")  # too late anyway
+        self.assert_oauth_error(self.fake.poll(client, late["deviceCode"]), "expired_token")
+        states = {c: x["state"] for c, x in self.fake.logins().items()}
+        self.assertEqual(states, {code: "expired", late["deviceCode"]: "expired"})
+
+    def test_slow_down_when_polling_too_fast(self):
+        client = self.fake.client()
+        login = self.fake.login(client)
+        self.assertEqual(login["interval"], 1)
+        code = login["deviceCode"]
+        self.assert_oauth_error(self.fake.poll(client, code), "authorization_pending")
+        self.assert_oauth_error(self.fake.poll(client, code), "slow_down")
+        self.assertEqual(self.fake.logins()[code]["interval"], 6)
+        self.fake.device(device_code=code, action="approve")
+        self.assert_oauth_error(self.fake.poll(client, code), "slow_down")  # approved or not
+        self.assertEqual(self.fake.logins()[code]["interval"], 11)
+
+    def test_slow_down_by_control(self):
+        self.fake.device(interval=0)
+        client = self.fake.client()
+        login = self.fake.login(client)
+        code = login["deviceCode"]
+        self.fake.device(user_code=login["userCode"], action="slow_down")
+        self.assert_oauth_error(self.fake.poll(client, code), "slow_down")
+        self.assertEqual(self.fake.logins()[code]["interval"], 5)
+        time.sleep(4.9)  # the new interval, less the fake's 0.2 s of slack
+        self.assert_oauth_error(self.fake.poll(client, code), "authorization_pending")
+        self.assertEqual(self.fake.logins()[code]["interval"], 5)
+
+    def test_invalid_client(self):
+        mine, other = self.fake.client(), self.fake.client()
+        self.assertNotEqual(mine["clientId"], other["clientId"])
+        code = self.fake.login(mine)["deviceCode"]
+        self.fake.device(device_code=code, action="approve")
+        self.assert_oauth_error(self.fake.poll(other, code), "invalid_client")
+        self.assert_oauth_error(self.fake.poll(mine, code, secret=other["clientSecret"]),
+                                "invalid_client")
+        self.assert_oauth_error(self.fake.authorize(mine, secret=other["clientSecret"]),
+                                "invalid_client")
+        self.assert_oauth_error(self.fake.authorize({"clientId": "client-0",
+                                                     "clientSecret": "secret-0"}),
+                                "invalid_client", "client-0")
+        self.assert_oauth_error(self.fake.authorize(mine, start_url=""), "invalid_request",
+                                "startUrl")
+        self.assert_oauth_error(self.fake.poll(mine, "device-0"), "invalid_grant", "device-0")
+        status, answer = self.fake.oidc("/token", {"clientId": mine["clientId"],
+                                                   "clientSecret": mine["clientSecret"],
+                                                   "grantType": DEVICE_GRANT})
+        self.assert_oauth_error((status, answer), "invalid_request", "deviceCode")
+        self.assertEqual(self.fake.logins()[code]["polls"], 0)  # none was its client's
+        self.assertEqual(self.fake.poll(mine, code)[0], 200)
+
+    def test_expired_registration(self):
+        self.fake.device(registration_lifetime=1)
+        client = self.fake.client()
+        self.assertEqual(client["clientSecretExpiresAt"] - client["clientIdIssuedAt"], 1)
+        self.assertEqual(self.fake.authorize(client)[0], 200)
+        time.sleep(1.05)
+        self.assert_oauth_error(self.fake.authorize(client), "invalid_client", "expired")
+
+    def test_reset_clears_logins_and_settings(self):
+        self.fake.device(interval=7, expires_in=60, registration_lifetime=5)
+        client = self.fake.client()
+        code = self.fake.login(client)["deviceCode"]
+        self.fake.control("POST", "/_reset")
+        self.assertEqual(self.fake.control("GET", "/_device"),
+                         {"registrations": [], "logins": []})
+        self.assertEqual(self.fake.requests()["oidc"], [])
+        self.assertEqual(self.fake.stats()["register"], 0)
+        self.assert_oauth_error(self.fake.authorize(client), "invalid_client")
+        self.assert_oauth_error(self.fake.poll(client, code), "invalid_grant")
+        fresh = self.fake.client()
+        self.assertNotEqual(fresh["clientId"], client["clientId"])  # numbering goes on
+        self.assertEqual(fresh["clientSecretExpiresAt"] - fresh["clientIdIssuedAt"], 7776000)
+        login = self.fake.login(fresh)
+        self.assertEqual((login["expiresIn"], login["interval"]), (600, 1))
+
+    def test_device_listing(self):
+        client = self.fake.client()
+        self.fake.register(clientName="second", scopes=["codewhisperer:analysis"])
+        login = self.fake.login(client)
+        listing = self.fake.control("GET", "/_device")
+        first, second = listing["registrations"]
+        self.assertEqual(first, {"client_id": client["clientId"], "client_name": "amq2api",
+                                 "issuer_url": REGISTRATION["issuerUrl"],
+                                 "scopes": REGISTRATION["scopes"],
+                                 "expires_at": client["clientSecretExpiresAt"]})
+        self.assertEqual((second["client_name"], second["scopes"]),
+                         ("second", ["codewhisperer:analysis"]))
+        self.assertEqual(listing["logins"], [{
+            "device_code": login["deviceCode"], "user_code": login["userCode"],
+            "client_id": client["clientId"], "start_url": START_URL, "state": "pending",
+            "polls": 0, "interval": 1}])
+
+    def test_device_control_errors(self):
+        self.fake.device(interval=0)
+        client = self.fake.client()
+        login = self.fake.login(client)
+        refusals = [({"user_code": "ZZZZ-ZZZZ", "action": "approve"}, 404),
+                    ({"device_code": "device-0", "action": "deny"}, 404),
+                    ({"user_code": login["userCode"], "action": "allow"}, 400),
+                    ({"user_code": login["userCode"]}, 400),
+                    ({"user_code": login["userCode"], "device_code": login["deviceCode"],
+                      "action": "approve"}, 400),
+                    ({"user_code": login["userCode"], "action": "approve", "interval": 3}, 400),
+                    ({"interval": -1}, 400),
+                    ({"expires_in": "600"}, 400),
+                    ({"action": "approve"}, 400)]
+        for body, status in refusals:
+            with self.subTest(body=body):
+                code, _, answer = self.fake.call("POST", "/_device", body)
+                self.assertEqual(code, status, answer)
+                self.assertIn("error", json.loads(answer))
+        self.assertEqual(self.fake.logins()[login["deviceCode"]]["state"], "pending")
+        self.fake.device(device_code=login["deviceCode"], action="approve")
+        self.assertEqual(self.fake.poll(client, login["deviceCode"])[0], 200)
+        code, _, _ = self.fake.call("POST", "/_device", {"device_code": login["deviceCode"],
+                                                         "action": "approve"})
+        self.assertEqual(code, 400)  # its tokens were issued
 
 
 class ShutdownTest(unittest.TestCase):

@@ -1,6 +1,9 @@
 #include "tests/fake_upstream/server.hpp"
 
+#include <chrono>
 #include <cstdio>
+#include <iterator>
+#include <type_traits>
 
 #include <event2/buffer.h>
 #include <rapidjson/document.h>
@@ -120,6 +123,9 @@ void Server::handle(evhttp_request* req) {
     if (method == EVHTTP_REQ_POST && path == "/generateAssistantResponse") return on_generate(req);
     if (method == EVHTTP_REQ_POST && path == "/token") return on_token(req, Kind::token);
     if (method == EVHTTP_REQ_POST && path == "/refreshToken") return on_token(req, Kind::kiro);
+    if (method == EVHTTP_REQ_POST && path == "/client/register") return on_register(req);
+    if (method == EVHTTP_REQ_POST && path == "/device_authorization")
+        return on_device_authorization(req);
     if (method == EVHTTP_REQ_GET && path == "/getUsageLimits") return on_usage(req);
     if (method == EVHTTP_REQ_GET && path == "/ListAvailableModels") return on_models(req);
     log(req, 404);
@@ -136,6 +142,10 @@ bool Server::handle_control(evhttp_request* req, std::string_view path) {
         control_tokens(req);
     else if (post && path == "/_models")
         control_models(req);
+    else if (post && path == "/_device")
+        control_device(req);
+    else if (!post && path == "/_device")
+        send_json(req, 200, device_auth_.listing(clock_now()));
     else if (!post && path == "/_requests")
         control_requests(req);
     else if (!post && path == "/_stats")
@@ -191,6 +201,7 @@ void Server::control_reset(evhttp_request* req) {
     for (auto& list : records_) list.clear();
     generate_by_token_.clear();
     models_by_token_.clear();
+    device_auth_.reset();
     const std::int64_t open = counters_.open_streams;
     counters_ = Counters{};
     counters_.open_streams = open;  // a gauge of live connections, not a tally
@@ -228,10 +239,20 @@ void Server::control_models(evhttp_request* req) {
     control_stats(req);
 }
 
+// {"user_code" | "device_code", "action"}, or settings for the logins that come next.
+void Server::control_device(evhttp_request* req) {
+    auto doc = amq::parse_json(request_body(req));
+    if (!doc || !doc->IsObject()) return send_control_error(req, 400, "expected an object");
+    auto [status, error] = device_auth_.control(*doc);
+    if (status != 200) return send_control_error(req, status, error);
+    send_json(req, 200, "{}");
+}
+
 void Server::control_requests(evhttp_request* req) const {
-    static constexpr const char* kNames[] = {"generate", "token", "kiro", "usage"};
+    static constexpr const char* kNames[] = {"generate", "token", "kiro", "usage", "oidc"};
+    static_assert(std::size(kNames) == std::extent_v<decltype(records_)>);
     send_json(req, 200, amq::json_object([&](JsonWriter& w) {
-                  for (int k = 0; k < 4; ++k) {
+                  for (std::size_t k = 0; k < std::size(kNames); ++k) {
                       write_key(w, kNames[k]);
                       w.StartArray();
                       for (const Record& r : records_[k]) write_record(w, r);
@@ -250,6 +271,10 @@ void Server::control_stats(evhttp_request* req) const {
                   w.Uint64(counters_.kiro);
                   write_key(w, "usage");
                   w.Uint64(counters_.usage);
+                  write_key(w, "register");
+                  w.Uint64(counters_.register_client);
+                  write_key(w, "device_authorization");
+                  w.Uint64(counters_.device_authorization);
                   write_key(w, "open_streams");
                   w.Int64(counters_.open_streams);
                   write_key(w, "pending_steps");
@@ -270,6 +295,12 @@ void Server::record(Kind kind, evhttp_request* req, std::string_view token, int 
     list.push_back(Record{evhttp_request_get_uri(req), lower_case_headers(req),
                           std::string(request_body(req)), std::string(token), status});
     if (list.size() > options_.record_limit) list.pop_front();
+}
+
+double Server::clock_now() {
+    using Seconds = std::chrono::duration<double>;
+    return std::chrono::duration_cast<Seconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
 }
 
 void Server::log(evhttp_request* req, int status) const {

@@ -1,6 +1,6 @@
 // The fake Amazon Q upstream: routes evhttp requests to the upstream calls (generate, token
-// refresh, usage limits) and to the control API that tests use to script and inspect it.
-// Single-threaded: everything runs on one libevent loop.
+// refresh, device authorization, usage limits) and to the control API that tests use to
+// script and inspect it. Single-threaded: everything runs on one libevent loop.
 #pragma once
 
 #include <cstddef>
@@ -16,7 +16,9 @@
 
 #include <event2/event.h>
 #include <event2/http.h>
+#include <rapidjson/document.h>
 
+#include "tests/fake_upstream/device_auth.hpp"
 #include "tests/fake_upstream/script.hpp"
 
 namespace fake {
@@ -43,6 +45,8 @@ struct Counters {
     std::uint64_t token = 0;
     std::uint64_t kiro = 0;
     std::uint64_t usage = 0;
+    std::uint64_t register_client = 0;
+    std::uint64_t device_authorization = 0;
     std::int64_t open_streams = 0;
 };
 
@@ -70,7 +74,8 @@ public:
     void stream_ended(Stream* stream);
 
 private:
-    enum class Kind { generate, token, kiro, usage };
+    // Recording kinds; oidc holds the device-authorization calls, token the refreshes.
+    enum class Kind { generate, token, kiro, usage, oidc };
     struct Delayed;
 
     static void on_request(evhttp_request* req, void* self);
@@ -85,6 +90,10 @@ private:
     void on_token(evhttp_request* req, Kind kind);
     void on_usage(evhttp_request* req);
     void on_models(evhttp_request* req);
+    void on_register(evhttp_request* req);
+    void on_device_authorization(evhttp_request* req);
+    void on_device_token(evhttp_request* req);
+    void on_oidc(evhttp_request* req, const std::function<Reply(const rapidjson::Value&)>& call);
     void answer_generate_step(evhttp_request* req, GenerateStep step);
     void send_default_stream(evhttp_request* req);
     void send_token_answer(evhttp_request* req, Kind kind, const TokenStep& step,
@@ -98,11 +107,14 @@ private:
     void control_reset(evhttp_request* req);
     void control_tokens(evhttp_request* req);
     void control_models(evhttp_request* req);
+    void control_device(evhttp_request* req);
     void control_requests(evhttp_request* req) const;
     void control_stats(evhttp_request* req) const;
 
     void record(Kind kind, evhttp_request* req, std::string_view token, int status);
     void log(evhttp_request* req, int status) const;
+    // Monotonic seconds: device-authorization expiry and poll pacing ignore wall-clock jumps.
+    static double clock_now();
 
     event_base* base_;
     evhttp* http_;
@@ -121,7 +133,8 @@ private:
     StringSet issued_tokens_;
     StringMap<std::uint64_t> generate_by_token_;
     StringMap<std::vector<std::string>> models_by_token_;
-    std::deque<Record> records_[4];
+    std::deque<Record> records_[5];
+    DeviceAuth device_auth_;
 
     std::unordered_map<Stream*, std::unique_ptr<Stream>> streams_;
     std::list<Delayed> delayed_;

@@ -1,6 +1,7 @@
 // The calls the daemon makes upstream (docs/upstream.md §1): generate, OIDC and Kiro token
-// refresh, usage limits, model lists; and profile discovery (ListAvailableProfiles), which
-// the daemon does not call yet.
+// refresh, usage limits, model lists; OIDC device authorization (the login, decided by
+// device_auth.cpp); and profile discovery (ListAvailableProfiles), which the daemon does not
+// call yet.
 #include <cinttypes>
 #include <cstdio>
 #include <ctime>
@@ -71,15 +72,6 @@ void send_aws_error(evhttp_request* req, int status) {
     send_body(req, status, error_content_type(req), aws_error_body(e));
 }
 
-std::string oauth_error(std::string_view error, std::string_view description) {
-    return amq::json_object([&](JsonWriter& w) {
-        write_key(w, "error");
-        write_string(w, error);
-        write_key(w, "error_description");
-        write_string(w, description);
-    });
-}
-
 // Epoch seconds of the first day of next month, 00:00 UTC: when monthly quotas reset.
 std::int64_t next_month_start() {
     std::time_t now = std::time(nullptr);
@@ -105,6 +97,13 @@ std::string oidc_problem(const rapidjson::Value& body) {
     if (client_id.value_or("").empty() || client_secret.value_or("").empty())
         return "clientId and clientSecret are required";
     return {};
+}
+
+// The device-code grant goes to the login state machine; every other body, however wrong,
+// keeps the refresh path and its answers.
+bool is_device_grant(std::string_view body) {
+    auto doc = amq::parse_json(body);
+    return doc && doc->IsObject() && amq::find_string(*doc, "grantType") == kDeviceCodeGrant;
 }
 
 }  // namespace
@@ -191,6 +190,7 @@ void Server::answer_generate_step(evhttp_request* req, GenerateStep step) {
 }
 
 void Server::on_token(evhttp_request* req, Kind kind) {
+    if (kind == Kind::token && is_device_grant(request_body(req))) return on_device_token(req);
     ++(kind == Kind::token ? counters_.token : counters_.kiro);
     auto doc = amq::parse_json(request_body(req));
     if (!doc || !doc->IsObject()) {
@@ -249,6 +249,42 @@ void Server::send_token_answer(evhttp_request* req, Kind kind, const TokenStep& 
                   write_key(w, "profileArn");
                   write_string(w, step.profile_arn.value_or(kProfileArn));
               }));
+}
+
+void Server::on_register(evhttp_request* req) {
+    ++counters_.register_client;
+    on_oidc(req, [&](const rapidjson::Value& body) {
+        return device_auth_.register_client(body, clock_now(), std::time(nullptr));
+    });
+}
+
+void Server::on_device_authorization(evhttp_request* req) {
+    ++counters_.device_authorization;
+    on_oidc(req, [&](const rapidjson::Value& body) {
+        return device_auth_.authorize(body, request_header(req, "Host"), clock_now());
+    });
+}
+
+// Polls are counted per login (GET /_device), not in the refresh counter.
+void Server::on_device_token(evhttp_request* req) {
+    on_oidc(req, [&](const rapidjson::Value& body) {
+        return device_auth_.poll(body, clock_now(), [this] {
+            std::string access = issue_token();
+            issued_tokens_.insert(access);
+            return access;
+        });
+    });
+}
+
+void Server::on_oidc(evhttp_request* req,
+                     const std::function<Reply(const rapidjson::Value&)>& call) {
+    auto doc = amq::parse_json(request_body(req));
+    const Reply reply = doc && doc->IsObject()
+                            ? call(*doc)
+                            : Reply{400, oauth_error("invalid_request", "malformed JSON body")};
+    record(Kind::oidc, req, {}, reply.status);
+    log(req, reply.status);
+    send_body(req, reply.status, kJson, reply.body);
 }
 
 void Server::on_models(evhttp_request* req) {
