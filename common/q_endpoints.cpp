@@ -4,6 +4,13 @@
 
 namespace amq {
 
+bool is_region_name(std::string_view region) {
+    if (region.empty() || region.size() > 32) return false;
+    for (char c : region)
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
+    return true;
+}
+
 std::string expand_region(std::string_view url_template, std::string_view region) {
     std::string out(url_template);
     std::string_view use = region.empty() ? kDefaultRegion : region;

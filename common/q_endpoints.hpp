@@ -12,6 +12,9 @@ namespace amq {
 inline constexpr std::string_view kDefaultRegion = "us-east-1";
 
 std::string expand_region(std::string_view url_template, std::string_view region);
+// A region is written into host names: only "eu-west-1"-like names (lower-case letters,
+// digits and dashes, at most 32) may be, so that none can point a URL elsewhere.
+bool is_region_name(std::string_view region);
 // "arn:aws:codewhisperer:eu-central-1:123:profile/X" → "eu-central-1"; "" if not an ARN.
 std::string profile_region(std::string_view profile_arn);
 

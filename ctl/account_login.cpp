@@ -46,6 +46,7 @@ Result<rapidjson::Document> ask(const Invocation& inv, std::string_view cmd, std
 }  // namespace
 
 int run_account_login(const Invocation& inv) {
+    catch_interrupts();  // before the login exists: Ctrl-C at any point cancels it
     auto started = call(inv.socket, inv.def.cmd, inv.args_json, inv.def.timeout_seconds);
     if (!started) return fail(started.error().message, kUnreachable);
     if (!(*started)["ok"].GetBool())
@@ -59,9 +60,8 @@ int run_account_login(const Invocation& inv) {
                       text_of(login, "expires_at"),
                       ").\nWaiting for the approval; Ctrl-C cancels.\n")) != kSuccess)
         return kDaemonError;
-    catch_interrupts();
     for (;;) {
-        pause_for(kPollSeconds);
+        if (!interrupted) pause_for(kPollSeconds);
         if (interrupted) {
             auto cancelled = ask(inv, "account.login-cancel", id);
             if (!cancelled) return fail(cancelled.error().message, kUnreachable);

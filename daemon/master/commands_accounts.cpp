@@ -1,3 +1,4 @@
+#include "common/q_endpoints.hpp"
 #include "common/strings.hpp"
 #include "common/time_format.hpp"
 #include "daemon/master/account_health.hpp"
@@ -17,6 +18,9 @@ Status check_connection_fields(const Account& a) {
     if (!a.api_endpoint.empty() && !a.api_endpoint.starts_with("https://") &&
         !a.api_endpoint.starts_with("http://"))
         return make_error(Errc::invalid_argument, "field 'api_endpoint' must be an http(s) URL");
+    if (!a.region.empty() && !is_region_name(a.region))
+        return make_error(Errc::invalid_argument,
+                          "field 'region' must be an AWS region name such as us-east-1");
     return {};
 }
 

@@ -141,16 +141,25 @@ Result<LoginRequest> read_login(const CommandContext& ctx, const rapidjson::Valu
     if (r.region.empty()) r.region = std::string(kDefaultRegion);
     if (!r.start_url.starts_with("https://") && !r.start_url.starts_with("http://"))
         return make_error(Errc::invalid_argument, "field 'start_url' must be an http(s) URL");
+    if (!is_region_name(r.region))
+        return make_error(Errc::invalid_argument,
+                          "field 'region' must be an AWS region name such as us-east-1");
     return r;
 }
 
 DeviceLogins* logins_of(CommandContext& ctx) { return ctx.runtime.device_logins(); }
 
-std::uint64_t login_id(const rapidjson::Value& args, Status& status) {
+// The login named by {"id"}, looked at or acted on by `act`.
+CommandResult on_login(CommandContext& ctx, const rapidjson::Value& args,
+                       Result<LoginView> (DeviceLogins::*act)(std::uint64_t)) {
     FieldReader f(args);
     auto id = f.integer("id", true, 1);
-    if (!f.ok()) status = f.status();
-    return id ? static_cast<std::uint64_t>(*id) : 0;
+    if (!f.ok()) return f.status().error();
+    DeviceLogins* logins = logins_of(ctx);
+    if (!logins) return make_error(Errc::not_found, str_cat("no login ", *id));
+    auto view = (logins->*act)(static_cast<std::uint64_t>(*id));
+    if (!view) return view.error();
+    return view_json(*view);
 }
 
 }  // namespace
@@ -173,25 +182,11 @@ void cmd_account_login(CommandContext ctx, const rapidjson::Value& args, Command
 }
 
 CommandResult cmd_account_login_status(CommandContext& ctx, const rapidjson::Value& args) {
-    Status status;
-    std::uint64_t id = login_id(args, status);
-    if (!status) return status.error();
-    DeviceLogins* logins = logins_of(ctx);
-    if (!logins) return make_error(Errc::not_found, str_cat("no login ", id));
-    auto view = logins->status(id);
-    if (!view) return view.error();
-    return view_json(*view);
+    return on_login(ctx, args, &DeviceLogins::status);
 }
 
 CommandResult cmd_account_login_cancel(CommandContext& ctx, const rapidjson::Value& args) {
-    Status status;
-    std::uint64_t id = login_id(args, status);
-    if (!status) return status.error();
-    DeviceLogins* logins = logins_of(ctx);
-    if (!logins) return make_error(Errc::not_found, str_cat("no login ", id));
-    auto view = logins->cancel(id);
-    if (!view) return view.error();
-    return view_json(*view);
+    return on_login(ctx, args, &DeviceLogins::cancel);
 }
 
 }  // namespace amq

@@ -118,7 +118,10 @@ void DeviceLogins::authorize(const std::shared_ptr<Login>& login, StartedFn star
             login->view.expires_at = unix_seconds() + device->expires_in;
             log_info("login ", login->view.id, ": waiting for the user to approve code ",
                      device->user_code, " for ", login->request.start_url);
-            login->timer = Event::timer(base_, [this, login](short) { poll(login); });
+            // Weak: the login owns its timer, which must not keep the login alive.
+            login->timer = Event::timer(base_, [this, weak = std::weak_ptr<Login>(login)](short) {
+                if (auto alive = weak.lock()) poll(alive);
+            });
             login->timer.arm_after(static_cast<double>(login->interval));
             started(login->view);
         });

@@ -202,6 +202,17 @@ class FakeUpstream:
         self.proc.wait(10)
 
 
+def daemon_with_fake(test, workers=2, extra_args=()):
+    """A FakeUpstream and an amq2apid pointed at it, both started and cleaned up after `test`."""
+    fake = FakeUpstream()
+    test.addCleanup(fake.proc.stdout.close)
+    test.addCleanup(fake.stop)
+    daemon = Daemon(workers=workers, extra_args=[*fake.daemon_args(), *extra_args])
+    daemon.start()
+    test.addCleanup(daemon.cleanup)
+    return fake, daemon
+
+
 def read_all(sock):
     """Everything the server sends until it closes; a reset or a timeout ends it too."""
     out = b""

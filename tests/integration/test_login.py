@@ -12,7 +12,7 @@ import subprocess
 import time
 import unittest
 
-from harness import AMQ2APICTL, Daemon, FakeUpstream, wait_until
+from harness import AMQ2APICTL, daemon_with_fake, wait_until
 
 MESSAGE = {"model": "claude-sonnet-4-5-20250929", "max_tokens": 16,
            "messages": [{"role": "user", "content": "hi"}]}
@@ -21,12 +21,7 @@ CODE = re.compile(r"confirm the code  ([A-Z]{4}-[A-Z]{4})")
 
 class LoginTest(unittest.TestCase):
     def setUp(self):
-        self.fake = FakeUpstream()
-        self.addCleanup(self.fake.proc.stdout.close)
-        self.addCleanup(self.fake.stop)
-        self.daemon = Daemon(workers=2, extra_args=self.fake.daemon_args())
-        self.daemon.start()
-        self.addCleanup(self.daemon.cleanup)
+        self.fake, self.daemon = daemon_with_fake(self)
         with open(os.path.join(self.daemon.state_dir, "initial-admin-key")) as f:
             self.admin = f.read().strip()
 
@@ -73,7 +68,7 @@ class LoginTest(unittest.TestCase):
         rc, out, err = self.finish(proc)
         self.assertEqual(rc, 0, err)
         self.assertIn("logged in: account", out)
-        account = self.daemon.ctl_json("account", "show", "dev")["account"]
+        account = self.daemon.ctl_json("account", "show", "dev")
         self.assertEqual(account["start_url"], "https://view.awsapps.com/start")
         self.assertEqual(account["region"], "us-east-1")
         self.assertTrue(account["client_id"].startswith("client-"))
@@ -105,16 +100,16 @@ class LoginTest(unittest.TestCase):
         self.user(code, "approve")
         self.assertEqual(self.finish(proc)[0], 0)
         self.assertEqual(len(self.fake.call("GET", "/_device")["registrations"]), 2)
-        self.assertEqual(self.daemon.ctl_json("account", "show", "org")["account"]["region"],
+        self.assertEqual(self.daemon.ctl_json("account", "show", "org")["region"],
                          "eu-west-1")
         # A registration that expires within a day is not reused.
         self.fake.call("POST", "/_device", {"registration_lifetime": 3600})
         proc, code, _ = self.ctl_login("--name", "three", "--start-url",
-                                       "https://my-org.awsapps.com/start", "--region", "eu-west-1")
+                                       "https://short.awsapps.com/start")
         self.user(code, "approve")
         self.assertEqual(self.finish(proc)[0], 0)
         proc, code, _ = self.ctl_login("--name", "four", "--start-url",
-                                       "https://my-org.awsapps.com/start", "--region", "eu-west-1")
+                                       "https://short.awsapps.com/start")
         self.user(code, "approve")
         self.assertEqual(self.finish(proc)[0], 0)
         self.assertEqual(len(self.fake.call("GET", "/_device")["registrations"]), 4)
@@ -153,11 +148,11 @@ class LoginTest(unittest.TestCase):
     def test_an_existing_account_logs_in_again_keeping_its_id(self):
         self.daemon.ctl_json("account", "add", "--name", "old", "--refresh-token", "rt-old",
                              "--client-id", "cid-old", "--client-secret", "cs-old")
-        before = self.daemon.ctl_json("account", "show", "old")["account"]
+        before = self.daemon.ctl_json("account", "show", "old")
         proc, code, _ = self.ctl_login("--account", "old")
         self.user(code, "approve")
         self.assertEqual(self.finish(proc)[0], 0)
-        after = self.daemon.ctl_json("account", "show", "old")["account"]
+        after = self.daemon.ctl_json("account", "show", "old")
         self.assertEqual(after["id"], before["id"])
         self.assertTrue(after["client_id"].startswith("client-"))
         self.assertEqual(after["start_url"], "https://view.awsapps.com/start")
@@ -171,6 +166,10 @@ class LoginTest(unittest.TestCase):
         rc, _, err = self.daemon.ctl("account", "login", "--name", "old")
         self.assertEqual(rc, 1)
         self.assertIn("exists", err)
+        # A region goes into the OIDC host name: nothing else may.
+        rc, _, err = self.daemon.ctl("account", "login", "--name", "z", "--region", "evil.com/x")
+        self.assertEqual(rc, 2)
+        self.assertIn("AWS region name", err)
 
     def test_the_http_admin_api_starts_follows_and_cancels_a_login(self):
         r = self.admin_call("POST", "/admin/accounts/login", {"name": "web"})
@@ -190,7 +189,7 @@ class LoginTest(unittest.TestCase):
         wait_until(lambda: self.admin_call("GET", f"/admin/accounts/login/{login['login']}")
                    .json()["state"] == "succeeded", timeout=15, what="the login to succeed")
         final = self.admin_call("GET", f"/admin/accounts/login/{login['login']}").json()
-        self.assertEqual(self.daemon.ctl_json("account", "show", "web")["account"]["id"],
+        self.assertEqual(self.daemon.ctl_json("account", "show", "web")["id"],
                          final["account_id"])
         audit = self.daemon.ctl_json("audit", "--limit", "5")["entries"]
         self.assertIn("account.login", [e["command"] for e in audit])

@@ -15,7 +15,7 @@ import subprocess
 import time
 import unittest
 
-from harness import AMQ2APICTL, Daemon, FakeUpstream, wait_until
+from harness import AMQ2APICTL, daemon_with_fake, wait_until
 
 V2_SCHEMA = """
 CREATE TABLE accounts (
@@ -97,12 +97,7 @@ def sha256(path):
 
 class UpgradeFromV2Test(unittest.TestCase):
     def setUp(self):
-        self.fake = FakeUpstream()
-        self.addCleanup(self.fake.proc.stdout.close)
-        self.addCleanup(self.fake.stop)
-        self.daemon = Daemon(workers=2, extra_args=self.fake.daemon_args())
-        self.daemon.start()
-        self.addCleanup(self.daemon.cleanup)
+        self.fake, self.daemon = daemon_with_fake(self)
         self.db = os.path.join(self.daemon.root, "amq2api.db")
         write_v2_database(self.db)
 
