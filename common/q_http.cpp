@@ -15,7 +15,8 @@ constexpr std::string_view kAmzUserAgent =
 }  // namespace
 
 GenerateCall generate_call(std::string_view endpoint, std::string_view flavour,
-                           std::string_view access_token, std::string_view invocation_id) {
+                           std::string_view access_token, std::string_view invocation_id,
+                           std::string_view token_type) {
     GenerateCall call;
     bool rest = flavour == "rest";
     if (rest) {
@@ -35,6 +36,7 @@ GenerateCall generate_call(std::string_view endpoint, std::string_view flavour,
         str_cat("Amz-Sdk-Invocation-Id: ", invocation_id),
         "Accept: */*",
     };
+    if (!token_type.empty()) call.headers.push_back(str_cat("TokenType: ", token_type));
     if (!rest)
         call.headers.push_back(
             "X-Amz-Target: AmazonCodeWhispererStreamingService.GenerateAssistantResponse");

@@ -81,6 +81,7 @@ constexpr Field<G> kGrantFields[] = {
     {"origin", &G::origin},
     {"proxy", &G::proxy},
     {"access_token", &G::access_token},
+    {"token_type", &G::token_type},
     {"serial", &G::serial},
     {"holds_slot", &G::holds_slot},
     {"rate_limit", &G::rate_limit},

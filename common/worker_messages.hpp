@@ -127,6 +127,7 @@ struct AccountGrant {
     std::string origin;
     std::string proxy;
     std::string access_token;
+    std::string token_type;    // "API_KEY" for a Kiro API key, else ""
     std::uint64_t serial = 0;  // of the token: a refresh names the one that failed
     bool holds_slot = false;   // the key caps concurrent requests: report without delay
     // The key's budget for x-ratelimit-*-requests; rate_limit 0: unlimited, no headers.

@@ -46,10 +46,14 @@ constexpr ArgSpec kAccountAdd[] = {
      K::text,
      false,
      "idc: AWS SSO OIDC (IAM Identity Center, Builder ID), needs --client-id and "
-     "--client-secret; social: a Kiro Google or GitHub login (default idc)",
+     "--client-secret; social: a Kiro Google or GitHub login; api_key: a Kiro API key, needs "
+     "--api-key (default idc)",
      {},
-     "idc|social"},
-    {"--refresh-token", "refresh_token", K::secret, true,
+     "idc|social|api_key"},
+    {"--api-key", "api_key", K::secret, false,
+     "The Kiro API key (ksk_…) of an api_key account; \"-\" reads it from the first line of "
+     "stdin, which keeps it out of ps. It is never shown again"},
+    {"--refresh-token", "refresh_token", K::secret, false,
      "The refresh token; \"-\" reads it from the first line of stdin, which keeps it out of "
      "ps"},
     {"--client-id", "client_id", K::text, false, "AWS SSO OIDC client id (idc accounts)"},
@@ -120,6 +124,8 @@ constexpr ArgSpec kAccountUpdate[] = {
     {"--client-secret", "client_secret", K::secret, false,
      "A new AWS SSO OIDC client secret; \"-\" reads it from stdin (the first line, or the "
      "second when --refresh-token is \"-\" too)"},
+    {"--api-key", "api_key", K::secret, false,
+     "A new Kiro API key (ksk_…) for an api_key account; \"-\" reads it from stdin"},
 };
 
 constexpr ArgSpec kAccountImport[] = {

@@ -34,15 +34,15 @@ void AccountApi::call(const Account& account, const std::string& token,
     spec.method = "GET";
     spec.url = base + path;
     // The generate call's headers, minus its content type and target.
-    for (const std::string& h : generate_call(base, "rest", token, uuid4()).headers)
+    for (const std::string& h :
+         generate_call(base, "rest", token, uuid4(), account_token_type(account)).headers)
         if (!h.starts_with("Content-Type")) spec.headers.push_back(h);
     spec.proxy = account.proxy.empty() ? options.proxy : account.proxy;
     spec.first_byte_timeout = options.timeout;
     spec.idle_timeout = options.timeout;
-    fetch_whole(http_, std::move(spec), kMaxAnswer,
-                [account, callback](Result<HttpAnswer> answer) {
-                    callback(account, std::move(answer));
-                });
+    fetch_whole(http_, std::move(spec), kMaxAnswer, [account, callback](Result<HttpAnswer> answer) {
+        callback(account, std::move(answer));
+    });
 }
 
 }  // namespace amq

@@ -140,7 +140,7 @@ const CommandSpec* find_command(std::string_view name, Surface surface) {
 namespace {
 
 bool secret_field(std::string_view name) {
-    for (std::string_view s : {"refresh_token", "client_secret", "key", "access_token", "content",
+    for (std::string_view s : {"refresh_token", "client_secret", "key", "api_key", "access_token", "content",
                                "refreshToken", "clientSecret", "accessToken"})
         if (name == s) return true;
     return false;

@@ -96,7 +96,8 @@ inline constexpr std::string_view kTargetFields[] = {"id", "name"};
 inline constexpr std::string_view kAccountFields[] = {
     "name",        "kind",   "refresh_token",       "client_id",   "client_secret",
     "profile_arn", "region", "api_endpoint",        "api_flavour", "origin",
-    "proxy",       "notes",  "requests_per_minute", "enabled",     "is_active"};
+    "proxy",       "notes",  "requests_per_minute", "enabled",     "is_active",
+    "api_key"};
 inline constexpr std::string_view kKeyFields[] = {
     "name",           "description",    "is_admin",     "requests_per_minute", "requests_per_day",
     "max_concurrent", "allowed_models", "expires_days", "expires_at",          "enabled",

@@ -11,8 +11,8 @@ namespace {
 constexpr std::size_t kMaxNoteBytes = 1000;
 
 Status check_connection_fields(const Account& a) {
-    if (a.kind != "idc" && a.kind != "social")
-        return make_error(Errc::invalid_argument, "field 'kind' must be idc or social");
+    if (a.kind != "idc" && a.kind != "social" && a.kind != "api_key")
+        return make_error(Errc::invalid_argument, "field 'kind' must be idc, social or api_key");
     if (!a.api_flavour.empty() && a.api_flavour != "rpc" && a.api_flavour != "rest")
         return make_error(Errc::invalid_argument, "field 'api_flavour' must be rpc or rest");
     if (!a.api_endpoint.empty() && !a.api_endpoint.starts_with("https://") &&
@@ -24,6 +24,27 @@ Status check_connection_fields(const Account& a) {
     return {};
 }
 
+// A Kiro API key account: the key is its access token, for ever. Kiro serves keys on its CLI
+// runtime with the Kiro CLI's origin, which the account keeps unless told otherwise.
+Result<AccountCredentials> api_key_credentials(std::string_view key) {
+    key = trim(key);
+    if (!key.starts_with("ksk_") || key.size() < 8 ||
+        key.find_first_of(" \t\r\n") != std::string_view::npos)
+        return make_error(Errc::invalid_argument, "field 'api_key' must be a Kiro API key (ksk_…)");
+    AccountCredentials c;
+    c.access_token = std::string(key);
+    c.access_expires_at = kNeverExpires;
+    return c;
+}
+
+Result<std::pair<Account, AccountCredentials>> api_key_account(Account a, std::string_view key) {
+    auto c = api_key_credentials(key);
+    if (!c) return c.error();
+    if (a.origin.empty()) a.origin = "KIRO_CLI";
+    if (a.api_endpoint.empty()) a.api_endpoint = "https://runtime.{region}.kiro.dev/";
+    return std::pair{std::move(a), std::move(*c)};
+}
+
 // Reads the fields an account can be created with; idc accounts need their OIDC client.
 Result<std::pair<Account, AccountCredentials>> read_new_account(const rapidjson::Value& args,
                                                                 std::int64_t rpm_default) {
@@ -32,7 +53,8 @@ Result<std::pair<Account, AccountCredentials>> read_new_account(const rapidjson:
     AccountCredentials c;
     a.name = f.string("name", true).value_or("");
     a.kind = f.string("kind").value_or("idc");
-    c.refresh_token = f.string("refresh_token", true).value_or("");
+    c.refresh_token = f.string("refresh_token", a.kind != "api_key").value_or("");
+    std::string api_key = f.string("api_key", a.kind == "api_key").value_or("");
     a.client_id = f.string("client_id").value_or("");
     c.client_secret = f.string("client_secret").value_or("");
     a.profile_arn = f.string("profile_arn").value_or("");
@@ -47,6 +69,7 @@ Result<std::pair<Account, AccountCredentials>> read_new_account(const rapidjson:
     if (!f.ok()) return f.status().error();
     if (auto st = check_record_name(a.name, "account"); !st) return st.error();
     if (auto st = check_connection_fields(a); !st) return st.error();
+    if (a.kind == "api_key") return api_key_account(std::move(a), api_key);
     if (trim(c.refresh_token).empty())
         return make_error(Errc::invalid_argument, "field 'refresh_token' must not be empty");
     if (a.kind == "idc" && (trim(a.client_id).empty() || trim(c.client_secret).empty()))
@@ -69,9 +92,12 @@ Status check_refresh_token_unused(const Store& store, std::string_view refresh_t
     for (const Account& a : *accounts) {
         if (a.id == except_id) continue;
         auto c = store.get_credentials(a.id);
-        if (c && c->refresh_token == refresh_token)
+        // A Kiro API key is the same credential however often it is added.
+        const std::string& held = a.kind == "api_key" && c ? c->access_token : std::string();
+        if (c && (c->refresh_token == refresh_token || held == refresh_token))
             return make_error(Errc::conflict,
-                              str_cat("account '", a.name, "' already uses this refresh token"));
+                              str_cat("account '", a.name, "' already uses this ",
+                                      a.kind == "api_key" ? "API key" : "refresh token"));
     }
     return {};
 }
@@ -80,8 +106,9 @@ CommandResult cmd_account_add(CommandContext& ctx, const rapidjson::Value& args)
     auto read = read_new_account(args, ctx.runtime.account_rpm_default());
     if (!read) return read.error();
     auto& [account, credentials] = *read;
-    if (auto st = check_refresh_token_unused(ctx.store, credentials.refresh_token); !st)
-        return st.error();
+    const std::string& credential =
+        account.kind == "api_key" ? credentials.access_token : credentials.refresh_token;
+    if (auto st = check_refresh_token_unused(ctx.store, credential); !st) return st.error();
     auto added = ctx.store.add_account(std::move(account), credentials, ctx.now);
     if (!added) return added.error();
     if (!added->enabled) ctx.runtime.set_account_disabled(added->id, true);
@@ -179,9 +206,28 @@ CommandResult cmd_account_update(CommandContext& ctx, const rapidjson::Value& ar
     if (enabled) a.enabled = *enabled;
     auto refresh_token = set.string("refresh_token");
     auto client_secret = set.string("client_secret");
+    auto api_key = set.string("api_key");
     if (!set.ok()) return set.status().error();
     if (auto st = check_record_name(a.name, "account"); !st) return st.error();
     if (auto st = check_connection_fields(a); !st) return st.error();
+    // An API key account has one credential, the key; the others have no key.
+    if ((a.kind == "api_key") != (account->kind == "api_key"))
+        return make_error(
+            Errc::invalid_argument,
+            "an account cannot become or stop being an api_key account: add a new one");
+    if (a.kind == "api_key" && (refresh_token || client_secret))
+        return make_error(
+            Errc::invalid_argument,
+            "an api_key account has no refresh token or client secret; give 'api_key'");
+    if (a.kind != "api_key" && api_key)
+        return make_error(Errc::invalid_argument, "field 'api_key' is for api_key accounts only");
+    if (api_key) {
+        auto c = api_key_credentials(*api_key);
+        if (!c) return c.error();
+        if (auto st = check_refresh_token_unused(ctx.store, c->access_token, a.id); !st)
+            return st.error();
+        if (auto st = ctx.store.put_credentials(a.id, *c); !st) return st.error();
+    }
     if (refresh_token && trim(*refresh_token).empty())
         return make_error(Errc::invalid_argument, "field 'refresh_token' must not be empty");
     if (auto st = check_refresh_token_unused(ctx.store, refresh_token.value_or(""), a.id); !st)

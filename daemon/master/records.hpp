@@ -12,7 +12,9 @@ namespace amq {
 struct Account {
     std::uint64_t id = 0;
     std::string name;
-    std::string kind = "idc";  // idc: AWS SSO OIDC refresh; social: Kiro's refreshToken endpoint
+    // idc: AWS SSO OIDC refresh; social: Kiro's refreshToken endpoint; api_key: a Kiro API key
+    // (ksk_…), kept as the access token and never refreshed.
+    std::string kind = "idc";
     std::string client_id;     // idc
     std::string profile_arn;
     // Where and how to call; "" = derived from the region, else the configuration's.
@@ -31,6 +33,14 @@ struct Account {
     std::int64_t created_at = 0;
     std::int64_t updated_at = 0;
 };
+
+// How the account's bearer token is marked upstream: "API_KEY" for a Kiro API key account.
+inline std::string account_token_type(const Account& account) {
+    return account.kind == "api_key" ? "API_KEY" : "";
+}
+
+// A Kiro API key is never refreshed: its "access token" never expires.
+inline constexpr std::int64_t kNeverExpires = 253402300799;  // 9999-12-31T23:59:59Z
 
 // The secrets of one account live apart from the account (tokens database) so that listing
 // accounts never reads them.

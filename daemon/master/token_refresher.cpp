@@ -85,6 +85,11 @@ void TokenRefresher::start_refresh(std::uint64_t account_id) {
     if (!account || !credentials)
         return complete(account_id, account ? credentials.error() : account.error());
     used_since_refresh_.erase(account_id);
+    if (account->kind == "api_key")
+        return complete(account_id,
+                        make_error(Errc::permission_denied,
+                                   "the upstream refused this Kiro API key, which has no refresh: "
+                                   "give the account a new key"));
     bool social = account->kind == "social";
     log_info("refreshing the access token of account ", account_id, " (", account->name, ")");
     HttpRequestSpec spec;
@@ -98,13 +103,12 @@ void TokenRefresher::start_refresh(std::uint64_t account_id) {
     spec.connect_timeout = options_.connect_timeout;
     spec.first_byte_timeout = options_.timeout;
     spec.idle_timeout = options_.timeout;
-    fetch_whole(http_, std::move(spec), 1u << 20,
-                [this, account_id](Result<HttpAnswer> answer) {
-                    auto current = store_.get_account(account_id);
-                    if (!current) return complete(account_id, current.error());
-                    if (!answer) return complete(account_id, answer.error());
-                    complete(account_id, commit(*current, answer->status, answer->body));
-                });
+    fetch_whole(http_, std::move(spec), 1u << 20, [this, account_id](Result<HttpAnswer> answer) {
+        auto current = store_.get_account(account_id);
+        if (!current) return complete(account_id, current.error());
+        if (!answer) return complete(account_id, answer.error());
+        complete(account_id, commit(*current, answer->status, answer->body));
+    });
 }
 
 // The rotated refresh token must be durable before anything uses the new access token: a

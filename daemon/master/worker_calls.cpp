@@ -123,6 +123,7 @@ std::string grant_json(std::uint64_t key_id, const Account& account, const Acces
     g.origin = account.origin;
     g.proxy = account.proxy;
     g.access_token = token.token;
+    g.token_type = account_token_type(account);
     g.serial = token.serial;
     g.holds_slot = holds_slot;
     if (rate.limit > 0) {  // unlimited: no headers

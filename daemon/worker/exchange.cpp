@@ -175,7 +175,7 @@ void Exchange::attempt() {
     endpoint_ = ctx_.endpoints.choose(endpoints_, monotonic_seconds());
     GenerateCall call =
         generate_call(endpoint_, grant_.api_flavour.empty() ? c.api_flavour : grant_.api_flavour,
-                      grant_.access_token, uuid4());
+                      grant_.access_token, uuid4(), grant_.token_type);
     HttpRequestSpec spec;
     spec.url = std::move(call.url);
     spec.headers = std::move(call.headers);

@@ -99,7 +99,7 @@ private:
     void send_token_answer(evhttp_request* req, Kind kind, const TokenStep& step,
                            std::string_view refresh_token);
     std::string issue_token();
-    bool token_valid(std::string_view token) const;
+    bool token_valid(evhttp_request* req, std::string_view token) const;
     void add_request_id(evhttp_request* req);
 
     // Control API (server.cpp).

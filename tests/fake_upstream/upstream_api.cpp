@@ -131,7 +131,7 @@ void Server::on_generate(evhttp_request* req) {
     const std::string_view token = bearer_token(req);
     const bool body_ok = is_json_object(request_body(req));
     const auto step_index = generate_steps_.find(token);
-    if (!step_index && !token_valid(token)) {
+    if (!step_index && !token_valid(req, token)) {
         record(Kind::generate, req, token, 403);
         log(req, 403);
         add_request_id(req);
@@ -292,7 +292,7 @@ void Server::on_models(evhttp_request* req) {
                                                          "claude-haiku-4.5", "claude-opus-4.5",
                                                          "claude-opus-4.6"};
     const std::string_view token = bearer_token(req);
-    if (!token_valid(token)) {
+    if (!token_valid(req, token)) {
         log(req, 403);
         add_header(req, "x-amzn-ErrorType", "AccessDeniedException");
         return send_body(req, 403, kJson, kBadToken);
@@ -317,7 +317,7 @@ void Server::on_models(evhttp_request* req) {
 void Server::on_usage(evhttp_request* req) {
     ++counters_.usage;
     const std::string_view token = bearer_token(req);
-    if (!token_valid(token)) {
+    if (!token_valid(req, token)) {
         record(Kind::usage, req, token, 403);
         log(req, 403);
         add_header(req, "x-amzn-ErrorType", "AccessDeniedException");
@@ -354,8 +354,11 @@ void Server::on_usage(evhttp_request* req) {
 
 std::string Server::issue_token() { return str_cat("at-", ++token_serial_); }
 
-bool Server::token_valid(std::string_view token) const {
+// A Kiro API key (ksk_…) is good only with "TokenType: API_KEY", and that header only with
+// one: Kiro tells the two kinds of bearer token apart by it.
+bool Server::token_valid(evhttp_request* req, std::string_view token) const {
     if (token.empty()) return false;
+    if (token.starts_with("ksk_") != (request_header(req, "TokenType") == "API_KEY")) return false;
     return options_.accept_any_token || issued_tokens_.contains(token);
 }
 
