@@ -117,6 +117,9 @@ void add_upstream_settings(CLI::App& app, Config& c) {
     add_setting(app, "kiro-token-endpoint", c.kiro_token_endpoint,
                 "Kiro refreshToken URL for social accounts")
         ->check(check(url_problem));
+    add_setting(app, "kiro-signin-url", c.kiro_signin_url,
+                "Kiro portal page that account login --kiro sends the admin to")
+        ->check(check(url_problem));
     add_setting(app, "proxy", c.proxy, "Outbound proxy URL for upstream calls; empty = direct",
                 Blank::allowed);
     add_setting(app, "connect-timeout", c.connect_timeout, "Seconds to connect upstream")
@@ -454,7 +457,8 @@ Status validate_config(const Config& c) {
           Check{"control-socket", &c.control_socket, socket_path_problem},
           Check{"api-endpoint", &c.api_endpoint, url_list_problem},
           Check{"token-endpoint", &c.token_endpoint, url_problem},
-          Check{"kiro-token-endpoint", &c.kiro_token_endpoint, url_problem}})
+          Check{"kiro-token-endpoint", &c.kiro_token_endpoint, url_problem},
+          Check{"kiro-signin-url", &c.kiro_signin_url, url_problem}})
         if (std::string why = problem(*value); !why.empty())
             return make_error(Errc::invalid_argument, str_cat(key, ": ", why));
     if (auto proxies = TrustedProxies::parse(c.trusted_proxies); !proxies)

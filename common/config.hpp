@@ -56,6 +56,7 @@ struct Config {
         "rpc";  // rpc: AWS JSON 1.0 with X-Amz-Target; rest: /generateAssistantResponse
     std::string token_endpoint = "https://oidc.{region}.amazonaws.com/token";
     std::string kiro_token_endpoint = "https://prod.{region}.auth.desktop.kiro.dev/refreshToken";
+    std::string kiro_signin_url = "https://app.kiro.dev/signin";  // account login --kiro
     std::string proxy;  // "" = direct, whatever https_proxy says
     double connect_timeout = 10.0;
     double first_byte_timeout = 120.0;
@@ -76,7 +77,7 @@ struct Config {
     int failure_threshold = 3;             // consecutive transient failures before a cool-down
     double failure_cooldown = 10.0;        // first such cool-down; doubles
     double failure_cooldown_max = 600.0;
-    double models_refresh_interval = 3600.0;  // seconds between fetches of an account's models
+    double models_refresh_interval = 3600.0;   // seconds between fetches of an account's models
     double quota_refresh_interval = 0.0;       // seconds between quota checks; 0 = only on demand
     int usage_retention_days = 30;             // raw usage records; the daily rollups stay
     bool metrics_admin_only = false;           // GET /metrics for admin keys only

@@ -54,7 +54,15 @@ Result<TokenGrant> parse_kiro_response(int status, std::string_view body) {
     return grant;
 }
 
-Result<TokenGrant> parse_oidc_response(int status, std::string_view body) {
+namespace {
+
+struct GrantFields {
+    const char* access_token;
+    const char* expires_in;
+    const char* refresh_token;
+};
+
+Result<TokenGrant> parse_grant(int status, std::string_view body, const GrantFields& names) {
     if (status != 200) return refusal(status, body);
     auto doc = parse_json(body);
     if (!doc)
@@ -62,15 +70,31 @@ Result<TokenGrant> parse_oidc_response(int status, std::string_view body) {
                           str_cat("token endpoint answered malformed JSON: ", doc.error().message));
     FieldReader f(*doc);
     TokenGrant grant;
-    grant.access_token = f.string("accessToken", true).value_or("");
-    grant.expires_in = f.integer("expiresIn", true, 1, 366 * 86400).value_or(0);
-    grant.refresh_token = f.string("refreshToken").value_or("");
+    grant.access_token = f.string(names.access_token, true).value_or("");
+    grant.expires_in = f.integer(names.expires_in, true, 1, 366 * 86400).value_or(0);
+    grant.refresh_token = f.string(names.refresh_token).value_or("");
     if (!f.ok())
         return make_error(Errc::unavailable,
                           str_cat("token endpoint answer: ", f.status().error().message));
     if (grant.access_token.empty())
-        return make_error(Errc::unavailable, "token endpoint answered an empty accessToken");
+        return make_error(Errc::unavailable,
+                          str_cat("token endpoint answered an empty ", names.access_token));
     return grant;
+}
+
+}  // namespace
+
+Result<TokenGrant> parse_oidc_response(int status, std::string_view body) {
+    return parse_grant(status, body, {"accessToken", "expiresIn", "refreshToken"});
+}
+
+std::string oauth2_refresh_body(std::string_view client_id, std::string_view refresh_token) {
+    return str_cat("grant_type=refresh_token&client_id=", url_encode(client_id),
+                   "&refresh_token=", url_encode(refresh_token));
+}
+
+Result<TokenGrant> parse_oauth2_response(int status, std::string_view body) {
+    return parse_grant(status, body, {"access_token", "expires_in", "refresh_token"});
 }
 
 }  // namespace amq

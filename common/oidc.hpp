@@ -29,4 +29,10 @@ Result<TokenGrant> parse_oidc_response(int status, std::string_view body);
 std::string kiro_refresh_body(std::string_view refresh_token);
 Result<TokenGrant> parse_kiro_response(int status, std::string_view body);
 
+// External identity provider accounts (Kiro with an organisation's IdP): RFC 6749 §6, a
+// public client — form-encoded grant_type=refresh_token, answered in snake_case
+// {access_token, expires_in, refresh_token?}.
+std::string oauth2_refresh_body(std::string_view client_id, std::string_view refresh_token);
+Result<TokenGrant> parse_oauth2_response(int status, std::string_view body);
+
 }  // namespace amq

@@ -1,6 +1,7 @@
 #include "common/oidc_device.hpp"
 
 #include "common/json.hpp"
+#include "common/q_endpoints.hpp"
 #include "common/strings.hpp"
 
 namespace amq {
@@ -11,11 +12,6 @@ constexpr std::string_view kScopes[] = {
     "codewhisperer:completions",     "codewhisperer:analysis",   "codewhisperer:conversations",
     "codewhisperer:transformations", "codewhisperer:taskassist",
 };
-
-void write_member(JsonWriter& w, std::string_view name, std::string_view value) {
-    write_key(w, name);
-    write_string(w, value);
-}
 
 // {"error","error_description"} of an OAuth refusal, as "error: description".
 std::string oauth_error(int status, std::string_view body, std::string* code) {
@@ -45,16 +41,13 @@ Result<rapidjson::Document> answer_object(int status, std::string_view body,
 }  // namespace
 
 std::string oidc_endpoint(std::string_view token_endpoint, std::string_view name) {
-    std::string_view base = token_endpoint;
-    while (!base.empty() && base.back() == '/') base.remove_suffix(1);
-    if (base.ends_with("/token")) base.remove_suffix(6);
-    return str_cat(base, "/", name);
+    return sibling_endpoint(token_endpoint, "token", name);
 }
 
 std::string oidc_register_body(std::string_view client_name, std::string_view start_url) {
     return json_object([&](JsonWriter& w) {
-        write_member(w, "clientName", client_name);
-        write_member(w, "clientType", "public");
+        write_field(w, "clientName", client_name);
+        write_field(w, "clientType", "public");
         write_key(w, "scopes");
         w.StartArray();
         for (std::string_view scope : kScopes) write_string(w, scope);
@@ -64,7 +57,7 @@ std::string oidc_register_body(std::string_view client_name, std::string_view st
         write_string(w, kDeviceCodeGrant);
         write_string(w, "refresh_token");
         w.EndArray();
-        write_member(w, "issuerUrl", start_url);
+        write_field(w, "issuerUrl", start_url);
     });
 }
 
@@ -87,9 +80,9 @@ std::string oidc_device_authorization_body(std::string_view client_id,
                                            std::string_view client_secret,
                                            std::string_view start_url) {
     return json_object([&](JsonWriter& w) {
-        write_member(w, "clientId", client_id);
-        write_member(w, "clientSecret", client_secret);
-        write_member(w, "startUrl", start_url);
+        write_field(w, "clientId", client_id);
+        write_field(w, "clientSecret", client_secret);
+        write_field(w, "startUrl", start_url);
     });
 }
 
@@ -113,10 +106,10 @@ Result<DeviceAuthorization> parse_device_authorization(int status, std::string_v
 std::string oidc_device_token_body(std::string_view client_id, std::string_view client_secret,
                                    std::string_view device_code) {
     return json_object([&](JsonWriter& w) {
-        write_member(w, "clientId", client_id);
-        write_member(w, "clientSecret", client_secret);
-        write_member(w, "grantType", kDeviceCodeGrant);
-        write_member(w, "deviceCode", device_code);
+        write_field(w, "clientId", client_id);
+        write_field(w, "clientSecret", client_secret);
+        write_field(w, "grantType", kDeviceCodeGrant);
+        write_field(w, "deviceCode", device_code);
     });
 }
 

@@ -1,7 +1,7 @@
 // AWS SSO OIDC device authorization (docs/upstream.md §1, Logging an account in), as pure
 // functions over bytes: register a public client, start a device authorization for a start
 // URL, and read the answers to the token polls. The master drives the flow
-// (daemon/master/device_logins.cpp); the endpoints derive from the configured token endpoint.
+// (daemon/master/account_logins.cpp); the endpoints derive from the configured token endpoint.
 #pragma once
 
 #include <cstdint>

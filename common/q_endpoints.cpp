@@ -37,4 +37,14 @@ std::vector<std::string> api_endpoints(std::string_view account_list,
     return urls;
 }
 
+std::string sibling_endpoint(std::string_view endpoint, std::string_view last,
+                             std::string_view name) {
+    std::string_view base = endpoint;
+    while (!base.empty() && base.back() == '/') base.remove_suffix(1);
+    if (base.size() > last.size() && base.ends_with(last) &&
+        base[base.size() - last.size() - 1] == '/')
+        base.remove_suffix(last.size() + 1);
+    return str_cat(base, "/", name);
+}
+
 }  // namespace amq

@@ -117,4 +117,49 @@ std::string url_encode(std::string_view s) {
     return out;
 }
 
+namespace {
+
+int hex_digit(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+}  // namespace
+
+std::optional<std::string> url_decode(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '+') {
+            out.push_back(' ');
+        } else if (s[i] != '%') {
+            out.push_back(s[i]);
+        } else {
+            if (i + 2 >= s.size()) return std::nullopt;
+            int high = hex_digit(s[i + 1]), low = hex_digit(s[i + 2]);
+            if (high < 0 || low < 0) return std::nullopt;
+            out.push_back(static_cast<char>(high << 4 | low));
+            i += 2;
+        }
+    }
+    return out;
+}
+
+std::optional<std::string> query_param(std::string_view url, std::string_view name) {
+    auto question = url.find('?');
+    if (question == std::string_view::npos) return std::nullopt;
+    std::string_view query = url.substr(question + 1);
+    query = query.substr(0, query.find('#'));
+    for (std::string_view pair : split(query, '&')) {
+        auto eq = pair.find('=');
+        auto key = url_decode(pair.substr(0, eq));
+        if (!key || *key != name) continue;
+        return eq == std::string_view::npos ? std::optional<std::string>("")
+                                            : url_decode(pair.substr(eq + 1));
+    }
+    return std::nullopt;
+}
+
 }  // namespace amq

@@ -43,6 +43,11 @@ std::optional<std::uint64_t> parse_uint(std::string_view s);
 
 // Percent-encoding of everything but RFC 3986's unreserved characters: a query value.
 std::string url_encode(std::string_view s);
+// The inverse for a query component ('+' is a space); nullopt on a broken %-escape.
+std::optional<std::string> url_decode(std::string_view s);
+// The decoded value of `name` in a URL's query ("…?a=1&b=2#frag"); nullopt when the query
+// has no such parameter or its value does not decode.
+std::optional<std::string> query_param(std::string_view url, std::string_view name);
 
 // Invalid UTF-8 sequences replaced by U+FFFD: client-supplied text stored or sent as JSON.
 std::string valid_utf8(std::string_view s);

@@ -43,6 +43,65 @@ Result<rapidjson::Document> ask(const Invocation& inv, std::string_view cmd, std
     return call(inv.socket, cmd, str_cat("{\"id\":", login, "}"), kTimeoutSeconds);
 }
 
+int cancel(const Invocation& inv, std::uint64_t login) {
+    auto cancelled = ask(inv, "account.login-cancel", login);
+    if (!cancelled) return fail(cancelled.error().message, kUnreachable);
+    fail("login cancelled", kCancelled);
+    return kCancelled;
+}
+
+// How the login ended, said as the command's outcome.
+int report(const Invocation& inv, const rapidjson::Value& data) {
+    std::string state = text_of(data, "state");
+    if (inv.json && print(to_json(data) + "\n") != kSuccess) return kDaemonError;
+    if (state != "succeeded")
+        return fail(str_cat("login ", state, ": ", text_of(data, "message")), kDaemonError);
+    if (inv.json) return kSuccess;
+    return print(str_cat("logged in: account ", data["account_id"].GetUint64(), "\n"));
+}
+
+// One line of stdin without its line end; nullopt at its end or when Ctrl-C interrupts the
+// read (no SA_RESTART).
+std::optional<std::string> read_pasted_line() {
+    std::string line;
+    for (int c; (c = std::fgetc(stdin)) != EOF;) {
+        if (c == '\n') return line;
+        if (line.size() > 64 * 1024) return std::nullopt;  // no URL is that long
+        line.push_back(static_cast<char>(c));
+    }
+    return line.empty() || std::ferror(stdin) ? std::nullopt : std::optional<std::string>(line);
+}
+
+// A Kiro sign-in: the admin opens the URL, signs in, and pastes the address the browser ends
+// on; a pasted URL the daemon refuses (another sign-in's, no code) is asked for again.
+int complete_signin(const Invocation& inv, std::uint64_t id, const rapidjson::Value& login) {
+    if (print(str_cat("To sign in to Kiro, open\n\n    ", text_of(login, "signin_url"),
+                      "\n\nsign in, and paste here the address your browser ends on (it starts "
+                      "with http://localhost and fails to load; valid until ",
+                      text_of(login, "expires_at"), "). Ctrl-C cancels.\n")) != kSuccess)
+        return kDaemonError;
+    for (;;) {
+        if (print("Callback URL: ") != kSuccess) return kDaemonError;
+        std::fflush(stdout);
+        auto line = read_pasted_line();
+        if (interrupted || !line) return cancel(inv, id);
+        if (trim(*line).empty()) continue;
+        auto answer = call(inv.socket, "account.login-complete", json_object([&](JsonWriter& w) {
+                               w.Key("id");
+                               w.Uint64(id);
+                               write_field(w, "callback_url", trim(*line));
+                           }),
+                           inv.def.timeout_seconds);
+        if (!answer) return fail(answer.error().message, kUnreachable);
+        if ((*answer)["ok"].GetBool()) return report(inv, (*answer)["data"]);
+        std::string message = (*answer)["error"]["message"].GetString();
+        auto status = ask(inv, "account.login-status", id);
+        if (status && (*status)["ok"].GetBool() && text_of((*status)["data"], "state") != "pending")
+            return report(inv, (*status)["data"]);
+        if (print(str_cat(message, "\n")) != kSuccess) return kDaemonError;
+    }
+}
+
 }  // namespace
 
 int run_account_login(const Invocation& inv) {
@@ -54,6 +113,7 @@ int run_account_login(const Invocation& inv) {
                     refused_exit_code((*started)["error"]));
     const rapidjson::Value& login = (*started)["data"];
     std::uint64_t id = login["login"].GetUint64();
+    if (!text_of(login, "signin_url").empty()) return complete_signin(inv, id, login);
     if (!inv.json &&
         print(str_cat("To sign in, open\n\n    ", text_of(login, "verification_uri_complete"),
                       "\n\nand confirm the code  ", text_of(login, "user_code"), "  (valid until ",
@@ -62,24 +122,13 @@ int run_account_login(const Invocation& inv) {
         return kDaemonError;
     for (;;) {
         if (!interrupted) pause_for(kPollSeconds);
-        if (interrupted) {
-            auto cancelled = ask(inv, "account.login-cancel", id);
-            if (!cancelled) return fail(cancelled.error().message, kUnreachable);
-            fail("login cancelled", kCancelled);
-            return kCancelled;
-        }
+        if (interrupted) return cancel(inv, id);
         auto status = ask(inv, "account.login-status", id);
         if (!status) return fail(status.error().message, kUnreachable);
         if (!(*status)["ok"].GetBool())
             return fail((*status)["error"]["message"].GetString(), kDaemonError);
         const rapidjson::Value& data = (*status)["data"];
-        std::string state = text_of(data, "state");
-        if (state == "pending") continue;
-        if (inv.json && print(to_json(data) + "\n") != kSuccess) return kDaemonError;
-        if (state != "succeeded")
-            return fail(str_cat("login ", state, ": ", text_of(data, "message")), kDaemonError);
-        if (inv.json) return kSuccess;
-        return print(str_cat("logged in: account ", data["account_id"].GetUint64(), "\n"));
+        if (text_of(data, "state") != "pending") return report(inv, data);
     }
 }
 

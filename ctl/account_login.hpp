@@ -1,6 +1,8 @@
-// amq2apictl account login: logs an account in with AWS device authorization. The daemon runs
-// the flow and holds the secrets; amq2apictl shows the user code and the URL to open, then
-// asks how the login stands until it ends. Ctrl-C cancels it at the daemon.
+// amq2apictl account login: logs an account in with AWS device authorization, or with a Kiro
+// portal sign-in (--kiro). The daemon runs the flow and holds the secrets; amq2apictl shows
+// the user code and the URL to open and asks how the login stands until it ends — or shows
+// the sign-in URL and sends the callback URL the admin pastes. Ctrl-C cancels it at the
+// daemon.
 #pragma once
 
 #include "ctl/commands.hpp"

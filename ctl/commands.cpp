@@ -47,16 +47,20 @@ constexpr ArgSpec kAccountAdd[] = {
      false,
      "idc: AWS SSO OIDC (IAM Identity Center, Builder ID), needs --client-id and "
      "--client-secret; social: a Kiro Google or GitHub login; api_key: a Kiro API key, needs "
-     "--api-key (default idc)",
+     "--api-key; external_idp: an organisation's identity provider, needs --token-endpoint "
+     "and --client-id (default idc)",
      {},
-     "idc|social|api_key"},
+     "idc|social|api_key|external_idp"},
+    {"--token-endpoint", "token_endpoint", K::text, false,
+     "The identity provider's OAuth 2.0 token URL (external_idp accounts)"},
     {"--api-key", "api_key", K::secret, false,
      "The Kiro API key (ksk_…) of an api_key account; \"-\" reads it from the first line of "
      "stdin, which keeps it out of ps. It is never shown again"},
     {"--refresh-token", "refresh_token", K::secret, false,
      "The refresh token; \"-\" reads it from the first line of stdin, which keeps it out of "
      "ps"},
-    {"--client-id", "client_id", K::text, false, "AWS SSO OIDC client id (idc accounts)"},
+    {"--client-id", "client_id", K::text, false,
+     "AWS SSO OIDC client id (idc accounts), or the identity provider's (external_idp)"},
     {"--client-secret", "client_secret", K::secret, false,
      "AWS SSO OIDC client secret (idc accounts); \"-\" reads it from stdin (the first line, "
      "or the second when --refresh-token is \"-\" too), which keeps it out of ps"},
@@ -96,7 +100,10 @@ constexpr ArgSpec kAccountUpdate[] = {
      "idc: AWS SSO OIDC, needs a client id and secret; social: a Kiro Google or GitHub login",
      {},
      "idc|social"},
-    {"--client-id", "client_id", K::text, false, "A new AWS SSO OIDC client id"},
+    {"--client-id", "client_id", K::text, false,
+     "A new AWS SSO OIDC or identity provider client id"},
+    {"--token-endpoint", "token_endpoint", K::text, false,
+     "A new identity provider token URL (external_idp accounts)"},
     {"--profile-arn", "profile_arn", K::text, false, "A new Amazon Q profile ARN"},
     {"--region", "region", K::text, false,
      "AWS region of the account's token endpoint; \"\" returns to the default"},
@@ -256,17 +263,23 @@ constexpr ArgSpec kAccountLogin[] = {
     {"--account", "account", K::text, false,
      "Log this account (id or name) in again instead, keeping its id, history and usage; a "
      "quarantine is lifted"},
-    {"--start-url", "start_url", K::text, false,
+    {"--start-url",
+     "start_url",
+     K::text,
+     false,
      "The IAM Identity Center start URL (default: AWS Builder ID, "
      "https://view.awsapps.com/start)",
      {},
      {},
      "URL"},
-    {"--region", "region", K::text, false,
-     "AWS region of the Identity Center (default us-east-1)"},
+    {"--region", "region", K::text, false, "AWS region of the Identity Center (default us-east-1)"},
     {"--rpm", "requests_per_minute", K::integer, false,
      "Requests per minute the new account is paced to; 0 = no cap (default: the daemon's "
      "account-rpm-default)"},
+    {"--kiro", "kiro", K::set_true, false,
+     "Sign in on the Kiro portal (Google, GitHub, Builder ID, IAM Identity Center) instead: "
+     "open the URL shown, sign in, paste back the address the browser ends on",
+     "--start-url"},
 };
 
 constexpr ArgSpec kImportV2[] = {

@@ -1,6 +1,6 @@
-// An authorised GET on an account's own API endpoint (its quota, its models): the account's
-// access token, its first endpoint and proxy, the generate call's headers, and the answer
-// handed back whole (at most 1 MiB).
+// An authorised call on an account's own API endpoint (its quota, its models, its profiles):
+// the account's access token, its first endpoint and proxy, the generate call's headers, and
+// the answer handed back whole (at most 1 MiB).
 #pragma once
 
 #include <cstdint>
@@ -31,10 +31,19 @@ public:
 
     void get(std::uint64_t account_id, const AccountApiOptions& options, PathFn path,
              Callback callback);
+    // POST <endpoint>/<path> with a JSON body (the REST operations, ListAvailableProfiles).
+    void post(std::uint64_t account_id, const AccountApiOptions& options, std::string path,
+              std::string body, Callback callback);
 
 private:
+    struct Call {
+        PathFn path;
+        std::string body;  // POST when not empty
+    };
+    void start(std::uint64_t account_id, const AccountApiOptions& options, Call c,
+               Callback callback);
     void call(const Account& account, const std::string& token, const AccountApiOptions& options,
-              const std::string& path, Callback callback);
+              const Call& c, Callback callback);
 
     Store& store_;
     HttpClient& http_;

@@ -17,9 +17,10 @@ constexpr std::string_view kAccountStatsFields[] = {"id", "name", "days"};
 constexpr std::string_view kAccountUpdateFields[] = {"account", "set"};
 constexpr std::string_view kKeyUpdateFields[] = {"key", "set"};
 constexpr std::string_view kImportFields[] = {"documents"};
-constexpr std::string_view kLoginFields[] = {"name", "account", "start_url", "region",
-                                              "requests_per_minute"};
+constexpr std::string_view kLoginFields[] = {"name",   "account", "start_url",
+                                             "region", "kiro",    "requests_per_minute"};
 constexpr std::string_view kLoginIdFields[] = {"id"};
+constexpr std::string_view kLoginCompleteFields[] = {"id", "callback_url"};
 constexpr std::string_view kImportV2Fields[] = {"source", "dry_run", "accounts", "keys", "usage"};
 constexpr std::string_view kResetHealthFields[] = {"id", "name", "note"};
 constexpr std::string_view kStatsFields[] = {"days", "by"};
@@ -55,8 +56,11 @@ constexpr CommandSpec kCommands[] = {
     {"account.import", true, nullptr, cmd_account_import, "add accounts from token JSON documents",
      kImportFields},
     {"account.login", false, nullptr, cmd_account_login,
-     "log an account in with AWS device authorization (Builder ID, IAM Identity Center)",
+     "log an account in with AWS device authorization (Builder ID, IAM Identity Center) or a "
+     "Kiro portal sign-in (kiro: true)",
      kLoginFields},
+    {"account.login-complete", false, nullptr, cmd_account_login_complete,
+     "finish a Kiro sign-in with the URL the browser ended on", kLoginCompleteFields},
     {"account.login-status", false, cmd_account_login_status, nullptr,
      "how a login stands: pending, succeeded, failed, cancelled, expired or denied",
      kLoginIdFields},
@@ -140,8 +144,9 @@ const CommandSpec* find_command(std::string_view name, Surface surface) {
 namespace {
 
 bool secret_field(std::string_view name) {
-    for (std::string_view s : {"refresh_token", "client_secret", "key", "api_key", "access_token", "content",
-                               "refreshToken", "clientSecret", "accessToken"})
+    for (std::string_view s :
+         {"refresh_token", "client_secret", "key", "api_key", "access_token", "content",
+          "refreshToken", "clientSecret", "accessToken", "callback_url"})
         if (name == s) return true;
     return false;
 }
@@ -314,7 +319,8 @@ void RuntimeView::backup(int fd, std::function<void(Result<std::uint64_t>)> done
     done(make_error(Errc::unavailable, "backups are not available here"));
 }
 
-DeviceLogins* RuntimeView::device_logins() { return nullptr; }
+AccountLogins* RuntimeView::account_logins() { return nullptr; }
+void RuntimeView::welcome_account(std::uint64_t) {}
 
 void RuntimeView::announce_change() {}
 
@@ -333,7 +339,8 @@ void write_account(JsonWriter& w, const Account& a, const AccountHealth* health,
     write_string(w, a.profile_arn);
     for (auto [key, value] :
          {std::pair{"region", &a.region}, std::pair{"api_endpoint", &a.api_endpoint},
-          std::pair{"api_flavour", &a.api_flavour}, std::pair{"origin", &a.origin}}) {
+          std::pair{"api_flavour", &a.api_flavour}, std::pair{"origin", &a.origin},
+          std::pair{"token_endpoint", &a.token_endpoint}}) {
         w.Key(key);
         write_string(w, *value);
     }

@@ -26,7 +26,7 @@ struct Caller {
 struct AccountHealth;
 struct UsageLimits;
 struct AccessToken;
-class DeviceLogins;
+class AccountLogins;
 
 // What the running master offers commands beyond the store: processes and uptime, the
 // pool's health, token refreshes and quota checks. The defaults are what a master without
@@ -56,8 +56,11 @@ public:
         std::string_view level);  // master and workers, until the next reload
     // A compact copy of the store written to `fd` (which the callee closes); `done` gets its size.
     virtual void backup(int fd, std::function<void(Result<std::uint64_t>)> done);
-    // The device logins under way (account login); null where there are none to run.
-    virtual DeviceLogins* device_logins();
+    // The logins under way (account login); null where there are none to run.
+    virtual AccountLogins* account_logins();
+    // An account just logged in: its quota and models are fetched at once rather than at the
+    // next sweep, so that it serves the models it has from its first request.
+    virtual void welcome_account(std::uint64_t account_id);
     // Accounts or keys changed outside a command's own reply (a login granted later): the
     // workers hear of it.
     virtual void announce_change();
@@ -94,10 +97,10 @@ struct CommandSpec {
 // keys are created or changed with.
 inline constexpr std::string_view kTargetFields[] = {"id", "name"};
 inline constexpr std::string_view kAccountFields[] = {
-    "name",        "kind",   "refresh_token",       "client_id",   "client_secret",
-    "profile_arn", "region", "api_endpoint",        "api_flavour", "origin",
-    "proxy",       "notes",  "requests_per_minute", "enabled",     "is_active",
-    "api_key"};
+    "name",        "kind",          "refresh_token",       "client_id",   "client_secret",
+    "profile_arn", "region",        "api_endpoint",        "api_flavour", "origin",
+    "proxy",       "notes",         "requests_per_minute", "enabled",     "is_active",
+    "api_key",     "token_endpoint"};
 inline constexpr std::string_view kKeyFields[] = {
     "name",           "description",    "is_admin",     "requests_per_minute", "requests_per_day",
     "max_concurrent", "allowed_models", "expires_days", "expires_at",          "enabled",
@@ -180,6 +183,8 @@ void cmd_backup(CommandContext ctx, const rapidjson::Value& args, CommandReply r
 void cmd_import_v2(CommandContext ctx, const rapidjson::Value& args, CommandReply reply);
 void cmd_account_login(CommandContext ctx, const rapidjson::Value& args, CommandReply reply);
 CommandResult cmd_account_login_status(CommandContext& ctx, const rapidjson::Value& args);
+void cmd_account_login_complete(CommandContext ctx, const rapidjson::Value& args,
+                                CommandReply reply);
 CommandResult cmd_account_login_cancel(CommandContext& ctx, const rapidjson::Value& args);
 CommandResult cmd_account_update(CommandContext& ctx, const rapidjson::Value& args);
 CommandResult cmd_audit(CommandContext& ctx, const rapidjson::Value& args);

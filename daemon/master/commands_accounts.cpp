@@ -11,13 +11,17 @@ namespace {
 constexpr std::size_t kMaxNoteBytes = 1000;
 
 Status check_connection_fields(const Account& a) {
-    if (a.kind != "idc" && a.kind != "social" && a.kind != "api_key")
-        return make_error(Errc::invalid_argument, "field 'kind' must be idc, social or api_key");
+    if (a.kind != "idc" && a.kind != "social" && a.kind != "api_key" && a.kind != "external_idp")
+        return make_error(Errc::invalid_argument,
+                          "field 'kind' must be idc, social, api_key or external_idp");
     if (!a.api_flavour.empty() && a.api_flavour != "rpc" && a.api_flavour != "rest")
         return make_error(Errc::invalid_argument, "field 'api_flavour' must be rpc or rest");
-    if (!a.api_endpoint.empty() && !a.api_endpoint.starts_with("https://") &&
-        !a.api_endpoint.starts_with("http://"))
+    if (!a.api_endpoint.empty() && !is_http_url(a.api_endpoint))
         return make_error(Errc::invalid_argument, "field 'api_endpoint' must be an http(s) URL");
+    if (a.kind == "external_idp" && (!is_http_url(a.token_endpoint) || trim(a.client_id).empty()))
+        return make_error(Errc::invalid_argument,
+                          "an external_idp account needs 'token_endpoint' (the identity "
+                          "provider's token URL) and 'client_id'");
     if (!a.region.empty() && !is_region_name(a.region))
         return make_error(Errc::invalid_argument,
                           "field 'region' must be an AWS region name such as us-east-1");
@@ -61,7 +65,8 @@ Result<std::pair<Account, AccountCredentials>> read_new_account(const rapidjson:
     for (auto [key, field] :
          {std::pair{"region", &a.region}, std::pair{"api_endpoint", &a.api_endpoint},
           std::pair{"api_flavour", &a.api_flavour}, std::pair{"origin", &a.origin},
-          std::pair{"proxy", &a.proxy}, std::pair{"notes", &a.notes}})
+          std::pair{"proxy", &a.proxy}, std::pair{"notes", &a.notes},
+          std::pair{"token_endpoint", &a.token_endpoint}})
         *field = f.string(key).value_or("");
     a.requests_per_minute = f.integer("requests_per_minute", false, 0).value_or(rpm_default);
     a.enabled = f.boolean("enabled").value_or(true);
@@ -198,7 +203,8 @@ CommandResult cmd_account_update(CommandContext& ctx, const rapidjson::Value& ar
           std::pair{"client_id", &a.client_id}, std::pair{"profile_arn", &a.profile_arn},
           std::pair{"region", &a.region}, std::pair{"api_endpoint", &a.api_endpoint},
           std::pair{"api_flavour", &a.api_flavour}, std::pair{"origin", &a.origin},
-          std::pair{"proxy", &a.proxy}, std::pair{"notes", &a.notes}})
+          std::pair{"proxy", &a.proxy}, std::pair{"notes", &a.notes},
+          std::pair{"token_endpoint", &a.token_endpoint}})
         if (auto v = set.string(key)) *field = *v;
     if (auto v = set.integer("requests_per_minute", false, 0)) a.requests_per_minute = *v;
     auto enabled = set.boolean("enabled");

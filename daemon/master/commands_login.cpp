@@ -1,14 +1,16 @@
-// account.login, account.login-status, account.login-cancel: an account logged in with AWS
-// device authorization (device_logins.hpp). The command starts the login and answers with the
-// user code and URL; amq2apictl and the dashboard then ask for its status until it ends. A
-// granted login stores the account — new, or new credentials for an account logged in again,
-// which keeps its id, history and usage and leaves any quarantine — with its audit entry.
+// account.login, account.login-status, account.login-complete, account.login-cancel: an
+// account logged in with AWS device authorization or a Kiro portal sign-in
+// (account_logins.hpp). The command starts the login and answers with the user code and URL,
+// or the sign-in URL; amq2apictl and the dashboard then ask for its status until it ends (or
+// bring a sign-in's callback URL). A granted login stores the account — new, or new
+// credentials for an account logged in again, which keeps its id, history and usage and
+// leaves any quarantine — with its audit entry, and fetches its quota and models at once.
 #include "common/json.hpp"
 #include "common/q_endpoints.hpp"
 #include "common/strings.hpp"
 #include "common/time_format.hpp"
+#include "daemon/master/account_logins.hpp"
 #include "daemon/master/commands.hpp"
-#include "daemon/master/device_logins.hpp"
 
 namespace amq {
 namespace {
@@ -28,6 +30,7 @@ std::string view_json(const LoginView& v) {
         write_string(w, v.verification_uri);
         w.Key("verification_uri_complete");
         write_string(w, v.verification_uri_complete);
+        if (!v.signin_url.empty()) write_field(w, "signin_url", v.signin_url);
         w.Key("expires_at");
         write_string(w, iso8601(v.expires_at));
         if (v.account_id) {
@@ -78,11 +81,12 @@ Result<std::uint64_t> store_login(CommandContext ctx, const AuditEntry& draft,
                 request.requests_per_minute.value_or(ctx.runtime.account_rpm_default());
         }
         // A refresh token is bound to the registration that obtained it: all change together.
-        a.kind = "idc";
+        a.kind = request.kiro ? "social" : "idc";
         a.client_id = registration.client_id;
         a.region = request.region;
         a.start_url = request.start_url;
         a.registration_expires_at = registration.expires_at;
+        if (!grant.profile_arn.empty()) a.profile_arn = grant.profile_arn;
         AccountCredentials c{grant.refresh_token, registration.client_secret, grant.access_token,
                              ctx.now + grant.expires_in};
         Result<Account> saved = request.account_id ? ctx.store.update_account(a, ctx.now)
@@ -99,6 +103,7 @@ Result<std::uint64_t> store_login(CommandContext ctx, const AuditEntry& draft,
     if (!stored) return stored.error();
     if (request.account_id) ctx.runtime.reset_account_health(id, "logged in again");
     ctx.runtime.announce_change();
+    ctx.runtime.welcome_account(id);
     return id;
 }
 
@@ -118,7 +123,11 @@ Result<LoginRequest> read_login(const CommandContext& ctx, const rapidjson::Valu
     r.start_url = trim(f.string("start_url").value_or(""));
     r.region = trim(f.string("region").value_or(""));
     r.requests_per_minute = f.integer("requests_per_minute", false, 0);
+    r.kiro = f.boolean("kiro").value_or(false);
     if (!f.ok()) return f.status().error();
+    if (r.kiro && !r.start_url.empty())
+        return make_error(Errc::invalid_argument,
+                          "a Kiro sign-in has no start URL: the portal asks how to sign in");
     const rapidjson::Value* account = find_member(args, "account");
     if (name.has_value() == (account != nullptr))
         return make_error(Errc::invalid_argument,
@@ -128,7 +137,7 @@ Result<LoginRequest> read_login(const CommandContext& ctx, const rapidjson::Valu
         auto existing = account_to_log_in(ctx.store, *account);
         if (!existing) return existing.error();
         r.account_id = existing->id;
-        if (r.start_url.empty()) r.start_url = existing->start_url;
+        if (r.start_url.empty() && !r.kiro) r.start_url = existing->start_url;
         if (r.region.empty()) r.region = existing->region;
     } else {
         if (Status st = check_record_name(*name, "account"); !st) return st.error();
@@ -137,9 +146,9 @@ Result<LoginRequest> read_login(const CommandContext& ctx, const rapidjson::Valu
                                                       "' exists; log it in again with 'account'"));
         r.name = *name;
     }
-    if (r.start_url.empty()) r.start_url = std::string(kBuilderIdStartUrl);
+    if (r.start_url.empty() && !r.kiro) r.start_url = std::string(kBuilderIdStartUrl);
     if (r.region.empty()) r.region = std::string(kDefaultRegion);
-    if (!r.start_url.starts_with("https://") && !r.start_url.starts_with("http://"))
+    if (!r.kiro && !is_http_url(r.start_url))
         return make_error(Errc::invalid_argument, "field 'start_url' must be an http(s) URL");
     if (!is_region_name(r.region))
         return make_error(Errc::invalid_argument,
@@ -147,15 +156,15 @@ Result<LoginRequest> read_login(const CommandContext& ctx, const rapidjson::Valu
     return r;
 }
 
-DeviceLogins* logins_of(CommandContext& ctx) { return ctx.runtime.device_logins(); }
+AccountLogins* logins_of(CommandContext& ctx) { return ctx.runtime.account_logins(); }
 
 // The login named by {"id"}, looked at or acted on by `act`.
 CommandResult on_login(CommandContext& ctx, const rapidjson::Value& args,
-                       Result<LoginView> (DeviceLogins::*act)(std::uint64_t)) {
+                       Result<LoginView> (AccountLogins::*act)(std::uint64_t)) {
     FieldReader f(args);
     auto id = f.integer("id", true, 1);
     if (!f.ok()) return f.status().error();
-    DeviceLogins* logins = logins_of(ctx);
+    AccountLogins* logins = logins_of(ctx);
     if (!logins) return make_error(Errc::not_found, str_cat("no login ", *id));
     auto view = (logins->*act)(static_cast<std::uint64_t>(*id));
     if (!view) return view.error();
@@ -165,11 +174,11 @@ CommandResult on_login(CommandContext& ctx, const rapidjson::Value& args,
 }  // namespace
 
 void cmd_account_login(CommandContext ctx, const rapidjson::Value& args, CommandReply reply) {
-    DeviceLogins* logins = logins_of(ctx);
+    AccountLogins* logins = logins_of(ctx);
     if (!logins) return reply(make_error(Errc::unavailable, "logins need the running daemon"));
     auto request = read_login(ctx, args);
     if (!request) return reply(request.error());
-    request->registration = reusable_registration(ctx.store, *request, ctx.now);
+    if (!request->kiro) request->registration = reusable_registration(ctx.store, *request, ctx.now);
     AuditEntry draft = audit_draft(ctx, "account.login", args);
     request->finish = [ctx, draft](const LoginRequest& r, const ClientRegistration& reg,
                                    const TokenGrant& grant) {
@@ -182,11 +191,26 @@ void cmd_account_login(CommandContext ctx, const rapidjson::Value& args, Command
 }
 
 CommandResult cmd_account_login_status(CommandContext& ctx, const rapidjson::Value& args) {
-    return on_login(ctx, args, &DeviceLogins::status);
+    return on_login(ctx, args, &AccountLogins::status);
+}
+
+// {"id", "callback_url"}: the address the admin's browser ended on after the Kiro portal.
+void cmd_account_login_complete(CommandContext ctx, const rapidjson::Value& args,
+                                CommandReply reply) {
+    FieldReader f(args);
+    auto id = f.integer("id", true, 1);
+    auto url = f.string("callback_url", true);
+    if (!f.ok()) return reply(f.status().error());
+    AccountLogins* logins = logins_of(ctx);
+    if (!logins) return reply(make_error(Errc::not_found, str_cat("no login ", *id)));
+    logins->complete(static_cast<std::uint64_t>(*id), *url, [reply](Result<LoginView> view) {
+        if (!view) return reply(view.error());
+        reply(view_json(*view));
+    });
 }
 
 CommandResult cmd_account_login_cancel(CommandContext& ctx, const rapidjson::Value& args) {
-    return on_login(ctx, args, &DeviceLogins::cancel);
+    return on_login(ctx, args, &AccountLogins::cancel);
 }
 
 }  // namespace amq

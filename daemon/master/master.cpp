@@ -18,14 +18,15 @@
 #include "daemon/event.hpp"
 #include "daemon/http_client.hpp"
 #include "daemon/listen_socket.hpp"
+#include "daemon/master/account_logins.hpp"
 #include "daemon/master/admissions.hpp"
 #include "daemon/master/bootstrap.hpp"
 #include "daemon/master/commands.hpp"
-#include "daemon/master/device_logins.hpp"
 #include "daemon/master/control_server.hpp"
 #include "daemon/master/model_catalog.hpp"
 #include "daemon/master/notifier.hpp"
 #include "daemon/master/pool_state.hpp"
+#include "daemon/master/profile_finder.hpp"
 #include "daemon/master/quota_checker.hpp"
 #include "daemon/master/state_lock.hpp"
 #include "daemon/master/store.hpp"
@@ -51,6 +52,15 @@ WorkerCalls::Policy worker_policy(const Config& c) {
 ModelCatalogOptions model_options(const Config& c) {
     return ModelCatalogOptions{AccountApiOptions{c.api_endpoint, c.proxy, 30.0},
                                c.models_refresh_interval};
+}
+
+LoginOptions login_options(const Config& c) {
+    LoginOptions o;
+    o.token_endpoint = c.token_endpoint;
+    o.proxy = c.proxy;
+    o.kiro_token_endpoint = c.kiro_token_endpoint;
+    o.kiro_signin_url = c.kiro_signin_url;
+    return o;
 }
 
 QuotaOptions quota_options(const Config& c) {
@@ -132,7 +142,18 @@ public:
     void fetch_quota(std::uint64_t id, std::function<void(Result<UsageLimits>)> done) override {
         quota_->fetch(id, std::move(done));
     }
-    DeviceLogins* device_logins() override { return logins_.get(); }
+    AccountLogins* account_logins() override { return logins_.get(); }
+    // Its profile first: the quota and models calls name it.
+    void welcome_account(std::uint64_t id) override {
+        profiles_->find(id, [this, id] {
+            quota_->fetch(id, [id](const Result<UsageLimits>& limits) {
+                if (!limits)
+                    log_warning("account ", id,
+                                ": no quota after its login: ", limits.error().message);
+            });
+            models_->refresh(id);
+        });
+    }
     void announce_change() override {
         if (supervisor_) publish_state();
     }
@@ -174,7 +195,8 @@ private:
     std::unique_ptr<UsageRecorder> usage_;
     std::unique_ptr<QuotaChecker> quota_;
     std::unique_ptr<ModelCatalog> models_;
-    std::unique_ptr<DeviceLogins> logins_;
+    std::unique_ptr<AccountLogins> logins_;
+    std::unique_ptr<ProfileFinder> profiles_;
     Metrics metrics_;
     std::unique_ptr<Admissions> admissions_;
     std::unique_ptr<WorkerCalls> worker_calls_;
@@ -198,9 +220,8 @@ Status Master::start() {
     if (!admin) return admin.error();
     if (!admin->empty()) log_notice("created the first admin key; its secret is in ", *admin);
     if (config_.bootstrap_account) {
-        auto added =
-            import_environment_account(*store_, *config_.bootstrap_account,
-                                       config_.account_rpm_default, unix_seconds());
+        auto added = import_environment_account(*store_, *config_.bootstrap_account,
+                                                config_.account_rpm_default, unix_seconds());
         if (!added) return added.error();
         if (*added) log_notice("added account 'env-account' from the AMAZONQ_* environment");
     }
@@ -226,8 +247,9 @@ Status Master::start() {
                                             quota_options(config_));
     models_ = std::make_unique<ModelCatalog>(base_.get(), *store_, *http_, *refresher_,
                                              model_options(config_));
-    logins_ = std::make_unique<DeviceLogins>(
-        base_.get(), *http_, DeviceLoginOptions{config_.token_endpoint, config_.proxy});
+    profiles_ =
+        std::make_unique<ProfileFinder>(*store_, *http_, *refresher_, model_options(config_).api);
+    logins_ = std::make_unique<AccountLogins>(base_.get(), *http_, login_options(config_));
     models_->on_change([this] {
         if (supervisor_) publish_state();
     });
@@ -338,8 +360,7 @@ void Master::generation_ready() {
 
 std::string Master::status_line() const {
     return str_cat(supervisor_->ready_workers(), " workers, ", pool_summary().accounts_usable,
-                   " usable accounts, ",
-                   supervisor_->requests_served(), " requests served");
+                   " usable accounts, ", supervisor_->requests_served(), " requests served");
 }
 
 void Master::stop(const std::string& why) {
@@ -395,8 +416,9 @@ Status Master::reload_configuration() {
     refresher_->set_options(refresher_options(config_));
     pool_->set_policies(health_policy(config_), pool_policy(config_));
     quota_->set_options(quota_options(config_));
+    profiles_->set_options(model_options(config_).api);
     models_->set_options(model_options(config_));
-    logins_->set_options(DeviceLoginOptions{config_.token_endpoint, config_.proxy});
+    logins_->set_options(login_options(config_));
     worker_calls_->set_policy(worker_policy(config_));
     supervisor_->reload(config_args_,
                         effective_workers(config_, std::thread::hardware_concurrency()),

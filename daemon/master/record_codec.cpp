@@ -13,6 +13,7 @@ constexpr Field<Account> kAccountFields[] = {
     {"name", &Account::name, true},
     {"kind", &Account::kind},
     {"client_id", &Account::client_id},
+    {"token_endpoint", &Account::token_endpoint},
     {"profile_arn", &Account::profile_arn},
     {"region", &Account::region},
     {"api_endpoint", &Account::api_endpoint},
@@ -57,12 +58,9 @@ constexpr auto kUsageFields = usage_record_fields<UsageRecord>();
 
 // Only the counters: the rest is the rollup's key in the store.
 constexpr Field<Rollup> kRollupFields[] = {
-    {"requests", &Rollup::requests},
-    {"errors", &Rollup::errors},
-    {"input_tokens", &Rollup::input_tokens},
-    {"output_tokens", &Rollup::output_tokens},
-    {"ttfb_ms_sum", &Rollup::ttfb_ms_sum},
-    {"duration_ms_sum", &Rollup::duration_ms_sum},
+    {"requests", &Rollup::requests},         {"errors", &Rollup::errors},
+    {"input_tokens", &Rollup::input_tokens}, {"output_tokens", &Rollup::output_tokens},
+    {"ttfb_ms_sum", &Rollup::ttfb_ms_sum},   {"duration_ms_sum", &Rollup::duration_ms_sum},
 };
 
 constexpr Field<AuditEntry> kAuditFields[] = {
@@ -76,7 +74,9 @@ constexpr Field<AuditEntry> kAuditFields[] = {
 
 // Records with an id (accounts, keys) carry it beside the version.
 template <class R>
-constexpr bool kHasId = requires(R r) { r.id; };
+constexpr bool kHasId = requires(R r) {
+    r.id;
+};
 
 template <class R>
 std::string encode_record(const R& record, std::span<const Field<R>> fields) {

@@ -13,9 +13,11 @@ struct Account {
     std::uint64_t id = 0;
     std::string name;
     // idc: AWS SSO OIDC refresh; social: Kiro's refreshToken endpoint; api_key: a Kiro API key
-    // (ksk_…), kept as the access token and never refreshed.
+    // (ksk_…), kept as the access token and never refreshed; external_idp: an organisation's
+    // identity provider (RFC 6749 refresh at token_endpoint, as a public client).
     std::string kind = "idc";
-    std::string client_id;     // idc
+    std::string client_id;       // idc, external_idp
+    std::string token_endpoint;  // external_idp: the IdP's token URL
     std::string profile_arn;
     // Where and how to call; "" = derived from the region, else the configuration's.
     std::string region;
@@ -34,9 +36,12 @@ struct Account {
     std::int64_t updated_at = 0;
 };
 
-// How the account's bearer token is marked upstream: "API_KEY" for a Kiro API key account.
+// How the account's bearer token is marked upstream: Kiro tells API keys and external IdP
+// tokens from its own by this header.
 inline std::string account_token_type(const Account& account) {
-    return account.kind == "api_key" ? "API_KEY" : "";
+    if (account.kind == "api_key") return "API_KEY";
+    if (account.kind == "external_idp") return "EXTERNAL_IDP";
+    return "";
 }
 
 // A Kiro API key is never refreshed: its "access token" never expires.

@@ -90,15 +90,8 @@ void TokenRefresher::start_refresh(std::uint64_t account_id) {
                         make_error(Errc::permission_denied,
                                    "the upstream refused this Kiro API key, which has no refresh: "
                                    "give the account a new key"));
-    bool social = account->kind == "social";
     log_info("refreshing the access token of account ", account_id, " (", account->name, ")");
-    HttpRequestSpec spec;
-    spec.url = expand_region(social ? options_.kiro_token_endpoint : options_.token_endpoint,
-                             account->region);
-    spec.headers = {"Content-Type: application/json", "Accept: application/json"};
-    spec.body = social ? kiro_refresh_body(credentials->refresh_token)
-                       : oidc_refresh_body(account->client_id, credentials->client_secret,
-                                           credentials->refresh_token);
+    HttpRequestSpec spec = refresh_call(*account, *credentials);
     spec.proxy = account->proxy.empty() ? options_.proxy : account->proxy;
     spec.connect_timeout = options_.connect_timeout;
     spec.first_byte_timeout = options_.timeout;
@@ -111,12 +104,42 @@ void TokenRefresher::start_refresh(std::uint64_t account_id) {
     });
 }
 
+// Each kind of account refreshes at its own endpoint in its own dialect (docs/upstream.md §1).
+HttpRequestSpec TokenRefresher::refresh_call(const Account& account,
+                                             const AccountCredentials& credentials) const {
+    HttpRequestSpec spec;
+    const char* content_type = "Content-Type: application/json";
+    if (account.kind == "social") {
+        spec.url = expand_region(options_.kiro_token_endpoint, account.region);
+        spec.body = kiro_refresh_body(credentials.refresh_token);
+    } else if (account.kind == "external_idp") {
+        spec.url = account.token_endpoint;
+        spec.body = oauth2_refresh_body(account.client_id, credentials.refresh_token);
+        content_type = "Content-Type: application/x-www-form-urlencoded";
+    } else {
+        spec.url = expand_region(options_.token_endpoint, account.region);
+        spec.body = oidc_refresh_body(account.client_id, credentials.client_secret,
+                                      credentials.refresh_token);
+    }
+    spec.headers = {content_type, "Accept: application/json"};
+    return spec;
+}
+
+namespace {
+
+Result<TokenGrant> parse_refresh(const Account& account, int status, const std::string& body) {
+    if (account.kind == "social") return parse_kiro_response(status, body);
+    if (account.kind == "external_idp") return parse_oauth2_response(status, body);
+    return parse_oidc_response(status, body);
+}
+
+}  // namespace
+
 // The rotated refresh token must be durable before anything uses the new access token: a
 // crash after using it but before storing it would lose the account.
 Result<AccessToken> TokenRefresher::commit(const Account& account, int status,
                                            const std::string& body) {
-    auto grant = account.kind == "social" ? parse_kiro_response(status, body)
-                                          : parse_oidc_response(status, body);
+    auto grant = parse_refresh(account, status, body);
     if (!grant) return grant.error();
     auto credentials = store_.get_credentials(account.id);
     if (!credentials) return credentials.error();

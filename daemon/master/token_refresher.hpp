@@ -65,6 +65,8 @@ public:
 private:
     void start_refresh(std::uint64_t account_id);
     void complete(std::uint64_t account_id, Result<AccessToken> result);
+    HttpRequestSpec refresh_call(const Account& account,
+                                 const AccountCredentials& credentials) const;
     Result<AccessToken> commit(const Account& account, int status, const std::string& body);
     void refresh_ahead();
     double jitter(std::uint64_t account_id) const;

@@ -191,6 +191,7 @@
   function signOut(reason) {
     session.clear();
     hideSecret();
+    endOnboarding();
     hideMessage();
     for (const id of ['accounts-body', 'keys-body', 'stats-daily', 'stats-accounts',
       'stats-totals', 'stats-summary', 'upload-result']) {
@@ -339,6 +340,118 @@
     });
   }
 
+  // ---- logging an account in ------------------------------------------------------------
+
+  const LOGIN_POLL_MS = 2000;
+  let onboarding = null;  // {id, timer}: the login this page follows
+
+  function onboardError(text) {
+    $('onboard-error').textContent = text;
+    $('onboard-error').hidden = !text;
+  }
+
+  function endOnboarding() {
+    if (onboarding) clearTimeout(onboarding.timer);
+    onboarding = null;
+    onboardError('');
+    $('onboard-progress').hidden = true;
+    $('onboard-form').hidden = false;
+    $('onboard-url').value = '';
+    $('onboard-callback').value = '';
+  }
+
+  // True when the login has ended: its outcome replaces the progress.
+  function loginEnded(login) {
+    if (login.state === 'pending') return false;
+    endOnboarding();
+    const ok = login.state === 'succeeded';
+    $('onboard-result').textContent = ok
+      ? `Logged in: account ${login.account_id}.`
+      : `The login ${login.state}: ${login.message || 'no reason given'}.`;
+    $('onboard-result').className = ok ? 'ok' : 'bad';
+    if (ok) {
+      $('onboard-form').reset();
+      loadAccounts();
+    }
+    $('onboard-name').focus();
+    return true;
+  }
+
+  function followLogin(login) {
+    if (loginEnded(login)) return;
+    onboarding.timer = setTimeout(async () => {
+      if (!onboarding || onboarding.id !== login.login) return;
+      try {
+        followLogin(await api('GET', `/admin/accounts/login/${login.login}`));
+      } catch (e) {
+        if (!(e instanceof ApiError && e.keyRefused)) onboardError(e.message);
+      }
+    }, LOGIN_POLL_MS);
+  }
+
+  function showLogin(login, kiro) {
+    const url = kiro ? login.signin_url : login.verification_uri_complete;
+    $('onboard-form').hidden = true;
+    $('onboard-progress').hidden = false;
+    $('onboard-result').textContent = '';
+    $('onboard-instructions').textContent = kiro
+      ? 'Open the sign-in page, sign in, then paste here the address your browser ends on ' +
+        '(it starts with http://localhost and fails to load).'
+      : 'Open the sign-in page and confirm the code; this page follows the login.';
+    $('onboard-url').value = url;
+    $('onboard-link').href = url;
+    $('onboard-code-row').hidden = kiro;
+    $('onboard-code').textContent = login.user_code || '';
+    $('onboard-callback-form').hidden = !kiro;
+    (kiro ? $('onboard-callback') : $('onboard-link')).focus();
+  }
+
+  async function startLogin(event) {
+    event.preventDefault();
+    await guarded($('onboard-submit'), async () => {
+      const kiro = $('onboard-method').value === 'kiro';
+      const body = {name: $('onboard-name').value.trim()};
+      if (kiro) body.kiro = true;
+      const startUrl = $('onboard-start-url').value.trim();
+      if (startUrl && !kiro) body.start_url = startUrl;
+      const region = $('onboard-region').value.trim();
+      if (region) body.region = region;
+      const login = await api('POST', '/admin/accounts/login', body);
+      onboarding = {id: login.login, timer: null};
+      showLogin(login, kiro);
+      if (!kiro) followLogin(login);
+    });
+  }
+
+  // An address the daemon refuses (another sign-in's, no code) leaves the sign-in waiting.
+  async function completeSignin(event) {
+    event.preventDefault();
+    if (!onboarding) return;
+    const control = $('onboard-callback-submit');
+    control.disabled = true;
+    try {
+      const login = await api('POST', `/admin/accounts/login/${onboarding.id}/complete`,
+        {callback_url: $('onboard-callback').value.trim()});
+      loginEnded(login);
+    } catch (e) {
+      if (!(e instanceof ApiError && e.keyRefused)) onboardError(e.message);
+      $('onboard-callback').focus();
+    } finally {
+      control.disabled = false;
+    }
+  }
+
+  async function cancelLogin() {
+    if (!onboarding) return;
+    const id = onboarding.id;
+    endOnboarding();
+    await guarded(null, async () => {
+      await api('DELETE', `/admin/accounts/login/${id}`);
+      $('onboard-result').textContent = 'Login cancelled.';
+      $('onboard-result').className = 'muted';
+    });
+  }
+
   function uploadReport(answer) {
     const imported = (answer && answer.imported) || [];
     const refused = (answer && answer.refused) || [];
@@ -427,8 +540,8 @@
     $('secret-box').hidden = true;
   }
 
-  async function copySecret() {
-    const input = $('secret-value');
+  // Copies an input's value; `copied` (optional) is shown once it is done.
+  async function copyInput(input, copied) {
     try {
       await navigator.clipboard.writeText(input.value);
     } catch (e) {
@@ -436,11 +549,11 @@
       input.focus();
       input.select();
       if (!document.execCommand('copy')) {
-        showMessage('Copying is blocked here: select the key and copy it by hand.', 'error');
+        showMessage('Copying is blocked here: select the text and copy it by hand.', 'error');
         return;
       }
     }
-    $('secret-copied').hidden = false;
+    if (copied) copied.hidden = false;
   }
 
   async function createKey(event) {
@@ -528,7 +641,11 @@
     $('upload-form').addEventListener('submit', uploadFiles);
     $('keys-reload').addEventListener('click', (e) => guarded(e.target, loadKeys));
     $('key-form').addEventListener('submit', createKey);
-    $('secret-copy').addEventListener('click', copySecret);
+    $('secret-copy').addEventListener('click', () => copyInput($('secret-value'), $('secret-copied')));
+    $('onboard-form').addEventListener('submit', startLogin);
+    $('onboard-callback-form').addEventListener('submit', completeSignin);
+    $('onboard-cancel').addEventListener('click', cancelLogin);
+    $('onboard-copy').addEventListener('click', () => copyInput($('onboard-url')));
     $('secret-dismiss').addEventListener('click', hideSecret);
     $('stats-days').addEventListener('change', () => guarded(null, loadStats));
     $('stats-reload').addEventListener('click', (e) => guarded(e.target, loadStats));

@@ -141,14 +141,13 @@ std::string with_target(const char* target_field, const std::string& id_json,
 void forward_admin(Worker& worker, HttpRequest& request, std::string_view command,
                    const std::string& args_json, AdminShape shape) {
     std::string_view key = *request.api_key();  // the route declares Auth::admin
-    std::string args = encode_message(
-        AdminCall{api_key_hash(key), std::string(command), JsonText{args_json}});
-    call_for_request(
-        worker.admin_link(), request, wire::kAdmin, args,
-        [shape](HttpRequest& r, const rapidjson::Value* data, const CallError& error) {
-            if (!data) return send_admin_error(r, error.status, error.message);
-            r.send_json(200, shape ? shape(*data) : to_json(*data));
-        });
+    std::string args =
+        encode_message(AdminCall{api_key_hash(key), std::string(command), JsonText{args_json}});
+    call_for_request(worker.admin_link(), request, wire::kAdmin, args,
+                     [shape](HttpRequest& r, const rapidjson::Value* data, const CallError& error) {
+                         if (!data) return send_admin_error(r, error.status, error.message);
+                         r.send_json(200, shape ? shape(*data) : to_json(*data));
+                     });
 }
 
 // The /admin API: each route one command; its arguments from the path, the query or the body.
@@ -159,6 +158,8 @@ constexpr AdminRoute kAdminRoutes[] = {
     {"/admin/accounts/login", htp_method_POST, "account.login", AdminArgs::body},
     {"/admin/accounts/login/{}", htp_method_GET, "account.login-status", AdminArgs::id},
     {"/admin/accounts/login/{}", htp_method_DELETE, "account.login-cancel", AdminArgs::id},
+    {"/admin/accounts/login/{}/complete", htp_method_POST, "account.login-complete",
+     AdminArgs::id_field, "callback_url"},
     {"/admin/accounts/{}", htp_method_GET, "account.show", AdminArgs::id},
     {"/admin/accounts/{}", htp_method_PUT, "account.update", AdminArgs::id_set, "account"},
     {"/admin/accounts/{}", htp_method_DELETE, "account.remove", AdminArgs::id, nullptr,
@@ -167,7 +168,7 @@ constexpr AdminRoute kAdminRoutes[] = {
     {"/admin/accounts/{}/stats", htp_method_GET, "account.stats", AdminArgs::id_days},
     {"/admin/accounts/{}/quota", htp_method_GET, "account.quota", AdminArgs::id},
     {"/admin/accounts/{}/reset-health", htp_method_POST, "account.reset-health",
-     AdminArgs::id_note},
+     AdminArgs::id_field, "note"},
     {"/admin/api-keys", htp_method_POST, "key.create", AdminArgs::body, nullptr, created_key},
     {"/admin/api-keys", htp_method_GET, "key.list", AdminArgs::none, nullptr, keys_array},
     {"/admin/api-keys/{}", htp_method_GET, "key.show", AdminArgs::id},
@@ -182,11 +183,11 @@ constexpr AdminRoute kAdminRoutes[] = {
 };
 
 // {"note": "..."} only: the account is the path's, and the body may not name another.
-std::optional<std::string> note_body(HttpRequest& request) {
+std::optional<std::string> one_field_body(HttpRequest& request, std::string_view field) {
     auto doc = object_doc(request);
     if (!doc) return std::nullopt;
-    constexpr std::string_view kNoteOnly[] = {"note"};
-    if (auto st = check_fields(*doc, kNoteOnly); !st) {
+    const std::string_view only[] = {field};
+    if (auto st = check_fields(*doc, only); !st) {
         send_admin_error(request, 400, st.error().message);
         return std::nullopt;
     }
@@ -228,9 +229,9 @@ std::optional<std::string> admin_args(const AdminRoute& route, HttpRequest& requ
                 if (!body) return std::nullopt;
                 return with_target(route.target, id, *body);
             });
-        case AdminArgs::id_note:
+        case AdminArgs::id_field:
             return with_id([&](const std::string& id) -> std::optional<std::string> {
-                auto body = note_body(request);
+                auto body = one_field_body(request, route.target);
                 if (!body) return std::nullopt;
                 return joined_objects(id, *body);
             });

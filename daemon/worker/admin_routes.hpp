@@ -23,14 +23,14 @@ void send_admin_error(HttpRequest& request, int status, std::string_view message
 
 // How a route's command arguments come from its request.
 enum class AdminArgs {
-    none,     // {}
-    body,     // the JSON object body
-    id,       // {"id": <path id>}
-    days,     // {"days": <?days=>} (7 when absent)
-    id_days,  // both
-    id_set,   // {"<target>": {"id": <path id>}, "set": <body>}: an update
-    id_note,  // {"id": <path id>, "note": ...}: the body holds only "note"
-    upload,   // {"documents": [...]}: token files posted as JSON or multipart/form-data
+    none,      // {}
+    body,      // the JSON object body
+    id,        // {"id": <path id>}
+    days,      // {"days": <?days=>} (7 when absent)
+    id_days,   // both
+    id_set,    // {"<target>": {"id": <path id>}, "set": <body>}: an update
+    id_field,  // {"id": <path id>, "<target>": ...}: the body holds only that member
+    upload,    // {"documents": [...]}: token files posted as JSON or multipart/form-data
 };
 
 struct AdminRoute {
@@ -38,7 +38,8 @@ struct AdminRoute {
     htp_method method;
     std::string_view command;  // of the master's command table (docs/admin-api.md)
     AdminArgs args;
-    const char* target = nullptr;  // id_set: the member naming the record
+    const char* target = nullptr;  // id_set: the member naming the record; id_field: the one
+                                   // member of the body
     AdminShape shape = nullptr;    // null: the command's data as it is
 };
 

@@ -126,8 +126,12 @@ void Server::handle(evhttp_request* req) {
     if (method == EVHTTP_REQ_POST && path == "/client/register") return on_register(req);
     if (method == EVHTTP_REQ_POST && path == "/device_authorization")
         return on_device_authorization(req);
+    if (method == EVHTTP_REQ_GET && path == "/signin") return on_signin(req);
+    if (method == EVHTTP_REQ_POST && path == "/oauth/token") return on_code_exchange(req);
+    if (method == EVHTTP_REQ_POST && path == "/idp/token") return on_idp_token(req);
     if (method == EVHTTP_REQ_GET && path == "/getUsageLimits") return on_usage(req);
     if (method == EVHTTP_REQ_GET && path == "/ListAvailableModels") return on_models(req);
+    if (method == EVHTTP_REQ_POST && path == "/ListAvailableProfiles") return on_profiles(req);
     log(req, 404);
     send_json(req, 404, R"({"message":"Not Found"})");
 }
@@ -142,10 +146,14 @@ bool Server::handle_control(evhttp_request* req, std::string_view path) {
         control_tokens(req);
     else if (post && path == "/_models")
         control_models(req);
-    else if (post && path == "/_device")
-        control_device(req);
+    else if (post && path == "/_device")  // an action on one login, or settings for the next
+        control_object(req, [this](const rapidjson::Value& v) { return device_auth_.control(v); });
     else if (!post && path == "/_device")
         send_json(req, 200, device_auth_.listing(clock_now()));
+    else if (post && path == "/_kiro")
+        control_object(req, [this](const rapidjson::Value& v) { return kiro_auth_.control(v); });
+    else if (!post && path == "/_kiro")
+        send_json(req, 200, kiro_auth_.listing());
     else if (!post && path == "/_requests")
         control_requests(req);
     else if (!post && path == "/_stats")
@@ -202,6 +210,7 @@ void Server::control_reset(evhttp_request* req) {
     generate_by_token_.clear();
     models_by_token_.clear();
     device_auth_.reset();
+    kiro_auth_.reset();
     const std::int64_t open = counters_.open_streams;
     counters_ = Counters{};
     counters_.open_streams = open;  // a gauge of live connections, not a tally
@@ -239,11 +248,11 @@ void Server::control_models(evhttp_request* req) {
     control_stats(req);
 }
 
-// {"user_code" | "device_code", "action"}, or settings for the logins that come next.
-void Server::control_device(evhttp_request* req) {
+// A control call whose object body `act` takes, answered {} or with act's error.
+void Server::control_object(evhttp_request* req, const ControlFn& act) {
     auto doc = amq::parse_json(request_body(req));
     if (!doc || !doc->IsObject()) return send_control_error(req, 400, "expected an object");
-    auto [status, error] = device_auth_.control(*doc);
+    auto [status, error] = act(*doc);
     if (status != 200) return send_control_error(req, status, error);
     send_json(req, 200, "{}");
 }

@@ -19,6 +19,7 @@
 #include <rapidjson/document.h>
 
 #include "tests/fake_upstream/device_auth.hpp"
+#include "tests/fake_upstream/kiro_auth.hpp"
 #include "tests/fake_upstream/script.hpp"
 
 namespace fake {
@@ -90,15 +91,19 @@ private:
     void on_token(evhttp_request* req, Kind kind);
     void on_usage(evhttp_request* req);
     void on_models(evhttp_request* req);
+    void on_profiles(evhttp_request* req);
     void on_register(evhttp_request* req);
     void on_device_authorization(evhttp_request* req);
     void on_device_token(evhttp_request* req);
+    void on_signin(evhttp_request* req);
+    void on_code_exchange(evhttp_request* req);
+    void on_idp_token(evhttp_request* req);
     void on_oidc(evhttp_request* req, const std::function<Reply(const rapidjson::Value&)>& call);
     void answer_generate_step(evhttp_request* req, GenerateStep step);
     void send_default_stream(evhttp_request* req);
     void send_token_answer(evhttp_request* req, Kind kind, const TokenStep& step,
                            std::string_view refresh_token);
-    std::string issue_token();
+    std::string issue_token();  // an access token generate accepts from now on
     bool token_valid(evhttp_request* req, std::string_view token) const;
     void add_request_id(evhttp_request* req);
 
@@ -107,7 +112,8 @@ private:
     void control_reset(evhttp_request* req);
     void control_tokens(evhttp_request* req);
     void control_models(evhttp_request* req);
-    void control_device(evhttp_request* req);
+    using ControlFn = std::function<std::pair<int, std::string>(const rapidjson::Value&)>;
+    void control_object(evhttp_request* req, const ControlFn& act);
     void control_requests(evhttp_request* req) const;
     void control_stats(evhttp_request* req) const;
 
@@ -135,6 +141,7 @@ private:
     StringMap<std::vector<std::string>> models_by_token_;
     std::deque<Record> records_[5];
     DeviceAuth device_auth_;
+    KiroAuth kiro_auth_;
 
     std::unordered_map<Stream*, std::unique_ptr<Stream>> streams_;
     std::list<Delayed> delayed_;

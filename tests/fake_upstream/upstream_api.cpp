@@ -1,7 +1,6 @@
-// The calls the daemon makes upstream (docs/upstream.md §1): generate, OIDC and Kiro token
-// refresh, usage limits, model lists; OIDC device authorization (the login, decided by
-// device_auth.cpp); and profile discovery (ListAvailableProfiles), which the daemon does not
-// call yet.
+// The calls the daemon makes upstream (docs/upstream.md §1): generate, OIDC, Kiro and IdP token
+// refresh, usage limits, model lists, profile discovery (ListAvailableProfiles); OIDC device
+// authorization (decided by device_auth.cpp) and the Kiro sign-in (kiro_auth.cpp).
 #include <cinttypes>
 #include <cstdio>
 #include <ctime>
@@ -111,12 +110,7 @@ bool is_device_grant(std::string_view body) {
 void Server::on_target(evhttp_request* req) {
     const std::string_view target = request_header(req, "X-Amz-Target");
     if (target == kGenerateTarget) return on_generate(req);
-    if (target == kProfilesTarget) {
-        log(req, 200);
-        return send_body(req, 200, "application/x-amz-json-1.0",
-                         str_cat(R"({"profiles":[{"arn":")", kProfileArn,
-                                 R"(","profileName":"fake-profile"}]})"));
-    }
+    if (target == kProfilesTarget) return on_profiles(req);
     log(req, 400);
     add_header(req, "x-amzn-ErrorType", "UnknownOperationException");
     send_body(req, 400, "application/x-amz-json-1.0",
@@ -227,7 +221,7 @@ void Server::send_token_answer(evhttp_request* req, Kind kind, const TokenStep& 
         return send_body(req, step.status, kJson,
                          oauth_error("invalid_grant", "Invalid refresh token provided"));
     const std::string access = step.access_token ? *step.access_token : issue_token();
-    issued_tokens_.insert(access);
+    issued_tokens_.insert(access);  // a scripted token is good from now on too
     send_body(req, 200, kJson, amq::json_object([&](JsonWriter& w) {
                   write_key(w, "accessToken");
                   write_string(w, access);
@@ -268,11 +262,7 @@ void Server::on_device_authorization(evhttp_request* req) {
 // Polls are counted per login (GET /_device), not in the refresh counter.
 void Server::on_device_token(evhttp_request* req) {
     on_oidc(req, [&](const rapidjson::Value& body) {
-        return device_auth_.poll(body, clock_now(), [this] {
-            std::string access = issue_token();
-            issued_tokens_.insert(access);
-            return access;
-        });
+        return device_auth_.poll(body, clock_now(), [this] { return issue_token(); });
     });
 }
 
@@ -285,6 +275,46 @@ void Server::on_oidc(evhttp_request* req,
     record(Kind::oidc, req, {}, reply.status);
     log(req, reply.status);
     send_body(req, reply.status, kJson, reply.body);
+}
+
+// The portal answers a browser: a redirect, or a plain-text reason.
+void Server::on_signin(evhttp_request* req) {
+    auto [status, text] = kiro_auth_.signin(evhttp_request_get_uri(req));
+    record(Kind::oidc, req, {}, status);
+    log(req, status);
+    if (status == 302) {
+        add_header(req, "Location", text);
+        return send_body(req, 302, "text/plain", "");
+    }
+    send_body(req, status, "text/plain", text);
+}
+
+void Server::on_code_exchange(evhttp_request* req) {
+    on_oidc(req, [&](const rapidjson::Value& body) {
+        return kiro_auth_.exchange(body, [this] { return issue_token(); });
+    });
+}
+
+void Server::on_idp_token(evhttp_request* req) {
+    const Reply reply = kiro_auth_.idp_refresh(request_header(req, "Content-Type"),
+                                               request_body(req), [this] { return issue_token(); });
+    record(Kind::token, req, {}, reply.status);
+    log(req, reply.status);
+    send_body(req, reply.status, kJson, reply.body);
+}
+
+// RPC (X-Amz-Target) or REST (POST /ListAvailableProfiles): one profile, for a valid token.
+void Server::on_profiles(evhttp_request* req) {
+    const std::string_view token = bearer_token(req);
+    const int status = !token_valid(req, token)             ? 403
+                       : !is_json_object(request_body(req)) ? 400
+                                                            : 200;
+    record(Kind::usage, req, token, status);
+    log(req, status);
+    if (status != 200) return send_aws_error(req, status);
+    send_body(
+        req, 200, error_content_type(req),
+        str_cat(R"({"profiles":[{"arn":")", kProfileArn, R"(","profileName":"fake-profile"}]})"));
 }
 
 void Server::on_models(evhttp_request* req) {
@@ -352,13 +382,20 @@ void Server::on_usage(evhttp_request* req) {
               }));
 }
 
-std::string Server::issue_token() { return str_cat("at-", ++token_serial_); }
+std::string Server::issue_token() {
+    std::string access = str_cat("at-", ++token_serial_);
+    issued_tokens_.insert(access);
+    return access;
+}
 
-// A Kiro API key (ksk_…) is good only with "TokenType: API_KEY", and that header only with
-// one: Kiro tells the two kinds of bearer token apart by it.
+// A Kiro API key (ksk_…) is good only with "TokenType: API_KEY", an external IdP's token only
+// with "TokenType: EXTERNAL_IDP", and each header only with its kind: Kiro tells the kinds of
+// bearer token apart by it.
 bool Server::token_valid(evhttp_request* req, std::string_view token) const {
     if (token.empty()) return false;
-    if (token.starts_with("ksk_") != (request_header(req, "TokenType") == "API_KEY")) return false;
+    std::string_view type = request_header(req, "TokenType");
+    if (token.starts_with("ksk_") != (type == "API_KEY")) return false;
+    if (kiro_auth_.is_idp_token(token) != (type == "EXTERNAL_IDP")) return false;
     return options_.accept_any_token || issued_tokens_.contains(token);
 }
 

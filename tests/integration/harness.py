@@ -203,11 +203,13 @@ class FakeUpstream:
 
 
 def daemon_with_fake(test, workers=2, extra_args=()):
-    """A FakeUpstream and an amq2apid pointed at it, both started and cleaned up after `test`."""
+    """A FakeUpstream and an amq2apid pointed at it, both started and cleaned up after `test`.
+    "{fake}" in an extra argument becomes the fake's URL."""
     fake = FakeUpstream()
     test.addCleanup(fake.proc.stdout.close)
     test.addCleanup(fake.stop)
-    daemon = Daemon(workers=workers, extra_args=[*fake.daemon_args(), *extra_args])
+    extra = [a.replace("{fake}", fake.url) for a in extra_args]
+    daemon = Daemon(workers=workers, extra_args=[*fake.daemon_args(), *extra])
     daemon.start()
     test.addCleanup(daemon.cleanup)
     return fake, daemon

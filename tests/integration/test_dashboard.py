@@ -31,7 +31,7 @@ FILES = [
 ROUTES_USED = [
     "/admin/accounts", "/admin/accounts/upload-json", "/refresh-token", "/quota",
     "/admin/api-keys", "/revoke", "/admin/stats/tokens?days=", "/admin/stats/accounts",
-    "/admin/stats/api-keys", "/admin/stats/account-usage",
+    "/admin/stats/api-keys", "/admin/stats/account-usage", "/admin/accounts/login",
 ]
 
 
@@ -309,6 +309,77 @@ const env = process.env;
 """
 
 
+# Logs two accounts in from the login card: one with a device code, which the fake's control
+# API approves as the user would, one with a Kiro sign-in, whose callback address the script
+# gets from the fake portal's redirect (a wrong paste first) and pastes into the page.
+LOGIN_SCRIPT = r"""
+const { chromium } = require('playwright-core');
+const env = process.env;
+
+(async () => {
+  const out = { errors: [] };
+  const browser = await chromium.launch({
+    executablePath: env.CHROMIUM, headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+  });
+  try {
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } }))
+      .newPage();
+    page.setDefaultTimeout(20000);
+    page.on('pageerror', (e) => out.errors.push(String(e)));
+    await page.goto(`${env.BASE}/admin/dashboard`);
+    await page.fill('#login-key', env.ADMIN_KEY);
+    await page.click('#login-submit');
+    await page.locator('#accounts-body').waitFor({ state: 'attached' });
+
+    await page.click('#onboard summary');
+    await page.fill('#onboard-name', 'browser-device');
+    await page.click('#onboard-submit');
+    await page.locator('#onboard-code').waitFor();
+    out.code = await page.textContent('#onboard-code');
+    out.deviceUrl = await page.inputValue('#onboard-url');
+    out.focusAfterStart = await page.evaluate(() => document.activeElement.id);
+    await fetch(`${env.FAKE}/_device`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ user_code: out.code, action: 'approve' }) });
+    await page.locator('#onboard-result', { hasText: /Logged in/ }).waitFor();
+    out.deviceResult = await page.textContent('#onboard-result');
+    await page.locator('#accounts-body tr', { hasText: 'browser-device' }).waitFor();
+
+    await page.fill('#onboard-name', 'browser-kiro');
+    await page.selectOption('#onboard-method', 'kiro');
+    await page.click('#onboard-submit');
+    await page.locator('#onboard-callback').waitFor();
+    out.codeRowHidden = await page.locator('#onboard-code-row').isHidden();
+    const signin = await page.inputValue('#onboard-url');
+    const portal = await fetch(signin, { redirect: 'manual' });
+    const callback = portal.headers.get('location');
+    await page.fill('#onboard-callback', callback.replace(/state=[^&]+/, 'state=forged'));
+    await page.click('#onboard-callback-submit');
+    await page.locator('#onboard-error').waitFor();
+    out.wrongPaste = await page.textContent('#onboard-error');
+    await page.fill('#onboard-callback', callback);
+    await page.click('#onboard-callback-submit');
+    await page.locator('#onboard-result', { hasText: /Logged in/ }).waitFor();
+    out.kiroResult = await page.textContent('#onboard-result');
+
+    await page.fill('#onboard-name', 'browser-cancelled');
+    await page.selectOption('#onboard-method', 'device');
+    await page.click('#onboard-submit');
+    await page.locator('#onboard-code').waitFor();
+    await page.click('#onboard-cancel');
+    await page.locator('#onboard-result', { hasText: /cancelled/ }).waitFor();
+    out.cancelResult = await page.textContent('#onboard-result');
+  } finally {
+    await browser.close();
+  }
+  process.stdout.write(JSON.stringify(out));
+})().catch((e) => {
+  process.stderr.write(String((e && e.stack) || e));
+  process.exit(1);
+});
+"""
+
+
 class DashboardInBrowser(unittest.TestCase):
     def setUp(self):
         if why := browser_unavailable():  # a missing test dependency fails, never skips
@@ -376,6 +447,35 @@ class DashboardInBrowser(unittest.TestCase):
         self.assertEqual(seen["statCards"], 11)
         self.assertIsNone(seen["keyAfterLogout"])
         self.assertTrue(seen["appHiddenAfterLogout"])
+
+    def test_log_accounts_in_from_the_login_card(self):
+        self.daemon.cleanup()
+        self.daemon = Daemon(workers=1, extra_args=[
+            *self.fake.daemon_args(), "--kiro-token-endpoint", self.fake.url + "/refreshToken",
+            "--kiro-signin-url", self.fake.url + "/signin"]).start()
+        self.addCleanup(self.daemon.cleanup)
+        with open(os.path.join(self.daemon.state_dir, "initial-admin-key")) as f:
+            self.admin = f.read().strip()
+        env = dict(os.environ, BASE=f"http://127.0.0.1:{self.daemon.port}", ADMIN_KEY=self.admin,
+                   CHROMIUM=CHROMIUM, FAKE=self.fake.url)
+        run = subprocess.run([shutil.which("node"), "-"], input=LOGIN_SCRIPT, cwd=HERE, env=env,
+                             capture_output=True, text=True, timeout=180)
+        self.assertEqual(run.returncode, 0, f"stderr: {run.stderr}\nstdout: {run.stdout}\n"
+                                            f"daemon: {self.daemon.logs()[-3000:]}")
+        seen = json.loads(run.stdout)
+        self.assertEqual(seen["errors"], [])
+        self.assertRegex(seen["code"], r"^[A-Z]{4}-[A-Z]{4}$")
+        self.assertIn(f"user_code={seen['code']}", seen["deviceUrl"])
+        self.assertEqual(seen["focusAfterStart"], "onboard-link")
+        self.assertTrue(seen["codeRowHidden"])
+        self.assertIn("another sign-in", seen["wrongPaste"])
+        self.assertIn("cancelled", seen["cancelResult"])
+        accounts = {a["name"]: a for a in self.admin_get("/admin/accounts")}
+        self.assertEqual(set(accounts), {"browser-device", "browser-kiro"})
+        self.assertIn(f"account {accounts['browser-device']['id']}", seen["deviceResult"])
+        self.assertIn(f"account {accounts['browser-kiro']['id']}", seen["kiroResult"])
+        self.assertEqual(accounts["browser-kiro"]["kind"], "social")
+        self.assertEqual(accounts["browser-device"]["kind"], "idc")
 
     def admin_get(self, path):
         r = self.daemon.request("GET", path, headers={"Authorization": f"Bearer {self.admin}"})

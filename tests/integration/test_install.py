@@ -200,7 +200,7 @@ class Completion(unittest.TestCase):
         self.assertIn("revoke", self.complete("amq2apictl", "key", ""))
         self.assertEqual(self.complete("amq2apictl", "key", "create", "--name", "x", "--r"), ["--rpm", "--rpd"])
         self.assertEqual(self.complete("amq2apictl", "account", "add", "--kind", ""),
-                         ["idc", "social", "api_key"])
+                         ["idc", "social", "api_key", "external_idp"])
         self.assertEqual(self.complete("amq2apictl", "log-level", "w"), ["warning"])
         self.assertEqual(self.complete("amq2apid", "--check-c"), ["--check-config"])
         self.assertEqual(self.complete("amq2apid", "--log-level", "d"), ["debug"])

@@ -75,6 +75,15 @@ class LoginTest(unittest.TestCase):
         self.assertIsNotNone(account["registration_expires_at"])
 
         self.assertEqual(self.serve().status, 200)
+        # Its profile was discovered, then its quota and models fetched, at once.
+        wait_until(lambda: self.daemon.ctl_json("account", "show", "dev")["profile_arn"] ==
+                   "arn:aws:codewhisperer:us-east-1:123456789012:profile/FAKEPROFILE",
+                   timeout=10, what="the profile to be discovered")
+        usage = [r["path"] for r in self.fake.requests()["usage"]]
+        wait_until(lambda: any(p.startswith("/getUsageLimits") and "FAKEPROFILE" in p
+                               for p in [r["path"] for r in self.fake.requests()["usage"]]),
+                   timeout=10, what="the quota fetch naming the profile")
+        self.assertEqual(usage[0], "/ListAvailableProfiles")
         requests = self.fake.requests()
         # The login's own token served: no refresh was needed first.
         self.assertEqual([r for r in requests["token"]

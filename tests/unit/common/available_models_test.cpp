@@ -26,3 +26,18 @@ BOOST_AUTO_TEST_CASE(refusals_and_garbage_are_errors) {
     BOOST_TEST(!amq::parse_available_models(200, "not json").ok());
     BOOST_TEST(!amq::parse_available_models(200, R"({"models":{}})").ok());
 }
+
+BOOST_AUTO_TEST_CASE(profile_arns_are_read_in_order_under_either_name) {
+    auto arns = amq::parse_available_profiles(
+        200, R"({"profiles":[{"arn":"arn:aws:codewhisperer:us-east-1:1:profile/A",
+                 "profileName":"a"},{"profileArn":"arn:aws:codewhisperer:eu-central-1:1:profile/B"},
+                 {"arn":"not an arn"},{"arn":"arn:x\nInjected: 1"},7],"nextToken":null})");
+    BOOST_REQUIRE(arns.ok());
+    BOOST_TEST(
+        *arns == (std::vector<std::string>{"arn:aws:codewhisperer:us-east-1:1:profile/A",
+                                           "arn:aws:codewhisperer:eu-central-1:1:profile/B"}),
+        boost::test_tools::per_element());
+    BOOST_TEST(amq::parse_available_profiles(200, R"({"profiles":[]})")->empty());
+    BOOST_TEST(!amq::parse_available_profiles(403, R"({"message":"no profiles"})").ok());
+    BOOST_TEST(!amq::parse_available_profiles(200, R"({"models":[]})").ok());
+}

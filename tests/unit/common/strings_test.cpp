@@ -189,3 +189,20 @@ BOOST_AUTO_TEST_CASE(invalid_utf8_is_replaced_and_valid_text_kept) {
     BOOST_CHECK_EQUAL(amq::valid_utf8("\xC3"), "\xEF\xBF\xBD");  // truncated sequence
     BOOST_CHECK_EQUAL(amq::valid_utf8("\xC0\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD");  // overlong
 }
+
+BOOST_AUTO_TEST_CASE(url_decode_undoes_percent_escapes_and_plus) {
+    BOOST_TEST((amq::url_decode("a%2Fb+c%7e") == "a/b c~"));
+    BOOST_TEST((amq::url_decode(amq::url_encode("ümlaut & =")) == "ümlaut & ="));
+    BOOST_TEST(!amq::url_decode("50%").has_value());
+    BOOST_TEST(!amq::url_decode("%G1").has_value());
+    BOOST_TEST(!amq::url_decode("%4").has_value());
+}
+
+BOOST_AUTO_TEST_CASE(query_param_finds_a_decoded_value_before_the_fragment) {
+    std::string_view url = "http://h/p?a=1&code=x%20y&flag&b=2#code=frag";
+    BOOST_TEST((amq::query_param(url, "code") == "x y"));
+    BOOST_TEST((amq::query_param(url, "flag") == ""));
+    BOOST_TEST(!amq::query_param(url, "frag").has_value());
+    BOOST_TEST(!amq::query_param("http://h/p#code=1", "code").has_value());
+    BOOST_TEST(!amq::query_param("http://h/?code=%zz", "code").has_value());
+}

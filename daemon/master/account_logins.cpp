@@ -1,7 +1,9 @@
-#include "daemon/master/device_logins.hpp"
+#include "daemon/master/account_logins.hpp"
 
 #include <array>
 
+#include "common/crypto.hpp"
+#include "common/kiro_signin.hpp"
 #include "common/log.hpp"
 #include "common/q_endpoints.hpp"
 #include "common/strings.hpp"
@@ -15,6 +17,22 @@ constexpr std::int64_t kKeepEnded = 600;
 // AWS adds this much to the interval with each slow_down.
 constexpr std::int64_t kSlowDownStep = 5;
 
+// The port the Kiro portal redirects the admin's browser to: nothing listens there (the
+// daemon is elsewhere), the admin copies the address. A random high port keeps the code away
+// from whatever might listen on a well-known one.
+std::string loopback_redirect_uri() {
+    std::uint8_t r[2];
+    random_bytes(r, sizeof r);
+    unsigned port = 49152 + (static_cast<unsigned>(r[0]) << 8 | r[1]) % 16384;
+    return str_cat("http://localhost:", port);
+}
+
+std::string random_token(std::size_t bytes) {
+    std::uint8_t r[32];
+    random_bytes(r, bytes);
+    return base64url(r, bytes);
+}
+
 constexpr std::array<std::string_view, 6> kStateNames = {"pending",   "succeeded", "failed",
                                                          "cancelled", "expired",   "denied"};
 
@@ -24,31 +42,34 @@ std::string_view login_state_name(LoginView::State state) {
     return kStateNames[static_cast<std::size_t>(state)];
 }
 
-struct DeviceLogins::Login {
+struct AccountLogins::Login {
     LoginRequest request;
     LoginView view;
     ClientRegistration registration;
     std::string device_code;
     std::int64_t interval = 5;
+    std::string state, verifier, redirect_uri;  // Kiro sign-ins
     std::int64_t ended_at = 0;
     HttpCaller::CallId call = 0;
     Event timer;
 };
 
-DeviceLogins::DeviceLogins(event_base* base, HttpCaller& http, DeviceLoginOptions options)
+AccountLogins::AccountLogins(event_base* base, HttpCaller& http, LoginOptions options)
     : base_(base), http_(http), options_(std::move(options)) {}
 
-DeviceLogins::~DeviceLogins() {
+AccountLogins::~AccountLogins() {
     for (auto& [id, login] : logins_)
         if (login->call) http_.cancel(login->call);
 }
 
-HttpRequestSpec DeviceLogins::post(const LoginRequest& request, std::string_view endpoint,
-                                   std::string body) const {
+std::string AccountLogins::oidc_url(const LoginRequest& request, std::string_view endpoint) const {
+    std::string token = expand_region(options_.token_endpoint, request.region);
+    return endpoint == "token" ? token : oidc_endpoint(token, endpoint);
+}
+
+HttpRequestSpec AccountLogins::post(std::string url, std::string body) const {
     HttpRequestSpec spec;
-    std::string token = expand_region(options_.token_endpoint,
-                                      request.region.empty() ? kDefaultRegion : request.region);
-    spec.url = endpoint == "token" ? token : oidc_endpoint(token, endpoint);
+    spec.url = std::move(url);
     spec.headers = {"Content-Type: application/json", "Accept: application/json"};
     spec.body = std::move(body);
     spec.proxy = options_.proxy;
@@ -57,7 +78,7 @@ HttpRequestSpec DeviceLogins::post(const LoginRequest& request, std::string_view
     return spec;
 }
 
-void DeviceLogins::start(LoginRequest request, StartedFn started) {
+void AccountLogins::start(LoginRequest request, StartedFn started) {
     std::int64_t now = unix_seconds();
     forget_old(now);
     std::size_t pending = 0;
@@ -68,19 +89,21 @@ void DeviceLogins::start(LoginRequest request, StartedFn started) {
             make_error(Errc::unavailable, str_cat(pending,
                                                   " logins are waiting for their users already; "
                                                   "finish or cancel one first")));
-    if (request.start_url.empty()) request.start_url = std::string(kBuilderIdStartUrl);
+    if (request.start_url.empty() && !request.kiro)
+        request.start_url = std::string(kBuilderIdStartUrl);
     if (request.region.empty()) request.region = std::string(kDefaultRegion);
     auto login = std::make_shared<Login>();
     login->request = std::move(request);
     login->view.id = next_id_++;
     logins_[login->view.id] = login;
+    if (login->request.kiro) return start_signin(login, std::move(started));
     if (login->request.registration) {
         login->registration = *login->request.registration;
         return authorize(login, std::move(started));
     }
     login->call = fetch_whole(
         http_,
-        post(login->request, "client/register",
+        post(oidc_url(login->request, "client/register"),
              oidc_register_body(options_.client_name, login->request.start_url)),
         kMaxAnswer, [this, login, started](Result<HttpAnswer> answer) {
             login->call = 0;
@@ -95,12 +118,79 @@ void DeviceLogins::start(LoginRequest request, StartedFn started) {
         });
 }
 
-void DeviceLogins::authorize(const std::shared_ptr<Login>& login, StartedFn started) {
+void AccountLogins::start_signin(const std::shared_ptr<Login>& login, StartedFn started) {
+    login->state = random_token(16);
+    login->verifier = random_token(32);
+    login->redirect_uri = loopback_redirect_uri();
+    login->view.signin_url = kiro_signin_url(options_.kiro_signin_url, login->state,
+                                             pkce_challenge(login->verifier), login->redirect_uri);
+    login->view.expires_at = unix_seconds() + kSigninSeconds;
+    log_info("login ", login->view.id, ": waiting for the Kiro sign-in's callback URL");
+    started(login->view);
+}
+
+AccountLogins::Login* AccountLogins::find_pending(std::uint64_t id) {
+    auto it = logins_.find(id);
+    if (it == logins_.end()) return nullptr;
+    Login& login = *it->second;
+    if (login.view.state == LoginView::State::pending && login.view.expires_at &&
+        unix_seconds() >= login.view.expires_at)
+        end(login, LoginView::State::expired, "the sign-in expired before it was completed");
+    return &login;
+}
+
+void AccountLogins::complete(std::uint64_t id, std::string_view callback_url, StartedFn done) {
+    Login* found = find_pending(id);
+    if (!found) return done(make_error(Errc::not_found, str_cat("no login ", id)));
+    std::shared_ptr<Login> login = logins_[id];
+    if (!login->request.kiro)
+        return done(make_error(Errc::invalid_argument,
+                               "a device login completes when its code is approved"));
+    if (login->view.state != LoginView::State::pending)
+        return done(make_error(Errc::conflict,
+                               str_cat("login ", id, " is ", login_state_name(login->view.state))));
+    if (login->call)
+        return done(make_error(Errc::conflict, "this sign-in's code is being exchanged already"));
+    auto code = signin_code(callback_url, login->state);
+    if (!code && code.error().code == Errc::permission_denied)
+        end(*login, LoginView::State::denied, code.error().message);
+    if (!code) return done(code.error());
+    std::string url =
+        sibling_endpoint(expand_region(options_.kiro_token_endpoint, login->request.region),
+                         "refreshToken", "oauth/token");
+    login->call = fetch_whole(
+        http_,
+        post(std::move(url), kiro_code_exchange_body(*code, login->verifier, login->redirect_uri)),
+        kMaxAnswer, [this, login, done](Result<HttpAnswer> answer) {
+            login->call = 0;
+            auto granted = answer ? parse_kiro_response(answer->status, answer->body)
+                                  : Result<TokenGrant>(answer.error());
+            if (granted && granted->refresh_token.empty())
+                granted = make_error(Errc::unavailable,
+                                     "the code exchange answered no "
+                                     "refreshToken");
+            if (!granted)
+                end(*login, LoginView::State::failed,
+                    str_cat("the code exchange failed: ", granted.error().message));
+            else
+                grant(*login, *granted);
+            done(login->view);
+        });
+}
+
+void AccountLogins::grant(Login& login, const TokenGrant& grant) {
+    auto account = login.request.finish(login.request, login.registration, grant);
+    if (!account) return end(login, LoginView::State::failed, account.error().message);
+    login.view.account_id = *account;
+    end(login, LoginView::State::succeeded, {});
+}
+
+void AccountLogins::authorize(const std::shared_ptr<Login>& login, StartedFn started) {
     const ClientRegistration& r = login->registration;
     login->call = fetch_whole(
         http_,
         post(
-            login->request, "device_authorization",
+            oidc_url(login->request, "device_authorization"),
             oidc_device_authorization_body(r.client_id, r.client_secret, login->request.start_url)),
         kMaxAnswer, [this, login, started](Result<HttpAnswer> answer) {
             login->call = 0;
@@ -127,14 +217,14 @@ void DeviceLogins::authorize(const std::shared_ptr<Login>& login, StartedFn star
         });
 }
 
-void DeviceLogins::poll(const std::shared_ptr<Login>& login) {
+void AccountLogins::poll(const std::shared_ptr<Login>& login) {
     if (login->view.state != LoginView::State::pending) return;
     if (unix_seconds() >= login->view.expires_at)
         return end(*login, LoginView::State::expired, "the code expired before it was approved");
     const ClientRegistration& r = login->registration;
     login->call = fetch_whole(
         http_,
-        post(login->request, "token",
+        post(oidc_url(login->request, "token"),
              oidc_device_token_body(r.client_id, r.client_secret, login->device_code)),
         kMaxAnswer, [this, login](Result<HttpAnswer> answer) {
             login->call = 0;
@@ -144,14 +234,7 @@ void DeviceLogins::poll(const std::shared_ptr<Login>& login) {
                                : DevicePoll{DevicePoll::State::retry, {}, answer.error().message};
             using S = DevicePoll::State;
             switch (p.state) {
-                case S::granted: {
-                    auto account =
-                        login->request.finish(login->request, login->registration, p.grant);
-                    if (!account)
-                        return end(*login, LoginView::State::failed, account.error().message);
-                    login->view.account_id = *account;
-                    return end(*login, LoginView::State::succeeded, {});
-                }
+                case S::granted: return grant(*login, p.grant);
                 case S::slow_down: login->interval += kSlowDownStep; break;
                 case S::pending: break;
                 case S::retry:
@@ -166,7 +249,7 @@ void DeviceLogins::poll(const std::shared_ptr<Login>& login) {
         });
 }
 
-void DeviceLogins::end(Login& login, LoginView::State state, std::string message) {
+void AccountLogins::end(Login& login, LoginView::State state, std::string message) {
     if (login.view.state != LoginView::State::pending) return;
     login.view.state = state;
     login.view.message = std::move(message);
@@ -178,21 +261,21 @@ void DeviceLogins::end(Login& login, LoginView::State state, std::string message
              login.view.message.empty() ? "" : ": ", login.view.message);
 }
 
-Result<LoginView> DeviceLogins::status(std::uint64_t id) {
+Result<LoginView> AccountLogins::status(std::uint64_t id) {
     forget_old(unix_seconds());
-    auto it = logins_.find(id);
-    if (it == logins_.end()) return make_error(Errc::not_found, str_cat("no login ", id));
-    return it->second->view;
+    Login* login = find_pending(id);
+    if (!login) return make_error(Errc::not_found, str_cat("no login ", id));
+    return login->view;
 }
 
-Result<LoginView> DeviceLogins::cancel(std::uint64_t id) {
+Result<LoginView> AccountLogins::cancel(std::uint64_t id) {
     auto it = logins_.find(id);
     if (it == logins_.end()) return make_error(Errc::not_found, str_cat("no login ", id));
     end(*it->second, LoginView::State::cancelled, "cancelled");
     return it->second->view;
 }
 
-void DeviceLogins::forget_old(std::int64_t now) {
+void AccountLogins::forget_old(std::int64_t now) {
     for (auto it = logins_.begin(); it != logins_.end();) {
         const Login& l = *it->second;
         bool old = l.view.state != LoginView::State::pending && now - l.ended_at > kKeepEnded;

@@ -1,13 +1,15 @@
 // A device login driven through its HTTP seam: an OIDC service that answers each call as the
 // test says, on a real event loop for the poll timer.
-#define BOOST_TEST_MODULE daemon_master_device_logins
+#define BOOST_TEST_MODULE daemon_master_account_logins
 #include <boost/test/unit_test.hpp>
 
 #include <string>
 #include <vector>
 
 #include "common/json.hpp"
-#include "daemon/master/device_logins.hpp"
+#include "common/kiro_signin.hpp"
+#include "common/strings.hpp"
+#include "daemon/master/account_logins.hpp"
 
 namespace amq {
 namespace {
@@ -46,11 +48,22 @@ constexpr const char* kDevice =
     R"({"deviceCode":"device-1","userCode":"ABCD-EFGH","verificationUri":"https://v/device",)"
     R"("verificationUriComplete":"https://v/device?user_code=ABCD-EFGH","expiresIn":600,"interval":1})";
 
+LoginOptions options() {
+    LoginOptions o;
+    o.token_endpoint = "https://oidc.{region}.test/token";
+    o.timeout = 5;
+    o.kiro_token_endpoint = "https://auth.{region}.kiro.test/refreshToken";
+    o.kiro_signin_url = "https://portal.test/signin";
+    return o;
+}
+
+constexpr const char* kKiroTokens =
+    R"({"accessToken":"at-k","refreshToken":"rt-k","profileArn":"arn:p","expiresIn":3600})";
+
 struct Fixture {
     EventBasePtr base = make_event_base();
     FakeOidc oidc;
-    DeviceLogins logins{base.get(), oidc,
-                        DeviceLoginOptions{"https://oidc.{region}.test/token", "", 5}};
+    AccountLogins logins{base.get(), oidc, options()};
     std::vector<std::pair<ClientRegistration, TokenGrant>> finished;
     std::optional<Result<LoginView>> started;
 
@@ -142,7 +155,7 @@ BOOST_FIXTURE_TEST_CASE(a_refused_registration_fails_the_start, Fixture) {
 }
 
 BOOST_FIXTURE_TEST_CASE(pending_logins_are_bounded, Fixture) {
-    for (std::size_t i = 0; i < DeviceLogins::kMaxPending; ++i) {
+    for (std::size_t i = 0; i < AccountLogins::kMaxPending; ++i) {
         start(request());
         oidc.answer(200, kRegistration);
         oidc.answer(200, kDevice);
@@ -150,6 +163,74 @@ BOOST_FIXTURE_TEST_CASE(pending_logins_are_bounded, Fixture) {
     start(request());
     BOOST_REQUIRE(started && !started->ok());
     BOOST_TEST(started->error().message.find("finish or cancel one") != std::string::npos);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_kiro_signin_exchanges_the_pasted_code_with_its_verifier, Fixture) {
+    LoginRequest r = request();
+    r.kiro = true;
+    start(std::move(r));
+    BOOST_REQUIRE(started && started->ok());
+    BOOST_TEST(oidc.calls.empty());  // nothing to call before the admin signs in
+    const std::string url = (*started)->signin_url;
+    BOOST_TEST(url.starts_with("https://portal.test/signin?state="));
+    BOOST_TEST((query_param(url, "code_challenge_method") == "S256"));
+    BOOST_TEST((query_param(url, "redirect_from") == "kirocli"));
+    std::string state = *query_param(url, "state");
+    std::string redirect = *query_param(url, "redirect_uri");
+    BOOST_TEST(redirect.starts_with("http://localhost:"));
+    std::uint64_t id = (*started)->id;
+
+    std::optional<Result<LoginView>> completed;
+    auto complete = [&](const std::string& callback) {
+        completed.reset();
+        logins.complete(id, callback, [&](Result<LoginView> v) { completed = std::move(v); });
+    };
+    complete(redirect + "/?code=c-1&state=someone-else");
+    BOOST_REQUIRE(completed && !completed->ok());
+    BOOST_TEST((logins.status(id)->state == LoginView::State::pending));  // paste again
+    complete(url);  // the sign-in URL itself: no code
+    BOOST_REQUIRE(completed && !completed->ok());
+    BOOST_TEST(oidc.calls.empty());
+
+    complete(redirect + "/?code=c-1&state=" + url_encode(state));
+    BOOST_REQUIRE_EQUAL(oidc.calls.size(), 1u);
+    BOOST_TEST(oidc.calls[0].spec.url == "https://auth.us-east-1.kiro.test/oauth/token");
+    auto body = parse_json(oidc.calls[0].spec.body);
+    BOOST_REQUIRE(body.ok());
+    BOOST_TEST(std::string((*body)["code"].GetString()) == "c-1");
+    BOOST_TEST(std::string((*body)["redirect_uri"].GetString()) == redirect);
+    BOOST_TEST(pkce_challenge((*body)["code_verifier"].GetString()) ==
+               *query_param(url, "code_challenge"));
+    oidc.answer(200, kKiroTokens);
+    BOOST_REQUIRE(completed && completed->ok());
+    BOOST_TEST(((*completed)->state == LoginView::State::succeeded));
+    BOOST_REQUIRE_EQUAL(finished.size(), 1u);
+    BOOST_TEST(finished[0].second.refresh_token == "rt-k");
+    BOOST_TEST(finished[0].second.profile_arn == "arn:p");
+}
+
+BOOST_FIXTURE_TEST_CASE(a_refused_exchange_or_a_portal_error_ends_the_signin, Fixture) {
+    LoginRequest r = request();
+    r.kiro = true;
+    start(r);
+    std::uint64_t first = (*started)->id;
+    std::string state = *query_param((*started)->signin_url, "state");
+    std::optional<Result<LoginView>> completed;
+    logins.complete(first, "http://localhost:5/?code=c&state=" + url_encode(state),
+                    [&](Result<LoginView> v) { completed = std::move(v); });
+    oidc.answer(400, R"({"error":"invalid_grant","error_description":"bad verifier"})");
+    BOOST_REQUIRE(completed && completed->ok());
+    BOOST_TEST(((*completed)->state == LoginView::State::failed));
+    BOOST_TEST((*completed)->message.find("bad verifier") != std::string::npos);
+
+    start(r);
+    std::uint64_t second = (*started)->id;
+    completed.reset();
+    logins.complete(second, "http://localhost:5/?error=access_denied&state=x",
+                    [&](Result<LoginView> v) { completed = std::move(v); });
+    BOOST_REQUIRE(completed && !completed->ok());
+    BOOST_TEST((logins.status(second)->state == LoginView::State::denied));
+    BOOST_TEST(finished.empty());
 }
 
 }  // namespace amq
