@@ -124,23 +124,31 @@ void AccountLogins::start_signin(const std::shared_ptr<Login>& login, StartedFn 
     login->redirect_uri = loopback_redirect_uri();
     login->view.signin_url = kiro_signin_url(options_.kiro_signin_url, login->state,
                                              pkce_challenge(login->verifier), login->redirect_uri);
-    login->view.expires_at = unix_seconds() + kSigninSeconds;
+    login->view.expires_at = unix_seconds() + options_.signin_seconds;
     log_info("login ", login->view.id, ": waiting for the Kiro sign-in's callback URL");
     started(login->view);
 }
 
-AccountLogins::Login* AccountLogins::find_pending(std::uint64_t id) {
+// A sign-in nobody completes has no poll to notice its end: whoever looks next ends it, so
+// that abandoned sign-ins do not hold the places of new logins.
+void AccountLogins::expire_if_due(Login& login, std::int64_t now) {
+    if (login.view.state != LoginView::State::pending || !login.view.expires_at ||
+        now < login.view.expires_at)
+        return;
+    end(login, LoginView::State::expired,
+        login.request.kiro ? "the sign-in expired before it was completed"
+                           : "the code expired before it was approved");
+}
+
+AccountLogins::Login* AccountLogins::find_current(std::uint64_t id) {
     auto it = logins_.find(id);
     if (it == logins_.end()) return nullptr;
-    Login& login = *it->second;
-    if (login.view.state == LoginView::State::pending && login.view.expires_at &&
-        unix_seconds() >= login.view.expires_at)
-        end(login, LoginView::State::expired, "the sign-in expired before it was completed");
-    return &login;
+    expire_if_due(*it->second, unix_seconds());
+    return it->second.get();
 }
 
 void AccountLogins::complete(std::uint64_t id, std::string_view callback_url, StartedFn done) {
-    Login* found = find_pending(id);
+    Login* found = find_current(id);
     if (!found) return done(make_error(Errc::not_found, str_cat("no login ", id)));
     std::shared_ptr<Login> login = logins_[id];
     if (!login->request.kiro)
@@ -263,7 +271,7 @@ void AccountLogins::end(Login& login, LoginView::State state, std::string messag
 
 Result<LoginView> AccountLogins::status(std::uint64_t id) {
     forget_old(unix_seconds());
-    Login* login = find_pending(id);
+    Login* login = find_current(id);
     if (!login) return make_error(Errc::not_found, str_cat("no login ", id));
     return login->view;
 }
@@ -277,7 +285,8 @@ Result<LoginView> AccountLogins::cancel(std::uint64_t id) {
 
 void AccountLogins::forget_old(std::int64_t now) {
     for (auto it = logins_.begin(); it != logins_.end();) {
-        const Login& l = *it->second;
+        Login& l = *it->second;
+        expire_if_due(l, now);
         bool old = l.view.state != LoginView::State::pending && now - l.ended_at > kKeepEnded;
         it = old ? logins_.erase(it) : std::next(it);
     }

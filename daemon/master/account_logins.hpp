@@ -64,6 +64,8 @@ struct LoginOptions {
     std::string client_name = "amq2api";
     std::string kiro_token_endpoint;  // the code exchange is its sibling …/oauth/token
     std::string kiro_signin_url;
+    // How long a Kiro sign-in waits for its callback URL: the portal's codes live minutes.
+    std::int64_t signin_seconds = 600;
 };
 
 class AccountLogins {
@@ -71,8 +73,6 @@ public:
     using StartedFn = std::function<void(Result<LoginView>)>;
 
     static constexpr std::size_t kMaxPending = 16;
-    // How long a Kiro sign-in waits for its callback URL: the portal's codes live minutes.
-    static constexpr std::int64_t kSigninSeconds = 600;
 
     AccountLogins(event_base* base, HttpCaller& http, LoginOptions options);
     ~AccountLogins();
@@ -91,7 +91,8 @@ private:
     void start_signin(const std::shared_ptr<Login>& login, StartedFn started);
     void authorize(const std::shared_ptr<Login>& login, StartedFn started);
     void grant(Login& login, const TokenGrant& grant);
-    Login* find_pending(std::uint64_t id);
+    void expire_if_due(Login& login, std::int64_t now);
+    Login* find_current(std::uint64_t id);
     void poll(const std::shared_ptr<Login>& login);
     void end(Login& login, LoginView::State state, std::string message);
     void forget_old(std::int64_t now);

@@ -233,4 +233,24 @@ BOOST_FIXTURE_TEST_CASE(a_refused_exchange_or_a_portal_error_ends_the_signin, Fi
     BOOST_TEST(finished.empty());
 }
 
+BOOST_FIXTURE_TEST_CASE(abandoned_signins_expire_and_free_their_places, Fixture) {
+    LoginOptions o = options();
+    o.signin_seconds = 0;  // every sign-in is past its time as soon as anyone looks
+    logins.set_options(o);
+    LoginRequest r = request();
+    r.kiro = true;
+    for (std::size_t i = 0; i <= AccountLogins::kMaxPending; ++i) {
+        start(r);
+        BOOST_REQUIRE(started && started->ok());
+    }
+    auto view = logins.status((*started)->id);
+    BOOST_TEST((view->state == LoginView::State::expired));
+    std::optional<Result<LoginView>> completed;
+    logins.complete((*started)->id, "http://localhost:1/?code=c&state=s",
+                    [&](Result<LoginView> v) { completed = std::move(v); });
+    BOOST_REQUIRE(completed && !completed->ok());
+    BOOST_TEST(completed->error().message.find("expired") != std::string::npos);
+    BOOST_TEST(oidc.calls.empty());
+}
+
 }  // namespace amq
