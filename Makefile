@@ -22,7 +22,7 @@ SERVICE_GROUP ?= amq2api
 # Debian 12 packages for building, testing and running.
 DEB_PACKAGES := build-essential cmake pkg-config libevent-dev libevhtp-dev libonig-dev \
   libcurl4-openssl-dev rapidjson-dev liblmdb-dev libssl-dev zlib1g-dev libcli11-dev \
-  libsystemd-dev libsqlite3-dev libboost-test-dev python3 mandoc lmdb-utils curl ca-certificates
+  libsystemd-dev libsqlite3-dev libqrencode-dev libboost-test-dev python3 mandoc lmdb-utils curl ca-certificates
 
 # The Claude BPE vocabulary for local token counts, from npm (Debian's npm pulls in nodejs).
 TOKENIZER_PREFIX ?= .deps/tokenizer

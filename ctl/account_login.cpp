@@ -1,13 +1,17 @@
 #include "ctl/account_login.hpp"
 
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 
 #include "common/json.hpp"
 #include "common/strings.hpp"
 #include "ctl/client.hpp"
+#include "ctl/qr_text.hpp"
 
 namespace amq::ctl {
 namespace {
@@ -48,6 +52,20 @@ int cancel(const Invocation& inv, std::uint64_t login) {
     if (!cancelled) return fail(cancelled.error().message, kUnreachable);
     fail("login cancelled", kCancelled);
     return kCancelled;
+}
+
+// The URL as a QR code, for a phone to scan, where the terminal can show one: standard output
+// is a terminal wide enough that takes colours.
+std::string qr_for_terminal(std::string_view url) {
+    const char* term = std::getenv("TERM");
+    if (!isatty(STDOUT_FILENO) || std::getenv("NO_COLOR") || !term ||
+        std::string_view(term) == "dumb")
+        return {};
+    winsize ws{};
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) != 0) return {};
+    auto qr = qr_text(url);
+    if (!qr || qr->columns > ws.ws_col) return {};
+    return str_cat("or scan\n\n", qr->lines, "\n");
 }
 
 // How the login ended, said as the command's outcome.
@@ -116,7 +134,8 @@ int run_account_login(const Invocation& inv) {
     if (!text_of(login, "signin_url").empty()) return complete_signin(inv, id, login);
     if (!inv.json &&
         print(str_cat("To sign in, open\n\n    ", text_of(login, "verification_uri_complete"),
-                      "\n\nand confirm the code  ", text_of(login, "user_code"), "  (valid until ",
+                      "\n\n", qr_for_terminal(text_of(login, "verification_uri_complete")),
+                      "and confirm the code  ", text_of(login, "user_code"), "  (valid until ",
                       text_of(login, "expires_at"),
                       ").\nWaiting for the approval; Ctrl-C cancels.\n")) != kSuccess)
         return kDaemonError;

@@ -4,11 +4,15 @@ AWS — client registration, device authorization, the device-code token polls �
 API plays the user who approves, denies or lets the code expire. A logged-in account then
 serves a request with the token the login got."""
 
+import fcntl
 import json
 import os
+import pty
 import re
 import signal
+import struct
 import subprocess
+import termios
 import time
 import unittest
 
@@ -133,6 +137,26 @@ class LoginTest(unittest.TestCase):
         self.assertEqual(rc, 0, err)
         polls = self.fake.call("GET", "/_device")["logins"][0]
         self.assertEqual(polls["state"], "consumed")
+
+    def test_a_terminal_wide_enough_shows_the_url_as_a_qr_code_too(self):
+        def shown_on(columns):
+            leader, follower = pty.openpty()
+            fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
+            proc = subprocess.Popen([AMQ2APICTL, "--socket", self.daemon.socket, "account",
+                                     "login", "--name", f"tty{columns}"], stdout=follower,
+                                    stderr=subprocess.PIPE, env=dict(os.environ, TERM="xterm"))
+            os.close(follower)
+            shown = b""
+            while b"confirm the code" not in shown:
+                shown += os.read(leader, 65536)
+            proc.send_signal(signal.SIGINT)
+            proc.wait(timeout=30)
+            os.close(leader)
+            return shown.decode()
+        wide = shown_on(200)
+        self.assertIn("or scan", wide)
+        self.assertIn("\x1b[97;40m█", wide)
+        self.assertNotIn("or scan", shown_on(30))  # no room: the URL alone
 
     def test_denied_and_expired_logins_fail_and_add_nothing(self):
         for action, word in (("deny", "denied"), ("expire", "expired")):
