@@ -33,6 +33,18 @@ std::string hex(const std::uint8_t* data, std::size_t n) {
     return out;
 }
 
+std::optional<std::string> from_hex(std::string_view text) {
+    if (text.size() % 2) return std::nullopt;
+    std::string out;
+    out.reserve(text.size() / 2);
+    for (std::size_t i = 0; i < text.size(); i += 2) {
+        int high = hex_digit(text[i]), low = hex_digit(text[i + 1]);
+        if (high < 0 || low < 0) return std::nullopt;
+        out.push_back(static_cast<char>(high << 4 | low));
+    }
+    return out;
+}
+
 std::string base64url(const std::uint8_t* data, std::size_t n) {
     static constexpr char alphabet[] =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -14,6 +15,9 @@ using Sha256 = std::array<std::uint8_t, 32>;
 Sha256 sha256(std::string_view data);
 std::string hex(const std::uint8_t* data, std::size_t n);
 inline std::string hex(const Sha256& h) { return hex(h.data(), h.size()); }
+// The bytes `text` spells in hex digits of either case; nullopt for an odd length or another
+// character.
+std::optional<std::string> from_hex(std::string_view text);
 std::string base64url(const std::uint8_t* data, std::size_t n);  // no padding
 bool constant_time_equal(std::string_view a, std::string_view b);
 

@@ -41,6 +41,9 @@ bool iequals(std::string_view a, std::string_view b);
 std::optional<std::int64_t> parse_int(std::string_view s);
 std::optional<std::uint64_t> parse_uint(std::string_view s);
 
+// 0-15 for a hexadecimal digit of either case, -1 for anything else.
+int hex_digit(char c);
+
 // Percent-encoding of everything but RFC 3986's unreserved characters: a query value.
 std::string url_encode(std::string_view s);
 // The inverse for a query component ('+' is a space); nullopt on a broken %-escape.

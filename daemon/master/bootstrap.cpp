@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "common/crypto.hpp"
+#include "common/files.hpp"
 #include "common/strings.hpp"
 
 extern char** environ;
@@ -18,24 +19,6 @@ namespace {
 
 constexpr std::string_view kCredentialVariables[] = {
     "AMAZONQ_REFRESH_TOKEN", "AMAZONQ_CLIENT_ID", "AMAZONQ_CLIENT_SECRET", "AMAZONQ_PROFILE_ARN"};
-
-Status write_private_file(const std::string& path, const std::string& content) {
-    std::string tmp = path + ".tmp";
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0)
-        return make_error(Errc::io, str_cat("cannot create ", tmp, ": ", std::strerror(errno)));
-    bool ok = fchmod(fd, 0600) == 0 &&
-              write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size()) &&
-              fsync(fd) == 0;
-    int saved = errno;
-    close(fd);
-    if (!ok || rename(tmp.c_str(), path.c_str()) != 0) {
-        unlink(tmp.c_str());
-        return make_error(Errc::io,
-                          str_cat("cannot write ", path, ": ", std::strerror(ok ? errno : saved)));
-    }
-    return {};
-}
 
 }  // namespace
 

@@ -15,6 +15,7 @@
 #include "daemon/master/health_codec.hpp"
 #include "daemon/master/lmdb.hpp"
 #include "daemon/master/record_codec.hpp"
+#include "daemon/master/secret_key.hpp"
 
 namespace amq {
 namespace {
@@ -249,7 +250,43 @@ Status move_hash(WriteTxn& txn, const ApiKey& old, const ApiKey& key) {
 
 }  // namespace
 
-Store::Store(std::unique_ptr<LmdbEnv> env) : env_(std::move(env)) {}
+Store::Store(std::unique_ptr<LmdbEnv> env, const SecretBox::Key& key)
+    : env_(std::move(env)), box_(key) {}
+
+// The record's key is the sealing context: a sealed value copied to another account's
+// record does not open there.
+std::string Store::seal(std::string_view id_key, const AccountCredentials& credentials) const {
+    return box_.seal(encode_credentials(credentials), id_key);
+}
+
+Result<AccountCredentials> Store::unseal(std::string_view id_key, std::string_view value) const {
+    if (!SecretBox::is_sealed(value)) return decode_credentials(value);  // not sealed yet
+    auto plain = box_.open(value, id_key);
+    if (!plain)
+        return make_error(Errc::internal,
+                          str_cat("the secrets of account ", decode_u64(id_key).value_or(0),
+                                  " do not open with secrets.key: is it this store's key?"));
+    return decode_credentials(*plain);
+}
+
+Status Store::seal_plain_credentials() {
+    return env_->write(
+        [&](WriteTxn& txn) -> Status {
+            std::vector<std::pair<std::string, std::string>> plain;
+            Status walked = txn.for_each(Db::tokens, [&](std::string_view id, std::string_view v) {
+                if (!SecretBox::is_sealed(v)) plain.emplace_back(id, v);
+                return Status{};
+            });
+            if (!walked) return walked;
+            for (const auto& [id, value] : plain) {
+                auto credentials = decode_credentials(value);
+                if (!credentials) return credentials.error();
+                if (Status st = txn.put(Db::tokens, id, seal(id, *credentials)); !st) return st;
+            }
+            return {};
+        },
+        Reserve::use);
+}
 
 Store::~Store() = default;
 
@@ -262,7 +299,21 @@ Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
     Status schema =
         opened.write([&](WriteTxn& txn) { return check_schema(txn, opened.dir()); }, Reserve::use);
     if (!schema) return schema.error();
-    return std::unique_ptr<Store>(new Store(std::move(env).value()));
+    bool sealed = false;
+    Status looked = opened.read([&](ReadTxn& txn) {
+        return txn.for_each(Db::tokens, [&](std::string_view, std::string_view value) {
+            sealed = sealed || SecretBox::is_sealed(value);
+            return Status{};
+        });
+    });
+    if (!looked) return looked.error();
+    auto key = load_secret_key(options.dir, !sealed);
+    if (!key) return key.error();
+    std::unique_ptr<Store> store(new Store(std::move(env).value(), *key));
+    if (Status st = store->seal_plain_credentials(); !st) return st.error();
+    // A wrong key shows now rather than at the first request.
+    if (auto cached = store->cache(); !cached) return cached.error();
+    return store;
 }
 
 Result<Account> Store::add_account(Account account, const AccountCredentials& credentials,
@@ -270,8 +321,8 @@ Result<Account> Store::add_account(Account account, const AccountCredentials& cr
     return write_value<Account>(*env_, [&](WriteTxn& txn) -> Result<Account> {
         auto added = insert<AccountTable>(txn, account, now);
         if (!added) return added;
-        if (Status status =
-                txn.put(Db::tokens, encode_u64(added->id), encode_credentials(credentials));
+        if (Status status = txn.put(Db::tokens, encode_u64(added->id),
+                                    seal(encode_u64(added->id), credentials));
             !status)
             return status.error();
         return added;
@@ -297,7 +348,7 @@ Result<const Store::Cache*> Store::cache() const {
         if (!keys) return keys.error();
         for (ApiKey& key : *keys) fresh->keys_by_hash.emplace(key.secret_hash, std::move(key));
         return txn.for_each(Db::tokens, [&](std::string_view id, std::string_view value) -> Status {
-            auto credentials = decode_credentials(value);
+            auto credentials = unseal(id, value);
             if (!credentials) return credentials.error();
             fresh->credentials.emplace(decode_u64(id).value_or(0), std::move(*credentials));
             return {};
@@ -360,7 +411,8 @@ Status Store::put_credentials(std::uint64_t account_id, const AccountCredentials
         [&](WriteTxn& txn) -> Status {
             if (auto account = get_record<AccountTable>(txn, account_id); !account)
                 return account.error();
-            return txn.put(Db::tokens, encode_u64(account_id), encode_credentials(credentials));
+            std::string id = encode_u64(account_id);
+            return txn.put(Db::tokens, id, seal(id, credentials));
         },
         Reserve::use);
 }
@@ -782,6 +834,5 @@ Result<std::uint64_t> Store::copy_to(int fd) const {
 
 // open() refuses any other version, so an open store is always at this one.
 int Store::schema_version() const { return static_cast<int>(kSchemaVersion); }
-
 
 }  // namespace amq

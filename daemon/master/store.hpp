@@ -1,6 +1,8 @@
 // The master's LMDB store: one environment in the state directory (0700 dir, 0600 files),
 // named databases meta, accounts, tokens, keys, key_hashes, usage, health, rollups and
-// audit. Values are JSON
+// audit. The tokens (the accounts' secrets) are sealed with the key in secrets.key beside
+// the environment (secret_key.hpp), made at the first start; a store from before sealing is
+// sealed when it is opened. Values are JSON
 // documents carrying a schema version ("v"); ids are 8-byte big-endian integers so that
 // cursors walk them in order. Every write commits (and fsyncs) before it returns, except
 // inside audited(). Writes that add data are refused (Errc::storage_full) once the store is
@@ -18,6 +20,7 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "common/secret_box.hpp"
 #include "daemon/master/account_health.hpp"
 #include "daemon/master/records.hpp"
 
@@ -33,7 +36,8 @@ class LmdbEnv;
 
 class Store {
 public:
-    // Creates the directory (0700) when missing. Clears stale reader slots.
+    // Creates the directory (0700) when missing. Clears stale reader slots. Refuses a store
+    // whose secrets are sealed when secrets.key is missing or is not their key.
     static Result<std::unique_ptr<Store>> open(const StoreOptions& options);
     ~Store();
     Store(const Store&) = delete;
@@ -101,10 +105,14 @@ public:
 
 private:
     struct Cache;
-    explicit Store(std::unique_ptr<LmdbEnv> env);
+    Store(std::unique_ptr<LmdbEnv> env, const SecretBox::Key& key);
+    std::string seal(std::string_view id_key, const AccountCredentials& credentials) const;
+    Result<AccountCredentials> unseal(std::string_view id_key, std::string_view value) const;
+    Status seal_plain_credentials();
     // The decoded records every admission reads, rebuilt after any commit.
     Result<const Cache*> cache() const;
     std::unique_ptr<LmdbEnv> env_;
+    SecretBox box_;
     std::uint32_t usage_sequence_ = 0;  // tells apart records that end in the same millisecond
     mutable std::unique_ptr<Cache> cache_;
 };

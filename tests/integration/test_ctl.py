@@ -983,12 +983,18 @@ class BackupRestore(CtlTestCase):
         self.assertEqual(stat.S_IMODE(os.stat(backup).st_mode), 0o600)
         self.assertEqual(self.daemon.stop(), 0)
 
-        # The documented restore: a state directory holding only the backup as data.mdb.
+        # The documented restore: a state directory holding the backup as data.mdb and the
+        # key its account secrets are sealed with, which no backup carries.
+        with open(backup, "rb") as f:
+            self.assertNotIn(b"rt-one", f.read())
         root = tempfile.mkdtemp(prefix="amq2api-it-restore-")
         state = os.path.join(root, "state")
         os.mkdir(state, 0o700)
         shutil.copyfile(backup, os.path.join(state, "data.mdb"))
         os.chmod(os.path.join(state, "data.mdb"), 0o600)
+        shutil.copyfile(os.path.join(self.daemon.state_dir, "secrets.key"),
+                        os.path.join(state, "secrets.key"))
+        os.chmod(os.path.join(state, "secrets.key"), 0o600)
         restored = self.start_daemon(root=root)
         self.assertNotEqual((restored.port, restored.socket),
                             (self.daemon.port, self.daemon.socket))

@@ -50,6 +50,16 @@ EXPIRED_KEY = "amq-expired-bbbbbbbbbbbbbbbbbbbb"
 SECRETS = ["rt-valid-main-7f3a", "rt-valid-backup-91c2", "rt-valid-shared-5d0e",
            "cs-main-secret-2b8f", "cs-shared-secret-c4d1"]
 
+def stored_in_plain_text(state_dir, secrets):
+    """The secrets some file of the state directory holds as they are."""
+    stored = b""
+    for folder, _, files in os.walk(state_dir):
+        for name in files:
+            with open(os.path.join(folder, name), "rb") as f:
+                stored += f.read()
+    return [s for s in secrets if s.encode() in stored]
+
+
 MESSAGE = {"model": "claude-sonnet-4-5-20250929", "max_tokens": 16,
            "messages": [{"role": "user", "content": "hi"}]}
 
@@ -140,16 +150,10 @@ class UpgradeFromV2Test(unittest.TestCase):
         for secret in (BOOTSTRAP, REVOKED_KEY, EXPIRED_KEY):
             self.assertEqual(self.ask(secret).status, 401, secret)
 
-        # Account credentials are kept as every account's are (the state directory is 0700,
-        # its files 0600); API key secrets only as hashes.
-        stored = b""
-        for folder, _, files in os.walk(self.daemon.state_dir):
-            for name in files:
-                with open(os.path.join(folder, name), "rb") as f:
-                    stored += f.read()
-        plain = [s for s in [*ACTIVE_KEYS, BOOTSTRAP, REVOKED_KEY, EXPIRED_KEY]
-                 if s.encode() in stored]
-        self.assertEqual(plain, [], "API key secrets stored in plain text")
+        # Account credentials are sealed with secrets.key; API key secrets kept only as hashes.
+        plain = stored_in_plain_text(self.daemon.state_dir,
+                                     [*ACTIVE_KEYS, BOOTSTRAP, REVOKED_KEY, EXPIRED_KEY, *SECRETS])
+        self.assertEqual(plain, [], "secrets stored in plain text")
 
         # The imported records, then the requests just served (recorded in batches).
         wait_until(lambda: self.daemon.ctl_json("stats", "--days", "2")["total"]["requests"]
@@ -239,6 +243,9 @@ class UpgradeFromV2Test(unittest.TestCase):
             "SELECT key FROM api_keys WHERE is_active = 1 AND key != ? AND "
             "(expires_at IS NULL OR expires_at > datetime('now', 'localtime'))", (BOOTSTRAP,))]
         revoked = [k for (k,) in real.execute("SELECT key FROM api_keys WHERE is_active = 0")]
+        credentials = [v for row in real.execute(
+            "SELECT refresh_token, client_secret FROM accounts") for v in row if v]
+        every_key = [k for (k,) in real.execute("SELECT key FROM api_keys")]
         real.close()
         report = self.daemon.ctl_json("import-v2", copy)
         self.assertEqual((report["accounts"]["added"], report["keys"]["added"],
@@ -250,6 +257,8 @@ class UpgradeFromV2Test(unittest.TestCase):
         again = self.daemon.ctl_json("import-v2", copy)
         self.assertEqual((again["accounts"]["added"], again["keys"]["added"],
                           again["usage"]["added"]), (0, 0, 0))
+        self.assertEqual(stored_in_plain_text(self.daemon.state_dir, credentials + every_key),
+                         [], "a secret of the v2.0 database in the state directory")
 
 
 if __name__ == "__main__":

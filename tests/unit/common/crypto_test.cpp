@@ -136,3 +136,11 @@ BOOST_AUTO_TEST_CASE(random_bytes_fills_the_buffer) {
     amq::random_bytes(b, sizeof b);
     BOOST_TEST(hex(a, sizeof a) != hex(b, sizeof b));
 }
+
+BOOST_AUTO_TEST_CASE(from_hex_reads_what_hex_writes) {
+    const std::uint8_t raw[] = {0x00, 0x7f, 0xab, 0xff};
+    BOOST_CHECK(amq::from_hex(amq::hex(raw, sizeof raw)) == std::string("\x00\x7f\xab\xff", 4));
+    BOOST_CHECK(amq::from_hex("ABcd") == std::string("\xab\xcd"));
+    BOOST_CHECK(!amq::from_hex("abc").has_value());
+    BOOST_CHECK(!amq::from_hex("zz").has_value());
+}

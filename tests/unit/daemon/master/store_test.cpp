@@ -415,6 +415,76 @@ BOOST_AUTO_TEST_CASE(api_key_secrets_stay_out_of_the_data_file) {
     BOOST_CHECK(data.find(generated.secret) == std::string::npos);
 }
 
+// The accounts' secrets are sealed with secrets.key: the data file holds none of them.
+BOOST_AUTO_TEST_CASE(account_secrets_are_sealed_at_rest) {
+    AccountCredentials c = make_credentials("sealed");
+    {
+        auto store = open_store(dir);
+        auto added = store->add_account(make_account("a"), c, 1);
+        require_ok(added);
+        c.access_token = "access-rotated-5d1e";
+        require_ok(store->put_credentials(added->id, c));
+    }
+    std::string data = read_file(dir + "/data.mdb");
+    BOOST_CHECK(data.find("notes of a") != std::string::npos);  // the search itself works
+    for (const std::string& secret : {c.refresh_token, c.client_secret, c.access_token})
+        BOOST_CHECK(data.find(secret) == std::string::npos);
+    BOOST_CHECK_EQUAL(mode_of(dir + "/secrets.key"), 0600u);
+    auto store = open_store(dir);
+    auto back = store->get_credentials(1);
+    require_ok(back);
+    BOOST_CHECK_EQUAL(back->refresh_token, c.refresh_token);
+    BOOST_CHECK_EQUAL(back->access_token, "access-rotated-5d1e");
+}
+
+BOOST_AUTO_TEST_CASE(a_store_without_its_key_or_with_another_does_not_open) {
+    require_ok(open_store(dir)->add_account(make_account("a"), make_credentials("a"), 1));
+    std::string key = read_file(dir + "/secrets.key");
+    BOOST_REQUIRE_EQUAL(::unlink((dir + "/secrets.key").c_str()), 0);
+    auto missing = Store::open(StoreOptions{.dir = dir});
+    check_error(missing, Errc::not_found);
+    BOOST_CHECK(missing.error().message.find("put back the copy") != std::string::npos);
+
+    std::ofstream(dir + "/secrets.key") << std::string(64, '7') << "\n";
+    BOOST_REQUIRE_EQUAL(::chmod((dir + "/secrets.key").c_str(), 0644), 0);
+    auto wrong = Store::open(StoreOptions{.dir = dir});
+    check_error(wrong, Errc::internal);
+    BOOST_CHECK(wrong.error().message.find("secrets.key") != std::string::npos);
+    BOOST_CHECK_EQUAL(mode_of(dir + "/secrets.key"), 0600u);  // tightened even so
+
+    std::ofstream(dir + "/secrets.key") << "not a key\n";
+    check_error(Store::open(StoreOptions{.dir = dir}), Errc::invalid_argument);
+    std::ofstream(dir + "/secrets.key") << key;
+    require_ok(open_store(dir)->get_credentials(1));
+}
+
+// Stores written before sealing are sealed when they are opened.
+BOOST_AUTO_TEST_CASE(plain_credentials_of_an_older_store_are_sealed_on_open) {
+    const std::string id1("\0\0\0\0\0\0\0\1", 8);  // ids are 8-byte big-endian keys
+    AccountCredentials c = make_credentials("old");
+    require_ok(open_store(dir)->add_account(make_account("a"), {}, 1));
+    {
+        auto env = LmdbEnv::open({dir, kMiB, 64 * kMiB, 0});
+        require_ok(env);
+        require_ok((*env)->write([&](WriteTxn& txn) -> Status {
+            return txn.put(Db::tokens, id1, encode_credentials(c));
+        }));
+    }
+    BOOST_REQUIRE(read_file(dir + "/data.mdb").find(c.refresh_token) != std::string::npos);
+    auto store = open_store(dir);
+    BOOST_CHECK_EQUAL(store->get_credentials(1)->refresh_token, c.refresh_token);
+    store.reset();
+    // LMDB may keep the old page free for a while; the live record is what must be sealed.
+    auto env = LmdbEnv::open({dir, kMiB, 64 * kMiB, 0});
+    require_ok(env);
+    require_ok((*env)->read([&](ReadTxn& txn) -> Status {
+        auto value = txn.get(Db::tokens, id1);
+        BOOST_REQUIRE(value.ok() && value->has_value());
+        BOOST_CHECK(SecretBox::is_sealed(**value));
+        return {};
+    }));
+}
+
 BOOST_AUTO_TEST_CASE(file_modes_ignore_the_umask) {
     struct ZeroUmask {  // restored even when a requirement fails
         mode_t old = ::umask(0);
