@@ -25,16 +25,6 @@ struct ImportPlan {
     V2ImportReport report;               // the present counts, warnings and skipped rows so far
 };
 
-Result<std::map<std::string, std::uint64_t>> accounts_by_refresh_token(const Store& store) {
-    auto accounts = store.list_accounts();
-    if (!accounts) return accounts.error();
-    std::map<std::string, std::uint64_t> out;
-    for (const Account& a : *accounts)
-        if (auto c = store.get_credentials(a.id); c && !c->refresh_token.empty())
-            out[c->refresh_token] = a.id;
-    return out;
-}
-
 // Why a record named `name` cannot come in: an unfit name, or one another record here (or
 // earlier in this import) has.
 std::optional<std::string> name_refusal(const std::string& name, const char* what, bool taken_here,
@@ -53,7 +43,7 @@ Status plan_accounts(const Store& store, const V2Import& in, std::int64_t rpm_de
     for (const V2Account& a : in.accounts) {
         std::string what = str_cat("account '", a.name, "'");
         if (auto it = by_token->find(a.refresh_token); it != by_token->end()) {
-            plan.account_ids[a.v2_id] = it->second;
+            plan.account_ids[a.v2_id] = it->second.id;
             ++plan.report.accounts.present;
             continue;
         }

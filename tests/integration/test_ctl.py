@@ -71,6 +71,12 @@ def table_of(out, first_header):
     raise AssertionError(f"no table with a {first_header} column in:\n{out}")
 
 
+def import_report(out):
+    """The rows of account import's table and its totals line (the last line)."""
+    table, totals = out.rstrip("\n").rsplit("\n", 1)
+    return table_of(table, "RESULT"), totals
+
+
 def csv_text(value):
     """A usage record's JSON value as usage export writes it in CSV."""
     if value is None:
@@ -333,10 +339,11 @@ class AccountCommands(CtlTestCase):
         with open(path, "w") as f:
             json.dump([{"name": "imp-file", "refresh_token": "rt-imp-file",
                         "client_id": "cid-imp-file", "client_secret": "cs-imp-file"}], f)
-        out = self.human("account", "import", path)
-        self.assertTrue(out.startswith("imported 1 account:"), out)
-        self.assertEqual([(r["NAME"], r["STATE"]) for r in table_of(out, "ID")],
-                         [("imp-file", "healthy")])
+        rows, totals = import_report(self.human("account", "import", path))
+        self.assertEqual([(r["RESULT"], r["SOURCE"], r["DETAIL"]) for r in rows],
+                         [("added", path + "[0]", "healthy")])
+        self.assertRegex(rows[0]["ACCOUNT"], r"^imp-file \(id \d+\)$")
+        self.assertEqual(totals, "added 1 account, skipped 0, refused 0")
         doc = json.dumps({"name": "imp-stdin", "refresh_token": "rt-imp-stdin",
                           "client_id": "cid-imp-stdin", "client_secret": "cs-imp-stdin"})
         imported = self.js("account", "import", "-", stdin=doc)
@@ -344,8 +351,11 @@ class AccountCommands(CtlTestCase):
         self.assertEqual(imported["refused"], [])
         self.assertEqual(imported["imported"][0]["state"], "healthy")
         self.assertIn("stdin", self.js("account", "show", "imp-stdin")["notes"])
-        # The same file again: refused entries make it exit 1.
-        self.refused("account", "import", path, contains="already uses")
+        # The same file again: nothing to add, and nothing wrong either.
+        rows, totals = import_report(self.human("account", "import", path))
+        self.assertEqual([(r["RESULT"], r["ACCOUNT"], r["DETAIL"]) for r in rows],
+                         [("skipped", "imp-file", "already imported as account 'imp-file'")])
+        self.assertEqual(totals, "added 0 accounts, skipped 1, refused 0")
 
         # remove: by id (human), by name (--json)
         out = self.human("account", "remove", str(alpha))
