@@ -136,9 +136,10 @@ constexpr ArgSpec kAccountUpdate[] = {
 };
 
 constexpr ArgSpec kAccountImport[] = {
-    {"files", "documents", K::files, true,
+    {"paths", "documents", K::files, true,
      "Token files: AWS SSO cache or Kiro token JSON, client registrations, or arrays of "
-     "accounts; at most 4 MiB each; \"-\" reads stdin"},
+     "accounts; at most 4 MiB each. A directory stands for its *.json files (~/.aws/sso/cache); "
+     "\"-\" reads stdin. At most 1000 files"},
 };
 
 constexpr ArgSpec kKeyCreate[] = {
@@ -354,7 +355,8 @@ constexpr CommandDef kCommands[] = {
      {},
      run_account_login},
     {"account", "import", "account.import",
-     "Add accounts from token files and refresh each once (exit 1 if any is refused)",
+     "Add accounts from token files or directories of them, refresh each once and report every "
+     "file (exit 1 if any is refused)",
      "amq2apictl account import ~/.aws/sso/cache/kiro-auth-token.json "
      "~/.aws/sso/cache/\"$CLIENT_ID_HASH\".json",
      kAccountImport, render_account_import, kNetworkTimeoutSeconds, import_refused_any},
@@ -462,24 +464,19 @@ void write_target(JsonWriter& w, const std::string& value) {
 // Every file is read before anything is written: a failure must not leave a key without its
 // value, which RapidJSON's writer asserts on.
 Status write_documents(JsonWriter& w, const ArgSpec& spec, const std::vector<std::string>& paths,
-                       const FileReader& read_file) {
+                       const FilesReader& read_files) {
     if (std::count(paths.begin(), paths.end(), "-") > 1)
         return make_error(Errc::invalid_argument, "\"-\" (stdin) can be given only once");
-    std::vector<std::string> contents;
-    for (const auto& path : paths) {
-        auto content = read_file(path);
-        if (!content) return content.error();
-        contents.push_back(std::move(*content));
-    }
+    auto documents = read_files(paths);
+    if (!documents) return documents.error();
     write_key(w, spec.field);
     w.StartArray();
-    for (std::size_t i = 0; i < paths.size(); ++i) {
+    for (const ImportDocument& d : *documents) {
         w.StartObject();
         write_key(w, "source");
-        // The daemon names the document in its messages; "-" would read oddly there.
-        write_string(w, paths[i] == "-" ? "stdin" : paths[i]);
-        write_key(w, "content");
-        write_string(w, contents[i]);
+        write_string(w, d.source);
+        write_key(w, d.error.empty() ? "content" : "error");
+        write_string(w, d.error.empty() ? d.content : d.error);
         w.EndObject();
     }
     w.EndArray();
@@ -499,7 +496,7 @@ void write_list(JsonWriter& w, const ArgSpec& spec, const std::vector<std::strin
 // Each case checks its value before writing the key, for the same reason.
 Status write_arg(JsonWriter& w, const ArgSpec& spec, const std::vector<std::string>& values,
                  const Inputs& inputs) {
-    if (spec.kind == K::files) return write_documents(w, spec, values, inputs.read_file);
+    if (spec.kind == K::files) return write_documents(w, spec, values, inputs.read_files);
     if (spec.kind == K::list) {
         write_list(w, spec, values);
         return {};

@@ -12,6 +12,7 @@
 
 #include <rapidjson/document.h>
 
+#include "common/account_import.hpp"
 #include "common/result.hpp"
 #include "ctl/client.hpp"
 
@@ -29,10 +30,6 @@ inline constexpr int kNetworkTimeoutSeconds = 120;
 // store of several GiB on a slow disk takes minutes.
 inline constexpr int kBackupTimeoutSeconds = 600;
 
-// One import document is a token file of a few KiB; the cap keeps a mistaken argument (a log,
-// a disk image) from being read into memory and sent.
-inline constexpr std::size_t kMaxDocumentBytes = 4u << 20;
-
 enum class ArgKind {
     text,        // --flag VALUE → "field": "VALUE"
     secret,      // as text; the value "-" reads the next line of stdin instead
@@ -40,7 +37,8 @@ enum class ArgKind {
     set_true,    // --flag → "field": true
     set_false,   // --flag → "field": false
     target,      // positional ID|NAME → "id": N when all digits, else "name": "..."
-    files,       // positional FILE... → "field": [{"source": FILE, "content": TEXT}, ...]
+    files,       // positional PATH... → "field": [{"source": FILE, "content": TEXT}, ...], or
+                 // {"source": FILE, "error": WHY} for a file that cannot be read (FilesReader)
     list,        // --flag A,B --flag C → "field": ["A", "B", "C"]; --flag "" → "field": []
     local,       // --flag VALUE or a positional, not sent: the command's runner reads it
     local_flag,  // --flag, not sent: the command's runner reads it (backup --force)
@@ -117,18 +115,19 @@ std::span<const GroupDef> all_groups();
 // The next line of stdin without its line ending, or nullopt at end of input; `option` names
 // what is read (a prompt at a terminal).
 using LineReader = std::function<std::optional<std::string>(std::string_view option)>;
-// A whole file ("-": stdin) of at most kMaxDocumentBytes, or an error naming it.
-using FileReader = std::function<Result<std::string>(const std::string& path)>;
+// The documents the paths of a files option name, as read_import_files reads them.
+using FilesReader =
+    std::function<Result<std::vector<ImportDocument>>(const std::vector<std::string>& paths)>;
 
 // Where build_args gets what the command line only points at; injected so that it stays
 // testable without a terminal or files.
 struct Inputs {
     LineReader read_line;
-    FileReader read_file;
+    FilesReader read_files;
 };
 
 // The request's "args" object as JSON text. Fails (a usage error) when a secret given as "-"
-// finds no line to read, an integer option does not parse, a file cannot be read, a command
+// finds no line to read, an integer option does not parse, no file can be read, a command
 // with a fields_object is given nothing to change, or the request would not fit in one
 // control frame.
 Result<std::string> build_args(const CommandDef& def, const ArgValues& values,

@@ -1,7 +1,6 @@
 // amq2apictl: sends one command to the master over its control socket and prints the answer.
 // This file only wires the command table (commands.cpp) into CLI11 and maps outcomes to exit
 // codes; talking (client.cpp) and printing (render.cpp) live elsewhere.
-#include <fcntl.h>
 #include <sys/ioctl.h>
 #include <termios.h>
 #include <unistd.h>
@@ -27,6 +26,7 @@
 #include "common/version.hpp"
 #include "ctl/client.hpp"
 #include "ctl/commands.hpp"
+#include "ctl/import_files.hpp"
 
 namespace amq::ctl {
 namespace {
@@ -74,7 +74,7 @@ CLI::Option* add_arg(Bound& b, std::size_t i) {
                 ->type_name("N")
                 ->check(integer_validator());
         case ArgKind::secret: return b.app->add_option(name, b.slots[i], help)->type_name("TEXT|-");
-        case ArgKind::files: return b.app->add_option(name, b.lists[i], help)->type_name("FILE|-");
+        case ArgKind::files: return b.app->add_option(name, b.lists[i], help)->type_name("PATH|-");
         case ArgKind::list:
             // One value per use: "--models a ci" must leave "ci" to the positional. Commas are
             // split by build_args, so that "" can mean an empty list.
@@ -197,34 +197,6 @@ std::optional<std::string> read_stdin_line(std::string_view option) {
     return line;
 }
 
-// Stops reading one buffer past the cap, so that a huge file or an endless pipe is refused
-// without being read in full.
-Result<std::string> read_document(const std::string& path) {
-    bool is_stdin = path == "-";
-    std::string name = is_stdin ? "stdin" : path;
-    int fd = is_stdin ? STDIN_FILENO : open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return make_error(Errc::io, str_cat("cannot read ", name, ": ", std::strerror(errno)));
-    std::string content;
-    char buffer[64 * 1024];
-    int err = 0;
-    while (content.size() <= kMaxDocumentBytes) {
-        ssize_t n = read(fd, buffer, sizeof buffer);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) err = errno;
-        if (n <= 0) break;
-        content.append(buffer, static_cast<std::size_t>(n));
-    }
-    if (!is_stdin) close(fd);
-    if (err != 0)  // EISDIR for a directory
-        return make_error(Errc::io, str_cat("cannot read ", name, ": ", std::strerror(err)));
-    if (content.size() > kMaxDocumentBytes)
-        return make_error(Errc::too_large,
-                          str_cat(name, " is larger than ", kMaxDocumentBytes >> 20,
-                                  " MiB, too large for a token file"));
-    return content;
-}
-
 ArgValues given_values(const Bound& b) {
     ArgValues values(b.slots.size());
     for (std::size_t i = 0; i < b.slots.size(); ++i) {
@@ -249,7 +221,7 @@ std::size_t terminal_columns() {
 
 int run(const Cli& cli, const Bound& b) {
     ArgValues values = given_values(b);
-    auto args = build_args(*b.def, values, Inputs{read_stdin_line, read_document});
+    auto args = build_args(*b.def, values, Inputs{read_stdin_line, read_import_files});
     if (!args) return fail(args.error().message, kUsage);
     std::string socket = cli.socket.empty() ? default_socket_path() : cli.socket;
     if (b.def->run) return b.def->run(Invocation{*b.def, socket, *args, values, cli.json});

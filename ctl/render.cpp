@@ -82,12 +82,6 @@ constexpr Column kEventColumns[] = {
     {"REASON", "reason", Format::plain, 0, kFreeText},
 };
 
-// The reason is the last column and not cut: after an import it says why a refresh failed.
-constexpr Column kImportedColumns[] = {
-    {"ID", "id"},       {"NAME", "name", Format::plain, 0, kFreeText},           {"KIND", "kind"},
-    {"STATE", "state"}, {"REASON", "state_reason", Format::plain, 0, kFreeText},
-};
-
 constexpr Column kKeyColumns[] = {
     {"ID", "id"},
     {"NAME", "name", Format::plain, 0, kFreeText},
@@ -358,8 +352,8 @@ std::string queue_summary(const rapidjson::Value& data) {
                               number("queued"), " waited: ", number("served"), " served");
     if (number("served") > 0)
         out += str_cat(" (mean wait ", format_millis(number("wait_ms") / number("served")), ")");
-    return str_cat(out, ", ", number("timeouts"), " timed out, ", number("full"),
-                   " refused full, ", number("withdrawn"), " withdrawn");
+    return str_cat(out, ", ", number("timeouts"), " timed out, ", number("full"), " refused full, ",
+                   number("withdrawn"), " withdrawn");
 }
 
 std::string removed_line(const rapidjson::Value& data, std::string_view what) {
@@ -381,8 +375,8 @@ std::string state_note(const rapidjson::Value& account) {
         return str_cat("note: ", name,
                        " stays quarantined: enabling lifts only a disable.\n"
                        "note: a successful 'account refresh' lifts an invalid-credential "
-                       "quarantine; 'account reset-health ", name,
-                       " --note TEXT' lifts any.\n");
+                       "quarantine; 'account reset-health ",
+                       name, " --note TEXT' lifts any.\n");
     if (state == "cooling" || state == "exhausted")
         return str_cat("note: ", name, " is ", state, " until ", cell(account, "state_until"),
                        " and serves again by itself then\n");
@@ -391,6 +385,58 @@ std::string state_note(const rapidjson::Value& account) {
 
 std::string plural(std::size_t n, std::string_view word) {
     return str_cat(n, " ", word, n == 1 ? "" : "s");
+}
+
+// An added account's state after its first refresh, and why when it is not healthy.
+std::string added_detail(const rapidjson::Value& row) {
+    std::string detail = cell(row, "state");
+    if (const rapidjson::Value* why = member(row, "state_reason");
+        why && why->IsString() && why->GetStringLength() > 0)
+        return str_cat(detail, ": ", cell(row, "state_reason"));
+    if (const rapidjson::Value* refresh = member(row, "refresh");
+        refresh && refresh->IsString() && std::string_view(refresh->GetString()) != "ok")
+        return str_cat(detail, ": first refresh failed: ", cell(row, "refresh"));
+    return detail;
+}
+
+std::string used_by_detail(const rapidjson::Value& row) {
+    const rapidjson::Value* names = member(row, "used_by");
+    if (!names || !names->IsArray() || names->Empty())
+        return "not used by any token in this import";
+    std::string out = "used by ";
+    for (rapidjson::SizeType i = 0; i < names->Size(); ++i)
+        out += str_cat(i ? ", " : "", value_text((*names)[i]));
+    return out;
+}
+
+std::string reason_detail(const rapidjson::Value& row) { return cell(row, "reason"); }
+
+// The four lists of an account.import reply, in the order they are printed: what came in
+// first, what needs a look last, next to the totals.
+std::string added_account(const rapidjson::Value& row) {
+    return str_cat(cell(row, "name"), " (id ", cell(row, "id"), ")");
+}
+
+std::string named_account(const rapidjson::Value& row) { return cell(row, "name"); }
+
+struct ImportResult {
+    const char* array;
+    const char* label;
+    std::string (*account)(const rapidjson::Value& row);
+    std::string (*detail)(const rapidjson::Value& row);
+};
+
+constexpr ImportResult kImportResults[] = {
+    {"imported", "added", added_account, added_detail},
+    {"registrations", "registration", named_account, used_by_detail},
+    {"skipped", "skipped", named_account, reason_detail},
+    {"refused", "refused", named_account, reason_detail},
+};
+
+// The length of the array `name` of `data`; 0 when it is missing or no array.
+std::size_t list_size(const rapidjson::Value& data, const char* name) {
+    const rapidjson::Value* list = member(data, name);
+    return list && list->IsArray() ? list->Size() : 0;
 }
 
 }  // namespace
@@ -520,19 +566,22 @@ std::string render_account_quota(const rapidjson::Value& data) {
 }
 
 std::string render_account_import(const rapidjson::Value& data, std::size_t width) {
-    const rapidjson::Value* imported = member(data, "imported");
-    std::size_t count = imported && imported->IsArray() ? imported->Size() : 0;
-    std::string out = count == 0
-                          ? "imported no accounts\n"
-                          : str_cat("imported ", plural(count, "account"), ":\n",
-                                    render_rows(data, "imported", kImportedColumns, "", width));
-    const rapidjson::Value* refused = member(data, "refused");
-    if (!refused || !refused->IsArray() || refused->Empty()) return out;
-    out += str_cat("refused ", plural(refused->Size(), "account"), ":\n");
-    for (const auto& entry : refused->GetArray())
-        out += str_cat("  ", cell(entry, "source"), " (", cell(entry, "name"),
-                       "): ", cell(entry, "reason"), "\n");
-    return out;
+    std::vector<std::vector<std::string>> rows;
+    for (const ImportResult& result : kImportResults) {
+        const rapidjson::Value* entries = member(data, result.array);
+        if (!entries || !entries->IsArray()) continue;
+        for (const auto& entry : entries->GetArray())
+            rows.push_back(
+                {result.label, cell(entry, "source"), result.account(entry), result.detail(entry)});
+    }
+    std::string totals =
+        str_cat("added ", plural(list_size(data, "imported"), "account"), ", skipped ",
+                list_size(data, "skipped"), ", refused ", list_size(data, "refused"));
+    if (std::size_t n = list_size(data, "registrations"))
+        totals += str_cat(", ", plural(n, "client registration"));
+    if (rows.empty()) return totals + "\n";
+    TableFit fit{width, {false, kFreeText, kFreeText, kFreeText}};
+    return render_table({"RESULT", "SOURCE", "ACCOUNT", "DETAIL"}, rows, fit) + totals + "\n";
 }
 
 std::string render_account_updated(const rapidjson::Value& data) {
@@ -540,10 +589,7 @@ std::string render_account_updated(const rapidjson::Value& data) {
                    render_account(data));
 }
 
-bool import_refused_any(const rapidjson::Value& data) {
-    const rapidjson::Value* refused = member(data, "refused");
-    return refused && refused->IsArray() && !refused->Empty();
-}
+bool import_refused_any(const rapidjson::Value& data) { return list_size(data, "refused") > 0; }
 
 std::string hide_url_password(std::string_view url) {
     auto scheme = url.find("://");
@@ -735,10 +781,11 @@ std::string audit_change(const rapidjson::Value& entry) {
     if (after) {
         if (const rapidjson::Value* imported = member(*after, "imported");
             imported && imported->IsArray()) {
-            const rapidjson::Value* refused = member(*after, "refused");
-            std::size_t n = refused && refused->IsArray() ? refused->Size() : 0;
+            std::size_t skipped = list_size(*after, "skipped");
+            std::size_t refused = list_size(*after, "refused");
             return str_cat("imported ", plural(imported->Size(), "account"),
-                           n ? str_cat(", refused ", n) : "");
+                           skipped ? str_cat(", skipped ", skipped) : "",
+                           refused ? str_cat(", refused ", refused) : "");
         }
         // key.create answers {"key": secret, "api_key": record}; account.add the record.
         const rapidjson::Value* record = object_or_null(*after, "api_key");

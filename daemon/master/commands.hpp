@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <span>
 #include <string>
 #include <string_view>
@@ -146,6 +147,8 @@ std::string key_json(const ApiKey& key);
 Status check_record_name(const std::string& name, const char* what);
 Status check_refresh_token_unused(const Store& store, std::string_view refresh_token,
                                   std::uint64_t except_id = 0);
+// Every stored account that has a refresh token, by that token: what imports compare with.
+Result<std::map<std::string, Account>> accounts_by_refresh_token(const Store& store);
 
 // Commands name a record by {"id": N} or {"name": "..."}.
 Result<Account> resolve_account(const Store& store, const rapidjson::Value& args);

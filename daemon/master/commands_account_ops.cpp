@@ -1,6 +1,7 @@
 // Account commands that wait on the network: token refresh, quota, import.
 #include <map>
 #include <memory>
+#include <optional>
 
 #include "common/account_import.hpp"
 #include "common/strings.hpp"
@@ -68,48 +69,105 @@ void cmd_account_quota(CommandContext ctx, const rapidjson::Value& args, Command
 
 namespace {
 
-constexpr std::string_view kDocumentFields[] = {"source", "content"};
+constexpr std::string_view kDocumentFields[] = {"source", "content", "error"};
 
 struct ImportRun {
     CommandContext ctx;
     CommandReply reply;
-    std::vector<std::uint64_t> added;
+    std::vector<ImportOutcome> outcomes;  // the plan's, with the store's verdict on its accounts
+    std::vector<ImportedAccount> to_add;  // its accounts the store does not hold yet
+    std::vector<std::uint64_t> added;     // ids, in the order of to_add
     std::map<std::uint64_t, std::string>
         refresh_errors;  // why an imported account's refresh failed
-    std::vector<std::pair<ImportedAccount, std::string>> refused;  // why
     std::size_t pending = 0;
 };
 
-Result<std::vector<std::pair<std::string, std::string>>> read_documents(
-    const rapidjson::Value& args) {
+// A document is its content, or why amq2apictl could not read it ("error").
+Result<ImportDocument> read_document(const rapidjson::Value& v, const std::string& path) {
+    if (auto st = check_fields(v, kDocumentFields, path); !st) return st.error();
+    FieldReader d(v, path);
+    auto source = d.string("source", true);
+    auto error = d.string("error");
+    auto content = d.string("content", !error);
+    if (!d.ok()) return d.status().error();
+    if (error && content)
+        return make_error(Errc::invalid_argument,
+                          str_cat("field '", path, "' holds both 'content' and 'error'"));
+    if (source->size() > kMaxImportSourceBytes || (error && error->size() > kMaxImportSourceBytes))
+        return make_error(Errc::invalid_argument,
+                          str_cat("field '", path, "': a source name or error is longer than ",
+                                  kMaxImportSourceBytes, " bytes"));
+    return ImportDocument{std::move(*source), std::move(content).value_or(""),
+                          std::move(error).value_or("")};
+}
+
+Result<std::vector<ImportDocument>> read_documents(const rapidjson::Value& args) {
     FieldReader f(args);
     const rapidjson::Value* docs = f.array("documents", true);
     if (!f.ok()) return f.status().error();
-    std::vector<std::pair<std::string, std::string>> out;
+    if (docs->Empty()) return make_error(Errc::invalid_argument, "field 'documents' is empty");
+    if (docs->Size() > kMaxImportDocuments)
+        return make_error(Errc::invalid_argument,
+                          str_cat("field 'documents' holds more than ", kMaxImportDocuments,
+                                  " documents: import them in parts"));
+    std::vector<ImportDocument> out;
     for (rapidjson::SizeType i = 0; i < docs->Size(); ++i) {
-        std::string path = path_index("documents", i);
-        if (auto st = check_fields((*docs)[i], kDocumentFields, path); !st) return st.error();
-        FieldReader d((*docs)[i], path);
-        auto source = d.string("source", true);
-        auto content = d.string("content", true);
-        if (!d.ok()) return d.status().error();
-        out.emplace_back(std::move(*source), std::move(*content));
+        auto doc = read_document((*docs)[i], path_index("documents", i));
+        if (!doc) return doc.error();
+        out.push_back(std::move(*doc));
     }
-    if (out.empty()) return make_error(Errc::invalid_argument, "field 'documents' is empty");
     return out;
+}
+
+// Why the store cannot take the account, as the outcome says it: a refresh token it holds
+// already (skipped: importing a file twice is no mistake), or a name it refuses.
+std::optional<ImportOutcome> store_verdict(const Store& store,
+                                           const std::map<std::string, Account>& by_token,
+                                           const ImportedAccount& in, ImportOutcome outcome) {
+    outcome.kind = ImportOutcome::Kind::refused;
+    if (auto held = by_token.find(in.refresh_token); held != by_token.end()) {
+        outcome.kind = ImportOutcome::Kind::skipped;
+        outcome.reason = str_cat("already imported as account '", held->second.name, "'");
+    } else if (auto st = check_record_name(in.name, "account"); !st) {
+        outcome.reason = st.error().message;
+    } else if (store.find_account_by_name(in.name)) {
+        outcome.reason = str_cat("another account is named \"", in.name, "\"");
+    } else {
+        return std::nullopt;
+    }
+    return outcome;
+}
+
+// The plan's accounts the store takes go to run.to_add; the others get the store's verdict.
+Status judge_plan(ImportRun& run, AccountImportPlan& plan) {
+    auto by_token = accounts_by_refresh_token(run.ctx.store);
+    if (!by_token) return by_token.error();
+    auto account = plan.accounts.begin();
+    for (ImportOutcome& outcome : plan.outcomes) {
+        if (outcome.kind == ImportOutcome::Kind::account) {
+            auto verdict = store_verdict(run.ctx.store, *by_token, *account, outcome);
+            if (verdict)
+                outcome = std::move(*verdict);
+            else
+                run.to_add.push_back(std::move(*account));
+            ++account;
+        }
+        run.outcomes.push_back(std::move(outcome));
+    }
+    return {};
 }
 
 Result<Account> add_imported(Store& store, const ImportedAccount& in, std::int64_t now,
                              std::int64_t rpm_default) {
-    if (auto st = check_record_name(in.name, "account"); !st) return st.error();
-    if (auto st = check_refresh_token_unused(store, in.refresh_token); !st)
-        return st.error();
     Account a;
     a.name = in.name;
     a.kind = in.kind;
     a.client_id = in.client_id;
     a.profile_arn = in.profile_arn;
     a.region = in.region;
+    // So that account login --account and a later login's registration reuse work for it.
+    a.start_url = in.start_url;
+    a.registration_expires_at = in.registration_expires_at;
     a.notes = in.notes.empty() ? str_cat("imported from ", in.source) : in.notes;
     a.requests_per_minute = in.requests_per_minute.value_or(rpm_default);
     AccountCredentials c;
@@ -120,69 +178,69 @@ Result<Account> add_imported(Store& store, const ImportedAccount& in, std::int64
     return store.add_account(std::move(a), c, now);
 }
 
-// `refreshed`: with each account's first refresh, "ok" or why it failed (a transient failure
-// too).
-void write_import_result(JsonWriter& w, ImportRun& run, bool refreshed) {
-    w.Key("imported");
+void write_outcomes(JsonWriter& w, const char* key, const std::vector<ImportOutcome>& outcomes,
+                    ImportOutcome::Kind kind) {
+    w.Key(key);
     w.StartArray();
-    for (std::uint64_t id : run.added) {
-        auto account = run.ctx.store.get_account(id);
-        if (!account) continue;
-        auto error = run.refresh_errors.find(id);
-        auto refresh = [&](JsonWriter& extra) {
-            extra.Key("refresh");
-            write_string(extra, error == run.refresh_errors.end() ? "ok" : error->second);
-        };
-        write_account(w, *account, run.ctx.runtime.account_health(id),
-                      refreshed ? std::function<void(JsonWriter&)>(refresh) : nullptr);
-    }
-    w.EndArray();
-    w.Key("refused");
-    w.StartArray();
-    for (const auto& [in, why] : run.refused) {
+    for (const ImportOutcome& o : outcomes) {
+        if (o.kind != kind) continue;
         w.StartObject();
         w.Key("source");
-        write_string(w, in.source);
-        w.Key("name");
-        write_string(w, in.name);
-        w.Key("reason");
-        write_string(w, why);
+        write_string(w, o.source);
+        if (kind == ImportOutcome::Kind::registration) {
+            w.Key("used_by");
+            w.StartArray();
+            for (const std::string& name : o.used_by) write_string(w, name);
+            w.EndArray();
+        } else {
+            w.Key("name");
+            write_string(w, o.name);
+            w.Key("reason");
+            write_string(w, o.reason);
+        }
         w.EndObject();
     }
     w.EndArray();
 }
 
-// The new accounts are stored in one transaction with the audit entry that lists them.
-CommandResult add_all(ImportRun& run, const std::vector<ImportedAccount>& accounts) {
-    run.added.clear();
-    run.refused.clear();
-    for (const ImportedAccount& in : accounts) {
-        auto added = add_imported(run.ctx.store, in, run.ctx.now,
-                                  run.ctx.runtime.account_rpm_default());
-        if (added)
-            run.added.push_back(added->id);
-        else
-            run.refused.emplace_back(in, added.error().message);
+// `refreshed`: with each account's first refresh, "ok" or why it failed (a transient failure
+// too).
+void write_import_result(JsonWriter& w, const ImportRun& run, bool refreshed) {
+    w.Key("imported");
+    w.StartArray();
+    for (std::size_t i = 0; i < run.added.size(); ++i) {
+        std::uint64_t id = run.added[i];
+        auto account = run.ctx.store.get_account(id);
+        if (!account) continue;
+        auto error = run.refresh_errors.find(id);
+        auto extra = [&](JsonWriter& x) {
+            x.Key("source");
+            write_string(x, run.to_add[i].source);
+            if (!refreshed) return;
+            x.Key("refresh");
+            write_string(x, error == run.refresh_errors.end() ? "ok" : error->second);
+        };
+        write_account(w, *account, run.ctx.runtime.account_health(id), extra);
     }
-    if (run.added.empty() && !run.refused.empty())
-        return make_error(Errc::conflict,
-                          str_cat("nothing imported: ", run.refused.front().second));
+    w.EndArray();
+    write_outcomes(w, "skipped", run.outcomes, ImportOutcome::Kind::skipped);
+    write_outcomes(w, "refused", run.outcomes, ImportOutcome::Kind::refused);
+    write_outcomes(w, "registrations", run.outcomes, ImportOutcome::Kind::registration);
+}
+
+// The new accounts are stored in one transaction with the audit entry that lists them.
+CommandResult add_all(ImportRun& run) {
+    run.added.clear();
+    for (const ImportedAccount& in : run.to_add) {
+        auto added =
+            add_imported(run.ctx.store, in, run.ctx.now, run.ctx.runtime.account_rpm_default());
+        if (!added) return added.error();
+        run.added.push_back(added->id);
+    }
     return json_object([&](JsonWriter& w) { write_import_result(w, run, false); });
 }
 
-}  // namespace
-
-// Each new account is refreshed once at once: one whose refresh fails stays, quarantined
-// with the reason, for the admin to see.
-void cmd_account_import(CommandContext ctx, const rapidjson::Value& args, CommandReply reply) {
-    auto documents = read_documents(args);
-    if (!documents) return reply(documents.error());
-    auto parsed = parse_account_import(*documents, ctx.now);
-    if (!parsed) return reply(parsed.error());
-    auto run = std::make_shared<ImportRun>(ImportRun{ctx, std::move(reply), {}, {}, {}, 0});
-    auto added = commit_change(ctx, audit_draft(ctx, "account.import", args),
-                               [&] { return add_all(*run, *parsed); });
-    if (!added) return run->reply(added.error());
+void refresh_added(const std::shared_ptr<ImportRun>& run) {
     auto finish = [run] {
         run->reply(json_object([&](JsonWriter& w) { write_import_result(w, *run, true); }));
     };
@@ -194,6 +252,25 @@ void cmd_account_import(CommandContext ctx, const rapidjson::Value& args, Comman
             if (--run->pending == 0) finish();
         });
     }
+}
+
+}  // namespace
+
+// Each new account is refreshed once at once: one whose refresh fails stays, quarantined
+// with the reason, for the admin to see. An import that adds nothing changes nothing, and
+// leaves no audit entry.
+void cmd_account_import(CommandContext ctx, const rapidjson::Value& args, CommandReply reply) {
+    auto documents = read_documents(args);
+    if (!documents) return reply(documents.error());
+    auto plan = parse_account_import(*documents, ctx.now);
+    if (!plan) return reply(plan.error());
+    auto run = std::make_shared<ImportRun>(ImportRun{ctx, std::move(reply), {}, {}, {}, {}, 0});
+    if (Status st = judge_plan(*run, *plan); !st) return run->reply(st.error());
+    if (run->to_add.empty()) return refresh_added(run);
+    auto added =
+        commit_change(ctx, audit_draft(ctx, "account.import", args), [&] { return add_all(*run); });
+    if (!added) return run->reply(added.error());
+    refresh_added(run);
 }
 
 }  // namespace amq

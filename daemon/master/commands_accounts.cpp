@@ -107,6 +107,16 @@ Status check_refresh_token_unused(const Store& store, std::string_view refresh_t
     return {};
 }
 
+Result<std::map<std::string, Account>> accounts_by_refresh_token(const Store& store) {
+    auto accounts = store.list_accounts();
+    if (!accounts) return accounts.error();
+    std::map<std::string, Account> out;
+    for (Account& a : *accounts)
+        if (auto c = store.get_credentials(a.id); c && !c->refresh_token.empty())
+            out.emplace(c->refresh_token, std::move(a));
+    return out;
+}
+
 CommandResult cmd_account_add(CommandContext& ctx, const rapidjson::Value& args) {
     auto read = read_new_account(args, ctx.runtime.account_rpm_default());
     if (!read) return read.error();

@@ -21,19 +21,11 @@ struct ImportPlan {
     std::vector<std::pair<std::uint64_t, ApiKey>> new_keys;       // v2 id, record
     std::map<std::uint64_t, std::uint64_t> account_ids;           // v2 → here, present ones
     std::map<std::uint64_t, std::uint64_t> key_ids;
+    // The v2 id of a key skipped for an earlier key's secret → the v2 id of that key.
+    std::map<std::uint64_t, std::uint64_t> key_aliases;
     std::vector<UsageRecord> new_usage;  // v2 ids until the commit
     V2ImportReport report;               // the present counts, warnings and skipped rows so far
 };
-
-Result<std::map<std::string, std::uint64_t>> accounts_by_refresh_token(const Store& store) {
-    auto accounts = store.list_accounts();
-    if (!accounts) return accounts.error();
-    std::map<std::string, std::uint64_t> out;
-    for (const Account& a : *accounts)
-        if (auto c = store.get_credentials(a.id); c && !c->refresh_token.empty())
-            out[c->refresh_token] = a.id;
-    return out;
-}
 
 // Why a record named `name` cannot come in: an unfit name, or one another record here (or
 // earlier in this import) has.
@@ -53,7 +45,7 @@ Status plan_accounts(const Store& store, const V2Import& in, std::int64_t rpm_de
     for (const V2Account& a : in.accounts) {
         std::string what = str_cat("account '", a.name, "'");
         if (auto it = by_token->find(a.refresh_token); it != by_token->end()) {
-            plan.account_ids[a.v2_id] = it->second;
+            plan.account_ids[a.v2_id] = it->second.id;
             ++plan.report.accounts.present;
             continue;
         }
@@ -86,7 +78,8 @@ Status plan_accounts(const Store& store, const V2Import& in, std::int64_t rpm_de
 }
 
 void plan_keys(const Store& store, const V2Import& in, ImportPlan& plan) {
-    std::set<std::string> names_taken, hashes_taken;
+    std::set<std::string> names_taken;
+    std::map<std::string, const V2Key*> kept;  // by secret hash
     for (const V2Key& k : in.keys) {
         std::string what = str_cat("key '", k.name, "' (", k.display, ")");
         if (auto existing = store.find_key_by_hash(k.secret_hash)) {
@@ -94,12 +87,21 @@ void plan_keys(const Store& store, const V2Import& in, ImportPlan& plan) {
             ++plan.report.keys.present;
             continue;
         }
+        // One secret is one key here: a second row of it (v2.0 databases without the unique
+        // index) comes in as the first, and so does its usage.
+        if (auto first = kept.find(k.secret_hash); first != kept.end()) {
+            plan.key_aliases[k.v2_id] = first->second->v2_id;
+            plan.report.skipped.push_back(
+                {what, str_cat("the same secret as key '", first->second->name,
+                               "' above, which it is imported as (its usage too)")});
+            continue;
+        }
         if (auto why =
                 name_refusal(k.name, "key", store.find_key_by_name(k.name).ok(), names_taken)) {
             plan.report.skipped.push_back({what, *why});
             continue;
         }
-        if (!hashes_taken.insert(k.secret_hash).second) continue;
+        kept.emplace(k.secret_hash, &k);
         if (!k.warning.empty()) plan.report.warnings.push_back(str_cat(what, ": ", k.warning));
         ApiKey key;
         key.name = k.name;
@@ -141,7 +143,9 @@ Status plan_usage(const Store& store, const V2Import& in, ImportPlan& plan) {
         return true;
     });
     if (!read) return read;
-    for (const UsageRecord& u : in.usage) {
+    for (UsageRecord u : in.usage) {
+        if (auto alias = plan.key_aliases.find(u.key_id); alias != plan.key_aliases.end())
+            u.key_id = alias->second;
         auto key = plan.key_ids.find(u.key_id);
         auto account = plan.account_ids.find(u.account_id);
         if (key != plan.key_ids.end() && (u.account_id == 0 || account != plan.account_ids.end())) {

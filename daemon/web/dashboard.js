@@ -452,16 +452,26 @@
     });
   }
 
+  // One line per file (or array element) of an upload: what became of it, and why.
   function uploadReport(answer) {
-    const imported = (answer && answer.imported) || [];
-    const refused = (answer && answer.refused) || [];
+    const list = (name) => (answer && Array.isArray(answer[name]) ? answer[name] : []);
+    const [imported, skipped, refused, registrations] =
+      ['imported', 'skipped', 'refused', 'registrations'].map(list);
+    const line = (kind, cls, entry, detail) => el('li', null,
+      el('span', {class: cls, text: kind}), ` ${entry.source || 'upload'}`,
+      entry.name ? ' — ' : '', entry.name ? el('strong', {text: entry.name}) : '',
+      detail ? `: ${detail}` : '');
+    const items = [
+      ...imported.map((a) => line('added', 'ok', a,
+        a.refresh && a.refresh !== 'ok' ? `first refresh failed: ${a.refresh}` : '')),
+      ...registrations.map((r) => line('registration', 'muted', r,
+        r.used_by && r.used_by.length ? `used by ${r.used_by.join(', ')}` :
+          'not used by any token in this import')),
+      ...skipped.map((e) => line('skipped', 'warn', e, e.reason)),
+      ...refused.map((e) => line('refused', 'bad', e, e.reason)),
+    ];
     const report = [el('p', null, el('strong', {text: `Imported ${imported.length}`}),
-      `, refused ${refused.length}.`)];
-    const items = imported.map((a) => el('li', null, el('span', {class: 'ok', text: a.name}),
-      a.refresh && a.refresh !== 'ok' ? ` — first refresh failed: ${a.refresh}` : ''));
-    refused.forEach((r) => items.push(el('li', null,
-      el('span', {class: 'bad', text: r.name || r.source || 'entry'}),
-      r.source && r.name ? ` (${r.source})` : '', `: ${r.reason}`)));
+      `, skipped ${skipped.length}, refused ${refused.length}.`)];
     if (items.length) report.push(el('ul', {class: 'result-list'}, items));
     return report;
   }
@@ -470,6 +480,10 @@
     event.preventDefault();
     const files = $('upload-files').files;
     if (!files.length) return;
+    // A report or an error left from the last upload would read as this one's.
+    hideMessage();
+    $('upload-result').replaceChildren();
+    $('upload-result').hidden = true;
     await guarded($('upload-submit'), async () => {
       const form = new FormData();
       for (const file of files) form.append('files', file, file.name);

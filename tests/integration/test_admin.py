@@ -51,10 +51,15 @@ class AdminApi(AdminBase):
         self.assertEqual(self.fake.stats()["token"], 1)
         self.assertEqual(self.fake.stats()["kiro"], 1)
         self.assertNotIn("rt-up", r.body.decode())
+        self.assertEqual(sorted(a["source"] for a in imported), ["kiro.json", "sso.json"])
+        kiro_name, sso_name = (a["name"] for a in sorted(imported, key=lambda a: a["source"]))
 
         again = self.admin_call("POST", "/admin/accounts/upload-json", body=body, content_type=ctype)
-        self.assertEqual(again.status, 409)
-        self.assertIn("already uses", again.json()["detail"])
+        self.assertEqual(again.status, 200, again.body)
+        self.assertEqual(again.json()["imported"], [])
+        self.assertEqual(sorted((s["source"], s["reason"]) for s in again.json()["skipped"]),
+                         [("kiro.json", f"already imported as account '{kiro_name}'"),
+                          ("sso.json", f"already imported as account '{sso_name}'")])
 
     def test_upload_json_accepts_a_plain_json_body(self):
         accounts = [{"name": "seed-a", "refresh_token": "r1", "client_id": "c1", "client_secret": "s1"}]
@@ -70,10 +75,19 @@ class AdminApi(AdminBase):
         self.assertEqual(r.status, 403)
         self.assertIn("not an admin key", r.json()["detail"])
 
-    def test_bad_uploads_are_400s(self):
+    def test_a_malformed_file_is_refused_and_an_empty_upload_is_a_400(self):
         r = self.admin_call("POST", "/admin/accounts/upload-json", body=b"{nope")
-        self.assertEqual(r.status, 400)
-        self.assertIn("upload.json", r.json()["detail"])
+        self.assertEqual(r.status, 200, r.body)
+        self.assertEqual(r.json()["refused"],
+                         [{"source": "upload.json", "name": "",
+                           "reason": "malformed JSON at offset 1: Missing a name for object member."}])
+        body, ctype = multipart([("good.json", json.dumps({"refreshToken": "rt-good",
+                                                           "authMethod": "social"})),
+                                 ("bad.json", "[1]")])
+        r = self.admin_call("POST", "/admin/accounts/upload-json", body=body, content_type=ctype)
+        self.assertEqual(r.status, 200, r.body)
+        self.assertEqual([a["source"] for a in r.json()["imported"]], ["good.json"])
+        self.assertEqual([e["source"] for e in r.json()["refused"]], ["bad.json[0]"])
         body, ctype = multipart([])
         r = self.admin_call("POST", "/admin/accounts/upload-json", body=body, content_type=ctype)
         self.assertEqual(r.status, 400)

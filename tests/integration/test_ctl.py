@@ -71,6 +71,12 @@ def table_of(out, first_header):
     raise AssertionError(f"no table with a {first_header} column in:\n{out}")
 
 
+def import_report(out):
+    """The rows of account import's table and its totals line (the last line)."""
+    table, totals = out.rstrip("\n").rsplit("\n", 1)
+    return table_of(table, "RESULT"), totals
+
+
 def csv_text(value):
     """A usage record's JSON value as usage export writes it in CSV."""
     if value is None:
@@ -333,10 +339,11 @@ class AccountCommands(CtlTestCase):
         with open(path, "w") as f:
             json.dump([{"name": "imp-file", "refresh_token": "rt-imp-file",
                         "client_id": "cid-imp-file", "client_secret": "cs-imp-file"}], f)
-        out = self.human("account", "import", path)
-        self.assertTrue(out.startswith("imported 1 account:"), out)
-        self.assertEqual([(r["NAME"], r["STATE"]) for r in table_of(out, "ID")],
-                         [("imp-file", "healthy")])
+        rows, totals = import_report(self.human("account", "import", path))
+        self.assertEqual([(r["RESULT"], r["SOURCE"], r["DETAIL"]) for r in rows],
+                         [("added", path + "[0]", "healthy")])
+        self.assertRegex(rows[0]["ACCOUNT"], r"^imp-file \(id \d+\)$")
+        self.assertEqual(totals, "added 1 account, skipped 0, refused 0")
         doc = json.dumps({"name": "imp-stdin", "refresh_token": "rt-imp-stdin",
                           "client_id": "cid-imp-stdin", "client_secret": "cs-imp-stdin"})
         imported = self.js("account", "import", "-", stdin=doc)
@@ -344,8 +351,11 @@ class AccountCommands(CtlTestCase):
         self.assertEqual(imported["refused"], [])
         self.assertEqual(imported["imported"][0]["state"], "healthy")
         self.assertIn("stdin", self.js("account", "show", "imp-stdin")["notes"])
-        # The same file again: refused entries make it exit 1.
-        self.refused("account", "import", path, contains="already uses")
+        # The same file again: nothing to add, and nothing wrong either.
+        rows, totals = import_report(self.human("account", "import", path))
+        self.assertEqual([(r["RESULT"], r["ACCOUNT"], r["DETAIL"]) for r in rows],
+                         [("skipped", "imp-file", "already imported as account 'imp-file'")])
+        self.assertEqual(totals, "added 0 accounts, skipped 1, refused 0")
 
         # remove: by id (human), by name (--json)
         out = self.human("account", "remove", str(alpha))
@@ -355,6 +365,142 @@ class AccountCommands(CtlTestCase):
         self.assertEqual([a["name"] for a in self.js("account", "list")["accounts"]],
                          ["imp-file", "imp-stdin"])
         self.refused("account", "show", "alpha", contains="alpha")
+
+
+class AccountImportDirectory(CtlTestCase):
+    """account import DIR on a token cache as operators have one: every kind of token file,
+    with the mistakes such a directory holds."""
+
+    START_URL = "https://d-1234567890.awsapps.com/start"
+
+    def write_cache(self, root):
+        files = {
+            # AWS CLI v2 sso-session cache file: the token with its own registration.
+            "aws-cli-session.json": {
+                "startUrl": self.START_URL, "region": "us-east-1", "accessToken": "at-old",
+                "expiresAt": "2020-01-01T00:00:00Z", "clientId": "cid-dir-sso",
+                "clientSecret": "cs-dir-sso", "registrationExpiresAt": "2099-01-01T00:00:00Z",
+                "refreshToken": "rt-dir-sso"},
+            # Kiro / Amazon Q CLI IdC token and its registration, named by clientIdHash.
+            "kiro-auth-token.json": {
+                "accessToken": "at-old", "refreshToken": "rt-dir-kiro-idc",
+                "expiresAt": "2020-01-01T00:00:00.000Z", "clientIdHash": "0123abcd",
+                "authMethod": "IdC", "provider": "Enterprise", "region": "us-east-1",
+                "startUrl": self.START_URL},
+            "0123abcd.json": {"clientId": "cid-dir-kiro", "clientSecret": "cs-dir-kiro",
+                              "expiresAt": "2099-01-01T00:00:00.000Z"},
+            "kiro-social.json": {
+                "accessToken": "at-old", "refreshToken": "rt-dir-social",
+                "expiresAt": "2020-01-01T00:00:00.000Z", "authMethod": "social",
+                "provider": "Github",
+                "profileArn": "arn:aws:codewhisperer:us-east-1:123456789012:profile/DIR"},
+            # The seed's accounts, the second one the social token again.
+            "seed.json": [
+                {"name": "dir-seed", "refresh_token": "rt-dir-seed", "client_id": "cid-dir-seed",
+                 "client_secret": "cs-dir-seed"},
+                {"refreshToken": "rt-dir-social", "authMethod": "social", "provider": "Github"}],
+            "expired-session.json": {
+                "startUrl": self.START_URL, "region": "us-east-1", "clientId": "cid-old",
+                "clientSecret": "cs-old", "registrationExpiresAt": "2020-06-01T00:00:00Z",
+                "refreshToken": "rt-dir-expired"},
+            "legacy-token.json": {"startUrl": self.START_URL, "region": "us-east-1",
+                                  "accessToken": "at-legacy",
+                                  "expiresAt": "2099-01-01T00:00:00Z"},
+        }
+        os.makedirs(root)
+        for name, doc in files.items():
+            with open(os.path.join(root, name), "w") as f:
+                json.dump(doc, f)
+        with open(os.path.join(root, "broken.json"), "w") as f:
+            f.write('{"refreshToken": "rt-dir-broken"')
+        with open(os.path.join(root, "notes.txt"), "w") as f:
+            f.write("not a token file")
+        return root
+
+    def test_a_directory_is_imported_file_by_file_and_a_second_time_skipped(self):
+        cache = self.write_cache(os.path.join(self.tmp, "cache"))
+        path = lambda name: os.path.join(cache, name)  # noqa: E731
+        rc, out, err = self.daemon.ctl("--json", "account", "import", cache)
+        self.assertEqual((rc, err), (1, ""), out)  # 1: broken.json is refused
+        data = json.loads(out)
+        names = {a["source"]: a["name"] for a in data["imported"]}
+        self.assertEqual(sorted(names), [path("aws-cli-session.json"), path("kiro-auth-token.json"),
+                                         path("kiro-social.json"), path("seed.json") + "[0]"])
+        self.assertEqual([a["refresh"] for a in data["imported"]], ["ok"] * 4)
+        social = names[path("kiro-social.json")]
+        self.assertEqual(data["skipped"], [
+            {"source": path("expired-session.json"), "name": data["skipped"][0]["name"],
+             "reason": "client registration expired at 2020-06-01T00:00:00Z"},
+            {"source": path("legacy-token.json"), "name": "",
+             "reason": "no refresh token: an access token alone expires within hours"},
+            {"source": path("seed.json") + "[1]", "name": social,
+             "reason": f"same refresh token as {path('kiro-social.json')}"}])
+        self.assertEqual([(r["source"], r["reason"]) for r in data["refused"]],
+                         [(path("broken.json"), "malformed JSON at offset 32: Missing a comma or "
+                                                "'}' after an object member.")])
+        self.assertEqual(data["registrations"], [
+            {"source": path("0123abcd.json"), "used_by": [names[path("kiro-auth-token.json")]]}])
+
+        # Refreshed once each where it belongs; the IdC ones with their registration, kept
+        # with its start URL for a later login.
+        sent = self.fake.requests()
+        self.assertEqual(sorted((r["body"]["refreshToken"], r["body"]["clientId"])
+                                for r in sent["token"]),
+                         [("rt-dir-kiro-idc", "cid-dir-kiro"), ("rt-dir-seed", "cid-dir-seed"),
+                          ("rt-dir-sso", "cid-dir-sso")])
+        self.assertEqual([r["body"]["refreshToken"] for r in sent["kiro"]], ["rt-dir-social"])
+        for source in ("aws-cli-session.json", "kiro-auth-token.json"):
+            shown = self.js("account", "show", names[path(source)])
+            self.assertEqual((shown["start_url"], shown["registration_expires_at"]),
+                             (self.START_URL, "2099-01-01T00:00:00Z"), source)
+        audit = self.js("audit")["entries"]
+        self.assertEqual([e["command"] for e in audit], ["account.import"])
+        self.assertNotRegex(json.dumps(audit), r"rt-dir|cs-dir")
+
+        # The accounts serve.
+        key, _ = self.create_key("importer")
+        for _ in range(8):
+            self.post(key)
+        served = {a["name"]: a["last_served_at"] for a in
+                  (self.js("account", "show", n) for n in names.values())}
+        self.assertTrue(all(served.values()), served)
+
+        # The broken file mended: a second run adds nothing, changes nothing, exits 0.
+        os.remove(path("broken.json"))
+        rows, totals = import_report(self.human("account", "import", cache))
+        self.assertEqual(totals, "added 0 accounts, skipped 7, refused 0, 1 client registration")
+        self.assertEqual([(r["RESULT"], r["SOURCE"]) for r in rows],
+                         [("registration", path("0123abcd.json"))] +
+                         [("skipped", path(n)) for n in (
+                             "aws-cli-session.json", "expired-session.json",
+                             "kiro-auth-token.json", "kiro-social.json", "legacy-token.json",
+                             "seed.json[0]", "seed.json[1]")])
+        self.assertEqual(rows[1]["DETAIL"], f"already imported as account '{rows[1]['ACCOUNT']}'")
+        self.assertEqual(len(self.js("account", "list")["accounts"]), 4)
+        self.assertEqual(len(self.js("audit")["entries"]), 2)  # the key; no second import
+
+    def test_the_rendered_report_names_every_file(self):
+        cache = self.write_cache(os.path.join(self.tmp, "cache"))
+        self.write_cache(os.path.join(self.tmp, "again"))
+        rc, out, err = self.daemon.ctl("account", "import", cache,
+                                       os.path.join(self.tmp, "again", "seed.json"),
+                                       os.path.join(self.tmp, "missing.json"))
+        self.assertEqual((rc, err), (1, ""), out)
+        rows, totals = import_report(out)
+        self.assertEqual(totals, "added 4 accounts, skipped 5, refused 2, 1 client registration")
+        self.assertEqual([(r["RESULT"], os.path.relpath(r["SOURCE"], self.tmp)) for r in rows], [
+            ("added", "cache/aws-cli-session.json"), ("added", "cache/kiro-auth-token.json"),
+            ("added", "cache/kiro-social.json"), ("added", "cache/seed.json[0]"),
+            ("registration", "cache/0123abcd.json"),
+            ("skipped", "cache/expired-session.json"), ("skipped", "cache/legacy-token.json"),
+            ("skipped", "cache/seed.json[1]"), ("skipped", "again/seed.json[0]"),
+            ("skipped", "again/seed.json[1]"),
+            ("refused", "cache/broken.json"), ("refused", "missing.json")])
+        details = [r["DETAIL"] for r in rows]
+        self.assertEqual(details[:4], ["healthy"] * 4)
+        self.assertRegex(details[4], r"^used by enterprise-[0-9a-f]{8}$")
+        self.assertEqual(details[8], f"same refresh token as {cache}/seed.json[0]")
+        self.assertEqual(details[-1], "cannot read: No such file or directory")
 
 
 class KeyCommands(CtlTestCase):

@@ -286,6 +286,35 @@ const env = process.env;
     out.uploadResult = await page.textContent('#upload-result');
     await page.locator('#accounts-body tr', { hasText: env.UPLOADED_NAME }).waitFor();
     out.markupInAccounts = await page.locator('#accounts-body b, #upload-result b').count();
+    out.uploadResultRole = await page.getAttribute('#upload-result', 'role');
+
+    // Too many files: the upload is refused whole, and the last report goes with it.
+    await page.setInputFiles('#upload-files', Array.from({ length: 1001 }, (_, i) => ({
+      name: `t${i}.json`, mimeType: 'application/json', buffer: Buffer.from('{}'),
+    })));
+    await page.click('#upload-submit');
+    await page.locator('#message-text', { hasText: 'more than 1000' }).waitFor();
+    out.tooManyMessage = await page.textContent('#message-text');
+    out.resultHiddenAfterError = await page.locator('#upload-result').isHidden();
+
+    // A malformed file among good ones: the good one is added, the other one reported, and
+    // the error above is gone.
+    await page.setInputFiles('#upload-files', [
+      {
+        name: 'good.json', mimeType: 'application/json',
+        buffer: Buffer.from(JSON.stringify({
+          name: env.GOOD_NAME, refresh_token: 'rt-good-file', client_id: 'good-client-id',
+          client_secret: 'good-client-secret',
+        })),
+      },
+      { name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from('{"refresh') },
+    ]);
+    await page.click('#upload-submit');
+    await page.locator('#upload-result', { hasText: 'refused 1' }).waitFor();
+    out.mixedSummary = await page.textContent('#upload-result p');
+    out.mixedItems = await page.locator('#upload-result li').allTextContents();
+    out.messageHiddenAfterMixed = await page.locator('#message').isHidden();
+    await page.locator('#accounts-body tr', { hasText: env.GOOD_NAME }).waitFor();
     await shot('accounts');
 
     await page.click('[data-tab=stats]');
@@ -399,6 +428,7 @@ class DashboardInBrowser(unittest.TestCase):
             "ACCOUNT_NAME": "browser <b>account</b>",
             "ACCOUNT_REFRESH_TOKEN": "rt-browser-secret-Zq9",
             "UPLOADED_NAME": "uploaded <b>file</b>",
+            "GOOD_NAME": "good <b>file</b>",
         }
         env = dict(os.environ, BASE=f"http://127.0.0.1:{self.daemon.port}", ADMIN_KEY=self.admin,
                    CHROMIUM=CHROMIUM, SCREENSHOTS=SCREENSHOTS, **names)
@@ -411,7 +441,7 @@ class DashboardInBrowser(unittest.TestCase):
         self.assertEqual(seen["errors"], [], "errors in the browser console (CSP, script)")
         # Only the wrong key's sign-in failed (and the browser's own favicon guess).
         failed = [f for f in seen["failed"] if not f.endswith("/favicon.ico")]
-        self.assertEqual(failed, ["401 /admin/stats/api-keys"])
+        self.assertEqual(failed, ["401 /admin/stats/api-keys", "400 /admin/accounts/upload-json"])
         self.assertIn("invalid API key", seen["wrongKeyError"])
         self.assertEqual(seen["keyInSession"], self.admin)
         self.assertEqual(seen["localStorageItems"], 0)
@@ -428,7 +458,8 @@ class DashboardInBrowser(unittest.TestCase):
         self.assertNotIn(names["KEY_NAME"], self.keys(), "deleted from the dashboard")
 
         accounts = {a["name"]: a for a in self.admin_get("/admin/accounts")}
-        self.assertEqual(set(accounts), {names["ACCOUNT_NAME"], names["UPLOADED_NAME"]})
+        self.assertEqual(set(accounts),
+                         {names["ACCOUNT_NAME"], names["UPLOADED_NAME"], names["GOOD_NAME"]})
         added = accounts[names["ACCOUNT_NAME"]]
         self.assertEqual((added["requests_per_minute"], added["client_id"], added["is_active"]),
                          (12, "browser-client-id", False))
@@ -436,8 +467,16 @@ class DashboardInBrowser(unittest.TestCase):
         self.assertNotIn(names["ACCOUNT_REFRESH_TOKEN"], seen["accountRow"])
         self.assertEqual(seen["refreshTokenLeftInForm"], "")
         self.assertRegex(seen["quotaMessage"], r"0 of 1.?000 used, 1.?000 remaining")
-        self.assertIn("Imported 1, refused 0", seen["uploadResult"])
+        self.assertIn("Imported 1, skipped 0, refused 0.", seen["uploadResult"])
         self.assertIn(names["UPLOADED_NAME"], seen["uploadResult"])
+        self.assertEqual(seen["uploadResultRole"], "status")  # announced when it changes
+        self.assertIn("more than 1000 documents", seen["tooManyMessage"])
+        self.assertTrue(seen["resultHiddenAfterError"], "the last report stayed up")
+        self.assertEqual(seen["mixedSummary"], "Imported 1, skipped 0, refused 1.")
+        added, refused = seen["mixedItems"]
+        self.assertEqual(added, f"added good.json — {names['GOOD_NAME']}")
+        self.assertRegex(refused, r"^refused broken\.json: malformed JSON at offset \d+: ")
+        self.assertTrue(seen["messageHiddenAfterMixed"], "the error of the last upload stayed up")
         self.assertEqual(seen["markupInAccounts"], 0, "a name became markup")
         tokens = [r["body"]["refreshToken"] for r in self.fake.requests()["token"]]
         self.assertIn(names["ACCOUNT_REFRESH_TOKEN"], tokens, "the refresh reached the fake")

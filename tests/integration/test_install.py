@@ -206,6 +206,12 @@ class Completion(unittest.TestCase):
         self.assertEqual(self.complete("amq2apid", "--log-level", "d"), ["debug"])
         self.assertEqual(self.complete("amq2apid", "-c", os.path.join(SOURCE, "etc", "amq2api.c")),
                          [os.path.join(SOURCE, "etc", "amq2api.conf")])
+        # account import takes files and directories alike.
+        self.assertEqual(self.complete("amq2apictl", "account", "import",
+                                       os.path.join(SOURCE, "etc", "amq2api.c")),
+                         [os.path.join(SOURCE, "etc", "amq2api.conf")])
+        self.assertEqual(self.complete("amq2apictl", "account", "import", os.path.join(SOURCE, "contri")),
+                         [os.path.join(SOURCE, "contrib")])
 
 
 if __name__ == "__main__":

@@ -462,14 +462,19 @@ class Import(PoolTestCase):
             if name != "seed-dead":
                 self.assertEqual(a["state"], "healthy", a)
 
-        # The same files again: every account is already there.
+        # The same files again: every account is already there, and nothing changes.
+        audit = self.daemon.ctl_json("audit")["entries"]
         rc, data, err = self.import_files(sso, kiro, seed)
-        self.assertEqual(rc, 1, (data, err))
-        self.assertIn("already uses this", err)
+        self.assertEqual(rc, 0, (data, err))
+        self.assertEqual((data["imported"], data["refused"]), ([], []))
+        self.assertEqual(sorted(s["reason"] for s in data["skipped"]),
+                         sorted(f"already imported as account '{a['name']}'"
+                                for a in accounts.values()))
         self.assertEqual(len(self.accounts()), 4)
-        self.assertEqual(self.fake.stats()["token"], 3)  # no refresh for refused accounts
+        self.assertEqual(self.fake.stats()["token"], 3)  # no refresh for skipped accounts
+        self.assertEqual(self.daemon.ctl_json("audit")["entries"], audit)
 
-        # One known, one new: the new one is added (and refreshed), the known one refused
+        # One known, one new: the new one is added (and refreshed), the known one skipped
         # with its reason.
         more = self.write("more.json", [
             {"name": "seed-ok", "refresh_token": "rt-seed-ok", "client_id": "cid-seed-ok",
@@ -477,10 +482,10 @@ class Import(PoolTestCase):
             {"name": "seed-new", "refresh_token": "rt-seed-new", "client_id": "cid-seed-new",
              "client_secret": "cs"}])
         rc, data, err = self.import_files(more)
-        self.assertEqual(rc, 1, (data, err))  # amq2apictl: exit 1 if any is refused
+        self.assertEqual(rc, 0, (data, err))  # amq2apictl: exit 1 only if any is refused
         self.assertEqual([a["name"] for a in data["imported"]], ["seed-new"], data)
-        self.assertEqual([r["name"] for r in data["refused"]], ["seed-ok"], data)
-        self.assertIn("already uses this", data["refused"][0]["reason"])
+        self.assertEqual(data["skipped"], [{"source": more + "[0]", "name": "seed-ok",
+                                            "reason": "already imported as account 'seed-ok'"}])
         self.assertEqual(self.accounts()["seed-new"]["state"], "healthy")
         self.assertEqual(self.refresh_tokens_sent().count("rt-seed-new"), 1)
         self.assertEqual(self.refresh_tokens_sent().count("rt-seed-ok"), 1)

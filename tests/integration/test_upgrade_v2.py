@@ -198,6 +198,33 @@ class UpgradeFromV2Test(unittest.TestCase):
         self.assertIn("skipped: account 'copy': an account above has the same refresh token", out)
         self.assertIn("accounts: added 2", out)
 
+    def test_a_second_key_of_one_secret_is_skipped_and_its_usage_counted_as_the_first(self):
+        ci = "amq-ci-abcdefghijklmnopqrstuvwx"  # ci-runner, v2 id 11, with 4 usage rows
+        db = sqlite3.connect(self.db)
+        db.execute("DROP INDEX ix_api_keys_key")  # as a hand-made v2.0 database may lack it
+        db.execute("INSERT INTO api_keys (id, key, name, is_active, created_at) "
+                   "VALUES (30, ?, 'ci-copy', 1, ?)", (ci, local(3600)))
+        db.executemany("INSERT INTO usage_logs (id, api_key_id, account_id, model, endpoint, "
+                       "status_code, response_time, timestamp) VALUES (?,?,?,?,?,?,?,?)",
+                       [(50 + i, 30, 1, "claude-sonnet-4-5", "/v1/messages", 200, 0.5,
+                         local(900 + i)) for i in range(3)])
+        db.commit()
+        db.close()
+        rc, out, err = self.daemon.ctl("--json", "import-v2", self.db)
+        self.assertEqual(rc, 1, "a skipped row makes the exit status 1")
+        report = json.loads(out)
+        self.assertEqual(report["keys"], {"added": 6, "present": 0})
+        self.assertEqual(report["usage"], {"added": 11, "present": 0})
+        self.assertEqual([s["reason"] for s in report["skipped"]],
+                         ["the same secret as key 'ci-runner' above, which it is imported as "
+                          "(its usage too)"])
+        self.assertTrue(report["skipped"][0]["what"].startswith("key 'ci-copy' (amq-ci"), report)
+        by_key = {r["key_name"]: r["requests"] for r in
+                  self.daemon.ctl_json("stats", "--days", "2", "--by", "key")["rows"]}
+        self.assertEqual(by_key["ci-runner"], 4 + 3, by_key)
+        self.assertEqual(sum(by_key.values()), 11, by_key)  # none left without its key
+        self.assertEqual(self.ask(ci).status, 200)
+
     def test_v2_times_are_read_as_the_hosts_local_time(self):
         path = os.path.join(self.daemon.root, "east.db")
         db = sqlite3.connect(path)

@@ -77,12 +77,21 @@ const char* const kQuota = R"({"account_id": 1, "name": "team-a", "limit": 1000,
 
 const char* const kImport = R"json({"imported": [
     {"id": 3, "name": "sso-1a2b3c4d", "kind": "idc", "enabled": true, "state": "healthy",
-     "state_reason": ""},
+     "state_reason": "", "source": "cache/sso.json", "refresh": "ok"},
     {"id": 4, "name": "kiro-1", "kind": "social", "enabled": true, "state": "quarantined",
-     "state_reason": "invalid credential (invalid_grant)"}],
-    "refused": [
+     "state_reason": "invalid credential (invalid_grant)", "source": "kiro.json",
+     "refresh": "invalid_grant"},
+    {"id": 5, "name": "later", "kind": "idc", "enabled": true, "state": "healthy",
+     "state_reason": "", "source": "l.json", "refresh": "timed out"}],
+    "skipped": [
     {"source": "accounts.json[1]", "name": "team-a",
-     "reason": "account 'team-a' already uses this refresh token"}]})json";
+     "reason": "already imported as account 'team-a'"},
+    {"source": "old.json", "name": "", "reason": "no refresh token: an access token alone expires within hours"}],
+    "refused": [
+    {"source": "bad.json", "name": "", "reason": "malformed JSON at offset 1: Invalid value."}],
+    "registrations": [
+    {"source": "cache/0123abcd.json", "used_by": ["sso-1a2b3c4d", "x\u001b"]},
+    {"source": "cache/ffff.json", "used_by": []}]})json";
 
 const char* const kKeys = R"({"keys": [
     {"id": 1, "name": "admin", "description": "", "key_prefix": "amq-abcd…wxyz",
@@ -301,30 +310,49 @@ BOOST_AUTO_TEST_CASE(quota_is_one_sentence_then_the_plan) {
     BOOST_TEST(unknown.find("subscription: -\n") != std::string::npos);
 }
 
-BOOST_AUTO_TEST_CASE(import_lists_states_and_refused_entries) {
+BOOST_AUTO_TEST_CASE(import_is_a_line_per_source_then_the_totals) {
     auto doc = parsed(kImport);
     std::string out = ctl::render_account_import(doc);
     BOOST_TEST(out ==
-               "imported 2 accounts:\n"
-               "ID  NAME          KIND    STATE        REASON\n"
-               "3   sso-1a2b3c4d  idc     healthy      -\n"
-               "4   kiro-1        social  quarantined  invalid credential (invalid_grant)\n"
-               "refused 1 account:\n"
-               "  accounts.json[1] (team-a): account 'team-a' already uses this refresh "
-               "token\n");
+               "RESULT        SOURCE               ACCOUNT              DETAIL\n"
+               "added         cache/sso.json       sso-1a2b3c4d (id 3)  healthy\n"
+               "added         kiro.json            kiro-1 (id 4)        quarantined: invalid "
+               "credential (invalid_grant)\n"
+               "added         l.json               later (id 5)         healthy: first refresh "
+               "failed: timed out\n"
+               "registration  cache/0123abcd.json  -                    used by sso-1a2b3c4d, "
+               "x\\x1b\n"
+               "registration  cache/ffff.json      -                    not used by any token in "
+               "this import\n"
+               "skipped       accounts.json[1]     team-a               already imported as "
+               "account 'team-a'\n"
+               "skipped       old.json             -                    no refresh token: an "
+               "access token alone expires within hours\n"
+               "refused       bad.json             -                    malformed JSON at offset "
+               "1: Invalid value.\n"
+               "added 3 accounts, skipped 2, refused 1, 2 client registrations\n");
     check_no_trailing_blanks(out);
     BOOST_TEST(ctl::import_refused_any(doc));
 }
 
-BOOST_AUTO_TEST_CASE(import_without_refusals_exits_cleanly) {
-    auto doc = parsed(R"({"imported": [{"id": 3, "name": "a", "kind": "idc",
-                          "state": "healthy", "state_reason": ""}], "refused": []})");
+BOOST_AUTO_TEST_CASE(import_fits_the_terminal_by_cutting_sources_and_reasons) {
+    std::string out = ctl::render_account_import(parsed(kImport), 80);
+    for (const auto& line : lines_of(out)) BOOST_TEST(ctl::display_width(line) <= 80u);
+    BOOST_TEST(out.find("added         ") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(import_of_skipped_entries_only_exits_cleanly) {
+    auto doc = parsed(R"({"imported": [], "refused": [], "registrations": [],
+                          "skipped": [{"source": "a.json", "name": "a",
+                                       "reason": "already imported as account 'a'"}]})");
     BOOST_TEST(ctl::render_account_import(doc) ==
-               "imported 1 account:\n"
-               "ID  NAME  KIND  STATE    REASON\n"
-               "3   a     idc   healthy  -\n");
+               "RESULT   SOURCE  ACCOUNT  DETAIL\n"
+               "skipped  a.json  a        already imported as account 'a'\n"
+               "added 0 accounts, skipped 1, refused 0\n");
     BOOST_TEST(!ctl::import_refused_any(doc));
     BOOST_TEST(!ctl::import_refused_any(parsed(R"({"imported": []})")));
+    BOOST_TEST(ctl::render_account_import(parsed("{}")) ==
+               "added 0 accounts, skipped 0, refused 0\n");
 }
 
 BOOST_AUTO_TEST_CASE(key_create_prints_the_secret_once_on_a_labelled_line) {
@@ -381,10 +409,12 @@ BOOST_AUTO_TEST_CASE(status_shows_the_queue_now_and_since_start) {
                       "timeouts": 1, "full": 0, "withdrawn": 1, "wait_ms": 45600}})"));
     BOOST_TEST(out.find("queue:      2 waiting (max 1000, timeout 30.0s); since start 40 waited: "
                         "38 served (mean wait 1.2s), 1 timed out, 0 refused full, 1 withdrawn\n") !=
-               std::string::npos, out);
+                   std::string::npos,
+               out);
     out = ctl::render_status(parsed(R"({"queue": {"depth": 0, "max": 5, "timeout_ms": 500}})"));
     BOOST_TEST(out.find("queue:      0 waiting (max 5, timeout 500ms); since start 0 waited: 0 "
-                        "served, 0 timed out") != std::string::npos, out);
+                        "served, 0 timed out") != std::string::npos,
+               out);
     BOOST_TEST(ctl::render_status(parsed("{}")).find("queue:      -\n") != std::string::npos);
 }
 
@@ -699,6 +729,10 @@ BOOST_AUTO_TEST_CASE(audit_summary_of_creation_removal_and_import) {
                    entry("account.import", R"({"documents": [{"source": "a", "content": "***"}]})",
                          "null", R"({"imported": [{"id": 1}, {"id": 2}], "refused": [{}]})"))) ==
                "imported 2 accounts, refused 1");
+    BOOST_TEST(ctl::audit_change(parsed(
+                   entry("account.import", R"({"documents": []})", "null",
+                         R"({"imported": [{"id": 1}], "skipped": [{}, {}], "refused": []})"))) ==
+               "imported 1 account, skipped 2");
     BOOST_TEST(ctl::audit_change(parsed(entry("x.y", R"({"a": "b\nc"})", "null", "null"))) ==
                "{\"a\":\"b\\nc\"}");
 }

@@ -8,6 +8,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "common/crypto.hpp"
 #include "common/json.hpp"
@@ -796,6 +798,107 @@ BOOST_AUTO_TEST_CASE(a_created_keys_secret_never_reaches_the_audit_log) {
         BOOST_TEST(e.after_json.find(secret) == std::string::npos);
         BOOST_TEST(e.args_json.find(secret) == std::string::npos);
     }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+namespace {
+
+// account.import's arguments: each (source, content), or (source, "!" + error) for a file
+// amq2apictl could not read.
+std::string import_args(const std::vector<std::pair<std::string, std::string>>& documents) {
+    return amq::json_object([&](amq::JsonWriter& w) {
+        amq::write_key(w, "documents");
+        w.StartArray();
+        for (const auto& [source, content] : documents) {
+            w.StartObject();
+            amq::write_field(w, "source", source);
+            bool error = content.starts_with("!");
+            amq::write_field(w, error ? "error" : "content",
+                             error ? std::string_view(content).substr(1) : content);
+            w.EndObject();
+        }
+        w.EndArray();
+    });
+}
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(account_import, Fixture)
+
+BOOST_AUTO_TEST_CASE(each_source_is_reported_against_the_store_and_a_rerun_changes_nothing) {
+    add_account("known");
+    const std::string args = import_args({
+        {"sso.json", R"({"startUrl": "https://d-1.awsapps.com/start", "region": "us-east-1",
+                         "clientId": "cid-sso", "clientSecret": "cs-sso-secret",
+                         "refreshToken": "rt-sso-secret",
+                         "registrationExpiresAt": "2027-03-01T00:00:00Z"})"},
+        {"known.json", R"({"refreshToken": "rt-known", "authMethod": "social"})"},
+        {"taken.json", R"({"name": "known", "refreshToken": "rt-taken", "authMethod": "social"})"},
+        {"gone.json", "!cannot read: No such file or directory"},
+        {"reg.json", R"({"clientId": "c", "clientSecret": "s"})"},
+    });
+    Reply r = call("account.import", args);
+    const rapidjson::Value& data = r.data();
+    BOOST_REQUIRE(data["imported"].Size() == 1u);
+    const rapidjson::Value& added = data["imported"][0];
+    BOOST_TEST(member_string(added, "name") == "sso-d3955e9b");
+    BOOST_TEST(member_string(added, "source") == "sso.json");
+    BOOST_TEST(member_string(added, "refresh") == "token refreshes are not available here");
+    BOOST_TEST(amq::to_json(data["skipped"]) ==
+               R"([{"source":"known.json","name":"sso-c400d3ed",)"
+               R"("reason":"already imported as account 'known'"}])");
+    BOOST_TEST(amq::to_json(data["refused"]) ==
+               R"([{"source":"taken.json","name":"known",)"
+               R"("reason":"another account is named \"known\""},)"
+               R"({"source":"gone.json","name":"",)"
+               R"("reason":"cannot read: No such file or directory"}])");
+    BOOST_TEST(amq::to_json(data["registrations"]) == R"([{"source":"reg.json","used_by":[]}])");
+
+    auto stored = store().find_account_by_name("sso-d3955e9b");
+    BOOST_REQUIRE(stored.ok());
+    BOOST_TEST(stored->start_url == "https://d-1.awsapps.com/start");
+    BOOST_TEST(stored->registration_expires_at == 1803859200);  // 2027-03-01T00:00:00Z
+    auto audit = store().list_audit(10);
+    BOOST_REQUIRE(audit.ok());
+    BOOST_REQUIRE(audit->size() == 2u);
+    const amq::AuditEntry& e = audit->back();
+    BOOST_TEST(e.command == "account.import");
+    for (std::string_view secret : {"rt-sso-secret", "cs-sso-secret", "rt-known", "rt-taken"}) {
+        BOOST_TEST(e.args_json.find(secret) == std::string::npos);
+        BOOST_TEST(e.after_json.find(secret) == std::string::npos);
+    }
+
+    // Everything is here now: nothing is added, no transaction, no audit entry.
+    Reply again = call("account.import", args);
+    BOOST_TEST(again.data()["imported"].Size() == 0u);
+    BOOST_TEST(amq::to_json(again.data()["skipped"][0]) ==
+               R"({"source":"sso.json","name":"sso-d3955e9b",)"
+               R"("reason":"already imported as account 'sso-d3955e9b'"})");
+    BOOST_TEST(store().list_audit(10)->size() == 2u);
+    BOOST_TEST(store().list_accounts()->size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(documents_are_checked_and_bounded) {
+    auto refused = [&](const std::string& args, std::string_view why) {
+        Reply r = call("account.import", args);
+        BOOST_TEST_CONTEXT(args.substr(0, 200)) {
+            BOOST_TEST(r.code() == "invalid_argument");
+            BOOST_TEST(contains(r.message(), why), r.message());
+        }
+    };
+    refused(R"({"documents":[{"source":"a","content":"{}","error":"x"}]})",
+            "field 'documents.0' holds both 'content' and 'error'");
+    refused(R"({"documents":[{"source":"a"}]})", "'documents.0.content' is required");
+    refused(R"({"documents":[]})", "field 'documents' is empty");
+    refused(import_args({{std::string(1025, 's'), "{}"}}), "longer than 1024 bytes");
+    refused(import_args({{"a", "!" + std::string(1025, 'e')}}), "longer than 1024 bytes");
+    std::vector<std::pair<std::string, std::string>> many(1001, {"a.json", "{}"});
+    refused(import_args(many), "field 'documents' holds more than 1000 documents");
+    many.pop_back();
+    Reply r = call("account.import", import_args(many));
+    BOOST_TEST(r.data()["refused"].Size() == 1000u);
+    BOOST_TEST(store().list_audit(10)->empty());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
