@@ -176,9 +176,13 @@ def browser_unavailable():
     return None
 
 
-# Drives the page as a person would; prints what it saw as one JSON object.
-BROWSER_SCRIPT = r"""
-const { chromium } = require('playwright-core');
+def browser_script(body):
+    """A node script that opens a page in Chromium, runs `body` on it (which fills `out`) and
+    prints `out` as one JSON object; any failure exits 1 with its stack."""
+    return BROWSER_PRELUDE + body + BROWSER_EPILOGUE
+
+
+BROWSER_PRELUDE = r"""const { chromium } = require('playwright-core');
 const env = process.env;
 
 (async () => {
@@ -190,6 +194,19 @@ const env = process.env;
   try {
     const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } }))
       .newPage();
+"""
+BROWSER_EPILOGUE = r"""  } finally {
+    await browser.close();
+  }
+  process.stdout.write(JSON.stringify(out));
+})().catch((e) => {
+  process.stderr.write(String((e && e.stack) || e));
+  process.exit(1);
+});
+"""
+
+# Drives the page as a person would; prints what it saw as one JSON object.
+BROWSER_SCRIPT = browser_script(r"""
     page.setDefaultTimeout(15000);
     // CSP violations and script errors show up here; failed loads are told apart below.
     page.on('console', (m) => {
@@ -327,33 +344,13 @@ const env = process.env;
     await page.locator('#login').waitFor();
     out.keyAfterLogout = await page.evaluate(() => sessionStorage.getItem('amq2api.adminKey'));
     out.appHiddenAfterLogout = await page.locator('#app').isHidden();
-  } finally {
-    await browser.close();
-  }
-  process.stdout.write(JSON.stringify(out));
-})().catch((e) => {
-  process.stderr.write(String((e && e.stack) || e));
-  process.exit(1);
-});
-"""
+""")
 
 
 # Logs two accounts in from the login card: one with a device code, which the fake's control
 # API approves as the user would, one with a Kiro sign-in, whose callback address the script
 # gets from the fake portal's redirect (a wrong paste first) and pastes into the page.
-LOGIN_SCRIPT = r"""
-const { chromium } = require('playwright-core');
-const env = process.env;
-
-(async () => {
-  const out = { errors: [] };
-  const browser = await chromium.launch({
-    executablePath: env.CHROMIUM, headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
-  });
-  try {
-    const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } }))
-      .newPage();
+LOGIN_SCRIPT = browser_script(r"""
     page.setDefaultTimeout(20000);
     page.on('pageerror', (e) => out.errors.push(String(e)));
     await page.goto(`${env.BASE}/admin/dashboard`);
@@ -398,15 +395,7 @@ const env = process.env;
     await page.click('#onboard-cancel');
     await page.locator('#onboard-result', { hasText: /cancelled/ }).waitFor();
     out.cancelResult = await page.textContent('#onboard-result');
-  } finally {
-    await browser.close();
-  }
-  process.stdout.write(JSON.stringify(out));
-})().catch((e) => {
-  process.stderr.write(String((e && e.stack) || e));
-  process.exit(1);
-});
-"""
+""")
 
 
 class DashboardInBrowser(unittest.TestCase):
@@ -432,11 +421,7 @@ class DashboardInBrowser(unittest.TestCase):
         }
         env = dict(os.environ, BASE=f"http://127.0.0.1:{self.daemon.port}", ADMIN_KEY=self.admin,
                    CHROMIUM=CHROMIUM, SCREENSHOTS=SCREENSHOTS, **names)
-        run = subprocess.run([shutil.which("node"), "-"], input=BROWSER_SCRIPT, cwd=HERE, env=env,
-                             capture_output=True, text=True, timeout=180)
-        self.assertEqual(run.returncode, 0, f"stderr: {run.stderr}\nstdout: {run.stdout}\n"
-                                            f"daemon: {self.daemon.logs()[-3000:]}")
-        seen = json.loads(run.stdout)
+        seen = self.run_browser(BROWSER_SCRIPT, env)
 
         self.assertEqual(seen["errors"], [], "errors in the browser console (CSP, script)")
         # Only the wrong key's sign-in failed (and the browser's own favicon guess).
@@ -497,11 +482,7 @@ class DashboardInBrowser(unittest.TestCase):
             self.admin = f.read().strip()
         env = dict(os.environ, BASE=f"http://127.0.0.1:{self.daemon.port}", ADMIN_KEY=self.admin,
                    CHROMIUM=CHROMIUM, FAKE=self.fake.url)
-        run = subprocess.run([shutil.which("node"), "-"], input=LOGIN_SCRIPT, cwd=HERE, env=env,
-                             capture_output=True, text=True, timeout=180)
-        self.assertEqual(run.returncode, 0, f"stderr: {run.stderr}\nstdout: {run.stdout}\n"
-                                            f"daemon: {self.daemon.logs()[-3000:]}")
-        seen = json.loads(run.stdout)
+        seen = self.run_browser(LOGIN_SCRIPT, env)
         self.assertEqual(seen["errors"], [])
         self.assertRegex(seen["code"], r"^[A-Z]{4}-[A-Z]{4}$")
         self.assertIn(f"user_code={seen['code']}", seen["deviceUrl"])
@@ -515,6 +496,14 @@ class DashboardInBrowser(unittest.TestCase):
         self.assertIn(f"account {accounts['browser-kiro']['id']}", seen["kiroResult"])
         self.assertEqual(accounts["browser-kiro"]["kind"], "social")
         self.assertEqual(accounts["browser-device"]["kind"], "idc")
+
+    def run_browser(self, script, env):
+        """What `script` saw, as the object it printed."""
+        run = subprocess.run([shutil.which("node"), "-"], input=script, cwd=HERE, env=env,
+                             capture_output=True, text=True, timeout=180)
+        self.assertEqual(run.returncode, 0, f"stderr: {run.stderr}\nstdout: {run.stdout}\n"
+                                            f"daemon: {self.daemon.logs()[-3000:]}")
+        return json.loads(run.stdout)
 
     def admin_get(self, path):
         r = self.daemon.request("GET", path, headers={"Authorization": f"Bearer {self.admin}"})
