@@ -56,6 +56,8 @@ public:
     // upstream's own numbers come last.
     std::int64_t input_estimate() const;
     std::int64_t input_tokens() const;
+    std::int64_t cache_read_tokens() const { return meter_.cache_read_tokens(); }
+    std::int64_t cache_write_tokens() const { return meter_.cache_write_tokens(); }
     // The upstream's count, else the estimate of every block but redacted ones, in order.
     std::int64_t output_tokens() const;
 

@@ -28,6 +28,8 @@ bool AnswerMeter::absorb(const QEvent& event) {
         case QEvent::Kind::metadata:
             if (event.input_tokens && *event.input_tokens > 0) input_ = event.input_tokens;
             if (event.output_tokens) output_ = event.output_tokens;
+            if (event.cache_read_tokens) cache_read_ = event.cache_read_tokens;
+            if (event.cache_write_tokens) cache_write_ = event.cache_write_tokens;
             if (event.context_percentage) context_percentage_ = event.context_percentage;
             if (auto cause = map_stop_reason(event.stop_reason)) reported_stop_ = cause;
             return true;

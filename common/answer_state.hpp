@@ -27,6 +27,10 @@ public:
     // metadata (a 0 is no number), else contextUsagePercentage × window, else the estimate;
     // never below 1, as clients decide when to compact from it.
     std::int64_t input_tokens(std::int64_t estimate, std::int64_t context_window) const;
+    // The part of the input the upstream's prompt cache served (read) or stored (write), as
+    // its metadata said; 0 when it said nothing. input_tokens counts them too.
+    std::int64_t cache_read_tokens() const { return cache_read_.value_or(0); }
+    std::int64_t cache_write_tokens() const { return cache_write_.value_or(0); }
     // The upstream's own output count, when it sent one; else the caller estimates.
     std::optional<std::int64_t> reported_output_tokens() const { return output_; }
     // metadata's stopReason when known; else tool_use when the answer called a tool; else
@@ -36,6 +40,8 @@ public:
 private:
     std::optional<std::int64_t> input_;
     std::optional<std::int64_t> output_;
+    std::optional<std::int64_t> cache_read_;
+    std::optional<std::int64_t> cache_write_;
     std::optional<double> context_percentage_;
     std::optional<StopCause> reported_stop_;
     bool output_limit_ = false;

@@ -1,6 +1,7 @@
 // The Anthropic renderer: one frame per assembler step, the message object at the end.
 #include "common/anthropic_answer.hpp"
 
+#include <algorithm>
 #include <memory>
 #include <utility>
 
@@ -21,14 +22,27 @@ void frame(std::string& out, std::string_view event, Body&& body) {
                      }));
 }
 
-void write_usage(JsonWriter& w, std::int64_t input, std::int64_t output) {
+void write_usage(JsonWriter& w, std::int64_t input, std::int64_t cache_written,
+                 std::int64_t cache_read, std::int64_t output) {
     w.Key("usage");
     w.StartObject();
     w.Key("input_tokens");
     w.Int64(input);
+    w.Key("cache_creation_input_tokens");
+    w.Int64(cache_written);
+    w.Key("cache_read_input_tokens");
+    w.Int64(cache_read);
     w.Key("output_tokens");
     w.Int64(output);
     w.EndObject();
+}
+
+// Anthropic's input_tokens leave out what the prompt cache read or wrote: clients (Claude Code
+// deciding when to compact) add the three up to know how full the context is.
+void write_usage(JsonWriter& w, const Answer& answer) {
+    std::int64_t read = answer.cache_read_tokens(), written = answer.cache_write_tokens();
+    write_usage(w, std::max<std::int64_t>(0, answer.input_tokens() - read - written), written, read,
+                answer.output_tokens());
 }
 
 // The tool input as the object it is; the assembler lets only validated input finish.
@@ -101,7 +115,7 @@ public:
             w.Null();
             w.Key("stop_sequence");
             w.Null();
-            write_usage(w, answer.input_estimate(), 0);
+            write_usage(w, answer.input_estimate(), 0, 0, 0);
             w.EndObject();
         });
         ping(out);
@@ -145,7 +159,7 @@ public:
             w.Key("stop_sequence");
             w.Null();
             w.EndObject();
-            write_usage(w, answer.input_tokens(), answer.output_tokens());
+            write_usage(w, answer);
         });
         frame(out, "message_stop", [](JsonWriter&) {});
     }
@@ -167,7 +181,7 @@ public:
             write_field(w, "stop_reason", anthropic_stop_reason(answer.stop_cause()));
             w.Key("stop_sequence");
             w.Null();
-            write_usage(w, answer.input_tokens(), answer.output_tokens());
+            write_usage(w, answer);
         });
     }
 

@@ -12,7 +12,9 @@ namespace amq {
 
 namespace {
 
-void write_usage(JsonWriter& w, std::int64_t input, std::int64_t output) {
+// OpenAI's prompt_tokens include the cached ones, which the details count apart.
+void write_usage(JsonWriter& w, const Answer& answer) {
+    std::int64_t input = answer.input_tokens(), output = answer.output_tokens();
     w.Key("usage");
     w.StartObject();
     w.Key("prompt_tokens");
@@ -21,6 +23,11 @@ void write_usage(JsonWriter& w, std::int64_t input, std::int64_t output) {
     w.Int64(output);
     w.Key("total_tokens");
     w.Int64(input + output);
+    w.Key("prompt_tokens_details");
+    w.StartObject();
+    w.Key("cached_tokens");
+    w.Int64(answer.cache_read_tokens());
+    w.EndObject();
     w.EndObject();
 }
 
@@ -133,7 +140,7 @@ public:
                                 w.Key("choices");
                                 w.StartArray();
                                 w.EndArray();
-                                write_usage(w, answer.input_tokens(), answer.output_tokens());
+                                write_usage(w, answer);
                             }));
         append_sse_data(out, "[DONE]");
     }
@@ -160,7 +167,7 @@ public:
             write_field(w, "finish_reason", openai_finish_reason(answer.stop_cause()));
             w.EndObject();
             w.EndArray();
-            write_usage(w, answer.input_tokens(), answer.output_tokens());
+            write_usage(w, answer);
         });
     }
 

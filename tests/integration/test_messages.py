@@ -28,11 +28,12 @@ def tool_events(tool_id, name, fragments):
     return frames
 
 
-def metadata(stop="END_TURN", inp=100, out=20):
+def metadata(stop="END_TURN", inp=100, out=20, read=0, written=0):
     return {"event": "metadataEvent",
             "payload": {"tokenUsage": {"uncachedInputTokens": inp, "outputTokens": out,
-                                       "totalTokens": inp + out, "cacheReadInputTokens": 0,
-                                       "cacheWriteInputTokens": 0}, "stopReason": stop}}
+                                       "totalTokens": inp + read + written + out,
+                                       "cacheReadInputTokens": read,
+                                       "cacheWriteInputTokens": written}, "stopReason": stop}}
 
 
 class MessagesTestCase(unittest.TestCase):
@@ -81,7 +82,8 @@ class Basics(MessagesTestCase):
         self.assertEqual(msg["model"], TEXT["model"])  # the client's name comes back
         self.assertEqual(msg["content"], [{"type": "text", "text": "Hello from the fake upstream."}])
         self.assertEqual(msg["stop_reason"], "end_turn")
-        self.assertEqual(msg["usage"], {"input_tokens": 12, "output_tokens": 7})
+        self.assertEqual(msg["usage"], {"input_tokens": 12, "cache_creation_input_tokens": 0,
+                                        "cache_read_input_tokens": 0, "output_tokens": 7})
         sent = self.generate_requests()[0]
         self.assertEqual(sent["headers"]["x-amz-target"],
                          "AmazonCodeWhispererStreamingService.GenerateAssistantResponse")
@@ -224,6 +226,18 @@ class Basics(MessagesTestCase):
         r = self.daemon.request("POST", "/v1/messages", body=TEXT,
                                 headers={"Authorization": f"Bearer {self.key}"})
         self.assertEqual(r.status, 200)
+
+    def test_the_upstreams_cache_counts_reach_the_client_apart_from_the_input(self):
+        self.fake.script(generate=[{"events": [text_event("cached"),
+                                               metadata(inp=30, read=4000, written=500)]}] * 2)
+        usage = self.post(TEXT).json()["usage"]
+        self.assertEqual(usage, {"input_tokens": 30, "cache_creation_input_tokens": 500,
+                                 "cache_read_input_tokens": 4000, "output_tokens": 20})
+        streamed = self.post({**TEXT, "stream": True})
+        final = [json.loads(line[6:]) for line in streamed.body.decode().splitlines()
+                 if line.startswith("data: ") and '"message_delta"' in line][-1]
+        self.assertEqual(final["usage"]["cache_read_input_tokens"], 4000)
+        self.assertEqual(final["usage"]["input_tokens"], 30)
 
     def test_usage_is_recorded(self):
         for _ in range(3):

@@ -48,7 +48,8 @@ class ChatCompletions(unittest.TestCase):
         self.assertEqual(choice["message"]["role"], "assistant")
         self.assertEqual(choice["message"]["content"], "Hello from the fake upstream.")
         self.assertEqual(choice["finish_reason"], "stop")
-        self.assertEqual(body["usage"], {"prompt_tokens": 12, "completion_tokens": 7, "total_tokens": 19})
+        self.assertEqual(body["usage"], {"prompt_tokens": 12, "completion_tokens": 7, "total_tokens": 19,
+                                         "prompt_tokens_details": {"cached_tokens": 0}})
         state = self.last_upstream_state()
         self.assertIn("Be brief.", json.dumps(state))
         self.assertEqual(state["currentMessage"]["userInputMessage"]["modelId"], "claude-sonnet-4.5")

@@ -457,6 +457,22 @@ BOOST_AUTO_TEST_CASE(usage_from_metadata) {
     BOOST_TEST(s.output_tokens() == 77);
 }
 
+// Claude Code adds the three input counts to know how full the context is.
+BOOST_AUTO_TEST_CASE(cache_tokens_are_counted_apart_from_input_tokens) {
+    AnswerStream s = stream();
+    auto frames = run(s, {text("x"), cached_metadata(100, 4000, 900, 7)});
+    BOOST_TEST(final_usage(frames, "input_tokens") == 100);
+    BOOST_TEST(final_usage(frames, "cache_read_input_tokens") == 4000);
+    BOOST_TEST(final_usage(frames, "cache_creation_input_tokens") == 900);
+    BOOST_TEST(final_usage(frames, "output_tokens") == 7);
+    BOOST_TEST(s.input_tokens() == 5000);  // what usage records keep: the whole input
+
+    frames = run({text("x"), metadata(5000, 7, "END_TURN")});  // no cache numbers: all input
+    BOOST_TEST(final_usage(frames, "input_tokens") == 5000);
+    BOOST_TEST(final_usage(frames, "cache_read_input_tokens") == 0);
+    BOOST_TEST(final_usage(frames, "cache_creation_input_tokens") == 0);
+}
+
 BOOST_AUTO_TEST_CASE(usage_from_context_percentage) {
     auto frames = run({text("x"), context_usage(12.3456)});
     BOOST_TEST(final_usage(frames, "input_tokens") == 24691);  // 12.3456% of 200 000, rounded

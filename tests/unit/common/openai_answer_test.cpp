@@ -331,6 +331,16 @@ BOOST_AUTO_TEST_CASE(include_usage_adds_a_usage_chunk_before_done) {
     BOOST_TEST(frames.back().done);
 }
 
+// OpenAI counts cached tokens inside prompt_tokens and tells them apart in the details.
+BOOST_AUTO_TEST_CASE(cached_tokens_are_in_the_prompt_tokens_details) {
+    AnswerStream s = stream(true);
+    auto frames = run(s, {text("Hi"), cached_metadata(100, 4000, 900, 7)});
+    const rapidjson::Value& usage = frames[frames.size() - 2].data["usage"];
+    BOOST_TEST(usage["prompt_tokens"].GetInt64() == 5000);
+    BOOST_TEST(usage["prompt_tokens_details"]["cached_tokens"].GetInt64() == 4000);
+    BOOST_TEST(usage["total_tokens"].GetInt64() == 5007);
+}
+
 BOOST_AUTO_TEST_CASE(usage_precedence_and_never_zero) {
     AnswerStream meta = stream();
     run(meta, {context_usage(50), text("x"), metadata(5000, 77)});
@@ -453,7 +463,7 @@ BOOST_AUTO_TEST_CASE(completion_with_text_and_tool_calls) {
                 {"id":"tooluse_10","type":"function","function":{"name":"Now",
                     "arguments":"{}"}}]},
             "logprobs":null,"finish_reason":"tool_calls"}],
-        "usage":{"prompt_tokens":321,"completion_tokens":12,"total_tokens":333}})");
+        "usage":{"prompt_tokens":321,"completion_tokens":12,"total_tokens":333,"prompt_tokens_details":{"cached_tokens":0}}})");
     BOOST_REQUIRE(!want.HasParseError());
     BOOST_TEST((*doc == want), "completion differs: " << s.body());
 }

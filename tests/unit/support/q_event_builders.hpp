@@ -44,6 +44,15 @@ inline QEvent metadata(std::optional<std::int64_t> in, std::optional<std::int64_
     return e;
 }
 
+// As q_events reads tokenUsage: input_tokens is the sum of uncached, cache read and written.
+inline QEvent cached_metadata(std::int64_t uncached, std::int64_t read, std::int64_t written,
+                              std::int64_t out) {
+    QEvent e = metadata(uncached + read + written, out, "END_TURN");
+    e.cache_read_tokens = read;
+    e.cache_write_tokens = written;
+    return e;
+}
+
 inline QEvent context_usage(double pct) {
     QEvent e;
     e.kind = QEvent::Kind::context_usage;
