@@ -54,18 +54,24 @@ int cancel(const Invocation& inv, std::uint64_t login) {
     return kCancelled;
 }
 
-// The URL as a QR code, for a phone to scan, where the terminal can show one: standard output
-// is a terminal wide enough that takes colours.
-std::string qr_for_terminal(std::string_view url) {
+// The URL as a QR code, for a phone to scan, where the terminal can show one: `fd` is a
+// terminal wide enough that takes colours.
+std::string qr_for_terminal(int fd, std::string_view url) {
     const char* term = std::getenv("TERM");
-    if (!isatty(STDOUT_FILENO) || std::getenv("NO_COLOR") || !term ||
-        std::string_view(term) == "dumb")
+    if (!isatty(fd) || std::getenv("NO_COLOR") || !term || std::string_view(term) == "dumb")
         return {};
     winsize ws{};
-    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) != 0) return {};
+    if (ioctl(fd, TIOCGWINSZ, &ws) != 0) return {};
     auto qr = qr_text(url);
     if (!qr || qr->columns > ws.ws_col) return {};
     return str_cat("or scan\n\n", qr->lines, "\n");
+}
+
+// What the admin must do, on standard output — on standard error with --json, where standard
+// output holds the one object that says how the login ended.
+int tell(const Invocation& inv, const std::string& text) {
+    if (!inv.json) return print(text);
+    return std::fputs(text.c_str(), stderr) < 0 ? kDaemonError : kSuccess;
 }
 
 // How the login ended, said as the command's outcome.
@@ -93,14 +99,13 @@ std::optional<std::string> read_pasted_line() {
 // A Kiro sign-in: the admin opens the URL, signs in, and pastes the address the browser ends
 // on; a pasted URL the daemon refuses (another sign-in's, no code) is asked for again.
 int complete_signin(const Invocation& inv, std::uint64_t id, const rapidjson::Value& login) {
-    if (print(str_cat("To sign in to Kiro, open\n\n    ", text_of(login, "signin_url"),
-                      "\n\nsign in, and paste here the address your browser ends on (it starts "
-                      "with http://localhost and fails to load; valid until ",
-                      text_of(login, "expires_at"), "). Ctrl-C cancels.\n")) != kSuccess)
+    if (tell(inv, str_cat("To sign in to Kiro, open\n\n    ", text_of(login, "signin_url"),
+                          "\n\nsign in, and paste here the address your browser ends on (it starts "
+                          "with http://localhost and fails to load; valid until ",
+                          text_of(login, "expires_at"), "). Ctrl-C cancels.\n")) != kSuccess)
         return kDaemonError;
     for (;;) {
-        if (print("Callback URL: ") != kSuccess) return kDaemonError;
-        std::fflush(stdout);
+        if (tell(inv, "Callback URL: ") != kSuccess) return kDaemonError;
         auto line = read_pasted_line();
         if (interrupted || !line) return cancel(inv, id);
         if (trim(*line).empty()) continue;
@@ -116,7 +121,7 @@ int complete_signin(const Invocation& inv, std::uint64_t id, const rapidjson::Va
         auto status = ask(inv, "account.login-status", id);
         if (status && (*status)["ok"].GetBool() && text_of((*status)["data"], "state") != "pending")
             return report(inv, (*status)["data"]);
-        if (print(str_cat(message, "\n")) != kSuccess) return kDaemonError;
+        if (tell(inv, str_cat(message, "\n")) != kSuccess) return kDaemonError;
     }
 }
 
@@ -132,12 +137,13 @@ int run_account_login(const Invocation& inv) {
     const rapidjson::Value& login = (*started)["data"];
     std::uint64_t id = login["login"].GetUint64();
     if (!text_of(login, "signin_url").empty()) return complete_signin(inv, id, login);
-    if (!inv.json &&
-        print(str_cat("To sign in, open\n\n    ", text_of(login, "verification_uri_complete"),
-                      "\n\n", qr_for_terminal(text_of(login, "verification_uri_complete")),
-                      "and confirm the code  ", text_of(login, "user_code"), "  (valid until ",
-                      text_of(login, "expires_at"),
-                      ").\nWaiting for the approval; Ctrl-C cancels.\n")) != kSuccess)
+    if (tell(inv, str_cat("To sign in, open\n\n    ", text_of(login, "verification_uri_complete"),
+                          "\n\n",
+                          qr_for_terminal(inv.json ? STDERR_FILENO : STDOUT_FILENO,
+                                          text_of(login, "verification_uri_complete")),
+                          "and confirm the code  ", text_of(login, "user_code"), "  (valid until ",
+                          text_of(login, "expires_at"),
+                          ").\nWaiting for the approval; Ctrl-C cancels.\n")) != kSuccess)
         return kDaemonError;
     for (;;) {
         if (!interrupted) pause_for(kPollSeconds);

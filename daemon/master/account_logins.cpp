@@ -140,17 +140,16 @@ void AccountLogins::expire_if_due(Login& login, std::int64_t now) {
                            : "the code expired before it was approved");
 }
 
-AccountLogins::Login* AccountLogins::find_current(std::uint64_t id) {
+std::shared_ptr<AccountLogins::Login> AccountLogins::find_current(std::uint64_t id) {
     auto it = logins_.find(id);
     if (it == logins_.end()) return nullptr;
     expire_if_due(*it->second, unix_seconds());
-    return it->second.get();
+    return it->second;
 }
 
 void AccountLogins::complete(std::uint64_t id, std::string_view callback_url, StartedFn done) {
-    Login* found = find_current(id);
-    if (!found) return done(make_error(Errc::not_found, str_cat("no login ", id)));
-    std::shared_ptr<Login> login = logins_[id];
+    std::shared_ptr<Login> login = find_current(id);
+    if (!login) return done(make_error(Errc::not_found, str_cat("no login ", id)));
     if (!login->request.kiro)
         return done(make_error(Errc::invalid_argument,
                                "a device login completes when its code is approved"));
@@ -174,9 +173,8 @@ void AccountLogins::complete(std::uint64_t id, std::string_view callback_url, St
             auto granted = answer ? parse_kiro_response(answer->status, answer->body)
                                   : Result<TokenGrant>(answer.error());
             if (granted && granted->refresh_token.empty())
-                granted = make_error(Errc::unavailable,
-                                     "the code exchange answered no "
-                                     "refreshToken");
+                granted =
+                    make_error(Errc::unavailable, "the code exchange answered no refreshToken");
             if (!granted)
                 end(*login, LoginView::State::failed,
                     str_cat("the code exchange failed: ", granted.error().message));
@@ -226,9 +224,8 @@ void AccountLogins::authorize(const std::shared_ptr<Login>& login, StartedFn sta
 }
 
 void AccountLogins::poll(const std::shared_ptr<Login>& login) {
+    expire_if_due(*login, unix_seconds());
     if (login->view.state != LoginView::State::pending) return;
-    if (unix_seconds() >= login->view.expires_at)
-        return end(*login, LoginView::State::expired, "the code expired before it was approved");
     const ClientRegistration& r = login->registration;
     login->call = fetch_whole(
         http_,
@@ -271,7 +268,7 @@ void AccountLogins::end(Login& login, LoginView::State state, std::string messag
 
 Result<LoginView> AccountLogins::status(std::uint64_t id) {
     forget_old(unix_seconds());
-    Login* login = find_current(id);
+    auto login = find_current(id);
     if (!login) return make_error(Errc::not_found, str_cat("no login ", id));
     return login->view;
 }

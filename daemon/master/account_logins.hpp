@@ -92,7 +92,7 @@ private:
     void authorize(const std::shared_ptr<Login>& login, StartedFn started);
     void grant(Login& login, const TokenGrant& grant);
     void expire_if_due(Login& login, std::int64_t now);
-    Login* find_current(std::uint64_t id);
+    std::shared_ptr<Login> find_current(std::uint64_t id);
     void poll(const std::shared_ptr<Login>& login);
     void end(Login& login, LoginView::State state, std::string message);
     void forget_old(std::int64_t now);

@@ -158,6 +158,21 @@ class LoginTest(unittest.TestCase):
         self.assertIn("\x1b[97;40m█", wide)
         self.assertNotIn("or scan", shown_on(30))  # no room: the URL alone
 
+    def test_with_json_the_instructions_go_to_stderr_and_stdout_holds_one_object(self):
+        proc = subprocess.Popen([AMQ2APICTL, "--socket", self.daemon.socket, "--json", "account",
+                                 "login", "--name", "scripted"], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        shown = ""
+        while not CODE.search(shown):
+            line = proc.stderr.readline()
+            self.assertTrue(line, f"no code on stderr: {shown!r}")
+            shown += line
+        self.user(CODE.search(shown).group(1), "approve")
+        out, _ = proc.communicate(timeout=60)
+        self.assertEqual(proc.returncode, 0)
+        self.assertEqual(json.loads(out)["state"], "succeeded")
+
     def test_denied_and_expired_logins_fail_and_add_nothing(self):
         for action, word in (("deny", "denied"), ("expire", "expired")):
             proc, code, _ = self.ctl_login("--name", f"x-{action}")
