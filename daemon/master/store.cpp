@@ -269,20 +269,12 @@ Result<AccountCredentials> Store::unseal(std::string_view id_key, std::string_vi
     return decode_credentials(*plain);
 }
 
-Status Store::seal_plain_credentials() {
+Status Store::seal_plain_credentials(
+    const std::vector<std::pair<std::string, std::string>>& plain) {
     return env_->write(
         [&](WriteTxn& txn) -> Status {
-            std::vector<std::pair<std::string, std::string>> plain;
-            Status walked = txn.for_each(Db::tokens, [&](std::string_view id, std::string_view v) {
-                if (!SecretBox::is_sealed(v)) plain.emplace_back(id, v);
-                return Status{};
-            });
-            if (!walked) return walked;
-            for (const auto& [id, value] : plain) {
-                auto credentials = decode_credentials(value);
-                if (!credentials) return credentials.error();
-                if (Status st = txn.put(Db::tokens, id, seal(id, *credentials)); !st) return st;
-            }
+            for (const auto& [id, value] : plain)
+                if (Status st = txn.put(Db::tokens, id, box_.seal(value, id)); !st) return st;
             return {};
         },
         Reserve::use);
@@ -299,10 +291,16 @@ Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
     Status schema =
         opened.write([&](WriteTxn& txn) { return check_schema(txn, opened.dir()); }, Reserve::use);
     if (!schema) return schema.error();
+    // A key is made only for a store none of whose secrets are sealed yet; those still plain
+    // (a store from before sealing) are sealed now.
     bool sealed = false;
+    std::vector<std::pair<std::string, std::string>> plain;
     Status looked = opened.read([&](ReadTxn& txn) {
-        return txn.for_each(Db::tokens, [&](std::string_view, std::string_view value) {
-            sealed = sealed || SecretBox::is_sealed(value);
+        return txn.for_each(Db::tokens, [&](std::string_view id, std::string_view value) {
+            if (SecretBox::is_sealed(value))
+                sealed = true;
+            else
+                plain.emplace_back(id, value);
             return Status{};
         });
     });
@@ -310,7 +308,8 @@ Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
     auto key = load_secret_key(options.dir, !sealed);
     if (!key) return key.error();
     std::unique_ptr<Store> store(new Store(std::move(env).value(), *key));
-    if (Status st = store->seal_plain_credentials(); !st) return st.error();
+    if (!plain.empty())
+        if (Status st = store->seal_plain_credentials(plain); !st) return st.error();
     // A wrong key shows now rather than at the first request.
     if (auto cached = store->cache(); !cached) return cached.error();
     return store;

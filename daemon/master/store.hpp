@@ -108,7 +108,8 @@ private:
     Store(std::unique_ptr<LmdbEnv> env, const SecretBox::Key& key);
     std::string seal(std::string_view id_key, const AccountCredentials& credentials) const;
     Result<AccountCredentials> unseal(std::string_view id_key, std::string_view value) const;
-    Status seal_plain_credentials();
+    // (record key, encoded credentials) pairs, sealed in place.
+    Status seal_plain_credentials(const std::vector<std::pair<std::string, std::string>>& plain);
     // The decoded records every admission reads, rebuilt after any commit.
     Result<const Cache*> cache() const;
     std::unique_ptr<LmdbEnv> env_;
