@@ -36,6 +36,13 @@ TEST_DEB_PACKAGES := chromium systemd util-linux passwd
 # Drives the browser in the dashboard test (its NODE_PATH is set by tests/integration).
 PLAYWRIGHT_PREFIX ?= .deps/playwright
 PLAYWRIGHT_PACKAGE := playwright-core@1.40.1
+# Real clients the integration tests drive (tests/integration/test_client_sdks.py): the OpenAI
+# and Anthropic Node SDKs (CommonJS, the last releases that run on Debian's node 18) and the
+# Codex CLI (a static binary in its platform package).
+SDK_PREFIX ?= .deps/sdk
+SDK_PACKAGES := openai@6.30.1 @anthropic-ai/sdk@0.71.0
+CODEX_PREFIX ?= .deps/codex
+CODEX_PACKAGE := @openai/codex@0.171.0
 
 .PHONY: all deps test-deps build run test bench clean install uninstall
 
@@ -63,11 +70,16 @@ deps:
 # What only the tests use: a headless browser for the dashboard, systemd-analyze for the unit
 # files, setpriv and useradd to run installed binaries as a service user.
 test-deps: deps
-	$(call apt_install_missing,$(TEST_DEB_PACKAGES) \
-	  $(if $(or $(wildcard $(PLAYWRIGHT_PREFIX)/node_modules/playwright-core),$(HAVE_NPM)),,npm))
+	$(call apt_install_missing,$(TEST_DEB_PACKAGES) $(if $(HAVE_NPM),,npm))
 	@[ -d $(PLAYWRIGHT_PREFIX)/node_modules/playwright-core ] || { \
 	  echo "installing: $(PLAYWRIGHT_PACKAGE)"; \
 	  npm install --no-audit --no-fund --prefix $(PLAYWRIGHT_PREFIX) $(PLAYWRIGHT_PACKAGE); }
+	@[ -d $(SDK_PREFIX)/node_modules/openai ] && [ -d $(SDK_PREFIX)/node_modules/@anthropic-ai/sdk ] || { \
+	  echo "installing: $(SDK_PACKAGES)"; \
+	  npm install --no-audit --no-fund --prefix $(SDK_PREFIX) $(SDK_PACKAGES); }
+	@[ -d $(CODEX_PREFIX)/node_modules/@openai/codex ] || { \
+	  echo "installing: $(CODEX_PACKAGE)"; \
+	  npm install --no-audit --no-fund --prefix $(CODEX_PREFIX) $(CODEX_PACKAGE); }
 
 # Configured on every build so that PREFIX and SYSCONFDIR (which the binaries know their data
 # directory and default configuration file by) always match what `make install` uses.

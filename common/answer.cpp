@@ -140,9 +140,12 @@ std::string AnswerStream::finish() {
 
 // ---- AnswerStream: blocks ----
 
+// A signature ends its thinking block: the upstream signs a block's whole text, so reasoning
+// after it is another block.
 void AnswerStream::append(BlockKind kind, std::string_view text) {
     if (answer_.ended_ || text.empty()) return;
-    if (!answer_.block_open_ || answer_.blocks_.back().kind != kind) {
+    if (!answer_.block_open_ || answer_.blocks_.back().kind != kind ||
+        !answer_.blocks_.back().signature.empty()) {
         close_block();
         if (answer_.ended_) return;
         open_block(AnswerBlock{kind});

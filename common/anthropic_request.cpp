@@ -5,6 +5,8 @@
 // field (URL images, PDF documents, unknown block types).
 #include "common/anthropic_request.hpp"
 
+#include <algorithm>
+#include <iterator>
 #include <optional>
 #include <utility>
 
@@ -65,24 +67,6 @@ Result<QImage> read_image(const Value& block, std::string_view path) {
     return image;
 }
 
-// Tool results carry text only (rule 7): images move to the turn, where the upstream takes
-// them, and other parts become their text or, failing that, their JSON.
-Status read_tool_result_part(const Value& part, std::string_view path, QTurn& turn,
-                             std::string& text) {
-    std::string_view type = block_type(part);
-    if (type == "image") {
-        auto image = read_image(part, path);
-        if (!image) return image.error();
-        turn.images.push_back(std::move(image).value());
-        append_text(text, "[image attached to this message]");
-    } else if (auto t = find_string(part, "text")) {
-        append_text(text, *t);
-    } else {
-        append_text(text, to_json(part));
-    }
-    return {};
-}
-
 Status read_tool_result(const Value& block, std::string_view path, QTurn& turn) {
     auto id = find_string(block, "tool_use_id");
     if (!id) return field_error(path, "a tool_result block needs a string 'tool_use_id'");
@@ -93,11 +77,9 @@ Status read_tool_result(const Value& block, std::string_view path, QTurn& turn) 
     if (content && content->IsString()) {
         result.text.assign(content->GetString(), content->GetStringLength());
     } else if (content && content->IsArray()) {
-        for (rapidjson::SizeType i = 0; i < content->Size(); ++i) {
-            Status s = read_tool_result_part(
-                (*content)[i], path_index(str_cat(path, ".content"), i), turn, result.text);
-            if (!s) return s;
-        }
+        Status s = read_output_parts(*content, str_cat(path, ".content"), "image", read_image, turn,
+                                     result.text);
+        if (!s) return s;
     } else if (content) {
         result.text = to_json(*content);
     }
@@ -163,12 +145,24 @@ Status read_assistant_block(const Value& block, std::string_view path, QTurn& tu
     std::string_view type = block_type(block);
     if (type == "text") return read_text_block(block, path, turn.text);
     if (type == "tool_use") return read_tool_use(block, path, turn);
+    // The upstream's own signature lets reasoning go back natively (q_request decides);
+    // unsigned reasoning only ever goes back as text.
     if (type == "thinking") {
-        append_text(turn.thinking, find_string(block, "thinking").value_or(""));
+        std::string_view text = find_string(block, "thinking").value_or("");
+        std::string_view signature = find_string(block, "signature").value_or("");
+        if (!signature.empty() && turn.thinking_signature.empty()) {
+            turn.signed_thinking = std::string(text);
+            turn.thinking_signature = std::string(signature);
+        } else {
+            append_text(turn.thinking, text);
+        }
         return {};
     }
-    // Encrypted reasoning means nothing to another model: dropped.
-    if (type == "redacted_thinking") return {};
+    if (type == "redacted_thinking") {
+        if (turn.redacted_thinking.empty())
+            turn.redacted_thinking = std::string(find_string(block, "data").value_or(""));
+        return {};
+    }
     if (type.empty()) return field_error(path, "a content block needs a string 'type'");
     return field_error(
         path, str_cat("content block type '", type, "' is not supported in an assistant message"));
@@ -249,15 +243,26 @@ Status read_tools(const Value& request, QConversation& c) {
 }
 
 // {type:"enabled", budget_tokens} and {type:"adaptive"} turn thinking on, as does a -thinking
-// model suffix; "disabled" and unknown types leave it to the suffix.
+// model suffix; "disabled" and unknown types leave it to the suffix. output_config.effort is
+// the effort a natively reasoning model gets (else one follows from the budget).
 Status read_thinking(const Value& request, const ResolvedModel& model,
                      const TranslateOptions& options, QConversation& c) {
     if (model.thinking) c.thinking_budget = options.default_thinking_budget;
+    if (const Value* config = find_member(request, "output_config")) {
+        if (const Value* effort = find_member(*config, "effort")) {
+            std::string_view e = effort->IsString() ? std::string_view(effort->GetString()) : "";
+            if (std::find(std::begin(kEfforts), std::end(kEfforts), e) == std::end(kEfforts))
+                return field_error("output_config.effort",
+                                   "must be one of low, medium, high, xhigh, max");
+            c.effort = std::string(e);
+        }
+    }
     const Value* thinking = find_member(request, "thinking");
     if (!thinking || !thinking->IsObject()) return {};
     std::string_view type = block_type(*thinking);
     if (type != "enabled" && type != "adaptive") return {};
     c.thinking_budget = options.default_thinking_budget;
+    if (type == "adaptive" && c.effort.empty()) c.effort = "high";  // the model decides
     if (const Value* budget = find_member(*thinking, "budget_tokens")) {
         if (!budget->IsInt64() || budget->GetInt64() < 1)
             return field_error("thinking.budget_tokens", "must be a positive integer");
@@ -347,10 +352,12 @@ Result<UpstreamRequest> translate_anthropic_request(const rapidjson::Value& requ
 
 Status write_upstream_body(UpstreamRequest& out, QConversation conversation,
                            const TranslateOptions& options) {
+    if (out.session_id.empty()) out.session_id = options.header_session;
     out.conversation_id = out.session_id.empty() ? options.fallback_conversation_id
                                                  : conversation_id_for_session(out.session_id);
-    QBodyOptions body_options{out.model.upstream, options.origin,      options.profile_arn,
-                              out.conversation_id, options.max_payload, options.max_input_tokens};
+    QBodyOptions body_options{out.model.upstream,  options.origin,      options.profile_arn,
+                              out.conversation_id, options.max_payload, options.max_input_tokens,
+                              out.model.efforts};
     auto body = build_q_body(std::move(conversation), body_options);
     if (!body) return body.error();
     out.body = std::move(body->body);

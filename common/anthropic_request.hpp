@@ -20,8 +20,12 @@ namespace amq {
 
 struct TranslateOptions {
     ModelMapConfig models = default_model_map();
-    std::string profile_arn;               // "" = omit profileArn
-    std::string fallback_conversation_id;  // used when metadata.user_id gives no session
+    std::string profile_arn;  // "" = omit profileArn
+    std::string
+        fallback_conversation_id;  // used when neither the body nor a header names a session
+    // The session a request header names (X-Claude-Code-Session-Id, session_id, session-id):
+    // used when the body names none.
+    std::string header_session;
     std::string origin = "CLI";
     std::size_t max_payload = 600 * 1024;  // bytes of the translated body (max-prompt-bytes)
     std::int64_t max_input_tokens = 0;     // its estimated input tokens; 0: no cap
@@ -48,10 +52,10 @@ struct UpstreamRequest {
 Result<UpstreamRequest> translate_anthropic_request(const rapidjson::Value& request,
                                                     const TranslateOptions& options);
 
-// How every translation ends, once `out.model` and `out.session_id` are known: the
-// conversation id (the session's, else the fallback) and the upstream body written from the
-// conversation, with the plan another account's body is written from. Errc::too_large as
-// build_q_body's cap.
+// How every translation ends, once `out.model` and the body's `out.session_id` are known: the
+// session (the body's, else the header's), its conversation id (else the fallback) and the upstream
+// body written from the conversation, with the plan another account's body is written from.
+// Errc::too_large as build_q_body's cap.
 Status write_upstream_body(UpstreamRequest& out, QConversation conversation,
                            const TranslateOptions& options);
 

@@ -27,6 +27,12 @@ std::string_view openai_error_type(int status) {
     }
 }
 
+std::string_view openai_error_code(int status, std::string_view message) {
+    if (message.starts_with("prompt is too long")) return "context_length_exceeded";
+    if (status == 429) return "rate_limit_exceeded";
+    return "";
+}
+
 int http_status(Errc code) {
     switch (code) {
         case Errc::invalid_argument: return 400;
@@ -46,7 +52,8 @@ int http_status(Errc code) {
 }
 
 Dialect dialect_for_path(std::string_view path) {
-    if (path.starts_with("/v1/chat/") || path.starts_with("/v1/completions"))
+    if (path.starts_with("/v1/chat/") || path.starts_with("/v1/completions") ||
+        path.starts_with("/v1/responses"))
         return Dialect::openai;
     if (path.starts_with("/admin/")) return Dialect::admin;
     return Dialect::anthropic;
@@ -82,7 +89,10 @@ std::string error_body(Dialect dialect, int status, std::string_view message) {
         w.Key("param");
         w.Null();
         w.Key("code");
-        w.Null();
+        if (std::string_view code = openai_error_code(status, message); code.empty())
+            w.Null();
+        else
+            write_string(w, code);
         w.EndObject();
     });
 }

@@ -85,6 +85,11 @@ std::string model_map_problem(const std::string& spec) {
     return models ? std::string() : models.error().message;
 }
 
+std::string model_efforts_problem(const std::string& spec) {
+    auto efforts = parse_model_efforts(spec);
+    return efforts ? std::string() : efforts.error().message;
+}
+
 CLI::Validator check(std::string (*problem)(const std::string&)) {
     return CLI::Validator([problem](std::string& value) { return problem(value); }, "");
 }
@@ -141,6 +146,11 @@ void add_upstream_settings(CLI::App& app, Config& c) {
                 "Model names: client=upstream pairs and default=, opus=, sonnet=, haiku= fallbacks",
                 Blank::allowed)
         ->check(check(model_map_problem));
+    add_setting(app, "model-efforts", c.model_efforts,
+                "Models that reason natively: upstream-id=effort/… pairs (low, medium, high, "
+                "xhigh, max); others reason through prompt tags",
+                Blank::allowed)
+        ->check(check(model_efforts_problem));
     add_setting(app, "max-prompt-bytes", c.max_prompt_bytes,
                 "Largest request once translated for the upstream (bytes); larger ones are 400 "
                 "'prompt is too long'")
@@ -502,6 +512,7 @@ Result<Invocation> parse_invocation(const std::vector<std::string>& args, const 
     if (!models)
         return make_error(Errc::invalid_argument, str_cat("model-map: ", models.error().message));
     inv.config.models = std::move(*models);
+    inv.config.models.efforts = parse_model_efforts(inv.config.model_efforts).value();
     inv.config_args = replay_args(app, main);
     inv.worker_index = flags.worker_index;
     inv.generation = flags.generation;

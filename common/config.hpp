@@ -86,7 +86,9 @@ struct Config {
     // The Claude BPE vocabulary (claude.json of the npm package @anthropic-ai/tokenizer).
     std::string tokenizer_file = default_tokenizer_file();
     std::string model_map;  // "client=upstream,…" plus default=/opus=/sonnet=/haiku= fallbacks
-    ModelMapConfig models = default_model_map();  // derived from model_map
+    // "upstream-id=effort/…, …": the models that take additionalModelRequestFields efforts.
+    std::string model_efforts{kDefaultModelEfforts};
+    ModelMapConfig models = default_model_map();  // derived from model_map and model_efforts
 
     std::optional<BootstrapAccount> bootstrap_account;
 };

@@ -145,6 +145,7 @@ ResolvedModel resolve_model(const ModelMapConfig& config, std::string_view clien
         out.upstream = family ? *family : config.default_model;
     }
     out.context_window = context_window_for(out.upstream);
+    out.efforts = efforts_for(config.efforts, out.upstream);
     return out;
 }
 

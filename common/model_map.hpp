@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/reasoning_effort.hpp"
 #include "common/result.hpp"
 
 namespace amq {
@@ -21,6 +22,7 @@ struct ModelMapConfig {
     std::string opus = "claude-opus-4.6";
     std::string sonnet = "claude-sonnet-4.5";
     std::string haiku = "claude-haiku-4.5";
+    ModelEfforts efforts = default_model_efforts();  // which models reason natively
 };
 
 // The built-in table: every upstream id of docs/translation.md §2 under its Anthropic name.
@@ -37,6 +39,7 @@ struct ResolvedModel {
     bool thinking = false;  // the name carried a -thinking suffix
     bool listed = false;    // a table entry matched (not a family or default fallback)
     std::int64_t context_window = 200000;
+    std::vector<std::string> efforts;  // native reasoning efforts; empty: prompt tags
 };
 
 // Case-insensitive; dots ≡ dashes; `-thinking`, `-latest` and dated suffixes (-20250929,

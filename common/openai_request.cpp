@@ -29,10 +29,10 @@
 
 #include <algorithm>
 #include <optional>
-#include <set>
 #include <utility>
 
 #include "common/json.hpp"
+#include "common/openai_request_parts.hpp"
 #include "common/q_request.hpp"
 #include "common/request_params.hpp"
 #include "common/strings.hpp"
@@ -42,13 +42,6 @@ namespace amq {
 namespace {
 
 using rapidjson::Value;
-
-constexpr std::string_view kRequiredTool =
-    "You must call at least one of the available tools in this response; do not answer with "
-    "text alone.";
-constexpr std::string_view kJsonObject =
-    "Respond with a single valid JSON object and nothing else.";
-constexpr std::string_view kImageAttached = "[image attached to this message]";
 
 std::string_view view(const Value& string) {
     return std::string_view(string.GetString(), string.GetStringLength());
@@ -80,8 +73,6 @@ Status read_text_content(const Value& content, std::string_view path, std::strin
     return {};
 }
 
-// Rule 9: the upstream takes image bytes only. Fetching URLs would make the daemon a client
-// of arbitrary hosts, so it is refused with a message that says what to send instead.
 Result<QImage> read_image_url(const Value& part, std::string_view path) {
     const Value* image_url = find_member(part, "image_url");
     std::optional<std::string_view> url;
@@ -90,15 +81,7 @@ Result<QImage> read_image_url(const Value& part, std::string_view path) {
     if (!url)
         return field_error(path,
                            "an image_url part needs an 'image_url' object with a string 'url'");
-    std::string_view u = trim(*url);
-    if (u.starts_with("http://") || u.starts_with("https://"))
-        return field_error(
-            path, "image_url must be a data: URL; fetching http(s) images is not supported");
-    if (!u.starts_with("data:"))
-        return field_error(path, "image_url must be a data: URL (data:image/png;base64,…)");
-    auto image = make_q_image("", u);
-    if (!image) return field_error(path, image.error().message);
-    return image;
+    return image_from_url(*url, path);
 }
 
 Status read_user_part(const Value& part, std::string_view path, QTurn& turn) {
@@ -148,20 +131,7 @@ Status read_tool_output(const Value& content, std::string_view path, QTurn& turn
         text = to_json(content);
         return {};
     }
-    for (rapidjson::SizeType i = 0; i < content.Size(); ++i) {
-        const Value& part = content[i];
-        if (part_type(part) == "image_url") {
-            auto image = read_image_url(part, path_index(path, i));
-            if (!image) return image.error();
-            turn.images.push_back(std::move(image).value());
-            append_text(text, kImageAttached);
-        } else if (auto t = find_string(part, "text")) {
-            append_text(text, *t);
-        } else {
-            append_text(text, to_json(part));
-        }
-    }
-    return {};
+    return read_output_parts(content, path, "image_url", read_image_url, turn, text);
 }
 
 // ---- messages ------------------------------------------------------------------------------
@@ -330,112 +300,21 @@ Status read_tools(const Value& request, QConversation& c) {
     return {};
 }
 
-bool offers(const QConversation& c, std::string_view name) {
-    for (const QTool& t : c.tools)
-        if (t.name == name) return true;
-    return false;
-}
-
-Status require_tool(const QConversation& c, std::string_view path, std::string_view name) {
-    if (c.tools.empty()) return field_error(path, "requires tools: the request offers none");
-    if (!offers(c, name)) return field_error(path, str_cat("no tool named '", name, "' in tools"));
-    return {};
-}
-
-// {type:"allowed_tools", allowed_tools:{mode, tools:[{type:"function", function:{name}}]}}:
-// only the listed tools are offered (the history may still use the others, rule 5).
-Status apply_allowed_tools(const Value& choice, std::string_view path, QConversation& c) {
-    const Value* allowed = find_member(choice, "allowed_tools");
-    const Value* list = allowed ? find_member(*allowed, "tools") : nullptr;
-    if (!list || !list->IsArray())
-        return field_error(path, "needs 'allowed_tools' with an array 'tools'");
-    std::set<std::string, std::less<>> names;
-    for (rapidjson::SizeType i = 0; i < list->Size(); ++i) {
-        const Value* function = find_member((*list)[i], "function");
-        auto name = function ? find_string(*function, "name") : std::nullopt;
-        if (!name)
-            return field_error(path_index(str_cat(path, ".allowed_tools.tools"), i),
-                               "needs a function name");
-        names.emplace(*name);
-    }
-    std::erase_if(c.tools, [&](const QTool& t) { return !names.contains(t.name); });
-    std::string_view mode = find_string(*allowed, "mode").value_or("auto");
-    if (mode == "auto") return {};
-    if (mode != "required")
-        return field_error(str_cat(path, ".allowed_tools.mode"), "must be auto or required");
-    if (c.tools.empty())
-        return field_error(path, "requires tools: none of the allowed tools is offered");
-    append_text(c.system, kRequiredTool);
-    return {};
-}
-
-// tool_choice, or the legacy function_call: "auto" | "none" | "required" | a named function
-// ({type:"function", function:{name}}, or {name} for function_call) | allowed_tools.
-Status apply_tool_choice(const Value& request, QConversation& c) {
-    std::string_view path = "tool_choice";
-    const Value* choice = find_member(request, "tool_choice");
-    if (!choice) {
-        path = "function_call";
-        choice = find_member(request, "function_call");
-    }
-    if (!choice) return {};
-    if (choice->IsString()) {
-        std::string_view mode = view(*choice);
-        if (mode == "auto") return {};
-        if (mode == "none") {
-            c.tools.clear();
-            return {};
-        }
-        if (mode != "required")
-            return field_error(path, "must be auto, none, required or an object");
-        if (c.tools.empty()) return field_error(path, "requires tools: the request offers none");
-        append_text(c.system, kRequiredTool);
-        return {};
-    }
-    if (!choice->IsObject()) return field_error(path, "must be a string or an object");
-    if (part_type(*choice) == "allowed_tools") return apply_allowed_tools(*choice, path, c);
-    const Value* function = find_member(*choice, "function");
-    auto name = find_string(function ? *function : *choice, "name");
-    if (!name)
-        return field_error(path, "must name a function: {type:\"function\",function:{name}}");
-    if (Status s = require_tool(c, path, *name); !s) return s;
-    append_text(c.system, str_cat("You must call the tool \"", *name, "\" in this response."));
+// tool_choice, or the legacy function_call when tool_choice is absent.
+Status apply_choice(const Value& request, QConversation& c) {
+    if (const Value* choice = find_member(request, "tool_choice"))
+        return apply_tool_choice(*choice, "tool_choice", c);
+    if (const Value* call = find_member(request, "function_call"))
+        return apply_tool_choice(*call, "function_call", c);
     return {};
 }
 
 // ---- response_format -----------------------------------------------------------------------
 
-std::string schema_instruction(const Value& spec) {
-    std::string out =
-        "Respond with a single valid JSON value that conforms to the JSON Schema "
-        "below, and nothing else: no prose, no Markdown code fences.";
-    if (auto name = find_string(spec, "name")) append_text(out, str_cat("Schema name: ", *name));
-    if (auto description = find_string(spec, "description")) append_text(out, *description);
-    append_text(out, to_json(*find_member(spec, "schema")));
-    return out;
-}
-
 Status apply_response_format(const Value& request, QConversation& c) {
     const Value* format = find_member(request, "response_format");
     if (!format) return {};
-    if (!format->IsObject()) return field_error("response_format", "must be an object");
-    std::string_view type = part_type(*format);
-    if (type == "text") return {};
-    if (type == "json_object") {
-        append_text(c.system, kJsonObject);
-        return {};
-    }
-    if (type != "json_schema")
-        return field_error("response_format.type",
-                           str_cat("'", type, "' is not one of text, json_object, json_schema"));
-    const Value* spec = find_member(*format, "json_schema");
-    if (!spec || !spec->IsObject())
-        return field_error("response_format.json_schema", "an object is required");
-    const Value* schema = find_member(*spec, "schema");
-    if (schema && !schema->IsObject())
-        return field_error("response_format.json_schema.schema", "must be an object");
-    append_text(c.system, schema ? schema_instruction(*spec) : std::string(kJsonObject));
-    return {};
+    return apply_output_format(*format, "response_format", true, c);
 }
 
 // ---- thinking ------------------------------------------------------------------------------
@@ -445,20 +324,7 @@ Status read_reasoning(const Value& request, const ResolvedModel& model,
     if (model.thinking) c.thinking_budget = options.default_thinking_budget;
     const Value* effort = find_member(request, "reasoning_effort");
     if (!effort) return {};
-    std::string_view e = effort->IsString() ? view(*effort) : "";
-    if (e == "none") return {};
-    if (e == "minimal")
-        c.thinking_budget = 1024;
-    else if (e == "low")
-        c.thinking_budget = 4000;
-    else if (e == "medium")
-        c.thinking_budget = 16000;
-    else if (e == "high" || e == "xhigh")
-        c.thinking_budget = 32000;
-    else
-        return field_error("reasoning_effort",
-                           "must be one of none, minimal, low, medium, high, xhigh");
-    return {};
+    return apply_reasoning_effort(*effort, "reasoning_effort", c);
 }
 
 // ---- parameters the upstream cannot use: checked, then dropped -----------------------------
@@ -539,7 +405,7 @@ Result<OpenAiRequest> translate_openai_request(const rapidjson::Value& request,
     QConversation c;
     if (Status s = read_messages(request, c); !s) return s.error();
     if (Status s = read_tools(request, c); !s) return s.error();
-    if (Status s = apply_tool_choice(request, c); !s) return s.error();
+    if (Status s = apply_choice(request, c); !s) return s.error();
     if (Status s = apply_response_format(request, c); !s) return s.error();
     if (Status s = read_reasoning(request, up.model, options, c); !s) return s.error();
     up.thinking = c.thinking_budget.has_value();

@@ -13,6 +13,7 @@
 
 #include "common/crypto.hpp"
 #include "common/json.hpp"
+#include "common/reasoning_effort.hpp"
 #include "common/strings.hpp"
 #include "common/token_estimate.hpp"
 
@@ -26,7 +27,9 @@ struct PreparedTool {
 };
 
 struct QPlan {
-    std::string system;        // the block of system_block()
+    std::string system;  // the block of system_block(), without the thinking switch
+    std::optional<std::int64_t> thinking_budget;
+    std::string effort;
     std::vector<QTurn> turns;  // alternating, user first and last
     std::vector<PreparedTool> tools;
 };
@@ -63,7 +66,8 @@ std::size_t utf8_cut(std::string_view s, std::size_t limit) {
 
 bool turn_empty(const QTurn& t) {
     if (t.role == Role::user) return t.text.empty() && t.images.empty() && t.tool_results.empty();
-    return t.text.empty() && t.thinking.empty() && t.tool_uses.empty();
+    return t.text.empty() && t.thinking.empty() && t.signed_thinking.empty() &&
+           t.redacted_thinking.empty() && t.tool_uses.empty();
 }
 
 template <class T>
@@ -75,6 +79,14 @@ void move_append(std::vector<T>& to, std::vector<T>& from) {
 void merge_into(QTurn& into, QTurn& from) {
     append_text(into.text, from.text);
     append_text(into.thinking, from.thinking);
+    // One signed block per message goes back natively; a second one's text stays as text.
+    if (into.thinking_signature.empty()) {
+        into.signed_thinking = std::move(from.signed_thinking);
+        into.thinking_signature = std::move(from.thinking_signature);
+    } else {
+        append_text(into.thinking, from.signed_thinking);
+    }
+    if (into.redacted_thinking.empty()) into.redacted_thinking = std::move(from.redacted_thinking);
     move_append(into.images, from.images);
     move_append(into.tool_results, from.tool_results);
     move_append(into.tool_uses, from.tool_uses);
@@ -291,27 +303,37 @@ std::string user_content(const QTurn& t) {
     return std::string(t.tool_results.empty() ? kContinue : kToolResultsOnly);
 }
 
-std::string assistant_content(const QTurn& t) {
+// Signed reasoning travels natively to a model that reasons natively (write_reasoning);
+// to any other it is text like unsigned reasoning, never a signature the model did not make.
+bool native_reasoning(const QBodyOptions& o) { return !o.efforts.empty(); }
+
+std::string assistant_content(const QTurn& t, bool native) {
+    std::string thinking = t.thinking;
+    if (!native) append_text(thinking, t.signed_thinking);
     std::string out;
-    if (!t.thinking.empty()) out = str_cat("<thinking>", t.thinking, "</thinking>");
+    if (!thinking.empty()) out = str_cat("<thinking>", thinking, "</thinking>");
     append_text(out, t.text);
     return out.empty() ? std::string(kAssistantEmpty) : out;
 }
 
-// The thinking switch, the system prompt and the documentation of long tool descriptions
-// travel together as one block (see place_system_block).
+// The system prompt and the documentation of long tool descriptions travel together as one
+// block (see write_history); the thinking switch joins them when written (system_with_switch).
 std::string system_block(const QConversation& c, std::string_view docs) {
-    std::string out;
-    if (c.thinking_budget)
-        out = str_cat("<thinking_mode>enabled</thinking_mode><max_thinking_length>",
-                      *c.thinking_budget, "</max_thinking_length>");
-    append_text(out, c.system);
+    std::string out = c.system;
     if (!docs.empty()) append_text(out, str_cat("# Tool documentation\n\n", docs));
     return out;
 }
 
-// ---- the body ------------------------------------------------------------------------------
+// Rule 11: reasoning asked of a model that takes no native effort is asked in the prompt.
+std::string system_with_switch(const QPlan& plan, const QBodyOptions& o) {
+    if (!plan.thinking_budget || native_reasoning(o)) return plan.system;
+    std::string out = str_cat("<thinking_mode>enabled</thinking_mode><max_thinking_length>",
+                              *plan.thinking_budget, "</max_thinking_length>");
+    append_text(out, plan.system);
+    return out;
+}
 
+// ---- the body ------------------------------------------------------------------------------
 
 void write_images(JsonWriter& w, const std::vector<QImage>& images) {
     if (images.empty()) return;
@@ -407,12 +429,34 @@ void write_user(JsonWriter& w, std::string_view content, const QTurn& turn, cons
     w.EndObject();
 }
 
-void write_assistant(JsonWriter& w, std::string_view content, const QTurn& turn) {
+// reasoningContent {reasoningText {text, signature}} or {redactedContent}: the nested shape
+// the upstream takes (a flat one is REQUEST_BODY_INVALID).
+void write_reasoning(JsonWriter& w, const QTurn& turn) {
+    if (turn.thinking_signature.empty() && turn.redacted_thinking.empty()) return;
+    write_key(w, "reasoningContent");
+    w.StartObject();
+    if (!turn.thinking_signature.empty()) {
+        write_key(w, "reasoningText");
+        w.StartObject();
+        write_key(w, "text");
+        write_string(w, turn.signed_thinking);
+        write_key(w, "signature");
+        write_string(w, turn.thinking_signature);
+        w.EndObject();
+    } else {
+        write_key(w, "redactedContent");
+        write_string(w, turn.redacted_thinking);
+    }
+    w.EndObject();
+}
+
+void write_assistant(JsonWriter& w, const QTurn& turn, const QBodyOptions& o) {
     w.StartObject();
     write_key(w, "assistantResponseMessage");
     w.StartObject();
     write_key(w, "content");
-    write_string(w, content);
+    write_string(w, assistant_content(turn, native_reasoning(o)));
+    if (native_reasoning(o)) write_reasoning(w, turn);
     if (!turn.tool_uses.empty()) {
         write_key(w, "toolUses");
         w.StartArray();
@@ -432,39 +476,59 @@ void write_assistant(JsonWriter& w, std::string_view content, const QTurn& turn)
     w.EndObject();
 }
 
+// For the estimate: every reasoning text counts, however it travels.
 std::string turn_content(const QTurn& t) {
-    return t.role == Role::user ? user_content(t) : assistant_content(t);
+    return t.role == Role::user ? user_content(t) : assistant_content(t, false);
 }
 
 // Rule 3: the system block reaches the model on every request. With history it is the first
 // pair (user: block, assistant: "OK"): the same place every turn, tool-result turns included,
 // and never inside a message carrying toolResults (rule 11). Without history it prefixes the
 // only message, which then cannot carry toolResults (there is no tool use to answer).
-void write_history(JsonWriter& w, const QPlan& plan, const QBodyOptions& o) {
+void write_history(JsonWriter& w, const QPlan& plan, std::string_view system,
+                   const QBodyOptions& o) {
     write_key(w, "history");
     w.StartArray();
-    if (!plan.system.empty()) {
+    if (!system.empty()) {
         QTurn system_turn;
-        write_user(w, plan.system, system_turn, o, nullptr);
+        write_user(w, system, system_turn, o, nullptr);
         QTurn ack;
         ack.role = Role::assistant;
-        write_assistant(w, kSystemAck, ack);
+        ack.text = std::string(kSystemAck);
+        write_assistant(w, ack, o);
     }
     for (std::size_t i = 0; i + 1 < plan.turns.size(); ++i) {
         const QTurn& t = plan.turns[i];
         if (t.role == Role::user)
             write_user(w, user_content(t), t, o, nullptr);
         else
-            write_assistant(w, assistant_content(t), t);
+            write_assistant(w, t, o);
     }
     w.EndArray();
+}
+
+// {"output_config": {"effort"}}: the effort the client asked, else its budget's, as near as
+// the model takes.
+void write_reasoning_request(JsonWriter& w, const QPlan& plan, const QBodyOptions& o) {
+    if (!plan.thinking_budget || !native_reasoning(o)) return;
+    std::string wanted =
+        plan.effort.empty() ? effort_for_budget(*plan.thinking_budget) : plan.effort;
+    write_key(w, "additionalModelRequestFields");
+    w.StartObject();
+    write_key(w, "output_config");
+    w.StartObject();
+    write_key(w, "effort");
+    write_string(w, nearest_effort(wanted, o.efforts));
+    w.EndObject();
+    w.EndObject();
 }
 
 std::string write_body(const QPlan& plan, const QBodyOptions& o) {
     const QTurn& current = plan.turns.back();
     std::string content = user_content(current);
     bool has_history = plan.turns.size() > 1;
-    if (!has_history && !plan.system.empty()) content = str_cat(plan.system, "\n\n", content);
+    std::string system = system_with_switch(plan, o);
+    if (!has_history && !system.empty()) content = str_cat(system, "\n\n", content);
     return json_object([&](JsonWriter& w) {
         write_key(w, "conversationState");
         w.StartObject();
@@ -472,7 +536,7 @@ std::string write_body(const QPlan& plan, const QBodyOptions& o) {
         write_string(w, o.conversation_id);
         write_key(w, "chatTriggerType");
         write_string(w, "MANUAL");
-        if (has_history) write_history(w, plan, o);
+        if (has_history) write_history(w, plan, system, o);
         write_key(w, "currentMessage");
         write_user(w, content, current, o, &plan.tools);
         w.EndObject();
@@ -480,6 +544,7 @@ std::string write_body(const QPlan& plan, const QBodyOptions& o) {
             write_key(w, "profileArn");
             write_string(w, o.profile_arn);
         }
+        write_reasoning_request(w, plan, o);
     });
 }
 
@@ -529,6 +594,8 @@ Result<QBody> build_q_body(QConversation conversation, const QBodyOptions& optio
     plan->tools = prepare_tools(conversation.tools, plan->turns, out.tool_names, docs);
     finish_tool_uses(plan->turns);
     plan->system = system_block(conversation, docs);
+    plan->thinking_budget = conversation.thinking_budget;
+    plan->effort = std::move(conversation.effort);
     auto body = write_q_body(*plan, options);
     if (!body) return body.error();
     out.body = std::move(*body);
@@ -541,6 +608,25 @@ Result<QBody> build_q_body(QConversation conversation, const QBodyOptions& optio
                     "; compact or shorten the conversation"));
     out.plan = std::move(plan);
     return out;
+}
+
+Status read_output_parts(const rapidjson::Value& parts, std::string_view path,
+                         std::string_view image_type, ImageReader read_image, QTurn& turn,
+                         std::string& text) {
+    for (rapidjson::SizeType i = 0; i < parts.Size(); ++i) {
+        const rapidjson::Value& part = parts[i];
+        if (find_string(part, "type") == image_type) {
+            auto image = read_image(part, path_index(path, i));
+            if (!image) return image.error();
+            turn.images.push_back(std::move(image).value());
+            append_text(text, "[image attached to this message]");
+        } else if (auto t = find_string(part, "text")) {
+            append_text(text, *t);
+        } else {
+            append_text(text, to_json(part));
+        }
+    }
+    return {};
 }
 
 Result<QImage> make_q_image(std::string_view media_type, std::string_view data) {

@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include <rapidjson/document.h>
+
 #include "common/result.hpp"
 #include "common/tool_names.hpp"
 
@@ -38,7 +40,12 @@ struct QTurn {
     enum class Role { user, assistant };
     Role role = Role::user;
     std::string text;
-    std::string thinking;                   // assistant: earlier reasoning, sent back as text
+    std::string thinking;  // assistant: earlier reasoning without a signature, sent back as text
+    // assistant: one earlier reasoning block as the upstream signed it, and redacted reasoning;
+    // sent back natively to a model that reasons natively, else as text (or not at all).
+    std::string signed_thinking;
+    std::string thinking_signature;
+    std::string redacted_thinking;
     std::vector<QImage> images;             // user
     std::vector<QToolResult> tool_results;  // user
     std::vector<QToolUse> tool_uses;        // assistant
@@ -55,6 +62,7 @@ struct QConversation {
     std::vector<QTurn> turns;
     std::vector<QTool> tools;
     std::optional<std::int64_t> thinking_budget;  // set = thinking on, with this budget
+    std::string effort;  // the client's own effort for native reasoning; "": from the budget
 };
 
 struct QBodyOptions {
@@ -64,6 +72,9 @@ struct QBodyOptions {
     std::string conversation_id;
     std::size_t max_payload = 600 * 1024;
     std::int64_t max_input_tokens = 0;  // cap on the estimated input tokens; 0: none
+    // The efforts the model takes natively (ResolvedModel::efforts); empty: reasoning through
+    // prompt tags, and signed reasoning in history goes back as text.
+    std::vector<std::string> efforts;
 };
 
 // A conversation with every rule applied: what a body is serialised from.
@@ -90,6 +101,14 @@ void append_text(std::string& to, std::string_view text);
 // data: URL prefix (whose media type wins when `media_type` is empty). Errors are
 // Errc::invalid_argument without a field path: the caller prefixes its own.
 Result<QImage> make_q_image(std::string_view media_type, std::string_view data);
+
+// Rule 7: a tool's output given as parts becomes the text of its result — text parts joined,
+// image parts (those of `image_type`, read by `read_image`) moved to the turn, where the
+// upstream takes images, with a note in their place, and any other part as its JSON.
+using ImageReader = Result<QImage> (*)(const rapidjson::Value& part, std::string_view path);
+Status read_output_parts(const rapidjson::Value& parts, std::string_view path,
+                         std::string_view image_type, ImageReader read_image, QTurn& turn,
+                         std::string& text);
 
 // A stable UUID-formatted conversation id for a client session: the same session always gets
 // the same id, so the upstream sees one conversation.

@@ -117,6 +117,11 @@ struct RefreshRequest {
 // The master's answer to an admit (and to a token refresh): the account a request may use,
 // with its access token. Accounts may carry their own endpoint, flavour, origin and proxy;
 // "" means the worker's configuration.
+// AccountGrant::token_type: how Kiro tells an API key and an external IdP's token from its
+// own tokens (the TokenType header; "" for its own).
+inline constexpr std::string_view kApiKeyTokenType = "API_KEY";
+inline constexpr std::string_view kExternalIdpTokenType = "EXTERNAL_IDP";
+
 struct AccountGrant {
     std::uint64_t key_id = 0;
     std::uint64_t account_id = 0;
@@ -127,7 +132,7 @@ struct AccountGrant {
     std::string origin;
     std::string proxy;
     std::string access_token;
-    std::string token_type;    // "API_KEY" for a Kiro API key, else ""
+    std::string token_type;    // kApiKeyTokenType, kExternalIdpTokenType or ""
     std::uint64_t serial = 0;  // of the token: a refresh names the one that failed
     bool holds_slot = false;   // the key caps concurrent requests: report without delay
     // The key's budget for x-ratelimit-*-requests; rate_limit 0: unlimited, no headers.

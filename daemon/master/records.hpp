@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/usage_record.hpp"
+#include "common/worker_messages.hpp"
 
 namespace amq {
 
@@ -39,8 +40,8 @@ struct Account {
 // How the account's bearer token is marked upstream: Kiro tells API keys and external IdP
 // tokens from its own by this header.
 inline std::string account_token_type(const Account& account) {
-    if (account.kind == "api_key") return "API_KEY";
-    if (account.kind == "external_idp") return "EXTERNAL_IDP";
+    if (account.kind == "api_key") return std::string(kApiKeyTokenType);
+    if (account.kind == "external_idp") return std::string(kExternalIdpTokenType);
     return "";
 }
 

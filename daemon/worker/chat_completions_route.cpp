@@ -14,8 +14,7 @@ void handle_chat_completions(Worker& worker, HttpRequest& request) {
     auto doc = request.api_call_body(Dialect::openai);
     if (!doc) return;
     std::string_view key = *request.api_key();  // the route declares Auth::key
-    TranslateOptions options = worker.translate_options();
-    options.fallback_conversation_id = uuid4();
+    TranslateOptions options = worker.translate_options(request);
     auto translated = translate_openai_request(*doc, options);
     if (!translated) return request.send_error(Dialect::openai, 400, translated.error().message);
     UpstreamRequest& upstream = translated->upstream;

@@ -15,7 +15,7 @@ namespace amq {
 namespace {
 
 void count_tokens(Worker& worker, HttpRequest& request, const rapidjson::Document& doc) {
-    TranslateOptions options = worker.translate_options();
+    TranslateOptions options = worker.translate_options(request);
     options.fallback_conversation_id = "00000000-0000-4000-8000-000000000000";
     // A client asks precisely when it fears the prompt is too long: count it anyway.
     options.max_payload = std::numeric_limits<std::size_t>::max();

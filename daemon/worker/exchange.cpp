@@ -5,12 +5,12 @@
 #include "common/anthropic_request.hpp"
 #include "common/crypto.hpp"
 #include "common/failover.hpp"
-#include "common/worker_messages.hpp"
 #include "common/json.hpp"
 #include "common/log.hpp"
 #include "common/q_endpoints.hpp"
 #include "common/q_http.hpp"
 #include "common/strings.hpp"
+#include "common/worker_messages.hpp"
 #include "daemon/worker/evhtp_reply.hpp"
 #include "daemon/worker/http.hpp"
 #include "daemon/worker/worker.hpp"
@@ -42,8 +42,7 @@ bool is_failure(const QEvent& e) {
 
 }  // namespace
 
-Exchange::Exchange(ExchangeContext context, std::unique_ptr<ClientReply> client,
-                   ExchangeSpec spec)
+Exchange::Exchange(ExchangeContext context, std::unique_ptr<ClientReply> client, ExchangeSpec spec)
     : ctx_(std::move(context)),
       client_(std::move(client)),
       spec_(std::move(spec)),
@@ -192,13 +191,16 @@ void Exchange::attempt() {
 }
 
 // An account with its own profile ARN or origin gets the body written again for it from the
-// translated plan: the request is not translated twice.
+// translated plan: the request is not translated twice. External-IdP (enterprise) accounts
+// refuse additionalModelRequestFields: they reason through prompt tags.
 Result<std::string> Exchange::body_for_grant() {
     QBodyOptions wanted = spec_.body_options;
     wanted.profile_arn = grant_.profile_arn;
     if (!grant_.origin.empty()) wanted.origin = grant_.origin;
+    if (grant_.token_type == kExternalIdpTokenType) wanted.efforts.clear();
     if (!spec_.plan || (wanted.profile_arn == spec_.body_options.profile_arn &&
-                        wanted.origin == spec_.body_options.origin))
+                        wanted.origin == spec_.body_options.origin &&
+                        wanted.efforts == spec_.body_options.efforts))
         return spec_.upstream_body;
     auto body = write_q_body(*spec_.plan, wanted);
     if (!body) return body.error();
@@ -314,15 +316,12 @@ void Exchange::fail_attempt(const UpstreamError& error) {
                      EndpointBook::kRestSeconds, " s; trying the next one");
             account_error_.reset();
             return attempt();
-        case FailoverDecision::Step::refresh_token:
-            token_refreshed_ = true;
-            return refresh_token();
+        case FailoverDecision::Step::refresh_token: token_refreshed_ = true; return refresh_token();
         case FailoverDecision::Step::next_account:
             exclude_.insert(grant_.account_id);
             token_refreshed_ = false;
             return admit();
-        case FailoverDecision::Step::give_up:
-            break;
+        case FailoverDecision::Step::give_up: break;
     }
     reply_error(error.client_status, error.message,
                 str_cat("upstream_", upstream_error_class_name(error.error_class)));
@@ -487,10 +486,12 @@ void start_exchange(Worker& worker, HttpRequest& request, std::string_view endpo
     std::uint64_t id = spec.request_id;
     auto client = std::make_unique<EvhtpReply>(worker, request.req);
     const EvhtpReply* reply = client.get();
-    ExchangeContext context{worker.config(), worker.master(), worker.http(), worker.endpoints(),
-                            worker.base(), [&worker, id] { worker.forget(id); }};
-    worker.adopt(std::make_unique<Exchange>(std::move(context), std::move(client), std::move(spec)),
-                 id, reply)
+    ExchangeContext context{worker.config(), worker.master(),
+                            worker.http(),   worker.endpoints(),
+                            worker.base(),   [&worker, id] { worker.forget(id); }};
+    worker
+        .adopt(std::make_unique<Exchange>(std::move(context), std::move(client), std::move(spec)),
+               id, reply)
         .start();
 }
 

@@ -14,8 +14,7 @@ void handle_messages(Worker& worker, HttpRequest& request) {
     auto doc = request.api_call_body(Dialect::anthropic);
     if (!doc) return;
     std::string_view key = *request.api_key();  // the route declares Auth::key
-    TranslateOptions options = worker.translate_options();
-    options.fallback_conversation_id = uuid4();
+    TranslateOptions options = worker.translate_options(request);
     auto upstream = translate_anthropic_request(*doc, options);
     if (!upstream) return request.send_error(Dialect::anthropic, 400, upstream.error().message);
 

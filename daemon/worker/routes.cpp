@@ -16,6 +16,7 @@ constexpr Route kRoutes[] = {
     {"/v1/messages", htp_method_POST, handle_messages, Auth::key},
     {"/v1/messages/count_tokens", htp_method_POST, handle_count_tokens, Auth::key},
     {"/v1/chat/completions", htp_method_POST, handle_chat_completions, Auth::key},
+    {"/v1/responses", htp_method_POST, handle_responses, Auth::key},
     {"/v1/models", htp_method_GET, handle_models, Auth::key},
     {"/v1/models/{}", htp_method_GET, handle_model, Auth::key},
     // The dashboard's files need no key: the page asks for the one its API calls send.

@@ -15,6 +15,7 @@ void handle_metrics(Worker& worker, HttpRequest& request);
 void handle_messages(Worker& worker, HttpRequest& request);
 void handle_count_tokens(Worker& worker, HttpRequest& request);
 void handle_chat_completions(Worker& worker, HttpRequest& request);
+void handle_responses(Worker& worker, HttpRequest& request);
 void handle_models(Worker& worker, HttpRequest& request);
 void handle_model(Worker& worker, HttpRequest& request);
 

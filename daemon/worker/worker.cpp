@@ -94,9 +94,8 @@ int Worker::run() {
     admin_link_ = std::make_unique<MasterLink>(
         base_.get(), wire::kAdminChannelFd, kAdminFrameMax, [](const rapidjson::Document&) {},
         [this](const std::string& why) { on_master_gone(why); });
-    master_->tell(wire::kHello, encode_message(Hello{kProtocolVersion, getpid(), index_,
-                                                     generation_}),
-                  false);
+    master_->tell(wire::kHello,
+                  encode_message(Hello{kProtocolVersion, getpid(), index_, generation_}), false);
     event_base_dispatch(base_.get());
     return exit_code_;
 }
@@ -278,11 +277,28 @@ std::string Worker::client_of(evhtp_connection_t* conn, const HttpHead& head) co
     return client_address(peer_address(conn->saddr), forwarded, trusted_proxies_);
 }
 
-TranslateOptions Worker::translate_options() const {
+namespace {
+
+// Claude Code names its session in X-Claude-Code-Session-Id, Codex in session-id; longer
+// values than a session id needs are no session.
+std::string header_session(const HttpRequest& request) {
+    constexpr std::size_t kMaxSession = 256;
+    for (const char* name : {"x-claude-code-session-id", "session_id", "session-id"}) {
+        auto value = request.header(name);
+        if (value && !value->empty() && value->size() <= kMaxSession) return std::string(*value);
+    }
+    return {};
+}
+
+}  // namespace
+
+TranslateOptions Worker::translate_options(const HttpRequest& request) const {
     TranslateOptions options;
     options.models = config_.models;
     options.max_payload = config_.max_prompt_bytes;
     options.max_input_tokens = static_cast<std::int64_t>(config_.max_prompt_tokens);
+    options.fallback_conversation_id = uuid4();
+    options.header_session = header_session(request);
     return options;
 }
 
@@ -332,7 +348,7 @@ void Worker::on_request(evhtp_request_t* req, void* arg) {
     // Before any parsing: without a key, nothing else is said. An unknown /admin path says
     // no more than a known one; a known path asked with another method is 405 for anyone
     // (the paths are documented, the methods too).
-    Auth auth = match.route                                  ? match.route->auth
+    Auth auth = match.route                                        ? match.route->auth
                 : match.allow.empty() && dialect == Dialect::admin ? Auth::admin
                                                                    : Auth::none;
     if (auth != Auth::none && !request.api_key())

@@ -17,14 +17,15 @@
 #include "daemon/event.hpp"
 #include "daemon/http_client.hpp"
 #include "daemon/worker/access_log.hpp"
-#include "daemon/worker/endpoint_book.hpp"
 #include "daemon/worker/client_connection.hpp"
+#include "daemon/worker/endpoint_book.hpp"
 #include "daemon/worker/master_link.hpp"
 
 namespace amq {
 
 class EvhtpReply;
 class Exchange;
+struct HttpRequest;
 
 // What the master last told this worker about the pool (for /health and /v1/models).
 struct KnownPool {
@@ -45,7 +46,9 @@ public:
     bool draining() const { return draining_; }
     const Config& config() const { return config_; }
     // The request translation settings of this configuration.
-    TranslateOptions translate_options() const;
+    // For one API request: the daemon's settings, a fresh fallback conversation id and the
+    // session its headers name.
+    TranslateOptions translate_options(const HttpRequest& request) const;
     std::int64_t started_at() const { return started_at_; }
     event_base* base() const { return base_.get(); }
     MasterLink& master() { return *master_; }

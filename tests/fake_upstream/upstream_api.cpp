@@ -10,6 +10,7 @@
 
 #include "common/json.hpp"
 #include "common/strings.hpp"
+#include "tests/fake_upstream/generate_checks.hpp"
 #include "tests/fake_upstream/http_util.hpp"
 #include "tests/fake_upstream/server.hpp"
 #include "tests/fake_upstream/stream.hpp"
@@ -63,6 +64,20 @@ std::string aws_error_body(const ErrorShape& e) {
 // The RPC flavour answers errors as AWS JSON 1.0, the REST flavour as plain JSON.
 const char* error_content_type(evhttp_request* req) {
     return request_path(req) == "/" ? "application/x-amz-json-1.0" : kJson;
+}
+
+std::string validation_body(const Refusal& refusal) {
+    return amq::json_object([&](JsonWriter& w) {
+        write_key(w, "__type");
+        write_string(w, "com.amazon.aws.codewhisperer#ValidationException");
+        write_key(w, "message");
+        write_string(w, refusal.message);
+        write_key(w, "reason");
+        if (refusal.reason.empty())
+            w.Null();
+        else
+            write_string(w, refusal.reason);
+    });
 }
 
 void send_aws_error(evhttp_request* req, int status) {
@@ -137,6 +152,13 @@ void Server::on_generate(evhttp_request* req) {
         log(req, 400);
         add_request_id(req);
         return send_aws_error(req, 400);
+    }
+    if (auto refusal = check_generate_body(*amq::parse_json(request_body(req)))) {
+        record(Kind::generate, req, token, 400);
+        log(req, 400);
+        add_request_id(req);
+        add_header(req, "x-amzn-ErrorType", "ValidationException");
+        return send_body(req, 400, error_content_type(req), validation_body(*refusal));
     }
     if (auto it = generate_by_token_.find(token); it != generate_by_token_.end())
         ++it->second;

@@ -215,6 +215,18 @@ def daemon_with_fake(test, workers=2, extra_args=()):
     return fake, daemon
 
 
+def serving_daemon(test):
+    """A one-worker amq2apid on a FakeUpstream with one account, and a client key for it; all
+    cleaned up after `test`. Returns (fake, daemon, key)."""
+    fake = FakeUpstream()
+    test.addCleanup(fake.stop)
+    daemon = Daemon(workers=1, extra_args=fake.daemon_args()).start()
+    test.addCleanup(daemon.cleanup)
+    daemon.ctl_json("account", "add", "--name", "a", "--refresh-token", "rt",
+                    "--client-id", "c", "--client-secret", "s")
+    return fake, daemon, daemon.ctl_json("key", "create", "--name", "client")["key"]
+
+
 def read_all(sock):
     """Everything the server sends until it closes; a reset or a timeout ends it too."""
     out = b""

@@ -27,6 +27,12 @@ MESSAGES = {"model": "claude-sonnet-4-5", "max_tokens": 64, "system": "be brief"
 CHAT = {"model": "gpt-4o", "max_tokens": 64, "stream": False,
         "messages": [{"role": "system", "content": "be brief"}, {"role": "user", "content": "hi"}],
         "tools": [{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}]}
+RESPONSES = {"model": "gpt-5", "instructions": "be brief", "stream": False,
+             "input": [{"role": "user", "content": [{"type": "input_text", "text": "hi"}]},
+                       {"type": "function_call", "call_id": "c1", "name": "f", "arguments": "{}"},
+                       {"type": "function_call_output", "call_id": "c1", "output": "ok"}],
+             "tools": [{"type": "function", "name": "f", "parameters": {"type": "object"}},
+                       {"type": "custom", "name": "apply_patch"}]}
 ACCOUNT = {"name": "fuzzed", "refresh_token": "rt", "client_id": "c", "client_secret": "s",
            "requests_per_minute": 5}
 KEY = {"name": "fuzzed", "requests_per_minute": 10, "allowed_models": ["claude-sonnet-4-5"]}
@@ -35,7 +41,8 @@ KEY = {"name": "fuzzed", "requests_per_minute": 10, "allowed_models": ["claude-s
 ROUTES = [
     ("GET", "/health", None), ("GET", "/metrics", None),
     ("POST", "/v1/messages", MESSAGES), ("POST", "/v1/messages/count_tokens", MESSAGES),
-    ("POST", "/v1/chat/completions", CHAT), ("GET", "/v1/models", None),
+    ("POST", "/v1/chat/completions", CHAT), ("POST", "/v1/responses", RESPONSES),
+    ("GET", "/v1/models", None),
     ("GET", "/v1/models/{}", None),
     ("POST", "/admin/accounts", ACCOUNT), ("GET", "/admin/accounts", None),
     ("POST", "/admin/accounts/upload-json", {"refreshToken": "r", "clientId": "c",

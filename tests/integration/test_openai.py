@@ -3,7 +3,7 @@
 import json
 import unittest
 
-from harness import Daemon, FakeUpstream, sse_events
+from harness import serving_daemon, sse_events
 from test_messages import metadata, text_event, tool_events
 
 CHAT = {"model": "gpt-4o", "messages": [{"role": "system", "content": "Be brief."},
@@ -15,13 +15,7 @@ TOOLS = [{"type": "function", "function": {
 
 class ChatCompletions(unittest.TestCase):
     def setUp(self):
-        self.fake = FakeUpstream()
-        self.addCleanup(self.fake.stop)
-        self.daemon = Daemon(workers=1, extra_args=self.fake.daemon_args()).start()
-        self.addCleanup(self.daemon.cleanup)
-        self.daemon.ctl_json("account", "add", "--name", "a", "--refresh-token", "rt",
-                             "--client-id", "c", "--client-secret", "s")
-        self.key = self.daemon.ctl_json("key", "create", "--name", "client")["key"]
+        self.fake, self.daemon, self.key = serving_daemon(self)
 
     def post(self, body, key=None):
         return self.daemon.request("POST", "/v1/chat/completions", body=body,

@@ -222,6 +222,14 @@ BOOST_AUTO_TEST_CASE(reasoning_signature_and_redacted_reasoning_end_an_open_call
                "+0 tool t Now #0\n0 input:{}\n-0\n+1 redacted opaque\n-1\nfinish tool_use\n");
 }
 
+// The upstream signs a block's whole text: reasoning after a signature is a block of its own,
+// so that no signature ever covers text it did not sign.
+BOOST_AUTO_TEST_CASE(a_signature_ends_its_thinking_block) {
+    BOOST_TEST(steps({reasoning("a", "c2ln"), reasoning("b")}) ==
+               "+0 thinking\n0 thinking:a\n0 signature:c2ln\n-0\n+1 thinking\n1 thinking:b\n-1\n"
+               "finish end_turn\n");
+}
+
 BOOST_AUTO_TEST_CASE(calls_without_an_id_get_the_prefix_and_their_ordinal) {
     AnswerStream s = recorded();
     std::string out = steps(s, {text("x"), tool("", "A", "{}", true), tool("", "B", "{}", true)});

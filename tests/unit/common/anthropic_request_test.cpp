@@ -554,7 +554,7 @@ BOOST_AUTO_TEST_CASE(rule11_thinking_enabled_prefixes_the_prompt) {
 }
 
 BOOST_AUTO_TEST_CASE(rule11_adaptive_and_the_model_suffix_use_the_default_budget) {
-    auto adaptive = translate(R"({"model":"claude-opus-4-6","thinking":{"type":"adaptive"},
+    auto adaptive = translate(R"({"model":"claude-sonnet-4-5","thinking":{"type":"adaptive"},
         "messages":[{"role":"user","content":"Hi"}]})");
     BOOST_TEST(adaptive.thinking);
     BOOST_TEST(str(current(parsed(adaptive.body))["content"]) ==
@@ -575,6 +575,77 @@ BOOST_AUTO_TEST_CASE(rule11_adaptive_and_the_model_suffix_use_the_default_budget
         "messages":[{"role":"user","content":"Hi"}]})");
     BOOST_TEST(!disabled.thinking);
     BOOST_TEST(!contains(disabled.body, "thinking_mode"));
+}
+
+// Models with efforts in the model map reason natively: no prompt tags, the effort in
+// additionalModelRequestFields — the client's own, else its budget's (adaptive: high), as
+// near as the model takes.
+BOOST_AUTO_TEST_CASE(rule11_native_reasoning_sends_an_effort_instead_of_tags) {
+    struct Row {
+        const char* extra;
+        const char* effort;
+    };
+    const Row rows[] = {
+        {R"("thinking":{"type":"enabled","budget_tokens":2000})", "low"},
+        {R"("thinking":{"type":"enabled","budget_tokens":10000})", "medium"},
+        {R"("thinking":{"type":"enabled","budget_tokens":30000})", "high"},
+        {R"("thinking":{"type":"enabled","budget_tokens":60000})", "max"},
+        {R"("thinking":{"type":"adaptive"})", "high"},
+        {R"("thinking":{"type":"adaptive"},"output_config":{"effort":"low"})", "low"},
+        {R"("thinking":{"type":"enabled","budget_tokens":2000},"output_config":{"effort":"xhigh"})",
+         "high"},
+    };
+    for (const Row& row : rows) {
+        BOOST_TEST_CONTEXT(row.extra) {
+            auto out = translate(std::string(R"({"model":"claude-opus-4-6",)") + row.extra +
+                                 R"(,"messages":[{"role":"user","content":"Hi"}]})");
+            auto body = parsed(out.body);
+            BOOST_TEST(out.thinking);
+            BOOST_TEST(str(current(body)["content"]) == "Hi");
+            check_json(at(body, "/additionalModelRequestFields"),
+                       std::string(R"({"output_config":{"effort":")") + row.effort + "\"}}");
+        }
+    }
+    auto plain = translate(R"({"model":"claude-opus-4-6","output_config":{"effort":"low"},
+        "messages":[{"role":"user","content":"Hi"}]})");
+    BOOST_TEST(!contains(plain.body, "additionalModelRequestFields"));
+    BOOST_TEST(translate_error(R"({"model":"claude-opus-4-6","output_config":{"effort":"huge"},
+        "messages":[{"role":"user","content":"Hi"}]})")
+                   .message ==
+               "output_config.effort: must be one of low, medium, high, xhigh, max");
+}
+
+// Signed reasoning goes back in the nested shape the upstream checks, to a model that reasons
+// natively; to any other, and unsigned reasoning always, as <thinking> text. Redacted
+// reasoning goes back only natively.
+BOOST_AUTO_TEST_CASE(rule11_signed_reasoning_is_replayed_natively) {
+    auto history_for = [](std::string_view model) {
+        auto out = translate(std::string(R"({"model":")") + std::string(model) + R"(",
+            "thinking":{"type":"enabled","budget_tokens":2000},"messages":[
+            {"role":"user","content":"q1"},
+            {"role":"assistant","content":[
+              {"type":"thinking","thinking":"signed one","signature":"SIG1"},
+              {"type":"thinking","thinking":"signed two","signature":"SIG2"},
+              {"type":"thinking","thinking":"plain"},
+              {"type":"redacted_thinking","data":"RED"},
+              {"type":"text","text":"a1"}]},
+            {"role":"user","content":"q2"}]})");
+        return parsed(out.body);
+    };
+    auto native = history_for("claude-opus-4-6");
+    const rapidjson::Value& assistant =
+        at(native, "/conversationState/history/1/assistantResponseMessage");
+    BOOST_TEST(str(assistant["content"]) == "<thinking>signed two\n\nplain</thinking>\n\na1");
+    check_json(assistant["reasoningContent"],
+               R"({"reasoningText":{"text":"signed one","signature":"SIG1"}})");
+
+    auto text = history_for("claude-sonnet-4-5");
+    const rapidjson::Value& plain =
+        at(text, "/conversationState/history/3/assistantResponseMessage");
+    BOOST_TEST(str(plain["content"]) ==
+               "<thinking>signed two\n\nplain\n\nsigned one</thinking>\n\na1");
+    BOOST_TEST(!plain.HasMember("reasoningContent"));
+    BOOST_TEST(!has(text, "/additionalModelRequestFields"));
 }
 
 BOOST_AUTO_TEST_CASE(rule11_thinking_never_goes_into_a_message_with_tool_results) {
@@ -724,15 +795,17 @@ BOOST_AUTO_TEST_CASE(rule15_claude_code_request_with_every_extra) {
 
     const char* opus = R"("modelId":"claude-opus-4.6","origin":"CLI")";
     std::string system =
-        "<thinking_mode>enabled</thinking_mode><max_thinking_length>16000</max_thinking_length>"
-        "\n\nx-anthropic-billing-header: cc_version=2.1.3; cc_entrypoint=cli"
+        "x-anthropic-billing-header: cc_version=2.1.3; cc_entrypoint=cli"
         "\n\nYou are Claude Code, Anthropic's official CLI for Claude."
         "\n\n<env>Working directory: /repo\nPlatform: linux</env>";
     check_json(history(body),
                "[" + user_json_for("claude-opus-4.6", system) + "," + assistant_json("OK") + "," +
                    user_json_for("claude-opus-4.6",
                                  "<system-reminder>context</system-reminder>\n\nfix the build") +
-                   "," + assistant_json("<thinking>Run make.</thinking>", R"(,"toolUses":[
+                   "," + assistant_json("OK", R"(,
+                       "reasoningContent":{"reasoningText":{"text":"Run make.",
+                                                            "signature":"EqQBCkYIBxgCKkB"}},
+                       "toolUses":[
                        {"toolUseId":"toolu_01","name":"Bash","input":{"command":"make"}}])") +
                    "]");
     check_json(current(body), std::string(R"({"content":"Here are the tool results.",)") + opus +
@@ -747,9 +820,9 @@ BOOST_AUTO_TEST_CASE(rule15_claude_code_request_with_every_extra) {
             "inputSchema":{"json":{"type":"object","properties":{"q":{"type":"string"}}}}}}],
         "toolResults":[{"toolUseId":"toolu_01","content":[{"text":"error: x"}],
                         "status":"success"}]}})");
-    for (std::string_view dropped :
-         {"cache_control", "defer_loading", "$schema", "tool_search", "context_management",
-          "output_config", "EqQBCkYIBxgCKkB", "128000", "tool_choice"})
+    check_json(at(body, "/additionalModelRequestFields"), R"({"output_config":{"effort":"high"}})");
+    for (std::string_view dropped : {"cache_control", "defer_loading", "$schema", "tool_search",
+                                     "context_management", "128000", "tool_choice"})
         BOOST_TEST(!contains(out.body, dropped), dropped);
 }
 

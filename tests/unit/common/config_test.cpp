@@ -473,6 +473,15 @@ BOOST_AUTO_TEST_CASE(upstream_and_model_map_options) {
     parse_error({"--api-flavour", "soap"});
 }
 
+BOOST_AUTO_TEST_CASE(model_efforts_replace_the_built_in_table) {
+    BOOST_CHECK_EQUAL(parse_ok({}).config.models.efforts.size(), 2u);
+    Invocation inv = parse_ok({"--model-efforts", "claude-opus-4.5=low/high"});
+    BOOST_REQUIRE_EQUAL(inv.config.models.efforts.size(), 1u);
+    BOOST_CHECK_EQUAL(inv.config.models.efforts.front().first, "claude-opus-4.5");
+    BOOST_CHECK(parse_ok({"--model-efforts", "none"}).config.models.efforts.empty());
+    BOOST_CHECK(contains(parse_error({"--model-efforts", "m=huge"}).message, "'huge'"));
+}
+
 BOOST_AUTO_TEST_CASE(amazonq_endpoints_come_from_the_environment) {
     Invocation inv = parse_ok({}, {{"AMAZONQ_API_ENDPOINT", "http://127.0.0.1:9/"},
                                    {"AMAZONQ_TOKEN_ENDPOINT", "http://127.0.0.1:9/token"}});
