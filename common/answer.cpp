@@ -18,6 +18,12 @@ std::int64_t Answer::input_tokens() const {
     return meter_.input_tokens(input_estimate_, context_window_);
 }
 
+std::size_t Answer::searches() const {
+    return static_cast<std::size_t>(
+        std::count_if(blocks_.begin(), blocks_.end(),
+                      [](const AnswerBlock& b) { return b.kind == BlockKind::search_result; }));
+}
+
 std::int64_t Answer::output_tokens() const {
     if (auto reported = meter_.reported_output_tokens()) return *reported;
     std::string emitted;
@@ -55,7 +61,7 @@ std::string AnswerStream::on_event(const QEvent& event) {
         case QEvent::Kind::exception: on_exception(event); break;
         case QEvent::Kind::metadata:
         case QEvent::Kind::context_usage:
-        case QEvent::Kind::metering:
+        case QEvent::Kind::metering:  // the meter's
         case QEvent::Kind::ignored: break;
     }
     return std::exchange(out_, {});
@@ -176,16 +182,19 @@ void AnswerStream::add_redacted(std::string_view data) {
 
 bool AnswerStream::seen_tool(std::string_view id) const {
     return !id.empty() &&
-           std::any_of(answer_.blocks_.begin(), answer_.blocks_.end(), [&](const AnswerBlock& b) {
-               return b.kind == BlockKind::tool_use && b.tool_id == id;
-           });
+           std::any_of(answer_.blocks_.begin(), answer_.blocks_.end(),
+                       [&](const AnswerBlock& b) { return b.is_call() && b.tool_id == id; });
 }
 
+// Server tool calls count apart from the client's: ordinals and stop causes are the client's.
 void AnswerStream::open_tool(const std::string& id, std::string_view upstream_name) {
-    AnswerBlock block{BlockKind::tool_use};
-    block.tool_ordinal = answer_.tool_calls_++;
-    block.tool_id = id.empty() ? str_cat(options_.tool_id_prefix, block.tool_ordinal) : id;
-    block.tool_name = client_tool_name(options_.tool_names, upstream_name);
+    bool server = options_.web_search && upstream_name == kWebSearchTool;
+    AnswerBlock block{server ? BlockKind::server_tool_use : BlockKind::tool_use};
+    std::size_t ordinal = answer_.tool_calls_ + answer_.searches_called_;
+    block.tool_ordinal = server ? answer_.searches_called_++ : answer_.tool_calls_++;
+    block.tool_id = id.empty() ? str_cat(options_.tool_id_prefix, ordinal) : id;
+    block.tool_name =
+        server ? std::string(kWebSearchTool) : client_tool_name(options_.tool_names, upstream_name);
     open_block(std::move(block));
 }
 
@@ -196,7 +205,7 @@ void AnswerStream::append_tool_input(std::string_view fragment) {
 }
 
 bool AnswerStream::tool_open() const {
-    return answer_.block_open_ && answer_.blocks_.back().kind == BlockKind::tool_use;
+    return answer_.block_open_ && answer_.blocks_.back().is_call();
 }
 
 void AnswerStream::open_block(AnswerBlock block) {
@@ -208,7 +217,7 @@ void AnswerStream::open_block(AnswerBlock block) {
 void AnswerStream::close_block() {
     if (!answer_.block_open_ || answer_.ended_) return;
     AnswerBlock& block = answer_.blocks_.back();
-    if (block.kind == BlockKind::tool_use) {
+    if (block.is_call()) {
         std::string_view forward = block.input.complete();  // "{}" for a call without input
         if (!forward.empty()) render_delta(DeltaKind::tool_input, forward);
         if (!block.input.is_object())
@@ -217,6 +226,56 @@ void AnswerStream::close_block() {
     }
     answer_.block_open_ = false;
     renderer_->block_stop(out_, answer_.blocks_.size() - 1, block);
+}
+
+// ---- AnswerStream: server tool rounds ----
+
+std::vector<AnswerStream::Search> AnswerStream::pending_searches() const {
+    std::vector<Search> out;
+    if (answer_.ended_) return out;
+    const auto& blocks = answer_.blocks_;
+    for (std::size_t i = round_start_; i < blocks.size(); ++i) {
+        if (blocks[i].kind == BlockKind::tool_use) return {};  // the client's turn
+        if (blocks[i].kind == BlockKind::server_tool_use)
+            out.push_back(Search{blocks[i].tool_id, search_query(blocks[i].input.text())});
+    }
+    return out;
+}
+
+std::string AnswerStream::add_search_result(std::string_view tool_id, WebSearchOutcome outcome) {
+    flush_splitter();
+    close_block();
+    if (answer_.ended_) return std::exchange(out_, {});
+    AnswerBlock block{BlockKind::search_result};
+    block.tool_id = std::string(tool_id);
+    block.search = std::make_shared<const WebSearchOutcome>(std::move(outcome));
+    open_block(std::move(block));
+    close_block();
+    return std::exchange(out_, {});
+}
+
+std::pair<QTurn, QTurn> AnswerStream::close_round() {
+    QTurn assistant, user;
+    assistant.role = QTurn::Role::assistant;
+    for (std::size_t i = round_start_; i < answer_.blocks_.size(); ++i) {
+        const AnswerBlock& b = answer_.blocks_[i];
+        switch (b.kind) {
+            case BlockKind::text: append_text(assistant.text, b.content); break;
+            case BlockKind::thinking: append_text(assistant.thinking, b.content); break;
+            case BlockKind::server_tool_use:
+                assistant.tool_uses.push_back(
+                    QToolUse{b.tool_id, std::string(kWebSearchTool), b.input.text()});
+                break;
+            case BlockKind::search_result:
+                user.tool_results.push_back(QToolResult{b.tool_id, search_result_text(*b.search),
+                                                        !b.search->error.empty()});
+                break;
+            case BlockKind::redacted_thinking:
+            case BlockKind::tool_use: break;
+        }
+    }
+    round_start_ = answer_.blocks_.size();
+    return {std::move(assistant), std::move(user)};
 }
 
 void AnswerStream::render_delta(DeltaKind kind, std::string_view text) {

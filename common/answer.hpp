@@ -18,13 +18,24 @@
 #include "common/answer_state.hpp"
 #include "common/api_error.hpp"
 #include "common/q_events.hpp"
+#include "common/q_request.hpp"
 #include "common/result.hpp"
 #include "common/thinking_splitter.hpp"
 #include "common/tool_names.hpp"
+#include "common/web_search.hpp"
 
 namespace amq {
 
-enum class BlockKind { text, thinking, redacted_thinking, tool_use };
+// server_tool_use is a call of a tool the daemon runs itself (web search), search_result its
+// outcome: the client sees both, as its API shows server tools, and never has to answer them.
+enum class BlockKind {
+    text,
+    thinking,
+    redacted_thinking,
+    tool_use,
+    server_tool_use,
+    search_result
+};
 
 struct AnswerBlock {
     BlockKind kind = BlockKind::text;
@@ -34,7 +45,11 @@ struct AnswerBlock {
     std::string tool_name;         // the client's name
     std::size_t tool_ordinal = 0;  // among the answer's tool calls, from 0
     ToolCallInput input;
-    const std::string& body() const { return kind == BlockKind::tool_use ? input.text() : content; }
+    std::shared_ptr<const WebSearchOutcome> search;  // search_result
+    bool is_call() const {
+        return kind == BlockKind::tool_use || kind == BlockKind::server_tool_use;
+    }
+    const std::string& body() const { return is_call() ? input.text() : content; }
 };
 
 // Why the answer cannot be delivered: an upstream exception, a broken tool call, or the
@@ -48,7 +63,8 @@ struct AnswerFailure {
 class Answer {
 public:
     const std::vector<AnswerBlock>& blocks() const { return blocks_; }
-    std::size_t tool_calls() const { return tool_calls_; }
+    std::size_t tool_calls() const { return tool_calls_; }  // the client's, not server tools
+    std::size_t searches() const;                           // search results given
     bool ended() const { return ended_; }  // finished, or failed: nothing more to send
     const std::optional<AnswerFailure>& failure() const { return failure_; }
     StopCause stop_cause() const { return meter_.stop_cause(tool_calls_ > 0); }
@@ -58,6 +74,7 @@ public:
     std::int64_t input_tokens() const;
     std::int64_t cache_read_tokens() const { return meter_.cache_read_tokens(); }
     std::int64_t cache_write_tokens() const { return meter_.cache_write_tokens(); }
+    std::int64_t credits_micros() const { return meter_.credits_micros(); }
     // The upstream's count, else the estimate of every block but redacted ones, in order.
     std::int64_t output_tokens() const;
 
@@ -70,6 +87,7 @@ private:
     std::int64_t context_window_;
     std::vector<AnswerBlock> blocks_;
     std::size_t tool_calls_ = 0;
+    std::size_t searches_called_ = 0;
     bool block_open_ = false;  // the last block still takes content
     bool ended_ = false;
     std::optional<AnswerFailure> failure_;
@@ -104,6 +122,7 @@ struct AnswerOptions {
     bool thinking = false;                    // parse <thinking>…</thinking> out of the text
     ToolNameMap tool_names;                   // upstream tool names back to the client's
     std::string tool_id_prefix;               // a call without an id gets this + its ordinal
+    bool web_search = false;  // calls of kWebSearchTool are the daemon's (server_tool_use)
 };
 
 // The assembler driving one renderer: what an exchange needs of an answer. Each call returns
@@ -122,6 +141,20 @@ public:
     std::string error_event(int status, std::string_view message);
     std::string ping();
     std::string body() const { return renderer_->body(answer_); }
+
+    // Server tool rounds (docs/translation.md §8). After an upstream answer ends: the searches
+    // it asked for, when that is all it asked for (a round with a call of the client's own
+    // tools goes to the client). Each gets its result, which the client sees; then the
+    // continuation is asked upstream and its events extend this answer.
+    struct Search {
+        std::string tool_id;
+        std::string query;
+    };
+    std::vector<Search> pending_searches() const;
+    std::string add_search_result(std::string_view tool_id, WebSearchOutcome outcome);
+    // The blocks since the last round, as the turns the continuation adds to the conversation:
+    // the assistant's (text, reasoning, its search calls) and the user's (their results).
+    std::pair<QTurn, QTurn> close_round();
 
     const Answer& answer() const { return answer_; }
     const std::optional<AnswerFailure>& failure() const { return answer_.failure(); }
@@ -156,6 +189,7 @@ private:
     ThinkingSplitter splitter_;
     Answer answer_;
     std::string out_;
+    std::size_t round_start_ = 0;  // the first block of the current server tool round
 };
 
 }  // namespace amq

@@ -36,6 +36,12 @@ bool AnswerMeter::absorb(const QEvent& event) {
         case QEvent::Kind::context_usage:
             if (event.context_percentage) context_percentage_ = event.context_percentage;
             return true;
+        // Each upstream call of a request (server tool rounds make several) meters its own.
+        case QEvent::Kind::metering:
+            if (event.metering_usage && *event.metering_usage >= 0 &&
+                *event.metering_usage <= kMaxCredits)
+                credits_micros_ += std::llround(*event.metering_usage * 1e6);
+            return true;
         case QEvent::Kind::exception:
             if (event.event_type != "ContentLengthExceededException") return false;
             output_limit_ = true;

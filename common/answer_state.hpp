@@ -33,6 +33,8 @@ public:
     std::int64_t cache_write_tokens() const { return cache_write_.value_or(0); }
     // The upstream's own output count, when it sent one; else the caller estimates.
     std::optional<std::int64_t> reported_output_tokens() const { return output_; }
+    // The credits the upstream's meteringEvents charged, in millionths; 0 when it sent none.
+    std::int64_t credits_micros() const { return credits_micros_; }
     // metadata's stopReason when known; else tool_use when the answer called a tool; else
     // max_tokens when the output limit was hit; else end_turn.
     StopCause stop_cause(bool any_tool_call) const;
@@ -45,6 +47,8 @@ private:
     std::optional<double> context_percentage_;
     std::optional<StopCause> reported_stop_;
     bool output_limit_ = false;
+    std::int64_t credits_micros_ = 0;
+    static constexpr double kMaxCredits = 1e6;  // a larger charge is no number
 };
 
 // The input of one streamed tool call (docs/upstream.md §2, toolUseEvent). The upstream's first

@@ -8,6 +8,7 @@
 #include "common/json.hpp"
 #include "common/sse.hpp"
 #include "common/strings.hpp"
+#include "common/time_format.hpp"
 
 namespace amq {
 
@@ -23,7 +24,7 @@ void frame(std::string& out, std::string_view event, Body&& body) {
 }
 
 void write_usage(JsonWriter& w, std::int64_t input, std::int64_t cache_written,
-                 std::int64_t cache_read, std::int64_t output) {
+                 std::int64_t cache_read, std::int64_t output, std::size_t searches = 0) {
     w.Key("usage");
     w.StartObject();
     w.Key("input_tokens");
@@ -34,6 +35,13 @@ void write_usage(JsonWriter& w, std::int64_t input, std::int64_t cache_written,
     w.Int64(cache_read);
     w.Key("output_tokens");
     w.Int64(output);
+    if (searches > 0) {
+        w.Key("server_tool_use");
+        w.StartObject();
+        w.Key("web_search_requests");
+        w.Uint64(searches);
+        w.EndObject();
+    }
     w.EndObject();
 }
 
@@ -42,7 +50,7 @@ void write_usage(JsonWriter& w, std::int64_t input, std::int64_t cache_written,
 void write_usage(JsonWriter& w, const Answer& answer) {
     std::int64_t read = answer.cache_read_tokens(), written = answer.cache_write_tokens();
     write_usage(w, std::max<std::int64_t>(0, answer.input_tokens() - read - written), written, read,
-                answer.output_tokens());
+                answer.output_tokens(), answer.searches());
 }
 
 // The tool input as the object it is; the assembler lets only validated input finish.
@@ -54,6 +62,33 @@ void write_tool_input(JsonWriter& w, std::string_view input) {
     }
     w.StartObject();
     w.EndObject();
+}
+
+// Anthropic's web_search_tool_result content: the results, or an error object. The excerpt
+// goes in encrypted_content, which clients pass back without reading.
+void write_search_content(JsonWriter& w, const WebSearchOutcome& outcome) {
+    if (!outcome.error.empty()) {
+        w.StartObject();
+        write_field(w, "type", "web_search_tool_result_error");
+        write_field(w, "error_code", outcome.error);
+        w.EndObject();
+        return;
+    }
+    w.StartArray();
+    for (const WebSearchHit& hit : outcome.hits) {
+        w.StartObject();
+        write_field(w, "type", "web_search_result");
+        write_field(w, "title", hit.title);
+        write_field(w, "url", hit.url);
+        write_field(w, "encrypted_content", hit.snippet);
+        w.Key("page_age");
+        if (hit.published_ms)
+            write_string(w, iso8601(*hit.published_ms / 1000).substr(0, 10));
+        else
+            w.Null();
+        w.EndObject();
+    }
+    w.EndArray();
 }
 
 // A content block as content_block_start announces it (complete = false: empty, input {}) or
@@ -76,11 +111,19 @@ void write_block(JsonWriter& w, const AnswerBlock& block, bool complete) {
             write_field(w, "data", block.content);
             break;
         case BlockKind::tool_use:
-            write_field(w, "type", "tool_use");
+        case BlockKind::server_tool_use:
+            write_field(w, "type",
+                        block.kind == BlockKind::tool_use ? "tool_use" : "server_tool_use");
             write_field(w, "id", block.tool_id);
             write_field(w, "name", block.tool_name);
             w.Key("input");
             write_tool_input(w, complete ? content : std::string_view("{}"));
+            break;
+        case BlockKind::search_result:  // announced whole: it has no deltas
+            write_field(w, "type", "web_search_tool_result");
+            write_field(w, "tool_use_id", block.tool_id);
+            w.Key("content");
+            write_search_content(w, *block.search);
             break;
     }
     w.EndObject();

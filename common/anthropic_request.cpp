@@ -141,6 +141,17 @@ Status read_tool_use(const Value& block, std::string_view path, QTurn& turn) {
     return {};
 }
 
+// The titles and URLs of a web_search_tool_result block, one per line.
+std::string search_result_summary(const Value& block) {
+    std::string out = "[Web results]";
+    const Value* content = find_member(block, "content");
+    if (!content || !content->IsArray()) return out + " none";
+    for (const Value& hit : content->GetArray())
+        out += str_cat("\n- ", find_string(hit, "title").value_or(""), " (",
+                       find_string(hit, "url").value_or(""), ")");
+    return out;
+}
+
 Status read_assistant_block(const Value& block, std::string_view path, QTurn& turn) {
     std::string_view type = block_type(block);
     if (type == "text") return read_text_block(block, path, turn.text);
@@ -156,6 +167,18 @@ Status read_assistant_block(const Value& block, std::string_view path, QTurn& tu
         } else {
             append_text(turn.thinking, text);
         }
+        return {};
+    }
+    // A web search the daemon ran in an earlier answer (the client sends its blocks back):
+    // the model reads what was searched and found, as the assistant's text.
+    if (type == "server_tool_use") {
+        const Value* input = find_member(block, "input");
+        std::string query = input ? search_query(to_json(*input)) : std::string();
+        append_text(turn.text, str_cat("[Searched the web for \"", query, "\"]"));
+        return {};
+    }
+    if (type == "web_search_tool_result") {
+        append_text(turn.text, search_result_summary(block));
         return {};
     }
     if (type == "redacted_thinking") {
@@ -220,8 +243,9 @@ Status read_messages(const Value& request, QConversation& c) {
 
 // ---- tools, thinking, session --------------------------------------------------------------
 
-// Server tools (web_search, code_execution, tool search, …) run on Anthropic's side and have
-// no upstream equivalent: they are dropped without an error so the rest of the request works.
+// Web search, a server tool, is run by the daemon (q_request's offer_web_search). The other
+// server tools (code_execution, tool search, …) have no upstream equivalent: they are dropped
+// without an error so the rest of the request works.
 Status read_tools(const Value& request, QConversation& c) {
     const Value* tools = find_member(request, "tools");
     if (!tools) return {};
@@ -231,6 +255,10 @@ Status read_tools(const Value& request, QConversation& c) {
         std::string p = path_index("tools", i);
         if (!tool.IsObject()) return field_error(p, "a tool must be an object");
         std::string_view type = block_type(tool);
+        if (type.starts_with("web_search_")) {
+            if (Status s = offer_web_search(tool, p, c); !s) return s;
+            continue;
+        }
         if (!type.empty() && type != "custom") continue;
         auto name = find_string(tool, "name");
         if (!name || name->empty()) return field_error(p, "a tool needs a non-empty string 'name'");
@@ -358,6 +386,7 @@ Status write_upstream_body(UpstreamRequest& out, QConversation conversation,
     QBodyOptions body_options{out.model.upstream,  options.origin,      options.profile_arn,
                               out.conversation_id, options.max_payload, options.max_input_tokens,
                               out.model.efforts};
+    out.search_limit = conversation.search_limit;
     auto body = build_q_body(std::move(conversation), body_options);
     if (!body) return body.error();
     out.body = std::move(body->body);

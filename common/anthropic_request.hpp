@@ -42,6 +42,7 @@ struct UpstreamRequest {
     std::string session_id;  // from metadata.user_id ("" when none)
     std::string conversation_id;
     std::int64_t estimated_input_tokens = 1;  // everything sent: system, messages, tool specs
+    int search_limit = 0;  // web search offered: the searches the daemon may run for it
     // What `body` was written from and with: another account's body comes from them.
     std::shared_ptr<const QPlan> plan;
     QBodyOptions body_options;

@@ -121,6 +121,7 @@ public:
                 });
                 break;
             case DeltaKind::tool_input:
+                if (block.kind != BlockKind::tool_use) return;  // server tools are not shown
                 chunk(out, [&](JsonWriter& w) {
                     write_call_delta(w, block.tool_ordinal, nullptr, nullptr, text);
                 });

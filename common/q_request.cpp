@@ -610,6 +610,32 @@ Result<QBody> build_q_body(QConversation conversation, const QBodyOptions& optio
     return out;
 }
 
+Status offer_web_search(const rapidjson::Value& tool, std::string_view path, QConversation& c) {
+    for (const QTool& t : c.tools)
+        if (t.name == kWebSearchTool)
+            return field_error(path, str_cat("a second tool named '", kWebSearchTool, "'"));
+    c.search_limit = kDefaultSearchLimit;
+    if (const rapidjson::Value* max_uses = find_member(tool, "max_uses")) {
+        if (!max_uses->IsInt() || max_uses->GetInt() < 1)
+            return field_error(str_cat(path, ".max_uses"), "must be a positive integer");
+        c.search_limit = max_uses->GetInt();
+    }
+    c.tools.push_back(QTool{std::string(kWebSearchTool), std::string(kWebSearchDescription),
+                            std::string(kWebSearchSchema)});
+    return {};
+}
+
+std::shared_ptr<const QPlan> extend_plan(const QPlan& plan, QTurn assistant, QTurn user,
+                                         std::string_view retire_tool) {
+    auto out = std::make_shared<QPlan>(plan);
+    out->turns.push_back(std::move(assistant));
+    out->turns.push_back(std::move(user));
+    finish_tool_uses(out->turns);
+    for (PreparedTool& tool : out->tools)
+        if (tool.name == retire_tool) tool.description = std::string(kSynthesisedDescription);
+    return out;
+}
+
 Status read_output_parts(const rapidjson::Value& parts, std::string_view path,
                          std::string_view image_type, ImageReader read_image, QTurn& turn,
                          std::string& text) {

@@ -16,6 +16,7 @@
 
 #include "common/result.hpp"
 #include "common/tool_names.hpp"
+#include "common/web_search.hpp"
 
 namespace amq {
 
@@ -62,7 +63,8 @@ struct QConversation {
     std::vector<QTurn> turns;
     std::vector<QTool> tools;
     std::optional<std::int64_t> thinking_budget;  // set = thinking on, with this budget
-    std::string effort;  // the client's own effort for native reasoning; "": from the budget
+    std::string effort;    // the client's own effort for native reasoning; "": from the budget
+    int search_limit = 0;  // web search offered (the daemon runs it): at most this many searches
 };
 
 struct QBodyOptions {
@@ -109,6 +111,17 @@ using ImageReader = Result<QImage> (*)(const rapidjson::Value& part, std::string
 Status read_output_parts(const rapidjson::Value& parts, std::string_view path,
                          std::string_view image_type, ImageReader read_image, QTurn& turn,
                          std::string& text);
+
+// A client's web-search server tool (Anthropic web_search_20250305, Responses web_search):
+// the model is offered kWebSearchTool, which the daemon runs (docs/translation.md §8).
+// max_uses, a positive integer, caps the searches; else kDefaultSearchLimit.
+Status offer_web_search(const rapidjson::Value& tool, std::string_view path, QConversation& c);
+
+// The plan with one more exchange appended — the assistant's turn and the user's turn that
+// answers it (a server tool's results) — for the continuation of an answer. `retire_tool`,
+// when given, stays described for the history but is no longer offered.
+std::shared_ptr<const QPlan> extend_plan(const QPlan& plan, QTurn assistant, QTurn user,
+                                         std::string_view retire_tool = {});
 
 // A stable UUID-formatted conversation id for a client session: the same session always gets
 // the same id, so the upstream sees one conversation.

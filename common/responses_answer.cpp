@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <utility>
+#include <vector>
 
 #include "common/json.hpp"
 #include "common/json_string_stream.hpp"
@@ -106,7 +107,12 @@ public:
             });
     }
 
-    void block_start(std::string& out, std::size_t index, const AnswerBlock& block) override {
+    // Search results are no output item: blocks map to output indices without them.
+    void block_start(std::string& out, std::size_t block_index, const AnswerBlock& block) override {
+        if (block.kind == BlockKind::search_result) return;
+        out_index_.resize(block_index + 1);
+        out_index_[block_index] = items_++;
+        std::size_t index = out_index_[block_index];
         if (block.kind == BlockKind::tool_use && tool_kind(block) == Kind::custom) {
             custom_input_.emplace("input");
             custom_streamed_.clear();
@@ -130,8 +136,10 @@ public:
             });
     }
 
-    void delta(std::string& out, std::size_t index, const AnswerBlock& block, DeltaKind kind,
+    void delta(std::string& out, std::size_t block_index, const AnswerBlock& block, DeltaKind kind,
                std::string_view text) override {
+        if (block.kind == BlockKind::server_tool_use) return;  // the query shows when done
+        std::size_t index = out_index_.at(block_index);
         std::string_view type;
         const char* part_index = nullptr;
         switch (kind) {
@@ -161,12 +169,16 @@ public:
         });
     }
 
-    void block_stop(std::string& out, std::size_t index, const AnswerBlock& block) override {
+    void block_stop(std::string& out, std::size_t block_index, const AnswerBlock& block) override {
+        if (block.kind == BlockKind::search_result) return;
+        std::size_t index = out_index_.at(block_index);
         switch (block.kind) {
             case BlockKind::text: end_text(out, index, block); break;
             case BlockKind::thinking: end_thinking(out, index, block); break;
             case BlockKind::tool_use: end_call(out, index, block); break;
-            case BlockKind::redacted_thinking: break;
+            case BlockKind::redacted_thinking:
+            case BlockKind::server_tool_use:
+            case BlockKind::search_result: break;
         }
         event(out, "response.output_item.done", [&](JsonWriter& w) {
             write_int(w, "output_index", static_cast<std::int64_t>(index));
@@ -225,6 +237,7 @@ private:
             prefix = "rs";
         if (block.kind == BlockKind::tool_use)
             prefix = tool_kind(block) == Kind::custom ? "ctc" : "fc";
+        if (block.kind == BlockKind::server_tool_use) prefix = "ws";
         return str_cat(prefix, "_", std::string_view(options_.response_id).substr(5), "_", index);
     }
 
@@ -339,6 +352,16 @@ private:
                     write_field(w, "encrypted_content", block.signature);
                 break;
             case BlockKind::tool_use: write_call(w, block, done); break;
+            case BlockKind::server_tool_use:
+                write_field(w, "type", "web_search_call");
+                write_field(w, "status", status_name(status));
+                w.Key("action");
+                w.StartObject();
+                write_field(w, "type", "search");
+                write_field(w, "query", done ? search_query(block.input.text()) : "");
+                w.EndObject();
+                break;
+            case BlockKind::search_result: break;
         }
         w.EndObject();
     }
@@ -383,9 +406,12 @@ private:
         write_field(w, "model", options_.client_model);
         w.Key("output");
         w.StartArray();
-        if (answer)
-            for (std::size_t i = 0; i < answer->blocks().size(); ++i)
-                write_item(w, i, answer->blocks()[i], ItemState::completed);
+        if (answer) {
+            std::size_t index = 0;
+            for (const AnswerBlock& block : answer->blocks())
+                if (block.kind != BlockKind::search_result)
+                    write_item(w, index++, block, ItemState::completed);
+        }
         w.EndArray();
         write_echoes(w);
         w.Key("usage");
@@ -426,6 +452,8 @@ private:
 
     ResponsesAnswerOptions options_;
     std::int64_t sequence_ = 0;
+    std::vector<std::size_t> out_index_;  // by block index
+    std::size_t items_ = 0;
     // The open custom call's input, decoded from the upstream's {"input": "…"} as it streams.
     std::optional<JsonStringStream> custom_input_;
     std::string custom_streamed_;

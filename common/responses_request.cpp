@@ -295,7 +295,7 @@ Status read_tools(const Value& request, ToolReader& r) {
         if (!tool.IsObject()) return field_error(p, "a tool must be an object");
         std::string_view type = type_of(tool);
         Status s = type == "namespace"   ? read_namespace(tool, p, r)
-                   : is_web_search(type) ? Status{}
+                   : is_web_search(type) ? offer_web_search(tool, p, r.c)
                                          : read_tool(tool, p, "", "", r);
         if (!s) return s;
     }

@@ -22,6 +22,7 @@ struct UsageRecord {
     std::string error_class;  // "" on success; see kRejectedClass (records.hpp)
     std::int64_t input_tokens = 0;
     std::int64_t output_tokens = 0;
+    std::int64_t credits_micros = 0;  // the upstream's meteringEvents, in millionths of a credit
     std::int64_t ttfb_ms = 0;
     std::int64_t duration_ms = 0;
     int attempts = 0;
@@ -33,7 +34,7 @@ struct UsageRecord {
 
 // Its fields, for any struct that is a usage record (the stored one, the worker's report).
 template <class M>
-constexpr std::array<Field<M>, 16> usage_record_fields() {
+constexpr std::array<Field<M>, 17> usage_record_fields() {
     return {{
         {"time_ms", &M::time_ms},
         {"key_id", &M::key_id},
@@ -46,6 +47,7 @@ constexpr std::array<Field<M>, 16> usage_record_fields() {
         {"error_class", &M::error_class},
         {"input_tokens", &M::input_tokens},
         {"output_tokens", &M::output_tokens},
+        {"credits_micros", &M::credits_micros},
         {"ttfb_ms", &M::ttfb_ms},
         {"duration_ms", &M::duration_ms},
         {"attempts", &M::attempts},

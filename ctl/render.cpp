@@ -136,15 +136,16 @@ constexpr Column kStatsCounts[] = {
     {"INPUT_TOKENS", "input_tokens"},
     {"OUTPUT_TOKENS", "output_tokens"},
     {"TOTAL_TOKENS", "total_tokens"},
+    {"CREDITS", "credits"},
     {"AVG_DURATION", "avg_duration_ms", Format::millis},
     {"AVG_TTFB", "avg_ttfb_ms", Format::millis},
 };
 
 // The CSV columns of usage export: every field of a usage.export record, in its order.
 constexpr const char* kUsageColumns[] = {
-    "time",           "time_ms",     "key_id",   "account_id",     "endpoint",     "client_model",
-    "upstream_model", "stream",      "status",   "error_class",    "input_tokens", "output_tokens",
-    "ttfb_ms",        "duration_ms", "attempts", "client_address", "user_agent",
+    "time",           "time_ms", "key_id",      "account_id",  "endpoint",       "client_model",
+    "upstream_model", "stream",  "status",      "error_class", "input_tokens",   "output_tokens",
+    "credits_micros", "ttfb_ms", "duration_ms", "attempts",    "client_address", "user_agent",
 };
 
 // The audit summary is the last column; past this it would wrap every row on a terminal.
@@ -709,6 +710,7 @@ std::string render_stats(const rapidjson::Value& data, std::size_t width) {
         {"input tokens", cell(total, "input_tokens")},
         {"output tokens", cell(total, "output_tokens")},
         {"total tokens", cell(total, "total_tokens")},
+        {"credits", cell(total, "credits")},
         {"avg duration", formatted_cell(total, "avg_duration_ms", Format::millis)},
         {"avg TTFB", formatted_cell(total, "avg_ttfb_ms", Format::millis)},
     });

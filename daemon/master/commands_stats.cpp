@@ -15,11 +15,13 @@ constexpr std::int64_t kDay = 86400;
 
 struct Totals {
     std::int64_t requests = 0, errors = 0, input = 0, output = 0, ttfb_ms = 0, duration_ms = 0;
+    std::int64_t credits_micros = 0;
     void add(const Rollup& r) {
         requests += r.requests;
         errors += r.errors;
         input += r.input_tokens;
         output += r.output_tokens;
+        credits_micros += r.credits_micros;
         ttfb_ms += r.ttfb_ms_sum;
         duration_ms += r.duration_ms_sum;
     }
@@ -36,6 +38,8 @@ void write_totals(JsonWriter& w, const Totals& t) {
     w.Int64(t.output);
     w.Key("total_tokens");
     w.Int64(t.input + t.output);
+    w.Key("credits");  // what the upstream metered, in its credits
+    w.Double(static_cast<double>(t.credits_micros) / 1e6);
     w.Key("avg_duration_ms");
     w.Int64(t.requests ? t.duration_ms / t.requests : 0);
     w.Key("avg_ttfb_ms");
@@ -260,6 +264,8 @@ void write_seed_totals(JsonWriter& w, const Totals& t) {
     w.Int64(t.output);
     w.Key("total_tokens");
     w.Int64(t.input + t.output);
+    w.Key("credits");
+    w.Double(static_cast<double>(t.credits_micros) / 1e6);
     w.Key("requests");
     w.Int64(t.requests);
 }

@@ -46,7 +46,8 @@ void write_usage(JsonWriter& w, const UsageRecord& u) {
     write_string(w, u.error_class);
     for (auto [key, value] :
          {std::pair{"input_tokens", u.input_tokens}, std::pair{"output_tokens", u.output_tokens},
-          std::pair{"ttfb_ms", u.ttfb_ms}, std::pair{"duration_ms", u.duration_ms}}) {
+          std::pair{"credits_micros", u.credits_micros}, std::pair{"ttfb_ms", u.ttfb_ms},
+          std::pair{"duration_ms", u.duration_ms}}) {
         w.Key(key);
         w.Int64(value);
     }

@@ -114,6 +114,11 @@ void Metrics::tokens(std::uint64_t key_id, std::int64_t input, std::int64_t outp
         static_cast<std::uint64_t>(std::max<std::int64_t>(0, output));
 }
 
+void Metrics::credits(std::uint64_t key_id, std::int64_t micros) {
+    if (micros <= 0) return;
+    credits_micros_[label("key", str_cat(key_id))] += static_cast<std::uint64_t>(micros);
+}
+
 void Metrics::latency(std::string_view endpoint, double seconds) {
     observe(latency_, endpoint, seconds);
 }
@@ -144,6 +149,9 @@ std::string Metrics::render(const std::vector<Gauge>& gauges) const {
              attempts_);
     counters(out, "amq2api_limit_refusals_total", "Requests refused by a limit.", refusals_);
     counters(out, "amq2api_tokens_total", "Tokens by API key id and direction.", tokens_);
+    family(out, "amq2api_credits_total", "Credits the upstream metered, by API key id.", "counter");
+    for (const auto& [labels, micros] : credits_micros_)
+        sample(out, "amq2api_credits_total", labels, number(static_cast<double>(micros) / 1e6));
     histograms(out, "amq2api_request_duration_seconds",
                "Time from the request's arrival to its last response byte.", latency_);
     histograms(out, "amq2api_time_to_first_byte_seconds",

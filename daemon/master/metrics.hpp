@@ -19,6 +19,8 @@ public:
     void refusal(std::string_view limit);  // "requests_per_minute", "requests_per_day",
                                            // "concurrency", "model", …
     void tokens(std::uint64_t key_id, std::int64_t input, std::int64_t output);
+    // The upstream's metered credits (millionths), by key.
+    void credits(std::uint64_t key_id, std::int64_t micros);
     void latency(std::string_view endpoint, double seconds);  // request duration
     void time_to_first_byte(std::string_view endpoint, double seconds);
 
@@ -46,6 +48,7 @@ private:
     std::map<std::string, std::uint64_t> attempts_;
     std::map<std::string, std::uint64_t> refusals_;
     std::map<std::string, std::uint64_t> tokens_;
+    std::map<std::string, std::uint64_t> credits_micros_;
     std::map<std::string, Histogram> latency_;
     std::map<std::string, Histogram> ttfb_;
 };

@@ -58,9 +58,13 @@ constexpr auto kUsageFields = usage_record_fields<UsageRecord>();
 
 // Only the counters: the rest is the rollup's key in the store.
 constexpr Field<Rollup> kRollupFields[] = {
-    {"requests", &Rollup::requests},         {"errors", &Rollup::errors},
-    {"input_tokens", &Rollup::input_tokens}, {"output_tokens", &Rollup::output_tokens},
-    {"ttfb_ms_sum", &Rollup::ttfb_ms_sum},   {"duration_ms_sum", &Rollup::duration_ms_sum},
+    {"requests", &Rollup::requests},
+    {"errors", &Rollup::errors},
+    {"input_tokens", &Rollup::input_tokens},
+    {"output_tokens", &Rollup::output_tokens},
+    {"ttfb_ms_sum", &Rollup::ttfb_ms_sum},
+    {"duration_ms_sum", &Rollup::duration_ms_sum},
+    {"credits_micros", &Rollup::credits_micros},
 };
 
 constexpr Field<AuditEntry> kAuditFields[] = {

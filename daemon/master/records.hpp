@@ -90,6 +90,7 @@ struct Rollup {
     std::int64_t errors = 0;  // status >= 400, status 0 (no answer) or an error_class
     std::int64_t input_tokens = 0;
     std::int64_t output_tokens = 0;
+    std::int64_t credits_micros = 0;
     std::int64_t ttfb_ms_sum = 0;
     std::int64_t duration_ms_sum = 0;
 };

@@ -546,6 +546,7 @@ void add_counts(Rollup& into, const Rollup& from) {
     into.errors += from.errors;
     into.input_tokens += from.input_tokens;
     into.output_tokens += from.output_tokens;
+    into.credits_micros += from.credits_micros;
     into.ttfb_ms_sum += from.ttfb_ms_sum;
     into.duration_ms_sum += from.duration_ms_sum;
 }
@@ -562,6 +563,7 @@ std::map<std::string, Rollup> sum_rollups(const std::vector<UsageRecord>& batch)
                    .errors = is_error(u) ? 1 : 0,
                    .input_tokens = u.input_tokens,
                    .output_tokens = u.output_tokens,
+                   .credits_micros = u.credits_micros,
                    .ttfb_ms_sum = u.ttfb_ms,
                    .duration_ms_sum = u.duration_ms};
         auto [it, added] = sums.try_emplace(rollup_key(one), one);

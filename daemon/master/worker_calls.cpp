@@ -277,9 +277,9 @@ void WorkerCalls::admin(std::uint64_t call_id, const rapidjson::Value& args, Sen
         std::string reply = reply_ok(call_id, *result);
         // The worker would take a larger frame for a broken master and exit.
         if (reply.size() > kAdminFrameMax)
-            return send(reply_error(call_id, 500,
-                                    str_cat("the answer is larger than ", kAdminFrameMax >> 20,
-                                            " MiB; ask for less")));
+            return send(reply_error(
+                call_id, 500,
+                str_cat("the answer is larger than ", kAdminFrameMax >> 20, " MiB; ask for less")));
         send(std::move(reply));
     });
 }
@@ -529,6 +529,7 @@ void WorkerCalls::report(const rapidjson::Value& args, pid_t pid) {
     if (!queue_.empty()) pump_soon(0);  // its key's slot may take the next one
     metrics_.request(u.endpoint, u.status, u.key_id);
     metrics_.tokens(u.key_id, u.input_tokens, u.output_tokens);
+    metrics_.credits(u.key_id, u.credits_micros);
     metrics_.latency(u.endpoint, static_cast<double>(u.duration_ms) / 1000.0);
     if (u.ttfb_ms > 0)
         metrics_.time_to_first_byte(u.endpoint, static_cast<double>(u.ttfb_ms) / 1000.0);

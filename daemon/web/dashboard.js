@@ -618,7 +618,8 @@
       statCard('Requests', total.requests),
       statCard('Input tokens', total.input_tokens),
       statCard('Output tokens', total.output_tokens),
-      statCard('Total tokens', total.total_tokens));
+      statCard('Total tokens', total.total_tokens),
+      statCard('Credits', total.credits));
     const daily = tokens.daily || [];
     $('stats-daily').replaceChildren(...(daily.length
       ? daily.map((d) => el('tr', null, el('td', {text: d.date}), usageCells(d)))

@@ -10,6 +10,7 @@
 #include "common/q_endpoints.hpp"
 #include "common/q_http.hpp"
 #include "common/strings.hpp"
+#include "common/web_search.hpp"
 #include "common/worker_messages.hpp"
 #include "daemon/worker/evhtp_reply.hpp"
 #include "daemon/worker/http.hpp"
@@ -20,6 +21,7 @@ namespace amq {
 namespace {
 
 constexpr std::size_t kMaxErrorBody = 64u << 10;
+constexpr std::size_t kMaxMcpBody = 1u << 20;
 constexpr int kClientClosed = 499;  // nginx's code for a client that left first
 
 bool is_content(const QEvent& e) {
@@ -162,7 +164,7 @@ void Exchange::attempt() {
     upstream_status_ = 0;
     error_body_.clear();
     decoder_ = std::make_unique<eventstream::Decoder>();
-    if (!committed_) {
+    if (!committed_ && !continuing_) {
         answer_ = spec_.make_answer();
         held_.clear();
     }
@@ -329,6 +331,7 @@ void Exchange::fail_attempt(const UpstreamError& error) {
 
 void Exchange::complete_upstream() {
     end_attempt(true, nullptr, false);
+    if (start_searches()) return;
     std::string tail = answer_.finish();
     const std::optional<AnswerFailure>& failure = answer_.failure();
     if (spec_.stream) {
@@ -342,6 +345,85 @@ void Exchange::complete_upstream() {
     finish(200, "");
     add_rate_headers();
     client_->send_json(200, answer_.body());
+}
+
+// A model that keeps searching past its limit gets its searches refused (max_uses_exceeded)
+// and the tool retired; one that still asks after that gets its answer as it stands.
+bool Exchange::start_searches() {
+    if (spec_.search_limit == 0 || rounds_ > spec_.search_limit) return false;
+    searches_ = answer_.pending_searches();
+    if (searches_.empty()) return false;
+    ++rounds_;
+    if (spec_.stream && !committed_) commit();
+    run_next_search();
+    return true;
+}
+
+void Exchange::run_next_search() {
+    if (finished_) return;
+    if (searches_.empty()) return continue_answer();
+    AnswerStream::Search search = std::move(searches_.front());
+    searches_.erase(searches_.begin());
+    if (searches_run_ >= spec_.search_limit || search.query.empty()) {
+        deliver_search(
+            search.tool_id,
+            WebSearchOutcome{search.query,
+                             {},
+                             search.query.empty() ? "invalid_tool_input" : "max_uses_exceeded"});
+        return run_next_search();
+    }
+    ++searches_run_;
+    const Config& c = ctx_.config;
+    GenerateCall call =
+        mcp_search_call(endpoint_, grant_.access_token, grant_.token_type, grant_.profile_arn);
+    HttpRequestSpec spec;
+    spec.url = std::move(call.url);
+    spec.headers = std::move(call.headers);
+    spec.body = mcp_search_body(uuid4(), search.query);
+    spec.proxy = grant_.proxy.empty() ? c.proxy : grant_.proxy;
+    spec.connect_timeout = c.connect_timeout;
+    spec.first_byte_timeout = c.first_byte_timeout;
+    spec.idle_timeout = c.idle_timeout;
+    mcp_status_ = 0;
+    mcp_body_.clear();
+    call_ = ctx_.upstream.start(
+        std::move(spec),
+        HttpCallbacks{
+            [this](int status, const HttpHeaders&) { mcp_status_ = status; },
+            [this](std::string_view bytes) {
+                if (mcp_body_.size() < kMaxMcpBody)
+                    mcp_body_.append(bytes.substr(0, kMaxMcpBody - mcp_body_.size()));
+            },
+            [this, search](const Status& outcome) {
+                call_ = 0;
+                if (finished_) return;
+                if (!outcome)
+                    log_warning(spec_.request_tag, " web search failed: ", outcome.error().message);
+                deliver_search(search.tool_id,
+                               read_mcp_search(search.query, outcome ? mcp_status_ : 0, mcp_body_));
+                run_next_search();
+            }});
+}
+
+void Exchange::deliver_search(std::string_view tool_id, WebSearchOutcome outcome) {
+    std::string bytes = answer_.add_search_result(tool_id, std::move(outcome));
+    if (!spec_.stream) return;
+    if (committed_)
+        write(bytes);
+    else
+        held_ += bytes;
+}
+
+void Exchange::continue_answer() {
+    auto [assistant, user] = answer_.close_round();
+    bool spent = searches_run_ >= spec_.search_limit;
+    spec_.plan = extend_plan(*spec_.plan, std::move(assistant), std::move(user),
+                             spent ? kWebSearchTool : std::string_view());
+    auto body = write_q_body(*spec_.plan, spec_.body_options);
+    if (!body) return reply_error(400, body.error().message, "too_long");
+    spec_.upstream_body = std::move(*body);
+    continuing_ = true;
+    attempt();
 }
 
 // The first byte goes out: from here on failures travel inside the stream.
@@ -450,6 +532,7 @@ void Exchange::finish(int status, std::string_view error_class) {
     r.error_class = std::string(error_class);
     r.input_tokens = answer_.input_tokens();
     r.output_tokens = answer_.output_tokens();
+    r.credits_micros = answer_.answer().credits_micros();
     r.ttfb_ms = first_byte_ > 0 ? static_cast<std::int64_t>((first_byte_ - started_) * 1000) : 0;
     r.duration_ms = static_cast<std::int64_t>((now - started_) * 1000);
     r.attempts = attempts_;
@@ -473,14 +556,13 @@ void start_exchange(Worker& worker, HttpRequest& request, std::string_view endpo
     spec.upstream_model = upstream.model.upstream;
     spec.upstream_body = std::move(upstream.body);
     spec.stream = upstream.stream;
+    spec.search_limit = upstream.search_limit;
     spec.make_answer = std::move(make_answer);
     spec.body_options = std::move(upstream.body_options);
     spec.plan = std::move(upstream.plan);
     spec.request_id = worker.next_exchange_id();
     spec.request_tag = request.id;
-    spec.session = upstream.session_id.empty()
-                       ? std::string(request.header("x-claude-code-session-id").value_or(""))
-                       : upstream.session_id;
+    spec.session = upstream.session_id;  // the body's, else the headers' (translate_options)
     spec.client_address = request.client;
     spec.user_agent = valid_utf8(request.header("user-agent").value_or("").substr(0, 512));
     std::uint64_t id = spec.request_id;

@@ -52,13 +52,14 @@ struct ExchangeSpec {
     std::string key_hash;
     std::string client_model;
     std::string upstream_model;
-    std::string upstream_body;        // written with body_options
-    QBodyOptions body_options;        // profile ARN and origin change with the account
+    std::string upstream_body;          // written with body_options
+    QBodyOptions body_options;          // profile ARN and origin change with the account
     std::shared_ptr<const QPlan> plan;  // what another account's body is written from
     std::string session;           // pins the client's session to its account when stickiness is on
     std::uint64_t request_id = 0;  // names this request's concurrency slot at the master
     std::string request_tag;       // the request-id header's value, for log lines
     bool stream = false;
+    int search_limit = 0;  // web search offered: the searches the exchange may run (§8)
     // A fresh answer per attempt: a failed attempt's partial answer must not leak into the
     // next one while nothing has reached the client.
     std::function<AnswerStream()> make_answer;
@@ -99,6 +100,13 @@ private:
     void end_stream(std::string_view last_bytes);
     void reply_error(int status, std::string_view message, std::string_view error_class);
     void complete_upstream();
+    // Server tool rounds (docs/translation.md §8): the searches an upstream answer asked for
+    // run one by one through the account's MCP endpoint, their results join the answer, and
+    // the continuation is asked upstream on the same account.
+    bool start_searches();
+    void run_next_search();
+    void deliver_search(std::string_view tool_id, WebSearchOutcome outcome);
+    void continue_answer();
     void finish(int status, std::string_view error_class);
     void client_gone();
     void client_drained();
@@ -115,13 +123,13 @@ private:
     int attempts_ = 0;
     bool token_refreshed_ = false;
     HttpCaller::CallId call_ = 0;
-    std::uint64_t master_call_ = 0;  // an admit or refresh call awaiting the master's answer
+    std::uint64_t master_call_ = 0;       // an admit or refresh call awaiting the master's answer
     std::vector<std::string> endpoints_;  // the granted account's, in order of preference
     std::string endpoint_;                // the one the current attempt calls
     int upstream_status_ = 0;
     bool reached_upstream_ = false;               // this attempt got an answer (or a network error)
     std::optional<UpstreamError> account_error_;  // the last attempt's, when about the account
-    bool attempt_open_ = false;  // its outcome is not told yet
+    bool attempt_open_ = false;                   // its outcome is not told yet
     std::string upstream_retry_after_;
     std::string error_body_;
     std::unique_ptr<eventstream::Decoder> decoder_;
@@ -129,6 +137,12 @@ private:
     bool committed_ = false;
     bool finished_ = false;
     bool paused_ = false;
+    std::vector<AnswerStream::Search> searches_;  // of the current round, not yet run
+    int searches_run_ = 0;
+    int rounds_ = 0;
+    bool continuing_ = false;  // the answer goes on from an earlier upstream call
+    int mcp_status_ = 0;
+    std::string mcp_body_;
     double started_ = monotonic_seconds();
     double first_byte_ = 0;
     Event ping_timer_;

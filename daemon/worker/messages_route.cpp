@@ -21,6 +21,7 @@ void handle_messages(Worker& worker, HttpRequest& request) {
     AnthropicAnswerOptions api{prefixed_id("msg_"), upstream->model.client};
     AnswerOptions answer{upstream->estimated_input_tokens, upstream->model.context_window,
                          upstream->thinking, upstream->tool_names};
+    answer.web_search = upstream->search_limit > 0;
     start_exchange(worker, request, "/v1/messages", key, std::move(*upstream),
                    [api, answer] { return make_anthropic_answer(api, answer); });
 }

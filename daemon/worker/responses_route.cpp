@@ -24,6 +24,7 @@ void handle_responses(Worker& worker, HttpRequest& request) {
                                std::move(translated->responses)};
     AnswerOptions answer{upstream.estimated_input_tokens, upstream.model.context_window,
                          upstream.thinking, upstream.tool_names};
+    answer.web_search = upstream.search_limit > 0;
     start_exchange(worker, request, "/v1/responses", key, std::move(upstream),
                    [api, answer] { return make_responses_answer(api, answer); });
 }

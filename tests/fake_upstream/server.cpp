@@ -121,6 +121,7 @@ void Server::handle(evhttp_request* req) {
     }
     if (method == EVHTTP_REQ_POST && path == "/") return on_target(req);
     if (method == EVHTTP_REQ_POST && path == "/generateAssistantResponse") return on_generate(req);
+    if (method == EVHTTP_REQ_POST && path == "/mcp") return on_mcp(req);
     if (method == EVHTTP_REQ_POST && path == "/token") return on_token(req, Kind::token);
     if (method == EVHTTP_REQ_POST && path == "/refreshToken") return on_token(req, Kind::kiro);
     if (method == EVHTTP_REQ_POST && path == "/client/register") return on_register(req);
@@ -258,7 +259,7 @@ void Server::control_object(evhttp_request* req, const ControlFn& act) {
 }
 
 void Server::control_requests(evhttp_request* req) const {
-    static constexpr const char* kNames[] = {"generate", "token", "kiro", "usage", "oidc"};
+    static constexpr const char* kNames[] = {"generate", "token", "kiro", "usage", "oidc", "mcp"};
     static_assert(std::size(kNames) == std::extent_v<decltype(records_)>);
     send_json(req, 200, amq::json_object([&](JsonWriter& w) {
                   for (std::size_t k = 0; k < std::size(kNames); ++k) {

@@ -76,7 +76,7 @@ public:
 
 private:
     // Recording kinds; oidc holds the device-authorization calls, token the refreshes.
-    enum class Kind { generate, token, kiro, usage, oidc };
+    enum class Kind { generate, token, kiro, usage, oidc, mcp };
     struct Delayed;
 
     static void on_request(evhttp_request* req, void* self);
@@ -87,6 +87,7 @@ private:
 
     // Upstream calls (upstream_api.cpp).
     void on_generate(evhttp_request* req);
+    void on_mcp(evhttp_request* req);
     void on_target(evhttp_request* req);
     void on_token(evhttp_request* req, Kind kind);
     void on_usage(evhttp_request* req);
@@ -139,7 +140,7 @@ private:
     StringSet issued_tokens_;
     StringMap<std::uint64_t> generate_by_token_;
     StringMap<std::vector<std::string>> models_by_token_;
-    std::deque<Record> records_[5];
+    std::deque<Record> records_[6];
     DeviceAuth device_auth_;
     KiroAuth kiro_auth_;
 

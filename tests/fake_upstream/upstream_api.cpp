@@ -339,6 +339,69 @@ void Server::on_profiles(evhttp_request* req) {
         str_cat(R"({"profiles":[{"arn":")", kProfileArn, R"(","profileName":"fake-profile"}]})"));
 }
 
+// MCP web search: JSON-RPC tools/call of web_search {query}. Two results made from the query,
+// or, for a query that contains "unavailable", the tool's own error (isError).
+void Server::on_mcp(evhttp_request* req) {
+    const std::string_view token = bearer_token(req);
+    auto doc = amq::parse_json(request_body(req));
+    const rapidjson::Value* params =
+        doc && doc->IsObject() ? amq::find_member(*doc, "params") : nullptr;
+    const rapidjson::Value* arguments = params ? amq::find_member(*params, "arguments") : nullptr;
+    auto query = arguments ? amq::find_string(*arguments, "query") : std::nullopt;
+    bool well_formed = query && amq::find_string(*doc, "jsonrpc") == "2.0" &&
+                       amq::find_string(*doc, "method") == "tools/call" &&
+                       amq::find_string(*params, "name") == "web_search" &&
+                       amq::find_string(*doc, "id");
+    const int status = !token_valid(req, token) ? 403 : !well_formed ? 400 : 200;
+    record(Kind::mcp, req, token, status);
+    log(req, status);
+    if (status == 403) return send_body(req, 403, kJson, kBadToken);
+    if (status == 400)
+        return send_body(
+            req, 400, kJson,
+            R"({"jsonrpc":"2.0","error":{"code":-32600,"message":"Invalid Request"}})");
+    bool fails = query->find("unavailable") != std::string_view::npos;
+    std::string results = amq::json_object([&](JsonWriter& w) {
+        write_key(w, "results");
+        w.StartArray();
+        for (int i = 1; i <= 2 && !fails; ++i) {
+            w.StartObject();
+            write_key(w, "title");
+            write_string(w, str_cat("Result ", i, " for ", *query));
+            write_key(w, "url");
+            write_string(w, str_cat("https://example.com/", i));
+            write_key(w, "snippet");
+            write_string(w, str_cat("What page ", i, " says about ", *query, "."));
+            write_key(w, "publishedDate");
+            w.Int64(1767225600000);
+            w.EndObject();
+        }
+        w.EndArray();
+        write_key(w, "query");
+        write_string(w, *query);
+    });
+    send_body(req, 200, kJson, amq::json_object([&](JsonWriter& w) {
+                  write_key(w, "id");
+                  write_string(w, *amq::find_string(*doc, "id"));
+                  write_key(w, "jsonrpc");
+                  write_string(w, "2.0");
+                  write_key(w, "result");
+                  w.StartObject();
+                  write_key(w, "content");
+                  w.StartArray();
+                  w.StartObject();
+                  write_key(w, "type");
+                  write_string(w, "text");
+                  write_key(w, "text");
+                  write_string(w, results);
+                  w.EndObject();
+                  w.EndArray();
+                  write_key(w, "isError");
+                  w.Bool(fails);
+                  w.EndObject();
+              }));
+}
+
 void Server::on_models(evhttp_request* req) {
     static const std::vector<std::string> kEveryModel = {"claude-sonnet-4.5", "claude-sonnet-4",
                                                          "claude-haiku-4.5", "claude-opus-4.5",

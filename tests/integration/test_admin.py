@@ -108,7 +108,7 @@ class AdminStats(AdminBase):
         stats = wait_until(tokens, timeout=5, what="usage to reach the rollups")
         self.assertEqual(stats["period"]["days"], 1)
         self.assertEqual(stats["total"], {"input_tokens": 36, "output_tokens": 21, "total_tokens": 57,
-                                          "requests": 3})
+                                          "credits": 0, "requests": 3})
         self.assertEqual(len(stats["daily"]), 1)
         self.assertEqual(stats["by_account"][0]["account_name"], "acct")
 

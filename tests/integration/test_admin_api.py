@@ -425,7 +425,8 @@ class ApiKeys(AdminApiCase):
         s = wait_until(tokens, timeout=5, what="usage to reach the rollups")
         self.assertEqual(s["period"]["days"], 2)
         self.assertEqual(set(s["period"]), {"start_date", "end_date", "days"})
-        self.assertEqual(set(s["total"]), {"input_tokens", "output_tokens", "total_tokens", "requests"})
+        self.assertEqual(set(s["total"]),
+                         {"input_tokens", "output_tokens", "total_tokens", "credits", "requests"})
         self.assertEqual(s["by_account"][0]["account_name"], "acct")
         self.assertEqual(len(s["daily"]), 1)
 

@@ -136,6 +136,37 @@ class AnthropicSdk(ClientTestCase):
         self.assertEqual(out["error"]["status"], 400)
         self.assertIn("THINKING_SIGNATURE_INVALID", out["error"]["message"])
 
+    def test_a_web_search_runs_through_the_mcp_endpoint_and_the_turn_continues(self):
+        self.fake.script(generate=[
+            {"events": [text_event("Let me search."),
+                        *tool_events("srv_1", "web_search", ['{"query": "amq2api news"}']),
+                        metadata(stop="TOOL_USE")]},
+            {"events": [text_event("It gained a Responses API [1]."), metadata()]}])
+        out = self.node("anthropic_messages.js", "web_search")
+        content = out["content"]
+        self.assertEqual([b["type"] for b in content],
+                         ["text", "server_tool_use", "web_search_tool_result", "text"])
+        self.assertEqual(content[1]["input"], {"query": "amq2api news"})
+        self.assertEqual(content[2]["tool_use_id"], "srv_1")
+        self.assertEqual([r["url"] for r in content[2]["content"]],
+                         ["https://example.com/1", "https://example.com/2"])
+        self.assertEqual(content[3]["text"], "It gained a Responses API [1].")
+        self.assertEqual(out["usage"]["server_tool_use"], {"web_search_requests": 1})
+        self.assertEqual(out["stop_reason"], "end_turn")
+        [search] = self.fake.requests()["mcp"]
+        self.assertEqual(search["body"]["params"], {"name": "web_search",
+                                                   "arguments": {"query": "amq2api news"}})
+        first, second = self.generate_bodies()
+        for body in (first, second):
+            names = [t["toolSpecification"]["name"] for t in body["conversationState"]["currentMessage"]
+                     ["userInputMessage"]["userInputMessageContext"]["tools"]]
+            self.assertEqual(names, ["web_search"])
+        context = second["conversationState"]["currentMessage"]["userInputMessage"]["userInputMessageContext"]
+        self.assertEqual(context["toolResults"][0]["toolUseId"], "srv_1")
+        self.assertIn("https://example.com/1", json.dumps(context["toolResults"]))
+        self.assertEqual(second["conversationState"]["history"][-1]["assistantResponseMessage"]["toolUses"],
+                         [{"toolUseId": "srv_1", "name": "web_search", "input": {"query": "amq2api news"}}])
+
     def test_cache_usage_is_consistent_over_a_session(self):
         self.fake.script(generate=[
             {"events": [text_event("1"), metadata(inp=50, out=2, read=0, written=1000)]},

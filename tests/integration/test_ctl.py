@@ -31,8 +31,8 @@ MAN_PAGE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", 
                         "amq2apictl.8")
 USAGE_COLUMNS = ["time", "time_ms", "key_id", "account_id", "endpoint", "client_model",
                  "upstream_model", "stream", "status", "error_class", "input_tokens",
-                 "output_tokens", "ttfb_ms", "duration_ms", "attempts", "client_address",
-                 "user_agent"]
+                 "output_tokens", "credits_micros", "ttfb_ms", "duration_ms", "attempts",
+                 "client_address", "user_agent"]
 
 
 def run_ctl(*args, stdin=None, env=None):

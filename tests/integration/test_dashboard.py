@@ -468,7 +468,7 @@ class DashboardInBrowser(unittest.TestCase):
         self.assertIn("rt-uploaded-secret-Zq9", tokens, "the import refreshed its account")
 
         self.assertIn("7 days", seen["statsPeriod"])
-        self.assertEqual(seen["statCards"], 11)
+        self.assertEqual(seen["statCards"], 12)  # every card on the page, Credits included
         self.assertIsNone(seen["keyAfterLogout"])
         self.assertTrue(seen["appHiddenAfterLogout"])
 

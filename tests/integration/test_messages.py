@@ -163,6 +163,40 @@ class Basics(MessagesTestCase):
         self.assertIn("a.txt", json.dumps(context["toolResults"][0]["content"]))
         self.assertIn("You are terse.", json.dumps(state["history"]))
 
+    def test_web_searches_stop_at_max_uses(self):
+        def search(n):
+            return {"events": [*tool_events(f"s{n}", "web_search", ['{"query":"q"}']),
+                               metadata(stop="TOOL_USE")]}
+        self.fake.script(generate=[search(1), search(2), search(3)])
+        r = self.post({"model": "claude-sonnet-4-5", "max_tokens": 100,
+                       "tools": [{"type": "web_search_20250305", "name": "web_search", "max_uses": 1}],
+                       "messages": [{"role": "user", "content": "search"}]})
+        self.assertEqual(r.status, 200, r.body)
+        content = r.json()["content"]
+        self.assertEqual([b["type"] for b in content],
+                         ["server_tool_use", "web_search_tool_result"] * 2 + ["server_tool_use"])
+        self.assertEqual(content[3]["content"], {"type": "web_search_tool_result_error",
+                                                 "error_code": "max_uses_exceeded"})
+        self.assertEqual(len(self.fake.requests()["mcp"]), 1)
+        bodies = self.generate_requests()
+        self.assertEqual(len(bodies), 3)
+        tool = bodies[-1]["body"]["conversationState"]["currentMessage"]["userInputMessage"][
+            "userInputMessageContext"]["tools"][0]["toolSpecification"]
+        self.assertIn("do not call it", tool["description"])
+
+    def test_a_failed_search_is_told_to_the_model_and_the_client(self):
+        self.fake.script(generate=[
+            {"events": [*tool_events("s1", "web_search", ['{"query":"unavailable"}']), metadata(stop="TOOL_USE")]},
+            {"events": [text_event("Search is down."), metadata()]}])
+        r = self.post({"model": "claude-sonnet-4-5", "max_tokens": 100,
+                       "tools": [{"type": "web_search_20250305", "name": "web_search"}],
+                       "messages": [{"role": "user", "content": "search"}]})
+        content = r.json()["content"]
+        self.assertEqual(content[1]["content"]["error_code"], "unavailable")
+        result = self.generate_requests()[-1]["body"]["conversationState"]["currentMessage"][
+            "userInputMessage"]["userInputMessageContext"]["toolResults"][0]
+        self.assertEqual(result["status"], "error")
+
     def test_exception_mid_stream_becomes_error_event(self):
         self.fake.script(generate=[{"events": [text_event("partial "), {
             "exception": "InternalServerException", "payload": {"message": "boom"}}]}])
@@ -238,6 +272,25 @@ class Basics(MessagesTestCase):
                  if line.startswith("data: ") and '"message_delta"' in line][-1]
         self.assertEqual(final["usage"]["cache_read_input_tokens"], 4000)
         self.assertEqual(final["usage"]["input_tokens"], 30)
+
+    def test_metered_credits_reach_usage_records_stats_and_metrics(self):
+        metering = {"event": "meteringEvent", "payload": {"unit": "credit", "unitPlural": "credits",
+                                                          "usage": 0.25}}
+        self.fake.script(generate=[{"events": [text_event("a"), metering, metadata()]},
+                                   {"events": [text_event("b"), metering, metering, metadata()]}])
+        for _ in range(2):
+            self.assertEqual(self.post(TEXT).status, 200)
+        wait_until(lambda: self.daemon.ctl_json("stats", "--days", "1")["total"]["requests"] == 2)
+        stats = self.daemon.ctl_json("stats", "--days", "1", "--by", "key")
+        self.assertEqual(stats["total"]["credits"], 0.75)
+        self.assertEqual(stats["rows"][0]["credits"], 0.75)
+        metrics = self.daemon.request("GET", "/metrics").body.decode()
+        self.assertIn('amq2api_credits_total{key="', metrics)
+        self.assertIn('"} 0.75', metrics)
+        rc, out, _ = self.daemon.ctl("usage", "export", "--since", "2020-01-01", "--format", "ndjson")
+        records = [json.loads(line) for line in out.splitlines()]
+        self.assertEqual(sorted(r["credits_micros"] for r in records), [250000, 500000])
+        self.assertIn("CREDITS", self.daemon.ctl("stats", "--days", "1", "--by", "key")[1])
 
     def test_usage_is_recorded(self):
         for _ in range(3):

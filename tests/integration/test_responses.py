@@ -176,6 +176,28 @@ class Responses(unittest.TestCase):
         self.assertIn("<thinking_mode>enabled", json.dumps(state))
         self.assertNotIn("additionalModelRequestFields", self.fake.requests()["generate"][-1]["body"])
 
+    def search_then_answer(self, query="amq2api"):
+        self.fake.script(generate=[
+            {"events": [*tool_events("ws_1", "web_search", [json.dumps({"query": query})]),
+                        metadata(stop="TOOL_USE")]},
+            {"events": [text_event("Found it."), metadata()]}])
+
+    def test_web_search_is_run_and_shown_as_a_web_search_call(self):
+        self.search_then_answer()
+        body = self.post({"model": "gpt-5", "input": "search amq2api", "tools": [{"type": "web_search"}]}).json()
+        call, message = body["output"]
+        self.assertEqual((call["type"], call["status"], call["action"]),
+                         ("web_search_call", "completed", {"type": "search", "query": "amq2api"}))
+        self.assertEqual(message["content"][0]["text"], "Found it.")
+        self.assertEqual(len(self.fake.requests()["mcp"]), 1)
+
+        self.search_then_answer()
+        events = self.stream({"model": "gpt-5", "input": "search amq2api", "tools": [{"type": "web_search"}]})
+        added = [d for n, d in events if n == "response.output_item.added"]
+        self.assertEqual([(d["output_index"], d["item"]["type"]) for d in added],
+                         [(0, "web_search_call"), (1, "message")])
+        self.assertEqual(events[-1][1]["response"]["output"][0]["action"]["query"], "amq2api")
+
     def test_an_upstream_cut_is_announced_as_incomplete(self):
         self.fake.script(generate=[{"events": [text_event("partial"), metadata(stop="MAX_TOKENS")]}])
         events = self.stream({"model": "gpt-5", "input": "write a lot", "max_output_tokens": 50})

@@ -34,6 +34,14 @@ async function two_turns(tamper) {
 }
 
 const scenarios = {
+  async web_search() {
+    const stream = client.messages.stream({
+      model: "claude-sonnet-4-5", max_tokens: 1000,
+      tools: [{ type: "web_search_20250305", name: "web_search", max_uses: 3 }],
+      messages: [{ role: "user", content: "What is new in amq2api?" }] });
+    const message = await stream.finalMessage();
+    return { content: message.content, usage: message.usage, stop_reason: message.stop_reason };
+  },
   thinking: () => two_turns(false),
   tampered: () => two_turns(true),
   async cache_session() {

@@ -35,6 +35,8 @@ std::string_view kind_name(BlockKind kind) {
         case BlockKind::thinking: return "thinking";
         case BlockKind::redacted_thinking: return "redacted";
         case BlockKind::tool_use: return "tool";
+        case BlockKind::server_tool_use: return "server";
+        case BlockKind::search_result: return "result";
     }
     return "?";
 }
@@ -69,8 +71,10 @@ public:
     void start(std::string& out, const amq::Answer&) override { out += "start\n"; }
     void block_start(std::string& out, std::size_t index, const AnswerBlock& b) override {
         out += amq::str_cat("+", index, " ", kind_name(b.kind));
-        if (b.kind == BlockKind::tool_use)
+        if (b.is_call())
             out += amq::str_cat(" ", b.tool_id, " ", b.tool_name, " #", b.tool_ordinal);
+        if (b.kind == BlockKind::search_result)
+            out += amq::str_cat(" ", b.tool_id, " ", b.search->hits.size());
         if (b.kind == BlockKind::redacted_thinking) out += " " + b.content;
         out += "\n";
     }
@@ -493,4 +497,59 @@ BOOST_AUTO_TEST_CASE(both_apis_judge_the_same_events_alike) {
             BOOST_TEST(stop_agrees, a.stop << " vs " << o.stop);
         }
     }
+}
+
+// ---- server tool rounds ----
+
+BOOST_AUTO_TEST_CASE(a_round_of_searches_is_answered_and_continued) {
+    amq::AnswerOptions o = options();
+    o.web_search = true;
+    AnswerStream s(o, std::make_unique<Recorder>());
+    std::string out = s.start();
+    for (const QEvent& e :
+         {text("Let me look."), tool("s1", "web_search", R"({"query":"amq"})", true),
+          metadata(10, 5, "TOOL_USE")})
+        out += s.on_event(e);
+    BOOST_TEST(s.answer().tool_calls() == 0u);
+    auto pending = s.pending_searches();
+    BOOST_REQUIRE(pending.size() == 1u);
+    BOOST_TEST(pending[0].tool_id == "s1");
+    BOOST_TEST(pending[0].query == "amq");
+    amq::WebSearchOutcome outcome{"amq", {{"AMQ", "https://amq.example/", "About AMQ.", {}}}, {}};
+    out += s.add_search_result("s1", outcome);
+    auto [assistant, user] = s.close_round();
+    BOOST_TEST(assistant.text == "Let me look.");
+    BOOST_REQUIRE(assistant.tool_uses.size() == 1u);
+    BOOST_TEST(assistant.tool_uses[0].input_json == R"({"query":"amq"})");
+    BOOST_REQUIRE(user.tool_results.size() == 1u);
+    BOOST_TEST(user.tool_results[0].tool_use_id == "s1");
+    BOOST_TEST(user.tool_results[0].text.find("https://amq.example/") != std::string::npos);
+    BOOST_TEST(s.pending_searches().empty());  // answered
+    out += s.on_event(text("Found it."));
+    out += s.finish();
+    BOOST_TEST(out ==
+               "start\n+0 text\n0 text:Let me look.\n-0\n+1 server s1 web_search #0\n"
+               "1 input:{\"query\":\"amq\"}\n-1\n+2 result s1 1\n-2\n+3 text\n"
+               "3 text:Found it.\n-3\nfinish tool_use\n");
+    BOOST_TEST(s.answer().searches() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_round_that_calls_a_client_tool_goes_to_the_client) {
+    amq::AnswerOptions o = options();
+    o.web_search = true;
+    AnswerStream s(o, std::make_unique<Recorder>());
+    std::string out = s.start();
+    out += s.on_event(tool("s1", "web_search", R"({"query":"amq"})", true));
+    out += s.on_event(tool("t1", "Bash", R"({"c":1})", true));
+    BOOST_TEST(s.pending_searches().empty());
+    BOOST_TEST(s.answer().tool_calls() == 1u);
+    // Without web search offered, a web_search call is the client's like any other.
+    AnswerStream plain = recorded();
+    BOOST_TEST(steps(plain, {tool("s1", "web_search", "{}", true)}).starts_with("+0 tool s1"));
+}
+
+BOOST_AUTO_TEST_CASE(metered_credits_add_up_and_nonsense_is_no_charge) {
+    AnswerStream s = recorded();
+    replay(s, {text("a"), metering(0.25), metering(0.125), metering(-1), metering(2e6)});
+    BOOST_TEST(s.answer().credits_micros() == 375000);
 }

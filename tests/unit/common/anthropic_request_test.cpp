@@ -391,7 +391,7 @@ BOOST_AUTO_TEST_CASE(rule6_duplicate_tool_declarations_keep_the_first) {
 
 BOOST_AUTO_TEST_CASE(server_tools_are_dropped_and_custom_ones_kept) {
     auto out = translate(R"({"model":"claude-sonnet-4-5","tools":[
-        {"type":"web_search_20250305","name":"web_search","max_uses":5},
+        {"type":"code_execution_20250522","name":"code_execution"},
         {"type":"custom","name":"Mine","description":"m","input_schema":{"type":"object"}}],
         "tool_choice":{"type":"auto"},
         "messages":[{"role":"user","content":"hi"}]})");
@@ -401,7 +401,7 @@ BOOST_AUTO_TEST_CASE(server_tools_are_dropped_and_custom_ones_kept) {
                            "userInputMessageContext/tools");
     BOOST_REQUIRE(tools.Size() == 1u);
     BOOST_TEST(str(tools[0]["toolSpecification"]["name"]) == "Mine");
-    BOOST_TEST(!contains(out.body, "web_search"));
+    BOOST_TEST(!contains(out.body, "code_execution"));
 }
 
 // ---- rule 7: tool result content -----------------------------------------------------------
@@ -997,4 +997,33 @@ BOOST_AUTO_TEST_CASE(model_names_are_bounded) {
     BOOST_TEST(e.message == "model: must be at most 256 bytes");
     e = translate_error(R"({"model":"a\u001b[31m","messages":[{"role":"user","content":"x"}]})");
     BOOST_TEST(e.message == "model: must not contain control characters");
+}
+
+// ---- web search (docs/translation.md §8) ---------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(the_web_search_server_tool_is_offered_and_its_history_read_as_text) {
+    auto out = translate(R"({"model":"claude-sonnet-4-5","tools":[
+        {"type":"web_search_20250305","name":"web_search","max_uses":2},
+        {"type":"code_execution_20250522","name":"code_execution"}],
+      "messages":[{"role":"user","content":"news?"},
+        {"role":"assistant","content":[
+          {"type":"server_tool_use","id":"srv_1","name":"web_search","input":{"query":"amq"}},
+          {"type":"web_search_tool_result","tool_use_id":"srv_1","content":[
+            {"type":"web_search_result","title":"T","url":"https://a/","encrypted_content":"x"}]},
+          {"type":"text","text":"It is new."}]},
+        {"role":"user","content":"more"}]})");
+    BOOST_TEST(out.search_limit == 2);
+    auto body = parsed(out.body);
+    const auto& tools = at(body,
+                           "/conversationState/currentMessage/userInputMessage/"
+                           "userInputMessageContext/tools");
+    BOOST_REQUIRE(tools.Size() == 1u);
+    BOOST_TEST(str(tools[0]["toolSpecification"]["name"]) == "web_search");
+    BOOST_TEST(str(at(body, "/conversationState/history/1/assistantResponseMessage/content")) ==
+               "[Searched the web for \"amq\"]\n\n[Web results]\n- T (https://a/)\n\nIt is new.");
+    BOOST_TEST(
+        translate(R"({"model":"m","messages":[{"role":"user","content":"x"}]})").search_limit == 0);
+    BOOST_TEST(translate_error(R"({"model":"m","tools":[{"type":"web_search_20250305",
+        "name":"web_search","max_uses":0}],"messages":[{"role":"user","content":"x"}]})")
+                   .message == "tools.0.max_uses: must be a positive integer");
 }

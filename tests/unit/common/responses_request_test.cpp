@@ -100,7 +100,9 @@ BOOST_AUTO_TEST_CASE(namespace_tools_are_flattened_and_booked) {
             {"type":"custom","name":"note"}]},{"type":"web_search"}]})");
     rapidjson::Document body = parsed(out.upstream.body);
     const rapidjson::Value& tools = at(body, kTools);
-    BOOST_TEST(tools.Size() == 2u);
+    BOOST_TEST(tools.Size() == 3u);  // and web_search, which the daemon runs
+    BOOST_TEST(str(tools[2]["toolSpecification"]["name"]) == "web_search");
+    BOOST_TEST(out.upstream.search_limit == amq::kDefaultSearchLimit);
     BOOST_TEST(str(tools[0]["toolSpecification"]["name"]) == "crm__lookup");
     BOOST_TEST(str(tools[0]["toolSpecification"]["description"]).find("Customers") !=
                std::string::npos);

@@ -529,14 +529,15 @@ namespace {
 const char* const kStatsByDay = R"({"period": {"from": "2026-11-23T00:00:00Z",
     "to": "2026-11-29T23:59:59Z", "days": 7}, "by": "day",
     "total": {"requests": 300, "errors": 4, "input_tokens": 120000, "output_tokens": 30000,
-              "total_tokens": 150000, "avg_duration_ms": 2345, "avg_ttfb_ms": 480},
+              "total_tokens": 150000, "credits": 1.5, "avg_duration_ms": 2345,
+              "avg_ttfb_ms": 480},
     "rows": [
       {"date": "2026-11-28", "requests": 100, "errors": 0, "input_tokens": 20000,
-       "output_tokens": 5000, "total_tokens": 25000, "avg_duration_ms": 950,
+       "output_tokens": 5000, "total_tokens": 25000, "credits": 0.25, "avg_duration_ms": 950,
        "avg_ttfb_ms": 300},
       {"date": "2026-11-29", "requests": 200, "errors": 4, "input_tokens": 100000,
-       "output_tokens": 25000, "total_tokens": 125000, "avg_duration_ms": 61000,
-       "avg_ttfb_ms": 570}]})";
+       "output_tokens": 25000, "total_tokens": 125000, "credits": 1.25,
+       "avg_duration_ms": 61000, "avg_ttfb_ms": 570}]})";
 
 }  // namespace
 
@@ -549,14 +550,15 @@ BOOST_AUTO_TEST_CASE(stats_show_totals_then_a_row_per_day) {
                "input tokens:  120000\n"
                "output tokens: 30000\n"
                "total tokens:  150000\n"
+               "credits:       1.5\n"
                "avg duration:  2.3s\n"
                "avg TTFB:      480ms\n"
                "\n"
-               "DATE        REQUESTS  ERRORS  INPUT_TOKENS  OUTPUT_TOKENS  TOTAL_TOKENS  "
+               "DATE        REQUESTS  ERRORS  INPUT_TOKENS  OUTPUT_TOKENS  TOTAL_TOKENS  CREDITS  "
                "AVG_DURATION  AVG_TTFB\n"
-               "2026-11-28  100       0       20000         5000           25000         "
+               "2026-11-28  100       0       20000         5000           25000         0.25     "
                "950ms         300ms\n"
-               "2026-11-29  200       4       100000        25000          125000        "
+               "2026-11-29  200       4       100000        25000          125000        1.25     "
                "1m 01s        570ms\n");
     check_no_trailing_blanks(out);
 }
@@ -619,13 +621,15 @@ const char* const kUsagePage = R"({"records": [
     {"time": "2026-11-29T08:00:00Z", "time_ms": 1795939200123, "key_id": 3, "account_id": 1,
      "endpoint": "/v1/messages", "client_model": "claude-sonnet-4-5",
      "upstream_model": "CLAUDE_SONNET_4_5_20250929_V1_0", "stream": true, "status": 200,
-     "error_class": "", "input_tokens": 1200, "output_tokens": 300, "ttfb_ms": 450,
+     "error_class": "", "input_tokens": 1200, "output_tokens": 300, "credits_micros": 250000,
+     "ttfb_ms": 450,
      "duration_ms": 2100, "attempts": 1, "client_address": "10.0.0.7",
      "user_agent": "curl/8.5.0"},
     {"time": "2026-11-29T08:00:01Z", "time_ms": 1795939201000, "key_id": 4, "account_id": 0,
      "endpoint": "/v1/chat/completions", "client_model": "gpt-4o",
      "upstream_model": "", "stream": false, "status": 429, "error_class": "rate_limit",
-     "input_tokens": 0, "output_tokens": 0, "ttfb_ms": 0, "duration_ms": 3, "attempts": 0,
+     "input_tokens": 0, "output_tokens": 0, "credits_micros": 0, "ttfb_ms": 0, "duration_ms": 3,
+     "attempts": 0,
      "client_address": "2001:db8::1",
      "user_agent": "Mozilla/5.0 (X11, \"Linux\")\nInjected: header"}],
     "next": null})";
@@ -635,19 +639,19 @@ const char* const kUsagePage = R"({"records": [
 BOOST_AUTO_TEST_CASE(csv_export_is_a_header_then_one_row_per_record) {
     BOOST_TEST(ctl::usage_csv_header() ==
                "time,time_ms,key_id,account_id,endpoint,client_model,upstream_model,stream,"
-               "status,error_class,input_tokens,output_tokens,ttfb_ms,duration_ms,attempts,"
-               "client_address,user_agent\n");
+               "status,error_class,input_tokens,output_tokens,credits_micros,ttfb_ms,duration_ms,"
+               "attempts,client_address,user_agent\n");
     auto doc = parsed(kUsagePage);
     BOOST_TEST(ctl::render_usage_page(doc, ctl::UsageFormat::csv) ==
                "2026-11-29T08:00:00Z,1795939200123,3,1,/v1/messages,claude-sonnet-4-5,"
-               "CLAUDE_SONNET_4_5_20250929_V1_0,true,200,,1200,300,450,2100,1,10.0.0.7,"
+               "CLAUDE_SONNET_4_5_20250929_V1_0,true,200,,1200,300,250000,450,2100,1,10.0.0.7,"
                "curl/8.5.0\n"
                "2026-11-29T08:00:01Z,1795939201000,4,0,/v1/chat/completions,gpt-4o,,false,"
-               "429,rate_limit,0,0,0,3,0,2001:db8::1,"
+               "429,rate_limit,0,0,0,0,3,0,2001:db8::1,"
                "\"Mozilla/5.0 (X11, \"\"Linux\"\")\nInjected: header\"\n");
-    // Missing and null fields are empty cells; the row keeps its 17 columns.
+    // Missing and null fields are empty cells; the row keeps its 18 columns.
     BOOST_TEST(ctl::usage_csv_row(parsed(R"({"time": null, "key_id": 1})")) ==
-               ",,1,,,,,,,,,,,,,,\n");
+               ",,1,,,,,,,,,,,,,,,\n");
 }
 
 BOOST_AUTO_TEST_CASE(ndjson_export_is_one_json_object_per_line) {

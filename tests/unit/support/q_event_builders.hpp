@@ -60,6 +60,13 @@ inline QEvent context_usage(double pct) {
     return e;
 }
 
+inline QEvent metering(double credits) {
+    QEvent e;
+    e.kind = QEvent::Kind::metering;
+    e.metering_usage = credits;
+    return e;
+}
+
 // An exception event; the reason is a ValidationException's (or any exception's) reason field.
 inline QEvent exception(std::string type, std::string message, std::string reason = {}) {
     QEvent e;

@@ -267,10 +267,13 @@ bool contains(std::string_view haystack, std::string_view needle) {
     return haystack.find(needle) != std::string_view::npos;
 }
 
-const std::vector<std::string> kFamilies = {
-    "amq2api_requests_total",           "amq2api_upstream_attempts_total",
-    "amq2api_limit_refusals_total",     "amq2api_tokens_total",
-    "amq2api_request_duration_seconds", "amq2api_time_to_first_byte_seconds"};
+const std::vector<std::string> kFamilies = {"amq2api_requests_total",
+                                            "amq2api_upstream_attempts_total",
+                                            "amq2api_limit_refusals_total",
+                                            "amq2api_tokens_total",
+                                            "amq2api_credits_total",
+                                            "amq2api_request_duration_seconds",
+                                            "amq2api_time_to_first_byte_seconds"};
 
 }  // namespace
 
@@ -302,6 +305,9 @@ BOOST_AUTO_TEST_CASE(counters_render_and_parse) {
     m.refusal("requests_per_minute");
     m.tokens(3, 120, 45);
     m.tokens(3, 30, 5);
+    m.credits(3, 250000);
+    m.credits(3, 125000);
+    m.credits(4, -1);  // no charge: no sample
     std::string text = m.render({});
     Exposition e = valid(text);
 
@@ -315,6 +321,8 @@ BOOST_AUTO_TEST_CASE(counters_render_and_parse) {
     BOOST_TEST(contains(text, "amq2api_limit_refusals_total{limit=\"requests_per_minute\"} 1\n"));
     BOOST_TEST(contains(text, "amq2api_tokens_total{key=\"3\",direction=\"input\"} 150\n"));
     BOOST_TEST(contains(text, "amq2api_tokens_total{key=\"3\",direction=\"output\"} 50\n"));
+    BOOST_TEST(contains(text, "amq2api_credits_total{key=\"3\"} 0.375\n"));
+    BOOST_TEST(!contains(text, "amq2api_credits_total{key=\"4\"}"));
 }
 
 BOOST_AUTO_TEST_CASE(negative_tokens_add_nothing) {

@@ -694,6 +694,7 @@ BOOST_AUTO_TEST_CASE(rollups_add_up) {
     limited.output_tokens = 0;
     limited.ttfb_ms = 5;
     limited.duration_ms = 7;
+    limited.credits_micros = 250000;
     UsageRecord no_answer = usage_at(kT0 + 3000);
     no_answer.status = 0;
     UsageRecord cut = usage_at(kT0 + 4000);
@@ -714,6 +715,7 @@ BOOST_AUTO_TEST_CASE(rollups_add_up) {
     check_rollup(main, kDay0, 1, 2, "claude-sonnet-4", 6, 3);
     BOOST_CHECK_EQUAL(main.input_tokens, 10 + 1 + 10 + 10 + 10 + 10);
     BOOST_CHECK_EQUAL(main.output_tokens, 20 * 5);
+    BOOST_CHECK_EQUAL(main.credits_micros, 250000);
     BOOST_CHECK_EQUAL(main.ttfb_ms_sum, 100 * 5 + 5);
     BOOST_CHECK_EQUAL(main.duration_ms_sum, 1000 * 5 + 7);
     check_rollup((*rollups)[1], kDay0, 1, 3, "claude-sonnet-4", 1, 0);
