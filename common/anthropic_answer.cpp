@@ -175,14 +175,15 @@ public:
 
     void delta(std::string& out, std::size_t index, const AnswerBlock&, DeltaKind kind,
                std::string_view text) override {
-        auto [type, field] = delta_names(kind);
+        // Not a structured binding: clang (the fuzz build) cannot capture one.
+        const std::pair<std::string_view, std::string_view> names = delta_names(kind);
         frame(out, "content_block_delta", [&](JsonWriter& w) {
             w.Key("index");
             w.Uint64(index);
             w.Key("delta");
             w.StartObject();
-            write_field(w, "type", type);
-            write_field(w, field, text);
+            write_field(w, "type", names.first);
+            write_field(w, names.second, text);
             w.EndObject();
         });
     }

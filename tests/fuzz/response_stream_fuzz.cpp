@@ -1,5 +1,5 @@
 // libFuzzer entry point for the response side: one sequence of Amazon Q events fed to both
-// the Anthropic and the OpenAI answer (start, on_event…, finish). Input layout:
+// the Anthropic, the OpenAI and the Responses answer (start, on_event…, finish). Input layout:
 //   byte 0: options: bit 0 = thinking (<thinking> parsing), bit 1 = include_usage,
 //           bit 2 = the upstream tool name "mapped_tool" maps back to a client name,
 //           bits 3-7 = the local input token estimate
@@ -42,6 +42,7 @@
 #include "common/json.hpp"
 #include "common/openai_answer.hpp"
 #include "common/q_events.hpp"
+#include "common/responses_answer.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
 
 namespace {
@@ -55,13 +56,11 @@ constexpr std::string_view kCompletionId = "chatcmpl-fuzz";
 constexpr std::string_view kModel = "claude-sonnet-4-5";
 constexpr std::int64_t kCreated = 1767225600;
 
-constexpr std::string_view kStopReasons[] = {"END_TURN", "TOOL_USE", "MAX_TOKENS",
-                                             "MODEL_CONTEXT_WINDOW_EXCEEDED",
-                                             "CONTENT_FILTERED", ""};
+constexpr std::string_view kStopReasons[] = {
+    "END_TURN", "TOOL_USE", "MAX_TOKENS", "MODEL_CONTEXT_WINDOW_EXCEEDED", "CONTENT_FILTERED", ""};
 constexpr std::string_view kExceptionTypes[] = {
-    "ThrottlingException",        "ValidationException",
-    "ContentLengthExceededException", "InternalServerException",
-    "AccessDeniedException",      "ServiceQuotaExceededException",
+    "ThrottlingException",         "ValidationException",      "ContentLengthExceededException",
+    "InternalServerException",     "AccessDeniedException",    "ServiceQuotaExceededException",
     "ServiceUnavailableException", "ModelStreamErrorException"};
 
 // ---- the input ---------------------------------------------------------------------------
@@ -115,53 +114,53 @@ QEvent next_event(Input& in) {
     QEvent e;
     e.kind = static_cast<QEvent::Kind>(in.byte() % 9);
     switch (e.kind) {
-    case QEvent::Kind::text:
-        e.event_type = "assistantResponseEvent";
-        e.text = in.string();
-        break;
-    case QEvent::Kind::tool_use:
-        e.event_type = "toolUseEvent";
-        e.tool_stop = (in.byte() & 1) != 0;
-        e.tool_use_id = in.string();
-        e.tool_name = in.string();
-        e.tool_input = in.string();
-        break;
-    case QEvent::Kind::reasoning:
-        e.event_type = "reasoningContentEvent";
-        e.text = in.string();
-        e.signature = in.string();
-        e.redacted = in.string();
-        break;
-    case QEvent::Kind::metadata: {
-        e.event_type = "metadataEvent";
-        std::uint8_t mask = in.byte();
-        if (mask & 1) e.input_tokens = in.count();
-        if (mask & 2) e.output_tokens = in.count();
-        if (mask & 4) e.cache_read_tokens = in.count();
-        if (mask & 8) e.cache_write_tokens = in.count();
-        if (mask & 16) e.context_percentage = in.percentage();
-        e.stop_reason = pick(in, kStopReasons);
-        break;
-    }
-    case QEvent::Kind::context_usage:
-        e.event_type = "contextUsageEvent";
-        e.context_percentage = in.percentage();
-        break;
-    case QEvent::Kind::metering:
-        e.event_type = "meteringEvent";
-        e.metering_usage = in.percentage();
-        break;
-    case QEvent::Kind::invalid_state:
-        e.event_type = "invalidStateEvent";
-        e.reason = in.string();
-        e.message = in.string();
-        break;
-    case QEvent::Kind::exception:
-        e.event_type = pick(in, kExceptionTypes);
-        e.message = in.string();
-        e.reason = in.string();
-        break;
-    case QEvent::Kind::ignored: e.event_type = in.string(); break;
+        case QEvent::Kind::text:
+            e.event_type = "assistantResponseEvent";
+            e.text = in.string();
+            break;
+        case QEvent::Kind::tool_use:
+            e.event_type = "toolUseEvent";
+            e.tool_stop = (in.byte() & 1) != 0;
+            e.tool_use_id = in.string();
+            e.tool_name = in.string();
+            e.tool_input = in.string();
+            break;
+        case QEvent::Kind::reasoning:
+            e.event_type = "reasoningContentEvent";
+            e.text = in.string();
+            e.signature = in.string();
+            e.redacted = in.string();
+            break;
+        case QEvent::Kind::metadata: {
+            e.event_type = "metadataEvent";
+            std::uint8_t mask = in.byte();
+            if (mask & 1) e.input_tokens = in.count();
+            if (mask & 2) e.output_tokens = in.count();
+            if (mask & 4) e.cache_read_tokens = in.count();
+            if (mask & 8) e.cache_write_tokens = in.count();
+            if (mask & 16) e.context_percentage = in.percentage();
+            e.stop_reason = pick(in, kStopReasons);
+            break;
+        }
+        case QEvent::Kind::context_usage:
+            e.event_type = "contextUsageEvent";
+            e.context_percentage = in.percentage();
+            break;
+        case QEvent::Kind::metering:
+            e.event_type = "meteringEvent";
+            e.metering_usage = in.percentage();
+            break;
+        case QEvent::Kind::invalid_state:
+            e.event_type = "invalidStateEvent";
+            e.reason = in.string();
+            e.message = in.string();
+            break;
+        case QEvent::Kind::exception:
+            e.event_type = pick(in, kExceptionTypes);
+            e.message = in.string();
+            e.reason = in.string();
+            break;
+        case QEvent::Kind::ignored: e.event_type = in.string(); break;
     }
     return e;
 }
@@ -186,6 +185,20 @@ std::vector<std::string_view> frames(std::string_view text) {
 
 // ---- Anthropic ----------------------------------------------------------------------------
 
+// Anthropic's input_tokens leave out the cached part, which may be all of it: the three
+// counts together are the whole input, never below 1.
+std::int64_t whole_input(const rapidjson::Value* usage) {
+    std::int64_t sum = 0;
+    for (const char* field :
+         {"input_tokens", "cache_read_input_tokens", "cache_creation_input_tokens"}) {
+        const rapidjson::Value* v = member(usage, field);
+        FUZZ_CHECK(v && v->IsInt64() && v->GetInt64() >= 0);
+        sum += v->GetInt64();
+    }
+    FUZZ_CHECK(sum >= 1);
+    return sum;
+}
+
 class AnthropicChecker {
 public:
     void consume(std::string_view text) {
@@ -206,10 +219,7 @@ public:
         FUZZ_CHECK(string_member(&message, "stop_reason") == std::string_view(stop_reason_));
         FUZZ_CHECK(string_member(&message, "stop_reason") ==
                    amq::anthropic_stop_reason(stream.answer().stop_cause()));
-        const rapidjson::Value* usage = member(&message, "usage");
-        const rapidjson::Value* input = member(usage, "input_tokens");
-        FUZZ_CHECK(input && input->IsInt64() && input->GetInt64() >= 1);
-        FUZZ_CHECK(input->GetInt64() == usage_input_);
+        FUZZ_CHECK(whole_input(member(&message, "usage")) == usage_input_);
         const rapidjson::Value* content = member(&message, "content");
         FUZZ_CHECK(content && content->IsArray() && content->Size() == blocks_.size());
         for (rapidjson::SizeType i = 0; i < content->Size(); ++i) {
@@ -330,13 +340,11 @@ private:
             FUZZ_CHECK(!open_ && !delta_seen_);
             delta_seen_ = true;
             auto reason = string_member(member(&doc, "delta"), "stop_reason");
-            FUZZ_CHECK(reason && (*reason == "end_turn" || *reason == "tool_use" ||
-                                  *reason == "max_tokens" || *reason == "refusal" ||
-                                  *reason == "model_context_window_exceeded"));
+            FUZZ_CHECK(reason &&
+                       (*reason == "end_turn" || *reason == "tool_use" || *reason == "max_tokens" ||
+                        *reason == "refusal" || *reason == "model_context_window_exceeded"));
             stop_reason_ = std::string(*reason);
-            const rapidjson::Value* input = member(member(&doc, "usage"), "input_tokens");
-            FUZZ_CHECK(input && input->IsInt64() && input->GetInt64() >= 1);
-            usage_input_ = input->GetInt64();
+            usage_input_ = whole_input(member(&doc, "usage"));
         } else if (name == "message_stop") {
             FUZZ_CHECK(delta_seen_);
             ended_ = true;
@@ -402,11 +410,10 @@ public:
         if (reasoning_.empty())
             FUZZ_CHECK(!member(message, "reasoning_content"));
         else
-            FUZZ_CHECK(string_member(message, "reasoning_content") ==
-                       std::string_view(reasoning_));
+            FUZZ_CHECK(string_member(message, "reasoning_content") == std::string_view(reasoning_));
         const rapidjson::Value* calls = member(message, "tool_calls");
-        FUZZ_CHECK(calls_.empty() ? !calls : (calls && calls->IsArray() &&
-                                               calls->Size() == calls_.size()));
+        FUZZ_CHECK(calls_.empty() ? !calls
+                                  : (calls && calls->IsArray() && calls->Size() == calls_.size()));
         for (std::size_t i = 0; i < calls_.size(); ++i) {
             const rapidjson::Value* call = &(*calls)[static_cast<rapidjson::SizeType>(i)];
             FUZZ_CHECK(string_member(call, "id") == std::string_view(calls_[i].id));
@@ -523,6 +530,84 @@ private:
 
 }  // namespace
 
+// A call without an upstream id gets one made up in each API's own form, which failure
+// messages name: compared without it.
+constexpr std::string_view kAnthropicIdPrefix = "toolu_msg_fuzz_";
+constexpr std::string_view kOpenAiIdPrefix = "call_chatcmpl-fuzz_";
+
+std::string without_made_up_ids(std::string text) {
+    for (std::string_view prefix : {kAnthropicIdPrefix, kOpenAiIdPrefix})
+        for (std::size_t at; (at = text.find(prefix)) != std::string::npos;)
+            text.replace(at, prefix.size(), "<made-up id>");
+    return text;
+}
+
+// ---- Responses ------------------------------------------------------------------------------
+
+// Every frame "event: <type>" with data whose "type" is the same and whose sequence_number
+// counts from 0; output items are announced at output_index 0, 1, … and each is done at its
+// own index before the next is added; exactly one ending (completed, incomplete or failed), a
+// failure exactly when the stream failed; the final and the non-streamed response hold the
+// items the done events carried.
+class ResponsesChecker {
+public:
+    void consume(std::string_view text) {
+        for (std::string_view frame : frames(text)) on_frame(frame);
+    }
+
+    void at_end(const amq::AnswerStream& stream) {
+        FUZZ_CHECK(!ending_.empty() && stream.ended());
+        FUZZ_CHECK(stream.failure().has_value() == (ending_ == "response.failed"));
+        if (stream.failure()) return;  // an item may be cut off: no done for it
+        FUZZ_CHECK(!open_);
+        rapidjson::Document body = parse_or_die(stream.body());
+        const rapidjson::Value* output = member(&body, "output");
+        FUZZ_CHECK(output && output->IsArray() && output->Size() == done_items_.size());
+        for (rapidjson::SizeType i = 0; i < output->Size(); ++i)
+            FUZZ_CHECK(amq::to_json((*output)[i]) == done_items_[i]);
+    }
+
+private:
+    void on_frame(std::string_view frame) {
+        if (frame.starts_with(":")) return;  // a ping
+        FUZZ_CHECK(ending_.empty());         // nothing after the end
+        constexpr std::string_view kEvent = "event: ";
+        constexpr std::string_view kData = "\ndata: ";
+        FUZZ_CHECK(frame.starts_with(kEvent) && frame.ends_with('\n'));
+        std::size_t data_at = frame.find(kData);
+        FUZZ_CHECK(data_at != std::string_view::npos);
+        std::string_view name = frame.substr(kEvent.size(), data_at - kEvent.size());
+        std::string_view data = frame.substr(data_at + kData.size());
+        data.remove_suffix(1);
+        FUZZ_CHECK(data.find('\n') == std::string_view::npos);
+        rapidjson::Document doc = parse_or_die(data);
+        FUZZ_CHECK(string_member(&doc, "type") == name);
+        const rapidjson::Value* sequence = member(&doc, "sequence_number");
+        FUZZ_CHECK(sequence && sequence->IsInt64() && sequence->GetInt64() == next_sequence_++);
+        const rapidjson::Value* index = member(&doc, "output_index");
+        if (name == "response.output_item.added") {
+            FUZZ_CHECK(!open_ && index && index->IsUint64() && index->GetUint64() == items_);
+            open_ = true;
+        } else if (name == "response.output_item.done") {
+            FUZZ_CHECK(open_ && index && index->IsUint64() && index->GetUint64() == items_);
+            open_ = false;
+            ++items_;
+            done_items_.push_back(amq::to_json(*member(&doc, "item")));
+        } else if (index) {
+            FUZZ_CHECK(open_ && index->IsUint64() && index->GetUint64() == items_);
+        }
+        if (name == "response.completed" || name == "response.incomplete" ||
+            name == "response.failed")
+            ending_ = std::string(name);
+    }
+
+    std::int64_t next_sequence_ = 0;
+    std::uint64_t items_ = 0;
+    bool open_ = false;
+    std::string ending_;
+    std::vector<std::string> done_items_;
+};
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     Input in(std::string_view(reinterpret_cast<const char*>(data), size));
     std::uint8_t flags = in.byte();
@@ -532,30 +617,44 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     options.estimated_input_tokens = flags >> 3;
     options.thinking = (flags & 1) != 0;
     bool include_usage = (flags & 2) != 0;
-    amq::AnswerStream anthropic = amq::make_anthropic_answer(
-        {std::string(kMessageId), std::string(kModel)}, options);
+    amq::AnswerStream anthropic =
+        amq::make_anthropic_answer({std::string(kMessageId), std::string(kModel)}, options);
     amq::AnswerStream openai = amq::make_openai_answer(
         {std::string(kCompletionId), kCreated, std::string(kModel), include_usage}, options);
+    amq::ResponsesOptions tools;
+    tools.tools.emplace("custom_tool",
+                        amq::ResponsesTool{amq::ResponsesTool::Kind::custom, "", "custom_tool"});
+    tools.tools.emplace("ns__f", amq::ResponsesTool{amq::ResponsesTool::Kind::function, "ns", "f"});
+    amq::AnswerStream responses = amq::make_responses_answer(
+        {"resp_fuzz", kCreated, std::string(kModel), std::move(tools)}, options);
     AnthropicChecker a_check;
     OpenAiChecker o_check(include_usage);
+    ResponsesChecker r_check;
     a_check.consume(anthropic.start());
     o_check.consume(openai.start());
+    r_check.consume(responses.start());
     a_check.consume(anthropic.ping());
     o_check.consume(openai.ping());
+    r_check.consume(responses.ping());
     while (!in.empty()) {
         QEvent event = next_event(in);
         a_check.consume(anthropic.on_event(event));
         o_check.consume(openai.on_event(event));
+        r_check.consume(responses.on_event(event));
     }
     a_check.consume(anthropic.finish());
     o_check.consume(openai.finish());
+    r_check.consume(responses.finish());
     a_check.at_end(anthropic);
     o_check.at_end(openai);
+    r_check.at_end(responses);
+    FUZZ_CHECK(responses.failure().has_value() == openai.failure().has_value());
     // One assembler: both APIs judge the answer alike.
     FUZZ_CHECK(anthropic.failure().has_value() == openai.failure().has_value());
     if (anthropic.failure())
         FUZZ_CHECK(anthropic.failure()->status == openai.failure()->status &&
-                   anthropic.failure()->error.message == openai.failure()->error.message);
+                   without_made_up_ids(anthropic.failure()->error.message) ==
+                       without_made_up_ids(openai.failure()->error.message));
     FUZZ_CHECK(anthropic.answer().stop_cause() == openai.answer().stop_cause());
     // Ended streams stay silent.
     FUZZ_CHECK(anthropic.finish().empty() && openai.finish().empty());
