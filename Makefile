@@ -32,7 +32,7 @@ TOKENIZER_FILE := $(TOKENIZER_PREFIX)/node_modules/@anthropic-ai/tokenizer/claud
 # npm may come with a nodejs that is not Debian's, which conflicts with Debian's npm package.
 HAVE_NPM := $(shell command -v npm 2>/dev/null)
 
-TEST_DEB_PACKAGES := chromium systemd util-linux passwd
+TEST_DEB_PACKAGES := chromium systemd util-linux passwd git
 # Drives the browser in the dashboard test (its NODE_PATH is set by tests/integration).
 PLAYWRIGHT_PREFIX ?= .deps/playwright
 PLAYWRIGHT_PACKAGE := playwright-core@1.40.1
@@ -68,7 +68,8 @@ deps:
 	  npm install --no-audit --no-fund --prefix $(TOKENIZER_PREFIX) $(TOKENIZER_PACKAGE); }
 
 # What only the tests use: a headless browser for the dashboard, systemd-analyze for the unit
-# files, setpriv and useradd to run installed binaries as a service user.
+# files, setpriv and useradd to run installed binaries as a service user, git for Codex's
+# working directory.
 test-deps: deps
 	$(call apt_install_missing,$(TEST_DEB_PACKAGES) $(if $(HAVE_NPM),,npm))
 	@[ -d $(PLAYWRIGHT_PREFIX)/node_modules/playwright-core ] || { \

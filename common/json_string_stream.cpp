@@ -28,6 +28,9 @@ void append_utf8(std::string& out, std::uint32_t cp) {
 
 }  // namespace
 
+JsonStringStream::JsonStringStream(std::string_view member)
+    : tokens_{"{", str_cat("\"", member, "\""), ":", "\""} {}
+
 std::string JsonStringStream::feed(std::string_view fragment) {
     std::string out;
     for (char c : fragment) {
@@ -45,8 +48,7 @@ std::string JsonStringStream::feed(std::string_view fragment) {
 
 // Whitespace may stand before each token of the opening, never inside one.
 void JsonStringStream::take_prefix_char(char c) {
-    const std::string tokens[] = {"{", str_cat("\"", member_, "\""), ":", "\""};
-    const std::string& token = tokens[token_];
+    const std::string& token = tokens_[token_];
     if (matched_ == 0 && is_space(c)) return;
     if (c != token[matched_]) {
         state_ = State::stopped;
@@ -54,7 +56,7 @@ void JsonStringStream::take_prefix_char(char c) {
     }
     if (++matched_ < token.size()) return;
     matched_ = 0;
-    if (++token_ == std::size(tokens)) state_ = State::value;
+    if (++token_ == std::size(tokens_)) state_ = State::value;
 }
 
 void JsonStringStream::take_value_char(char c, std::string& out) {

@@ -14,7 +14,7 @@ namespace amq {
 
 class JsonStringStream {
 public:
-    explicit JsonStringStream(std::string member) : member_(std::move(member)) {}
+    explicit JsonStringStream(std::string_view member);
 
     // Takes the next fragment of the JSON text; returns the characters of the value it
     // completes (UTF-8; an escape split across fragments waits for its end).
@@ -32,8 +32,8 @@ private:
     void take_escape_char(char c, std::string& out);
     void take_unicode_char(char c, std::string& out);
 
-    std::string member_;
-    std::size_t token_ = 0;    // of the opening: {  "member"  :  "
+    std::string tokens_[4];  // the opening: {  "member"  :  "  — blanks allowed between
+    std::size_t token_ = 0;
     std::size_t matched_ = 0;  // characters of that token read so far
     State state_ = State::before;
     std::uint32_t unit_ = 0;  // the \u escape being read

@@ -586,6 +586,12 @@ Result<std::string> write_q_body(const QPlan& plan, const QBodyOptions& options)
 }
 
 Result<QBody> build_q_body(QConversation conversation, const QBodyOptions& options) {
+    // The daemon answers web_search calls itself: a client tool of that name could never run.
+    if (conversation.search_limit > 0 &&
+        std::count_if(conversation.tools.begin(), conversation.tools.end(),
+                      [](const QTool& t) { return t.name == kWebSearchTool; }) > 1)
+        return field_error("tools", str_cat("a tool named '", kWebSearchTool,
+                                            "' beside the web search server tool"));
     QBody out;
     auto plan = std::make_shared<QPlan>();
     plan->turns = normalise_turns(std::move(conversation.turns));
@@ -611,9 +617,6 @@ Result<QBody> build_q_body(QConversation conversation, const QBodyOptions& optio
 }
 
 Status offer_web_search(const rapidjson::Value& tool, std::string_view path, QConversation& c) {
-    for (const QTool& t : c.tools)
-        if (t.name == kWebSearchTool)
-            return field_error(path, str_cat("a second tool named '", kWebSearchTool, "'"));
     c.search_limit = kDefaultSearchLimit;
     if (const rapidjson::Value* max_uses = find_member(tool, "max_uses")) {
         if (!max_uses->IsInt() || max_uses->GetInt() < 1)
@@ -628,9 +631,9 @@ Status offer_web_search(const rapidjson::Value& tool, std::string_view path, QCo
 std::shared_ptr<const QPlan> extend_plan(const QPlan& plan, QTurn assistant, QTurn user,
                                          std::string_view retire_tool) {
     auto out = std::make_shared<QPlan>(plan);
-    out->turns.push_back(std::move(assistant));
-    out->turns.push_back(std::move(user));
-    finish_tool_uses(out->turns);
+    std::vector<QTurn> added{std::move(assistant), std::move(user)};
+    finish_tool_uses(added);  // the plan's own turns are finished already
+    move_append(out->turns, added);
     for (PreparedTool& tool : out->tools)
         if (tool.name == retire_tool) tool.description = std::string(kSynthesisedDescription);
     return out;

@@ -183,6 +183,24 @@ std::vector<std::string_view> frames(std::string_view text) {
     return out;
 }
 
+// "event: <name>\ndata: <one line of JSON>\n" whose data is an object naming the event in
+// "type" (the Anthropic and Responses framing).
+std::pair<std::string_view, rapidjson::Document> named_frame(std::string_view frame) {
+    constexpr std::string_view kEvent = "event: ";
+    constexpr std::string_view kData = "\ndata: ";
+    FUZZ_CHECK(frame.starts_with(kEvent) && frame.ends_with('\n'));
+    std::size_t data_at = frame.find(kData);
+    FUZZ_CHECK(data_at != std::string_view::npos);
+    std::string_view name = frame.substr(kEvent.size(), data_at - kEvent.size());
+    std::string_view data = frame.substr(data_at + kData.size());
+    data.remove_suffix(1);
+    FUZZ_CHECK(name.find('\n') == std::string_view::npos);
+    FUZZ_CHECK(data.find('\n') == std::string_view::npos);  // one data line
+    rapidjson::Document doc = parse_or_die(data);
+    FUZZ_CHECK(doc.IsObject() && string_member(&doc, "type") == name);
+    return {name, std::move(doc)};
+}
+
 // ---- Anthropic ----------------------------------------------------------------------------
 
 // Anthropic's input_tokens leave out the cached part, which may be all of it: the three
@@ -260,18 +278,7 @@ private:
 
     void on_frame(std::string_view frame) {
         FUZZ_CHECK(!ended_);  // nothing after message_stop or error
-        constexpr std::string_view kEvent = "event: ";
-        constexpr std::string_view kData = "\ndata: ";
-        FUZZ_CHECK(frame.starts_with(kEvent) && frame.ends_with('\n'));
-        std::size_t data_at = frame.find(kData);
-        FUZZ_CHECK(data_at != std::string_view::npos);
-        std::string_view name = frame.substr(kEvent.size(), data_at - kEvent.size());
-        std::string_view data = frame.substr(data_at + kData.size());
-        data.remove_suffix(1);
-        FUZZ_CHECK(name.find('\n') == std::string_view::npos);
-        FUZZ_CHECK(data.find('\n') == std::string_view::npos);  // one data line
-        rapidjson::Document doc = parse_or_die(data);
-        FUZZ_CHECK(doc.IsObject() && string_member(&doc, "type") == name);
+        auto [name, doc] = named_frame(frame);
         FUZZ_CHECK(frames_ > 0 || name == "message_start");
         ++frames_;
         if (name != "ping") last_ = std::string(name);
@@ -571,17 +578,7 @@ private:
     void on_frame(std::string_view frame) {
         if (frame.starts_with(":")) return;  // a ping
         FUZZ_CHECK(ending_.empty());         // nothing after the end
-        constexpr std::string_view kEvent = "event: ";
-        constexpr std::string_view kData = "\ndata: ";
-        FUZZ_CHECK(frame.starts_with(kEvent) && frame.ends_with('\n'));
-        std::size_t data_at = frame.find(kData);
-        FUZZ_CHECK(data_at != std::string_view::npos);
-        std::string_view name = frame.substr(kEvent.size(), data_at - kEvent.size());
-        std::string_view data = frame.substr(data_at + kData.size());
-        data.remove_suffix(1);
-        FUZZ_CHECK(data.find('\n') == std::string_view::npos);
-        rapidjson::Document doc = parse_or_die(data);
-        FUZZ_CHECK(string_member(&doc, "type") == name);
+        auto [name, doc] = named_frame(frame);
         const rapidjson::Value* sequence = member(&doc, "sequence_number");
         FUZZ_CHECK(sequence && sequence->IsInt64() && sequence->GetInt64() == next_sequence_++);
         const rapidjson::Value* index = member(&doc, "output_index");

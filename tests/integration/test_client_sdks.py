@@ -1,8 +1,8 @@
 """Real clients against the real daemon and tests/fake_upstream: the OpenAI Node SDK's
 responses.create / responses.stream, the Anthropic Node SDK with native reasoning and
 prompt-cache usage, and the Codex CLI (`codex exec`, wire_api "responses"). The clients come from npm at pinned versions
-(`make test-deps` puts them under .deps/); a missing one is a failure that says how to install
-it, never a skip."""
+(`make test-deps` puts them under .deps/, and npm brings node); a missing one fails the test
+with the command that installs it."""
 
 import hashlib
 import json
@@ -33,6 +33,11 @@ def reasoning_event(text, signed=True):
     return {"event": "reasoningContentEvent", "payload": payload}
 
 
+def require_node():
+    if not shutil.which("node"):
+        raise AssertionError("node is not installed: run `make test-deps` (it installs npm and node)")
+
+
 def require_node_module(name):
     if not os.path.isdir(os.path.join(SDK_MODULES, name)):
         raise AssertionError(f"{name} is not installed under {SDK_MODULES}: run `make test-deps`")
@@ -43,6 +48,7 @@ class ClientTestCase(unittest.TestCase):
         self.fake, self.daemon, self.key = serving_daemon(self)
 
     def node(self, script, scenario):
+        require_node()
         env = dict(os.environ, NODE_PATH=SDK_MODULES, AMQ_BASE_URL=f"http://127.0.0.1:{self.daemon.port}",
                    AMQ_KEY=self.key)
         r = subprocess.run(["node", os.path.join(SCRIPTS, script), scenario], env=env,
@@ -229,6 +235,8 @@ class CodexCli(ClientTestCase):
         super().setUp()
         self.home = tempfile.mkdtemp(prefix="amq-codex-home-", dir=self.daemon.root)
         self.work = tempfile.mkdtemp(prefix="amq-codex-work-", dir=self.daemon.root)
+        # Codex works in git repositories: give it one rather than switch its check off.
+        subprocess.run(["git", "init", "-q", self.work], check=True)
         catalog = os.path.join(self.home, "catalog.json")
         with open(catalog, "w") as f:
             json.dump(CODEX_CATALOG, f)
@@ -237,7 +245,7 @@ class CodexCli(ClientTestCase):
 
     def codex(self, *args):
         env = dict(os.environ, CODEX_HOME=self.home, AMQ_KEY=self.key, NO_COLOR="1")
-        r = subprocess.run([CODEX, "exec", "--skip-git-repo-check", *args], cwd=self.work, env=env,
+        r = subprocess.run([CODEX, "exec", *args], cwd=self.work, env=env,
                            stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
         self.assertEqual(r.returncode, 0, r.stderr[-3000:])
         return r.stdout.strip()

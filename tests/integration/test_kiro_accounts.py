@@ -192,6 +192,14 @@ class ExternalIdpTest(unittest.TestCase):
         rc, _, err = self.daemon.ctl("account", "refresh", "entra")
         self.assertEqual(rc, 0, err)
         self.assertEqual(self.serve().status, 200)
+        # Enterprise accounts refuse additionalModelRequestFields: thinking goes by prompt tags.
+        r = self.daemon.request("POST", "/v1/messages", headers={"x-api-key": self.client_key},
+                                body={**MESSAGE, "model": "claude-opus-4-6",
+                                      "thinking": {"type": "enabled", "budget_tokens": 5000}})
+        self.assertEqual(r.status, 200, r.body)
+        body = self.fake.requests()["generate"][-1]["body"]
+        self.assertNotIn("additionalModelRequestFields", body)
+        self.assertIn("<thinking_mode>enabled</thinking_mode>", json.dumps(body))
 
     def test_a_refused_idp_refresh_quarantines_and_bad_fields_are_refused(self):
         self.daemon.ctl_json("account", "add", "--name", "spent", "--kind", "external_idp",

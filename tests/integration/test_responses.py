@@ -248,6 +248,19 @@ class Responses(unittest.TestCase):
         self.assertIn(r.status, (400, 413), r.body)
         self.assertEqual(r.json()["error"]["code"], "context_length_exceeded")
 
+    def test_a_session_header_keeps_one_upstream_conversation_when_the_body_names_none(self):
+        def conversation(headers):
+            r = self.daemon.request("POST", "/v1/responses", body={"model": "gpt-5", "input": "hi"},
+                                    headers={"Authorization": f"Bearer {self.key}", **headers})
+            self.assertEqual(r.status, 200, r.body)
+            return self.upstream_state()["conversationId"]
+        first = conversation({"session-id": "thread-1"})
+        self.assertEqual(conversation({"session-id": "thread-1"}), first)
+        self.assertEqual(conversation({"session_id": "thread-1"}), first)
+        # Longer than a session id needs: no session, a fresh conversation each time.
+        self.assertNotEqual(conversation({"session-id": "x" * 257}),
+                            conversation({"session-id": "x" * 257}))
+
     def test_the_session_key_keeps_one_upstream_conversation(self):
         for _ in range(2):
             self.assertEqual(self.post({"model": "gpt-5", "input": "hi", "prompt_cache_key": "s-1"}).status, 200)

@@ -1027,3 +1027,16 @@ BOOST_AUTO_TEST_CASE(the_web_search_server_tool_is_offered_and_its_history_read_
         "name":"web_search","max_uses":0}],"messages":[{"role":"user","content":"x"}]})")
                    .message == "tools.0.max_uses: must be a positive integer");
 }
+
+BOOST_AUTO_TEST_CASE(a_client_tool_named_web_search_beside_the_server_tool_is_refused) {
+    for (const char* tools :
+         {R"([{"type":"web_search_20250305","name":"web_search"},{"name":"web_search"}])",
+          R"([{"name":"web_search"},{"type":"web_search_20250305","name":"web_search"}])"}) {
+        BOOST_TEST_CONTEXT(tools) {
+            BOOST_TEST(translate_error(std::string(R"({"model":"m","tools":)") + tools +
+                                       R"(,"messages":[{"role":"user","content":"x"}]})")
+                           .message ==
+                       "tools: a tool named 'web_search' beside the web search server tool");
+        }
+    }
+}
