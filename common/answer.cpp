@@ -2,6 +2,7 @@
 #include "common/answer.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <utility>
 
 #include "common/strings.hpp"
@@ -16,6 +17,25 @@ std::int64_t Answer::input_estimate() const { return std::max<std::int64_t>(1, i
 
 std::int64_t Answer::input_tokens() const {
     return meter_.input_tokens(input_estimate_, context_window_);
+}
+
+std::int64_t Answer::cache_read_tokens() const {
+    if (!cache_estimate_ || meter_.reports_cache()) return meter_.cache_read_tokens();
+    return share_of_input(cache_estimate_->read);
+}
+
+std::int64_t Answer::cache_write_tokens() const {
+    if (!cache_estimate_ || meter_.reports_cache()) return meter_.cache_write_tokens();
+    return share_of_input(cache_estimate_->read + cache_estimate_->written) -
+           share_of_input(cache_estimate_->read);
+}
+
+std::int64_t Answer::share_of_input(std::int64_t estimated) const {
+    std::int64_t input = input_tokens(), estimate = input_estimate();
+    if (input == estimate) return std::clamp<std::int64_t>(estimated, 0, input);
+    double scaled =
+        static_cast<double>(estimated) * static_cast<double>(input) / static_cast<double>(estimate);
+    return std::clamp<std::int64_t>(std::llround(scaled), 0, input);
 }
 
 std::size_t Answer::searches() const {

@@ -59,6 +59,13 @@ struct AnswerFailure {
     Error error;
 };
 
+// The estimated prompt cache's split of a request's input (docs/translation.md §9), in the
+// units of the local input estimate.
+struct CacheTokens {
+    std::int64_t read = 0;
+    std::int64_t written = 0;
+};
+
 // The answer so far, as renderers read it.
 class Answer {
 public:
@@ -72,8 +79,10 @@ public:
     // upstream's own numbers come last.
     std::int64_t input_estimate() const;
     std::int64_t input_tokens() const;
-    std::int64_t cache_read_tokens() const { return meter_.cache_read_tokens(); }
-    std::int64_t cache_write_tokens() const { return meter_.cache_write_tokens(); }
+    // The part of input_tokens the prompt cache read or wrote: the upstream's numbers when it
+    // sent any, else the estimated cache's split when there is one, else 0.
+    std::int64_t cache_read_tokens() const;
+    std::int64_t cache_write_tokens() const;
     std::int64_t credits_micros() const { return meter_.credits_micros(); }
     // The upstream's count, else the estimate of every block but redacted ones, in order.
     std::int64_t output_tokens() const;
@@ -86,6 +95,11 @@ private:
     std::int64_t input_estimate_;
     std::int64_t context_window_;
     std::vector<AnswerBlock> blocks_;
+    // A share of the local estimate in the units of input_tokens(), which may be the
+    // upstream's own count.
+    std::int64_t share_of_input(std::int64_t estimated) const;
+
+    std::optional<CacheTokens> cache_estimate_;
     std::size_t tool_calls_ = 0;
     std::size_t searches_called_ = 0;
     bool block_open_ = false;  // the last block still takes content
@@ -132,6 +146,8 @@ public:
     AnswerStream(AnswerOptions options, std::unique_ptr<AnswerRenderer> renderer);
 
     Dialect dialect() const { return renderer_->dialect(); }
+    // Before start(): usage reports this split when the upstream reports no cache tokens.
+    void estimate_cache(CacheTokens split) { answer_.cache_estimate_ = split; }
     std::string start();
     std::string on_event(const QEvent& event);
     // Ends the open block, then the API's ending; or, when a tool call was cut off by the

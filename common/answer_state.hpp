@@ -31,6 +31,9 @@ public:
     // its metadata said; 0 when it said nothing. input_tokens counts them too.
     std::int64_t cache_read_tokens() const { return cache_read_.value_or(0); }
     std::int64_t cache_write_tokens() const { return cache_write_.value_or(0); }
+    // Zeros for both are no report: a prompt cache that is in use reads or writes something,
+    // and an upstream that does not meter its cache sends zeros (docs/translation.md §9).
+    bool reports_cache() const { return cache_read_tokens() > 0 || cache_write_tokens() > 0; }
     // The upstream's own output count, when it sent one; else the caller estimates.
     std::optional<std::int64_t> reported_output_tokens() const { return output_; }
     // The credits the upstream's meteringEvents charged, in millionths; 0 when it sent none.

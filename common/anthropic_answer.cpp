@@ -158,7 +158,7 @@ public:
             w.Null();
             w.Key("stop_sequence");
             w.Null();
-            write_usage(w, answer.input_estimate(), 0, 0, 0);
+            write_usage(w, answer);  // nothing is reported yet: the local estimates
             w.EndObject();
         });
         ping(out);

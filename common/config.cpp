@@ -158,6 +158,10 @@ void add_upstream_settings(CLI::App& app, Config& c) {
     add_setting(app, "max-prompt-tokens", c.max_prompt_tokens,
                 "Most estimated input tokens of a request; 0 = no cap")
         ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{100000000}));
+    add_setting(app, "cache-estimate-ttl", c.cache_estimate_ttl,
+                "Seconds a prompt prefix stays in the estimated prompt cache, used for usage "
+                "when the upstream reports no cache tokens; 0 = no estimate")
+        ->check(CLI::Range(0.0, 86400.0));
     add_setting(app, "stream-buffer", c.stream_buffer,
                 "Unsent bytes per stream before the upstream is paused")
         ->check(CLI::Range(std::uint64_t{4096}, std::uint64_t{64} << 20));

@@ -69,7 +69,9 @@ struct Config {
     double rpm_window = 60.0;  // tests only: the "minute" of accounts' requests per minute
     std::uint64_t max_prompt_bytes = 600 * 1024;  // a translated request, as the upstream takes
     std::uint64_t max_prompt_tokens = 0;          // its estimated input tokens; 0: no cap
-    double queue_timeout = 30.0;                  // longest wait for an account before a 429
+    // The estimated prompt cache (prompt_cache_meter.hpp): a prefix's lifetime; 0 = off.
+    double cache_estimate_ttl = 300.0;
+    double queue_timeout = 30.0;           // longest wait for an account before a 429
     unsigned queue_max = 1000;             // requests waiting for an account, over all workers
     double throttle_cooldown = 3.0;        // a throttle without Retry-After; doubles in a row
     double suspicious_cooldown = 1800.0;   // limits imposed after "suspicious activity"

@@ -13,26 +13,12 @@
 
 #include "common/crypto.hpp"
 #include "common/json.hpp"
+#include "common/q_plan.hpp"
 #include "common/reasoning_effort.hpp"
 #include "common/strings.hpp"
 #include "common/token_estimate.hpp"
 
 namespace amq {
-
-// A tool as the upstream gets it (rules 5, 6 and 8).
-struct PreparedTool {
-    std::string name;
-    std::string description;
-    std::string schema_json;
-};
-
-struct QPlan {
-    std::string system;  // the block of system_block(), without the thinking switch
-    std::optional<std::int64_t> thinking_budget;
-    std::string effort;
-    std::vector<QTurn> turns;  // alternating, user first and last
-    std::vector<PreparedTool> tools;
-};
 
 namespace {
 
@@ -548,24 +534,32 @@ std::string write_body(const QPlan& plan, const QBodyOptions& o) {
     });
 }
 
-// Counts what the model reads: text, tool inputs and results, tool specs; images at a flat
-// rate (their base64 size says nothing about their token cost).
 std::int64_t estimate_input(const QPlan& plan) {
-    std::int64_t n = estimate_tokens(plan.system);
-    for (const QTurn& t : plan.turns) {
-        n += estimate_tokens(turn_content(t));
-        n += kImageTokens * static_cast<std::int64_t>(t.images.size());
-        for (const QToolResult& r : t.tool_results) n += estimate_tokens(r.text);
-        for (const QToolUse& u : t.tool_uses)
-            n += estimate_tokens(u.name) + estimate_tokens(u.input_json);
-    }
-    for (const PreparedTool& tool : plan.tools)
-        n += estimate_tokens(tool.name) + estimate_tokens(tool.description) +
-             estimate_tokens(tool.schema_json);
+    std::int64_t n = system_tokens(plan);
+    for (const QTurn& t : plan.turns) n += turn_tokens(t);
+    for (const PreparedTool& tool : plan.tools) n += tool_tokens(tool);
     return std::max<std::int64_t>(n, 1);
 }
 
 }  // namespace
+
+// Counts what the model reads: text, tool inputs and results, tool specs; images at a flat
+// rate (their base64 size says nothing about their token cost).
+std::int64_t system_tokens(const QPlan& plan) { return estimate_tokens(plan.system); }
+
+std::int64_t turn_tokens(const QTurn& t) {
+    std::int64_t n = estimate_tokens(turn_content(t));
+    n += kImageTokens * static_cast<std::int64_t>(t.images.size());
+    for (const QToolResult& r : t.tool_results) n += estimate_tokens(r.text);
+    for (const QToolUse& u : t.tool_uses)
+        n += estimate_tokens(u.name) + estimate_tokens(u.input_json);
+    return n;
+}
+
+std::int64_t tool_tokens(const PreparedTool& tool) {
+    return estimate_tokens(tool.name) + estimate_tokens(tool.description) +
+           estimate_tokens(tool.schema_json);
+}
 
 void append_text(std::string& to, std::string_view text) {
     if (text.empty()) return;

@@ -61,6 +61,8 @@ constexpr Field<A> kAdmitFields[] = {
     {"session", &A::session},
     {"stream", &A::stream},
     {"exclude", &A::exclude},
+    {"prefix_hashes", &A::prefix_hashes},
+    {"prefix_tokens", &A::prefix_tokens},
 };
 
 using R = RefreshRequest;
@@ -87,6 +89,8 @@ constexpr Field<G> kGrantFields[] = {
     {"rate_limit", &G::rate_limit},
     {"rate_remaining", &G::rate_remaining},
     {"rate_reset_ms", &G::rate_reset_ms},
+    {"cache_read_estimate", &G::cache_read_estimate},
+    {"cache_write_estimate", &G::cache_write_estimate},
 };
 
 using O = AttemptOutcome;

@@ -100,6 +100,10 @@ struct AdmitRequest {
     std::string session;   // "" = no stickiness
     bool stream = false;
     std::vector<std::uint64_t> exclude;  // accounts this request already failed on
+    // The first admit's prompt prefixes (prompt_prefix.hpp), for the estimated prompt cache;
+    // empty when the estimate is off.
+    std::vector<std::uint64_t> prefix_hashes;
+    std::vector<std::uint64_t> prefix_tokens;
 
     bool operator==(const AdmitRequest&) const = default;
 };
@@ -139,6 +143,10 @@ struct AccountGrant {
     std::int64_t rate_limit = 0;
     std::int64_t rate_remaining = 0;
     std::int64_t rate_reset_ms = 0;
+    // The estimated prompt cache's split of the input (docs/translation.md §9), on the first
+    // grant of a request whose admit carried prompt prefixes.
+    std::optional<std::int64_t> cache_read_estimate;
+    std::optional<std::int64_t> cache_write_estimate;
 
     bool operator==(const AccountGrant&) const = default;
 };

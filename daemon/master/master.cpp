@@ -46,7 +46,8 @@ RefresherOptions refresher_options(const Config& c) {
 
 WorkerCalls::Policy worker_policy(const Config& c) {
     AdmissionQueue::Limits queue{static_cast<std::int64_t>(c.queue_timeout * 1000), c.queue_max};
-    return WorkerCalls::Policy{c.models, c.metrics_admin_only, queue};
+    return WorkerCalls::Policy{c.models, c.metrics_admin_only, queue,
+                               static_cast<std::int64_t>(c.cache_estimate_ttl * 1000)};
 }
 
 ModelCatalogOptions model_options(const Config& c) {

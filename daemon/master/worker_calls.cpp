@@ -112,7 +112,8 @@ Refusal model_refusal(const ApiKey& key, std::string_view model) {
 }
 
 std::string grant_json(std::uint64_t key_id, const Account& account, const AccessToken& token,
-                       const RateInfo& rate, bool holds_slot) {
+                       const RateInfo& rate, bool holds_slot,
+                       const std::optional<CacheSplit>& cache = std::nullopt) {
     AccountGrant g;
     g.key_id = key_id;
     g.account_id = account.id;
@@ -130,6 +131,10 @@ std::string grant_json(std::uint64_t key_id, const Account& account, const Acces
         g.rate_limit = rate.limit;
         g.rate_remaining = rate.remaining;
         g.rate_reset_ms = rate.reset_ms;
+    }
+    if (cache) {
+        g.cache_read_estimate = cache->read;
+        g.cache_write_estimate = cache->written;
     }
     return encode_message(g);
 }
@@ -158,7 +163,10 @@ struct WorkerCalls::Admission {
     bool holds_slot = false;
     PickRequest pick;
     Send send;
-    std::string busy;  // why no account could take it, while it waits
+    std::string busy;                          // why no account could take it, while it waits
+    std::vector<std::uint64_t> prefix_hashes;  // AdmitRequest's
+    std::vector<std::uint64_t> prefix_tokens;
+    std::optional<CacheSplit> cache;  // the estimated prompt cache's, once admitted
 };
 
 WorkerCalls::WorkerCalls(Parts parts, AdminFn admin, MetricsTextFn metrics_text)
@@ -301,6 +309,8 @@ void WorkerCalls::admit(std::uint64_t call_id, const rapidjson::Value& args, pid
     a->holds_slot = key->max_concurrent > 0;
     a->pick.session = std::move(r.session);
     a->pick.exclude.insert(r.exclude.begin(), r.exclude.end());
+    a->prefix_hashes = std::move(r.prefix_hashes);
+    a->prefix_tokens = std::move(r.prefix_tokens);
     if (admissions_.holds(pid, a->request_id)) {  // a failover of an admitted request
         a->rate = admissions_.rate(*key, unix_millis());
         return try_next_account(std::move(a));
@@ -336,6 +346,9 @@ void WorkerCalls::take_slot(std::shared_ptr<Admission> a, ApiKey key, bool secon
         return a->send(reply_limited(a->call_id, d, key.id));
     }
     a->rate = admissions_.rate(key, now);
+    if (policy_.cache_estimate_ttl_ms > 0 && !a->prefix_hashes.empty())
+        a->cache =
+            cache_meter_.meter(key.id, a->pick.session, a->prefix_hashes, a->prefix_tokens, now);
     try_next_account(std::move(a));
 }
 
@@ -402,6 +415,7 @@ void WorkerCalls::pump_soon(double seconds) {
 void WorkerCalls::set_policy(Policy policy) {
     policy_ = std::move(policy);
     queue_.set_limits(policy_.queue);
+    cache_meter_.set_limits({.ttl_ms = policy_.cache_estimate_ttl_ms});
 }
 
 void WorkerCalls::worker_died(pid_t pid) { queue_.withdraw_worker(pid); }
@@ -415,18 +429,19 @@ struct WorkerCalls::TokenWait {
 void WorkerCalls::use_account(std::shared_ptr<Admission> a, Account chosen) {
     admissions_.set_account(a->pid, a->request_id, chosen.id);
     auto wait = std::make_shared<TokenWait>();
-    refresher_.get(chosen.id, unix_seconds(), std::nullopt,
-                   [this, a, chosen, wait](Result<AccessToken> token) {
-                       if (wait->settled) return;
-                       wait->settled = true;
-                       wait->patience = Event();
-                       if (token)
-                           return a->send(reply_ok(a->call_id, grant_json(a->key_id, chosen, *token,
-                                                                          a->rate, a->holds_slot)));
-                       pool_.release(chosen.id);
-                       a->pick.exclude.insert(chosen.id);
-                       try_next_account(a);
-                   });
+    refresher_.get(
+        chosen.id, unix_seconds(), std::nullopt,
+        [this, a, chosen, wait](Result<AccessToken> token) {
+            if (wait->settled) return;
+            wait->settled = true;
+            wait->patience = Event();
+            if (token)
+                return a->send(reply_ok(a->call_id, grant_json(a->key_id, chosen, *token, a->rate,
+                                                               a->holds_slot, a->cache)));
+            pool_.release(chosen.id);
+            a->pick.exclude.insert(chosen.id);
+            try_next_account(a);
+        });
     if (wait->settled) return;
     wait->patience = Event::timer(base_, [this, a, chosen, wait](short) {
         if (leave_slow_account(a, chosen.id)) {

@@ -20,6 +20,7 @@
 #include "daemon/master/metrics.hpp"
 #include "daemon/master/model_catalog.hpp"
 #include "daemon/master/pool_state.hpp"
+#include "daemon/master/prompt_cache_meter.hpp"
 #include "daemon/master/store.hpp"
 #include "daemon/master/token_refresher.hpp"
 #include "daemon/master/usage_recorder.hpp"
@@ -48,6 +49,7 @@ public:
         ModelMapConfig models;  // to match keys' allowed models
         bool metrics_admin_only = false;
         AdmissionQueue::Limits queue;
+        std::int64_t cache_estimate_ttl_ms = 0;  // 0: no estimated prompt cache
     };
     using MetricsTextFn = std::function<std::string()>;
 
@@ -77,8 +79,8 @@ private:
     struct TokenWait;
     void try_next_account(std::shared_ptr<Admission> admission);
     AdmissionQueue::Attempt attempt(const std::shared_ptr<Admission>& admission, std::int64_t now);
-    void refuse_waiting(const std::shared_ptr<Admission>& admission,
-                        AdmissionQueue::Refusal why, std::int64_t retry_at_ms);
+    void refuse_waiting(const std::shared_ptr<Admission>& admission, AdmissionQueue::Refusal why,
+                        std::int64_t retry_at_ms);
     void pump_soon(double seconds);
     void use_account(std::shared_ptr<Admission> admission, Account chosen);
     bool leave_slow_account(const std::shared_ptr<Admission>& admission, std::uint64_t slow);
@@ -95,6 +97,7 @@ private:
     MetricsTextFn metrics_text_;
     Policy policy_;
     AdmissionQueue queue_;
+    PromptCacheMeter cache_meter_{{}};
     Event pump_timer_;
 };
 

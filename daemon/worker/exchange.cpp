@@ -69,6 +69,11 @@ void Exchange::admit() {
     r.session = spec_.session;
     r.stream = spec_.stream;
     r.exclude.assign(exclude_.begin(), exclude_.end());
+    if (attempts_ == 0)  // a failover keeps the first admission's cache estimate
+        for (const PromptPrefix& p : spec_.prefixes) {
+            r.prefix_hashes.push_back(p.hash);
+            r.prefix_tokens.push_back(static_cast<std::uint64_t>(p.tokens));
+        }
     std::string args = encode_message(r);
     master_call_ = ctx_.master.call(
         wire::kAdmit, args, [this](const rapidjson::Value* data, const CallError& error) {
@@ -146,6 +151,8 @@ bool Exchange::take_grant(const rapidjson::Value& data) {
         return false;
     }
     grant_ = std::move(*grant);
+    if (grant_.cache_read_estimate && grant_.cache_write_estimate)
+        cache_estimate_ = CacheTokens{*grant_.cache_read_estimate, *grant_.cache_write_estimate};
     if (grant_.rate_limit > 0)
         rate_ = RateHeaders{grant_.rate_limit, grant_.rate_remaining, grant_.rate_reset_ms};
     if (grant_.holds_slot) holds_slot_ = true;
@@ -166,6 +173,7 @@ void Exchange::attempt() {
     decoder_ = std::make_unique<eventstream::Decoder>();
     if (!committed_ && !continuing_) {
         answer_ = spec_.make_answer();
+        if (cache_estimate_) answer_.estimate_cache(*cache_estimate_);
         held_.clear();
     }
     reached_upstream_ = false;
@@ -563,6 +571,8 @@ void start_exchange(Worker& worker, HttpRequest& request, std::string_view endpo
     spec.request_id = worker.next_exchange_id();
     spec.request_tag = request.id;
     spec.session = upstream.session_id;  // the body's, else the headers' (translate_options)
+    if (worker.config().cache_estimate_ttl > 0 && spec.plan)
+        spec.prefixes = prompt_prefixes(*spec.plan);
     spec.client_address = request.client;
     spec.user_agent = valid_utf8(request.header("user-agent").value_or("").substr(0, 512));
     std::uint64_t id = spec.request_id;

@@ -21,6 +21,7 @@
 #include "common/answer.hpp"
 #include "common/eventstream.hpp"
 #include "common/json.hpp"
+#include "common/prompt_prefix.hpp"
 #include "common/q_request.hpp"
 #include "common/upstream_error.hpp"
 #include "common/worker_messages.hpp"
@@ -60,6 +61,7 @@ struct ExchangeSpec {
     std::string request_tag;       // the request-id header's value, for log lines
     bool stream = false;
     int search_limit = 0;  // web search offered: the searches the exchange may run (§8)
+    std::vector<PromptPrefix> prefixes;  // for the estimated prompt cache; empty: off
     // A fresh answer per attempt: a failed attempt's partial answer must not leak into the
     // next one while nothing has reached the client.
     std::function<AnswerStream()> make_answer;
@@ -118,6 +120,7 @@ private:
     AnswerStream answer_;
     AccountGrant grant_;
     std::optional<RateHeaders> rate_;
+    std::optional<CacheTokens> cache_estimate_;  // the master's, for every attempt's answer
     bool holds_slot_ = false;  // the key caps concurrent requests: report without delay
     std::set<std::uint64_t> exclude_;
     int attempts_ = 0;

@@ -76,6 +76,19 @@ class Responses(unittest.TestCase):
                                           "output_tokens": 5, "output_tokens_details": {"reasoning_tokens": 0},
                                           "total_tokens": 105})
 
+    def test_a_prompt_cache_key_scopes_the_estimated_cache(self):
+        # No cache counts from the upstream: the daemon's estimate (docs/translation.md §9).
+        self.fake.script(generate=[{"events": [text_event("ok")]}] * 3)
+        history = [{"role": "user", "content": "describe the repository " * 100}]
+        turn = {"model": "gpt-5", "instructions": "Be brief.", "prompt_cache_key": "codex-1"}
+        first = self.post({**turn, "input": history}).json()["usage"]
+        self.assertEqual(first["input_tokens_details"]["cached_tokens"], 0)
+        history += [{"role": "assistant", "content": "ok"}, {"role": "user", "content": "and now?"}]
+        second = self.post({**turn, "input": history}).json()["usage"]
+        self.assertEqual(second["input_tokens_details"]["cached_tokens"], first["input_tokens"])
+        other = self.post({**turn, "prompt_cache_key": "codex-2", "input": history}).json()["usage"]
+        self.assertEqual(other["input_tokens_details"]["cached_tokens"], 0)
+
     def test_a_function_call_and_its_output_round_trip(self):
         self.fake.script(generate=[{"events": [*tool_events("tu_1", "shell", ['{"command"', ': "ls"}']),
                                                metadata(stop="TOOL_USE")]}])

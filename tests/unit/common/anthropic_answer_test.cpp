@@ -473,6 +473,40 @@ BOOST_AUTO_TEST_CASE(cache_tokens_are_counted_apart_from_input_tokens) {
     BOOST_TEST(final_usage(frames, "cache_creation_input_tokens") == 0);
 }
 
+// The estimated prompt cache's split (docs/translation.md §9) when the upstream gives none: in
+// message_start already, as the local estimate's units; scaled to the upstream's own input
+// count when it sends one; the upstream's cache numbers win.
+BOOST_AUTO_TEST_CASE(an_estimated_cache_split_is_reported_unless_the_upstream_gives_one) {
+    auto usage_of = [](const Frame& f, const char* field) {
+        const rapidjson::Value& usage =
+            f.event == "message_start" ? f.data["message"]["usage"] : f.data["usage"];
+        return usage[field].GetInt64();
+    };
+    AnswerStream estimated = stream();  // 1234 estimated input tokens
+    estimated.estimate_cache({1000, 200});
+    auto frames = run(estimated, {text("x")});
+    const Frame& start = last(frames, "message_start");
+    BOOST_TEST(usage_of(start, "cache_read_input_tokens") == 1000);
+    BOOST_TEST(usage_of(start, "cache_creation_input_tokens") == 200);
+    BOOST_TEST(usage_of(start, "input_tokens") == 34);
+    BOOST_TEST(final_usage(frames, "cache_read_input_tokens") == 1000);
+    BOOST_TEST(final_usage(frames, "cache_creation_input_tokens") == 200);
+    BOOST_TEST(final_usage(frames, "input_tokens") == 34);
+
+    AnswerStream scaled = stream();
+    scaled.estimate_cache({1000, 234});
+    frames = run(scaled, {text("x"), metadata(2468, 7, "END_TURN")});  // twice the estimate
+    BOOST_TEST(final_usage(frames, "cache_read_input_tokens") == 2000);
+    BOOST_TEST(final_usage(frames, "cache_creation_input_tokens") == 468);
+    BOOST_TEST(final_usage(frames, "input_tokens") == 0);
+
+    AnswerStream reported = stream();
+    reported.estimate_cache({1000, 234});
+    frames = run(reported, {text("x"), cached_metadata(100, 4000, 900, 7)});
+    BOOST_TEST(final_usage(frames, "cache_read_input_tokens") == 4000);
+    BOOST_TEST(final_usage(frames, "cache_creation_input_tokens") == 900);
+}
+
 BOOST_AUTO_TEST_CASE(usage_from_context_percentage) {
     auto frames = run({text("x"), context_usage(12.3456)});
     BOOST_TEST(final_usage(frames, "input_tokens") == 24691);  // 12.3456% of 200 000, rounded

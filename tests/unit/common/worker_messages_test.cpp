@@ -34,6 +34,8 @@ AccountGrant full_grant() {
     g.rate_limit = 60;
     g.rate_remaining = 0;
     g.rate_reset_ms = 999;
+    g.cache_read_estimate = 4000;
+    g.cache_write_estimate = 0;
     return g;
 }
 
@@ -82,6 +84,8 @@ AdmitRequest full_admit() {
     a.session = "s-1";
     a.stream = true;
     a.exclude = {3, 5, std::numeric_limits<std::uint64_t>::max()};
+    a.prefix_hashes = {std::numeric_limits<std::uint64_t>::max(), 0};
+    a.prefix_tokens = {10, 20};
     return a;
 }
 
@@ -140,7 +144,8 @@ BOOST_AUTO_TEST_CASE(every_field_round_trips) {
 }
 
 BOOST_AUTO_TEST_CASE(absent_and_unknown_members_leave_the_defaults) {
-    auto report = decode_message<UsageReport>(parsed(R"({"status": 200, "from_a_newer_worker": [1]})"));
+    auto report =
+        decode_message<UsageReport>(parsed(R"({"status": 200, "from_a_newer_worker": [1]})"));
     BOOST_REQUIRE(report.ok());
     UsageReport expected;
     expected.status = 200;

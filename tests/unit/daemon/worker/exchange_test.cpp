@@ -189,6 +189,7 @@ struct Fixture {
     FakeClient* client = nullptr;
     int done = 0;
     std::unique_ptr<Exchange> exchange;
+    std::vector<PromptPrefix> prefixes;
 
     void start(bool stream) {
         ExchangeSpec spec;
@@ -199,6 +200,7 @@ struct Fixture {
         spec.upstream_body = R"({"conversationState":{}})";
         spec.request_id = 42;
         spec.stream = stream;
+        spec.prefixes = prefixes;
         spec.make_answer = [] {
             return make_anthropic_answer(AnthropicAnswerOptions{"msg_1", "claude-sonnet-4"},
                                          AnswerOptions{10, 200000, false, {}});
@@ -289,6 +291,31 @@ BOOST_AUTO_TEST_CASE(a_throttled_account_fails_over_before_the_first_byte) {
     BOOST_TEST(r.account_id == 2u);
     BOOST_TEST(r.attempts == 2);
     BOOST_TEST(master.told<AttemptOutcome>(wire::kOutcome).size() == 2u);
+}
+
+// docs/translation.md §9: the first admit carries the prompt's prefixes; the master's split
+// answers every attempt's usage, a failover's too.
+BOOST_AUTO_TEST_CASE(the_estimated_cache_split_reaches_the_usage_across_a_failover) {
+    prefixes = {{11, 4}, {22, 10}};
+    start(false);
+    auto admit = master.call_args<AdmitRequest>(0);
+    BOOST_TEST(admit.prefix_hashes == (std::vector<std::uint64_t>{11, 22}));
+    BOOST_TEST(admit.prefix_tokens == (std::vector<std::uint64_t>{4, 10}));
+    AccountGrant first = account(1);
+    first.cache_read_estimate = 4;
+    first.cache_write_estimate = 6;
+    master.grant(0, first);
+    upstream.answer(0, 429, R"({"__type":"ThrottlingException","message":"slow down"})",
+                    "application/json");
+    BOOST_REQUIRE_EQUAL(master.calls.size(), 2u);
+    BOOST_TEST(master.call_args<AdmitRequest>(1).prefix_hashes.empty());
+    master.grant(1, account(2));
+    upstream.answer(1, 200, text("served"));
+    auto body = parsed(client->body);
+    const rapidjson::Value& usage = body["usage"];
+    BOOST_TEST(usage["cache_read_input_tokens"].GetInt64() == 4);
+    BOOST_TEST(usage["cache_creation_input_tokens"].GetInt64() == 6);
+    BOOST_TEST(usage["input_tokens"].GetInt64() == 0);
 }
 
 BOOST_AUTO_TEST_CASE(a_refused_token_is_refreshed_once_on_the_same_account) {
