@@ -28,13 +28,19 @@ struct UsageRecord {
     int attempts = 0;
     std::string client_address;
     std::string user_agent;
+    std::string request_id;  // the request-id header's value, as the log lines name it
 
     bool operator==(const UsageRecord&) const = default;
 };
 
+// What the statistics count as an error: a failure status, no answer, or an error class.
+inline bool is_error(const UsageRecord& u) {
+    return u.status >= 400 || u.status == 0 || !u.error_class.empty();
+}
+
 // Its fields, for any struct that is a usage record (the stored one, the worker's report).
 template <class M>
-constexpr std::array<Field<M>, 17> usage_record_fields() {
+constexpr std::array<Field<M>, 18> usage_record_fields() {
     return {{
         {"time_ms", &M::time_ms},
         {"key_id", &M::key_id},
@@ -53,6 +59,7 @@ constexpr std::array<Field<M>, 17> usage_record_fields() {
         {"attempts", &M::attempts},
         {"client_address", &M::client_address},
         {"user_agent", &M::user_agent},
+        {"request_id", &M::request_id},
     }};
 }
 

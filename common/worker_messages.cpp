@@ -124,6 +124,7 @@ constexpr Field<N> kAnsweredFields[] = {
     {"client_address", &N::client_address},
     {"user_agent", &N::user_agent},
     {"duration_ms", &N::duration_ms},
+    {"request_id", &N::request_id},
 };
 
 

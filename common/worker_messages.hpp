@@ -190,6 +190,7 @@ struct AnsweredRequest {
     std::string client_address;
     std::string user_agent;
     std::int64_t duration_ms = 0;
+    std::string request_id;
 
     bool operator==(const AnsweredRequest&) const = default;
 };

@@ -143,9 +143,10 @@ constexpr Column kStatsCounts[] = {
 
 // The CSV columns of usage export: every field of a usage.export record, in its order.
 constexpr const char* kUsageColumns[] = {
-    "time",           "time_ms", "key_id",      "account_id",  "endpoint",       "client_model",
-    "upstream_model", "stream",  "status",      "error_class", "input_tokens",   "output_tokens",
-    "credits_micros", "ttfb_ms", "duration_ms", "attempts",    "client_address", "user_agent",
+    "time",         "time_ms",        "key_id",         "account_id", "endpoint",
+    "client_model", "upstream_model", "stream",         "status",     "error_class",
+    "input_tokens", "output_tokens",  "credits_micros", "ttfb_ms",    "duration_ms",
+    "attempts",     "client_address", "user_agent",     "request_id",
 };
 
 // The audit summary is the last column; past this it would wrap every row on a terminal.
@@ -808,6 +809,27 @@ std::string render_audit(const rapidjson::Value& data, std::size_t width) {
                         truncate(audit_change(entry), kAuditChangeWidth)});
     return render_table({"AT", "ACTOR", "COMMAND", "CHANGE"}, rows,
                         {width, {false, kFreeText, false, kFreeText}});
+}
+
+std::string render_usage_log(const rapidjson::Value& data, std::size_t width) {
+    const rapidjson::Value* records = member(data, "records");
+    std::string out;
+    if (!records || !records->IsArray() || records->Empty()) {
+        out = "no request matches\n";
+    } else {
+        std::vector<std::vector<std::string>> rows;
+        for (const auto& r : records->GetArray())
+            rows.push_back({cell(r, "time"), cell(r, "request_id"), cell(r, "key_id"),
+                            cell(r, "account_id"), cell(r, "client_model"), cell(r, "status"),
+                            cell(r, "error_class"), cell(r, "input_tokens"),
+                            cell(r, "output_tokens"), cell(r, "ttfb_ms"), cell(r, "duration_ms")});
+        out = render_table({"TIME", "REQUEST", "KEY", "ACCOUNT", "MODEL", "STATUS", "ERROR", "IN",
+                            "OUT", "TTFB_MS", "MS"},
+                           rows, {width, {}});
+    }
+    if (const rapidjson::Value* next = member(data, "next"); next && next->IsString())
+        out += str_cat("older records: --before ", next->GetString(), "\n");
+    return out;
 }
 
 std::string csv_field(std::string_view text) {

@@ -73,6 +73,7 @@ std::string render_key_disabled(const rapidjson::Value& data);
 std::string render_stats(const rapidjson::Value& data, std::size_t width = 0);
 // AT, ACTOR, COMMAND and CHANGE (audit_change, cut to 100 characters) per entry.
 std::string render_audit(const rapidjson::Value& data, std::size_t width = 0);
+std::string render_usage_log(const rapidjson::Value& data, std::size_t width = 0);
 
 // INDEX PID GENERATION STATE REQUESTS INFLIGHT UPTIME per worker, as in status.
 std::string render_workers(const rapidjson::Value& data, std::size_t width = 0);

@@ -26,6 +26,9 @@ constexpr std::string_view kResetHealthFields[] = {"id", "name", "note"};
 constexpr std::string_view kStatsFields[] = {"days", "by"};
 constexpr std::string_view kDaysFields[] = {"days"};
 constexpr std::string_view kUsageExportFields[] = {"since", "until", "next", "limit"};
+constexpr std::string_view kUsageLogFields[] = {"since",       "until",     "before", "limit",
+                                                "key",         "account",   "model",  "status",
+                                                "error_class", "request_id"};
 constexpr std::string_view kAuditFields[] = {"limit"};
 constexpr std::string_view kLogLevelFields[] = {"level"};
 
@@ -79,6 +82,9 @@ constexpr CommandSpec kCommands[] = {
      kStatsFields},
     {"usage.export", false, cmd_usage_export, nullptr, "raw usage records, one page at a time",
      kUsageExportFields},
+    {"usage.log", false, cmd_usage_log, nullptr,
+     "the request log: the newest usage records matching filters, a page at a time",
+     kUsageLogFields},
     {"audit", false, cmd_audit, nullptr, "the last admin changes", kAuditFields},
     {"workers", false, cmd_workers, nullptr, "the worker processes", {}},
     {"reload", false, cmd_reload, nullptr, "re-read the configuration and replace the workers", {}},

@@ -1,5 +1,8 @@
-// Raw usage records page by page (amq2apictl usage export streams them as it gets them) and
-// the audit log of admin changes.
+// Raw usage records page by page (amq2apictl usage export streams them as it gets them), the
+// request log (the newest records that match filters) and the audit log of admin changes.
+#include <algorithm>
+
+#include "common/crypto.hpp"
 #include "common/strings.hpp"
 #include "common/time_format.hpp"
 #include "daemon/master/commands.hpp"
@@ -57,7 +60,22 @@ void write_usage(JsonWriter& w, const UsageRecord& u) {
     write_string(w, u.client_address);
     w.Key("user_agent");
     write_string(w, u.user_agent);
+    w.Key("request_id");
+    write_string(w, u.request_id);
     w.EndObject();
+}
+
+// {"records": [...], "next": ...}: the page, and where the next one starts.
+template <class WriteNext>
+std::string usage_page(const std::vector<UsageRecord>& page, WriteNext write_next) {
+    return json_object([&](JsonWriter& w) {
+        w.Key("records");
+        w.StartArray();
+        for (const UsageRecord& u : page) write_usage(w, u);
+        w.EndArray();
+        w.Key("next");
+        write_next(w);
+    });
 }
 
 }  // namespace
@@ -91,14 +109,128 @@ CommandResult cmd_usage_export(CommandContext& ctx, const rapidjson::Value& args
             next = last + 1;  // a whole page in one millisecond: cannot cut inside it
         }
     }
-    return json_object([&](JsonWriter& w) {
-        w.Key("records");
-        w.StartArray();
-        for (const UsageRecord& u : page) write_usage(w, u);
-        w.EndArray();
-        w.Key("next");
+    return usage_page(page, [&](JsonWriter& w) {
         if (next)
             w.Int64(*next);
+        else
+            w.Null();
+    });
+}
+
+namespace {
+
+// The log reads at most this many records per call, so that a filter matching nothing never
+// holds the master's loop for long; the answer then says where to go on.
+constexpr std::size_t kLogScanBudget = 20000;
+
+// What one request-log query keeps.
+struct LogFilter {
+    std::optional<std::uint64_t> key_id, account_id;
+    std::optional<std::string> model, error_class, request_id, status;
+    std::int64_t since_ms = 0;
+
+    bool matches(const UsageRecord& u) const {
+        if (key_id && u.key_id != *key_id) return false;
+        if (account_id && u.account_id != *account_id) return false;
+        if (model && u.client_model != *model) return false;
+        if (error_class && u.error_class != *error_class) return false;
+        if (request_id && u.request_id != *request_id) return false;
+        return !status || status_matches(u);
+    }
+    bool status_matches(const UsageRecord& u) const {
+        if (*status == "ok") return !is_error(u);
+        if (*status == "error") return is_error(u);
+        if (*status == "4xx") return u.status >= 400 && u.status < 500;
+        if (*status == "5xx") return u.status >= 500;
+        return std::to_string(u.status) == *status;
+    }
+};
+
+Status check_status_filter(const std::string& status) {
+    bool code = status.size() == 3 && std::all_of(status.begin(), status.end(),
+                                                  [](char c) { return c >= '0' && c <= '9'; });
+    if (code || status == "ok" || status == "error" || status == "4xx" || status == "5xx")
+        return {};
+    return make_error(Errc::invalid_argument,
+                      "field 'status' must be ok, error, 4xx, 5xx or a status code (429)");
+}
+
+// A key or account named by id or by name (names are never all digits); "none" is the
+// account of requests that never reached one.
+template <class Find>
+Result<std::uint64_t> record_id(const std::string& text, Find find_by_name) {
+    if (auto id = parse_uint(text)) return *id;
+    auto record = find_by_name(text);
+    if (!record) return record.error();
+    return record->id;
+}
+
+Result<LogFilter> read_log_filter(FieldReader& f, const Store& store, std::int64_t now_ms) {
+    LogFilter filter;
+    auto key = f.string("key");
+    auto account = f.string("account");
+    filter.model = f.string("model");
+    filter.error_class = f.string("error_class");
+    filter.request_id = f.string("request_id");
+    filter.status = f.string("status");
+    if (!f.ok()) return f.status().error();
+    if (filter.status)
+        if (Status st = check_status_filter(*filter.status); !st) return st.error();
+    if (key) {
+        auto id = record_id(*key, [&](const std::string& n) { return store.find_key_by_name(n); });
+        if (!id) return id.error();
+        filter.key_id = *id;
+    }
+    if (account && *account == "none") {
+        filter.account_id = 0;
+    } else if (account) {
+        auto id = record_id(*account,
+                            [&](const std::string& n) { return store.find_account_by_name(n); });
+        if (!id) return id.error();
+        filter.account_id = *id;
+    }
+    auto since = read_time_ms(f, "since", now_ms - 30 * kMsPerDay);
+    if (!since) return since.error();
+    filter.since_ms = *since;
+    return filter;
+}
+
+}  // namespace
+
+// The request log: newest first, `limit` records a page, from `until` (or where `before`, the
+// `next` of the page before, points) back to `since`.
+CommandResult cmd_usage_log(CommandContext& ctx, const rapidjson::Value& args) {
+    FieldReader f(args);
+    std::int64_t now_ms = ctx.now * 1000;
+    auto filter = read_log_filter(f, ctx.store, now_ms);
+    if (!filter) return filter.error();
+    auto until = read_time_ms(f, "until", now_ms + kMsPerDay);
+    if (!until) return until.error();
+    auto before = f.string("before");
+    auto limit = static_cast<std::size_t>(f.integer("limit", false, 1, 500).value_or(50));
+    if (!f.ok()) return f.status().error();
+    if (filter->since_ms >= *until)
+        return make_error(Errc::invalid_argument,
+                          "field 'since' must be before 'until' (a day from now when not given)");
+    std::string start = Store::usage_position_at(*until);
+    if (before) {
+        auto position = from_hex(*before);
+        if (!position || !Store::usage_position_valid(*position))
+            return make_error(Errc::invalid_argument,
+                              "field 'before' must be the 'next' of an earlier page");
+        start = std::min(start, *position);
+    }
+    std::vector<UsageRecord> page;
+    auto stopped =
+        ctx.store.scan_usage_newest(start, filter->since_ms, kLogScanBudget, [&](UsageRecord& u) {
+            if (filter->matches(u)) page.push_back(std::move(u));
+            return page.size() < limit;
+        });
+    if (!stopped) return stopped.error();
+    return usage_page(page, [&](JsonWriter& w) {
+        if (*stopped)
+            write_string(w, hex(reinterpret_cast<const std::uint8_t*>((*stopped)->data()),
+                                (*stopped)->size()));
         else
             w.Null();
     });

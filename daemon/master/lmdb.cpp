@@ -100,14 +100,21 @@ Status ReadTxn::for_each_back(Db db, const WalkFn& fn) const {
     return walk(db, MDB_LAST, MDB_PREV, {}, fn);
 }
 
-Status ReadTxn::walk(Db db, MDB_cursor_op first, MDB_cursor_op next, MDB_val key,
-                     const WalkFn& fn) const {
+Status ReadTxn::for_each_before(Db db, std::string_view end, const WalkFn& fn) const {
+    if (end.empty()) return for_each_back(db, fn);
+    return walk(db, MDB_SET_RANGE, MDB_PREV, to_val(end), fn, true);
+}
+
+Status ReadTxn::walk(Db db, MDB_cursor_op first, MDB_cursor_op next, MDB_val key, const WalkFn& fn,
+                     bool back_one) const {
     MDB_cursor* raw = nullptr;
     if (int rc = mdb_cursor_open(txn_, dbi(db), &raw); rc != 0)
         return lmdb_error(rc, str_cat("cannot open a cursor on ", db_name(db)));
     CursorGuard cursor(raw, &mdb_cursor_close);
     MDB_val value{};
     int rc = mdb_cursor_get(raw, &key, &value, first);
+    if (back_one && (rc == 0 || rc == MDB_NOTFOUND))
+        rc = mdb_cursor_get(raw, &key, &value, rc == MDB_NOTFOUND ? MDB_LAST : MDB_PREV);
     for (; rc == 0; rc = mdb_cursor_get(raw, &key, &value, next)) {
         Result<Walk> step = fn(to_view(key), to_view(value));
         if (!step) return step.error();

@@ -54,13 +54,16 @@ public:
     Status for_each_from(Db db, std::string_view start, const WalkFn& fn) const;
     // Visits the entries from the last key backwards, likewise.
     Status for_each_back(Db db, const WalkFn& fn) const;
+    // Visits the entries with keys < end backwards (from the last key when end is empty).
+    Status for_each_before(Db db, std::string_view end, const WalkFn& fn) const;
 
 protected:
     ReadTxn(MDB_txn* txn, const DbHandles& dbis) : txn_(txn), dbis_(dbis) {}
     MDB_dbi dbi(Db db) const { return dbis_[static_cast<std::size_t>(db)]; }
     // One cursor walk: `first` positions it (MDB_SET_RANGE reads `key`), `next` moves it.
-    Status walk(Db db, MDB_cursor_op first, MDB_cursor_op next, MDB_val key,
-                const WalkFn& fn) const;
+    // `back_one` steps back once from that position (from the last entry when there is none).
+    Status walk(Db db, MDB_cursor_op first, MDB_cursor_op next, MDB_val key, const WalkFn& fn,
+                bool back_one = false) const;
 
     MDB_txn* txn_;
     const DbHandles& dbis_;

@@ -1,7 +1,9 @@
 // What the store keeps, as plain values. Times are Unix seconds (0 = never / not set).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -94,6 +96,19 @@ struct Rollup {
     std::int64_t ttfb_ms_sum = 0;
     std::int64_t duration_ms_sum = 0;
 };
+
+// When keys were last used: key id → Unix seconds.
+using KeyUses = std::map<std::uint64_t, std::int64_t>;
+
+inline void note_key_use(KeyUses& uses, std::uint64_t key_id, std::int64_t time_ms) {
+    if (key_id) uses[key_id] = std::max(uses[key_id], time_ms / 1000);
+}
+
+inline KeyUses key_uses(const std::vector<UsageRecord>& batch) {
+    KeyUses uses;
+    for (const UsageRecord& u : batch) note_key_use(uses, u.key_id, u.time_ms);
+    return uses;
+}
 
 // One administrative change: who ran which command, and the state around it. The JSON
 // fields are kept as text, exactly as the command handler wrote them.

@@ -537,10 +537,6 @@ std::string rollup_model(std::string_view model) {
     return std::string(model.substr(0, n));
 }
 
-bool is_error(const UsageRecord& u) {
-    return u.status >= 400 || u.status == 0 || !u.error_class.empty();
-}
-
 void add_counts(Rollup& into, const Rollup& from) {
     into.requests += from.requests;
     into.errors += from.errors;
@@ -588,11 +584,7 @@ Status add_rollups(WriteTxn& txn, const std::map<std::string, Rollup>& sums) {
 }
 
 // Keys remember when they were last used, to the second.
-Status touch_keys(WriteTxn& txn, const std::vector<UsageRecord>& batch) {
-    std::map<std::uint64_t, std::int64_t> last_used;  // key id → seconds
-    for (const UsageRecord& u : batch) {
-        if (u.key_id) last_used[u.key_id] = std::max(last_used[u.key_id], u.time_ms / 1000);
-    }
+Status touch_keys(WriteTxn& txn, const KeyUses& last_used) {
     for (auto [id, when] : last_used) {
         auto key = get_record<KeyTable>(txn, id);
         if (!key) continue;  // removed since the request started
@@ -675,8 +667,13 @@ Status Store::record_usage(const std::vector<UsageRecord>& batch) {
             if (Status st = txn.put(Db::usage, key, encode_usage(u)); !st) return st;
         }
         if (Status st = add_rollups(txn, sums); !st) return st;
-        return touch_keys(txn, batch);
+        return touch_keys(txn, key_uses(batch));
     });
+}
+
+Status Store::record_key_uses(const KeyUses& last_used) {
+    if (last_used.empty()) return {};
+    return env_->write([&](WriteTxn& txn) { return touch_keys(txn, last_used); });
 }
 
 Status Store::for_each_usage(std::int64_t from_ms, std::int64_t to_ms, std::size_t batch_size,
@@ -693,6 +690,38 @@ Status Store::for_each_usage(std::int64_t from_ms, std::int64_t to_ms, std::size
         start = std::move(page->next);
     }
 }
+
+Result<std::optional<std::string>> Store::scan_usage_newest(
+    std::string_view before, std::int64_t from_ms, std::size_t budget,
+    const std::function<bool(UsageRecord&)>& take) const {
+    return read_value<std::optional<std::string>>(
+        *env_, [&](const ReadTxn& txn) -> Result<std::optional<std::string>> {
+            std::optional<std::string> stopped;
+            std::size_t read = 0;
+            Status status = txn.for_each_before(
+                Db::usage, before,
+                [&](std::string_view key, std::string_view value) -> Result<Walk> {
+                    auto time = usage_key_time(key);
+                    if (!time) return time.error();
+                    if (*time < from_ms) return Walk::stop;
+                    auto record = decode_usage(value);
+                    if (!record) return record.error();
+                    ++read;
+                    bool more = take(*record);
+                    if (more && read < budget) return Walk::next;
+                    stopped = std::string(key);
+                    return Walk::stop;
+                });
+            if (!status) return status.error();
+            return stopped;
+        });
+}
+
+bool Store::usage_position_valid(std::string_view position) {
+    return position.size() == kUsageKeySize;
+}
+
+std::string Store::usage_position_at(std::int64_t time_ms) { return usage_key_at(time_ms); }
 
 Result<std::size_t> Store::drop_usage_before(std::int32_t day) {
     if (day <= 0) return std::size_t{0};  // no key holds an earlier day

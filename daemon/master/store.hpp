@@ -71,12 +71,25 @@ public:
     // then time, so retention can drop whole days), their rollups and the last-used times of
     // their keys.
     Status record_usage(const std::vector<UsageRecord>& batch);
+    // Uses of keys that leave no usage record (the admin API): their last-used times only.
+    Status record_key_uses(const KeyUses& last_used);
     // Streams the records with from_ms <= time_ms < to_ms in time order, in batches of up to
     // batch_size, each read in its own short read transaction (so a slow sink never pins old
     // pages). sink may consume its batch; returning false stops the stream. Records written
     // meanwhile after the last one seen are delivered too.
     Status for_each_usage(std::int64_t from_ms, std::int64_t to_ms, std::size_t batch_size,
                           const std::function<bool(std::vector<UsageRecord>&)>& sink) const;
+    // Newest first, in one read transaction: the records keyed before `before` (the position
+    // an earlier scan stopped at; "" = the newest) and ending at or after from_ms, until
+    // `take` says stop or `budget` records were read. Returns where it stopped, for the next
+    // scan; nullopt when nothing older is left to read.
+    Result<std::optional<std::string>> scan_usage_newest(
+        std::string_view before, std::int64_t from_ms, std::size_t budget,
+        const std::function<bool(UsageRecord&)>& take) const;
+    // A position of scan_usage_newest, as it may come back from a client; the position
+    // before every record that ends at or after time_ms.
+    static bool usage_position_valid(std::string_view position);
+    static std::string usage_position_at(std::int64_t time_ms);
     // Retention: deletes the raw records of the days before `day` (rollups stay), at most
     // 10 000 per write transaction (fewer when the store is full). Returns how many went; on
     // a failure the transactions before it stay committed.

@@ -29,9 +29,19 @@ void UsageRecorder::record(UsageRecord usage) {
     if (!timer_.pending()) timer_.arm_after(interval_);
 }
 
+void UsageRecorder::key_used(std::uint64_t key_id, std::int64_t time_ms) {
+    note_key_use(pending_uses_, key_id, time_ms);
+    if (!timer_.pending()) timer_.arm_after(interval_);
+}
+
 void UsageRecorder::flush() {
     timer_.disarm();
     count_drops("the batch of unstored records was full");
+    // A last-used time is worth one try: the next use sets it again.
+    if (auto st = store_.record_key_uses(pending_uses_); !st)
+        log_warning("cannot record when ", pending_uses_.size(),
+                    " keys were last used: ", st.error().message);
+    pending_uses_.clear();
     if (pending_.empty()) return;
     if (auto st = store_.record_usage(pending_); !st) {
         log_error("cannot record ", pending_.size(), " usage records: ", st.error().message);

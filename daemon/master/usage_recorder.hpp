@@ -17,6 +17,8 @@ public:
     ~UsageRecorder();
 
     void record(UsageRecord usage);
+    // A use of a key that leaves no record (the admin API): only its last-used time moves.
+    void key_used(std::uint64_t key_id, std::int64_t time_ms);
     // A batch the store refuses (full, or failing) is kept and tried again.
     void flush();
     // Records dropped and not yet counted in the store (Store::dropped_usage has the rest).
@@ -28,6 +30,7 @@ private:
     Store& store_;
     double interval_;
     std::vector<UsageRecord> pending_;
+    KeyUses pending_uses_;
     std::uint64_t dropped_ = 0;
     Event timer_;
 };

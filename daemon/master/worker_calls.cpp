@@ -514,13 +514,17 @@ void WorkerCalls::answered(const rapidjson::Value& args) {
     u.duration_ms = std::max<std::int64_t>(a.duration_ms, 0);
     u.client_address = a.client_address;
     u.user_agent = a.user_agent;
+    u.request_id = a.request_id;
     const std::string& hash = a.key_hash;
     if (!hash.empty())
         if (auto key = store_.find_key_by_hash(hash);
             key && constant_time_equal(key->secret_hash, hash))
             u.key_id = key->id;
     metrics_.request(u.endpoint, u.status, u.key_id);
+    // The admin API (the dashboard polls it) is administration, not usage: it stays out of
+    // the request log and the statistics.
     if (u.key_id == 0) return;
+    if (u.endpoint.starts_with("/admin")) return usage_.key_used(u.key_id, u.time_ms);
     // Served without an account (token counts, model lists) or refused before admission.
     if (u.status >= 400) u.error_class = kRejectedClass;
     usage_.record(std::move(u));

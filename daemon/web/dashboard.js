@@ -6,7 +6,7 @@
 
 (() => {
   const KEY_STORAGE = 'amq2api.adminKey';  // sessionStorage only: gone when the tab closes
-  const TABS = ['accounts', 'keys', 'stats'];
+  const TABS = ['accounts', 'keys', 'stats', 'requests'];
   const $ = (id) => document.getElementById(id);
 
   // ---- DOM helpers ----------------------------------------------------------------------
@@ -26,14 +26,19 @@
       if (name === 'class') node.className = value;
       else if (name === 'text') node.textContent = String(value);
       else if (name.startsWith('on')) node.addEventListener(name.slice(2), value);
+      else if (name.startsWith('aria-')) node.setAttribute(name, String(value));
       else node[name] = value;
     }
     children.forEach((c) => append(node, c));
     return node;
   }
 
-  function button(label, onclick, kind) {
-    return el('button', {type: 'button', class: `small ${kind || 'secondary'}`, text: label, onclick});
+  // `name`: what a screen reader says, when the label alone is not enough ("Delete" which?).
+  function button(label, onclick, kind, name) {
+    return el('button', {
+      type: 'button', class: `small ${kind || 'secondary'}`, text: label, onclick,
+      'aria-label': name,
+    });
   }
 
   function badge(text, kind) {
@@ -96,6 +101,37 @@
     clearTimeout(messageTimer);
     $('message').hidden = true;
     $('message-text').textContent = '';
+  }
+
+  // ---- form errors ----------------------------------------------------------------------
+
+  // A form's error goes where the form is, is announced (role="alert") and takes the focus:
+  // a failed submit never looks like nothing happened.
+  function showFormError(id, text) {
+    const box = $(id);
+    box.textContent = text;
+    box.hidden = !text;
+    if (!text) return;
+    box.scrollIntoView({block: 'nearest'});
+    box.focus();
+  }
+
+  // Runs a form's submit: its button is disabled meanwhile; a refusal shows in its error box.
+  async function submitForm(submit, errorId, action) {
+    showFormError(errorId, '');
+    submit.disabled = true;
+    try {
+      return await action();
+    } catch (e) {
+      if (!(e instanceof ApiError && e.keyRefused)) showFormError(errorId, e.message);
+      return undefined;
+    } finally {
+      submit.disabled = false;
+    }
+  }
+
+  function modelList(text) {
+    return text.split(',').map((m) => m.trim()).filter((m) => m);
   }
 
   // ---- session and API calls ------------------------------------------------------------
@@ -194,7 +230,7 @@
     endOnboarding();
     hideMessage();
     for (const id of ['accounts-body', 'keys-body', 'stats-daily', 'stats-accounts',
-      'stats-totals', 'stats-summary', 'upload-result']) {
+      'stats-totals', 'stats-summary', 'upload-result', 'log-body']) {
       $(id).replaceChildren();
     }
     $('app').hidden = true;
@@ -226,7 +262,7 @@
 
   // ---- tabs -----------------------------------------------------------------------------
 
-  const loaders = {accounts: loadAccounts, keys: loadKeys, stats: loadStats};
+  const loaders = {accounts: loadAccounts, keys: loadKeys, stats: loadStats, requests: loadRequests};
 
   function selectTab(name) {
     for (const tab of document.querySelectorAll('[data-tab]')) {
@@ -258,11 +294,12 @@
     const enabled = account.is_active !== undefined ? account.is_active : account.enabled;
     const label = `account “${account.name}”`;
     const actions = el('td', {class: 'actions'},
+      button('Edit', (e) => openAccountEdit(account, e.target), 'secondary', `Edit ${label}`),
       button(enabled ? 'Disable' : 'Enable', (e) => guarded(e.target, async () => {
         await api('PUT', `/admin/accounts/${account.id}`, {is_active: !enabled});
         showMessage(`${enabled ? 'Disabled' : 'Enabled'} ${label}.`, 'success');
         await loadAccounts();
-      })),
+      }), 'secondary', `${enabled ? 'Disable' : 'Enable'} ${label}`),
       button('Refresh token', (e) => guarded(e.target, async () => {
         try {
           const answer = await api('POST', `/admin/accounts/${account.id}/refresh-token`);
@@ -273,7 +310,7 @@
           // A refused refresh quarantines the account: show its new state either way.
           await loadAccounts().catch(() => undefined);
         }
-      })),
+      }), 'secondary', `Refresh token of ${label}`),
       button('Quota', (e) => guarded(e.target, async () => {
         const q = await api('GET', `/admin/accounts/${account.id}/quota`);
         let text = `Quota of ${label}: ${fmtNum(q.used)} of ${fmtNum(q.limit)} used, ` +
@@ -281,7 +318,7 @@
         if (q.next_reset) text += `, resets ${fmtTime(q.next_reset)}`;
         if (q.subscription) text += ` (${q.subscription})`;
         showMessage(`${text}.`, 'info');
-      })),
+      }), 'secondary', `Quota of ${label}`),
       button('Delete', (e) => {
         if (!window.confirm(`Delete ${label}? Its tokens are removed too.`)) return;
         guarded(e.target, async () => {
@@ -289,8 +326,8 @@
           showMessage(`Deleted ${label}.`, 'success');
           await loadAccounts();
         });
-      }, 'danger'));
-    const name = el('td', {text: account.name, title: account.notes || ''});
+      }, 'danger', `Delete ${label}`));
+    const name = el('td', {class: 'name', text: account.name, title: account.notes || ''});
     if (account.notes) append(name, el('span', {class: 'reason', text: account.notes}));
     return el('tr', {className: 'account-row'},
       el('td', {class: 'num', text: account.id}),
@@ -318,7 +355,7 @@
 
   async function addAccount(event) {
     event.preventDefault();
-    await guarded($('account-submit'), async () => {
+    await submitForm($('account-submit'), 'account-error', async () => {
       const body = {
         name: $('account-name').value.trim(),
         kind: $('account-kind').value,
@@ -500,6 +537,8 @@
   function keyRow(key) {
     const label = `key “${key.name}”`;
     const actions = el('td', {class: 'actions'});
+    append(actions, button('Edit', (e) => openKeyEdit(key, e.target), 'secondary',
+      `Edit ${label}`));
     if (key.is_active) {
       append(actions, button('Revoke', (e) => {
         if (!window.confirm(`Revoke ${label}? Clients using it are refused from now on.`)) return;
@@ -508,7 +547,7 @@
           showMessage(`Revoked ${label}.`, 'success');
           await loadKeys();
         });
-      }));
+      }, 'secondary', `Revoke ${label}`));
     }
     append(actions, button('Delete', (e) => {
       if (!window.confirm(`Delete ${label}? This cannot be undone.`)) return;
@@ -517,16 +556,19 @@
         showMessage(`Deleted ${label}.`, 'success');
         await loadKeys();
       });
-    }, 'danger'));
+    }, 'danger', `Delete ${label}`));
+    const models = key.allowed_models || [];
     return el('tr', {className: 'key-row'},
       el('td', {class: 'num', text: key.id}),
-      el('td', {text: key.name}),
-      el('td', {text: key.description || ''}),
+      el('td', {class: 'name', text: key.name}),
+      el('td', {class: 'name', text: key.description || ''}),
       el('td', null, el('code', {text: key.key_prefix || ''})),
       el('td', null, key.is_admin ? badge('admin', 'warn') : badge('no')),
       el('td', null, key.is_active ? badge('active', 'ok') : badge('revoked', 'bad')),
       el('td', {class: 'num', text: fmtLimit(key.requests_per_minute)}),
       el('td', {class: 'num', text: fmtLimit(key.requests_per_day)}),
+      el('td', {class: 'num', text: fmtLimit(key.max_concurrent)}),
+      el('td', {class: 'name', text: models.length ? models.join(', ') : 'all'}),
       el('td', {text: fmtTime(key.expires_at, 'never')}),
       el('td', {text: fmtTime(key.last_used_at, 'never')}),
       actions);
@@ -572,21 +614,122 @@
 
   async function createKey(event) {
     event.preventDefault();
-    await guarded($('key-submit'), async () => {
+    await submitForm($('key-submit'), 'key-error', async () => {
       const body = {name: $('key-name').value.trim(), is_admin: $('key-admin').checked};
       const description = $('key-description').value.trim();
       if (description) body.description = description;
       const numbers = [['requests_per_minute', 'key-rpm', 'Requests per minute'],
         ['requests_per_day', 'key-rpd', 'Requests per day'],
+        ['max_concurrent', 'key-concurrent', 'Concurrent requests'],
         ['expires_days', 'key-expires', 'Expires in days']];
       for (const [field, id, what] of numbers) {
         const n = wholeNumber($(id), what);
         if (n !== undefined) body[field] = n;
       }
+      if ($('key-expires-at').value) body.expires_at = $('key-expires-at').value;
+      const models = modelList($('key-models').value);
+      if (models.length) body.allowed_models = models;
       const created = await api('POST', '/admin/api-keys', body);
       $('key-form').reset();
       showSecret(created.name, created.key);
       await loadKeys();
+    });
+  }
+
+  // ---- editing, in a modal dialog --------------------------------------------------------
+
+  // What each dialog edits, and the control that opened it (the focus goes back there).
+  const editing = {key: null, account: null, opener: null};
+
+  function openDialog(id, errorId, opener) {
+    editing.opener = opener;
+    showFormError(errorId, '');
+    $(id).showModal();
+  }
+
+  function closeDialog(id) {
+    $(id).close();
+  }
+
+  function focusButton(name) {
+    const found = [...document.querySelectorAll('button[aria-label]')]
+      .find((b) => b.getAttribute('aria-label') === name);
+    if (found) found.focus();
+  }
+
+  function openKeyEdit(key, opener) {
+    editing.key = key;
+    $('key-edit-title').textContent = `Edit key “${key.name}”`;
+    $('edit-key-name').value = key.name;
+    $('edit-key-description').value = key.description || '';
+    $('edit-key-rpm').value = key.requests_per_minute;
+    $('edit-key-rpd').value = key.requests_per_day;
+    $('edit-key-concurrent').value = key.max_concurrent;
+    $('edit-key-models').value = (key.allowed_models || []).join(', ');
+    $('edit-key-expires').value = key.expires_at ? String(key.expires_at).slice(0, 10) : '';
+    $('edit-key-admin').checked = key.is_admin;
+    $('edit-key-enabled').checked = key.is_active;
+    openDialog('key-edit', 'key-edit-error', opener);
+  }
+
+  async function saveKey(event) {
+    event.preventDefault();
+    const key = editing.key;
+    await submitForm($('key-edit-save'), 'key-edit-error', async () => {
+      const body = {
+        name: $('edit-key-name').value.trim(),
+        description: $('edit-key-description').value.trim(),
+        requests_per_minute: wholeNumber($('edit-key-rpm'), 'Requests per minute'),
+        requests_per_day: wholeNumber($('edit-key-rpd'), 'Requests per day'),
+        max_concurrent: wholeNumber($('edit-key-concurrent'), 'Concurrent requests'),
+        allowed_models: modelList($('edit-key-models').value),
+        is_admin: $('edit-key-admin').checked,
+        enabled: $('edit-key-enabled').checked,
+      };
+      // Sent only when changed: an expired key keeps its date without being refused for it.
+      const expires = $('edit-key-expires').value;
+      if (expires !== (key.expires_at ? String(key.expires_at).slice(0, 10) : '')) {
+        body.expires_at = expires;
+      }
+      await api('PUT', `/admin/api-keys/${key.id}`, body);
+      closeDialog('key-edit');
+      showMessage(`Saved key “${body.name}”.`, 'success');
+      await loadKeys();
+      focusButton(`Edit key “${body.name}”`);  // the row was drawn anew
+    });
+  }
+
+  function openAccountEdit(account, opener) {
+    editing.account = account;
+    $('account-edit-title').textContent = `Edit account “${account.name}”`;
+    $('edit-account-name').value = account.name;
+    $('edit-account-rpm').value = account.requests_per_minute || 0;
+    $('edit-account-notes').value = account.notes || '';
+    $('edit-account-proxy').value = account.proxy || '';
+    $('edit-account-endpoint').value = account.api_endpoint || '';
+    $('edit-account-token').value = '';
+    openDialog('account-edit', 'account-edit-error', opener);
+  }
+
+  async function saveAccount(event) {
+    event.preventDefault();
+    const account = editing.account;
+    await submitForm($('account-edit-save'), 'account-edit-error', async () => {
+      const body = {
+        name: $('edit-account-name').value.trim(),
+        requests_per_minute: wholeNumber($('edit-account-rpm'), 'Requests per minute'),
+        notes: $('edit-account-notes').value.trim(),
+        proxy: $('edit-account-proxy').value.trim(),
+        api_endpoint: $('edit-account-endpoint').value.trim(),
+      };
+      const token = $('edit-account-token').value.trim();
+      if (token) body.refresh_token = token;
+      await api('PUT', `/admin/accounts/${account.id}`, body);
+      $('edit-account-token').value = '';
+      closeDialog('account-edit');
+      showMessage(`Saved account “${body.name}”.`, 'success');
+      await loadAccounts();
+      focusButton(`Edit account “${body.name}”`);
     });
   }
 
@@ -603,6 +746,68 @@
       .map((n) => el('td', {class: 'num', text: fmtNum(n)}));
   }
 
+  // One row per key, account or model (GET /admin/stats?by=), sortable by any column.
+  const BREAKDOWN = [
+    ['Name', (r) => r.key_name || r.account_name || r.model || '(none)', false],
+    ['Requests', (r) => r.requests, true],
+    ['Errors', (r) => r.errors, true],
+    ['Error rate', (r) => (r.requests ? r.errors / r.requests : 0), true, fmtRate],
+    ['Input', (r) => r.input_tokens, true],
+    ['Output', (r) => r.output_tokens, true],
+    ['Credits', (r) => r.credits, true],
+    ['Avg ms', (r) => r.avg_duration_ms, true],
+    ['Avg TTFB ms', (r) => r.avg_ttfb_ms, true],
+  ];
+  const breakdown = {rows: [], total: null, column: 1, descending: true};
+
+  function fmtRate(x) {
+    return `${(x * 100).toFixed(1)}%`;
+  }
+
+  function breakdownCells(row, tag) {
+    return BREAKDOWN.map(([, value, numeric, format]) => el(tag, {
+      class: numeric ? 'num' : 'name',
+      text: numeric ? (format || fmtNum)(value(row)) : value(row),
+    }));
+  }
+
+  function sortBreakdown(column) {
+    breakdown.descending = breakdown.column === column ? !breakdown.descending : column > 0;
+    breakdown.column = column;
+    drawBreakdown();
+    $('breakdown-head').querySelectorAll('button')[column].focus();
+  }
+
+  function drawBreakdown() {
+    const [, value] = BREAKDOWN[breakdown.column];
+    const sign = breakdown.descending ? -1 : 1;
+    const rows = [...breakdown.rows].sort((a, b) => {
+      const x = value(a), y = value(b);
+      return sign * (typeof x === 'string' ? x.localeCompare(y) : x - y);
+    });
+    $('breakdown-head').replaceChildren(...BREAKDOWN.map(([label, , numeric], i) => el('th', {
+      scope: 'col', class: numeric ? 'num' : '',
+      'aria-sort': i === breakdown.column ? (breakdown.descending ? 'descending' : 'ascending')
+        : 'none',
+    }, el('button', {type: 'button', class: 'sort', text: label, onclick: () => sortBreakdown(i)}))));
+    $('breakdown-body').replaceChildren(...(rows.length
+      ? rows.map((r) => el('tr', null, breakdownCells(r, 'td')))
+      : [emptyRow(BREAKDOWN.length, 'No usage in this period.')]));
+    const total = Object.assign({key_name: 'Total'}, breakdown.total || {});
+    $('breakdown-foot').replaceChildren(el('tr', null, breakdownCells(total, 'th')));
+  }
+
+  async function loadBreakdown() {
+    const by = $('stats-by').value;
+    const answer = await api('GET',
+      `/admin/stats?days=${encodeURIComponent($('stats-days').value)}&by=${by}`);
+    breakdown.rows = answer.rows || [];
+    breakdown.total = answer.total;
+    $('breakdown-title').textContent =
+      `Usage by ${$('stats-by').selectedOptions[0].textContent}`;
+    drawBreakdown();
+  }
+
   async function loadStats() {
     const days = $('stats-days').value;
     const [tokens, accounts, keys] = await Promise.all([
@@ -612,7 +817,8 @@
     ]);
     const period = tokens.period || {};
     $('stats-period').textContent =
-      `${fmtDay(period.start_date)} to ${fmtDay(period.end_date)} (${period.days} days, UTC)`;
+      `${fmtDay(period.start_date)} to ${fmtDay(period.end_date)} ` +
+      `(${period.days} day${period.days === 1 ? '' : 's'}, UTC)`;
     const total = tokens.total || {};
     $('stats-totals').replaceChildren(
       statCard('Requests', total.requests),
@@ -620,6 +826,7 @@
       statCard('Output tokens', total.output_tokens),
       statCard('Total tokens', total.total_tokens),
       statCard('Credits', total.credits));
+    await loadBreakdown();
     const daily = tokens.daily || [];
     $('stats-daily').replaceChildren(...(daily.length
       ? daily.map((d) => el('tr', null, el('td', {text: d.date}), usageCells(d)))
@@ -636,6 +843,123 @@
       statCard('Active keys', keys.active_keys),
       statCard('Requests', accounts.total_requests),
       statCard('Tokens', accounts.total_tokens));
+  }
+
+  // ---- request log ----------------------------------------------------------------------
+
+  // The page shown is found again from where it started: `positions` holds the `before` of
+  // each page from the newest, so Newest and Older need nothing else.
+  const requestLog = {positions: [null], next: null, keys: new Map(), accounts: new Map()};
+
+  function fillSelect(select, records, fixed) {
+    const chosen = select.value;
+    select.replaceChildren(...fixed.map(([value, text]) => el('option', {value, text})),
+      ...records.map((r) => el('option', {value: String(r.id), text: r.name})));
+    select.value = [...select.options].some((o) => o.value === chosen) ? chosen : '';
+  }
+
+  async function loadLogNames() {
+    const [keys, accounts] = await Promise.all([
+      api('GET', '/admin/api-keys'), api('GET', '/admin/accounts')]);
+    requestLog.keys = new Map(keys.map((k) => [k.id, k.name]));
+    requestLog.accounts = new Map(accounts.map((a) => [a.id, a.name]));
+    fillSelect($('log-key'), keys, [['', 'any']]);
+    fillSelect($('log-account'), accounts, [['', 'any'], ['none', 'none (never reached one)']]);
+  }
+
+  // The form's filters as the query of GET /admin/usage; the time typed is UTC.
+  function logQuery(before) {
+    const query = new URLSearchParams();
+    const fields = {
+      request_id: $('log-request-id').value.trim(), key: $('log-key').value,
+      account: $('log-account').value, model: $('log-model').value.trim(),
+      status: $('log-status').value,
+      since: $('log-since').value ? `${$('log-since').value}:00Z` : '',
+    };
+    for (const [name, value] of Object.entries(fields)) if (value) query.set(name, value);
+    if (!fields.since) query.set('since', '1970-01-01');  // everything the store still holds
+    query.set('limit', $('log-limit').value);
+    if (before) query.set('before', before);
+    return query.toString();
+  }
+
+  function named(map, id) {
+    if (!id) return '—';
+    return map.has(id) ? `${map.get(id)} (#${id})` : `#${id}`;
+  }
+
+  function statusCell(record) {
+    const failed = record.status >= 400 || record.status === 0 || record.error_class;
+    const cell = el('td', null, badge(String(record.status), failed ? 'bad' : 'ok'));
+    if (record.error_class) append(cell, el('span', {class: 'reason', text: record.error_class}));
+    return cell;
+  }
+
+  function logRow(r) {
+    return el('tr', null,
+      el('td', {text: fmtTime(r.time)}),
+      el('td', {class: 'request-id', text: r.request_id || '—'}),
+      el('td', {class: 'name', text: named(requestLog.keys, r.key_id)}),
+      el('td', {class: 'name', text: named(requestLog.accounts, r.account_id)}),
+      el('td', {text: r.client_model || '—'}),
+      statusCell(r),
+      [r.input_tokens, r.output_tokens, r.ttfb_ms, r.duration_ms]
+        .map((n) => el('td', {class: 'num', text: fmtNum(n)})));
+  }
+
+  function logError(text) {
+    $('log-error').textContent = text;
+    $('log-error').hidden = !text;
+  }
+
+  async function showLogPage() {
+    const before = requestLog.positions[requestLog.positions.length - 1];
+    const page = await api('GET', `/admin/usage?${logQuery(before)}`);
+    const records = page.records || [];
+    requestLog.next = page.next;
+    $('log-body').replaceChildren(...(records.length
+      ? records.map(logRow) : [emptyRow(10, 'No request matches.')]));
+    const number = requestLog.positions.length;
+    $('log-summary').textContent = `Page ${number}: ${records.length} ` +
+      `request${records.length === 1 ? '' : 's'}, newest first` +
+      (page.next ? '; older ones follow.' : '.');
+    $('log-older').disabled = !page.next;
+    $('log-newest').disabled = number === 1;
+  }
+
+  // A refused filter is told beside the form, announced, and the form keeps its input.
+  async function searchLog(event) {
+    if (event) event.preventDefault();
+    requestLog.positions = [null];
+    logError('');
+    try {
+      await showLogPage();
+    } catch (e) {
+      if (e instanceof ApiError && e.keyRefused) return;
+      logError(e.message);
+      $('log-error').scrollIntoView({block: 'nearest'});
+    }
+  }
+
+  async function loadRequests() {
+    await loadLogNames();
+    await searchLog();
+  }
+
+  function clearLog() {
+    $('log-form').reset();
+    searchLog();
+  }
+
+  async function olderLog() {
+    if (!requestLog.next) return;
+    requestLog.positions.push(requestLog.next);
+    await guarded(null, showLogPage);  // showLogPage decides which pager buttons work
+  }
+
+  async function newestLog() {
+    requestLog.positions = [null];
+    await guarded(null, showLogPage);
   }
 
   // ---- wiring ---------------------------------------------------------------------------
@@ -664,6 +988,22 @@
     $('secret-dismiss').addEventListener('click', hideSecret);
     $('stats-days').addEventListener('change', () => guarded(null, loadStats));
     $('stats-reload').addEventListener('click', (e) => guarded(e.target, loadStats));
+    $('stats-by').addEventListener('change', () => guarded(null, loadBreakdown));
+    $('key-edit-form').addEventListener('submit', saveKey);
+    $('key-edit-cancel').addEventListener('click', () => closeDialog('key-edit'));
+    $('account-edit-form').addEventListener('submit', saveAccount);
+    $('account-edit-cancel').addEventListener('click', () => closeDialog('account-edit'));
+    for (const id of ['key-edit', 'account-edit']) {
+      $(id).addEventListener('close', () => {
+        if (id === 'account-edit') $('edit-account-token').value = '';
+        if (editing.opener && editing.opener.isConnected) editing.opener.focus();
+      });
+    }
+    $('log-form').addEventListener('submit', searchLog);
+    $('log-clear').addEventListener('click', clearLog);
+    $('log-reload').addEventListener('click', (e) => guarded(e.target, loadRequests));
+    $('log-older').addEventListener('click', olderLog);
+    $('log-newest').addEventListener('click', newestLog);
 
     if (session.get()) showApp();
     else signOut(null);

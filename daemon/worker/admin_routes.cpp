@@ -59,6 +59,52 @@ Result<std::string> days_args(const HttpRequest& request) {
     return str_cat("{\"days\":", *n, "}");
 }
 
+// A GET route's arguments from its query string: the parameters it reads, text or numbers
+// (others are ignored, as on every GET route); the command checks their values.
+struct QueryFields {
+    std::span<const char* const> text;
+    std::span<const char* const> numbers;
+};
+
+constexpr const char* kLogText[] = {"since", "until",  "before",      "key",       "account",
+                                    "model", "status", "error_class", "request_id"};
+constexpr const char* kLogNumbers[] = {"limit"};
+constexpr const char* kStatsText[] = {"by"};
+constexpr const char* kStatsNumbers[] = {"days"};
+
+Result<std::string> query_args(const HttpRequest& request, const QueryFields& wanted) {
+    std::vector<std::pair<const char*, std::int64_t>> numbers;
+    for (const char* name : wanted.numbers) {
+        auto text = request.query(name);
+        if (!text) continue;
+        auto n = parse_int(*text);
+        if (!n)
+            return make_error(Errc::invalid_argument,
+                              str_cat("query parameter '", name, "' must be a number"));
+        numbers.emplace_back(name, *n);
+    }
+    std::vector<std::pair<const char*, std::string>> fields;
+    for (const char* name : wanted.text) {
+        auto raw = request.query(name);
+        if (!raw || raw->empty()) continue;
+        auto value = url_decode(*raw);
+        if (!value || valid_utf8(*value) != *value)
+            return make_error(Errc::invalid_argument, str_cat("query parameter '", name,
+                                                              "' is not URL-encoded UTF-8 text"));
+        fields.emplace_back(name, std::move(*value));
+    }
+    return json_object([&](JsonWriter& w) {
+        for (const auto& [name, value] : fields) {
+            w.Key(name);
+            write_string(w, value);
+        }
+        for (const auto& [name, n] : numbers) {
+            w.Key(name);
+            w.Int64(n);
+        }
+    });
+}
+
 // The seed's ids are integers in the path.
 std::optional<std::string> id_args(HttpRequest& request) {
     auto id = request.params.empty() ? std::nullopt : parse_uint(request.params[0]);
@@ -176,6 +222,8 @@ constexpr AdminRoute kAdminRoutes[] = {
     {"/admin/api-keys/{}", htp_method_DELETE, "key.remove", AdminArgs::id, nullptr, key_deleted},
     {"/admin/api-keys/{}/revoke", htp_method_POST, "key.revoke", AdminArgs::id, nullptr,
      key_revoked},
+    {"/admin/usage", htp_method_GET, "usage.log", AdminArgs::log_query},
+    {"/admin/stats", htp_method_GET, "stats", AdminArgs::stats_query},
     {"/admin/stats/accounts", htp_method_GET, "stats.accounts", AdminArgs::none},
     {"/admin/stats/api-keys", htp_method_GET, "stats.api_keys", AdminArgs::none},
     {"/admin/stats/tokens", htp_method_GET, "stats.tokens", AdminArgs::days},
@@ -194,6 +242,15 @@ std::optional<std::string> one_field_body(HttpRequest& request, std::string_view
     return to_json(*doc);
 }
 
+// Arguments read from the request, or nullopt once the client has had a 400 saying why not.
+std::optional<std::string> or_bad_request(HttpRequest& request, Result<std::string> args) {
+    if (!args) {
+        send_admin_error(request, 400, args.error().message);
+        return std::nullopt;
+    }
+    return std::move(*args);
+}
+
 // The command's arguments, or nullopt once the client has been told what is wrong.
 std::optional<std::string> admin_args(const AdminRoute& route, HttpRequest& request) {
     auto with_id = [&](auto&& rest) -> std::optional<std::string> {
@@ -202,11 +259,8 @@ std::optional<std::string> admin_args(const AdminRoute& route, HttpRequest& requ
         return rest(*id);
     };
     auto with_days = [&](const std::string& base) -> std::optional<std::string> {
-        auto days = days_args(request);
-        if (!days) {
-            send_admin_error(request, 400, days.error().message);
-            return std::nullopt;
-        }
+        auto days = or_bad_request(request, days_args(request));
+        if (!days) return std::nullopt;
         return joined_objects(base, *days);
     };
     switch (route.args) {
@@ -214,15 +268,12 @@ std::optional<std::string> admin_args(const AdminRoute& route, HttpRequest& requ
         case AdminArgs::body: return object_body(request);
         case AdminArgs::id: return id_args(request);
         case AdminArgs::days: return with_days("{}");
+        case AdminArgs::log_query:
+            return or_bad_request(request, query_args(request, {kLogText, kLogNumbers}));
+        case AdminArgs::stats_query:
+            return or_bad_request(request, query_args(request, {kStatsText, kStatsNumbers}));
         case AdminArgs::id_days: return with_id(with_days);
-        case AdminArgs::upload: {
-            auto documents = import_documents(request);
-            if (!documents) {
-                send_admin_error(request, 400, documents.error().message);
-                return std::nullopt;
-            }
-            return *documents;
-        }
+        case AdminArgs::upload: return or_bad_request(request, import_documents(request));
         case AdminArgs::id_set:
             return with_id([&](const std::string& id) -> std::optional<std::string> {
                 auto body = object_body(request);

@@ -31,6 +31,8 @@ enum class AdminArgs {
     id_set,    // {"<target>": {"id": <path id>}, "set": <body>}: an update
     id_field,  // {"id": <path id>, "<target>": ...}: the body holds only that member
     upload,    // {"documents": [...]}: token files posted as JSON or multipart/form-data
+    log_query,    // the request log's filters from the query string
+    stats_query,  // ?days=&by= of the statistics
 };
 
 struct AdminRoute {

@@ -41,8 +41,8 @@ struct ResponseRecord {
     std::string request_id;
     std::string refusal;  // why the connection layer answered it itself
     // Filled in by the worker for its counters: the pattern of the route that answered ("" when
-    // none did), the hash of the API key presented to an API route, and whether an exchange
-    // already reported the request to the master itself.
+    // none did), the hash of the API key presented to an API or admin route, and whether an
+    // exchange already reported the request to the master itself.
     std::string route;
     std::string key_hash;
     bool reported = false;

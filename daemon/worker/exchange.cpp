@@ -538,14 +538,17 @@ void Exchange::finish(int status, std::string_view error_class) {
     r.stream = spec_.stream;
     r.status = status;
     r.error_class = std::string(error_class);
-    r.input_tokens = answer_.input_tokens();
-    r.output_tokens = answer_.output_tokens();
+    if (attempts_ > 0) {  // a request refused before any upstream call used no tokens
+        r.input_tokens = answer_.input_tokens();
+        r.output_tokens = answer_.output_tokens();
+    }
     r.credits_micros = answer_.answer().credits_micros();
     r.ttfb_ms = first_byte_ > 0 ? static_cast<std::int64_t>((first_byte_ - started_) * 1000) : 0;
     r.duration_ms = static_cast<std::int64_t>((now - started_) * 1000);
     r.attempts = attempts_;
     r.client_address = spec_.client_address;
     r.user_agent = spec_.user_agent;
+    r.request_id = spec_.request_tag;
     ctx_.master.tell(wire::kReport, encode_message(r), holds_slot_);
     ctx_.done();
 }

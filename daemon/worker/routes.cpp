@@ -22,8 +22,10 @@ constexpr Route kRoutes[] = {
     // The dashboard's files need no key: the page asks for the one its API calls send.
     {"/admin/dashboard", htp_method_GET, handle_dashboard_page},
     {"/admin/dashboard/", htp_method_GET, handle_dashboard_page},
-    {"/admin/dashboard/dashboard.js", htp_method_GET, handle_dashboard_script},
-    {"/admin/dashboard/dashboard.css", htp_method_GET, handle_dashboard_style},
+    // Each file by name: any other path under /admin/dashboard/ asks for a key like the API.
+    {"/admin/dashboard/dashboard.js", htp_method_GET, handle_dashboard_file},
+    {"/admin/dashboard/dashboard.css", htp_method_GET, handle_dashboard_file},
+    {"/admin/dashboard/favicon.svg", htp_method_GET, handle_dashboard_file},
 };
 
 }  // namespace

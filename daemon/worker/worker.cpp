@@ -317,7 +317,8 @@ void Worker::on_response(const ResponseRecord& record) {
                              record.key_hash,
                              record.client,
                              valid_utf8(record.user_agent),
-                             static_cast<std::int64_t>(record.seconds * 1000)};
+                             static_cast<std::int64_t>(record.seconds * 1000),
+                             record.request_id};
     master_->tell(wire::kAnswered, encode_message(answered), false);
 }
 
@@ -340,7 +341,8 @@ void Worker::on_request(evhtp_request_t* req, void* arg) {
     RouteMatch match = match_route(worker_routes(), request.path, req->method);
     if (ClientConnection* connection = self->connection_of(req->conn)) {
         std::optional<std::string_view> key = request.api_key();
-        bool api = request.path.starts_with("/v1/");
+        // The admin API's key too: its uses move the key's last-used time.
+        bool api = request.path.starts_with("/v1/") || dialect == Dialect::admin;
         connection->set_request(request.id, match.route ? match.route->path : "",
                                 api && key ? api_key_hash(*key) : std::string());
         request.client = connection->client();

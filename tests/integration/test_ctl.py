@@ -32,7 +32,7 @@ MAN_PAGE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", 
 USAGE_COLUMNS = ["time", "time_ms", "key_id", "account_id", "endpoint", "client_model",
                  "upstream_model", "stream", "status", "error_class", "input_tokens",
                  "output_tokens", "credits_micros", "ttfb_ms", "duration_ms", "attempts",
-                 "client_address", "user_agent"]
+                 "client_address", "user_agent", "request_id"]
 
 
 def run_ctl(*args, stdin=None, env=None):

@@ -12,7 +12,7 @@ import shutil
 import subprocess
 import unittest
 
-from harness import Daemon, FakeUpstream
+from harness import Daemon, FakeUpstream, wait_until
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WEB = os.path.join(HERE, "..", "..", "daemon", "web")
@@ -25,6 +25,7 @@ FILES = [
     ("/admin/dashboard/", "text/html; charset=utf-8", "dashboard.html"),
     ("/admin/dashboard/dashboard.js", "application/javascript", "dashboard.js"),
     ("/admin/dashboard/dashboard.css", "text/css", "dashboard.css"),
+    ("/admin/dashboard/favicon.svg", "image/svg+xml", "favicon.svg"),
 ]
 
 # What the script must call (the admin API routes behind each tab).
@@ -32,6 +33,7 @@ ROUTES_USED = [
     "/admin/accounts", "/admin/accounts/upload-json", "/refresh-token", "/quota",
     "/admin/api-keys", "/revoke", "/admin/stats/tokens?days=", "/admin/stats/accounts",
     "/admin/stats/api-keys", "/admin/stats/account-usage", "/admin/accounts/login",
+    "/admin/usage?",
 ]
 
 
@@ -398,6 +400,148 @@ LOGIN_SCRIPT = browser_script(r"""
 """)
 
 
+# The request log: every request listed with its id, filtered, paged; at phone width too.
+LOG_SCRIPT = browser_script(r"""
+    page.setDefaultTimeout(15000);
+    page.on('console', (m) => { if (m.type() === 'error') out.errors.push(m.text()); });
+    page.on('pageerror', (e) => out.errors.push(String(e)));
+    const rowTexts = () => page.locator('#log-body tr').allTextContents();
+    const search = async () => {
+      const answered = page.waitForResponse((r) => r.url().includes('/admin/usage?'));
+      await page.click('#log-search');
+      await answered;
+    };
+
+    await page.goto(`${env.BASE}/admin/dashboard#requests`);
+    await page.fill('#login-key', env.ADMIN_KEY);
+    await page.click('#login-submit');
+    await page.locator('#log-body tr').first().waitFor();
+    await page.selectOption('#log-limit', '10');
+    await search();
+    out.firstPage = await rowTexts();
+    out.summary = await page.textContent('#log-summary');
+    await page.click('#log-older');
+    await page.locator('#log-summary', { hasText: 'Page 2' }).waitFor();
+    out.secondPage = await rowTexts();
+    out.olderDisabled = await page.isDisabled('#log-older');
+    await page.click('#log-newest');
+    await page.locator('#log-summary', { hasText: 'Page 1' }).waitFor();
+
+    await page.fill('#log-request-id', env.FAILED_ID);
+    await search();
+    out.byId = await rowTexts();
+    await page.fill('#log-request-id', '');
+    await page.selectOption('#log-key', { label: env.KEY_NAME });
+    await page.selectOption('#log-status', 'error');
+    await search();
+    out.keyErrors = await rowTexts();
+
+    await page.click('#log-clear');
+    await page.fill('#log-since', '2999-01-01T00:00');  // after now: refused by the daemon
+    await page.click('#log-search');
+    await page.locator('#log-error').waitFor();
+    out.errorText = await page.textContent('#log-error');
+    out.errorRole = await page.getAttribute('#log-error', 'role');
+    const box = await page.locator('#log-error').boundingBox();
+    out.errorInView = box.y >= 0 && box.y + box.height <= 900;
+    out.sinceKept = await page.inputValue('#log-since');
+
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.click('#log-clear');
+    await page.locator('#log-body tr').first().waitFor();
+    out.pageWidthAt390 = await page.evaluate(() => document.documentElement.scrollWidth);
+    if (env.SCREENSHOTS) {
+      await page.screenshot({ path: `${env.SCREENSHOTS}/dashboard-requests-390.png`, fullPage: true });
+    }
+""")
+
+
+# Editing a key and an account in their dialogs; errors where the form is.
+EDIT_SCRIPT = browser_script(r"""
+    page.setDefaultTimeout(15000);
+    page.on('pageerror', (e) => out.errors.push(String(e)));
+    const inView = async (selector) => {
+      const box = await page.locator(selector).boundingBox();
+      return box !== null && box.y >= 0 && box.y + box.height <= 900;
+    };
+    const focusedId = () => page.evaluate(() => document.activeElement.id);
+
+    await page.goto(`${env.BASE}/admin/dashboard#keys`);
+    await page.fill('#login-key', env.ADMIN_KEY);
+    await page.click('#login-submit');
+    const row = page.locator('#keys-body tr', { hasText: env.KEY_NAME });
+    await row.waitFor();
+    out.rowBefore = await row.textContent();
+
+    const edit = page.getByRole('button', { name: `Edit key “${env.KEY_NAME}”` });
+    await edit.click();
+    await page.locator('#key-edit').waitFor();
+    await page.fill('#edit-key-rpm', '1');
+    await page.fill('#edit-key-models', 'claude-sonnet-4-5, claude-haiku-4-5');
+    await page.click('#key-edit-save');
+    await page.locator('#key-edit').waitFor({ state: 'hidden' });
+    await page.locator('#message-text', { hasText: 'Saved key' }).waitFor();
+    out.rowAfter = await row.textContent();
+    out.focusAfterSave = await page.evaluate(() => document.activeElement.getAttribute('aria-label'));
+
+    await edit.click();
+    await page.fill('#edit-key-expires', '2001-01-01');
+    await page.click('#key-edit-save');
+    await page.locator('#key-edit-error').waitFor();
+    out.editError = await page.textContent('#key-edit-error');
+    out.editErrorRole = await page.getAttribute('#key-edit-error', 'role');
+    out.editErrorInView = await inView('#key-edit-error');
+    out.editErrorFocused = (await focusedId()) === 'key-edit-error';
+    await page.click('#key-edit-cancel');
+    out.focusAfterCancel = await page.evaluate(() => document.activeElement.getAttribute('aria-label'));
+
+    await page.click('#key-add summary');
+    await page.fill('#key-name', env.KEY_NAME);  // taken
+    await page.click('#key-submit');
+    await page.locator('#key-error').waitFor();
+    out.createError = await page.textContent('#key-error');
+    out.createErrorInView = await inView('#key-error');
+    out.createErrorFocused = (await focusedId()) === 'key-error';
+
+    await page.click('[data-tab=accounts]');
+    await page.getByRole('button', { name: 'Edit account “plain”' }).click();
+    await page.fill('#edit-account-name', env.ACCOUNT_NAME);
+    await page.fill('#edit-account-rpm', '5');
+    await page.fill('#edit-account-notes', 'edited in the browser');
+    await page.click('#account-edit-save');
+    await page.locator('#accounts-body tr', { hasText: env.ACCOUNT_NAME }).waitFor();
+    out.accountTokenLeft = await page.inputValue('#edit-account-token');
+""")
+
+
+# The statistics' breakdown, as the page shows it: every row and the total, by key and account.
+STATS_SCRIPT = browser_script(r"""
+    page.setDefaultTimeout(15000);
+    page.on('pageerror', (e) => out.errors.push(String(e)));
+    const table = () => page.evaluate(() => {
+      const cells = (row) => [...row.children].map((c) => c.textContent);
+      return {
+        rows: [...document.querySelectorAll('#breakdown-body tr')].map(cells),
+        total: cells(document.querySelector('#breakdown-foot tr')),
+      };
+    });
+    await page.goto(`${env.BASE}/admin/dashboard#stats`);
+    await page.fill('#login-key', env.ADMIN_KEY);
+    await page.click('#login-submit');
+    await page.locator('#breakdown-body tr').first().waitFor();
+    out.byKey = await table();
+    await page.click('#breakdown-head button:text("Name")');
+    out.sortedByName = (await table()).rows.map((r) => r[0]);
+    out.nameSort = await page.getAttribute('#breakdown-head th:first-child', 'aria-sort');
+    const answered = page.waitForResponse((r) => r.url().includes('by=account'));
+    await page.selectOption('#stats-by', 'account');
+    await answered;
+    await page.locator('#breakdown-title', { hasText: 'account' }).waitFor();
+    out.byAccount = await table();
+    out.period = await page.textContent('#stats-period');
+""")
+
+
 class DashboardInBrowser(unittest.TestCase):
     def setUp(self):
         if why := browser_unavailable():  # a missing test dependency fails, never skips
@@ -424,9 +568,10 @@ class DashboardInBrowser(unittest.TestCase):
         seen = self.run_browser(BROWSER_SCRIPT, env)
 
         self.assertEqual(seen["errors"], [], "errors in the browser console (CSP, script)")
-        # Only the wrong key's sign-in failed (and the browser's own favicon guess).
-        failed = [f for f in seen["failed"] if not f.endswith("/favicon.ico")]
-        self.assertEqual(failed, ["401 /admin/stats/api-keys", "400 /admin/accounts/upload-json"])
+        # Only the wrong key's sign-in failed: the page names its icon, so the browser does not
+        # guess /favicon.ico.
+        self.assertEqual(seen["failed"],
+                         ["401 /admin/stats/api-keys", "400 /admin/accounts/upload-json"])
         self.assertIn("invalid API key", seen["wrongKeyError"])
         self.assertEqual(seen["keyInSession"], self.admin)
         self.assertEqual(seen["localStorageItems"], 0)
@@ -496,6 +641,118 @@ class DashboardInBrowser(unittest.TestCase):
         self.assertIn(f"account {accounts['browser-kiro']['id']}", seen["kiroResult"])
         self.assertEqual(accounts["browser-kiro"]["kind"], "social")
         self.assertEqual(accounts["browser-device"]["kind"], "idc")
+
+    def test_editing_a_key_and_an_account_takes_effect(self):
+        self.daemon.ctl_json("account", "add", "--name", "plain", "--refresh-token", "rt",
+                             "--client-id", "c", "--client-secret", "s")
+        name = "edit <i>me</i>"
+        key = self.daemon.ctl_json("key", "create", "--name", name)["key"]
+        renamed = "renamed <b>account</b>"
+        env = dict(os.environ, BASE=f"http://127.0.0.1:{self.daemon.port}", ADMIN_KEY=self.admin,
+                   CHROMIUM=CHROMIUM, KEY_NAME=name, ACCOUNT_NAME=renamed)
+        seen = self.run_browser(EDIT_SCRIPT, env)
+
+        self.assertEqual(seen["errors"], [])
+        self.assertIn("no cap", seen["rowBefore"])
+        self.assertIn("claude-sonnet-4-5, claude-haiku-4-5", seen["rowAfter"])
+        self.assertEqual(seen["focusAfterSave"], f"Edit key “{name}”")
+        stored = self.keys()[name]
+        self.assertEqual((stored["requests_per_minute"], stored["allowed_models"]),
+                         (1, ["claude-sonnet-4-5", "claude-haiku-4-5"]))
+        # The new limit holds from the next request on.
+        statuses = [self.daemon.request("POST", "/v1/messages", body={
+            "model": "claude-sonnet-4-5", "max_tokens": 10,
+            "messages": [{"role": "user", "content": "hi"}]}, headers={"x-api-key": key}).status
+            for _ in range(2)]
+        self.assertEqual(statuses, [200, 429])
+
+        self.assertIn("in the past", seen["editError"])
+        self.assertEqual(seen["editErrorRole"], "alert")
+        self.assertTrue(seen["editErrorInView"], "the dialog's error is out of view")
+        self.assertTrue(seen["editErrorFocused"], "the dialog's error did not take the focus")
+        self.assertEqual(seen["focusAfterCancel"], f"Edit key “{name}”")
+        self.assertIn("already", seen["createError"])
+        self.assertTrue(seen["createErrorInView"], "the create form's error is out of view")
+        self.assertTrue(seen["createErrorFocused"])
+
+        account = next(a for a in self.admin_get("/admin/accounts") if a["name"] == renamed)
+        self.assertEqual((account["requests_per_minute"], account["notes"]),
+                         (5, "edited in the browser"))
+        self.assertEqual(seen["accountTokenLeft"], "")
+
+    def test_the_breakdown_adds_up_to_what_was_sent(self):
+        self.daemon.ctl_json("account", "add", "--name", "acct", "--refresh-token", "rt",
+                             "--client-id", "c", "--client-secret", "s")
+        main = self.daemon.ctl_json("key", "create", "--name", "main")["key"]
+        low = self.daemon.ctl_json("key", "create", "--name", "low", "--rpm", "1")["key"]
+        self.fake.script(generate=[{}, {"status": 400}, {}, {}])
+        sent = []
+        for key in (main, main, main, low, low):
+            r = self.daemon.request("POST", "/v1/messages", body={
+                "model": "claude-sonnet-4-5", "max_tokens": 10,
+                "messages": [{"role": "user", "content": "hi"}]}, headers={"x-api-key": key})
+            sent.append(r.status)
+        self.assertEqual(sent, [200, 400, 200, 200, 429])
+        wait_until(lambda: self.daemon.ctl_json("stats", "--days", "1")["total"]["requests"] == 5)
+        env = dict(os.environ, BASE=f"http://127.0.0.1:{self.daemon.port}", ADMIN_KEY=self.admin,
+                   CHROMIUM=CHROMIUM)
+        seen = self.run_browser(STATS_SCRIPT, env)
+
+        self.assertEqual(seen["errors"], [])
+        number = lambda text: int(text.replace(",", "").replace("\u202f", ""))
+        rows = {r[0]: r for r in seen["byKey"]["rows"]}
+        self.assertEqual(set(rows), {"main", "low"})
+        self.assertEqual([number(c) for c in rows["main"][1:3]], [3, 1])
+        self.assertEqual([number(c) for c in rows["low"][1:3]], [2, 1])
+        self.assertEqual(rows["low"][3], "50.0%")
+        total = seen["byKey"]["total"]
+        self.assertEqual((total[0], number(total[1]), number(total[2])), ("Total", 5, 2))
+        self.assertEqual(seen["sortedByName"], ["low", "main"])  # names sort A to Z first
+        self.assertEqual(seen["nameSort"], "ascending")
+        accounts = {r[0]: number(r[1]) for r in seen["byAccount"]["rows"]}
+        self.assertEqual(accounts, {"acct": 4, "(none)": 1})  # the refused one reached none
+        self.assertEqual(number(seen["byAccount"]["total"][1]), 5)
+        self.assertIn("(7 days, UTC)", seen["period"])
+
+    def test_the_request_log_finds_a_request_by_its_id(self):
+        self.daemon.ctl_json("account", "add", "--name", "a", "--refresh-token", "rt",
+                             "--client-id", "c", "--client-secret", "s")
+        name = "log <b>key</b>"
+        key = self.daemon.ctl_json("key", "create", "--name", name)["key"]
+        self.fake.script(generate=[{}] * 5 + [{"status": 400}] + [{}] * 6)
+        ids = []
+        for _ in range(12):
+            r = self.daemon.request("POST", "/v1/messages", body={
+                "model": "claude-sonnet-4-5", "max_tokens": 10,
+                "messages": [{"role": "user", "content": "hi"}]}, headers={"x-api-key": key})
+            ids.append((r.status, r.headers["request-id"]))
+        self.assertEqual([s for s, _ in ids].count(400), 1)
+        failed = next(i for s, i in ids if s == 400)
+        wait_until(lambda: len(self.admin_get("/admin/usage?limit=20")["records"]) == 12)
+        env = dict(os.environ, BASE=f"http://127.0.0.1:{self.daemon.port}", ADMIN_KEY=self.admin,
+                   CHROMIUM=CHROMIUM, SCREENSHOTS=SCREENSHOTS, FAILED_ID=failed, KEY_NAME=name)
+        seen = self.run_browser(LOG_SCRIPT, env)
+
+        newest_first = [i for _, i in reversed(ids)]
+        self.assertEqual(len(seen["firstPage"]), 10)
+        self.assertEqual(len(seen["secondPage"]), 2)
+        shown = seen["firstPage"] + seen["secondPage"]
+        self.assertEqual([next(i for i in newest_first if i in row) for row in shown], newest_first)
+        self.assertIn("older ones follow", seen["summary"])
+        self.assertTrue(seen["olderDisabled"])
+        [row] = seen["byId"]
+        self.assertIn(failed, row)
+        self.assertIn("400", row)
+        self.assertIn(name, row)  # as text: the name's markup stays text
+        self.assertEqual(len(seen["keyErrors"]), 1)
+        self.assertIn(failed, seen["keyErrors"][0])
+        self.assertIn("since", seen["errorText"])
+        self.assertEqual(seen["errorRole"], "alert")
+        self.assertTrue(seen["errorInView"], "the error is out of view")
+        self.assertEqual(seen["sinceKept"], "2999-01-01T00:00")
+        self.assertLessEqual(seen["pageWidthAt390"], 390, "the page scrolls sideways at 390 px")
+        # The refused search is the only failed call; the console stays clean of anything else.
+        self.assertTrue(all("400" in e for e in seen["errors"]), seen["errors"])
 
     def run_browser(self, script, env):
         """What `script` saw, as the object it printed."""

@@ -624,7 +624,7 @@ const char* const kUsagePage = R"({"records": [
      "error_class": "", "input_tokens": 1200, "output_tokens": 300, "credits_micros": 250000,
      "ttfb_ms": 450,
      "duration_ms": 2100, "attempts": 1, "client_address": "10.0.0.7",
-     "user_agent": "curl/8.5.0"},
+     "user_agent": "curl/8.5.0", "request_id": "req_0123456789abcdefghijklmn"},
     {"time": "2026-11-29T08:00:01Z", "time_ms": 1795939201000, "key_id": 4, "account_id": 0,
      "endpoint": "/v1/chat/completions", "client_model": "gpt-4o",
      "upstream_model": "", "stream": false, "status": 429, "error_class": "rate_limit",
@@ -640,18 +640,18 @@ BOOST_AUTO_TEST_CASE(csv_export_is_a_header_then_one_row_per_record) {
     BOOST_TEST(ctl::usage_csv_header() ==
                "time,time_ms,key_id,account_id,endpoint,client_model,upstream_model,stream,"
                "status,error_class,input_tokens,output_tokens,credits_micros,ttfb_ms,duration_ms,"
-               "attempts,client_address,user_agent\n");
+               "attempts,client_address,user_agent,request_id\n");
     auto doc = parsed(kUsagePage);
     BOOST_TEST(ctl::render_usage_page(doc, ctl::UsageFormat::csv) ==
                "2026-11-29T08:00:00Z,1795939200123,3,1,/v1/messages,claude-sonnet-4-5,"
                "CLAUDE_SONNET_4_5_20250929_V1_0,true,200,,1200,300,250000,450,2100,1,10.0.0.7,"
-               "curl/8.5.0\n"
+               "curl/8.5.0,req_0123456789abcdefghijklmn\n"
                "2026-11-29T08:00:01Z,1795939201000,4,0,/v1/chat/completions,gpt-4o,,false,"
                "429,rate_limit,0,0,0,0,3,0,2001:db8::1,"
-               "\"Mozilla/5.0 (X11, \"\"Linux\"\")\nInjected: header\"\n");
-    // Missing and null fields are empty cells; the row keeps its 18 columns.
+               "\"Mozilla/5.0 (X11, \"\"Linux\"\")\nInjected: header\",\n");
+    // Missing and null fields are empty cells; the row keeps its 19 columns.
     BOOST_TEST(ctl::usage_csv_row(parsed(R"({"time": null, "key_id": 1})")) ==
-               ",,1,,,,,,,,,,,,,,,\n");
+               ",,1,,,,,,,,,,,,,,,,\n");
 }
 
 BOOST_AUTO_TEST_CASE(ndjson_export_is_one_json_object_per_line) {
@@ -773,7 +773,7 @@ BOOST_AUTO_TEST_CASE(export_replaces_invalid_utf8_only) {
     auto doc = parsed(std::string(R"({"records": [{"user_agent": "Mozilla )") + "\xFC" + R"("}]})");
     BOOST_TEST(ctl::render_usage_page(doc, ctl::UsageFormat::ndjson) ==
                "{\"user_agent\":\"Mozilla \xEF\xBF\xBD\"}\n");
-    BOOST_TEST(ctl::usage_csv_row(doc["records"][0]).ends_with(",Mozilla \xEF\xBF\xBD\n"));
+    BOOST_TEST(ctl::usage_csv_row(doc["records"][0]).ends_with(",Mozilla \xEF\xBF\xBD,\n"));
 }
 
 namespace {
@@ -841,4 +841,19 @@ BOOST_AUTO_TEST_CASE(backup_json_adds_the_file_to_the_reply) {
     // The file is the one amq2apictl wrote, whatever the daemon says.
     BOOST_TEST(ctl::backup_json(parsed(R"({"file": "x", "bytes": 1})"), "b.mdb") ==
                "{\"file\":\"b.mdb\",\"bytes\":1}\n");
+}
+
+BOOST_AUTO_TEST_CASE(the_request_log_is_a_table_with_a_hint_to_older_records) {
+    auto doc = parsed(kUsagePage);
+    std::string out = ctl::render_usage_log(doc);
+    auto lines = lines_of(out);
+    BOOST_REQUIRE_EQUAL(lines.size(), 3u);
+    BOOST_TEST(lines[0].starts_with("TIME"));
+    BOOST_TEST(lines[1].find("req_0123456789abcdefghijklmn") != std::string::npos);
+    BOOST_TEST(lines[2].find("rate_limit") != std::string::npos);
+    BOOST_TEST(out.find("older records") == std::string::npos);  // next is null
+
+    auto more = parsed(R"({"records": [], "next": "00004e2000000191f9e0c8b800000007"})");
+    BOOST_TEST(ctl::render_usage_log(more) ==
+               "no request matches\nolder records: --before 00004e2000000191f9e0c8b800000007\n");
 }

@@ -727,6 +727,42 @@ BOOST_AUTO_TEST_CASE(rollups_add_up) {
     BOOST_CHECK_EQUAL((*rollups)[4].duration_ms_sum, 2000);
 }
 
+// The request log's walk: newest first, across days, from a position, down to from_ms, within
+// a budget; the position it stops at goes on exactly where it stopped.
+BOOST_AUTO_TEST_CASE(usage_is_scanned_newest_first_in_resumable_steps) {
+    auto store = open_store(dir);
+    std::vector<UsageRecord> batch;
+    for (std::int64_t t : {kT0, kT0 + 1, kT0 + 1, kT0 + kDay - 1, kT0 + kDay, kT0 + kDay + 5})
+        batch.push_back(usage_at(t, static_cast<std::uint64_t>(batch.size() + 1)));
+    require_ok(store->record_usage(batch));
+    auto scan = [&](std::string_view before, std::int64_t from_ms, std::size_t budget,
+                    std::size_t want, std::vector<std::uint64_t>& keys) {
+        auto stopped = store->scan_usage_newest(before, from_ms, budget, [&](UsageRecord& u) {
+            keys.push_back(u.key_id);
+            return keys.size() < want;
+        });
+        require_ok(stopped);
+        return *stopped;
+    };
+    std::vector<std::uint64_t> keys;
+    BOOST_TEST(!scan("", kT0, 100, 100, keys).has_value());
+    BOOST_TEST(keys == (std::vector<std::uint64_t>{6, 5, 4, 3, 2, 1}), "whole walk");
+
+    keys.clear();
+    auto first = scan("", kT0, 100, 2, keys);  // a page of two
+    BOOST_REQUIRE(first.has_value());
+    BOOST_TEST(Store::usage_position_valid(*first));
+    auto second = scan(*first, kT0, 3, 100, keys);  // then a budget of three
+    BOOST_REQUIRE(second.has_value());
+    BOOST_TEST(!scan(*second, kT0 + 1, 100, 100, keys).has_value());  // down to from_ms
+    BOOST_TEST(keys == (std::vector<std::uint64_t>{6, 5, 4, 3, 2}), "resumed walk");
+
+    keys.clear();
+    scan(Store::usage_position_at(kT0 + kDay), kT0, 100, 100, keys);  // before a time
+    BOOST_TEST(keys == (std::vector<std::uint64_t>{4, 3, 2, 1}), "from a time");
+    BOOST_TEST(!Store::usage_position_valid("short"));
+}
+
 BOOST_AUTO_TEST_CASE(list_rollups_walks_only_its_days) {
     auto store = open_store(dir);
     constexpr std::uint64_t kMaxId = std::numeric_limits<std::uint64_t>::max();
