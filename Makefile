@@ -33,9 +33,10 @@ TOKENIZER_FILE := $(TOKENIZER_PREFIX)/node_modules/@anthropic-ai/tokenizer/claud
 HAVE_NPM := $(shell command -v npm 2>/dev/null)
 
 TEST_DEB_PACKAGES := chromium systemd util-linux passwd git
-# Drives the browser in the dashboard test (its NODE_PATH is set by tests/integration).
+# Drives the browser in the dashboard test (its NODE_PATH is set by tests/integration), and
+# checks the page's accessibility there (axe-core).
 PLAYWRIGHT_PREFIX ?= .deps/playwright
-PLAYWRIGHT_PACKAGE := playwright-core@1.40.1
+PLAYWRIGHT_PACKAGES := playwright-core@1.40.1 axe-core@4.10.2
 # Real clients the integration tests drive (tests/integration/test_client_sdks.py): the OpenAI
 # and Anthropic Node SDKs (CommonJS, the last releases that run on Debian's node 18) and the
 # Codex CLI (a static binary in its platform package).
@@ -72,9 +73,9 @@ deps:
 # working directory.
 test-deps: deps
 	$(call apt_install_missing,$(TEST_DEB_PACKAGES) $(if $(HAVE_NPM),,npm))
-	@[ -d $(PLAYWRIGHT_PREFIX)/node_modules/playwright-core ] || { \
-	  echo "installing: $(PLAYWRIGHT_PACKAGE)"; \
-	  npm install --no-audit --no-fund --prefix $(PLAYWRIGHT_PREFIX) $(PLAYWRIGHT_PACKAGE); }
+	@[ -d $(PLAYWRIGHT_PREFIX)/node_modules/playwright-core ] && [ -d $(PLAYWRIGHT_PREFIX)/node_modules/axe-core ] || { \
+	  echo "installing: $(PLAYWRIGHT_PACKAGES)"; \
+	  npm install --no-audit --no-fund --prefix $(PLAYWRIGHT_PREFIX) $(PLAYWRIGHT_PACKAGES); }
 	@[ -d $(SDK_PREFIX)/node_modules/openai ] && [ -d $(SDK_PREFIX)/node_modules/@anthropic-ai/sdk ] || { \
 	  echo "installing: $(SDK_PACKAGES)"; \
 	  npm install --no-audit --no-fund --prefix $(SDK_PREFIX) $(SDK_PACKAGES); }

@@ -267,11 +267,27 @@
   function selectTab(name) {
     for (const tab of document.querySelectorAll('[data-tab]')) {
       tab.setAttribute('aria-selected', String(tab.dataset.tab === name));
+      tab.tabIndex = tab.dataset.tab === name ? 0 : -1;  // Tab enters the list at the chosen one
     }
     for (const tabName of TABS) $(`tab-${tabName}`).hidden = tabName !== name;
     if (location.hash !== `#${name}`) history.replaceState(null, '', `#${name}`);
     hideMessage();  // it was about the tab being left
     guarded(null, loaders[name]);
+  }
+
+  // The tab list's keys (WAI-ARIA tabs): arrows to the next or previous tab, around the ends,
+  // Home and End to the first and last; the tab moved to is shown.
+  function onTabKey(event) {
+    const current = TABS.indexOf(event.target.dataset.tab);
+    const moves = {
+      ArrowRight: current + 1, ArrowLeft: current - 1 + TABS.length, Home: 0,
+      End: TABS.length - 1,
+    };
+    if (current < 0 || !(event.key in moves)) return;
+    event.preventDefault();
+    const next = TABS[moves[event.key] % TABS.length];
+    selectTab(next);
+    document.querySelector(`[data-tab=${next}]`).focus();
   }
 
   // ---- accounts -------------------------------------------------------------------------
@@ -970,6 +986,7 @@
     $('message-close').addEventListener('click', hideMessage);
     for (const tab of document.querySelectorAll('[data-tab]')) {
       tab.addEventListener('click', () => selectTab(tab.dataset.tab));
+      tab.addEventListener('keydown', onTabKey);
     }
     window.addEventListener('hashchange', () => {
       const wanted = location.hash.slice(1);

@@ -175,6 +175,10 @@ def browser_unavailable():
                        timeout=60)
     if r.returncode != 0:
         return "node cannot require('playwright-core') (npm install playwright-core, or NODE_PATH)"
+    r = subprocess.run([node, "-e", "require.resolve('axe-core/axe.min.js')"], cwd=HERE,
+                       capture_output=True, timeout=60)
+    if r.returncode != 0:
+        return "node cannot find axe-core (npm install axe-core, or NODE_PATH)"
     return None
 
 
@@ -542,6 +546,67 @@ STATS_SCRIPT = browser_script(r"""
 """)
 
 
+# axe-core's WCAG 2.1 A and AA rules on every view and dialog, at a desktop's width and a
+# phone's; the tabs work from the keyboard. axe is injected, so this context ignores the CSP.
+AXE_SCRIPT = browser_script(r"""
+    page.setDefaultTimeout(15000);
+    const axePath = require.resolve('axe-core/axe.min.js');
+    out.violations = [];
+    const context = await browser.newContext({ bypassCSP: true });
+    const p = await context.newPage();
+    p.on('pageerror', (e) => out.errors.push(String(e)));
+    const audit = async (where) => {
+      await p.addScriptTag({ path: axePath });
+      const result = await p.evaluate(() => axe.run(document, {
+        runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+      }));
+      for (const v of result.violations) {
+        out.violations.push(`${where}: ${v.id} (${v.impact}) ${v.nodes.length}× ` +
+          `${v.nodes[0].target.join(' ')}: ${v.nodes[0].failureSummary.split('\n')[1] || ''}`);
+      }
+    };
+    const views = {
+      accounts: '#accounts-body tr', keys: '#keys-body tr', stats: '#breakdown-body tr',
+      requests: '#log-body tr',
+    };
+    for (const [width, height] of [[1440, 900], [390, 844]]) {
+      await p.setViewportSize({ width, height });
+      await p.goto(`${env.BASE}/admin/dashboard`);
+      if (await p.isVisible('#login-key')) {  // the tab keeps its key across the reload
+        await p.fill('#login-key', env.ADMIN_KEY);
+        await audit(`${width} sign-in`);
+        await p.click('#login-submit');
+      }
+      await p.locator('#app').waitFor();
+      for (const [view, ready] of Object.entries(views)) {
+        await p.click(`[data-tab=${view}]`);
+        await p.locator(ready).first().waitFor();
+        for (const d of await p.locator(`#tab-${view} details`).all()) await d.evaluate((e) => { e.open = true; });
+        await audit(`${width} ${view}`);
+      }
+      await p.click('[data-tab=keys]');
+      await p.locator('#keys-body button[aria-label^="Edit"]').first().click();
+      await audit(`${width} key dialog`);
+      await p.click('#key-edit-cancel');
+      await p.click('[data-tab=accounts]');
+      await p.locator('#accounts-body button[aria-label^="Edit"]').first().click();
+      await audit(`${width} account dialog`);
+      await p.click('#account-edit-cancel');
+    }
+    // The tabs from the keyboard: arrows move between them, Home and End to the ends.
+    await p.focus('[data-tab=accounts]');
+    await p.keyboard.press('ArrowRight');
+    out.afterRight = await p.evaluate(() => [document.activeElement.dataset.tab,
+      document.activeElement.getAttribute('aria-selected'),
+      document.getElementById('tab-keys').hidden]);
+    await p.keyboard.press('End');
+    out.afterEnd = await p.evaluate(() => document.activeElement.dataset.tab);
+    await p.keyboard.press('ArrowRight');
+    out.wrapped = await p.evaluate(() => document.activeElement.dataset.tab);
+    out.panelLabel = await p.getAttribute('#tab-accounts', 'aria-labelledby');
+""")
+
+
 class DashboardInBrowser(unittest.TestCase):
     def setUp(self):
         if why := browser_unavailable():  # a missing test dependency fails, never skips
@@ -713,6 +778,24 @@ class DashboardInBrowser(unittest.TestCase):
         self.assertEqual(accounts, {"acct": 4, "(none)": 1})  # the refused one reached none
         self.assertEqual(number(seen["byAccount"]["total"][1]), 5)
         self.assertIn("(7 days, UTC)", seen["period"])
+
+    def test_every_view_is_accessible_at_1440_and_390_px(self):
+        self.daemon.ctl_json("account", "add", "--name", "a" * 128, "--refresh-token", "rt",
+                             "--client-id", "c", "--client-secret", "s")
+        key = self.daemon.ctl_json("key", "create", "--name", "k" * 128, "--rpm", "1")["key"]
+        for _ in range(2):  # one served, one refused
+            self.daemon.request("POST", "/v1/messages", body={
+                "model": "claude-sonnet-4-5", "max_tokens": 10,
+                "messages": [{"role": "user", "content": "hi"}]}, headers={"x-api-key": key})
+        wait_until(lambda: self.daemon.ctl_json("stats", "--days", "1")["total"]["requests"] == 2)
+        env = dict(os.environ, BASE=f"http://127.0.0.1:{self.daemon.port}", ADMIN_KEY=self.admin,
+                   CHROMIUM=CHROMIUM)
+        seen = self.run_browser(AXE_SCRIPT, env)
+        self.assertEqual(seen["errors"], [])
+        self.assertEqual(seen["violations"], [], "\n".join(seen["violations"]))
+        self.assertEqual(seen["afterRight"], ["keys", "true", False])
+        self.assertEqual((seen["afterEnd"], seen["wrapped"]), ("requests", "accounts"))
+        self.assertEqual(seen["panelLabel"], "tab-button-accounts")
 
     def test_the_request_log_finds_a_request_by_its_id(self):
         self.daemon.ctl_json("account", "add", "--name", "a", "--refresh-token", "rt",
