@@ -6,6 +6,7 @@
 
 (() => {
   const KEY_STORAGE = 'amq2api.adminKey';  // sessionStorage only: gone when the tab closes
+  const THEME_STORAGE = 'amq2api.theme';  // localStorage: a display choice, never a secret
   const TABS = ['accounts', 'keys', 'stats', 'requests'];
   const $ = (id) => document.getElementById(id);
 
@@ -82,6 +83,34 @@
     const n = Number(text);
     if (!Number.isInteger(n)) throw new Error(`${what} must be a whole number`);
     return n;
+  }
+
+  // ---- colour theme ---------------------------------------------------------------------
+
+  // auto follows the system's prefers-color-scheme, also when it changes; dark and light
+  // are the user's choice, kept for the next visit.
+  const THEMES = ['auto', 'dark', 'light'];
+  const darkQuery = window.matchMedia('(prefers-color-scheme: dark)');
+
+  function themeChoice() {
+    const stored = localStorage.getItem(THEME_STORAGE);
+    return THEMES.includes(stored) ? stored : 'auto';
+  }
+
+  function applyTheme() {
+    const choice = themeChoice();
+    const dark = choice === 'dark' || (choice === 'auto' && darkQuery.matches);
+    document.documentElement.dataset.theme = dark ? 'dark' : 'light';
+    $('theme-toggle').textContent = `Theme: ${choice}`;
+    $('theme-toggle').setAttribute('aria-label', `Colour theme: ${choice}` +
+      (choice === 'auto' ? ` (now ${dark ? 'dark' : 'light'})` : '') + '. Change it');
+  }
+
+  function cycleTheme() {
+    const next = THEMES[(THEMES.indexOf(themeChoice()) + 1) % THEMES.length];
+    if (next === 'auto') localStorage.removeItem(THEME_STORAGE);
+    else localStorage.setItem(THEME_STORAGE, next);
+    applyTheme();
   }
 
   // ---- messages -------------------------------------------------------------------------
@@ -849,7 +878,8 @@
       : [emptyRow(5, 'No usage in this period.')]));
     const byAccount = tokens.by_account || [];
     $('stats-accounts').replaceChildren(...(byAccount.length
-      ? byAccount.map((a) => el('tr', null, el('td', {text: a.account_name}), usageCells(a)))
+      ? byAccount.map((a) => el('tr', null, el('td', {class: 'name', text: a.account_name}),
+        usageCells(a)))
       : [emptyRow(5, 'No usage in this period.')]));
     $('stats-summary').replaceChildren(
       statCard('Accounts', accounts.total_accounts),
@@ -981,6 +1011,9 @@
   // ---- wiring ---------------------------------------------------------------------------
 
   function start() {
+    applyTheme();
+    darkQuery.addEventListener('change', applyTheme);
+    $('theme-toggle').addEventListener('click', cycleTheme);
     $('login-form').addEventListener('submit', signIn);
     $('logout').addEventListener('click', () => signOut(null));
     $('message-close').addEventListener('click', hideMessage);

@@ -19,6 +19,8 @@ WEB = os.path.join(HERE, "..", "..", "daemon", "web")
 CHROMIUM = os.environ.get("AMQ_CHROMIUM", "/usr/bin/chromium")
 # Set to a directory to keep the browser test's screenshots there.
 SCREENSHOTS = os.environ.get("AMQ_DASHBOARD_SCREENSHOTS", "")
+if SCREENSHOTS:
+    os.makedirs(SCREENSHOTS, exist_ok=True)
 
 FILES = [
     ("/admin/dashboard", "text/html; charset=utf-8", "dashboard.html"),
@@ -136,8 +138,10 @@ class DashboardFiles(unittest.TestCase):
     def test_the_script_writes_no_markup_and_keeps_the_key_per_tab(self):
         js = source("dashboard.js").decode()
         for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(",
-                     "new Function", "localStorage", "document.cookie"):
+                     "new Function", "document.cookie"):
             self.assertNotIn(sink, js)
+        # localStorage outlives the tab: it holds the colour theme, and nothing else.
+        self.assertEqual(set(re.findall(r"localStorage\.\w+\((\w+)", js)), {"THEME_STORAGE"})
         self.assertNotRegex(js, r"['\"`]https?://", "a call to another origin")
         for needed in ("sessionStorage", "textContent", "Authorization: `Bearer ${key}`",
                        "FormData", "window.confirm"):
@@ -227,7 +231,7 @@ BROWSER_SCRIPT = browser_script(r"""
     });
     const shot = async (name) => {
       if (env.SCREENSHOTS) {
-        await page.screenshot({ path: `${env.SCREENSHOTS}/dashboard-${name}.png`, fullPage: true });
+        await page.screenshot({ path: `${env.SCREENSHOTS}/dashboard-${name}.png`, fullPage: true, caret: 'initial' });
       }
     };
 
@@ -455,7 +459,7 @@ LOG_SCRIPT = browser_script(r"""
     await page.locator('#log-body tr').first().waitFor();
     out.pageWidthAt390 = await page.evaluate(() => document.documentElement.scrollWidth);
     if (env.SCREENSHOTS) {
-      await page.screenshot({ path: `${env.SCREENSHOTS}/dashboard-requests-390.png`, fullPage: true });
+      await page.screenshot({ path: `${env.SCREENSHOTS}/dashboard-requests-390.png`, fullPage: true, caret: 'initial' });
     }
 """)
 
@@ -593,6 +597,27 @@ AXE_SCRIPT = browser_script(r"""
       await audit(`${width} account dialog`);
       await p.click('#account-edit-cancel');
     }
+    // Dark, as the system asks (the theme is auto): the same rules, every view.
+    await p.setViewportSize({ width: 1440, height: 900 });
+    await p.emulateMedia({ colorScheme: 'dark' });
+    await p.waitForFunction(() => document.documentElement.dataset.theme === 'dark', null,
+      { timeout: 5000 }).catch(() => undefined);
+    out.darkTheme = await p.getAttribute('html', 'data-theme');
+    for (const [view, ready] of Object.entries(views)) {
+      await p.click(`[data-tab=${view}]`);
+      await p.locator(ready).first().waitFor();
+      await audit(`dark ${view}`);
+      if (env.SCREENSHOTS) {
+        await p.screenshot({ path: `${env.SCREENSHOTS}/dashboard-dark-${view}.png`, fullPage: true, caret: 'initial' });
+      }
+    }
+    await p.click('#theme-toggle');  // auto → dark → light, kept for the next visit
+    await p.click('#theme-toggle');
+    out.lightChosen = [await p.getAttribute('html', 'data-theme'),
+      await p.evaluate(() => localStorage.getItem('amq2api.theme'))];
+    await p.reload();
+    await p.locator('#app').waitFor();
+    out.lightAfterReload = await p.getAttribute('html', 'data-theme');
     // The tabs from the keyboard: arrows move between them, Home and End to the ends.
     await p.focus('[data-tab=accounts]');
     await p.keyboard.press('ArrowRight');
@@ -789,13 +814,16 @@ class DashboardInBrowser(unittest.TestCase):
                 "messages": [{"role": "user", "content": "hi"}]}, headers={"x-api-key": key})
         wait_until(lambda: self.daemon.ctl_json("stats", "--days", "1")["total"]["requests"] == 2)
         env = dict(os.environ, BASE=f"http://127.0.0.1:{self.daemon.port}", ADMIN_KEY=self.admin,
-                   CHROMIUM=CHROMIUM)
+                   CHROMIUM=CHROMIUM, SCREENSHOTS=SCREENSHOTS)
         seen = self.run_browser(AXE_SCRIPT, env)
         self.assertEqual(seen["errors"], [])
         self.assertEqual(seen["violations"], [], "\n".join(seen["violations"]))
         self.assertEqual(seen["afterRight"], ["keys", "true", False])
         self.assertEqual((seen["afterEnd"], seen["wrapped"]), ("requests", "accounts"))
         self.assertEqual(seen["panelLabel"], "tab-button-accounts")
+        self.assertEqual(seen["darkTheme"], "dark")
+        self.assertEqual(seen["lightChosen"], ["light", "light"])
+        self.assertEqual(seen["lightAfterReload"], "light")
 
     def test_the_request_log_finds_a_request_by_its_id(self):
         self.daemon.ctl_json("account", "add", "--name", "a", "--refresh-token", "rt",
