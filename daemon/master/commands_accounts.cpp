@@ -136,7 +136,9 @@ CommandResult cmd_account_list(CommandContext& ctx, const rapidjson::Value&) {
     return json_object([&](JsonWriter& w) {
         w.Key("accounts");
         w.StartArray();
-        for (const auto& a : *accounts) write_account(w, a, ctx.runtime.account_health(a.id));
+        for (const auto& a : *accounts)
+            write_account(w, a, ctx.runtime.account_health(a.id),
+                          [&](JsonWriter& out) { ctx.runtime.write_account_runtime(out, a.id); });
         w.EndArray();
     });
 }

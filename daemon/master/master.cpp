@@ -136,6 +136,7 @@ public:
         pool_->forget(id);
         refresher_->forget(id);
         models_->forget(id);
+        quota_->forget(id);
     }
     void refresh_account(std::uint64_t id, std::function<void(Result<AccessToken>)> done) override {
         refresher_->refresh(id, std::move(done));
@@ -568,6 +569,22 @@ void Master::write_account_runtime(JsonWriter& w, std::uint64_t id) {
     w.Key("last_endpoint");
     write_string(w, last ? redact_url_password(last->endpoint) : "");
     write_time(w, "last_served_at", last ? last->at_ms / 1000 : 0);
+    w.Key("quota");
+    const QuotaChecker::Known* quota = quota_->known(id);
+    if (!quota) {
+        w.Null();
+        return;
+    }
+    w.StartObject();
+    for (auto [key, n] :
+         {std::pair{"limit", quota->limits.limit}, std::pair{"used", quota->limits.used},
+          std::pair{"remaining", quota->limits.remaining()}}) {
+        w.Key(key);
+        w.Int64(n);
+    }
+    write_time(w, "next_reset", quota->limits.next_reset);
+    write_time(w, "checked_at", quota->checked_at);
+    w.EndObject();
 }
 
 // The admission queue now and since start, as /metrics has it.

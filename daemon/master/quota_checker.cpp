@@ -25,6 +25,7 @@ void QuotaChecker::fetch(std::uint64_t account_id, Callback callback) {
         [this, callback](const Account& account, Result<ApiAnswer> answer) {
             if (!answer) return callback(answer.error());
             auto limits = parse_usage_limits(answer->status, answer->body);
+            if (limits) known_[account.id] = Known{*limits, unix_seconds()};
             if (limits && limits->limit > 0 && limits->remaining() == 0) {
                 Outcome o{Outcome::Kind::quota_exhausted, std::nullopt, limits->next_reset * 1000,
                           "monthly quota used up"};
@@ -32,6 +33,11 @@ void QuotaChecker::fetch(std::uint64_t account_id, Callback callback) {
             }
             callback(std::move(limits));
         });
+}
+
+const QuotaChecker::Known* QuotaChecker::known(std::uint64_t account_id) const {
+    auto it = known_.find(account_id);
+    return it == known_.end() ? nullptr : &it->second;
 }
 
 void QuotaChecker::check_all() {

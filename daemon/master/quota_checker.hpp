@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 
 #include "common/usage_limits.hpp"
@@ -33,6 +34,15 @@ public:
     void set_options(QuotaOptions options);
     void fetch(std::uint64_t account_id, Callback callback);
 
+    // The last quota an account's check found (on demand or periodic), and when; null before
+    // any. In memory only: a restart forgets it until the next check.
+    struct Known {
+        UsageLimits limits;
+        std::int64_t checked_at = 0;  // unix seconds
+    };
+    const Known* known(std::uint64_t account_id) const;
+    void forget(std::uint64_t account_id) { known_.erase(account_id); }
+
 private:
     void check_all();
 
@@ -40,6 +50,7 @@ private:
     AccountApi api_;
     PoolState& pool_;
     QuotaOptions options_;
+    std::map<std::uint64_t, Known> known_;
     Event timer_;
 };
 

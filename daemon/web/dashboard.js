@@ -7,7 +7,7 @@
 (() => {
   const KEY_STORAGE = 'amq2api.adminKey';  // sessionStorage only: gone when the tab closes
   const THEME_STORAGE = 'amq2api.theme';  // localStorage: a display choice, never a secret
-  const TABS = ['accounts', 'keys', 'stats', 'requests'];
+  const TABS = ['overview', 'accounts', 'keys', 'stats', 'requests'];
   const $ = (id) => document.getElementById(id);
 
   // ---- DOM helpers ----------------------------------------------------------------------
@@ -192,6 +192,9 @@
     return `the daemon answered HTTP ${status}`;
   }
 
+  // Changes sent (any call but a GET): a live refresh that read before one drew stale data.
+  let writes = 0;
+
   // One admin API call; resolves to the parsed answer, rejects with the daemon's "detail".
   async function api(method, path, body) {
     const key = session.get();
@@ -219,6 +222,7 @@
     } catch (e) {
       data = null;
     }
+    if (method !== 'GET') writes += 1;
     if (!response.ok) {
       const error = new ApiError(response.status, errorDetail(data, response.status));
       if (error.keyRefused) signOut(error.message);  // back to the sign-in, saying why
@@ -247,10 +251,11 @@
     $('login-error').hidden = true;
     $('app').hidden = false;
     $('logout').hidden = false;
+    $('live-label').hidden = false;
     $('session-info').hidden = false;
     hideMessage();
     const wanted = location.hash.slice(1);
-    selectTab(TABS.includes(wanted) ? wanted : 'accounts');
+    selectTab(TABS.includes(wanted) ? wanted : 'overview');
   }
 
   function signOut(reason) {
@@ -259,11 +264,13 @@
     endOnboarding();
     hideMessage();
     for (const id of ['accounts-body', 'keys-body', 'stats-daily', 'stats-accounts',
-      'stats-totals', 'stats-summary', 'upload-result', 'log-body']) {
+      'stats-totals', 'stats-summary', 'upload-result', 'log-body', 'overview-today',
+      'overview-states', 'overview-now', 'overview-quota']) {
       $(id).replaceChildren();
     }
     $('app').hidden = true;
     $('logout').hidden = true;
+    $('live-label').hidden = true;
     $('session-info').hidden = true;
     $('login').hidden = false;
     $('login-error').textContent = reason || '';
@@ -291,7 +298,10 @@
 
   // ---- tabs -----------------------------------------------------------------------------
 
-  const loaders = {accounts: loadAccounts, keys: loadKeys, stats: loadStats, requests: loadRequests};
+  const loaders = {
+    overview: loadOverview, accounts: loadAccounts, keys: loadKeys, stats: loadStats,
+    requests: loadRequests,
+  };
 
   function selectTab(name) {
     for (const tab of document.querySelectorAll('[data-tab]')) {
@@ -317,6 +327,137 @@
     const next = TABS[moves[event.key] % TABS.length];
     selectTab(next);
     document.querySelector(`[data-tab=${next}]`).focus();
+  }
+
+  // ---- overview -------------------------------------------------------------------------
+
+  function compareCard(label, today, yesterday, format) {
+    const show = format || fmtNum;
+    return el('div', {class: 'stat'},
+      el('div', {class: 'value', text: show(today)}),
+      el('div', {class: 'label', text: label}),
+      el('div', {class: 'compare', text: `yesterday ${show(yesterday)}`}));
+  }
+
+  function dayTotals(rows, date) {
+    const row = rows.find((r) => r.date === date) || {};
+    return {
+      requests: row.requests || 0, errors: row.errors || 0, tokens: row.total_tokens || 0,
+      credits: row.credits || 0,
+    };
+  }
+
+  function accountState(account) {
+    const enabled = account.is_active !== undefined ? account.is_active : account.enabled;
+    return enabled ? (account.state || 'healthy') : 'disabled';
+  }
+
+  function quotaItem(account) {
+    const q = account.quota;
+    const item = el('li', null, el('span', {class: 'name', text: account.name}));
+    if (!q) {
+      append(item, el('span', {class: 'muted', text: 'not checked yet'}));
+      return item;
+    }
+    const label = `${fmtNum(q.used)} of ${fmtNum(q.limit)} used` +
+      (q.next_reset ? `, resets ${fmtDay(q.next_reset)}` : '');
+    append(item, [el('meter', {
+      min: 0, max: Math.max(q.limit, 1), value: q.used, low: q.limit * 0.75,
+      high: q.limit * 0.9, optimum: 0, 'aria-label': `Quota of account “${account.name}”`,
+      title: label,
+    }), el('span', {text: label})]);
+    return item;
+  }
+
+  async function loadOverview() {
+    const [days, accounts, status] = await Promise.all([
+      api('GET', '/admin/stats?days=2&by=day'), api('GET', '/admin/accounts'),
+      api('GET', '/admin/status'),
+    ]);
+    const period = days.period || {};
+    const rows = days.rows || [];
+    const today = dayTotals(rows, String(period.to || '').slice(0, 10));
+    const yesterday = dayTotals(rows, String(period.from || '').slice(0, 10));
+    const rate = (t) => (t.requests ? t.errors / t.requests : 0);
+    $('overview-today').replaceChildren(
+      compareCard('Requests', today.requests, yesterday.requests),
+      compareCard('Errors', today.errors, yesterday.errors),
+      compareCard('Error rate', rate(today), rate(yesterday), fmtRate),
+      compareCard('Tokens', today.tokens, yesterday.tokens),
+      compareCard('Credits', today.credits, yesterday.credits));
+    const list = Array.isArray(accounts) ? accounts : [];
+    const counts = new Map();
+    for (const a of list) counts.set(accountState(a), (counts.get(accountState(a)) || 0) + 1);
+    $('overview-states').replaceChildren(...(list.length
+      ? [...counts].map(([state, n]) => el('li', null,
+        badge(state.replace('_', '-'), STATE_KIND[state] || ''),
+        el('span', {class: 'count', text: fmtNum(n)})))
+      : [el('li', {class: 'muted', text: 'No accounts yet.'})]));
+    const queue = status.queue || {};
+    const inflight = (status.workers || []).reduce((n, w) => n + (w.inflight || 0), 0);
+    const facts = [
+      ['Requests in flight', fmtNum(inflight)],
+      ['Waiting for an account', `${fmtNum(queue.depth)} of at most ${fmtNum(queue.max)}`],
+      ['Refused after waiting', `${fmtNum(queue.timeouts)} timed out, ${fmtNum(queue.full)} ` +
+        'with the queue full (since start)'],
+      ['Accounts cooling down', fmtNum(counts.get('cooling') || 0)],
+      ['Workers', fmtNum((status.workers || []).length)],
+    ];
+    $('overview-now').replaceChildren(...facts.flatMap(([term, value]) =>
+      [el('dt', {text: term}), el('dd', {text: value})]));
+    $('overview-quota').replaceChildren(...(list.length
+      ? list.map(quotaItem) : [el('li', {class: 'muted', text: 'No accounts yet.'})]));
+    $('overview-updated').textContent = `updated ${new Date().toLocaleTimeString()}`;
+  }
+
+  // Asks the upstream for every enabled account's quota, one after another, then shows them.
+  async function checkQuotas() {
+    const accounts = await api('GET', '/admin/accounts');
+    const failed = [];
+    for (const a of accounts.filter((x) => x.is_active)) {
+      try {
+        await api('GET', `/admin/accounts/${a.id}/quota`);
+      } catch (e) {
+        if (e instanceof ApiError && e.keyRefused) return;
+        failed.push(`“${a.name}”: ${e.message}`);
+      }
+    }
+    await loadOverview();
+    if (failed.length) showMessage(`No quota for ${failed.join('; ')}`, 'error');
+  }
+
+  // ---- live views -----------------------------------------------------------------------
+
+  // With Live on, the view in front is drawn again every LIVE_MS: only its tables and cards
+  // change, so scroll position and form input stay; a focused row button gets the focus back.
+  // Nothing is refreshed under an open dialog, in a hidden tab, or on an older log page.
+  const LIVE_MS = 5000;
+  let liveFailed = false;
+
+  function shownTab() {
+    return TABS.find((t) => !$(`tab-${t}`).hidden);
+  }
+
+  async function refreshLive() {
+    if (!$('live').checked || document.hidden || $('app').hidden ||
+      document.querySelector('dialog[open]')) return;
+    const tab = shownTab();
+    if (!tab || (tab === 'requests' && requestLog.positions.length > 1)) return;
+    const focused = document.activeElement && document.activeElement.getAttribute('aria-label');
+    const draw = () => (tab === 'requests' ? showLogPage() : loaders[tab]());
+    try {
+      const before = writes;
+      await draw();
+      if (writes !== before) await draw();  // a change landed meanwhile: draw it, not the past
+      liveFailed = false;
+    } catch (e) {
+      // Said once, not every few seconds; the key's own refusal has signed out already.
+      if (!liveFailed && !(e instanceof ApiError && e.keyRefused)) {
+        showMessage(`Live refresh failed: ${e.message}`, 'error');
+      }
+      liveFailed = true;
+    }
+    if (focused && document.activeElement === document.body) focusButton(focused);
   }
 
   // ---- accounts -------------------------------------------------------------------------
@@ -895,7 +1036,10 @@
 
   // The page shown is found again from where it started: `positions` holds the `before` of
   // each page from the newest, so Newest and Older need nothing else.
-  const requestLog = {positions: [null], next: null, keys: new Map(), accounts: new Map()};
+  const requestLog = {
+    positions: [null], next: null, keys: new Map(), accounts: new Map(),
+    drawn: 0,  // pages asked for: only the latest one asked is drawn
+  };
 
   function fillSelect(select, records, fixed) {
     const chosen = select.value;
@@ -960,7 +1104,9 @@
 
   async function showLogPage() {
     const before = requestLog.positions[requestLog.positions.length - 1];
+    const asked = ++requestLog.drawn;
     const page = await api('GET', `/admin/usage?${logQuery(before)}`);
+    if (asked !== requestLog.drawn) return;  // a newer search (or live refresh) draws instead
     const records = page.records || [];
     requestLog.next = page.next;
     $('log-body').replaceChildren(...(records.length
@@ -1013,6 +1159,7 @@
   function start() {
     applyTheme();
     darkQuery.addEventListener('change', applyTheme);
+    setInterval(refreshLive, LIVE_MS);
     $('theme-toggle').addEventListener('click', cycleTheme);
     $('login-form').addEventListener('submit', signIn);
     $('logout').addEventListener('click', () => signOut(null));
@@ -1037,6 +1184,8 @@
     $('onboard-copy').addEventListener('click', () => copyInput($('onboard-url')));
     $('secret-dismiss').addEventListener('click', hideSecret);
     $('stats-days').addEventListener('change', () => guarded(null, loadStats));
+    $('overview-reload').addEventListener('click', (e) => guarded(e.target, loadOverview));
+    $('overview-quota-check').addEventListener('click', (e) => guarded(e.target, checkQuotas));
     $('stats-reload').addEventListener('click', (e) => guarded(e.target, loadStats));
     $('stats-by').addEventListener('change', () => guarded(null, loadBreakdown));
     $('key-edit-form').addEventListener('submit', saveKey);

@@ -222,6 +222,7 @@ constexpr AdminRoute kAdminRoutes[] = {
     {"/admin/api-keys/{}", htp_method_DELETE, "key.remove", AdminArgs::id, nullptr, key_deleted},
     {"/admin/api-keys/{}/revoke", htp_method_POST, "key.revoke", AdminArgs::id, nullptr,
      key_revoked},
+    {"/admin/status", htp_method_GET, "status", AdminArgs::none},
     {"/admin/usage", htp_method_GET, "usage.log", AdminArgs::log_query},
     {"/admin/stats", htp_method_GET, "stats", AdminArgs::stats_query},
     {"/admin/stats/accounts", htp_method_GET, "stats.accounts", AdminArgs::none},

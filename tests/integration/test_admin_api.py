@@ -282,7 +282,8 @@ class Accounts(AdminApiCase):
         # What only the running pool knows (models, last endpoint) comes with GET alone.
         shown = self.ok("GET", path)
         self.assertEqual({k: shown[k] for k in updated}, updated)
-        self.assertEqual(set(shown) - set(updated), {"models", "last_endpoint", "last_served_at"})
+        self.assertEqual(set(shown) - set(updated),
+                         {"models", "last_endpoint", "last_served_at", "quota"})
         self.assertEqual(self.ok("PUT", path, {"name": "primary-renamed"})["name"], "primary-renamed")  # own name
         self.assertEqual(self.ok("PUT", path, {})["requests_per_minute"], 42)  # absent fields stay
 

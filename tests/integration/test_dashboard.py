@@ -347,7 +347,7 @@ BROWSER_SCRIPT = browser_script(r"""
     await page.click('[data-tab=stats]');
     await page.locator('#stats-summary .stat').first().waitFor();
     out.statsPeriod = await page.textContent('#stats-period');
-    out.statCards = await page.locator('.stat').count();
+    out.statCards = await page.locator('#tab-stats .stat').count();
     await shot('stats');
 
     await page.click('#logout');
@@ -366,6 +366,7 @@ LOGIN_SCRIPT = browser_script(r"""
     await page.goto(`${env.BASE}/admin/dashboard`);
     await page.fill('#login-key', env.ADMIN_KEY);
     await page.click('#login-submit');
+    await page.click('[data-tab=accounts]');
     await page.locator('#accounts-body').waitFor({ state: 'attached' });
 
     await page.click('#onboard summary');
@@ -414,10 +415,12 @@ LOG_SCRIPT = browser_script(r"""
     page.on('console', (m) => { if (m.type() === 'error') out.errors.push(m.text()); });
     page.on('pageerror', (e) => out.errors.push(String(e)));
     const rowTexts = () => page.locator('#log-body tr').allTextContents();
-    const search = async () => {
-      const answered = page.waitForResponse((r) => r.url().includes('/admin/usage?'));
+    // Live refreshes ask too: the search is done when rows of its own answer are drawn.
+    const search = async (rows) => {
       await page.click('#log-search');
-      await answered;
+      for (let i = 0; i < 50 && (await page.locator('#log-body tr').count()) !== rows; ++i) {
+        await page.waitForTimeout(100);
+      }
     };
 
     await page.goto(`${env.BASE}/admin/dashboard#requests`);
@@ -425,7 +428,7 @@ LOG_SCRIPT = browser_script(r"""
     await page.click('#login-submit');
     await page.locator('#log-body tr').first().waitFor();
     await page.selectOption('#log-limit', '10');
-    await search();
+    await search(10);
     out.firstPage = await rowTexts();
     out.summary = await page.textContent('#log-summary');
     await page.click('#log-older');
@@ -436,12 +439,12 @@ LOG_SCRIPT = browser_script(r"""
     await page.locator('#log-summary', { hasText: 'Page 1' }).waitFor();
 
     await page.fill('#log-request-id', env.FAILED_ID);
-    await search();
+    await search(1);
     out.byId = await rowTexts();
     await page.fill('#log-request-id', '');
     await page.selectOption('#log-key', { label: env.KEY_NAME });
     await page.selectOption('#log-status', 'error');
-    await search();
+    await search(1);
     out.keyErrors = await rowTexts();
 
     await page.click('#log-clear');
@@ -489,6 +492,7 @@ EDIT_SCRIPT = browser_script(r"""
     await page.click('#key-edit-save');
     await page.locator('#key-edit').waitFor({ state: 'hidden' });
     await page.locator('#message-text', { hasText: 'Saved key' }).waitFor();
+    await page.locator('#keys-body tr', { hasText: 'claude-haiku-4-5' }).waitFor();
     out.rowAfter = await row.textContent();
     out.focusAfterSave = await page.evaluate(() => document.activeElement.getAttribute('aria-label'));
 
@@ -570,7 +574,7 @@ AXE_SCRIPT = browser_script(r"""
       }
     };
     const views = {
-      accounts: '#accounts-body tr', keys: '#keys-body tr', stats: '#breakdown-body tr',
+      overview: '#overview-today .stat', accounts: '#accounts-body tr', keys: '#keys-body tr', stats: '#breakdown-body tr',
       requests: '#log-body tr',
     };
     for (const [width, height] of [[1440, 900], [390, 844]]) {
@@ -600,8 +604,7 @@ AXE_SCRIPT = browser_script(r"""
     // Dark, as the system asks (the theme is auto): the same rules, every view.
     await p.setViewportSize({ width: 1440, height: 900 });
     await p.emulateMedia({ colorScheme: 'dark' });
-    await p.waitForFunction(() => document.documentElement.dataset.theme === 'dark', null,
-      { timeout: 5000 }).catch(() => undefined);
+    await p.waitForTimeout(300);  // the media change reaches the page's listener
     out.darkTheme = await p.getAttribute('html', 'data-theme');
     for (const [view, ready] of Object.entries(views)) {
       await p.click(`[data-tab=${view}]`);
@@ -629,6 +632,49 @@ AXE_SCRIPT = browser_script(r"""
     await p.keyboard.press('ArrowRight');
     out.wrapped = await p.evaluate(() => document.activeElement.dataset.tab);
     out.panelLabel = await p.getAttribute('#tab-accounts', 'aria-labelledby');
+""")
+
+
+# The landing view: today's traffic, accounts by state, the queue, quotas; and how a live
+# view follows new requests without a click, keeping what is typed.
+OVERVIEW_SCRIPT = browser_script(r"""
+    page.setDefaultTimeout(20000);
+    page.on('pageerror', (e) => out.errors.push(String(e)));
+    const cards = () => page.evaluate(() => Object.fromEntries(
+      [...document.querySelectorAll('#overview-today .stat')].map((c) => [
+        c.querySelector('.label').textContent, c.querySelector('.value').textContent])));
+    await page.goto(`${env.BASE}/admin/dashboard`);
+    await page.fill('#login-key', env.ADMIN_KEY);
+    await page.click('#login-submit');
+    await page.locator('#overview-today .stat').first().waitFor();
+    out.landing = await page.evaluate(() => location.hash);
+    out.cards = await cards();
+    out.states = await page.locator('#overview-states li').allTextContents();
+    out.now = await page.locator('#overview-now').textContent();
+    out.quotaBefore = await page.locator('#overview-quota li').allTextContents();
+    await page.click('#overview-quota-check');
+    await page.locator('#overview-quota meter').first().waitFor();
+    out.meter = await page.evaluate(() => {
+      const m = document.querySelector('#overview-quota meter');
+      return [m.value, m.max, m.getAttribute('aria-label')];
+    });
+    out.quotaAfter = await page.locator('#overview-quota li').allTextContents();
+
+    // Live: a request sent now shows up by itself; a half-typed filter stays.
+    await fetch(`${env.BASE}/v1/messages`, { method: 'POST', headers: {
+      'x-api-key': env.CLIENT_KEY, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 5,
+        messages: [{ role: 'user', content: 'hi' }] }) });
+    // Polled from here: the page's CSP forbids the eval a waitForFunction would need.
+    for (let i = 0; i < 40 && (await cards()).Requests === out.cards.Requests; ++i) {
+      await page.waitForTimeout(500);
+    }
+    out.cardsLive = await cards();
+    await page.click('[data-tab=requests]');
+    await page.locator('#log-body tr').first().waitFor();
+    await page.fill('#log-request-id', 'req_half');
+    await page.waitForTimeout(6000);  // a live refresh passes
+    out.typedKept = await page.inputValue('#log-request-id');
 """)
 
 
@@ -819,11 +865,41 @@ class DashboardInBrowser(unittest.TestCase):
         self.assertEqual(seen["errors"], [])
         self.assertEqual(seen["violations"], [], "\n".join(seen["violations"]))
         self.assertEqual(seen["afterRight"], ["keys", "true", False])
-        self.assertEqual((seen["afterEnd"], seen["wrapped"]), ("requests", "accounts"))
+        self.assertEqual((seen["afterEnd"], seen["wrapped"]), ("requests", "overview"))
         self.assertEqual(seen["panelLabel"], "tab-button-accounts")
         self.assertEqual(seen["darkTheme"], "dark")
         self.assertEqual(seen["lightChosen"], ["light", "light"])
         self.assertEqual(seen["lightAfterReload"], "light")
+
+    def test_the_overview_shows_today_the_pool_and_quotas_and_stays_live(self):
+        for name in ("serving", "resting"):
+            self.daemon.ctl_json("account", "add", "--name", name, "--refresh-token",
+                                 f"rt-{name}", "--client-id", "c", "--client-secret", "s")
+        self.daemon.ctl_json("account", "disable", "resting")
+        key = self.daemon.ctl_json("key", "create", "--name", "client")["key"]
+        self.fake.script(generate=[{}, {"status": 400}, {}])
+        for _ in range(3):
+            self.daemon.request("POST", "/v1/messages", body={
+                "model": "claude-sonnet-4-5", "max_tokens": 10,
+                "messages": [{"role": "user", "content": "hi"}]}, headers={"x-api-key": key})
+        wait_until(lambda: self.daemon.ctl_json("stats", "--days", "1")["total"]["requests"] == 3)
+        env = dict(os.environ, BASE=f"http://127.0.0.1:{self.daemon.port}", ADMIN_KEY=self.admin,
+                   CHROMIUM=CHROMIUM, CLIENT_KEY=key)
+        seen = self.run_browser(OVERVIEW_SCRIPT, env)
+
+        self.assertEqual(seen["errors"], [])
+        self.assertEqual(seen["landing"], "#overview")
+        self.assertEqual((seen["cards"]["Requests"], seen["cards"]["Errors"],
+                          seen["cards"]["Error rate"]), ("3", "1", "33.3%"))
+        self.assertEqual(sorted(seen["states"]), ["disabled1", "healthy1"])
+        self.assertIn("Waiting for an account0 of at most 1,000", seen["now"])
+        self.assertEqual(seen["quotaBefore"], ["servingnot checked yet", "restingnot checked yet"])
+        # The fake upstream counts the account's three requests against its 1000.
+        self.assertEqual(seen["meter"], [3, 1000, "Quota of account “serving”"])
+        self.assertIn("3 of 1,000 used", seen["quotaAfter"][0])
+        self.assertIn("not checked yet", seen["quotaAfter"][1])  # disabled: not asked
+        self.assertEqual(seen["cardsLive"]["Requests"], "4")
+        self.assertEqual(seen["typedKept"], "req_half")
 
     def test_the_request_log_finds_a_request_by_its_id(self):
         self.daemon.ctl_json("account", "add", "--name", "a", "--refresh-token", "rt",
