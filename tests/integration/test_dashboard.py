@@ -796,10 +796,7 @@ class DashboardInBrowser(unittest.TestCase):
         self.assertEqual((stored["requests_per_minute"], stored["allowed_models"]),
                          (1, ["claude-sonnet-4-5", "claude-haiku-4-5"]))
         # The new limit holds from the next request on.
-        statuses = [self.daemon.request("POST", "/v1/messages", body={
-            "model": "claude-sonnet-4-5", "max_tokens": 10,
-            "messages": [{"role": "user", "content": "hi"}]}, headers={"x-api-key": key}).status
-            for _ in range(2)]
+        statuses = [self.ask(key).status for _ in range(2)]
         self.assertEqual(statuses, [200, 429])
 
         self.assertIn("in the past", seen["editError"])
@@ -824,9 +821,7 @@ class DashboardInBrowser(unittest.TestCase):
         self.fake.script(generate=[{}, {"status": 400}, {}, {}])
         sent = []
         for key in (main, main, main, low, low):
-            r = self.daemon.request("POST", "/v1/messages", body={
-                "model": "claude-sonnet-4-5", "max_tokens": 10,
-                "messages": [{"role": "user", "content": "hi"}]}, headers={"x-api-key": key})
+            r = self.ask(key)
             sent.append(r.status)
         self.assertEqual(sent, [200, 400, 200, 200, 429])
         wait_until(lambda: self.daemon.ctl_json("stats", "--days", "1")["total"]["requests"] == 5)
@@ -855,9 +850,7 @@ class DashboardInBrowser(unittest.TestCase):
                              "--client-id", "c", "--client-secret", "s")
         key = self.daemon.ctl_json("key", "create", "--name", "k" * 128, "--rpm", "1")["key"]
         for _ in range(2):  # one served, one refused
-            self.daemon.request("POST", "/v1/messages", body={
-                "model": "claude-sonnet-4-5", "max_tokens": 10,
-                "messages": [{"role": "user", "content": "hi"}]}, headers={"x-api-key": key})
+            self.ask(key)
         wait_until(lambda: self.daemon.ctl_json("stats", "--days", "1")["total"]["requests"] == 2)
         env = dict(os.environ, BASE=f"http://127.0.0.1:{self.daemon.port}", ADMIN_KEY=self.admin,
                    CHROMIUM=CHROMIUM, SCREENSHOTS=SCREENSHOTS)
@@ -879,9 +872,7 @@ class DashboardInBrowser(unittest.TestCase):
         key = self.daemon.ctl_json("key", "create", "--name", "client")["key"]
         self.fake.script(generate=[{}, {"status": 400}, {}])
         for _ in range(3):
-            self.daemon.request("POST", "/v1/messages", body={
-                "model": "claude-sonnet-4-5", "max_tokens": 10,
-                "messages": [{"role": "user", "content": "hi"}]}, headers={"x-api-key": key})
+            self.ask(key)
         wait_until(lambda: self.daemon.ctl_json("stats", "--days", "1")["total"]["requests"] == 3)
         env = dict(os.environ, BASE=f"http://127.0.0.1:{self.daemon.port}", ADMIN_KEY=self.admin,
                    CHROMIUM=CHROMIUM, CLIENT_KEY=key)
@@ -909,9 +900,7 @@ class DashboardInBrowser(unittest.TestCase):
         self.fake.script(generate=[{}] * 5 + [{"status": 400}] + [{}] * 6)
         ids = []
         for _ in range(12):
-            r = self.daemon.request("POST", "/v1/messages", body={
-                "model": "claude-sonnet-4-5", "max_tokens": 10,
-                "messages": [{"role": "user", "content": "hi"}]}, headers={"x-api-key": key})
+            r = self.ask(key)
             ids.append((r.status, r.headers["request-id"]))
         self.assertEqual([s for s, _ in ids].count(400), 1)
         failed = next(i for s, i in ids if s == 400)
@@ -940,6 +929,12 @@ class DashboardInBrowser(unittest.TestCase):
         self.assertLessEqual(seen["pageWidthAt390"], 390, "the page scrolls sideways at 390 px")
         # The refused search is the only failed call; the console stays clean of anything else.
         self.assertTrue(all("400" in e for e in seen["errors"]), seen["errors"])
+
+    def ask(self, key):
+        """One small Messages request with `key`."""
+        return self.daemon.request("POST", "/v1/messages", body={
+            "model": "claude-sonnet-4-5", "max_tokens": 10,
+            "messages": [{"role": "user", "content": "hi"}]}, headers={"x-api-key": key})
 
     def run_browser(self, script, env):
         """What `script` saw, as the object it printed."""
