@@ -29,6 +29,8 @@ constexpr std::string_view kUsageExportFields[] = {"since", "until", "next", "li
 constexpr std::string_view kUsageLogFields[] = {"since",       "until",     "before", "limit",
                                                 "key",         "account",   "model",  "status",
                                                 "error_class", "request_id"};
+constexpr std::string_view kUsageSeriesFields[] = {"since", "until",   "bucket",
+                                                   "key",   "account", "model"};
 constexpr std::string_view kAuditFields[] = {"limit"};
 constexpr std::string_view kLogLevelFields[] = {"level"};
 
@@ -85,6 +87,8 @@ constexpr CommandSpec kCommands[] = {
     {"usage.log", false, cmd_usage_log, nullptr,
      "the request log: the newest usage records matching filters, a page at a time",
      kUsageLogFields},
+    {"usage.series", false, cmd_usage_series, nullptr,
+     "requests, errors, tokens and latency per hour or day, for charts", kUsageSeriesFields},
     {"audit", false, cmd_audit, nullptr, "the last admin changes", kAuditFields},
     {"workers", false, cmd_workers, nullptr, "the worker processes", {}},
     {"reload", false, cmd_reload, nullptr, "re-read the configuration and replace the workers", {}},

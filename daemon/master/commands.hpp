@@ -174,6 +174,7 @@ CommandResult cmd_key_update(CommandContext& ctx, const rapidjson::Value& args);
 CommandResult cmd_key_enable(CommandContext& ctx, const rapidjson::Value& args);
 CommandResult cmd_stats(CommandContext& ctx, const rapidjson::Value& args);
 CommandResult cmd_usage_log(CommandContext& ctx, const rapidjson::Value& args);
+CommandResult cmd_usage_series(CommandContext& ctx, const rapidjson::Value& args);
 CommandResult cmd_account_stats(CommandContext& ctx, const rapidjson::Value& args);
 CommandResult cmd_stats_accounts(CommandContext& ctx, const rapidjson::Value& args);
 CommandResult cmd_stats_api_keys(CommandContext& ctx, const rapidjson::Value& args);

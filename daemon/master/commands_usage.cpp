@@ -6,6 +6,7 @@
 #include "common/strings.hpp"
 #include "common/time_format.hpp"
 #include "daemon/master/commands.hpp"
+#include "daemon/master/usage_series.hpp"
 
 namespace amq {
 namespace {
@@ -127,7 +128,7 @@ constexpr std::size_t kLogScanBudget = 20000;
 struct LogFilter {
     std::optional<std::uint64_t> key_id, account_id;
     std::optional<std::string> model, error_class, request_id, status;
-    std::int64_t since_ms = 0;
+    std::int64_t since_ms = 0, until_ms = 0;  // since <= time < until
 
     bool matches(const UsageRecord& u) const {
         if (key_id && u.key_id != *key_id) return false;
@@ -165,7 +166,8 @@ Result<std::uint64_t> record_id(const std::string& text, Find find_by_name) {
     return record->id;
 }
 
-Result<LogFilter> read_log_filter(FieldReader& f, const Store& store, std::int64_t now_ms) {
+Result<LogFilter> read_log_filter(FieldReader& f, const Store& store, std::int64_t default_since_ms,
+                                  std::int64_t default_until_ms) {
     LogFilter filter;
     auto key = f.string("key");
     auto account = f.string("account");
@@ -189,9 +191,14 @@ Result<LogFilter> read_log_filter(FieldReader& f, const Store& store, std::int64
         if (!id) return id.error();
         filter.account_id = *id;
     }
-    auto since = read_time_ms(f, "since", now_ms - 30 * kMsPerDay);
+    auto since = read_time_ms(f, "since", default_since_ms);
     if (!since) return since.error();
+    auto until = read_time_ms(f, "until", default_until_ms);
+    if (!until) return until.error();
+    if (*since >= *until)
+        return make_error(Errc::invalid_argument, "field 'since' must be before 'until'");
     filter.since_ms = *since;
+    filter.until_ms = *until;
     return filter;
 }
 
@@ -202,17 +209,12 @@ Result<LogFilter> read_log_filter(FieldReader& f, const Store& store, std::int64
 CommandResult cmd_usage_log(CommandContext& ctx, const rapidjson::Value& args) {
     FieldReader f(args);
     std::int64_t now_ms = ctx.now * 1000;
-    auto filter = read_log_filter(f, ctx.store, now_ms);
+    auto filter = read_log_filter(f, ctx.store, now_ms - 30 * kMsPerDay, now_ms + kMsPerDay);
     if (!filter) return filter.error();
-    auto until = read_time_ms(f, "until", now_ms + kMsPerDay);
-    if (!until) return until.error();
     auto before = f.string("before");
     auto limit = static_cast<std::size_t>(f.integer("limit", false, 1, 500).value_or(50));
     if (!f.ok()) return f.status().error();
-    if (filter->since_ms >= *until)
-        return make_error(Errc::invalid_argument,
-                          "field 'since' must be before 'until' (a day from now when not given)");
-    std::string start = Store::usage_position_at(*until);
+    std::string start = Store::usage_position_at(filter->until_ms);
     if (before) {
         auto position = from_hex(*before);
         if (!position || !Store::usage_position_valid(*position))
@@ -233,6 +235,75 @@ CommandResult cmd_usage_log(CommandContext& ctx, const rapidjson::Value& args) {
                                 (*stopped)->size()));
         else
             w.Null();
+    });
+}
+
+namespace {
+
+// A chart reads at most this many records per call (a few hundred milliseconds of the master's
+// loop); the answer says when it stopped short.
+constexpr std::size_t kSeriesScanBudget = 200000;
+constexpr std::int64_t kMsPerHour = 3600000;
+
+void write_point(JsonWriter& w, const SeriesPoint& p) {
+    w.StartObject();
+    w.Key("t");
+    write_string(w, iso8601(p.start_ms / 1000));
+    for (auto [key, n] :
+         {std::pair{"requests", p.requests}, std::pair{"errors", p.errors},
+          std::pair{"input_tokens", p.input_tokens}, std::pair{"output_tokens", p.output_tokens},
+          std::pair{"p50_ms", p.p50_ms}, std::pair{"p95_ms", p.p95_ms},
+          std::pair{"ttfb_p50_ms", p.ttfb_p50_ms}, std::pair{"ttfb_p95_ms", p.ttfb_p95_ms}}) {
+        w.Key(key);
+        w.Int64(n);
+    }
+    w.EndObject();
+}
+
+}  // namespace
+
+// The charts' time series: the records of [since, until) matching the log's filters, summed
+// per hour or day (bucket; by default hours for two days or less).
+CommandResult cmd_usage_series(CommandContext& ctx, const rapidjson::Value& args) {
+    FieldReader f(args);
+    std::int64_t now_ms = ctx.now * 1000;
+    auto filter = read_log_filter(f, ctx.store, now_ms - 7 * kMsPerDay, now_ms);
+    if (!filter) return filter.error();
+    auto bucket = f.string("bucket");
+    if (!f.ok()) return f.status().error();
+    std::int64_t span = filter->until_ms - filter->since_ms;
+    if (!bucket) bucket = span <= 2 * kMsPerDay ? "hour" : "day";
+    if (*bucket != "hour" && *bucket != "day")
+        return make_error(Errc::invalid_argument, "field 'bucket' must be hour or day");
+    std::int64_t bucket_ms = *bucket == "hour" ? kMsPerHour : kMsPerDay;
+    if (span / bucket_ms >= static_cast<std::int64_t>(UsageSeries::kMaxBuckets))
+        return make_error(Errc::invalid_argument,
+                          str_cat("the period holds more than ", UsageSeries::kMaxBuckets, " ",
+                                  *bucket, "s; choose a shorter one or bucket=day"));
+    UsageSeries series(filter->since_ms, filter->until_ms, bucket_ms);
+    std::size_t read = 0;
+    std::optional<std::int64_t> stopped_at;
+    Status st = ctx.store.for_each_usage(filter->since_ms, filter->until_ms, 5000,
+                                         [&](std::vector<UsageRecord>& batch) {
+                                             for (const UsageRecord& u : batch) {
+                                                 if (++read > kSeriesScanBudget) {
+                                                     stopped_at = u.time_ms;
+                                                     return false;
+                                                 }
+                                                 if (filter->matches(u)) series.add(u);
+                                             }
+                                             return true;
+                                         });
+    if (!st) return st.error();
+    return json_object([&](JsonWriter& w) {
+        w.Key("bucket");
+        write_string(w, *bucket);
+        // Set when the budget ran out: the points after it are missing, not zero.
+        write_time(w, "complete_until", stopped_at ? *stopped_at / 1000 : 0);
+        w.Key("points");
+        w.StartArray();
+        for (const SeriesPoint& p : series.points()) write_point(w, p);
+        w.EndArray();
     });
 }
 

@@ -101,6 +101,7 @@
     const choice = themeChoice();
     const dark = choice === 'dark' || (choice === 'auto' && darkQuery.matches);
     document.documentElement.dataset.theme = dark ? 'dark' : 'light';
+    if (charts.series) drawCharts();
     $('theme-toggle').textContent = `Theme: ${choice}`;
     $('theme-toggle').setAttribute('aria-label', `Colour theme: ${choice}` +
       (choice === 'auto' ? ` (now ${dark ? 'dark' : 'light'})` : '') + '. Change it');
@@ -994,6 +995,79 @@
     drawBreakdown();
   }
 
+  // ---- charts (uPlot) -------------------------------------------------------------------
+
+  const charts = {series: null};
+
+  function cssColor(name) {
+    return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+  }
+
+  function chartQuery() {
+    // The last N whole buckets, the current (partial) one included.
+    const hours = Number($('chart-range').value);
+    const bucketHours = hours <= 168 ? 1 : 24;
+    const bucketMs = bucketHours * 3600e3;
+    const since = Math.floor(Date.now() / bucketMs) * bucketMs - (hours / bucketHours - 1) * bucketMs;
+    const query = new URLSearchParams({
+      since: new Date(since).toISOString().slice(0, 19) + 'Z',
+      bucket: bucketHours === 1 ? 'hour' : 'day',
+    });
+    for (const [name, id] of [['key', 'chart-key'], ['account', 'chart-account'],
+      ['model', 'chart-model']]) {
+      const value = $(id).value.trim();
+      if (value) query.set(name, value);
+    }
+    return query.toString();
+  }
+
+  // One uPlot chart in `id`, x the buckets' starts; lines: [label, values, colour variable].
+  function drawChart(id, xs, lines, unit) {
+    const target = $(id);
+    const axis = {stroke: cssColor('--muted'), grid: {stroke: cssColor('--border'), width: 1},
+      ticks: {stroke: cssColor('--border'), width: 1}};
+    const options = {
+      width: Math.max(target.clientWidth, 260), height: 200,
+      scales: {x: {time: true}},
+      axes: [axis, Object.assign({}, axis, {size: 56})],
+      series: [{}, ...lines.map(([label, , color]) => ({
+        label, stroke: cssColor(color), width: 2, points: {show: false},
+      }))],
+    };
+    target.replaceChildren();
+    new uPlot(options, [xs, ...lines.map(([, values]) => values)], target);  // eslint-disable-line no-new
+    const summary = lines.map(([label, values]) =>
+      `${label}: ${fmtNum(Math.max(0, ...values))} at most`).join('; ');
+    target.setAttribute('aria-label', `${summary} ${unit} per bucket; the table below has all values`);
+  }
+
+  function drawCharts() {
+    const points = (charts.series && charts.series.points) || [];
+    const xs = points.map((p) => Date.parse(p.t) / 1000);
+    const column = (field) => points.map((p) => p[field]);
+    drawChart('chart-requests', xs, [['Requests', column('requests'), '--accent'],
+      ['Errors', column('errors'), '--bad']], 'requests');
+    drawChart('chart-tokens', xs, [['Input', column('input_tokens'), '--accent'],
+      ['Output', column('output_tokens'), '--ok']], 'tokens');
+    drawChart('chart-latency', xs, [['p50', column('p50_ms'), '--accent'],
+      ['p95', column('p95_ms'), '--bad'], ['TTFB p50', column('ttfb_p50_ms'), '--ok']], 'ms');
+  }
+
+  async function loadCharts() {
+    charts.series = await api('GET', `/admin/usage/series?${chartQuery()}`);
+    const points = charts.series.points || [];
+    drawCharts();
+    $('chart-table').replaceChildren(...points.map((p) => el('tr', null,
+      el('td', {text: fmtTime(p.t)}),
+      ['requests', 'errors', 'input_tokens', 'output_tokens', 'p50_ms', 'p95_ms', 'ttfb_p50_ms',
+        'ttfb_p95_ms'].map((f) => el('td', {class: 'num', text: fmtNum(p[f])})))));
+    const total = points.reduce((n, p) => n + p.requests, 0);
+    $('chart-note').textContent = `${fmtNum(total)} requests in ${points.length} ` +
+      `${charts.series.bucket}s` + (charts.series.complete_until
+      ? `; too many to read at once: only those before ${fmtTime(charts.series.complete_until)}`
+      : '.');
+  }
+
   async function loadStats() {
     const days = $('stats-days').value;
     const [tokens, accounts, keys] = await Promise.all([
@@ -1013,6 +1087,8 @@
       statCard('Total tokens', total.total_tokens),
       statCard('Credits', total.credits));
     await loadBreakdown();
+    if (!$('chart-key').options.length || $('chart-key').options.length === 1) await loadNames();
+    await loadCharts();
     const daily = tokens.daily || [];
     $('stats-daily').replaceChildren(...(daily.length
       ? daily.map((d) => el('tr', null, el('td', {text: d.date}), usageCells(d)))
@@ -1048,13 +1124,16 @@
     select.value = [...select.options].some((o) => o.value === chosen) ? chosen : '';
   }
 
-  async function loadLogNames() {
+  // The key and account choices of the log's and the charts' filters.
+  async function loadNames() {
     const [keys, accounts] = await Promise.all([
       api('GET', '/admin/api-keys'), api('GET', '/admin/accounts')]);
     requestLog.keys = new Map(keys.map((k) => [k.id, k.name]));
     requestLog.accounts = new Map(accounts.map((a) => [a.id, a.name]));
     fillSelect($('log-key'), keys, [['', 'any']]);
     fillSelect($('log-account'), accounts, [['', 'any'], ['none', 'none (never reached one)']]);
+    fillSelect($('chart-key'), keys, [['', 'all']]);
+    fillSelect($('chart-account'), accounts, [['', 'all'], ['none', 'none (never reached one)']]);
   }
 
   // The form's filters as the query of GET /admin/usage; the time typed is UTC.
@@ -1134,7 +1213,7 @@
   }
 
   async function loadRequests() {
-    await loadLogNames();
+    await loadNames();
     await searchLog();
   }
 
@@ -1188,6 +1267,11 @@
     $('overview-quota-check').addEventListener('click', (e) => guarded(e.target, checkQuotas));
     $('stats-reload').addEventListener('click', (e) => guarded(e.target, loadStats));
     $('stats-by').addEventListener('change', () => guarded(null, loadBreakdown));
+    $('chart-form').addEventListener('submit', (e) => {
+      e.preventDefault();
+      guarded($('chart-apply'), loadCharts);
+    });
+    $('chart-range').addEventListener('change', () => guarded(null, loadCharts));
     $('key-edit-form').addEventListener('submit', saveKey);
     $('key-edit-cancel').addEventListener('click', () => closeDialog('key-edit'));
     $('account-edit-form').addEventListener('submit', saveAccount);

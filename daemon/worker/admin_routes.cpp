@@ -69,6 +69,7 @@ struct QueryFields {
 constexpr const char* kLogText[] = {"since", "until",  "before",      "key",       "account",
                                     "model", "status", "error_class", "request_id"};
 constexpr const char* kLogNumbers[] = {"limit"};
+constexpr const char* kSeriesText[] = {"since", "until", "bucket", "key", "account", "model"};
 constexpr const char* kStatsText[] = {"by"};
 constexpr const char* kStatsNumbers[] = {"days"};
 
@@ -224,6 +225,7 @@ constexpr AdminRoute kAdminRoutes[] = {
      key_revoked},
     {"/admin/status", htp_method_GET, "status", AdminArgs::none},
     {"/admin/usage", htp_method_GET, "usage.log", AdminArgs::log_query},
+    {"/admin/usage/series", htp_method_GET, "usage.series", AdminArgs::series_query},
     {"/admin/stats", htp_method_GET, "stats", AdminArgs::stats_query},
     {"/admin/stats/accounts", htp_method_GET, "stats.accounts", AdminArgs::none},
     {"/admin/stats/api-keys", htp_method_GET, "stats.api_keys", AdminArgs::none},
@@ -271,6 +273,8 @@ std::optional<std::string> admin_args(const AdminRoute& route, HttpRequest& requ
         case AdminArgs::days: return with_days("{}");
         case AdminArgs::log_query:
             return or_bad_request(request, query_args(request, {kLogText, kLogNumbers}));
+        case AdminArgs::series_query:
+            return or_bad_request(request, query_args(request, {kSeriesText, {}}));
         case AdminArgs::stats_query:
             return or_bad_request(request, query_args(request, {kStatsText, kStatsNumbers}));
         case AdminArgs::id_days: return with_id(with_days);

@@ -33,6 +33,7 @@ enum class AdminArgs {
     upload,    // {"documents": [...]}: token files posted as JSON or multipart/form-data
     log_query,    // the request log's filters from the query string
     stats_query,  // ?days=&by= of the statistics
+    series_query, // the charts' range, bucket and filters from the query string
 };
 
 struct AdminRoute {

@@ -26,6 +26,8 @@ constexpr Route kRoutes[] = {
     {"/admin/dashboard/dashboard.js", htp_method_GET, handle_dashboard_file},
     {"/admin/dashboard/dashboard.css", htp_method_GET, handle_dashboard_file},
     {"/admin/dashboard/favicon.svg", htp_method_GET, handle_dashboard_file},
+    {"/admin/dashboard/uPlot.iife.min.js", htp_method_GET, handle_dashboard_file},
+    {"/admin/dashboard/uPlot.min.css", htp_method_GET, handle_dashboard_file},
 };
 
 }  // namespace

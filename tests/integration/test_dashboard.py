@@ -28,6 +28,8 @@ FILES = [
     ("/admin/dashboard/dashboard.js", "application/javascript", "dashboard.js"),
     ("/admin/dashboard/dashboard.css", "text/css", "dashboard.css"),
     ("/admin/dashboard/favicon.svg", "image/svg+xml", "favicon.svg"),
+    ("/admin/dashboard/uPlot.iife.min.js", "application/javascript", "uPlot.iife.min.js"),
+    ("/admin/dashboard/uPlot.min.css", "text/css", "uPlot.min.css"),
 ]
 
 # What the script must call (the admin API routes behind each tab).
@@ -127,9 +129,12 @@ class DashboardFiles(unittest.TestCase):
     def test_the_page_has_no_inline_script_or_style(self):
         page = PageScan()
         page.feed(source("dashboard.html").decode())
-        self.assertEqual([s for s, _ in page.scripts], ["/admin/dashboard/dashboard.js"])
-        self.assertEqual([text.strip() for _, text in page.scripts], [""], "inline script")
-        self.assertEqual(page.stylesheets, ["/admin/dashboard/dashboard.css"])
+        # uPlot first: dashboard.js draws with it (both deferred, so they run in this order).
+        self.assertEqual([s for s, _ in page.scripts],
+                         ["/admin/dashboard/uPlot.iife.min.js", "/admin/dashboard/dashboard.js"])
+        self.assertEqual([text.strip() for _, text in page.scripts], ["", ""], "inline script")
+        self.assertEqual(page.stylesheets,
+                         ["/admin/dashboard/uPlot.min.css", "/admin/dashboard/dashboard.css"])
         self.assertEqual(page.inline_handlers, [], "inline event handlers")
         self.assertEqual(page.inline_styles, [], "inline styles (the CSP blocks them)")
         self.assertNotRegex(source("dashboard.html").decode(), r"(src|href)=\"(https?:)?//",
@@ -551,6 +556,12 @@ STATS_SCRIPT = browser_script(r"""
     await page.locator('#breakdown-title', { hasText: 'account' }).waitFor();
     out.byAccount = await table();
     out.period = await page.textContent('#stats-period');
+    await page.click('#chart-numbers summary');
+    out.chartRows = await page.evaluate(() => [...document.querySelectorAll('#chart-table tr')]
+      .map((r) => [...r.children].map((c) => c.textContent)));
+    out.canvases = await page.locator('.chart canvas').count();
+    out.chartLabel = await page.getAttribute('#chart-requests', 'aria-label');
+    out.chartNote = await page.textContent('#chart-note');
 """)
 
 
@@ -844,6 +855,15 @@ class DashboardInBrowser(unittest.TestCase):
         self.assertEqual(accounts, {"acct": 4, "(none)": 1})  # the refused one reached none
         self.assertEqual(number(seen["byAccount"]["total"][1]), 5)
         self.assertIn("(7 days, UTC)", seen["period"])
+        # The charts' numbers (the table beside them) are what was sent, in this hour.
+        requests = [number(r[1]) for r in seen["chartRows"]]
+        errors = [number(r[2]) for r in seen["chartRows"]]
+        self.assertEqual(len(requests), 24)
+        self.assertEqual((sum(requests), sum(errors)), (5, 2))
+        self.assertEqual(requests[-1], 5)
+        self.assertEqual(seen["canvases"], 3)
+        self.assertIn("Requests: 5 at most", seen["chartLabel"])
+        self.assertIn("5 requests in 24 hours", seen["chartNote"])
 
     def test_every_view_is_accessible_at_1440_and_390_px(self):
         self.daemon.ctl_json("account", "add", "--name", "a" * 128, "--refresh-token", "rt",

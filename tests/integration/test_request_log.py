@@ -1,6 +1,7 @@
 """The request log (amq2apictl usage log, GET /admin/usage): the newest usage records first,
 filtered, a page at a time, each with the request-id its client got."""
 
+import datetime
 import os
 import unittest
 import urllib.parse
@@ -88,6 +89,32 @@ class RequestLog(unittest.TestCase):
             self.assertIn("detail", r.json())
         r = self.daemon.request("GET", "/admin/usage", headers={"x-api-key": self.key})
         self.assertEqual(r.status, 403)
+
+    def test_series_per_hour_with_filters(self):
+        sent = self.send_mixed()
+        headers = {"Authorization": f"Bearer {self.admin}"}
+        r = self.daemon.request("GET", "/admin/usage/series", headers=headers)
+        self.assertEqual(r.status, 200, r.body)
+        series = r.json()
+        self.assertEqual(series["bucket"], "day")  # a week by default
+        self.assertIsNone(series["complete_until"])
+        self.assertEqual(sum(p["requests"] for p in series["points"]), 5)
+        self.assertEqual(sum(p["errors"] for p in series["points"]), 2)
+        since = (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=3))
+        query = urllib.parse.urlencode({"since": since.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                                        "key": "limited"})
+        hourly = self.daemon.request("GET", f"/admin/usage/series?{query}", headers=headers).json()
+        self.assertEqual(hourly["bucket"], "hour")
+        self.assertIn(len(hourly["points"]), (3, 4))
+        served = [p for p in hourly["points"] if p["requests"]]
+        self.assertEqual([(p["requests"], p["errors"]) for p in served], [(2, 1)])
+        self.assertGreater(served[0]["p95_ms"], 0)
+        for bad, why in (("bucket=week", "bucket"), ("since=2000-01-01&bucket=hour", "more than"),
+                         ("since=2999-01-01", "before")):
+            r = self.daemon.request("GET", f"/admin/usage/series?{bad}", headers=headers)
+            self.assertEqual(r.status, 400, bad)
+            self.assertIn(why, r.json()["detail"])
+        self.assertEqual(len(sent), 5)
 
 
 if __name__ == "__main__":
