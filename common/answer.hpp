@@ -75,8 +75,7 @@ public:
     bool ended() const { return ended_; }  // finished, or failed: nothing more to send
     const std::optional<AnswerFailure>& failure() const { return failure_; }
     StopCause stop_cause() const { return meter_.stop_cause(tool_calls_ > 0); }
-    // The local estimate (never below 1): all a stream's first bytes can carry, as the
-    // upstream's own numbers come last.
+    // The local estimate (never below 1), in whose units the estimated cache split is given.
     std::int64_t input_estimate() const;
     std::int64_t input_tokens() const;
     // The part of input_tokens the prompt cache read or wrote: the upstream's numbers when it
