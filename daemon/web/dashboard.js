@@ -348,8 +348,13 @@
     };
   }
 
+  // The seed's is_active, else enabled: the admin API answers with both.
+  function accountEnabled(account) {
+    return account.is_active !== undefined ? account.is_active : account.enabled;
+  }
+
   function accountState(account) {
-    const enabled = account.is_active !== undefined ? account.is_active : account.enabled;
+    const enabled = accountEnabled(account);
     return enabled ? (account.state || 'healthy') : 'disabled';
   }
 
@@ -415,7 +420,7 @@
   async function checkQuotas() {
     const accounts = await api('GET', '/admin/accounts');
     const failed = [];
-    for (const a of accounts.filter((x) => x.is_active)) {
+    for (const a of accounts.filter(accountEnabled)) {
       try {
         await api('GET', `/admin/accounts/${a.id}/quota`);
       } catch (e) {
@@ -478,7 +483,7 @@
   }
 
   function accountRow(account, usage) {
-    const enabled = account.is_active !== undefined ? account.is_active : account.enabled;
+    const enabled = accountEnabled(account);
     const label = `account “${account.name}”`;
     const actions = el('td', {class: 'actions'},
       button('Edit', (e) => openAccountEdit(account, e.target), 'secondary', `Edit ${label}`),
@@ -997,7 +1002,10 @@
 
   // ---- charts (uPlot) -------------------------------------------------------------------
 
-  const charts = {series: null};
+  // The series are summed from raw records on the master's loop: a live view draws them again
+  // once a minute, not at every refresh; the form, the range and Reload draw them at once.
+  const CHART_REFRESH_MS = 60000;
+  const charts = {series: null, loadedAt: 0};
 
   function cssColor(name) {
     return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
@@ -1035,7 +1043,7 @@
       }))],
     };
     target.replaceChildren();
-    new uPlot(options, [xs, ...lines.map(([, values]) => values)], target);  // eslint-disable-line no-new
+    new uPlot(options, [xs, ...lines.map(([, values]) => values)], target);
     const summary = lines.map(([label, values]) =>
       `${label}: ${fmtNum(Math.max(0, ...values))} at most`).join('; ');
     target.setAttribute('aria-label', `${summary} ${unit} per bucket; the table below has all values`);
@@ -1055,6 +1063,7 @@
 
   async function loadCharts() {
     charts.series = await api('GET', `/admin/usage/series?${chartQuery()}`);
+    charts.loadedAt = Date.now();
     const points = charts.series.points || [];
     drawCharts();
     $('chart-table').replaceChildren(...points.map((p) => el('tr', null,
@@ -1087,8 +1096,8 @@
       statCard('Total tokens', total.total_tokens),
       statCard('Credits', total.credits));
     await loadBreakdown();
-    if (!$('chart-key').options.length || $('chart-key').options.length === 1) await loadNames();
-    await loadCharts();
+    if ($('chart-key').options.length === 1) await loadNames();  // only "all" so far
+    if (Date.now() - charts.loadedAt >= CHART_REFRESH_MS) await loadCharts();
     const daily = tokens.daily || [];
     $('stats-daily').replaceChildren(...(daily.length
       ? daily.map((d) => el('tr', null, el('td', {text: d.date}), usageCells(d)))
@@ -1265,7 +1274,10 @@
     $('stats-days').addEventListener('change', () => guarded(null, loadStats));
     $('overview-reload').addEventListener('click', (e) => guarded(e.target, loadOverview));
     $('overview-quota-check').addEventListener('click', (e) => guarded(e.target, checkQuotas));
-    $('stats-reload').addEventListener('click', (e) => guarded(e.target, loadStats));
+    $('stats-reload').addEventListener('click', (e) => guarded(e.target, () => {
+      charts.loadedAt = 0;
+      return loadStats();
+    }));
     $('stats-by').addEventListener('change', () => guarded(null, loadBreakdown));
     $('chart-form').addEventListener('submit', (e) => {
       e.preventDefault();

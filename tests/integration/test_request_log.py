@@ -89,6 +89,12 @@ class RequestLog(unittest.TestCase):
             self.assertIn("detail", r.json())
         r = self.daemon.request("GET", "/admin/usage", headers={"x-api-key": self.key})
         self.assertEqual(r.status, 403)
+        # Admin calls are no usage: the log still holds the five requests, and the admin key
+        # shows it was used.
+        admin = lambda: next(k for k in self.daemon.ctl_json("key", "list")["keys"]
+                             if k["name"] == "initial-admin")
+        wait_until(lambda: admin()["last_used_at"], what="the admin key's last use")
+        self.assertEqual(len(self.log()["records"]), 5)
 
     def test_series_per_hour_with_filters(self):
         sent = self.send_mixed()
