@@ -349,6 +349,9 @@ void WorkerCalls::take_slot(std::shared_ptr<Admission> a, ApiKey key, bool secon
     if (policy_.cache_estimate_ttl_ms > 0 && !a->prefix_hashes.empty())
         a->cache =
             cache_meter_.meter(key.id, a->pick.session, a->prefix_hashes, a->prefix_tokens, now);
+    // A request waiting in the queue keeps only the split, not its prompt's prefixes.
+    a->prefix_hashes = {};
+    a->prefix_tokens = {};
     try_next_account(std::move(a));
 }
 
