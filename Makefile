@@ -32,7 +32,8 @@ TOKENIZER_FILE := $(TOKENIZER_PREFIX)/node_modules/@anthropic-ai/tokenizer/claud
 # npm may come with a nodejs that is not Debian's, which conflicts with Debian's npm package.
 HAVE_NPM := $(shell command -v npm 2>/dev/null)
 
-TEST_DEB_PACKAGES := chromium systemd util-linux passwd git
+# A Chinese font, so that the zh-CN screenshots of the dashboard show the text.
+TEST_DEB_PACKAGES := chromium fonts-wqy-microhei systemd util-linux passwd git
 # Drives the browser in the dashboard test (its NODE_PATH is set by tests/integration), and
 # checks the page's accessibility there (axe-core).
 PLAYWRIGHT_PREFIX ?= .deps/playwright

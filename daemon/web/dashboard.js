@@ -6,9 +6,11 @@
 
 (() => {
   const KEY_STORAGE = 'amq2api.adminKey';  // sessionStorage only: gone when the tab closes
-  const THEME_STORAGE = 'amq2api.theme';  // localStorage: a display choice, never a secret
-  const TABS = ['overview', 'accounts', 'keys', 'stats', 'requests'];
+  const THEME_STORAGE = 'amq2api.theme';  // localStorage: display choices, never a secret
+  const LANGUAGE_STORAGE = 'amq2api.language';
+  const TABS = ['overview', 'accounts', 'keys', 'stats', 'requests', 'audit'];
   const $ = (id) => document.getElementById(id);
+  const L = window.amqDashboard;  // dashboard-lib.js: what the page computes
 
   // ---- DOM helpers ----------------------------------------------------------------------
 
@@ -47,29 +49,47 @@
   }
 
   function yesNo(value) {
-    return value ? badge('yes', 'ok') : badge('no');
+    return value ? badge(t('yes'), 'ok') : badge(t('no'));
+  }
+
+  // A health state's badge ("half-open"), coloured by how much it keeps the account out.
+  function stateBadge(state) {
+    return badge(STATE_LABEL[state] ? t(STATE_LABEL[state]) : state, STATE_KIND[state] || '');
   }
 
   function fmtNum(n) {
-    return typeof n === 'number' && Number.isFinite(n) ? n.toLocaleString() : '—';
+    return typeof n === 'number' && Number.isFinite(n) ? n.toLocaleString(language) : '—';
   }
 
   // A limit of 0 is no cap at all.
   function fmtLimit(n) {
-    return n === 0 ? 'no cap' : fmtNum(n);
+    return n === 0 ? t('no cap') : fmtNum(n);
   }
 
   function fmtTime(iso, none) {
     if (!iso) return none || '—';
     const d = new Date(iso);
     if (Number.isNaN(d.getTime())) return String(iso);
-    return d.toLocaleString(undefined, {
+    return d.toLocaleString(language, {
       year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit',
     });
   }
 
   function fmtDay(iso) {
     return iso ? String(iso).slice(0, 10) : '—';
+  }
+
+  // A table's rows; each cell is named by its column (data-label), which a narrow screen shows
+  // beside it when the table becomes a card per row.
+  function fillBody(body, rows) {
+    body.replaceChildren(...rows);
+    const table = body.closest('table');
+    const names = [...table.tHead.rows[0].cells].map((th) => L.normalText(th.textContent));
+    for (const row of body.rows) {
+      [...row.cells].forEach((cell, i) => {
+        if (cell.colSpan === 1 && names[i]) cell.dataset.label = names[i];
+      });
+    }
   }
 
   function emptyRow(columns, text) {
@@ -81,8 +101,70 @@
     const text = input.value.trim();
     if (text === '') return undefined;
     const n = Number(text);
-    if (!Number.isInteger(n)) throw new Error(`${what} must be a whole number`);
+    if (!Number.isInteger(n)) throw new Error(t('{what} must be a whole number', {what}));
     return n;
+  }
+
+  // ---- language -------------------------------------------------------------------------
+
+  // Texts are written in English and looked up in the chosen language's dictionary, keyed
+  // by the English text (dashboard-zh-CN.js). N_ marks a text translated later, when shown.
+  const DICTIONARIES = {en: null, 'zh-CN': window.amqDashboardZhCN};
+  const N_ = (text) => text;
+  let language = 'en';
+  let t = L.translator(null);
+
+  // The page's own texts (text nodes and labelling attributes) as written in English, so a
+  // switch back and forth always starts from the original.
+  const TEXT_ATTRIBUTES = ['aria-label', 'placeholder', 'title'];
+  const UNTRANSLATED = 'script, style, code, [translate="no"]';  // code, addresses, names
+  const pageTexts = [];
+
+  function collectPageTexts() {
+    const walker = document.createTreeWalker(document.documentElement, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const text = L.normalText(node.nodeValue);
+      if (/[A-Za-z]/.test(text) && !node.parentElement.closest(UNTRANSLATED)) {
+        pageTexts.push({node, english: text, spaced: node.nodeValue});
+      }
+    }
+    for (const attribute of TEXT_ATTRIBUTES) {
+      for (const element of document.querySelectorAll(`[${attribute}]`)) {
+        if (element.closest('[translate="no"]')) continue;
+        pageTexts.push({element, attribute, english: element.getAttribute(attribute)});
+      }
+    }
+  }
+
+  function translatePage() {
+    for (const entry of pageTexts) {
+      const text = t(entry.english);
+      if (entry.attribute) {
+        entry.element.setAttribute(entry.attribute, text);
+      } else {
+        // The markup's spaces around the text stay: they separate it from its neighbours.
+        const [, before, , after] = entry.spaced.match(/^(\s*)([\s\S]*?)(\s*)$/);
+        entry.node.nodeValue = before + text + after;
+      }
+    }
+  }
+
+  function applyLanguage() {
+    language = L.pickLanguage(localStorage.getItem(LANGUAGE_STORAGE), navigator.languages);
+    t = L.translator(DICTIONARIES[language]);
+    document.documentElement.lang = language;
+    $('language').value = language;
+    translatePage();
+    applyTheme();
+  }
+
+  // A choice from the switch is kept; the browser's own language is followed otherwise.
+  function chooseLanguage() {
+    localStorage.setItem(LANGUAGE_STORAGE, $('language').value);
+    applyLanguage();
+    const tab = shownTab();
+    if (tab && !$('app').hidden) guarded(null, loaders[tab]);
+    if (charts.series) drawCharts();
   }
 
   // ---- colour theme ---------------------------------------------------------------------
@@ -90,6 +172,7 @@
   // auto follows the system's prefers-color-scheme, also when it changes; dark and light
   // are the user's choice, kept for the next visit.
   const THEMES = ['auto', 'dark', 'light'];
+  const THEME_LABEL = {auto: N_('auto'), dark: N_('dark'), light: N_('light')};
   const darkQuery = window.matchMedia('(prefers-color-scheme: dark)');
 
   function themeChoice() {
@@ -102,9 +185,11 @@
     const dark = choice === 'dark' || (choice === 'auto' && darkQuery.matches);
     document.documentElement.dataset.theme = dark ? 'dark' : 'light';
     if (charts.series) drawCharts();
-    $('theme-toggle').textContent = `Theme: ${choice}`;
-    $('theme-toggle').setAttribute('aria-label', `Colour theme: ${choice}` +
-      (choice === 'auto' ? ` (now ${dark ? 'dark' : 'light'})` : '') + '. Change it');
+    const label = t(THEME_LABEL[choice]);
+    $('theme-toggle').textContent = t('Theme: {choice}', {choice: label});
+    $('theme-toggle').setAttribute('aria-label', choice === 'auto'
+      ? t('Colour theme: auto (now {mode}). Change it', {mode: t(dark ? 'dark' : 'light')})
+      : t('Colour theme: {choice}. Change it', {choice: label}));
   }
 
   function cycleTheme() {
@@ -190,7 +275,7 @@
     if (data && typeof data.detail === 'string') return data.detail;
     if (data && data.detail !== undefined) return JSON.stringify(data.detail);
     if (data && data.error && typeof data.error.message === 'string') return data.error.message;
-    return `the daemon answered HTTP ${status}`;
+    return t('the daemon answered HTTP {status}', {status});
   }
 
   // Changes sent (any call but a GET): a live refresh that read before one drew stale data.
@@ -199,7 +284,7 @@
   // One admin API call; resolves to the parsed answer, rejects with the daemon's "detail".
   async function api(method, path, body) {
     const key = session.get();
-    if (!key) throw new ApiError(401, 'not signed in');
+    if (!key) throw new ApiError(401, t('not signed in'));
     const headers = {Authorization: `Bearer ${key}`, Accept: 'application/json'};
     let payload;
     if (body instanceof FormData) {
@@ -214,7 +299,7 @@
         method, headers, body: payload, credentials: 'omit', cache: 'no-store',
       });
     } catch (e) {
-      throw new ApiError(0, `cannot reach the daemon: ${e.message}`);
+      throw new ApiError(0, t('cannot reach the daemon: {why}', {why: e.message}));
     }
     const text = await response.text();
     let data = null;
@@ -264,7 +349,7 @@
     hideSecret();
     endOnboarding();
     hideMessage();
-    for (const id of ['accounts-body', 'keys-body', 'stats-daily', 'stats-accounts',
+    for (const id of ['accounts-body', 'keys-body', 'audit-body', 'stats-daily', 'stats-accounts',
       'stats-totals', 'stats-summary', 'upload-result', 'log-body', 'overview-today',
       'overview-states', 'overview-now', 'overview-quota']) {
       $(id).replaceChildren();
@@ -301,7 +386,7 @@
 
   const loaders = {
     overview: loadOverview, accounts: loadAccounts, keys: loadKeys, stats: loadStats,
-    requests: loadRequests,
+    requests: loadRequests, audit: loadAudit,
   };
 
   function selectTab(name) {
@@ -337,39 +422,23 @@
     return el('div', {class: 'stat'},
       el('div', {class: 'value', text: show(today)}),
       el('div', {class: 'label', text: label}),
-      el('div', {class: 'compare', text: `yesterday ${show(yesterday)}`}));
-  }
-
-  function dayTotals(rows, date) {
-    const row = rows.find((r) => r.date === date) || {};
-    return {
-      requests: row.requests || 0, errors: row.errors || 0, tokens: row.total_tokens || 0,
-      credits: row.credits || 0,
-    };
-  }
-
-  // The seed's is_active, else enabled: the admin API answers with both.
-  function accountEnabled(account) {
-    return account.is_active !== undefined ? account.is_active : account.enabled;
-  }
-
-  function accountState(account) {
-    const enabled = accountEnabled(account);
-    return enabled ? (account.state || 'healthy') : 'disabled';
+      el('div', {class: 'compare', text: t('yesterday {n}', {n: show(yesterday)})}));
   }
 
   function quotaItem(account) {
     const q = account.quota;
     const item = el('li', null, el('span', {class: 'name', text: account.name}));
     if (!q) {
-      append(item, el('span', {class: 'muted', text: 'not checked yet'}));
+      append(item, el('span', {class: 'muted', text: t('not checked yet')}));
       return item;
     }
-    const label = `${fmtNum(q.used)} of ${fmtNum(q.limit)} used` +
-      (q.next_reset ? `, resets ${fmtDay(q.next_reset)}` : '');
+    const used = {used: fmtNum(q.used), limit: fmtNum(q.limit), day: fmtDay(q.next_reset)};
+    const label = q.next_reset ? t('{used} of {limit} used, resets {day}', used)
+      : t('{used} of {limit} used', used);
     append(item, [el('meter', {
       min: 0, max: Math.max(q.limit, 1), value: q.used, low: q.limit * 0.75,
-      high: q.limit * 0.9, optimum: 0, 'aria-label': `Quota of account “${account.name}”`,
+      high: q.limit * 0.9, optimum: 0,
+      'aria-label': t('Quota of account “{name}”', {name: account.name}),
       title: label,
     }), el('span', {text: label})]);
     return item;
@@ -382,54 +451,54 @@
     ]);
     const period = days.period || {};
     const rows = days.rows || [];
-    const today = dayTotals(rows, String(period.to || '').slice(0, 10));
-    const yesterday = dayTotals(rows, String(period.from || '').slice(0, 10));
-    const rate = (t) => (t.requests ? t.errors / t.requests : 0);
+    const today = L.dayTotals(rows, String(period.to || '').slice(0, 10));
+    const yesterday = L.dayTotals(rows, String(period.from || '').slice(0, 10));
+    const rate = (t) => L.errorRate(t.errors, t.requests);
     $('overview-today').replaceChildren(
-      compareCard('Requests', today.requests, yesterday.requests),
-      compareCard('Errors', today.errors, yesterday.errors),
-      compareCard('Error rate', rate(today), rate(yesterday), fmtRate),
-      compareCard('Tokens', today.tokens, yesterday.tokens),
-      compareCard('Credits', today.credits, yesterday.credits));
+      compareCard(t('Requests'), today.requests, yesterday.requests),
+      compareCard(t('Errors'), today.errors, yesterday.errors),
+      compareCard(t('Error rate'), rate(today), rate(yesterday), fmtRate),
+      compareCard(t('Tokens'), today.tokens, yesterday.tokens),
+      compareCard(t('Credits'), today.credits, yesterday.credits));
     const list = Array.isArray(accounts) ? accounts : [];
-    const counts = new Map();
-    for (const a of list) counts.set(accountState(a), (counts.get(accountState(a)) || 0) + 1);
+    const counts = new Map(L.countStates(list));
     $('overview-states').replaceChildren(...(list.length
-      ? [...counts].map(([state, n]) => el('li', null,
-        badge(state.replace('_', '-'), STATE_KIND[state] || ''),
+      ? [...counts].map(([state, n]) => el('li', null, stateBadge(state),
         el('span', {class: 'count', text: fmtNum(n)})))
-      : [el('li', {class: 'muted', text: 'No accounts yet.'})]));
+      : [el('li', {class: 'muted', text: t('No accounts yet.')})]));
     const queue = status.queue || {};
     const inflight = (status.workers || []).reduce((n, w) => n + (w.inflight || 0), 0);
     const facts = [
-      ['Requests in flight', fmtNum(inflight)],
-      ['Waiting for an account', `${fmtNum(queue.depth)} of at most ${fmtNum(queue.max)}`],
-      ['Refused after waiting', `${fmtNum(queue.timeouts)} timed out, ${fmtNum(queue.full)} ` +
-        'with the queue full (since start)'],
-      ['Accounts cooling down', fmtNum(counts.get('cooling') || 0)],
-      ['Workers', fmtNum((status.workers || []).length)],
+      [N_('Requests in flight'), fmtNum(inflight)],
+      [N_('Waiting for an account'), t('{n} of at most {max}',
+        {n: fmtNum(queue.depth), max: fmtNum(queue.max)})],
+      [N_('Refused after waiting'), t('{timeouts} timed out, {full} with the queue full (since start)',
+        {timeouts: fmtNum(queue.timeouts), full: fmtNum(queue.full)})],
+      [N_('Accounts cooling down'), fmtNum(counts.get('cooling') || 0)],
+      [N_('Workers'), fmtNum((status.workers || []).length)],
     ];
     $('overview-now').replaceChildren(...facts.flatMap(([term, value]) =>
-      [el('dt', {text: term}), el('dd', {text: value})]));
+      [el('dt', {text: t(term)}), el('dd', {text: value})]));
     $('overview-quota').replaceChildren(...(list.length
-      ? list.map(quotaItem) : [el('li', {class: 'muted', text: 'No accounts yet.'})]));
-    $('overview-updated').textContent = `updated ${new Date().toLocaleTimeString()}`;
+      ? list.map(quotaItem) : [el('li', {class: 'muted', text: t('No accounts yet.')})]));
+    $('overview-updated').textContent =
+      t('updated {time}', {time: new Date().toLocaleTimeString(language)});
   }
 
   // Asks the upstream for every enabled account's quota, one after another, then shows them.
   async function checkQuotas() {
     const accounts = await api('GET', '/admin/accounts');
     const failed = [];
-    for (const a of accounts.filter(accountEnabled)) {
+    for (const a of accounts.filter(L.accountEnabled)) {
       try {
         await api('GET', `/admin/accounts/${a.id}/quota`);
       } catch (e) {
         if (e instanceof ApiError && e.keyRefused) return;
-        failed.push(`“${a.name}”: ${e.message}`);
+        failed.push(`“${a.name}”: ${e.message}`);  // names and reasons: not translated
       }
     }
     await loadOverview();
-    if (failed.length) showMessage(`No quota for ${failed.join('; ')}`, 'error');
+    if (failed.length) showMessage(t('No quota for {list}', {list: failed.join('; ')}), 'error');
   }
 
   // ---- live views -----------------------------------------------------------------------
@@ -459,11 +528,60 @@
     } catch (e) {
       // Said once, not every few seconds; the key's own refusal has signed out already.
       if (!liveFailed && !(e instanceof ApiError && e.keyRefused)) {
-        showMessage(`Live refresh failed: ${e.message}`, 'error');
+        showMessage(t('Live refresh failed: {why}', {why: e.message}), 'error');
       }
       liveFailed = true;
     }
     if (focused && document.activeElement === document.body) focusButton(focused);
+  }
+
+  // ---- searching and paging the account and key tables ----------------------------------
+
+  // The admin API lists accounts and keys whole; the page searches and pages them. The search
+  // and the page shown stay across reloads and live refreshes.
+  const PAGE_SIZE = 50;
+  const tables = {
+    accounts: {
+      rows: [], page: 1, columns: 9, usage: new Map(),
+      draw: (a) => accountRow(a, tables.accounts.usage.get(a.id)),
+      count: (c) => (c.searching ? t('{found} of {n} accounts match', c)
+        : t(c.total === 1 ? N_('{n} account') : N_('{n} accounts'), c)),
+      fields: ['id', 'name', 'kind', (a) => L.accountState(a), 'state_reason', 'notes'],
+    },
+    keys: {
+      rows: [], page: 1, columns: 13, draw: (k) => keyRow(k),
+      count: (c) => (c.searching ? t('{found} of {n} keys match', c)
+        : t(c.total === 1 ? N_('{n} key') : N_('{n} keys'), c)),
+      fields: ['id', 'name', 'description', 'key_prefix',
+        (k) => (k.allowed_models || []).join(' ')],
+    },
+  };
+
+  function drawTable(name) {
+    const table = tables[name];
+    const found = L.searchRows(table.rows, $(`${name}-search`).value, table.fields);
+    const page = L.pageRows(found, table.page, PAGE_SIZE);
+    table.page = page.page;
+    const searching = found.length !== table.rows.length;
+    fillBody($(`${name}-body`), found.length || !searching
+      ? page.rows.map(table.draw) : [emptyRow(table.columns, t('Nothing matches the search.'))]);
+    $(`${name}-empty`).hidden = table.rows.length > 0;
+    $(`${name}-count`).textContent = table.count({
+      searching, total: table.rows.length, n: fmtNum(table.rows.length),
+      found: fmtNum(found.length),
+    });
+    $(`${name}-pager`).hidden = page.pages <= 1;
+    $(`${name}-page`).textContent = t('{first}–{last} of {n}, page {page} of {pages}', {
+      first: fmtNum(page.first), last: fmtNum(page.last), n: fmtNum(found.length),
+      page: page.page, pages: page.pages,
+    });
+    $(`${name}-prev`).disabled = page.page === 1;
+    $(`${name}-next`).disabled = page.page === page.pages;
+  }
+
+  function turnPage(name, step) {
+    tables[name].page += step;
+    drawTable(name);
   }
 
   // ---- accounts -------------------------------------------------------------------------
@@ -471,54 +589,71 @@
   const STATE_KIND = {
     healthy: 'ok', cooling: 'warn', half_open: 'warn', exhausted: 'bad', quarantined: 'bad',
   };
+  const STATE_LABEL = {
+    healthy: N_('healthy'), cooling: N_('cooling'), half_open: N_('half-open'),
+    exhausted: N_('exhausted'), quarantined: N_('quarantined'), disabled: N_('disabled'),
+    unhealthy: N_('unhealthy'),
+  };
 
   function stateCell(account) {
     const state = account.state || (account.is_healthy ? 'healthy' : 'unhealthy');
-    const cell = el('td', null, badge(state.replace('_', '-'), STATE_KIND[state] || ''));
+    const cell = el('td', null, stateBadge(state));
     const notes = [];
     if (account.state_reason) notes.push(account.state_reason);
-    if (account.state_until) notes.push(`until ${fmtTime(account.state_until)}`);
+    if (account.state_until) notes.push(t('until {time}', {time: fmtTime(account.state_until)}));
     if (notes.length) append(cell, el('span', {class: 'reason', text: notes.join(' · ')}));
     return cell;
   }
 
   function accountRow(account, usage) {
-    const enabled = accountEnabled(account);
-    const label = `account “${account.name}”`;
+    const enabled = L.accountEnabled(account);
+    const named = {name: account.name};
     const actions = el('td', {class: 'actions'},
-      button('Edit', (e) => openAccountEdit(account, e.target), 'secondary', `Edit ${label}`),
-      button(enabled ? 'Disable' : 'Enable', (e) => guarded(e.target, async () => {
+      button(t('Edit'), (e) => openAccountEdit(account, e.target), 'secondary',
+        t('Edit account “{name}”', named)),
+      button(t('Health'), (e) => guarded(e.target, () => openEvents(account, e.target)),
+        'secondary', t('Health of account “{name}”', named)),
+      button(enabled ? t('Disable') : t('Enable'), (e) => guarded(e.target, async () => {
         await api('PUT', `/admin/accounts/${account.id}`, {is_active: !enabled});
-        showMessage(`${enabled ? 'Disabled' : 'Enabled'} ${label}.`, 'success');
+        showMessage(enabled ? t('Disabled account “{name}”.', named)
+          : t('Enabled account “{name}”.', named), 'success');
         await loadAccounts();
-      }), 'secondary', `${enabled ? 'Disable' : 'Enable'} ${label}`),
-      button('Refresh token', (e) => guarded(e.target, async () => {
+      }), 'secondary', enabled ? t('Disable account “{name}”', named)
+        : t('Enable account “{name}”', named)),
+      button(t('Refresh token'), (e) => guarded(e.target, async () => {
         try {
           const answer = await api('POST', `/admin/accounts/${account.id}/refresh-token`);
           const until = answer && answer.access_expires_at;
-          showMessage(`Refreshed the token of ${label}` +
-            (until ? `; it expires ${fmtTime(until)}.` : '.'), 'success');
+          showMessage(until ? t('Refreshed the token of account “{name}”; it expires {time}.',
+            {name: account.name, time: fmtTime(until)})
+            : t('Refreshed the token of account “{name}”.', named), 'success');
         } finally {
           // A refused refresh quarantines the account: show its new state either way.
           await loadAccounts().catch(() => undefined);
         }
-      }), 'secondary', `Refresh token of ${label}`),
-      button('Quota', (e) => guarded(e.target, async () => {
+      }), 'secondary', t('Refresh token of account “{name}”', named)),
+      button(t('Quota'), (e) => guarded(e.target, async () => {
         const q = await api('GET', `/admin/accounts/${account.id}/quota`);
-        let text = `Quota of ${label}: ${fmtNum(q.used)} of ${fmtNum(q.limit)} used, ` +
-          `${fmtNum(q.remaining)} remaining`;
-        if (q.next_reset) text += `, resets ${fmtTime(q.next_reset)}`;
+        const facts = {
+          name: account.name, used: fmtNum(q.used), limit: fmtNum(q.limit),
+          remaining: fmtNum(q.remaining), time: fmtTime(q.next_reset),
+        };
+        let text = q.next_reset
+          ? t('Quota of account “{name}”: {used} of {limit} used, {remaining} remaining, resets {time}', facts)
+          : t('Quota of account “{name}”: {used} of {limit} used, {remaining} remaining', facts);
         if (q.subscription) text += ` (${q.subscription})`;
         showMessage(`${text}.`, 'info');
-      }), 'secondary', `Quota of ${label}`),
-      button('Delete', (e) => {
-        if (!window.confirm(`Delete ${label}? Its tokens are removed too.`)) return;
+      }), 'secondary', t('Quota of account “{name}”', named)),
+      button(t('Delete'), (e) => {
+        if (!window.confirm(t('Delete account “{name}”? Its tokens are removed too.', named))) {
+          return;
+        }
         guarded(e.target, async () => {
           await api('DELETE', `/admin/accounts/${account.id}`);
-          showMessage(`Deleted ${label}.`, 'success');
+          showMessage(t('Deleted account “{name}”.', named), 'success');
           await loadAccounts();
         });
-      }, 'danger', `Delete ${label}`));
+      }, 'danger', t('Delete account “{name}”', named)));
     const name = el('td', {class: 'name', text: account.name, title: account.notes || ''});
     if (account.notes) append(name, el('span', {class: 'reason', text: account.notes}));
     return el('tr', {className: 'account-row'},
@@ -540,9 +675,49 @@
       api('GET', '/admin/stats/account-usage?days=1').catch(() => null),
     ]);
     const byId = new Map(((usage && usage.accounts) || []).map((u) => [u.account_id, u]));
-    const list = Array.isArray(accounts) ? accounts : [];
-    $('accounts-body').replaceChildren(...list.map((a) => accountRow(a, byId.get(a.id))));
-    $('accounts-empty').hidden = list.length > 0;
+    tables.accounts.rows = Array.isArray(accounts) ? accounts : [];
+    tables.accounts.usage = byId;
+    drawTable('accounts');
+  }
+
+  // ---- an account's health history ------------------------------------------------------
+
+  function drawEvents(answer) {
+    const account = answer.account || {};
+    const state = L.accountState(account);
+    $('events-title').textContent = t('Health of account “{name}”', {name: account.name});
+    const notes = [account.state_reason, account.state_until &&
+      t('until {time}', {time: fmtTime(account.state_until)})].filter((n) => n);
+    $('events-state').replaceChildren(t('Now:'), ' ', stateBadge(state),
+      notes.length ? ` ${notes.join(' · ')}` : '');
+    const events = [...(answer.events || [])].reverse();
+    fillBody($('events-body'), events.length
+      ? events.map((e) => el('tr', null, el('td', {text: fmtTime(e.at)}),
+        el('td', null, stateBadge(e.from)), el('td', null, stateBadge(e.to)),
+        el('td', {class: 'name', text: e.reason || '—'})))
+      : [emptyRow(4, t('No health changes recorded.'))]);
+    // Only an account kept from serving by its health can be let back in by hand.
+    $('events-reset-form').hidden = state === 'healthy' || state === 'disabled';
+  }
+
+  async function openEvents(account, opener) {
+    editing.account = account;
+    drawEvents(await api('GET', `/admin/accounts/${account.id}/events`));
+    $('events-note').value = '';
+    openDialog('account-events', 'events-error', opener);
+  }
+
+  async function resetHealth(event) {
+    event.preventDefault();
+    const account = editing.account;
+    await submitForm($('events-reset'), 'events-error', async () => {
+      await api('POST', `/admin/accounts/${account.id}/reset-health`,
+        {note: $('events-note').value.trim()});
+      $('events-note').value = '';
+      showMessage(t('Account “{name}” may serve again.', {name: account.name}), 'success');
+      await loadAccounts();
+      drawEvents(await api('GET', `/admin/accounts/${account.id}/events`));
+    });
   }
 
   async function addAccount(event) {
@@ -560,11 +735,11 @@
         notes: $('account-notes').value.trim(),
       };
       for (const [field, value] of Object.entries(optional)) if (value) body[field] = value;
-      const rpm = wholeNumber($('account-rpm'), 'Requests per minute');
+      const rpm = wholeNumber($('account-rpm'), t('Requests per minute'));
       if (rpm !== undefined) body.requests_per_minute = rpm;
       const created = await api('POST', '/admin/accounts', body);
       $('account-form').reset();  // the secrets leave the page with it
-      showMessage(`Added account “${created.name}”.`, 'success');
+      showMessage(t('Added account “{name}”.', {name: created.name}), 'success');
       await loadAccounts();
     });
   }
@@ -595,8 +770,9 @@
     endOnboarding();
     const ok = login.state === 'succeeded';
     $('onboard-result').textContent = ok
-      ? `Logged in: account ${login.account_id}.`
-      : `The login ${login.state}: ${login.message || 'no reason given'}.`;
+      ? t('Logged in: account {id}.', {id: login.account_id})
+      : t('The login ended ({state}): {why}.',
+        {state: login.state, why: login.message || t('no reason given')});
     $('onboard-result').className = ok ? 'ok' : 'bad';
     if (ok) {
       $('onboard-form').reset();
@@ -624,9 +800,9 @@
     $('onboard-progress').hidden = false;
     $('onboard-result').textContent = '';
     $('onboard-instructions').textContent = kiro
-      ? 'Open the sign-in page, sign in, then paste here the address your browser ends on ' +
-        '(it starts with http://localhost and fails to load).'
-      : 'Open the sign-in page and confirm the code; this page follows the login.';
+      ? t('Open the sign-in page, sign in, then paste here the address your browser ends on ' +
+        '(it starts with http://localhost and fails to load).')
+      : t('Open the sign-in page and confirm the code; this page follows the login.');
     $('onboard-url').value = url;
     $('onboard-link').href = url;
     $('onboard-code-row').hidden = kiro;
@@ -676,7 +852,7 @@
     endOnboarding();
     await guarded(null, async () => {
       await api('DELETE', `/admin/accounts/login/${id}`);
-      $('onboard-result').textContent = 'Login cancelled.';
+      $('onboard-result').textContent = t('Login cancelled.');
       $('onboard-result').className = 'muted';
     });
   }
@@ -687,20 +863,21 @@
     const [imported, skipped, refused, registrations] =
       ['imported', 'skipped', 'refused', 'registrations'].map(list);
     const line = (kind, cls, entry, detail) => el('li', null,
-      el('span', {class: cls, text: kind}), ` ${entry.source || 'upload'}`,
+      el('span', {class: cls, text: kind}), ` ${entry.source || t('upload')}`,
       entry.name ? ' — ' : '', entry.name ? el('strong', {text: entry.name}) : '',
       detail ? `: ${detail}` : '');
     const items = [
-      ...imported.map((a) => line('added', 'ok', a,
-        a.refresh && a.refresh !== 'ok' ? `first refresh failed: ${a.refresh}` : '')),
-      ...registrations.map((r) => line('registration', 'muted', r,
-        r.used_by && r.used_by.length ? `used by ${r.used_by.join(', ')}` :
-          'not used by any token in this import')),
-      ...skipped.map((e) => line('skipped', 'warn', e, e.reason)),
-      ...refused.map((e) => line('refused', 'bad', e, e.reason)),
+      ...imported.map((a) => line(t('added'), 'ok', a, a.refresh && a.refresh !== 'ok'
+        ? t('first refresh failed: {why}', {why: a.refresh}) : '')),
+      ...registrations.map((r) => line(t('registration'), 'muted', r,
+        r.used_by && r.used_by.length ? t('used by {names}', {names: r.used_by.join(', ')})
+          : t('not used by any token in this import'))),
+      ...skipped.map((e) => line(t('skipped'), 'warn', e, e.reason)),
+      ...refused.map((e) => line(t('refused'), 'bad', e, e.reason)),
     ];
-    const report = [el('p', null, el('strong', {text: `Imported ${imported.length}`}),
-      `, skipped ${skipped.length}, refused ${refused.length}.`)];
+    const report = [el('p', null, el('strong', {text: t('Imported {n}', {n: imported.length})}),
+      t(', skipped {skipped}, refused {refused}.',
+        {skipped: skipped.length, refused: refused.length}))];
     if (items.length) report.push(el('ul', {class: 'result-list'}, items));
     return report;
   }
@@ -727,50 +904,50 @@
   // ---- API keys -------------------------------------------------------------------------
 
   function keyRow(key) {
-    const label = `key “${key.name}”`;
+    const named = {name: key.name};
     const actions = el('td', {class: 'actions'});
-    append(actions, button('Edit', (e) => openKeyEdit(key, e.target), 'secondary',
-      `Edit ${label}`));
+    append(actions, button(t('Edit'), (e) => openKeyEdit(key, e.target), 'secondary',
+      t('Edit key “{name}”', named)));
     if (key.is_active) {
-      append(actions, button('Revoke', (e) => {
-        if (!window.confirm(`Revoke ${label}? Clients using it are refused from now on.`)) return;
+      append(actions, button(t('Revoke'), (e) => {
+        if (!window.confirm(t('Revoke key “{name}”? Clients using it are refused from now on.',
+          named))) return;
         guarded(e.target, async () => {
           await api('POST', `/admin/api-keys/${key.id}/revoke`);
-          showMessage(`Revoked ${label}.`, 'success');
+          showMessage(t('Revoked key “{name}”.', named), 'success');
           await loadKeys();
         });
-      }, 'secondary', `Revoke ${label}`));
+      }, 'secondary', t('Revoke key “{name}”', named)));
     }
-    append(actions, button('Delete', (e) => {
-      if (!window.confirm(`Delete ${label}? This cannot be undone.`)) return;
+    append(actions, button(t('Delete'), (e) => {
+      if (!window.confirm(t('Delete key “{name}”? This cannot be undone.', named))) return;
       guarded(e.target, async () => {
         await api('DELETE', `/admin/api-keys/${key.id}`);
-        showMessage(`Deleted ${label}.`, 'success');
+        showMessage(t('Deleted key “{name}”.', named), 'success');
         await loadKeys();
       });
-    }, 'danger', `Delete ${label}`));
+    }, 'danger', t('Delete key “{name}”', named)));
     const models = key.allowed_models || [];
     return el('tr', {className: 'key-row'},
       el('td', {class: 'num', text: key.id}),
       el('td', {class: 'name', text: key.name}),
       el('td', {class: 'name', text: key.description || ''}),
       el('td', null, el('code', {text: key.key_prefix || ''})),
-      el('td', null, key.is_admin ? badge('admin', 'warn') : badge('no')),
-      el('td', null, key.is_active ? badge('active', 'ok') : badge('revoked', 'bad')),
+      el('td', null, key.is_admin ? badge(t('admin'), 'warn') : badge(t('no'))),
+      el('td', null, key.is_active ? badge(t('active'), 'ok') : badge(t('revoked'), 'bad')),
       el('td', {class: 'num', text: fmtLimit(key.requests_per_minute)}),
       el('td', {class: 'num', text: fmtLimit(key.requests_per_day)}),
       el('td', {class: 'num', text: fmtLimit(key.max_concurrent)}),
-      el('td', {class: 'name', text: models.length ? models.join(', ') : 'all'}),
-      el('td', {text: fmtTime(key.expires_at, 'never')}),
-      el('td', {text: fmtTime(key.last_used_at, 'never')}),
+      el('td', {class: 'name', text: models.length ? models.join(', ') : t('all')}),
+      el('td', {text: fmtTime(key.expires_at, t('never'))}),
+      el('td', {text: fmtTime(key.last_used_at, t('never'))}),
       actions);
   }
 
   async function loadKeys() {
     const keys = await api('GET', '/admin/api-keys');
-    const list = Array.isArray(keys) ? keys : [];
-    $('keys-body').replaceChildren(...list.map(keyRow));
-    $('keys-empty').hidden = list.length > 0;
+    tables.keys.rows = Array.isArray(keys) ? keys : [];
+    drawTable('keys');
   }
 
   function showSecret(name, secret) {
@@ -797,7 +974,7 @@
       input.focus();
       input.select();
       if (!document.execCommand('copy')) {
-        showMessage('Copying is blocked here: select the text and copy it by hand.', 'error');
+        showMessage(t('Copying is blocked here: select the text and copy it by hand.'), 'error');
         return;
       }
     }
@@ -810,12 +987,12 @@
       const body = {name: $('key-name').value.trim(), is_admin: $('key-admin').checked};
       const description = $('key-description').value.trim();
       if (description) body.description = description;
-      const numbers = [['requests_per_minute', 'key-rpm', 'Requests per minute'],
-        ['requests_per_day', 'key-rpd', 'Requests per day'],
-        ['max_concurrent', 'key-concurrent', 'Concurrent requests'],
-        ['expires_days', 'key-expires', 'Expires in days']];
+      const numbers = [['requests_per_minute', 'key-rpm', N_('Requests per minute')],
+        ['requests_per_day', 'key-rpd', N_('Requests per day')],
+        ['max_concurrent', 'key-concurrent', N_('Concurrent requests')],
+        ['expires_days', 'key-expires', N_('Expires in days')]];
       for (const [field, id, what] of numbers) {
-        const n = wholeNumber($(id), what);
+        const n = wholeNumber($(id), t(what));
         if (n !== undefined) body[field] = n;
       }
       if ($('key-expires-at').value) body.expires_at = $('key-expires-at').value;
@@ -851,7 +1028,7 @@
 
   function openKeyEdit(key, opener) {
     editing.key = key;
-    $('key-edit-title').textContent = `Edit key “${key.name}”`;
+    $('key-edit-title').textContent = t('Edit key “{name}”', {name: key.name});
     $('edit-key-name').value = key.name;
     $('edit-key-description').value = key.description || '';
     $('edit-key-rpm').value = key.requests_per_minute;
@@ -871,9 +1048,9 @@
       const body = {
         name: $('edit-key-name').value.trim(),
         description: $('edit-key-description').value.trim(),
-        requests_per_minute: wholeNumber($('edit-key-rpm'), 'Requests per minute'),
-        requests_per_day: wholeNumber($('edit-key-rpd'), 'Requests per day'),
-        max_concurrent: wholeNumber($('edit-key-concurrent'), 'Concurrent requests'),
+        requests_per_minute: wholeNumber($('edit-key-rpm'), t('Requests per minute')),
+        requests_per_day: wholeNumber($('edit-key-rpd'), t('Requests per day')),
+        max_concurrent: wholeNumber($('edit-key-concurrent'), t('Concurrent requests')),
         allowed_models: modelList($('edit-key-models').value),
         is_admin: $('edit-key-admin').checked,
         enabled: $('edit-key-enabled').checked,
@@ -885,15 +1062,15 @@
       }
       await api('PUT', `/admin/api-keys/${key.id}`, body);
       closeDialog('key-edit');
-      showMessage(`Saved key “${body.name}”.`, 'success');
+      showMessage(t('Saved key “{name}”.', {name: body.name}), 'success');
       await loadKeys();
-      focusButton(`Edit key “${body.name}”`);  // the row was drawn anew
+      focusButton(t('Edit key “{name}”', {name: body.name}));  // the row was drawn anew
     });
   }
 
   function openAccountEdit(account, opener) {
     editing.account = account;
-    $('account-edit-title').textContent = `Edit account “${account.name}”`;
+    $('account-edit-title').textContent = t('Edit account “{name}”', {name: account.name});
     $('edit-account-name').value = account.name;
     $('edit-account-rpm').value = account.requests_per_minute || 0;
     $('edit-account-notes').value = account.notes || '';
@@ -909,7 +1086,7 @@
     await submitForm($('account-edit-save'), 'account-edit-error', async () => {
       const body = {
         name: $('edit-account-name').value.trim(),
-        requests_per_minute: wholeNumber($('edit-account-rpm'), 'Requests per minute'),
+        requests_per_minute: wholeNumber($('edit-account-rpm'), t('Requests per minute')),
         notes: $('edit-account-notes').value.trim(),
         proxy: $('edit-account-proxy').value.trim(),
         api_endpoint: $('edit-account-endpoint').value.trim(),
@@ -919,9 +1096,9 @@
       await api('PUT', `/admin/accounts/${account.id}`, body);
       $('edit-account-token').value = '';
       closeDialog('account-edit');
-      showMessage(`Saved account “${body.name}”.`, 'success');
+      showMessage(t('Saved account “{name}”.', {name: body.name}), 'success');
       await loadAccounts();
-      focusButton(`Edit account “${body.name}”`);
+      focusButton(t('Edit account “{name}”', {name: body.name}));
     });
   }
 
@@ -940,15 +1117,15 @@
 
   // One row per key, account or model (GET /admin/stats?by=), sortable by any column.
   const BREAKDOWN = [
-    ['Name', (r) => r.key_name || r.account_name || r.model || '(none)', false],
-    ['Requests', (r) => r.requests, true],
-    ['Errors', (r) => r.errors, true],
-    ['Error rate', (r) => (r.requests ? r.errors / r.requests : 0), true, fmtRate],
-    ['Input', (r) => r.input_tokens, true],
-    ['Output', (r) => r.output_tokens, true],
-    ['Credits', (r) => r.credits, true],
-    ['Avg ms', (r) => r.avg_duration_ms, true],
-    ['Avg TTFB ms', (r) => r.avg_ttfb_ms, true],
+    [N_('Name'), (r) => r.key_name || r.account_name || r.model || t('(none)'), false],
+    [N_('Requests'), (r) => r.requests, true],
+    [N_('Errors'), (r) => r.errors, true],
+    [N_('Error rate'), (r) => L.errorRate(r.errors, r.requests), true, fmtRate],
+    [N_('Input'), (r) => r.input_tokens, true],
+    [N_('Output'), (r) => r.output_tokens, true],
+    [N_('Credits'), (r) => r.credits, true],
+    [N_('Avg ms'), (r) => r.avg_duration_ms, true],
+    [N_('Avg TTFB ms'), (r) => r.avg_ttfb_ms, true],
   ];
   const breakdown = {rows: [], total: null, column: 1, descending: true};
 
@@ -972,20 +1149,17 @@
 
   function drawBreakdown() {
     const [, value] = BREAKDOWN[breakdown.column];
-    const sign = breakdown.descending ? -1 : 1;
-    const rows = [...breakdown.rows].sort((a, b) => {
-      const x = value(a), y = value(b);
-      return sign * (typeof x === 'string' ? x.localeCompare(y) : x - y);
-    });
+    const rows = L.sortRows(breakdown.rows, value, breakdown.descending);
     $('breakdown-head').replaceChildren(...BREAKDOWN.map(([label, , numeric], i) => el('th', {
       scope: 'col', class: numeric ? 'num' : '',
       'aria-sort': i === breakdown.column ? (breakdown.descending ? 'descending' : 'ascending')
         : 'none',
-    }, el('button', {type: 'button', class: 'sort', text: label, onclick: () => sortBreakdown(i)}))));
+    }, el('button', {type: 'button', class: 'sort', text: t(label),
+      onclick: () => sortBreakdown(i)}))));
     $('breakdown-body').replaceChildren(...(rows.length
       ? rows.map((r) => el('tr', null, breakdownCells(r, 'td')))
-      : [emptyRow(BREAKDOWN.length, 'No usage in this period.')]));
-    const total = Object.assign({key_name: 'Total'}, breakdown.total || {});
+      : [emptyRow(BREAKDOWN.length, t('No usage in this period.'))]));
+    const total = Object.assign({key_name: t('Total')}, breakdown.total || {});
     $('breakdown-foot').replaceChildren(el('tr', null, breakdownCells(total, 'th')));
   }
 
@@ -996,7 +1170,7 @@
     breakdown.rows = answer.rows || [];
     breakdown.total = answer.total;
     $('breakdown-title').textContent =
-      `Usage by ${$('stats-by').selectedOptions[0].textContent}`;
+      t('Usage by {what}', {what: $('stats-by').selectedOptions[0].textContent});
     drawBreakdown();
   }
 
@@ -1014,12 +1188,9 @@
   function chartQuery() {
     // The last N whole buckets, the current (partial) one included.
     const hours = Number($('chart-range').value);
-    const bucketHours = hours <= 168 ? 1 : 24;
-    const bucketMs = bucketHours * 3600e3;
-    const since = Math.floor(Date.now() / bucketMs) * bucketMs - (hours / bucketHours - 1) * bucketMs;
     const query = new URLSearchParams({
-      since: new Date(since).toISOString().slice(0, 19) + 'Z',
-      bucket: bucketHours === 1 ? 'hour' : 'day',
+      since: new Date(L.chartStart(Date.now(), hours)).toISOString().slice(0, 19) + 'Z',
+      bucket: hours <= 168 ? 'hour' : 'day',
     });
     for (const [name, id] of [['key', 'chart-key'], ['account', 'chart-account'],
       ['model', 'chart-model']]) {
@@ -1038,25 +1209,26 @@
       width: Math.max(target.clientWidth, 260), height: 200,
       scales: {x: {time: true}},
       axes: [axis, Object.assign({}, axis, {size: 56})],
-      series: [{}, ...lines.map(([label, , color]) => ({
+      series: [{label: t('Time')}, ...lines.map(([label, , color]) => ({
         label, stroke: cssColor(color), width: 2, points: {show: false},
       }))],
     };
     target.replaceChildren();
     new uPlot(options, [xs, ...lines.map(([, values]) => values)], target);
     const summary = lines.map(([label, values]) =>
-      `${label}: ${fmtNum(Math.max(0, ...values))} at most`).join('; ');
-    target.setAttribute('aria-label', `${summary} ${unit} per bucket; the table below has all values`);
+      t('{series}: {n} at most', {series: label, n: fmtNum(Math.max(0, ...values))})).join('; ');
+    target.setAttribute('aria-label',
+      t('{summary} {unit} per bucket; the table below has all values', {summary, unit}));
   }
 
   function drawCharts() {
     const points = (charts.series && charts.series.points) || [];
     const xs = points.map((p) => Date.parse(p.t) / 1000);
     const column = (field) => points.map((p) => p[field]);
-    drawChart('chart-requests', xs, [['Requests', column('requests'), '--accent'],
-      ['Errors', column('errors'), '--bad']], 'requests');
-    drawChart('chart-tokens', xs, [['Input', column('input_tokens'), '--accent'],
-      ['Output', column('output_tokens'), '--ok']], 'tokens');
+    drawChart('chart-requests', xs, [[t('Requests'), column('requests'), '--accent'],
+      [t('Errors'), column('errors'), '--bad']], t('requests'));
+    drawChart('chart-tokens', xs, [[t('Input'), column('input_tokens'), '--accent'],
+      [t('Output'), column('output_tokens'), '--ok']], t('tokens'));
     drawChart('chart-latency', xs, [['p50', column('p50_ms'), '--accent'],
       ['p95', column('p95_ms'), '--bad'], ['TTFB p50', column('ttfb_p50_ms'), '--ok']], 'ms');
   }
@@ -1071,10 +1243,14 @@
       ['requests', 'errors', 'input_tokens', 'output_tokens', 'p50_ms', 'p95_ms', 'ttfb_p50_ms',
         'ttfb_p95_ms'].map((f) => el('td', {class: 'num', text: fmtNum(p[f])})))));
     const total = points.reduce((n, p) => n + p.requests, 0);
-    $('chart-note').textContent = `${fmtNum(total)} requests in ${points.length} ` +
-      `${charts.series.bucket}s` + (charts.series.complete_until
-      ? `; too many to read at once: only those before ${fmtTime(charts.series.complete_until)}`
-      : '.');
+    const counted = {n: fmtNum(total), buckets: points.length,
+      time: fmtTime(charts.series.complete_until)};
+    const hourly = charts.series.bucket === 'hour';
+    $('chart-note').textContent = charts.series.complete_until
+      ? (hourly ? t('{n} requests in {buckets} hours; too many to read at once: only those before {time}', counted)
+        : t('{n} requests in {buckets} days; too many to read at once: only those before {time}', counted))
+      : (hourly ? t('{n} requests in {buckets} hours.', counted)
+        : t('{n} requests in {buckets} days.', counted));
   }
 
   async function loadStats() {
@@ -1085,36 +1261,36 @@
       api('GET', '/admin/stats/api-keys'),
     ]);
     const period = tokens.period || {};
-    $('stats-period').textContent =
-      `${fmtDay(period.start_date)} to ${fmtDay(period.end_date)} ` +
-      `(${period.days} day${period.days === 1 ? '' : 's'}, UTC)`;
+    const range = {from: fmtDay(period.start_date), to: fmtDay(period.end_date), n: period.days};
+    $('stats-period').textContent = period.days === 1
+      ? t('{from} to {to} (1 day, UTC)', range) : t('{from} to {to} ({n} days, UTC)', range);
     const total = tokens.total || {};
     $('stats-totals').replaceChildren(
-      statCard('Requests', total.requests),
-      statCard('Input tokens', total.input_tokens),
-      statCard('Output tokens', total.output_tokens),
-      statCard('Total tokens', total.total_tokens),
-      statCard('Credits', total.credits));
+      statCard(t('Requests'), total.requests),
+      statCard(t('Input tokens'), total.input_tokens),
+      statCard(t('Output tokens'), total.output_tokens),
+      statCard(t('Total tokens'), total.total_tokens),
+      statCard(t('Credits'), total.credits));
     await loadBreakdown();
     if ($('chart-key').options.length === 1) await loadNames();  // only "all" so far
     if (Date.now() - charts.loadedAt >= CHART_REFRESH_MS) await loadCharts();
     const daily = tokens.daily || [];
     $('stats-daily').replaceChildren(...(daily.length
       ? daily.map((d) => el('tr', null, el('td', {text: d.date}), usageCells(d)))
-      : [emptyRow(5, 'No usage in this period.')]));
+      : [emptyRow(5, t('No usage in this period.'))]));
     const byAccount = tokens.by_account || [];
     $('stats-accounts').replaceChildren(...(byAccount.length
       ? byAccount.map((a) => el('tr', null, el('td', {class: 'name', text: a.account_name}),
         usageCells(a)))
-      : [emptyRow(5, 'No usage in this period.')]));
+      : [emptyRow(5, t('No usage in this period.'))]));
     $('stats-summary').replaceChildren(
-      statCard('Accounts', accounts.total_accounts),
-      statCard('Enabled accounts', accounts.active_accounts),
-      statCard('Healthy accounts', accounts.healthy_accounts),
-      statCard('API keys', keys.total_keys),
-      statCard('Active keys', keys.active_keys),
-      statCard('Requests', accounts.total_requests),
-      statCard('Tokens', accounts.total_tokens));
+      statCard(t('Accounts'), accounts.total_accounts),
+      statCard(t('Enabled accounts'), accounts.active_accounts),
+      statCard(t('Healthy accounts'), accounts.healthy_accounts),
+      statCard(t('API keys'), keys.total_keys),
+      statCard(t('Active keys'), keys.active_keys),
+      statCard(t('Requests'), accounts.total_requests),
+      statCard(t('Tokens'), accounts.total_tokens));
   }
 
   // ---- request log ----------------------------------------------------------------------
@@ -1139,10 +1315,11 @@
       api('GET', '/admin/api-keys'), api('GET', '/admin/accounts')]);
     requestLog.keys = new Map(keys.map((k) => [k.id, k.name]));
     requestLog.accounts = new Map(accounts.map((a) => [a.id, a.name]));
-    fillSelect($('log-key'), keys, [['', 'any']]);
-    fillSelect($('log-account'), accounts, [['', 'any'], ['none', 'none (never reached one)']]);
-    fillSelect($('chart-key'), keys, [['', 'all']]);
-    fillSelect($('chart-account'), accounts, [['', 'all'], ['none', 'none (never reached one)']]);
+    const none = ['none', t('none (never reached one)')];
+    fillSelect($('log-key'), keys, [['', t('any')]]);
+    fillSelect($('log-account'), accounts, [['', t('any')], none]);
+    fillSelect($('chart-key'), keys, [['', t('all')]]);
+    fillSelect($('chart-account'), accounts, [['', t('all')], none]);
   }
 
   // The form's filters as the query of GET /admin/usage; the time typed is UTC.
@@ -1197,12 +1374,15 @@
     if (asked !== requestLog.drawn) return;  // a newer search (or live refresh) draws instead
     const records = page.records || [];
     requestLog.next = page.next;
-    $('log-body').replaceChildren(...(records.length
-      ? records.map(logRow) : [emptyRow(10, 'No request matches.')]));
+    fillBody($('log-body'), records.length
+      ? records.map(logRow) : [emptyRow(10, t('No request matches.'))]);
     const number = requestLog.positions.length;
-    $('log-summary').textContent = `Page ${number}: ${records.length} ` +
-      `request${records.length === 1 ? '' : 's'}, newest first` +
-      (page.next ? '; older ones follow.' : '.');
+    const shownPage = {page: number, n: records.length};
+    $('log-summary').textContent = records.length === 1
+      ? (page.next ? t('Page {page}: 1 request, newest first; older ones follow.', shownPage)
+        : t('Page {page}: 1 request, newest first.', shownPage))
+      : (page.next ? t('Page {page}: {n} requests, newest first; older ones follow.', shownPage)
+        : t('Page {page}: {n} requests, newest first.', shownPage));
     $('log-older').disabled = !page.next;
     $('log-newest').disabled = number === 1;
   }
@@ -1242,10 +1422,39 @@
     await guarded(null, showLogPage);
   }
 
+  // ---- audit log ------------------------------------------------------------------------
+
+  function changeList(entry) {
+    const changes = L.auditChanges(entry);
+    if (!changes.length) return el('span', {class: 'muted', text: '—'});
+    const value = (v) => (v === '' ? t('(none)') : v);
+    return el('ul', {class: 'changes'}, changes.map(([field, before, after]) => el('li', null,
+      el('code', {text: field}), `: ${value(before)} → ${value(after)}`)));
+  }
+
+  function auditRow(entry) {
+    return el('tr', null,
+      el('td', {text: fmtTime(entry.at)}),
+      el('td', {class: 'name', text: entry.actor || '—'}),
+      el('td', null, el('code', {text: entry.command})),
+      el('td', {class: 'name', text: L.auditSubject(entry) || '—'}),
+      el('td', {class: 'name'}, changeList(entry)));
+  }
+
+  async function loadAudit() {
+    const answer = await api('GET',
+      `/admin/audit?limit=${encodeURIComponent($('audit-limit').value)}`);
+    const entries = [...(answer.entries || [])].reverse();  // the newest first
+    fillBody($('audit-body'), entries.length
+      ? entries.map(auditRow) : [emptyRow(5, t('No changes yet.'))]);
+  }
+
   // ---- wiring ---------------------------------------------------------------------------
 
   function start() {
-    applyTheme();
+    collectPageTexts();
+    applyLanguage();
+    $('language').addEventListener('change', chooseLanguage);
     darkQuery.addEventListener('change', applyTheme);
     setInterval(refreshLive, LIVE_MS);
     $('theme-toggle').addEventListener('click', cycleTheme);
@@ -1284,14 +1493,28 @@
       guarded($('chart-apply'), loadCharts);
     });
     $('chart-range').addEventListener('change', () => guarded(null, loadCharts));
+    for (const name of Object.keys(tables)) {
+      $(`${name}-search`).addEventListener('input', () => {
+        tables[name].page = 1;
+        drawTable(name);
+      });
+      $(`${name}-prev`).addEventListener('click', () => turnPage(name, -1));
+      $(`${name}-next`).addEventListener('click', () => turnPage(name, 1));
+    }
+    $('events-reset-form').addEventListener('submit', resetHealth);
+    $('events-close').addEventListener('click', () => closeDialog('account-events'));
+    $('audit-limit').addEventListener('change', () => guarded(null, loadAudit));
+    $('audit-reload').addEventListener('click', (e) => guarded(e.target, loadAudit));
     $('key-edit-form').addEventListener('submit', saveKey);
     $('key-edit-cancel').addEventListener('click', () => closeDialog('key-edit'));
     $('account-edit-form').addEventListener('submit', saveAccount);
     $('account-edit-cancel').addEventListener('click', () => closeDialog('account-edit'));
-    for (const id of ['key-edit', 'account-edit']) {
+    for (const id of ['key-edit', 'account-edit', 'account-events']) {
       $(id).addEventListener('close', () => {
         if (id === 'account-edit') $('edit-account-token').value = '';
+        // Rows drawn anew meanwhile hold a new button of the same name.
         if (editing.opener && editing.opener.isConnected) editing.opener.focus();
+        else if (editing.opener) focusButton(editing.opener.getAttribute('aria-label'));
       });
     }
     $('log-form').addEventListener('submit', searchLog);

@@ -72,6 +72,7 @@ constexpr const char* kLogNumbers[] = {"limit"};
 constexpr const char* kSeriesText[] = {"since", "until", "bucket", "key", "account", "model"};
 constexpr const char* kStatsText[] = {"by"};
 constexpr const char* kStatsNumbers[] = {"days"};
+constexpr const char* kAuditNumbers[] = {"limit"};
 
 Result<std::string> query_args(const HttpRequest& request, const QueryFields& wanted) {
     std::vector<std::pair<const char*, std::int64_t>> numbers;
@@ -214,6 +215,7 @@ constexpr AdminRoute kAdminRoutes[] = {
     {"/admin/accounts/{}/refresh-token", htp_method_POST, "account.refresh", AdminArgs::id},
     {"/admin/accounts/{}/stats", htp_method_GET, "account.stats", AdminArgs::id_days},
     {"/admin/accounts/{}/quota", htp_method_GET, "account.quota", AdminArgs::id},
+    {"/admin/accounts/{}/events", htp_method_GET, "account.events", AdminArgs::id},
     {"/admin/accounts/{}/reset-health", htp_method_POST, "account.reset-health",
      AdminArgs::id_field, "note"},
     {"/admin/api-keys", htp_method_POST, "key.create", AdminArgs::body, nullptr, created_key},
@@ -224,6 +226,7 @@ constexpr AdminRoute kAdminRoutes[] = {
     {"/admin/api-keys/{}/revoke", htp_method_POST, "key.revoke", AdminArgs::id, nullptr,
      key_revoked},
     {"/admin/status", htp_method_GET, "status", AdminArgs::none},
+    {"/admin/audit", htp_method_GET, "audit", AdminArgs::audit_query},
     {"/admin/usage", htp_method_GET, "usage.log", AdminArgs::log_query},
     {"/admin/usage/series", htp_method_GET, "usage.series", AdminArgs::series_query},
     {"/admin/stats", htp_method_GET, "stats", AdminArgs::stats_query},
@@ -277,6 +280,8 @@ std::optional<std::string> admin_args(const AdminRoute& route, HttpRequest& requ
             return or_bad_request(request, query_args(request, {kSeriesText, {}}));
         case AdminArgs::stats_query:
             return or_bad_request(request, query_args(request, {kStatsText, kStatsNumbers}));
+        case AdminArgs::audit_query:
+            return or_bad_request(request, query_args(request, {{}, kAuditNumbers}));
         case AdminArgs::id_days: return with_id(with_days);
         case AdminArgs::upload: return or_bad_request(request, import_documents(request));
         case AdminArgs::id_set:

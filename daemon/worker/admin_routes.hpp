@@ -34,6 +34,7 @@ enum class AdminArgs {
     log_query,    // the request log's filters from the query string
     stats_query,  // ?days=&by= of the statistics
     series_query, // the charts' range, bucket and filters from the query string
+    audit_query,  // ?limit= of the audit log
 };
 
 struct AdminRoute {

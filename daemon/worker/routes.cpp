@@ -24,6 +24,8 @@ constexpr Route kRoutes[] = {
     {"/admin/dashboard/", htp_method_GET, handle_dashboard_page},
     // Each file by name: any other path under /admin/dashboard/ asks for a key like the API.
     {"/admin/dashboard/dashboard.js", htp_method_GET, handle_dashboard_file},
+    {"/admin/dashboard/dashboard-lib.js", htp_method_GET, handle_dashboard_file},
+    {"/admin/dashboard/dashboard-zh-CN.js", htp_method_GET, handle_dashboard_file},
     {"/admin/dashboard/dashboard.css", htp_method_GET, handle_dashboard_file},
     {"/admin/dashboard/favicon.svg", htp_method_GET, handle_dashboard_file},
     {"/admin/dashboard/uPlot.iife.min.js", htp_method_GET, handle_dashboard_file},

@@ -28,6 +28,8 @@ FILES = [
     ("/admin/dashboard/dashboard.js", "application/javascript", "dashboard.js"),
     ("/admin/dashboard/dashboard.css", "text/css", "dashboard.css"),
     ("/admin/dashboard/favicon.svg", "image/svg+xml", "favicon.svg"),
+    ("/admin/dashboard/dashboard-lib.js", "application/javascript", "dashboard-lib.js"),
+    ("/admin/dashboard/dashboard-zh-CN.js", "application/javascript", "dashboard-zh-CN.js"),
     ("/admin/dashboard/uPlot.iife.min.js", "application/javascript", "uPlot.iife.min.js"),
     ("/admin/dashboard/uPlot.min.css", "text/css", "uPlot.min.css"),
 ]
@@ -37,7 +39,7 @@ ROUTES_USED = [
     "/admin/accounts", "/admin/accounts/upload-json", "/refresh-token", "/quota",
     "/admin/api-keys", "/revoke", "/admin/stats/tokens?days=", "/admin/stats/accounts",
     "/admin/stats/api-keys", "/admin/stats/account-usage", "/admin/accounts/login",
-    "/admin/usage?",
+    "/admin/usage?", "/events", "/reset-health", "/admin/audit?limit=",
 ]
 
 
@@ -129,10 +131,12 @@ class DashboardFiles(unittest.TestCase):
     def test_the_page_has_no_inline_script_or_style(self):
         page = PageScan()
         page.feed(source("dashboard.html").decode())
-        # uPlot first: dashboard.js draws with it (both deferred, so they run in this order).
+        # dashboard.js last: it draws with uPlot, computes with the lib and reads the texts
+        # (all deferred, so they run in this order).
         self.assertEqual([s for s, _ in page.scripts],
-                         ["/admin/dashboard/uPlot.iife.min.js", "/admin/dashboard/dashboard.js"])
-        self.assertEqual([text.strip() for _, text in page.scripts], ["", ""], "inline script")
+                         ["/admin/dashboard/uPlot.iife.min.js", "/admin/dashboard/dashboard-lib.js",
+                          "/admin/dashboard/dashboard-zh-CN.js", "/admin/dashboard/dashboard.js"])
+        self.assertEqual([text.strip() for _, text in page.scripts], [""] * 4, "inline script")
         self.assertEqual(page.stylesheets,
                          ["/admin/dashboard/uPlot.min.css", "/admin/dashboard/dashboard.css"])
         self.assertEqual(page.inline_handlers, [], "inline event handlers")
@@ -145,8 +149,9 @@ class DashboardFiles(unittest.TestCase):
         for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(",
                      "new Function", "document.cookie"):
             self.assertNotIn(sink, js)
-        # localStorage outlives the tab: it holds the colour theme, and nothing else.
-        self.assertEqual(set(re.findall(r"localStorage\.\w+\((\w+)", js)), {"THEME_STORAGE"})
+        # localStorage outlives the tab: it holds the colour theme and the language, nothing else.
+        self.assertEqual(set(re.findall(r"localStorage\.\w+\((\w+)", js)),
+                         {"THEME_STORAGE", "LANGUAGE_STORAGE"})
         self.assertNotRegex(js, r"['\"`]https?://", "a call to another origin")
         for needed in ("sessionStorage", "textContent", "Authorization: `Bearer ${key}`",
                        "FormData", "window.confirm"):
@@ -586,7 +591,16 @@ AXE_SCRIPT = browser_script(r"""
     };
     const views = {
       overview: '#overview-today .stat', accounts: '#accounts-body tr', keys: '#keys-body tr', stats: '#breakdown-body tr',
-      requests: '#log-body tr',
+      requests: '#log-body tr', audit: '#audit-body tr',
+    };
+    // At a phone's width nothing scrolls sideways, and every row's buttons are in view.
+    out.phone = [];
+    const fitsPhone = async (where) => {
+      const wide = await p.evaluate(() => [document.documentElement.scrollWidth,
+        [...document.querySelectorAll('#app td.actions button')].filter((b) => b.offsetParent)
+          .map((b) => b.getBoundingClientRect().right).filter((right) => right > 390).length]);
+      if (wide[0] > 390) out.phone.push(`${where}: the page is ${wide[0]} px wide`);
+      if (wide[1]) out.phone.push(`${where}: ${wide[1]} row buttons beyond the right edge`);
     };
     for (const [width, height] of [[1440, 900], [390, 844]]) {
       await p.setViewportSize({ width, height });
@@ -602,6 +616,7 @@ AXE_SCRIPT = browser_script(r"""
         await p.locator(ready).first().waitFor();
         for (const d of await p.locator(`#tab-${view} details`).all()) await d.evaluate((e) => { e.open = true; });
         await audit(`${width} ${view}`);
+        if (width === 390) await fitsPhone(view);
       }
       await p.click('[data-tab=keys]');
       await p.locator('#keys-body button[aria-label^="Edit"]').first().click();
@@ -611,6 +626,13 @@ AXE_SCRIPT = browser_script(r"""
       await p.locator('#accounts-body button[aria-label^="Edit"]').first().click();
       await audit(`${width} account dialog`);
       await p.click('#account-edit-cancel');
+      await p.locator('#accounts-body button[aria-label^="Health"]').first().click();
+      await p.locator('#account-events').waitFor();
+      await audit(`${width} health dialog`);
+      await p.click('#events-close');
+      if (width === 390 && env.SCREENSHOTS) {
+        await p.screenshot({ path: `${env.SCREENSHOTS}/dashboard-accounts-390.png`, fullPage: true, caret: 'initial' });
+      }
     }
     // Dark, as the system asks (the theme is auto): the same rules, every view.
     await p.setViewportSize({ width: 1440, height: 900 });
@@ -686,6 +708,144 @@ OVERVIEW_SCRIPT = browser_script(r"""
     await page.fill('#log-request-id', 'req_half');
     await page.waitForTimeout(6000);  // a live refresh passes
     out.typedKept = await page.inputValue('#log-request-id');
+""")
+
+
+# An account's health history, and letting a quarantined one serve again; then the audit log.
+HEALTH_AUDIT_SCRIPT = browser_script(r"""
+    page.setDefaultTimeout(15000);
+    page.on('console', (m) => { if (m.type() === 'error') out.errors.push(m.text()); });
+    page.on('pageerror', (e) => out.errors.push(String(e)));
+    await page.goto(`${env.BASE}/admin/dashboard#accounts`);
+    await page.fill('#login-key', env.ADMIN_KEY);
+    await page.click('#login-submit');
+    await page.getByRole('button', { name: 'Health of account “locked”' }).click();
+    await page.locator('#account-events').waitFor();
+    out.title = await page.textContent('#events-title');
+    out.stateBefore = await page.textContent('#events-state');
+    out.eventsBefore = await page.locator('#events-body tr').allTextContents();
+    out.resetShown = await page.isVisible('#events-reset-form');
+    await page.fill('#events-note', env.NOTE);
+    await page.click('#events-reset');
+    await page.locator('#events-reset-form').waitFor({ state: 'hidden' });
+    out.stateAfter = await page.textContent('#events-state');
+    out.eventsAfter = await page.locator('#events-body tr').allTextContents();
+    await page.click('#events-close');
+    out.focusAfterClose = await page.evaluate(() => document.activeElement.getAttribute('aria-label'));
+    out.row = await page.locator('#accounts-body tr', { hasText: 'locked' }).textContent();
+
+    await page.click('[data-tab=audit]');
+    await page.locator('#audit-body tr').first().waitFor();
+    out.audit = await page.evaluate(() => [...document.querySelectorAll('#audit-body tr')]
+      .map((r) => [...r.children].map((c) => c.textContent)));
+    await page.selectOption('#audit-limit', '50');
+""")
+
+
+# The account and key tables searched and paged, as the page shows them.
+TABLES_SCRIPT = browser_script(r"""
+    page.setDefaultTimeout(15000);
+    page.on('console', (m) => { if (m.type() === 'error') out.errors.push(m.text()); });
+    page.on('pageerror', (e) => out.errors.push(String(e)));
+    const names = () => page.locator('#keys-body td.name:nth-child(2)').allTextContents();
+    const state = async () => ({
+      count: await page.textContent('#keys-count'), page: await page.textContent('#keys-page'),
+      names: await names(), pager: await page.isVisible('#keys-pager'),
+      prev: await page.isDisabled('#keys-prev'), next: await page.isDisabled('#keys-next'),
+    });
+    await page.goto(`${env.BASE}/admin/dashboard#keys`);
+    await page.fill('#login-key', env.ADMIN_KEY);
+    await page.click('#login-submit');
+    await page.locator('#keys-body tr').first().waitFor();
+    out.first = await state();
+    await page.click('#keys-next');
+    out.second = await state();
+    await page.click('#keys-next');
+    out.third = await state();
+    await page.fill('#keys-search', 'BULK-11');
+    out.search = await state();
+    await page.waitForTimeout(6000);  // a live refresh passes: the search and its rows stay
+    out.searchLive = await state();
+    out.searchKept = await page.inputValue('#keys-search');
+    await page.fill('#keys-search', 'no such key');
+    out.none = await state();
+    out.noneRow = await page.textContent('#keys-body');
+    await page.click('[data-tab=accounts]');
+    await page.fill('#accounts-search', 'quiet');
+    await page.locator('#accounts-count', { hasText: 'match' }).waitFor();
+    out.accounts = await page.locator('#accounts-body tr').allTextContents();
+    out.accountsCount = await page.textContent('#accounts-count');
+""")
+
+
+# The page in Simplified Chinese, as a browser set to zh-CN opens it; the switch to English
+# and back, kept for the next visit. axe runs here too (the page's lang changes).
+LANGUAGE_SCRIPT = browser_script(r"""
+    const axePath = require.resolve('axe-core/axe.min.js');
+    const context = await browser.newContext({
+      locale: 'zh-CN', bypassCSP: true, viewport: { width: 1440, height: 900 } });
+    const p = await context.newPage();
+    p.setDefaultTimeout(15000);
+    p.on('console', (m) => { if (m.type() === 'error') out.errors.push(m.text()); });
+    p.on('pageerror', (e) => out.errors.push(String(e)));
+    out.violations = [];
+    out.untranslated = {};
+    const tabs = () => p.locator('[role=tab]').allTextContents();
+    // English texts of the dictionary still showing: each should have been translated.
+    const english = () => p.evaluate(() => {
+      const zh = window.amqDashboardZhCN;
+      const seen = new Set();
+      const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+      for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+        const text = n.nodeValue.replace(/\s+/g, ' ').trim();
+        if (n.parentElement.offsetParent !== null && text in zh && zh[text] !== text) seen.add(text);
+      }
+      return [...seen];
+    });
+    await p.goto(`${env.BASE}/admin/dashboard`);
+    out.lang = await p.getAttribute('html', 'lang');
+    out.signIn = await p.textContent('#login-submit');
+    out.placeholderSearch = await p.getAttribute('#keys-search', 'placeholder');
+    await p.fill('#login-key', env.ADMIN_KEY);
+    await p.click('#login-submit');
+    await p.locator('#overview-today .stat').first().waitFor();
+    out.tabs = await tabs();
+    out.cards = await p.locator('#overview-today .label').allTextContents();
+    out.theme = await p.textContent('#theme-toggle');
+    const views = {
+      overview: '#overview-today .stat', accounts: '#accounts-body tr', keys: '#keys-body tr',
+      stats: '#breakdown-body tr', requests: '#log-body tr', audit: '#audit-body tr',
+    };
+    for (const [view, ready] of Object.entries(views)) {
+      await p.click(`[data-tab=${view}]`);
+      await p.locator(ready).first().waitFor();
+      await p.waitForTimeout(200);
+      out.untranslated[view] = await english();
+      await p.addScriptTag({ path: axePath });
+      const result = await p.evaluate(() => axe.run(document, {
+        runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }));
+      for (const v of result.violations) out.violations.push(`${view}: ${v.id} ${v.nodes[0].target}`);
+      if (env.SCREENSHOTS) {
+        await p.screenshot({ path: `${env.SCREENSHOTS}/dashboard-zh-CN-${view}.png`, fullPage: true, caret: 'initial' });
+      }
+    }
+    await p.click('[data-tab=keys]');
+    const row = p.locator('#keys-body tr', { hasText: '团队' });
+    out.keyRow = await row.textContent();
+    out.keyButtons = await row.locator('button')
+      .evaluateAll((bs) => bs.map((b) => b.getAttribute('aria-label')));
+    out.keysCount = await p.textContent('#keys-count');
+
+    await p.selectOption('#language', 'en');
+    out.tabsEnglish = await tabs();
+    out.keyRowEnglish = await row.textContent();
+    out.stored = await p.evaluate(() => localStorage.getItem('amq2api.language'));
+    await p.reload();
+    await p.locator('#app').waitFor();
+    out.langAfterReload = await p.getAttribute('html', 'lang');
+    out.tabsAfterReload = await tabs();
+    await p.selectOption('#language', 'zh-CN');
+    out.tabsBack = await tabs();
 """)
 
 
@@ -878,7 +1038,8 @@ class DashboardInBrowser(unittest.TestCase):
         self.assertEqual(seen["errors"], [])
         self.assertEqual(seen["violations"], [], "\n".join(seen["violations"]))
         self.assertEqual(seen["afterRight"], ["keys", "true", False])
-        self.assertEqual((seen["afterEnd"], seen["wrapped"]), ("requests", "overview"))
+        self.assertEqual((seen["afterEnd"], seen["wrapped"]), ("audit", "overview"))
+        self.assertEqual(seen["phone"], [], "\n".join(seen["phone"]))
         self.assertEqual(seen["panelLabel"], "tab-button-accounts")
         self.assertEqual(seen["darkTheme"], "dark")
         self.assertEqual(seen["lightChosen"], ["light", "light"])
@@ -949,6 +1110,120 @@ class DashboardInBrowser(unittest.TestCase):
         self.assertLessEqual(seen["pageWidthAt390"], 390, "the page scrolls sideways at 390 px")
         # The refused search is the only failed call; the console stays clean of anything else.
         self.assertTrue(all("400" in e for e in seen["errors"]), seen["errors"])
+
+    def test_an_account_health_history_and_the_audit_log(self):
+        self.fake.script(token=[{"match_refresh_token": "rt-locked", "repeat": True,
+                                 "access_token": "at-locked"}])
+        self.daemon.ctl_json("account", "add", "--name", "locked", "--refresh-token",
+                             "rt-locked", "--client-id", "c", "--client-secret", "s")
+        key = self.daemon.ctl_json("key", "create", "--name", "ci", "--rpm", "5")["key"]
+        self.daemon.ctl_json("key", "update", "ci", "--rpm", "7")
+        self.fake.script(generate=[{"match_token": "at-locked", "repeat": True, "status": 403,
+                                    "body": {"__type": "AccessDeniedException",
+                                             "message": "We have locked your account",
+                                             "reason": "TEMPORARILY_SUSPENDED"}}])
+        self.ask(key)
+        self.assertEqual(self.daemon.ctl_json("account", "show", "locked")["state"], "quarantined")
+        note = "support unlocked it, <b>case</b> 1234"
+        env = dict(os.environ, BASE=f"http://127.0.0.1:{self.daemon.port}", ADMIN_KEY=self.admin,
+                   CHROMIUM=CHROMIUM, NOTE=note)
+        seen = self.run_browser(HEALTH_AUDIT_SCRIPT, env)
+
+        self.assertEqual(seen["errors"], [])
+        self.assertEqual(seen["title"], "Health of account “locked”")
+        self.assertIn("quarantined", seen["stateBefore"])
+        self.assertIn("locked your account", seen["stateBefore"])
+        [event] = seen["eventsBefore"]
+        self.assertIn("healthy", event)
+        self.assertIn("quarantined", event)
+        self.assertTrue(seen["resetShown"])
+        self.assertIn("healthy", seen["stateAfter"])
+        self.assertEqual(len(seen["eventsAfter"]), 2)
+        self.assertIn(note, seen["eventsAfter"][0])  # the newest first, the note as text
+        self.assertEqual(seen["focusAfterClose"], "Health of account “locked”")
+        self.assertIn("healthy", seen["row"])
+        self.assertEqual(self.daemon.ctl_json("account", "show", "locked")["state"], "healthy")
+
+        # Newest first: the reset by the dashboard's key, then the changes made over ctl.
+        time, actor, command, record, changes = seen["audit"][0]
+        self.assertEqual((actor, command, record), ("admin key 1 (initial-admin)",
+                                                    "account.reset-health", "#1 “locked”"))
+        self.assertIn("state: quarantined → healthy", changes)
+        update = next(r for r in seen["audit"] if r[2] == "key.update")
+        self.assertEqual(update[3], "#2 “ci”")
+        self.assertEqual(update[4], "requests_per_minute: 5 → 7")
+        self.assertTrue(update[1].startswith("control socket"), update[1])
+        created = next(r for r in seen["audit"] if r[2] == "key.create")
+        self.assertIn("name: (none) → ci", created[4])
+        self.assertIn("key_prefix: (none) → amq-", created[4])
+        self.assertNotIn(key, "".join(created), "the secret in the audit view")
+        entries = self.admin_get("/admin/audit?limit=2")["entries"]
+        self.assertEqual([e["command"] for e in entries], ["key.update", "account.reset-health"])
+
+    def test_searching_and_paging_the_key_and_account_tables(self):
+        for i in range(120):
+            r = self.daemon.request("POST", "/admin/api-keys", body={"name": f"bulk-{i:03d}"},
+                                    headers={"Authorization": f"Bearer {self.admin}"})
+            self.assertEqual(r.status, 200, r.body)
+        for name in ("quiet one", "loud", "quiet two"):
+            self.daemon.ctl_json("account", "add", "--name", name, "--refresh-token",
+                                 f"rt-{name}", "--client-id", "c", "--client-secret", "s")
+        env = dict(os.environ, BASE=f"http://127.0.0.1:{self.daemon.port}", ADMIN_KEY=self.admin,
+                   CHROMIUM=CHROMIUM)
+        seen = self.run_browser(TABLES_SCRIPT, env)
+
+        self.assertEqual(seen["errors"], [])
+        first, second, third = seen["first"], seen["second"], seen["third"]
+        self.assertEqual(first["count"], "121 keys")  # and the initial admin key
+        self.assertEqual(first["page"], "1–50 of 121, page 1 of 3")
+        self.assertEqual((len(first["names"]), first["pager"], first["prev"], first["next"]),
+                         (50, True, True, False))
+        self.assertEqual(second["page"], "51–100 of 121, page 2 of 3")
+        self.assertEqual(third["page"], "101–121 of 121, page 3 of 3")
+        self.assertEqual((len(third["names"]), third["next"]), (21, True))
+        shown = first["names"] + second["names"] + third["names"]
+        self.assertEqual(sorted(shown), sorted(self.keys()), "every key once")
+        # bulk-110 to bulk-119, whatever the case typed.
+        self.assertEqual(sorted(seen["search"]["names"]), [f"bulk-11{i}" for i in range(10)])
+        self.assertEqual(seen["search"]["count"], "10 of 121 keys match")
+        self.assertFalse(seen["search"]["pager"])
+        self.assertEqual(seen["searchLive"]["names"], seen["search"]["names"])
+        self.assertEqual(seen["searchKept"], "BULK-11")
+        self.assertEqual(seen["none"]["count"], "0 of 121 keys match")
+        self.assertIn("Nothing matches the search.", seen["noneRow"])
+        self.assertEqual(len(seen["accounts"]), 2)
+        self.assertTrue(all("quiet" in row for row in seen["accounts"]), seen["accounts"])
+        self.assertEqual(seen["accountsCount"], "2 of 3 accounts match")
+
+    def test_the_page_in_chinese_and_the_language_switch(self):
+        self.daemon.ctl_json("account", "add", "--name", "账号一", "--refresh-token", "rt",
+                             "--client-id", "c", "--client-secret", "s")
+        key = self.daemon.ctl_json("key", "create", "--name", "团队", "--rpm", "1")["key"]
+        for _ in range(2):  # one served, one refused
+            self.ask(key)
+        env = dict(os.environ, BASE=f"http://127.0.0.1:{self.daemon.port}", ADMIN_KEY=self.admin,
+                   CHROMIUM=CHROMIUM, SCREENSHOTS=SCREENSHOTS)
+        seen = self.run_browser(LANGUAGE_SCRIPT, env)
+
+        self.assertEqual(seen["errors"], [])
+        self.assertEqual(seen["violations"], [], "\n".join(seen["violations"]))
+        self.assertEqual(seen["lang"], "zh-CN")
+        self.assertEqual(seen["signIn"], "登录")
+        self.assertEqual(seen["placeholderSearch"], "名称、描述、模型、前缀")
+        self.assertEqual(seen["tabs"], ["概览", "账号", "API 密钥", "统计", "请求", "审计日志"])
+        self.assertEqual(seen["cards"], ["请求", "错误", "错误率", "Token", "积分"])
+        self.assertEqual(seen["theme"], "主题：自动")
+        for view, texts in seen["untranslated"].items():
+            self.assertEqual(texts, [], f"English left in the {view} view")
+        self.assertIn("团队", seen["keyRow"])
+        self.assertIn("有效", seen["keyRow"])
+        self.assertIn("编辑密钥“团队”", seen["keyButtons"])
+        self.assertEqual(seen["keysCount"], "2 个密钥")
+        self.assertEqual(seen["tabsEnglish"][0], "Overview")
+        self.assertIn("active", seen["keyRowEnglish"])
+        self.assertEqual(seen["stored"], "en")
+        self.assertEqual((seen["langAfterReload"], seen["tabsAfterReload"][-1]), ("en", "Audit log"))
+        self.assertEqual(seen["tabsBack"], seen["tabs"])
 
     def ask(self, key):
         """One small Messages request with `key`."""
