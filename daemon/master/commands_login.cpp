@@ -107,9 +107,11 @@ Result<std::uint64_t> store_login(CommandContext ctx, const AuditEntry& draft,
     return id;
 }
 
-// 'account' names the account to log in again: {"id"} or {"name"}, or as amq2apictl sends
-// it, a string (all digits: the id).
+// 'account' names the account to log in again: {"id"} or {"name"}, its id as a number (as
+// the HTTP admin API's clients send it), or as amq2apictl sends it, a string (all digits: the
+// id).
 Result<Account> account_to_log_in(const Store& store, const rapidjson::Value& account) {
+    if (account.IsUint64()) return store.get_account(account.GetUint64());
     if (!account.IsString()) return resolve_account(store, account);
     std::string_view text(account.GetString(), account.GetStringLength());
     auto id = parse_uint(text);

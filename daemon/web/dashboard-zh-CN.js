@@ -201,6 +201,8 @@
       "管理员密钥",
     "Save":
       "保存",
+    "Log in again":
+      "重新登录",
     "Edit account":
       "编辑账号",
     "(0: no cap)":

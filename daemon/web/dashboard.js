@@ -811,20 +811,45 @@
     (kiro ? $('onboard-callback') : $('onboard-link')).focus();
   }
 
+  // Starts a login (`body` names a new account or an existing one) for the card to follow.
+  async function beginLogin(body, kiro) {
+    if (onboarding) await cancelLogin();  // one login at a time in the card
+    if (kiro) body.kiro = true;
+    const login = await api('POST', '/admin/accounts/login', body);
+    onboarding = {id: login.login, timer: null};
+    return login;
+  }
+
+  function followNewLogin(login, kiro) {
+    showLogin(login, kiro);
+    if (!kiro) followLogin(login);
+  }
+
   async function startLogin(event) {
     event.preventDefault();
     await guarded($('onboard-submit'), async () => {
       const kiro = $('onboard-method').value === 'kiro';
       const body = {name: $('onboard-name').value.trim()};
-      if (kiro) body.kiro = true;
       const startUrl = $('onboard-start-url').value.trim();
       if (startUrl && !kiro) body.start_url = startUrl;
       const region = $('onboard-region').value.trim();
       if (region) body.region = region;
-      const login = await api('POST', '/admin/accounts/login', body);
-      onboarding = {id: login.login, timer: null};
-      showLogin(login, kiro);
-      if (!kiro) followLogin(login);
+      followNewLogin(await beginLogin(body, kiro), kiro);
+    });
+  }
+
+  // An account whose refresh token is gone for good signs in again, the way it first did (a
+  // Kiro account at the portal, others with a device code); its id and settings stay.
+  async function loginAgain() {
+    const account = editing.account;
+    const kiro = account.kind === 'social';
+    await submitForm($('account-edit-login'), 'account-edit-error', async () => {
+      const login = await beginLogin({account: account.id}, kiro);
+      editing.opener = null;  // the focus goes to the login card instead
+      closeDialog('account-edit');
+      $('onboard').open = true;
+      $('onboard').scrollIntoView({block: 'start'});
+      followNewLogin(login, kiro);
     });
   }
 
@@ -1509,6 +1534,7 @@
     $('key-edit-cancel').addEventListener('click', () => closeDialog('key-edit'));
     $('account-edit-form').addEventListener('submit', saveAccount);
     $('account-edit-cancel').addEventListener('click', () => closeDialog('account-edit'));
+    $('account-edit-login').addEventListener('click', loginAgain);
     for (const id of ['key-edit', 'account-edit', 'account-events']) {
       $(id).addEventListener('close', () => {
         if (id === 'account-edit') $('edit-account-token').value = '';

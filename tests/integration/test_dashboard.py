@@ -392,6 +392,19 @@ LOGIN_SCRIPT = browser_script(r"""
     out.deviceResult = await page.textContent('#onboard-result');
     await page.locator('#accounts-body tr', { hasText: 'browser-device' }).waitFor();
 
+    // The same account signs in again from its edit dialog: a new code, the same account.
+    await page.getByRole('button', { name: 'Edit account “browser-device”' }).click();
+    await page.click('#account-edit-login');
+    await page.locator('#account-edit').waitFor({ state: 'hidden' });
+    await page.locator('#onboard-progress').waitFor();
+    out.againFocus = await page.evaluate(() => document.activeElement.id);
+    const again = await page.textContent('#onboard-code');
+    out.againNewCode = again !== out.code;
+    await fetch(`${env.FAKE}/_device`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ user_code: again, action: 'approve' }) });
+    await page.locator('#onboard-result', { hasText: /Logged in/ }).waitFor();
+    out.againResult = await page.textContent('#onboard-result');
+
     await page.fill('#onboard-name', 'browser-kiro');
     await page.selectOption('#onboard-method', 'kiro');
     await page.click('#onboard-submit');
@@ -946,6 +959,12 @@ class DashboardInBrowser(unittest.TestCase):
         self.assertEqual(set(accounts), {"browser-device", "browser-kiro"})
         self.assertIn(f"account {accounts['browser-device']['id']}", seen["deviceResult"])
         self.assertIn(f"account {accounts['browser-kiro']['id']}", seen["kiroResult"])
+        self.assertEqual(seen["againResult"], f"Logged in: account {accounts['browser-device']['id']}.")
+        self.assertTrue(seen["againNewCode"])
+        self.assertEqual(seen["againFocus"], "onboard-link")
+        logins = [e for e in self.admin_get("/admin/audit?limit=20")["entries"]
+                  if e["command"] == "account.login"]
+        self.assertEqual(len(logins), 3, logins)  # a new device account, again, the Kiro one
         self.assertEqual(accounts["browser-kiro"]["kind"], "social")
         self.assertEqual(accounts["browser-device"]["kind"], "idc")
 
