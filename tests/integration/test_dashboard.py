@@ -591,6 +591,7 @@ AXE_SCRIPT = browser_script(r"""
     out.violations = [];
     const context = await browser.newContext({ bypassCSP: true });
     const p = await context.newPage();
+    p.on('console', (m) => { if (m.type() === 'error') out.errors.push(m.text()); });
     p.on('pageerror', (e) => out.errors.push(String(e)));
     const audit = async (where) => {
       await p.addScriptTag({ path: axePath });
