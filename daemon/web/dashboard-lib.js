@@ -104,6 +104,15 @@
     return Math.floor(nowMs / bucketMs) * bucketMs - (hours * 3600e3 / bucketMs - 1) * bucketMs;
   }
 
+  // A chart's time (unix seconds) as the language writes it: day and hour for hourly buckets,
+  // the day for daily ones. `timeZone` is the browser's when undefined.
+  function chartTime(seconds, hourly, language, timeZone) {
+    const parts = hourly
+      ? {month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false}
+      : {month: 'short', day: 'numeric'};
+    return new Date(seconds * 1000).toLocaleString(language, Object.assign({timeZone}, parts));
+  }
+
   function shown(value) {
     if (value === undefined) return '';
     return typeof value === 'string' ? value : JSON.stringify(value);
@@ -143,8 +152,8 @@
 
   const lib = {
     LANGUAGES, format, pickLanguage, translator, normalText, searchRows, pageRows, sortRows,
-    errorRate, dayTotals, accountEnabled, accountState, countStates, chartStart, auditChanges,
-    auditSubject,
+    errorRate, dayTotals, accountEnabled, accountState, countStates, chartStart, chartTime,
+    auditChanges, auditSubject,
   };
   if (typeof module === 'object' && module.exports) module.exports = lib;
   else root.amqDashboard = lib;

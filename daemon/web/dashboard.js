@@ -1230,11 +1230,15 @@
     const target = $(id);
     const axis = {stroke: cssColor('--muted'), grid: {stroke: cssColor('--border'), width: 1},
       ticks: {stroke: cssColor('--border'), width: 1}};
+    // Times in the page's language: uPlot's own labels are English ("Dec", "3pm").
+    const hourly = charts.series.bucket === 'hour';
+    const time = (s) => (s === null || s === undefined ? '—' : L.chartTime(s, hourly, language));
     const options = {
       width: Math.max(target.clientWidth, 260), height: 200,
       scales: {x: {time: true}},
-      axes: [axis, Object.assign({}, axis, {size: 56})],
-      series: [{label: t('Time')}, ...lines.map(([label, , color]) => ({
+      axes: [Object.assign({}, axis, {space: 90, values: (u, splits) => splits.map(time)}),
+        Object.assign({}, axis, {size: 56})],
+      series: [{label: t('Time'), value: (u, s) => time(s)}, ...lines.map(([label, , color]) => ({
         label, stroke: cssColor(color), width: 2, points: {show: false},
       }))],
     };

@@ -98,6 +98,16 @@ test('a chart starts at the first of the last whole buckets, the current one inc
   assert.equal(new Date(L.chartStart(now, 720)).toISOString(), '2026-11-07T00:00:00.000Z');
 });
 
+test('chart times are written in the language, by hour or by day', () => {
+  const at = Date.parse('2026-12-06T14:00:00Z') / 1000;
+  assert.equal(L.chartTime(at, true, 'en-US', 'UTC'), '12/6, 14:00');
+  assert.equal(L.chartTime(at, false, 'en-US', 'UTC'), 'Dec 6');
+  assert.equal(L.chartTime(at, false, 'zh-CN', 'UTC'), '12月6日');
+  assert.match(L.chartTime(at, true, 'zh-CN', 'UTC'), /^12\/6 14:00$/);
+  assert.equal(L.chartTime(at, false, 'en-US', 'Asia/Shanghai'), 'Dec 6');
+  assert.equal(L.chartTime(at + 10 * 3600, false, 'en-US', 'Asia/Shanghai'), 'Dec 7');
+});
+
 test('an audit entry shows the fields an admin changed, not the ones the daemon moves', () => {
   const update = {
     command: 'key.update', args: {key: {name: 'ci'}, set: {requests_per_minute: 7}},
