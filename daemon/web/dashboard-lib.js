@@ -1,5 +1,5 @@
 // What the dashboard computes, as pure functions: no DOM, no clock, no network. The page
-// loads it before dashboard.js (as window.amqDashboard); node loads it for the unit tests in
+// loads it before its modules (as window.amqDashboard); node loads it for the unit tests in
 // tests/unit/daemon/web/.
 'use strict';
 

@@ -1,5 +1,5 @@
 // Simplified Chinese (zh-CN) texts of the dashboard, keyed by the English text of
-// dashboard.html and of dashboard.js's t() and N_() calls; {name} is filled in as it is in
+// dashboard.html and of the page modules' t() and N_() calls; {name} is filled in as it is in
 // English. A text missing here shows in English: tests/unit/daemon/web checks none is.
 'use strict';
 

@@ -33,6 +33,11 @@ FILES = [
     ("/admin/dashboard/uPlot.iife.min.js", "application/javascript", "uPlot.iife.min.js"),
     ("/admin/dashboard/uPlot.min.css", "text/css", "uPlot.min.css"),
 ]
+# The modules dashboard.js imports, one concern each.
+MODULES = ["base.js", "i18n.js", "page.js", "api.js", "theme.js", "tables.js", "overview.js",
+           "accounts.js", "health.js", "login.js", "upload.js", "keys.js", "stats.js", "charts.js",
+           "requests.js", "audit.js"]
+FILES += [(f"/admin/dashboard/{m}", "application/javascript", m) for m in MODULES]
 
 # What the script must call (the admin API routes behind each tab).
 ROUTES_USED = [
@@ -48,12 +53,18 @@ def source(name):
         return f.read()
 
 
+def page_script():
+    """The page's own JavaScript: the entry module and every module it imports."""
+    return "\n".join(source(m).decode() for m in ["dashboard.js", *MODULES])
+
+
 class PageScan(html.parser.HTMLParser):
     """The parts of the page that matter to its Content-Security-Policy."""
 
     def __init__(self):
         super().__init__()
         self.scripts = []       # (src, inline text)
+        self.modules = []       # the src of each <script type="module">
         self.stylesheets = []
         self.inline_handlers = []
         self.inline_styles = []
@@ -67,6 +78,8 @@ class PageScan(html.parser.HTMLParser):
         if tag == "script":
             self.scripts.append([attrs.get("src"), ""])
             self.in_script = True
+            if attrs.get("type") == "module":
+                self.modules.append(attrs.get("src"))
         if tag == "link" and attrs.get("rel") == "stylesheet":
             self.stylesheets.append(attrs.get("href"))
 
@@ -132,10 +145,11 @@ class DashboardFiles(unittest.TestCase):
         page = PageScan()
         page.feed(source("dashboard.html").decode())
         # dashboard.js last: it draws with uPlot, computes with the lib and reads the texts
-        # (all deferred, so they run in this order).
+        # (all deferred, modules too, so they run in this order).
         self.assertEqual([s for s, _ in page.scripts],
                          ["/admin/dashboard/uPlot.iife.min.js", "/admin/dashboard/dashboard-lib.js",
                           "/admin/dashboard/dashboard-zh-CN.js", "/admin/dashboard/dashboard.js"])
+        self.assertEqual(page.modules, ["/admin/dashboard/dashboard.js"])
         self.assertEqual([text.strip() for _, text in page.scripts], [""] * 4, "inline script")
         self.assertEqual(page.stylesheets,
                          ["/admin/dashboard/uPlot.min.css", "/admin/dashboard/dashboard.css"])
@@ -144,8 +158,16 @@ class DashboardFiles(unittest.TestCase):
         self.assertNotRegex(source("dashboard.html").decode(), r"(src|href)=\"(https?:)?//",
                             "a file from another origin")
 
+    def test_every_module_the_page_imports_is_served(self):
+        imported = set()
+        for name in ["dashboard.js", *MODULES]:
+            imported |= set(re.findall(r"from '\./([\w-]+\.js)';", source(name).decode()))
+        self.assertEqual(imported, set(MODULES), "a module imported but not served, or unused")
+        on_disk = {f for f in os.listdir(WEB) if f.endswith(".js")}
+        self.assertEqual(on_disk, {f for _, _, f in FILES if f.endswith(".js")})
+
     def test_the_script_writes_no_markup_and_keeps_the_key_per_tab(self):
-        js = source("dashboard.js").decode()
+        js = page_script()
         for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(",
                      "new Function", "document.cookie"):
             self.assertNotIn(sink, js)
@@ -158,7 +180,7 @@ class DashboardFiles(unittest.TestCase):
             self.assertIn(needed, js)
 
     def test_the_script_calls_the_admin_routes(self):
-        js = source("dashboard.js").decode()
+        js = page_script()
         for route in ROUTES_USED:
             self.assertIn(route, js)
         # Every method and path the script uses is a route: an admin key gets no 405 and no

@@ -1,6 +1,6 @@
 // The texts the dashboard shows, as the page finds them: the text and labelling attributes of
-// dashboard.html (what dashboard.js's collectPageTexts translates) and the literal texts of
-// dashboard.js's t() and N_() calls. Shared by the tests; run alone, it prints the ones the
+// dashboard.html (what i18n.js's collectPageTexts translates) and the literal texts of
+// the page's modules' t() and N_() calls. Shared by the tests; run alone, it prints the ones the
 // zh-CN dictionary lacks.
 'use strict';
 
@@ -45,8 +45,16 @@ function scriptTexts(js) {
   return texts;
 }
 
+// The page's own modules: every script in daemon/web but the lib, the texts and uPlot.
+function pageModules() {
+  return fs.readdirSync(WEB).filter((name) => name.endsWith('.js') &&
+    !['dashboard-lib.js', 'dashboard-zh-CN.js', 'uPlot.iife.min.js'].includes(name));
+}
+
 function allTexts() {
-  return new Set([...pageTexts(read('dashboard.html')), ...scriptTexts(read('dashboard.js'))]);
+  const texts = new Set(pageTexts(read('dashboard.html')));
+  for (const name of pageModules()) for (const text of scriptTexts(read(name))) texts.add(text);
+  return texts;
 }
 
 module.exports = {WEB, pageTexts, scriptTexts, allTexts};
