@@ -9,8 +9,10 @@ the duration (default 20)."""
 import json
 import os
 import random
+import re
 import time
 import unittest
+import urllib.parse
 
 from harness import Daemon, FakeUpstream, raw_http
 
@@ -39,7 +41,7 @@ KEY = {"name": "fuzzed", "requests_per_minute": 10, "allowed_models": ["claude-s
 
 # Every route of the worker (daemon/worker/routes.cpp), with a body that is valid for it.
 ROUTES = [
-    ("GET", "/health", None), ("GET", "/metrics", None),
+    ("GET", "/health", None), ("GET", "/health/ready", None), ("GET", "/metrics", None),
     ("POST", "/v1/messages", MESSAGES), ("POST", "/v1/messages/count_tokens", MESSAGES),
     ("POST", "/v1/chat/completions", CHAT), ("POST", "/v1/responses", RESPONSES),
     ("GET", "/v1/models", None),
@@ -49,15 +51,51 @@ ROUTES = [
                                              "clientSecret": "s"}),
     ("GET", "/admin/accounts/{}", None), ("PUT", "/admin/accounts/{}", {"enabled": True}),
     ("DELETE", "/admin/accounts/{}", None), ("POST", "/admin/accounts/{}/refresh-token", {}),
-    ("GET", "/admin/accounts/{}/stats", None), ("GET", "/admin/accounts/{}/quota", None),
+    ("GET", "/admin/accounts/{}/stats?days=3", None), ("GET", "/admin/accounts/{}/quota", None),
+    ("GET", "/admin/accounts/{}/events", None),
+    ("POST", "/admin/accounts/{}/reset-health", {"note": "fuzzed"}),
+    ("POST", "/admin/accounts/login", {"name": "fuzz-login"}),
+    ("GET", "/admin/accounts/login/{}", None), ("DELETE", "/admin/accounts/login/{}", None),
+    ("POST", "/admin/accounts/login/{}/complete", {"callback_url": "http://localhost:1/?code=c"}),
     ("POST", "/admin/api-keys", KEY), ("GET", "/admin/api-keys", None),
     ("GET", "/admin/api-keys/{}", None), ("PUT", "/admin/api-keys/{}", {"requests_per_minute": 5}),
     ("DELETE", "/admin/api-keys/{}", None), ("POST", "/admin/api-keys/{}/revoke", {}),
     ("GET", "/admin/stats/accounts", None), ("GET", "/admin/stats/api-keys", None),
-    ("GET", "/admin/stats/tokens", None), ("GET", "/admin/stats/account-usage", None),
-    ("GET", "/admin/dashboard", None), ("GET", "/admin/dashboard/dashboard.js", None),
+    ("GET", "/admin/stats/tokens?days=2", None), ("GET", "/admin/stats/account-usage", None),
+    ("GET", "/admin/stats?days=7&by=key", None), ("GET", "/admin/status", None),
+    ("GET", "/admin/usage?limit=5&key=1&account=none&status=error&since=2026-01-01", None),
+    ("GET", "/admin/usage/series?bucket=hour&since=2026-01-01T00:00:00Z&model=m", None),
+    ("GET", "/admin/audit?limit=20", None),
+    ("GET", "/admin/dashboard", None), ("GET", "/admin/dashboard/", None),
+    ("GET", "/admin/dashboard/dashboard.js", None),
     ("POST", "/nope", {}), ("PATCH", "/v1/messages", MESSAGES),
 ]
+
+# Query values a client could send: malformed escapes, NULs, huge and out-of-range numbers.
+NASTY_QUERY = ["%zz", "%00", "%ff%fe", "-1", "0", "18446744073709551616", "1e308", "", "x" * 5000,
+               "2999-01-01", "1970-01-01T00:00:00Z", "%F0%9F%99%82", "a&b=c", "[]"]
+
+
+def declared_routes():
+    """(method, path) of every route in the worker's route tables."""
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+    found = set()
+    for table in ("daemon/worker/routes.cpp", "daemon/worker/admin_routes.cpp"):
+        with open(os.path.join(root, table)) as f:
+            found |= set(re.findall(r'\{"(/[^"]*)", htp_method_(\w+)', f.read()))
+    return {(method, path) for path, method in found}
+
+
+def mutate_query(rng, path):
+    """`path` with one of its query values replaced by a hostile one."""
+    base, _, query = path.partition("?")
+    params = urllib.parse.parse_qsl(query, keep_blank_values=True)
+    if not params:
+        return path
+    i = rng.randrange(len(params))
+    params[i] = (params[i][0], rng.choice(NASTY_QUERY))
+    return base + "?" + "&".join(f"{k}={v}" for k, v in params)
+
 
 NASTY_VALUES = [None, True, -1, 0, 2 ** 63, -2 ** 64, 1e308, "", "x" * 70000, "\u0000",
                 "\ud800", "\x1b[31m", [], {}, [[[[[]]]]], {"a": {"b": {"c": {}}}},
@@ -167,6 +205,15 @@ def raw_request(rng, method, path, body, key):
     return data
 
 
+class RouteList(unittest.TestCase):
+    def test_the_fuzzer_knows_every_route(self):
+        # The dashboard's files share one handler: one of them stands for all.
+        declared = {(m, p) for m, p in declared_routes()
+                    if not re.match(r"/admin/dashboard/.+\.", p) or p.endswith("/dashboard.js")}
+        fuzzed = {(m, p.partition("?")[0]) for m, p, _ in ROUTES}
+        self.assertEqual(declared - fuzzed, set(), "routes the fuzzer never sends")
+
+
 class RouteFuzz(unittest.TestCase):
     def setUp(self):
         self.fake = FakeUpstream()
@@ -219,6 +266,8 @@ class RouteFuzz(unittest.TestCase):
         while time.monotonic() < deadline:
             method, path, valid = rng.choice(ROUTES)
             path = path.replace("{}", self.param(rng))
+            if rng.random() < 0.5:
+                path = mutate_query(rng, path)
             key = rng.choice([None, "amq-bogus", self.client, self.admin])
             body = body_for(rng, valid) if method in ("POST", "PUT", "PATCH") or rng.random() < 0.1 else b""
             data = raw_request(rng, method, path, body, key)
