@@ -3,9 +3,10 @@ import {$, L} from './base.js';
 import {t} from './i18n.js';
 import {
   append, el, button, yesNo, stateBadge, fmtNum, fmtLimit, fmtTime, wholeNumber, showMessage,
-  submitForm, editing, openDialog, closeDialog, focusButton,
+  editing, openDialog, closeDialog, focusButton,
 } from './page.js';
-import {api, guarded} from './api.js';
+import {api} from './api.js';
+import {guarded, submitForm} from './actions.js';
 import {tables, drawTable} from './tables.js';
 import {openEvents} from './health.js';
 

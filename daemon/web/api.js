@@ -1,6 +1,5 @@
 // The admin API, called with the key of this tab.
 import {t} from './i18n.js';
-import {showMessage} from './page.js';
 
 const KEY_STORAGE = 'amq2api.adminKey';  // sessionStorage only: gone when the tab closes
 
@@ -75,17 +74,4 @@ export async function api(method, path, body) {
     throw error;
   }
   return data;
-}
-
-// Runs an action behind a button: the button is disabled meanwhile, errors are shown.
-export async function guarded(control, action) {
-  if (control) control.disabled = true;
-  try {
-    return await action();
-  } catch (e) {
-    if (!(e instanceof ApiError && e.keyRefused)) showMessage(e.message, 'error');
-    return undefined;
-  } finally {
-    if (control) control.disabled = false;
-  }
 }

@@ -4,7 +4,8 @@
 import {$} from './base.js';
 import {LANGUAGE_STORAGE, t, collectPageTexts, applyLanguage} from './i18n.js';
 import {showMessage, hideMessage, copyInput, editing, closeDialog, focusButton} from './page.js';
-import {session, ApiError, writes, api, guarded, whenKeyRefused} from './api.js';
+import {session, ApiError, writes, api, whenKeyRefused} from './api.js';
+import {guarded} from './actions.js';
 import {darkQuery, applyTheme, cycleTheme} from './theme.js';
 import {tables, drawTable, turnPage} from './tables.js';
 import {loadOverview, checkQuotas} from './overview.js';

@@ -2,9 +2,10 @@
 import {$, L} from './base.js';
 import {t} from './i18n.js';
 import {
-  el, stateBadge, fmtTime, fillBody, emptyRow, showMessage, submitForm, editing, openDialog,
+  el, stateBadge, fmtTime, fillBody, emptyRow, showMessage, editing, openDialog,
 } from './page.js';
 import {api} from './api.js';
+import {submitForm} from './actions.js';
 import {loadAccounts} from './accounts.js';
 
 function drawEvents(answer) {

@@ -2,10 +2,11 @@
 import {$} from './base.js';
 import {N_, t} from './i18n.js';
 import {
-  append, el, button, badge, fmtLimit, fmtTime, wholeNumber, showMessage, submitForm, modelList,
+  append, el, button, badge, fmtLimit, fmtTime, wholeNumber, showMessage, modelList,
   editing, openDialog, closeDialog, focusButton,
 } from './page.js';
-import {api, guarded} from './api.js';
+import {api} from './api.js';
+import {guarded, submitForm} from './actions.js';
 import {tables, drawTable} from './tables.js';
 
 export function keyRow(key) {

@@ -1,8 +1,9 @@
 // Logging an account in from the login card: a device code or a Kiro sign-in.
 import {$} from './base.js';
 import {t} from './i18n.js';
-import {submitForm, editing, closeDialog} from './page.js';
-import {ApiError, api, guarded} from './api.js';
+import {editing, closeDialog} from './page.js';
+import {ApiError, api} from './api.js';
+import {guarded, submitForm} from './actions.js';
 import {loadAccounts} from './accounts.js';
 
 const LOGIN_POLL_MS = 2000;

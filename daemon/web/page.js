@@ -3,7 +3,6 @@
 // never as markup.
 import {$, L} from './base.js';
 import {N_, language, t} from './i18n.js';
-import {ApiError} from './api.js';
 
 // ---- DOM helpers ----------------------------------------------------------------------
 
@@ -134,27 +133,13 @@ export function hideMessage() {
 
 // A form's error goes where the form is, is announced (role="alert") and takes the focus:
 // a failed submit never looks like nothing happened.
-function showFormError(id, text) {
+export function showFormError(id, text) {
   const box = $(id);
   box.textContent = text;
   box.hidden = !text;
   if (!text) return;
   box.scrollIntoView({block: 'nearest'});
   box.focus();
-}
-
-// Runs a form's submit: its button is disabled meanwhile; a refusal shows in its error box.
-export async function submitForm(submit, errorId, action) {
-  showFormError(errorId, '');
-  submit.disabled = true;
-  try {
-    return await action();
-  } catch (e) {
-    if (!(e instanceof ApiError && e.keyRefused)) showFormError(errorId, e.message);
-    return undefined;
-  } finally {
-    submit.disabled = false;
-  }
 }
 
 export function modelList(text) {

@@ -2,7 +2,8 @@
 import {$} from './base.js';
 import {t} from './i18n.js';
 import {append, el, badge, fmtNum, fmtTime, fillBody, emptyRow} from './page.js';
-import {ApiError, api, guarded} from './api.js';
+import {ApiError, api} from './api.js';
+import {guarded} from './actions.js';
 
 // The page shown is found again from where it started: `positions` holds the `before` of
 // each page from the newest, so Newest and Older need nothing else.

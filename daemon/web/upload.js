@@ -2,7 +2,8 @@
 import {$} from './base.js';
 import {t} from './i18n.js';
 import {el, hideMessage} from './page.js';
-import {api, guarded} from './api.js';
+import {api} from './api.js';
+import {guarded} from './actions.js';
 import {loadAccounts} from './accounts.js';
 
 function uploadReport(answer) {

@@ -30,6 +30,7 @@ constexpr Route kRoutes[] = {
     {"/admin/dashboard/i18n.js", htp_method_GET, handle_dashboard_file},
     {"/admin/dashboard/page.js", htp_method_GET, handle_dashboard_file},
     {"/admin/dashboard/api.js", htp_method_GET, handle_dashboard_file},
+    {"/admin/dashboard/actions.js", htp_method_GET, handle_dashboard_file},
     {"/admin/dashboard/theme.js", htp_method_GET, handle_dashboard_file},
     {"/admin/dashboard/tables.js", htp_method_GET, handle_dashboard_file},
     {"/admin/dashboard/overview.js", htp_method_GET, handle_dashboard_file},

@@ -34,9 +34,9 @@ FILES = [
     ("/admin/dashboard/uPlot.min.css", "text/css", "uPlot.min.css"),
 ]
 # The modules dashboard.js imports, one concern each.
-MODULES = ["base.js", "i18n.js", "page.js", "api.js", "theme.js", "tables.js", "overview.js",
-           "accounts.js", "health.js", "login.js", "upload.js", "keys.js", "stats.js", "charts.js",
-           "requests.js", "audit.js"]
+MODULES = ["base.js", "i18n.js", "page.js", "api.js", "actions.js", "theme.js", "tables.js",
+           "overview.js", "accounts.js", "health.js", "login.js", "upload.js", "keys.js",
+           "stats.js", "charts.js", "requests.js", "audit.js"]
 FILES += [(f"/admin/dashboard/{m}", "application/javascript", m) for m in MODULES]
 
 # What the script must call (the admin API routes behind each tab).
