@@ -1,8 +1,12 @@
 #include "daemon/worker/routes.hpp"
 
+#include <deque>
 #include <iterator>
+#include <string>
 #include <vector>
 
+#include "common/strings.hpp"
+#include "daemon/web/assets.hpp"
 #include "daemon/web/dashboard.hpp"
 #include "daemon/worker/admin_routes.hpp"
 
@@ -22,31 +26,6 @@ constexpr Route kRoutes[] = {
     // The dashboard's files need no key: the page asks for the one its API calls send.
     {"/admin/dashboard", htp_method_GET, handle_dashboard_page},
     {"/admin/dashboard/", htp_method_GET, handle_dashboard_page},
-    // Each file by name: any other path under /admin/dashboard/ asks for a key like the API.
-    {"/admin/dashboard/dashboard.js", htp_method_GET, handle_dashboard_file},
-    {"/admin/dashboard/dashboard-lib.js", htp_method_GET, handle_dashboard_file},
-    {"/admin/dashboard/dashboard-zh-CN.js", htp_method_GET, handle_dashboard_file},
-    {"/admin/dashboard/base.js", htp_method_GET, handle_dashboard_file},
-    {"/admin/dashboard/i18n.js", htp_method_GET, handle_dashboard_file},
-    {"/admin/dashboard/page.js", htp_method_GET, handle_dashboard_file},
-    {"/admin/dashboard/api.js", htp_method_GET, handle_dashboard_file},
-    {"/admin/dashboard/actions.js", htp_method_GET, handle_dashboard_file},
-    {"/admin/dashboard/theme.js", htp_method_GET, handle_dashboard_file},
-    {"/admin/dashboard/tables.js", htp_method_GET, handle_dashboard_file},
-    {"/admin/dashboard/overview.js", htp_method_GET, handle_dashboard_file},
-    {"/admin/dashboard/accounts.js", htp_method_GET, handle_dashboard_file},
-    {"/admin/dashboard/health.js", htp_method_GET, handle_dashboard_file},
-    {"/admin/dashboard/login.js", htp_method_GET, handle_dashboard_file},
-    {"/admin/dashboard/upload.js", htp_method_GET, handle_dashboard_file},
-    {"/admin/dashboard/keys.js", htp_method_GET, handle_dashboard_file},
-    {"/admin/dashboard/stats.js", htp_method_GET, handle_dashboard_file},
-    {"/admin/dashboard/charts.js", htp_method_GET, handle_dashboard_file},
-    {"/admin/dashboard/requests.js", htp_method_GET, handle_dashboard_file},
-    {"/admin/dashboard/audit.js", htp_method_GET, handle_dashboard_file},
-    {"/admin/dashboard/dashboard.css", htp_method_GET, handle_dashboard_file},
-    {"/admin/dashboard/favicon.svg", htp_method_GET, handle_dashboard_file},
-    {"/admin/dashboard/uPlot.iife.min.js", htp_method_GET, handle_dashboard_file},
-    {"/admin/dashboard/uPlot.min.css", htp_method_GET, handle_dashboard_file},
 };
 
 }  // namespace
@@ -54,6 +33,14 @@ constexpr Route kRoutes[] = {
 std::span<const Route> worker_routes() {
     static const std::vector<Route> routes = [] {
         std::vector<Route> all(std::begin(kRoutes), std::end(kRoutes));
+        // Every other file compiled in (daemon/CMakeLists.txt's list) by its name; any other
+        // path under /admin/dashboard/ asks for a key like the API.
+        static std::deque<std::string> file_paths;  // the routes' views point into it
+        for (const web::EmbeddedAsset& asset : web::embedded_assets()) {
+            if (asset.name == "dashboard.html") continue;  // the page is /admin/dashboard
+            file_paths.push_back(str_cat("/admin/dashboard/", asset.name));
+            all.push_back(Route{file_paths.back(), htp_method_GET, handle_dashboard_file});
+        }
         for (const AdminRoute& a : admin_routes())
             all.push_back(Route{a.path, a.method, handle_admin, Auth::admin, &a});
         return all;
