@@ -119,18 +119,25 @@
   }
 
   // An audit entry's record: key.create answers {key, api_key}, others the record itself.
+  // A removal answers {removed: id, name}: no record is left, its fields were the before.
   function auditRecord(value) {
-    if (!value || typeof value !== 'object') return {};
+    if (!value || typeof value !== 'object' || value.removed !== undefined) return {};
     return value.api_key || value.account || value;
   }
 
   // What an audit entry changed: [field, before, after] for every field whose value differs
-  // (a creation has no before, a removal no after). Fields the daemon moves by itself (times,
-  // counters) or repeats under the seed's name are not changes an admin made.
+  // (a creation has no before, a removal no after), or an import's counts. Fields the daemon
+  // moves by itself (times, counters) or repeats under the seed's name are not changes an
+  // admin made. amq2apictl audit sums up the same cases in one line (ctl/render.cpp).
   const AUDIT_NOISE = new Set(['last_used_at', 'updated_at', 'created_at', 'state_since',
     'total_requests', 'total_tokens', 'is_active', 'is_healthy']);
 
   function auditChanges(entry) {
+    const outcome = entry && entry.after;
+    if (outcome && Array.isArray(outcome.imported)) {
+      return ['imported', 'skipped', 'refused']
+        .map((f) => [f, '', String(Array.isArray(outcome[f]) ? outcome[f].length : 0)]);
+    }
     const before = auditRecord(entry && entry.before);
     const after = auditRecord(entry && entry.after);
     const fields = [...new Set([...Object.keys(before), ...Object.keys(after)])];
@@ -141,7 +148,8 @@
 
   // The record an audit entry is about: "#3 “ci”", from its after, before or arguments.
   function auditSubject(entry) {
-    const record = auditRecord((entry && (entry.after || entry.before)) || null);
+    const after = auditRecord(entry && entry.after);
+    const record = Object.keys(after).length ? after : auditRecord(entry && entry.before);
     const args = (entry && entry.args) || {};
     const target = args.key || args.account || args;
     const id = record.id !== undefined ? record.id : target.id;

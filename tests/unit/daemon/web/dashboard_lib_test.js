@@ -121,14 +121,19 @@ test('an audit entry shows the fields an admin changed, not the ones the daemon 
   assert.equal(L.auditSubject(update), '#3 “ci”');
 });
 
-test('a created key is read from its api_key; a removal from before', () => {
+test('a created key is read from its api_key; a removal from before; an import counted', () => {
   const created = {after: {key: '***', api_key: {id: 4, name: 'new', requests_per_minute: 60}},
     before: null};
   assert.deepEqual(L.auditChanges(created), [['id', '', '4'], ['name', '', 'new'],
     ['requests_per_minute', '', '60']]);
   assert.equal(L.auditSubject(created), '#4 “new”');
-  const removed = {before: {id: 5, name: 'old'}, after: null, args: {id: 5}};
+  const removed = {before: {id: 5, name: 'old'}, after: {removed: 5, name: 'old'}, args: {id: 5}};
   assert.deepEqual(L.auditChanges(removed), [['id', '5', ''], ['name', 'old', '']]);
+  assert.equal(L.auditSubject(removed), '#5 “old”');
+  const imported = {before: null, after: {imported: [{name: 'a'}, {name: 'b'}], skipped: [],
+    refused: [{source: 'x.json'}]}};
+  assert.deepEqual(L.auditChanges(imported),
+    [['imported', '', '2'], ['skipped', '', '0'], ['refused', '', '1']]);
   assert.equal(L.auditSubject({args: {account: {id: 9}}, after: {}}), '#9');
   assert.deepEqual(L.auditChanges({}), []);
   assert.equal(L.auditSubject({}), '');
