@@ -12,8 +12,8 @@ function statCard(label, value) {
     el('div', {class: 'label', text: label}));
 }
 
-function usageCells(t) {
-  return [t.requests, t.input_tokens, t.output_tokens, t.total_tokens]
+function usageCells(totals) {
+  return [totals.requests, totals.input_tokens, totals.output_tokens, totals.total_tokens]
     .map((n) => el('td', {class: 'num', text: fmtNum(n)}));
 }
 
