@@ -19,10 +19,12 @@ COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 # The group systemd/amq2api.sysusers creates; it may read the configuration.
 SERVICE_GROUP ?= amq2api
 
-# Debian 12 packages for building, testing and running.
+# Debian 12 packages for building, testing and running. PostgreSQL is the shared store of
+# several hosts (the integration tests start a private cluster of their own).
 DEB_PACKAGES := build-essential cmake pkg-config libevent-dev libevhtp-dev libonig-dev \
   libcurl4-openssl-dev rapidjson-dev liblmdb-dev libssl-dev zlib1g-dev libcli11-dev \
-  libsystemd-dev libsqlite3-dev libqrencode-dev libboost-test-dev python3 mandoc lmdb-utils curl ca-certificates
+  libsystemd-dev libsqlite3-dev libqrencode-dev libpq-dev libboost-test-dev python3 mandoc \
+  lmdb-utils curl ca-certificates postgresql
 
 # The Claude BPE vocabulary for local token counts, from npm (Debian's npm pulls in nodejs).
 TOKENIZER_PREFIX ?= .deps/tokenizer

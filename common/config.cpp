@@ -236,6 +236,10 @@ void add_settings(CLI::App& app, Config& c) {
     add_setting(app, "max-map-size", c.max_map_size,
                 "Largest size the LMDB map may grow to (bytes)")
         ->check(CLI::Range(std::uint64_t{1} << 24, std::uint64_t{1} << 40));
+    add_setting(app, "postgresql-password-file", c.postgresql_password_file,
+                "File holding the password of the PostgreSQL databases amq2apictl store "
+                "copy and store migrate name; empty = PGPASSWORD, PGPASSFILE, ~/.pgpass",
+                Blank::allowed);
     add_setting(app, "max-body-size", c.max_body_size, "Largest request body accepted (bytes)")
         ->check(CLI::Range(std::uint64_t{1} << 10, std::uint64_t{1} << 30));
     add_setting(app, "client-timeout", c.client_timeout,

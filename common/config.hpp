@@ -39,7 +39,10 @@ struct Config {
     std::string control_socket = "./run/control.sock";
     double drain_timeout = 30.0;  // seconds
     std::string log_level = "info";
-    std::uint64_t max_map_size = 4ull << 30;    // LMDB map ceiling (sparse: address space only)
+    std::uint64_t max_map_size = 4ull << 30;  // LMDB map ceiling (sparse: address space only)
+    // The password of the PostgreSQL databases store copy and store migrate reach: a file
+    // holding it alone (read when used, never logged); "" = libpq's PGPASSWORD, PGPASSFILE.
+    std::string postgresql_password_file;
     std::uint64_t max_body_size = 32ull << 20;  // request bodies (images arrive base64-encoded)
     double client_timeout = 60.0;  // seconds a client may stay silent before its connection closes
     double header_timeout = 10.0;  // seconds from a request's first byte to the end of its headers

@@ -64,7 +64,7 @@ std::optional<std::string> reuse_existing(int fd) {
 
 // A new file, mode 0600 (the umask may narrow it further, never widen it); an existing one
 // only with force. The error is the message to print; all are usage errors (exit 2).
-Result<BackupFile> open_backup_file(const std::string& path, bool force) {
+Result<BackupFile> open_backup_file(const std::string& path, bool force, std::string_view what) {
     int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, S_IRUSR | S_IWUSR);
     if (fd >= 0) return BackupFile(fd, path);
     int err = errno;
@@ -76,9 +76,9 @@ Result<BackupFile> open_backup_file(const std::string& path, bool force) {
                           str_cat(path, " is a directory; name the file to create in it"));
     if (!force)
         return make_error(Errc::invalid_argument,
-                          str_cat(path,
-                                  " exists; amq2apictl backup does not overwrite a file "
-                                  "(remove it, name another, or give --force)"));
+                          str_cat(path, " exists; amq2apictl ", what,
+                                  " does not overwrite a file (remove it, name another, or give "
+                                  "--force)"));
     fd = open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) return make_error(Errc::io, str_cat("cannot open ", path, ": ", errno_text(errno)));
     BackupFile file(fd, path);
@@ -92,29 +92,35 @@ Result<BackupFile> open_backup_file(const std::string& path, bool force) {
 
 }  // namespace
 
-int run_backup(const Invocation& invocation) {
-    auto path = option_value(invocation, "file");
-    if (!path || path->empty()) return fail("backup needs a FILE to write to", kUsage);
-    auto file = open_backup_file(*path, option_value(invocation, "--force").has_value());
+int run_into_file(const Invocation& invocation, const std::string& path, std::string_view args_json,
+                  std::string_view what, FileRenderFn render, FileRenderFn render_json) {
+    auto file = open_backup_file(path, option_value(invocation, "--force").has_value(), what);
     if (!file) return fail(file.error().message, kUsage);
-    auto reply = call(invocation.socket, invocation.def.cmd, invocation.args_json,
+    auto reply = call(invocation.socket, invocation.def.cmd, args_json,
                       invocation.def.timeout_seconds, file->fd());
     if (!reply)
-        return fail(str_cat(reply.error().message, "; ", *path, " was removed"), kUnreachable);
+        return fail(str_cat(reply.error().message, "; ", path, " was removed"), kUnreachable);
     const rapidjson::Document& doc = *reply;
     if (!doc["ok"].GetBool())
-        return fail(str_cat("backup failed: ", doc["error"]["message"].GetString(), "; ", *path,
+        return fail(str_cat(what, " failed: ", doc["error"]["message"].GetString(), "; ", path,
                             " was removed"),
                     kDaemonError);
     // The daemon has written, synced and closed its copy of the descriptor: the file is done.
     file->keep();
     const rapidjson::Value& data = doc["data"];
-    std::string text = invocation.json ? backup_json(data, *path) : render_backup(data, *path);
+    std::string text = invocation.json ? render_json(data, path) : render(data, path);
     if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() || std::fflush(stdout))
-        return fail(str_cat("cannot write the output: ", errno_text(errno),
-                            " (the backup itself was written)"),
+        return fail(str_cat("cannot write the output: ", errno_text(errno), " (the ", what,
+                            " itself was written)"),
                     kDaemonError);
     return kSuccess;
+}
+
+int run_backup(const Invocation& invocation) {
+    auto path = option_value(invocation, "file");
+    if (!path || path->empty()) return fail("backup needs a FILE to write to", kUsage);
+    return run_into_file(invocation, *path, invocation.args_json, "backup", render_backup,
+                         backup_json);
 }
 
 }  // namespace amq::ctl

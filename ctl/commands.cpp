@@ -1,8 +1,12 @@
 #include "ctl/commands.hpp"
 
+#include <sys/ioctl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "common/frame.hpp"
@@ -12,6 +16,7 @@
 #include "ctl/backup.hpp"
 #include "ctl/import_v2.hpp"
 #include "ctl/render.hpp"
+#include "ctl/store_copy.hpp"
 #include "ctl/usage_export.hpp"
 
 namespace amq::ctl {
@@ -345,6 +350,41 @@ constexpr ArgSpec kAccountLogin[] = {
      "--start-url"},
 };
 
+constexpr ArgSpec kStoreCopy[] = {
+    {"--from",
+     "from",
+     K::text,
+     false,
+     "A PostgreSQL database to copy from (postgresql://USER@HOST/DB or key=value pairs) "
+     "instead of this daemon's store",
+     {},
+     {},
+     "DATABASE"},
+    {"--to",
+     "to",
+     K::text,
+     true,
+     "An empty PostgreSQL database (its schema is migrated first), or an LMDB FILE to create "
+     "with mode 0600 (a store's data.mdb, as backup writes)",
+     {},
+     {},
+     "DATABASE|FILE"},
+    {"--force", "", K::local_flag, false, "Overwrite an existing FILE"},
+};
+
+constexpr ArgSpec kStoreMigrate[] = {
+    {"--database",
+     "database",
+     K::text,
+     true,
+     "The PostgreSQL database (postgresql://USER@HOST/DB or key=value pairs); its password "
+     "comes from postgresql-password-file, PGPASSWORD or PGPASSFILE, never from here",
+     {},
+     {},
+     "DATABASE"},
+    {"--dry-run", "dry_run", K::set_true, false, "Show the migrations it lacks, change nothing"},
+};
+
 constexpr ArgSpec kImportV2[] = {
     {"database",
      "",
@@ -489,6 +529,22 @@ constexpr CommandDef kCommands[] = {
      {},
      {},
      run_backup},
+    {"store",
+     "copy",
+     "store.copy",
+     "Copy every record into an empty PostgreSQL database or a new LMDB file, counts checked",
+     "amq2apictl store copy --to postgresql://amq2api@db.internal/amq2api",
+     kStoreCopy,
+     render_store_copy,
+     kBackupTimeoutSeconds,
+     nullptr,
+     {},
+     {},
+     run_store_copy},
+    {"store", "migrate", "store.migrate",
+     "Show (--dry-run) or apply the schema migrations a PostgreSQL database lacks",
+     "amq2apictl store migrate --dry-run --database postgresql://amq2api@db.internal/amq2api",
+     kStoreMigrate, render_store_migrate, kNetworkTimeoutSeconds},
     {"",
      "import-v2",
      "import-v2",
@@ -506,6 +562,8 @@ constexpr CommandDef kCommands[] = {
 constexpr GroupDef kGroups[] = {
     {"account", "Manage the Amazon Q accounts of the pool", "amq2apictl account list"},
     {"key", "Manage the API keys clients use", "amq2apictl key list"},
+    {"store", "Copy the store between LMDB and PostgreSQL; migrate a database's schema",
+     "amq2apictl store migrate --dry-run --database postgresql://amq2api@db.internal/amq2api"},
     {"usage", "Export the raw usage records",
      "amq2apictl usage export --since 2026-11-01 "
      "--format ndjson"},
@@ -651,6 +709,35 @@ Result<std::string> build_args(const CommandDef& def, const ArgValues& values,
                                   " MiB and the control socket takes at most ",
                                   kControlFrameMax >> 20, " MiB: give fewer files at a time"));
     return json;
+}
+
+namespace {
+
+// $COLUMNS first (the user's override), else the terminal's width, else 80.
+std::size_t terminal_columns() {
+    if (const char* env = std::getenv("COLUMNS"))
+        if (auto n = parse_int(env); n && *n > 0) return static_cast<std::size_t>(*n);
+    winsize size{};
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 0) return size.ws_col;
+    return 80;
+}
+
+}  // namespace
+
+int call_and_render(const Invocation& invocation, std::string_view args_json) {
+    const CommandDef& def = invocation.def;
+    auto reply = call(invocation.socket, def.cmd, args_json, def.timeout_seconds);
+    if (!reply) return fail(reply.error().message, kUnreachable);
+    const rapidjson::Document& doc = *reply;
+    if (!doc["ok"].GetBool())
+        return fail(name_options(def, doc["error"]["message"].GetString()),
+                    refused_exit_code(doc["error"]));
+    const rapidjson::Value& data = doc["data"];
+    std::string text =
+        invocation.json ? to_json(data) + "\n" : def.render(data, terminal_columns());
+    if (int printed = print(text); printed) return printed;
+    // An import that added some accounts and refused others: a script must notice.
+    return def.partial && def.partial(data) ? kDaemonError : kSuccess;
 }
 
 int fail(std::string_view message, int code) {

@@ -148,6 +148,10 @@ int print(const std::string& text);
 
 int refused_exit_code(const rapidjson::Value& error);
 
+// Sends the command with `args_json` and prints the reply (the command's table, or JSON with
+// --json); the exit status as documented.
+int call_and_render(const Invocation& invocation, std::string_view args_json);
+
 // The value of a given option of the command by its name ("--output"), else nullopt; a given
 // flag is "".
 std::optional<std::string> option_value(const Invocation& invocation, std::string_view name);

@@ -1,7 +1,6 @@
 // amq2apictl: sends one command to the master over its control socket and prints the answer.
 // This file only wires the command table (commands.cpp) into CLI11 and maps outcomes to exit
 // codes; talking (client.cpp) and printing (render.cpp) live elsewhere.
-#include <sys/ioctl.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -210,32 +209,14 @@ ArgValues given_values(const Bound& b) {
     return values;
 }
 
-// $COLUMNS first (the user's override), else the terminal's width, else 80.
-std::size_t terminal_columns() {
-    if (const char* env = std::getenv("COLUMNS"))
-        if (auto n = parse_int(env); n && *n > 0) return static_cast<std::size_t>(*n);
-    winsize size{};
-    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 0) return size.ws_col;
-    return 80;
-}
-
 int run(const Cli& cli, const Bound& b) {
     ArgValues values = given_values(b);
     auto args = build_args(*b.def, values, Inputs{read_stdin_line, read_import_files});
     if (!args) return fail(args.error().message, kUsage);
     std::string socket = cli.socket.empty() ? default_socket_path() : cli.socket;
-    if (b.def->run) return b.def->run(Invocation{*b.def, socket, *args, values, cli.json});
-    auto reply = call(socket, b.def->cmd, *args, b.def->timeout_seconds);
-    if (!reply) return fail(reply.error().message, kUnreachable);
-    const rapidjson::Document& doc = *reply;
-    if (!doc["ok"].GetBool())
-        return fail(name_options(*b.def, doc["error"]["message"].GetString()),
-                    refused_exit_code(doc["error"]));
-    const rapidjson::Value& data = doc["data"];
-    std::string text = cli.json ? to_json(data) + "\n" : b.def->render(data, terminal_columns());
-    if (int printed = print(text); printed) return printed;
-    // An import that added some accounts and refused others: a script must notice.
-    return b.def->partial && b.def->partial(data) ? kDaemonError : kSuccess;
+    Invocation invocation{*b.def, socket, *args, values, cli.json};
+    if (b.def->run) return b.def->run(invocation);
+    return call_and_render(invocation, *args);
 }
 
 int run_main(int argc, char** argv) {

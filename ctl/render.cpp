@@ -657,6 +657,55 @@ std::string render_backup(const rapidjson::Value& data, std::string_view file) {
     return str_cat("backup written to ", printable(file), " (", cell(data, "bytes"), " bytes)\n");
 }
 
+namespace {
+
+// "accounts 3, credentials 3, …" from a store copy's counts.
+std::string record_counts_text(const rapidjson::Value& data) {
+    const rapidjson::Value* counts = member(data, "counts");
+    if (!counts || !counts->IsObject()) return "no counts";
+    std::string out;
+    for (const auto& m : counts->GetObject()) {
+        if (!m.value.IsUint64()) continue;
+        out += str_cat(out.empty() ? "" : ", ", m.name.GetString(), " ", m.value.GetUint64());
+    }
+    return out;
+}
+
+// The migrations listed under `field`, one per line, or "" when there are none.
+std::string migration_lines(const rapidjson::Value& data, const char* field) {
+    const rapidjson::Value* list = member(data, field);
+    std::string out;
+    if (list && list->IsArray())
+        for (const auto& m : list->GetArray())
+            out += str_cat("  ", cell(m, "version"), "  ", cell(m, "name"), "\n");
+    return out;
+}
+
+std::string migrated_note(const rapidjson::Value& data) {
+    std::string lines = migration_lines(data, "migrated");
+    return lines.empty() ? "" : str_cat("the target's schema was migrated first:\n", lines);
+}
+
+}  // namespace
+
+std::string render_store_copy(const rapidjson::Value& data, std::size_t) {
+    return str_cat("copied ", cell(data, "from"), " to ", cell(data, "to"), ": ",
+                   record_counts_text(data), " (counts checked)\n", migrated_note(data));
+}
+
+std::string render_store_copy_file(const rapidjson::Value& data, std::string_view file) {
+    return str_cat("copied ", cell(data, "from"), " to the LMDB file ", printable(file), " (",
+                   cell(data, "bytes"), " bytes): ", record_counts_text(data),
+                   " (counts checked)\n");
+}
+
+std::string render_store_migrate(const rapidjson::Value& data, std::size_t) {
+    bool dry_run = member(data, "dry_run") && member(data, "dry_run")->IsTrue();
+    std::string lines = migration_lines(data, dry_run ? "pending" : "applied");
+    if (lines.empty()) return "the database's schema is up to date: nothing to apply\n";
+    return str_cat(dry_run ? "would apply (dry run, nothing changed):\n" : "applied:\n", lines);
+}
+
 std::string backup_json(const rapidjson::Value& data, std::string_view file) {
     return json_object([&](JsonWriter& w) {
                write_key(w, "file");

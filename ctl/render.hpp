@@ -84,6 +84,10 @@ std::string render_log_level(const rapidjson::Value& data);
 // line --json prints ({"file": FILE, "bytes": N}).
 std::string render_backup(const rapidjson::Value& data, std::string_view file);
 std::string backup_json(const rapidjson::Value& data, std::string_view file);
+// store copy into a database, or into an LMDB file; store migrate (dry run or not).
+std::string render_store_copy(const rapidjson::Value& data, std::size_t width);
+std::string render_store_copy_file(const rapidjson::Value& data, std::string_view file);
+std::string render_store_migrate(const rapidjson::Value& data, std::size_t width);
 
 // What one audit entry changed, on one line: for a record in both before and after, the fields
 // that differ ("requests_per_minute: 60 → 30, enabled: yes → no", "no change" when none);

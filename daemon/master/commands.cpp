@@ -33,6 +33,8 @@ constexpr std::string_view kUsageSeriesFields[] = {"since", "until",   "bucket",
                                                    "key",   "account", "model"};
 constexpr std::string_view kAuditFields[] = {"limit"};
 constexpr std::string_view kLogLevelFields[] = {"level"};
+constexpr std::string_view kStoreCopyFields[] = {"from", "to"};
+constexpr std::string_view kStoreMigrateFields[] = {"database", "dry_run"};
 
 constexpr CommandSpec kCommands[] = {
     {"status", false, cmd_status, nullptr, "version, uptime, workers and pool summary", {}},
@@ -95,6 +97,11 @@ constexpr CommandSpec kCommands[] = {
     {"log-level", false, cmd_log_level, nullptr, "change the log level until the next reload",
      kLogLevelFields},
     {"backup", false, nullptr, cmd_backup, "a compact copy of the store into the passed file", {}},
+    {"store.copy", false, nullptr, cmd_store_copy,
+     "every record from this store or a database into an empty database or the passed file",
+     kStoreCopyFields},
+    {"store.migrate", false, nullptr, cmd_store_migrate,
+     "the schema migrations a PostgreSQL database lacks: shown, or applied", kStoreMigrateFields},
     {"key.remove", true, cmd_key_remove, nullptr, "delete an API key", kTargetFields},
     {"import-v2", true, nullptr, cmd_import_v2,
      "accounts, keys and usage of a Python amq2api v2.0 database, as amq2apictl read it",
@@ -327,6 +334,15 @@ Status RuntimeView::set_log_level(std::string_view) {
 void RuntimeView::backup(int fd, std::function<void(Result<std::uint64_t>)> done) {
     if (fd >= 0) close(fd);
     done(make_error(Errc::unavailable, "backups are not available here"));
+}
+
+void RuntimeView::copy_store(StoreCopyJob job, std::function<void(Result<StoreCopyOutcome>)> done) {
+    if (job.to_fd >= 0) close(job.to_fd);
+    done(make_error(Errc::unavailable, "store copies are not available here"));
+}
+void RuntimeView::migrate_database(std::string, bool,
+                                   std::function<void(Result<std::vector<Migration>>)> done) {
+    done(make_error(Errc::unavailable, "database migrations are not available here"));
 }
 
 AccountLogins* RuntimeView::account_logins() { return nullptr; }

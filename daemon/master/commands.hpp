@@ -14,6 +14,7 @@
 #include "common/json.hpp"
 #include "common/result.hpp"
 #include "daemon/master/store.hpp"
+#include "daemon/master/store_copy.hpp"
 
 namespace amq {
 
@@ -57,6 +58,11 @@ public:
         std::string_view level);  // master and workers, until the next reload
     // A compact copy of the store written to `fd` (which the callee closes); `done` gets its size.
     virtual void backup(int fd, std::function<void(Result<std::uint64_t>)> done);
+    // amq2apictl store copy and store migrate (store_copy.hpp), run off the loop; the job's
+    // password and where an LMDB file is built come from the configuration.
+    virtual void copy_store(StoreCopyJob job, std::function<void(Result<StoreCopyOutcome>)> done);
+    virtual void migrate_database(std::string address, bool dry_run,
+                                  std::function<void(Result<std::vector<Migration>>)> done);
     // The logins under way (account login); null where there are none to run.
     virtual AccountLogins* account_logins();
     // An account just logged in: its quota and models are fetched at once rather than at the
@@ -185,6 +191,8 @@ CommandResult cmd_workers(CommandContext& ctx, const rapidjson::Value& args);
 CommandResult cmd_reload(CommandContext& ctx, const rapidjson::Value& args);
 CommandResult cmd_log_level(CommandContext& ctx, const rapidjson::Value& args);
 void cmd_backup(CommandContext ctx, const rapidjson::Value& args, CommandReply reply);
+void cmd_store_copy(CommandContext ctx, const rapidjson::Value& args, CommandReply reply);
+void cmd_store_migrate(CommandContext ctx, const rapidjson::Value& args, CommandReply reply);
 void cmd_import_v2(CommandContext ctx, const rapidjson::Value& args, CommandReply reply);
 void cmd_account_login(CommandContext ctx, const rapidjson::Value& args, CommandReply reply);
 CommandResult cmd_account_login_status(CommandContext& ctx, const rapidjson::Value& args);

@@ -90,6 +90,13 @@ Status ReadTxn::for_each(Db db, const EntryFn& fn) const {
     });
 }
 
+Result<std::uint64_t> ReadTxn::entries(Db db) const {
+    MDB_stat stat{};
+    if (int rc = mdb_stat(txn_, dbi(db), &stat); rc != 0)
+        return lmdb_error(rc, "cannot count a database's entries");
+    return std::uint64_t{stat.ms_entries};
+}
+
 Status ReadTxn::for_each_from(Db db, std::string_view start, const WalkFn& fn) const {
     // MDB_SET_RANGE refuses an empty key (MDB_BAD_VALSIZE); every key is >= "" anyway.
     if (start.empty()) return walk(db, MDB_FIRST, MDB_NEXT, {}, fn);
@@ -201,6 +208,10 @@ Status LmdbEnv::read(const std::function<Status(ReadTxn&)>& fn) const {
         ReadTxn txn(unit_->txn.get(), dbis_);
         return fn(txn);
     }
+    return snapshot(fn);
+}
+
+Status LmdbEnv::snapshot(const std::function<Status(ReadTxn&)>& fn) const {
     MDB_txn* raw = nullptr;
     if (int rc = mdb_txn_begin(env_, nullptr, MDB_RDONLY, &raw); rc != 0)
         return lmdb_error(rc, "cannot begin a read transaction");

@@ -56,6 +56,7 @@ public:
     Status for_each_back(Db db, const WalkFn& fn) const;
     // Visits the entries with keys < end backwards (from the last key when end is empty).
     Status for_each_before(Db db, std::string_view end, const WalkFn& fn) const;
+    Result<std::uint64_t> entries(Db db) const;
 
 protected:
     ReadTxn(MDB_txn* txn, const DbHandles& dbis) : txn_(txn), dbis_(dbis) {}
@@ -112,6 +113,9 @@ public:
     // the reserve is free. Inside a unit, fn runs in a transaction nested in the unit's: a
     // failing fn undoes only its own writes.
     Status write(const std::function<Status(WriteTxn&)>& fn, Reserve reserve = Reserve::keep);
+    // Runs fn in a read-only transaction of its own, whatever unit the loop is in: for work
+    // on another thread (MDB_NOTLS lets it), which sees one consistent state throughout.
+    Status snapshot(const std::function<Status(ReadTxn&)>& fn) const;
     // Runs fn as one unit: every write during fn goes into one transaction (begun by the first
     // write, which decides whether the reserve may be used), committed when fn succeeds and
     // aborted when it fails. A full map reruns fn, as with write(). Units do not nest.

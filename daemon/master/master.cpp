@@ -11,6 +11,7 @@
 #include <optional>
 #include <thread>
 
+#include "common/files.hpp"
 #include "common/log.hpp"
 #include "common/time_format.hpp"
 #include "common/version.hpp"
@@ -116,6 +117,31 @@ std::string own_executable() {
     return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
 }
 
+// Runs `work` off the loop (run_off_loop) and hands its result to `done` on the loop.
+template <class T>
+void off_loop(event_base* base, std::function<Result<T>()> work,
+              std::function<void(Result<T>)> done) {
+    auto result = std::make_shared<Result<T>>(make_error(Errc::internal, "the work did not end"));
+    Status started = run_off_loop(
+        base, [work = std::move(work), result] { *result = work(); },
+        [done, result] { done(std::move(*result)); });
+    if (!started) done(started.error());
+}
+
+// The password in postgresql-password-file, read when used so that a changed file needs no
+// reload; "" when none is configured (libpq then looks in PGPASSWORD and PGPASSFILE).
+Result<std::string> read_database_password(const std::string& path) {
+    if (path.empty()) return std::string();
+    auto content = read_whole_file(path);
+    if (!content)
+        return make_error(content.error().code,
+                          str_cat("postgresql-password-file: ", content.error().message));
+    std::string password = std::move(*content);
+    while (!password.empty() && (password.back() == '\n' || password.back() == '\r'))
+        password.pop_back();
+    return password;
+}
+
 class Master final : public RuntimeView {
 public:
     Master(const Invocation& inv, const EnvLookup& env)
@@ -174,6 +200,9 @@ private:
     std::int64_t account_rpm_default() const override { return config_.account_rpm_default; }
     Status set_log_level(std::string_view level) override;
     void backup(int fd, std::function<void(Result<std::uint64_t>)> done) override;
+    void copy_store(StoreCopyJob job, std::function<void(Result<StoreCopyOutcome>)> done) override;
+    void migrate_database(std::string address, bool dry_run,
+                          std::function<void(Result<std::vector<Migration>>)> done) override;
     void fatal(const std::string& why);
     void generation_ready();
     std::string status_line() const;
@@ -475,32 +504,49 @@ Status Master::set_log_level(std::string_view level) {
     return {};
 }
 
-// mdb_env_copyfd2 holds one read transaction while it writes the whole store: it runs on a
-// thread of its own so the loop keeps serving, and says it is done through a pipe.
+// mdb_env_copyfd2 holds one read transaction while it writes the whole store: it runs off
+// the loop, which keeps serving.
 void Master::backup(int fd, std::function<void(Result<std::uint64_t>)> done) {
-    int pipe_fds[2];
-    if (pipe2(pipe_fds, O_CLOEXEC | O_NONBLOCK) != 0) {
-        close(fd);
-        return done(make_error(Errc::io, str_cat("pipe: ", std::strerror(errno))));
-    }
-    auto result = std::make_shared<Result<std::uint64_t>>(
-        make_error(Errc::internal, "backup did not finish"));
-    std::thread([store = store_.get(), fd, result, notify = pipe_fds[1]] {
-        *result = store->copy_to(fd);
-        close(fd);
-        char byte = 1;
-        ssize_t ignored = write(notify, &byte, 1);
-        (void)ignored;
-        close(notify);
-    }).detach();
-    auto watcher = std::make_shared<Event>();
-    *watcher = Event::watch_fd(base_.get(), pipe_fds[0], EV_READ,
-                               [watcher, result, done, reader = pipe_fds[0]](short) {
-                                   close(reader);
-                                   done(std::move(*result));
-                                   *watcher = Event();  // the callback's own event: freed last
-                               });
-    watcher->arm();
+    off_loop<std::uint64_t>(
+        base_.get(),
+        [store = store_.get(), fd] {
+            auto copied = store->copy_to(fd);
+            close(fd);
+            return copied;
+        },
+        std::move(done));
+}
+
+void Master::copy_store(StoreCopyJob job, std::function<void(Result<StoreCopyOutcome>)> done) {
+    job.state_dir = config_.state_dir;
+    job.max_map_size = config_.max_map_size;
+    off_loop<StoreCopyOutcome>(
+        base_.get(),
+        [store = store_.get(), job,
+         password_file = config_.postgresql_password_file]() mutable -> Result<StoreCopyOutcome> {
+            auto copied = [&]() -> Result<StoreCopyOutcome> {
+                auto password = read_database_password(password_file);
+                if (!password) return password.error();
+                job.password = *password;
+                return amq::copy_store(*store, job);
+            }();
+            if (job.to_fd >= 0) close(job.to_fd);
+            return copied;
+        },
+        std::move(done));
+}
+
+void Master::migrate_database(std::string address, bool dry_run,
+                              std::function<void(Result<std::vector<Migration>>)> done) {
+    off_loop<std::vector<Migration>>(
+        base_.get(),
+        [address = std::move(address), dry_run,
+         password_file = config_.postgresql_password_file]() -> Result<std::vector<Migration>> {
+            auto password = read_database_password(password_file);
+            if (!password) return password.error();
+            return amq::migrate_database(PgTarget{address, *password}, dry_run);
+        },
+        std::move(done));
 }
 
 // Raw usage records older than the retention go a day at a time; the rollups stay.

@@ -16,6 +16,7 @@
 #include "daemon/master/lmdb.hpp"
 #include "daemon/master/record_codec.hpp"
 #include "daemon/master/secret_key.hpp"
+#include "daemon/master/store_keys.hpp"
 
 namespace amq {
 namespace {
@@ -27,27 +28,6 @@ constexpr std::string_view kDroppedUsageKey = "usage_records_dropped";
 // Kept for removals (lmdb.hpp): a sixteenth of the maximum, at most 64 MiB.
 std::uint64_t removal_reserve(std::uint64_t max_map_size) {
     return std::min<std::uint64_t>(max_map_size / 16, 64ull << 20);
-}
-
-// Big-endian, so that cursors walk numbers in order: the low `width` bytes of n.
-std::string encode_be(std::uint64_t n, std::size_t width) {
-    std::string out(width, '\0');
-    for (auto it = out.rbegin(); it != out.rend(); ++it, n >>= 8) *it = static_cast<char>(n & 0xff);
-    return out;
-}
-
-std::uint64_t decode_be(std::string_view s) {
-    std::uint64_t n = 0;
-    for (char c : s) n = n << 8 | static_cast<unsigned char>(c);
-    return n;
-}
-
-// Ids, counters and the schema version: 8 bytes.
-std::string encode_u64(std::uint64_t n) { return encode_be(n, 8); }
-
-std::optional<std::uint64_t> decode_u64(std::string_view s) {
-    if (s.size() != 8) return std::nullopt;
-    return decode_be(s);
 }
 
 bool is_sha256_hex(std::string_view s) {
@@ -474,60 +454,10 @@ Status Store::remove_key(std::uint64_t id) {
 
 namespace {
 
-constexpr std::int64_t kMsPerDay = 86400000;
-constexpr std::size_t kUsageKeySize = 16;
-constexpr std::size_t kRollupKeyPrefix = 20;  // day, key id, account id
 // LMDB refuses keys over 511 bytes, and a client may name any model.
 constexpr std::size_t kMaxRollupModel = 256;
 // Keeps one retention transaction (its dirty pages, its fsync) small.
 constexpr std::size_t kDropsPerTxn = 10000;
-
-// Keys hold unsigned numbers: a time before 1970 (a broken clock) is keyed as 0 rather than
-// sorting after every other.
-std::int64_t key_time(std::int64_t time_ms) { return std::max<std::int64_t>(time_ms, 0); }
-
-std::int32_t day_of(std::int64_t time_ms) {
-    return static_cast<std::int32_t>(key_time(time_ms) / kMsPerDay);
-}
-
-std::string day_key(std::int32_t day) { return encode_be(static_cast<std::uint32_t>(day), 4); }
-
-// Usage keys are day (4 bytes) | time_ms (8) | sequence (4), all big-endian: a cursor walks
-// time order and one day is one contiguous key range. This is their first 12 bytes.
-std::string usage_key_at(std::int64_t time_ms) {
-    return str_cat(day_key(day_of(time_ms)), encode_be(key_time(time_ms), 8));
-}
-
-std::string usage_key(std::int64_t time_ms, std::uint32_t sequence) {
-    return str_cat(usage_key_at(time_ms), encode_be(sequence, 4));
-}
-
-Error corrupt_key(std::string_view db) {
-    return make_error(Errc::internal, str_cat("corrupt store: a malformed key in ", db));
-}
-
-Result<std::int64_t> usage_key_time(std::string_view key) {
-    if (key.size() != kUsageKeySize) return corrupt_key("usage");
-    return static_cast<std::int64_t>(decode_be(key.substr(4, 8)));
-}
-
-// Rollup keys are day (4 bytes) | key id (8) | account id (8) | model, numbers big-endian.
-// The model is the unterminated tail: it needs no escaping, and as the fixed-size fields
-// come first one day is still one contiguous key range.
-std::string rollup_key(const Rollup& r) {
-    return str_cat(day_key(r.day), encode_u64(r.key_id), encode_u64(r.account_id), r.model);
-}
-
-Result<Rollup> decode_rollup_entry(std::string_view key, std::string_view value) {
-    if (key.size() < kRollupKeyPrefix) return corrupt_key("rollups");
-    auto rollup = decode_rollup(value);
-    if (!rollup) return rollup;
-    rollup->day = static_cast<std::int32_t>(decode_be(key.substr(0, 4)));
-    rollup->key_id = decode_be(key.substr(4, 8));
-    rollup->account_id = decode_be(key.substr(12, 8));
-    rollup->model = std::string(key.substr(kRollupKeyPrefix));
-    return rollup;
-}
 
 // Cut at a character boundary, so that the name stays valid UTF-8.
 std::string rollup_model(std::string_view model) {
@@ -635,22 +565,6 @@ Result<std::vector<std::string>> usage_keys_before(const ReadTxn& txn, std::stri
                                       });
     if (!status) return status.error();
     return keys;
-}
-
-// at_ms (8 bytes) | sequence (4), big-endian: a cursor walks the log in time order.
-std::string audit_key(std::int64_t at_ms, std::uint32_t sequence) {
-    return str_cat(encode_be(key_time(at_ms), 8), encode_be(sequence, 4));
-}
-
-// The first sequence free at at_ms. Probing (rather than a counter that restarts with the
-// process) never overwrites an entry; appends are rare, and rarely share a millisecond.
-Result<std::string> free_audit_key(const ReadTxn& txn, std::int64_t at_ms) {
-    for (std::uint32_t sequence = 0;; ++sequence) {
-        std::string key = audit_key(at_ms, sequence);
-        auto taken = txn.get(Db::audit, key);
-        if (!taken) return taken.error();
-        if (!*taken) return key;
-    }
 }
 
 }  // namespace

@@ -23,6 +23,7 @@
 #include "common/secret_box.hpp"
 #include "daemon/master/account_health.hpp"
 #include "daemon/master/records.hpp"
+#include "daemon/master/store_records.hpp"
 
 namespace amq {
 
@@ -116,8 +117,18 @@ public:
 
     int schema_version() const;
 
+    // Every record, read in one snapshot on the calling thread (any thread: store copy runs
+    // on one of its own), in RecordSink's order. Credentials stay sealed.
+    Status export_records(RecordSink& sink) const;
+    // A sink that writes into this store, which must hold no records yet (a new one): ids,
+    // counters and sealed credentials are kept as they come. It commits in batches; finish()
+    // commits the rest and checks that the credentials open with this store's key.
+    Result<std::unique_ptr<RecordSink>> importer();
+    Result<RecordCounts> record_counts() const;  // any thread
+
 private:
     struct Cache;
+    class Importer;
     Store(std::unique_ptr<LmdbEnv> env, const SecretBox::Key& key);
     std::string seal(std::string_view id_key, const AccountCredentials& credentials) const;
     Result<AccountCredentials> unseal(std::string_view id_key, std::string_view value) const;

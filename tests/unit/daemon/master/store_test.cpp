@@ -982,4 +982,112 @@ BOOST_AUTO_TEST_CASE(a_store_without_the_new_databases_opens) {
     BOOST_CHECK_EQUAL(audit->size(), 1u);
 }
 
+// Copies A's secrets.key into a new store's directory, as store copy does for an LMDB file.
+std::unique_ptr<Store> open_store_sharing_key(const std::string& from, const std::string& dir) {
+    BOOST_REQUIRE(std::filesystem::create_directory(dir));
+    std::filesystem::copy_file(from + "/secrets.key", dir + "/secrets.key");
+    return open_store(dir);
+}
+
+// A store with one of every kind of record, and the cases a copy could get wrong: a removed
+// account (its id must not come back), records of the same millisecond, bytes that are not
+// UTF-8 in a model name.
+void fill_every_kind(Store& store) {
+    require_ok(store.add_account(make_account("gone"), make_credentials("g"), 10));
+    auto kept = store.add_account(make_account("kept"), make_credentials("k"), 11);
+    require_ok(kept);
+    require_ok(store.remove_account(1));
+    AccountHealth health;
+    health.state = HealthState::quarantined;
+    health.reason = "suspended";
+    health.events.push_back(HealthEvent{.at_ms = 5, .to = HealthState::quarantined});
+    require_ok(store.put_health(kept->id, health));
+    require_ok(store.add_key(make_key("ci", generate_api_key()), 12));
+    std::string odd_model("m\0\xff", 3);
+    require_ok(store.record_usage(
+        {usage_at(kT0, 1, 2), usage_at(kT0, 1, 2, odd_model), usage_at(kT0 + kDay, 1, 2)}));
+    require_ok(store.count_dropped_usage(4));
+    require_ok(store.append_audit(AuditEntry{.at_ms = 7, .actor = "a", .command = "one"}));
+    require_ok(store.append_audit(AuditEntry{.at_ms = 7, .actor = "a", .command = "two"}));
+}
+
+BOOST_AUTO_TEST_CASE(every_record_moves_to_a_new_store) {
+    auto source = open_store(dir);
+    fill_every_kind(*source);
+    auto target = open_store_sharing_key(dir, root + "/copy");
+    auto importer = target->importer();
+    require_ok(importer);
+    CountingSink counting(**importer);
+    require_ok(source->export_records(counting));
+    auto stored = counting.finish();
+    require_ok(stored);
+    BOOST_CHECK_EQUAL(count_differences(counting.counted(), *stored), "");
+    BOOST_CHECK_EQUAL(stored->accounts, 1u);
+    BOOST_CHECK_EQUAL(stored->counters, 3u);  // two id counters, the dropped usage
+    BOOST_CHECK_EQUAL(stored->usage, 3u);
+    BOOST_CHECK_EQUAL(stored->rollups, 3u);
+    BOOST_CHECK_EQUAL(stored->audit, 2u);
+    auto held = source->record_counts();
+    require_ok(held);
+    BOOST_CHECK(*held == *stored);
+
+    auto accounts = target->list_accounts();
+    require_ok(accounts);
+    BOOST_REQUIRE_EQUAL(accounts->size(), 1u);
+    check_same((*accounts)[0], *source->get_account(2));
+    auto credentials = target->get_credentials(2);  // opens with the shared key
+    require_ok(credentials);
+    check_same(*credentials, make_credentials("k"));
+    auto health = target->list_health();
+    require_ok(health);
+    BOOST_CHECK(health->at(2).state == HealthState::quarantined);
+    BOOST_CHECK_EQUAL(health->at(2).events.size(), 1u);
+    auto keys = source->list_keys();
+    require_ok(keys);
+    auto by_hash = target->find_key_by_hash((*keys)[0].secret_hash);
+    require_ok(by_hash);
+    check_same(*by_hash, (*keys)[0]);
+    auto usage = all_usage(*target, 0, kT0 + 2 * kDay, 10);
+    BOOST_REQUIRE_EQUAL(usage.size(), 3u);
+    BOOST_CHECK_EQUAL(usage[1].client_model, std::string("m\0\xff", 3));
+    BOOST_CHECK_EQUAL(usage[2].time_ms, kT0 + kDay);
+    auto rollups = target->list_rollups(kDay0, kDay0 + 1);
+    require_ok(rollups);
+    BOOST_CHECK_EQUAL(rollups->size(), 3u);
+    auto audit = target->list_audit(10);
+    require_ok(audit);
+    BOOST_REQUIRE_EQUAL(audit->size(), 2u);
+    BOOST_CHECK_EQUAL((*audit)[0].command, "one");
+    BOOST_CHECK_EQUAL((*audit)[1].command, "two");
+    BOOST_CHECK_EQUAL(*target->dropped_usage(), 4u);
+    // The counters came along: a removed account's id is not handed out again.
+    auto next = target->add_account(make_account("new"), make_credentials("n"), 20);
+    require_ok(next);
+    BOOST_CHECK_EQUAL(next->id, 3u);
+}
+
+BOOST_AUTO_TEST_CASE(records_are_imported_only_into_an_empty_store) {
+    auto store = open_store(dir);
+    require_ok(store->add_key(make_key("ci", generate_api_key()), 1));
+    check_error(store->importer(), Errc::conflict);
+}
+
+BOOST_AUTO_TEST_CASE(credentials_sealed_with_another_key_fail_the_import) {
+    auto source = open_store(dir);
+    require_ok(source->add_account(make_account("a"), make_credentials("a"), 1));
+    auto target = open_store(root + "/other");  // a key of its own
+    auto importer = target->importer();
+    require_ok(importer);
+    require_ok(source->export_records(**importer));
+    check_error((*importer)->finish(), Errc::internal);
+}
+
+BOOST_AUTO_TEST_CASE(count_differences_names_what_differs) {
+    RecordCounts read{.accounts = 2, .usage = 10};
+    BOOST_CHECK_EQUAL(count_differences(read, read), "");
+    RecordCounts stored{.accounts = 2, .usage = 9, .audit = 1};
+    BOOST_CHECK_EQUAL(count_differences(read, stored),
+                      "usage 10 read, 9 stored; audit 0 read, 1 stored");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

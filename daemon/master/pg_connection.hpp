@@ -1,0 +1,80 @@
+// A blocking libpq connection, for work that runs on a thread of its own (store copy, schema
+// migrations), never on the master's loop. libpq's failures become Errc values here, at the
+// boundary, with PostgreSQL's own message.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.hpp"
+
+struct pg_conn;
+struct pg_result;
+
+namespace amq {
+
+// Where a database is and how to sign in. The address (a postgresql:// URL or a libpq
+// key=value string) never holds the password: it comes from the configured password file,
+// or else libpq finds it itself (PGPASSWORD, PGPASSFILE, ~/.pgpass).
+struct PgTarget {
+    std::string address;
+    std::string password;  // "" = libpq's own sources
+};
+
+// Whether `address` names a PostgreSQL database (a URL of that scheme, or key=value pairs)
+// rather than a file. Refuses a malformed one, and one that carries a password: commands are
+// audited and their arguments show in process lists.
+Result<bool> is_database_address(std::string_view address);
+
+class PgRows {
+public:
+    explicit PgRows(pg_result* result);
+    ~PgRows();
+    PgRows(PgRows&& other) noexcept;
+    PgRows& operator=(PgRows&&) = delete;
+    PgRows(const PgRows&) = delete;
+
+    int rows() const;
+    std::string_view value(int row, int column) const;  // "" for NULL
+    bool is_null(int row, int column) const;
+
+private:
+    pg_result* result_;
+};
+
+class PgConnection {
+public:
+    static Result<PgConnection> connect(const PgTarget& target);
+    ~PgConnection();
+    PgConnection(PgConnection&& other) noexcept;
+    PgConnection& operator=(PgConnection&&) = delete;
+    PgConnection(const PgConnection&) = delete;
+
+    // One statement; $1… are bound to `params` (text, nullopt = NULL).
+    Result<PgRows> query(const std::string& sql,
+                         const std::vector<std::optional<std::string>>& params = {});
+    // Statements without parameters, several allowed (a migration's script).
+    Status exec(const std::string& sql);
+    // COPY … FROM STDIN: begin, then rows in COPY's text format (pg_copy_text.hpp), then
+    // end, which says whether the server took them. One copy at a time.
+    Status copy_begin(const std::string& sql);
+    Status copy_put(std::string_view rows);
+    Status copy_end();
+    // COPY … TO STDOUT: `line` gets each row, without its newline.
+    Status copy_out(const std::string& sql,
+                    const std::function<Status(std::string_view line)>& line);
+
+private:
+    explicit PgConnection(pg_conn* conn) : conn_(conn) {}
+    Error last_error(std::string_view doing) const;
+    Status copy_flush();
+    pg_conn* conn_;
+    std::string copy_pending_;  // sent in large pieces: a call per row costs a system call
+};
+
+}  // namespace amq

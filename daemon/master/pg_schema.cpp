@@ -1,0 +1,142 @@
+#include "daemon/master/pg_schema.hpp"
+
+#include <string>
+
+#include "common/strings.hpp"
+#include "daemon/master/pg_connection.hpp"
+
+namespace amq {
+namespace {
+
+// Strings are bytea: the store keeps whatever bytes a client sent (a model name, a user
+// agent), which a text column would refuse when they are not UTF-8 or hold NUL. `doc` is
+// the record as the LMDB store encodes it (JSON with a schema version); the columns beside
+// it are what lookups and sums need.
+constexpr std::string_view kSharedRecords = R"sql(
+CREATE TABLE amq_counters (
+    name text PRIMARY KEY,
+    value bigint NOT NULL
+);
+CREATE TABLE amq_accounts (
+    id bigint PRIMARY KEY,
+    name bytea NOT NULL UNIQUE,
+    doc bytea NOT NULL
+);
+CREATE TABLE amq_credentials (
+    account_id bigint PRIMARY KEY REFERENCES amq_accounts (id) ON DELETE CASCADE,
+    sealed bytea NOT NULL
+);
+CREATE TABLE amq_health (
+    account_id bigint PRIMARY KEY REFERENCES amq_accounts (id) ON DELETE CASCADE,
+    doc bytea NOT NULL
+);
+CREATE TABLE amq_keys (
+    id bigint PRIMARY KEY,
+    name bytea NOT NULL UNIQUE,
+    secret_hash text NOT NULL UNIQUE,
+    doc bytea NOT NULL
+);
+CREATE TABLE amq_usage (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    time_ms bigint NOT NULL,
+    key_id bigint NOT NULL,
+    account_id bigint NOT NULL,
+    doc bytea NOT NULL
+);
+CREATE INDEX amq_usage_time ON amq_usage (time_ms);
+CREATE TABLE amq_rollups (
+    day integer NOT NULL,
+    key_id bigint NOT NULL,
+    account_id bigint NOT NULL,
+    model bytea NOT NULL,
+    requests bigint NOT NULL,
+    errors bigint NOT NULL,
+    input_tokens bigint NOT NULL,
+    output_tokens bigint NOT NULL,
+    credits_micros bigint NOT NULL,
+    ttfb_ms_sum bigint NOT NULL,
+    duration_ms_sum bigint NOT NULL,
+    PRIMARY KEY (day, key_id, account_id, model)
+);
+CREATE TABLE amq_audit (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    at_ms bigint NOT NULL,
+    doc bytea NOT NULL
+);
+CREATE INDEX amq_audit_time ON amq_audit (at_ms);
+)sql";
+
+constexpr Migration kMigrations[] = {
+    {1, "shared records: accounts, credentials, health, keys, usage, rollups, audit",
+     kSharedRecords},
+};
+
+// Any constant: the lock every migrating host waits on.
+constexpr std::string_view kMigrationLock = "SELECT pg_advisory_xact_lock(7415931048291)";
+
+Result<std::set<int>> applied_versions(PgConnection& db) {
+    auto exists = db.query("SELECT to_regclass('amq_schema_migrations') IS NOT NULL");
+    if (!exists) return exists.error();
+    std::set<int> versions;
+    if (exists->value(0, 0) != "t") return versions;
+    auto rows = db.query("SELECT version FROM amq_schema_migrations");
+    if (!rows) return rows.error();
+    for (int i = 0; i < rows->rows(); ++i)
+        versions.insert(std::stoi(std::string(rows->value(i, 0))));
+    return versions;
+}
+
+Status apply(PgConnection& db, const Migration& m) {
+    if (Status st = db.exec(std::string(m.sql)); !st) return st;
+    auto noted = db.query("INSERT INTO amq_schema_migrations (version, name) VALUES ($1, $2)",
+                          {std::to_string(m.version), std::string(m.name)});
+    if (!noted) return noted.error();
+    return {};
+}
+
+}  // namespace
+
+std::span<const Migration> schema_migrations() { return kMigrations; }
+
+Result<std::vector<Migration>> pending_migrations(const std::set<int>& applied) {
+    std::vector<Migration> pending;
+    int known = schema_migrations().back().version;
+    if (!applied.empty() && *applied.rbegin() > known)
+        return make_error(Errc::conflict,
+                          str_cat("the database's schema is at version ", *applied.rbegin(),
+                                  ", newer than the version ", known,
+                                  " this amq2api knows; run a newer amq2api"));
+    for (const Migration& m : schema_migrations()) {
+        if (applied.contains(m.version)) continue;
+        if (!applied.empty() && *applied.rbegin() > m.version)
+            return make_error(Errc::conflict,
+                              str_cat("the database's schema lacks migration ", m.version,
+                                      " but has later ones: it was not migrated by amq2api"));
+        pending.push_back(m);
+    }
+    return pending;
+}
+
+Result<std::vector<Migration>> migrate_schema(PgConnection& db, bool dry_run) {
+    if (Status st = db.exec("BEGIN"); !st) return st.error();
+    auto done = [&](Result<std::vector<Migration>> result) -> Result<std::vector<Migration>> {
+        Status ended = db.exec(result && !dry_run ? "COMMIT" : "ROLLBACK");
+        if (result && !ended) return ended.error();
+        return result;
+    };
+    if (Status st = db.exec(std::string(kMigrationLock)); !st) return done(st.error());
+    auto applied = applied_versions(db);
+    if (!applied) return done(applied.error());
+    auto pending = pending_migrations(*applied);
+    if (!pending || dry_run) return done(std::move(pending));
+    if (Status st = db.exec("CREATE TABLE IF NOT EXISTS amq_schema_migrations (version integer "
+                            "PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL "
+                            "DEFAULT now())");
+        !st)
+        return done(st.error());
+    for (const Migration& m : *pending)
+        if (Status st = apply(db, m); !st) return done(st.error());
+    return done(std::move(pending));
+}
+
+}  // namespace amq
