@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <initializer_list>
+#include <mutex>
 #include <utility>
 
 #include "common/strings.hpp"
@@ -212,6 +213,7 @@ Status LmdbEnv::read(const std::function<Status(ReadTxn&)>& fn) const {
 }
 
 Status LmdbEnv::snapshot(const std::function<Status(ReadTxn&)>& fn) const {
+    std::shared_lock reading(remap_);
     MDB_txn* raw = nullptr;
     if (int rc = mdb_txn_begin(env_, nullptr, MDB_RDONLY, &raw); rc != 0)
         return lmdb_error(rc, "cannot begin a read transaction");
@@ -359,6 +361,7 @@ Result<std::uint64_t> LmdbEnv::free_list_pages() const {
 }
 
 Status LmdbEnv::copy_to(int fd) const {
+    std::shared_lock reading(remap_);
     int rc = mdb_env_copyfd2(env_, fd, MDB_CP_COMPACT);
     if (rc != 0) {
         if (::lseek(fd, 0, SEEK_SET) != 0 || ::ftruncate(fd, 0) != 0)
@@ -378,6 +381,11 @@ Status LmdbEnv::grow() {
             str_cat("storage full: the database in ", options_.dir, " reached its maximum size of ",
                     max, " bytes (max-map-size); raise max-map-size, or remove data"));
     }
+    std::unique_lock remapping(remap_, std::try_to_lock);
+    if (!remapping)
+        return make_error(Errc::unavailable,
+                          "the store is full until the backup or store copy reading it ends, "
+                          "when it can grow");
     std::uint64_t next = map_size_ > max / 2 ? max : map_size_ * 2;
     if (int rc = mdb_env_set_mapsize(env_, next); rc != 0)
         return lmdb_error(rc, "cannot grow the map");

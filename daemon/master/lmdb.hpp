@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -115,6 +116,8 @@ public:
     Status write(const std::function<Status(WriteTxn&)>& fn, Reserve reserve = Reserve::keep);
     // Runs fn in a read-only transaction of its own, whatever unit the loop is in: for work
     // on another thread (MDB_NOTLS lets it), which sees one consistent state throughout.
+    // Meanwhile the map cannot grow: a write that would need it fails (Errc::unavailable), to
+    // be retried once the reader is done.
     Status snapshot(const std::function<Status(ReadTxn&)>& fn) const;
     // Runs fn as one unit: every write during fn goes into one transaction (begun by the first
     // write, which decides whether the reserve may be used), committed when fn succeeds and
@@ -154,6 +157,9 @@ private:
     std::uint64_t generation_ = 0;
     DbHandles dbis_{};
     Unit* unit_ = nullptr;  // the unit running, if any
+    // Growing the map remaps it, which must not happen under a read transaction of another
+    // thread (a backup, a store copy): readers hold it shared, and grow() only tries it.
+    mutable std::shared_mutex remap_;
 };
 
 }  // namespace amq

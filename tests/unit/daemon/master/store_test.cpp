@@ -7,10 +7,12 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <iterator>
 #include <limits>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <lmdb.h>
@@ -1088,6 +1090,41 @@ BOOST_AUTO_TEST_CASE(count_differences_names_what_differs) {
     RecordCounts stored{.accounts = 2, .usage = 9, .audit = 1};
     BOOST_CHECK_EQUAL(count_differences(read, stored),
                       "usage 10 read, 9 stored; audit 0 read, 1 stored");
+}
+
+// A sink that stops at the first account until released: a copy in progress on its thread.
+class HeldSink : public CountingSink {
+public:
+    explicit HeldSink(RecordSink& target) : CountingSink(target) {}
+    Status account(const Account& a) override {
+        inside.set_value();
+        release.get_future().wait();
+        return CountingSink::account(a);
+    }
+    std::promise<void> inside;
+    std::promise<void> release;
+};
+
+// Remapping the map under another thread's read transaction would pull its pages away: the
+// write that needs room waits for the reader instead, and then gets it.
+BOOST_AUTO_TEST_CASE(the_map_does_not_grow_under_a_copy) {
+    auto store = open_store(dir, kMiB, 64 * kMiB);
+    require_ok(store->add_account(make_account("first"), make_credentials("f"), 1));
+    auto target = open_store_sharing_key(dir, root + "/copy");
+    auto importer = target->importer();
+    require_ok(importer);
+    HeldSink held(**importer);
+    Status exported;
+    std::thread copy([&] { exported = store->export_records(held); });
+    held.inside.get_future().wait();
+    Account big = make_account("big");
+    big.notes.assign(kMiB, 'n');
+    auto refused = store->add_account(big, make_credentials("b"), 2);
+    check_error(refused, Errc::unavailable);
+    held.release.set_value();
+    copy.join();
+    require_ok(exported);
+    require_ok(store->add_account(big, make_credentials("b"), 2));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
