@@ -240,6 +240,10 @@ void add_settings(CLI::App& app, Config& c) {
                 "File holding the password of the PostgreSQL databases amq2apictl store "
                 "copy and store migrate name; empty = PGPASSWORD, PGPASSFILE, ~/.pgpass",
                 Blank::allowed);
+    add_setting(app, "postgresql-timeout", c.postgresql_timeout,
+                "Seconds a PostgreSQL server may stay silent while an answer is awaited "
+                "before the work waiting on it fails")
+        ->check(CLI::Range(1.0, 3600.0));
     add_setting(app, "max-body-size", c.max_body_size, "Largest request body accepted (bytes)")
         ->check(CLI::Range(std::uint64_t{1} << 10, std::uint64_t{1} << 30));
     add_setting(app, "client-timeout", c.client_timeout,

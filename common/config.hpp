@@ -43,6 +43,7 @@ struct Config {
     // The password of the PostgreSQL databases store copy and store migrate reach: a file
     // holding it alone (read when used, never logged); "" = libpq's PGPASSWORD, PGPASSFILE.
     std::string postgresql_password_file;
+    double postgresql_timeout = 120;            // seconds a silent database is waited on
     std::uint64_t max_body_size = 32ull << 20;  // request bodies (images arrive base64-encoded)
     double client_timeout = 60.0;  // seconds a client may stay silent before its connection closes
     double header_timeout = 10.0;  // seconds from a request's first byte to the end of its headers

@@ -128,6 +128,10 @@ void off_loop(event_base* base, std::function<Result<T>()> work,
     if (!started) done(started.error());
 }
 
+int database_timeout_ms(const Config& config) {
+    return static_cast<int>(config.postgresql_timeout * 1000);
+}
+
 // The password in postgresql-password-file, read when used so that a changed file needs no
 // reload; "" when none is configured (libpq then looks in PGPASSWORD and PGPASSFILE).
 Result<std::string> read_database_password(const std::string& path) {
@@ -520,6 +524,7 @@ void Master::backup(int fd, std::function<void(Result<std::uint64_t>)> done) {
 void Master::copy_store(StoreCopyJob job, std::function<void(Result<StoreCopyOutcome>)> done) {
     job.state_dir = config_.state_dir;
     job.max_map_size = config_.max_map_size;
+    job.idle_timeout_ms = database_timeout_ms(config_);
     off_loop<StoreCopyOutcome>(
         base_.get(),
         [store = store_.get(), job,
@@ -540,11 +545,11 @@ void Master::migrate_database(std::string address, bool dry_run,
                               std::function<void(Result<std::vector<Migration>>)> done) {
     off_loop<std::vector<Migration>>(
         base_.get(),
-        [address = std::move(address), dry_run,
-         password_file = config_.postgresql_password_file]() -> Result<std::vector<Migration>> {
+        [address = std::move(address), dry_run, password_file = config_.postgresql_password_file,
+         timeout = database_timeout_ms(config_)]() -> Result<std::vector<Migration>> {
             auto password = read_database_password(password_file);
             if (!password) return password.error();
-            return amq::migrate_database(PgTarget{address, *password}, dry_run);
+            return amq::migrate_database(PgTarget{address, *password, timeout}, dry_run);
         },
         std::move(done));
 }

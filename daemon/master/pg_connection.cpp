@@ -1,6 +1,10 @@
 #include "daemon/master/pg_connection.hpp"
 
 #include <libpq-fe.h>
+#include <poll.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <utility>
 
@@ -31,18 +35,6 @@ Error result_error(PGresult* result, std::string_view doing) {
     return make_error(
         errc_of_sqlstate(state ? state : ""),
         str_cat("PostgreSQL refused ", doing, ": ", trimmed(PQresultErrorMessage(result))));
-}
-
-// The result of a statement that has none (COPY's end, a command): an error, or nothing.
-Status drain_results(PGconn* conn, std::string_view doing) {
-    Status status;
-    while (PGresult* result = PQgetResult(conn)) {
-        ExecStatusType st = PQresultStatus(result);
-        if (status && st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
-            status = result_error(result, doing);
-        PQclear(result);
-    }
-    return status;
 }
 
 }  // namespace
@@ -79,11 +71,26 @@ std::string_view PgRows::value(int row, int column) const {
 }
 bool PgRows::is_null(int row, int column) const { return PQgetisnull(result_, row, column); }
 
+// Defaults the address may override: a peer that vanished is noticed within a minute
+// rather than never (keepalives, unacknowledged data), and a lock another host holds (a
+// migration under way) is waited for 30 s at most.
+constexpr std::pair<const char*, const char*> kConnectDefaults[] = {
+    {"connect_timeout", "10"},     {"application_name", "amq2apid"},   {"keepalives", "1"},
+    {"keepalives_idle", "30"},     {"keepalives_interval", "10"},      {"keepalives_count", "3"},
+    {"tcp_user_timeout", "60000"}, {"options", "-c lock_timeout=30s"},
+};
+
 Result<PgConnection> PgConnection::connect(const PgTarget& target) {
     // dbname is expanded: the address may be a URL or key=value pairs, whose own settings win
     // over the defaults given before it.
-    std::vector<const char*> keys{"connect_timeout", "application_name", "dbname"};
-    std::vector<const char*> values{"10", "amq2apid", target.address.c_str()};
+    std::vector<const char*> keys;
+    std::vector<const char*> values;
+    for (auto [key, value] : kConnectDefaults) {
+        keys.push_back(key);
+        values.push_back(value);
+    }
+    keys.push_back("dbname");
+    values.push_back(target.address.c_str());
     if (!target.password.empty()) {
         keys.push_back("password");
         values.push_back(target.password.c_str());
@@ -92,10 +99,12 @@ Result<PgConnection> PgConnection::connect(const PgTarget& target) {
     values.push_back(nullptr);
     PGconn* conn = PQconnectdbParams(keys.data(), values.data(), 1);
     if (!conn) return make_error(Errc::internal, "libpq: out of memory");
-    PgConnection connection(conn);
+    PgConnection connection(conn, target.idle_timeout_ms);
     if (PQstatus(conn) != CONNECTION_OK)
         return make_error(Errc::unavailable,
                           str_cat("cannot connect to PostgreSQL: ", trimmed(PQerrorMessage(conn))));
+    // Nonblocking, so that every wait below is a poll() with a limit.
+    if (PQsetnonblocking(conn, 1) != 0) return connection.last_error("to go nonblocking");
     return connection;
 }
 
@@ -104,46 +113,117 @@ PgConnection::~PgConnection() {
 }
 
 PgConnection::PgConnection(PgConnection&& other) noexcept
-    : conn_(std::exchange(other.conn_, nullptr)) {}
+    : conn_(std::exchange(other.conn_, nullptr)), idle_timeout_ms_(other.idle_timeout_ms_) {}
 
 Error PgConnection::last_error(std::string_view doing) const {
     return make_error(PQstatus(conn_) == CONNECTION_OK ? Errc::internal : Errc::unavailable,
                       str_cat("PostgreSQL failed ", doing, ": ", trimmed(PQerrorMessage(conn_))));
 }
 
+Status PgConnection::wait(short events, std::string_view doing) {
+    pollfd p{PQsocket(conn_), events, 0};
+    int n;
+    do n = ::poll(&p, 1, idle_timeout_ms_);
+    while (n < 0 && errno == EINTR);
+    if (n == 0)
+        return make_error(Errc::unavailable,
+                          str_cat("PostgreSQL sent nothing for ", idle_timeout_ms_ / 1000,
+                                  " s during ", doing, " (postgresql-timeout); gave up"));
+    if (n < 0) return make_error(Errc::io, str_cat("poll: ", std::strerror(errno)));
+    if ((p.revents & POLLIN) && !PQconsumeInput(conn_)) return last_error(doing);
+    return {};
+}
+
+Status PgConnection::flush(std::string_view doing) {
+    for (;;) {
+        int left = PQflush(conn_);
+        if (left == 0) return {};
+        if (left < 0) return last_error(doing);
+        // The server may be sending meanwhile (a notice, an error): read it too, or both sides
+        // wait on full buffers.
+        if (Status st = wait(POLLOUT | POLLIN, doing); !st) return st;
+    }
+}
+
+Result<PGresult*> PgConnection::next_result(std::string_view doing) {
+    while (PQisBusy(conn_))
+        if (Status st = wait(POLLIN, doing); !st) return st.error();
+    return PQgetResult(conn_);
+}
+
+Status PgConnection::drain(std::string_view doing) {
+    Status status;
+    for (;;) {
+        auto result = next_result(doing);
+        if (!result) return result.error();
+        if (!*result) return status;
+        PgRows owned(*result);
+        ExecStatusType st = PQresultStatus(*result);
+        if (status && st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+            status = result_error(*result, doing);
+    }
+}
+
+// The first result of what was just sent, which must have `expected` status (rows, or a
+// command's none, for PGRES_TUPLES_OK); the rest are drained when it is not a copy.
+Result<PgRows> PgConnection::first_result(int expected, std::string_view doing) {
+    if (Status st = flush(doing); !st) return st.error();
+    auto result = next_result(doing);
+    if (!result) return result.error();
+    if (!*result)
+        return make_error(Errc::protocol, str_cat("PostgreSQL sent no result for ", doing));
+    PgRows rows(*result);
+    bool copying = expected == PGRES_COPY_IN || expected == PGRES_COPY_OUT;
+    ExecStatusType got = PQresultStatus(*result);
+    bool as_expected = got == expected || (expected == PGRES_TUPLES_OK && got == PGRES_COMMAND_OK);
+    if (!as_expected) {
+        Error refused = got == PGRES_FATAL_ERROR
+                            ? result_error(*result, doing)
+                            : make_error(Errc::protocol,
+                                         str_cat("PostgreSQL answered ", doing, " unexpectedly"));
+        if (!copying) (void)drain(doing);
+        return refused;
+    }
+    if (!copying)
+        if (Status st = drain(doing); !st) return st.error();
+    return rows;
+}
+
 Status PgConnection::exec(const std::string& sql) {
     if (!PQsendQuery(conn_, sql.c_str())) return last_error("to send a statement");
-    return drain_results(conn_, "a statement");
+    if (Status st = flush("a statement"); !st) return st;
+    return drain("a statement");
 }
 
 Result<PgRows> PgConnection::query(const std::string& sql,
                                    const std::vector<std::optional<std::string>>& params) {
     std::vector<const char*> values;
     for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
-    PGresult* result = PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr,
-                                    values.data(), nullptr, nullptr, 0);
-    if (!result) return last_error("a statement");
-    PgRows rows(result);
-    ExecStatusType st = PQresultStatus(result);
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) return result_error(result, "a statement");
-    return rows;
+    if (!PQsendQueryParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr,
+                           values.data(), nullptr, nullptr, 0))
+        return last_error("to send a statement");
+    return first_result(PGRES_TUPLES_OK, "a statement");
 }
 
 Status PgConnection::copy_begin(const std::string& sql) {
-    PGresult* started = PQexec(conn_, sql.c_str());
-    if (!started) return last_error("to start a copy");
-    PgRows start(started);
-    if (PQresultStatus(started) != PGRES_COPY_IN) return result_error(started, "a copy");
+    if (!PQsendQuery(conn_, sql.c_str())) return last_error("to start a copy");
+    auto started = first_result(PGRES_COPY_IN, "a copy");
+    if (!started) return started.error();
     copy_pending_.clear();
     return {};
 }
 
 Status PgConnection::copy_flush() {
-    if (!copy_pending_.empty() &&
-        PQputCopyData(conn_, copy_pending_.data(), static_cast<int>(copy_pending_.size())) != 1)
-        return last_error("to send a copy");
+    if (copy_pending_.empty()) return {};
+    for (;;) {
+        int queued =
+            PQputCopyData(conn_, copy_pending_.data(), static_cast<int>(copy_pending_.size()));
+        if (queued < 0) return last_error("to send a copy");
+        if (queued == 1) break;
+        if (Status st = wait(POLLOUT | POLLIN, "a copy"); !st) return st;
+    }
     copy_pending_.clear();
-    return {};
+    return flush("a copy");
 }
 
 Status PgConnection::copy_put(std::string_view rows) {
@@ -154,22 +234,30 @@ Status PgConnection::copy_put(std::string_view rows) {
 Status PgConnection::copy_end() {
     Status flushed = copy_flush();
     // A failed send aborts the copy: the server drops the rows it took.
-    if (PQputCopyEnd(conn_, flushed ? nullptr : "amq2apid could not send every row") != 1)
-        return last_error("to end a copy");
-    Status ended = drain_results(conn_, "a copy");
+    for (;;) {
+        int ended = PQputCopyEnd(conn_, flushed ? nullptr : "amq2apid could not send every row");
+        if (ended < 0) return last_error("to end a copy");
+        if (ended == 1) break;
+        if (Status st = wait(POLLOUT | POLLIN, "a copy"); !st) return st;
+    }
+    if (Status st = flush("a copy"); !st) return st;
+    Status ended = drain("a copy");
     return flushed ? ended : flushed;
 }
 
 Status PgConnection::copy_out(const std::string& sql,
                               const std::function<Status(std::string_view line)>& line) {
-    PGresult* started = PQexec(conn_, sql.c_str());
-    if (!started) return last_error("to start a copy");
-    PgRows start(started);
-    if (PQresultStatus(started) != PGRES_COPY_OUT) return result_error(started, "a copy");
+    if (!PQsendQuery(conn_, sql.c_str())) return last_error("to start a copy");
+    auto started = first_result(PGRES_COPY_OUT, "a copy");
+    if (!started) return started.error();
     Status status;
     for (;;) {
         char* data = nullptr;
-        int n = PQgetCopyData(conn_, &data, 0);
+        int n = PQgetCopyData(conn_, &data, 1);
+        if (n == 0) {
+            if (Status st = wait(POLLIN, "a copy"); !st) return st;
+            continue;
+        }
         if (n < 0) break;  // -1: done, -2: failed (the result says why)
         std::string_view row(data, static_cast<std::size_t>(n));
         if (row.ends_with('\n')) row.remove_suffix(1);
@@ -177,7 +265,7 @@ Status PgConnection::copy_out(const std::string& sql,
         if (status) status = line(row);
         PQfreemem(data);
     }
-    Status ended = drain_results(conn_, "a copy");
+    Status ended = drain("a copy");
     return status ? ended : status;
 }
 

@@ -24,6 +24,9 @@ namespace amq {
 struct PgTarget {
     std::string address;
     std::string password;  // "" = libpq's own sources
+    // A server silent this long while an answer is awaited (stopped, or stuck on a lock) is
+    // given up on: the thread waiting on it must end.
+    int idle_timeout_ms = 120000;
 };
 
 // Whether `address` names a PostgreSQL database (a URL of that scheme, or key=value pairs)
@@ -70,10 +73,19 @@ public:
                     const std::function<Status(std::string_view line)>& line);
 
 private:
-    explicit PgConnection(pg_conn* conn) : conn_(conn) {}
+    PgConnection(pg_conn* conn, int idle_timeout_ms)
+        : conn_(conn), idle_timeout_ms_(idle_timeout_ms) {}
     Error last_error(std::string_view doing) const;
+    // Waits until the socket is ready for `events` (reading what came in), at most the idle
+    // timeout.
+    Status wait(short events, std::string_view doing);
+    Status flush(std::string_view doing);                    // everything queued reaches the socket
+    Result<pg_result*> next_result(std::string_view doing);  // nullptr: no more
+    Status drain(std::string_view doing);                    // the rest, the first error kept
+    Result<PgRows> first_result(int expected_status, std::string_view doing);
     Status copy_flush();
     pg_conn* conn_;
+    int idle_timeout_ms_;
     std::string copy_pending_;  // sent in large pieces: a call per row costs a system call
 };
 

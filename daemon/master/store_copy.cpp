@@ -113,7 +113,7 @@ Result<StoreCopyOutcome> copy_to_database(const ReadFn& read, const PgTarget& to
 
 Result<StoreCopyOutcome> copy_from(const ReadFn& read, const StoreCopyJob& job) {
     if (job.to.empty()) return copy_to_file(read, job);
-    return copy_to_database(read, PgTarget{job.to, job.password});
+    return copy_to_database(read, PgTarget{job.to, job.password, job.idle_timeout_ms});
 }
 
 }  // namespace
@@ -121,7 +121,7 @@ Result<StoreCopyOutcome> copy_from(const ReadFn& read, const StoreCopyJob& job) 
 Result<StoreCopyOutcome> copy_store(const Store& store, const StoreCopyJob& job) {
     if (job.from.empty())
         return copy_from([&](RecordSink& sink) { return store.export_records(sink); }, job);
-    auto source = PgConnection::connect(PgTarget{job.from, job.password});
+    auto source = PgConnection::connect(PgTarget{job.from, job.password, job.idle_timeout_ms});
     if (!source) return source.error();
     if (Status st = check_schema_current(*source); !st) return st.error();
     return copy_from([&](RecordSink& sink) { return export_pg_records(*source, sink); }, job);

@@ -5,7 +5,10 @@ LMDB file that another daemon serves from, with nothing lost or changed."""
 import json
 import os
 import shutil
+import socket
+import subprocess
 import threading
+import time
 import unittest
 
 from harness import Daemon, FakeUpstream, wait_until
@@ -35,9 +38,9 @@ class StoreCopyTest(unittest.TestCase):
         self.fake = FakeUpstream()
         self.addCleanup(self.fake.stop)
 
-    def daemon(self, root=None):
+    def daemon(self, root=None, extra_args=()):
         """A daemon that signs in to the cluster with the password from a file."""
-        daemon = Daemon(workers=1, root=root, extra_args=self.fake.daemon_args())
+        daemon = Daemon(workers=1, root=root, extra_args=[*self.fake.daemon_args(), *extra_args])
         os.makedirs(daemon.root, exist_ok=True)
         daemon.extra_args += ["--postgresql-password-file", password_file(self, daemon.root)]
         daemon.start()
@@ -242,6 +245,63 @@ class StoreCopyTest(unittest.TestCase):
         self.assertNotIn("wrong", a.logs())
         # The daemon served on through all of it.
         self.assertEqual(a.get("/health").status, 200)
+
+    def test_a_database_that_never_answers_stalls_nothing(self):
+        a = self.daemon()
+        key = a.ctl_json("key", "create", "--name", "client")["key"]
+        a.ctl_json("account", "add", "--name", "main", "--refresh-token", "rt",
+                   "--client-id", "c", "--client-secret", "s")
+        silent = socket.socket()
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        self.addCleanup(silent.close)
+        url = f"postgresql://amq@127.0.0.1:{silent.getsockname()[1]}/x"
+        result = {}
+
+        def copy():
+            started = time.monotonic()
+            result["ctl"] = a.ctl("store", "copy", "--to", url)
+            result["seconds"] = time.monotonic() - started
+
+        thread = threading.Thread(target=copy)
+        thread.start()
+        try:
+            # The master keeps admitting requests while its copy waits on the silent server.
+            time.sleep(1)
+            for _ in range(3):
+                self.assertEqual(self.ask(a, key).status, 200)
+        finally:
+            thread.join(60)
+        rc, _, err = result["ctl"]
+        self.assertEqual(rc, 1)
+        self.assertIn("cannot connect to PostgreSQL", err)
+        self.assertLess(result["seconds"], 30)
+
+    def test_a_database_stuck_on_a_lock_is_given_up_on(self):
+        a = self.daemon(extra_args=["--postgresql-timeout", "3"])
+        url = self.pg.create_database("stuck")
+        a.ctl_json("store", "migrate", "--database", url)
+        # Another session holds the table the copy must read first, and does not let go.
+        holder = subprocess.Popen(
+            ["psql", "-X", "-q", "-h", self.pg.root, "-p", str(self.pg.port), "-U", "amq",
+             "-d", "stuck", "-c", "BEGIN; LOCK TABLE amq_counters IN ACCESS EXCLUSIVE MODE; "
+             "SELECT pg_sleep(60)"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.addCleanup(holder.wait)
+        self.addCleanup(holder.kill)
+        wait_until(lambda: self.pg.psql("stuck", "SELECT count(*) FROM pg_locks WHERE "
+                                                 "mode = 'AccessExclusiveLock' AND granted")
+                   .strip() != "0", what="the lock taken")
+        started = time.monotonic()
+        rc, _, err = a.ctl("store", "copy", "--to", url)
+        self.assertEqual(rc, 1)
+        self.assertIn("sent nothing for 3 s", err)
+        self.assertLess(time.monotonic() - started, 20)
+        # The server ends the holder's session (a killed psql would leave it asleep).
+        self.pg.psql("stuck", "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE "
+                              "mode = 'AccessExclusiveLock' AND granted")
+        # Once the lock is gone the same copy goes through: nothing was left half done.
+        rc, _, err = a.ctl("store", "copy", "--to", url)
+        self.assertEqual(rc, 0, err)
 
 
 if __name__ == "__main__":
