@@ -1,16 +1,8 @@
 #include "daemon/event.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cmath>
 #include <cstdlib>
-#include <cstring>
 #include <ctime>
-#include <thread>
-
-#include "common/strings.hpp"
 
 namespace amq {
 
@@ -100,29 +92,6 @@ std::int64_t unix_millis() {
     timespec ts{};
     clock_gettime(CLOCK_REALTIME, &ts);
     return static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-}
-
-// The thread says it is done through a pipe the loop watches.
-Status run_off_loop(event_base* base, std::function<void()> work, std::function<void()> then) {
-    int pipe_fds[2];
-    if (pipe2(pipe_fds, O_CLOEXEC | O_NONBLOCK) != 0)
-        return make_error(Errc::io, str_cat("pipe: ", std::strerror(errno)));
-    std::thread([work = std::move(work), notify = pipe_fds[1]] {
-        work();
-        char byte = 1;
-        ssize_t ignored = write(notify, &byte, 1);
-        (void)ignored;
-        close(notify);
-    }).detach();
-    auto watcher = std::make_shared<Event>();
-    *watcher = Event::watch_fd(base, pipe_fds[0], EV_READ,
-                               [watcher, then = std::move(then), reader = pipe_fds[0]](short) {
-                                   close(reader);
-                                   then();
-                                   *watcher = Event();  // the callback's own event: freed last
-                               });
-    watcher->arm();
-    return {};
 }
 
 }  // namespace amq

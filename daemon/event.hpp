@@ -7,8 +7,6 @@
 #include <functional>
 #include <memory>
 
-#include "common/result.hpp"
-
 namespace amq {
 
 struct EventBaseDeleter {
@@ -46,11 +44,6 @@ private:
 // Runs `cb` once on the next loop turn: how work is moved out of C callbacks that must not
 // re-enter their library (curl, evhtp).
 void defer(event_base* base, std::function<void()> cb);
-
-// Runs `work` on a thread of its own, so that the loop keeps serving while it blocks (a long
-// read transaction, a database across the network), then `then` on the loop. When the thread
-// cannot be set up, the error is returned and neither runs.
-Status run_off_loop(event_base* base, std::function<void()> work, std::function<void()> then);
 
 timeval to_timeval(double seconds);
 double monotonic_seconds();

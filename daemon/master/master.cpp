@@ -35,6 +35,7 @@
 #include "daemon/master/token_refresher.hpp"
 #include "daemon/master/usage_recorder.hpp"
 #include "daemon/master/worker_calls.hpp"
+#include "daemon/off_loop.hpp"
 #include "daemon/worker_protocol.hpp"
 
 namespace amq {
@@ -115,17 +116,6 @@ std::string own_executable() {
     char buf[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
     return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
-}
-
-// Runs `work` off the loop (run_off_loop) and hands its result to `done` on the loop.
-template <class T>
-void off_loop(event_base* base, std::function<Result<T>()> work,
-              std::function<void(Result<T>)> done) {
-    auto result = std::make_shared<Result<T>>(make_error(Errc::internal, "the work did not end"));
-    Status started = run_off_loop(
-        base, [work = std::move(work), result] { *result = work(); },
-        [done, result] { done(std::move(*result)); });
-    if (!started) done(started.error());
 }
 
 int database_timeout_ms(const Config& config) {
@@ -222,6 +212,7 @@ private:
     bool announced_ready_ = false;
     std::optional<StateLock> lock_;
     std::unique_ptr<Store> store_;
+    OffLoop off_loop_{base_.get()};  // backups, store copies: ended before the store closes
     ListenSocket listen_;
     std::unique_ptr<ControlServer> control_;
     std::unique_ptr<HttpClient> http_;
@@ -370,6 +361,8 @@ int Master::run() {
                config_.state_dir, ", control socket ", config_.control_socket, ")");
     supervisor_->start();
     event_base_dispatch(base_.get());
+    if (std::size_t cut = off_loop_.stop())
+        log_notice("stopped ", cut, " backup(s) or store copies under way");
     supervisor_.reset();
     control_.reset();
     usage_.reset();  // the last batch reaches the store
@@ -511,8 +504,7 @@ Status Master::set_log_level(std::string_view level) {
 // mdb_env_copyfd2 holds one read transaction while it writes the whole store: it runs off
 // the loop, which keeps serving.
 void Master::backup(int fd, std::function<void(Result<std::uint64_t>)> done) {
-    off_loop<std::uint64_t>(
-        base_.get(),
+    off_loop_.run_for<std::uint64_t>(
         [store = store_.get(), fd] {
             auto copied = store->copy_to(fd);
             close(fd);
@@ -525,8 +517,8 @@ void Master::copy_store(StoreCopyJob job, std::function<void(Result<StoreCopyOut
     job.state_dir = config_.state_dir;
     job.max_map_size = config_.max_map_size;
     job.idle_timeout_ms = database_timeout_ms(config_);
-    off_loop<StoreCopyOutcome>(
-        base_.get(),
+    job.cancel = &off_loop_.stopping();
+    off_loop_.run_for<StoreCopyOutcome>(
         [store = store_.get(), job,
          password_file = config_.postgresql_password_file]() mutable -> Result<StoreCopyOutcome> {
             auto copied = [&]() -> Result<StoreCopyOutcome> {
@@ -543,13 +535,13 @@ void Master::copy_store(StoreCopyJob job, std::function<void(Result<StoreCopyOut
 
 void Master::migrate_database(std::string address, bool dry_run,
                               std::function<void(Result<std::vector<Migration>>)> done) {
-    off_loop<std::vector<Migration>>(
-        base_.get(),
+    off_loop_.run_for<std::vector<Migration>>(
         [address = std::move(address), dry_run, password_file = config_.postgresql_password_file,
-         timeout = database_timeout_ms(config_)]() -> Result<std::vector<Migration>> {
+         timeout = database_timeout_ms(config_),
+         cancel = &off_loop_.stopping()]() -> Result<std::vector<Migration>> {
             auto password = read_database_password(password_file);
             if (!password) return password.error();
-            return amq::migrate_database(PgTarget{address, *password, timeout}, dry_run);
+            return amq::migrate_database(PgTarget{address, *password, timeout, cancel}, dry_run);
         },
         std::move(done));
 }

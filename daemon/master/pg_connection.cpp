@@ -3,6 +3,7 @@
 #include <libpq-fe.h>
 #include <poll.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -99,7 +100,7 @@ Result<PgConnection> PgConnection::connect(const PgTarget& target) {
     values.push_back(nullptr);
     PGconn* conn = PQconnectdbParams(keys.data(), values.data(), 1);
     if (!conn) return make_error(Errc::internal, "libpq: out of memory");
-    PgConnection connection(conn, target.idle_timeout_ms);
+    PgConnection connection(conn, target);
     if (PQstatus(conn) != CONNECTION_OK)
         return make_error(Errc::unavailable,
                           str_cat("cannot connect to PostgreSQL: ", trimmed(PQerrorMessage(conn))));
@@ -113,18 +114,27 @@ PgConnection::~PgConnection() {
 }
 
 PgConnection::PgConnection(PgConnection&& other) noexcept
-    : conn_(std::exchange(other.conn_, nullptr)), idle_timeout_ms_(other.idle_timeout_ms_) {}
+    : conn_(std::exchange(other.conn_, nullptr)),
+      idle_timeout_ms_(other.idle_timeout_ms_),
+      cancel_(other.cancel_) {}
 
 Error PgConnection::last_error(std::string_view doing) const {
     return make_error(PQstatus(conn_) == CONNECTION_OK ? Errc::internal : Errc::unavailable,
                       str_cat("PostgreSQL failed ", doing, ": ", trimmed(PQerrorMessage(conn_))));
 }
 
+// Polls in slices, so that a cancel is seen soon.
 Status PgConnection::wait(short events, std::string_view doing) {
+    constexpr int kSliceMs = 250;
     pollfd p{PQsocket(conn_), events, 0};
-    int n;
-    do n = ::poll(&p, 1, idle_timeout_ms_);
-    while (n < 0 && errno == EINTR);
+    int n = 0;
+    for (int waited = 0; n == 0 && waited < idle_timeout_ms_; waited += kSliceMs) {
+        if (cancel_ && *cancel_)
+            return make_error(Errc::unavailable,
+                              str_cat("stopped during ", doing, ": the daemon is stopping"));
+        do n = ::poll(&p, 1, std::min(kSliceMs, idle_timeout_ms_ - waited));
+        while (n < 0 && errno == EINTR);
+    }
     if (n == 0)
         return make_error(Errc::unavailable,
                           str_cat("PostgreSQL sent nothing for ", idle_timeout_ms_ / 1000,

@@ -3,6 +3,7 @@
 // boundary, with PostgreSQL's own message.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -27,6 +28,8 @@ struct PgTarget {
     // A server silent this long while an answer is awaited (stopped, or stuck on a lock) is
     // given up on: the thread waiting on it must end.
     int idle_timeout_ms = 120000;
+    // Raised when the daemon stops: a wait ends within a quarter of a second.
+    const std::atomic<bool>* cancel = nullptr;
 };
 
 // Whether `address` names a PostgreSQL database (a URL of that scheme, or key=value pairs)
@@ -73,8 +76,8 @@ public:
                     const std::function<Status(std::string_view line)>& line);
 
 private:
-    PgConnection(pg_conn* conn, int idle_timeout_ms)
-        : conn_(conn), idle_timeout_ms_(idle_timeout_ms) {}
+    PgConnection(pg_conn* conn, const PgTarget& target)
+        : conn_(conn), idle_timeout_ms_(target.idle_timeout_ms), cancel_(target.cancel) {}
     Error last_error(std::string_view doing) const;
     // Waits until the socket is ready for `events` (reading what came in), at most the idle
     // timeout.
@@ -86,6 +89,7 @@ private:
     Status copy_flush();
     pg_conn* conn_;
     int idle_timeout_ms_;
+    const std::atomic<bool>* cancel_;
     std::string copy_pending_;  // sent in large pieces: a call per row costs a system call
 };
 

@@ -2,6 +2,7 @@
 // across the network) that the master runs on a thread of its own, never on its loop.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -21,6 +22,7 @@ struct StoreCopyJob {
     int to_fd = -1;                // not closed here
     std::string password;          // for the database(s), from postgresql-password-file
     int idle_timeout_ms = 120000;  // postgresql-timeout
+    const std::atomic<bool>* cancel = nullptr;  // raised: the copy stops soon, nothing kept
     // Where the LMDB file is built before it is written into to_fd, and with which secrets.key.
     std::string state_dir;
     std::uint64_t max_map_size = 0;

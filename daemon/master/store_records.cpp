@@ -41,36 +41,43 @@ std::string count_differences(const RecordCounts& read, const RecordCounts& stor
     return out;
 }
 
+Status CountingSink::count(std::uint64_t& n) {
+    if (cancel_ && *cancel_)
+        return make_error(Errc::unavailable, "the copy stopped: the daemon is stopping");
+    ++n;
+    return {};
+}
+
 Status CountingSink::counter(std::string_view name, std::uint64_t value) {
-    ++counted_.counters;
+    if (Status st = count(counted_.counters); !st) return st;
     return target_.counter(name, value);
 }
 Status CountingSink::account(const Account& account) {
-    ++counted_.accounts;
+    if (Status st = count(counted_.accounts); !st) return st;
     return target_.account(account);
 }
 Status CountingSink::credentials(std::uint64_t account_id, std::string_view sealed) {
-    ++counted_.credentials;
+    if (Status st = count(counted_.credentials); !st) return st;
     return target_.credentials(account_id, sealed);
 }
 Status CountingSink::health(std::uint64_t account_id, const AccountHealth& health) {
-    ++counted_.health;
+    if (Status st = count(counted_.health); !st) return st;
     return target_.health(account_id, health);
 }
 Status CountingSink::key(const ApiKey& key) {
-    ++counted_.keys;
+    if (Status st = count(counted_.keys); !st) return st;
     return target_.key(key);
 }
 Status CountingSink::usage(const UsageRecord& record) {
-    ++counted_.usage;
+    if (Status st = count(counted_.usage); !st) return st;
     return target_.usage(record);
 }
 Status CountingSink::rollup(const Rollup& rollup) {
-    ++counted_.rollups;
+    if (Status st = count(counted_.rollups); !st) return st;
     return target_.rollup(rollup);
 }
 Status CountingSink::audit(const AuditEntry& entry) {
-    ++counted_.audit;
+    if (Status st = count(counted_.audit); !st) return st;
     return target_.audit(entry);
 }
 

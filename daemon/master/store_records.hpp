@@ -3,6 +3,7 @@
 // copy in either direction is one reader and one writer, and nothing is listed twice.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string_view>
 
@@ -53,9 +54,11 @@ public:
 };
 
 // Counts what passes through to another sink: what was read, to compare with what was stored.
+// With `cancel`, a raised flag stops the copy at the next record.
 class CountingSink : public RecordSink {
 public:
-    explicit CountingSink(RecordSink& target) : target_(target) {}
+    explicit CountingSink(RecordSink& target, const std::atomic<bool>* cancel = nullptr)
+        : target_(target), cancel_(cancel) {}
     const RecordCounts& counted() const { return counted_; }
     Status counter(std::string_view name, std::uint64_t value) override;
     Status account(const Account& account) override;
@@ -69,7 +72,9 @@ public:
     Status commit() override { return target_.commit(); }
 
 private:
+    Status count(std::uint64_t& n);  // one more, unless cancelled
     RecordSink& target_;
+    const std::atomic<bool>* cancel_;
     RecordCounts counted_;
 };
 

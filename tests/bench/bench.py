@@ -28,6 +28,8 @@ import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# The integration tests' private PostgreSQL cluster (initdb, pg_ctl), for the store copy case.
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 MESSAGE = {"model": "claude-sonnet-4-5", "max_tokens": 64,
@@ -232,7 +234,9 @@ class Daemon:
         self.port = free_port()
         self.workers = workers
         self.log_path = os.path.join(self.root, "daemon.log")
+        self.password_file = os.path.join(self.root, "pg-password")
         self.args = [self.exe, "--state-dir", os.path.join(self.root, "state"),
+                     "--postgresql-password-file", self.password_file,
                      "--workers", str(workers), "--listen", f"127.0.0.1:{self.port}",
                      "--control-socket", self.socket, "--api-endpoint", fake.url + "/",
                      "--token-endpoint", fake.url + "/token", "--log-level", "warning"]
@@ -734,7 +738,55 @@ def slow_memory_lines(slow):
             *memory_lines(slow["closed_rows"]), ""]
 
 
-def build_report(facts, opts, results, idle_rows, end_rows, peak_kb, master, slow):
+def run_store_copy_case(opts, daemon):
+    """Every record the wrk cases left in the store (mostly usage) copied into a private
+    PostgreSQL cluster and from it back into an LMDB file, each timed by the client."""
+    if not opts.store_copy:
+        return None
+    import postgres  # only this case needs it
+    print("  store copy ...", end=" ", flush=True)
+    cluster = postgres.Cluster()
+    try:
+        with open(daemon.password_file, "w") as f:
+            f.write(postgres.PASSWORD + "\n")
+        url = cluster.create_database("bench")
+        out = {}
+        for name, args in (("to PostgreSQL", ["--to", url]),
+                           ("to an LMDB file", ["--from", url, "--to",
+                                                os.path.join(daemon.root, "copy.mdb")])):
+            started = time.monotonic()
+            r = subprocess.run([daemon.ctl_exe, "--socket", daemon.socket, "--json", "store",
+                                "copy", *args], capture_output=True, text=True, timeout=1800)
+            seconds = time.monotonic() - started
+            if r.returncode != 0:
+                out[name] = {"error": r.stderr.strip()}
+                continue
+            out[name] = {"seconds": seconds, "counts": json.loads(r.stdout)["counts"]}
+    finally:
+        cluster.cleanup()
+    print("; ".join(f"{k}: {v['seconds']:.1f} s" if "seconds" in v else f"{k}: INVALID"
+                    for k, v in out.items()), flush=True)
+    return out
+
+
+def store_copy_lines(copies):
+    if not copies:
+        return []
+    lines = ["Store copy of what the cases above recorded (amq2apictl store copy, timed by the "
+             "client; PostgreSQL 15 on the same machine, fsync off):", ""]
+    for name, r in copies.items():
+        if "error" in r:
+            lines.append(f"- {name}: INVALID, {r['error']}")
+            continue
+        total = sum(r["counts"].values())
+        counts = ", ".join(f"{k} {v}" for k, v in r["counts"].items())
+        lines.append(f"- {name}: {total} records in {r['seconds']:.1f} s "
+                     f"({total / max(r['seconds'], 1e-9):.0f} records/s); {counts}")
+    return lines
+
+
+def build_report(facts, opts, results, idle_rows, end_rows, peak_kb, master, slow,
+                 copies=None):
     return "\n".join([
         "# amq2api benchmark",
         "",
@@ -767,6 +819,8 @@ def build_report(facts, opts, results, idle_rows, end_rows, peak_kb, master, slo
         *memory_lines(end_rows),
         "",
         *slow_memory_lines(slow),
+        "",
+        *store_copy_lines(copies),
     ])
 
 
@@ -784,6 +838,8 @@ def parse_args():
     p.add_argument("--report", help="where to write the Markdown report "
                                     "(default <build>/bench-report.md)")
     p.add_argument("--raw", action="store_true", help="also print every wrk output")
+    p.add_argument("--no-store-copy", dest="store_copy", action="store_false",
+                   help="skip the store copy case (which starts a private PostgreSQL)")
     p.add_argument("--slow-streams", type=int, default=5000, metavar="N",
                    help="streams held open at once in the slow-streams case (0: skip it)")
     opts = p.parse_args()
@@ -869,8 +925,9 @@ def main():
         end_rows = memory_snapshot(daemon.pids(), daemon.proc.pid)
         # Last, so that the wrk cases run on a daemon that has not held thousands of streams.
         slow = run_slow_case(opts, ctx)
+        copies = run_store_copy_case(opts, daemon)
         report = build_report(facts, opts, results, idle_rows, end_rows, sampler.peak_kb,
-                              daemon.proc.pid, slow)
+                              daemon.proc.pid, slow, copies)
     finally:
         if sampler and sampler.is_alive():
             sampler.stop()

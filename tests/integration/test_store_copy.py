@@ -277,31 +277,61 @@ class StoreCopyTest(unittest.TestCase):
         self.assertIn("cannot connect to PostgreSQL", err)
         self.assertLess(result["seconds"], 30)
 
+    def hold_lock(self, database):
+        """Another session takes the table a copy reads first, and does not let go until
+        release_lock."""
+        holder = subprocess.Popen(
+            ["psql", "-X", "-q", "-h", self.pg.root, "-p", str(self.pg.port), "-U", "amq",
+             "-d", database, "-c", "BEGIN; LOCK TABLE amq_counters IN ACCESS EXCLUSIVE MODE; "
+             "SELECT pg_sleep(60)"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.addCleanup(holder.wait)
+        self.addCleanup(holder.kill)
+        wait_until(lambda: self.pg.psql(database, "SELECT count(*) FROM pg_locks WHERE "
+                                                  "mode = 'AccessExclusiveLock' AND granted")
+                   .strip() != "0", what="the lock taken")
+
+    def release_lock(self, database):
+        # The server ends the holder's session (a killed psql would leave it asleep).
+        self.pg.psql(database, "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE "
+                               "mode = 'AccessExclusiveLock' AND granted")
+
     def test_a_database_stuck_on_a_lock_is_given_up_on(self):
         a = self.daemon(extra_args=["--postgresql-timeout", "3"])
         url = self.pg.create_database("stuck")
         a.ctl_json("store", "migrate", "--database", url)
-        # Another session holds the table the copy must read first, and does not let go.
-        holder = subprocess.Popen(
-            ["psql", "-X", "-q", "-h", self.pg.root, "-p", str(self.pg.port), "-U", "amq",
-             "-d", "stuck", "-c", "BEGIN; LOCK TABLE amq_counters IN ACCESS EXCLUSIVE MODE; "
-             "SELECT pg_sleep(60)"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.addCleanup(holder.wait)
-        self.addCleanup(holder.kill)
-        wait_until(lambda: self.pg.psql("stuck", "SELECT count(*) FROM pg_locks WHERE "
-                                                 "mode = 'AccessExclusiveLock' AND granted")
-                   .strip() != "0", what="the lock taken")
+        self.hold_lock("stuck")
         started = time.monotonic()
         rc, _, err = a.ctl("store", "copy", "--to", url)
         self.assertEqual(rc, 1)
         self.assertIn("sent nothing for 3 s", err)
         self.assertLess(time.monotonic() - started, 20)
-        # The server ends the holder's session (a killed psql would leave it asleep).
-        self.pg.psql("stuck", "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE "
-                              "mode = 'AccessExclusiveLock' AND granted")
+        self.release_lock("stuck")
         # Once the lock is gone the same copy goes through: nothing was left half done.
         rc, _, err = a.ctl("store", "copy", "--to", url)
         self.assertEqual(rc, 0, err)
+
+    def test_a_stop_ends_a_copy_under_way(self):
+        a = self.daemon(extra_args=["--postgresql-timeout", "60"])
+        a.ctl_json("key", "create", "--name", "client")
+        url = self.pg.create_database("stopped")
+        a.ctl_json("store", "migrate", "--database", url)
+        self.hold_lock("stopped")
+        result = {}
+        copy = threading.Thread(target=lambda: result.update(ctl=a.ctl("store", "copy",
+                                                                       "--to", url)))
+        copy.start()
+        wait_until(lambda: self.pg.psql("stopped", "SELECT count(*) FROM pg_locks WHERE NOT "
+                                                   "granted").strip() != "0",
+                   what="the copy waiting on the lock")
+        started = time.monotonic()
+        self.assertEqual(a.stop(), 0, a.logs())
+        self.assertLess(time.monotonic() - started, 15, "the stop waited on the copy")
+        copy.join(30)
+        self.assertNotEqual(result["ctl"][0], 0)
+        self.assertIn("stopped 1 backup(s) or store copies under way", a.logs())
+        self.release_lock("stopped")
+        self.assertEqual(self.pg.psql("stopped", "SELECT count(*) FROM amq_keys"), "0\n",
+                         "a stopped copy left records behind")
 
 
 if __name__ == "__main__":
