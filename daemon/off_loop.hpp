@@ -25,14 +25,16 @@ public:
     // When the thread cannot be set up, the error is returned and neither runs.
     Status run(std::function<void()> work, std::function<void()> then);
 
-    // `work`'s result handed to `done` on the loop; a failure to start is `done`'s too.
+    // `work`'s result handed to `done` on the loop. A failure to start is `done`'s too, and
+    // false: `work` never ran, so what it was to release is still the caller's.
     template <class T>
-    void run_for(std::function<Result<T>()> work, std::function<void(Result<T>)> done) {
+    bool run_for(std::function<Result<T>()> work, std::function<void(Result<T>)> done) {
         auto result =
             std::make_shared<Result<T>>(make_error(Errc::internal, "the work did not end"));
         Status started = run([work = std::move(work), result] { *result = work(); },
                              [done, result] { done(std::move(*result)); });
         if (!started) done(started.error());
+        return started.ok();
     }
 
     // Raised when the owner is going away: a job that can end early should.

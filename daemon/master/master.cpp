@@ -504,13 +504,14 @@ Status Master::set_log_level(std::string_view level) {
 // mdb_env_copyfd2 holds one read transaction while it writes the whole store: it runs off
 // the loop, which keeps serving.
 void Master::backup(int fd, std::function<void(Result<std::uint64_t>)> done) {
-    off_loop_.run_for<std::uint64_t>(
+    bool started = off_loop_.run_for<std::uint64_t>(
         [store = store_.get(), fd] {
             auto copied = store->copy_to(fd);
             close(fd);
             return copied;
         },
         std::move(done));
+    if (!started) close(fd);
 }
 
 void Master::copy_store(StoreCopyJob job, std::function<void(Result<StoreCopyOutcome>)> done) {
@@ -518,7 +519,8 @@ void Master::copy_store(StoreCopyJob job, std::function<void(Result<StoreCopyOut
     job.max_map_size = config_.max_map_size;
     job.idle_timeout_ms = database_timeout_ms(config_);
     job.cancel = &off_loop_.stopping();
-    off_loop_.run_for<StoreCopyOutcome>(
+    int fd = job.to_fd;
+    bool started = off_loop_.run_for<StoreCopyOutcome>(
         [store = store_.get(), job,
          password_file = config_.postgresql_password_file]() mutable -> Result<StoreCopyOutcome> {
             auto copied = [&]() -> Result<StoreCopyOutcome> {
@@ -531,6 +533,7 @@ void Master::copy_store(StoreCopyJob job, std::function<void(Result<StoreCopyOut
             return copied;
         },
         std::move(done));
+    if (!started && fd >= 0) close(fd);
 }
 
 void Master::migrate_database(std::string address, bool dry_run,
