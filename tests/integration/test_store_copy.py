@@ -156,10 +156,15 @@ class StoreCopyTest(unittest.TestCase):
         self.assertEqual(self.listings(b), before)
         self.assertEqual(b.ctl_json("audit", "--limit", "1000")["entries"], audit_before)
 
-        # And round again into a second database: byte for byte what the first holds.
+        # And round again into a second database: byte for byte what the first holds; so is a
+        # copy from one database straight into another.
         url2 = self.pg.create_database("again")
         b.ctl_json("store", "copy", "--to", url2)
         self.assertEqual(self.dump("again"), self.dump("shared"))
+        url3 = self.pg.create_database("direct")
+        direct = a.ctl_json("store", "copy", "--from", url, "--to", url3)
+        self.assertEqual(direct["counts"], counts)
+        self.assertEqual(self.dump("direct"), self.dump("shared"))
 
         # B serves with the copied key and account, and hands out ids after the copied ones.
         self.assertEqual(self.ask(b, key).status, 200)
