@@ -236,6 +236,19 @@ const env = process.env;
   try {
     const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } }))
       .newPage();
+    // The aria-label of the focused control, once one has the focus (null after 5 s): a
+    // dialog's close event, on which the page gives the focus back, comes a task after
+    // close(). Polled from here: waitForFunction would evaluate a string, which the page's
+    // CSP refuses.
+    const focusedLabel = async () => {
+      for (let i = 0; i < 100; i++) {
+        const label = await page.evaluate(
+          () => document.activeElement && document.activeElement.getAttribute('aria-label'));
+        if (label) return label;
+        await page.waitForTimeout(50);
+      }
+      return null;
+    };
 """
 BROWSER_EPILOGUE = r"""  } finally {
     await browser.close();
@@ -539,7 +552,7 @@ EDIT_SCRIPT = browser_script(r"""
     await page.locator('#message-text', { hasText: 'Saved key' }).waitFor();
     await page.locator('#keys-body tr', { hasText: 'claude-haiku-4-5' }).waitFor();
     out.rowAfter = await row.textContent();
-    out.focusAfterSave = await page.evaluate(() => document.activeElement.getAttribute('aria-label'));
+    out.focusAfterSave = await focusedLabel();
 
     await edit.click();
     await page.fill('#edit-key-expires', '2001-01-01');
@@ -550,7 +563,7 @@ EDIT_SCRIPT = browser_script(r"""
     out.editErrorInView = await inView('#key-edit-error');
     out.editErrorFocused = (await focusedId()) === 'key-edit-error';
     await page.click('#key-edit-cancel');
-    out.focusAfterCancel = await page.evaluate(() => document.activeElement.getAttribute('aria-label'));
+    out.focusAfterCancel = await focusedLabel();
 
     await page.click('#key-add summary');
     await page.fill('#key-name', env.KEY_NAME);  // taken
@@ -767,7 +780,7 @@ HEALTH_AUDIT_SCRIPT = browser_script(r"""
     out.stateAfter = await page.textContent('#events-state');
     out.eventsAfter = await page.locator('#events-body tr').allTextContents();
     await page.click('#events-close');
-    out.focusAfterClose = await page.evaluate(() => document.activeElement.getAttribute('aria-label'));
+    out.focusAfterClose = await focusedLabel();
     out.row = await page.locator('#accounts-body tr', { hasText: 'locked' }).textContent();
 
     await page.click('[data-tab=audit]');
