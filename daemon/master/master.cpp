@@ -118,23 +118,27 @@ std::string own_executable() {
     return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
 }
 
-int database_timeout_ms(const Config& config) {
-    return static_cast<int>(config.postgresql_timeout * 1000);
-}
+// How a job off the loop reaches a database. The password file is read by the job, when
+// used, so that a changed file needs no reload; none configured leaves the password to libpq
+// (PGPASSWORD, PGPASSFILE).
+struct DatabaseAccess {
+    std::string password_file;
+    PgSettings settings;
 
-// The password in postgresql-password-file, read when used so that a changed file needs no
-// reload; "" when none is configured (libpq then looks in PGPASSWORD and PGPASSFILE).
-Result<std::string> read_database_password(const std::string& path) {
-    if (path.empty()) return std::string();
-    auto content = read_whole_file(path);
-    if (!content)
-        return make_error(content.error().code,
-                          str_cat("postgresql-password-file: ", content.error().message));
-    std::string password = std::move(*content);
-    while (!password.empty() && (password.back() == '\n' || password.back() == '\r'))
-        password.pop_back();
-    return password;
-}
+    Result<PgSettings> read() const {
+        if (password_file.empty()) return settings;
+        auto content = read_whole_file(password_file);
+        if (!content)
+            return make_error(content.error().code,
+                              str_cat("postgresql-password-file: ", content.error().message));
+        PgSettings read = settings;
+        read.password = std::move(*content);
+        while (!read.password.empty() &&
+               (read.password.back() == '\n' || read.password.back() == '\r'))
+            read.password.pop_back();
+        return read;
+    }
+};
 
 class Master final : public RuntimeView {
 public:
@@ -197,6 +201,7 @@ private:
     void copy_store(StoreCopyJob job, std::function<void(Result<StoreCopyOutcome>)> done) override;
     void migrate_database(std::string address, bool dry_run,
                           std::function<void(Result<std::vector<Migration>>)> done) override;
+    DatabaseAccess database_access() const;
     void fatal(const std::string& why);
     void generation_ready();
     std::string status_line() const;
@@ -514,19 +519,23 @@ void Master::backup(int fd, std::function<void(Result<std::uint64_t>)> done) {
     if (!started) close(fd);
 }
 
+DatabaseAccess Master::database_access() const {
+    return {config_.postgresql_password_file,
+            PgSettings{.idle_timeout_ms = static_cast<int>(config_.postgresql_timeout * 1000),
+                       .cancel = &off_loop_.stopping()}};
+}
+
 void Master::copy_store(StoreCopyJob job, std::function<void(Result<StoreCopyOutcome>)> done) {
     job.state_dir = config_.state_dir;
     job.max_map_size = config_.max_map_size;
-    job.idle_timeout_ms = database_timeout_ms(config_);
-    job.cancel = &off_loop_.stopping();
     int fd = job.to_fd;
     bool started = off_loop_.run_for<StoreCopyOutcome>(
         [store = store_.get(), job,
-         password_file = config_.postgresql_password_file]() mutable -> Result<StoreCopyOutcome> {
+         access = database_access()]() mutable -> Result<StoreCopyOutcome> {
             auto copied = [&]() -> Result<StoreCopyOutcome> {
-                auto password = read_database_password(password_file);
-                if (!password) return password.error();
-                job.password = *password;
+                auto settings = access.read();
+                if (!settings) return settings.error();
+                job.database = std::move(*settings);
                 return amq::copy_store(*store, job);
             }();
             if (job.to_fd >= 0) close(job.to_fd);
@@ -539,12 +548,11 @@ void Master::copy_store(StoreCopyJob job, std::function<void(Result<StoreCopyOut
 void Master::migrate_database(std::string address, bool dry_run,
                               std::function<void(Result<std::vector<Migration>>)> done) {
     off_loop_.run_for<std::vector<Migration>>(
-        [address = std::move(address), dry_run, password_file = config_.postgresql_password_file,
-         timeout = database_timeout_ms(config_),
-         cancel = &off_loop_.stopping()]() -> Result<std::vector<Migration>> {
-            auto password = read_database_password(password_file);
-            if (!password) return password.error();
-            return amq::migrate_database(PgTarget{address, *password, timeout, cancel}, dry_run);
+        [address = std::move(address), dry_run,
+         access = database_access()]() -> Result<std::vector<Migration>> {
+            auto settings = access.read();
+            if (!settings) return settings.error();
+            return amq::migrate_database(PgTarget{address, std::move(*settings)}, dry_run);
         },
         std::move(done));
 }

@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-
 #include <utility>
 
 #include "common/database_address.hpp"
@@ -70,15 +69,12 @@ std::string_view PgRows::value(int row, int column) const {
     return {PQgetvalue(result_, row, column),
             static_cast<std::size_t>(PQgetlength(result_, row, column))};
 }
-bool PgRows::is_null(int row, int column) const { return PQgetisnull(result_, row, column); }
 
-// Defaults the address may override: a peer that vanished is noticed within a minute
-// rather than never (keepalives, unacknowledged data), and a lock another host holds (a
-// migration under way) is waited for 30 s at most.
+// Defaults the address may override. Once connected, every wait is bounded by the idle
+// timeout (wait()), whatever the peer does.
 constexpr std::pair<const char*, const char*> kConnectDefaults[] = {
-    {"connect_timeout", "10"},     {"application_name", "amq2apid"},   {"keepalives", "1"},
-    {"keepalives_idle", "30"},     {"keepalives_interval", "10"},      {"keepalives_count", "3"},
-    {"tcp_user_timeout", "60000"}, {"options", "-c lock_timeout=30s"},
+    {"connect_timeout", "10"},
+    {"application_name", "amq2apid"},
 };
 
 Result<PgConnection> PgConnection::connect(const PgTarget& target) {
@@ -92,9 +88,9 @@ Result<PgConnection> PgConnection::connect(const PgTarget& target) {
     }
     keys.push_back("dbname");
     values.push_back(target.address.c_str());
-    if (!target.password.empty()) {
+    if (!target.settings.password.empty()) {
         keys.push_back("password");
-        values.push_back(target.password.c_str());
+        values.push_back(target.settings.password.c_str());
     }
     keys.push_back(nullptr);
     values.push_back(nullptr);
@@ -205,10 +201,9 @@ Status PgConnection::exec(const std::string& sql) {
     return drain("a statement");
 }
 
-Result<PgRows> PgConnection::query(const std::string& sql,
-                                   const std::vector<std::optional<std::string>>& params) {
+Result<PgRows> PgConnection::query(const std::string& sql, const std::vector<std::string>& params) {
     std::vector<const char*> values;
-    for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
+    for (const std::string& p : params) values.push_back(p.c_str());
     if (!PQsendQueryParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr,
                            values.data(), nullptr, nullptr, 0))
         return last_error("to send a statement");

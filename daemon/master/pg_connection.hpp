@@ -7,7 +7,6 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,17 +18,23 @@ struct pg_result;
 
 namespace amq {
 
-// Where a database is and how to sign in. The address (a postgresql:// URL or a libpq
-// key=value string) never holds the password: it comes from the configured password file,
-// or else libpq finds it itself (PGPASSWORD, PGPASSFILE, ~/.pgpass).
-struct PgTarget {
-    std::string address;
-    std::string password;  // "" = libpq's own sources
+// How the daemon signs in to any database it is given, and how long it waits on one.
+struct PgSettings {
+    // From the configured password file; "" = libpq finds it itself (PGPASSWORD,
+    // PGPASSFILE, ~/.pgpass).
+    std::string password;
     // A server silent this long while an answer is awaited (stopped, or stuck on a lock) is
     // given up on: the thread waiting on it must end.
     int idle_timeout_ms = 120000;
     // Raised when the daemon stops: a wait ends within a quarter of a second.
     const std::atomic<bool>* cancel = nullptr;
+};
+
+// Where a database is: a postgresql:// URL or a libpq key=value string, never holding the
+// password.
+struct PgTarget {
+    std::string address;
+    PgSettings settings;
 };
 
 // Whether `address` names a PostgreSQL database (a URL of that scheme, or key=value pairs)
@@ -47,7 +52,6 @@ public:
 
     int rows() const;
     std::string_view value(int row, int column) const;  // "" for NULL
-    bool is_null(int row, int column) const;
 
 private:
     pg_result* result_;
@@ -61,9 +65,8 @@ public:
     PgConnection& operator=(PgConnection&&) = delete;
     PgConnection(const PgConnection&) = delete;
 
-    // One statement; $1… are bound to `params` (text, nullopt = NULL).
-    Result<PgRows> query(const std::string& sql,
-                         const std::vector<std::optional<std::string>>& params = {});
+    // One statement; $1… are bound to `params`, as text.
+    Result<PgRows> query(const std::string& sql, const std::vector<std::string>& params = {});
     // Statements without parameters, several allowed (a migration's script).
     Status exec(const std::string& sql);
     // COPY … FROM STDIN: begin, then rows in COPY's text format (pg_copy_text.hpp), then
@@ -77,7 +80,9 @@ public:
 
 private:
     PgConnection(pg_conn* conn, const PgTarget& target)
-        : conn_(conn), idle_timeout_ms_(target.idle_timeout_ms), cancel_(target.cancel) {}
+        : conn_(conn),
+          idle_timeout_ms_(target.settings.idle_timeout_ms),
+          cancel_(target.settings.cancel) {}
     Error last_error(std::string_view doing) const;
     // Waits until the socket is ready for `events` (reading what came in), at most the idle
     // timeout.

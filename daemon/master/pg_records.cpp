@@ -17,19 +17,24 @@ namespace {
 
 enum class Table { none, counters, accounts, credentials, health, keys, usage, rollups, audit };
 
-// COPY's column lists, one per table, in the order rows are written and read.
-std::string_view columns_of(Table table) {
+struct Columns {
+    std::string_view table;
+    std::string_view list;  // in the order rows are written and read
+};
+
+Columns columns_of(Table table) {
     switch (table) {
-        case Table::counters: return "amq_counters (name, value)";
-        case Table::accounts: return "amq_accounts (id, name, doc)";
-        case Table::credentials: return "amq_credentials (account_id, sealed)";
-        case Table::health: return "amq_health (account_id, doc)";
-        case Table::keys: return "amq_keys (id, name, secret_hash, doc)";
-        case Table::usage: return "amq_usage (time_ms, key_id, account_id, doc)";
+        case Table::counters: return {"amq_counters", "name, value"};
+        case Table::accounts: return {"amq_accounts", "id, name, doc"};
+        case Table::credentials: return {"amq_credentials", "account_id, sealed"};
+        case Table::health: return {"amq_health", "account_id, doc"};
+        case Table::keys: return {"amq_keys", "id, name, secret_hash, doc"};
+        case Table::usage: return {"amq_usage", "time_ms, key_id, account_id, doc"};
         case Table::rollups:
-            return "amq_rollups (day, key_id, account_id, model, requests, errors, input_tokens, "
-                   "output_tokens, credits_micros, ttfb_ms_sum, duration_ms_sum)";
-        case Table::audit: return "amq_audit (at_ms, doc)";
+            return {"amq_rollups",
+                    "day, key_id, account_id, model, requests, errors, input_tokens, "
+                    "output_tokens, credits_micros, ttfb_ms_sum, duration_ms_sum"};
+        case Table::audit: return {"amq_audit", "at_ms, doc"};
         case Table::none: break;
     }
     std::abort();  // every table is listed
@@ -94,7 +99,8 @@ private:
             if (Status st = db_.copy_end(); !st) return st;
         current_ = table;
         if (table == Table::none) return {};
-        return db_.copy_begin(str_cat("COPY ", columns_of(table), " FROM STDIN"));
+        Columns c = columns_of(table);
+        return db_.copy_begin(str_cat("COPY ", c.table, " (", c.list, ") FROM STDIN"));
     }
 
     Status row(Table table, std::initializer_list<std::string_view> fields) {
@@ -127,17 +133,14 @@ using Fields = std::vector<std::string>;
 // Each row of `table` (its columns as columns_of lists them), in `order`.
 Status read_rows(PgConnection& db, Table table, std::string_view order,
                  const std::function<Status(const Fields&)>& give) {
-    std::string_view columns = columns_of(table);
-    std::size_t open = columns.find('(');
-    std::string_view name = columns.substr(0, open - 1);
-    std::string_view list = columns.substr(open + 1, columns.size() - open - 2);
-    std::size_t width = static_cast<std::size_t>(std::count(list.begin(), list.end(), ',')) + 1;
+    Columns c = columns_of(table);
+    std::size_t width = static_cast<std::size_t>(std::count(c.list.begin(), c.list.end(), ',')) + 1;
     std::string sql =
-        str_cat("COPY (SELECT ", list, " FROM ", name, " ORDER BY ", order, ") TO STDOUT");
+        str_cat("COPY (SELECT ", c.list, " FROM ", c.table, " ORDER BY ", order, ") TO STDOUT");
     return db.copy_out(sql, [&](std::string_view line) -> Status {
         auto fields = parse_copy_row(line);
         if (!fields) return fields.error();
-        if (fields->size() != width) return malformed_row(name);
+        if (fields->size() != width) return malformed_row(c.table);
         return give(*fields);
     });
 }
@@ -225,21 +228,20 @@ Status export_tables(PgConnection& db, RecordSink& sink) {
 }  // namespace
 
 Result<RecordCounts> pg_record_counts(PgConnection& db) {
-    auto rows = db.query(
-        "SELECT (SELECT count(*) FROM amq_counters), (SELECT count(*) FROM amq_accounts), "
-        "(SELECT count(*) FROM amq_credentials), (SELECT count(*) FROM amq_health), "
-        "(SELECT count(*) FROM amq_keys), (SELECT count(*) FROM amq_usage), "
-        "(SELECT count(*) FROM amq_rollups), (SELECT count(*) FROM amq_audit)");
+    std::string sql = "SELECT ";
+    for (const RecordKind& kind : kRecordKinds)
+        sql += str_cat(kind.count == kRecordKinds[0].count ? "" : ", ",
+                       "(SELECT count(*) FROM amq_", kind.name, ")");
+    auto rows = db.query(sql);
     if (!rows) return rows.error();
-    RecordCounts c;
-    std::uint64_t* fields[] = {&c.counters, &c.accounts, &c.credentials, &c.health,
-                               &c.keys,     &c.usage,    &c.rollups,     &c.audit};
-    for (int i = 0; i < static_cast<int>(std::size(fields)); ++i) {
-        auto n = number<std::uint64_t>(rows->value(0, i), "the counts");
+    RecordCounts counts;
+    int column = 0;
+    for (const RecordKind& kind : kRecordKinds) {
+        auto n = number<std::uint64_t>(rows->value(0, column++), "the counts");
         if (!n) return n.error();
-        *fields[i] = *n;
+        counts.*kind.count = *n;
     }
-    return c;
+    return counts;
 }
 
 Status export_pg_records(PgConnection& db, RecordSink& sink) {

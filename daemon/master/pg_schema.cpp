@@ -81,8 +81,14 @@ Result<std::set<int>> applied_versions(PgConnection& db) {
     if (exists->value(0, 0) != "t") return versions;
     auto rows = db.query("SELECT version FROM amq_schema_migrations");
     if (!rows) return rows.error();
-    for (int i = 0; i < rows->rows(); ++i)
-        versions.insert(std::stoi(std::string(rows->value(i, 0))));
+    for (int i = 0; i < rows->rows(); ++i) {
+        auto version = parse_int(rows->value(i, 0));
+        if (!version)
+            return make_error(Errc::protocol,
+                              "amq_schema_migrations holds a version that is "
+                              "not a number");
+        versions.insert(static_cast<int>(*version));
+    }
     return versions;
 }
 

@@ -87,7 +87,7 @@ Result<StoreCopyOutcome> copy_to_file(const ReadFn& read, const StoreCopyJob& jo
         if (!store) return store.error();
         auto importer = (*store)->importer();
         if (!importer) return importer.error();
-        auto counts = copy_records(read, **importer, job.cancel);
+        auto counts = copy_records(read, **importer, job.database.cancel);
         if (!counts) return counts.error();
         outcome.counts = *counts;
         auto bytes = (*store)->copy_to(job.to_fd);
@@ -106,7 +106,7 @@ Result<StoreCopyOutcome> copy_to_database(const ReadFn& read, const PgTarget& to
     outcome.migrated = std::move(*migrated);
     auto writer = pg_record_writer(*db);
     if (!writer) return writer.error();
-    auto counts = copy_records(read, **writer, to.cancel);
+    auto counts = copy_records(read, **writer, to.settings.cancel);
     if (!counts) return counts.error();
     outcome.counts = *counts;
     return outcome;
@@ -114,7 +114,7 @@ Result<StoreCopyOutcome> copy_to_database(const ReadFn& read, const PgTarget& to
 
 Result<StoreCopyOutcome> copy_from(const ReadFn& read, const StoreCopyJob& job) {
     if (job.to.empty()) return copy_to_file(read, job);
-    return copy_to_database(read, PgTarget{job.to, job.password, job.idle_timeout_ms, job.cancel});
+    return copy_to_database(read, PgTarget{job.to, job.database});
 }
 
 }  // namespace
@@ -122,8 +122,7 @@ Result<StoreCopyOutcome> copy_from(const ReadFn& read, const StoreCopyJob& job) 
 Result<StoreCopyOutcome> copy_store(const Store& store, const StoreCopyJob& job) {
     if (job.from.empty())
         return copy_from([&](RecordSink& sink) { return store.export_records(sink); }, job);
-    auto source =
-        PgConnection::connect(PgTarget{job.from, job.password, job.idle_timeout_ms, job.cancel});
+    auto source = PgConnection::connect(PgTarget{job.from, job.database});
     if (!source) return source.error();
     if (Status st = check_schema_current(*source); !st) return st.error();
     return copy_from([&](RecordSink& sink) { return export_pg_records(*source, sink); }, job);

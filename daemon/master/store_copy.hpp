@@ -17,12 +17,11 @@ namespace amq {
 class Store;
 
 struct StoreCopyJob {
-    std::string from;              // a database address; "" = this host's store
-    std::string to;                // a database address; "" = an LMDB file written into to_fd
-    int to_fd = -1;                // not closed here
-    std::string password;          // for the database(s), from postgresql-password-file
-    int idle_timeout_ms = 120000;  // postgresql-timeout
-    const std::atomic<bool>* cancel = nullptr;  // raised: the copy stops soon, nothing kept
+    std::string from;  // a database address; "" = this host's store
+    std::string to;    // a database address; "" = an LMDB file written into to_fd
+    int to_fd = -1;    // not closed here
+    // For the database(s); its cancel, raised, stops the copy soon with nothing kept.
+    PgSettings database;
     // Where the LMDB file is built before it is written into to_fd, and with which secrets.key.
     std::string state_dir;
     std::uint64_t max_map_size = 0;

@@ -1,43 +1,25 @@
 #include "daemon/master/store_records.hpp"
 
-#include <utility>
-
 #include "common/strings.hpp"
 
 namespace amq {
-namespace {
-
-// Each kind with its name, for the JSON and the differences.
-template <class Fn>
-void each_count(const RecordCounts& c, Fn&& fn) {
-    std::pair<const char*, std::uint64_t> all[] = {
-        {"counters", c.counters}, {"accounts", c.accounts}, {"credentials", c.credentials},
-        {"health", c.health},     {"keys", c.keys},         {"usage", c.usage},
-        {"rollups", c.rollups},   {"audit", c.audit}};
-    for (auto [name, n] : all) fn(name, n);
-}
-
-}  // namespace
-
 void write_record_counts(JsonWriter& w, const RecordCounts& counts) {
     w.StartObject();
-    each_count(counts, [&](const char* name, std::uint64_t n) {
-        w.Key(name);
-        w.Uint64(n);
-    });
+    for (const RecordKind& kind : kRecordKinds) {
+        w.Key(kind.name);
+        w.Uint64(counts.*kind.count);
+    }
     w.EndObject();
 }
 
 std::string count_differences(const RecordCounts& read, const RecordCounts& stored) {
-    std::vector<std::pair<const char*, std::uint64_t>> held;
-    each_count(stored, [&](const char* name, std::uint64_t n) { held.emplace_back(name, n); });
     std::string out;
-    std::size_t i = 0;
-    each_count(read, [&](const char* name, std::uint64_t n) {
-        std::uint64_t kept = held[i++].second;
-        if (n == kept) return;
-        out += str_cat(out.empty() ? "" : "; ", name, " ", n, " read, ", kept, " stored");
-    });
+    for (const RecordKind& kind : kRecordKinds) {
+        std::uint64_t n = read.*kind.count;
+        std::uint64_t kept = stored.*kind.count;
+        if (n != kept)
+            out += str_cat(out.empty() ? "" : "; ", kind.name, " ", n, " read, ", kept, " stored");
+    }
     return out;
 }
 

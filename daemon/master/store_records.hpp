@@ -28,6 +28,22 @@ struct RecordCounts {
     bool operator==(const RecordCounts&) const = default;
 };
 
+// Each kind by its name, in RecordSink's order. amq_<name> is its PostgreSQL table.
+struct RecordKind {
+    const char* name;
+    std::uint64_t RecordCounts::*count;
+};
+inline constexpr RecordKind kRecordKinds[] = {
+    {"counters", &RecordCounts::counters},
+    {"accounts", &RecordCounts::accounts},
+    {"credentials", &RecordCounts::credentials},
+    {"health", &RecordCounts::health},
+    {"keys", &RecordCounts::keys},
+    {"usage", &RecordCounts::usage},
+    {"rollups", &RecordCounts::rollups},
+    {"audit", &RecordCounts::audit},
+};
+
 void write_record_counts(JsonWriter& w, const RecordCounts& counts);
 // "" when equal, else which differ: "usage 10 read, 9 stored; …".
 std::string count_differences(const RecordCounts& read, const RecordCounts& stored);
