@@ -251,6 +251,10 @@ class StoreCopyTest(unittest.TestCase):
         self.assertEqual(rc, 1)
         self.assertIn("password authentication failed", err)
         self.assertNotIn("wrong", a.logs())
+        os.remove(os.path.join(a.root, "pg-password"))
+        rc, _, err = a.ctl("store", "migrate", "--database", url, "--dry-run")
+        self.assertEqual(rc, 1)
+        self.assertIn("postgresql-password-file", err)
         # The daemon served on through all of it.
         self.assertEqual(a.get("/health").status, 200)
 

@@ -3,6 +3,7 @@
 
 #include <sys/stat.h>
 
+#include <atomic>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -1066,6 +1067,19 @@ BOOST_AUTO_TEST_CASE(every_record_moves_to_a_new_store) {
     auto next = target->add_account(make_account("new"), make_credentials("n"), 20);
     require_ok(next);
     BOOST_CHECK_EQUAL(next->id, 3u);
+}
+
+// A daemon stopping raises the flag: the copy ends at the next record.
+BOOST_AUTO_TEST_CASE(a_raised_cancel_stops_a_copy_at_the_next_record) {
+    auto source = open_store(dir);
+    fill_every_kind(*source);
+    auto target = open_store_sharing_key(dir, root + "/copy");
+    auto importer = target->importer();
+    require_ok(importer);
+    std::atomic<bool> cancel{true};
+    CountingSink counting(**importer, &cancel);
+    check_error(source->export_records(counting), Errc::unavailable);
+    BOOST_CHECK(counting.counted() == RecordCounts{});
 }
 
 BOOST_AUTO_TEST_CASE(records_are_imported_only_into_an_empty_store) {
