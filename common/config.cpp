@@ -10,6 +10,7 @@
 
 #include "common/client_address.hpp"
 #include "common/config_file.hpp"
+#include "common/database_address.hpp"
 #include "common/files.hpp"
 #include "common/log.hpp"
 #include "common/strings.hpp"
@@ -236,6 +237,14 @@ void add_settings(CLI::App& app, Config& c) {
     add_setting(app, "max-map-size", c.max_map_size,
                 "Largest size the LMDB map may grow to (bytes)")
         ->check(CLI::Range(std::uint64_t{1} << 24, std::uint64_t{1} << 40));
+    add_setting(app, "store", c.store,
+                "lmdb: this host's own store; postgresql: a copy of the records several hosts "
+                "share in the database 'postgresql' names")
+        ->check(CLI::IsMember({"lmdb", "postgresql"}));
+    add_setting(app, "postgresql", c.postgresql,
+                "The shared database (store = postgresql): a postgresql:// URL or libpq "
+                "key=value pairs, without its password",
+                Blank::allowed);
     add_setting(app, "postgresql-password-file", c.postgresql_password_file,
                 "File holding the password of the PostgreSQL databases amq2apictl store "
                 "copy and store migrate name; empty = PGPASSWORD, PGPASSFILE, ~/.pgpass",
@@ -489,6 +498,10 @@ Status validate_config(const Config& c) {
     if (c.access_log.empty())
         return make_error(Errc::invalid_argument,
                           "access-log: must be log, off or the path of a file");
+    if (c.store == "postgresql" && !looks_like_database_address(c.postgresql))
+        return make_error(Errc::invalid_argument,
+                          "store = postgresql needs 'postgresql', the database's address: a "
+                          "postgresql:// URL or libpq key=value pairs");
     return {};
 }
 

@@ -42,6 +42,8 @@ struct Config {
     std::uint64_t max_map_size = 4ull << 30;  // LMDB map ceiling (sparse: address space only)
     // The password of the PostgreSQL databases store copy and store migrate reach: a file
     // holding it alone (read when used, never logged); "" = libpq's PGPASSWORD, PGPASSFILE.
+    std::string store = "lmdb";  // or postgresql: several hosts share the database
+    std::string postgresql;      // the shared database's address, with store = postgresql
     std::string postgresql_password_file;
     double postgresql_timeout = 120;            // seconds a silent database is waited on
     std::uint64_t max_body_size = 32ull << 20;  // request bodies (images arrive base64-encoded)

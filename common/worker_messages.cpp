@@ -25,6 +25,7 @@ constexpr Field<PoolSummary> kPoolSummaryFields[] = {
     {"accounts_usable", &PoolSummary::accounts_usable},
     {"keys_usable", &PoolSummary::keys_usable},
     {"models", &PoolSummary::models},
+    {"store_trouble", &PoolSummary::store_trouble},
 };
 
 constexpr Field<WorkerRefused> kRefusedFields[] = {{"reason", &WorkerRefused::reason}};

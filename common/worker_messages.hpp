@@ -40,6 +40,9 @@ struct PoolSummary {
     std::uint64_t accounts_usable = 0;
     std::uint64_t keys_usable = 0;
     std::vector<std::string> models;  // what some account serves: /v1/models lists these
+    // Why the shared store (store = postgresql) is not in step with its database; "" when it
+    // is, or there is none. The host still serves from its copy.
+    std::string store_trouble;
     bool operator==(const PoolSummary&) const = default;
 };
 

@@ -175,20 +175,25 @@ void AccountLogins::complete(std::uint64_t id, std::string_view callback_url, St
             if (granted && granted->refresh_token.empty())
                 granted =
                     make_error(Errc::unavailable, "the code exchange answered no refreshToken");
-            if (!granted)
-                end(*login, LoginView::State::failed,
-                    str_cat("the code exchange failed: ", granted.error().message));
-            else
-                grant(*login, *granted);
+            if (granted) return grant(login, *granted, [login, done] { done(login->view); });
+            end(*login, LoginView::State::failed,
+                str_cat("the code exchange failed: ", granted.error().message));
             done(login->view);
         });
 }
 
-void AccountLogins::grant(Login& login, const TokenGrant& grant) {
-    auto account = login.request.finish(login.request, login.registration, grant);
-    if (!account) return end(login, LoginView::State::failed, account.error().message);
-    login.view.account_id = *account;
-    end(login, LoginView::State::succeeded, {});
+void AccountLogins::grant(const std::shared_ptr<Login>& login, const TokenGrant& grant,
+                          std::function<void()> then) {
+    login->request.finish(login->request, login->registration, grant,
+                          [this, login, then](Result<std::uint64_t> account) {
+                              if (!account) {
+                                  end(*login, LoginView::State::failed, account.error().message);
+                              } else {
+                                  login->view.account_id = *account;
+                                  end(*login, LoginView::State::succeeded, {});
+                              }
+                              if (then) then();
+                          });
 }
 
 void AccountLogins::authorize(const std::shared_ptr<Login>& login, StartedFn started) {
@@ -239,7 +244,7 @@ void AccountLogins::poll(const std::shared_ptr<Login>& login) {
                                : DevicePoll{DevicePoll::State::retry, {}, answer.error().message};
             using S = DevicePoll::State;
             switch (p.state) {
-                case S::granted: return grant(*login, p.grant);
+                case S::granted: return grant(login, p.grant);
                 case S::slow_down: login->interval += kSlowDownStep; break;
                 case S::pending: break;
                 case S::retry:

@@ -26,10 +26,12 @@
 namespace amq {
 
 struct LoginRequest;
-// Stores a granted login (a new account, or new credentials for request.account_id) and
-// returns the account's id; an error ends the login failed with its message.
-using LoginFinishFn = std::function<Result<std::uint64_t>(
-    const LoginRequest& request, const ClientRegistration& registration, const TokenGrant& grant)>;
+// Stores a granted login (a new account, or new credentials for request.account_id) and hands
+// `stored` the account's id; an error ends the login failed with its message.
+using LoginStoredFn = std::function<void(Result<std::uint64_t>)>;
+using LoginFinishFn =
+    std::function<void(const LoginRequest& request, const ClientRegistration& registration,
+                       const TokenGrant& grant, LoginStoredFn stored)>;
 
 struct LoginRequest {
     std::string name;              // a new account's; empty when re-authenticating
@@ -90,7 +92,9 @@ private:
     struct Login;
     void start_signin(const std::shared_ptr<Login>& login, StartedFn started);
     void authorize(const std::shared_ptr<Login>& login, StartedFn started);
-    void grant(Login& login, const TokenGrant& grant);
+    // `then` runs once the login ended, stored or failed.
+    void grant(const std::shared_ptr<Login>& login, const TokenGrant& grant,
+               std::function<void()> then = {});
     void expire_if_due(Login& login, std::int64_t now);
     std::shared_ptr<Login> find_current(std::uint64_t id);
     void poll(const std::shared_ptr<Login>& login);

@@ -244,8 +244,10 @@ AuditEntry audit_draft(const CommandContext& ctx, std::string_view command,
                       .before_json = subject_before(ctx.store, ctx.runtime, command, args)};
 }
 
-CommandResult commit_change(CommandContext& ctx, AuditEntry draft,
-                            const std::function<CommandResult()>& change) {
+namespace {
+
+CommandResult commit_here(CommandContext& ctx, const AuditEntry& draft,
+                          const std::function<CommandResult()>& change) {
     CommandResult result = make_error(Errc::internal, "the change did not run");
     int runs = 0;
     Status committed = ctx.store.audited([&]() -> Result<AuditEntry> {
@@ -263,6 +265,24 @@ CommandResult commit_change(CommandContext& ctx, AuditEntry draft,
     return result;
 }
 
+}  // namespace
+
+void commit_change(CommandContext ctx, AuditEntry draft, std::function<CommandResult()> change,
+                   CommandReply reply) {
+    auto result =
+        std::make_shared<CommandResult>(make_error(Errc::internal, "the change did not run"));
+    ctx.runtime.write_gate().write(
+        [ctx, draft = std::move(draft), change = std::move(change),
+         result](WriteGate::Finished finished) mutable {
+            *result = commit_here(ctx, draft, change);
+            finished(*result ? Status{} : Status(result->error()));
+        },
+        [result, reply = std::move(reply)](Status shared) {
+            if (!shared) return reply(shared.error());
+            reply(std::move(*result));
+        });
+}
+
 void run_command(std::string_view name, Surface surface, const rapidjson::Value& args,
                  CommandContext ctx, std::function<void(CommandResult result, bool changed)> done) {
     const CommandSpec* spec = find_command(name, surface);
@@ -277,10 +297,16 @@ void run_command(std::string_view name, Surface surface, const rapidjson::Value&
     }
     if (!spec->mutates) return done(spec->run(ctx, args), false);
     // Every admin change is written to the audit log with who, when, what, before and after.
-    CommandResult result =
-        commit_change(ctx, audit_draft(ctx, name, args), [&] { return spec->run(ctx, args); });
-    bool changed = result.ok();
-    done(std::move(result), changed);
+    // The arguments are copied: the change may run after this call returned.
+    auto owned = std::make_shared<rapidjson::Document>();
+    owned->CopyFrom(args, owned->GetAllocator());
+    commit_change(
+        ctx, audit_draft(ctx, name, args),
+        [ctx, spec, owned]() mutable { return spec->run(ctx, *owned); },
+        [done](CommandResult result) {
+            bool changed = result.ok();
+            done(std::move(result), changed);
+        });
 }
 
 void dispatch_control_frame(std::string_view payload, CommandContext ctx,
@@ -326,6 +352,10 @@ void RuntimeView::fetch_quota(std::uint64_t, std::function<void(Result<UsageLimi
     done(make_error(Errc::unavailable, "quota checks are not available here"));
 }
 void RuntimeView::reload_pool() {}
+WriteGate& RuntimeView::write_gate() {
+    static LocalWriteGate local;
+    return local;
+}
 Status RuntimeView::reload() { return make_error(Errc::unavailable, "nothing to reload here"); }
 std::int64_t RuntimeView::account_rpm_default() const { return 0; }
 Status RuntimeView::set_log_level(std::string_view) {

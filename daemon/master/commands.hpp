@@ -15,6 +15,7 @@
 #include "common/result.hpp"
 #include "daemon/master/store.hpp"
 #include "daemon/master/store_copy.hpp"
+#include "daemon/master/write_gate.hpp"
 
 namespace amq {
 
@@ -71,6 +72,9 @@ public:
     // Accounts or keys changed outside a command's own reply (a login granted later): the
     // workers hear of it.
     virtual void announce_change();
+    // Where changes of the shared records run (write_gate.hpp): at once, unless hosts share a
+    // database.
+    virtual WriteGate& write_gate();
 };
 
 // Copyable (it holds references): an asynchronous command keeps its own copy.
@@ -128,11 +132,11 @@ void run_command(std::string_view name, Surface surface, const rapidjson::Value&
 // without their secrets, and the record they name as it is now.
 AuditEntry audit_draft(const CommandContext& ctx, std::string_view command,
                        const rapidjson::Value& args);
-// Runs `change` in one transaction with the audit entry of its result (the draft's "after"):
-// both are stored or neither, and a failure to store them is the result. `change` may run
-// twice (see Store::audited).
-CommandResult commit_change(CommandContext& ctx, AuditEntry draft,
-                            const std::function<CommandResult()>& change);
+// Runs `change` through the write gate, in one transaction with the audit entry of its result
+// (the draft's "after"): both are stored or neither, and a failure to store or share them is
+// what `reply` gets. `change` may run twice (see Store::audited), and after this returned.
+void commit_change(CommandContext ctx, AuditEntry draft, std::function<CommandResult()> change,
+                   CommandReply reply);
 
 // Control frame {id, cmd, args} → reply {id, ok, data | error{code, message}}, handed to
 // `done` (at once, or when an asynchronous command finishes) with `changed` set when a

@@ -22,19 +22,25 @@ void cmd_account_refresh(CommandContext ctx, const rapidjson::Value& args, Comma
     ctx.runtime.refresh_account(
         account->id, [ctx, account = *account, draft, reply](Result<AccessToken> token) mutable {
             if (!token) return reply(token.error());
-            auto audited = commit_change(ctx, draft, [&]() -> CommandResult {
-                return json_object([&](JsonWriter& w) {
-                    w.Key("account");
-                    write_account(w, account, ctx.runtime.account_health(account.id));
-                    w.Key("access_expires_at");
-                    write_string(w, iso8601(token->expires_at));
+            std::int64_t expires_at = token->expires_at;
+            commit_change(
+                ctx, draft,
+                [ctx, account, expires_at]() mutable -> CommandResult {
+                    return json_object([&](JsonWriter& w) {
+                        w.Key("account");
+                        write_account(w, account, ctx.runtime.account_health(account.id));
+                        w.Key("access_expires_at");
+                        write_string(w, iso8601(expires_at));
+                    });
+                },
+                [reply](CommandResult audited) {
+                    if (!audited)
+                        return reply(make_error(
+                            audited.error().code,
+                            str_cat("the access token was refreshed, but not logged: ",
+                                    audited.error().message)));
+                    reply(std::move(audited));
                 });
-            });
-            if (!audited)
-                return reply(make_error(audited.error().code,
-                                        str_cat("the access token was refreshed, but not logged: ",
-                                                audited.error().message)));
-            reply(std::move(audited));
         });
 }
 
@@ -267,10 +273,12 @@ void cmd_account_import(CommandContext ctx, const rapidjson::Value& args, Comman
     auto run = std::make_shared<ImportRun>(ImportRun{ctx, std::move(reply), {}, {}, {}, {}, 0});
     if (Status st = judge_plan(*run, *plan); !st) return run->reply(st.error());
     if (run->to_add.empty()) return refresh_added(run);
-    auto added =
-        commit_change(ctx, audit_draft(ctx, "account.import", args), [&] { return add_all(*run); });
-    if (!added) return run->reply(added.error());
-    refresh_added(run);
+    commit_change(
+        ctx, audit_draft(ctx, "account.import", args), [run] { return add_all(*run); },
+        [run](CommandResult added) {
+            if (!added) return run->reply(added.error());
+            refresh_added(run);
+        });
 }
 
 }  // namespace amq

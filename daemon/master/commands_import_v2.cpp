@@ -222,11 +222,14 @@ void cmd_import_v2(CommandContext ctx, const rapidjson::Value& args, CommandRepl
     }));
     if (!summary) return reply(summary.error());
     AuditEntry draft = audit_draft(ctx, "import-v2", *summary);
-    reply(commit_change(ctx, draft, [&]() -> CommandResult {
-        ImportPlan attempt = plan;  // a rerun of the transaction starts from the plan again
-        if (Status st = write_plan(ctx.store, attempt, ctx.now); !st) return st.error();
-        return report(attempt, *in);
-    }));
+    commit_change(
+        ctx, draft,
+        [ctx, plan = std::move(plan), in = std::move(*in)]() -> CommandResult {
+            ImportPlan attempt = plan;  // a rerun of the transaction starts from the plan again
+            if (Status st = write_plan(ctx.store, attempt, ctx.now); !st) return st.error();
+            return report(attempt, in);
+        },
+        std::move(reply));
 }
 
 }  // namespace amq

@@ -61,12 +61,12 @@ std::optional<ClientRegistration> reusable_registration(const Store& store,
 }
 
 // The account as the granted login leaves it, in one transaction with its audit entry.
-Result<std::uint64_t> store_login(CommandContext ctx, const AuditEntry& draft,
-                                  const LoginRequest& request,
-                                  const ClientRegistration& registration, const TokenGrant& grant) {
-    std::uint64_t id = 0;
+void store_login(CommandContext ctx, const AuditEntry& draft, const LoginRequest& request,
+                 const ClientRegistration& registration, const TokenGrant& grant,
+                 LoginStoredFn stored) {
+    auto id = std::make_shared<std::uint64_t>(0);
     ctx.now = unix_seconds();
-    auto stored = commit_change(ctx, draft, [&]() -> CommandResult {
+    auto change = [ctx, id, request, registration, grant]() mutable -> CommandResult {
         Account a;
         if (request.account_id) {
             auto existing = ctx.store.get_account(request.account_id);
@@ -94,17 +94,21 @@ Result<std::uint64_t> store_login(CommandContext ctx, const AuditEntry& draft,
         if (!saved) return saved.error();
         if (request.account_id)
             if (Status st = ctx.store.put_credentials(saved->id, c); !st) return st.error();
-        id = saved->id;
+        *id = saved->id;
         return json_object([&](JsonWriter& w) {
             w.Key("account");
             write_account(w, *saved);
         });
-    });
-    if (!stored) return stored.error();
-    if (request.account_id) ctx.runtime.reset_account_health(id, "logged in again");
-    ctx.runtime.announce_change();
-    ctx.runtime.welcome_account(id);
-    return id;
+    };
+    bool again = request.account_id != 0;
+    commit_change(ctx, draft, std::move(change),
+                  [ctx, id, again, stored = std::move(stored)](CommandResult result) {
+                      if (!result) return stored(result.error());
+                      if (again) ctx.runtime.reset_account_health(*id, "logged in again");
+                      ctx.runtime.announce_change();
+                      ctx.runtime.welcome_account(*id);
+                      stored(*id);
+                  });
 }
 
 // 'account' names the account to log in again: {"id"} or {"name"}, its id as a number (as
@@ -183,8 +187,8 @@ void cmd_account_login(CommandContext ctx, const rapidjson::Value& args, Command
     if (!request->kiro) request->registration = reusable_registration(ctx.store, *request, ctx.now);
     AuditEntry draft = audit_draft(ctx, "account.login", args);
     request->finish = [ctx, draft](const LoginRequest& r, const ClientRegistration& reg,
-                                   const TokenGrant& grant) {
-        return store_login(ctx, draft, r, reg, grant);
+                                   const TokenGrant& grant, LoginStoredFn stored) {
+        store_login(ctx, draft, r, reg, grant, std::move(stored));
     };
     logins->start(std::move(*request), [reply](Result<LoginView> view) {
         if (!view) return reply(view.error());

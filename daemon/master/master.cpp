@@ -35,6 +35,7 @@
 #include "daemon/master/token_refresher.hpp"
 #include "daemon/master/usage_recorder.hpp"
 #include "daemon/master/worker_calls.hpp"
+#include "daemon/master/shared_store.hpp"
 #include "daemon/off_loop.hpp"
 #include "daemon/worker_protocol.hpp"
 
@@ -183,9 +184,15 @@ public:
     void announce_change() override {
         if (supervisor_) publish_state();
     }
+    WriteGate& write_gate() override {
+        return shared_ ? static_cast<WriteGate&>(*shared_) : local_gate_;
+    }
 
 private:
     Status start();
+    Status bootstrap_own_store();
+    Status open_shared_store();
+    void shared_applied(const SharedChanges& changes);
     void install_signals();
     PoolSummary pool_summary() const;
     void publish_state();
@@ -218,6 +225,8 @@ private:
     std::optional<StateLock> lock_;
     std::unique_ptr<Store> store_;
     OffLoop off_loop_{base_.get()};  // backups, store copies: ended before the store closes
+    LocalWriteGate local_gate_;
+    std::unique_ptr<SharedStore> shared_;  // store = postgresql
     ListenSocket listen_;
     std::unique_ptr<ControlServer> control_;
     std::unique_ptr<HttpClient> http_;
@@ -247,14 +256,10 @@ Status Master::start() {
     auto store = Store::open(StoreOptions{config_.state_dir, config_.max_map_size});
     if (!store) return store.error();
     store_ = std::move(*store);
-    auto admin = ensure_admin_key(*store_, config_.state_dir, unix_seconds());
-    if (!admin) return admin.error();
-    if (!admin->empty()) log_notice("created the first admin key; its secret is in ", *admin);
-    if (config_.bootstrap_account) {
-        auto added = import_environment_account(*store_, *config_.bootstrap_account,
-                                                config_.account_rpm_default, unix_seconds());
-        if (!added) return added.error();
-        if (*added) log_notice("added account 'env-account' from the AMAZONQ_* environment");
+    if (config_.store == "postgresql") {
+        if (Status st = open_shared_store(); !st) return st;
+    } else if (Status st = bootstrap_own_store(); !st) {
+        return st;
     }
     auto listen = open_listen_socket(config_.listen);
     if (!listen) return listen.error();
@@ -271,7 +276,7 @@ Status Master::start() {
     pool_ = std::make_unique<PoolState>(*store_, health_policy(config_), pool_policy(config_));
     if (auto st = pool_->load(); !st) return st.error();
     refresher_ = std::make_unique<TokenRefresher>(
-        base_.get(), *store_, *http_, refresher_options(config_),
+        base_.get(), *store_, write_gate(), *http_, refresher_options(config_),
         [this](std::uint64_t id, const Outcome& outcome) { pool_->report(id, outcome); });
     usage_ = std::make_unique<UsageRecorder>(base_.get(), *store_);
     quota_ = std::make_unique<QuotaChecker>(base_.get(), *store_, *http_, *refresher_, *pool_,
@@ -309,7 +314,60 @@ Status Master::start() {
     retention_ = Event::persistent_timer(base_.get(), [this](short) { drop_old_usage(); });
     retention_.arm_after(3600);
     drop_old_usage();
+    if (shared_) shared_->start();
     return {};
+}
+
+// A store of this host's own: the first admin key, and the account of the AMAZONQ_*
+// environment.
+Status Master::bootstrap_own_store() {
+    auto admin = ensure_admin_key(*store_, config_.state_dir, unix_seconds());
+    if (!admin) return admin.error();
+    if (!admin->empty()) log_notice("created the first admin key; its secret is in ", *admin);
+    if (!config_.bootstrap_account) return {};
+    auto added = import_environment_account(*store_, *config_.bootstrap_account,
+                                            config_.account_rpm_default, unix_seconds());
+    if (!added) return added.error();
+    if (*added) log_notice("added account 'env-account' from the AMAZONQ_* environment");
+    return {};
+}
+
+// store = postgresql: the store becomes a mirror of the database's records, which replace
+// whatever it held; so a store with records of this host's own is refused rather than lost.
+// Its first admin key and accounts are made with amq2apictl, on any host.
+Status Master::open_shared_store() {
+    if (auto address = is_database_address(config_.postgresql); !address)
+        return make_error(address.error().code, str_cat("postgresql: ", address.error().message));
+    auto mirror = store_->mirror();
+    if (!mirror) return mirror.error();
+    auto counts = store_->record_counts();
+    if (!counts) return counts.error();
+    if (mirror->origin.empty() && (counts->accounts || counts->keys))
+        return make_error(
+            Errc::conflict,
+            str_cat("store = postgresql, but ", config_.state_dir, " holds a store of this host's ",
+                    "own (", counts->accounts, " accounts, ", counts->keys, " keys), which the ",
+                    "database's records would replace: copy it into the database with "
+                    "`amq2apictl store copy --to DATABASE` while it runs with store = lmdb, then "
+                    "start with an empty state-dir"));
+    if (config_.bootstrap_account)
+        log_warning("the AMAZONQ_* account is not added with store = postgresql: add it with "
+                    "amq2apictl on any host");
+    DatabaseAccess access = database_access();
+    shared_ = std::make_unique<SharedStore>(
+        base_.get(), *store_,
+        SharedStoreOptions{config_.postgresql, [access] { return access.read(); },
+                           [this](const SharedChanges& c) { shared_applied(c); },
+                           [this] { announce_change(); }});
+    return {};
+}
+
+// Another host's changes are in the store: the pool and the workers catch up.
+void Master::shared_applied(const SharedChanges& changes) {
+    for (const SharedRecord& r : changes.records)
+        if (r.ref.kind == SharedKind::account && !r.value) forget_account(r.ref.id);
+    if (Status st = pool_->load(); !st) log_error("cannot reload the pool: ", st.error().message);
+    announce_change();
 }
 
 void Master::install_signals() {
@@ -434,13 +492,17 @@ Status Master::reload_configuration() {
     for (auto [name, before, after] :
          {std::tuple{"listen", config_.listen, next->listen},
           std::tuple{"state-dir", config_.state_dir, next->state_dir},
-          std::tuple{"control-socket", config_.control_socket, next->control_socket}}) {
+          std::tuple{"control-socket", config_.control_socket, next->control_socket},
+          std::tuple{"store", config_.store, next->store},
+          std::tuple{"postgresql", config_.postgresql, next->postgresql}}) {
         if (before != after)
             log_warning(name, " changed to ", after, "; this takes effect only after a restart");
     }
     next->listen = config_.listen;
     next->state_dir = config_.state_dir;
     next->control_socket = config_.control_socket;
+    next->store = config_.store;
+    next->postgresql = config_.postgresql;
     config_ = std::move(*next);
     log_set_level(parse_log_level(config_.log_level).value_or(LogLevel::info));
     notifier_.reloading();
@@ -478,6 +540,7 @@ PoolSummary Master::pool_summary() const {
             summary.keys_usable += k.enabled && (k.expires_at == 0 || k.expires_at > now);
     std::set<std::string> models = models_->all_models();
     summary.models.assign(models.begin(), models.end());
+    if (shared_ && !shared_->in_step()) summary.store_trouble = shared_->trouble();
     return summary;
 }
 
@@ -677,6 +740,10 @@ void Master::write_runtime(JsonWriter& w) const {
     w.Key("workers");
     supervisor_->write_workers(w);
     write_queue(w);
+    if (shared_) {
+        w.Key("shared_store");
+        shared_->write_status(w);
+    }
     w.Key("last_reload");
     if (last_reload_.at == 0) {
         w.Null();

@@ -65,6 +65,9 @@ PgRows::PgRows(pg_result* result) : result_(result) {}
 PgRows::~PgRows() { PQclear(result_); }
 PgRows::PgRows(PgRows&& other) noexcept : result_(std::exchange(other.result_, nullptr)) {}
 int PgRows::rows() const { return PQntuples(result_); }
+bool PgRows::is_null(int row, int column) const {
+    return PQgetisnull(result_, row, column) != 0;
+}
 std::string_view PgRows::value(int row, int column) const {
     return {PQgetvalue(result_, row, column),
             static_cast<std::size_t>(PQgetlength(result_, row, column))};
@@ -100,6 +103,8 @@ Result<PgConnection> PgConnection::connect(const PgTarget& target) {
     if (PQstatus(conn) != CONNECTION_OK)
         return make_error(Errc::unavailable,
                           str_cat("cannot connect to PostgreSQL: ", trimmed(PQerrorMessage(conn))));
+    // The server's notices ("already exists, skipping") would go to stderr, which is the log.
+    PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
     // Nonblocking, so that every wait below is a poll() with a limit.
     if (PQsetnonblocking(conn, 1) != 0) return connection.last_error("to go nonblocking");
     return connection;
@@ -138,6 +143,32 @@ Status PgConnection::wait(short events, std::string_view doing) {
     if (n < 0) return make_error(Errc::io, str_cat("poll: ", std::strerror(errno)));
     if ((p.revents & POLLIN) && !PQconsumeInput(conn_)) return last_error(doing);
     return {};
+}
+
+bool PgConnection::take_notifications() {
+    bool any = false;
+    while (PGnotify* n = PQnotifies(conn_)) {
+        PQfreemem(n);
+        any = true;
+    }
+    return any;
+}
+
+Result<bool> PgConnection::await_notification(int timeout_ms) {
+    constexpr int kSliceMs = 250;
+    if (take_notifications()) return true;
+    pollfd p{PQsocket(conn_), POLLIN, 0};
+    for (int waited = 0; waited < timeout_ms; waited += kSliceMs) {
+        if (cancel_ && *cancel_) return false;
+        int n;
+        do n = ::poll(&p, 1, std::min(kSliceMs, timeout_ms - waited));
+        while (n < 0 && errno == EINTR);
+        if (n < 0) return make_error(Errc::io, str_cat("poll: ", std::strerror(errno)));
+        if (n == 0) continue;
+        if (!PQconsumeInput(conn_)) return last_error("awaiting a notification");
+        if (take_notifications()) return true;
+    }
+    return false;
 }
 
 Status PgConnection::flush(std::string_view doing) {

@@ -52,6 +52,7 @@ public:
 
     int rows() const;
     std::string_view value(int row, int column) const;  // "" for NULL
+    bool is_null(int row, int column) const;
 
 private:
     pg_result* result_;
@@ -78,7 +79,12 @@ public:
     Status copy_out(const std::string& sql,
                     const std::function<Status(std::string_view line)>& line);
 
+    // Waits up to timeout_ms for a notification on a channel this session LISTENs to (a
+    // cancel ends it sooner): true when one or more came, all taken.
+    Result<bool> await_notification(int timeout_ms);
+
 private:
+    bool take_notifications();
     PgConnection(pg_conn* conn, const PgTarget& target)
         : conn_(conn),
           idle_timeout_ms_(target.settings.idle_timeout_ms),

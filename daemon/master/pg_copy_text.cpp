@@ -51,8 +51,8 @@ std::string copy_text(std::string_view value) {
     return out;
 }
 
-std::string copy_bytes(std::string_view bytes) {
-    std::string out = "\\\\x";  // \x, its backslash escaped for COPY
+std::string bytea_text(std::string_view bytes) {
+    std::string out = "\\x";
     out.reserve(out.size() + 2 * bytes.size());
     for (unsigned char c : bytes) {
         out += kHex[c >> 4];
@@ -60,6 +60,8 @@ std::string copy_bytes(std::string_view bytes) {
     }
     return out;
 }
+
+std::string copy_bytes(std::string_view bytes) { return "\\" + bytea_text(bytes); }
 
 void append_copy_row(std::string& out, std::initializer_list<std::string_view> fields) {
     bool first = true;

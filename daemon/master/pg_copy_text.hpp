@@ -14,7 +14,9 @@ namespace amq {
 
 // One field, escaped (never NULL: every column the store writes is NOT NULL).
 std::string copy_text(std::string_view value);
-// A bytea field: \x and the bytes in hex, escaped.
+// bytea in PostgreSQL's text form: \x and the bytes in hex (a query parameter).
+std::string bytea_text(std::string_view bytes);
+// A bytea field: bytea_text, escaped.
 std::string copy_bytes(std::string_view bytes);
 // Fields already escaped, joined into one row with its newline.
 void append_copy_row(std::string& out, std::initializer_list<std::string_view> fields);

@@ -66,9 +66,33 @@ CREATE TABLE amq_audit (
 CREATE INDEX amq_audit_time ON amq_audit (at_ms);
 )sql";
 
+// Hosts that serve from the database (store = postgresql) keep a copy of the accounts,
+// credentials, health and keys in their own LMDB store. amq_changes says which of those
+// changed at which revision, so that a host reads only what changed since its last read;
+// a removed record keeps its row, whose record is then missing. Writers take the lock
+// amq_shared_writes names before they draw a revision, so revisions are committed in
+// order and a reader that saw one has seen every one before it. amq_cluster names the
+// database, so that a host never takes one database's records for another's.
+constexpr std::string_view kSharedChanges = R"sql(
+CREATE SEQUENCE amq_revisions;
+CREATE TABLE amq_changes (
+    kind text NOT NULL,
+    id bigint NOT NULL,
+    rev bigint NOT NULL,
+    PRIMARY KEY (kind, id)
+);
+CREATE INDEX amq_changes_rev ON amq_changes (rev);
+CREATE TABLE amq_cluster (
+    name text PRIMARY KEY,
+    value text NOT NULL
+);
+INSERT INTO amq_cluster (name, value) VALUES ('id', gen_random_uuid()::text);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "shared records: accounts, credentials, health, keys, usage, rollups, audit",
      kSharedRecords},
+    {2, "revisions of the records hosts keep a copy of", kSharedChanges},
 };
 
 // Any constant: the lock every migrating host waits on.

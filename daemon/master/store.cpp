@@ -22,7 +22,6 @@ namespace amq {
 namespace {
 
 constexpr std::uint64_t kSchemaVersion = 1;
-constexpr std::string_view kSchemaKey = "schema_version";
 constexpr std::string_view kDroppedUsageKey = "usage_records_dropped";
 
 // Kept for removals (lmdb.hpp): a sixteenth of the maximum, at most 64 MiB.
@@ -297,7 +296,7 @@ Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
 
 Result<Account> Store::add_account(Account account, const AccountCredentials& credentials,
                                    std::int64_t now) {
-    return write_value<Account>(*env_, [&](WriteTxn& txn) -> Result<Account> {
+    auto stored = write_value<Account>(*env_, [&](WriteTxn& txn) -> Result<Account> {
         auto added = insert<AccountTable>(txn, account, now);
         if (!added) return added;
         if (Status status = txn.put(Db::tokens, encode_u64(added->id),
@@ -306,6 +305,11 @@ Result<Account> Store::add_account(Account account, const AccountCredentials& cr
             return status.error();
         return added;
     });
+    if (stored) {
+        note_shared(SharedKind::account, stored->id);
+        note_shared(SharedKind::credentials, stored->id);
+    }
+    return stored;
 }
 
 struct Store::Cache {
@@ -355,6 +359,7 @@ Result<Account> Store::find_account_by_name(std::string_view name) const {
 }
 
 Result<Account> Store::update_account(const Account& account, std::int64_t now) {
+    note_shared(SharedKind::account, account.id);
     return write_value<Account>(*env_, [&](WriteTxn& txn) -> Result<Account> {
         auto old = get_record<AccountTable>(txn, account.id);
         if (!old) return old;
@@ -363,6 +368,7 @@ Result<Account> Store::update_account(const Account& account, std::int64_t now) 
 }
 
 Status Store::remove_account(std::uint64_t id) {
+    note_shared(SharedKind::account, id);
     return env_->write(
         [&](WriteTxn& txn) -> Status {
             auto removed = erase<AccountTable>(txn, id);
@@ -386,6 +392,7 @@ Result<AccountCredentials> Store::get_credentials(std::uint64_t account_id) cons
 // A refresh token that rotated must not be lost to a full store: the reserve takes this
 // small in-place replacement.
 Status Store::put_credentials(std::uint64_t account_id, const AccountCredentials& credentials) {
+    note_shared(SharedKind::credentials, account_id);
     return env_->write(
         [&](WriteTxn& txn) -> Status {
             if (auto account = get_record<AccountTable>(txn, account_id); !account)
@@ -397,7 +404,7 @@ Status Store::put_credentials(std::uint64_t account_id, const AccountCredentials
 }
 
 Result<ApiKey> Store::add_key(ApiKey key, std::int64_t now) {
-    return write_value<ApiKey>(*env_, [&](WriteTxn& txn) -> Result<ApiKey> {
+    auto stored = write_value<ApiKey>(*env_, [&](WriteTxn& txn) -> Result<ApiKey> {
         if (Status status = check_hash_free(txn, key.secret_hash, 0); !status)
             return status.error();
         auto added = insert<KeyTable>(txn, key, now);
@@ -407,6 +414,8 @@ Result<ApiKey> Store::add_key(ApiKey key, std::int64_t now) {
             return status.error();
         return added;
     });
+    if (stored) note_shared(SharedKind::key, stored->id);
+    return stored;
 }
 
 Result<std::vector<ApiKey>> Store::list_keys() const {
@@ -434,6 +443,7 @@ Result<ApiKey> Store::find_key_by_hash(std::string_view secret_hash) const {
 }
 
 Result<ApiKey> Store::update_key(const ApiKey& key, std::int64_t now) {
+    note_shared(SharedKind::key, key.id);
     return write_value<ApiKey>(*env_, [&](WriteTxn& txn) -> Result<ApiKey> {
         auto old = get_record<KeyTable>(txn, key.id);
         if (!old) return old;
@@ -443,6 +453,7 @@ Result<ApiKey> Store::update_key(const ApiKey& key, std::int64_t now) {
 }
 
 Status Store::remove_key(std::uint64_t id) {
+    note_shared(SharedKind::key, id);
     return env_->write(
         [&](WriteTxn& txn) -> Status {
             auto removed = erase<KeyTable>(txn, id);
@@ -722,6 +733,7 @@ Result<std::vector<AuditEntry>> Store::list_audit(std::size_t limit) const {
 }
 
 Status Store::put_health(std::uint64_t account_id, const AccountHealth& health) {
+    note_shared(SharedKind::health, account_id);
     return env_->write([&](WriteTxn& txn) -> Status {
         auto account = get_record<AccountTable>(txn, account_id);
         if (!account) return account.error();  // removed meanwhile: nothing to keep

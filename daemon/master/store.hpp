@@ -15,6 +15,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +24,7 @@
 #include "common/secret_box.hpp"
 #include "daemon/master/account_health.hpp"
 #include "daemon/master/records.hpp"
+#include "daemon/master/shared_records.hpp"
 #include "daemon/master/store_records.hpp"
 
 namespace amq {
@@ -126,9 +128,31 @@ public:
     Result<std::unique_ptr<RecordSink>> importer();
     Result<RecordCounts> record_counts() const;  // any thread
 
+    // Hosts on one database (store = postgresql, shared_store.hpp) keep a copy of its
+    // accounts, credentials, health and keys here, the mirror, and serve from it. The changes
+    // this host makes to those are noted, to be written to the database; `noted` runs after
+    // each (it may be empty). The database's changes are applied, unnoted.
+    void on_shared_change(std::function<void()> noted);
+    bool has_shared_changes() const { return !shared_changes_.empty(); }
+    std::set<SharedRef> take_shared_changes();
+    // Taken, but not written after all: to be written by the next write.
+    void return_shared_changes(const std::set<SharedRef>& refs);
+    // The records as this store holds them now (a missing one: removed), with the counters.
+    Result<SharedChanges> read_shared(const std::set<SharedRef>& refs) const;
+    // Applies what the database `origin` holds (complete: the mirror's others go), in one
+    // transaction. Refuses credentials that do not open with this host's secrets.key. A key
+    // keeps the later of both last-used times: those are each host's own.
+    Status apply_shared(const SharedChanges& changes, std::string_view origin);
+    struct Mirror {
+        std::string origin;  // "": not a mirror
+        std::uint64_t rev = 0;
+    };
+    Result<Mirror> mirror() const;
+
 private:
     struct Cache;
     class Importer;
+    void note_shared(SharedKind kind, std::uint64_t id);
     Store(std::unique_ptr<LmdbEnv> env, const SecretBox::Key& key);
     std::string seal(std::string_view id_key, const AccountCredentials& credentials) const;
     Result<AccountCredentials> unseal(std::string_view id_key, std::string_view value) const;
@@ -140,6 +164,8 @@ private:
     SecretBox box_;
     std::uint32_t usage_sequence_ = 0;  // tells apart records that end in the same millisecond
     mutable std::unique_ptr<Cache> cache_;
+    std::set<SharedRef> shared_changes_;
+    std::function<void()> on_shared_change_;
 };
 
 }  // namespace amq

@@ -7,6 +7,12 @@
 
 namespace amq {
 
+bool is_own_meta(std::string_view key) {
+    for (std::string_view own : kOwnMetaKeys)
+        if (key == own) return true;
+    return false;
+}
+
 std::string encode_be(std::uint64_t n, std::size_t width) {
     std::string out(width, '\0');
     for (auto it = out.rbegin(); it != out.rend(); ++it, n >>= 8) *it = static_cast<char>(n & 0xff);

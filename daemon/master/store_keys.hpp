@@ -14,6 +14,14 @@
 
 namespace amq {
 
+// Entries of `meta` that are this store's own rather than counters, and never copied: its
+// schema version, and the database it is a mirror of and how far (store.hpp).
+inline constexpr std::string_view kSchemaKey = "schema_version";
+inline constexpr std::string_view kMirrorOriginKey = "mirror_origin";
+inline constexpr std::string_view kMirrorRevKey = "mirror_rev";
+inline constexpr std::string_view kOwnMetaKeys[] = {kSchemaKey, kMirrorOriginKey, kMirrorRevKey};
+bool is_own_meta(std::string_view key);
+
 inline constexpr std::int64_t kMsPerDay = 86400000;
 inline constexpr std::size_t kUsageKeySize = 16;
 inline constexpr std::size_t kRollupKeyPrefix = 20;  // day, key id, account id

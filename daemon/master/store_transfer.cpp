@@ -13,7 +13,6 @@
 namespace amq {
 namespace {
 
-constexpr std::string_view kSchemaKey = "schema_version";
 // Entries per write transaction of an import: a copy of millions of usage records must not
 // hold them all in one transaction's dirty pages.
 constexpr std::size_t kImportBatch = 10000;
@@ -43,7 +42,7 @@ Status export_by_account(const ReadTxn& txn, Db db, std::string_view name, Give&
 
 Status export_counters(const ReadTxn& txn, RecordSink& sink) {
     return txn.for_each(Db::meta, [&](std::string_view key, std::string_view value) -> Status {
-        if (key == kSchemaKey) return {};
+        if (is_own_meta(key)) return {};
         std::optional<std::uint64_t> n = decode_u64(value);
         if (!n) return corrupt_key("meta");
         return sink.counter(key, *n);
@@ -107,9 +106,11 @@ Result<RecordCounts> Store::record_counts() const {
             if (!entries) return entries.error();
             *n = *entries;
         }
-        auto schema = txn.get(Db::meta, kSchemaKey);
-        if (!schema) return schema.error();
-        counts.counters -= *schema ? 1 : 0;
+        for (std::string_view own : kOwnMetaKeys) {
+            auto entry = txn.get(Db::meta, own);
+            if (!entry) return entry.error();
+            counts.counters -= *entry ? 1 : 0;
+        }
         return {};
     });
     if (!status) return status.error();

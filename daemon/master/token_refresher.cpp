@@ -13,9 +13,13 @@ constexpr double kLeastValidity = 30;
 
 }  // namespace
 
-TokenRefresher::TokenRefresher(event_base* base, Store& store, HttpClient& http,
+TokenRefresher::TokenRefresher(event_base* base, Store& store, WriteGate& gate, HttpClient& http,
                                RefresherOptions options, OutcomeFn on_outcome)
-    : store_(store), http_(http), options_(std::move(options)), on_outcome_(std::move(on_outcome)) {
+    : store_(store),
+      gate_(gate),
+      http_(http),
+      options_(std::move(options)),
+      on_outcome_(std::move(on_outcome)) {
     sweep_ = Event::persistent_timer(base, [this](short) { refresh_ahead(); });
     sweep_.arm_after(kSweepSeconds);
 }
@@ -80,13 +84,48 @@ void TokenRefresher::refresh_ahead() {
 }
 
 void TokenRefresher::start_refresh(std::uint64_t account_id) {
+    auto before = store_.get_credentials(account_id);
+    std::string seen = before ? before->access_token : std::string();
+    auto got = std::make_shared<Result<AccessToken>>(
+        make_error(Errc::internal, "the refresh did not run"));
+    auto ran = std::make_shared<bool>(false);
+    gate_.write(
+        [this, account_id, seen, got, ran](WriteGate::Finished finished) {
+            *ran = true;
+            if (auto token = refreshed_elsewhere(account_id, seen)) {
+                *got = *token;
+                return finished({});
+            }
+            call_endpoint(account_id, [got, finished](Result<AccessToken> token) {
+                *got = std::move(token);
+                finished(*got ? Status{} : Status(got->error()));
+            });
+        },
+        [this, account_id, got, ran](Status shared) {
+            if (!shared && *got) return complete(account_id, shared.error(), false);
+            complete(account_id, std::move(*got), *ran);
+        });
+}
+
+std::optional<AccessToken> TokenRefresher::refreshed_elsewhere(std::uint64_t account_id,
+                                                               const std::string& seen) {
+    auto current = store_.get_credentials(account_id);
+    if (!current || current->access_token.empty() || current->access_token == seen ||
+        static_cast<double>(current->access_expires_at - unix_seconds()) <= kLeastValidity)
+        return std::nullopt;
+    log_info("account ", account_id, ": its token was refreshed by another host meanwhile");
+    used_since_refresh_.erase(account_id);
+    return AccessToken{current->access_token, current->access_expires_at, ++serials_[account_id]};
+}
+
+void TokenRefresher::call_endpoint(std::uint64_t account_id,
+                                   std::function<void(Result<AccessToken>)> done) {
     auto account = store_.get_account(account_id);
     auto credentials = store_.get_credentials(account_id);
-    if (!account || !credentials)
-        return complete(account_id, account ? credentials.error() : account.error());
+    if (!account || !credentials) return done(account ? credentials.error() : account.error());
     used_since_refresh_.erase(account_id);
     if (account->kind == "api_key")
-        return complete(account_id,
+        return done(
                         make_error(Errc::permission_denied,
                                    "the upstream refused this Kiro API key, which has no refresh: "
                                    "give the account a new key"));
@@ -96,12 +135,13 @@ void TokenRefresher::start_refresh(std::uint64_t account_id) {
     spec.connect_timeout = options_.connect_timeout;
     spec.first_byte_timeout = options_.timeout;
     spec.idle_timeout = options_.timeout;
-    fetch_whole(http_, std::move(spec), 1u << 20, [this, account_id](Result<HttpAnswer> answer) {
-        auto current = store_.get_account(account_id);
-        if (!current) return complete(account_id, current.error());
-        if (!answer) return complete(account_id, answer.error());
-        complete(account_id, commit(*current, answer->status, answer->body));
-    });
+    fetch_whole(http_, std::move(spec), 1u << 20,
+                [this, account_id, done](Result<HttpAnswer> answer) {
+                    auto current = store_.get_account(account_id);
+                    if (!current) return done(current.error());
+                    if (!answer) return done(answer.error());
+                    done(commit(*current, answer->status, answer->body));
+                });
 }
 
 // Each kind of account refreshes at its own endpoint in its own dialect (docs/upstream.md §1).
@@ -163,7 +203,7 @@ Result<AccessToken> TokenRefresher::commit(const Account& account, int status,
     return AccessToken{credentials->access_token, credentials->access_expires_at, serial};
 }
 
-void TokenRefresher::complete(std::uint64_t account_id, Result<AccessToken> result) {
+void TokenRefresher::complete(std::uint64_t account_id, Result<AccessToken> result, bool blame) {
     auto it = waiting_.find(account_id);
     if (it == waiting_.end()) return;
     std::vector<Callback> callbacks = std::move(it->second);
@@ -178,7 +218,8 @@ void TokenRefresher::complete(std::uint64_t account_id, Result<AccessToken> resu
                            : Outcome::Kind::transient;
         outcome.message = result.error().message;
     }
-    if (result || result.error().code != Errc::not_found) on_outcome_(account_id, outcome);
+    if (blame && (result || result.error().code != Errc::not_found))
+        on_outcome_(account_id, outcome);
     for (auto& cb : callbacks) cb(result);
 }
 

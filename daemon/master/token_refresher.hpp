@@ -4,7 +4,9 @@
 // upstream reject it. One refresh in flight per account, every caller waiting on it. The
 // answer — access token, expiry and any rotated refresh token — is committed in one
 // transaction before anyone uses it. IdC accounts refresh at the AWS SSO OIDC endpoint,
-// Kiro social accounts at Kiro's.
+// Kiro social accounts at Kiro's. Refreshes run through the write gate: with hosts sharing a
+// database, one host at a time refreshes, and a host that finds the token refreshed by
+// another meanwhile uses that one (a refresh token is good for one refresh).
 #pragma once
 
 #include <cstdint>
@@ -20,6 +22,7 @@
 #include "daemon/http_client.hpp"
 #include "daemon/master/account_health.hpp"
 #include "daemon/master/store.hpp"
+#include "daemon/master/write_gate.hpp"
 
 namespace amq {
 
@@ -43,8 +46,8 @@ public:
     using Callback = std::function<void(Result<AccessToken>)>;
     using OutcomeFn = std::function<void(std::uint64_t account_id, const Outcome& outcome)>;
 
-    TokenRefresher(event_base* base, Store& store, HttpClient& http, RefresherOptions options,
-                   OutcomeFn on_outcome);
+    TokenRefresher(event_base* base, Store& store, WriteGate& gate, HttpClient& http,
+                   RefresherOptions options, OutcomeFn on_outcome);
     void set_options(RefresherOptions options) { options_ = std::move(options); }
 
     // A usable token for the account. `stale_serial`, when set, names a token the upstream
@@ -64,7 +67,14 @@ public:
 
 private:
     void start_refresh(std::uint64_t account_id);
-    void complete(std::uint64_t account_id, Result<AccessToken> result);
+    // At the token endpoint; `done` gets the token, stored (or why not).
+    void call_endpoint(std::uint64_t account_id, std::function<void(Result<AccessToken>)> done);
+    // A token refreshed since the refresh was asked for (`seen` was current then), by
+    // another host.
+    std::optional<AccessToken> refreshed_elsewhere(std::uint64_t account_id,
+                                                   const std::string& seen);
+    // `blame`: whether a failure says something about the account (not the shared store's).
+    void complete(std::uint64_t account_id, Result<AccessToken> result, bool blame = true);
     HttpRequestSpec refresh_call(const Account& account,
                                  const AccountCredentials& credentials) const;
     Result<AccessToken> commit(const Account& account, int status, const std::string& body);
@@ -72,6 +82,7 @@ private:
     double jitter(std::uint64_t account_id) const;
 
     Store& store_;
+    WriteGate& gate_;
     HttpClient& http_;
     RefresherOptions options_;
     OutcomeFn on_outcome_;

@@ -17,6 +17,14 @@ std::string_view unready_reason(const Worker& worker) {
     return "";
 }
 
+// What is wrong though the worker serves: a shared store out of step with its database.
+std::string degraded_reason(const Worker& worker) {
+    std::string_view unready = unready_reason(worker);
+    if (!unready.empty()) return std::string(unready);
+    const std::string& trouble = worker.pool().store_trouble;
+    return trouble.empty() ? "" : "serving from this host's copy of the shared store: " + trouble;
+}
+
 std::string health_body(const Worker& worker, std::string_view status, std::string_view reason) {
     const KnownPool& pool = worker.pool();
     return json_object([&](JsonWriter& w) {
@@ -47,9 +55,10 @@ std::string health_body(const Worker& worker, std::string_view status, std::stri
 
 }  // namespace
 
-// Liveness: 200 while the process answers. "degraded" when it cannot serve API calls yet.
+// Liveness: 200 while the process answers. "degraded" when it cannot serve API calls yet, or
+// serves them without its shared database.
 void handle_health(Worker& worker, HttpRequest& request) {
-    std::string_view reason = unready_reason(worker);
+    std::string reason = degraded_reason(worker);
     request.send_json(200, health_body(worker, reason.empty() ? "ok" : "degraded", reason));
 }
 

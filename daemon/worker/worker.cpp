@@ -126,6 +126,7 @@ void Worker::on_master_frame(const rapidjson::Document& frame) {
         pool_.accounts_usable = summary->accounts_usable;
         pool_.keys_usable = summary->keys_usable;
         pool_.models = {summary->models.begin(), summary->models.end()};
+        pool_.store_trouble = summary->store_trouble;
         if (type == wire::kWelcome && !serving_) start_serving();
     } else if (type == wire::kRefuse) {
         auto refused = decode_message<WorkerRefused>(args);

@@ -32,6 +32,7 @@ struct KnownPool {
     std::uint64_t accounts_usable = 0;
     std::uint64_t keys_usable = 0;
     std::set<std::string> models;  // upstream ids some account serves; empty: not known
+    std::string store_trouble;     // PoolSummary's
 };
 
 class Worker {

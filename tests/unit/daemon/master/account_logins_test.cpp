@@ -70,9 +70,10 @@ struct Fixture {
     LoginRequest request() {
         LoginRequest r;
         r.name = "dev";
-        r.finish = [this](const LoginRequest&, const ClientRegistration& reg, const TokenGrant& g) {
+        r.finish = [this](const LoginRequest&, const ClientRegistration& reg, const TokenGrant& g,
+                          LoginStoredFn stored) {
             finished.emplace_back(reg, g);
-            return Result<std::uint64_t>(std::uint64_t{7});
+            stored(std::uint64_t{7});
         };
         return r;
     }

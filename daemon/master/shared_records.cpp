@@ -1,0 +1,214 @@
+#include "daemon/master/shared_records.hpp"
+
+#include "common/strings.hpp"
+#include "daemon/master/pg_connection.hpp"
+#include "daemon/master/pg_copy_text.hpp"
+#include "daemon/master/record_codec.hpp"
+
+namespace amq {
+namespace {
+
+// Any constant other than the migrations' lock.
+constexpr std::string_view kWriteLock = "SELECT pg_advisory_xact_lock(7415931048292)";
+
+struct KindTable {
+    SharedKind kind;
+    std::string_view name;
+    std::string_view table;
+    std::string_view id_column;
+    std::string_view value_column;
+};
+
+constexpr KindTable kKinds[] = {
+    {SharedKind::account, "account", "amq_accounts", "id", "doc"},
+    {SharedKind::credentials, "credentials", "amq_credentials", "account_id", "sealed"},
+    {SharedKind::health, "health", "amq_health", "account_id", "doc"},
+    {SharedKind::key, "key", "amq_keys", "id", "doc"},
+};
+
+const KindTable& table_of(SharedKind kind) {
+    for (const KindTable& k : kKinds)
+        if (k.kind == kind) return k;
+    std::abort();  // every kind is listed
+}
+
+std::optional<SharedKind> kind_named(std::string_view name) {
+    for (const KindTable& k : kKinds)
+        if (k.name == name) return k.kind;
+    return std::nullopt;
+}
+
+Result<std::uint64_t> number(const PgRows& rows, int row, int column) {
+    auto n = parse_int(rows.value(row, column));
+    if (!n || *n < 0) return make_error(Errc::protocol, "the database sent a malformed number");
+    return static_cast<std::uint64_t>(*n);
+}
+
+// Rows of (kind, id, value) into records; a NULL value is a removed record.
+Status add_records(const PgRows& rows, SharedChanges& out) {
+    for (int i = 0; i < rows.rows(); ++i) {
+        std::optional<SharedKind> kind = kind_named(rows.value(i, 0));
+        auto id = number(rows, i, 1);
+        if (!kind || !id) return make_error(Errc::protocol, "amq_changes holds a malformed row");
+        SharedRecord record{{*kind, *id}, std::nullopt};
+        if (!rows.is_null(i, 2)) {
+            auto bytes = bytes_of(rows.value(i, 2));
+            if (!bytes) return bytes.error();
+            record.value = std::move(*bytes);
+        }
+        out.records.push_back(std::move(record));
+    }
+    return {};
+}
+
+std::string every_record_sql() {
+    std::string sql;
+    for (const KindTable& k : kKinds)
+        sql += str_cat(sql.empty() ? "" : " UNION ALL ", "SELECT '", k.name, "', ", k.id_column,
+                       ", ", k.value_column, " FROM ", k.table);
+    return sql;
+}
+
+std::string changes_sql() {
+    std::string cases;
+    for (const KindTable& k : kKinds)
+        cases += str_cat(" WHEN '", k.name, "' THEN (SELECT ", k.value_column, " FROM ", k.table,
+                         " WHERE ", k.id_column, " = c.id)");
+    return str_cat("SELECT c.kind, c.id, CASE c.kind", cases,
+                   " END FROM amq_changes c WHERE c.rev > $1 ORDER BY c.rev");
+}
+
+Status read_counters(PgConnection& db, SharedChanges& out) {
+    auto rows = db.query("SELECT name, value FROM amq_counters WHERE name = ANY($1)",
+                         {"{next_account_id,next_key_id}"});
+    if (!rows) return rows.error();
+    for (int i = 0; i < rows->rows(); ++i) {
+        auto value = number(*rows, i, 1);
+        if (!value) return value.error();
+        out.counters[std::string(rows->value(i, 0))] = *value;
+    }
+    return {};
+}
+
+Result<SharedChanges> read_in_snapshot(PgConnection& db, std::optional<std::uint64_t> since) {
+    SharedChanges out;
+    auto rev = db.query("SELECT coalesce(max(rev), 0) FROM amq_changes");
+    if (!rev) return rev.error();
+    auto newest = number(*rev, 0, 0);
+    if (!newest) return newest.error();
+    out.rev = *newest;
+    out.complete = !since;
+    if (since && *since >= out.rev) return out;
+    auto rows = since ? db.query(changes_sql(), {std::to_string(*since)})
+                      : db.query(every_record_sql());
+    if (!rows) return rows.error();
+    if (Status st = add_records(*rows, out); !st) return st.error();
+    if (Status st = read_counters(db, out); !st) return st.error();
+    return out;
+}
+
+// The statement that stores one record, and its parameters.
+Status write_record(PgConnection& db, const SharedRecord& r) {
+    const KindTable& k = table_of(r.ref.kind);
+    std::string id = std::to_string(r.ref.id);
+    if (!r.value) {
+        auto deleted =
+            db.query(str_cat("DELETE FROM ", k.table, " WHERE ", k.id_column, " = $1"), {id});
+        return deleted ? Status{} : Status(deleted.error());
+    }
+    std::vector<std::string> params{id, bytea_text(*r.value)};
+    std::string columns = str_cat(k.id_column, ", ", k.value_column);
+    std::string values = "$1, $2";
+    std::string updates = str_cat(k.value_column, " = excluded.", k.value_column);
+    if (r.ref.kind == SharedKind::account) {
+        auto account = decode_account(*r.value);
+        if (!account) return account.error();
+        params.push_back(bytea_text(account->name));
+        columns += ", name";
+        values += ", $3";
+        updates += ", name = excluded.name";
+    } else if (r.ref.kind == SharedKind::key) {
+        auto key = decode_api_key(*r.value);
+        if (!key) return key.error();
+        params.push_back(bytea_text(key->name));
+        params.push_back(key->secret_hash);
+        columns += ", name, secret_hash";
+        values += ", $3, $4";
+        updates += ", name = excluded.name, secret_hash = excluded.secret_hash";
+    }
+    auto written = db.query(str_cat("INSERT INTO ", k.table, " (", columns, ") VALUES (", values,
+                                    ") ON CONFLICT (", k.id_column, ") DO UPDATE SET ", updates),
+                            params);
+    return written ? Status{} : Status(written.error());
+}
+
+Status write_in_locked(PgConnection& db, const SharedChanges& changes, std::uint64_t rev) {
+    for (const SharedRecord& r : changes.records) {
+        if (Status st = write_record(db, r); !st) return st;
+        auto noted = db.query(
+            "INSERT INTO amq_changes (kind, id, rev) VALUES ($1, $2, $3) "
+            "ON CONFLICT (kind, id) DO UPDATE SET rev = excluded.rev",
+            {std::string(shared_kind_name(r.ref.kind)), std::to_string(r.ref.id),
+             std::to_string(rev)});
+        if (!noted) return noted.error();
+    }
+    for (const auto& [name, value] : changes.counters) {
+        auto raised = db.query(
+            "INSERT INTO amq_counters (name, value) VALUES ($1, $2) "
+            "ON CONFLICT (name) DO UPDATE SET value = greatest(amq_counters.value, excluded.value)",
+            {name, std::to_string(value)});
+        if (!raised) return raised.error();
+    }
+    auto notified = db.query("SELECT pg_notify($1, $2)",
+                             {std::string(kSharedChannel), std::to_string(rev)});
+    return notified ? Status{} : Status(notified.error());
+}
+
+}  // namespace
+
+std::string_view shared_kind_name(SharedKind kind) { return table_of(kind).name; }
+
+Result<std::string> shared_cluster_id(PgConnection& db) {
+    auto rows = db.query("SELECT value FROM amq_cluster WHERE name = 'id'");
+    if (!rows) return rows.error();
+    if (rows->rows() != 1) return make_error(Errc::protocol, "amq_cluster has no id");
+    return std::string(rows->value(0, 0));
+}
+
+Result<SharedChanges> read_shared(PgConnection& db, std::optional<std::uint64_t> since,
+                                  bool own_transaction) {
+    if (!own_transaction) return read_in_snapshot(db, since);
+    if (Status st = db.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"); !st)
+        return st.error();
+    auto read = read_in_snapshot(db, since);
+    Status ended = db.exec(read ? "COMMIT" : "ROLLBACK");
+    if (read && !ended) return ended.error();
+    return read;
+}
+
+Status lock_shared(PgConnection& db) {
+    if (Status st = db.exec("BEGIN"); !st) return st;
+    if (Status st = db.exec(std::string(kWriteLock)); !st) {
+        (void)db.exec("ROLLBACK");
+        return st;
+    }
+    return {};
+}
+
+Result<std::uint64_t> write_shared(PgConnection& db, const SharedChanges& changes) {
+    auto drawn = db.query("SELECT nextval('amq_revisions')");
+    if (!drawn) {
+        (void)db.exec("ROLLBACK");
+        return drawn.error();
+    }
+    auto rev = number(*drawn, 0, 0);
+    Status written = rev ? write_in_locked(db, changes, *rev) : Status(rev.error());
+    if (!written) {
+        (void)db.exec("ROLLBACK");
+        return written.error();
+    }
+    if (Status st = db.exec("COMMIT"); !st) return st.error();
+    return *rev;
+}
+
+}  // namespace amq

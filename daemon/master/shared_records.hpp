@@ -1,0 +1,68 @@
+// The records hosts share through PostgreSQL (store = postgresql): accounts, their sealed
+// credentials, their health and the API keys, each as the LMDB store encodes it, and the id
+// counters. Each host keeps a copy of them in its LMDB store (the mirror), from which it
+// serves; these are the statements that read and write the database's side. They block, and
+// run on threads of their own (shared_store.hpp), never on the master's loop.
+#pragma once
+
+#include <compare>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.hpp"
+
+namespace amq {
+
+class PgConnection;
+
+enum class SharedKind { account, credentials, health, key };
+std::string_view shared_kind_name(SharedKind kind);
+
+struct SharedRef {
+    SharedKind kind;
+    std::uint64_t id;
+    auto operator<=>(const SharedRef&) const = default;
+};
+
+struct SharedRecord {
+    SharedRef ref;
+    std::optional<std::string> value;  // the stored bytes; nullopt: removed
+};
+
+// What a read found, or what a write brings.
+struct SharedChanges {
+    // The newest revision they include: what the mirror is up to once they are applied.
+    std::uint64_t rev = 0;
+    // Every shared record: the mirror's others are to be removed.
+    bool complete = false;
+    std::vector<SharedRecord> records;
+    std::map<std::string, std::uint64_t> counters;  // next_account_id, next_key_id
+};
+
+// The counters hosts share: the others (dropped usage) are each host's own.
+inline constexpr std::string_view kSharedCounters[] = {"next_account_id", "next_key_id"};
+
+// The database's id (migration 2), which a mirror is a copy of.
+Result<std::string> shared_cluster_id(PgConnection& db);
+
+// What changed after revision `since` (nullopt: every record), read in one snapshot: in a
+// REPEATABLE READ transaction of its own, or in the caller's locked one.
+Result<SharedChanges> read_shared(PgConnection& db, std::optional<std::uint64_t> since,
+                                  bool own_transaction);
+
+// Begins the transaction in which a host writes: it holds the lock every writer takes, so
+// that nothing changes under the host until it commits or rolls back.
+Status lock_shared(PgConnection& db);
+// In the locked transaction: writes the records (a missing value removes the record) at a
+// new revision, raises the counters, notes the change for the other hosts and commits.
+// Returns the revision.
+Result<std::uint64_t> write_shared(PgConnection& db, const SharedChanges& changes);
+
+// The channel hosts LISTEN on: a notification says a write was committed.
+inline constexpr std::string_view kSharedChannel = "amq_shared";
+
+}  // namespace amq

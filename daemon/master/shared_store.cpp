@@ -1,0 +1,261 @@
+#include "daemon/master/shared_store.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include "common/log.hpp"
+#include "common/strings.hpp"
+#include "daemon/master/pg_schema.hpp"
+
+namespace amq {
+namespace {
+
+// Without a notification (one lost to a reconnect), the mirror still reads this often.
+constexpr int kAwaitMs = 5000;
+// Health transitions come in bursts: they are shared together.
+constexpr double kFlushDelay = 0.1;
+constexpr double kMaxBackoff = 10;
+
+struct MirrorPoint {
+    std::string origin;
+    std::uint64_t rev = 0;
+};
+
+MirrorPoint mirror_point(const Store& store) {
+    auto m = store.mirror();
+    return m ? MirrorPoint{m->origin, m->rev} : MirrorPoint{};
+}
+
+// What the mirror lacks: the changes since its revision, or every record when it mirrors
+// nothing yet. A mirror of another database is refused.
+Result<SharedChanges> catch_up(PgConnection& db, const std::string& origin,
+                               const MirrorPoint& mirror, bool own_transaction) {
+    if (!mirror.origin.empty() && mirror.origin != origin)
+        return make_error(Errc::conflict,
+                          str_cat("this host's state directory mirrors another database (",
+                                  mirror.origin, ", this one is ", origin,
+                                  "): give it an empty state directory"));
+    std::optional<std::uint64_t> since;
+    if (!mirror.origin.empty()) since = mirror.rev;
+    return read_shared(db, since, own_transaction);
+}
+
+}  // namespace
+
+SharedStore::SharedStore(event_base* base, Store& store, SharedStoreOptions options)
+    : base_(base), store_(store), options_(std::move(options)), jobs_(base) {
+    read_timer_ = Event::timer(base, [this](short) { read_next(-1); });
+    flush_timer_ = Event::timer(base, [this](short) {
+        flush_scheduled_ = false;
+        if (in_step_ && store_.has_shared_changes())
+            write([](Finished finished) { finished({}); },
+                  [](Status st) {
+                      if (!st) log_warning("shared store: ", st.error().message);
+                  });
+    });
+    store_.on_shared_change([this] { schedule_flush(); });
+}
+
+SharedStore::~SharedStore() {
+    store_.on_shared_change({});
+    jobs_.stop();
+}
+
+void SharedStore::start() { read_next(0); }
+
+Status SharedStore::ensure(Session& session, const SharedStoreOptions& options, bool listen,
+                           const std::atomic<bool>* cancel) {
+    if (session.db) return {};
+    auto settings = options.settings();
+    if (!settings) return settings.error();
+    settings->cancel = cancel;
+    auto db = PgConnection::connect(PgTarget{options.address, std::move(*settings)});
+    if (!db) return db.error();
+    // The first host to connect creates the schema; a later amq2api migrates it.
+    auto migrated = migrate_schema(*db, false);
+    if (!migrated) return migrated.error();
+    for (const Migration& m : *migrated)
+        log_notice("shared store: applied migration ", m.version, " (", m.name, ")");
+    auto origin = shared_cluster_id(*db);
+    if (!origin) return origin.error();
+    if (listen)
+        if (Status st = db->exec(str_cat("LISTEN ", kSharedChannel)); !st) return st;
+    session.db = std::make_unique<PgConnection>(std::move(*db));
+    session.origin = std::move(*origin);
+    return {};
+}
+
+// after_seconds < 0: now, from the timer.
+void SharedStore::read_next(double after_seconds) {
+    if (after_seconds > 0) return read_timer_.arm_after(after_seconds);
+    MirrorPoint mirror = mirror_point(store_);
+    bool fresh = !reader_.db;
+    jobs_.run_for<Caught>(
+        [this, mirror, fresh]() -> Result<Caught> {
+            if (Status st = ensure(reader_, options_, true, &jobs_.stopping()); !st)
+                return st.error();
+            if (!fresh) {
+                auto told = reader_.db->await_notification(kAwaitMs);
+                if (!told) return told.error();
+            }
+            auto changes = catch_up(*reader_.db, reader_.origin, mirror, true);
+            if (!changes) return changes.error();
+            return Caught{std::move(*changes), reader_.origin};
+        },
+        [this](Result<Caught> caught) { read_done(std::move(caught)); });
+}
+
+void SharedStore::read_done(Result<Caught> caught) {
+    Status applied = caught ? apply(*caught) : Status(caught.error());
+    if (!applied) {
+        if (!caught) reader_.db.reset();
+        set_trouble(applied.error());
+        backoff_ = std::clamp(backoff_ * 2, 1.0, kMaxBackoff);
+        return read_next(backoff_);
+    }
+    ++reads_;
+    backoff_ = 0;
+    set_in_step();
+    read_next(-1);
+}
+
+Status SharedStore::apply(const Caught& caught) {
+    MirrorPoint mirror = mirror_point(store_);
+    if (mirror.origin == caught.origin && caught.changes.rev <= mirror.rev) return {};
+    if (Status st = store_.apply_shared(caught.changes, caught.origin); !st) return st;
+    options_.applied(caught.changes);
+    return {};
+}
+
+void SharedStore::set_trouble(const Error& error) {
+    if (in_step_ || trouble_ != error.message)
+        log_error("shared store: ", error.message,
+                  "; serving from this host's copy of it until it is in step again");
+    bool was = std::exchange(in_step_, false);
+    trouble_ = error.message;
+    if (was) options_.step_changed();
+}
+
+void SharedStore::set_in_step() {
+    bool was = std::exchange(in_step_, true);
+    trouble_.clear();
+    if (!was) {
+        log_notice("shared store: in step with the database");
+        options_.step_changed();
+    }
+    if (store_.has_shared_changes()) schedule_flush();
+}
+
+void SharedStore::schedule_flush() {
+    if (flush_scheduled_) return;
+    flush_scheduled_ = true;
+    flush_timer_.arm_after(kFlushDelay);
+}
+
+void SharedStore::write(std::function<void(Finished)> change, std::function<void(Status)> done) {
+    queue_.push_back({std::move(change), std::move(done)});
+    if (!writing_) next_write();
+}
+
+void SharedStore::next_write() {
+    if (queue_.empty()) return;
+    writing_ = true;
+    MirrorPoint mirror = mirror_point(store_);
+    jobs_.run_for<Caught>(
+        [this, mirror]() -> Result<Caught> {
+            if (Status st = ensure(writer_, options_, false, &jobs_.stopping()); !st)
+                return st.error();
+            if (Status st = lock_shared(*writer_.db); !st) return st.error();
+            auto changes = catch_up(*writer_.db, writer_.origin, mirror, false);
+            if (!changes) {
+                (void)writer_.db->exec("ROLLBACK");
+                return changes.error();
+            }
+            return Caught{std::move(*changes), writer_.origin};
+        },
+        [this](Result<Caught> caught) { locked(std::move(caught)); });
+}
+
+// Under the lock, the mirror up to date: the change runs.
+void SharedStore::locked(Result<Caught> caught) {
+    Pending pending = std::move(queue_.front());
+    queue_.pop_front();
+    current_done_ = std::move(pending.done);
+    Status applied = caught ? apply(*caught) : Status(caught.error());
+    if (!applied) {
+        writer_.db.reset();  // its transaction, if any, ends with it
+        return write_done(make_error(
+            Errc::unavailable,
+            str_cat("the shared database is out of reach, so nothing was changed: ",
+                    applied.error().message)));
+    }
+    auto once = std::make_shared<bool>(false);
+    pending.change([this, once](Status changed) {
+        if (std::exchange(*once, true)) return;
+        share(std::move(changed));
+    });
+}
+
+void SharedStore::share(Status changed) {
+    std::set<SharedRef> refs = store_.take_shared_changes();
+    auto records = store_.read_shared(refs);
+    if (refs.empty() || !records) {
+        if (!records) store_.return_shared_changes(refs);
+        return on_thread([this] { (void)writer_.db->exec("ROLLBACK"); },
+                         [this, changed] { write_done(changed); });
+    }
+    std::string origin = writer_.origin;
+    auto rev = std::make_shared<Result<std::uint64_t>>(
+        make_error(Errc::internal, "the write did not run"));
+    on_thread([this, rev, records = std::move(*records)] { *rev = write_shared(*writer_.db, records); },
+              [this, rev, refs, origin, changed] {
+                  if (!*rev) {
+                      store_.return_shared_changes(refs);
+                      writer_.db.reset();
+                      set_trouble(rev->error());
+                      Error shared = make_error(
+                          Errc::unavailable,
+                          str_cat("changed on this host, but not yet in the shared database (",
+                                  rev->error().message, "): it is written there once it is back"));
+                      return write_done(changed ? Status(shared) : changed);
+                  }
+                  ++writes_;
+                  SharedChanges advanced;
+                  advanced.rev = **rev;
+                  if (Status st = store_.apply_shared(advanced, origin); !st)
+                      log_warning("shared store: ", st.error().message);
+                  write_done(changed);
+              });
+}
+
+// `then` runs even when no thread could be started (the work did not run).
+void SharedStore::on_thread(std::function<void()> work, std::function<void()> then) {
+    if (Status started = jobs_.run(std::move(work), then); !started) {
+        writer_.db.reset();
+        then();
+    }
+}
+
+void SharedStore::write_done(Status written) {
+    auto done = std::move(current_done_);
+    writing_ = false;
+    if (done) done(std::move(written));
+    if (!writing_) next_write();
+}
+
+void SharedStore::write_status(JsonWriter& w) const {
+    w.StartObject();
+    write_field(w, "store", "postgresql");
+    w.Key("in_step");
+    w.Bool(in_step_);
+    if (!in_step_) write_field(w, "trouble", trouble_);
+    w.Key("revision");
+    w.Uint64(mirror_point(store_).rev);
+    w.Key("reads");
+    w.Uint64(reads_);
+    w.Key("writes");
+    w.Uint64(writes_);
+    w.EndObject();
+}
+
+}  // namespace amq

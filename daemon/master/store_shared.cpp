@@ -1,0 +1,177 @@
+// The store as a mirror of a shared database (store.hpp, shared_store.hpp): which records
+// this host changed, and the database's records applied to it.
+#include <algorithm>
+#include <map>
+#include <set>
+#include <utility>
+
+#include "common/strings.hpp"
+#include "daemon/master/lmdb.hpp"
+#include "daemon/master/record_codec.hpp"
+#include "daemon/master/store.hpp"
+#include "daemon/master/store_keys.hpp"
+
+namespace amq {
+namespace {
+
+Db db_of(SharedKind kind) {
+    switch (kind) {
+        case SharedKind::account: return Db::accounts;
+        case SharedKind::credentials: return Db::tokens;
+        case SharedKind::health: return Db::health;
+        case SharedKind::key: return Db::keys;
+    }
+    std::abort();  // every kind is listed
+}
+
+// Every key of `db`, to be removed when a complete read does not hold it.
+Result<std::vector<std::string>> keys_of(const ReadTxn& txn, Db db) {
+    std::vector<std::string> keys;
+    Status st = txn.for_each(db, [&](std::string_view key, std::string_view) {
+        keys.emplace_back(key);
+        return Status{};
+    });
+    if (!st) return st.error();
+    return keys;
+}
+
+Status remove_key(WriteTxn& txn, std::string_view id) {
+    auto old = txn.get(Db::keys, id);
+    if (!old) return old.error();
+    if (!*old) return {};
+    auto key = decode_api_key(**old);
+    if (!key) return key.error();
+    if (Status st = txn.del(Db::key_hashes, key->secret_hash); !st) return st;
+    return txn.del(Db::keys, id);
+}
+
+// A key as the database has it, but for the last-used time, which each host keeps itself.
+Status put_key(WriteTxn& txn, std::string_view id, std::string_view value) {
+    auto key = decode_api_key(value);
+    if (!key) return key.error();
+    auto old = txn.get(Db::keys, id);
+    if (!old) return old.error();
+    if (*old) {
+        auto was = decode_api_key(**old);
+        if (!was) return was.error();
+        key->last_used_at = std::max(key->last_used_at, was->last_used_at);
+        if (Status st = txn.del(Db::key_hashes, was->secret_hash); !st) return st;
+    }
+    if (Status st = txn.put(Db::key_hashes, key->secret_hash, id); !st) return st;
+    return txn.put(Db::keys, id, encode_api_key(*key));
+}
+
+Status remove_record(WriteTxn& txn, SharedKind kind, std::string_view id) {
+    if (kind == SharedKind::key) return remove_key(txn, id);
+    if (kind == SharedKind::account) {
+        if (Status st = txn.del(Db::tokens, id); !st) return st;
+        if (Status st = txn.del(Db::health, id); !st) return st;
+    }
+    return txn.del(db_of(kind), id);
+}
+
+// A complete read's records stay (and are written next); the mirror's others go.
+Status remove_others(WriteTxn& txn, const std::vector<SharedRecord>& records) {
+    std::set<SharedRef> kept;
+    for (const SharedRecord& r : records) kept.insert(r.ref);
+    for (SharedKind kind :
+         {SharedKind::key, SharedKind::account, SharedKind::health, SharedKind::credentials}) {
+        auto keys = keys_of(txn, db_of(kind));
+        if (!keys) return keys.error();
+        for (const std::string& id : *keys) {
+            std::optional<std::uint64_t> n = decode_u64(id);
+            if (n && kept.contains({kind, *n})) continue;
+            if (Status st = remove_record(txn, kind, id); !st) return st;
+        }
+    }
+    return {};
+}
+
+Status raise_counter(WriteTxn& txn, std::string_view name, std::uint64_t value) {
+    auto stored = txn.get(Db::meta, name);
+    if (!stored) return stored.error();
+    std::uint64_t local = *stored ? decode_u64(**stored).value_or(0) : 0;
+    return txn.put(Db::meta, name, encode_u64(std::max(local, value)));
+}
+
+}  // namespace
+
+void Store::on_shared_change(std::function<void()> noted) { on_shared_change_ = std::move(noted); }
+
+void Store::note_shared(SharedKind kind, std::uint64_t id) {
+    shared_changes_.insert({kind, id});
+    if (on_shared_change_) on_shared_change_();
+}
+
+std::set<SharedRef> Store::take_shared_changes() { return std::exchange(shared_changes_, {}); }
+
+void Store::return_shared_changes(const std::set<SharedRef>& refs) {
+    shared_changes_.insert(refs.begin(), refs.end());
+}
+
+Result<SharedChanges> Store::read_shared(const std::set<SharedRef>& refs) const {
+    SharedChanges out;
+    Status st = env_->read([&](ReadTxn& txn) -> Status {
+        for (const SharedRef& ref : refs) {
+            auto value = txn.get(db_of(ref.kind), encode_u64(ref.id));
+            if (!value) return value.error();
+            out.records.push_back(
+                {ref, *value ? std::optional<std::string>(**value) : std::nullopt});
+        }
+        for (std::string_view name : kSharedCounters) {
+            auto value = txn.get(Db::meta, name);
+            if (!value) return value.error();
+            if (*value) out.counters[std::string(name)] = decode_u64(**value).value_or(0);
+        }
+        return {};
+    });
+    if (!st) return st.error();
+    return out;
+}
+
+Status Store::apply_shared(const SharedChanges& changes, std::string_view origin) {
+    // Opened before anything is written: a wrong secrets.key leaves the mirror as it was.
+    for (const SharedRecord& r : changes.records) {
+        if (r.ref.kind != SharedKind::credentials || !r.value) continue;
+        if (auto opened = unseal(encode_u64(r.ref.id), *r.value); !opened)
+            return make_error(opened.error().code,
+                              str_cat("the credentials of account ", r.ref.id,
+                                      " in the database do not open with this host's "
+                                      "secrets.key: every host must have the same one"));
+    }
+    return env_->write(
+        [&](WriteTxn& txn) -> Status {
+            if (changes.complete)
+                if (Status st = remove_others(txn, changes.records); !st) return st;
+            for (const SharedRecord& r : changes.records) {
+                std::string id = encode_u64(r.ref.id);
+                Status st = !r.value ? remove_record(txn, r.ref.kind, id)
+                            : r.ref.kind == SharedKind::key
+                                ? put_key(txn, id, *r.value)
+                                : txn.put(db_of(r.ref.kind), id, *r.value);
+                if (!st) return st;
+            }
+            for (const auto& [name, value] : changes.counters)
+                if (Status st = raise_counter(txn, name, value); !st) return st;
+            if (Status st = txn.put(Db::meta, kMirrorOriginKey, origin); !st) return st;
+            return txn.put(Db::meta, kMirrorRevKey, encode_u64(changes.rev));
+        },
+        Reserve::use);
+}
+
+Result<Store::Mirror> Store::mirror() const {
+    Mirror out;
+    Status st = env_->read([&](ReadTxn& txn) -> Status {
+        auto origin = txn.get(Db::meta, kMirrorOriginKey);
+        if (!origin) return origin.error();
+        auto rev = txn.get(Db::meta, kMirrorRevKey);
+        if (!rev) return rev.error();
+        if (*origin) out.origin = std::string(**origin);
+        if (*rev) out.rev = decode_u64(**rev).value_or(0);
+        return {};
+    });
+    if (!st) return st.error();
+    return out;
+}
+
+}  // namespace amq

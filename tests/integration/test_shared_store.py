@@ -1,0 +1,196 @@
+"""store = postgresql: two amq2apid hosts (two state directories, two ports) on one database of a
+private PostgreSQL cluster. What one host changes serves on the other, a token is refreshed once
+across both, health is shared within a second, and a database outage leaves both serving."""
+
+import json
+import os
+import shutil
+import threading
+import time
+import unittest
+from concurrent.futures import ThreadPoolExecutor
+
+from harness import Daemon, FakeUpstream, wait_until
+from postgres import password_file, private_cluster
+
+MESSAGE = {"model": "claude-sonnet-4-5", "max_tokens": 16,
+           "messages": [{"role": "user", "content": "hello"}]}
+SUSPENDED = {"__type": "com.amazon.aws.codewhisperer#AccessDeniedException",
+             "message": "Your account is temporarily suspended", "reason": "TEMPORARILY_SUSPENDED"}
+
+
+class SharedStoreTest(unittest.TestCase):
+    def setUp(self):
+        self.pg = private_cluster(self)
+        self.fake = FakeUpstream()
+        self.addCleanup(self.fake.stop)
+        self.url = self.pg.create_database("shared")
+        self.a = self.host()
+        self.b = self.host(key_from=self.a)
+
+    def host(self, key_from=None, wait=True):
+        """A host on the shared database; one after the first gets its secrets.key, as every
+        host of a deployment must."""
+        daemon = Daemon(workers=1, extra_args=[
+            *self.fake.daemon_args(), "--store", "postgresql", "--postgresql", self.url])
+        os.makedirs(daemon.root, exist_ok=True)
+        if key_from:
+            os.makedirs(daemon.state_dir, mode=0o700)
+            shutil.copy2(os.path.join(key_from.state_dir, "secrets.key"), daemon.state_dir)
+        daemon.extra_args += ["--postgresql-password-file", password_file(self, daemon.root)]
+        self.addCleanup(daemon.cleanup)
+        daemon.start()
+        if wait:
+            wait_until(lambda: self.in_step(daemon), what="the host in step with the database")
+        return daemon
+
+    @staticmethod
+    def in_step(daemon):
+        return daemon.ctl_json("status").get("shared_store", {}).get("in_step") is True
+
+    def ask(self, daemon, key, body=MESSAGE):
+        return daemon.request("POST", "/v1/messages", json.dumps(body).encode(),
+                              headers={"x-api-key": key, "content-type": "application/json"},
+                              timeout=30)
+
+    def add_account(self, daemon, name, refresh_token=None):
+        return daemon.ctl_json("account", "add", "--name", name, "--refresh-token",
+                               refresh_token or f"rt-{name}", "--client-id", "c",
+                               "--client-secret", "s")
+
+    def state_of(self, daemon, name):
+        for a in daemon.ctl_json("account", "list")["accounts"]:
+            if a["name"] == name:
+                return a["state"]
+        return None
+
+    def test_a_change_on_either_host_serves_on_the_other(self):
+        self.add_account(self.a, "main")
+        key = self.a.ctl_json("key", "create", "--name", "client")["key"]
+        wait_until(lambda: self.state_of(self.b, "main") == "healthy", timeout=5,
+                   what="host b to see the account added on host a")
+        self.assertEqual(self.ask(self.b, key).status, 200)
+        other = self.b.ctl_json("key", "create", "--name", "other")["key"]
+        wait_until(lambda: self.ask(self.a, other).status == 200, timeout=5,
+                   what="host a to take the key created on host b")
+        # Ids and names are decided across both hosts.
+        self.assertEqual([k["id"] for k in self.a.ctl_json("key", "list")["keys"]],
+                         [k["id"] for k in self.b.ctl_json("key", "list")["keys"]])
+        rc, _, err = self.b.ctl("account", "add", "--name", "main", "--refresh-token", "rt-x",
+                                "--client-id", "c", "--client-secret", "s")
+        self.assertEqual(rc, 1, "a name taken on the other host was given twice")
+        self.assertIn("exists", err)
+        with ThreadPoolExecutor(2) as pool:
+            added = list(pool.map(lambda h: self.add_account(*h),
+                                  [(self.a, "from-a"), (self.b, "from-b")]))
+        self.assertNotEqual(added[0]["id"], added[1]["id"])
+        # A key revoked on one host is refused by the other.
+        self.b.ctl_json("key", "revoke", "client")
+        wait_until(lambda: self.ask(self.a, key).status == 401, timeout=5,
+                   what="host a to refuse the key revoked on host b")
+        # Both hosts hold the same records (each keeps its own last use and endpoint).
+        self.assertEqual(self.stored(self.a), self.stored(self.b))
+
+    @staticmethod
+    def stored(daemon):
+        accounts = [{k: a[k] for k in ("id", "name", "enabled", "state", "created_at",
+                                       "updated_at", "requests_per_minute")}
+                    for a in daemon.ctl_json("account", "list")["accounts"]]
+        keys = [{k: key[k] for k in ("id", "name", "key_prefix", "is_active", "created_at")}
+                for key in daemon.ctl_json("key", "list")["keys"]]
+        return accounts, keys
+
+    def test_an_expired_token_is_refreshed_once_across_hosts(self):
+        self.fake.script(token=[{"access_token": "at-shared", "refresh_token": "rt-rotated",
+                                 "expires_in": 3600, "delay_ms": 300}])
+        self.add_account(self.a, "main", "rt-first")
+        key = self.a.ctl_json("key", "create", "--name", "client")["key"]
+        wait_until(lambda: self.state_of(self.b, "main") == "healthy", timeout=5,
+                   what="host b to see the account")
+        barrier = threading.Barrier(50)
+
+        def one(i):
+            barrier.wait()
+            return self.ask(self.a if i % 2 else self.b, key).status
+
+        with ThreadPoolExecutor(50) as pool:
+            statuses = list(pool.map(one, range(50)))
+        self.assertEqual(statuses, [200] * 50)
+        refreshes = self.fake.requests()["token"]
+        self.assertEqual([r["body"]["refreshToken"] for r in refreshes], ["rt-first"],
+                         "the token was refreshed more than once")
+        self.assertEqual({r["token"] for r in self.fake.requests()["generate"]}, {"at-shared"})
+        # The rotated refresh token is what the database holds: the next refresh, on either
+        # host, uses it.
+        self.b.ctl_json("account", "refresh", "main")
+        self.assertEqual(self.fake.requests()["token"][-1]["body"]["refreshToken"], "rt-rotated")
+
+    def test_a_quarantine_on_one_host_is_seen_on_the_other_within_a_second(self):
+        self.add_account(self.a, "main")
+        key = self.a.ctl_json("key", "create", "--name", "client")["key"]
+        wait_until(lambda: self.state_of(self.b, "main") == "healthy", timeout=5,
+                   what="host b to see the account")
+        self.fake.script(generate=[{"repeat": True, "status": 403, "body": SUSPENDED}])
+        self.assertNotEqual(self.ask(self.a, key).status, 200)
+        self.assertEqual(self.state_of(self.a, "main"), "quarantined")
+        quarantined = time.monotonic()
+        wait_until(lambda: self.state_of(self.b, "main") == "quarantined", timeout=5,
+                   interval=0.05, what="host b to see the quarantine")
+        self.assertLess(time.monotonic() - quarantined, 1.0)
+        events = self.b.ctl_json("account", "events", "main")["events"]
+        self.assertIn("suspend", events[-1]["reason"].lower())
+
+    def test_a_database_outage_leaves_both_hosts_serving(self):
+        self.add_account(self.a, "main")
+        key = self.a.ctl_json("key", "create", "--name", "client")["key"]
+        wait_until(lambda: self.state_of(self.b, "main") == "healthy", timeout=5,
+                   what="host b to see the account")
+        self.assertEqual(self.ask(self.b, key).status, 200)
+        self.pg.stop()
+        for host in (self.a, self.b):
+            wait_until(lambda: not self.in_step(host), timeout=15,
+                       what="the host to notice the database is gone")
+            health = json.loads(host.get("/health").body)
+            self.assertEqual(health["status"], "degraded")
+            self.assertIn("shared store", health["reason"])
+            self.assertEqual(host.get("/health/ready").status, 200)
+            for _ in range(5):
+                self.assertEqual(self.ask(host, key).status, 200)
+        rc, _, err = self.a.ctl("key", "create", "--name", "during")
+        self.assertEqual(rc, 1)
+        self.assertIn("out of reach", err)
+        self.assertIn("shared store", self.a.logs())
+        self.pg.start()
+        for host in (self.a, self.b):
+            wait_until(lambda: self.in_step(host), timeout=20,
+                       what="the host back in step with the database")
+            self.assertEqual(json.loads(host.get("/health").body)["status"], "ok")
+        self.a.ctl_json("key", "create", "--name", "after")
+        wait_until(lambda: "after" in [k["name"] for k in self.b.ctl_json("key", "list")["keys"]],
+                   timeout=5, what="a change after the outage to reach the other host")
+
+    def test_a_store_of_its_own_is_never_replaced(self):
+        own = Daemon(workers=1, extra_args=self.fake.daemon_args())
+        self.addCleanup(own.cleanup)
+        own.start()
+        self.add_account(own, "local")
+        own.stop()
+        own.extra_args += ["--store", "postgresql", "--postgresql", self.url,
+                           "--postgresql-password-file", password_file(self, own.root)]
+        own.start(wait=False)
+        self.assertEqual(own.proc.wait(20), 1)
+        self.assertIn("store copy", own.logs())
+        self.assertIn("holds a store of this host's own", own.logs())
+
+    def test_a_password_in_the_address_is_refused(self):
+        daemon = Daemon(workers=1, extra_args=[
+            "--store", "postgresql", "--postgresql", "postgresql://amq:secret@127.0.0.1/x"])
+        self.addCleanup(daemon.cleanup)
+        daemon.start(wait=False)
+        self.assertEqual(daemon.proc.wait(20), 1)
+        self.assertIn("holds a password", daemon.logs())
+        self.assertNotIn("secret@", daemon.logs())
+
+
+if __name__ == "__main__":
+    unittest.main()
