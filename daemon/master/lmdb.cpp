@@ -16,7 +16,8 @@ namespace amq {
 namespace {
 
 constexpr const char* kDbNames[kDbCount] = {"meta",  "accounts", "tokens",  "keys", "key_hashes",
-                                            "usage", "health",   "rollups", "audit"};
+                                            "usage", "health",   "rollups", "audit",
+                                            "outbox"};
 
 const char* db_name(Db db) { return kDbNames[static_cast<std::size_t>(db)]; }
 

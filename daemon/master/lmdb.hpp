@@ -26,9 +26,9 @@ namespace amq {
 
 // The named databases, all opened (and created when missing) when the environment opens.
 // A store made before a database existed gets it, empty, on its next open.
-enum class Db { meta, accounts, tokens, keys, key_hashes, usage, health, rollups, audit };
-inline constexpr std::size_t kDbCount = 9;
-static_assert(static_cast<std::size_t>(Db::audit) + 1 == kDbCount);
+enum class Db { meta, accounts, tokens, keys, key_hashes, usage, health, rollups, audit, outbox };
+inline constexpr std::size_t kDbCount = 10;
+static_assert(static_cast<std::size_t>(Db::outbox) + 1 == kDbCount);
 
 // Whether a write may take the pages kept for removals: only writes that free space (or
 // replace a small record in place) should.

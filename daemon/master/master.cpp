@@ -314,7 +314,8 @@ Status Master::start() {
     retention_ = Event::persistent_timer(base_.get(), [this](short) { drop_old_usage(); });
     retention_.arm_after(3600);
     drop_old_usage();
-    if (shared_) shared_->start();
+    if (shared_)
+        if (Status st = shared_->start(); !st) return st;
     return {};
 }
 

@@ -72,7 +72,9 @@ CREATE INDEX amq_audit_time ON amq_audit (at_ms);
 // a removed record keeps its row, whose record is then missing. Writers take the lock
 // amq_shared_writes names before they draw a revision, so revisions are committed in
 // order and a reader that saw one has seen every one before it. amq_cluster names the
-// database, so that a host never takes one database's records for another's.
+// database, so that a host never takes one database's records for another's. A usage record
+// a host writes carries the host and its sequence there: written twice (the answer to a
+// commit lost), it is kept once.
 constexpr std::string_view kSharedChanges = R"sql(
 CREATE SEQUENCE amq_revisions;
 CREATE TABLE amq_changes (
@@ -87,12 +89,14 @@ CREATE TABLE amq_cluster (
     value text NOT NULL
 );
 INSERT INTO amq_cluster (name, value) VALUES ('id', gen_random_uuid()::text);
+ALTER TABLE amq_usage ADD COLUMN origin text NOT NULL DEFAULT '', ADD COLUMN seq bigint;
+CREATE UNIQUE INDEX amq_usage_origin_seq ON amq_usage (origin, seq);
 )sql";
 
 constexpr Migration kMigrations[] = {
     {1, "shared records: accounts, credentials, health, keys, usage, rollups, audit",
      kSharedRecords},
-    {2, "revisions of the records hosts keep a copy of", kSharedChanges},
+    {2, "revisions of the records hosts keep a copy of, usage by host", kSharedChanges},
 };
 
 // Any constant: the lock every migrating host waits on.

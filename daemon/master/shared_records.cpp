@@ -4,6 +4,7 @@
 #include "daemon/master/pg_connection.hpp"
 #include "daemon/master/pg_copy_text.hpp"
 #include "daemon/master/record_codec.hpp"
+#include "daemon/master/store_keys.hpp"
 
 namespace amq {
 namespace {
@@ -142,6 +143,38 @@ Status write_record(PgConnection& db, const SharedRecord& r) {
     return written ? Status{} : Status(written.error());
 }
 
+// The rollup is added to only when the record was new.
+constexpr std::string_view kAddUsage = R"sql(
+WITH added AS (
+    INSERT INTO amq_usage (time_ms, key_id, account_id, doc, origin, seq)
+    VALUES ($1::bigint, $2::bigint, $3::bigint, $4::bytea, $5::text, $6::bigint)
+    ON CONFLICT (origin, seq) DO NOTHING RETURNING 1)
+INSERT INTO amq_rollups (day, key_id, account_id, model, requests, errors, input_tokens,
+                         output_tokens, credits_micros, ttfb_ms_sum, duration_ms_sum)
+SELECT $7::integer, $2::bigint, $3::bigint, $8::bytea, 1, $9::bigint, $10::bigint,
+       $11::bigint, $12::bigint, $13::bigint, $14::bigint FROM added
+ON CONFLICT (day, key_id, account_id, model) DO UPDATE SET
+    requests = amq_rollups.requests + 1,
+    errors = amq_rollups.errors + excluded.errors,
+    input_tokens = amq_rollups.input_tokens + excluded.input_tokens,
+    output_tokens = amq_rollups.output_tokens + excluded.output_tokens,
+    credits_micros = amq_rollups.credits_micros + excluded.credits_micros,
+    ttfb_ms_sum = amq_rollups.ttfb_ms_sum + excluded.ttfb_ms_sum,
+    duration_ms_sum = amq_rollups.duration_ms_sum + excluded.duration_ms_sum
+)sql";
+
+Status add_usage(PgConnection& db, std::string_view host, const UsageOut& out) {
+    const UsageRecord& u = out.record;
+    Rollup r = rollup_of(u);
+    auto n = [](auto v) { return std::to_string(v); };
+    auto added = db.query(std::string(kAddUsage),
+                          {n(u.time_ms), n(u.key_id), n(u.account_id), bytea_text(encode_usage(u)),
+                           std::string(host), n(out.seq), n(r.day), bytea_text(r.model),
+                           n(r.errors), n(r.input_tokens), n(r.output_tokens), n(r.credits_micros),
+                           n(r.ttfb_ms_sum), n(r.duration_ms_sum)});
+    return added ? Status{} : Status(added.error());
+}
+
 Status write_in_locked(PgConnection& db, const SharedChanges& changes, std::uint64_t rev) {
     for (const SharedRecord& r : changes.records) {
         if (Status st = write_record(db, r); !st) return st;
@@ -186,6 +219,42 @@ Result<SharedChanges> read_shared(PgConnection& db, std::optional<std::uint64_t>
     return read;
 }
 
+Result<UsageIn> read_usage(PgConnection& db, std::uint64_t after, std::string_view host,
+                           std::size_t limit) {
+    if (Status st = db.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"); !st)
+        return st.error();
+    auto read = [&]() -> Result<UsageIn> {
+        UsageIn in;
+        auto newest = db.query("SELECT coalesce(max(id), 0) FROM amq_usage");
+        if (!newest) return newest.error();
+        auto last = number(*newest, 0, 0);
+        if (!last) return last.error();
+        in.cursor = std::max(after, *last);
+        auto rows = db.query(
+            "SELECT id, doc FROM amq_usage WHERE id > $1 AND origin <> $2 ORDER BY id LIMIT $3",
+            {std::to_string(after), std::string(host), std::to_string(limit)});
+        if (!rows) return rows.error();
+        for (int i = 0; i < rows->rows(); ++i) {
+            auto bytes = bytes_of(rows->value(i, 1));
+            if (!bytes) return bytes.error();
+            auto record = decode_usage(*bytes);
+            if (!record) return record.error();
+            in.records.push_back(std::move(*record));
+        }
+        in.more = static_cast<std::size_t>(rows->rows()) == limit;
+        if (in.more) {
+            auto id = number(*rows, rows->rows() - 1, 0);
+            if (!id) return id.error();
+            in.cursor = *id;
+        }
+        return in;
+    };
+    auto in = read();
+    Status ended = db.exec(in ? "COMMIT" : "ROLLBACK");
+    if (in && !ended) return ended.error();
+    return in;
+}
+
 Status lock_shared(PgConnection& db) {
     if (Status st = db.exec("BEGIN"); !st) return st;
     if (Status st = db.exec(std::string(kWriteLock)); !st) {
@@ -195,7 +264,8 @@ Status lock_shared(PgConnection& db) {
     return {};
 }
 
-Result<std::uint64_t> write_shared(PgConnection& db, const SharedChanges& changes) {
+Result<std::uint64_t> write_shared(PgConnection& db, const SharedChanges& changes,
+                                   std::string_view host, const std::vector<UsageOut>& usage) {
     auto drawn = db.query("SELECT nextval('amq_revisions')");
     if (!drawn) {
         (void)db.exec("ROLLBACK");
@@ -203,6 +273,10 @@ Result<std::uint64_t> write_shared(PgConnection& db, const SharedChanges& change
     }
     auto rev = number(*drawn, 0, 0);
     Status written = rev ? write_in_locked(db, changes, *rev) : Status(rev.error());
+    for (const UsageOut& out : usage) {
+        if (!written) break;
+        written = add_usage(db, host, out);
+    }
     if (!written) {
         (void)db.exec("ROLLBACK");
         return written.error();

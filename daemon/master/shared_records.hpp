@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "common/usage_record.hpp"
 
 namespace amq {
 
@@ -43,6 +44,19 @@ struct SharedChanges {
     std::map<std::string, std::uint64_t> counters;  // next_account_id, next_key_id
 };
 
+// A usage record of this host on its way to the database, by its sequence in the outbox.
+struct UsageOut {
+    std::uint64_t seq;  // never reused by a host: the database keeps a record once
+    UsageRecord record;
+};
+
+// Other hosts' usage records, read after the database's usage row `after`.
+struct UsageIn {
+    std::vector<UsageRecord> records;
+    std::uint64_t cursor = 0;  // where the next read starts
+    bool more = false;         // a full batch: more may wait
+};
+
 // The counters hosts share: the others (dropped usage) are each host's own.
 inline constexpr std::string_view kSharedCounters[] = {"next_account_id", "next_key_id"};
 
@@ -53,14 +67,19 @@ Result<std::string> shared_cluster_id(PgConnection& db);
 // REPEATABLE READ transaction of its own, or in the caller's locked one.
 Result<SharedChanges> read_shared(PgConnection& db, std::optional<std::uint64_t> since,
                                   bool own_transaction);
+// Up to `limit` usage records written by hosts other than `host`, in one snapshot.
+Result<UsageIn> read_usage(PgConnection& db, std::uint64_t after, std::string_view host,
+                           std::size_t limit);
 
 // Begins the transaction in which a host writes: it holds the lock every writer takes, so
 // that nothing changes under the host until it commits or rolls back.
 Status lock_shared(PgConnection& db);
 // In the locked transaction: writes the records (a missing value removes the record) at a
-// new revision, raises the counters, notes the change for the other hosts and commits.
+// new revision, raises the counters, adds `host`'s usage records and their rollups (a record
+// the database has already is skipped), notes the change for the other hosts and commits.
 // Returns the revision.
-Result<std::uint64_t> write_shared(PgConnection& db, const SharedChanges& changes);
+Result<std::uint64_t> write_shared(PgConnection& db, const SharedChanges& changes,
+                                   std::string_view host, const std::vector<UsageOut>& usage);
 
 // The channel hosts LISTEN on: a notification says a write was committed.
 inline constexpr std::string_view kSharedChannel = "amq_shared";

@@ -14,16 +14,22 @@ namespace {
 constexpr int kAwaitMs = 5000;
 // Health transitions come in bursts: they are shared together.
 constexpr double kFlushDelay = 0.1;
+// Usage records are stored here about once a second: they go to the database as often.
+constexpr double kPushEverySeconds = 1;
+constexpr std::size_t kPushBatch = 5000;
+constexpr std::size_t kPullBatch = 10000;
 constexpr double kMaxBackoff = 10;
 
-struct MirrorPoint {
-    std::string origin;
-    std::uint64_t rev = 0;
-};
+using MirrorPoint = Store::Mirror;
 
 MirrorPoint mirror_point(const Store& store) {
     auto m = store.mirror();
-    return m ? MirrorPoint{m->origin, m->rev} : MirrorPoint{};
+    return m ? *m : MirrorPoint{};
+}
+
+std::uint64_t waiting_usage(const Store& store) {
+    auto n = store.outbox_size();
+    return n ? *n : 0;
 }
 
 // What the mirror lacks: the changes since its revision, or every record when it mirrors
@@ -47,13 +53,21 @@ SharedStore::SharedStore(event_base* base, Store& store, SharedStoreOptions opti
     read_timer_ = Event::timer(base, [this](short) { read_next(-1); });
     flush_timer_ = Event::timer(base, [this](short) {
         flush_scheduled_ = false;
-        if (in_step_ && store_.has_shared_changes())
+        if (in_step_ && queue_.empty() && has_work())
             write([](Finished finished) { finished({}); },
                   [](Status st) {
                       if (!st) log_warning("shared store: ", st.error().message);
                   });
     });
+    push_timer_ = Event::persistent_timer(base, [this](short) {
+        if (has_work()) schedule_flush();
+    });
     store_.on_shared_change([this] { schedule_flush(); });
+    store_.share_usage();
+}
+
+bool SharedStore::has_work() const {
+    return store_.has_shared_changes() || waiting_usage(store_) > 0;
 }
 
 SharedStore::~SharedStore() {
@@ -61,7 +75,14 @@ SharedStore::~SharedStore() {
     jobs_.stop();
 }
 
-void SharedStore::start() { read_next(0); }
+Status SharedStore::start() {
+    auto host = store_.host_id();
+    if (!host) return host.error();
+    host_ = std::move(*host);
+    push_timer_.arm_after(kPushEverySeconds);
+    read_next(0);
+    return {};
+}
 
 Status SharedStore::ensure(Session& session, const SharedStoreOptions& options, bool listen,
                            const std::atomic<bool>* cancel) {
@@ -89,18 +110,21 @@ Status SharedStore::ensure(Session& session, const SharedStoreOptions& options, 
 void SharedStore::read_next(double after_seconds) {
     if (after_seconds > 0) return read_timer_.arm_after(after_seconds);
     MirrorPoint mirror = mirror_point(store_);
-    bool fresh = !reader_.db;
+    bool at_once = !reader_.db || std::exchange(more_usage_, false);
     jobs_.run_for<Caught>(
-        [this, mirror, fresh]() -> Result<Caught> {
+        [this, mirror, at_once]() -> Result<Caught> {
             if (Status st = ensure(reader_, options_, true, &jobs_.stopping()); !st)
                 return st.error();
-            if (!fresh) {
+            if (!at_once) {
                 auto told = reader_.db->await_notification(kAwaitMs);
                 if (!told) return told.error();
             }
             auto changes = catch_up(*reader_.db, reader_.origin, mirror, true);
             if (!changes) return changes.error();
-            return Caught{std::move(*changes), reader_.origin};
+            std::uint64_t after = mirror.origin == reader_.origin ? mirror.usage_cursor : 0;
+            auto usage = read_usage(*reader_.db, after, host_, kPullBatch);
+            if (!usage) return usage.error();
+            return Caught{std::move(*changes), reader_.origin, std::move(*usage)};
         },
         [this](Result<Caught> caught) { read_done(std::move(caught)); });
 }
@@ -114,6 +138,7 @@ void SharedStore::read_done(Result<Caught> caught) {
         return read_next(backoff_);
     }
     ++reads_;
+    more_usage_ = caught->usage.more;
     backoff_ = 0;
     set_in_step();
     read_next(-1);
@@ -121,10 +146,13 @@ void SharedStore::read_done(Result<Caught> caught) {
 
 Status SharedStore::apply(const Caught& caught) {
     MirrorPoint mirror = mirror_point(store_);
-    if (mirror.origin == caught.origin && caught.changes.rev <= mirror.rev) return {};
-    if (Status st = store_.apply_shared(caught.changes, caught.origin); !st) return st;
-    options_.applied(caught.changes);
-    return {};
+    if (mirror.origin != caught.origin || caught.changes.rev > mirror.rev) {
+        if (Status st = store_.apply_shared(caught.changes, caught.origin); !st) return st;
+        options_.applied(caught.changes);
+    }
+    const UsageIn& usage = caught.usage;
+    if (usage.records.empty() && usage.cursor <= mirror.usage_cursor) return {};
+    return store_.apply_usage(usage.records, usage.cursor);
 }
 
 void SharedStore::set_trouble(const Error& error) {
@@ -199,7 +227,10 @@ void SharedStore::locked(Result<Caught> caught) {
 void SharedStore::share(Status changed) {
     std::set<SharedRef> refs = store_.take_shared_changes();
     auto records = store_.read_shared(refs);
-    if (refs.empty() || !records) {
+    auto usage = store_.outbox(kPushBatch);
+    if (!usage) log_warning("shared store: cannot read the usage outbox: ", usage.error().message);
+    std::vector<UsageOut> outgoing = usage ? std::move(*usage) : std::vector<UsageOut>{};
+    if ((refs.empty() && outgoing.empty()) || !records) {
         if (!records) store_.return_shared_changes(refs);
         return on_thread([this] { (void)writer_.db->exec("ROLLBACK"); },
                          [this, changed] { write_done(changed); });
@@ -207,8 +238,12 @@ void SharedStore::share(Status changed) {
     std::string origin = writer_.origin;
     auto rev = std::make_shared<Result<std::uint64_t>>(
         make_error(Errc::internal, "the write did not run"));
-    on_thread([this, rev, records = std::move(*records)] { *rev = write_shared(*writer_.db, records); },
-              [this, rev, refs, origin, changed] {
+    std::uint64_t through = outgoing.empty() ? 0 : outgoing.back().seq;
+    bool full = outgoing.size() == kPushBatch;
+    on_thread([this, rev, records = std::move(*records), outgoing = std::move(outgoing)] {
+                  *rev = write_shared(*writer_.db, records, host_, outgoing);
+              },
+              [this, rev, refs, origin, changed, through, full] {
                   if (!*rev) {
                       store_.return_shared_changes(refs);
                       writer_.db.reset();
@@ -220,6 +255,10 @@ void SharedStore::share(Status changed) {
                       return write_done(changed ? Status(shared) : changed);
                   }
                   ++writes_;
+                  if (through)
+                      if (Status st = store_.clear_outbox(through); !st)
+                          log_warning("shared store: ", st.error().message);
+                  if (full) schedule_flush();
                   SharedChanges advanced;
                   advanced.rev = **rev;
                   if (Status st = store_.apply_shared(advanced, origin); !st)
@@ -255,6 +294,8 @@ void SharedStore::write_status(JsonWriter& w) const {
     w.Uint64(reads_);
     w.Key("writes");
     w.Uint64(writes_);
+    w.Key("usage_waiting");
+    w.Uint64(waiting_usage(store_));
     w.EndObject();
 }
 

@@ -13,6 +13,10 @@
 //   across hosts: the host that waited for the lock finds the token already refreshed.
 // - Changes made outside a gated write (health transitions) are written by the next one,
 //   which is started for them within a tenth of a second.
+// - Usage: each record is stored here and kept in the store's outbox; a write at least every
+//   second takes the outbox to the database, once per record however often it is sent, and
+//   the reading session brings the other hosts' records here. So every host's statistics
+//   count every host's requests, and a host that cannot reach the database loses none.
 //
 // Every database call runs on a thread of its own (OffLoop); the loop never waits on it.
 #pragma once
@@ -47,7 +51,7 @@ class SharedStore final : public WriteGate {
 public:
     SharedStore(event_base* base, Store& store, SharedStoreOptions options);
     ~SharedStore() override;
-    void start();
+    Status start();
 
     void write(std::function<void(Finished)> change, std::function<void(Status)> done) override;
 
@@ -66,6 +70,7 @@ private:
     struct Caught {
         SharedChanges changes;
         std::string origin;
+        UsageIn usage;  // read by the reading session only
     };
     struct Session {
         std::unique_ptr<PgConnection> db;
@@ -79,6 +84,7 @@ private:
     void share(Status changed);
     void write_done(Status written);
     Status apply(const Caught& caught);
+    bool has_work() const;
     void set_trouble(const Error& error);
     void set_in_step();
     void schedule_flush();
@@ -90,12 +96,14 @@ private:
     event_base* base_;
     Store& store_;
     SharedStoreOptions options_;
+    std::string host_;  // this host's id in the database's usage records
     Session reader_;
     Session writer_;
     std::deque<Pending> queue_;
     std::function<void(Status)> current_done_;  // of the write under way
     bool writing_ = false;
     bool flush_scheduled_ = false;
+    bool more_usage_ = false;  // the last read was a full batch
     bool in_step_ = false;
     std::string trouble_ = "not connected yet";
     double backoff_ = 0;
@@ -103,6 +111,7 @@ private:
     std::uint64_t writes_ = 0;
     Event read_timer_;
     Event flush_timer_;
+    Event push_timer_;
     OffLoop jobs_;  // last: its threads end before the sessions they use go
 };
 

@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "common/log.hpp"
 #include "common/strings.hpp"
 #include "daemon/master/health_codec.hpp"
 #include "daemon/master/lmdb.hpp"
@@ -465,18 +466,8 @@ Status Store::remove_key(std::uint64_t id) {
 
 namespace {
 
-// LMDB refuses keys over 511 bytes, and a client may name any model.
-constexpr std::size_t kMaxRollupModel = 256;
 // Keeps one retention transaction (its dirty pages, its fsync) small.
 constexpr std::size_t kDropsPerTxn = 10000;
-
-// Cut at a character boundary, so that the name stays valid UTF-8.
-std::string rollup_model(std::string_view model) {
-    if (model.size() <= kMaxRollupModel) return std::string(model);
-    std::size_t n = kMaxRollupModel;
-    while (n > 0 && (static_cast<unsigned char>(model[n]) & 0xc0) == 0x80) --n;
-    return std::string(model.substr(0, n));
-}
 
 void add_counts(Rollup& into, const Rollup& from) {
     into.requests += from.requests;
@@ -492,17 +483,7 @@ void add_counts(Rollup& into, const Rollup& from) {
 std::map<std::string, Rollup> sum_rollups(const std::vector<UsageRecord>& batch) {
     std::map<std::string, Rollup> sums;
     for (const UsageRecord& u : batch) {
-        Rollup one{.day = day_of(u.time_ms),
-                   .key_id = u.key_id,
-                   .account_id = u.account_id,
-                   .model = rollup_model(u.client_model),
-                   .requests = 1,
-                   .errors = is_error(u) ? 1 : 0,
-                   .input_tokens = u.input_tokens,
-                   .output_tokens = u.output_tokens,
-                   .credits_micros = u.credits_micros,
-                   .ttfb_ms_sum = u.ttfb_ms,
-                   .duration_ms_sum = u.duration_ms};
+        Rollup one = rollup_of(u);
         auto [it, added] = sums.try_emplace(rollup_key(one), one);
         if (!added) add_counts(it->second, one);
     }
@@ -578,22 +559,59 @@ Result<std::vector<std::string>> usage_keys_before(const ReadTxn& txn, std::stri
     return keys;
 }
 
+// Kept for the database, in the transaction that stores them; returns how many did not fit.
+Result<std::uint64_t> add_to_outbox(WriteTxn& txn, const std::vector<UsageRecord>& batch) {
+    auto next = txn.get(Db::meta, kOutboxNextKey);
+    if (!next) return next.error();
+    std::uint64_t seq = *next ? decode_u64(**next).value_or(0) : 0;
+    auto held = txn.entries(Db::outbox);
+    if (!held) return held.error();
+    std::uint64_t left_out = 0;
+    for (const UsageRecord& u : batch) {
+        if (*held >= Store::kMaxOutbox) {
+            ++left_out;
+            continue;
+        }
+        if (Status st = txn.put(Db::outbox, encode_u64(++seq), encode_usage(u)); !st) return st.error();
+        ++*held;
+    }
+    if (Status st = txn.put(Db::meta, kOutboxNextKey, encode_u64(seq)); !st) return st.error();
+    return left_out;
+}
+
 }  // namespace
 
 Status Store::record_usage(const std::vector<UsageRecord>& batch) {
-    if (batch.empty()) return {};
+    return store_usage(batch, share_usage_, std::nullopt);
+}
+
+Status Store::store_usage(const std::vector<UsageRecord>& batch, bool to_outbox,
+                          std::optional<std::uint64_t> cursor) {
+    if (batch.empty() && !cursor) return {};
     std::uint32_t first_sequence = usage_sequence_;
     usage_sequence_ += static_cast<std::uint32_t>(batch.size());
     const std::map<std::string, Rollup> sums = sum_rollups(batch);
-    return env_->write([&](WriteTxn& txn) -> Status {
+    std::uint64_t left_out = 0;
+    Status stored = env_->write([&](WriteTxn& txn) -> Status {
         std::uint32_t sequence = first_sequence;
         for (const UsageRecord& u : batch) {
             std::string key = usage_key(u.time_ms, sequence++);
             if (Status st = txn.put(Db::usage, key, encode_usage(u)); !st) return st;
         }
         if (Status st = add_rollups(txn, sums); !st) return st;
+        if (to_outbox) {
+            auto out = add_to_outbox(txn, batch);
+            if (!out) return out.error();
+            left_out = *out;
+        }
+        if (cursor)
+            if (Status st = txn.put(Db::meta, kMirrorUsageKey, encode_u64(*cursor)); !st) return st;
         return touch_keys(txn, key_uses(batch));
     });
+    if (stored && left_out)
+        log_warning(left_out, " usage records are stored here but will not be shared: the ",
+                    "outbox of records waiting for the database is full (", kMaxOutbox, ")");
+    return stored;
 }
 
 Status Store::record_key_uses(const KeyUses& last_used) {

@@ -146,13 +146,29 @@ public:
     struct Mirror {
         std::string origin;  // "": not a mirror
         std::uint64_t rev = 0;
+        std::uint64_t usage_cursor = 0;  // the database's last usage row read
     };
     Result<Mirror> mirror() const;
+    // This store's id among the hosts, made at the first call.
+    Result<std::string> host_id();
+
+    // Usage, shared: each record this host stores is kept in the outbox too, until it is
+    // written to the database. The outbox holds at most kMaxOutbox records (a long outage);
+    // the ones beyond are stored here but never shared, and logged.
+    static constexpr std::uint64_t kMaxOutbox = 1000000;
+    void share_usage() { share_usage_ = true; }
+    Result<std::vector<UsageOut>> outbox(std::size_t limit) const;
+    Result<std::uint64_t> outbox_size() const;
+    Status clear_outbox(std::uint64_t through_seq);
+    // The other hosts' usage records, read from the database up to its row `cursor`.
+    Status apply_usage(const std::vector<UsageRecord>& batch, std::uint64_t cursor);
 
 private:
     struct Cache;
     class Importer;
     void note_shared(SharedKind kind, std::uint64_t id);
+    Status store_usage(const std::vector<UsageRecord>& batch, bool to_outbox,
+                       std::optional<std::uint64_t> cursor);
     Store(std::unique_ptr<LmdbEnv> env, const SecretBox::Key& key);
     std::string seal(std::string_view id_key, const AccountCredentials& credentials) const;
     Result<AccountCredentials> unseal(std::string_view id_key, std::string_view value) const;
@@ -166,6 +182,7 @@ private:
     mutable std::unique_ptr<Cache> cache_;
     std::set<SharedRef> shared_changes_;
     std::function<void()> on_shared_change_;
+    bool share_usage_ = false;
 };
 
 }  // namespace amq

@@ -7,6 +7,35 @@
 
 namespace amq {
 
+namespace {
+
+// LMDB refuses keys over 511 bytes, and a client may name any model.
+constexpr std::size_t kMaxRollupModel = 256;
+
+// Cut at a character boundary, so that the name stays valid UTF-8.
+std::string rollup_model(std::string_view model) {
+    if (model.size() <= kMaxRollupModel) return std::string(model);
+    std::size_t n = kMaxRollupModel;
+    while (n > 0 && (static_cast<unsigned char>(model[n]) & 0xc0) == 0x80) --n;
+    return std::string(model.substr(0, n));
+}
+
+}  // namespace
+
+Rollup rollup_of(const UsageRecord& u) {
+    return Rollup{.day = day_of(u.time_ms),
+                  .key_id = u.key_id,
+                  .account_id = u.account_id,
+                  .model = rollup_model(u.client_model),
+                  .requests = 1,
+                  .errors = is_error(u) ? 1 : 0,
+                  .input_tokens = u.input_tokens,
+                  .output_tokens = u.output_tokens,
+                  .credits_micros = u.credits_micros,
+                  .ttfb_ms_sum = u.ttfb_ms,
+                  .duration_ms_sum = u.duration_ms};
+}
+
 bool is_own_meta(std::string_view key) {
     for (std::string_view own : kOwnMetaKeys)
         if (key == own) return true;

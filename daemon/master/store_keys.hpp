@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "common/result.hpp"
+#include "common/usage_record.hpp"
 #include "daemon/master/lmdb.hpp"
 #include "daemon/master/records.hpp"
 
@@ -19,7 +20,12 @@ namespace amq {
 inline constexpr std::string_view kSchemaKey = "schema_version";
 inline constexpr std::string_view kMirrorOriginKey = "mirror_origin";
 inline constexpr std::string_view kMirrorRevKey = "mirror_rev";
-inline constexpr std::string_view kOwnMetaKeys[] = {kSchemaKey, kMirrorOriginKey, kMirrorRevKey};
+inline constexpr std::string_view kMirrorUsageKey = "mirror_usage_id";
+inline constexpr std::string_view kHostIdKey = "host_id";
+inline constexpr std::string_view kOutboxNextKey = "outbox_next";
+inline constexpr std::string_view kOwnMetaKeys[] = {kSchemaKey,      kMirrorOriginKey,
+                                                    kMirrorRevKey,   kMirrorUsageKey,
+                                                    kHostIdKey,      kOutboxNextKey};
 bool is_own_meta(std::string_view key);
 
 inline constexpr std::int64_t kMsPerDay = 86400000;
@@ -49,6 +55,8 @@ Result<std::int64_t> usage_key_time(std::string_view key);
 // unterminated tail: it needs no escaping, and as the fixed-size fields come first one day
 // is still one contiguous key range.
 std::string rollup_key(const Rollup& r);
+// The rollup one usage record adds to.
+Rollup rollup_of(const UsageRecord& u);
 Result<Rollup> decode_rollup_entry(std::string_view key, std::string_view value);
 
 // Audit keys are at_ms (8 bytes) | sequence (4): a cursor walks the log in time order.

@@ -5,6 +5,7 @@
 #include <set>
 #include <utility>
 
+#include "common/crypto.hpp"
 #include "common/strings.hpp"
 #include "daemon/master/lmdb.hpp"
 #include "daemon/master/record_codec.hpp"
@@ -164,14 +165,85 @@ Result<Store::Mirror> Store::mirror() const {
     Status st = env_->read([&](ReadTxn& txn) -> Status {
         auto origin = txn.get(Db::meta, kMirrorOriginKey);
         if (!origin) return origin.error();
-        auto rev = txn.get(Db::meta, kMirrorRevKey);
-        if (!rev) return rev.error();
         if (*origin) out.origin = std::string(**origin);
-        if (*rev) out.rev = decode_u64(**rev).value_or(0);
+        for (auto [key, n] : {std::pair{kMirrorRevKey, &out.rev},
+                              std::pair{kMirrorUsageKey, &out.usage_cursor}}) {
+            auto value = txn.get(Db::meta, key);
+            if (!value) return value.error();
+            if (*value) *n = decode_u64(**value).value_or(0);
+        }
         return {};
     });
     if (!st) return st.error();
     return out;
+}
+
+Result<std::string> Store::host_id() {
+    std::string id;
+    Status st = env_->write([&](WriteTxn& txn) -> Status {
+        auto stored = txn.get(Db::meta, kHostIdKey);
+        if (!stored) return stored.error();
+        if (*stored) {
+            id = std::string(**stored);
+            return {};
+        }
+        id = uuid4();
+        return txn.put(Db::meta, kHostIdKey, id);
+    });
+    if (!st) return st.error();
+    return id;
+}
+
+Result<std::vector<UsageOut>> Store::outbox(std::size_t limit) const {
+    std::vector<UsageOut> out;
+    Status st = env_->read([&](const ReadTxn& txn) {
+        return txn.for_each_from(Db::outbox, {},
+                                 [&](std::string_view key, std::string_view value) -> Result<Walk> {
+                                     auto record = decode_usage(value);
+                                     std::optional<std::uint64_t> seq = decode_u64(key);
+                                     if (!record) return record.error();
+                                     if (!seq) return corrupt_key("outbox");
+                                     out.push_back({*seq, std::move(*record)});
+                                     return out.size() < limit ? Walk::next : Walk::stop;
+                                 });
+    });
+    if (!st) return st.error();
+    return out;
+}
+
+Result<std::uint64_t> Store::outbox_size() const {
+    std::uint64_t n = 0;
+    Status st = env_->read([&](const ReadTxn& txn) -> Status {
+        auto entries = txn.entries(Db::outbox);
+        if (!entries) return entries.error();
+        n = *entries;
+        return {};
+    });
+    if (!st) return st.error();
+    return n;
+}
+
+// Removals: the reserve takes them, so that a full store still empties its outbox.
+Status Store::clear_outbox(std::uint64_t through_seq) {
+    return env_->write(
+        [&](WriteTxn& txn) -> Status {
+            std::vector<std::string> keys;
+            Status walked = txn.for_each_from(
+                Db::outbox, {}, [&](std::string_view key, std::string_view) -> Result<Walk> {
+                    if (decode_u64(key).value_or(0) > through_seq) return Walk::stop;
+                    keys.emplace_back(key);
+                    return Walk::next;
+                });
+            if (!walked) return walked;
+            for (const std::string& key : keys)
+                if (Status st = txn.del(Db::outbox, key); !st) return st;
+            return {};
+        },
+        Reserve::use);
+}
+
+Status Store::apply_usage(const std::vector<UsageRecord>& batch, std::uint64_t cursor) {
+    return store_usage(batch, false, cursor);
 }
 
 }  // namespace amq

@@ -140,13 +140,69 @@ class SharedStoreTest(unittest.TestCase):
         events = self.b.ctl_json("account", "events", "main")["events"]
         self.assertIn("suspend", events[-1]["reason"].lower())
 
+    def requests_counted(self, daemon):
+        return daemon.ctl_json("stats", "--days", "1")["total"]["requests"]
+
+    def usage_in_database(self):
+        return int(self.pg.psql("shared", "SELECT count(*) FROM amq_usage").strip())
+
+    def assert_counted_everywhere(self, served, timeout=15):
+        """Every request served, once: in the database, and in the statistics of both hosts."""
+        wait_until(lambda: self.usage_in_database() == served, timeout=timeout,
+                   what=f"{served} usage records in the database")
+        for host in (self.a, self.b):
+            wait_until(lambda: self.requests_counted(host) == served, timeout=timeout,
+                       what=f"{served} requests in the statistics of each host")
+        self.assertEqual(self.usage_in_database(), served, "a usage record was written twice")
+
+    def serve(self, hosts, key, stop, counts):
+        """Requests to `hosts` in turn until `stop` is set; counts[status] += 1."""
+        i = 0
+        while not stop.is_set():
+            status = self.ask(hosts[i % len(hosts)], key).status
+            counts[status] = counts.get(status, 0) + 1
+            i += 1
+            time.sleep(0.01)
+
+    def test_usage_from_both_hosts_is_counted_once_on_either(self):
+        key = self.shared_key()
+        for host, n in ((self.a, 7), (self.b, 5)):
+            for _ in range(n):
+                self.assertEqual(self.ask(host, key).status, 200)
+        self.assert_counted_everywhere(12)
+        self.assertEqual(self.b.ctl_json("stats", "--days", "1", "--by", "key"),
+                         self.a.ctl_json("stats", "--days", "1", "--by", "key"))
+        rollups = self.pg.psql("shared", "SELECT sum(requests) FROM amq_rollups").strip()
+        self.assertEqual(rollups, "12")
+
+    def test_a_killed_host_loses_no_usage_and_the_other_serves_on(self):
+        key = self.shared_key()
+        for _ in range(6):
+            self.assertEqual(self.ask(self.a, key).status, 200)
+        # What a stores is shared even when it dies before sending it.
+        wait_until(lambda: self.requests_counted(self.a) == 6, what="a's usage stored")
+        stop, counts = threading.Event(), {}
+        traffic = threading.Thread(target=self.serve, args=([self.b], key, stop, counts))
+        traffic.start()
+        time.sleep(0.5)
+        os.kill(self.a.proc.pid, 9)
+        self.a.proc.wait(10)
+        time.sleep(2)
+        stop.set()
+        traffic.join()
+        self.assertEqual(set(counts), {200}, counts)
+        self.a.start(wait=False)
+        self.a.wait_ready()
+        self.assert_counted_everywhere(6 + counts[200])
+
     def test_a_database_outage_leaves_both_hosts_serving(self):
-        self.add_account(self.a, "main")
-        key = self.a.ctl_json("key", "create", "--name", "client")["key"]
-        wait_until(lambda: self.state_of(self.b, "main") == "healthy", timeout=5,
-                   what="host b to see the account")
+        key = self.shared_key()
         self.assertEqual(self.ask(self.b, key).status, 200)
+        stop, counts = threading.Event(), {}
+        traffic = threading.Thread(target=self.serve, args=([self.a, self.b], key, stop, counts))
+        traffic.start()
         self.pg.stop()
+        stopped = time.monotonic()
         for host in (self.a, self.b):
             wait_until(lambda: not self.in_step(host), timeout=15,
                        what="the host to notice the database is gone")
@@ -154,20 +210,35 @@ class SharedStoreTest(unittest.TestCase):
             self.assertEqual(health["status"], "degraded")
             self.assertIn("shared store", health["reason"])
             self.assertEqual(host.get("/health/ready").status, 200)
-            for _ in range(5):
-                self.assertEqual(self.ask(host, key).status, 200)
         rc, _, err = self.a.ctl("key", "create", "--name", "during")
         self.assertEqual(rc, 1)
         self.assertIn("out of reach", err)
         self.assertIn("shared store", self.a.logs())
+        time.sleep(max(0.0, 10 - (time.monotonic() - stopped)))
         self.pg.start()
         for host in (self.a, self.b):
             wait_until(lambda: self.in_step(host), timeout=20,
                        what="the host back in step with the database")
+        stop.set()
+        traffic.join()
+        self.assertEqual(set(counts), {200}, counts)
+        self.assertGreater(counts[200], 20)
+        for host in (self.a, self.b):
             self.assertEqual(json.loads(host.get("/health").body)["status"], "ok")
+        self.assert_counted_everywhere(1 + counts[200], timeout=30)
         self.a.ctl_json("key", "create", "--name", "after")
         wait_until(lambda: "after" in [k["name"] for k in self.b.ctl_json("key", "list")["keys"]],
                    timeout=5, what="a change after the outage to reach the other host")
+
+    def shared_key(self):
+        """An account and a key added on a, once b has them."""
+        self.add_account(self.a, "main")
+        key = self.a.ctl_json("key", "create", "--name", "client", "--rpm", "0",
+                              "--rpd", "0")["key"]
+        wait_until(lambda: self.state_of(self.b, "main") == "healthy" and
+                   "client" in [k["name"] for k in self.b.ctl_json("key", "list")["keys"]],
+                   timeout=5, what="host b to see the account and the key")
+        return key
 
     def test_a_store_of_its_own_is_never_replaced(self):
         own = Daemon(workers=1, extra_args=self.fake.daemon_args())
