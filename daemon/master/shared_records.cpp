@@ -100,8 +100,8 @@ Result<SharedChanges> read_in_snapshot(PgConnection& db, std::optional<std::uint
     out.rev = *newest;
     out.complete = !since;
     if (since && *since >= out.rev) return out;
-    auto rows = since ? db.query(changes_sql(), {std::to_string(*since)})
-                      : db.query(every_record_sql());
+    auto rows =
+        since ? db.query(changes_sql(), {std::to_string(*since)}) : db.query(every_record_sql());
     if (!rows) return rows.error();
     if (Status st = add_records(*rows, out); !st) return st.error();
     if (Status st = read_counters(db, out); !st) return st.error();
@@ -167,11 +167,11 @@ Status add_usage(PgConnection& db, std::string_view host, const UsageOut& out) {
     const UsageRecord& u = out.record;
     Rollup r = rollup_of(u);
     auto n = [](auto v) { return std::to_string(v); };
-    auto added = db.query(std::string(kAddUsage),
-                          {n(u.time_ms), n(u.key_id), n(u.account_id), bytea_text(encode_usage(u)),
-                           std::string(host), n(out.seq), n(r.day), bytea_text(r.model),
-                           n(r.errors), n(r.input_tokens), n(r.output_tokens), n(r.credits_micros),
-                           n(r.ttfb_ms_sum), n(r.duration_ms_sum)});
+    auto added = db.query(
+        std::string(kAddUsage),
+        {n(u.time_ms), n(u.key_id), n(u.account_id), bytea_text(encode_usage(u)), std::string(host),
+         n(out.seq), n(r.day), bytea_text(r.model), n(r.errors), n(r.input_tokens),
+         n(r.output_tokens), n(r.credits_micros), n(r.ttfb_ms_sum), n(r.duration_ms_sum)});
     return added ? Status{} : Status(added.error());
 }
 
@@ -192,8 +192,8 @@ Status write_in_locked(PgConnection& db, const SharedChanges& changes, std::uint
             {name, std::to_string(value)});
         if (!raised) return raised.error();
     }
-    auto notified = db.query("SELECT pg_notify($1, $2)",
-                             {std::string(kSharedChannel), std::to_string(rev)});
+    auto notified =
+        db.query("SELECT pg_notify($1, $2)", {std::string(kSharedChannel), std::to_string(rev)});
     return notified ? Status{} : Status(notified.error());
 }
 

@@ -37,10 +37,10 @@ std::uint64_t waiting_usage(const Store& store) {
 Result<SharedChanges> catch_up(PgConnection& db, const std::string& origin,
                                const MirrorPoint& mirror, bool own_transaction) {
     if (!mirror.origin.empty() && mirror.origin != origin)
-        return make_error(Errc::conflict,
-                          str_cat("this host's state directory mirrors another database (",
-                                  mirror.origin, ", this one is ", origin,
-                                  "): give it an empty state directory"));
+        return make_error(
+            Errc::conflict,
+            str_cat("this host's state directory mirrors another database (", mirror.origin,
+                    ", this one is ", origin, "): give it an empty state directory"));
     std::optional<std::uint64_t> since;
     if (!mirror.origin.empty()) since = mirror.rev;
     return read_shared(db, since, own_transaction);
@@ -212,10 +212,10 @@ void SharedStore::locked(Result<Caught> caught) {
     Status applied = caught ? apply(*caught) : Status(caught.error());
     if (!applied) {
         writer_.db.reset();  // its transaction, if any, ends with it
-        return write_done(make_error(
-            Errc::unavailable,
-            str_cat("the shared database is out of reach, so nothing was changed: ",
-                    applied.error().message)));
+        return write_done(
+            make_error(Errc::unavailable,
+                       str_cat("the shared database is out of reach, so nothing was changed: ",
+                               applied.error().message)));
     }
     auto once = std::make_shared<bool>(false);
     pending.change([this, once](Status changed) {
@@ -240,31 +240,32 @@ void SharedStore::share(Status changed) {
         make_error(Errc::internal, "the write did not run"));
     std::uint64_t through = outgoing.empty() ? 0 : outgoing.back().seq;
     bool full = outgoing.size() == kPushBatch;
-    on_thread([this, rev, records = std::move(*records), outgoing = std::move(outgoing)] {
-                  *rev = write_shared(*writer_.db, records, host_, outgoing);
-              },
-              [this, rev, refs, origin, changed, through, full] {
-                  if (!*rev) {
-                      store_.return_shared_changes(refs);
-                      writer_.db.reset();
-                      set_trouble(rev->error());
-                      Error shared = make_error(
-                          Errc::unavailable,
-                          str_cat("changed on this host, but not yet in the shared database (",
-                                  rev->error().message, "): it is written there once it is back"));
-                      return write_done(changed ? Status(shared) : changed);
-                  }
-                  ++writes_;
-                  if (through)
-                      if (Status st = store_.clear_outbox(through); !st)
-                          log_warning("shared store: ", st.error().message);
-                  if (full) schedule_flush();
-                  SharedChanges advanced;
-                  advanced.rev = **rev;
-                  if (Status st = store_.apply_shared(advanced, origin); !st)
-                      log_warning("shared store: ", st.error().message);
-                  write_done(changed);
-              });
+    on_thread(
+        [this, rev, records = std::move(*records), outgoing = std::move(outgoing)] {
+            *rev = write_shared(*writer_.db, records, host_, outgoing);
+        },
+        [this, rev, refs, origin, changed, through, full] {
+            if (!*rev) {
+                store_.return_shared_changes(refs);
+                writer_.db.reset();
+                set_trouble(rev->error());
+                Error shared = make_error(
+                    Errc::unavailable,
+                    str_cat("changed on this host, but not yet in the shared database (",
+                            rev->error().message, "): it is written there once it is back"));
+                return write_done(changed ? Status(shared) : changed);
+            }
+            ++writes_;
+            if (through)
+                if (Status st = store_.clear_outbox(through); !st)
+                    log_warning("shared store: ", st.error().message);
+            if (full) schedule_flush();
+            SharedChanges advanced;
+            advanced.rev = **rev;
+            if (Status st = store_.apply_shared(advanced, origin); !st)
+                log_warning("shared store: ", st.error().message);
+            write_done(changed);
+        });
 }
 
 // `then` runs even when no thread could be started (the work did not run).

@@ -166,8 +166,8 @@ Result<Store::Mirror> Store::mirror() const {
         auto origin = txn.get(Db::meta, kMirrorOriginKey);
         if (!origin) return origin.error();
         if (*origin) out.origin = std::string(**origin);
-        for (auto [key, n] : {std::pair{kMirrorRevKey, &out.rev},
-                              std::pair{kMirrorUsageKey, &out.usage_cursor}}) {
+        for (auto [key, n] :
+             {std::pair{kMirrorRevKey, &out.rev}, std::pair{kMirrorUsageKey, &out.usage_cursor}}) {
             auto value = txn.get(Db::meta, key);
             if (!value) return value.error();
             if (*value) *n = decode_u64(**value).value_or(0);
