@@ -25,6 +25,12 @@ KeyLimits limits_of(const ApiKey& key) {
 Admissions::Admissions(Store& store, Metrics& metrics, UsageRecorder& usage)
     : store_(store), metrics_(metrics), usage_(usage) {}
 
+KeyLimits Admissions::local_limits(const ApiKey& key) const {
+    KeyLimits limits = limits_of(key);
+    if (windows_elsewhere_) limits.requests_per_minute = limits.requests_per_day = 0;
+    return limits;
+}
+
 Status Admissions::restore(std::int64_t now_ms) {
     return store_.for_each_usage(now_ms - kDayMs, now_ms + 1, 10000,
                                  [this](std::vector<UsageRecord>& batch) {
@@ -38,7 +44,7 @@ Status Admissions::restore(std::int64_t now_ms) {
 LimitDecision Admissions::admit(const ApiKey& key, pid_t worker, std::uint64_t request_id,
                                 const RequestInfo& info, std::int64_t now_ms) {
     Slot slot{static_cast<std::uint64_t>(worker), request_id};
-    LimitDecision decision = limiter_.admit(key.id, limits_of(key), now_ms, slot);
+    LimitDecision decision = limiter_.admit(key.id, local_limits(key), now_ms, slot);
     if (!decision.admitted) return decision;  // the caller counts the refusal it answers
     in_flight_.try_emplace(slot, InFlight{key.id, 0, info, now_ms});
     return decision;
@@ -91,11 +97,11 @@ void Admissions::worker_died(pid_t worker, std::int64_t now_ms) {
 }
 
 LimitDecision Admissions::count(const ApiKey& key, std::int64_t now_ms) {
-    return limiter_.count(key.id, limits_of(key), now_ms);
+    return limiter_.count(key.id, local_limits(key), now_ms);
 }
 
 RateInfo Admissions::rate(const ApiKey& key, std::int64_t now_ms) {
-    return limiter_.rate(key.id, limits_of(key), now_ms);
+    return limiter_.rate(key.id, local_limits(key), now_ms);
 }
 
 }  // namespace amq

@@ -22,6 +22,9 @@ KeyLimits limits_of(const ApiKey& key);
 class Admissions {
 public:
     Admissions(Store& store, Metrics& metrics, UsageRecorder& usage);
+    // store = postgresql: the per-minute and per-day windows are counted across hosts
+    // (shared_limits.hpp); this host counts concurrency only.
+    void count_windows_elsewhere() { windows_elsewhere_ = true; }
 
     // Re-counts the last day's requests from the stored usage records (per-day limits survive
     // a restart).
@@ -55,12 +58,14 @@ private:
         std::int64_t started_ms = 0;
     };
     using Slot = KeyLimiter::Slot;
+    KeyLimits local_limits(const ApiKey& key) const;
 
     Store& store_;
     Metrics& metrics_;
     UsageRecorder& usage_;
     KeyLimiter limiter_;
     std::map<Slot, InFlight> in_flight_;
+    bool windows_elsewhere_ = false;
 };
 
 }  // namespace amq

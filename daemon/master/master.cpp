@@ -226,7 +226,8 @@ private:
     std::unique_ptr<Store> store_;
     OffLoop off_loop_{base_.get()};  // backups, store copies: ended before the store closes
     LocalWriteGate local_gate_;
-    std::unique_ptr<SharedStore> shared_;  // store = postgresql
+    std::unique_ptr<SharedStore> shared_;          // store = postgresql
+    std::unique_ptr<SharedLimits> shared_limits_;  // store = postgresql
     ListenSocket listen_;
     std::unique_ptr<ControlServer> control_;
     std::unique_ptr<HttpClient> http_;
@@ -311,6 +312,10 @@ Status Master::start() {
         },
         [this] { return metrics_text(); });
     worker_calls_->set_policy(worker_policy(config_));
+    if (shared_limits_) {
+        admissions_->count_windows_elsewhere();
+        worker_calls_->count_windows_in(shared_limits_.get());
+    }
     retention_ = Event::persistent_timer(base_.get(), [this](short) { drop_old_usage(); });
     retention_.arm_after(3600);
     drop_old_usage();
@@ -355,6 +360,8 @@ Status Master::open_shared_store() {
         log_warning("the AMAZONQ_* account is not added with store = postgresql: add it with "
                     "amq2apictl on any host");
     DatabaseAccess access = database_access();
+    shared_limits_ = std::make_unique<SharedLimits>(base_.get(), config_.postgresql,
+                                                    [access] { return access.read(); });
     shared_ = std::make_unique<SharedStore>(
         base_.get(), *store_,
         SharedStoreOptions{config_.postgresql, [access] { return access.read(); },
@@ -744,6 +751,13 @@ void Master::write_runtime(JsonWriter& w) const {
     if (shared_) {
         w.Key("shared_store");
         shared_->write_status(w);
+        w.Key("shared_limits");
+        w.StartObject();
+        w.Key("asked");
+        w.Uint64(shared_limits_->asked());
+        w.Key("admitted_unasked");
+        w.Uint64(shared_limits_->unasked());
+        w.EndObject();
     }
     w.Key("last_reload");
     if (last_reload_.at == 0) {

@@ -74,7 +74,9 @@ CREATE INDEX amq_audit_time ON amq_audit (at_ms);
 // order and a reader that saw one has seen every one before it. amq_cluster names the
 // database, so that a host never takes one database's records for another's. A usage record
 // a host writes carries the host and its sequence there: written twice (the answer to a
-// commit lost), it is kept once.
+// commit lost), it is kept once. amq_admissions holds the last day's admissions of keys with
+// a per-minute or per-day limit, which amq_admit counts under a per-key lock
+// (shared_limits.hpp).
 constexpr std::string_view kSharedChanges = R"sql(
 CREATE SEQUENCE amq_revisions;
 CREATE TABLE amq_changes (
@@ -91,12 +93,49 @@ CREATE TABLE amq_cluster (
 INSERT INTO amq_cluster (name, value) VALUES ('id', gen_random_uuid()::text);
 ALTER TABLE amq_usage ADD COLUMN origin text NOT NULL DEFAULT '', ADD COLUMN seq bigint;
 CREATE UNIQUE INDEX amq_usage_origin_seq ON amq_usage (origin, seq);
+CREATE TABLE amq_admissions (
+    key_id bigint NOT NULL,
+    at_ms bigint NOT NULL
+);
+CREATE INDEX amq_admissions_key_time ON amq_admissions (key_id, at_ms);
+CREATE FUNCTION amq_admit(keys bigint[], per_minute bigint[], per_day bigint[], now_ms bigint)
+RETURNS TABLE (idx integer, admitted boolean, in_minute bigint, in_day bigint,
+               retry_ms bigint, refused_by text)
+LANGUAGE plpgsql AS $$
+DECLARE
+    minute_count bigint;
+    day_count bigint;
+    freed_at bigint;
+BEGIN
+    FOR i IN 1 .. coalesce(array_length(keys, 1), 0) LOOP
+        PERFORM pg_advisory_xact_lock(7415931048293 # keys[i]);
+        SELECT count(*) FILTER (WHERE a.at_ms > now_ms - 60000), count(*)
+          INTO minute_count, day_count
+          FROM amq_admissions a WHERE a.key_id = keys[i] AND a.at_ms > now_ms - 86400000;
+        IF per_minute[i] > 0 AND minute_count >= per_minute[i] THEN
+            SELECT a.at_ms + 60000 INTO freed_at FROM amq_admissions a
+             WHERE a.key_id = keys[i] AND a.at_ms > now_ms - 60000
+             ORDER BY a.at_ms OFFSET minute_count - per_minute[i] LIMIT 1;
+            RETURN QUERY SELECT i, false, minute_count, day_count, freed_at - now_ms,
+                                'requests_per_minute'::text;
+        ELSIF per_day[i] > 0 AND day_count >= per_day[i] THEN
+            SELECT a.at_ms + 86400000 INTO freed_at FROM amq_admissions a
+             WHERE a.key_id = keys[i] AND a.at_ms > now_ms - 86400000
+             ORDER BY a.at_ms OFFSET day_count - per_day[i] LIMIT 1;
+            RETURN QUERY SELECT i, false, minute_count, day_count, freed_at - now_ms,
+                                'requests_per_day'::text;
+        ELSE
+            INSERT INTO amq_admissions (key_id, at_ms) VALUES (keys[i], now_ms);
+            RETURN QUERY SELECT i, true, minute_count + 1, day_count + 1, 0::bigint, ''::text;
+        END IF;
+    END LOOP;
+END $$;
 )sql";
 
 constexpr Migration kMigrations[] = {
     {1, "shared records: accounts, credentials, health, keys, usage, rollups, audit",
      kSharedRecords},
-    {2, "revisions of the records hosts keep a copy of, usage by host", kSharedChanges},
+    {2, "revisions of the records hosts keep a copy of, usage by host, admissions", kSharedChanges},
 };
 
 // Any constant: the lock every migrating host waits on.

@@ -260,13 +260,15 @@ void WorkerCalls::auth(std::uint64_t call_id, const rapidjson::Value& args, Send
         metrics_.refusal("model");
         return send(reply_refused(call_id, model_refusal(*key, model)));
     }
-    LimitDecision d = admissions_.count(*key, unix_millis());
-    if (!d.admitted) {
-        metrics_.refusal(d.limit);
-        return send(reply_limited(call_id, d, key->id));
-    }
-    KeyGrant grant{key->id, key->allowed_models, d.rate.limit, d.rate.remaining, d.rate.reset_ms};
-    send(reply_ok(call_id, encode_message(grant)));
+    LimitDecision local = admissions_.count(*key, unix_millis());
+    count_across_hosts(*key, local, [this, call_id, send, key = *key](LimitDecision d) {
+        if (!d.admitted) {
+            metrics_.refusal(d.limit);
+            return send(reply_limited(call_id, d, key.id));
+        }
+        KeyGrant grant{key.id, key.allowed_models, d.rate.limit, d.rate.remaining, d.rate.reset_ms};
+        send(reply_ok(call_id, encode_message(grant)));
+    });
 }
 
 // Only admin keys reach the command layer over HTTP.
@@ -345,7 +347,27 @@ void WorkerCalls::take_slot(std::shared_ptr<Admission> a, ApiKey key, bool secon
         metrics_.refusal(d.limit);
         return a->send(reply_limited(a->call_id, d, key.id));
     }
-    a->rate = admissions_.rate(key, now);
+    if (!shared_limits_) return slot_taken(std::move(a), key, admissions_.rate(key, now));
+    count_across_hosts(key, d, [this, a, key](LimitDecision shared) {
+        if (!admissions_.holds(a->pid, a->request_id)) return;  // its worker is gone
+        if (shared.admitted) return slot_taken(a, key, shared.rate);
+        admissions_.finish(a->pid, a->request_id);
+        metrics_.refusal(shared.limit);
+        a->send(reply_limited(a->call_id, shared, key.id));
+    });
+}
+
+void WorkerCalls::count_across_hosts(const ApiKey& key, LimitDecision local,
+                                     std::function<void(LimitDecision)> then) {
+    KeyLimits limits = limits_of(key);
+    if (!local.admitted || !shared_limits_ || !SharedLimits::counts(limits))
+        return then(std::move(local));
+    shared_limits_->admit(key.id, limits, unix_millis(), std::move(then));
+}
+
+void WorkerCalls::slot_taken(std::shared_ptr<Admission> a, const ApiKey& key, RateInfo rate) {
+    std::int64_t now = unix_millis();
+    a->rate = rate;
     if (policy_.cache_estimate_ttl_ms > 0 && !a->prefix_hashes.empty())
         a->cache =
             cache_meter_.meter(key.id, a->pick.session, a->prefix_hashes, a->prefix_tokens, now);

@@ -21,6 +21,7 @@
 #include "daemon/master/model_catalog.hpp"
 #include "daemon/master/pool_state.hpp"
 #include "daemon/master/prompt_cache_meter.hpp"
+#include "daemon/master/shared_limits.hpp"
 #include "daemon/master/store.hpp"
 #include "daemon/master/token_refresher.hpp"
 #include "daemon/master/usage_recorder.hpp"
@@ -55,6 +56,8 @@ public:
 
     WorkerCalls(Parts parts, AdminFn admin, MetricsTextFn metrics_text);
     void set_policy(Policy policy);
+    // store = postgresql: keys' per-minute and per-day windows are counted there.
+    void count_windows_in(SharedLimits* limits) { shared_limits_ = limits; }
 
     // Requests of a dead worker leave the queue.
     void worker_died(pid_t pid);
@@ -67,6 +70,11 @@ private:
     struct Admission;
     void admit(std::uint64_t call_id, const rapidjson::Value& args, pid_t pid, Send send);
     void take_slot(std::shared_ptr<Admission> admission, ApiKey key, bool second_look);
+    void slot_taken(std::shared_ptr<Admission> admission, const ApiKey& key, RateInfo rate);
+    // `local` decided by this host; with the windows counted across hosts, an admission the
+    // host would make is asked of them too.
+    void count_across_hosts(const ApiKey& key, LimitDecision local,
+                            std::function<void(LimitDecision)> then);
     void refresh(std::uint64_t call_id, const rapidjson::Value& args, Send send);
     void auth(std::uint64_t call_id, const rapidjson::Value& args, Send send);
     void admin(std::uint64_t call_id, const rapidjson::Value& args, Send send);
@@ -93,6 +101,7 @@ private:
     Admissions& admissions_;
     Metrics& metrics_;
     ModelCatalog& models_;
+    SharedLimits* shared_limits_ = nullptr;
     AdminFn admin_;
     MetricsTextFn metrics_text_;
     Policy policy_;

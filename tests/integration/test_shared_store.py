@@ -41,7 +41,10 @@ class SharedStoreTest(unittest.TestCase):
         self.addCleanup(daemon.cleanup)
         daemon.start()
         if wait:
-            wait_until(lambda: self.in_step(daemon), what="the host in step with the database")
+            try:
+                wait_until(lambda: self.in_step(daemon), what="the host in step with the database")
+            except AssertionError as e:
+                raise AssertionError(f"{e}:\n{daemon.logs()}") from None
         return daemon
 
     @staticmethod
@@ -124,6 +127,34 @@ class SharedStoreTest(unittest.TestCase):
         # host, uses it.
         self.b.ctl_json("account", "refresh", "main")
         self.assertEqual(self.fake.requests()["token"][-1]["body"]["refreshToken"], "rt-rotated")
+
+    def test_a_key_limit_counts_requests_on_every_host(self):
+        self.add_account(self.a, "main")
+        key = self.a.ctl_json("key", "create", "--name", "client", "--rpm", "30")["key"]
+        wait_until(lambda: "client" in [k["name"] for k in self.b.ctl_json("key", "list")["keys"]],
+                   timeout=5, what="host b to see the key")
+        barrier = threading.Barrier(20)
+
+        def one(i):
+            barrier.wait()
+            return self.ask(self.a if i % 2 else self.b, key)
+
+        with ThreadPoolExecutor(20) as pool:
+            answers = list(pool.map(one, range(40)))
+        statuses = [r.status for r in answers]
+        self.assertEqual(statuses.count(200), 30, statuses)
+        self.assertEqual(statuses.count(429), 10, statuses)
+        refused = next(r for r in answers if r.status == 429)
+        self.assertEqual(json.loads(refused.body)["error"]["type"], "rate_limit_error")
+        self.assertGreater(int(refused.headers["retry-after"]), 0)
+        # Refusals are recorded too: 40 requests, 10 of them errors, on either host.
+        for host in (self.a, self.b):
+            wait_until(lambda: self.requests_counted(host) == 40,
+                       timeout=10, what="40 requests counted on each host")
+            self.assertEqual(host.ctl_json("stats", "--days", "1")["total"]["errors"], 10)
+        self.assertEqual(len(self.fake.requests()["generate"]), 30)
+        for host in (self.a, self.b):
+            self.assertEqual(host.ctl_json("status")["shared_limits"]["admitted_unasked"], 0)
 
     def test_a_quarantine_on_one_host_is_seen_on_the_other_within_a_second(self):
         self.add_account(self.a, "main")

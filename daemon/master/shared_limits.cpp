@@ -1,0 +1,185 @@
+#include "daemon/master/shared_limits.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <numeric>
+
+#include "common/log.hpp"
+#include "common/strings.hpp"
+
+namespace amq {
+namespace {
+
+// At most this many admissions in one statement: one statement holds its keys' locks.
+constexpr std::size_t kBatch = 256;
+// The admissions older than a day are dropped about this often.
+constexpr std::int64_t kPruneEveryMs = 60000;
+// After a failure, the database is not asked again for this long: admissions meanwhile are
+// answered at once.
+constexpr auto kRetryAfter = std::chrono::seconds(2);
+
+std::string array_of(const std::vector<std::int64_t>& values) {
+    std::string out = "{";
+    for (std::size_t i = 0; i < values.size(); ++i) out += str_cat(i ? "," : "", values[i]);
+    return out + "}";
+}
+
+}  // namespace
+
+bool SharedLimits::counts(const KeyLimits& limits) {
+    return limits.requests_per_minute > 0 || limits.requests_per_day > 0;
+}
+
+SharedLimits::SharedLimits(event_base* base, std::string address,
+                           std::function<Result<PgSettings>()> settings)
+    : address_(std::move(address)), settings_(std::move(settings)) {
+    if (::pipe2(pipe_, O_CLOEXEC | O_NONBLOCK) != 0) std::abort();  // no descriptors at start
+    readable_ = Event::watch_fd(base, pipe_[0], EV_READ | EV_PERSIST, [this](short) { answer(); });
+    readable_.arm();
+    thread_ = std::thread([this] { run(); });
+}
+
+SharedLimits::~SharedLimits() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    cancel_ = true;
+    wake_.notify_one();
+    thread_.join();
+    readable_ = Event();
+    ::close(pipe_[0]);
+    ::close(pipe_[1]);
+}
+
+void SharedLimits::admit(std::uint64_t key_id, const KeyLimits& limits, std::int64_t now_ms,
+                         Done done) {
+    {
+        std::lock_guard lock(mutex_);
+        waiting_.push_back(Ask{key_id, limits, now_ms, std::move(done)});
+    }
+    wake_.notify_one();
+}
+
+void SharedLimits::run() {
+    std::int64_t pruned_at = 0;
+    auto retry_at = std::chrono::steady_clock::time_point{};
+    for (;;) {
+        std::vector<Ask> batch;
+        {
+            std::unique_lock lock(mutex_);
+            wake_.wait(lock, [&] { return stopping_ || !waiting_.empty(); });
+            if (stopping_) return;
+            while (!waiting_.empty() && batch.size() < kBatch) {
+                batch.push_back(std::move(waiting_.front()));
+                waiting_.pop_front();
+            }
+        }
+        Status decided = std::chrono::steady_clock::now() < retry_at
+                             ? Status(make_error(Errc::unavailable, "out of reach"))
+                             : decide(batch);
+        if (decided && batch.back().now_ms - pruned_at > kPruneEveryMs) {
+            pruned_at = batch.back().now_ms;
+            (void)db_->query("DELETE FROM amq_admissions WHERE at_ms < $1",
+                             {std::to_string(pruned_at - KeyLimiter::kDayMs)});
+        }
+        if (!decided) {
+            if (db_ || retry_at < std::chrono::steady_clock::now())
+                retry_at = std::chrono::steady_clock::now() + kRetryAfter;
+            db_.reset();
+            for (Ask& a : batch) a.decision = decided.error();
+        }
+        {
+            std::lock_guard lock(mutex_);
+            for (Ask& a : batch) decided_.push_back(std::move(a));
+        }
+        char one = 1;
+        (void)!::write(pipe_[1], &one, 1);
+    }
+}
+
+// One statement for the batch, its keys in order, so that two hosts never wait on each
+// other's locks.
+Status SharedLimits::decide(std::vector<Ask>& batch) {
+    if (!db_) {
+        auto settings = settings_();
+        if (!settings) return settings.error();
+        settings->cancel = &cancel_;
+        auto db = PgConnection::connect(PgTarget{address_, std::move(*settings)});
+        if (!db) return db.error();
+        db_ = std::make_unique<PgConnection>(std::move(*db));
+    }
+    std::vector<std::size_t> order(batch.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
+        return batch[x].key_id < batch[y].key_id;
+    });
+    std::vector<std::int64_t> keys, per_minute, per_day;
+    for (std::size_t i : order) {
+        keys.push_back(static_cast<std::int64_t>(batch[i].key_id));
+        per_minute.push_back(batch[i].limits.requests_per_minute);
+        per_day.push_back(batch[i].limits.requests_per_day);
+    }
+    auto rows = db_->query(
+        "SELECT idx, admitted, in_minute, in_day, retry_ms, refused_by "
+        "FROM amq_admit($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint)",
+        {array_of(keys), array_of(per_minute), array_of(per_day),
+         std::to_string(batch.back().now_ms)});
+    if (!rows) return rows.error();
+    if (static_cast<std::size_t>(rows->rows()) != batch.size())
+        return make_error(Errc::protocol, "amq_admit answered a different number of rows");
+    for (int r = 0; r < rows->rows(); ++r) {
+        auto position = parse_int(rows->value(r, 0));
+        auto in_minute = parse_int(rows->value(r, 2));
+        auto retry = parse_int(rows->value(r, 4));
+        if (!position || *position < 1 || static_cast<std::size_t>(*position) > batch.size() ||
+            !in_minute || !retry)
+            return make_error(Errc::protocol, "amq_admit answered a malformed row");
+        Ask& a = batch[order[static_cast<std::size_t>(*position - 1)]];
+        LimitDecision d;
+        d.admitted = rows->value(r, 1) == "t";
+        d.limit = std::string(rows->value(r, 5));
+        d.limit_value = d.limit == "requests_per_day" ? a.limits.requests_per_day
+                                                      : a.limits.requests_per_minute;
+        d.retry_after_ms = std::max<std::int64_t>(*retry, 0);
+        if (a.limits.requests_per_minute > 0) {
+            d.rate.limit = a.limits.requests_per_minute;
+            d.rate.remaining = std::max<std::int64_t>(a.limits.requests_per_minute - *in_minute, 0);
+            d.rate.reset_ms = d.retry_after_ms;
+        }
+        a.decision = d;
+    }
+    return {};
+}
+
+void SharedLimits::answer() {
+    char drain[64];
+    while (::read(pipe_[0], drain, sizeof drain) > 0) {
+    }
+    std::vector<Ask> decided;
+    {
+        std::lock_guard lock(mutex_);
+        decided.swap(decided_);
+    }
+    for (Ask& a : decided) {
+        if (a.decision) {
+            ++asked_;
+            if (std::exchange(unreachable_, false))
+                log_notice("key limits: counted across hosts again");
+            a.done(*a.decision);
+            continue;
+        }
+        ++unasked_;
+        if (!std::exchange(unreachable_, true))
+            log_error("key limits: cannot ask the shared database (", a.decision.error().message,
+                      "); requests are admitted without its count until it answers");
+        LimitDecision open;
+        open.admitted = true;
+        a.done(open);
+    }
+}
+
+}  // namespace amq

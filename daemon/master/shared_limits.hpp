@@ -1,0 +1,75 @@
+// store = postgresql: the per-minute and per-day limits of API keys counted across all hosts.
+// Every admission of a key with such a limit is decided by the database, which keeps the
+// admissions of the last day (amq_admissions) and counts them under a per-key lock: the
+// limit holds exactly however the requests are spread. The admissions waiting at one moment
+// go to the database together, in one statement, so a host pays about one round trip per
+// request at low load and less under load.
+//
+// One thread with one session does the asking; answers come back on the loop. When the
+// database cannot be asked, requests are admitted (the hosts serve on without it) and the
+// host says so once.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/result.hpp"
+#include "daemon/event.hpp"
+#include "daemon/master/key_limits.hpp"
+#include "daemon/master/pg_connection.hpp"
+
+namespace amq {
+
+class SharedLimits {
+public:
+    using Done = std::function<void(LimitDecision)>;
+    SharedLimits(event_base* base, std::string address,
+                 std::function<Result<PgSettings>()> settings);
+    ~SharedLimits();
+    SharedLimits(const SharedLimits&) = delete;
+    SharedLimits& operator=(const SharedLimits&) = delete;
+
+    // Whether `limits` has anything the database counts.
+    static bool counts(const KeyLimits& limits);
+    void admit(std::uint64_t key_id, const KeyLimits& limits, std::int64_t now_ms, Done done);
+    std::uint64_t asked() const { return asked_; }
+    std::uint64_t unasked() const { return unasked_; }
+
+private:
+    struct Ask {
+        std::uint64_t key_id;
+        KeyLimits limits;
+        std::int64_t now_ms;
+        Done done;
+        Result<LimitDecision> decision = LimitDecision{};
+    };
+    void run();
+    void answer();  // on the loop: the decided ones
+    Status decide(std::vector<Ask>& batch);
+
+    std::string address_;
+    std::function<Result<PgSettings>()> settings_;
+    std::unique_ptr<PgConnection> db_;  // the thread's
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    std::deque<Ask> waiting_;
+    std::vector<Ask> decided_;
+    bool stopping_ = false;
+    std::atomic<bool> cancel_{false};
+    int pipe_[2] = {-1, -1};
+    Event readable_;
+    bool unreachable_ = false;
+    std::uint64_t asked_ = 0;
+    std::uint64_t unasked_ = 0;
+    std::thread thread_;
+};
+
+}  // namespace amq
