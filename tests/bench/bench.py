@@ -226,7 +226,7 @@ class FakeUpstream:
 class Daemon:
     """amq2apid with a temporary state directory, pointed at the fake upstream."""
 
-    def __init__(self, build, fake, workers):
+    def __init__(self, build, fake, workers, extra_args=()):
         self.exe = os.path.join(build, "daemon", "amq2apid")
         self.ctl_exe = os.path.join(build, "ctl", "amq2apictl")
         self.root = tempfile.mkdtemp(prefix="amq2api-bench-")
@@ -239,7 +239,8 @@ class Daemon:
                      "--postgresql-password-file", self.password_file,
                      "--workers", str(workers), "--listen", f"127.0.0.1:{self.port}",
                      "--control-socket", self.socket, "--api-endpoint", fake.url + "/",
-                     "--token-endpoint", fake.url + "/token", "--log-level", "warning"]
+                     "--token-endpoint", fake.url + "/token", "--log-level", "warning",
+                     *extra_args]
         self.proc = None
 
     def start(self):
@@ -769,6 +770,82 @@ def run_store_copy_case(opts, daemon):
     return out
 
 
+# Limits no case reaches, so that every admission is counted (by the database, with
+# store = postgresql) and none refused.
+BIG_RPM, BIG_RPD = "1000000000", "1000000000000"
+
+
+def limited_key(daemon):
+    return daemon.ctl_json("key", "create", "--name", "limited", "--rpm", BIG_RPM,
+                           "--rpd", BIG_RPD)["key"]
+
+
+def run_store_cases(opts, ctx, lmdb_daemon):
+    """--store postgresql: the proxy non-stream case at each connection count against the LMDB
+    daemon and against a daemon with store = postgresql (a private cluster on this machine),
+    one after the other, with a key whose per-minute and per-day limits are counted."""
+    if opts.store != "postgresql":
+        return None
+    import postgres
+    case = CASES[1]
+    cluster = postgres.Cluster()
+    shared = None
+    rows = []
+    try:
+        url = cluster.create_database("shared")
+        shared = Daemon(opts.build, ctx["fake"], opts.workers,
+                        ["--store", "postgresql", "--postgresql", url])
+        with open(shared.password_file, "w") as f:
+            f.write(postgres.PASSWORD + "\n")
+        shared.start()
+        wait_until(lambda: shared.ctl_json("status")["shared_store"]["in_step"], 30,
+                   "the shared store in step")
+        shared.provision()
+        for daemon in (lmdb_daemon, shared):
+            key = limited_key(daemon)
+            warm_up(daemon, key)
+            run_ctx = dict(ctx, daemon=daemon, env=dict(ctx["env"], BENCH_API_KEY=key))
+            store = "postgresql" if daemon is shared else "lmdb"
+            for connections in opts.connections:
+                print(f"  {case[0]:<17} {connections:>4} conns, {store:<10} ...", end=" ",
+                      flush=True)
+                r = run_case(case, connections, run_ctx)
+                r["store"] = store
+                print(f"{r['rps']:9.0f} req/s  p50 {r['p50_ms']:.3f} ms  errors {error_text(r)}",
+                      flush=True)
+                rows.append(r)
+        asked = shared.ctl_json("status")["shared_limits"]
+    finally:
+        if shared:
+            shared.stop()
+        cluster.cleanup()
+    return {"rows": rows, "asked": asked}
+
+
+def store_lines(stores):
+    if not stores:
+        return []
+    by = {(r["store"], r["connections"]): r for r in stores["rows"]}
+    lines = ["store = lmdb against store = postgresql (proxy non-stream, a key with per-minute "
+             "and per-day limits, so that every admission is counted: locally, or by the "
+             "database; PostgreSQL 15 on this machine, fsync off):", "",
+             "| conns | LMDB req/s | PostgreSQL req/s | ratio | LMDB p50 ms | PostgreSQL p50 ms "
+             "| added p50 ms | errors |", "|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for connections in sorted({c for _, c in by}):
+        lmdb, pg = by.get(("lmdb", connections)), by.get(("postgresql", connections))
+        if not lmdb or not pg:
+            continue
+        bad = errors_of(lmdb) or errors_of(pg)
+        lines.append(f"| {connections} | {lmdb['rps']:.0f} | {pg['rps']:.0f} "
+                     f"| {pg['rps'] / max(lmdb['rps'], 1e-9):.2f} | {lmdb['p50_ms']:.3f} "
+                     f"| {pg['p50_ms']:.3f} | {pg['p50_ms'] - lmdb['p50_ms']:+.3f} "
+                     f"| {'INVALID: ' + error_text(lmdb) + ' / ' + error_text(pg) if bad else '0'} |")
+    asked = stores["asked"]
+    lines += ["", f"Admissions the database counted: {asked['asked']}; admitted without it: "
+                  f"{asked['admitted_unasked']}."]
+    return lines
+
+
 def store_copy_lines(copies):
     if not copies:
         return []
@@ -786,7 +863,7 @@ def store_copy_lines(copies):
 
 
 def build_report(facts, opts, results, idle_rows, end_rows, peak_kb, master, slow,
-                 copies=None):
+                 copies=None, stores=None):
     return "\n".join([
         "# amq2api benchmark",
         "",
@@ -821,6 +898,8 @@ def build_report(facts, opts, results, idle_rows, end_rows, peak_kb, master, slo
         *slow_memory_lines(slow),
         "",
         *store_copy_lines(copies),
+        "",
+        *store_lines(stores),
     ])
 
 
@@ -840,6 +919,9 @@ def parse_args():
     p.add_argument("--raw", action="store_true", help="also print every wrk output")
     p.add_argument("--no-store-copy", dest="store_copy", action="store_false",
                    help="skip the store copy case (which starts a private PostgreSQL)")
+    p.add_argument("--store", choices=("lmdb", "postgresql"), default="lmdb",
+                   help="postgresql: also run the proxy cases against store = postgresql "
+                        "(a private PostgreSQL) and compare them with LMDB")
     p.add_argument("--slow-streams", type=int, default=5000, metavar="N",
                    help="streams held open at once in the slow-streams case (0: skip it)")
     opts = p.parse_args()
@@ -926,8 +1008,9 @@ def main():
         # Last, so that the wrk cases run on a daemon that has not held thousands of streams.
         slow = run_slow_case(opts, ctx)
         copies = run_store_copy_case(opts, daemon)
+        stores = run_store_cases(opts, ctx, daemon)
         report = build_report(facts, opts, results, idle_rows, end_rows, sampler.peak_kb,
-                              daemon.proc.pid, slow, copies)
+                              daemon.proc.pid, slow, copies, stores)
     finally:
         if sampler and sampler.is_alive():
             sampler.stop()
