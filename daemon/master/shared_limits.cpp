@@ -39,6 +39,8 @@ SharedLimits::SharedLimits(event_base* base, std::string address,
     if (::pipe2(pipe_, O_CLOEXEC | O_NONBLOCK) != 0) std::abort();  // no descriptors at start
     readable_ = Event::watch_fd(base, pipe_[0], EV_READ | EV_PERSIST, [this](short) { answer(); });
     readable_.arm();
+    patience_ = Event::persistent_timer(base, [this](short) { give_up(); });
+    patience_.arm_after(0.25);
     thread_ = std::thread([this] { run(); });
 }
 
@@ -51,17 +53,43 @@ SharedLimits::~SharedLimits() {
     wake_.notify_one();
     thread_.join();
     readable_ = Event();
+    patience_ = Event();
     ::close(pipe_[0]);
     ::close(pipe_[1]);
 }
 
 void SharedLimits::admit(std::uint64_t key_id, const KeyLimits& limits, std::int64_t now_ms,
                          Done done) {
+    std::uint64_t id = ++next_id_;
+    pending_.emplace(id, Waiting{std::move(done), unix_millis()});
     {
         std::lock_guard lock(mutex_);
-        waiting_.push_back(Ask{key_id, limits, now_ms, std::move(done)});
+        waiting_.push_back(Ask{id, key_id, limits, now_ms});
     }
     wake_.notify_one();
+}
+
+void SharedLimits::give_up() {
+    std::int64_t now = unix_millis();
+    for (auto it = pending_.begin(); it != pending_.end();) {
+        if (now - it->second.asked_at_ms < kAnswerWithinMs) {
+            ++it;
+            continue;
+        }
+        Done done = std::move(it->second.done);
+        it = pending_.erase(it);
+        admit_unasked(std::move(done), str_cat("no answer within ", kAnswerWithinMs, " ms"));
+    }
+}
+
+void SharedLimits::admit_unasked(Done done, const std::string& why) {
+    ++unasked_;
+    if (!std::exchange(unreachable_, true))
+        log_error("key limits: cannot ask the shared database (", why,
+                  "); requests are admitted without its count until it answers");
+    LimitDecision open;
+    open.admitted = true;
+    done(open);
 }
 
 void SharedLimits::run() {
@@ -108,6 +136,7 @@ Status SharedLimits::decide(std::vector<Ask>& batch) {
         auto settings = settings_();
         if (!settings) return settings.error();
         settings->cancel = &cancel_;
+        settings->idle_timeout_ms = static_cast<int>(kAnswerWithinMs);
         auto db = PgConnection::connect(PgTarget{address_, std::move(*settings)});
         if (!db) return db.error();
         db_ = std::make_unique<PgConnection>(std::move(*db));
@@ -165,20 +194,18 @@ void SharedLimits::answer() {
         decided.swap(decided_);
     }
     for (Ask& a : decided) {
-        if (a.decision) {
-            ++asked_;
-            if (std::exchange(unreachable_, false))
-                log_notice("key limits: counted across hosts again");
-            a.done(*a.decision);
+        auto it = pending_.find(a.id);
+        if (it == pending_.end()) continue;  // given up on
+        Done done = std::move(it->second.done);
+        pending_.erase(it);
+        if (!a.decision) {
+            admit_unasked(std::move(done), a.decision.error().message);
             continue;
         }
-        ++unasked_;
-        if (!std::exchange(unreachable_, true))
-            log_error("key limits: cannot ask the shared database (", a.decision.error().message,
-                      "); requests are admitted without its count until it answers");
-        LimitDecision open;
-        open.admitted = true;
-        a.done(open);
+        ++asked_;
+        if (std::exchange(unreachable_, false))
+            log_notice("key limits: counted across hosts again");
+        done(*a.decision);
     }
 }
 

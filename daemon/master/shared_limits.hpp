@@ -6,8 +6,8 @@
 // request at low load and less under load.
 //
 // One thread with one session does the asking; answers come back on the loop. When the
-// database cannot be asked, requests are admitted (the hosts serve on without it) and the
-// host says so once.
+// database cannot be asked, or has not answered within kAnswerWithinMs, requests are admitted
+// (the hosts serve on without it) and the host says so once.
 #pragma once
 
 #include <atomic>
@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -31,6 +32,7 @@ namespace amq {
 class SharedLimits {
 public:
     using Done = std::function<void(LimitDecision)>;
+    static constexpr std::int64_t kAnswerWithinMs = 2000;
     SharedLimits(event_base* base, std::string address,
                  std::function<Result<PgSettings>()> settings);
     ~SharedLimits();
@@ -45,14 +47,20 @@ public:
 
 private:
     struct Ask {
+        std::uint64_t id;
         std::uint64_t key_id;
         KeyLimits limits;
         std::int64_t now_ms;
-        Done done;
         Result<LimitDecision> decision = LimitDecision{};
     };
+    struct Waiting {
+        Done done;
+        std::int64_t asked_at_ms;
+    };
     void run();
-    void answer();  // on the loop: the decided ones
+    void answer();   // on the loop: the decided ones
+    void give_up();  // on the loop: those waiting too long
+    void admit_unasked(Done done, const std::string& why);
     Status decide(std::vector<Ask>& batch);
 
     std::string address_;
@@ -66,6 +74,9 @@ private:
     std::atomic<bool> cancel_{false};
     int pipe_[2] = {-1, -1};
     Event readable_;
+    Event patience_;
+    std::map<std::uint64_t, Waiting> pending_;  // the loop's
+    std::uint64_t next_id_ = 0;
     bool unreachable_ = false;
     std::uint64_t asked_ = 0;
     std::uint64_t unasked_ = 0;

@@ -11,6 +11,7 @@ import pwd
 import shutil
 import subprocess
 import tempfile
+import time
 
 from harness import free_port
 
@@ -84,6 +85,27 @@ class Cluster:
         if r.returncode != 0:
             raise AssertionError(f"psql failed ({r.returncode}): {r.stderr}")
         return r.stdout
+
+    def hold_lock(self, test, database, table):
+        """Another session takes `table` and does not let go until release_locks (or the end of
+        `test`)."""
+        holder = subprocess.Popen(
+            ["psql", "-X", "-q", "-h", self.root, "-p", str(self.port), "-U", USER,
+             "-d", database, "-c", f"BEGIN; LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE; "
+             "SELECT pg_sleep(60)"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        test.addCleanup(holder.wait)
+        test.addCleanup(holder.kill)
+        deadline = time.monotonic() + 10
+        while self.psql(database, "SELECT count(*) FROM pg_locks WHERE "
+                                  "mode = 'AccessExclusiveLock' AND granted").strip() == "0":
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the lock on {table} was not taken")
+            time.sleep(0.05)
+
+    def release_locks(self, database):
+        # The server ends the holder's session (a killed psql would leave it asleep).
+        self.psql(database, "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE "
+                            "mode = 'AccessExclusiveLock' AND granted")
 
     def create_database(self, name):
         self.psql("postgres", f'CREATE DATABASE "{name}"')

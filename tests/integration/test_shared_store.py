@@ -156,6 +156,23 @@ class SharedStoreTest(unittest.TestCase):
         for host in (self.a, self.b):
             self.assertEqual(host.ctl_json("status")["shared_limits"]["admitted_unasked"], 0)
 
+    def test_a_database_that_does_not_answer_admits_after_two_seconds(self):
+        self.add_account(self.a, "main")
+        key = self.a.ctl_json("key", "create", "--name", "client", "--rpm", "30")["key"]
+        self.assertEqual(self.ask(self.a, key).status, 200)
+        self.pg.hold_lock(self, "shared", "amq_admissions")
+        started = time.monotonic()
+        self.assertEqual(self.ask(self.a, key).status, 200)
+        self.assertLess(time.monotonic() - started, 5)
+        limits = self.a.ctl_json("status")["shared_limits"]
+        self.assertEqual(limits["admitted_unasked"], 1)
+        self.assertIn("key limits: cannot ask the shared database", self.a.logs())
+        self.pg.release_locks("shared")
+        wait_until(lambda: self.ask(self.a, key).status == 200 and
+                   self.a.ctl_json("status")["shared_limits"]["asked"] > limits["asked"],
+                   timeout=10, what="admissions counted by the database again")
+        self.assertIn("key limits: counted across hosts again", self.a.logs())
+
     def test_a_quarantine_on_one_host_is_seen_on_the_other_within_a_second(self):
         self.add_account(self.a, "main")
         key = self.a.ctl_json("key", "create", "--name", "client")["key"]

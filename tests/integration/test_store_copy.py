@@ -289,35 +289,17 @@ class StoreCopyTest(unittest.TestCase):
         self.assertIn("cannot connect to PostgreSQL", err)
         self.assertLess(result["seconds"], 30)
 
-    def hold_lock(self, database):
-        """Another session takes the table a copy reads first, and does not let go until
-        release_lock."""
-        holder = subprocess.Popen(
-            ["psql", "-X", "-q", "-h", self.pg.root, "-p", str(self.pg.port), "-U", "amq",
-             "-d", database, "-c", "BEGIN; LOCK TABLE amq_counters IN ACCESS EXCLUSIVE MODE; "
-             "SELECT pg_sleep(60)"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.addCleanup(holder.wait)
-        self.addCleanup(holder.kill)
-        wait_until(lambda: self.pg.psql(database, "SELECT count(*) FROM pg_locks WHERE "
-                                                  "mode = 'AccessExclusiveLock' AND granted")
-                   .strip() != "0", what="the lock taken")
-
-    def release_lock(self, database):
-        # The server ends the holder's session (a killed psql would leave it asleep).
-        self.pg.psql(database, "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE "
-                               "mode = 'AccessExclusiveLock' AND granted")
-
     def test_a_database_stuck_on_a_lock_is_given_up_on(self):
         a = self.daemon(extra_args=["--postgresql-timeout", "3"])
         url = self.pg.create_database("stuck")
         a.ctl_json("store", "migrate", "--database", url)
-        self.hold_lock("stuck")
+        self.pg.hold_lock(self, "stuck", "amq_counters")
         started = time.monotonic()
         rc, _, err = a.ctl("store", "copy", "--to", url)
         self.assertEqual(rc, 1)
         self.assertIn("sent nothing for 3 s", err)
         self.assertLess(time.monotonic() - started, 20)
-        self.release_lock("stuck")
+        self.pg.release_locks("stuck")
         # Once the lock is gone the same copy goes through: nothing was left half done.
         rc, _, err = a.ctl("store", "copy", "--to", url)
         self.assertEqual(rc, 0, err)
@@ -327,7 +309,7 @@ class StoreCopyTest(unittest.TestCase):
         a.ctl_json("key", "create", "--name", "client")
         url = self.pg.create_database("stopped")
         a.ctl_json("store", "migrate", "--database", url)
-        self.hold_lock("stopped")
+        self.pg.hold_lock(self, "stopped", "amq_counters")
         result = {}
         copy = threading.Thread(target=lambda: result.update(ctl=a.ctl("store", "copy",
                                                                        "--to", url)))
@@ -341,7 +323,7 @@ class StoreCopyTest(unittest.TestCase):
         copy.join(30)
         self.assertNotEqual(result["ctl"][0], 0)
         self.assertIn("stopped 1 backup(s) or store copies under way", a.logs())
-        self.release_lock("stopped")
+        self.pg.release_locks("stopped")
         self.assertEqual(self.pg.psql("stopped", "SELECT count(*) FROM amq_keys"), "0\n",
                          "a stopped copy left records behind")
 
