@@ -29,13 +29,13 @@
 #include "daemon/master/pool_state.hpp"
 #include "daemon/master/profile_finder.hpp"
 #include "daemon/master/quota_checker.hpp"
+#include "daemon/master/shared_store.hpp"
 #include "daemon/master/state_lock.hpp"
 #include "daemon/master/store.hpp"
 #include "daemon/master/supervisor.hpp"
 #include "daemon/master/token_refresher.hpp"
 #include "daemon/master/usage_recorder.hpp"
 #include "daemon/master/worker_calls.hpp"
-#include "daemon/master/shared_store.hpp"
 #include "daemon/off_loop.hpp"
 #include "daemon/worker_protocol.hpp"
 
@@ -213,6 +213,7 @@ private:
     void generation_ready();
     std::string status_line() const;
     std::string metrics_text() const;
+    void shared_metrics(std::vector<Metrics::Gauge>& out) const;
     void drop_old_usage();
 
     EnvLookup env_;
@@ -357,8 +358,9 @@ Status Master::open_shared_store() {
                     "`amq2apictl store copy --to DATABASE` while it runs with store = lmdb, then "
                     "start with an empty state-dir"));
     if (config_.bootstrap_account)
-        log_warning("the AMAZONQ_* account is not added with store = postgresql: add it with "
-                    "amq2apictl on any host");
+        log_warning(
+            "the AMAZONQ_* account is not added with store = postgresql: add it with "
+            "amq2apictl on any host");
     DatabaseAccess access = database_access();
     shared_limits_ = std::make_unique<SharedLimits>(base_.get(), config_.postgresql,
                                                     [access] { return access.read(); });
@@ -676,7 +678,28 @@ std::string Master::metrics_text() const {
                           {},
                           "counter"};
     waited.samples.emplace_back("", static_cast<double>(q.wait_ms) / 1000.0);
-    return metrics_.render({accounts, in_flight, dropped, depth, outcomes, waited});
+    std::vector<Metrics::Gauge> all{accounts, in_flight, dropped, depth, outcomes, waited};
+    if (shared_) shared_metrics(all);
+    return metrics_.render(all);
+}
+
+// store = postgresql: whether this host is in step with the database, and what waits for it.
+void Master::shared_metrics(std::vector<Metrics::Gauge>& out) const {
+    Metrics::Gauge in_step{"amq2api_shared_store_in_step",
+                           "1 while this host is in step with the shared database, else 0",
+                           {}};
+    in_step.samples.emplace_back("", shared_->in_step() ? 1.0 : 0.0);
+    Metrics::Gauge waiting{"amq2api_shared_store_usage_waiting",
+                           "Usage records stored here and not yet in the shared database",
+                           {}};
+    waiting.samples.emplace_back("", static_cast<double>(shared_->usage_waiting()));
+    Metrics::Gauge limits{"amq2api_key_limit_admissions_total",
+                          "Admissions of keys with limits, by whether the database counted them",
+                          {},
+                          "counter"};
+    limits.samples.emplace_back("{counted=\"yes\"}", static_cast<double>(shared_limits_->asked()));
+    limits.samples.emplace_back("{counted=\"no\"}", static_cast<double>(shared_limits_->unasked()));
+    out.insert(out.end(), {in_step, waiting, limits});
 }
 
 // null models: the account's list is not known yet (it may serve any model meanwhile).

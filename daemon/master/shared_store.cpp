@@ -283,6 +283,8 @@ void SharedStore::write_done(Status written) {
     if (!writing_) next_write();
 }
 
+std::uint64_t SharedStore::usage_waiting() const { return waiting_usage(store_); }
+
 void SharedStore::write_status(JsonWriter& w) const {
     w.StartObject();
     write_field(w, "store", "postgresql");

@@ -61,6 +61,7 @@ public:
     void write_status(JsonWriter& w) const;
     std::uint64_t reads() const { return reads_; }
     std::uint64_t writes() const { return writes_; }
+    std::uint64_t usage_waiting() const;
 
 private:
     struct Pending {

@@ -258,6 +258,7 @@ class SharedStoreTest(unittest.TestCase):
             self.assertEqual(health["status"], "degraded")
             self.assertIn("shared store", health["reason"])
             self.assertEqual(host.get("/health/ready").status, 200)
+            self.assertIn("amq2api_shared_store_in_step 0", host.get("/metrics").body.decode())
         rc, _, err = self.a.ctl("key", "create", "--name", "during")
         self.assertEqual(rc, 1)
         self.assertIn("out of reach", err)
@@ -274,6 +275,10 @@ class SharedStoreTest(unittest.TestCase):
         for host in (self.a, self.b):
             self.assertEqual(json.loads(host.get("/health").body)["status"], "ok")
         self.assert_counted_everywhere(1 + counts[200], timeout=30)
+        for host in (self.a, self.b):
+            metrics = host.get("/metrics").body.decode()
+            self.assertIn("amq2api_shared_store_in_step 1", metrics)
+            self.assertIn("amq2api_shared_store_usage_waiting 0", metrics)
         self.a.ctl_json("key", "create", "--name", "after")
         wait_until(lambda: "after" in [k["name"] for k in self.b.ctl_json("key", "list")["keys"]],
                    timeout=5, what="a change after the outage to reach the other host")
