@@ -74,9 +74,11 @@ CREATE INDEX amq_audit_time ON amq_audit (at_ms);
 // order and a reader that saw one has seen every one before it. amq_cluster names the
 // database, so that a host never takes one database's records for another's. A usage record
 // a host writes carries the host and its sequence there: written twice (the answer to a
-// commit lost), it is kept once. amq_admissions holds the last day's admissions of keys with
-// a per-minute or per-day limit, which amq_admit counts under a per-key lock
-// (shared_limits.hpp).
+// commit lost), it is kept once. amq_admit counts the admissions of keys with a per-minute or
+// per-day limit under a lock of the key's row in amq_key_windows, which holds the windows'
+// totals; amq_admission_grains holds the admissions by second (the minute window) and by
+// minute (the day window), so that a window's total is kept up to date at the cost of the
+// grains that left it, whatever the traffic (shared_limits.hpp).
 constexpr std::string_view kSharedChanges = R"sql(
 CREATE SEQUENCE amq_revisions;
 CREATE TABLE amq_changes (
@@ -93,40 +95,71 @@ CREATE TABLE amq_cluster (
 INSERT INTO amq_cluster (name, value) VALUES ('id', gen_random_uuid()::text);
 ALTER TABLE amq_usage ADD COLUMN origin text NOT NULL DEFAULT '', ADD COLUMN seq bigint;
 CREATE UNIQUE INDEX amq_usage_origin_seq ON amq_usage (origin, seq);
-CREATE TABLE amq_admissions (
-    key_id bigint NOT NULL,
-    at_ms bigint NOT NULL
+CREATE TABLE amq_key_windows (
+    key_id bigint PRIMARY KEY,
+    in_minute bigint NOT NULL DEFAULT 0,
+    in_day bigint NOT NULL DEFAULT 0
 );
-CREATE INDEX amq_admissions_key_time ON amq_admissions (key_id, at_ms);
+CREATE TABLE amq_admission_grains (
+    key_id bigint NOT NULL,
+    span smallint NOT NULL,
+    grain bigint NOT NULL,
+    n bigint NOT NULL,
+    PRIMARY KEY (key_id, span, grain)
+);
 CREATE FUNCTION amq_admit(keys bigint[], per_minute bigint[], per_day bigint[], now_ms bigint)
 RETURNS TABLE (idx integer, admitted boolean, in_minute bigint, in_day bigint,
                retry_ms bigint, refused_by text)
 LANGUAGE plpgsql AS $$
 DECLARE
-    minute_count bigint;
-    day_count bigint;
-    freed_at bigint;
+    w amq_key_windows%ROWTYPE;
+    gone bigint;
+    acc bigint;
+    g record;
 BEGIN
     FOR i IN 1 .. coalesce(array_length(keys, 1), 0) LOOP
-        PERFORM pg_advisory_xact_lock(7415931048293 # keys[i]);
-        SELECT count(*) FILTER (WHERE a.at_ms > now_ms - 60000), count(*)
-          INTO minute_count, day_count
-          FROM amq_admissions a WHERE a.key_id = keys[i] AND a.at_ms > now_ms - 86400000;
-        IF per_minute[i] > 0 AND minute_count >= per_minute[i] THEN
-            SELECT a.at_ms + 60000 INTO freed_at FROM amq_admissions a
-             WHERE a.key_id = keys[i] AND a.at_ms > now_ms - 60000
-             ORDER BY a.at_ms OFFSET minute_count - per_minute[i] LIMIT 1;
-            RETURN QUERY SELECT i, false, minute_count, day_count, freed_at - now_ms,
+        INSERT INTO amq_key_windows (key_id) VALUES (keys[i]) ON CONFLICT (key_id) DO NOTHING;
+        SELECT * INTO w FROM amq_key_windows WHERE key_id = keys[i] FOR UPDATE;
+        WITH expired AS (
+            DELETE FROM amq_admission_grains a WHERE a.key_id = keys[i] AND a.span = 1
+               AND a.grain < (now_ms - 60000) / 1000 RETURNING a.n)
+        SELECT coalesce(sum(expired.n), 0) INTO gone FROM expired;
+        w.in_minute := w.in_minute - gone;
+        WITH expired AS (
+            DELETE FROM amq_admission_grains a WHERE a.key_id = keys[i] AND a.span = 2
+               AND a.grain < (now_ms - 86400000) / 60000 RETURNING a.n)
+        SELECT coalesce(sum(expired.n), 0) INTO gone FROM expired;
+        w.in_day := w.in_day - gone;
+        IF per_minute[i] > 0 AND w.in_minute >= per_minute[i] THEN
+            acc := w.in_minute;
+            FOR g IN SELECT a.grain, a.n FROM amq_admission_grains a
+                      WHERE a.key_id = keys[i] AND a.span = 1 ORDER BY a.grain LOOP
+                acc := acc - g.n;
+                EXIT WHEN acc < per_minute[i];
+            END LOOP;
+            UPDATE amq_key_windows k SET in_minute = w.in_minute, in_day = w.in_day
+             WHERE k.key_id = keys[i];
+            RETURN QUERY SELECT i, false, w.in_minute, w.in_day, (g.grain + 61) * 1000 - now_ms,
                                 'requests_per_minute'::text;
-        ELSIF per_day[i] > 0 AND day_count >= per_day[i] THEN
-            SELECT a.at_ms + 86400000 INTO freed_at FROM amq_admissions a
-             WHERE a.key_id = keys[i] AND a.at_ms > now_ms - 86400000
-             ORDER BY a.at_ms OFFSET day_count - per_day[i] LIMIT 1;
-            RETURN QUERY SELECT i, false, minute_count, day_count, freed_at - now_ms,
-                                'requests_per_day'::text;
+        ELSIF per_day[i] > 0 AND w.in_day >= per_day[i] THEN
+            acc := w.in_day;
+            FOR g IN SELECT a.grain, a.n FROM amq_admission_grains a
+                      WHERE a.key_id = keys[i] AND a.span = 2 ORDER BY a.grain LOOP
+                acc := acc - g.n;
+                EXIT WHEN acc < per_day[i];
+            END LOOP;
+            UPDATE amq_key_windows k SET in_minute = w.in_minute, in_day = w.in_day
+             WHERE k.key_id = keys[i];
+            RETURN QUERY SELECT i, false, w.in_minute, w.in_day,
+                                (g.grain + 1441) * 60000 - now_ms, 'requests_per_day'::text;
         ELSE
-            INSERT INTO amq_admissions (key_id, at_ms) VALUES (keys[i], now_ms);
-            RETURN QUERY SELECT i, true, minute_count + 1, day_count + 1, 0::bigint, ''::text;
+            INSERT INTO amq_admission_grains AS a VALUES (keys[i], 1, now_ms / 1000, 1)
+                ON CONFLICT (key_id, span, grain) DO UPDATE SET n = a.n + 1;
+            INSERT INTO amq_admission_grains AS a VALUES (keys[i], 2, now_ms / 60000, 1)
+                ON CONFLICT (key_id, span, grain) DO UPDATE SET n = a.n + 1;
+            UPDATE amq_key_windows k SET in_minute = w.in_minute + 1, in_day = w.in_day + 1
+             WHERE k.key_id = keys[i];
+            RETURN QUERY SELECT i, true, w.in_minute + 1, w.in_day + 1, 0::bigint, ''::text;
         END IF;
     END LOOP;
 END $$;

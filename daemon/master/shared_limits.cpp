@@ -15,8 +15,6 @@ namespace {
 
 // At most this many admissions in one statement: one statement holds its keys' locks.
 constexpr std::size_t kBatch = 256;
-// The admissions older than a day are dropped about this often.
-constexpr std::int64_t kPruneEveryMs = 60000;
 // After a failure, the database is not asked again for this long: admissions meanwhile are
 // answered at once.
 constexpr auto kRetryAfter = std::chrono::seconds(2);
@@ -93,7 +91,6 @@ void SharedLimits::admit_unasked(Done done, const std::string& why) {
 }
 
 void SharedLimits::run() {
-    std::int64_t pruned_at = 0;
     auto retry_at = std::chrono::steady_clock::time_point{};
     for (;;) {
         std::vector<Ask> batch;
@@ -109,11 +106,6 @@ void SharedLimits::run() {
         Status decided = std::chrono::steady_clock::now() < retry_at
                              ? Status(make_error(Errc::unavailable, "out of reach"))
                              : decide(batch);
-        if (decided && batch.back().now_ms - pruned_at > kPruneEveryMs) {
-            pruned_at = batch.back().now_ms;
-            (void)db_->query("DELETE FROM amq_admissions WHERE at_ms < $1",
-                             {std::to_string(pruned_at - KeyLimiter::kDayMs)});
-        }
         if (!decided) {
             if (db_ || retry_at < std::chrono::steady_clock::now())
                 retry_at = std::chrono::steady_clock::now() + kRetryAfter;

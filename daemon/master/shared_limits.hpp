@@ -1,7 +1,9 @@
 // store = postgresql: the per-minute and per-day limits of API keys counted across all hosts.
-// Every admission of a key with such a limit is decided by the database, which keeps the
-// admissions of the last day (amq_admissions) and counts them under a per-key lock: the
-// limit holds exactly however the requests are spread. The admissions waiting at one moment
+// Every admission of a key with such a limit is decided by the database (amq_admit, under a
+// lock of the key's row), which keeps the admissions by second for the minute window and by
+// minute for the day window: the limit is never exceeded however the requests are spread. A
+// grain counts until all of it has left the window, so a refusal near a window's edge may
+// come up to a grain early (a second; a minute for the day). The admissions waiting at one moment
 // go to the database together, in one statement, so a host pays about one round trip per
 // request at low load and less under load.
 //

@@ -155,12 +155,20 @@ class SharedStoreTest(unittest.TestCase):
         self.assertEqual(len(self.fake.requests()["generate"]), 30)
         for host in (self.a, self.b):
             self.assertEqual(host.ctl_json("status")["shared_limits"]["admitted_unasked"], 0)
+        # A per-day limit is counted across hosts too.
+        daily = self.b.ctl_json("key", "create", "--name", "daily", "--rpm", "0",
+                                "--rpd", "3")["key"]
+        wait_until(lambda: "daily" in [k["name"] for k in self.a.ctl_json("key", "list")["keys"]],
+                   timeout=5, what="host a to see the key")
+        self.assertEqual([self.ask(h, daily).status for h in (self.a, self.b, self.a, self.b)],
+                         [200, 200, 200, 429])
+        self.assertIn("per day", json.loads(self.ask(self.a, daily).body)["error"]["message"])
 
     def test_a_database_that_does_not_answer_admits_after_two_seconds(self):
         self.add_account(self.a, "main")
         key = self.a.ctl_json("key", "create", "--name", "client", "--rpm", "30")["key"]
         self.assertEqual(self.ask(self.a, key).status, 200)
-        self.pg.hold_lock(self, "shared", "amq_admissions")
+        self.pg.hold_lock(self, "shared", "amq_key_windows")
         started = time.monotonic()
         self.assertEqual(self.ask(self.a, key).status, 200)
         self.assertLess(time.monotonic() - started, 5)
