@@ -107,13 +107,15 @@ CREATE TABLE amq_admission_grains (
     n bigint NOT NULL,
     PRIMARY KEY (key_id, span, grain)
 );
-CREATE FUNCTION amq_admit(keys bigint[], per_minute bigint[], per_day bigint[], now_ms bigint)
-RETURNS TABLE (idx integer, admitted boolean, in_minute bigint, in_day bigint,
+CREATE FUNCTION amq_admit(keys bigint[], wanted bigint[], per_minute bigint[],
+                          per_day bigint[], now_ms bigint)
+RETURNS TABLE (idx integer, admitted bigint, in_minute bigint, in_day bigint,
                retry_ms bigint, refused_by text)
 LANGUAGE plpgsql AS $$
 DECLARE
     w amq_key_windows%ROWTYPE;
     gone bigint;
+    taken bigint;
     acc bigint;
     g record;
 BEGIN
@@ -130,36 +132,41 @@ BEGIN
                AND a.grain < (now_ms - 86400000) / 60000 RETURNING a.n)
         SELECT coalesce(sum(expired.n), 0) INTO gone FROM expired;
         w.in_day := w.in_day - gone;
-        IF per_minute[i] > 0 AND w.in_minute >= per_minute[i] THEN
+        taken := wanted[i];
+        IF per_minute[i] > 0 THEN taken := least(taken, per_minute[i] - w.in_minute); END IF;
+        IF per_day[i] > 0 THEN taken := least(taken, per_day[i] - w.in_day); END IF;
+        taken := greatest(taken, 0);
+        IF taken > 0 THEN
+            INSERT INTO amq_admission_grains AS a VALUES (keys[i], 1, now_ms / 1000, taken)
+                ON CONFLICT (key_id, span, grain) DO UPDATE SET n = a.n + taken;
+            INSERT INTO amq_admission_grains AS a VALUES (keys[i], 2, now_ms / 60000, taken)
+                ON CONFLICT (key_id, span, grain) DO UPDATE SET n = a.n + taken;
+            w.in_minute := w.in_minute + taken;
+            w.in_day := w.in_day + taken;
+        END IF;
+        UPDATE amq_key_windows k SET in_minute = w.in_minute, in_day = w.in_day
+         WHERE k.key_id = keys[i];
+        IF taken = wanted[i] THEN
+            RETURN QUERY SELECT i, taken, w.in_minute, w.in_day, 0::bigint, ''::text;
+        ELSIF per_minute[i] > 0 AND w.in_minute >= per_minute[i] THEN
+            -- Room again once the grains holding the oldest admissions have left the window.
             acc := w.in_minute;
             FOR g IN SELECT a.grain, a.n FROM amq_admission_grains a
                       WHERE a.key_id = keys[i] AND a.span = 1 ORDER BY a.grain LOOP
                 acc := acc - g.n;
                 EXIT WHEN acc < per_minute[i];
             END LOOP;
-            UPDATE amq_key_windows k SET in_minute = w.in_minute, in_day = w.in_day
-             WHERE k.key_id = keys[i];
-            RETURN QUERY SELECT i, false, w.in_minute, w.in_day, (g.grain + 61) * 1000 - now_ms,
+            RETURN QUERY SELECT i, taken, w.in_minute, w.in_day, (g.grain + 61) * 1000 - now_ms,
                                 'requests_per_minute'::text;
-        ELSIF per_day[i] > 0 AND w.in_day >= per_day[i] THEN
+        ELSE
             acc := w.in_day;
             FOR g IN SELECT a.grain, a.n FROM amq_admission_grains a
                       WHERE a.key_id = keys[i] AND a.span = 2 ORDER BY a.grain LOOP
                 acc := acc - g.n;
                 EXIT WHEN acc < per_day[i];
             END LOOP;
-            UPDATE amq_key_windows k SET in_minute = w.in_minute, in_day = w.in_day
-             WHERE k.key_id = keys[i];
-            RETURN QUERY SELECT i, false, w.in_minute, w.in_day,
+            RETURN QUERY SELECT i, taken, w.in_minute, w.in_day,
                                 (g.grain + 1441) * 60000 - now_ms, 'requests_per_day'::text;
-        ELSE
-            INSERT INTO amq_admission_grains AS a VALUES (keys[i], 1, now_ms / 1000, 1)
-                ON CONFLICT (key_id, span, grain) DO UPDATE SET n = a.n + 1;
-            INSERT INTO amq_admission_grains AS a VALUES (keys[i], 2, now_ms / 60000, 1)
-                ON CONFLICT (key_id, span, grain) DO UPDATE SET n = a.n + 1;
-            UPDATE amq_key_windows k SET in_minute = w.in_minute + 1, in_day = w.in_day + 1
-             WHERE k.key_id = keys[i];
-            RETURN QUERY SELECT i, true, w.in_minute + 1, w.in_day + 1, 0::bigint, ''::text;
         END IF;
     END LOOP;
 END $$;

@@ -5,7 +5,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <numeric>
+#include <map>
+#include <tuple>
 
 #include "common/log.hpp"
 #include "common/strings.hpp"
@@ -133,45 +134,66 @@ Status SharedLimits::decide(std::vector<Ask>& batch) {
         if (!db) return db.error();
         db_ = std::make_unique<PgConnection>(std::move(*db));
     }
-    std::vector<std::size_t> order(batch.size());
-    std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
-        return batch[x].key_id < batch[y].key_id;
-    });
-    std::vector<std::int64_t> keys, per_minute, per_day;
-    for (std::size_t i : order) {
-        keys.push_back(static_cast<std::int64_t>(batch[i].key_id));
-        per_minute.push_back(batch[i].limits.requests_per_minute);
-        per_day.push_back(batch[i].limits.requests_per_day);
+    // Asks of one key (with the same limits) are one group, asked for together; the
+    // database admits the first ones that fit.
+    std::vector<std::vector<std::size_t>> groups;
+    std::map<std::tuple<std::uint64_t, std::int64_t, std::int64_t>, std::size_t> group_of;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        const Ask& a = batch[i];
+        auto [it, added] = group_of.try_emplace(
+            {a.key_id, a.limits.requests_per_minute, a.limits.requests_per_day}, groups.size());
+        if (added) groups.emplace_back();
+        groups[it->second].push_back(i);
     }
+    std::vector<std::int64_t> keys, counts, per_minute, per_day;
+    for (const auto& [id, g] : group_of) {  // in key order: no two hosts wait on each other
+        const Ask& a = batch[groups[g].front()];
+        keys.push_back(static_cast<std::int64_t>(std::get<0>(id)));
+        counts.push_back(static_cast<std::int64_t>(groups[g].size()));
+        per_minute.push_back(a.limits.requests_per_minute);
+        per_day.push_back(a.limits.requests_per_day);
+    }
+    std::vector<std::size_t> ordered;
+    for (const auto& entry : group_of) ordered.push_back(entry.second);
     auto rows = db_->query(
-        "SELECT idx, admitted, in_minute, in_day, retry_ms, refused_by "
-        "FROM amq_admit($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint)",
-        {array_of(keys), array_of(per_minute), array_of(per_day),
+        "SELECT idx, admitted, in_minute, in_day, retry_ms, refused_by FROM "
+        "amq_admit($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint)",
+        {array_of(keys), array_of(counts), array_of(per_minute), array_of(per_day),
          std::to_string(batch.back().now_ms)});
     if (!rows) return rows.error();
-    if (static_cast<std::size_t>(rows->rows()) != batch.size())
+    if (static_cast<std::size_t>(rows->rows()) != ordered.size())
         return make_error(Errc::protocol, "amq_admit answered a different number of rows");
     for (int r = 0; r < rows->rows(); ++r) {
         auto position = parse_int(rows->value(r, 0));
+        auto admitted = parse_int(rows->value(r, 1));
         auto in_minute = parse_int(rows->value(r, 2));
         auto retry = parse_int(rows->value(r, 4));
-        if (!position || *position < 1 || static_cast<std::size_t>(*position) > batch.size() ||
-            !in_minute || !retry)
+        if (!position || *position < 1 || static_cast<std::size_t>(*position) > ordered.size() ||
+            !admitted || !in_minute || !retry)
             return make_error(Errc::protocol, "amq_admit answered a malformed row");
-        Ask& a = batch[order[static_cast<std::size_t>(*position - 1)]];
-        LimitDecision d;
-        d.admitted = rows->value(r, 1) == "t";
-        d.limit = std::string(rows->value(r, 5));
-        d.limit_value = d.limit == "requests_per_day" ? a.limits.requests_per_day
-                                                      : a.limits.requests_per_minute;
-        d.retry_after_ms = std::max<std::int64_t>(*retry, 0);
-        if (a.limits.requests_per_minute > 0) {
-            d.rate.limit = a.limits.requests_per_minute;
-            d.rate.remaining = std::max<std::int64_t>(a.limits.requests_per_minute - *in_minute, 0);
-            d.rate.reset_ms = d.retry_after_ms;
+        const std::vector<std::size_t>& group = groups[ordered[*position - 1]];
+        std::string refused_by(rows->value(r, 5));
+        for (std::size_t j = 0; j < group.size(); ++j) {
+            Ask& a = batch[group[j]];
+            bool in = static_cast<std::int64_t>(j) < *admitted;
+            LimitDecision d;
+            d.admitted = in;
+            if (!in) {
+                d.limit = refused_by;
+                d.limit_value = refused_by == "requests_per_day" ? a.limits.requests_per_day
+                                                                 : a.limits.requests_per_minute;
+                d.retry_after_ms = std::max<std::int64_t>(*retry, 0);
+            }
+            if (a.limits.requests_per_minute > 0) {
+                // The j-th admitted saw the window as it was after it.
+                std::int64_t seen =
+                    *in_minute - *admitted + std::min<std::int64_t>(j + 1, *admitted);
+                d.rate.limit = a.limits.requests_per_minute;
+                d.rate.remaining = std::max<std::int64_t>(a.limits.requests_per_minute - seen, 0);
+                d.rate.reset_ms = d.retry_after_ms;
+            }
+            a.decision = d;
         }
-        a.decision = d;
     }
     return {};
 }
