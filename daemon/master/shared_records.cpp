@@ -1,5 +1,7 @@
 #include "daemon/master/shared_records.hpp"
 
+#include <type_traits>
+
 #include "common/strings.hpp"
 #include "daemon/master/pg_connection.hpp"
 #include "daemon/master/pg_copy_text.hpp"
@@ -143,35 +145,69 @@ Status write_record(PgConnection& db, const SharedRecord& r) {
     return written ? Status{} : Status(written.error());
 }
 
-// The rollup is added to only when the record was new.
+// The records as parallel arrays, with what each adds to its rollup; a record the database
+// has (origin, seq) is skipped, and adds to no rollup.
 constexpr std::string_view kAddUsage = R"sql(
-WITH added AS (
+WITH incoming AS (
+    SELECT * FROM unnest($2::bigint[], $3::bigint[], $4::bigint[], $5::bytea[], $6::bigint[],
+                         $7::integer[], $8::bytea[], $9::bigint[], $10::bigint[], $11::bigint[],
+                         $12::bigint[], $13::bigint[], $14::bigint[])
+        AS r(seq, time_ms, key_id, doc, account_id, day, model, errors, input_tokens,
+             output_tokens, credits_micros, ttfb_ms, duration_ms)),
+added AS (
     INSERT INTO amq_usage (time_ms, key_id, account_id, doc, origin, seq)
-    VALUES ($1::bigint, $2::bigint, $3::bigint, $4::bytea, $5::text, $6::bigint)
-    ON CONFLICT (origin, seq) DO NOTHING RETURNING 1)
-INSERT INTO amq_rollups (day, key_id, account_id, model, requests, errors, input_tokens,
-                         output_tokens, credits_micros, ttfb_ms_sum, duration_ms_sum)
-SELECT $7::integer, $2::bigint, $3::bigint, $8::bytea, 1, $9::bigint, $10::bigint,
-       $11::bigint, $12::bigint, $13::bigint, $14::bigint FROM added
+    SELECT time_ms, key_id, account_id, doc, $1::text, seq FROM incoming
+    ON CONFLICT (origin, seq) DO NOTHING RETURNING seq)
+INSERT INTO amq_rollups AS t (day, key_id, account_id, model, requests, errors, input_tokens,
+                              output_tokens, credits_micros, ttfb_ms_sum, duration_ms_sum)
+SELECT i.day, i.key_id, i.account_id, i.model, count(*), sum(i.errors), sum(i.input_tokens),
+       sum(i.output_tokens), sum(i.credits_micros), sum(i.ttfb_ms), sum(i.duration_ms)
+  FROM incoming i JOIN added USING (seq)
+ GROUP BY i.day, i.key_id, i.account_id, i.model
 ON CONFLICT (day, key_id, account_id, model) DO UPDATE SET
-    requests = amq_rollups.requests + 1,
-    errors = amq_rollups.errors + excluded.errors,
-    input_tokens = amq_rollups.input_tokens + excluded.input_tokens,
-    output_tokens = amq_rollups.output_tokens + excluded.output_tokens,
-    credits_micros = amq_rollups.credits_micros + excluded.credits_micros,
-    ttfb_ms_sum = amq_rollups.ttfb_ms_sum + excluded.ttfb_ms_sum,
-    duration_ms_sum = amq_rollups.duration_ms_sum + excluded.duration_ms_sum
+    requests = t.requests + excluded.requests,
+    errors = t.errors + excluded.errors,
+    input_tokens = t.input_tokens + excluded.input_tokens,
+    output_tokens = t.output_tokens + excluded.output_tokens,
+    credits_micros = t.credits_micros + excluded.credits_micros,
+    ttfb_ms_sum = t.ttfb_ms_sum + excluded.ttfb_ms_sum,
+    duration_ms_sum = t.duration_ms_sum + excluded.duration_ms_sum
 )sql";
 
-Status add_usage(PgConnection& db, std::string_view host, const UsageOut& out) {
-    const UsageRecord& u = out.record;
-    Rollup r = rollup_of(u);
-    auto n = [](auto v) { return std::to_string(v); };
-    auto added = db.query(
-        std::string(kAddUsage),
-        {n(u.time_ms), n(u.key_id), n(u.account_id), bytea_text(encode_usage(u)), std::string(host),
-         n(out.seq), n(r.day), bytea_text(r.model), n(r.errors), n(r.input_tokens),
-         n(r.output_tokens), n(r.credits_micros), n(r.ttfb_ms_sum), n(r.duration_ms_sum)});
+// A PostgreSQL array literal of numbers, or of byte strings (each quoted, its \x escaped).
+template <class T>
+void add_element(std::string& array, const T& value) {
+    array += array.size() > 1 ? "," : "";
+    if constexpr (std::is_arithmetic_v<T>)
+        array += std::to_string(value);
+    else
+        array += str_cat("\"\\", bytea_text(value), "\"");
+}
+
+Status add_usage(PgConnection& db, std::string_view host, const std::vector<UsageOut>& usage) {
+    constexpr std::size_t kColumns = 13;
+    std::vector<std::string> arrays(kColumns, "{");
+    for (const UsageOut& out : usage) {
+        const UsageRecord& u = out.record;
+        Rollup r = rollup_of(u);
+        std::size_t c = 0;
+        add_element(arrays[c++], out.seq);
+        add_element(arrays[c++], u.time_ms);
+        add_element(arrays[c++], u.key_id);
+        add_element(arrays[c++], encode_usage(u));
+        add_element(arrays[c++], u.account_id);
+        add_element(arrays[c++], r.day);
+        add_element(arrays[c++], r.model);
+        add_element(arrays[c++], r.errors);
+        add_element(arrays[c++], r.input_tokens);
+        add_element(arrays[c++], r.output_tokens);
+        add_element(arrays[c++], r.credits_micros);
+        add_element(arrays[c++], r.ttfb_ms_sum);
+        add_element(arrays[c++], r.duration_ms_sum);
+    }
+    std::vector<std::string> params{std::string(host)};
+    for (std::string& a : arrays) params.push_back(std::move(a) + "}");
+    auto added = db.query(std::string(kAddUsage), params);
     return added ? Status{} : Status(added.error());
 }
 
@@ -273,10 +309,7 @@ Result<std::uint64_t> write_shared(PgConnection& db, const SharedChanges& change
     }
     auto rev = number(*drawn, 0, 0);
     Status written = rev ? write_in_locked(db, changes, *rev) : Status(rev.error());
-    for (const UsageOut& out : usage) {
-        if (!written) break;
-        written = add_usage(db, host, out);
-    }
+    if (written && !usage.empty()) written = add_usage(db, host, usage);
     if (!written) {
         (void)db.exec("ROLLBACK");
         return written.error();

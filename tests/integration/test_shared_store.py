@@ -228,8 +228,10 @@ class SharedStoreTest(unittest.TestCase):
         self.assert_counted_everywhere(12)
         self.assertEqual(self.b.ctl_json("stats", "--days", "1", "--by", "key"),
                          self.a.ctl_json("stats", "--days", "1", "--by", "key"))
-        rollups = self.pg.psql("shared", "SELECT sum(requests) FROM amq_rollups").strip()
-        self.assertEqual(rollups, "12")
+        rollups = self.pg.psql("shared", "SELECT sum(requests), sum(input_tokens), "
+                                         "sum(output_tokens) FROM amq_rollups").split()
+        total = self.a.ctl_json("stats", "--days", "1")["total"]
+        self.assertEqual(rollups, ["12", str(total["input_tokens"]), str(total["output_tokens"])])
 
     def test_a_killed_host_loses_no_usage_and_the_other_serves_on(self):
         key = self.shared_key()
