@@ -74,7 +74,8 @@ CREATE INDEX amq_audit_time ON amq_audit (at_ms);
 // order and a reader that saw one has seen every one before it. amq_cluster names the
 // database, so that a host never takes one database's records for another's. A usage record
 // a host writes carries the host and its sequence there: written twice (the answer to a
-// commit lost), it is kept once. amq_admit counts the admissions of keys with a per-minute or
+// commit lost), it is kept once; so is an audit entry, by its host, time and sequence there.
+// amq_admit counts the admissions of keys with a per-minute or
 // per-day limit under a lock of the key's row in amq_key_windows, which holds the windows'
 // totals; amq_admission_grains holds the admissions by second (the minute window) and by
 // minute (the day window), so that a window's total is kept up to date at the cost of the
@@ -95,6 +96,8 @@ CREATE TABLE amq_cluster (
 INSERT INTO amq_cluster (name, value) VALUES ('id', gen_random_uuid()::text);
 ALTER TABLE amq_usage ADD COLUMN origin text NOT NULL DEFAULT '', ADD COLUMN seq bigint;
 CREATE UNIQUE INDEX amq_usage_origin_seq ON amq_usage (origin, seq);
+ALTER TABLE amq_audit ADD COLUMN origin text NOT NULL DEFAULT '', ADD COLUMN seq bigint;
+CREATE UNIQUE INDEX amq_audit_origin_seq ON amq_audit (origin, at_ms, seq);
 CREATE TABLE amq_key_windows (
     key_id bigint PRIMARY KEY,
     in_minute bigint NOT NULL DEFAULT 0,
@@ -175,7 +178,7 @@ END $$;
 constexpr Migration kMigrations[] = {
     {1, "shared records: accounts, credentials, health, keys, usage, rollups, audit",
      kSharedRecords},
-    {2, "revisions of the records hosts keep a copy of, usage by host, admissions", kSharedChanges},
+    {2, "revisions of the records hosts keep a copy of, usage and audit by host, admissions", kSharedChanges},
 };
 
 // Any constant: the lock every migrating host waits on.

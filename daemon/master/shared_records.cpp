@@ -211,6 +211,15 @@ Status add_usage(PgConnection& db, std::string_view host, const std::vector<Usag
     return added ? Status{} : Status(added.error());
 }
 
+Status add_audit(PgConnection& db, std::string_view host, const AuditOut& out) {
+    auto added = db.query(
+        "INSERT INTO amq_audit (at_ms, doc, origin, seq) VALUES ($1, $2, $3, $4) "
+        "ON CONFLICT (origin, at_ms, seq) DO NOTHING",
+        {std::to_string(out.entry.at_ms), bytea_text(encode_audit(out.entry)), std::string(host),
+         std::to_string(out.seq)});
+    return added ? Status{} : Status(added.error());
+}
+
 Status write_in_locked(PgConnection& db, const SharedChanges& changes, std::uint64_t rev) {
     for (const SharedRecord& r : changes.records) {
         if (Status st = write_record(db, r); !st) return st;
@@ -255,25 +264,30 @@ Result<SharedChanges> read_shared(PgConnection& db, std::optional<std::uint64_t>
     return read;
 }
 
-Result<UsageIn> read_usage(PgConnection& db, std::uint64_t after, std::string_view host,
-                           std::size_t limit) {
+namespace {
+
+// The rows of `table` after `after` that hosts other than `host` wrote, decoded.
+template <class T>
+Result<FromOthers<T>> read_from_others(PgConnection& db, std::string_view table,
+                                       Result<T> (*decode)(std::string_view), std::uint64_t after,
+                                       std::string_view host, std::size_t limit) {
     if (Status st = db.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"); !st)
         return st.error();
-    auto read = [&]() -> Result<UsageIn> {
-        UsageIn in;
-        auto newest = db.query("SELECT coalesce(max(id), 0) FROM amq_usage");
+    auto read = [&]() -> Result<FromOthers<T>> {
+        FromOthers<T> in;
+        auto newest = db.query(str_cat("SELECT coalesce(max(id), 0) FROM ", table));
         if (!newest) return newest.error();
         auto last = number(*newest, 0, 0);
         if (!last) return last.error();
         in.cursor = std::max(after, *last);
-        auto rows = db.query(
-            "SELECT id, doc FROM amq_usage WHERE id > $1 AND origin <> $2 ORDER BY id LIMIT $3",
-            {std::to_string(after), std::string(host), std::to_string(limit)});
+        auto rows = db.query(str_cat("SELECT id, doc FROM ", table,
+                                     " WHERE id > $1 AND origin <> $2 ORDER BY id LIMIT $3"),
+                             {std::to_string(after), std::string(host), std::to_string(limit)});
         if (!rows) return rows.error();
         for (int i = 0; i < rows->rows(); ++i) {
             auto bytes = bytes_of(rows->value(i, 1));
             if (!bytes) return bytes.error();
-            auto record = decode_usage(*bytes);
+            auto record = decode(*bytes);
             if (!record) return record.error();
             in.records.push_back(std::move(*record));
         }
@@ -291,6 +305,18 @@ Result<UsageIn> read_usage(PgConnection& db, std::uint64_t after, std::string_vi
     return in;
 }
 
+}  // namespace
+
+Result<UsageIn> read_usage(PgConnection& db, std::uint64_t after, std::string_view host,
+                           std::size_t limit) {
+    return read_from_others<UsageRecord>(db, "amq_usage", decode_usage, after, host, limit);
+}
+
+Result<AuditIn> read_audit(PgConnection& db, std::uint64_t after, std::string_view host,
+                           std::size_t limit) {
+    return read_from_others<AuditEntry>(db, "amq_audit", decode_audit, after, host, limit);
+}
+
 Status lock_shared(PgConnection& db) {
     if (Status st = db.exec("BEGIN"); !st) return st;
     if (Status st = db.exec(std::string(kWriteLock)); !st) {
@@ -301,7 +327,7 @@ Status lock_shared(PgConnection& db) {
 }
 
 Result<std::uint64_t> write_shared(PgConnection& db, const SharedChanges& changes,
-                                   std::string_view host, const std::vector<UsageOut>& usage) {
+                                   const HostWrites& host) {
     auto drawn = db.query("SELECT nextval('amq_revisions')");
     if (!drawn) {
         (void)db.exec("ROLLBACK");
@@ -309,7 +335,11 @@ Result<std::uint64_t> write_shared(PgConnection& db, const SharedChanges& change
     }
     auto rev = number(*drawn, 0, 0);
     Status written = rev ? write_in_locked(db, changes, *rev) : Status(rev.error());
-    if (written && !usage.empty()) written = add_usage(db, host, usage);
+    if (written && !host.usage.empty()) written = add_usage(db, host.host, host.usage);
+    for (const AuditOut& out : host.audit) {
+        if (!written) break;
+        written = add_audit(db, host.host, out);
+    }
     if (!written) {
         (void)db.exec("ROLLBACK");
         return written.error();

@@ -15,6 +15,7 @@
 
 #include "common/result.hpp"
 #include "common/usage_record.hpp"
+#include "daemon/master/records.hpp"
 
 namespace amq {
 
@@ -50,12 +51,22 @@ struct UsageOut {
     UsageRecord record;
 };
 
-// Other hosts' usage records, read after the database's usage row `after`.
-struct UsageIn {
-    std::vector<UsageRecord> records;
+// An audit entry of this host on its way to the database: its time and sequence there are
+// its key in this host's store.
+struct AuditOut {
+    std::uint32_t seq;
+    AuditEntry entry;
+};
+
+// Other hosts' records (usage, audit), read after the database's row `after` of their table.
+template <class T>
+struct FromOthers {
+    std::vector<T> records;
     std::uint64_t cursor = 0;  // where the next read starts
     bool more = false;         // a full batch: more may wait
 };
+using UsageIn = FromOthers<UsageRecord>;
+using AuditIn = FromOthers<AuditEntry>;
 
 // The counters hosts share: the others (dropped usage) are each host's own.
 inline constexpr std::string_view kSharedCounters[] = {"next_account_id", "next_key_id"};
@@ -67,19 +78,29 @@ Result<std::string> shared_cluster_id(PgConnection& db);
 // REPEATABLE READ transaction of its own, or in the caller's locked one.
 Result<SharedChanges> read_shared(PgConnection& db, std::optional<std::uint64_t> since,
                                   bool own_transaction);
-// Up to `limit` usage records written by hosts other than `host`, in one snapshot.
+// Up to `limit` usage records or audit entries written by hosts other than `host`, in one
+// snapshot.
 Result<UsageIn> read_usage(PgConnection& db, std::uint64_t after, std::string_view host,
+                           std::size_t limit);
+Result<AuditIn> read_audit(PgConnection& db, std::uint64_t after, std::string_view host,
                            std::size_t limit);
 
 // Begins the transaction in which a host writes: it holds the lock every writer takes, so
 // that nothing changes under the host until it commits or rolls back.
 Status lock_shared(PgConnection& db);
+// What a host writes in one transaction, beside its changed records.
+struct HostWrites {
+    std::string_view host;
+    const std::vector<UsageOut>& usage;
+    const std::vector<AuditOut>& audit;
+};
+
 // In the locked transaction: writes the records (a missing value removes the record) at a
-// new revision, raises the counters, adds `host`'s usage records and their rollups (a record
-// the database has already is skipped), notes the change for the other hosts and commits.
-// Returns the revision.
+// new revision, raises the counters, adds the host's usage records with their rollups and
+// its audit entries (one the database has already is skipped), notes the change for the
+// other hosts and commits. Returns the revision.
 Result<std::uint64_t> write_shared(PgConnection& db, const SharedChanges& changes,
-                                   std::string_view host, const std::vector<UsageOut>& usage);
+                                   const HostWrites& host);
 
 // The channel hosts LISTEN on: a notification says a write was committed.
 inline constexpr std::string_view kSharedChannel = "amq_shared";

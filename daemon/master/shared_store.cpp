@@ -63,11 +63,11 @@ SharedStore::SharedStore(event_base* base, Store& store, SharedStoreOptions opti
         if (has_work()) schedule_flush();
     });
     store_.on_shared_change([this] { schedule_flush(); });
-    store_.share_usage();
+    store_.share_records();
 }
 
 bool SharedStore::has_work() const {
-    return store_.has_shared_changes() || waiting_usage(store_) > 0;
+    return store_.has_shared_changes() || store_.has_shared_audit() || waiting_usage(store_) > 0;
 }
 
 SharedStore::~SharedStore() {
@@ -121,10 +121,13 @@ void SharedStore::read_next(double after_seconds) {
             }
             auto changes = catch_up(*reader_.db, reader_.origin, mirror, true);
             if (!changes) return changes.error();
-            std::uint64_t after = mirror.origin == reader_.origin ? mirror.usage_cursor : 0;
-            auto usage = read_usage(*reader_.db, after, host_, kPullBatch);
+            bool same = mirror.origin == reader_.origin;
+            auto usage = read_usage(*reader_.db, same ? mirror.usage_cursor : 0, host_, kPullBatch);
             if (!usage) return usage.error();
-            return Caught{std::move(*changes), reader_.origin, std::move(*usage)};
+            auto audit = read_audit(*reader_.db, same ? mirror.audit_cursor : 0, host_, kPullBatch);
+            if (!audit) return audit.error();
+            return Caught{std::move(*changes), reader_.origin, std::move(*usage),
+                          std::move(*audit)};
         },
         [this](Result<Caught> caught) { read_done(std::move(caught)); });
 }
@@ -138,7 +141,7 @@ void SharedStore::read_done(Result<Caught> caught) {
         return read_next(backoff_);
     }
     ++reads_;
-    more_usage_ = caught->usage.more;
+    more_usage_ = caught->usage.more || caught->audit.more;
     backoff_ = 0;
     set_in_step();
     read_next(-1);
@@ -151,8 +154,11 @@ Status SharedStore::apply(const Caught& caught) {
         options_.applied(caught.changes);
     }
     const UsageIn& usage = caught.usage;
-    if (usage.records.empty() && usage.cursor <= mirror.usage_cursor) return {};
-    return store_.apply_usage(usage.records, usage.cursor);
+    if (!usage.records.empty() || usage.cursor > mirror.usage_cursor)
+        if (Status st = store_.apply_usage(usage.records, usage.cursor); !st) return st;
+    const AuditIn& audit = caught.audit;
+    if (audit.records.empty() && audit.cursor <= mirror.audit_cursor) return {};
+    return store_.apply_audit(audit.records, audit.cursor);
 }
 
 void SharedStore::set_trouble(const Error& error) {
@@ -224,48 +230,67 @@ void SharedStore::locked(Result<Caught> caught) {
     });
 }
 
-void SharedStore::share(Status changed) {
-    std::set<SharedRef> refs = store_.take_shared_changes();
-    auto records = store_.read_shared(refs);
+// What this host has for the database: the records it changed, usage records waiting in
+// the outbox, audit entries appended.
+Result<SharedStore::Outgoing> SharedStore::collect() {
+    Outgoing out;
+    out.refs = store_.take_shared_changes();
+    auto records = store_.read_shared(out.refs);
     auto usage = store_.outbox(kPushBatch);
-    if (!usage) log_warning("shared store: cannot read the usage outbox: ", usage.error().message);
-    std::vector<UsageOut> outgoing = usage ? std::move(*usage) : std::vector<UsageOut>{};
-    if ((refs.empty() && outgoing.empty()) || !records) {
-        if (!records) store_.return_shared_changes(refs);
+    auto audit = store_.take_shared_audit();
+    if (!records || !usage || !audit) {
+        store_.return_shared_changes(out.refs);
+        if (audit) store_.return_shared_audit(*audit);
+        return !records ? records.error() : !usage ? usage.error() : audit.error();
+    }
+    out.records = std::move(*records);
+    out.usage = std::move(*usage);
+    out.audit = std::move(*audit);
+    return out;
+}
+
+void SharedStore::share(Status changed) {
+    auto out = collect();
+    if (!out) log_warning("shared store: ", out.error().message);
+    if (!out || (out->refs.empty() && out->usage.empty() && out->audit.empty()))
         return on_thread([this] { (void)writer_.db->exec("ROLLBACK"); },
                          [this, changed] { write_done(changed); });
-    }
-    std::string origin = writer_.origin;
+    auto shared = std::make_shared<Outgoing>(std::move(*out));
     auto rev = std::make_shared<Result<std::uint64_t>>(
         make_error(Errc::internal, "the write did not run"));
-    std::uint64_t through = outgoing.empty() ? 0 : outgoing.back().seq;
-    bool full = outgoing.size() == kPushBatch;
     on_thread(
-        [this, rev, records = std::move(*records), outgoing = std::move(outgoing)] {
-            *rev = write_shared(*writer_.db, records, host_, outgoing);
+        [this, rev, shared] {
+            *rev = write_shared(*writer_.db, shared->records,
+                                HostWrites{host_, shared->usage, shared->audit});
         },
-        [this, rev, refs, origin, changed, through, full] {
-            if (!*rev) {
-                store_.return_shared_changes(refs);
-                writer_.db.reset();
-                set_trouble(rev->error());
-                Error shared = make_error(
-                    Errc::unavailable,
-                    str_cat("changed on this host, but not yet in the shared database (",
-                            rev->error().message, "): it is written there once it is back"));
-                return write_done(changed ? Status(shared) : changed);
-            }
-            ++writes_;
-            if (through)
-                if (Status st = store_.clear_outbox(through); !st)
-                    log_warning("shared store: ", st.error().message);
-            if (full) schedule_flush();
-            SharedChanges advanced;
-            advanced.rev = **rev;
-            if (Status st = store_.apply_shared(advanced, origin); !st)
-                log_warning("shared store: ", st.error().message);
-            write_done(changed);
+        [this, rev, shared, origin = writer_.origin, changed] {
+            written(*shared, *rev, origin, changed);
         });
+}
+
+void SharedStore::written(const Outgoing& out, const Result<std::uint64_t>& rev,
+                          const std::string& origin, Status changed) {
+    if (!rev) {
+        store_.return_shared_changes(out.refs);
+        store_.return_shared_audit(out.audit);
+        writer_.db.reset();
+        set_trouble(rev.error());
+        Error unshared =
+            make_error(Errc::unavailable,
+                       str_cat("changed on this host, but not yet in the shared database (",
+                               rev.error().message, "): it is written there once it is back"));
+        return write_done(changed ? Status(unshared) : changed);
+    }
+    ++writes_;
+    if (!out.usage.empty())
+        if (Status st = store_.clear_outbox(out.usage.back().seq); !st)
+            log_warning("shared store: ", st.error().message);
+    if (out.usage.size() == kPushBatch) schedule_flush();
+    SharedChanges advanced;
+    advanced.rev = rev.value();
+    if (Status st = store_.apply_shared(advanced, origin); !st)
+        log_warning("shared store: ", st.error().message);
+    write_done(changed);
 }
 
 // `then` runs even when no thread could be started (the work did not run).

@@ -72,6 +72,13 @@ private:
         SharedChanges changes;
         std::string origin;
         UsageIn usage;  // read by the reading session only
+        AuditIn audit;
+    };
+    struct Outgoing {
+        std::set<SharedRef> refs;
+        SharedChanges records;
+        std::vector<UsageOut> usage;
+        std::vector<AuditOut> audit;
     };
     struct Session {
         std::unique_ptr<PgConnection> db;
@@ -83,6 +90,9 @@ private:
     void next_write();
     void locked(Result<Caught> caught);
     void share(Status changed);
+    Result<Outgoing> collect();
+    void written(const Outgoing& out, const Result<std::uint64_t>& rev, const std::string& origin,
+                 Status changed);
     void write_done(Status written);
     Status apply(const Caught& caught);
     bool has_work() const;

@@ -582,7 +582,7 @@ Result<std::uint64_t> add_to_outbox(WriteTxn& txn, const std::vector<UsageRecord
 }  // namespace
 
 Status Store::record_usage(const std::vector<UsageRecord>& batch) {
-    return store_usage(batch, share_usage_, std::nullopt);
+    return store_usage(batch, shared_, std::nullopt);
 }
 
 Status Store::store_usage(const std::vector<UsageRecord>& batch, bool to_outbox,
@@ -728,6 +728,7 @@ Status Store::append_audit(const AuditEntry& entry) {
     return env_->write([&](WriteTxn& txn) -> Status {
         auto key = free_audit_key(txn, entry.at_ms);
         if (!key) return key.error();
+        if (shared_) shared_audit_.insert(*key);
         return txn.put(Db::audit, *key, encode_audit(entry));
     });
 }

@@ -147,16 +147,25 @@ public:
         std::string origin;  // "": not a mirror
         std::uint64_t rev = 0;
         std::uint64_t usage_cursor = 0;  // the database's last usage row read
+        std::uint64_t audit_cursor = 0;  // and audit row
     };
     Result<Mirror> mirror() const;
     // This store's id among the hosts, made at the first call.
     Result<std::string> host_id();
 
-    // Usage, shared: each record this host stores is kept in the outbox too, until it is
-    // written to the database. The outbox holds at most kMaxOutbox records (a long outage);
-    // the ones beyond are stored here but never shared, and logged.
+    // Usage and audit, shared: each usage record this host stores is kept in the outbox too,
+    // until it is written to the database; each audit entry it appends is noted. The outbox
+    // holds at most kMaxOutbox records (a long outage); the ones beyond are stored here but
+    // never shared, and logged.
     static constexpr std::uint64_t kMaxOutbox = 1000000;
-    void share_usage() { share_usage_ = true; }
+    void share_records() { shared_ = true; }
+    bool has_shared_audit() const { return !shared_audit_.empty(); }
+    // The audit entries appended since the last take (those a failed change left out are
+    // not among them); return_shared_audit puts them back for the next write.
+    Result<std::vector<AuditOut>> take_shared_audit();
+    void return_shared_audit(const std::vector<AuditOut>& entries);
+    // The other hosts' audit entries, read from the database up to its row `cursor`.
+    Status apply_audit(const std::vector<AuditEntry>& entries, std::uint64_t cursor);
     Result<std::vector<UsageOut>> outbox(std::size_t limit) const;
     Result<std::uint64_t> outbox_size() const;
     Status clear_outbox(std::uint64_t through_seq);
@@ -182,7 +191,8 @@ private:
     mutable std::unique_ptr<Cache> cache_;
     std::set<SharedRef> shared_changes_;
     std::function<void()> on_shared_change_;
-    bool share_usage_ = false;
+    bool shared_ = false;
+    std::set<std::string> shared_audit_;  // keys of the entries appended
 };
 
 }  // namespace amq

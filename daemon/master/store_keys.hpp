@@ -21,11 +21,12 @@ inline constexpr std::string_view kSchemaKey = "schema_version";
 inline constexpr std::string_view kMirrorOriginKey = "mirror_origin";
 inline constexpr std::string_view kMirrorRevKey = "mirror_rev";
 inline constexpr std::string_view kMirrorUsageKey = "mirror_usage_id";
+inline constexpr std::string_view kMirrorAuditKey = "mirror_audit_id";
 inline constexpr std::string_view kHostIdKey = "host_id";
 inline constexpr std::string_view kOutboxNextKey = "outbox_next";
-inline constexpr std::string_view kOwnMetaKeys[] = {kSchemaKey,      kMirrorOriginKey,
-                                                    kMirrorRevKey,   kMirrorUsageKey,
-                                                    kHostIdKey,      kOutboxNextKey};
+inline constexpr std::string_view kOwnMetaKeys[] = {
+    kSchemaKey,      kMirrorOriginKey, kMirrorRevKey, kMirrorUsageKey,
+    kMirrorAuditKey, kHostIdKey,       kOutboxNextKey};
 bool is_own_meta(std::string_view key);
 
 inline constexpr std::int64_t kMsPerDay = 86400000;

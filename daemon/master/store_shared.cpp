@@ -167,7 +167,8 @@ Result<Store::Mirror> Store::mirror() const {
         if (!origin) return origin.error();
         if (*origin) out.origin = std::string(**origin);
         for (auto [key, n] :
-             {std::pair{kMirrorRevKey, &out.rev}, std::pair{kMirrorUsageKey, &out.usage_cursor}}) {
+             {std::pair{kMirrorRevKey, &out.rev}, std::pair{kMirrorUsageKey, &out.usage_cursor},
+              std::pair{kMirrorAuditKey, &out.audit_cursor}}) {
             auto value = txn.get(Db::meta, key);
             if (!value) return value.error();
             if (*value) *n = decode_u64(**value).value_or(0);
@@ -244,6 +245,43 @@ Status Store::clear_outbox(std::uint64_t through_seq) {
 
 Status Store::apply_usage(const std::vector<UsageRecord>& batch, std::uint64_t cursor) {
     return store_usage(batch, false, cursor);
+}
+
+Result<std::vector<AuditOut>> Store::take_shared_audit() {
+    std::set<std::string> keys = std::exchange(shared_audit_, {});
+    std::vector<AuditOut> out;
+    Status st = env_->read([&](const ReadTxn& txn) -> Status {
+        for (const std::string& key : keys) {
+            auto value = txn.get(Db::audit, key);
+            if (!value) return value.error();
+            if (!*value) continue;  // its change was undone
+            auto entry = decode_audit(**value);
+            if (!entry) return entry.error();
+            out.push_back({static_cast<std::uint32_t>(decode_be(std::string_view(key).substr(8))),
+                           std::move(*entry)});
+        }
+        return {};
+    });
+    if (!st) {
+        shared_audit_.insert(keys.begin(), keys.end());
+        return st.error();
+    }
+    return out;
+}
+
+void Store::return_shared_audit(const std::vector<AuditOut>& entries) {
+    for (const AuditOut& e : entries) shared_audit_.insert(audit_key(e.entry.at_ms, e.seq));
+}
+
+Status Store::apply_audit(const std::vector<AuditEntry>& entries, std::uint64_t cursor) {
+    return env_->write([&](WriteTxn& txn) -> Status {
+        for (const AuditEntry& entry : entries) {
+            auto key = free_audit_key(txn, entry.at_ms);
+            if (!key) return key.error();
+            if (Status st = txn.put(Db::audit, *key, encode_audit(entry)); !st) return st;
+        }
+        return txn.put(Db::meta, kMirrorAuditKey, encode_u64(cursor));
+    });
 }
 
 }  // namespace amq

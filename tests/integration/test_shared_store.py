@@ -93,6 +93,15 @@ class SharedStoreTest(unittest.TestCase):
                    what="host a to refuse the key revoked on host b")
         # Both hosts hold the same records (each keeps its own last use and endpoint).
         self.assertEqual(self.stored(self.a), self.stored(self.b))
+        # and the same audit log, each change in it once, whichever host it was made on.
+        def audit(host):
+            return sorted((e["command"], e["at"]) for e in host.ctl_json("audit")["entries"])
+        wait_until(lambda: audit(self.a) == audit(self.b), timeout=5,
+                   what="the same audit log on both hosts")
+        commands = [c for c, _ in audit(self.b)]
+        self.assertEqual(commands.count("key.create"), 2, commands)
+        self.assertEqual(commands.count("key.revoke"), 1, commands)
+        self.assertEqual(commands.count("account.add"), 3, commands)
 
     @staticmethod
     def stored(daemon):

@@ -153,7 +153,7 @@ BOOST_AUTO_TEST_CASE(usage_waits_in_the_outbox_and_sequences_are_never_reused) {
     TempDir dir;
     auto store = open_store(dir.dir);
     require_ok(store->record_usage({usage(1000)}));  // before sharing: not kept
-    store->share_usage();
+    store->share_records();
     require_ok(store->record_usage({usage(2000), usage(3000), usage(4000)}));
     auto out = store->outbox(10);
     require_ok(out);
@@ -188,7 +188,7 @@ BOOST_AUTO_TEST_CASE(what_makes_a_store_a_mirror_is_never_copied) {
     require_ok(hosts.first->add_account(make_account("a"), make_credentials("a"), 1));
     require_ok(hosts.second->apply_shared(hosts.changed(5), "db-1"));
     require_ok(hosts.second->host_id());
-    hosts.second->share_usage();
+    hosts.second->share_records();
     require_ok(hosts.second->record_usage({usage(1000)}));
     auto counts = hosts.second->record_counts();
     require_ok(counts);
@@ -198,4 +198,33 @@ BOOST_AUTO_TEST_CASE(what_makes_a_store_a_mirror_is_never_copied) {
     auto again = hosts.second->host_id();
     require_ok(again);
     BOOST_CHECK_EQUAL(*id, *again);
+}
+
+BOOST_AUTO_TEST_CASE(audit_entries_are_noted_only_when_shared_and_others_are_applied_unnoted) {
+    TempDir dir;
+    auto store = open_store(dir.dir);
+    AuditEntry entry{.at_ms = 1700000000123, .actor = "uid 0", .command = "key.create"};
+    require_ok(store->append_audit(entry));
+    BOOST_CHECK(!store->has_shared_audit());  // a store of its own keeps nothing for later
+    store->share_records();
+    require_ok(store->append_audit(entry));  // the same millisecond: the next sequence
+    auto taken = store->take_shared_audit();
+    require_ok(taken);
+    BOOST_REQUIRE_EQUAL(taken->size(), 1u);
+    BOOST_CHECK_EQUAL(taken->front().seq, 1u);
+    BOOST_CHECK_EQUAL(taken->front().entry.command, "key.create");
+    BOOST_CHECK(!store->has_shared_audit());
+    store->return_shared_audit(*taken);
+    BOOST_CHECK(store->has_shared_audit());
+    (void)store->take_shared_audit();
+    AuditEntry other{.at_ms = 1700000000500, .actor = "uid 0", .command = "account.add"};
+    require_ok(store->apply_audit({other}, 9));
+    BOOST_CHECK(!store->has_shared_audit());
+    auto mirror = store->mirror();
+    require_ok(mirror);
+    BOOST_CHECK_EQUAL(mirror->audit_cursor, 9u);
+    auto listed = store->list_audit(10);
+    require_ok(listed);
+    BOOST_REQUIRE_EQUAL(listed->size(), 3u);
+    BOOST_CHECK_EQUAL(listed->back().command, "account.add");
 }
