@@ -49,7 +49,7 @@ Result<SharedChanges> catch_up(PgConnection& db, const std::string& origin,
 }  // namespace
 
 SharedStore::SharedStore(event_base* base, Store& store, SharedStoreOptions options)
-    : base_(base), store_(store), options_(std::move(options)), jobs_(base) {
+    : store_(store), options_(std::move(options)), jobs_(base) {
     read_timer_ = Event::timer(base, [this](short) { read_next(-1); });
     flush_timer_ = Event::timer(base, [this](short) {
         flush_scheduled_ = false;

@@ -59,8 +59,6 @@ public:
     bool in_step() const { return in_step_; }
     const std::string& trouble() const { return trouble_; }
     void write_status(JsonWriter& w) const;
-    std::uint64_t reads() const { return reads_; }
-    std::uint64_t writes() const { return writes_; }
     std::uint64_t usage_waiting() const;
 
 private:
@@ -104,7 +102,6 @@ private:
                          const std::atomic<bool>* cancel);
     void on_thread(std::function<void()> work, std::function<void()> then);
 
-    event_base* base_;
     Store& store_;
     SharedStoreOptions options_;
     std::string host_;  // this host's id in the database's usage records
