@@ -162,4 +162,30 @@ private:
     mutable std::shared_mutex remap_;
 };
 
+// Runs fn(txn) -> Result<T> in the transaction `run` opens (LmdbEnv::read or ::write) and
+// hands its value out of it.
+template <class T, class Txn, class Run, class Fn>
+Result<T> value_from(Run&& run, Fn&& fn) {
+    std::optional<T> out;
+    Status status = run([&](Txn& txn) -> Status {
+        Result<T> r = fn(txn);
+        if (!r) return r.error();
+        out = std::move(r).value();
+        return {};
+    });
+    if (!status) return status.error();
+    return std::move(*out);
+}
+
+template <class T, class Fn>
+Result<T> read_value(const LmdbEnv& env, Fn&& fn) {
+    return value_from<T, ReadTxn>([&](const auto& body) { return env.read(body); }, fn);
+}
+
+// fn may run more than once (see LmdbEnv::write).
+template <class T, class Fn>
+Result<T> write_value(LmdbEnv& env, Fn&& fn) {
+    return value_from<T, WriteTxn>([&](const auto& body) { return env.write(body); }, fn);
+}
+
 }  // namespace amq

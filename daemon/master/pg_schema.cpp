@@ -121,6 +121,11 @@ DECLARE
     taken bigint;
     acc bigint;
     g record;
+    full_span smallint;
+    cap bigint;
+    grain_ms bigint;
+    window_ms bigint;
+    why text;
 BEGIN
     FOR i IN 1 .. coalesce(array_length(keys, 1), 0) LOOP
         INSERT INTO amq_key_windows (key_id) VALUES (keys[i]) ON CONFLICT (key_id) DO NOTHING;
@@ -151,25 +156,23 @@ BEGIN
          WHERE k.key_id = keys[i];
         IF taken = wanted[i] THEN
             RETURN QUERY SELECT i, taken, w.in_minute, w.in_day, 0::bigint, ''::text;
-        ELSIF per_minute[i] > 0 AND w.in_minute >= per_minute[i] THEN
-            -- Room again once the grains holding the oldest admissions have left the window.
-            acc := w.in_minute;
-            FOR g IN SELECT a.grain, a.n FROM amq_admission_grains a
-                      WHERE a.key_id = keys[i] AND a.span = 1 ORDER BY a.grain LOOP
-                acc := acc - g.n;
-                EXIT WHEN acc < per_minute[i];
-            END LOOP;
-            RETURN QUERY SELECT i, taken, w.in_minute, w.in_day, (g.grain + 61) * 1000 - now_ms,
-                                'requests_per_minute'::text;
         ELSE
-            acc := w.in_day;
+            -- Room again once the grains holding the oldest admissions have left the window:
+            -- the minute's (grains of a second) or else the day's (grains of a minute).
+            IF per_minute[i] > 0 AND w.in_minute >= per_minute[i] THEN
+                full_span := 1; cap := per_minute[i]; acc := w.in_minute;
+                grain_ms := 1000; window_ms := 60000; why := 'requests_per_minute';
+            ELSE
+                full_span := 2; cap := per_day[i]; acc := w.in_day;
+                grain_ms := 60000; window_ms := 86400000; why := 'requests_per_day';
+            END IF;
             FOR g IN SELECT a.grain, a.n FROM amq_admission_grains a
-                      WHERE a.key_id = keys[i] AND a.span = 2 ORDER BY a.grain LOOP
+                      WHERE a.key_id = keys[i] AND a.span = full_span ORDER BY a.grain LOOP
                 acc := acc - g.n;
-                EXIT WHEN acc < per_day[i];
+                EXIT WHEN acc < cap;
             END LOOP;
             RETURN QUERY SELECT i, taken, w.in_minute, w.in_day,
-                                (g.grain + 1441) * 60000 - now_ms, 'requests_per_day'::text;
+                                (g.grain + 1) * grain_ms + window_ms - now_ms, why;
         END IF;
     END LOOP;
 END $$;

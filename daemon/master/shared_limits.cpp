@@ -104,12 +104,11 @@ void SharedLimits::run() {
                 waiting_.pop_front();
             }
         }
-        Status decided = std::chrono::steady_clock::now() < retry_at
-                             ? Status(make_error(Errc::unavailable, "out of reach"))
-                             : decide(batch);
+        auto now = std::chrono::steady_clock::now();
+        bool ask = now >= retry_at;
+        Status decided = ask ? decide(batch) : make_error(Errc::unavailable, "out of reach");
         if (!decided) {
-            if (db_ || retry_at < std::chrono::steady_clock::now())
-                retry_at = std::chrono::steady_clock::now() + kRetryAfter;
+            if (ask) retry_at = now + kRetryAfter;
             db_.reset();
             for (Ask& a : batch) a.decision = decided.error();
         }

@@ -54,32 +54,6 @@ struct KeyTable {
     static Result<ApiKey> decode(std::string_view s) { return decode_api_key(s); }
 };
 
-// Runs fn(txn) -> Result<T> in the transaction `run` opens (LmdbEnv::read or ::write) and
-// hands its value out of it.
-template <class T, class Txn, class Run, class Fn>
-Result<T> value_from(Run&& run, Fn&& fn) {
-    std::optional<T> out;
-    Status status = run([&](Txn& txn) -> Status {
-        Result<T> r = fn(txn);
-        if (!r) return r.error();
-        out = std::move(r).value();
-        return {};
-    });
-    if (!status) return status.error();
-    return std::move(*out);
-}
-
-template <class T, class Fn>
-Result<T> read_value(const LmdbEnv& env, Fn&& fn) {
-    return value_from<T, ReadTxn>([&](const auto& body) { return env.read(body); }, fn);
-}
-
-// fn may run more than once (see LmdbEnv::write).
-template <class T, class Fn>
-Result<T> write_value(LmdbEnv& env, Fn&& fn) {
-    return value_from<T, WriteTxn>([&](const auto& body) { return env.write(body); }, fn);
-}
-
 Status check_schema(WriteTxn& txn, const std::string& dir) {
     auto stored = txn.get(Db::meta, kSchemaKey);
     if (!stored) return stored.error();
@@ -572,7 +546,8 @@ Result<std::uint64_t> add_to_outbox(WriteTxn& txn, const std::vector<UsageRecord
             ++left_out;
             continue;
         }
-        if (Status st = txn.put(Db::outbox, encode_u64(++seq), encode_usage(u)); !st) return st.error();
+        if (Status st = txn.put(Db::outbox, encode_u64(++seq), encode_usage(u)); !st)
+            return st.error();
         ++*held;
     }
     if (Status st = txn.put(Db::meta, kOutboxNextKey, encode_u64(seq)); !st) return st.error();

@@ -111,8 +111,8 @@ void Store::return_shared_changes(const std::set<SharedRef>& refs) {
 }
 
 Result<SharedChanges> Store::read_shared(const std::set<SharedRef>& refs) const {
-    SharedChanges out;
-    Status st = env_->read([&](ReadTxn& txn) -> Status {
+    return read_value<SharedChanges>(*env_, [&](const ReadTxn& txn) -> Result<SharedChanges> {
+        SharedChanges out;
         for (const SharedRef& ref : refs) {
             auto value = txn.get(db_of(ref.kind), encode_u64(ref.id));
             if (!value) return value.error();
@@ -124,10 +124,8 @@ Result<SharedChanges> Store::read_shared(const std::set<SharedRef>& refs) const 
             if (!value) return value.error();
             if (*value) out.counters[std::string(name)] = decode_u64(**value).value_or(0);
         }
-        return {};
+        return out;
     });
-    if (!st) return st.error();
-    return out;
 }
 
 Status Store::apply_shared(const SharedChanges& changes, std::string_view origin) {
@@ -161,8 +159,8 @@ Status Store::apply_shared(const SharedChanges& changes, std::string_view origin
 }
 
 Result<Store::Mirror> Store::mirror() const {
-    Mirror out;
-    Status st = env_->read([&](ReadTxn& txn) -> Status {
+    return read_value<Mirror>(*env_, [](const ReadTxn& txn) -> Result<Mirror> {
+        Mirror out;
         auto origin = txn.get(Db::meta, kMirrorOriginKey);
         if (!origin) return origin.error();
         if (*origin) out.origin = std::string(**origin);
@@ -173,55 +171,42 @@ Result<Store::Mirror> Store::mirror() const {
             if (!value) return value.error();
             if (*value) *n = decode_u64(**value).value_or(0);
         }
-        return {};
+        return out;
     });
-    if (!st) return st.error();
-    return out;
 }
 
 Result<std::string> Store::host_id() {
-    std::string id;
-    Status st = env_->write([&](WriteTxn& txn) -> Status {
+    return write_value<std::string>(*env_, [](WriteTxn& txn) -> Result<std::string> {
         auto stored = txn.get(Db::meta, kHostIdKey);
         if (!stored) return stored.error();
-        if (*stored) {
-            id = std::string(**stored);
-            return {};
-        }
-        id = uuid4();
-        return txn.put(Db::meta, kHostIdKey, id);
+        if (*stored) return std::string(**stored);
+        std::string id = uuid4();
+        if (Status st = txn.put(Db::meta, kHostIdKey, id); !st) return st.error();
+        return id;
     });
-    if (!st) return st.error();
-    return id;
 }
 
 Result<std::vector<UsageOut>> Store::outbox(std::size_t limit) const {
-    std::vector<UsageOut> out;
-    Status st = env_->read([&](const ReadTxn& txn) {
-        return txn.for_each_from(Db::outbox, {},
-                                 [&](std::string_view key, std::string_view value) -> Result<Walk> {
-                                     auto record = decode_usage(value);
-                                     std::optional<std::uint64_t> seq = decode_u64(key);
-                                     if (!record) return record.error();
-                                     if (!seq) return corrupt_key("outbox");
-                                     out.push_back({*seq, std::move(*record)});
-                                     return out.size() < limit ? Walk::next : Walk::stop;
-                                 });
+    using Batch = std::vector<UsageOut>;
+    return read_value<Batch>(*env_, [&](const ReadTxn& txn) -> Result<Batch> {
+        Batch out;
+        Status walked = txn.for_each_from(
+            Db::outbox, {}, [&](std::string_view key, std::string_view value) -> Result<Walk> {
+                auto record = decode_usage(value);
+                std::optional<std::uint64_t> seq = decode_u64(key);
+                if (!record) return record.error();
+                if (!seq) return corrupt_key("outbox");
+                out.push_back({*seq, std::move(*record)});
+                return out.size() < limit ? Walk::next : Walk::stop;
+            });
+        if (!walked) return walked.error();
+        return out;
     });
-    if (!st) return st.error();
-    return out;
 }
 
 Result<std::uint64_t> Store::outbox_size() const {
-    std::uint64_t n = 0;
-    Status st = env_->read([&](const ReadTxn& txn) -> Status {
-        auto entries = txn.entries(Db::outbox);
-        if (!entries) return entries.error();
-        n = *entries;
-        return {};
-    });
-    if (!st) return st.error();
-    return n;
+    return read_value<std::uint64_t>(*env_,
+                                     [](const ReadTxn& txn) { return txn.entries(Db::outbox); });
 }
 
 // Removals: the reserve takes them, so that a full store still empties its outbox.
