@@ -302,7 +302,8 @@ class Timeouts(HttpTestCase):
             conns.append(conn)
         t0 = time.monotonic()
         self.assertEqual(self.daemon.stop(timeout=10), 0, self.daemon.logs())
-        self.assertLess(time.monotonic() - t0, 1.5, "the stop waited for idle connections")
+        # Well under the 5-s drain-timeout, with room for a loaded machine (1.58 s seen once).
+        self.assertLess(time.monotonic() - t0, 3, "the stop waited for idle connections")
         for conn in conns:
             conn.close()
 
