@@ -27,7 +27,7 @@ Admissions::Admissions(Store& store, Metrics& metrics, UsageRecorder& usage)
 
 KeyLimits Admissions::local_limits(const ApiKey& key) const {
     KeyLimits limits = limits_of(key);
-    if (windows_elsewhere_) limits.requests_per_minute = limits.requests_per_day = 0;
+    if (shared_) limits.requests_per_minute = limits.requests_per_day = 0;
     return limits;
 }
 
@@ -64,6 +64,7 @@ void Admissions::finish(pid_t worker, std::uint64_t request_id) {
     auto it = in_flight_.find(slot);
     if (it == in_flight_.end()) return;
     limiter_.release(it->second.key_id, slot);
+    if (shared_) shared_->release(slot);
     in_flight_.erase(it);
 }
 
@@ -89,6 +90,7 @@ void Admissions::worker_died(pid_t worker, std::int64_t now_ms) {
         u.duration_ms = now_ms - it->second.started_ms;
         metrics_.request(u.endpoint, u.status, u.key_id);
         usage_.record(std::move(u));
+        if (shared_) shared_->release(it->first);
         it = in_flight_.erase(it);
         ++lost;
     }

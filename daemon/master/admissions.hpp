@@ -12,6 +12,7 @@
 #include "daemon/master/key_limits.hpp"
 #include "daemon/master/metrics.hpp"
 #include "daemon/master/records.hpp"
+#include "daemon/master/shared_limits.hpp"
 #include "daemon/master/store.hpp"
 #include "daemon/master/usage_recorder.hpp"
 
@@ -22,9 +23,9 @@ KeyLimits limits_of(const ApiKey& key);
 class Admissions {
 public:
     Admissions(Store& store, Metrics& metrics, UsageRecorder& usage);
-    // store = postgresql: the per-minute and per-day windows are counted across hosts
-    // (shared_limits.hpp); this host counts concurrency only.
-    void count_windows_elsewhere() { windows_elsewhere_ = true; }
+    // store = postgresql: the limits are counted across hosts (shared_limits.hpp), which are
+    // told of every slot this host releases; this host counts its own concurrency only.
+    void count_across_hosts(SharedLimits& shared) { shared_ = &shared; }
 
     // Re-counts the last day's requests from the stored usage records (per-day limits survive
     // a restart).
@@ -65,7 +66,7 @@ private:
     UsageRecorder& usage_;
     KeyLimiter limiter_;
     std::map<Slot, InFlight> in_flight_;
-    bool windows_elsewhere_ = false;
+    SharedLimits* shared_ = nullptr;
 };
 
 }  // namespace amq

@@ -314,8 +314,8 @@ Status Master::start() {
         [this] { return metrics_text(); });
     worker_calls_->set_policy(worker_policy(config_));
     if (shared_limits_) {
-        admissions_->count_windows_elsewhere();
-        worker_calls_->count_windows_in(shared_limits_.get());
+        admissions_->count_across_hosts(*shared_limits_);
+        worker_calls_->count_across_hosts(*shared_limits_);
     }
     retention_ = Event::persistent_timer(base_.get(), [this](short) { drop_old_usage(); });
     retention_.arm_after(3600);
@@ -361,8 +361,10 @@ Status Master::open_shared_store() {
         log_warning(
             "the AMAZONQ_* account is not added with store = postgresql: add it with "
             "amq2apictl on any host");
+    auto host = store_->host_id();
+    if (!host) return host.error();
     DatabaseAccess access = database_access();
-    shared_limits_ = std::make_unique<SharedLimits>(base_.get(), config_.postgresql,
+    shared_limits_ = std::make_unique<SharedLimits>(base_.get(), config_.postgresql, *host,
                                                     [access] { return access.read(); });
     shared_ = std::make_unique<SharedStore>(
         base_.get(), *store_,

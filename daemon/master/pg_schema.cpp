@@ -75,11 +75,14 @@ CREATE INDEX amq_audit_time ON amq_audit (at_ms);
 // database, so that a host never takes one database's records for another's. A usage record
 // a host writes carries the host and its sequence there: written twice (the answer to a
 // commit lost), it is kept once; so is an audit entry, by its host, time and sequence there.
-// amq_admit counts the admissions of keys with a per-minute or
-// per-day limit under a lock of the key's row in amq_key_windows, which holds the windows'
-// totals; amq_admission_grains holds the admissions by second (the minute window) and by
-// minute (the day window), so that a window's total is kept up to date at the cost of the
-// grains that left it, whatever the traffic (shared_limits.hpp).
+// amq_admit counts the admissions of keys with a per-minute, per-day or concurrency limit
+// under a lock of the key's row in amq_key_windows, which holds the windows' totals;
+// amq_admission_grains holds the admissions by second (the minute window) and by minute (the
+// day window), so that a window's total is kept up to date at the cost of the grains that
+// left it, whatever the traffic. amq_key_in_flight holds each host's requests in flight by
+// key, written whole by that host (so a lost answer or an outage never leaves it wrong for
+// long); those of a host not heard from (amq_hosts) for 5 s are not counted: it died with
+// them (shared_limits.hpp).
 constexpr std::string_view kSharedChanges = R"sql(
 CREATE SEQUENCE amq_revisions;
 CREATE TABLE amq_changes (
@@ -110,8 +113,19 @@ CREATE TABLE amq_admission_grains (
     n bigint NOT NULL,
     PRIMARY KEY (key_id, span, grain)
 );
-CREATE FUNCTION amq_admit(keys bigint[], wanted bigint[], per_minute bigint[],
-                          per_day bigint[], now_ms bigint)
+CREATE TABLE amq_hosts (
+    host text PRIMARY KEY,
+    alive_at timestamptz NOT NULL
+);
+CREATE TABLE amq_key_in_flight (
+    key_id bigint NOT NULL,
+    host text NOT NULL,
+    n bigint NOT NULL,
+    PRIMARY KEY (key_id, host)
+);
+CREATE FUNCTION amq_admit(me text, fresh boolean, keys bigint[], wanted bigint[],
+                          per_minute bigint[], per_day bigint[], max_concurrent bigint[],
+                          held bigint[], now_ms bigint)
 RETURNS TABLE (idx integer, admitted bigint, in_minute bigint, in_day bigint,
                retry_ms bigint, refused_by text)
 LANGUAGE plpgsql AS $$
@@ -119,6 +133,7 @@ DECLARE
     w amq_key_windows%ROWTYPE;
     gone bigint;
     taken bigint;
+    busy bigint;
     acc bigint;
     g record;
     full_span smallint;
@@ -127,6 +142,11 @@ DECLARE
     window_ms bigint;
     why text;
 BEGIN
+    INSERT INTO amq_hosts AS h VALUES (me, clock_timestamp())
+        ON CONFLICT (host) DO UPDATE SET alive_at = excluded.alive_at;
+    IF fresh THEN
+        DELETE FROM amq_key_in_flight f WHERE f.host = me AND NOT f.key_id = ANY (keys);
+    END IF;
     FOR i IN 1 .. coalesce(array_length(keys, 1), 0) LOOP
         INSERT INTO amq_key_windows (key_id) VALUES (keys[i]) ON CONFLICT (key_id) DO NOTHING;
         SELECT * INTO w FROM amq_key_windows WHERE key_id = keys[i] FOR UPDATE;
@@ -143,8 +163,22 @@ BEGIN
         taken := wanted[i];
         IF per_minute[i] > 0 THEN taken := least(taken, per_minute[i] - w.in_minute); END IF;
         IF per_day[i] > 0 THEN taken := least(taken, per_day[i] - w.in_day); END IF;
+        IF held[i] >= 0 THEN
+            INSERT INTO amq_key_in_flight AS f VALUES (keys[i], me, held[i])
+                ON CONFLICT (key_id, host) DO UPDATE SET n = excluded.n;
+        END IF;
+        IF max_concurrent[i] > 0 THEN
+            SELECT coalesce(sum(f.n), 0) INTO busy FROM amq_key_in_flight f
+              JOIN amq_hosts h ON h.host = f.host
+             WHERE f.key_id = keys[i]
+               AND (f.host = me OR h.alive_at > clock_timestamp() - interval '5 seconds');
+            taken := least(taken, max_concurrent[i] - busy);
+        END IF;
         taken := greatest(taken, 0);
-        IF taken > 0 THEN
+        IF taken > 0 AND max_concurrent[i] > 0 THEN
+            UPDATE amq_key_in_flight f SET n = f.n + taken WHERE f.key_id = keys[i] AND f.host = me;
+        END IF;
+        IF taken > 0 AND (per_minute[i] > 0 OR per_day[i] > 0) THEN
             INSERT INTO amq_admission_grains AS a VALUES (keys[i], 1, now_ms / 1000, taken)
                 ON CONFLICT (key_id, span, grain) DO UPDATE SET n = a.n + taken;
             INSERT INTO amq_admission_grains AS a VALUES (keys[i], 2, now_ms / 60000, taken)
@@ -156,15 +190,19 @@ BEGIN
          WHERE k.key_id = keys[i];
         IF taken = wanted[i] THEN
             RETURN QUERY SELECT i, taken, w.in_minute, w.in_day, 0::bigint, ''::text;
+        ELSIF (per_minute[i] <= 0 OR w.in_minute < per_minute[i])
+              AND (per_day[i] <= 0 OR w.in_day < per_day[i]) THEN
+            -- Only the requests in flight refused: a slot frees when one of them ends.
+            RETURN QUERY SELECT i, taken, w.in_minute, w.in_day, 1000::bigint, 'concurrency'::text;
         ELSE
             -- Room again once the grains holding the oldest admissions have left the window:
-            -- the minute's (grains of a second) or else the day's (grains of a minute).
-            IF per_minute[i] > 0 AND w.in_minute >= per_minute[i] THEN
-                full_span := 1; cap := per_minute[i]; acc := w.in_minute;
-                grain_ms := 1000; window_ms := 60000; why := 'requests_per_minute';
-            ELSE
+            -- the day's (grains of a minute) or else the minute's (grains of a second).
+            IF per_day[i] > 0 AND w.in_day >= per_day[i] THEN
                 full_span := 2; cap := per_day[i]; acc := w.in_day;
                 grain_ms := 60000; window_ms := 86400000; why := 'requests_per_day';
+            ELSE
+                full_span := 1; cap := per_minute[i]; acc := w.in_minute;
+                grain_ms := 1000; window_ms := 60000; why := 'requests_per_minute';
             END IF;
             FOR g IN SELECT a.grain, a.n FROM amq_admission_grains a
                       WHERE a.key_id = keys[i] AND a.span = full_span ORDER BY a.grain LOOP

@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
-#include <tuple>
 
 #include "common/log.hpp"
 #include "common/strings.hpp"
@@ -19,6 +18,9 @@ constexpr std::size_t kBatch = 256;
 // After a failure, the database is not asked again for this long: admissions meanwhile are
 // answered at once.
 constexpr auto kRetryAfter = std::chrono::seconds(2);
+// While this host holds requests in flight there, it says so at least this often: the
+// database counts a host's requests for 5 s after it last spoke.
+constexpr auto kBeat = std::chrono::seconds(1);
 
 std::string array_of(const std::vector<std::int64_t>& values) {
     std::string out = "{";
@@ -29,12 +31,13 @@ std::string array_of(const std::vector<std::int64_t>& values) {
 }  // namespace
 
 bool SharedLimits::counts(const KeyLimits& limits) {
-    return limits.requests_per_minute > 0 || limits.requests_per_day > 0;
+    return limits.requests_per_minute > 0 || limits.requests_per_day > 0 ||
+           limits.max_concurrent > 0;
 }
 
-SharedLimits::SharedLimits(event_base* base, std::string address,
+SharedLimits::SharedLimits(event_base* base, std::string address, std::string host,
                            std::function<Result<PgSettings>()> settings)
-    : address_(std::move(address)), settings_(std::move(settings)) {
+    : address_(std::move(address)), host_(std::move(host)), settings_(std::move(settings)) {
     if (::pipe2(pipe_, O_CLOEXEC | O_NONBLOCK) != 0) std::abort();  // no descriptors at start
     readable_ = Event::watch_fd(base, pipe_[0], EV_READ | EV_PERSIST, [this](short) { answer(); });
     readable_.arm();
@@ -57,13 +60,32 @@ SharedLimits::~SharedLimits() {
     ::close(pipe_[1]);
 }
 
-void SharedLimits::admit(std::uint64_t key_id, const KeyLimits& limits, std::int64_t now_ms,
-                         Done done) {
+void SharedLimits::admit(std::uint64_t key_id, const KeyLimits& limits, std::optional<Slot> slot,
+                         std::int64_t now_ms, Done done) {
     std::uint64_t id = ++next_id_;
-    pending_.emplace(id, Waiting{std::move(done), unix_millis()});
+    pending_.emplace(id, Waiting{std::move(done), unix_millis(), slot});
+    KeyLimits counted = limits;
+    if (!slot) counted.max_concurrent = 0;
     {
         std::lock_guard lock(mutex_);
-        waiting_.push_back(Ask{id, key_id, limits, now_ms});
+        waiting_.push_back(Ask{id, key_id, counted, now_ms});
+    }
+    wake_.notify_one();
+}
+
+void SharedLimits::release(Slot slot) {
+    auto it = slots_.find(slot);
+    if (it == slots_.end()) return;
+    unhold(it->second);
+    slots_.erase(it);
+}
+
+void SharedLimits::unhold(std::uint64_t key_id) {
+    {
+        std::lock_guard lock(mutex_);
+        auto it = held_.find(key_id);
+        if (it != held_.end() && --it->second <= 0) held_.erase(it);
+        unsent_.insert(key_id);
     }
     wake_.notify_one();
 }
@@ -92,38 +114,68 @@ void SharedLimits::admit_unasked(Done done, const std::string& why) {
 }
 
 void SharedLimits::run() {
-    auto retry_at = std::chrono::steady_clock::time_point{};
     for (;;) {
         std::vector<Ask> batch;
-        {
-            std::unique_lock lock(mutex_);
-            wake_.wait(lock, [&] { return stopping_ || !waiting_.empty(); });
-            if (stopping_) return;
-            while (!waiting_.empty() && batch.size() < kBatch) {
-                batch.push_back(std::move(waiting_.front()));
-                waiting_.pop_front();
-            }
-        }
-        auto now = std::chrono::steady_clock::now();
-        bool ask = now >= retry_at;
-        Status decided = ask ? decide(batch) : make_error(Errc::unavailable, "out of reach");
-        if (!decided) {
-            if (ask) retry_at = now + kRetryAfter;
-            db_.reset();
+        Held held;
+        bool ask = false;
+        if (!take_work(batch, held, ask)) return;
+        Status decided = ask ? decide(batch, held) : make_error(Errc::unavailable, "out of reach");
+        if (!decided) db_.reset();
+        std::lock_guard lock(mutex_);
+        if (ask) spoke_at_ = std::chrono::steady_clock::now();
+        if (decided) {
+            fresh_ = false;
+            for (const Ask& a : batch)
+                if (a.holds) ++held_[a.key_id];
+        } else {
+            if (ask) retry_at_ = std::chrono::steady_clock::now() + kRetryAfter;
+            fresh_ = true;
+            for (const auto& entry : held) unsent_.insert(entry.first);
             for (Ask& a : batch) a.decision = decided.error();
         }
-        {
-            std::lock_guard lock(mutex_);
-            for (Ask& a : batch) decided_.push_back(std::move(a));
-        }
+        for (Ask& a : batch) decided_.push_back(std::move(a));
         char one = 1;
         (void)!::write(pipe_[1], &one, 1);
     }
 }
 
+// Waits for something to say: admissions, counts the database has not been told, or (while
+// this host holds requests there) a second of silence. False: the daemon stops.
+bool SharedLimits::take_work(std::vector<Ask>& batch, Held& held, bool& ask) {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+        if (stopping_) return false;
+        auto now = std::chrono::steady_clock::now();
+        ask = now >= retry_at_;
+        bool beat = !held_.empty() && now >= spoke_at_ + kBeat;
+        if (!waiting_.empty() || (ask && (!unsent_.empty() || beat))) break;
+        wake_.wait_until(lock, !ask            ? retry_at_
+                               : held_.empty() ? now + std::chrono::hours(1)
+                                               : spoke_at_ + kBeat);
+    }
+    while (!waiting_.empty() && batch.size() < kBatch) {
+        batch.push_back(std::move(waiting_.front()));
+        waiting_.pop_front();
+    }
+    if (!ask) return true;
+    if (fresh_) {
+        for (const auto& entry : held_) unsent_.insert(entry.first);
+        for (const Ask& a : batch) unsent_.insert(a.key_id);
+    }
+    for (const Ask& a : batch)
+        if (a.limits.max_concurrent > 0) unsent_.insert(a.key_id);
+    for (std::uint64_t key : unsent_) {
+        auto it = held_.find(key);
+        held[key] = it == held_.end() ? 0 : it->second;
+    }
+    unsent_.clear();
+    return true;
+}
+
 // One statement for the batch, its keys in order, so that two hosts never wait on each
-// other's locks.
-Status SharedLimits::decide(std::vector<Ask>& batch) {
+// other's locks. The asks of one key are one group, decided with the limits the last of them
+// saw: the database admits the first ones that fit.
+Status SharedLimits::decide(std::vector<Ask>& batch, const Held& held) {
     if (!db_) {
         auto settings = settings_();
         if (!settings) return settings.error();
@@ -133,32 +185,36 @@ Status SharedLimits::decide(std::vector<Ask>& batch) {
         if (!db) return db.error();
         db_ = std::make_unique<PgConnection>(std::move(*db));
     }
-    // Asks of one key (with the same limits) are one group, asked for together; the
-    // database admits the first ones that fit.
-    std::vector<std::vector<std::size_t>> groups;
-    std::map<std::tuple<std::uint64_t, std::int64_t, std::int64_t>, std::size_t> group_of;
+    struct Group {
+        KeyLimits limits{0, 0, 0};
+        std::vector<std::size_t> asks;
+    };
+    std::map<std::uint64_t, Group> groups;
     for (std::size_t i = 0; i < batch.size(); ++i) {
-        const Ask& a = batch[i];
-        auto [it, added] = group_of.try_emplace(
-            {a.key_id, a.limits.requests_per_minute, a.limits.requests_per_day}, groups.size());
-        if (added) groups.emplace_back();
-        groups[it->second].push_back(i);
+        Group& g = groups[batch[i].key_id];
+        g.limits = batch[i].limits;
+        g.asks.push_back(i);
     }
-    std::vector<std::int64_t> keys, counts, per_minute, per_day;
-    for (const auto& [id, g] : group_of) {  // in key order: no two hosts wait on each other
-        const Ask& a = batch[groups[g].front()];
-        keys.push_back(static_cast<std::int64_t>(std::get<0>(id)));
-        counts.push_back(static_cast<std::int64_t>(groups[g].size()));
-        per_minute.push_back(a.limits.requests_per_minute);
-        per_day.push_back(a.limits.requests_per_day);
+    for (const auto& entry : held) groups.try_emplace(entry.first);
+    std::vector<std::int64_t> keys, wanted, per_minute, per_day, max_concurrent, counts;
+    std::vector<const Group*> ordered;
+    for (const auto& [key, g] : groups) {
+        auto count = held.find(key);
+        keys.push_back(static_cast<std::int64_t>(key));
+        wanted.push_back(static_cast<std::int64_t>(g.asks.size()));
+        per_minute.push_back(g.limits.requests_per_minute);
+        per_day.push_back(g.limits.requests_per_day);
+        max_concurrent.push_back(g.limits.max_concurrent);
+        counts.push_back(count == held.end() ? -1 : count->second);
+        ordered.push_back(&g);
     }
-    std::vector<std::size_t> ordered;
-    for (const auto& entry : group_of) ordered.push_back(entry.second);
+    std::int64_t now_ms = batch.empty() ? unix_millis() : batch.back().now_ms;
     auto rows = db_->query(
         "SELECT idx, admitted, in_minute, in_day, retry_ms, refused_by FROM "
-        "amq_admit($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint)",
-        {array_of(keys), array_of(counts), array_of(per_minute), array_of(per_day),
-         std::to_string(batch.back().now_ms)});
+        "amq_admit($1, $2, $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], "
+        "$7::bigint[], $8::bigint[], $9::bigint)",
+        {host_, fresh_ ? "true" : "false", array_of(keys), array_of(wanted), array_of(per_minute),
+         array_of(per_day), array_of(max_concurrent), array_of(counts), std::to_string(now_ms)});
     if (!rows) return rows.error();
     if (static_cast<std::size_t>(rows->rows()) != ordered.size())
         return make_error(Errc::protocol, "amq_admit answered a different number of rows");
@@ -170,25 +226,27 @@ Status SharedLimits::decide(std::vector<Ask>& batch) {
         if (!position || *position < 1 || static_cast<std::size_t>(*position) > ordered.size() ||
             !admitted || !in_minute || !retry)
             return make_error(Errc::protocol, "amq_admit answered a malformed row");
-        const std::vector<std::size_t>& group = groups[ordered[*position - 1]];
+        const Group& g = *ordered[*position - 1];
         std::string refused_by(rows->value(r, 5));
-        for (std::size_t j = 0; j < group.size(); ++j) {
-            Ask& a = batch[group[j]];
+        for (std::size_t j = 0; j < g.asks.size(); ++j) {
+            Ask& a = batch[g.asks[j]];
             bool in = static_cast<std::int64_t>(j) < *admitted;
             LimitDecision d;
             d.admitted = in;
+            a.holds = in && g.limits.max_concurrent > 0;
             if (!in) {
                 d.limit = refused_by;
-                d.limit_value = refused_by == "requests_per_day" ? a.limits.requests_per_day
-                                                                 : a.limits.requests_per_minute;
+                d.limit_value = refused_by == "requests_per_day"      ? g.limits.requests_per_day
+                                : refused_by == "requests_per_minute" ? g.limits.requests_per_minute
+                                                                      : g.limits.max_concurrent;
                 d.retry_after_ms = std::max<std::int64_t>(*retry, 0);
             }
-            if (a.limits.requests_per_minute > 0) {
+            if (g.limits.requests_per_minute > 0) {
                 // The j-th admitted saw the window as it was after it.
                 std::int64_t seen =
                     *in_minute - *admitted + std::min<std::int64_t>(j + 1, *admitted);
-                d.rate.limit = a.limits.requests_per_minute;
-                d.rate.remaining = std::max<std::int64_t>(a.limits.requests_per_minute - seen, 0);
+                d.rate.limit = g.limits.requests_per_minute;
+                d.rate.remaining = std::max<std::int64_t>(g.limits.requests_per_minute - seen, 0);
                 d.rate.reset_ms = d.retry_after_ms;
             }
             a.decision = d;
@@ -208,14 +266,19 @@ void SharedLimits::answer() {
     }
     for (Ask& a : decided) {
         auto it = pending_.find(a.id);
-        if (it == pending_.end()) continue;  // given up on
+        if (it == pending_.end()) {  // given up on: admitted without its slot there
+            if (a.holds) unhold(a.key_id);
+            continue;
+        }
         Done done = std::move(it->second.done);
+        std::optional<Slot> slot = it->second.slot;
         pending_.erase(it);
         if (!a.decision) {
             admit_unasked(std::move(done), a.decision.error().message);
             continue;
         }
         ++asked_;
+        if (a.holds) slots_.emplace(*slot, a.key_id);
         if (std::exchange(unreachable_, false))
             log_notice("key limits: counted across hosts again");
         done(*a.decision);

@@ -261,7 +261,7 @@ void WorkerCalls::auth(std::uint64_t call_id, const rapidjson::Value& args, Send
         return send(reply_refused(call_id, model_refusal(*key, model)));
     }
     LimitDecision local = admissions_.count(*key, unix_millis());
-    count_across_hosts(*key, local, [this, call_id, send, key = *key](LimitDecision d) {
+    ask_other_hosts(*key, std::nullopt, local, [this, call_id, send, key = *key](LimitDecision d) {
         if (!d.admitted) {
             metrics_.refusal(d.limit);
             return send(reply_limited(call_id, d, key.id));
@@ -330,11 +330,27 @@ void WorkerCalls::admit(std::uint64_t call_id, const rapidjson::Value& args, pid
 
 // Counts the request against its key. A concurrency refusal is looked at once more a moment
 // later: the report that frees a slot was sent before its client's next request, but may still
-// sit unread on another worker's channel.
+// sit unread on another worker's channel (or on its way to the database from another host).
 void WorkerCalls::take_slot(std::shared_ptr<Admission> a, ApiKey key, bool second_look) {
     std::int64_t now = unix_millis();
     LimitDecision d = admissions_.admit(key, a->pid, a->request_id, a->info, now);
-    if (!d.admitted && d.limit == "concurrency" && !second_look) {
+    if (!d.admitted) return refuse_slot(std::move(a), std::move(key), d, second_look);
+    if (!shared_limits_) return slot_taken(std::move(a), key, admissions_.rate(key, now));
+    KeyLimiter::Slot slot{static_cast<std::uint64_t>(a->pid), a->request_id};
+    ask_other_hosts(key, slot, d, [this, a, key, slot, second_look](LimitDecision shared) {
+        if (!admissions_.holds(a->pid, a->request_id)) {  // its worker is gone
+            shared_limits_->release(slot);
+            return;
+        }
+        if (shared.admitted) return slot_taken(a, key, shared.rate);
+        admissions_.finish(a->pid, a->request_id);
+        refuse_slot(a, key, shared, second_look);
+    });
+}
+
+void WorkerCalls::refuse_slot(std::shared_ptr<Admission> a, ApiKey key, const LimitDecision& d,
+                              bool second_look) {
+    if (d.limit == "concurrency" && !second_look) {
         auto timer = std::make_shared<Event>();
         *timer = Event::timer(base_, [this, a, key, timer](short) {
             take_slot(a, key, true);
@@ -343,26 +359,17 @@ void WorkerCalls::take_slot(std::shared_ptr<Admission> a, ApiKey key, bool secon
         timer->arm_after(kSecondLook);
         return;
     }
-    if (!d.admitted) {
-        metrics_.refusal(d.limit);
-        return a->send(reply_limited(a->call_id, d, key.id));
-    }
-    if (!shared_limits_) return slot_taken(std::move(a), key, admissions_.rate(key, now));
-    count_across_hosts(key, d, [this, a, key](LimitDecision shared) {
-        if (!admissions_.holds(a->pid, a->request_id)) return;  // its worker is gone
-        if (shared.admitted) return slot_taken(a, key, shared.rate);
-        admissions_.finish(a->pid, a->request_id);
-        metrics_.refusal(shared.limit);
-        a->send(reply_limited(a->call_id, shared, key.id));
-    });
+    metrics_.refusal(d.limit);
+    a->send(reply_limited(a->call_id, d, key.id));
 }
 
-void WorkerCalls::count_across_hosts(const ApiKey& key, LimitDecision local,
-                                     std::function<void(LimitDecision)> then) {
+void WorkerCalls::ask_other_hosts(const ApiKey& key, std::optional<KeyLimiter::Slot> slot,
+                                  LimitDecision local, std::function<void(LimitDecision)> then) {
     KeyLimits limits = limits_of(key);
+    if (!slot) limits.max_concurrent = 0;
     if (!local.admitted || !shared_limits_ || !SharedLimits::counts(limits))
         return then(std::move(local));
-    shared_limits_->admit(key.id, limits, unix_millis(), std::move(then));
+    shared_limits_->admit(key.id, limits, slot, unix_millis(), std::move(then));
 }
 
 void WorkerCalls::slot_taken(std::shared_ptr<Admission> a, const ApiKey& key, RateInfo rate) {

@@ -56,8 +56,8 @@ public:
 
     WorkerCalls(Parts parts, AdminFn admin, MetricsTextFn metrics_text);
     void set_policy(Policy policy);
-    // store = postgresql: keys' per-minute and per-day windows are counted there.
-    void count_windows_in(SharedLimits* limits) { shared_limits_ = limits; }
+    // store = postgresql: keys' limits are counted there.
+    void count_across_hosts(SharedLimits& limits) { shared_limits_ = &limits; }
 
     // Requests of a dead worker leave the queue.
     void worker_died(pid_t pid);
@@ -70,11 +70,13 @@ private:
     struct Admission;
     void admit(std::uint64_t call_id, const rapidjson::Value& args, pid_t pid, Send send);
     void take_slot(std::shared_ptr<Admission> admission, ApiKey key, bool second_look);
+    void refuse_slot(std::shared_ptr<Admission> admission, ApiKey key, const LimitDecision& d,
+                     bool second_look);
     void slot_taken(std::shared_ptr<Admission> admission, const ApiKey& key, RateInfo rate);
-    // `local` decided by this host; with the windows counted across hosts, an admission the
-    // host would make is asked of them too.
-    void count_across_hosts(const ApiKey& key, LimitDecision local,
-                            std::function<void(LimitDecision)> then);
+    // `local` decided by this host; with the limits counted across hosts, an admission the
+    // host would make is asked of them too (`slot`: the request holds one while in flight).
+    void ask_other_hosts(const ApiKey& key, std::optional<KeyLimiter::Slot> slot,
+                         LimitDecision local, std::function<void(LimitDecision)> then);
     void refresh(std::uint64_t call_id, const rapidjson::Value& args, Send send);
     void auth(std::uint64_t call_id, const rapidjson::Value& args, Send send);
     void admin(std::uint64_t call_id, const rapidjson::Value& args, Send send);

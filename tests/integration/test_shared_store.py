@@ -67,6 +67,23 @@ class SharedStoreTest(unittest.TestCase):
                 return a["state"]
         return None
 
+    def key_on_both(self, *limits):
+        key = self.a.ctl_json("key", "create", "--name", "client", *limits)["key"]
+        wait_until(lambda: "client" in [k["name"] for k in self.b.ctl_json("key", "list")["keys"]],
+                   timeout=5, what="host b to see the key")
+        return key
+
+    def spread(self, key, n, at_once):
+        """n requests over both hosts, at_once of them let go together."""
+        barrier = threading.Barrier(at_once)
+
+        def one(i):
+            barrier.wait()
+            return self.ask(self.a if i % 2 else self.b, key)
+
+        with ThreadPoolExecutor(at_once) as pool:
+            return list(pool.map(one, range(n)))
+
     def test_a_change_on_either_host_serves_on_the_other(self):
         self.add_account(self.a, "main")
         key = self.a.ctl_json("key", "create", "--name", "client")["key"]
@@ -139,17 +156,8 @@ class SharedStoreTest(unittest.TestCase):
 
     def test_a_key_limit_counts_requests_on_every_host(self):
         self.add_account(self.a, "main")
-        key = self.a.ctl_json("key", "create", "--name", "client", "--rpm", "30")["key"]
-        wait_until(lambda: "client" in [k["name"] for k in self.b.ctl_json("key", "list")["keys"]],
-                   timeout=5, what="host b to see the key")
-        barrier = threading.Barrier(20)
-
-        def one(i):
-            barrier.wait()
-            return self.ask(self.a if i % 2 else self.b, key)
-
-        with ThreadPoolExecutor(20) as pool:
-            answers = list(pool.map(one, range(40)))
+        key = self.key_on_both("--rpm", "30")
+        answers = self.spread(key, 40, at_once=20)
         statuses = [r.status for r in answers]
         self.assertEqual(statuses.count(200), 30, statuses)
         self.assertEqual(statuses.count(429), 10, statuses)
@@ -172,6 +180,44 @@ class SharedStoreTest(unittest.TestCase):
         self.assertEqual([self.ask(h, daily).status for h in (self.a, self.b, self.a, self.b)],
                          [200, 200, 200, 429])
         self.assertIn("per day", json.loads(self.ask(self.a, daily).body)["error"]["message"])
+
+    def test_a_concurrency_limit_counts_requests_in_flight_on_every_host(self):
+        self.add_account(self.a, "main")
+        key = self.key_on_both("--rpm", "0", "--max-concurrent", "2")
+        slow = {"events": [{"event": "assistantResponseEvent", "payload": {"content": "a"},
+                            "delay_ms": 1500},
+                           {"event": "assistantResponseEvent", "payload": {"content": "b"}}]}
+        self.fake.script(generate=[slow, slow])
+        answers = self.spread(key, 6, at_once=6)
+        statuses = [r.status for r in answers]
+        self.assertEqual(sorted(statuses), [200, 200, 429, 429, 429, 429], statuses)
+        refused = next(r for r in answers if r.status == 429)
+        self.assertIn("concurrent", json.loads(refused.body)["error"]["message"])
+        self.assertEqual(len(self.fake.requests()["generate"]), 2)
+        # Every slot came back: two at once on different hosts are served, then one by one.
+        with ThreadPoolExecutor(2) as pool:
+            self.assertEqual(list(pool.map(lambda h: self.ask(h, key).status, (self.a, self.b))),
+                             [200, 200])
+        # A host's slots count as long as its requests last; those of a host that dies stop
+        # counting 5 s after it last spoke.
+        longer = {"events": [{**slow["events"][0], "delay_ms": 30000}, slow["events"][1]]}
+        self.fake.script(generate=[longer, longer])
+        with ThreadPoolExecutor(2) as pool:
+            held = [pool.submit(self.ask, self.a, key) for _ in range(2)]
+            wait_until(lambda: self.fake.stats()["open_streams"] == 2, timeout=5,
+                       what="two requests in flight on host a")
+            time.sleep(6)
+            self.assertEqual(self.ask(self.b, key).status, 429)
+            os.kill(self.a.proc.pid, 9)
+            self.a.proc.wait(10)
+            died = time.monotonic()
+            self.assertEqual(self.ask(self.b, key).status, 429)
+            wait_until(lambda: self.ask(self.b, key).status == 200, timeout=15,
+                       what="host b to serve once a's slots stopped counting")
+            self.assertGreater(time.monotonic() - died, 3)
+            for f in held:
+                f.exception()
+        self.assertEqual(self.b.ctl_json("status")["shared_limits"]["admitted_unasked"], 0)
 
     def test_a_database_that_does_not_answer_admits_after_two_seconds(self):
         self.add_account(self.a, "main")
