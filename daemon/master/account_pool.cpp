@@ -97,6 +97,7 @@ void AccountPool::set_policy(PoolPolicy policy) {
 
 void AccountPool::forget(std::uint64_t account_id) {
     recent_.erase(account_id);
+    paced_until_.erase(account_id);
     last_used_.erase(account_id);
     for (auto it = pins_.begin(); it != pins_.end();) {
         if (it->second.account_id != account_id) {
@@ -108,8 +109,17 @@ void AccountPool::forget(std::uint64_t account_id) {
     }
 }
 
+void AccountPool::paced_elsewhere(std::uint64_t account_id, std::int64_t until_ms) {
+    std::int64_t& until = paced_until_[account_id];
+    until = std::max(until, until_ms);
+}
+
 // A pick at t counts while now - t < 60 s: at exactly 60 s it has left the window.
 bool AccountPool::under_rpm(const Account& account, std::int64_t now_ms) {
+    if (auto paced = paced_until_.find(account.id); paced != paced_until_.end()) {
+        if (now_ms < paced->second && account.requests_per_minute > 0) return false;
+        if (now_ms >= paced->second) paced_until_.erase(paced);
+    }
     auto it = recent_.find(account.id);
     if (it == recent_.end()) return true;
     it->second.expire(now_ms);
@@ -120,9 +130,13 @@ bool AccountPool::under_rpm(const Account& account, std::int64_t now_ms) {
 // When the account is under its limit again; nullopt when it is under it now.
 std::optional<std::int64_t> AccountPool::rpm_free_at(const Account& account,
                                                      std::int64_t now_ms) const {
-    auto it = recent_.find(account.id);
-    if (it == recent_.end()) return std::nullopt;
-    return it->second.free_at(account.requests_per_minute, now_ms);
+    std::optional<std::int64_t> at;
+    if (auto it = recent_.find(account.id); it != recent_.end())
+        at = it->second.free_at(account.requests_per_minute, now_ms);
+    auto paced = paced_until_.find(account.id);
+    if (account.requests_per_minute > 0 && paced != paced_until_.end() && paced->second > now_ms)
+        at = std::max(at.value_or(now_ms), paced->second);
+    return at;
 }
 
 void AccountPool::record_use(std::uint64_t account_id, std::int64_t now_ms) {

@@ -66,6 +66,9 @@ public:
     std::variant<Account, NoAccount> pick(const std::vector<Account>& accounts, HealthBook& health,
                                           const PickRequest& request);
     void forget(std::uint64_t account_id);
+    // Counted across hosts (store = postgresql): the account has had its minute's worth of
+    // picks on all of them, and is not picked here before `until_ms`.
+    void paced_elsewhere(std::uint64_t account_id, std::int64_t until_ms);
 
 private:
     bool under_rpm(const Account& account, std::int64_t now_ms);
@@ -78,8 +81,9 @@ private:
                          const PickRequest& request) const;
 
     PoolPolicy policy_;
-    std::uint64_t last_id_ = 0;                                 // round-robin cursor
+    std::uint64_t last_id_ = 0;                      // round-robin cursor
     std::map<std::uint64_t, SlidingWindow> recent_;  // picks in the last minute
+    std::map<std::uint64_t, std::int64_t> paced_until_;
     std::map<std::uint64_t, std::int64_t> last_used_;
     struct Pin {
         std::uint64_t account_id;

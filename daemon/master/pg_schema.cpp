@@ -75,14 +75,15 @@ CREATE INDEX amq_audit_time ON amq_audit (at_ms);
 // database, so that a host never takes one database's records for another's. A usage record
 // a host writes carries the host and its sequence there: written twice (the answer to a
 // commit lost), it is kept once; so is an audit entry, by its host, time and sequence there.
-// amq_admit counts the admissions of keys with a per-minute, per-day or concurrency limit
-// under a lock of the key's row in amq_key_windows, which holds the windows' totals;
-// amq_admission_grains holds the admissions by second (the minute window) and by minute (the
-// day window), so that a window's total is kept up to date at the cost of the grains that
-// left it, whatever the traffic. amq_key_in_flight holds each host's requests in flight by
-// key, written whole by that host (so a lost answer or an outage never leaves it wrong for
-// long); those of a host not heard from (amq_hosts) for 5 s are not counted: it died with
-// them (shared_limits.hpp).
+// amq_admit counts the admissions of keys with a per-minute, per-day or concurrency limit,
+// and the picks of accounts with a requests per minute, under a lock of their subject's row in
+// amq_windows (a subject is a key's id, or minus an account's id), which holds the windows'
+// totals; amq_admission_grains holds the admissions by second (the minute window) and by
+// minute (the day window), so that a window's total is kept up to date at the cost of the
+// grains that left it, whatever the traffic. amq_key_in_flight holds each host's requests in
+// flight by key, written whole by that host (so a lost answer or an outage never leaves it
+// wrong for long); those of a host not heard from (amq_hosts) for 5 s are not counted: it
+// died with them (shared_limits.hpp).
 constexpr std::string_view kSharedChanges = R"sql(
 CREATE SEQUENCE amq_revisions;
 CREATE TABLE amq_changes (
@@ -101,17 +102,17 @@ ALTER TABLE amq_usage ADD COLUMN origin text NOT NULL DEFAULT '', ADD COLUMN seq
 CREATE UNIQUE INDEX amq_usage_origin_seq ON amq_usage (origin, seq);
 ALTER TABLE amq_audit ADD COLUMN origin text NOT NULL DEFAULT '', ADD COLUMN seq bigint;
 CREATE UNIQUE INDEX amq_audit_origin_seq ON amq_audit (origin, at_ms, seq);
-CREATE TABLE amq_key_windows (
-    key_id bigint PRIMARY KEY,
+CREATE TABLE amq_windows (
+    subject bigint PRIMARY KEY,
     in_minute bigint NOT NULL DEFAULT 0,
     in_day bigint NOT NULL DEFAULT 0
 );
 CREATE TABLE amq_admission_grains (
-    key_id bigint NOT NULL,
+    subject bigint NOT NULL,
     span smallint NOT NULL,
     grain bigint NOT NULL,
     n bigint NOT NULL,
-    PRIMARY KEY (key_id, span, grain)
+    PRIMARY KEY (subject, span, grain)
 );
 CREATE TABLE amq_hosts (
     host text PRIMARY KEY,
@@ -123,14 +124,14 @@ CREATE TABLE amq_key_in_flight (
     n bigint NOT NULL,
     PRIMARY KEY (key_id, host)
 );
-CREATE FUNCTION amq_admit(me text, fresh boolean, keys bigint[], wanted bigint[],
+CREATE FUNCTION amq_admit(me text, fresh boolean, subjects bigint[], wanted bigint[],
                           per_minute bigint[], per_day bigint[], max_concurrent bigint[],
                           held bigint[], now_ms bigint)
 RETURNS TABLE (idx integer, admitted bigint, in_minute bigint, in_day bigint,
                retry_ms bigint, refused_by text)
 LANGUAGE plpgsql AS $$
 DECLARE
-    w amq_key_windows%ROWTYPE;
+    w amq_windows%ROWTYPE;
     gone bigint;
     taken bigint;
     busy bigint;
@@ -145,18 +146,18 @@ BEGIN
     INSERT INTO amq_hosts AS h VALUES (me, clock_timestamp())
         ON CONFLICT (host) DO UPDATE SET alive_at = excluded.alive_at;
     IF fresh THEN
-        DELETE FROM amq_key_in_flight f WHERE f.host = me AND NOT f.key_id = ANY (keys);
+        DELETE FROM amq_key_in_flight f WHERE f.host = me AND NOT f.key_id = ANY (subjects);
     END IF;
-    FOR i IN 1 .. coalesce(array_length(keys, 1), 0) LOOP
-        INSERT INTO amq_key_windows (key_id) VALUES (keys[i]) ON CONFLICT (key_id) DO NOTHING;
-        SELECT * INTO w FROM amq_key_windows WHERE key_id = keys[i] FOR UPDATE;
+    FOR i IN 1 .. coalesce(array_length(subjects, 1), 0) LOOP
+        INSERT INTO amq_windows (subject) VALUES (subjects[i]) ON CONFLICT (subject) DO NOTHING;
+        SELECT * INTO w FROM amq_windows WHERE subject = subjects[i] FOR UPDATE;
         WITH expired AS (
-            DELETE FROM amq_admission_grains a WHERE a.key_id = keys[i] AND a.span = 1
+            DELETE FROM amq_admission_grains a WHERE a.subject = subjects[i] AND a.span = 1
                AND a.grain < (now_ms - 60000) / 1000 RETURNING a.n)
         SELECT coalesce(sum(expired.n), 0) INTO gone FROM expired;
         w.in_minute := w.in_minute - gone;
         WITH expired AS (
-            DELETE FROM amq_admission_grains a WHERE a.key_id = keys[i] AND a.span = 2
+            DELETE FROM amq_admission_grains a WHERE a.subject = subjects[i] AND a.span = 2
                AND a.grain < (now_ms - 86400000) / 60000 RETURNING a.n)
         SELECT coalesce(sum(expired.n), 0) INTO gone FROM expired;
         w.in_day := w.in_day - gone;
@@ -164,30 +165,30 @@ BEGIN
         IF per_minute[i] > 0 THEN taken := least(taken, per_minute[i] - w.in_minute); END IF;
         IF per_day[i] > 0 THEN taken := least(taken, per_day[i] - w.in_day); END IF;
         IF held[i] >= 0 THEN
-            INSERT INTO amq_key_in_flight AS f VALUES (keys[i], me, held[i])
+            INSERT INTO amq_key_in_flight AS f VALUES (subjects[i], me, held[i])
                 ON CONFLICT (key_id, host) DO UPDATE SET n = excluded.n;
         END IF;
         IF max_concurrent[i] > 0 THEN
             SELECT coalesce(sum(f.n), 0) INTO busy FROM amq_key_in_flight f
               JOIN amq_hosts h ON h.host = f.host
-             WHERE f.key_id = keys[i]
+             WHERE f.key_id = subjects[i]
                AND (f.host = me OR h.alive_at > clock_timestamp() - interval '5 seconds');
             taken := least(taken, max_concurrent[i] - busy);
         END IF;
         taken := greatest(taken, 0);
         IF taken > 0 AND max_concurrent[i] > 0 THEN
-            UPDATE amq_key_in_flight f SET n = f.n + taken WHERE f.key_id = keys[i] AND f.host = me;
+            UPDATE amq_key_in_flight f SET n = f.n + taken WHERE f.key_id = subjects[i] AND f.host = me;
         END IF;
         IF taken > 0 AND (per_minute[i] > 0 OR per_day[i] > 0) THEN
-            INSERT INTO amq_admission_grains AS a VALUES (keys[i], 1, now_ms / 1000, taken)
-                ON CONFLICT (key_id, span, grain) DO UPDATE SET n = a.n + taken;
-            INSERT INTO amq_admission_grains AS a VALUES (keys[i], 2, now_ms / 60000, taken)
-                ON CONFLICT (key_id, span, grain) DO UPDATE SET n = a.n + taken;
+            INSERT INTO amq_admission_grains AS a VALUES (subjects[i], 1, now_ms / 1000, taken)
+                ON CONFLICT (subject, span, grain) DO UPDATE SET n = a.n + taken;
+            INSERT INTO amq_admission_grains AS a VALUES (subjects[i], 2, now_ms / 60000, taken)
+                ON CONFLICT (subject, span, grain) DO UPDATE SET n = a.n + taken;
             w.in_minute := w.in_minute + taken;
             w.in_day := w.in_day + taken;
         END IF;
-        UPDATE amq_key_windows k SET in_minute = w.in_minute, in_day = w.in_day
-         WHERE k.key_id = keys[i];
+        UPDATE amq_windows k SET in_minute = w.in_minute, in_day = w.in_day
+         WHERE k.subject = subjects[i];
         IF taken = wanted[i] THEN
             RETURN QUERY SELECT i, taken, w.in_minute, w.in_day, 0::bigint, ''::text;
         ELSIF (per_minute[i] <= 0 OR w.in_minute < per_minute[i])
@@ -205,7 +206,7 @@ BEGIN
                 grain_ms := 1000; window_ms := 60000; why := 'requests_per_minute';
             END IF;
             FOR g IN SELECT a.grain, a.n FROM amq_admission_grains a
-                      WHERE a.key_id = keys[i] AND a.span = full_span ORDER BY a.grain LOOP
+                      WHERE a.subject = subjects[i] AND a.span = full_span ORDER BY a.grain LOOP
                 acc := acc - g.n;
                 EXIT WHEN acc < cap;
             END LOOP;

@@ -42,6 +42,9 @@ public:
     void served(std::uint64_t account_id, std::string endpoint);
     const LastServed* last_served(std::uint64_t account_id) const;
     void forget(std::uint64_t account_id);
+    void paced_elsewhere(std::uint64_t account_id, std::int64_t until_ms) {
+        pool_.paced_elsewhere(account_id, until_ms);
+    }
 
     std::variant<Account, NoAccount> pick(const PickRequest& request);
     const AccountHealth& health(std::uint64_t account_id);

@@ -13,7 +13,7 @@
 namespace amq {
 namespace {
 
-// At most this many admissions in one statement: one statement holds its keys' locks.
+// At most this many admissions in one statement: one statement holds its subjects' locks.
 constexpr std::size_t kBatch = 256;
 // After a failure, the database is not asked again for this long: admissions meanwhile are
 // answered at once.
@@ -62,13 +62,24 @@ SharedLimits::~SharedLimits() {
 
 void SharedLimits::admit(std::uint64_t key_id, const KeyLimits& limits, std::optional<Slot> slot,
                          std::int64_t now_ms, Done done) {
-    std::uint64_t id = ++next_id_;
-    pending_.emplace(id, Waiting{std::move(done), unix_millis(), slot});
     KeyLimits counted = limits;
     if (!slot) counted.max_concurrent = 0;
+    ask(static_cast<std::int64_t>(key_id), counted, slot, now_ms, std::move(done));
+}
+
+void SharedLimits::pace(std::uint64_t account_id, std::int64_t per_minute, std::int64_t now_ms,
+                        Done done) {
+    ask(-static_cast<std::int64_t>(account_id), KeyLimits{per_minute, 0, 0}, std::nullopt, now_ms,
+        std::move(done));
+}
+
+void SharedLimits::ask(std::int64_t subject, const KeyLimits& limits, std::optional<Slot> slot,
+                       std::int64_t now_ms, Done done) {
+    std::uint64_t id = ++next_id_;
+    pending_.emplace(id, Waiting{std::move(done), unix_millis(), slot});
     {
         std::lock_guard lock(mutex_);
-        waiting_.push_back(Ask{id, key_id, counted, now_ms});
+        waiting_.push_back(Ask{id, subject, limits, now_ms});
     }
     wake_.notify_one();
 }
@@ -80,12 +91,12 @@ void SharedLimits::release(Slot slot) {
     slots_.erase(it);
 }
 
-void SharedLimits::unhold(std::uint64_t key_id) {
+void SharedLimits::unhold(std::int64_t key) {
     {
         std::lock_guard lock(mutex_);
-        auto it = held_.find(key_id);
+        auto it = held_.find(key);
         if (it != held_.end() && --it->second <= 0) held_.erase(it);
-        unsent_.insert(key_id);
+        unsent_.insert(key);
     }
     wake_.notify_one();
 }
@@ -106,7 +117,7 @@ void SharedLimits::give_up() {
 void SharedLimits::admit_unasked(Done done, const std::string& why) {
     ++unasked_;
     if (!std::exchange(unreachable_, true))
-        log_error("key limits: cannot ask the shared database (", why,
+        log_error("limits across hosts: cannot ask the shared database (", why,
                   "); requests are admitted without its count until it answers");
     LimitDecision open;
     open.admitted = true;
@@ -126,7 +137,7 @@ void SharedLimits::run() {
         if (decided) {
             fresh_ = false;
             for (const Ask& a : batch)
-                if (a.holds) ++held_[a.key_id];
+                if (a.holds) ++held_[a.subject];
         } else {
             if (ask) retry_at_ = std::chrono::steady_clock::now() + kRetryAfter;
             fresh_ = true;
@@ -160,11 +171,12 @@ bool SharedLimits::take_work(std::vector<Ask>& batch, Held& held, bool& ask) {
     if (!ask) return true;
     if (fresh_) {
         for (const auto& entry : held_) unsent_.insert(entry.first);
-        for (const Ask& a : batch) unsent_.insert(a.key_id);
+        for (const Ask& a : batch)
+            if (a.subject > 0) unsent_.insert(a.subject);
     }
     for (const Ask& a : batch)
-        if (a.limits.max_concurrent > 0) unsent_.insert(a.key_id);
-    for (std::uint64_t key : unsent_) {
+        if (a.limits.max_concurrent > 0) unsent_.insert(a.subject);
+    for (std::int64_t key : unsent_) {
         auto it = held_.find(key);
         held[key] = it == held_.end() ? 0 : it->second;
     }
@@ -172,9 +184,9 @@ bool SharedLimits::take_work(std::vector<Ask>& batch, Held& held, bool& ask) {
     return true;
 }
 
-// One statement for the batch, its keys in order, so that two hosts never wait on each
-// other's locks. The asks of one key are one group, decided with the limits the last of them
-// saw: the database admits the first ones that fit.
+// One statement for the batch, its subjects in order, so that two hosts never wait on each
+// other's locks. The asks of one subject are one group, decided with the limits the last of
+// them saw: the database admits the first ones that fit.
 Status SharedLimits::decide(std::vector<Ask>& batch, const Held& held) {
     if (!db_) {
         auto settings = settings_();
@@ -189,18 +201,18 @@ Status SharedLimits::decide(std::vector<Ask>& batch, const Held& held) {
         KeyLimits limits{0, 0, 0};
         std::vector<std::size_t> asks;
     };
-    std::map<std::uint64_t, Group> groups;
+    std::map<std::int64_t, Group> groups;
     for (std::size_t i = 0; i < batch.size(); ++i) {
-        Group& g = groups[batch[i].key_id];
+        Group& g = groups[batch[i].subject];
         g.limits = batch[i].limits;
         g.asks.push_back(i);
     }
     for (const auto& entry : held) groups.try_emplace(entry.first);
-    std::vector<std::int64_t> keys, wanted, per_minute, per_day, max_concurrent, counts;
+    std::vector<std::int64_t> subjects, wanted, per_minute, per_day, max_concurrent, counts;
     std::vector<const Group*> ordered;
-    for (const auto& [key, g] : groups) {
-        auto count = held.find(key);
-        keys.push_back(static_cast<std::int64_t>(key));
+    for (const auto& [subject, g] : groups) {
+        auto count = held.find(subject);
+        subjects.push_back(subject);
         wanted.push_back(static_cast<std::int64_t>(g.asks.size()));
         per_minute.push_back(g.limits.requests_per_minute);
         per_day.push_back(g.limits.requests_per_day);
@@ -213,8 +225,9 @@ Status SharedLimits::decide(std::vector<Ask>& batch, const Held& held) {
         "SELECT idx, admitted, in_minute, in_day, retry_ms, refused_by FROM "
         "amq_admit($1, $2, $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], "
         "$7::bigint[], $8::bigint[], $9::bigint)",
-        {host_, fresh_ ? "true" : "false", array_of(keys), array_of(wanted), array_of(per_minute),
-         array_of(per_day), array_of(max_concurrent), array_of(counts), std::to_string(now_ms)});
+        {host_, fresh_ ? "true" : "false", array_of(subjects), array_of(wanted),
+         array_of(per_minute), array_of(per_day), array_of(max_concurrent), array_of(counts),
+         std::to_string(now_ms)});
     if (!rows) return rows.error();
     if (static_cast<std::size_t>(rows->rows()) != ordered.size())
         return make_error(Errc::protocol, "amq_admit answered a different number of rows");
@@ -267,7 +280,7 @@ void SharedLimits::answer() {
     for (Ask& a : decided) {
         auto it = pending_.find(a.id);
         if (it == pending_.end()) {  // given up on: admitted without its slot there
-            if (a.holds) unhold(a.key_id);
+            if (a.holds) unhold(a.subject);
             continue;
         }
         Done done = std::move(it->second.done);
@@ -278,9 +291,9 @@ void SharedLimits::answer() {
             continue;
         }
         ++asked_;
-        if (a.holds) slots_.emplace(*slot, a.key_id);
+        if (a.holds) slots_.emplace(*slot, a.subject);
         if (std::exchange(unreachable_, false))
-            log_notice("key limits: counted across hosts again");
+            log_notice("limits across hosts: counted by the database again");
         done(*a.decision);
     }
 }

@@ -1,8 +1,9 @@
-// store = postgresql: the limits of API keys counted across all hosts. Every admission of a
-// key with a per-minute, per-day or concurrency limit is decided by the database (amq_admit,
-// under a lock of the key's row), which keeps the admissions by second for the minute window
-// and by minute for the day window, and each host's requests in flight: no limit is ever
-// exceeded however the requests are spread. A grain counts until all of it has left the
+// store = postgresql: the limits of API keys, and the pace of accounts, counted across all
+// hosts. Every admission of a key with a per-minute, per-day or concurrency limit, and every
+// pick of an account with a requests per minute, is decided by the database (amq_admit, under
+// a lock of the key's or account's row), which keeps the admissions by second for the minute
+// window and by minute for the day window, and each host's requests in flight: no limit is
+// ever exceeded however the requests are spread. A grain counts until all of it has left the
 // window, so a refusal near a window's edge may come up to a grain early (a second; a minute
 // for the day). The admissions waiting at one moment go to the database together, in one
 // statement, so a host pays about one round trip per request at low load and less under
@@ -60,13 +61,16 @@ public:
     void admit(std::uint64_t key_id, const KeyLimits& limits, std::optional<Slot> slot,
                std::int64_t now_ms, Done done);
     void release(Slot slot);
+    // An account with a requests per minute about to be picked: its pick is counted across
+    // hosts, refused (with when to try again) when the account has had its minute's worth.
+    void pace(std::uint64_t account_id, std::int64_t per_minute, std::int64_t now_ms, Done done);
     std::uint64_t asked() const { return asked_; }
     std::uint64_t unasked() const { return unasked_; }
 
 private:
     struct Ask {
         std::uint64_t id;
-        std::uint64_t key_id;
+        std::int64_t subject;  // a key's id, or minus an account's id
         KeyLimits limits;
         std::int64_t now_ms;
         Result<LimitDecision> decision = LimitDecision{};
@@ -77,11 +81,13 @@ private:
         std::int64_t asked_at_ms;
         std::optional<Slot> slot;
     };
-    // What one statement writes of this host's requests in flight, by key (-1: nothing).
-    using Held = std::map<std::uint64_t, std::int64_t>;
+    // What one statement writes of this host's requests in flight, by key.
+    using Held = std::map<std::int64_t, std::int64_t>;
+    void ask(std::int64_t subject, const KeyLimits& limits, std::optional<Slot> slot,
+             std::int64_t now_ms, Done done);
     void run();
     bool take_work(std::vector<Ask>& batch, Held& held, bool& ask);
-    void unhold(std::uint64_t key_id);
+    void unhold(std::int64_t key);
     void answer();   // on the loop: the decided ones
     void give_up();  // on the loop: those waiting too long
     void admit_unasked(Done done, const std::string& why);
@@ -97,8 +103,8 @@ private:
     std::vector<Ask> decided_;
     // This host's requests in flight that the database counts, by key; and the keys whose
     // count it has not been told since it changed.
-    std::map<std::uint64_t, std::int64_t> held_;
-    std::set<std::uint64_t> unsent_;
+    Held held_;
+    std::set<std::int64_t> unsent_;
     // The thread's: a new session writes every count it has, and the database drops the others.
     bool fresh_ = true;
     std::chrono::steady_clock::time_point retry_at_;  // the thread's
@@ -109,7 +115,7 @@ private:
     Event readable_;
     Event patience_;
     std::map<std::uint64_t, Waiting> pending_;  // the loop's
-    std::map<Slot, std::uint64_t> slots_;       // the loop's: slots counted there, to their key
+    std::map<Slot, std::int64_t> slots_;        // the loop's: slots counted there, to their key
     std::uint64_t next_id_ = 0;
     bool unreachable_ = false;
     std::uint64_t asked_ = 0;

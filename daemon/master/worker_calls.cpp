@@ -419,8 +419,27 @@ AdmissionQueue::Attempt WorkerCalls::attempt(const std::shared_ptr<Admission>& a
         a->send(reply_refusal(a->call_id, *refusal, a->key_id));
         return {AdmissionQueue::Attempt::Kind::answered, std::nullopt};
     }
-    use_account(a, std::get<Account>(std::move(picked)));
+    pace_across_hosts(a, std::get<Account>(std::move(picked)));
     return {AdmissionQueue::Attempt::Kind::served, std::nullopt};
+}
+
+// With the store shared, an account's requests per minute count on every host: the database
+// has the last word on a pick. One it refuses is not picked here until the account has room,
+// and the request goes back to find another (or wait).
+void WorkerCalls::pace_across_hosts(std::shared_ptr<Admission> a, Account chosen) {
+    if (!shared_limits_ || chosen.requests_per_minute <= 0)
+        return use_account(std::move(a), std::move(chosen));
+    std::uint64_t id = chosen.id;
+    std::int64_t per_minute = chosen.requests_per_minute;
+    shared_limits_->pace(id, per_minute, unix_millis(),
+                         [this, a, chosen = std::move(chosen)](LimitDecision d) mutable {
+                             if (!admissions_.holds(a->pid, a->request_id))  // its worker is gone
+                                 return pool_.release(chosen.id);
+                             if (d.admitted) return use_account(a, std::move(chosen));
+                             pool_.paced_elsewhere(chosen.id, unix_millis() + d.retry_after_ms);
+                             pool_.release(chosen.id);
+                             try_next_account(a);
+                         });
 }
 
 void WorkerCalls::refuse_waiting(const std::shared_ptr<Admission>& a, AdmissionQueue::Refusal why,
@@ -498,7 +517,7 @@ bool WorkerCalls::leave_slow_account(const std::shared_ptr<Admission>& a, std::u
              " s; request moved to account ", std::get<Account>(picked).id);
     pool_.release(slow);
     a->pick = std::move(others);
-    use_account(a, std::get<Account>(std::move(picked)));
+    pace_across_hosts(a, std::get<Account>(std::move(picked)));
     return true;
 }
 

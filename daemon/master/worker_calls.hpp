@@ -56,7 +56,7 @@ public:
 
     WorkerCalls(Parts parts, AdminFn admin, MetricsTextFn metrics_text);
     void set_policy(Policy policy);
-    // store = postgresql: keys' limits are counted there.
+    // store = postgresql: keys' limits and accounts' pace are counted there.
     void count_across_hosts(SharedLimits& limits) { shared_limits_ = &limits; }
 
     // Requests of a dead worker leave the queue.
@@ -92,6 +92,7 @@ private:
     void refuse_waiting(const std::shared_ptr<Admission>& admission, AdmissionQueue::Refusal why,
                         std::int64_t retry_at_ms);
     void pump_soon(double seconds);
+    void pace_across_hosts(std::shared_ptr<Admission> admission, Account chosen);
     void use_account(std::shared_ptr<Admission> admission, Account chosen);
     bool leave_slow_account(const std::shared_ptr<Admission>& admission, std::uint64_t slow);
 

@@ -28,11 +28,18 @@ class SharedStoreTest(unittest.TestCase):
         self.a = self.host()
         self.b = self.host(key_from=self.a)
 
+    # Settings of both hosts for the tests that need them.
+    HOST_ARGS = {
+        # A request no account can take now is refused at once rather than kept waiting.
+        "test_an_account_pace_counts_picks_on_every_host": ["--queue-timeout", "0"],
+    }
+
     def host(self, key_from=None, wait=True):
         """A host on the shared database; one after the first gets its secrets.key, as every
         host of a deployment must."""
         daemon = Daemon(workers=1, extra_args=[
-            *self.fake.daemon_args(), "--store", "postgresql", "--postgresql", self.url])
+            *self.fake.daemon_args(), "--store", "postgresql", "--postgresql", self.url,
+            *self.HOST_ARGS.get(self._testMethodName, [])])
         os.makedirs(daemon.root, exist_ok=True)
         if key_from:
             os.makedirs(daemon.state_dir, mode=0o700)
@@ -219,22 +226,39 @@ class SharedStoreTest(unittest.TestCase):
                 f.exception()
         self.assertEqual(self.b.ctl_json("status")["shared_limits"]["admitted_unasked"], 0)
 
+    def test_an_account_pace_counts_picks_on_every_host(self):
+        self.add_account(self.a, "main")
+        self.a.ctl_json("account", "update", "main", "--rpm", "4")
+        key = self.key_on_both()
+        wait_until(lambda: self.state_of(self.b, "main") == "healthy", timeout=5,
+                   what="host b to see the account")
+        answers = self.spread(key, 8, at_once=8)
+        statuses = [r.status for r in answers]
+        self.assertEqual(sorted(statuses), [200] * 4 + [429] * 4, statuses)
+        self.assertEqual(len(self.fake.requests()["generate"]), 4)
+        refused = next(r for r in answers if r.status == 429)
+        self.assertIn("requests-per-minute", json.loads(refused.body)["error"]["message"])
+        self.assertGreater(int(refused.headers["retry-after"]), 30)
+        # Either host now waits out the minute before it picks the account again.
+        self.assertEqual([self.ask(h, key).status for h in (self.a, self.b)], [429, 429])
+        self.assertEqual(len(self.fake.requests()["generate"]), 4)
+
     def test_a_database_that_does_not_answer_admits_after_two_seconds(self):
         self.add_account(self.a, "main")
         key = self.a.ctl_json("key", "create", "--name", "client", "--rpm", "30")["key"]
         self.assertEqual(self.ask(self.a, key).status, 200)
-        self.pg.hold_lock(self, "shared", "amq_key_windows")
+        self.pg.hold_lock(self, "shared", "amq_windows")
         started = time.monotonic()
         self.assertEqual(self.ask(self.a, key).status, 200)
         self.assertLess(time.monotonic() - started, 5)
         limits = self.a.ctl_json("status")["shared_limits"]
         self.assertEqual(limits["admitted_unasked"], 1)
-        self.assertIn("key limits: cannot ask the shared database", self.a.logs())
+        self.assertIn("limits across hosts: cannot ask the shared database", self.a.logs())
         self.pg.release_locks("shared")
         wait_until(lambda: self.ask(self.a, key).status == 200 and
                    self.a.ctl_json("status")["shared_limits"]["asked"] > limits["asked"],
                    timeout=10, what="admissions counted by the database again")
-        self.assertIn("key limits: counted across hosts again", self.a.logs())
+        self.assertIn("limits across hosts: counted by the database again", self.a.logs())
 
     def test_a_quarantine_on_one_host_is_seen_on_the_other_within_a_second(self):
         self.add_account(self.a, "main")

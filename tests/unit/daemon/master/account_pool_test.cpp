@@ -339,3 +339,24 @@ BOOST_FIXTURE_TEST_CASE(accounts_to_avoid_are_picked_only_when_nothing_else_can_
     request.exclude = {3};
     BOOST_TEST(std::get<Account>(pool.pick(accounts, health, request)).id != 3u);
 }
+
+// Counted across hosts: an account the database says has had its minute's worth is passed
+// over until it has room, and the 429 says when; an account without a pace ignores it.
+BOOST_FIXTURE_TEST_CASE(an_account_paced_elsewhere_waits_until_it_has_room, Fixture) {
+    accounts = {account(1, 10), account(2)};
+    pool.paced_elsewhere(1, now + 20 * kSecond);
+    pool.paced_elsewhere(1, now + 5 * kSecond);  // an earlier word never shortens the wait
+    BOOST_CHECK_EQUAL(id(), 2u);
+    BOOST_CHECK_EQUAL(id(), 2u);
+    accounts = {account(1, 10)};
+    NoAccount n = none();
+    BOOST_CHECK_EQUAL(n.status, 429);
+    BOOST_CHECK(n.retry_at_ms == now + 20 * kSecond);
+    BOOST_CHECK(contains(n.message, "1 at their requests-per-minute limit"));
+    now += 20 * kSecond;
+    BOOST_CHECK_EQUAL(id(), 1u);
+
+    accounts = {account(1)};
+    pool.paced_elsewhere(1, now + 20 * kSecond);
+    BOOST_CHECK_EQUAL(id(), 1u);
+}
