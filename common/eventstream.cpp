@@ -1,11 +1,10 @@
 #include "common/eventstream.hpp"
 
-#include <zlib.h>
-
 #include <cstring>
 #include <type_traits>
 #include <utility>
 
+#include "common/checksum.hpp"
 #include "common/strings.hpp"
 
 namespace amq::eventstream {
@@ -29,11 +28,6 @@ enum HeaderType : std::uint8_t {
     kTimestamp = 8,
     kUuid = 9,
 };
-
-std::uint32_t crc(std::string_view bytes) {
-    auto data = reinterpret_cast<const Bytef*>(bytes.data());
-    return static_cast<std::uint32_t>(crc32_z(0, data, bytes.size()));
-}
 
 std::string hex32(std::uint32_t v) {
     static constexpr char kDigits[] = "0123456789abcdef";
@@ -217,7 +211,7 @@ Result<std::size_t> check_prelude(std::string_view pending, std::size_t max_fram
     if (pending.size() >= kPreludeBytes) {
         // With a bad CRC the lengths are noise: say so rather than blame a length.
         std::uint32_t expected = load_be32(pending, 8);
-        std::uint32_t actual = crc(pending.substr(0, 8));
+        std::uint32_t actual = crc32_of(pending.substr(0, 8));
         if (actual != expected) {
             return frame_error(at, str_cat("bad prelude CRC (frame says ", hex32(expected),
                                            ", bytes give ", hex32(actual), ")"));
@@ -244,7 +238,7 @@ Result<std::size_t> check_prelude(std::string_view pending, std::size_t max_fram
 Result<Message> decode_frame(std::string_view frame, std::uint64_t at) {
     std::size_t crc_at = frame.size() - 4;
     std::uint32_t expected = load_be32(frame, crc_at);
-    std::uint32_t actual = crc(frame.substr(0, crc_at));
+    std::uint32_t actual = crc32_of(frame.substr(0, crc_at));
     if (actual != expected) {
         return frame_error(at, str_cat("bad message CRC (frame says ", hex32(expected),
                                        ", bytes give ", hex32(actual), ")"));
@@ -281,10 +275,10 @@ std::string encode(const Message& message) {
     out.reserve(total);
     put_be(out, total, 4);
     put_be(out, headers.size(), 4);
-    put_be(out, crc(out), 4);
+    put_be(out, crc32_of(out), 4);
     out.append(headers);
     out.append(message.payload);
-    put_be(out, crc(out), 4);
+    put_be(out, crc32_of(out), 4);
     return out;
 }
 

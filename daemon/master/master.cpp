@@ -280,7 +280,13 @@ Status Master::start() {
     refresher_ = std::make_unique<TokenRefresher>(
         base_.get(), *store_, write_gate(), *http_, refresher_options(config_),
         [this](std::uint64_t id, const Outcome& outcome) { pool_->report(id, outcome); });
-    usage_ = std::make_unique<UsageRecorder>(base_.get(), *store_);
+    auto journal = UsageJournal::open(config_.state_dir + "/usage.journal");
+    if (!journal) return journal.error();
+    usage_ = std::make_unique<UsageRecorder>(base_.get(), *store_, std::move(*journal));
+    auto recovered = usage_->recover();
+    if (!recovered) return recovered.error();
+    if (*recovered)
+        log_notice("stored ", *recovered, " usage records of the last run from its journal");
     quota_ = std::make_unique<QuotaChecker>(base_.get(), *store_, *http_, *refresher_, *pool_,
                                             quota_options(config_));
     models_ = std::make_unique<ModelCatalog>(base_.get(), *store_, *http_, *refresher_,

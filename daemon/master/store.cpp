@@ -556,13 +556,18 @@ Result<std::uint64_t> add_to_outbox(WriteTxn& txn, const std::vector<UsageRecord
 
 }  // namespace
 
-Status Store::record_usage(const std::vector<UsageRecord>& batch) {
-    return store_usage(batch, shared_, std::nullopt);
+Status Store::record_usage(const std::vector<UsageRecord>& batch,
+                           std::optional<std::uint64_t> journaled_through) {
+    std::optional<MetaMark> mark;
+    if (journaled_through) mark = MetaMark{kJournalKey, *journaled_through};
+    return store_usage(batch, shared_, mark);
 }
 
+Result<std::uint64_t> Store::journaled_through() const { return meta_count(kJournalKey); }
+
 Status Store::store_usage(const std::vector<UsageRecord>& batch, bool to_outbox,
-                          std::optional<std::uint64_t> cursor) {
-    if (batch.empty() && !cursor) return {};
+                          std::optional<MetaMark> mark) {
+    if (batch.empty() && !mark) return {};
     std::uint32_t first_sequence = usage_sequence_;
     usage_sequence_ += static_cast<std::uint32_t>(batch.size());
     const std::map<std::string, Rollup> sums = sum_rollups(batch);
@@ -579,8 +584,8 @@ Status Store::store_usage(const std::vector<UsageRecord>& batch, bool to_outbox,
             if (!out) return out.error();
             left_out = *out;
         }
-        if (cursor)
-            if (Status st = txn.put(Db::meta, kMirrorUsageKey, encode_u64(*cursor)); !st) return st;
+        if (mark)
+            if (Status st = txn.put(Db::meta, mark->key, encode_u64(mark->value)); !st) return st;
         return touch_keys(txn, key_uses(batch));
     });
     if (stored && left_out)
@@ -764,9 +769,11 @@ Status Store::count_dropped_usage(std::uint64_t records) {
         Reserve::use);
 }
 
-Result<std::uint64_t> Store::dropped_usage() const {
-    return read_value<std::uint64_t>(*env_, [](const ReadTxn& txn) -> Result<std::uint64_t> {
-        auto stored = txn.get(Db::meta, kDroppedUsageKey);
+Result<std::uint64_t> Store::dropped_usage() const { return meta_count(kDroppedUsageKey); }
+
+Result<std::uint64_t> Store::meta_count(std::string_view key) const {
+    return read_value<std::uint64_t>(*env_, [key](const ReadTxn& txn) -> Result<std::uint64_t> {
+        auto stored = txn.get(Db::meta, key);
         if (!stored) return stored.error();
         return *stored ? decode_u64(**stored).value_or(0) : 0;
     });

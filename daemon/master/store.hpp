@@ -72,8 +72,12 @@ public:
 
     // One transaction for a batch of finished requests: their usage records (keyed by day,
     // then time, so retention can drop whole days), their rollups and the last-used times of
-    // their keys.
-    Status record_usage(const std::vector<UsageRecord>& batch);
+    // their keys; with `journaled_through`, the last entry of the usage journal the batch
+    // holds (usage_journal.hpp), so that no entry is stored twice.
+    Status record_usage(const std::vector<UsageRecord>& batch,
+                        std::optional<std::uint64_t> journaled_through = std::nullopt);
+    // The last entry of the usage journal stored; 0 for none.
+    Result<std::uint64_t> journaled_through() const;
     // Uses of keys that leave no usage record (the admin API): their last-used times only.
     Status record_key_uses(const KeyUses& last_used);
     // Streams the records with from_ms <= time_ms < to_ms in time order, in batches of up to
@@ -176,8 +180,14 @@ private:
     struct Cache;
     class Importer;
     void note_shared(SharedKind kind, std::uint64_t id);
+    // `mark`: a counter of meta set in the same transaction.
+    struct MetaMark {
+        std::string_view key;
+        std::uint64_t value;
+    };
     Status store_usage(const std::vector<UsageRecord>& batch, bool to_outbox,
-                       std::optional<std::uint64_t> cursor);
+                       std::optional<MetaMark> mark);
+    Result<std::uint64_t> meta_count(std::string_view key) const;
     Store(std::unique_ptr<LmdbEnv> env, const SecretBox::Key& key);
     std::string seal(std::string_view id_key, const AccountCredentials& credentials) const;
     Result<AccountCredentials> unseal(std::string_view id_key, std::string_view value) const;

@@ -16,7 +16,8 @@
 namespace amq {
 
 // Entries of `meta` that are this store's own rather than counters, and never copied: its
-// schema version, and the database it is a mirror of and how far (store.hpp).
+// schema version, the database it is a mirror of and how far (store.hpp), and how far its
+// host's usage journal is stored (usage_journal.hpp).
 inline constexpr std::string_view kSchemaKey = "schema_version";
 inline constexpr std::string_view kMirrorOriginKey = "mirror_origin";
 inline constexpr std::string_view kMirrorRevKey = "mirror_rev";
@@ -24,9 +25,10 @@ inline constexpr std::string_view kMirrorUsageKey = "mirror_usage_id";
 inline constexpr std::string_view kMirrorAuditKey = "mirror_audit_id";
 inline constexpr std::string_view kHostIdKey = "host_id";
 inline constexpr std::string_view kOutboxNextKey = "outbox_next";
+inline constexpr std::string_view kJournalKey = "journaled_through";  // usage_journal.hpp
 inline constexpr std::string_view kOwnMetaKeys[] = {
-    kSchemaKey,      kMirrorOriginKey, kMirrorRevKey, kMirrorUsageKey,
-    kMirrorAuditKey, kHostIdKey,       kOutboxNextKey};
+    kSchemaKey,      kMirrorOriginKey, kMirrorRevKey,  kMirrorUsageKey,
+    kMirrorAuditKey, kHostIdKey,       kOutboxNextKey, kJournalKey};
 bool is_own_meta(std::string_view key);
 
 inline constexpr std::int64_t kMsPerDay = 86400000;

@@ -229,7 +229,7 @@ Status Store::clear_outbox(std::uint64_t through_seq) {
 }
 
 Status Store::apply_usage(const std::vector<UsageRecord>& batch, std::uint64_t cursor) {
-    return store_usage(batch, false, cursor);
+    return store_usage(batch, false, MetaMark{kMirrorUsageKey, cursor});
 }
 
 Result<std::vector<AuditOut>> Store::take_shared_audit() {

@@ -3,6 +3,8 @@ filtered, a page at a time, each with the request-id its client got."""
 
 import datetime
 import os
+import re
+import signal
 import unittest
 import urllib.parse
 
@@ -44,6 +46,26 @@ class RequestLog(unittest.TestCase):
         refused = records[0]
         self.assertEqual((refused["error_class"], refused["account_id"]), ("limit", 0))
         self.assertEqual((refused["input_tokens"], refused["output_tokens"]), (0, 0))
+
+    def test_a_killed_master_loses_no_record(self):
+        sent = [self.post(self.key) for _ in range(5)]
+        # Killed once it has every report, before its next batch (a second away) reached the
+        # store: the records are in the journal only.
+        wait_until(lambda: re.search(r"^amq2api_requests_in_flight 0$",
+                                     self.daemon.get("/metrics").body.decode(), re.M),
+                   timeout=1, interval=0.01, what="every report at the master")
+        os.kill(self.daemon.proc.pid, signal.SIGKILL)
+        self.daemon.proc.wait(10)
+        journal = os.path.join(self.daemon.state_dir, "usage.journal")
+        self.assertEqual(os.stat(journal).st_mode & 0o777, 0o600)
+        self.assertGreater(os.path.getsize(journal), 0)
+        self.daemon.start(wait=False)
+        self.daemon.wait_ready()
+        self.assertIn("stored 5 usage records of the last run from its journal",
+                      self.daemon.logs())
+        self.assertEqual([r["request_id"] for r in self.log()["records"]],
+                         [rid for _, rid in reversed(sent)])
+        self.assertEqual(os.path.getsize(journal), 0)
 
     def test_filters(self):
         sent = self.send_mixed()

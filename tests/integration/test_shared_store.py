@@ -4,6 +4,7 @@ across both, health is shared within a second, and a database outage leaves both
 
 import json
 import os
+import re
 import shutil
 import threading
 import time
@@ -314,23 +315,29 @@ class SharedStoreTest(unittest.TestCase):
 
     def test_a_killed_host_loses_no_usage_and_the_other_serves_on(self):
         key = self.shared_key()
-        for _ in range(6):
-            self.assertEqual(self.ask(self.a, key).status, 200)
-        # What a stores is shared even when it dies before sending it.
-        wait_until(lambda: self.requests_counted(self.a) == 6, what="a's usage stored")
-        stop, counts = threading.Event(), {}
-        traffic = threading.Thread(target=self.serve, args=([self.b], key, stop, counts))
-        traffic.start()
-        time.sleep(0.5)
+        stop_a, stop_b, on_a, on_b = threading.Event(), threading.Event(), {}, {}
+        traffic_a = threading.Thread(target=self.serve, args=([self.a], key, stop_a, on_a))
+        traffic_b = threading.Thread(target=self.serve, args=([self.b], key, stop_b, on_b))
+        traffic_a.start()
+        traffic_b.start()
+        time.sleep(1)
+        # A is killed between two of its usage batches: what it served last is in its
+        # journal, and reaches the database when it starts again.
+        stop_a.set()
+        traffic_a.join()
+        wait_until(lambda: re.search(r"^amq2api_requests_in_flight 0$",
+                                     self.a.get("/metrics").body.decode(), re.M),
+                   timeout=1, interval=0.01, what="every report at a's master")
         os.kill(self.a.proc.pid, 9)
         self.a.proc.wait(10)
         time.sleep(2)
-        stop.set()
-        traffic.join()
-        self.assertEqual(set(counts), {200}, counts)
+        stop_b.set()
+        traffic_b.join()
+        self.assertEqual(set(on_b), {200}, on_b)
+        self.assertEqual(set(on_a), {200}, on_a)
         self.a.start(wait=False)
         self.a.wait_ready()
-        self.assert_counted_everywhere(6 + counts[200])
+        self.assert_counted_everywhere(on_a[200] + on_b[200])
 
     def test_a_database_outage_leaves_both_hosts_serving(self):
         key = self.shared_key()
