@@ -326,7 +326,20 @@ Status lock_shared(PgConnection& db) {
     return {};
 }
 
-Result<std::uint64_t> write_shared(PgConnection& db, const SharedChanges& changes,
+namespace {
+
+Result<std::uint64_t> drop_usage_before(PgConnection& db, std::int64_t time_ms) {
+    auto gone = db.query(
+        "WITH gone AS (DELETE FROM amq_usage WHERE id IN (SELECT id FROM amq_usage "
+        "WHERE time_ms < $1 LIMIT $2) RETURNING 1) SELECT count(*) FROM gone",
+        {std::to_string(time_ms), std::to_string(kRetentionBatch)});
+    if (!gone) return gone.error();
+    return number(*gone, 0, 0);
+}
+
+}  // namespace
+
+Result<SharedWritten> write_shared(PgConnection& db, const SharedChanges& changes,
                                    const HostWrites& host) {
     auto drawn = db.query("SELECT nextval('amq_revisions')");
     if (!drawn) {
@@ -334,18 +347,27 @@ Result<std::uint64_t> write_shared(PgConnection& db, const SharedChanges& change
         return drawn.error();
     }
     auto rev = number(*drawn, 0, 0);
+    SharedWritten out;
     Status written = rev ? write_in_locked(db, changes, *rev) : Status(rev.error());
     if (written && !host.usage.empty()) written = add_usage(db, host.host, host.usage);
-    for (const AuditOut& out : host.audit) {
+    for (const AuditOut& audit : host.audit) {
         if (!written) break;
-        written = add_audit(db, host.host, out);
+        written = add_audit(db, host.host, audit);
+    }
+    if (written && host.drop_usage_before_ms) {
+        auto dropped = drop_usage_before(db, *host.drop_usage_before_ms);
+        if (dropped)
+            out.usage_dropped = *dropped;
+        else
+            written = dropped.error();
     }
     if (!written) {
         (void)db.exec("ROLLBACK");
         return written.error();
     }
     if (Status st = db.exec("COMMIT"); !st) return st.error();
-    return *rev;
+    out.rev = *rev;
+    return out;
 }
 
 }  // namespace amq

@@ -93,13 +93,21 @@ struct HostWrites {
     std::string_view host;
     const std::vector<UsageOut>& usage;
     const std::vector<AuditOut>& audit;
+    // The usage retention: up to kRetentionBatch usage records older than this go (their
+    // rollups stay).
+    std::optional<std::int64_t> drop_usage_before_ms;
+};
+inline constexpr std::uint64_t kRetentionBatch = 10000;
+struct SharedWritten {
+    std::uint64_t rev = 0;
+    std::uint64_t usage_dropped = 0;
 };
 
 // In the locked transaction: writes the records (a missing value removes the record) at a
 // new revision, raises the counters, adds the host's usage records with their rollups and
-// its audit entries (one the database has already is skipped), notes the change for the
-// other hosts and commits. Returns the revision.
-Result<std::uint64_t> write_shared(PgConnection& db, const SharedChanges& changes,
+// its audit entries (one the database has already is skipped), drops old usage, notes the
+// change for the other hosts and commits.
+Result<SharedWritten> write_shared(PgConnection& db, const SharedChanges& changes,
                                    const HostWrites& host);
 
 // The channel hosts LISTEN on: a notification says a write was committed.

@@ -67,7 +67,13 @@ SharedStore::SharedStore(event_base* base, Store& store, SharedStoreOptions opti
 }
 
 bool SharedStore::has_work() const {
-    return store_.has_shared_changes() || store_.has_shared_audit() || waiting_usage(store_) > 0;
+    return store_.has_shared_changes() || store_.has_shared_audit() || waiting_usage(store_) > 0 ||
+           retention_ms_;
+}
+
+void SharedStore::drop_usage_before(std::int64_t time_ms) {
+    retention_ms_ = time_ms;
+    schedule_flush();
 }
 
 SharedStore::~SharedStore() {
@@ -246,33 +252,37 @@ Result<SharedStore::Outgoing> SharedStore::collect() {
     out.records = std::move(*records);
     out.usage = std::move(*usage);
     out.audit = std::move(*audit);
+    out.drop_usage_before_ms = std::exchange(retention_ms_, std::nullopt);
     return out;
 }
 
 void SharedStore::share(Status changed) {
     auto out = collect();
     if (!out) log_warning("shared store: ", out.error().message);
-    if (!out || (out->refs.empty() && out->usage.empty() && out->audit.empty()))
+    if (!out || (out->refs.empty() && out->usage.empty() && out->audit.empty() &&
+                 !out->drop_usage_before_ms))
         return on_thread([this] { (void)writer_.db->exec("ROLLBACK"); },
                          [this, changed] { write_done(changed); });
     auto shared = std::make_shared<Outgoing>(std::move(*out));
-    auto rev = std::make_shared<Result<std::uint64_t>>(
+    auto result = std::make_shared<Result<SharedWritten>>(
         make_error(Errc::internal, "the write did not run"));
     on_thread(
-        [this, rev, shared] {
-            *rev = write_shared(*writer_.db, shared->records,
-                                HostWrites{host_, shared->usage, shared->audit});
+        [this, result, shared] {
+            *result = write_shared(
+                *writer_.db, shared->records,
+                HostWrites{host_, shared->usage, shared->audit, shared->drop_usage_before_ms});
         },
-        [this, rev, shared, origin = writer_.origin, changed] {
-            written(*shared, *rev, origin, changed);
+        [this, result, shared, origin = writer_.origin, changed] {
+            written(*shared, *result, origin, changed);
         });
 }
 
-void SharedStore::written(const Outgoing& out, const Result<std::uint64_t>& rev,
+void SharedStore::written(const Outgoing& out, const Result<SharedWritten>& rev,
                           const std::string& origin, Status changed) {
     if (!rev) {
         store_.return_shared_changes(out.refs);
         store_.return_shared_audit(out.audit);
+        if (!retention_ms_) retention_ms_ = out.drop_usage_before_ms;
         writer_.db.reset();
         set_trouble(rev.error());
         Error unshared =
@@ -286,8 +296,15 @@ void SharedStore::written(const Outgoing& out, const Result<std::uint64_t>& rev,
         if (Status st = store_.clear_outbox(out.usage.back().seq); !st)
             log_warning("shared store: ", st.error().message);
     if (out.usage.size() == kPushBatch) schedule_flush();
+    if (rev->usage_dropped)
+        log_info("usage retention: dropped ", rev->usage_dropped,
+                 " records from the shared database");
+    if (rev->usage_dropped == kRetentionBatch && !retention_ms_) {
+        retention_ms_ = out.drop_usage_before_ms;
+        schedule_flush();
+    }
     SharedChanges advanced;
-    advanced.rev = rev.value();
+    advanced.rev = rev->rev;
     if (Status st = store_.apply_shared(advanced, origin); !st)
         log_warning("shared store: ", st.error().message);
     write_done(changed);

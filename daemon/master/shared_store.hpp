@@ -25,6 +25,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "common/json.hpp"
@@ -57,6 +58,9 @@ public:
 
     // Whether the mirror is in step with the database; else why not (for /health, status).
     bool in_step() const { return in_step_; }
+    // The usage retention in the database: records older than `time_ms` go, a batch per
+    // write, by whichever host asks (any may; each drops what is left).
+    void drop_usage_before(std::int64_t time_ms);
     const std::string& trouble() const { return trouble_; }
     void write_status(JsonWriter& w) const;
     std::uint64_t usage_waiting() const;
@@ -77,6 +81,7 @@ private:
         SharedChanges records;
         std::vector<UsageOut> usage;
         std::vector<AuditOut> audit;
+        std::optional<std::int64_t> drop_usage_before_ms;
     };
     struct Session {
         std::unique_ptr<PgConnection> db;
@@ -89,8 +94,8 @@ private:
     void locked(Result<Caught> caught);
     void share(Status changed);
     Result<Outgoing> collect();
-    void written(const Outgoing& out, const Result<std::uint64_t>& rev, const std::string& origin,
-                 Status changed);
+    void written(const Outgoing& out, const Result<SharedWritten>& result,
+                 const std::string& origin, Status changed);
     void write_done(Status written);
     Status apply(const Caught& caught);
     bool has_work() const;
@@ -111,7 +116,8 @@ private:
     std::function<void(Status)> current_done_;  // of the write under way
     bool writing_ = false;
     bool flush_scheduled_ = false;
-    bool more_usage_ = false;  // the last read was a full batch
+    bool more_usage_ = false;                   // the last read was a full batch
+    std::optional<std::int64_t> retention_ms_;  // usage older than this is still to go
     bool in_step_ = false;
     std::string trouble_ = "not connected yet";
     double backoff_ = 0;

@@ -313,6 +313,27 @@ class SharedStoreTest(unittest.TestCase):
         total = self.a.ctl_json("stats", "--days", "1")["total"]
         self.assertEqual(rollups, ["12", str(total["input_tokens"]), str(total["output_tokens"])])
 
+    def test_the_usage_retention_applies_to_the_database(self):
+        key = self.shared_key()
+        for _ in range(3):
+            self.assertEqual(self.ask(self.a, key).status, 200)
+        self.assert_counted_everywhere(3)
+        day = 86400000
+        self.pg.psql("shared", f"INSERT INTO amq_usage (time_ms, key_id, account_id, doc) "
+                               f"SELECT time_ms - 400::bigint * {day}, key_id, account_id, doc "
+                               f"FROM amq_usage")
+        # The retention runs at start and every hour: a host started now drops what is older
+        # than its usage-retention-days (30), on every host's behalf.
+        self.b.stop()
+        self.b.start(wait=False)
+        self.b.wait_ready()
+        cutoff = int(time.time() * 1000) - 30 * day
+        old = f"SELECT count(*) FROM amq_usage WHERE time_ms < {cutoff}"
+        wait_until(lambda: self.pg.psql("shared", old).strip() == "0", timeout=15,
+                   what="the old usage records gone from the database")
+        self.assertEqual(self.usage_in_database(), 3)
+        self.assertIn("usage retention: dropped 3 records from the shared database", self.b.logs())
+
     def test_a_killed_host_loses_no_usage_and_the_other_serves_on(self):
         key = self.shared_key()
         stop_a, stop_b, on_a, on_b = threading.Event(), threading.Event(), {}, {}
