@@ -703,10 +703,12 @@ void Master::shared_metrics(std::vector<Metrics::Gauge>& out) const {
                            "Usage records stored here and not yet in the shared database",
                            {}};
     waiting.samples.emplace_back("", static_cast<double>(shared_->usage_waiting()));
-    Metrics::Gauge limits{"amq2api_key_limit_admissions_total",
-                          "Admissions of keys with limits, by whether the database counted them",
-                          {},
-                          "counter"};
+    Metrics::Gauge limits{
+        "amq2api_shared_limit_admissions_total",
+        "Admissions of keys with limits and picks of paced accounts, by whether the "
+        "database counted them",
+        {},
+        "counter"};
     limits.samples.emplace_back("{counted=\"yes\"}", static_cast<double>(shared_limits_->asked()));
     limits.samples.emplace_back("{counted=\"no\"}", static_cast<double>(shared_limits_->unasked()));
     out.insert(out.end(), {in_step, waiting, limits});

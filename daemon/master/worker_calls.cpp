@@ -149,6 +149,9 @@ std::optional<double> rest_seconds(const std::optional<std::int64_t>& seconds) {
 
 namespace {
 constexpr double kSecondLook = 0.02;  // seconds
+// An account the database refused is not asked for again sooner: a wait of 0 (clocks apart)
+// must not become a loop of picks and refusals.
+constexpr std::int64_t kPaceFloorMs = 250;
 // How long a request waits on its account's token refresh before another account may serve it.
 constexpr double kTokenPatience = 2.0;  // seconds
 }  // namespace
@@ -436,7 +439,9 @@ void WorkerCalls::pace_across_hosts(std::shared_ptr<Admission> a, Account chosen
                              if (!admissions_.holds(a->pid, a->request_id))  // its worker is gone
                                  return pool_.release(chosen.id);
                              if (d.admitted) return use_account(a, std::move(chosen));
-                             pool_.paced_elsewhere(chosen.id, unix_millis() + d.retry_after_ms);
+                             pool_.paced_elsewhere(
+                                 chosen.id,
+                                 unix_millis() + std::max(d.retry_after_ms, kPaceFloorMs));
                              pool_.release(chosen.id);
                              try_next_account(a);
                          });
