@@ -93,8 +93,11 @@ PoolPolicy pool_policy(const Config& c) {
 }
 
 // What systemd is asked to wait beyond drain-timeout on stop and reload: the master's own
-// shutdown (the last usage batch, closing the store) and a new generation's start-up.
+// shutdown (the last usage batch, closing the store, the last push to a shared database) and
+// a new generation's start-up.
 constexpr double kDrainTimeoutMargin = 15;
+// The longest the last push to a shared database may take at stop (within the margin).
+constexpr double kPushBeforeStop = 5;
 
 // The last reload as `amq2apictl status` shows it: when, and how it ended.
 struct ReloadOutcome {
@@ -447,6 +450,7 @@ int Master::run() {
     supervisor_.reset();
     control_.reset();
     usage_.reset();  // the last batch reaches the store
+    if (shared_) shared_->push_before_stop(base_.get(), kPushBeforeStop);
     if (listen_.fd >= 0) close(listen_.fd);
     log_notice("stopped");
     return exit_code_;

@@ -197,6 +197,38 @@ void SharedStore::write(std::function<void(Finished)> change, std::function<void
     if (!writing_) next_write();
 }
 
+void SharedStore::push_before_stop(event_base* base, double seconds) {
+    bool out_of_time = false;
+    Event deadline = Event::timer(base, [&](short) {
+        out_of_time = true;
+        event_base_loopbreak(base);
+    });
+    deadline.arm_after(seconds);
+    // A write cut short by the deadline may still answer later: what it answers to outlives
+    // this frame.
+    struct Push {
+        bool done = false;
+        Status result;
+    };
+    Status pushed;
+    while (pushed && !out_of_time && has_work()) {
+        auto push = std::make_shared<Push>();
+        write([](Finished finished) { finished({}); },
+              [push, base](Status st) {
+                  push->result = std::move(st);
+                  push->done = true;
+                  event_base_loopbreak(base);
+              });
+        while (!push->done && !out_of_time) event_base_loop(base, EVLOOP_ONCE);
+        if (push->done) pushed = push->result;
+    }
+    if (has_work())
+        log_warning(
+            "shared store: stopped before everything was written to the database (",
+            out_of_time ? str_cat("not done within ", seconds, " s") : pushed.error().message,
+            "); the rest waits here for the next start");
+}
+
 void SharedStore::next_write() {
     if (queue_.empty()) return;
     writing_ = true;

@@ -55,6 +55,11 @@ public:
     Status start();
 
     void write(std::function<void(Finished)> change, std::function<void(Status)> done) override;
+    // At stop, the loop done with everything else: what this host has not written yet (its
+    // last usage records above all) goes to the database now, so that a host that is never
+    // started again leaves nothing behind. Runs `base` for at most `seconds`; what is left
+    // (the database out of reach) stays in the outbox for the next start.
+    void push_before_stop(event_base* base, double seconds);
 
     // Whether the mirror is in step with the database; else why not (for /health, status).
     bool in_step() const { return in_step_; }

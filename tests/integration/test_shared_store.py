@@ -291,6 +291,13 @@ class SharedStoreTest(unittest.TestCase):
                        what=f"{served} requests in the statistics of each host")
         self.assertEqual(self.usage_in_database(), served, "a usage record was written twice")
 
+    @staticmethod
+    def wait_reports(host):
+        """Until the host's master has the report of every request it admitted."""
+        wait_until(lambda: re.search(r"^amq2api_requests_in_flight 0$",
+                                     host.get("/metrics").body.decode(), re.M),
+                   timeout=1, interval=0.01, what="every report at the master")
+
     def serve(self, hosts, key, stop, counts):
         """Requests to `hosts` in turn until `stop` is set; counts[status] += 1."""
         i = 0
@@ -334,6 +341,31 @@ class SharedStoreTest(unittest.TestCase):
         self.assertEqual(self.usage_in_database(), 3)
         self.assertIn("usage retention: dropped 3 records from the shared database", self.b.logs())
 
+    def test_a_host_stopped_for_good_leaves_its_usage_in_the_database(self):
+        key = self.shared_key()
+        for _ in range(5):
+            self.assertEqual(self.ask(self.a, key).status, 200)
+        self.wait_reports(self.a)
+        # Stopped within its usage batch's second: the batch goes to the database before it
+        # exits, so nothing waits for a start that may never come.
+        self.a.stop()
+        self.assertEqual(self.usage_in_database(), 5)
+
+    def test_a_host_stopped_while_the_database_is_out_keeps_its_usage_for_its_next_start(self):
+        key = self.shared_key()
+        for _ in range(3):
+            self.assertEqual(self.ask(self.a, key).status, 200)
+        self.wait_reports(self.a)
+        self.pg.stop()
+        started = time.monotonic()
+        self.a.stop()
+        self.assertLess(time.monotonic() - started, 10, "the last push is bounded (5 s)")
+        self.assertIn("the rest waits here for the next start", self.a.logs())
+        self.pg.start()
+        self.a.start(wait=False)
+        self.a.wait_ready()
+        self.assert_counted_everywhere(3)
+
     def test_a_killed_host_loses_no_usage_and_the_other_serves_on(self):
         key = self.shared_key()
         stop_a, stop_b, on_a, on_b = threading.Event(), threading.Event(), {}, {}
@@ -346,9 +378,7 @@ class SharedStoreTest(unittest.TestCase):
         # journal, and reaches the database when it starts again.
         stop_a.set()
         traffic_a.join()
-        wait_until(lambda: re.search(r"^amq2api_requests_in_flight 0$",
-                                     self.a.get("/metrics").body.decode(), re.M),
-                   timeout=1, interval=0.01, what="every report at a's master")
+        self.wait_reports(self.a)
         os.kill(self.a.proc.pid, 9)
         self.a.proc.wait(10)
         time.sleep(2)
