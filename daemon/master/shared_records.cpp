@@ -326,6 +326,19 @@ Status lock_shared(PgConnection& db) {
     return {};
 }
 
+// The two-key form's space is apart from the one-key locks above; ids past 2^31 - 1 share a
+// lock with a smaller one, which only makes their refreshes wait on each other.
+Status lock_account(PgConnection& db, std::uint64_t account_id) {
+    if (Status st = db.exec("BEGIN"); !st) return st;
+    auto held = db.query("SELECT pg_advisory_xact_lock(7415, ($1::bigint % 2147483647)::int)",
+                         {std::to_string(account_id)});
+    if (!held) {
+        (void)db.exec("ROLLBACK");
+        return held.error();
+    }
+    return {};
+}
+
 namespace {
 
 Result<std::uint64_t> drop_usage_before(PgConnection& db, std::int64_t time_ms) {

@@ -88,6 +88,9 @@ Result<AuditIn> read_audit(PgConnection& db, std::uint64_t after, std::string_vi
 // Begins the transaction in which a host writes: it holds the lock every writer takes, so
 // that nothing changes under the host until it commits or rolls back.
 Status lock_shared(PgConnection& db);
+// Begins a transaction that holds one account's lock across hosts until it ends: the lock a
+// token refresh holds, so that one host at a time refreshes the account.
+Status lock_account(PgConnection& db, std::uint64_t account_id);
 // What a host writes in one transaction, beside its changed records.
 struct HostWrites {
     std::string_view host;

@@ -197,6 +197,47 @@ void SharedStore::write(std::function<void(Finished)> change, std::function<void
     if (!writing_) next_write();
 }
 
+void SharedStore::with_account(std::uint64_t account_id, std::function<void(Finished)> work,
+                               std::function<void(Status)> done) {
+    auto lock = std::make_shared<std::unique_ptr<PgConnection>>();
+    auto release = [this, lock] {
+        // Closing the session ends its transaction, and the lock with it.
+        (void)jobs_.run([lock] { lock->reset(); }, [] {});
+    };
+    jobs_.run_for<bool>(
+        [this, lock, account_id]() -> Result<bool> {
+            auto settings = options_.settings();
+            if (!settings) return settings.error();
+            settings->cancel = &jobs_.stopping();
+            auto db = PgConnection::connect(PgTarget{options_.address, std::move(*settings)});
+            if (!db) return db.error();
+            *lock = std::make_unique<PgConnection>(std::move(*db));
+            if (Status st = lock_account(**lock, account_id); !st) return st.error();
+            return true;
+        },
+        [this, work, done, release](Result<bool> held) {
+            if (!held) {
+                release();
+                return done(make_error(
+                    Errc::unavailable,
+                    str_cat("the shared database is out of reach: ", held.error().message)));
+            }
+            auto catch_up = [](Finished finished) { finished({}); };
+            write(catch_up, [this, work, done, release, catch_up](Status caught) {
+                if (!caught) {
+                    release();
+                    return done(caught);
+                }
+                work([this, done, release, catch_up](Status worked) {
+                    write(catch_up, [done, release, worked](Status shared) {
+                        release();
+                        done(worked ? shared : worked);
+                    });
+                });
+            });
+        });
+}
+
 void SharedStore::push_before_stop(event_base* base, double seconds) {
     bool out_of_time = false;
     Event deadline = Event::timer(base, [&](short) {

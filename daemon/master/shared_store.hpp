@@ -55,6 +55,11 @@ public:
     Status start();
 
     void write(std::function<void(Finished)> change, std::function<void(Status)> done) override;
+    // The account's lock is held on a session of its own, for as long as `work` runs; the
+    // catching up before it and the sharing after it are writes like any other, so the
+    // database's write lock is held only for those moments, never across the work.
+    void with_account(std::uint64_t account_id, std::function<void(Finished)> work,
+                      std::function<void(Status)> done) override;
     // At stop, the loop done with everything else: what this host has not written yet (its
     // last usage records above all) goes to the database now, so that a host that is never
     // started again leaves nothing behind. Runs `base` for at most `seconds`; what is left

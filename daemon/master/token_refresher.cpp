@@ -89,7 +89,8 @@ void TokenRefresher::start_refresh(std::uint64_t account_id) {
     auto got = std::make_shared<Result<AccessToken>>(
         make_error(Errc::internal, "the refresh did not run"));
     auto ran = std::make_shared<bool>(false);
-    gate_.write(
+    gate_.with_account(
+        account_id,
         [this, account_id, seen, got, ran](WriteGate::Finished finished) {
             *ran = true;
             if (auto token = refreshed_elsewhere(account_id, seen)) {
@@ -125,10 +126,9 @@ void TokenRefresher::call_endpoint(std::uint64_t account_id,
     if (!account || !credentials) return done(account ? credentials.error() : account.error());
     used_since_refresh_.erase(account_id);
     if (account->kind == "api_key")
-        return done(
-                        make_error(Errc::permission_denied,
-                                   "the upstream refused this Kiro API key, which has no refresh: "
-                                   "give the account a new key"));
+        return done(make_error(Errc::permission_denied,
+                               "the upstream refused this Kiro API key, which has no refresh: "
+                               "give the account a new key"));
     log_info("refreshing the access token of account ", account_id, " (", account->name, ")");
     HttpRequestSpec spec = refresh_call(*account, *credentials);
     spec.proxy = account->proxy.empty() ? options_.proxy : account->proxy;

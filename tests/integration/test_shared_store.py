@@ -162,6 +162,24 @@ class SharedStoreTest(unittest.TestCase):
         self.b.ctl_json("account", "refresh", "main")
         self.assertEqual(self.fake.requests()["token"][-1]["body"]["refreshToken"], "rt-rotated")
 
+    def test_a_slow_refresh_holds_up_no_other_change(self):
+        self.fake.script(token=[{"access_token": "at-slow", "refresh_token": "rt-rotated",
+                                 "expires_in": 3600, "delay_ms": 3000}])
+        self.add_account(self.a, "main", "rt-first")
+        key = self.a.ctl_json("key", "create", "--name", "client")["key"]
+        wait_until(lambda: self.state_of(self.b, "main") == "healthy", timeout=5,
+                   what="host b to see the account")
+        with ThreadPoolExecutor(1) as pool:
+            served = pool.submit(self.ask, self.a, key)  # its token needs the refresh
+            wait_until(lambda: len(self.fake.requests()["token"]) == 1, timeout=5,
+                       what="the refresh under way")
+            # The refresh holds its account's lock, not the database's write lock.
+            started = time.monotonic()
+            self.b.ctl_json("key", "create", "--name", "other")
+            self.assertLess(time.monotonic() - started, 1.5)
+            self.assertEqual(served.result().status, 200)
+        self.assertEqual(len(self.fake.requests()["token"]), 1)
+
     def test_a_key_limit_counts_requests_on_every_host(self):
         self.add_account(self.a, "main")
         key = self.key_on_both("--rpm", "30")
