@@ -220,7 +220,10 @@ END $$;
 constexpr Migration kMigrations[] = {
     {1, "shared records: accounts, credentials, health, keys, usage, rollups, audit",
      kSharedRecords},
-    {2, "revisions of the records hosts keep a copy of, usage and audit by host, admissions", kSharedChanges},
+    {2,
+     "revisions of the records hosts keep a copy of, usage and audit by host, admissions and "
+     "requests in flight across hosts",
+     kSharedChanges},
 };
 
 // Any constant: the lock every migrating host waits on.
