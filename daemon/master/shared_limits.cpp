@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <map>
 
 #include "common/log.hpp"
@@ -291,7 +292,10 @@ void SharedLimits::answer() {
             continue;
         }
         ++asked_;
-        if (a.holds) slots_.emplace(*slot, a.subject);
+        if (a.holds) {
+            if (!slot) std::abort();  // admit() asks for a slot only with one to hold
+            slots_.emplace(*slot, a.subject);
+        }
         if (std::exchange(unreachable_, false))
             log_notice("limits across hosts: counted by the database again");
         done(*a.decision);

@@ -4,7 +4,6 @@ filtered, a page at a time, each with the request-id its client got."""
 import datetime
 import os
 import re
-import signal
 import unittest
 import urllib.parse
 
@@ -54,8 +53,7 @@ class RequestLog(unittest.TestCase):
         wait_until(lambda: re.search(r"^amq2api_requests_in_flight 0$",
                                      self.daemon.get("/metrics").body.decode(), re.M),
                    timeout=1, interval=0.01, what="every report at the master")
-        os.kill(self.daemon.proc.pid, signal.SIGKILL)
-        self.daemon.proc.wait(10)
+        self.daemon.kill_master()
         journal = os.path.join(self.daemon.state_dir, "usage.journal")
         self.assertEqual(os.stat(journal).st_mode & 0o777, 0o600)
         self.assertGreater(os.path.getsize(journal), 0)
