@@ -646,7 +646,7 @@ void Master::migrate_database(std::string address, bool dry_run,
 void Master::drop_old_usage() {
     auto today = static_cast<std::int32_t>(unix_seconds() / 86400);
     std::int32_t first_day = today - config_.usage_retention_days + 1;
-    if (shared_) shared_->drop_usage_before(std::int64_t{first_day} * 86400000);
+    if (shared_) shared_->drop_usage_before(first_day);
     auto dropped = store_->drop_usage_before(first_day);
     if (!dropped)
         log_error("usage retention: ", dropped.error().message);

@@ -6,6 +6,7 @@
 #include "common/log.hpp"
 #include "common/strings.hpp"
 #include "daemon/master/pg_schema.hpp"
+#include "daemon/master/store_keys.hpp"
 
 namespace amq {
 namespace {
@@ -21,6 +22,10 @@ constexpr std::size_t kPullBatch = 10000;
 constexpr double kMaxBackoff = 10;
 
 using MirrorPoint = Store::Mirror;
+
+// A gated write that changes nothing itself: it catches the mirror up, and shares what this
+// host has for the database.
+void catch_up_and_share(WriteGate::Finished finished) { finished({}); }
 
 MirrorPoint mirror_point(const Store& store) {
     auto m = store.mirror();
@@ -54,10 +59,9 @@ SharedStore::SharedStore(event_base* base, Store& store, SharedStoreOptions opti
     flush_timer_ = Event::timer(base, [this](short) {
         flush_scheduled_ = false;
         if (in_step_ && queue_.empty() && has_work())
-            write([](Finished finished) { finished({}); },
-                  [](Status st) {
-                      if (!st) log_warning("shared store: ", st.error().message);
-                  });
+            write(catch_up_and_share, [](Status st) {
+                if (!st) log_warning("shared store: ", st.error().message);
+            });
     });
     push_timer_ = Event::persistent_timer(base, [this](short) {
         if (has_work()) schedule_flush();
@@ -71,8 +75,8 @@ bool SharedStore::has_work() const {
            retention_ms_;
 }
 
-void SharedStore::drop_usage_before(std::int64_t time_ms) {
-    retention_ms_ = time_ms;
+void SharedStore::drop_usage_before(std::int32_t day) {
+    retention_ms_ = std::int64_t{day} * kMsPerDay;
     schedule_flush();
 }
 
@@ -222,14 +226,13 @@ void SharedStore::with_account(std::uint64_t account_id, std::function<void(Fini
                     Errc::unavailable,
                     str_cat("the shared database is out of reach: ", held.error().message)));
             }
-            auto catch_up = [](Finished finished) { finished({}); };
-            write(catch_up, [this, work, done, release, catch_up](Status caught) {
+            write(catch_up_and_share, [this, work, done, release](Status caught) {
                 if (!caught) {
                     release();
                     return done(caught);
                 }
-                work([this, done, release, catch_up](Status worked) {
-                    write(catch_up, [done, release, worked](Status shared) {
+                work([this, done, release](Status worked) {
+                    write(catch_up_and_share, [done, release, worked](Status shared) {
                         release();
                         done(worked ? shared : worked);
                     });
@@ -254,12 +257,11 @@ void SharedStore::push_before_stop(event_base* base, double seconds) {
     Status pushed;
     while (pushed && !out_of_time && has_work()) {
         auto push = std::make_shared<Push>();
-        write([](Finished finished) { finished({}); },
-              [push, base](Status st) {
-                  push->result = std::move(st);
-                  push->done = true;
-                  event_base_loopbreak(base);
-              });
+        write(catch_up_and_share, [push, base](Status st) {
+            push->result = std::move(st);
+            push->done = true;
+            event_base_loopbreak(base);
+        });
         while (!push->done && !out_of_time) event_base_loop(base, EVLOOP_ONCE);
         if (push->done) pushed = push->result;
     }

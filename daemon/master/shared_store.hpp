@@ -68,9 +68,10 @@ public:
 
     // Whether the mirror is in step with the database; else why not (for /health, status).
     bool in_step() const { return in_step_; }
-    // The usage retention in the database: records older than `time_ms` go, a batch per
-    // write, by whichever host asks (any may; each drops what is left).
-    void drop_usage_before(std::int64_t time_ms);
+    // The usage retention in the database: records of the days before `day` go, as
+    // Store::drop_usage_before does here, a batch per write, by whichever host asks (any may;
+    // each drops what is left).
+    void drop_usage_before(std::int32_t day);
     const std::string& trouble() const { return trouble_; }
     void write_status(JsonWriter& w) const;
     std::uint64_t usage_waiting() const;

@@ -315,6 +315,13 @@ class SharedStoreTest(unittest.TestCase):
                                      host.get("/metrics").body.decode(), re.M),
                    timeout=1, interval=0.01, what="every report at the master")
 
+    def serve_on_a(self, n):
+        """n requests served by host a on a shared key, every report at a's master."""
+        key = self.shared_key()
+        for _ in range(n):
+            self.assertEqual(self.ask(self.a, key).status, 200)
+        self.wait_reports(self.a)
+
     def serve(self, hosts, key, stop, counts):
         """Requests to `hosts` in turn until `stop` is set; counts[status] += 1."""
         i = 0
@@ -359,20 +366,14 @@ class SharedStoreTest(unittest.TestCase):
         self.assertIn("usage retention: dropped 3 records from the shared database", self.b.logs())
 
     def test_a_host_stopped_for_good_leaves_its_usage_in_the_database(self):
-        key = self.shared_key()
-        for _ in range(5):
-            self.assertEqual(self.ask(self.a, key).status, 200)
-        self.wait_reports(self.a)
+        self.serve_on_a(5)
         # Stopped within its usage batch's second: the batch goes to the database before it
         # exits, so nothing waits for a start that may never come.
         self.a.stop()
         self.assertEqual(self.usage_in_database(), 5)
 
     def test_a_host_stopped_while_the_database_is_out_keeps_its_usage_for_its_next_start(self):
-        key = self.shared_key()
-        for _ in range(3):
-            self.assertEqual(self.ask(self.a, key).status, 200)
-        self.wait_reports(self.a)
+        self.serve_on_a(3)
         self.pg.stop()
         started = time.monotonic()
         self.a.stop()
